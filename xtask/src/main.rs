@@ -1,0 +1,4 @@
+fn main() {
+    eprintln!("usage: cargo xtask codegen [--check]");
+    std::process::exit(2);
+}
