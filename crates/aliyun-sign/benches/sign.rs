@@ -25,7 +25,7 @@ fn benches(c: &mut Criterion) {
     let signed = rpc::sign(&creds, &req, &params);
     // Known answer (vector jobids_10_post), so the benchmark measures a correct signer.
     assert_eq!(signed.signature(), "gnMLWEk1wacAFuFxBjEr2pociNM=");
-    let string_to_sign = signed.string_to_sign().to_owned();
+    let string_to_sign = signed.string_to_sign();
 
     c.bench_function("sign/rpc_v1", |b| {
         b.iter(|| rpc::sign(black_box(&creds), black_box(&req), black_box(&params)))

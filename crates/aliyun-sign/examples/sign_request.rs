@@ -20,7 +20,10 @@ fn main() {
         &[("JobIds", "86c1925fba0a,7afb201e7fa1")],
     );
     println!("credentials:    {creds:?}");
-    println!("string to sign: {}", redact(signed.string_to_sign(), &creds));
+    println!(
+        "string to sign: {}",
+        redact(&signed.string_to_sign(), &creds)
+    );
     println!("signature:      {}", signed.signature());
     println!("POST / body:    {}", signed.encoded());
 

@@ -74,21 +74,25 @@ pub fn signature(secret: &str, string_to_sign: &str) -> String {
 
 /// The raw HMAC-SHA1 (20 bytes) keyed with `secret + "&"`.
 pub fn hmac_sha1(secret: &str, message: &str) -> [u8; 20] {
-    // The key is `secret&`; build it on the stack for ordinary secret lengths.
+    let mut mac = hmac_key(secret);
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA1 keyed with `secret&`, the key built on the stack for ordinary lengths.
+fn hmac_key(secret: &str) -> Hmac<Sha1> {
     let mut buf = [0u8; 128];
-    let mut mac = if secret.len() < buf.len() {
+    let key: std::borrow::Cow<'_, [u8]> = if secret.len() < buf.len() {
         buf[..secret.len()].copy_from_slice(secret.as_bytes());
         buf[secret.len()] = b'&';
-        <Hmac<Sha1> as Mac>::new_from_slice(&buf[..=secret.len()])
+        std::borrow::Cow::Borrowed(&buf[..=secret.len()])
     } else {
         let mut key = Vec::with_capacity(secret.len() + 1);
         key.extend_from_slice(secret.as_bytes());
         key.push(b'&');
-        <Hmac<Sha1> as Mac>::new_from_slice(&key)
-    }
-    .expect("HMAC accepts keys of any length");
-    mac.update(message.as_bytes());
-    mac.finalize().into_bytes().into()
+        std::borrow::Cow::Owned(key)
+    };
+    <Hmac<Sha1> as Mac>::new_from_slice(&key).expect("HMAC accepts keys of any length")
 }
 
 /// The common parameters of one RPC call besides credentials.
@@ -112,19 +116,21 @@ pub struct RpcRequest<'a> {
 /// intermediate stages for diagnostics (compare them with the service's
 /// `SignatureDoesNotMatch` message).
 ///
-/// `Debug` shows only the signature: the other fields carry the STS token when
+/// `Debug` shows only the signature: the other stages carry the STS token when
 /// there is one. Pass them through [`crate::redact`] before showing them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedRpc {
-    canonicalized_query_string: String,
-    string_to_sign: String,
-    signature: String,
+    method: Method,
+    /// The wire form; its first `canonical_len` bytes are the canonical string.
     encoded: String,
+    canonical_len: usize,
+    signature: String,
 }
 
 impl std::fmt::Debug for SignedRpc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignedRpc")
+            .field("method", &self.method)
             .field("signature", &self.signature)
             .finish_non_exhaustive()
     }
@@ -133,12 +139,13 @@ impl std::fmt::Debug for SignedRpc {
 impl SignedRpc {
     /// Stage 1 output.
     pub fn canonicalized_query_string(&self) -> &str {
-        &self.canonicalized_query_string
+        &self.encoded[..self.canonical_len]
     }
 
-    /// Stage 2 output.
-    pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+    /// Stage 2 output, rebuilt on demand (the signer streams it into the HMAC
+    /// without keeping it).
+    pub fn string_to_sign(&self) -> String {
+        string_to_sign(self.method, self.canonicalized_query_string())
     }
 
     /// Stage 3 output: the `Signature` parameter's value.
@@ -215,25 +222,104 @@ pub fn sign(
 
 /// Signs a complete parameter list (common parameters already included), for
 /// callers that build the list themselves, such as servers verifying a request.
+///
+/// One pass over the sorted pairs writes the canonical string and, at the same
+/// time, streams the string to sign into the HMAC (a reserved byte is `%XX` in the
+/// canonical string and `%25XX` in the string to sign), so neither stage needs a
+/// second pass or a buffer of its own.
 pub fn sign_params(secret: &str, method: Method, mut params: Vec<(&str, &str)>) -> SignedRpc {
     sort_pairs(&mut params);
-    let mut canonical = String::with_capacity(encoded_len_hint(&params));
-    write_pairs(&mut canonical, &params);
-    let string_to_sign = string_to_sign(method, &canonical);
-    let signature = signature(secret, &string_to_sign);
-
-    let mut encoded = String::with_capacity(canonical.len() + 11 + signature.len() * 2);
-    encoded.push_str(&canonical);
-    if !encoded.is_empty() {
+    let mut encoded = String::with_capacity(encoded_len_hint(&params) + 40);
+    let mut mac = MacStream::new(secret);
+    mac.write(method.as_str().as_bytes());
+    mac.write(b"&%2F&");
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            encoded.push('&');
+            mac.write(b"%26");
+        }
+        encode_both(&mut encoded, &mut mac, k);
+        encoded.push('=');
+        mac.write(b"%3D");
+        encode_both(&mut encoded, &mut mac, v);
+    }
+    let canonical_len = encoded.len();
+    let digest = mac.finish();
+    let signature = base64::engine::general_purpose::STANDARD.encode(digest);
+    if canonical_len > 0 {
         encoded.push('&');
     }
     encoded.push_str("Signature=");
     percent_encode_into(&mut encoded, &signature);
     SignedRpc {
-        canonicalized_query_string: canonical,
-        string_to_sign,
-        signature,
+        method,
         encoded,
+        canonical_len,
+        signature,
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends `input` percent-encoded to `out` and percent-encoded twice to `mac`.
+fn encode_both(out: &mut String, mac: &mut MacStream, input: &str) {
+    let bytes = input.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_unreserved(b) {
+            continue;
+        }
+        if start < i {
+            out.push_str(&input[start..i]);
+            mac.write(&bytes[start..i]);
+        }
+        let hi = HEX[(b >> 4) as usize];
+        let lo = HEX[(b & 0x0F) as usize];
+        out.push('%');
+        out.push(hi as char);
+        out.push(lo as char);
+        mac.write(&[b'%', b'2', b'5', hi, lo]);
+        start = i + 1;
+    }
+    if start < bytes.len() {
+        out.push_str(&input[start..]);
+        mac.write(&bytes[start..]);
+    }
+}
+
+/// HMAC-SHA1 fed through a small buffer, so many short writes cost like one.
+struct MacStream {
+    mac: Hmac<Sha1>,
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl MacStream {
+    fn new(secret: &str) -> Self {
+        MacStream {
+            mac: hmac_key(secret),
+            buf: [0; 256],
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > self.buf.len() {
+            self.mac.update(&self.buf[..self.len]);
+            self.len = 0;
+            if bytes.len() > self.buf.len() {
+                self.mac.update(bytes);
+                return;
+            }
+        }
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn finish(mut self) -> [u8; 20] {
+        self.mac.update(&self.buf[..self.len]);
+        self.mac.finalize().into_bytes().into()
     }
 }
 

@@ -194,7 +194,7 @@ fn rpc_v1_vectors() {
             f.check(
                 &name,
                 "sign(): string to sign",
-                signed.string_to_sign(),
+                &signed.string_to_sign(),
                 &v.expected_string_to_sign,
             );
             f.check(
@@ -424,7 +424,7 @@ fn sts_token_travels_in_v3_header_and_stays_out_of_debug() {
     assert!(v1.encoded().contains("&SecurityToken=token-value&"));
     let dbg = format!("{v1:?}");
     assert!(!dbg.contains("token-value"), "{dbg}");
-    let shown = aliyun_sign::redact(v1.string_to_sign(), &creds);
+    let shown = aliyun_sign::redact(&v1.string_to_sign(), &creds);
     assert!(
         !shown.contains("token-value") && shown.contains("SecurityToken%3D** redacted **"),
         "{shown}"
