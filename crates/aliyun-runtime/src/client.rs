@@ -1,0 +1,672 @@
+//! The client: resolves the endpoint, signs, sends, retries, rate-limits and
+//! decodes. One `reqwest` connection pool per client; clones share it, and share
+//! the rate limiter.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aliyun_sign::{acs3, rpc, Credentials, Method, Nonce, Timestamp};
+use rand::Rng;
+use serde::de::DeserializeOwned;
+
+use crate::config::{Config, Format, HttpMethod, SignatureVersion};
+use crate::error::{DecodeError, Error, ServiceError};
+use crate::rate_limit::RateLimiters;
+use crate::shape::{xml_to_flat_object, xml_to_value, Shape};
+
+/// A product's static description, generated from its spec.
+#[derive(Debug)]
+pub struct Product {
+    /// Product code, e.g. `vod`.
+    pub code: &'static str,
+    /// API version, e.g. `2017-03-21`.
+    pub version: &'static str,
+    /// `(region, endpoint host)` pairs.
+    pub endpoints: &'static [(&'static str, &'static str)],
+    /// The region used when none is configured.
+    pub default_region: &'static str,
+}
+
+/// An operation's static description, generated from its spec.
+#[derive(Debug)]
+pub struct OperationMeta {
+    /// `Action`, e.g. `GetURLUploadInfos`.
+    pub action: &'static str,
+    /// Whether a request that may have reached the service can be sent again
+    /// (reads: yes; writes such as UploadMediaByURL: no, a retry could duplicate).
+    pub retry_safe: bool,
+    /// The service's QPS limit per account for this operation, if any.
+    pub qps_limit: Option<u32>,
+}
+
+/// A generated response type: decodable from JSON directly and from XML by its shape.
+pub trait Output: DeserializeOwned + Send + 'static {
+    /// The response's shape, for XML decoding.
+    const SHAPE: &'static Shape;
+}
+
+/// A signed request, ready to send (or to print for `--dry-run`).
+#[derive(Clone)]
+pub struct PreparedRequest {
+    /// GET or POST.
+    pub method: HttpMethod,
+    /// The full URL, query string included.
+    pub url: String,
+    /// Headers to send.
+    pub headers: Vec<(String, String)>,
+    /// The form body, for POST with signature V1.
+    pub body: Option<String>,
+    /// The string to sign (carries the STS token when there is one).
+    pub string_to_sign: String,
+    /// The `Timestamp` / `x-acs-date` that was signed.
+    pub timestamp: String,
+}
+
+impl PreparedRequest {
+    /// A printable form with the STS token and secret replaced by `** redacted **`.
+    pub fn redacted(&self, credentials: &Credentials) -> String {
+        let r = |s: &str| aliyun_sign::redact(s, credentials);
+        let method = match self.method {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+        };
+        let mut out = format!("{method} {}\n", r(&self.url));
+        for (k, v) in &self.headers {
+            out.push_str(&format!("{k}: {}\n", r(v)));
+        }
+        if let Some(body) = &self.body {
+            out.push('\n');
+            out.push_str(&r(body));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // URL, body and string to sign may hold the STS token: keep them out.
+        f.debug_struct("PreparedRequest")
+            .field("method", &self.method)
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A client for one product. Cheap to clone; `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    product: &'static Product,
+    base_url: String,
+    host: String,
+    config: Config,
+    limiters: RateLimiters,
+    user_agent: String,
+}
+
+const SDK: &str = concat!("aliyun-vod-rs/", env!("CARGO_PKG_VERSION"));
+
+impl Client {
+    /// Builds a client; fails on an unknown region or a malformed endpoint.
+    pub fn new(product: &'static Product, config: Config) -> Result<Self, Error> {
+        let (base_url, host) = resolve_endpoint(product, &config)?;
+        let mut user_agent = format!(
+            "{SDK} ({}; {}) rust",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
+        if let Some(extra) = &config.user_agent {
+            user_agent.push(' ');
+            user_agent.push_str(extra);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.read_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                product,
+                base_url,
+                host,
+                config,
+                limiters: RateLimiters::default(),
+                user_agent,
+            }),
+        })
+    }
+
+    /// The configuration the client was built with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The base URL requests go to, e.g. `https://vod.cn-shanghai.aliyuncs.com`.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Resolves credentials through the configured provider.
+    pub fn credentials(&self) -> Result<Credentials, Error> {
+        Ok(self.inner.config.credentials.provide()?)
+    }
+
+    fn now(&self) -> Timestamp {
+        match &self.inner.config.clock {
+            Some(clock) => Timestamp::from_datetime(clock()),
+            None => Timestamp::now(),
+        }
+    }
+
+    /// Signs a request with a fresh timestamp and nonce, without sending it.
+    pub fn prepare(
+        &self,
+        meta: &OperationMeta,
+        params: &[(&'static str, String)],
+        credentials: &Credentials,
+    ) -> PreparedRequest {
+        let cfg = &self.inner.config;
+        let ts = self.now();
+        let nonce = Nonce::random();
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let method = match cfg.method {
+            HttpMethod::Get => Method::Get,
+            HttpMethod::Post => Method::Post,
+        };
+        let mut headers = vec![("user-agent".to_owned(), self.inner.user_agent.clone())];
+        match cfg.signature {
+            SignatureVersion::V1 => {
+                let signed = rpc::sign(
+                    credentials,
+                    &rpc::RpcRequest {
+                        method,
+                        action: meta.action,
+                        version: self.inner.product.version,
+                        format: cfg.format.as_str(),
+                        timestamp: &ts,
+                        nonce: &nonce,
+                    },
+                    &pairs,
+                );
+                let string_to_sign = signed.string_to_sign();
+                let encoded = signed.into_encoded();
+                let (url, body) = match cfg.method {
+                    HttpMethod::Get => (format!("{}/?{encoded}", self.inner.base_url), None),
+                    HttpMethod::Post => {
+                        headers.push((
+                            "content-type".to_owned(),
+                            "application/x-www-form-urlencoded".to_owned(),
+                        ));
+                        (format!("{}/", self.inner.base_url), Some(encoded))
+                    }
+                };
+                PreparedRequest {
+                    method: cfg.method,
+                    url,
+                    headers,
+                    body,
+                    string_to_sign,
+                    timestamp: ts.as_str().to_owned(),
+                }
+            }
+            SignatureVersion::V3 => {
+                // The format travels as a parameter so XML can be asked for here too.
+                let mut pairs = pairs;
+                pairs.push(("Format", cfg.format.as_str()));
+                let signed = acs3::sign(
+                    credentials,
+                    &acs3::Acs3Request {
+                        method,
+                        host: &self.inner.host,
+                        pathname: "/",
+                        action: meta.action,
+                        version: self.inner.product.version,
+                        timestamp: &ts,
+                        nonce: &nonce,
+                        body: b"",
+                        content_type: None,
+                    },
+                    &pairs,
+                );
+                for (k, v) in signed.headers() {
+                    if *k != "host" {
+                        headers.push(((*k).to_owned(), v.clone()));
+                    }
+                }
+                let url = if signed.query().is_empty() {
+                    format!("{}/", self.inner.base_url)
+                } else {
+                    format!("{}/?{}", self.inner.base_url, signed.query())
+                };
+                PreparedRequest {
+                    method: cfg.method,
+                    url,
+                    headers,
+                    body: None,
+                    string_to_sign: signed.string_to_sign().to_owned(),
+                    timestamp: ts.as_str().to_owned(),
+                }
+            }
+        }
+    }
+
+    /// Runs one operation: rate limit, sign, send, retry as allowed, decode.
+    pub async fn execute<O: Output>(
+        &self,
+        meta: &'static OperationMeta,
+        params: Vec<(&'static str, String)>,
+    ) -> Result<O, Error> {
+        let cfg = &self.inner.config;
+        let credentials = self.credentials()?;
+        let max_attempts = cfg.retry.max_attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if cfg.rate_limit {
+                if let Some(qps) = meta.qps_limit {
+                    self.inner.limiters.acquire(meta.action, qps).await;
+                }
+            }
+            let prepared = self.prepare(meta, &params, &credentials);
+            let outcome = self.send_once(meta, &prepared, &credentials).await;
+            let (err, retry_after) = match outcome {
+                Ok(Ok(output)) => return Ok(output),
+                Ok(Err((err, retry_after))) => (err, retry_after),
+                Err(err) => (err, None),
+            };
+            let retry = attempt < max_attempts
+                && is_retryable(&err, meta.retry_safe, retry_after.is_some());
+            tracing::debug!(
+                action = meta.action,
+                attempt,
+                error = %err,
+                retry,
+                "attempt failed"
+            );
+            if !retry {
+                return Err(err);
+            }
+            let delay = backoff(
+                cfg.retry.base_delay,
+                cfg.retry.max_delay,
+                attempt,
+                retry_after,
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt. `Err` is a transport failure; `Ok(Err(..))` an answered failure
+    /// with the service's `x-acs-retry-after`, if any.
+    async fn send_once<O: Output>(
+        &self,
+        meta: &OperationMeta,
+        prepared: &PreparedRequest,
+        credentials: &Credentials,
+    ) -> Result<Result<O, (Error, Option<Duration>)>, Error> {
+        let inner = &self.inner;
+        let mut req = match prepared.method {
+            HttpMethod::Get => inner.http.get(&prepared.url),
+            HttpMethod::Post => inner.http.post(&prepared.url),
+        };
+        for (k, v) in &prepared.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        if let Some(body) = &prepared.body {
+            req = req.body(body.clone());
+        }
+        let started = std::time::Instant::now();
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(e, inner.config.read_timeout))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("x-acs-retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_millis);
+        let body = resp.bytes().await.map_err(|e| {
+            let mut err = transport_error(e, inner.config.read_timeout);
+            if let Error::Transport { sent, .. } | Error::Timeout { sent, .. } = &mut err {
+                *sent = true; // the status line arrived: the service has the request
+            }
+            err
+        })?;
+        tracing::debug!(
+            action = meta.action,
+            status,
+            bytes = body.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "response"
+        );
+        if (200..300).contains(&status) {
+            return Ok(
+                decode_output::<O>(inner.config.format, status, &body).map_err(|e| (e, None))
+            );
+        }
+        let err = match decode_service_error(status, &body) {
+            Ok(mut service) => {
+                service.message = aliyun_sign::redact(&service.message, credentials);
+                service.hint = hint_for(&service, prepared, credentials);
+                Error::Service(service)
+            }
+            Err(decode) => Error::Decode(decode),
+        };
+        Ok(Err((err, retry_after)))
+    }
+}
+
+fn resolve_endpoint(product: &Product, config: &Config) -> Result<(String, String), Error> {
+    if let Some(endpoint) = &config.endpoint {
+        let with_scheme = if endpoint.contains("://") {
+            endpoint.clone()
+        } else {
+            format!("https://{endpoint}")
+        };
+        let url = url::Url::parse(&with_scheme)
+            .map_err(|e| Error::Config(format!("endpoint {endpoint:?} is not a valid URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::Config(format!(
+                "endpoint {endpoint:?} must be http or https"
+            )));
+        }
+        let host = url
+            .host_str()
+            .ok_or_else(|| Error::Config(format!("endpoint {endpoint:?} has no host")))?;
+        let host = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_owned(),
+        };
+        let base = format!("{}://{host}", url.scheme());
+        return Ok((base, host));
+    }
+    let region = config.region.as_deref().unwrap_or(product.default_region);
+    match product.endpoints.iter().find(|(r, _)| *r == region) {
+        Some((_, host)) => Ok((format!("https://{host}"), (*host).to_owned())),
+        None => {
+            let known: Vec<&str> = product.endpoints.iter().map(|(r, _)| *r).collect();
+            Err(Error::Config(format!(
+                "unknown region {region:?} for {}; known regions: {} (or set an explicit endpoint)",
+                product.code,
+                known.join(", ")
+            )))
+        }
+    }
+}
+
+fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
+    let sent = !e.is_connect();
+    if e.is_timeout() {
+        return Error::Timeout {
+            after: timeout,
+            sent,
+        };
+    }
+    let mut message = e.to_string();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Transport {
+        message,
+        sent,
+        source: Some(Box::new(e)),
+    }
+}
+
+/// Decodes a success body by the requested format (sniffing the first byte, so a
+/// body in the other format still decodes).
+pub fn decode_output<O: Output>(format: Format, status: u16, body: &[u8]) -> Result<O, Error> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    let xml = match first {
+        Some(b'<') => true,
+        Some(b'{') => false,
+        _ => format == Format::Xml,
+    };
+    let result = if xml {
+        xml_to_value(body, O::SHAPE)
+            .map_err(|e| e.0)
+            .and_then(|v| serde_json::from_value::<O>(v).map_err(|e| e.to_string()))
+    } else {
+        serde_json::from_slice::<O>(body).map_err(|e| e.to_string())
+    };
+    result.map_err(|message| Error::Decode(DecodeError::new(status, message, body)))
+}
+
+/// Decodes an error body (JSON or XML) into a [`ServiceError`].
+pub fn decode_service_error(status: u16, body: &[u8]) -> Result<ServiceError, DecodeError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    let map = match first {
+        Some(b'{') => match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(map)) => map,
+            Ok(_) => {
+                return Err(DecodeError::new(
+                    status,
+                    "error body is not an object",
+                    body,
+                ))
+            }
+            Err(e) => return Err(DecodeError::new(status, e.to_string(), body)),
+        },
+        Some(b'<') => xml_to_flat_object(body).map_err(|e| DecodeError::new(status, e.0, body))?,
+        _ => {
+            return Err(DecodeError::new(
+                status,
+                "error body is neither JSON nor XML",
+                body,
+            ))
+        }
+    };
+    let get = |k: &str| {
+        map.get(k).and_then(|v| match v {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    let Some(code) = get("Code") else {
+        return Err(DecodeError::new(status, "error body has no Code", body));
+    };
+    Ok(ServiceError {
+        status,
+        code,
+        message: get("Message").unwrap_or_default(),
+        request_id: get("RequestId"),
+        host_id: get("HostId"),
+        recommend: get("Recommend"),
+        hint: None,
+    })
+}
+
+const SERVER_STS_MARKER: &str = "server string to sign is:";
+
+fn hint_for(
+    err: &ServiceError,
+    prepared: &PreparedRequest,
+    credentials: &Credentials,
+) -> Option<String> {
+    let code = err.code.as_str();
+    if code == "SignatureDoesNotMatch" || code == "IncompleteSignature" {
+        let ours = aliyun_sign::redact(&prepared.string_to_sign, credentials);
+        let theirs = err
+            .message
+            .find(SERVER_STS_MARKER)
+            .map(|i| err.message[i + SERVER_STS_MARKER.len()..].trim().to_owned());
+        return Some(match theirs {
+            Some(theirs) if theirs == ours => format!(
+                "the service computed the same string to sign as this client, so the AccessKey secret \
+                 is wrong for AccessKey ID {}",
+                credentials.access_key_id()
+            ),
+            Some(theirs) => format!(
+                "the service signed a different string than this client (a proxy may have altered \
+                 the request):\n  client: {ours}\n  server: {theirs}"
+            ),
+            None => format!(
+                "check the AccessKey secret for AccessKey ID {}; client string to sign: {ours}",
+                credentials.access_key_id()
+            ),
+        });
+    }
+    if code.starts_with("InvalidTimeStamp") {
+        return Some(format!(
+            "the request was signed at {} (UTC); check this machine's clock, which must be within \
+             15 minutes of the service's",
+            prepared.timestamp
+        ));
+    }
+    if code.starts_with("InvalidAccessKeyId") {
+        return Some(format!(
+            "AccessKey ID {} is unknown to the service or disabled; check which credentials were picked up",
+            credentials.access_key_id()
+        ));
+    }
+    None
+}
+
+/// Whether an error may be retried: throttling always (the service refused the
+/// call before doing anything), a failed connection always (nothing was sent),
+/// server-side failures and broken exchanges only for operations safe to repeat.
+fn is_retryable(err: &Error, retry_safe: bool, has_retry_after: bool) -> bool {
+    match err {
+        Error::Service(e) => {
+            if e.code.starts_with("Throttling") {
+                return true;
+            }
+            let server_side = e.status >= 500
+                || matches!(
+                    e.code.as_str(),
+                    "ServiceUnavailable" | "ServiceUnAvailable" | "InternalError"
+                )
+                || has_retry_after;
+            retry_safe && server_side
+        }
+        Error::Transport { sent: false, .. } | Error::Timeout { sent: false, .. } => true,
+        Error::Transport { sent: true, .. } | Error::Timeout { sent: true, .. } => retry_safe,
+        Error::Decode(d) => retry_safe && d.status >= 500,
+        _ => false,
+    }
+}
+
+/// Exponential backoff with full jitter; the service's `x-acs-retry-after` wins
+/// when it asks for longer.
+fn backoff(base: Duration, max: Duration, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    let exp = base.saturating_mul(1u32 << (attempt - 1).min(16)).min(max);
+    let jittered =
+        Duration::from_secs_f64(rand::thread_rng().gen_range(0.0..=exp.as_secs_f64().max(0.0)));
+    match retry_after {
+        Some(ra) => ra.min(Duration::from_secs(60)).max(jittered),
+        None => jittered,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static PRODUCT: Product = Product {
+        code: "vod",
+        version: "2017-03-21",
+        endpoints: &[
+            ("cn-shanghai", "vod.cn-shanghai.aliyuncs.com"),
+            ("ap-southeast-1", "vod.ap-southeast-1.aliyuncs.com"),
+        ],
+        default_region: "cn-shanghai",
+    };
+
+    #[test]
+    fn endpoints() {
+        let (base, host) = resolve_endpoint(&PRODUCT, &Config::new()).unwrap();
+        assert_eq!(
+            (base.as_str(), host.as_str()),
+            (
+                "https://vod.cn-shanghai.aliyuncs.com",
+                "vod.cn-shanghai.aliyuncs.com"
+            )
+        );
+        let (base, host) =
+            resolve_endpoint(&PRODUCT, &Config::new().endpoint("http://127.0.0.1:8080")).unwrap();
+        assert_eq!(
+            (base.as_str(), host.as_str()),
+            ("http://127.0.0.1:8080", "127.0.0.1:8080")
+        );
+        let err = resolve_endpoint(&PRODUCT, &Config::new().region("mars-1")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration error: unknown region \"mars-1\" for vod; known regions: cn-shanghai, ap-southeast-1 (or set an explicit endpoint)"
+        );
+    }
+
+    #[test]
+    fn error_bodies_in_both_formats() {
+        let json = br#"{"RequestId":"R1","HostId":"vod.cn-shanghai.aliyuncs.com","Code":"Throttling.User","Message":"Request was denied due to user flow control.","Recommend":"https://x"}"#;
+        let e = decode_service_error(400, json).unwrap();
+        assert_eq!(e.code, "Throttling.User");
+        assert_eq!(e.to_string(), "Throttling.User: Request was denied due to user flow control. (RequestId R1, HTTP 400)");
+        let xml = br#"<?xml version='1.0' encoding='UTF-8'?><Error><RequestId>R2</RequestId><HostId>h</HostId><Code>InvalidParameter</Code><Message>bad &amp; worse</Message><Recommend>r</Recommend></Error>"#;
+        let e = decode_service_error(400, xml).unwrap();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str(), e.request_id.as_deref()),
+            ("InvalidParameter", "bad & worse", Some("R2"))
+        );
+        let bad = decode_service_error(502, b"<html>Bad gateway").unwrap_err();
+        assert_eq!(bad.status, 502);
+        assert!(bad.body_start.starts_with("<html>"));
+    }
+
+    #[test]
+    fn retry_rules() {
+        let svc = |status, code: &str| {
+            Error::Service(ServiceError {
+                status,
+                code: code.into(),
+                message: String::new(),
+                request_id: None,
+                host_id: None,
+                recommend: None,
+                hint: None,
+            })
+        };
+        assert!(is_retryable(&svc(400, "Throttling.User"), false, false));
+        assert!(is_retryable(&svc(503, "ServiceUnavailable"), true, false));
+        assert!(!is_retryable(&svc(503, "ServiceUnavailable"), false, false));
+        assert!(!is_retryable(&svc(400, "InvalidParameter"), true, false));
+        let sent = Error::Transport {
+            message: String::new(),
+            sent: true,
+            source: None,
+        };
+        let unsent = Error::Transport {
+            message: String::new(),
+            sent: false,
+            source: None,
+        };
+        assert!(is_retryable(&sent, true, false) && !is_retryable(&sent, false, false));
+        assert!(is_retryable(&unsent, false, false));
+    }
+
+    #[test]
+    fn backoff_grows_and_honours_retry_after() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(5);
+        for attempt in 1..10 {
+            let d = backoff(base, max, attempt, None);
+            assert!(d <= max && d <= base * (1 << (attempt - 1)));
+        }
+        assert!(
+            backoff(base, max, 1, Some(Duration::from_millis(700))) >= Duration::from_millis(700)
+        );
+    }
+}
