@@ -45,6 +45,17 @@ pub trait Output: DeserializeOwned + Send + 'static {
     const SHAPE: &'static Shape;
 }
 
+/// A generated operation input: validates itself and maps to wire parameters.
+pub trait Operation {
+    /// The response type.
+    type Output: Output;
+    /// The operation's static description.
+    const META: &'static OperationMeta;
+    /// Checks the input against the spec's rules and returns the parameters in
+    /// wire form; nothing is sent when this fails.
+    fn to_params(&self) -> Result<Vec<(&'static str, String)>, crate::ValidationError>;
+}
+
 /// A signed request, ready to send (or to print for `--dry-run`).
 #[derive(Clone)]
 pub struct PreparedRequest {
@@ -258,6 +269,12 @@ impl Client {
         }
     }
 
+    /// Validates and runs a generated operation input.
+    pub async fn send<O: Operation>(&self, input: &O) -> Result<O::Output, Error> {
+        let params = input.to_params()?;
+        self.execute::<O::Output>(O::META, params).await
+    }
+
     /// Runs one operation: rate limit, sign, send, retry as allowed, decode.
     pub async fn execute<O: Output>(
         &self,
@@ -358,7 +375,7 @@ impl Client {
             Ok(mut service) => {
                 service.message = aliyun_sign::redact(&service.message, credentials);
                 service.hint = hint_for(&service, prepared, credentials);
-                Error::Service(service)
+                Error::Service(Box::new(service))
             }
             Err(decode) => Error::Decode(decode),
         };
@@ -629,7 +646,7 @@ mod tests {
     #[test]
     fn retry_rules() {
         let svc = |status, code: &str| {
-            Error::Service(ServiceError {
+            Error::from(ServiceError {
                 status,
                 code: code.into(),
                 message: String::new(),

@@ -62,6 +62,34 @@ pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error>
     })
 }
 
+/// A float the API always returns; absent becomes 0.
+pub fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(opt_f64(d)?.unwrap_or_default())
+}
+
+/// A boolean the API always returns; absent becomes `false`.
+pub fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(opt_bool(d)?.unwrap_or_default())
+}
+
+/// An optional open enum (any `From<String>` type) from its text.
+pub fn opt_from_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: From<String>,
+{
+    Ok(opt_string(d)?.map(T::from))
+}
+
+/// A nested object the API always returns; absent becomes the default value.
+pub fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    Ok(opt_object(d)?.unwrap_or_default())
+}
+
 /// An optional boolean from `true`/`false` or their string forms.
 pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(match Value::deserialize(d)? {

@@ -13,9 +13,9 @@ pub enum Error {
     /// The input broke a rule of the operation's spec; nothing was sent.
     #[error(transparent)]
     Validation(#[from] ValidationError),
-    /// The service answered with an error body.
+    /// The service answered with an error body (boxed: it is the largest variant).
     #[error(transparent)]
-    Service(#[from] ServiceError),
+    Service(Box<ServiceError>),
     /// No credentials could be found; nothing was sent.
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
@@ -60,7 +60,7 @@ impl Error {
     /// The service error, if this is one.
     pub fn as_service(&self) -> Option<&ServiceError> {
         match self {
-            Error::Service(e) => Some(e),
+            Error::Service(e) => Some(e.as_ref()),
             _ => None,
         }
     }
@@ -120,6 +120,12 @@ impl fmt::Display for ServiceError {
 }
 
 impl std::error::Error for ServiceError {}
+
+impl From<ServiceError> for Error {
+    fn from(e: ServiceError) -> Self {
+        Error::Service(Box::new(e))
+    }
+}
 
 /// A response body that could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

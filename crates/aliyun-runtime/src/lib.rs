@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod de;
 mod error;
 mod rate_limit;
+pub mod ser;
 pub mod shape;
 pub mod validate;
 
@@ -25,6 +26,10 @@ pub use config::{Clock, Config, Format, HttpMethod, RetryConfig, SignatureVersio
 pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{DecodeError, Error, Rule, ServiceError, ValidationError};
 pub use rate_limit::RateLimiters;
+
+// Re-exported so generated code depends on this crate (and serde) only.
+pub use serde_json;
+pub use time;
 
 /// Parses a time as the API spells it (`yyyy-MM-ddTHH:mm:ssZ`, or any RFC 3339
 /// time), for the typed accessors of generated time fields.
