@@ -20,7 +20,8 @@ pub mod shape;
 pub mod validate;
 
 pub use client::{
-    decode_output, decode_service_error, Client, OperationMeta, Output, PreparedRequest, Product,
+    decode_output, decode_service_error, Client, Operation, OperationMeta, Output, PreparedRequest,
+    Product,
 };
 pub use config::{Clock, Config, Format, HttpMethod, RetryConfig, SignatureVersion};
 pub use credentials::{Credentials, ProvideCredentials};

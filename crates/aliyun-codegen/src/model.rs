@@ -1,0 +1,1258 @@
+//! The validated model of a product's spec. Loading reads the JSON once, checks
+//! everything, and reports every problem with its file and JSON path; emitters
+//! read only this model, never JSON.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::names;
+
+/// One problem in a spec file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecError {
+    /// The file.
+    pub file: PathBuf,
+    /// Where in it, as a JSON path (`$.parameters[1].schema.maxItems`).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.file.display(),
+            self.path,
+            self.message
+        )
+    }
+}
+
+/// Every problem found in a spec directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecErrors(pub Vec<SpecError>);
+
+impl fmt::Display for SpecErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the spec has {} problem(s):", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SpecErrors {}
+
+/// A whole product: its description, operations and named types.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// The spec directory, relative to the repository root when loaded from there.
+    pub dir: PathBuf,
+    /// The product file.
+    pub product: Product,
+    /// Operations, sorted by wire name.
+    pub operations: Vec<Operation>,
+    /// Named object types, by type name.
+    pub objects: BTreeMap<String, ObjectType>,
+    /// Named enums, by type name.
+    pub enums: BTreeMap<String, EnumType>,
+}
+
+/// The product file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Product {
+    /// Spec file name.
+    pub file: String,
+    /// Product code (`vod`).
+    pub code: String,
+    /// API version.
+    pub version: String,
+    /// Human title.
+    pub title: String,
+    /// Region used when none is configured.
+    pub default_region: String,
+    /// `(region, host)` pairs, in file order.
+    pub endpoints: Vec<(String, String)>,
+}
+
+/// One operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// Spec file name (`GetURLUploadInfos.json`).
+    pub file: String,
+    /// Wire name (`GetURLUploadInfos`).
+    pub name: String,
+    /// `get_url_upload_infos`.
+    pub snake: String,
+    /// `GetUrlUploadInfos`.
+    pub pascal: String,
+    /// One line.
+    pub summary: String,
+    /// More, may be empty.
+    pub description: String,
+    /// Safe to send again after it may have reached the service.
+    pub retry_safe: bool,
+    /// `read` or a write.
+    pub read: bool,
+    /// QPS limit per account.
+    pub qps: Option<u32>,
+    /// Parameters in file order.
+    pub params: Vec<Param>,
+    /// Parameter groups.
+    pub groups: Vec<Group>,
+    /// The response's fields.
+    pub output: Vec<Field>,
+    /// Root element name of XML responses.
+    pub xml_root: String,
+}
+
+/// A request parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// Wire name.
+    pub wire: String,
+    /// Rust field name.
+    pub rust: String,
+    /// Documentation.
+    pub doc: String,
+    /// Must be set.
+    pub required: bool,
+    /// Redacted in Debug.
+    pub sensitive: bool,
+    /// An example value.
+    pub example: Option<String>,
+    /// Type and wire style.
+    pub kind: ParamKind,
+}
+
+/// Rules on one string.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StringRules {
+    /// Maximum bytes.
+    pub max_length: Option<usize>,
+    /// Absolute http(s) URL.
+    pub http_url: bool,
+    /// Allowed values.
+    pub allowed: Vec<String>,
+}
+
+/// A parameter's type and how it travels.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamKind {
+    /// A string.
+    String(StringRules),
+    /// An integer, sent in decimal.
+    Integer,
+    /// A float.
+    Number,
+    /// `true`/`false`.
+    Boolean,
+    /// A comma-separated list (`style: simple`).
+    List {
+        /// Item rules.
+        item: StringRules,
+        /// Minimum items when set.
+        min_items: usize,
+        /// Maximum items.
+        max_items: Option<usize>,
+        /// Each item percent-encoded before joining.
+        encode_items: bool,
+    },
+    /// A value sent as a JSON string (`style: json`).
+    Json {
+        /// The value's type.
+        ty: TypeRef,
+        /// Maximum items, for arrays.
+        max_items: Option<usize>,
+    },
+}
+
+/// A group of parameters: at least one must be set; with precedence, only the
+/// first one set (in member order) is sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// Member wire names, in precedence order.
+    pub members: Vec<String>,
+    /// Whether only the first set member is sent.
+    pub precedence: bool,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// A type in a response or a JSON-style parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A string; `format` is `date-time`, `json` or none.
+    String(Option<String>),
+    /// 64-bit integer.
+    Integer,
+    /// 64-bit float.
+    Number,
+    /// Boolean.
+    Boolean,
+    /// A named enum.
+    Enum(String),
+    /// A named object.
+    Object(String),
+    /// A list, with the XML item element name when the list wraps its items.
+    List(Box<TypeRef>, Option<String>),
+}
+
+/// A field of an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Wire name.
+    pub wire: String,
+    /// Rust name.
+    pub rust: String,
+    /// Documentation.
+    pub doc: String,
+    /// Always present (a plain type rather than `Option`).
+    pub required: bool,
+    /// Redacted in Debug.
+    pub sensitive: bool,
+    /// Sent as a JSON string even though it is a number.
+    pub encode_as_string: bool,
+    /// Maximum bytes, for strings in requests.
+    pub max_length: Option<usize>,
+    /// Type.
+    pub ty: TypeRef,
+}
+
+/// A named object type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectType {
+    /// Type name (`UrlUploadJobInfo`).
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Fields in file order.
+    pub fields: Vec<Field>,
+    /// Where it was first defined (file name).
+    pub defined_in: String,
+}
+
+/// A named enum: known values plus an `Unknown` fallback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumType {
+    /// Type name.
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// `(wire value, variant name, doc)`.
+    pub values: Vec<(String, String, String)>,
+    /// Wire values that are terminal states.
+    pub terminal: Vec<String>,
+    /// Where it was first defined.
+    pub defined_in: String,
+}
+
+const SCHEMA_KEYS: &[&str] = &[
+    // Alibaba's own vocabulary
+    "description",
+    "type",
+    "required",
+    "example",
+    "format",
+    "enum",
+    "items",
+    "properties",
+    "docRequired",
+    "title",
+    "maxItems",
+    "minItems",
+    "maxLength",
+    "minLength",
+    "maximum",
+    "minimum",
+    "default",
+    "pattern",
+    "enumValueTitles",
+    "deprecated",
+    "readOnly",
+    "isFileTransferUrl",
+    // ours: what Alibaba keeps in prose
+    "typeName",
+    "enumName",
+    "enumDescriptions",
+    "terminal",
+    "sensitive",
+    "xmlItemName",
+    "xmlName",
+    "encodeAs",
+];
+
+const PARAM_KEYS: &[&str] = &[
+    "name",
+    "in",
+    "style",
+    "schema",
+    "itemEncoding",
+    "description",
+];
+
+/// Loads and validates every `*.json` in `dir` (`product.json` plus one file per
+/// operation). `dir` is shown in errors as given.
+pub fn load(dir: &Path) -> Result<Model, SpecErrors> {
+    let mut errors = Vec::new();
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect(),
+        Err(e) => {
+            return Err(SpecErrors(vec![SpecError {
+                file: dir.to_owned(),
+                path: "$".into(),
+                message: format!("cannot read the spec directory: {e}"),
+            }]))
+        }
+    };
+    entries.sort();
+    let mut product = None;
+    let mut ops = Vec::new();
+    let mut reg = Registry::default();
+    for path in &entries {
+        let file_name = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut cx = Cx {
+            file: path.clone(),
+            errors: &mut errors,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                cx.err("$", format!("cannot read: {e}"));
+                continue;
+            }
+        };
+        let value: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                cx.err("$", format!("not valid JSON: {e}"));
+                continue;
+            }
+        };
+        if file_name == "product.json" {
+            product = cx.product(&value, &file_name);
+        } else if let Some(op) = cx.operation(&value, &file_name, &mut reg) {
+            let expected = format!("{}.json", op.name);
+            if file_name != expected {
+                cx.err(
+                    "$.name",
+                    format!("operation {} must live in {expected}", op.name),
+                );
+            }
+            ops.push(op);
+        }
+    }
+    if product.is_none() && !errors.iter().any(|e| e.file.ends_with("product.json")) {
+        errors.push(SpecError {
+            file: dir.join("product.json"),
+            path: "$".into(),
+            message: "missing: every spec directory needs a product file".into(),
+        });
+    }
+    if ops.is_empty() && errors.is_empty() {
+        errors.push(SpecError {
+            file: dir.to_owned(),
+            path: "$".into(),
+            message: "no operation files".into(),
+        });
+    }
+    // Generated type names must not collide with each other.
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    for op in &ops {
+        for suffix in ["Input", "Output", "FluentBuilder"] {
+            taken.insert(format!("{}{suffix}", op.pascal), op.file.clone());
+        }
+    }
+    for (name, file) in reg
+        .objects
+        .iter()
+        .map(|(n, o)| (n, &o.defined_in))
+        .chain(reg.enums.iter().map(|(n, e)| (n, &e.defined_in)))
+    {
+        if let Some(other) = taken.insert(name.clone(), file.clone()) {
+            errors.push(SpecError {
+                file: dir.join(file),
+                path: "$".into(),
+                message: format!("type name {name} is also used by {other}"),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SpecErrors(errors));
+    }
+    ops.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Model {
+        dir: dir.to_owned(),
+        product: product.expect("checked above"),
+        operations: ops,
+        objects: reg.objects,
+        enums: reg.enums,
+    })
+}
+
+#[derive(Default)]
+struct Registry {
+    objects: BTreeMap<String, ObjectType>,
+    enums: BTreeMap<String, EnumType>,
+}
+
+struct Cx<'a> {
+    file: PathBuf,
+    errors: &'a mut Vec<SpecError>,
+}
+
+impl Cx<'_> {
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        self.errors.push(SpecError {
+            file: self.file.clone(),
+            path: path.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn obj<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            _ => {
+                self.err(path, format!("expected an object, found {}", kind(v)));
+                None
+            }
+        }
+    }
+
+    fn str_opt(&mut self, m: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
+        match m.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                self.err(
+                    &format!("{path}.{key}"),
+                    format!("expected a string, found {}", kind(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn str_req(&mut self, m: &Map<String, Value>, key: &str, path: &str) -> Option<String> {
+        let v = self.str_opt(m, key, path);
+        if v.is_none() && !m.contains_key(key) {
+            self.err(&format!("{path}.{key}"), "missing (required)");
+        }
+        v
+    }
+
+    fn bool_opt(&mut self, m: &Map<String, Value>, key: &str, path: &str) -> Option<bool> {
+        match m.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(other) => {
+                self.err(
+                    &format!("{path}.{key}"),
+                    format!("expected true or false, found {}", kind(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn count_opt(
+        &mut self,
+        m: &Map<String, Value>,
+        key: &str,
+        path: &str,
+        min: u64,
+        max: u64,
+    ) -> Option<u64> {
+        match m.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => match n.as_u64() {
+                Some(x) if (min..=max).contains(&x) => Some(x),
+                _ => {
+                    self.err(
+                        &format!("{path}.{key}"),
+                        format!("must be a whole number from {min} to {max}, found {n}"),
+                    );
+                    None
+                }
+            },
+            Some(other) => {
+                self.err(
+                    &format!("{path}.{key}"),
+                    format!("expected a number, found {}", kind(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn check_keys(&mut self, m: &Map<String, Value>, allowed: &[&str], path: &str) {
+        for k in m.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let hint = allowed
+                    .iter()
+                    .find(|a| a.eq_ignore_ascii_case(k))
+                    .map(|a| format!(" (did you mean {a}?)"))
+                    .unwrap_or_default();
+                self.err(&format!("{path}.{k}"), format!("unknown key{hint}"));
+            }
+        }
+    }
+
+    fn wire_name(&mut self, name: &str, path: &str) -> bool {
+        let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            self.err(path, format!("{name:?} is not a valid name (ASCII letters, digits and _, starting with a letter)"));
+        }
+        ok
+    }
+
+    fn product(&mut self, v: &Value, file: &str) -> Option<Product> {
+        let m = self.obj(v, "$")?;
+        self.check_keys(
+            m,
+            &[
+                "product",
+                "version",
+                "style",
+                "title",
+                "defaults",
+                "endpoints",
+            ],
+            "$",
+        );
+        let code = self.str_req(m, "product", "$");
+        let version = self.str_req(m, "version", "$");
+        let title = self.str_opt(m, "title", "$").unwrap_or_default();
+        match self.str_opt(m, "style", "$").as_deref() {
+            Some("RPC") | None => {}
+            Some(other) => self.err(
+                "$.style",
+                format!("style {other:?} is not supported (only RPC)"),
+            ),
+        }
+        let mut endpoints = Vec::new();
+        match m.get("endpoints") {
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("$.endpoints[{i}]");
+                    if let Some(e) = self.obj(item, &p) {
+                        if let (Some(r), Some(h)) = (
+                            self.str_req(e, "regionId", &p),
+                            self.str_req(e, "endpoint", &p),
+                        ) {
+                            if endpoints.iter().any(|(er, _): &(String, String)| *er == r) {
+                                self.err(&p, format!("region {r} is listed twice"));
+                            }
+                            endpoints.push((r, h));
+                        }
+                    }
+                }
+            }
+            _ => self.err("$.endpoints", "missing: a list of {regionId, endpoint}"),
+        }
+        let default_region = m
+            .get("defaults")
+            .and_then(|d| d.get("region"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| endpoints.first().map(|(r, _)| r.clone()))
+            .unwrap_or_default();
+        if !endpoints.is_empty() && !endpoints.iter().any(|(r, _)| *r == default_region) {
+            self.err(
+                "$.defaults.region",
+                format!("default region {default_region} has no endpoint"),
+            );
+        }
+        Some(Product {
+            file: file.to_owned(),
+            code: code?,
+            version: version?,
+            title,
+            default_region,
+            endpoints,
+        })
+    }
+
+    fn operation(&mut self, v: &Value, file: &str, reg: &mut Registry) -> Option<Operation> {
+        let m = self.obj(v, "$")?;
+        self.check_keys(
+            m,
+            &[
+                "name",
+                "summary",
+                "description",
+                "title",
+                "methods",
+                "schemes",
+                "security",
+                "operationType",
+                "deprecated",
+                "systemTags",
+                "parameters",
+                "responses",
+                "groups",
+                "qps",
+                "retrySafe",
+                "responseDemo",
+                "responseParamsDescription",
+                "requestParamsDescription",
+                "extraInfo",
+            ],
+            "$",
+        );
+        let name = self.str_req(m, "name", "$")?;
+        if !self.wire_name(&name, "$.name") {
+            return None;
+        }
+        let summary = self.str_opt(m, "summary", "$").unwrap_or_default();
+        if summary.trim().is_empty() {
+            self.err(
+                "$.summary",
+                "missing: one line saying what the operation does",
+            );
+        }
+        let description = self.str_opt(m, "description", "$").unwrap_or_default();
+        match m.get("methods") {
+            Some(Value::Array(ms)) if !ms.is_empty() => {
+                for (i, x) in ms.iter().enumerate() {
+                    if !matches!(x.as_str(), Some("get" | "post")) {
+                        self.err(
+                            &format!("$.methods[{i}]"),
+                            format!("unknown method {x} (get or post)"),
+                        );
+                    }
+                }
+            }
+            _ => self.err("$.methods", "missing: a non-empty list of get/post"),
+        }
+        let read = match self.str_req(m, "operationType", "$").as_deref() {
+            Some("read") => true,
+            Some("write" | "readAndWrite") => false,
+            Some(other) => {
+                self.err(
+                    "$.operationType",
+                    format!("unknown operationType {other:?} (read, write or readAndWrite)"),
+                );
+                false
+            }
+            None => false,
+        };
+        let retry_safe = self.bool_opt(m, "retrySafe", "$").unwrap_or(read);
+        let qps = self
+            .count_opt(m, "qps", "$", 1, 1_000_000)
+            .map(|q| q as u32);
+
+        let mut params: Vec<Param> = Vec::new();
+        match m.get("parameters") {
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    let p = format!("$.parameters[{i}]");
+                    if let Some(param) = self.param(item, &p, file, reg) {
+                        if params.iter().any(|x| x.wire == param.wire) {
+                            self.err(
+                                &format!("{p}.name"),
+                                format!("duplicate parameter {}", param.wire),
+                            );
+                        } else if let Some(x) = params.iter().find(|x| x.rust == param.rust) {
+                            self.err(
+                                &format!("{p}.name"),
+                                format!(
+                                    "{} and {} both become the Rust name {}",
+                                    x.wire, param.wire, param.rust
+                                ),
+                            );
+                        } else {
+                            params.push(param);
+                        }
+                    }
+                }
+            }
+            None => {}
+            Some(other) => self.err(
+                "$.parameters",
+                format!("expected a list, found {}", kind(other)),
+            ),
+        }
+
+        let mut groups = Vec::new();
+        if let Some(gs) = m.get("groups") {
+            match gs {
+                Value::Array(items) => {
+                    for (i, g) in items.iter().enumerate() {
+                        let p = format!("$.groups[{i}]");
+                        let Some(gm) = self.obj(g, &p) else { continue };
+                        self.check_keys(gm, &["kind", "members", "precedence", "description"], &p);
+                        match self.str_req(gm, "kind", &p).as_deref() {
+                            Some("atLeastOne") | None => {}
+                            Some(other) => self.err(
+                                &format!("{p}.kind"),
+                                format!("unknown group kind {other:?} (atLeastOne)"),
+                            ),
+                        }
+                        let mut members = Vec::new();
+                        match gm.get("members") {
+                            Some(Value::Array(ms)) => {
+                                for (j, x) in ms.iter().enumerate() {
+                                    let mp = format!("{p}.members[{j}]");
+                                    match x.as_str() {
+                                        Some(n) => match params.iter().find(|pp| pp.wire == n) {
+                                            Some(pp) if pp.required => self.err(
+                                                &mp,
+                                                format!("{n} is required, so a group adds nothing"),
+                                            ),
+                                            Some(_) => members.push(n.to_owned()),
+                                            None => {
+                                                self.err(&mp, format!("no parameter named {n}"))
+                                            }
+                                        },
+                                        None => self.err(&mp, "expected a parameter name"),
+                                    }
+                                }
+                            }
+                            _ => self.err(
+                                &format!("{p}.members"),
+                                "missing: a list of parameter names",
+                            ),
+                        }
+                        if members.len() < 2 && gm.get("members").is_some_and(Value::is_array) {
+                            self.err(
+                                &format!("{p}.members"),
+                                "a group needs at least two parameters",
+                            );
+                        }
+                        let precedence = self.bool_opt(gm, "precedence", &p).unwrap_or(false);
+                        let doc = self.str_opt(gm, "description", &p).unwrap_or_default();
+                        groups.push(Group {
+                            members,
+                            precedence,
+                            doc,
+                        });
+                    }
+                }
+                other => self.err(
+                    "$.groups",
+                    format!("expected a list, found {}", kind(other)),
+                ),
+            }
+        }
+
+        let schema = m
+            .get("responses")
+            .and_then(|r| r.get("200"))
+            .and_then(|r| r.get("schema"));
+        let (output, xml_root) = match schema {
+            Some(s) => {
+                let p = "$.responses.200.schema";
+                let sm = self.obj(s, p)?;
+                self.check_keys(sm, SCHEMA_KEYS, p);
+                if sm.get("type").and_then(Value::as_str) != Some("object") {
+                    self.err(&format!("{p}.type"), "the response must be an object");
+                }
+                let xml_root = self
+                    .str_opt(sm, "xmlName", p)
+                    .unwrap_or_else(|| format!("{name}Response"));
+                let fields = self.fields(sm, p, file, reg, false);
+                if !fields.iter().any(|f| f.wire == "RequestId") {
+                    self.err(&format!("{p}.properties"), "every response has a RequestId");
+                }
+                (fields, xml_root)
+            }
+            None => {
+                self.err("$.responses", "missing: responses.200.schema");
+                return None;
+            }
+        };
+        Some(Operation {
+            file: file.to_owned(),
+            snake: names::snake(&name),
+            pascal: names::pascal(&name),
+            name,
+            summary,
+            description,
+            retry_safe,
+            read,
+            qps,
+            params,
+            groups,
+            output,
+            xml_root,
+        })
+    }
+
+    fn param(&mut self, v: &Value, p: &str, file: &str, reg: &mut Registry) -> Option<Param> {
+        let m = self.obj(v, p)?;
+        self.check_keys(m, PARAM_KEYS, p);
+        let wire = self.str_req(m, "name", p)?;
+        if !self.wire_name(&wire, &format!("{p}.name")) {
+            return None;
+        }
+        match self.str_opt(m, "in", p).as_deref() {
+            Some("query") | None => {}
+            Some(other) => self.err(
+                &format!("{p}.in"),
+                format!("parameters in {other:?} are not supported (query)"),
+            ),
+        }
+        let sp = format!("{p}.schema");
+        let Some(schema) = m.get("schema") else {
+            self.err(&sp, "missing");
+            return None;
+        };
+        let s = self.obj(schema, &sp)?;
+        self.check_keys(s, SCHEMA_KEYS, &sp);
+        let ty = self.str_req(s, "type", &sp)?;
+        let required = self.bool_opt(s, "required", &sp).unwrap_or(false);
+        let sensitive = self.bool_opt(s, "sensitive", &sp).unwrap_or(false);
+        let doc = self
+            .str_opt(s, "description", &sp)
+            .or_else(|| self.str_opt(m, "description", p))
+            .unwrap_or_default();
+        let example = self.str_opt(s, "example", &sp);
+        let style = self.str_opt(m, "style", p);
+        let encoding = self.str_opt(m, "itemEncoding", p);
+        if let Some(e) = &encoding {
+            if e != "percent" {
+                self.err(
+                    &format!("{p}.itemEncoding"),
+                    format!("unknown item encoding {e:?} (percent)"),
+                );
+            }
+            if style.as_deref() != Some("simple") {
+                self.err(
+                    &format!("{p}.itemEncoding"),
+                    "itemEncoding applies only to style simple",
+                );
+            }
+        }
+        let kind = match (style.as_deref(), ty.as_str()) {
+            (None, "string") => ParamKind::String(self.string_rules(s, &sp)),
+            (None, "integer") => ParamKind::Integer,
+            (None, "number") => ParamKind::Number,
+            (None, "boolean") => ParamKind::Boolean,
+            (None, other) if other != "array" && other != "object" => {
+                self.err(
+                    &format!("{sp}.type"),
+                    format!("unknown type {other:?} (string, integer, number, boolean, array)"),
+                );
+                return None;
+            }
+            (None, _) => {
+                self.err(
+                    &format!("{p}.style"),
+                    format!(
+                        "a parameter of type {ty} needs a style: simple (comma-separated) or json"
+                    ),
+                );
+                return None;
+            }
+            (Some("simple"), "array") => {
+                let ip = format!("{sp}.items");
+                let items = s.get("items").and_then(|i| self.obj(i, &ip));
+                let Some(items) = items else {
+                    self.err(&ip, "missing: the item schema");
+                    return None;
+                };
+                self.check_keys(items, SCHEMA_KEYS, &ip);
+                match items.get("type").and_then(Value::as_str) {
+                    Some("string") => {}
+                    other => self.err(
+                        &format!("{ip}.type"),
+                        format!("items of a simple list must be strings, found {other:?}"),
+                    ),
+                }
+                let item = self.string_rules(items, &ip);
+                let min_items =
+                    self.count_opt(s, "minItems", &sp, 0, 100_000).unwrap_or(1) as usize;
+                let max_items = self
+                    .count_opt(s, "maxItems", &sp, 1, 100_000)
+                    .map(|x| x as usize);
+                if let Some(max) = max_items {
+                    if max < min_items {
+                        self.err(
+                            &format!("{sp}.maxItems"),
+                            format!("maxItems {max} is below minItems {min_items}"),
+                        );
+                    }
+                }
+                ParamKind::List {
+                    item,
+                    min_items,
+                    max_items,
+                    encode_items: encoding.is_some(),
+                }
+            }
+            (Some("simple"), other) => {
+                self.err(
+                    &format!("{sp}.type"),
+                    format!("style simple needs type array, found {other}"),
+                );
+                return None;
+            }
+            (Some("json"), _) => {
+                let ty = self.type_ref(schema, &sp, file, reg, true)?;
+                let max_items = self
+                    .count_opt(s, "maxItems", &sp, 1, 100_000)
+                    .map(|x| x as usize);
+                ParamKind::Json { ty, max_items }
+            }
+            (Some(other), _) => {
+                self.err(
+                    &format!("{p}.style"),
+                    format!("style {other:?} is not supported yet (simple or json)"),
+                );
+                return None;
+            }
+        };
+        Some(Param {
+            rust: rust_field(&wire),
+            wire,
+            doc,
+            required,
+            sensitive,
+            example,
+            kind,
+        })
+    }
+
+    fn string_rules(&mut self, s: &Map<String, Value>, p: &str) -> StringRules {
+        let max_length = self
+            .count_opt(s, "maxLength", p, 1, 10_000_000)
+            .map(|x| x as usize);
+        let http_url = match self.str_opt(s, "format", p).as_deref() {
+            Some("url") => true,
+            Some("json" | "date-time") | None => false,
+            Some(other) => {
+                self.err(
+                    &format!("{p}.format"),
+                    format!("unknown string format {other:?} (url, json, date-time)"),
+                );
+                false
+            }
+        };
+        let allowed = match s.get("enum") {
+            Some(Value::Array(xs)) => xs
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        StringRules {
+            max_length,
+            http_url,
+            allowed,
+        }
+    }
+
+    fn fields(
+        &mut self,
+        m: &Map<String, Value>,
+        p: &str,
+        file: &str,
+        reg: &mut Registry,
+        request: bool,
+    ) -> Vec<Field> {
+        let mut fields: Vec<Field> = Vec::new();
+        let pp = format!("{p}.properties");
+        let Some(props) = m.get("properties") else {
+            self.err(&pp, "missing: an object needs properties");
+            return fields;
+        };
+        let Some(props) = self.obj(props, &pp) else {
+            return fields;
+        };
+        for (wire, schema) in props {
+            let fp = format!("{pp}.{wire}");
+            if !self.wire_name(wire, &fp) {
+                continue;
+            }
+            let Some(s) = self.obj(schema, &fp) else {
+                continue;
+            };
+            self.check_keys(s, SCHEMA_KEYS, &fp);
+            let Some(ty) = self.type_ref(schema, &fp, file, reg, request) else {
+                continue;
+            };
+            let encode_as_string = match self.str_opt(s, "encodeAs", &fp).as_deref() {
+                Some("string") => {
+                    if !matches!(ty, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean) {
+                        self.err(
+                            &format!("{fp}.encodeAs"),
+                            "encodeAs string applies to numbers and booleans",
+                        );
+                    }
+                    true
+                }
+                None => false,
+                Some(other) => {
+                    self.err(
+                        &format!("{fp}.encodeAs"),
+                        format!("unknown encodeAs {other:?} (string)"),
+                    );
+                    false
+                }
+            };
+            let field = Field {
+                wire: wire.clone(),
+                rust: rust_field(wire),
+                doc: self.str_opt(s, "description", &fp).unwrap_or_default(),
+                required: self.bool_opt(s, "required", &fp).unwrap_or(false),
+                sensitive: self.bool_opt(s, "sensitive", &fp).unwrap_or(false),
+                encode_as_string,
+                max_length: self
+                    .count_opt(s, "maxLength", &fp, 1, 10_000_000)
+                    .map(|x| x as usize),
+                ty,
+            };
+            if let Some(x) = fields.iter().find(|x| x.rust == field.rust) {
+                self.err(
+                    &fp,
+                    format!(
+                        "{} and {} both become the Rust name {}",
+                        x.wire, field.wire, field.rust
+                    ),
+                );
+                continue;
+            }
+            fields.push(field);
+        }
+        fields
+    }
+
+    fn type_ref(
+        &mut self,
+        v: &Value,
+        p: &str,
+        file: &str,
+        reg: &mut Registry,
+        request: bool,
+    ) -> Option<TypeRef> {
+        let s = self.obj(v, p)?;
+        let ty = self.str_req(s, "type", p)?;
+        match ty.as_str() {
+            "string" => {
+                if let Some(values) = s.get("enum") {
+                    let Some(name) = self.str_opt(s, "enumName", p) else {
+                        self.err(
+                            &format!("{p}.enumName"),
+                            "missing: an enum needs a type name",
+                        );
+                        return None;
+                    };
+                    let e = self.enum_type(s, values, &name, p, file)?;
+                    self.register_enum(reg, e, p);
+                    return Some(TypeRef::Enum(name));
+                }
+                let format = self.str_opt(s, "format", p);
+                match format.as_deref() {
+                    None | Some("date-time" | "json" | "url") => {}
+                    Some(other) => self.err(
+                        &format!("{p}.format"),
+                        format!("unknown string format {other:?} (date-time, json, url)"),
+                    ),
+                }
+                Some(TypeRef::String(format.filter(|f| f != "url")))
+            }
+            "integer" => Some(TypeRef::Integer),
+            "number" => Some(TypeRef::Number),
+            "boolean" => Some(TypeRef::Boolean),
+            "array" => {
+                let ip = format!("{p}.items");
+                let Some(items) = s.get("items") else {
+                    self.err(&ip, "missing: an array needs items");
+                    return None;
+                };
+                let item = self.type_ref(items, &ip, file, reg, request)?;
+                if matches!(item, TypeRef::List(..)) {
+                    self.err(&ip, "lists of lists are not supported");
+                    return None;
+                }
+                let xml_item = self.str_opt(s, "xmlItemName", p);
+                if let Some(x) = &xml_item {
+                    self.wire_name(x, &format!("{p}.xmlItemName"));
+                }
+                Some(TypeRef::List(Box::new(item), xml_item))
+            }
+            "object" => {
+                let Some(name) = self.str_opt(s, "typeName", p) else {
+                    self.err(
+                        &format!("{p}.typeName"),
+                        "missing: every object needs a type name",
+                    );
+                    return None;
+                };
+                if names::pascal(&name) != name {
+                    self.err(
+                        &format!("{p}.typeName"),
+                        format!(
+                            "type name {name:?} must be UpperCamelCase ({})",
+                            names::pascal(&name)
+                        ),
+                    );
+                    return None;
+                }
+                let doc = self.str_opt(s, "description", p).unwrap_or_default();
+                let fields = self.fields(s, p, file, reg, request);
+                let obj = ObjectType {
+                    name: name.clone(),
+                    doc,
+                    fields,
+                    defined_in: file.to_owned(),
+                };
+                match reg.objects.get(&name) {
+                    Some(existing) if existing.fields != obj.fields => {
+                        let other = existing.defined_in.clone();
+                        self.err(
+                            &format!("{p}.typeName"),
+                            format!("type {name} is defined differently in {other}"),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        reg.objects.insert(name.clone(), obj);
+                    }
+                }
+                Some(TypeRef::Object(name))
+            }
+            other => {
+                self.err(
+                    &format!("{p}.type"),
+                    format!(
+                        "unknown type {other:?} (string, integer, number, boolean, array, object)"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn enum_type(
+        &mut self,
+        s: &Map<String, Value>,
+        values: &Value,
+        name: &str,
+        p: &str,
+        file: &str,
+    ) -> Option<EnumType> {
+        if names::pascal(name) != name {
+            self.err(
+                &format!("{p}.enumName"),
+                format!(
+                    "type name {name:?} must be UpperCamelCase ({})",
+                    names::pascal(name)
+                ),
+            );
+            return None;
+        }
+        let Value::Array(items) = values else {
+            self.err(&format!("{p}.enum"), "expected a list of strings");
+            return None;
+        };
+        let descriptions = s.get("enumDescriptions").and_then(Value::as_object);
+        let mut out: Vec<(String, String, String)> = Vec::new();
+        for (i, x) in items.iter().enumerate() {
+            let ep = format!("{p}.enum[{i}]");
+            let Some(value) = x.as_str() else {
+                self.err(&ep, "expected a string");
+                continue;
+            };
+            let variant = names::pascal(value);
+            if variant.is_empty()
+                || !variant.starts_with(|c: char| c.is_ascii_alphabetic())
+                || variant == "Unknown"
+            {
+                self.err(&ep, format!("value {value:?} cannot be a variant name"));
+                continue;
+            }
+            if out.iter().any(|(w, v, _)| w == value || *v == variant) {
+                self.err(&ep, format!("duplicate value {value}"));
+                continue;
+            }
+            let doc = descriptions
+                .and_then(|d| d.get(value))
+                .and_then(Value::as_str)
+                .unwrap_or(value)
+                .to_owned();
+            out.push((value.to_owned(), variant, doc));
+        }
+        if out.is_empty() {
+            self.err(&format!("{p}.enum"), "an enum needs at least one value");
+            return None;
+        }
+        let mut terminal = Vec::new();
+        if let Some(t) = s.get("terminal") {
+            match t {
+                Value::Array(ts) => {
+                    for (i, x) in ts.iter().enumerate() {
+                        match x.as_str() {
+                            Some(v) if out.iter().any(|(w, _, _)| w == v) => {
+                                terminal.push(v.to_owned())
+                            }
+                            _ => self.err(
+                                &format!("{p}.terminal[{i}]"),
+                                format!("{x} is not one of the enum's values"),
+                            ),
+                        }
+                    }
+                }
+                _ => self.err(&format!("{p}.terminal"), "expected a list of enum values"),
+            }
+        }
+        Some(EnumType {
+            name: name.to_owned(),
+            doc: self.str_opt(s, "description", p).unwrap_or_default(),
+            values: out,
+            terminal,
+            defined_in: file.to_owned(),
+        })
+    }
+
+    fn register_enum(&mut self, reg: &mut Registry, e: EnumType, p: &str) {
+        match reg.enums.get(&e.name) {
+            Some(existing) if existing.values != e.values || existing.terminal != e.terminal => {
+                let other = existing.defined_in.clone();
+                self.err(
+                    &format!("{p}.enumName"),
+                    format!("enum {} is defined differently in {other}", e.name),
+                );
+            }
+            Some(_) => {}
+            None => {
+                reg.enums.insert(e.name.clone(), e);
+            }
+        }
+    }
+}
+
+fn rust_field(wire: &str) -> String {
+    let s = names::snake(wire);
+    if names::is_keyword(&s) {
+        format!("{s}_")
+    } else {
+        s
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
