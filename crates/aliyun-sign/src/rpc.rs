@@ -223,34 +223,46 @@ pub fn sign(
 /// Signs a complete parameter list (common parameters already included), for
 /// callers that build the list themselves, such as servers verifying a request.
 ///
-/// One pass over the sorted pairs writes the canonical string and, at the same
-/// time, streams the string to sign into the HMAC (a reserved byte is `%XX` in the
-/// canonical string and `%25XX` in the string to sign), so neither stage needs a
-/// second pass or a buffer of its own.
+/// One pass over the sorted pairs writes both the canonical string and the
+/// string to sign (a reserved byte is `%XX` in the first and `%25XX` in the
+/// second), so neither stage re-reads the other's output.
 pub fn sign_params(secret: &str, method: Method, mut params: Vec<(&str, &str)>) -> SignedRpc {
     sort_pairs(&mut params);
-    let mut encoded = String::with_capacity(encoded_len_hint(&params) + 40);
-    let mut mac = MacStream::new(secret);
-    mac.write(method.as_str().as_bytes());
-    mac.write(b"&%2F&");
+    // A cheap over-estimate: most values need few escapes.
+    let raw: usize = params.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut encoded: Vec<u8> = Vec::with_capacity(raw + raw / 2 + 48);
+    let mut sts: Vec<u8> = Vec::with_capacity(raw * 2 + 16);
+    sts.extend_from_slice(method.as_str().as_bytes());
+    sts.extend_from_slice(b"&%2F&");
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
-            encoded.push('&');
-            mac.write(b"%26");
+            encoded.push(b'&');
+            sts.extend_from_slice(b"%26");
         }
-        encode_both(&mut encoded, &mut mac, k);
-        encoded.push('=');
-        mac.write(b"%3D");
-        encode_both(&mut encoded, &mut mac, v);
+        encode_both(&mut encoded, &mut sts, k.as_bytes());
+        encoded.push(b'=');
+        sts.extend_from_slice(b"%3D");
+        encode_both(&mut encoded, &mut sts, v.as_bytes());
     }
     let canonical_len = encoded.len();
-    let digest = mac.finish();
+    let mut mac = hmac_key(secret);
+    mac.update(&sts);
+    let digest: [u8; 20] = mac.finalize().into_bytes().into();
     let signature = base64::engine::general_purpose::STANDARD.encode(digest);
     if canonical_len > 0 {
-        encoded.push('&');
+        encoded.push(b'&');
     }
-    encoded.push_str("Signature=");
-    percent_encode_into(&mut encoded, &signature);
+    encoded.extend_from_slice(b"Signature=");
+    for &b in signature.as_bytes() {
+        if is_unreserved(b) {
+            encoded.push(b);
+        } else {
+            encoded.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 0x0F) as usize]]);
+        }
+    }
+    // Only ASCII was written, so this never fails; no panic path either way.
+    let encoded = String::from_utf8(encoded)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     SignedRpc {
         method,
         encoded,
@@ -261,67 +273,43 @@ pub fn sign_params(secret: &str, method: Method, mut params: Vec<(&str, &str)>) 
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Appends `input` percent-encoded to `out` and percent-encoded twice to `mac`.
-fn encode_both(out: &mut String, mac: &mut MacStream, input: &str) {
-    let bytes = input.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if is_unreserved(b) {
-            continue;
+/// Appends `input` percent-encoded to `out` and percent-encoded twice to `sts`:
+/// runs of unreserved bytes are found with a table lookup per byte and copied
+/// to both buffers at once.
+#[inline]
+fn encode_both(out: &mut Vec<u8>, sts: &mut Vec<u8>, input: &[u8]) {
+    let n = input.len();
+    let mut i = 0;
+    while i < n {
+        let run = i;
+        while i < n && UNRESERVED[input[i] as usize] {
+            i += 1;
         }
-        if start < i {
-            out.push_str(&input[start..i]);
-            mac.write(&bytes[start..i]);
+        if run < i {
+            out.extend_from_slice(&input[run..i]);
+            sts.extend_from_slice(&input[run..i]);
         }
-        let hi = HEX[(b >> 4) as usize];
-        let lo = HEX[(b & 0x0F) as usize];
-        out.push('%');
-        out.push(hi as char);
-        out.push(lo as char);
-        mac.write(&[b'%', b'2', b'5', hi, lo]);
-        start = i + 1;
-    }
-    if start < bytes.len() {
-        out.push_str(&input[start..]);
-        mac.write(&bytes[start..]);
+        if i < n {
+            let b = input[i];
+            let hi = HEX[(b >> 4) as usize];
+            let lo = HEX[(b & 0x0F) as usize];
+            out.extend_from_slice(&[b'%', hi, lo]);
+            sts.extend_from_slice(&[b'%', b'2', b'5', hi, lo]);
+            i += 1;
+        }
     }
 }
 
-/// HMAC-SHA1 fed through a small buffer, so many short writes cost like one.
-struct MacStream {
-    mac: Hmac<Sha1>,
-    buf: [u8; 256],
-    len: usize,
-}
-
-impl MacStream {
-    fn new(secret: &str) -> Self {
-        MacStream {
-            mac: hmac_key(secret),
-            buf: [0; 256],
-            len: 0,
-        }
+/// `UNRESERVED[b]` is [`is_unreserved`]`(b)`, as a table.
+static UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = is_unreserved(b as u8);
+        b += 1;
     }
-
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        if self.len + bytes.len() > self.buf.len() {
-            self.mac.update(&self.buf[..self.len]);
-            self.len = 0;
-            if bytes.len() > self.buf.len() {
-                self.mac.update(bytes);
-                return;
-            }
-        }
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
-    }
-
-    fn finish(mut self) -> [u8; 20] {
-        self.mac.update(&self.buf[..self.len]);
-        self.mac.finalize().into_bytes().into()
-    }
-}
+    t
+};
 
 fn sort_pairs(pairs: &mut [(&str, &str)]) {
     pairs.sort_unstable_by(|a, b| {
