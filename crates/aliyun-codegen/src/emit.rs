@@ -131,7 +131,7 @@ fn object_shape(fields: &[Field]) -> TokenStream {
 
 /// A struct with serde derives, a redacting `Debug` when a field is sensitive,
 /// and typed accessors for time and JSON fields.
-fn emit_struct(name: &str, doc_text: &str, fields: &[Field]) -> TokenStream {
+fn emit_struct(model: &Model, name: &str, doc_text: &str, fields: &[Field]) -> TokenStream {
     let ident = format_ident!("{}", name);
     let doc_attr = doc(doc_text);
     let defs = fields.iter().map(|f| {
@@ -152,7 +152,7 @@ fn emit_struct(name: &str, doc_text: &str, fields: &[Field]) -> TokenStream {
     } else {
         quote! { ::std::fmt::Debug, }
     };
-    let eq = if fields.iter().any(|f| contains_float(&f.ty)) {
+    let eq = if fields.iter().any(|f| contains_float(model, &f.ty)) {
         quote! {}
     } else {
         quote! { ::std::cmp::Eq, }
@@ -160,7 +160,9 @@ fn emit_struct(name: &str, doc_text: &str, fields: &[Field]) -> TokenStream {
     let debug_impl = if any_sensitive {
         debug_impl(
             &ident,
-            fields.iter().map(|f| (f.rust.as_str(), f.sensitive)),
+            fields
+                .iter()
+                .map(|f| (f.rust.as_str(), f.sensitive, is_plain(f))),
         )
     } else {
         quote! {}
@@ -180,25 +182,45 @@ fn emit_struct(name: &str, doc_text: &str, fields: &[Field]) -> TokenStream {
     }
 }
 
-fn contains_float(ty: &TypeRef) -> bool {
-    match ty {
-        TypeRef::Number => true,
-        TypeRef::List(item, _) => contains_float(item),
-        _ => false,
+/// Whether a type holds an `f64` anywhere, so that it cannot derive `Eq`:
+/// directly, in a list, or in a field of a named object.
+fn contains_float(model: &Model, ty: &TypeRef) -> bool {
+    fn walk<'m>(model: &'m Model, ty: &'m TypeRef, seen: &mut Vec<&'m str>) -> bool {
+        match ty {
+            TypeRef::Number => true,
+            TypeRef::List(item, _) => walk(model, item, seen),
+            TypeRef::Object(name) => {
+                if seen.contains(&name.as_str()) {
+                    return false;
+                }
+                seen.push(name);
+                model
+                    .objects
+                    .get(name)
+                    .is_some_and(|o| o.fields.iter().any(|f| walk(model, &f.ty, seen)))
+            }
+            _ => false,
+        }
     }
+    walk(model, ty, &mut Vec::new())
 }
 
+/// A `Debug` that prints `** redacted **` for sensitive fields: as
+/// `Some("** redacted **")` or `None` for an optional one, so whether it is set
+/// stays visible. Fields are `(rust name, sensitive, plain type)`.
 fn debug_impl<'a>(
     ident: &proc_macro2::Ident,
-    fields: impl Iterator<Item = (&'a str, bool)>,
+    fields: impl Iterator<Item = (&'a str, bool, bool)>,
 ) -> TokenStream {
     let name = ident.to_string();
-    let entries = fields.map(|(rust, sensitive)| {
+    let entries = fields.map(|(rust, sensitive, plain)| {
         let fid = format_ident!("{}", rust);
-        if sensitive {
-            quote! { .field(#rust, &self.#fid.as_ref().map(|_| "** redacted **")) }
-        } else {
-            quote! { .field(#rust, &self.#fid) }
+        match (sensitive, plain) {
+            (false, _) => quote! { .field(#rust, &self.#fid) },
+            (true, false) => {
+                quote! { .field(#rust, &self.#fid.as_ref().map(|_| "** redacted **")) }
+            }
+            (true, true) => quote! { .field(#rust, &"** redacted **") },
         }
     });
     quote! {
@@ -280,15 +302,10 @@ fn emit_enum(e: &EnumType) -> TokenStream {
         quote! { #wire => #ident::#v }
     });
     let wires: Vec<&String> = e.values.iter().map(|(w, _, _)| w).collect();
-    let terminal = e.terminal.iter().map(|wire| {
-        let variant = &e
-            .values
-            .iter()
-            .find(|(w, _, _)| w == wire)
-            .expect("validated")
-            .1;
+    let terminal = e.terminal.iter().filter_map(|wire| {
+        let (_, variant, _) = e.values.iter().find(|(w, _, _)| w == wire)?;
         let v = format_ident!("{}", variant);
-        quote! { #ident::#v }
+        Some(quote! { #ident::#v })
     });
     let terminal_fn = if e.terminal.is_empty() {
         quote! {}
@@ -402,7 +419,7 @@ pub fn types_module(model: &Model) -> TokenStream {
     let request_objects = request_object_names(model);
     let enums = model.enums.values().map(emit_enum);
     let objects = model.objects.values().map(|o| {
-        let s = emit_struct(&o.name, &o.doc, &o.fields);
+        let s = emit_struct(model, &o.name, &o.doc, &o.fields);
         let shape_id = shape_ident(&o.name);
         let shape = object_shape(&o.fields);
         let shape_doc = doc(&format!("The shape of [`{}`], for XML decoding.", o.name));
@@ -641,16 +658,16 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
     let input_debug = if sensitive_input {
         debug_impl(
             &input,
-            op.params.iter().map(|p| (p.rust.as_str(), p.sensitive)),
+            op.params.iter().map(|p| (p.rust.as_str(), p.sensitive, false)),
         )
     } else {
         quote! {}
     };
-    let input_eq = if op
-        .params
-        .iter()
-        .any(|p| matches!(p.kind, ParamKind::Number))
-    {
+    let input_eq = if op.params.iter().any(|p| match &p.kind {
+        ParamKind::Number => true,
+        ParamKind::Json { ty, .. } => contains_float(model, ty),
+        _ => false,
+    }) {
         quote! {}
     } else {
         quote! { ::std::cmp::Eq, }
@@ -666,21 +683,21 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
             }
         }
     });
-    let groups = op.groups.iter().map(|g| {
-        let conds = g.members.iter().map(|m| {
-            let p = op.params.iter().find(|p| p.wire == *m).expect("validated");
+    let groups = op.groups.iter().filter_map(|g| {
+        let conds = g.members.iter().filter_map(|m| {
+            let p = op.params.iter().find(|p| p.wire == *m)?;
             let fid = format_ident!("{}", p.rust);
-            quote! { self.#fid.is_none() }
+            Some(quote! { self.#fid.is_none() })
         });
-        let first = &g.members[0];
+        let first = g.members.first()?;
         let members = &g.members;
-        quote! {
+        Some(quote! {
             if #(#conds)&&* {
                 return ::std::result::Result::Err(::aliyun_runtime::ValidationError::new(
                     OPERATION, #first, ::aliyun_runtime::Rule::AtLeastOneOf(::std::vec![#(::std::string::String::from(#members)),*]),
                 ));
             }
-        }
+        })
     });
     let checks = op.params.iter().filter_map(|p| {
         let fid = format_ident!("{}", p.rust);
@@ -749,8 +766,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
     });
 
     // Mapping to wire parameters.
-    let n_params = lit(op.params.len());
-    let pushes = op.params.iter().map(|p| {
+    let pushes: Vec<TokenStream> = op.params.iter().map(|p| {
         let fid = format_ident!("{}", p.rust);
         let wire = &p.wire;
         let value = match &p.kind {
@@ -776,10 +792,10 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
                     None => Vec::new(),
                 }
             })
-            .map(|m| {
-                let other = op.params.iter().find(|x| x.wire == m).expect("validated");
+            .filter_map(|m| {
+                let other = op.params.iter().find(|x| x.wire == m)?;
                 let oid = format_ident!("{}", other.rust);
-                quote! { self.#oid.is_none() }
+                Some(quote! { self.#oid.is_none() })
             })
             .collect();
         let push = quote! {
@@ -792,7 +808,18 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         } else {
             quote! { if #(#blockers)&&* { #push } }
         }
-    });
+    }).collect();
+    // Without parameters, `let mut params` would be an unused `mut`.
+    let to_params_body = if pushes.is_empty() {
+        quote! { ::std::result::Result::Ok(::std::vec::Vec::new()) }
+    } else {
+        let n_params = lit(pushes.len());
+        quote! {
+            let mut params = ::std::vec::Vec::with_capacity(#n_params);
+            #(#pushes)*
+            ::std::result::Result::Ok(params)
+        }
+    };
 
     // Builder setters.
     let setters = op.params.iter().map(|p| {
@@ -852,6 +879,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
     });
 
     let out_struct = emit_struct(
+        model,
         &output.to_string(),
         &format!("Response of `{}`.", op.name),
         &op.output,
@@ -891,9 +919,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
             /// Validates the input and returns its parameters in wire form.
             pub fn to_params(&self) -> ::std::result::Result<::std::vec::Vec<(&'static str, ::std::string::String)>, ::aliyun_runtime::ValidationError> {
                 self.validate()?;
-                let mut params = ::std::vec::Vec::with_capacity(#n_params);
-                #(#pushes)*
-                ::std::result::Result::Ok(params)
+                #to_params_body
             }
         }
 

@@ -68,8 +68,30 @@ fn render(path: &Path, sources: &[String], tokens: TokenStream) -> Result<String
     for s in sources {
         out.push_str(&format!("//! Source: `{s}`.\n"));
     }
-    out.push_str(&format!("//! Rebuild with `{COMMAND}`.\n\n"));
-    out.push_str(&prettyplease::unparse(&file));
+    out.push_str(&format!("//! Rebuild with `{COMMAND}`.\n"));
+    // prettyplease prints items back to back; a blank line between top-level
+    // items makes the long generated files readable.
+    let syn::File {
+        shebang,
+        attrs,
+        items,
+    } = file;
+    if shebang.is_some() || !attrs.is_empty() {
+        out.push('\n');
+        out.push_str(&prettyplease::unparse(&syn::File {
+            shebang,
+            attrs,
+            items: Vec::new(),
+        }));
+    }
+    for item in items {
+        out.push('\n');
+        out.push_str(&prettyplease::unparse(&syn::File {
+            shebang: None,
+            attrs: Vec::new(),
+            items: vec![item],
+        }));
+    }
     Ok(out)
 }
 

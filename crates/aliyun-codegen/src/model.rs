@@ -106,7 +106,7 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// Parameter groups.
     pub groups: Vec<Group>,
-    /// The response's fields.
+    /// The response's fields, sorted by wire name (see [`load`]).
     pub output: Vec<Field>,
     /// Root element name of XML responses.
     pub xml_root: String,
@@ -232,7 +232,7 @@ pub struct ObjectType {
     pub name: String,
     /// Documentation.
     pub doc: String,
-    /// Fields in file order.
+    /// Fields sorted by wire name (see [`load`]).
     pub fields: Vec<Field>,
     /// Where it was first defined (file name).
     pub defined_in: String,
@@ -288,6 +288,9 @@ const SCHEMA_KEYS: &[&str] = &[
     "encodeAs",
 ];
 
+/// Methods every generated builder has besides one setter pair per parameter.
+const BUILDER_METHODS: &[&str] = &["new", "as_input", "send"];
+
 const PARAM_KEYS: &[&str] = &[
     "name",
     "in",
@@ -299,6 +302,13 @@ const PARAM_KEYS: &[&str] = &[
 
 /// Loads and validates every `*.json` in `dir` (`product.json` plus one file per
 /// operation). `dir` is shown in errors as given.
+///
+/// The result depends only on the files' names and JSON content: files are read
+/// in sorted order, operations are sorted by name, and an object's fields are
+/// sorted by wire name. The last is deliberate: `serde_json` keeps object keys in
+/// file order only with its `preserve_order` feature, and Cargo's feature
+/// unification could switch that on from any crate built alongside, so relying on
+/// either order would let generated code change with what else is compiled.
 pub fn load(dir: &Path) -> Result<Model, SpecErrors> {
     let mut errors = Vec::new();
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
@@ -361,6 +371,7 @@ pub fn load(dir: &Path) -> Result<Model, SpecErrors> {
             message: "missing: every spec directory needs a product file".into(),
         });
     }
+    check_operation_names(dir, &ops, &mut errors);
     if ops.is_empty() && errors.is_empty() {
         errors.push(SpecError {
             file: dir.to_owned(),
@@ -389,17 +400,58 @@ pub fn load(dir: &Path) -> Result<Model, SpecErrors> {
             });
         }
     }
-    if !errors.is_empty() {
-        return Err(SpecErrors(errors));
-    }
+    let product = match product {
+        Some(p) if errors.is_empty() => p,
+        _ => return Err(SpecErrors(errors)),
+    };
     ops.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Model {
         dir: dir.to_owned(),
-        product: product.expect("checked above"),
+        product,
         operations: ops,
         objects: reg.objects,
         enums: reg.enums,
     })
+}
+
+/// Modules every generated client has besides one per operation.
+const FIXED_MODULES: &[&str] = &["client", "product", "types"];
+
+/// Operations become modules and type names: those must be Rust names and must
+/// not collide (`GetURL` and `GetUrl` both become `get_url`).
+fn check_operation_names(dir: &Path, ops: &[Operation], errors: &mut Vec<SpecError>) {
+    let mut sorted: Vec<&Operation> = ops.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for op in sorted {
+        let mut err = |message: String| {
+            errors.push(SpecError {
+                file: dir.join(&op.file),
+                path: "$.name".into(),
+                message,
+            })
+        };
+        if names::is_keyword(&op.snake) {
+            err(format!(
+                "operation {} becomes the module name `{}`, a Rust keyword",
+                op.name, op.snake
+            ));
+        } else if FIXED_MODULES.contains(&op.snake.as_str()) {
+            err(format!(
+                "operation {} becomes the module name `{}`, which the generated code already uses",
+                op.name, op.snake
+            ));
+        }
+        for key in [op.snake.as_str(), op.pascal.as_str()] {
+            if let Some(other) = seen.insert(key, &op.name) {
+                err(format!(
+                    "operations {other} and {} both become the Rust name {key}",
+                    op.name
+                ));
+                break;
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -509,6 +561,35 @@ impl Cx<'_> {
                 self.err(&format!("{path}.{k}"), format!("unknown key{hint}"));
             }
         }
+    }
+
+    /// A name that becomes a Rust type: ASCII, UpperCamelCase as
+    /// [`names::pascal`] spells it, and not a keyword (`Self`).
+    fn type_name(&mut self, name: &str, path: &str) -> bool {
+        let ascii = name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_ascii_alphanumeric());
+        if !ascii {
+            self.err(
+                path,
+                format!(
+                    "type name {name:?} must be ASCII letters and digits, starting with an upper-case letter"
+                ),
+            );
+            return false;
+        }
+        let pascal = names::pascal(name);
+        if pascal != name {
+            self.err(
+                path,
+                format!("type name {name:?} must be UpperCamelCase ({pascal})"),
+            );
+            return false;
+        }
+        if names::is_keyword(name) {
+            self.err(path, format!("type name {name:?} is a Rust keyword"));
+            return false;
+        }
+        true
     }
 
     fn wire_name(&mut self, name: &str, path: &str) -> bool {
@@ -657,6 +738,8 @@ impl Cx<'_> {
             .map(|q| q as u32);
 
         let mut params: Vec<Param> = Vec::new();
+        // Where each kept parameter is in the file, for errors found later.
+        let mut param_paths: Vec<String> = Vec::new();
         match m.get("parameters") {
             Some(Value::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
@@ -677,6 +760,7 @@ impl Cx<'_> {
                             );
                         } else {
                             params.push(param);
+                            param_paths.push(p);
                         }
                     }
                 }
@@ -687,6 +771,7 @@ impl Cx<'_> {
                 format!("expected a list, found {}", kind(other)),
             ),
         }
+        self.check_param_names(&params, &param_paths);
 
         let mut groups = Vec::new();
         if let Some(gs) = m.get("groups") {
@@ -793,6 +878,41 @@ impl Cx<'_> {
         })
     }
 
+    /// Each parameter becomes a builder method `x` and `set_x` next to the
+    /// builder's own `new`, `as_input` and `send`, and a CLI flag `--x` next to
+    /// clap's `--help`: none of those may collide.
+    fn check_param_names(&mut self, params: &[Param], paths: &[String]) {
+        for (param, p) in params.iter().zip(paths) {
+            let np = format!("{p}.name");
+            if BUILDER_METHODS.contains(&param.rust.as_str()) {
+                self.err(
+                    &np,
+                    format!(
+                        "{} becomes the builder method `{}`, which every builder already has",
+                        param.wire, param.rust
+                    ),
+                );
+            } else if let Some(other) = params
+                .iter()
+                .find(|o| format!("set_{}", o.rust) == param.rust)
+            {
+                self.err(
+                    &np,
+                    format!(
+                        "{} becomes the builder method `{}`, which is also the setter of {}",
+                        param.wire, param.rust, other.wire
+                    ),
+                );
+            }
+            if names::kebab(&param.wire) == "help" {
+                self.err(
+                    &np,
+                    format!("{} becomes the CLI flag --help, which clap reserves", param.wire),
+                );
+            }
+        }
+    }
+
     fn param(&mut self, v: &Value, p: &str, file: &str, reg: &mut Registry) -> Option<Param> {
         let m = self.obj(v, p)?;
         self.check_keys(m, PARAM_KEYS, p);
@@ -813,7 +933,11 @@ impl Cx<'_> {
             return None;
         };
         let s = self.obj(schema, &sp)?;
-        self.check_keys(s, SCHEMA_KEYS, &sp);
+        let style = self.str_opt(m, "style", p);
+        // A JSON-style parameter's schema is a type, checked by `type_ref`.
+        if style.as_deref() != Some("json") {
+            self.check_keys(s, SCHEMA_KEYS, &sp);
+        }
         let ty = self.str_req(s, "type", &sp)?;
         let required = self.bool_opt(s, "required", &sp).unwrap_or(false);
         let sensitive = self.bool_opt(s, "sensitive", &sp).unwrap_or(false);
@@ -822,7 +946,6 @@ impl Cx<'_> {
             .or_else(|| self.str_opt(m, "description", p))
             .unwrap_or_default();
         let example = self.str_opt(s, "example", &sp);
-        let style = self.str_opt(m, "style", p);
         let encoding = self.str_opt(m, "itemEncoding", p);
         if let Some(e) = &encoding {
             if e != "percent" {
@@ -943,13 +1066,28 @@ impl Cx<'_> {
                 false
             }
         };
-        let allowed = match s.get("enum") {
-            Some(Value::Array(xs)) => xs
-                .iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        };
+        let mut allowed: Vec<String> = Vec::new();
+        match s.get("enum") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(xs)) if !xs.is_empty() => {
+                for (i, x) in xs.iter().enumerate() {
+                    match x.as_str() {
+                        Some(v) if allowed.iter().any(|a| a == v) => {
+                            self.err(&format!("{p}.enum[{i}]"), format!("duplicate value {v}"))
+                        }
+                        Some(v) => allowed.push(v.to_owned()),
+                        None => self.err(
+                            &format!("{p}.enum[{i}]"),
+                            format!("expected a string, found {}", kind(x)),
+                        ),
+                    }
+                }
+            }
+            Some(_) => self.err(
+                &format!("{p}.enum"),
+                "expected a non-empty list of allowed values",
+            ),
+        }
         StringRules {
             max_length,
             http_url,
@@ -974,6 +1112,8 @@ impl Cx<'_> {
         let Some(props) = self.obj(props, &pp) else {
             return fields;
         };
+        let mut props: Vec<(&String, &Value)> = props.iter().collect();
+        props.sort_by(|a, b| a.0.cmp(b.0));
         for (wire, schema) in props {
             let fp = format!("{pp}.{wire}");
             if !self.wire_name(wire, &fp) {
@@ -982,7 +1122,6 @@ impl Cx<'_> {
             let Some(s) = self.obj(schema, &fp) else {
                 continue;
             };
-            self.check_keys(s, SCHEMA_KEYS, &fp);
             let Some(ty) = self.type_ref(schema, &fp, file, reg, request) else {
                 continue;
             };
@@ -1041,6 +1180,7 @@ impl Cx<'_> {
         request: bool,
     ) -> Option<TypeRef> {
         let s = self.obj(v, p)?;
+        self.check_keys(s, SCHEMA_KEYS, p);
         let ty = self.str_req(s, "type", p)?;
         match ty.as_str() {
             "string" => {
@@ -1094,14 +1234,7 @@ impl Cx<'_> {
                     );
                     return None;
                 };
-                if names::pascal(&name) != name {
-                    self.err(
-                        &format!("{p}.typeName"),
-                        format!(
-                            "type name {name:?} must be UpperCamelCase ({})",
-                            names::pascal(&name)
-                        ),
-                    );
+                if !self.type_name(&name, &format!("{p}.typeName")) {
                     return None;
                 }
                 let doc = self.str_opt(s, "description", p).unwrap_or_default();
@@ -1147,21 +1280,18 @@ impl Cx<'_> {
         p: &str,
         file: &str,
     ) -> Option<EnumType> {
-        if names::pascal(name) != name {
-            self.err(
-                &format!("{p}.enumName"),
-                format!(
-                    "type name {name:?} must be UpperCamelCase ({})",
-                    names::pascal(name)
-                ),
-            );
+        if !self.type_name(name, &format!("{p}.enumName")) {
             return None;
         }
         let Value::Array(items) = values else {
             self.err(&format!("{p}.enum"), "expected a list of strings");
             return None;
         };
-        let descriptions = s.get("enumDescriptions").and_then(Value::as_object);
+        let dp = format!("{p}.enumDescriptions");
+        let descriptions = match s.get("enumDescriptions") {
+            None | Some(Value::Null) => None,
+            Some(d) => self.obj(d, &dp),
+        };
         let mut out: Vec<(String, String, String)> = Vec::new();
         for (i, x) in items.iter().enumerate() {
             let ep = format!("{p}.enum[{i}]");
@@ -1170,9 +1300,10 @@ impl Cx<'_> {
                 continue;
             };
             let variant = names::pascal(value);
-            if variant.is_empty()
-                || !variant.starts_with(|c: char| c.is_ascii_alphabetic())
+            if !variant.starts_with(|c: char| c.is_ascii_alphabetic())
+                || !variant.chars().all(|c| c.is_ascii_alphanumeric())
                 || variant == "Unknown"
+                || names::is_keyword(&variant)
             {
                 self.err(&ep, format!("value {value:?} cannot be a variant name"));
                 continue;
@@ -1192,12 +1323,24 @@ impl Cx<'_> {
             self.err(&format!("{p}.enum"), "an enum needs at least one value");
             return None;
         }
+        for (key, d) in descriptions.into_iter().flatten() {
+            let kp = format!("{dp}.{key}");
+            if !out.iter().any(|(w, _, _)| w == key) {
+                self.err(&kp, format!("{key} is not one of the enum's values"));
+            } else if !d.is_string() {
+                self.err(&kp, format!("expected a string, found {}", kind(d)));
+            }
+        }
         let mut terminal = Vec::new();
         if let Some(t) = s.get("terminal") {
             match t {
                 Value::Array(ts) => {
                     for (i, x) in ts.iter().enumerate() {
                         match x.as_str() {
+                            Some(v) if terminal.iter().any(|t| t == v) => self.err(
+                                &format!("{p}.terminal[{i}]"),
+                                format!("{v} is listed twice"),
+                            ),
                             Some(v) if out.iter().any(|(w, _, _)| w == v) => {
                                 terminal.push(v.to_owned())
                             }
