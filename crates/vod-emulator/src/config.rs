@@ -1,0 +1,134 @@
+//! What an emulator starts with.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aliyun_sign::Credentials;
+
+use crate::faults::Faults;
+
+/// The AccessKey id every emulator accepts unless told otherwise (the one
+/// Alibaba's official SDK benchmark scripts in `shared/bench/official` use).
+pub const DEFAULT_ACCESS_KEY_ID: &str = "LTAI5tTestAccessKey0001";
+/// The secret of [`DEFAULT_ACCESS_KEY_ID`].
+pub const DEFAULT_ACCESS_KEY_SECRET: &str = "TestAccessKeySecret0123456789ab";
+
+/// How to start an [`Emulator`](crate::Emulator). `Default` gives an in-memory
+/// emulator on `127.0.0.1` (any free port) that accepts the default AccessKey.
+///
+/// ```
+/// use std::time::Duration;
+/// use vod_emulator::{EmulatorConfig, Faults};
+/// use aliyun_sign::Credentials;
+///
+/// let config = EmulatorConfig::default()
+///     .with_access_keys([Credentials::new("STS.id", "secret").with_security_token("token")])
+///     .with_step_delay(Duration::ZERO)
+///     .with_faults(Faults { fail_next: 1, ..Faults::default() });
+/// assert_eq!(config.access_keys.len(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// The AccessKeys requests may be signed with. A key with a security token
+    /// is an STS key: its requests must carry that token.
+    pub access_keys: Vec<Credentials>,
+    /// Where jobs are stored (redb file `jobs.redb`); `None` keeps them in memory.
+    pub data_dir: Option<PathBuf>,
+    /// The pause between two statuses of an upload job (default 100 ms).
+    pub step_delay: Duration,
+    /// Faults to inject from the start; change them later with
+    /// [`RunningEmulator::set_faults`](crate::RunningEmulator::set_faults).
+    pub faults: Faults,
+    /// The address to listen on (default `127.0.0.1:0`, any free port).
+    pub bind: SocketAddr,
+    /// Size and time limits.
+    pub limits: Limits,
+    /// Seed of the random draws of rate-based faults; `None` seeds from the OS.
+    pub seed: Option<u64>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            access_keys: vec![Credentials::new(
+                DEFAULT_ACCESS_KEY_ID,
+                DEFAULT_ACCESS_KEY_SECRET,
+            )],
+            data_dir: None,
+            step_delay: Duration::from_millis(100),
+            faults: Faults::default(),
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            limits: Limits::default(),
+            seed: None,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Replaces the accepted AccessKeys.
+    pub fn with_access_keys(mut self, keys: impl IntoIterator<Item = Credentials>) -> Self {
+        self.access_keys = keys.into_iter().collect();
+        self
+    }
+
+    /// Stores jobs durably in `dir` (created if missing).
+    pub fn with_data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets the pause between two job statuses.
+    pub fn with_step_delay(mut self, delay: Duration) -> Self {
+        self.step_delay = delay;
+        self
+    }
+
+    /// Sets the faults injected from the start.
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Sets the listening address.
+    pub fn with_bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Sets the limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Seeds the random draws of rate-based faults, for reproducible runs.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+}
+
+/// Size and time limits of an emulator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body accepted (default 1 MiB); larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Most URLs one `UploadMediaByURL` call may carry (default 20, as the real service).
+    pub max_jobs_per_call: usize,
+    /// Largest source a job downloads (default 1 GiB); larger ones fail the job.
+    pub max_download_bytes: u64,
+    /// Longest a job's download may take (default 60 s).
+    pub download_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1 << 20,
+            max_jobs_per_call: 20,
+            max_download_bytes: 1 << 30,
+            download_timeout: Duration::from_secs(60),
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Fault injection: what can go wrong on purpose, and the state that decides,
+//! request by request, whether it does.
+//!
+//! Faults apply to API requests only, never to the `/__emulator/*` endpoints.
+
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// Faults to inject. `Default` injects none. Also the JSON body of
+/// `POST /__emulator/faults` (missing fields take their default, unknown
+/// fields are refused):
+///
+/// ```
+/// let f: vod_emulator::Faults = serde_json::from_str(r#"{"fail_next": 2, "throttle_qps": 5}"#).unwrap();
+/// assert_eq!(f.fail_next, 2);
+/// assert_eq!(f.throttle_qps, Some(5.0));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Milliseconds to wait before answering each request.
+    pub latency_ms: u64,
+    /// Share of requests (0.0–1.0) answered with `ServiceUnavailable` (503) or
+    /// `InternalError` (500), half each.
+    pub error_rate: f64,
+    /// The next N requests are answered with `ServiceUnavailable` (503).
+    pub fail_next: u32,
+    /// Requests per second allowed (token bucket with a one-second burst);
+    /// excess requests get `Throttling.User`. `None` disables throttling.
+    pub throttle_qps: Option<f64>,
+    /// `x-acs-retry-after` (milliseconds) sent with `Throttling.User`.
+    pub retry_after_ms: Option<u64>,
+    /// The next N requests are processed, then their connection is cut in the
+    /// middle of the response body.
+    pub drop_next: u32,
+    /// Share of requests (0.0–1.0) processed and then cut like `drop_next`.
+    pub drop_rate: f64,
+}
+
+impl Faults {
+    /// Checks that rates are within 0.0–1.0 and the QPS is positive.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, rate) in [
+            ("error_rate", self.error_rate),
+            ("drop_rate", self.drop_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be between 0.0 and 1.0, not {rate}"));
+            }
+        }
+        match self.throttle_qps {
+            Some(q) if !(q.is_finite() && q > 0.0) => {
+                Err(format!("throttle_qps must be a positive number, not {q}"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The live fault settings plus what they need to decide: the throttling
+/// bucket and the random source.
+pub(crate) struct FaultState {
+    faults: Faults,
+    bucket: Option<TokenBucket>,
+    rng: StdRng,
+}
+
+/// What to do with one request before it is processed.
+pub(crate) struct Before {
+    pub(crate) latency: Duration,
+    pub(crate) error: Option<ApiError>,
+}
+
+impl FaultState {
+    pub(crate) fn new(faults: Faults, seed: Option<u64>, now: Instant) -> Self {
+        let rng = match seed {
+            Some(s) => StdRng::seed_from_u64(s),
+            None => StdRng::from_entropy(),
+        };
+        let mut state = FaultState {
+            faults: Faults::default(),
+            bucket: None,
+            rng,
+        };
+        state.set(faults, now);
+        state
+    }
+
+    pub(crate) fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Replaces the settings; the throttling bucket starts full.
+    pub(crate) fn set(&mut self, faults: Faults, now: Instant) {
+        self.bucket = faults.throttle_qps.map(|qps| TokenBucket::new(qps, now));
+        self.faults = faults;
+    }
+
+    /// Decides the latency and whether the request fails before any work:
+    /// `fail_next` first, then `error_rate`, then throttling.
+    pub(crate) fn before(&mut self, now: Instant) -> Before {
+        let latency = Duration::from_millis(self.faults.latency_ms);
+        let error = if self.faults.fail_next > 0 {
+            self.faults.fail_next -= 1;
+            Some(ApiError::service_unavailable())
+        } else if self.faults.error_rate > 0.0 && self.rng.gen_bool(self.faults.error_rate) {
+            Some(if self.rng.gen_bool(0.5) {
+                ApiError::service_unavailable()
+            } else {
+                ApiError::internal()
+            })
+        } else if self.bucket.as_mut().is_some_and(|b| !b.take(now)) {
+            Some(ApiError::throttled(self.faults.retry_after_ms))
+        } else {
+            None
+        };
+        Before { latency, error }
+    }
+
+    /// Whether to cut this (processed) request's response.
+    pub(crate) fn drop_response(&mut self) -> bool {
+        if self.faults.drop_next > 0 {
+            self.faults.drop_next -= 1;
+            return true;
+        }
+        self.faults.drop_rate > 0.0 && self.rng.gen_bool(self.faults.drop_rate)
+    }
+}
+
+/// `qps` tokens per second, at most `max(qps, 1)` stored.
+struct TokenBucket {
+    qps: f64,
+    capacity: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    fn new(qps: f64, now: Instant) -> Self {
+        let capacity = qps.max(1.0);
+        TokenBucket {
+            qps,
+            capacity,
+            tokens: capacity,
+            last: now,
+        }
+    }
+
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.qps).min(self.capacity);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(state: &mut FaultState, now: Instant) -> Option<&'static str> {
+        state.before(now).error.map(|e| e.code)
+    }
+
+    #[test]
+    fn fail_next_counts_down() {
+        let t = Instant::now();
+        let mut s = FaultState::new(
+            Faults {
+                fail_next: 2,
+                ..Faults::default()
+            },
+            Some(1),
+            t,
+        );
+        assert_eq!(code(&mut s, t), Some("ServiceUnavailable"));
+        assert_eq!(code(&mut s, t), Some("ServiceUnavailable"));
+        assert_eq!(code(&mut s, t), None);
+    }
+
+    #[test]
+    fn token_bucket_allows_a_burst_then_refills() {
+        let t = Instant::now();
+        let mut s = FaultState::new(
+            Faults {
+                throttle_qps: Some(2.0),
+                retry_after_ms: Some(300),
+                ..Faults::default()
+            },
+            Some(1),
+            t,
+        );
+        assert_eq!(code(&mut s, t), None);
+        assert_eq!(code(&mut s, t), None);
+        let e = s
+            .before(t)
+            .error
+            .expect("third request in the same instant is throttled");
+        assert_eq!((e.code, e.retry_after_ms), ("Throttling.User", Some(300)));
+        assert_eq!(code(&mut s, t + Duration::from_millis(500)), None);
+    }
+
+    #[test]
+    fn rates_are_validated_and_error_rate_one_always_fails() {
+        let bad = Faults {
+            error_rate: 1.5,
+            ..Faults::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("error_rate"));
+        let t = Instant::now();
+        let mut s = FaultState::new(
+            Faults {
+                error_rate: 1.0,
+                ..Faults::default()
+            },
+            Some(7),
+            t,
+        );
+        let codes: Vec<_> = (0..20).map(|_| code(&mut s, t).unwrap()).collect();
+        assert!(codes.contains(&"ServiceUnavailable") && codes.contains(&"InternalError"));
+    }
+
+    #[test]
+    fn drop_next_then_drop_rate() {
+        let t = Instant::now();
+        let mut s = FaultState::new(
+            Faults {
+                drop_next: 1,
+                ..Faults::default()
+            },
+            Some(1),
+            t,
+        );
+        assert!(s.drop_response());
+        assert!(!s.drop_response());
+    }
+}

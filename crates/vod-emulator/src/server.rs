@@ -1,0 +1,218 @@
+//! The HTTP side: the API endpoint (any path but `/__emulator/*`) and the admin
+//! endpoints that black-box tests use to inject faults and read counters.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use time::OffsetDateTime;
+
+use crate::error::ApiError;
+use crate::faults::Faults;
+use crate::ops;
+use crate::render::{render, Format, Node};
+use crate::request::{format_hint, header as header_of, ApiRequest};
+use crate::state::{Counters, Shared};
+
+/// The API version this emulator models.
+const API_VERSION: &str = "2017-03-21";
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/__emulator/faults", get(get_faults).post(post_faults))
+        .route("/__emulator/stats", get(get_stats))
+        .fallback(api)
+        .with_state(shared)
+}
+
+async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
+    json(StatusCode::OK, &shared.faults().faults().clone())
+}
+
+/// Replaces the faults with the JSON body (a [`Faults`]); answers the new
+/// settings, or 400 `{"error": ...}`.
+async fn post_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let faults = serde_json::from_slice::<Faults>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|f| f.validate().map(|()| f));
+    match faults {
+        Ok(f) => {
+            shared.faults().set(f.clone(), Instant::now());
+            json(StatusCode::OK, &f)
+        }
+        Err(e) => json(StatusCode::BAD_REQUEST, &serde_json::json!({ "error": e })),
+    }
+}
+
+async fn get_stats(State(shared): State<Arc<Shared>>) -> Response {
+    json(StatusCode::OK, &shared.stats())
+}
+
+fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    let body = serde_json::to_string(value).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// One API call: body (capped), faults, authentication, the operation, and
+/// perhaps a dropped connection.
+async fn api(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    Counters::bump(&shared.counters.requests);
+    let request_id = uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase();
+    let host = header_of(&headers, "host").unwrap_or_default();
+    let reply = |format: Format, result: Result<(&str, Node), ApiError>| {
+        if result.is_err() {
+            Counters::bump(&shared.counters.errors);
+        }
+        respond(format, result, &request_id, &host)
+    };
+
+    let limit = shared.limits.max_body_bytes;
+    let body = match read_body(body, &headers, limit).await {
+        Ok(b) => b,
+        Err(e) => return reply(format_hint(uri.query(), &headers), Err(e)),
+    };
+    let req = ApiRequest::new(method, uri.path(), uri.query(), headers, body);
+    let format = req.format();
+
+    let before = shared.faults().before(Instant::now());
+    if !before.latency.is_zero() {
+        tokio::time::sleep(before.latency).await;
+    }
+    if let Some(e) = before.error {
+        Counters::bump(&shared.counters.faults_injected);
+        return reply(format, Err(e));
+    }
+
+    let result = match shared
+        .auth
+        .verify(&req, OffsetDateTime::now_utc(), Instant::now())
+    {
+        Ok(caller) => {
+            tracing::debug!(access_key_id = caller.access_key_id, action = ?caller.action, "authenticated");
+            call(&shared, &req, caller.action, caller.version, &request_id).await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = &result {
+        tracing::debug!(code = e.code, "request refused");
+    }
+    let response = reply(format, result);
+    if shared.faults().drop_response() {
+        Counters::bump(&shared.counters.faults_injected);
+        return cut(response);
+    }
+    response
+}
+
+/// Routes an authenticated call to its operation; answers the response's
+/// root element name and body.
+async fn call(
+    shared: &Arc<Shared>,
+    req: &ApiRequest,
+    action: Option<String>,
+    version: Option<String>,
+    request_id: &str,
+) -> Result<(&'static str, Node), ApiError> {
+    let action = action
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| ApiError::missing("Action"))?;
+    match version.as_deref() {
+        None | Some("") => return Err(ApiError::missing("Version")),
+        Some(API_VERSION) => {}
+        Some(_) => return Err(ApiError::invalid_version()),
+    }
+    match action.as_str() {
+        "UploadMediaByURL" => {
+            Counters::bump(&shared.counters.upload_media_by_url_calls);
+            let body = ops::upload_media_by_url(shared, req, request_id).await?;
+            Ok(("UploadMediaByURLResponse", body))
+        }
+        "GetURLUploadInfos" => {
+            let body = ops::get_url_upload_infos(shared, req, request_id)?;
+            Ok(("GetURLUploadInfosResponse", body))
+        }
+        _ => Err(ApiError::invalid_action()),
+    }
+}
+
+fn respond(
+    format: Format,
+    result: Result<(&str, Node), ApiError>,
+    request_id: &str,
+    host: &str,
+) -> Response {
+    let (status, body, retry_after) = match result {
+        Ok((root, node)) => (StatusCode::OK, render(format, root, &node), None),
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.body(format, request_id, host),
+            e.retry_after_ms,
+        ),
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-acs-request-id", v);
+    }
+    if let Some(ms) = retry_after {
+        headers.insert("x-acs-retry-after", HeaderValue::from(ms));
+    }
+    response
+}
+
+/// Reads the body, refusing it as soon as it is known to exceed `limit`.
+async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = header_of(headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::body_too_large(limit));
+    }
+    let mut stream = body.into_data_stream();
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        // A body that breaks off is the client's problem; answer what we can.
+        let chunk =
+            chunk.map_err(|_| ApiError::invalid("body", "the request body was cut short."))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(ApiError::body_too_large(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// The `drop` fault: the status and headers go out, then half the body, then
+/// the connection is cut (a body error makes hyper abort it).
+fn cut(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let stream = body
+        .into_data_stream()
+        .take(1)
+        .map(|chunk| chunk.map(|b| b.slice(..b.len() / 2)))
+        .chain(futures::stream::once(async {
+            // Give the partial body time to leave before the cut.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Err(axum::Error::new(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "emulator fault: response dropped",
+            )))
+        }));
+    Response::from_parts(parts, Body::from_stream(stream))
+}

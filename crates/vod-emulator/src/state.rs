@@ -1,0 +1,114 @@
+//! What the request handlers and job workers share.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::auth::Authenticator;
+use crate::config::Limits;
+use crate::faults::FaultState;
+use crate::jobs::JobStore;
+
+/// Downloads running at once; further jobs wait in `PENDING`.
+const CONCURRENT_DOWNLOADS: usize = 8;
+
+/// Counters of a running emulator, also served as JSON by
+/// `GET /__emulator/stats`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Jobs in the store (those loaded from the data directory included).
+    pub jobs: usize,
+    /// API requests received (`/__emulator/*` excluded), whatever their outcome.
+    pub requests: u64,
+    /// API requests answered with an error body (injected faults included).
+    pub errors: u64,
+    /// Authenticated `UploadMediaByURL` calls, including those whose answer
+    /// failed or was dropped.
+    pub upload_media_by_url_calls: u64,
+    /// Requests that a fault was injected into (failed, throttled or dropped).
+    pub faults_injected: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) requests: AtomicU64,
+    pub(crate) errors: AtomicU64,
+    pub(crate) upload_media_by_url_calls: AtomicU64,
+    pub(crate) faults_injected: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) struct Shared {
+    pub(crate) auth: Authenticator,
+    pub(crate) faults: Mutex<FaultState>,
+    pub(crate) jobs: JobStore,
+    pub(crate) limits: Limits,
+    pub(crate) step_delay: Duration,
+    pub(crate) counters: Counters,
+    pub(crate) fetcher: reqwest::Client,
+    pub(crate) downloads: Semaphore,
+    pub(crate) workers: Mutex<JoinSet<()>>,
+    /// Turns true when the emulator shuts down.
+    pub(crate) stop: watch::Receiver<bool>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        auth: Authenticator,
+        faults: FaultState,
+        jobs: JobStore,
+        limits: Limits,
+        step_delay: Duration,
+        stop: watch::Receiver<bool>,
+    ) -> Result<Arc<Self>, reqwest::Error> {
+        // No proxy: sources are usually on loopback, and an inherited proxy
+        // setting would make tests depend on the environment.
+        let fetcher = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(limits.download_timeout)
+            .connect_timeout(limits.download_timeout.min(Duration::from_secs(10)))
+            .build()?;
+        Ok(Arc::new(Shared {
+            auth,
+            faults: Mutex::new(faults),
+            jobs,
+            limits,
+            step_delay,
+            counters: Counters::default(),
+            fetcher,
+            downloads: Semaphore::new(CONCURRENT_DOWNLOADS),
+            workers: Mutex::new(JoinSet::new()),
+            stop,
+        }))
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn workers(&self) -> MutexGuard<'_, JoinSet<()>> {
+        self.workers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            jobs: self.jobs.len(),
+            requests: self.counters.requests.load(Ordering::Relaxed),
+            errors: self.counters.errors.load(Ordering::Relaxed),
+            upload_media_by_url_calls: self
+                .counters
+                .upload_media_by_url_calls
+                .load(Ordering::Relaxed),
+            faults_injected: self.counters.faults_injected.load(Ordering::Relaxed),
+        }
+    }
+}
