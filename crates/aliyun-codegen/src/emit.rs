@@ -12,8 +12,26 @@ use crate::model::{
 use crate::names;
 
 /// `#[doc = ...]` lines for a text; an empty text gives none.
+///
+/// A code block without a language in a description (a JSON example, say)
+/// would become a doctest that `cargo test` compiles as Rust, so it is marked
+/// `text`.
 pub(crate) fn doc(text: &str) -> TokenStream {
-    let lines: Vec<String> = text.lines().map(|l| format!(" {}", l.trim_end())).collect();
+    let mut in_code = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let l = l.trim_end();
+            if let Some(info) = l.trim_start().strip_prefix("```") {
+                let opening = !in_code;
+                in_code = !in_code;
+                if opening && info.trim().is_empty() {
+                    return format!(" {l}text");
+                }
+            }
+            format!(" {l}")
+        })
+        .collect();
     quote! { #( #[doc = #lines] )* }
 }
 
@@ -147,16 +165,11 @@ fn emit_struct(model: &Model, name: &str, doc_text: &str, fields: &[Field]) -> T
         quote! { #fdoc #attrs pub #fid: #ty }
     });
     let any_sensitive = fields.iter().any(|f| f.sensitive);
-    let debug_derive = if any_sensitive {
-        quote! {}
-    } else {
-        quote! { ::std::fmt::Debug, }
-    };
-    let eq = if fields.iter().any(|f| contains_float(model, &f.ty)) {
-        quote! {}
-    } else {
-        quote! { ::std::cmp::Eq, }
-    };
+    let derive = derives(
+        !any_sensitive,
+        !fields.iter().any(|f| contains_float(model, &f.ty)),
+        true,
+    );
     let debug_impl = if any_sensitive {
         debug_impl(
             &ident,
@@ -175,11 +188,30 @@ fn emit_struct(model: &Model, name: &str, doc_text: &str, fields: &[Field]) -> T
     };
     quote! {
         #doc_attr
-        #[derive(::std::clone::Clone, #debug_derive ::std::default::Default, ::std::cmp::PartialEq, #eq ::serde::Serialize, ::serde::Deserialize)]
+        #derive
         pub struct #ident { #(#defs,)* }
         #debug_impl
         #accessors
     }
+}
+
+/// The derives of a generated struct: `Debug` unless a hand-written one redacts
+/// fields, `Eq` unless it holds a float, serde for response and JSON types.
+fn derives(debug: bool, eq: bool, serde: bool) -> TokenStream {
+    let mut list = vec![quote! { ::std::clone::Clone }];
+    if debug {
+        list.push(quote! { ::std::fmt::Debug });
+    }
+    list.push(quote! { ::std::default::Default });
+    list.push(quote! { ::std::cmp::PartialEq });
+    if eq {
+        list.push(quote! { ::std::cmp::Eq });
+    }
+    if serde {
+        list.push(quote! { ::serde::Serialize });
+        list.push(quote! { ::serde::Deserialize });
+    }
+    quote! { #[derive(#(#list),*)] }
 }
 
 /// Whether a type holds an `f64` anywhere, so that it cannot derive `Eq`:
@@ -282,14 +314,13 @@ fn emit_enum(e: &EnumType) -> TokenStream {
     let doc_attr = doc(&text);
     let variants = e.values.iter().map(|(wire, variant, vdoc)| {
         let v = format_ident!("{}", variant);
-        let mut t = format!("`{wire}`");
-        if vdoc != wire {
-            t.push_str(": ");
-            t.push_str(vdoc);
-        }
-        if e.terminal.contains(wire) {
-            t.push_str(" Terminal.");
-        }
+        let terminal = e.terminal.contains(wire);
+        let t = match (vdoc != wire, terminal) {
+            (true, true) => format!("`{wire}`: {vdoc} Terminal."),
+            (true, false) => format!("`{wire}`: {vdoc}"),
+            (false, true) => format!("`{wire}`: terminal."),
+            (false, false) => format!("`{wire}`."),
+        };
         let d = doc(&t);
         quote! { #d #v }
     });
@@ -404,7 +435,7 @@ fn emit_object_checks(o: &ObjectType) -> TokenStream {
     quote! {
         impl #ident {
             /// Checks this item against the spec's rules; `param` and `index` name
-            /// it in errors (`UploadMetadatas[0].SourceURL`).
+            /// it in errors (`Param[0].Field`).
             #[allow(unused_variables)]
             pub fn validate_item(&self, operation: &'static str, param: &str, index: usize) -> ::std::result::Result<(), ::aliyun_runtime::ValidationError> {
                 #(#checks)*
@@ -565,18 +596,23 @@ fn param_doc(op: &Operation, p: &Param) -> String {
     }
     for g in &op.groups {
         if g.members.contains(&p.wire) {
-            let mut n = format!("At least one of {} must be set.", g.members.join(", "));
+            let mut n = format!(
+                "At least one of {} must be set.",
+                join_words(&g.members, "or")
+            );
             if g.precedence {
                 let pos = g.members.iter().position(|m| *m == p.wire).unwrap_or(0);
+                let rest = g.members.get(pos + 1..).unwrap_or_default();
                 if pos > 0 {
                     n.push_str(&format!(
                         " Not sent when {} is set, which takes precedence.",
-                        g.members[..pos].join(" or ")
+                        join_words(&g.members[..pos], "or")
                     ));
-                } else {
+                } else if !rest.is_empty() {
                     n.push_str(&format!(
-                        " When set, {} is not sent.",
-                        g.members[1..].join(", ")
+                        " When set, {} {} not sent.",
+                        join_words(rest, "and"),
+                        if rest.len() == 1 { "is" } else { "are" }
                     ));
                 }
             }
@@ -595,6 +631,15 @@ fn param_doc(op: &Operation, p: &Param) -> String {
     }
     text.push_str(&notes.join("\n\n"));
     text
+}
+
+/// `A`, `A or B`, `A, B or C`.
+fn join_words(words: &[String], conjunction: &str) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
+    }
 }
 
 fn string_rules_tokens(r: &StringRules, no_control: bool) -> TokenStream {
@@ -650,28 +695,22 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         quote! { #d pub #fid: ::std::option::Option<#ty> }
     });
     let sensitive_input = op.params.iter().any(|p| p.sensitive);
-    let input_debug_derive = if sensitive_input {
-        quote! {}
-    } else {
-        quote! { ::std::fmt::Debug, }
-    };
     let input_debug = if sensitive_input {
         debug_impl(
             &input,
-            op.params.iter().map(|p| (p.rust.as_str(), p.sensitive, false)),
+            op.params
+                .iter()
+                .map(|p| (p.rust.as_str(), p.sensitive, false)),
         )
     } else {
         quote! {}
     };
-    let input_eq = if op.params.iter().any(|p| match &p.kind {
+    let input_float = op.params.iter().any(|p| match &p.kind {
         ParamKind::Number => true,
         ParamKind::Json { ty, .. } => contains_float(model, ty),
         _ => false,
-    }) {
-        quote! {}
-    } else {
-        quote! { ::std::cmp::Eq, }
-    };
+    });
+    let input_derive = derives(!sensitive_input, !input_float, false);
 
     // Validation.
     let required = op.params.iter().filter(|p| p.required).map(|p| {
@@ -722,7 +761,12 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
                 })
             }
             ParamKind::String(r) if r.max_length.is_some() || r.http_url || !r.allowed.is_empty() => {
-                let rules = string_rules_tokens(r, r.http_url);
+                let string_check = (r.max_length.is_some() || r.http_url).then(|| {
+                    let rules = string_rules_tokens(r, r.http_url);
+                    quote! {
+                        ::aliyun_runtime::validate::check_string(OPERATION, #wire, v, &#rules, ::std::option::Option::None)?;
+                    }
+                });
                 let allowed = &r.allowed;
                 let enum_check = if allowed.is_empty() {
                     quote! {}
@@ -736,7 +780,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
                 };
                 Some(quote! {
                     if let ::std::option::Option::Some(v) = &self.#fid {
-                        ::aliyun_runtime::validate::check_string(OPERATION, #wire, v, &#rules, ::std::option::Option::None)?;
+                        #string_check
                         #enum_check
                     }
                 })
@@ -892,17 +936,18 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
     ));
 
     quote! {
+        /// The wire name, as validation errors report it.
+        const OPERATION: &str = #action;
+
         #meta_doc
         pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMeta {
-            action: #action,
+            action: OPERATION,
             retry_safe: #retry_safe,
             qps_limit: #qps,
         };
 
-        const OPERATION: &str = #action;
-
         #input_doc
-        #[derive(::std::clone::Clone, #input_debug_derive ::std::default::Default, ::std::cmp::PartialEq, #input_eq)]
+        #input_derive
         pub struct #input { #(#input_fields,)* }
 
         #input_debug
@@ -972,4 +1017,52 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
 /// An unsuffixed literal (`10`, not `10usize`).
 fn lit(n: usize) -> Literal {
     Literal::usize_unsuffixed(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc;
+
+    /// The strings of the `#[doc]` attributes `doc` gives for `text`.
+    fn doc_lines(text: &str) -> Vec<String> {
+        let tokens = doc(text);
+        let item: syn::ItemStruct =
+            syn::parse2(quote::quote! { #tokens struct S; }).expect("doc attributes");
+        item.attrs
+            .iter()
+            .map(|a| match &a.meta {
+                syn::Meta::NameValue(nv) => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => s.value(),
+                    _ => panic!("not a string"),
+                },
+                _ => panic!("not #[doc = ..]"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn untagged_code_blocks_become_text() {
+        assert_eq!(
+            doc_lines("Settings, e.g.\n```\n{\"a\": 1}\n```\nthen\n  ```json\n{}\n  ```"),
+            [
+                " Settings, e.g.",
+                " ```text",
+                " {\"a\": 1}",
+                " ```",
+                " then",
+                "   ```json",
+                " {}",
+                "   ```",
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_text_gives_no_doc() {
+        assert!(doc_lines("").is_empty());
+        assert_eq!(doc_lines("One line.  "), [" One line."]);
+    }
 }

@@ -92,6 +92,12 @@ fn render(path: &Path, sources: &[String], tokens: TokenStream) -> Result<String
             items: vec![item],
         }));
     }
+    // Printing can still go wrong where tokens cannot (text in a doc comment
+    // that a comment cannot hold): never hand out a file that does not parse.
+    syn::parse_file(&out).map_err(|e| CodegenError::Render {
+        file: path.to_owned(),
+        message: format!("the printed file does not parse: {e}"),
+    })?;
     Ok(out)
 }
 

@@ -351,6 +351,7 @@ pub fn load(dir: &Path) -> Result<Model, SpecErrors> {
                 continue;
             }
         };
+        cx.check_text(&value, "$");
         if file_name == "product.json" {
             product = cx.product(&value, &file_name);
         } else if let Some(op) = cx.operation(&value, &file_name, &mut reg) {
@@ -547,6 +548,47 @@ impl Cx<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// Every string in the file, keys included, ends up (or may end up) in doc
+    /// comments and string literals, which cannot hold control characters
+    /// (a lone CR breaks a doc comment) and where rustc denies bidirectional
+    /// overrides (`text_direction_codepoint_in_comment`).
+    fn check_text(&mut self, v: &Value, path: &str) {
+        fn bad(s: &str) -> Option<char> {
+            s.chars().find(|&c| {
+                (c.is_control() && c != '\n' && c != '\t')
+                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            })
+        }
+        let message = |c: char| {
+            format!(
+                "contains the character U+{:04X}, which generated code cannot hold",
+                c as u32
+            )
+        };
+        match v {
+            Value::String(s) => {
+                if let Some(c) = bad(s) {
+                    self.err(path, message(c));
+                }
+            }
+            Value::Array(xs) => {
+                for (i, x) in xs.iter().enumerate() {
+                    self.check_text(x, &format!("{path}[{i}]"));
+                }
+            }
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let kp = format!("{path}.{}", k.escape_debug());
+                    if let Some(c) = bad(k) {
+                        self.err(&kp, format!("the key {}", message(c)));
+                    }
+                    self.check_text(x, &kp);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -907,7 +949,10 @@ impl Cx<'_> {
             if names::kebab(&param.wire) == "help" {
                 self.err(
                     &np,
-                    format!("{} becomes the CLI flag --help, which clap reserves", param.wire),
+                    format!(
+                        "{} becomes the CLI flag --help, which clap reserves",
+                        param.wire
+                    ),
                 );
             }
         }
@@ -1300,12 +1345,22 @@ impl Cx<'_> {
                 continue;
             };
             let variant = names::pascal(value);
-            if !variant.starts_with(|c: char| c.is_ascii_alphabetic())
-                || !variant.chars().all(|c| c.is_ascii_alphanumeric())
-                || variant == "Unknown"
-                || names::is_keyword(&variant)
-            {
-                self.err(&ep, format!("value {value:?} cannot be a variant name"));
+            let problem = if !variant.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                Some("must start with an ASCII letter".to_owned())
+            } else if !variant.chars().all(|c| c.is_ascii_alphanumeric()) {
+                Some("may hold only ASCII letters, digits and separators".to_owned())
+            } else if variant == "Unknown" {
+                Some("becomes the variant Unknown, which holds values the SDK does not know".into())
+            } else if names::is_keyword(&variant) {
+                Some(format!("becomes the variant {variant}, a Rust keyword"))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                self.err(
+                    &ep,
+                    format!("value {value:?} cannot be a variant name: it {problem}"),
+                );
                 continue;
             }
             if out.iter().any(|(w, v, _)| w == value || *v == variant) {
@@ -1344,9 +1399,13 @@ impl Cx<'_> {
                             Some(v) if out.iter().any(|(w, _, _)| w == v) => {
                                 terminal.push(v.to_owned())
                             }
-                            _ => self.err(
+                            Some(v) => self.err(
                                 &format!("{p}.terminal[{i}]"),
-                                format!("{x} is not one of the enum's values"),
+                                format!("{v} is not one of the enum's values"),
+                            ),
+                            None => self.err(
+                                &format!("{p}.terminal[{i}]"),
+                                format!("expected a string, found {}", kind(x)),
                             ),
                         }
                     }

@@ -197,4 +197,73 @@ mod tests {
         assert_eq!(kebab("GetURLUploadInfos"), "get-url-upload-infos");
         assert_eq!(screaming("UrlUploadJobInfo"), "URL_UPLOAD_JOB_INFO");
     }
+
+    /// Names seen in other Alibaba Cloud APIs, and spellings the spec may use.
+    const MORE: &[(&str, &str, &str)] = &[
+        ("OSSBucket", "oss_bucket", "OssBucket"),
+        ("ABCDefGHI", "abc_def_ghi", "AbcDefGhi"),
+        ("ACLsList", "acls_list", "AclsList"),
+        ("IsURLs", "is_urls", "IsUrls"),
+        ("ETag", "e_tag", "ETag"),
+        ("H264Profile", "h264_profile", "H264Profile"),
+        ("Version2", "version2", "Version2"),
+        ("PageNo", "page_no", "PageNo"),
+        ("userId", "user_id", "UserId"),
+        ("already_snake", "already_snake", "AlreadySnake"),
+        ("A", "a", "A"),
+        ("ID", "id", "Id"),
+        ("IDs", "ids", "Ids"),
+        ("s", "s", "S"),
+    ];
+
+    #[test]
+    fn more_names() {
+        for (wire, snake_name, pascal_name) in MORE {
+            assert_eq!(snake(wire), *snake_name, "{wire}");
+            assert_eq!(pascal(wire), *pascal_name, "{wire}");
+        }
+    }
+
+    /// The spec's type names must equal `pascal` of themselves, so `pascal` must
+    /// be stable on its own output, and going through it must not change the
+    /// snake-case spelling.
+    #[test]
+    fn pascal_is_stable() {
+        let wires = MORE.iter().map(|(w, _, _)| *w).chain([
+            "GetURLUploadInfos",
+            "UrlUploadJobInfoDTO",
+            "VideoIDs",
+            "HTTPSUrls",
+            "MD5",
+            "DOWNLOAD_SUCCESS",
+        ]);
+        for wire in wires {
+            let p = pascal(wire);
+            assert_eq!(pascal(&p), p, "{wire}");
+            assert_eq!(snake(&p), snake(wire), "{wire}");
+        }
+    }
+
+    #[test]
+    fn separators_and_empty_names() {
+        assert_eq!(words(""), Vec::<String>::new());
+        assert_eq!(snake("__"), "");
+        assert_eq!(pascal(""), "");
+        assert_eq!(snake("a__b"), "a_b");
+        assert_eq!(snake("Get-URL.Infos"), "get_url_infos");
+        assert_eq!(kebab("UploadURLs"), "upload-urls");
+        assert_eq!(screaming("DOWNLOAD_FAIL"), "DOWNLOAD_FAIL");
+    }
+
+    #[test]
+    fn keywords() {
+        for k in [
+            "type", "match", "self", "Self", "crate", "async", "gen", "try",
+        ] {
+            assert!(is_keyword(k), "{k}");
+        }
+        for k in ["types", "r#type", "union", "Type", "id"] {
+            assert!(!is_keyword(k), "{k}");
+        }
+    }
 }

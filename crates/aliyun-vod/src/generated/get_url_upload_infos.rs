@@ -2,31 +2,34 @@
 //! Source: `spec/vod/2017-03-21/GetURLUploadInfos.json`.
 //! Rebuild with `cargo xtask codegen`.
 
+/// The wire name, as validation errors report it.
+const OPERATION: &str = "GetURLUploadInfos";
+
 /// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
 ///
 /// Returns each job's status, timestamps, user data and, once the upload succeeded, the media ID. Unknown job IDs or URLs are listed in NonExists.
 ///
 /// Safe to retry. QPS limit: 100 per second per account.
 pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMeta {
-    action: "GetURLUploadInfos",
+    action: OPERATION,
     retry_safe: true,
     qps_limit: ::std::option::Option::Some(100),
 };
-const OPERATION: &str = "GetURLUploadInfos";
+
 /// Input of `GetURLUploadInfos`. Build it with [`crate::Client::get_url_upload_infos`] or fill the fields directly; [`GetUrlUploadInfosInput::to_params`] validates it before anything is sent.
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
+    ::std::cmp::Eq
 )]
 pub struct GetUrlUploadInfosInput {
     /// IDs of upload jobs, as returned in the JobId field of UploadMediaByURL.
     ///
     /// Sent as a comma-separated list of 1 to 10 items.
     ///
-    /// At least one of JobIds, UploadURLs must be set. When set, UploadURLs is not sent.
+    /// At least one of JobIds or UploadURLs must be set. When set, UploadURLs is not sent.
     ///
     /// Example: `86c1925fba0****,7afb201e7fa****`.
     ///
@@ -36,13 +39,14 @@ pub struct GetUrlUploadInfosInput {
     ///
     /// Sent as a comma-separated list of 1 to 10 items, each item percent-encoded first.
     ///
-    /// At least one of JobIds, UploadURLs must be set. Not sent when JobIds is set, which takes precedence.
+    /// At least one of JobIds or UploadURLs must be set. Not sent when JobIds is set, which takes precedence.
     ///
     /// Example: `https://example.com/video.mp4`.
     ///
     /// Wire name: `UploadURLs`.
     pub upload_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
+
 impl GetUrlUploadInfosInput {
     /// Checks the input against the spec's rules.
     pub fn validate(
@@ -122,6 +126,7 @@ impl GetUrlUploadInfosInput {
         ::std::result::Result::Ok(params)
     }
 }
+
 impl ::aliyun_runtime::Operation for GetUrlUploadInfosInput {
     type Output = GetUrlUploadInfosOutput;
     const META: &'static ::aliyun_runtime::OperationMeta = &META;
@@ -134,6 +139,7 @@ impl ::aliyun_runtime::Operation for GetUrlUploadInfosInput {
         GetUrlUploadInfosInput::to_params(self)
     }
 }
+
 /// Response of `GetURLUploadInfos`.
 #[derive(
     ::std::clone::Clone,
@@ -175,6 +181,7 @@ pub struct GetUrlUploadInfosOutput {
     )]
     pub url_upload_info_list: ::std::vec::Vec<crate::generated::types::UrlUploadJobInfo>,
 }
+
 /// The response's shape, for XML decoding.
 pub static OUTPUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
@@ -198,15 +205,18 @@ pub static OUTPUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shap
         },
     ],
 );
+
 impl ::aliyun_runtime::Output for GetUrlUploadInfosOutput {
     const SHAPE: &'static ::aliyun_runtime::shape::Shape = &OUTPUT_SHAPE;
 }
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetUrlUploadInfosFluentBuilder {
     client: ::aliyun_runtime::Client,
     input: GetUrlUploadInfosInput,
 }
+
 impl GetUrlUploadInfosFluentBuilder {
     /// A builder with no parameters set.
     pub fn new(client: ::aliyun_runtime::Client) -> Self {
@@ -219,7 +229,7 @@ impl GetUrlUploadInfosFluentBuilder {
     ///
     /// Sent as a comma-separated list of 1 to 10 items.
     ///
-    /// At least one of JobIds, UploadURLs must be set. When set, UploadURLs is not sent.
+    /// At least one of JobIds or UploadURLs must be set. When set, UploadURLs is not sent.
     ///
     /// Example: `86c1925fba0****,7afb201e7fa****`.
     ///
@@ -246,7 +256,7 @@ impl GetUrlUploadInfosFluentBuilder {
     ///
     /// Sent as a comma-separated list of 1 to 10 items, each item percent-encoded first.
     ///
-    /// At least one of JobIds, UploadURLs must be set. Not sent when JobIds is set, which takes precedence.
+    /// At least one of JobIds or UploadURLs must be set. Not sent when JobIds is set, which takes precedence.
     ///
     /// Example: `https://example.com/video.mp4`.
     ///

@@ -4,11 +4,15 @@
 
 /// Methods on [`crate::Client`], one per operation.
 pub mod client;
+
 /// The product's endpoints and defaults.
 pub mod product;
+
 /// Enums and objects shared by operations.
 pub mod types;
+
 /// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
 pub mod get_url_upload_infos;
+
 /// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
 pub mod upload_media_by_url;

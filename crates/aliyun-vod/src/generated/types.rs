@@ -36,6 +36,7 @@ pub enum UrlUploadJobStatus {
     /// A value this SDK does not know yet, kept as sent.
     Unknown(::std::string::String),
 }
+
 impl UrlUploadJobStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
@@ -72,6 +73,7 @@ impl UrlUploadJobStatus {
         )
     }
 }
+
 impl ::std::convert::From<&str> for UrlUploadJobStatus {
     fn from(s: &str) -> Self {
         match s {
@@ -88,16 +90,19 @@ impl ::std::convert::From<&str> for UrlUploadJobStatus {
         }
     }
 }
+
 impl ::std::convert::From<::std::string::String> for UrlUploadJobStatus {
     fn from(s: ::std::string::String) -> Self {
         UrlUploadJobStatus::from(s.as_str())
     }
 }
+
 impl ::std::fmt::Display for UrlUploadJobStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl ::serde::Serialize for UrlUploadJobStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -106,6 +111,7 @@ impl ::serde::Serialize for UrlUploadJobStatus {
         s.serialize_str(self.as_str())
     }
 }
+
 impl<'de> ::serde::Deserialize<'de> for UrlUploadJobStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -113,6 +119,7 @@ impl<'de> ::serde::Deserialize<'de> for UrlUploadJobStatus {
         ::aliyun_runtime::de::string(d).map(UrlUploadJobStatus::from)
     }
 }
+
 /// One upload job.
 #[derive(
     ::std::clone::Clone,
@@ -145,6 +152,7 @@ pub struct UploadJob {
     )]
     pub source_url: ::std::option::Option<::std::string::String>,
 }
+
 /// The shape of [`UploadJob`], for XML decoding.
 pub static UPLOAD_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
@@ -158,6 +166,7 @@ pub static UPLOAD_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::
         },
     ],
 );
+
 /// Metadata of one file to upload.
 #[derive(
     ::std::clone::Clone,
@@ -271,9 +280,10 @@ pub struct UploadMetadata {
     )]
     pub workflow_id: ::std::option::Option<::std::string::String>,
 }
+
 impl UploadMetadata {
     /// Checks this item against the spec's rules; `param` and `index` name
-    /// it in errors (`UploadMetadatas[0].SourceURL`).
+    /// it in errors (`Param[0].Field`).
     #[allow(unused_variables)]
     pub fn validate_item(
         &self,
@@ -324,6 +334,7 @@ impl UploadMetadata {
         ::std::result::Result::Ok(())
     }
 }
+
 /// The shape of [`UploadMetadata`], for XML decoding.
 pub static UPLOAD_METADATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
@@ -369,6 +380,7 @@ pub static UPLOAD_METADATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runt
         },
     ],
 );
+
 /// One URL-based upload job.
 #[derive(
     ::std::clone::Clone,
@@ -482,6 +494,7 @@ pub struct UrlUploadJobInfo {
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
 }
+
 impl ::std::fmt::Debug for UrlUploadJobInfo {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("UrlUploadJobInfo")
@@ -498,6 +511,7 @@ impl ::std::fmt::Debug for UrlUploadJobInfo {
             .finish()
     }
 }
+
 impl UrlUploadJobInfo {
     /// `CompleteTime` parsed as a UTC time; `None` when absent.
     pub fn complete_time_at(
@@ -533,6 +547,7 @@ impl UrlUploadJobInfo {
         self.user_data.as_deref().map(::aliyun_runtime::serde_json::from_str)
     }
 }
+
 /// The shape of [`UrlUploadJobInfo`], for XML decoding.
 pub static URL_UPLOAD_JOB_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[

@@ -2,23 +2,26 @@
 //! Source: `spec/vod/2017-03-21/UploadMediaByURL.json`.
 //! Rebuild with `cargo xtask codegen`.
 
+/// The wire name, as validation errors report it.
+const OPERATION: &str = "UploadMediaByURL";
+
 /// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
 ///
 /// Creates one upload job per source URL and returns the job IDs; query progress with GetURLUploadInfos. Every call creates new jobs and new media, so the SDK never resends it after the request may have reached the service.
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMeta {
-    action: "UploadMediaByURL",
+    action: OPERATION,
     retry_safe: false,
     qps_limit: ::std::option::Option::None,
 };
-const OPERATION: &str = "UploadMediaByURL";
+
 /// Input of `UploadMediaByURL`. Build it with [`crate::Client::upload_media_by_url`] or fill the fields directly; [`UploadMediaByUrlInput::to_params`] validates it before anything is sent.
 #[derive(
     ::std::clone::Clone,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
+    ::std::cmp::Eq
 )]
 pub struct UploadMediaByUrlInput {
     /// Source URLs, each with a file extension (or set FileExtension in UploadMetadatas). Each URL is percent-encoded by the SDK before the list is joined with commas.
@@ -66,6 +69,7 @@ pub struct UploadMediaByUrlInput {
     /// Wire name: `SessionId`.
     pub session_id: ::std::option::Option<::std::string::String>,
 }
+
 impl ::std::fmt::Debug for UploadMediaByUrlInput {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("UploadMediaByUrlInput")
@@ -80,6 +84,7 @@ impl ::std::fmt::Debug for UploadMediaByUrlInput {
             .finish()
     }
 }
+
 impl UploadMediaByUrlInput {
     /// Checks the input against the spec's rules.
     pub fn validate(
@@ -190,6 +195,7 @@ impl UploadMediaByUrlInput {
         ::std::result::Result::Ok(params)
     }
 }
+
 impl ::aliyun_runtime::Operation for UploadMediaByUrlInput {
     type Output = UploadMediaByUrlOutput;
     const META: &'static ::aliyun_runtime::OperationMeta = &META;
@@ -202,6 +208,7 @@ impl ::aliyun_runtime::Operation for UploadMediaByUrlInput {
         UploadMediaByUrlInput::to_params(self)
     }
 }
+
 /// Response of `UploadMediaByURL`.
 #[derive(
     ::std::clone::Clone,
@@ -233,6 +240,7 @@ pub struct UploadMediaByUrlOutput {
     )]
     pub upload_jobs: ::std::vec::Vec<crate::generated::types::UploadJob>,
 }
+
 /// The response's shape, for XML decoding.
 pub static OUTPUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
@@ -249,15 +257,18 @@ pub static OUTPUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shap
         },
     ],
 );
+
 impl ::aliyun_runtime::Output for UploadMediaByUrlOutput {
     const SHAPE: &'static ::aliyun_runtime::shape::Shape = &OUTPUT_SHAPE;
 }
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct UploadMediaByUrlFluentBuilder {
     client: ::aliyun_runtime::Client,
     input: UploadMediaByUrlInput,
 }
+
 impl UploadMediaByUrlFluentBuilder {
     /// A builder with no parameters set.
     pub fn new(client: ::aliyun_runtime::Client) -> Self {

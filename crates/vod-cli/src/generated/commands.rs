@@ -7,6 +7,7 @@
 pub fn commands() -> ::std::vec::Vec<::clap::Command> {
     ::std::vec![get_url_upload_infos_command(), upload_media_by_url_command()]
 }
+
 /// Runs the operation command `name`; `None` when `name` is not one.
 pub async fn run(
     name: &str,
@@ -23,6 +24,7 @@ pub async fn run(
         _ => ::std::option::Option::None,
     }
 }
+
 /// The `get-url-upload-infos` command.
 pub fn get_url_upload_infos_command() -> ::clap::Command {
     ::clap::Command::new("get-url-upload-infos")
@@ -51,6 +53,7 @@ pub fn get_url_upload_infos_command() -> ::clap::Command {
                 .action(::clap::ArgAction::Append),
         )
 }
+
 /// The `upload-media-by-url` command.
 pub fn upload_media_by_url_command() -> ::clap::Command {
     ::clap::Command::new("upload-media-by-url")
@@ -122,6 +125,7 @@ pub fn upload_media_by_url_command() -> ::clap::Command {
                 .help("Deduplication key: a repeat within 10 minutes is refused."),
         )
 }
+
 /// Runs `GetURLUploadInfos` from the command's flags.
 pub async fn run_get_url_upload_infos(
     matches: &::clap::ArgMatches,
@@ -133,6 +137,7 @@ pub async fn run_get_url_upload_infos(
     input.upload_urls = crate::ops::list_arg(matches, "UploadURLs");
     ctx.run(&input).await
 }
+
 /// Runs `UploadMediaByURL` from the command's flags.
 pub async fn run_upload_media_by_url(
     matches: &::clap::ArgMatches,
