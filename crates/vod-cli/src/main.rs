@@ -5,7 +5,9 @@
 //! `wait` (and `get-url-upload-infos --wait`), `emulator` and `demo`. It stays
 //! thin: flags become generated inputs, the SDK sends them, `output` prints.
 
+// The generated code fills inputs field by field from `Default`.
 #[rustfmt::skip]
+#[allow(clippy::field_reassign_with_default)]
 mod generated {
     pub mod commands;
 }
@@ -42,6 +44,7 @@ Try `vod demo` for an offline run against a local emulator.";
 
 /// Flags every command accepts.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 struct Global {
     /// Region, e.g. cn-shanghai; picks the endpoint.
     #[arg(long, global = true, env = "ALIBABA_CLOUD_REGION_ID")]
@@ -113,7 +116,8 @@ impl Global {
     }
 
     fn context(&self) -> Result<Context, CliError> {
-        let mut config = aliyun_vod::Config::new().credentials(LoggedChain::new(self.profile.as_deref()));
+        let mut config =
+            aliyun_vod::Config::new().credentials(LoggedChain::new(self.profile.as_deref()));
         if let Some(region) = &self.region {
             config = config.region(region.as_str());
         }
@@ -129,22 +133,42 @@ impl Global {
     }
 }
 
+/// Adds a derived struct's flags to `cmd`, keeping `cmd`'s own description
+/// (a derived `augment_args` would replace it with the struct's doc comment).
+fn with_args<A: Args>(cmd: Command) -> Command {
+    let about = cmd.get_about().cloned();
+    let long_about = cmd.get_long_about().cloned();
+    let cmd = A::augment_args(cmd)
+        .about(None::<&str>)
+        .long_about(None::<&str>);
+    let cmd = match about {
+        Some(text) => cmd.about(text),
+        None => cmd,
+    };
+    match long_about {
+        Some(text) => cmd.long_about(text),
+        None => cmd,
+    }
+}
+
 /// The whole command tree.
 fn cli() -> Command {
     let wait_flag = Arg::new("wait")
         .long("wait")
         .action(ArgAction::SetTrue)
+        .help_heading("Waiting")
         .help("Poll until every job is finished (progress on stderr), then print the result");
     let mut operations = generated::commands::commands();
     for cmd in &mut operations {
         if cmd.get_name() == "get-url-upload-infos" {
-            let with_wait = std::mem::replace(cmd, Command::new("placeholder")).arg(wait_flag.clone());
-            *cmd = WaitArgs::augment_args(with_wait)
+            let plain = std::mem::replace(cmd, Command::new("placeholder"));
+            *cmd = with_args::<WaitArgs>(plain.arg(wait_flag.clone()))
                 .mut_arg("interval", |a| a.requires("wait"))
+                .mut_arg("max_interval", |a| a.requires("wait"))
                 .mut_arg("max_wait", |a| a.requires("wait"));
         }
     }
-    let wait_cmd = WaitArgs::augment_args(
+    let wait_cmd = with_args::<WaitArgs>(
         generated::commands::get_url_upload_infos_command()
             .name("wait")
             .about("Waits for URL upload jobs to finish (GetURLUploadInfos until every job is terminal)")
@@ -155,14 +179,14 @@ fn cli() -> Command {
                  not exist, 3 if --max-wait runs out.",
             ),
     );
-    let emulator_cmd = vod_emulator::EmulatorArgs::augment_args(
+    let emulator_cmd = with_args::<vod_emulator::EmulatorArgs>(
         Command::new("emulator")
             .about("Runs the local VOD emulator; prints its base URL on the first line of stdout"),
     );
     let demo_cmd = Command::new("demo").about(
         "Uploads a generated sample file to an in-process emulator, waits, prints the job (no account needed)",
     );
-    Global::augment_args(
+    with_args::<Global>(
         Command::new("vod")
             .version(env!("CARGO_PKG_VERSION"))
             .about("Alibaba Cloud ApsaraVideo VOD (API 2017-03-21) from the command line")
@@ -179,7 +203,13 @@ fn cli() -> Command {
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     // Our crates only: dependencies stay at warn, whatever -v says.
-    let ours = ["vod", "aliyun_runtime", "aliyun_vod", "aliyun_sign", "vod_emulator"];
+    let ours = [
+        "vod",
+        "aliyun_runtime",
+        "aliyun_vod",
+        "aliyun_sign",
+        "vod_emulator",
+    ];
     let filter = match verbose {
         0 => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
         n => {
@@ -195,6 +225,7 @@ fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 
@@ -208,15 +239,24 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
                 .map_err(|e| CliError::Other(e.to_string()))
         }
         "demo" => demo::run(&global.wire(), global.output).await,
-        "wait" => wait::run(&global.context()?, m).await,
-        "get-url-upload-infos" if m.get_flag("wait") => wait::run(&global.context()?, m).await,
+        "wait" => {
+            let ctx = global.context()?.waiting(wait_args(m)?);
+            generated::commands::run_get_url_upload_infos(m, &ctx).await
+        }
         _ => {
-            let ctx = global.context()?;
+            let mut ctx = global.context()?;
+            if name == "get-url-upload-infos" && m.get_flag("wait") {
+                ctx = ctx.waiting(wait_args(m)?);
+            }
             generated::commands::run(name, m, &ctx)
                 .await
                 .unwrap_or_else(|| Err(CliError::Usage(format!("unknown command {name}"))))
         }
     }
+}
+
+fn wait_args(m: &ArgMatches) -> Result<WaitArgs, CliError> {
+    WaitArgs::from_arg_matches(m).map_err(|e| CliError::Usage(e.to_string()))
 }
 
 fn main() -> std::process::ExitCode {

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 pub use crate::error::CliError;
 use crate::output::{render, OutputKind};
+use crate::wait::WaitArgs;
 
 /// What a command runs with: the client built from the global flags, and how
 /// to print.
@@ -20,6 +21,7 @@ pub struct Context {
     client: aliyun_vod::Client,
     output: OutputKind,
     dry_run: bool,
+    wait: Option<WaitArgs>,
 }
 
 /// The wire-level settings shared by every command that calls the service.
@@ -58,7 +60,15 @@ impl Context {
             client,
             output,
             dry_run,
+            wait: None,
         }
+    }
+
+    /// Makes a GetURLUploadInfos run wait until its jobs are finished
+    /// (`--wait`, `vod wait`); other operations are unaffected.
+    pub fn waiting(mut self, args: WaitArgs) -> Self {
+        self.wait = Some(args);
+        self
     }
 
     /// The client (for the waiter).
@@ -66,24 +76,29 @@ impl Context {
         &self.client
     }
 
-    /// Whether `--dry-run` was given.
-    pub fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-
     /// Validates `input`, then either prints the signed request (`--dry-run`)
-    /// or sends it and prints the response.
+    /// or sends it and prints the response (or waits, see [`Context::waiting`]).
     pub async fn run<O>(&self, input: &O) -> Result<(), CliError>
     where
-        O: Operation,
+        O: Operation + 'static,
         O::Output: Serialize,
     {
+        if !self.dry_run {
+            if let (Some(args), Some(input)) = (&self.wait, crate::wait::as_waitable(input)) {
+                // Validated by the batch helper, which lifts the 10-item limit.
+                return crate::wait::run(self, input, args).await;
+            }
+        }
         let params = input.to_params()?;
         let runtime = self.client.runtime();
         if self.dry_run {
             return self.print_prepared(O::META, &params);
         }
-        tracing::info!(action = O::META.action, endpoint = runtime.endpoint(), "calling");
+        tracing::info!(
+            action = O::META.action,
+            endpoint = runtime.endpoint(),
+            "calling"
+        );
         let output: O::Output = runtime.execute(O::META, params).await?;
         self.print(&output)
     }
@@ -219,7 +234,10 @@ mod tests {
             list_arg(&matches(&["--l", "http://h/a,b.mp4", "--l", "c d"]), "L").unwrap(),
             ["http://h/a,b.mp4", "c d"]
         );
-        assert_eq!(list_arg(&matches(&["--l", "a,,b"]), "L").unwrap(), ["a", "", "b"]);
+        assert_eq!(
+            list_arg(&matches(&["--l", "a,,b"]), "L").unwrap(),
+            ["a", "", "b"]
+        );
     }
 
     #[test]
@@ -229,6 +247,9 @@ mod tests {
         let none: Option<serde_json::Value> = json_arg(&matches(&[]), "J").unwrap();
         assert!(none.is_none());
         let err = json_arg::<serde_json::Value>(&matches(&["--j", "{"]), "J").unwrap_err();
-        assert!(matches!(&err, CliError::Usage(m) if m.starts_with("parameter J:")), "{err:?}");
+        assert!(
+            matches!(&err, CliError::Usage(m) if m.starts_with("parameter J:")),
+            "{err:?}"
+        );
     }
 }

@@ -1,0 +1,356 @@
+//! `--wait` and `vod wait`: waits until every job is terminal with the SDK's
+//! waiter (`aliyun_vod::waiter`), showing progress on stderr (a bar on a
+//! terminal, plain lines otherwise), then prints the jobs as GetURLUploadInfos
+//! returns them.
+//!
+//! A wait makes one GetURLUploadInfos query first (so a wrong endpoint, key or
+//! ID fails at once with its own exit code, instead of being polled as a
+//! transient error until `--max-wait`), hands the unfinished jobs to the
+//! waiter, and queries once more at the end for the state it prints. Queries go
+//! through the SDK's batch helper, so a wait takes any number of job IDs or
+//! URLs (the plain operation command keeps the API's limit of 10).
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::time::{Duration, Instant};
+
+use aliyun_vod::batch::BatchOutput;
+use aliyun_vod::get_url_upload_infos::{GetUrlUploadInfosInput, GetUrlUploadInfosOutput};
+use aliyun_vod::types::{UrlUploadJobInfo, UrlUploadJobStatus};
+use aliyun_vod::waiter::{self, WaitError, WaitOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::error::CliError;
+use crate::ops::Context;
+
+/// Flags of the waiter.
+#[derive(Clone, Debug, clap::Args)]
+#[command(next_help_heading = "Waiting")]
+pub struct WaitArgs {
+    /// Seconds before the second poll (fractions allowed); the gap then doubles.
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_seconds)]
+    pub interval: Duration,
+    /// The longest gap between two polls, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub max_interval: Duration,
+    /// Give up after this many seconds, with exit code 3.
+    #[arg(long, value_name = "SECONDS", default_value = "1800", value_parser = parse_seconds)]
+    pub max_wait: Duration,
+}
+
+impl WaitArgs {
+    fn options(&self) -> WaitOptions {
+        WaitOptions {
+            poll_interval: self.interval,
+            max_interval: self.max_interval.max(self.interval),
+            timeout: self.max_wait,
+        }
+    }
+}
+
+/// Parses a positive number of seconds (`0.5`, `10`).
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0 * 7.0) {
+        return Err(format!("{s} is not between 0 and 604800 seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Where progress goes.
+pub enum Progress {
+    /// An indicatif bar (stderr is a terminal), drawn from the first answer on.
+    Bar(Option<ProgressBar>),
+    /// One line on stderr each time the counts change.
+    Lines {
+        /// The last line printed, not to repeat it.
+        last: String,
+    },
+}
+
+impl Progress {
+    /// A bar when stderr is a terminal, plain lines otherwise.
+    pub fn on_stderr() -> Self {
+        if std::io::stderr().is_terminal() {
+            Progress::Bar(None)
+        } else {
+            Progress::Lines {
+                last: String::new(),
+            }
+        }
+    }
+
+    fn update(&mut self, done: usize, total: usize, summary: &str) {
+        match self {
+            Progress::Bar(slot) => {
+                let bar = slot.get_or_insert_with(|| {
+                    let style = ProgressStyle::with_template(
+                        "{spinner:.green} [{elapsed}] [{bar:30.cyan/blue}] {pos}/{len} jobs finished  {msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> ");
+                    let bar = ProgressBar::new(total as u64).with_style(style);
+                    bar.enable_steady_tick(Duration::from_millis(100));
+                    bar
+                });
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+                bar.set_message(summary.to_owned());
+            }
+            Progress::Lines { last } => {
+                let line = format!("waiting: {done}/{total} jobs finished ({summary})");
+                if *last != line {
+                    eprintln!("{line}");
+                    *last = line;
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Progress::Bar(Some(bar)) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// How a wait ended.
+pub struct Waited {
+    /// The jobs' state at the end, as GetURLUploadInfos returns it.
+    pub output: GetUrlUploadInfosOutput,
+    /// Whether every job was terminal (otherwise `--max-wait` ran out).
+    pub finished: bool,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// What a wait asks about: JobIds, else UploadURLs (the operation's precedence).
+enum Items {
+    JobIds(Vec<String>),
+    UploadUrls(Vec<String>),
+}
+
+impl Items {
+    fn of(input: &GetUrlUploadInfosInput) -> Result<Self, CliError> {
+        match (&input.job_ids, &input.upload_urls) {
+            (Some(ids), _) => Ok(Items::JobIds(ids.clone())),
+            (None, Some(urls)) => Ok(Items::UploadUrls(urls.clone())),
+            // Neither: let the operation's own rule say so.
+            (None, None) => {
+                input.validate()?;
+                Ok(Items::JobIds(Vec::new()))
+            }
+        }
+    }
+
+    async fn query(
+        &self,
+        client: &aliyun_vod::Client,
+    ) -> Result<GetUrlUploadInfosOutput, CliError> {
+        let batch = match self {
+            Items::JobIds(ids) => client.get_url_upload_infos_by_job_ids(ids).await,
+            Items::UploadUrls(urls) => client.get_url_upload_infos_by_upload_urls(urls).await,
+        };
+        let out = batch.map_err(|e| CliError::Sdk(e.into()))?;
+        Ok(as_output(out))
+    }
+}
+
+/// A merged batch in the operation's own output type; a batch of several calls
+/// has their RequestIds comma-separated.
+fn as_output(batch: BatchOutput) -> GetUrlUploadInfosOutput {
+    GetUrlUploadInfosOutput {
+        request_id: batch.request_ids.join(","),
+        url_upload_info_list: batch.infos,
+        non_exists: batch.non_exists,
+    }
+}
+
+/// Waits until every job `input` names is terminal or `--max-wait` has passed.
+/// Unknown IDs or URLs (NonExists) have nothing to wait for.
+pub async fn wait(
+    client: &aliyun_vod::Client,
+    input: &GetUrlUploadInfosInput,
+    args: &WaitArgs,
+    progress: &mut Progress,
+) -> Result<Waited, CliError> {
+    let started = Instant::now();
+    let items = Items::of(input)?;
+    let first = items.query(client).await?;
+    let (done, total, summary) = summarize(&first.url_upload_info_list, first.non_exists.len());
+    progress.update(done, total, &summary);
+    let pending: Vec<String> = first
+        .url_upload_info_list
+        .iter()
+        .filter(|i| !is_terminal(i))
+        .filter_map(|i| i.job_id.clone())
+        .collect();
+    if pending.is_empty() {
+        progress.finish();
+        return Ok(Waited {
+            output: first,
+            finished: true,
+            elapsed: started.elapsed(),
+        });
+    }
+    // Jobs already finished at the first query stay in the counts.
+    let done_before = done;
+    let unknown_before = first.non_exists.len();
+    let result = waiter::wait_for_jobs(client, &pending, args.options(), |p| {
+        let (done, _, summary) = summarize(&p.infos, unknown_before + p.non_exists.len());
+        let summary = match &p.last_error {
+            Some(e) => format!("{summary}; last poll failed, retrying: {e}"),
+            None => summary,
+        };
+        tracing::debug!(polls = p.polls, %summary, "polled");
+        progress.update(done_before + done, total, &summary);
+    })
+    .await;
+    progress.finish();
+    let finished = match result {
+        Ok(_) => true,
+        Err(WaitError::Timeout { .. }) => false,
+        Err(WaitError::Poll { error, .. }) => return Err(error.into()),
+        Err(other) => return Err(CliError::Other(other.to_string())),
+    };
+    Ok(Waited {
+        output: items.query(client).await?,
+        finished,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn is_terminal(info: &UrlUploadJobInfo) -> bool {
+    info.status
+        .as_ref()
+        .is_some_and(UrlUploadJobStatus::is_terminal)
+}
+
+/// `(terminal jobs, all jobs and unknown items, "SUCCESS 2, DOWNLOADING 1")`;
+/// unknown items count as finished.
+fn summarize(infos: &[UrlUploadJobInfo], unknown: usize) -> (usize, usize, String) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for info in infos {
+        let status = info
+            .status
+            .as_ref()
+            .map_or("(no status)", UrlUploadJobStatus::as_str);
+        *counts.entry(status).or_default() += 1;
+    }
+    let mut parts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    if unknown > 0 {
+        parts.push(format!("not found {unknown}"));
+    }
+    let done = infos.iter().filter(|i| is_terminal(i)).count() + unknown;
+    (done, infos.len() + unknown, parts.join(", "))
+}
+
+/// The input to wait on, when `input` is a GetURLUploadInfos input: the
+/// generated command builds it from the flags, so `wait` and `--wait` take
+/// exactly the operation's parameters.
+pub fn as_waitable(input: &dyn std::any::Any) -> Option<&GetUrlUploadInfosInput> {
+    input.downcast_ref::<GetUrlUploadInfosInput>()
+}
+
+/// Waits, prints the jobs like `get-url-upload-infos`, and fails unless every
+/// job succeeded.
+pub async fn run(
+    ctx: &Context,
+    input: &GetUrlUploadInfosInput,
+    args: &WaitArgs,
+) -> Result<(), CliError> {
+    let mut progress = Progress::on_stderr();
+    let waited = wait(ctx.client(), input, args, &mut progress).await?;
+    ctx.print(&waited.output)?;
+    if !waited.finished {
+        let out = &waited.output;
+        let (done, total, summary) = summarize(&out.url_upload_info_list, out.non_exists.len());
+        return Err(CliError::WaitTimeout(format!(
+            "{done}/{total} jobs finished after {:.1} s ({summary}); raise --max-wait to wait longer",
+            waited.elapsed.as_secs_f64()
+        )));
+    }
+    check_all_succeeded(&waited.output)
+}
+
+/// `Ok` when every job is SUCCESS and nothing was unknown.
+pub fn check_all_succeeded(output: &GetUrlUploadInfosOutput) -> Result<(), CliError> {
+    let mut problems: Vec<String> = output
+        .url_upload_info_list
+        .iter()
+        .filter(|i| i.status != Some(UrlUploadJobStatus::Success))
+        .map(|i| {
+            let mut s = format!(
+                "job {} ended {}",
+                i.job_id.as_deref().unwrap_or("?"),
+                i.status.as_ref().map_or("without a status", |s| s.as_str())
+            );
+            if let Some(code) = &i.error_code {
+                s.push_str(&format!(
+                    " ({code}: {})",
+                    i.error_message.as_deref().unwrap_or("")
+                ));
+            }
+            s
+        })
+        .collect();
+    if !output.non_exists.is_empty() {
+        problems.push(format!("not found: {}", output.non_exists.join(", ")));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::JobsFailed(format!(
+            "not every job succeeded: {}",
+            problems.join("; ")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: &str, status: &str) -> UrlUploadJobInfo {
+        UrlUploadJobInfo {
+            job_id: Some(id.into()),
+            status: Some(status.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn summaries_count_terminal_jobs_and_unknown_ids() {
+        let out = GetUrlUploadInfosOutput {
+            url_upload_info_list: vec![
+                job("a", "SUCCESS"),
+                job("b", "DOWNLOADING"),
+                job("c", "UPLOAD_FAIL"),
+            ],
+            non_exists: vec!["zz".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            summarize(&out.url_upload_info_list, 1),
+            (
+                3,
+                4,
+                "DOWNLOADING 1, SUCCESS 1, UPLOAD_FAIL 1, not found 1".to_owned()
+            )
+        );
+        let err = check_all_succeeded(&out).unwrap_err();
+        assert!(
+            matches!(&err, CliError::JobsFailed(m) if m.contains("job b ended DOWNLOADING") && m.contains("not found: zz")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn seconds_parse_with_fractions_and_refuse_nonsense() {
+        assert_eq!(parse_seconds("0.25").unwrap(), Duration::from_millis(250));
+        assert!(parse_seconds("0").is_err() && parse_seconds("x").is_err());
+    }
+}
