@@ -121,25 +121,26 @@ struct Inner {
     user_agent: String,
 }
 
-const SDK: &str = concat!("aliyun-vod-rs/", env!("CARGO_PKG_VERSION"));
+/// The runtime's version; product crates are released in lockstep with it.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 impl Client {
     /// Builds a client; fails on an unknown region or a malformed endpoint.
     pub fn new(product: &'static Product, config: Config) -> Result<Self, Error> {
         let (base_url, host) = resolve_endpoint(product, &config)?;
-        let mut user_agent = format!(
-            "{SDK} ({}; {}) rust",
-            std::env::consts::OS,
-            std::env::consts::ARCH
-        );
-        if let Some(extra) = &config.user_agent {
-            user_agent.push(' ');
-            user_agent.push_str(extra);
-        }
-        let http = reqwest::Client::builder()
+        let user_agent = user_agent(product, config.user_agent.as_deref());
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.read_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
+            // A signed request must never be replayed to another host: the URL (GET)
+            // carries the STS token. A 3xx surfaces as an error instead.
+            .redirect(reqwest::redirect::Policy::none());
+        if is_loopback(&host) {
+            // A local emulator or test server: a system proxy must not intercept it.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .build()
             .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
         Ok(Client {
@@ -276,6 +277,14 @@ impl Client {
     }
 
     /// Runs one operation: rate limit, sign, send, retry as allowed, decode.
+    ///
+    /// Every attempt waits for the rate limiter and is signed afresh (new
+    /// `SignatureNonce` and `Timestamp`). An attempt that failed is tried again,
+    /// up to [`crate::RetryConfig::max_attempts`] in all, when
+    /// - the connection could not be opened (nothing was sent), for any operation;
+    /// - for operations whose [`OperationMeta::retry_safe`] is set only: the
+    ///   service answered a transient error ([`Error::is_transient`]) or sent
+    ///   `x-acs-retry-after`, or the exchange broke or timed out after sending.
     pub async fn execute<O: Output>(
         &self,
         meta: &'static OperationMeta,
@@ -293,6 +302,8 @@ impl Client {
                 }
             }
             let prepared = self.prepare(meta, &params, &credentials);
+            tracing::debug!(action = meta.action, attempt, "sending attempt");
+            tracing::trace!(request = %prepared.redacted(&credentials), "signed request");
             let outcome = self.send_once(meta, &prepared, &credentials).await;
             let (err, retry_after) = match outcome {
                 Ok(Ok(output)) => return Ok(output),
@@ -316,6 +327,12 @@ impl Client {
                 cfg.retry.max_delay,
                 attempt,
                 retry_after,
+            );
+            tracing::debug!(
+                action = meta.action,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "backing off"
             );
             tokio::time::sleep(delay).await;
         }
@@ -344,7 +361,7 @@ impl Client {
         let resp = req
             .send()
             .await
-            .map_err(|e| transport_error(e, inner.config.read_timeout))?;
+            .map_err(|e| transport_error(e, &inner.config, &inner.base_url, false))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -353,7 +370,7 @@ impl Client {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_millis);
         let body = resp.bytes().await.map_err(|e| {
-            let mut err = transport_error(e, inner.config.read_timeout);
+            let mut err = transport_error(e, &inner.config, &inner.base_url, true);
             if let Error::Transport { sent, .. } | Error::Timeout { sent, .. } = &mut err {
                 *sent = true; // the status line arrived: the service has the request
             }
@@ -367,17 +384,21 @@ impl Client {
             "response"
         );
         if (200..300).contains(&status) {
-            return Ok(
-                decode_output::<O>(inner.config.format, status, &body).map_err(|e| (e, None))
-            );
+            return Ok(decode_output::<O>(inner.config.format, status, &body)
+                .map_err(|e| (redact_error(e, &body, credentials), None)));
         }
         let err = match decode_service_error(status, &body) {
             Ok(mut service) => {
-                service.message = aliyun_sign::redact(&service.message, credentials);
+                // A proxy or a debugging server may echo the request back.
+                let r = |s: &mut String| *s = aliyun_sign::redact(s, credentials);
+                r(&mut service.message);
+                if let Some(recommend) = service.recommend.as_mut() {
+                    r(recommend);
+                }
                 service.hint = hint_for(&service, prepared, credentials);
                 Error::Service(Box::new(service))
             }
-            Err(decode) => Error::Decode(decode),
+            Err(decode) => redact_error(Error::Decode(decode), &body, credentials),
         };
         Ok(Err((err, retry_after)))
     }
@@ -421,16 +442,55 @@ fn resolve_endpoint(product: &Product, config: &Config) -> Result<(String, Strin
     }
 }
 
-fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
-    let sent = !e.is_connect();
+fn user_agent(product: &Product, suffix: Option<&str>) -> String {
+    let mut ua = format!(
+        "aliyun-{}-rs/{VERSION} ({}; {}) rust",
+        product.code,
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    if let Some(extra) = suffix {
+        ua.push(' ');
+        ua.push_str(extra);
+    }
+    ua
+}
+
+fn is_loopback(host_port: &str) -> bool {
+    let host = match host_port.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host_port,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Maps a reqwest failure. The URL is dropped first: with GET it carries the STS
+/// token, and reqwest's `Display` would print it.
+fn transport_error(e: reqwest::Error, config: &Config, base_url: &str, in_body: bool) -> Error {
+    let e = e.without_url();
+    let connect = e.is_connect();
     if e.is_timeout() {
         return Error::Timeout {
-            after: timeout,
-            sent,
+            after: if connect {
+                config.connect_timeout
+            } else {
+                config.read_timeout
+            },
+            sent: !connect,
         };
     }
-    let mut message = e.to_string();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    let mut message = if connect {
+        format!("could not connect to {base_url}")
+    } else if in_body {
+        format!("the response from {base_url} broke off")
+    } else {
+        format!("the exchange with {base_url} failed")
+    };
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
@@ -438,8 +498,21 @@ fn transport_error(e: reqwest::Error, timeout: Duration) -> Error {
     }
     Error::Transport {
         message,
-        sent,
+        sent: !connect,
         source: Some(Box::new(e)),
+    }
+}
+
+/// Rebuilds a decode error's excerpt from the redacted body, so a body that
+/// echoes the request never shows the STS token.
+fn redact_error(err: Error, body: &[u8], credentials: &Credentials) -> Error {
+    match err {
+        Error::Decode(d) => {
+            let shown = aliyun_sign::redact(&String::from_utf8_lossy(body), credentials);
+            let message = aliyun_sign::redact(&d.message, credentials);
+            Error::Decode(DecodeError::new(d.status, message, shown.as_bytes()))
+        }
+        other => other,
     }
 }
 
@@ -553,36 +626,27 @@ fn hint_for(
     None
 }
 
-/// Whether an error may be retried: throttling always (the service refused the
-/// call before doing anything), a failed connection always (nothing was sent),
-/// server-side failures and broken exchanges only for operations safe to repeat.
+/// Whether an attempt may be tried again. A request that certainly never left
+/// (the connection could not be opened) always may; one that may have reached
+/// the service only for operations the spec marks safe to repeat, and then only
+/// for transient failures or when the service asked for a retry with
+/// `x-acs-retry-after`. Throttling of an unsafe operation is not retried either:
+/// the spec's rule is that such an operation is never sent twice.
 fn is_retryable(err: &Error, retry_safe: bool, has_retry_after: bool) -> bool {
-    match err {
-        Error::Service(e) => {
-            if e.code.starts_with("Throttling") {
-                return true;
-            }
-            let server_side = e.status >= 500
-                || matches!(
-                    e.code.as_str(),
-                    "ServiceUnavailable" | "ServiceUnAvailable" | "InternalError"
-                )
-                || has_retry_after;
-            retry_safe && server_side
-        }
-        Error::Transport { sent: false, .. } | Error::Timeout { sent: false, .. } => true,
-        Error::Transport { sent: true, .. } | Error::Timeout { sent: true, .. } => retry_safe,
-        Error::Decode(d) => retry_safe && d.status >= 500,
-        _ => false,
+    if !err.may_have_been_sent() {
+        return matches!(err, Error::Transport { .. } | Error::Timeout { .. });
     }
+    retry_safe && (err.is_transient() || has_retry_after)
 }
 
-/// Exponential backoff with full jitter; the service's `x-acs-retry-after` wins
-/// when it asks for longer.
+/// Exponential backoff with "equal jitter" (half fixed, half random), so a retry
+/// never comes right on the heels of a failure; the service's `x-acs-retry-after`
+/// wins when it asks for longer (capped at one minute).
 fn backoff(base: Duration, max: Duration, attempt: u32, retry_after: Option<Duration>) -> Duration {
     let exp = base.saturating_mul(1u32 << (attempt - 1).min(16)).min(max);
+    let half = exp / 2;
     let jittered =
-        Duration::from_secs_f64(rand::thread_rng().gen_range(0.0..=exp.as_secs_f64().max(0.0)));
+        half + Duration::from_secs_f64(rand::thread_rng().gen_range(0.0..=half.as_secs_f64()));
     match retry_after {
         Some(ra) => ra.min(Duration::from_secs(60)).max(jittered),
         None => jittered,
@@ -627,6 +691,36 @@ mod tests {
     }
 
     #[test]
+    fn loopback_endpoints_bypass_proxies() {
+        for host in [
+            "127.0.0.1:8080",
+            "127.0.0.1",
+            "[::1]:80",
+            "localhost:9",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "vod.cn-shanghai.aliyuncs.com",
+            "10.0.0.1:80",
+            "[2001:db8::1]:443",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn user_agent_names_the_sdk_version_and_platform() {
+        let ua = user_agent(&PRODUCT, Some("app/1"));
+        assert!(
+            ua.starts_with(&format!("aliyun-vod-rs/{VERSION} (")),
+            "{ua}"
+        );
+        assert!(ua.ends_with(") rust app/1"), "{ua}");
+    }
+
+    #[test]
     fn error_bodies_in_both_formats() {
         let json = br#"{"RequestId":"R1","HostId":"vod.cn-shanghai.aliyuncs.com","Code":"Throttling.User","Message":"Request was denied due to user flow control.","Recommend":"https://x"}"#;
         let e = decode_service_error(400, json).unwrap();
@@ -656,7 +750,10 @@ mod tests {
                 hint: None,
             })
         };
-        assert!(is_retryable(&svc(400, "Throttling.User"), false, false));
+        assert!(is_retryable(&svc(400, "Throttling.User"), true, false));
+        assert!(!is_retryable(&svc(400, "Throttling.User"), false, false));
+        assert!(is_retryable(&svc(400, "Anything"), true, true));
+        assert!(!is_retryable(&svc(400, "Anything"), false, true));
         assert!(is_retryable(&svc(503, "ServiceUnavailable"), true, false));
         assert!(!is_retryable(&svc(503, "ServiceUnavailable"), false, false));
         assert!(!is_retryable(&svc(400, "InvalidParameter"), true, false));
@@ -680,7 +777,8 @@ mod tests {
         let max = Duration::from_secs(5);
         for attempt in 1..10 {
             let d = backoff(base, max, attempt, None);
-            assert!(d <= max && d <= base * (1 << (attempt - 1)));
+            let exp = (base * (1 << (attempt - 1))).min(max);
+            assert!(d <= exp && d >= exp / 2, "attempt {attempt}: {d:?}");
         }
         assert!(
             backoff(base, max, 1, Some(Duration::from_millis(700))) >= Duration::from_millis(700)

@@ -53,7 +53,8 @@ pub enum HttpMethod {
 pub struct RetryConfig {
     /// Attempts in all, the first included (1 = no retries).
     pub max_attempts: u32,
-    /// Backoff before the first retry; doubles each time, with full jitter.
+    /// Backoff before the first retry; doubles each time. Each wait is drawn
+    /// between half the current value and the value itself ("equal jitter").
     pub base_delay: Duration,
     /// The longest backoff (an `x-acs-retry-after` from the service may exceed it
     /// up to one minute).
@@ -163,13 +164,16 @@ impl Config {
         self
     }
 
-    /// The time allowed to open a connection.
+    /// The time allowed to open a connection. Expiry is [`crate::Error::Timeout`]
+    /// with `sent: false`, and is retried for every operation.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// The time allowed for the whole exchange of one attempt.
+    /// The time allowed for the whole exchange of one attempt, from connecting to
+    /// the last byte of the response; a stalled or dripping server cannot hold a
+    /// call longer. Expiry is [`crate::Error::Timeout`].
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
         self

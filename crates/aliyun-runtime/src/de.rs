@@ -8,10 +8,13 @@ use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// An optional string; numbers and booleans are kept as their text, `null` is `None`.
+/// An optional string; numbers and booleans are kept as their text. `null` and
+/// the empty string are `None`: the service leaves a field out, or sends it
+/// empty (`<MediaId/>` in XML, `""` in JSON), for the same meaning.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
         Value::String(s) => Some(s),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
@@ -184,6 +187,22 @@ mod tests {
         assert_eq!(t(r#"{"l": "a"}"#).l, ["a"]);
         assert_eq!(t(r#"{"l": null}"#).l, Vec::<String>::new());
         assert_eq!(t(r#"{}"#).l, Vec::<String>::new());
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct O {
+        #[serde(default, deserialize_with = "opt_string")]
+        s: Option<String>,
+    }
+
+    #[test]
+    fn empty_optional_strings_are_absent() {
+        let o = |json: &str| serde_json::from_str::<O>(json).unwrap().s;
+        assert_eq!(o(r#"{"s": ""}"#), None);
+        assert_eq!(o(r#"{"s": null}"#), None);
+        assert_eq!(o(r#"{}"#), None);
+        assert_eq!(o(r#"{"s": " x "}"#).as_deref(), Some(" x "));
+        assert_eq!(o(r#"{"s": 24}"#).as_deref(), Some("24"));
     }
 
     #[test]

@@ -65,6 +65,28 @@ impl Error {
         }
     }
 
+    /// Whether the same call could succeed when tried again later: throttling
+    /// (`Throttling*` codes), a service-side failure (`ServiceUnavailable`,
+    /// `ServiceUnAvailable`, `InternalError`, any 5xx), a connection that failed
+    /// or broke, a timeout, or an undecodable 5xx body (typically a gateway's
+    /// page). The client retries these by itself for operations that are safe to
+    /// repeat; helpers that poll (waiters) keep polling through them.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Service(e) => {
+                e.code.starts_with("Throttling")
+                    || matches!(
+                        e.code.as_str(),
+                        "ServiceUnavailable" | "ServiceUnAvailable" | "InternalError"
+                    )
+                    || e.status >= 500
+            }
+            Error::Transport { .. } | Error::Timeout { .. } => true,
+            Error::Decode(d) => d.status >= 500,
+            Error::Validation(_) | Error::Credentials(_) | Error::Config(_) => false,
+        }
+    }
+
     /// The service's error code (`Throttling.User`, ...), if the service answered one.
     pub fn code(&self) -> Option<&str> {
         self.as_service().map(|e| e.code.as_str())

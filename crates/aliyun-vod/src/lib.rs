@@ -5,6 +5,13 @@
 //! `cargo xtask codegen`; this file and the helpers are hand-written. The crate
 //! holds no transport code: [`aliyun_runtime`] signs, sends, retries and decodes.
 //!
+//! Hand-written helpers compose the generated operations:
+//! - [`batch`]: `GetURLUploadInfos` for any number of job IDs or URLs
+//!   ([`Client::get_url_upload_infos_by_job_ids`]), split into calls of at most 10
+//!   and merged in input order;
+//! - [`waiter`]: wait until upload jobs finish ([`waiter::wait_for_jobs`]), with
+//!   progress reports and an overall timeout.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), aliyun_vod::Error> {
 //! use aliyun_vod::{Client, Config};
@@ -22,6 +29,9 @@
 
 #[rustfmt::skip]
 mod generated;
+
+pub mod batch;
+pub mod waiter;
 
 pub use generated::*;
 
