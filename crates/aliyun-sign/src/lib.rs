@@ -70,24 +70,49 @@ pub fn percent_decode(input: &str) -> String {
         .into_owned()
 }
 
-/// Replaces every appearance of the credentials' secret and STS token in `text`
-/// (as given, percent-encoded once and twice, as they appear in canonical strings
-/// and strings to sign) with `** redacted **`. Use it before showing a string to
-/// sign or a canonical request.
+/// Secrets shorter than this are not searched for as bare substrings (a three-letter
+/// test secret would otherwise mangle words like `security`); they are still
+/// redacted where they are known to travel.
+const MIN_SEARCHED_SECRET: usize = 8;
+
+/// Replaces the credentials' secret and STS token in `text` with `** redacted **`.
+/// Use it before showing a string to sign, a canonical request, a request line or
+/// anything a server echoed back.
+///
+/// Two passes: first the places the token travels are blanked whatever the token
+/// is (the `SecurityToken` parameter, plain or percent-encoded once or twice as in
+/// strings to sign, and the `x-acs-security-token` header); then the secret and
+/// token are searched for anywhere, as given and percent-encoded once and twice.
 ///
 /// ```
 /// use aliyun_sign::{redact, Credentials};
-/// let c = Credentials::new("id", "sec").with_security_token("a+b/c=");
-/// let sts = "POST&%2F&SecurityToken%3Da%252Bb%252Fc%253D%26x%3D1";
+/// let c = Credentials::new("id", "secret-value-123").with_security_token("a+b/c=token");
+/// let sts = "POST&%2F&SecurityToken%3Da%252Bb%252Fc%253Dtoken%26x%3D1";
 /// assert_eq!(redact(sts, &c), "POST&%2F&SecurityToken%3D** redacted **%26x%3D1");
+/// assert_eq!(redact("x-acs-security-token: a+b/c=token\nhost: h", &c), "x-acs-security-token: ** redacted **\nhost: h");
+/// assert_eq!(redact("echo secret-value-123!", &c), "echo ** redacted **!");
 /// ```
 pub fn redact(text: &str, credentials: &Credentials) -> String {
     let mut out = text.to_owned();
+    if credentials.security_token().is_some() {
+        // `name` followed by the value up to the first of `ends`.
+        for (name, ends) in [
+            ("SecurityToken=", &["&", "\n", " "][..]),
+            ("SecurityToken%3D", &["%26", "&", "\n", " "][..]),
+            ("SecurityToken%253D", &["%2526", "%26", "&", "\n", " "][..]),
+            ("x-acs-security-token:", &["\n"][..]),
+        ] {
+            out = blank_values(&out, name, ends);
+        }
+    }
     let mut secrets: Vec<&str> = vec![credentials.access_key_secret().expose()];
     if let Some(t) = credentials.security_token() {
         secrets.push(t.expose());
     }
-    for s in secrets.into_iter().filter(|s| !s.is_empty()) {
+    for s in secrets
+        .into_iter()
+        .filter(|s| s.len() >= MIN_SEARCHED_SECRET)
+    {
         let once = percent_encode(s);
         let twice = percent_encode(&once);
         // Longest form first, so a shorter form never matches inside a longer one.
@@ -98,4 +123,66 @@ pub fn redact(text: &str, credentials: &Credentials) -> String {
         }
     }
     out
+}
+
+/// Replaces the value after each `name` (up to the earliest of `ends`, or the end
+/// of the text) with `** redacted **`, keeping one leading space if there is one.
+fn blank_values(text: &str, name: &str, ends: &[&str]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(name) {
+        let (head, tail) = rest.split_at(i + name.len());
+        out.push_str(head);
+        let value_start = if tail.starts_with(' ') { 1 } else { 0 };
+        let end = ends
+            .iter()
+            .filter_map(|e| tail[value_start..].find(e))
+            .min()
+            .map(|e| e + value_start)
+            .unwrap_or(tail.len());
+        out.push_str(&tail[..value_start]);
+        if end > value_start {
+            out.push_str("** redacted **");
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_test_secrets_do_not_mangle_labels() {
+        let c = Credentials::new("id", "sec").with_security_token("tok");
+        let text =
+            "GET http://h/?AccessKeyId=id&SecurityToken=tok&X=1\nx-acs-security-token: tok\n";
+        assert_eq!(
+            redact(text, &c),
+            "GET http://h/?AccessKeyId=id&SecurityToken=** redacted **&X=1\nx-acs-security-token: ** redacted **\n"
+        );
+    }
+
+    #[test]
+    fn every_encoding_of_a_long_token_is_removed() {
+        let token = "CAIS+/abc==token-value-long";
+        let c = Credentials::new("id", "secret-value-long").with_security_token(token);
+        let once = percent_encode(token);
+        let twice = percent_encode(&once);
+        for text in [
+            token.to_owned(),
+            once.clone(),
+            twice.clone(),
+            format!("a {token} b {once} c {twice}"),
+        ] {
+            let r = redact(&text, &c);
+            assert!(
+                !r.contains(token) && !r.contains(&once) && !r.contains(&twice),
+                "{r}"
+            );
+        }
+        assert_eq!(redact("no secrets here", &c), "no secrets here");
+    }
 }
