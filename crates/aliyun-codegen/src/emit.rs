@@ -746,9 +746,9 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
                 let rules = string_rules_tokens(item, true);
                 let min_items = lit(*min_items);
                 let max = match max_items {
-                    Some(m) => {
-                        let m = lit(*m);
-                        quote! { ::std::option::Option::Some(#m) }
+                    Some(_) => {
+                        let c = max_items_const(p);
+                        quote! { ::std::option::Option::Some(#c) }
                     }
                     None => quote! { ::std::option::Option::None },
                 };
@@ -935,9 +935,23 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         op.name, op.snake
     ));
 
+    let limits = op.params.iter().filter_map(|p| match &p.kind {
+        ParamKind::List {
+            max_items: Some(m), ..
+        } => {
+            let c = max_items_const(p);
+            let m = lit(*m);
+            let d = doc(&format!("The most items `{}` takes in one call.", p.wire));
+            Some(quote! { #d pub const #c: usize = #m; })
+        }
+        _ => None,
+    });
+
     quote! {
         /// The wire name, as validation errors report it.
         const OPERATION: &str = #action;
+
+        #(#limits)*
 
         #meta_doc
         pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMeta {
@@ -1012,6 +1026,11 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
             }
         }
     }
+}
+
+/// `JOB_IDS_MAX_ITEMS` for a list parameter `JobIds`.
+fn max_items_const(p: &Param) -> proc_macro2::Ident {
+    format_ident!("{}_MAX_ITEMS", names::screaming(&p.wire))
 }
 
 /// An unsuffixed literal (`10`, not `10usize`).

@@ -73,27 +73,31 @@ fn run_fn(op: &Operation) -> TokenStream {
     let f = format_ident!("run_{}", op.snake);
     let module = format_ident!("{}", op.snake);
     let input = format_ident!("{}Input", op.pascal);
-    let sets = op.params.iter().map(|p| {
+    let fields = op.params.iter().map(|p| {
         let id = &p.wire;
         let fid = format_ident!("{}", p.rust);
-        match &p.kind {
+        let value = match &p.kind {
             ParamKind::String(_) => {
-                quote! { input.#fid = matches.get_one::<::std::string::String>(#id).cloned(); }
+                quote! { matches.get_one::<::std::string::String>(#id).cloned() }
             }
-            ParamKind::Integer => quote! { input.#fid = matches.get_one::<i64>(#id).copied(); },
-            ParamKind::Number => quote! { input.#fid = matches.get_one::<f64>(#id).copied(); },
-            ParamKind::Boolean => quote! { input.#fid = matches.get_one::<bool>(#id).copied(); },
-            ParamKind::List { .. } => quote! { input.#fid = crate::ops::list_arg(matches, #id); },
-            ParamKind::Json { .. } => quote! { input.#fid = crate::ops::json_arg(matches, #id)?; },
-        }
+            ParamKind::Integer => quote! { matches.get_one::<i64>(#id).copied() },
+            ParamKind::Number => quote! { matches.get_one::<f64>(#id).copied() },
+            ParamKind::Boolean => quote! { matches.get_one::<bool>(#id).copied() },
+            ParamKind::List { .. } => quote! { crate::ops::list_arg(matches, #id) },
+            ParamKind::Json { .. } => quote! { crate::ops::json_arg(matches, #id)? },
+        };
+        quote! { #fid: #value }
     });
+    let build = if op.params.is_empty() {
+        quote! { let input = ::aliyun_vod::#module::#input::default(); }
+    } else {
+        quote! { let input = ::aliyun_vod::#module::#input { #(#fields,)* }; }
+    };
     let d = doc(&format!("Runs `{}` from the command's flags.", op.name));
     quote! {
         #d
         pub async fn #f(matches: &::clap::ArgMatches, ctx: &crate::ops::Context) -> ::std::result::Result<(), crate::ops::CliError> {
-            #[allow(unused_mut)]
-            let mut input = ::aliyun_vod::#module::#input::default();
-            #(#sets)*
+            #build
             ctx.run(&input).await
         }
     }

@@ -38,8 +38,15 @@ use crate::get_url_upload_infos::{GetUrlUploadInfosInput, GetUrlUploadInfosOutpu
 use crate::types::UrlUploadJobInfo;
 use crate::{Client, Error};
 
-/// The most job IDs (or upload URLs) one `GetURLUploadInfos` call takes.
-pub const MAX_ITEMS_PER_CALL: usize = 10;
+/// The most job IDs (or upload URLs) one `GetURLUploadInfos` call takes, from the
+/// spec (both lists share the limit).
+pub const MAX_ITEMS_PER_CALL: usize = crate::get_url_upload_infos::JOB_IDS_MAX_ITEMS;
+
+const _: () = assert!(
+    crate::get_url_upload_infos::JOB_IDS_MAX_ITEMS
+        == crate::get_url_upload_infos::UPLOAD_URLS_MAX_ITEMS,
+    "the batch helper chunks both lists by one size"
+);
 
 /// The most calls a batch has in flight at once. The rate limiter still paces
 /// them; this only bounds open connections for very large batches.

@@ -5,9 +5,7 @@
 //! `wait` (and `get-url-upload-infos --wait`), `emulator` and `demo`. It stays
 //! thin: flags become generated inputs, the SDK sends them, `output` prints.
 
-// The generated code fills inputs field by field from `Default`.
 #[rustfmt::skip]
-#[allow(clippy::field_reassign_with_default)]
 mod generated {
     pub mod commands;
 }

@@ -5,6 +5,12 @@
 /// The wire name, as validation errors report it.
 const OPERATION: &str = "GetURLUploadInfos";
 
+/// The most items `JobIds` takes in one call.
+pub const JOB_IDS_MAX_ITEMS: usize = 10;
+
+/// The most items `UploadURLs` takes in one call.
+pub const UPLOAD_URLS_MAX_ITEMS: usize = 10;
+
 /// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
 ///
 /// Returns each job's status, timestamps, user data and, once the upload succeeded, the media ID. Unknown job IDs or URLs are listed in NonExists.
@@ -73,7 +79,7 @@ impl GetUrlUploadInfosInput {
                 v,
                 &::aliyun_runtime::validate::ListRules {
                     min_items: 1,
-                    max_items: ::std::option::Option::Some(10),
+                    max_items: ::std::option::Option::Some(JOB_IDS_MAX_ITEMS),
                     items_encoded: false,
                     item: ::aliyun_runtime::validate::StringRules {
                         max_length: ::std::option::Option::None,
@@ -90,7 +96,7 @@ impl GetUrlUploadInfosInput {
                 v,
                 &::aliyun_runtime::validate::ListRules {
                     min_items: 1,
-                    max_items: ::std::option::Option::Some(10),
+                    max_items: ::std::option::Option::Some(UPLOAD_URLS_MAX_ITEMS),
                     items_encoded: true,
                     item: ::aliyun_runtime::validate::StringRules {
                         max_length: ::std::option::Option::Some(8192),

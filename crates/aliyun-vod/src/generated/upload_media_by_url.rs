@@ -5,6 +5,9 @@
 /// The wire name, as validation errors report it.
 const OPERATION: &str = "UploadMediaByURL";
 
+/// The most items `UploadURLs` takes in one call.
+pub const UPLOAD_URLS_MAX_ITEMS: usize = 20;
+
 /// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
 ///
 /// Creates one upload job per source URL and returns the job IDs; query progress with GetURLUploadInfos. Every call creates new jobs and new media, so the SDK never resends it after the request may have reached the service.
@@ -106,7 +109,7 @@ impl UploadMediaByUrlInput {
                 v,
                 &::aliyun_runtime::validate::ListRules {
                     min_items: 1,
-                    max_items: ::std::option::Option::Some(20),
+                    max_items: ::std::option::Option::Some(UPLOAD_URLS_MAX_ITEMS),
                     items_encoded: true,
                     item: ::aliyun_runtime::validate::StringRules {
                         max_length: ::std::option::Option::Some(8192),

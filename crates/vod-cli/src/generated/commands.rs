@@ -131,10 +131,10 @@ pub async fn run_get_url_upload_infos(
     matches: &::clap::ArgMatches,
     ctx: &crate::ops::Context,
 ) -> ::std::result::Result<(), crate::ops::CliError> {
-    #[allow(unused_mut)]
-    let mut input = ::aliyun_vod::get_url_upload_infos::GetUrlUploadInfosInput::default();
-    input.job_ids = crate::ops::list_arg(matches, "JobIds");
-    input.upload_urls = crate::ops::list_arg(matches, "UploadURLs");
+    let input = ::aliyun_vod::get_url_upload_infos::GetUrlUploadInfosInput {
+        job_ids: crate::ops::list_arg(matches, "JobIds"),
+        upload_urls: crate::ops::list_arg(matches, "UploadURLs"),
+    };
     ctx.run(&input).await
 }
 
@@ -143,19 +143,19 @@ pub async fn run_upload_media_by_url(
     matches: &::clap::ArgMatches,
     ctx: &crate::ops::Context,
 ) -> ::std::result::Result<(), crate::ops::CliError> {
-    #[allow(unused_mut)]
-    let mut input = ::aliyun_vod::upload_media_by_url::UploadMediaByUrlInput::default();
-    input.upload_urls = crate::ops::list_arg(matches, "UploadURLs");
-    input.template_group_id = matches
-        .get_one::<::std::string::String>("TemplateGroupId")
-        .cloned();
-    input.storage_location = matches
-        .get_one::<::std::string::String>("StorageLocation")
-        .cloned();
-    input.upload_metadatas = crate::ops::json_arg(matches, "UploadMetadatas")?;
-    input.user_data = matches.get_one::<::std::string::String>("UserData").cloned();
-    input.app_id = matches.get_one::<::std::string::String>("AppId").cloned();
-    input.workflow_id = matches.get_one::<::std::string::String>("WorkflowId").cloned();
-    input.session_id = matches.get_one::<::std::string::String>("SessionId").cloned();
+    let input = ::aliyun_vod::upload_media_by_url::UploadMediaByUrlInput {
+        upload_urls: crate::ops::list_arg(matches, "UploadURLs"),
+        template_group_id: matches
+            .get_one::<::std::string::String>("TemplateGroupId")
+            .cloned(),
+        storage_location: matches
+            .get_one::<::std::string::String>("StorageLocation")
+            .cloned(),
+        upload_metadatas: crate::ops::json_arg(matches, "UploadMetadatas")?,
+        user_data: matches.get_one::<::std::string::String>("UserData").cloned(),
+        app_id: matches.get_one::<::std::string::String>("AppId").cloned(),
+        workflow_id: matches.get_one::<::std::string::String>("WorkflowId").cloned(),
+        session_id: matches.get_one::<::std::string::String>("SessionId").cloned(),
+    };
     ctx.run(&input).await
 }
