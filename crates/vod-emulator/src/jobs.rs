@@ -205,6 +205,48 @@ impl JobStore {
         Ok(Some(job))
     }
 
+    /// Removes the jobs among `job_ids` that are still `PENDING` (deleting them
+    /// from the store too) and returns their ids. Taken under the index lock, so
+    /// a worker that starts a job at the same moment either sees it gone or
+    /// moves it on first, never both.
+    pub(crate) async fn cancel_pending(
+        &self,
+        job_ids: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let canceled: Vec<String> = {
+            let mut index = self.lock();
+            let mut out = Vec::new();
+            for id in job_ids {
+                if index
+                    .jobs
+                    .get(id)
+                    .is_some_and(|j| j.status == JobStatus::Pending)
+                {
+                    if let Some(job) = index.jobs.remove(id) {
+                        if index
+                            .latest_by_url
+                            .get(&job.upload_url)
+                            .is_some_and(|(_, latest)| latest == id)
+                        {
+                            index.latest_by_url.remove(&job.upload_url);
+                        }
+                        out.push(job.job_id);
+                    }
+                }
+            }
+            out
+        };
+        let Some(db) = self.db.lock().unwrap_or_else(|e| e.into_inner()).clone() else {
+            return Ok(canceled);
+        };
+        let ids = canceled.clone();
+        tokio::task::spawn_blocking(move || delete(&db, &ids))
+            .await
+            .map_err(|e| StoreError(e.to_string()))?
+            .map_err(|e| StoreError(e.to_string()))?;
+        Ok(canceled)
+    }
+
     pub(crate) fn get(&self, job_id: &str) -> Option<Job> {
         self.lock().jobs.get(job_id).cloned()
     }
@@ -250,6 +292,18 @@ impl JobStore {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn delete(db: &Database, ids: &[String]) -> Result<(), BoxError> {
+    let txn = db.begin_write()?;
+    {
+        let mut table = txn.open_table(JOBS)?;
+        for id in ids {
+            table.remove(id.as_str())?;
+        }
+    }
+    txn.commit()?;
+    Ok(())
+}
 
 fn write(db: &Database, rows: &[(String, String)]) -> Result<(), BoxError> {
     let txn = db.begin_write()?;

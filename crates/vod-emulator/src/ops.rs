@@ -165,6 +165,75 @@ pub(crate) fn get_url_upload_infos(
     ]))
 }
 
+/// `CancelUrlUploadJobs`: cancels jobs still `PENDING`, by JobIds (wins) or by
+/// UploadUrls (each URL's latest job). Canceled jobs are removed, so later
+/// queries list them in `NonExists` (the service's own docs do not say what a
+/// canceled job looks like afterwards; this is the emulator's choice). Jobs that
+/// already started are listed in neither list.
+pub(crate) async fn cancel_url_upload_jobs(
+    shared: &Shared,
+    req: &ApiRequest,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    let job_ids = list(req.param("JobIds"));
+    let upload_urls = list(req.param("UploadUrls"));
+    let (name, keys, by_url) = if !job_ids.is_empty() {
+        (
+            "JobIds",
+            job_ids.into_iter().map(str::to_owned).collect::<Vec<_>>(),
+            false,
+        )
+    } else if !upload_urls.is_empty() {
+        let urls = upload_urls
+            .into_iter()
+            .map(aliyun_sign::percent_decode)
+            .collect();
+        ("UploadUrls", urls, true)
+    } else {
+        return Err(ApiError::missing("JobIds"));
+    };
+    if keys.len() > MAX_QUERY_ITEMS {
+        return Err(ApiError::invalid(
+            name,
+            &format!("at most {MAX_QUERY_ITEMS} items, got {}.", keys.len()),
+        ));
+    }
+    let mut non_exists = Vec::new();
+    let mut candidates = Vec::new();
+    for key in keys {
+        let job = if by_url {
+            shared.jobs.latest_for_url(&key)
+        } else {
+            shared.jobs.get(&key)
+        };
+        match job {
+            Some(job) => candidates.push(job.job_id),
+            None => non_exists.push(Node::Text(key)),
+        }
+    }
+    let canceled = shared.jobs.cancel_pending(&candidates).await.map_err(|e| {
+        tracing::error!("{e}");
+        ApiError::internal()
+    })?;
+    Ok(Node::Object(vec![
+        ("RequestId", Node::text(request_id)),
+        (
+            "CanceledJobs",
+            Node::List {
+                item: None,
+                items: canceled.into_iter().map(Node::Text).collect(),
+            },
+        ),
+        (
+            "NonExists",
+            Node::List {
+                item: None,
+                items: non_exists,
+            },
+        ),
+    ]))
+}
+
 /// A comma-separated list parameter's items, trimmed, empty ones left out.
 fn list(value: Option<&str>) -> Vec<&str> {
     value

@@ -95,6 +95,11 @@ async fn api(
         Counters::bump(&shared.counters.faults_injected);
         return reply(format, Err(e));
     }
+    if before.bad_gateway {
+        Counters::bump(&shared.counters.faults_injected);
+        Counters::bump(&shared.counters.errors);
+        return bad_gateway_page();
+    }
 
     let result = match shared
         .auth
@@ -114,7 +119,39 @@ async fn api(
         Counters::bump(&shared.counters.faults_injected);
         return cut(response);
     }
+    if shared.faults().truncate_response() {
+        Counters::bump(&shared.counters.faults_injected);
+        return truncate(response).await;
+    }
     response
+}
+
+/// The `bad_gateway` fault: what a proxy answers when the service behind it
+/// cannot be reached.
+fn bad_gateway_page() -> Response {
+    let page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n\
+                <body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+    (
+        StatusCode::BAD_GATEWAY,
+        [(header::CONTENT_TYPE, "text/html")],
+        page,
+    )
+        .into_response()
+}
+
+/// The `truncate` fault: the status and headers as they were, then the first
+/// half of the body, and a clean end (the length is that of the half).
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    // The body is a string built in memory; reading it cannot fail or block.
+    let whole = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = whole.slice(..whole.len() / 2);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(half.len()));
+    Response::from_parts(parts, Body::from(half))
 }
 
 /// Routes an authenticated call to its operation; answers the response's
@@ -143,6 +180,10 @@ async fn call(
         "GetURLUploadInfos" => {
             let body = ops::get_url_upload_infos(shared, req, request_id)?;
             Ok(("GetURLUploadInfosResponse", body))
+        }
+        "CancelUrlUploadJobs" => {
+            let body = ops::cancel_url_upload_jobs(shared, req, request_id).await?;
+            Ok(("CancelUrlUploadJobsResponse", body))
         }
         _ => Err(ApiError::invalid_action()),
     }

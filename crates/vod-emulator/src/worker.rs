@@ -34,7 +34,16 @@ async fn run(shared: Arc<Shared>, job_id: String) {
     if !pause(&shared).await {
         return;
     }
-    set(&shared, &job_id, |j| j.status = JobStatus::Downloading).await;
+    // A job canceled while it waited is gone from the store: stop here.
+    match shared
+        .jobs
+        .update(&job_id, |j| j.status = JobStatus::Downloading)
+        .await
+    {
+        Ok(Some(_)) => {}
+        Ok(None) => return,
+        Err(e) => tracing::warn!(job_id, "{e}"),
+    }
     let Some(outcome) = stoppable(&shared, fetch(&shared, &job.upload_url)).await else {
         return;
     };

@@ -11,6 +11,9 @@ pub mod product;
 /// Enums and objects shared by operations.
 pub mod types;
 
+/// `CancelUrlUploadJobs`: Cancels URL-based upload jobs that are still queued.
+pub mod cancel_url_upload_jobs;
+
 /// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
 pub mod get_url_upload_infos;
 
