@@ -119,6 +119,9 @@ struct Inner {
     config: Config,
     limiters: RateLimiters,
     user_agent: String,
+    /// Credentials resolved once per client: the default chain reads files, and
+    /// a batch or a waiter must not re-read them (or see them change) per call.
+    credentials: tokio::sync::OnceCell<Credentials>,
 }
 
 /// The runtime's version; product crates are released in lockstep with it.
@@ -130,7 +133,10 @@ impl Client {
         let (base_url, host) = resolve_endpoint(product, &config)?;
         let user_agent = user_agent(product, config.user_agent.as_deref());
         let mut builder = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
+            // The connect timer must fire before the whole-attempt timer, so a
+            // connection that never opened is reported as such (nothing was sent,
+            // safe to retry) and never as an exchange that timed out.
+            .connect_timeout(effective_connect_timeout(&config))
             .timeout(config.read_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             // A signed request must never be replayed to another host: the URL (GET)
@@ -152,6 +158,7 @@ impl Client {
                 config,
                 limiters: RateLimiters::default(),
                 user_agent,
+                credentials: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -166,9 +173,27 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// Resolves credentials through the configured provider.
+    /// Resolves credentials through the configured provider, without caching
+    /// (for tools that show which credentials would be used).
     pub fn credentials(&self) -> Result<Credentials, Error> {
         Ok(self.inner.config.credentials.provide()?)
+    }
+
+    /// The credentials calls are signed with: resolved on first use, on a
+    /// blocking thread (the default chain reads files), then kept for the
+    /// client's life. A failure is not kept, so a later call tries again.
+    pub async fn resolved_credentials(&self) -> Result<Credentials, Error> {
+        let provider = std::sync::Arc::clone(&self.inner.config.credentials);
+        self.inner
+            .credentials
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || provider.provide())
+                    .await
+                    .map_err(|e| Error::Config(format!("credentials lookup did not finish: {e}")))?
+                    .map_err(Error::from)
+            })
+            .await
+            .cloned()
     }
 
     fn now(&self) -> Timestamp {
@@ -291,7 +316,7 @@ impl Client {
         params: Vec<(&'static str, String)>,
     ) -> Result<O, Error> {
         let cfg = &self.inner.config;
-        let credentials = self.credentials()?;
+        let credentials = self.resolved_credentials().await?;
         let max_attempts = cfg.retry.max_attempts.max(1);
         let mut attempt = 0;
         loop {
@@ -391,9 +416,16 @@ impl Client {
             Ok(mut service) => {
                 // A proxy or a debugging server may echo the request back.
                 let r = |s: &mut String| *s = aliyun_sign::redact(s, credentials);
+                r(&mut service.code);
                 r(&mut service.message);
-                if let Some(recommend) = service.recommend.as_mut() {
-                    r(recommend);
+                for field in [
+                    &mut service.recommend,
+                    &mut service.request_id,
+                    &mut service.host_id,
+                ] {
+                    if let Some(value) = field.as_mut() {
+                        r(value);
+                    }
                 }
                 service.hint = hint_for(&service, prepared, credentials);
                 Error::Service(Box::new(service))
@@ -421,6 +453,12 @@ fn resolve_endpoint(product: &Product, config: &Config) -> Result<(String, Strin
         let host = url
             .host_str()
             .ok_or_else(|| Error::Config(format!("endpoint {endpoint:?} has no host")))?;
+        // RPC calls go to `/`; a path, query or fragment would be dropped silently.
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::Config(format!(
+                "endpoint {endpoint:?} must be a scheme, host and optional port only (RPC calls go to /)"
+            )));
+        }
         let host = match url.port() {
             Some(p) => format!("{host}:{p}"),
             None => host.to_owned(),
@@ -468,6 +506,11 @@ fn is_loopback(host_port: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The connect timeout, kept below the whole-attempt timeout (see `Client::new`).
+fn effective_connect_timeout(config: &Config) -> Duration {
+    config.connect_timeout.min(config.read_timeout.mul_f64(0.9))
+}
+
 /// Maps a reqwest failure. The URL is dropped first: with GET it carries the STS
 /// token, and reqwest's `Display` would print it.
 fn transport_error(e: reqwest::Error, config: &Config, base_url: &str, in_body: bool) -> Error {
@@ -476,7 +519,7 @@ fn transport_error(e: reqwest::Error, config: &Config, base_url: &str, in_body: 
     if e.is_timeout() {
         return Error::Timeout {
             after: if connect {
-                config.connect_timeout
+                effective_connect_timeout(config)
             } else {
                 config.read_timeout
             },
@@ -677,8 +720,15 @@ mod tests {
                 "vod.cn-shanghai.aliyuncs.com"
             )
         );
+        for bad in ["http://127.0.0.1:8080/vod", "http://h/?x=1", "http://h/#f"] {
+            let err = resolve_endpoint(&PRODUCT, &Config::new().endpoint(bad)).unwrap_err();
+            assert!(
+                err.to_string().contains("RPC calls go to /"),
+                "{bad}: {err}"
+            );
+        }
         let (base, host) =
-            resolve_endpoint(&PRODUCT, &Config::new().endpoint("http://127.0.0.1:8080")).unwrap();
+            resolve_endpoint(&PRODUCT, &Config::new().endpoint("http://127.0.0.1:8080/")).unwrap();
         assert_eq!(
             (base.as_str(), host.as_str()),
             ("http://127.0.0.1:8080", "127.0.0.1:8080")

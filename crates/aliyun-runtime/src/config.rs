@@ -173,7 +173,9 @@ impl Config {
 
     /// The time allowed for the whole exchange of one attempt, from connecting to
     /// the last byte of the response; a stalled or dripping server cannot hold a
-    /// call longer. Expiry is [`crate::Error::Timeout`].
+    /// call longer. Expiry is [`crate::Error::Timeout`]. The connect timeout is
+    /// kept below it, so a connection that never opened is always reported as
+    /// not sent.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
         self

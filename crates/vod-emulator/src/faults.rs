@@ -40,6 +40,14 @@ pub struct Faults {
     pub drop_next: u32,
     /// Share of requests (0.0–1.0) processed and then cut like `drop_next`.
     pub drop_rate: f64,
+    /// The next N requests are not processed but answered `502 Bad Gateway`
+    /// with an HTML page, as a proxy in front of the service would: a body
+    /// that is neither JSON nor XML.
+    pub bad_gateway_next: u32,
+    /// The next N requests are processed, then answered with only the first
+    /// half of their body; the response ends cleanly (its length matches), so
+    /// the client sees a complete answer whose body is cut short.
+    pub truncate_next: u32,
 }
 
 impl Faults {
@@ -74,6 +82,8 @@ pub(crate) struct FaultState {
 pub(crate) struct Before {
     pub(crate) latency: Duration,
     pub(crate) error: Option<ApiError>,
+    /// Answer a proxy's `502 Bad Gateway` page instead of processing.
+    pub(crate) bad_gateway: bool,
 }
 
 impl FaultState {
@@ -102,9 +112,18 @@ impl FaultState {
     }
 
     /// Decides the latency and whether the request fails before any work:
-    /// `fail_next` first, then `error_rate`, then throttling.
+    /// `fail_next` first, then `bad_gateway_next`, then `error_rate`, then
+    /// throttling.
     pub(crate) fn before(&mut self, now: Instant) -> Before {
         let latency = Duration::from_millis(self.faults.latency_ms);
+        if self.faults.fail_next == 0 && self.faults.bad_gateway_next > 0 {
+            self.faults.bad_gateway_next -= 1;
+            return Before {
+                latency,
+                error: None,
+                bad_gateway: true,
+            };
+        }
         let error = if self.faults.fail_next > 0 {
             self.faults.fail_next -= 1;
             Some(ApiError::service_unavailable())
@@ -119,7 +138,11 @@ impl FaultState {
         } else {
             None
         };
-        Before { latency, error }
+        Before {
+            latency,
+            error,
+            bad_gateway: false,
+        }
     }
 
     /// Whether to cut this (processed) request's response.
@@ -129,6 +152,15 @@ impl FaultState {
             return true;
         }
         self.faults.drop_rate > 0.0 && self.rng.gen_bool(self.faults.drop_rate)
+    }
+
+    /// Whether to answer only the first half of this (processed) request's body.
+    pub(crate) fn truncate_response(&mut self) -> bool {
+        if self.faults.truncate_next > 0 {
+            self.faults.truncate_next -= 1;
+            return true;
+        }
+        false
     }
 }
 
@@ -228,6 +260,30 @@ mod tests {
         );
         let codes: Vec<_> = (0..20).map(|_| code(&mut s, t).unwrap()).collect();
         assert!(codes.contains(&"ServiceUnavailable") && codes.contains(&"InternalError"));
+    }
+
+    #[test]
+    fn bad_gateway_next_and_truncate_next_count_down() {
+        let t = Instant::now();
+        let mut s = FaultState::new(
+            Faults {
+                fail_next: 1,
+                bad_gateway_next: 1,
+                truncate_next: 1,
+                ..Faults::default()
+            },
+            Some(1),
+            t,
+        );
+        let first = s.before(t);
+        assert_eq!(first.error.map(|e| e.code), Some("ServiceUnavailable"));
+        assert!(!first.bad_gateway);
+        let second = s.before(t);
+        assert!(second.bad_gateway && second.error.is_none());
+        let third = s.before(t);
+        assert!(!third.bad_gateway && third.error.is_none());
+        assert!(s.truncate_response());
+        assert!(!s.truncate_response());
     }
 
     #[test]

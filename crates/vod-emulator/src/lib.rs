@@ -6,7 +6,8 @@
 //! clock window, nonce and STS token, answers Alibaba's error bodies and codes
 //! in JSON or XML, and models URL uploads (`UploadMediaByURL`,
 //! `GetURLUploadInfos`) with jobs that really download their source. Faults
-//! (latency, 5xx, throttling, dropped connections) can be injected through
+//! (latency, 5xx, throttling, dropped connections, truncated or non-JSON
+//! bodies) can be injected through
 //! [`RunningEmulator::set_faults`] or `POST /__emulator/faults`.
 //!
 //! It must not sign requests (clients do that) nor depend on the SDK crates it
