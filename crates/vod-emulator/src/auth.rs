@@ -23,8 +23,8 @@ use time::OffsetDateTime;
 use crate::error::ApiError;
 use crate::request::ApiRequest;
 
-/// How far a request's time may be from the server clock, and how long nonces
-/// are remembered.
+/// How far a request's time may be from the server clock (nonces are kept for
+/// twice this).
 pub(crate) const CLOCK_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// Most nonces remembered at once; past it the oldest are forgotten early, so a
@@ -51,7 +51,10 @@ impl Authenticator {
                 .iter()
                 .map(|c| (c.access_key_id().to_owned(), c.clone()))
                 .collect(),
-            nonces: Mutex::new(NonceCache::new(CLOCK_WINDOW, MAX_NONCES)),
+            // A request stays acceptable until its own timestamp + the window, and
+            // its timestamp may lie a window ahead of arrival: remember each nonce
+            // for two windows, so no replay outlives its nonce.
+            nonces: Mutex::new(NonceCache::new(2 * CLOCK_WINDOW, MAX_NONCES)),
         }
     }
 
@@ -92,6 +95,14 @@ impl Authenticator {
                 return Err(ApiError::invalid(
                     "SignatureMethod",
                     "only HMAC-SHA1 is supported.",
+                ));
+            }
+        }
+        if let Some(v) = req.param("SignatureVersion") {
+            if v != rpc::SIGNATURE_VERSION {
+                return Err(ApiError::invalid(
+                    "SignatureVersion",
+                    "only 1.0 is supported.",
                 ));
             }
         }
@@ -343,6 +354,19 @@ mod tests {
             assert!(c.insert(k.into(), t + Duration::from_secs(11)));
         }
         assert!(c.seen.len() <= 3 && c.order.len() == c.seen.len());
+    }
+
+    #[test]
+    fn a_nonce_outlives_every_replay_of_its_request() {
+        // Signed 14 minutes ahead of the server clock, first seen at t0: the
+        // timestamp check accepts a replay until t0 + 29 minutes, so the nonce
+        // must still be remembered then.
+        let auth = Authenticator::new(&[]);
+        let t0 = Instant::now();
+        let mut cache = auth.nonces.lock().unwrap();
+        assert!(cache.insert("id:n1".into(), t0));
+        assert!(!cache.insert("id:n1".into(), t0 + Duration::from_secs(16 * 60)));
+        assert!(!cache.insert("id:n1".into(), t0 + Duration::from_secs(29 * 60)));
     }
 
     #[test]
