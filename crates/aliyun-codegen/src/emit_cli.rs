@@ -28,7 +28,12 @@ fn command_fn(op: &Operation) -> TokenStream {
     };
     let args = op.params.iter().map(|p| {
         let id = &p.wire;
-        let long = names::kebab(&p.wire);
+        // A parameter whose kebab-case name is one of the CLI's own flags (VOD's
+        // `Region` vs the global `--region`) keeps only its wire spelling
+        // (`--Region`), which is also how the aliyun CLI spells it.
+        let kebab = names::kebab(&p.wire);
+        let reserved = crate::CLI_RESERVED_FLAGS.contains(&kebab.as_str());
+        let long = if reserved { p.wire.clone() } else { kebab };
         let mut help = first_line(&p.doc);
         if p.required {
             help.push_str(" [required]");

@@ -26,6 +26,21 @@ pub const SPEC_DIR: &str = "spec/vod/2017-03-21";
 pub const VOD_OUT: &str = "crates/aliyun-vod/src/generated";
 /// Where the CLI's generated commands go.
 pub const CLI_OUT: &str = "crates/vod-cli/src/generated";
+/// Long flags the `vod` CLI defines itself (global flags, the waiter's flags and
+/// clap's own). A parameter whose kebab-case name is one of these is offered
+/// under its wire spelling only (`--Region`); vod-cli tests that its flags are
+/// all listed here.
+pub const CLI_RESERVED_FLAGS: &[&str] = &[
+    "region", "endpoint", "profile", "format", "signature", "method", "timeout", "output",
+    "dry-run", "verbose", "wait", "interval", "max-interval", "max-wait", "help", "version",
+];
+
+/// Parameters the signer adds to every RPC call; an operation may not declare them.
+pub const COMMON_PARAMETERS: &[&str] = &[
+    "Action", "Version", "Format", "AccessKeyId", "Signature", "SignatureMethod",
+    "SignatureVersion", "SignatureNonce", "SignatureType", "Timestamp", "SecurityToken",
+];
+
 /// The command that rebuilds every generated file.
 pub const COMMAND: &str = "cargo xtask codegen";
 

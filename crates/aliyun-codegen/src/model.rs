@@ -310,8 +310,7 @@ const PARAM_KEYS: &[&str] = &[
 /// unification could switch that on from any crate built alongside, so relying on
 /// either order would let generated code change with what else is compiled.
 pub fn load(dir: &Path) -> Result<Model, SpecErrors> {
-    let mut errors = Vec::new();
-    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+    let entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -324,11 +323,48 @@ pub fn load(dir: &Path) -> Result<Model, SpecErrors> {
             }]))
         }
     };
-    entries.sort();
+    let files = entries
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+            (path, text)
+        })
+        .collect();
+    load_files(dir, files)
+}
+
+/// Like [`load`], for a spec held in memory: `files` are `(file name, JSON text)`
+/// pairs standing for the files of `dir` (names not ending in `.json` are
+/// ignored, as [`load`] ignores such files). Nothing is read from disk; `dir` only
+/// names the files in errors. Fuzzing and in-memory tests go through it.
+///
+/// ```
+/// use std::path::Path;
+/// let errors = aliyun_codegen::model::load_from_strs(Path::new("spec"), &[("GetThing.json", "{")])
+///     .unwrap_err();
+/// assert!(errors.to_string().contains("not valid JSON"));
+/// ```
+pub fn load_from_strs(dir: &Path, files: &[(&str, &str)]) -> Result<Model, SpecErrors> {
+    let files = files
+        .iter()
+        .map(|(name, text)| (dir.join(name), Ok((*text).to_owned())))
+        .filter(|(p, _)| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    load_files(dir, files)
+}
+
+/// The loader proper: `files` are the spec's paths with their text (or why it
+/// could not be read).
+fn load_files(
+    dir: &Path,
+    mut files: Vec<(PathBuf, Result<String, String>)>,
+) -> Result<Model, SpecErrors> {
+    let mut errors = Vec::new();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut product = None;
     let mut ops = Vec::new();
     let mut reg = Registry::default();
-    for path in &entries {
+    for (path, text) in &files {
         let file_name = path
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
@@ -337,14 +373,14 @@ pub fn load(dir: &Path) -> Result<Model, SpecErrors> {
             file: path.clone(),
             errors: &mut errors,
         };
-        let text = match std::fs::read_to_string(path) {
+        let text = match text {
             Ok(t) => t,
             Err(e) => {
                 cx.err("$", format!("cannot read: {e}"));
                 continue;
             }
         };
-        let value: Value = match serde_json::from_str(&text) {
+        let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
                 cx.err("$", format!("not valid JSON: {e}"));
@@ -943,6 +979,15 @@ impl Cx<'_> {
                     format!(
                         "{} becomes the builder method `{}`, which is also the setter of {}",
                         param.wire, param.rust, other.wire
+                    ),
+                );
+            }
+            if crate::COMMON_PARAMETERS.contains(&param.wire.as_str()) {
+                self.err(
+                    &np,
+                    format!(
+                        "{} is a common parameter the signer adds to every call; an operation cannot declare it",
+                        param.wire
                     ),
                 );
             }

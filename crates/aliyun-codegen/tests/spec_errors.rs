@@ -100,6 +100,7 @@ bad_specs!(
     operation_is_a_keyword_or_fixed_module,
     operation_names_collide,
     parameter_is_a_builder_method,
+    parameter_is_a_common_parameter,
     type_defined_twice_differently,
     unknown_key_did_you_mean,
     unknown_type,

@@ -293,7 +293,9 @@ fn main() -> std::process::ExitCode {
                     .and_then(|a| a.get_long())
                     .map(|l| format!("--{l}"))
             };
-            eprintln!("{}", e.report(&flag_for));
+            // The report quotes the service's message and codes: nothing in
+            // them may drive the terminal.
+            eprintln!("{}", output::printable(&e.report(&flag_for)));
             std::process::ExitCode::from(e.exit_code() as u8)
         }
     }
@@ -305,6 +307,34 @@ mod tests {
     fn the_command_tree_is_consistent() {
         // Catches a spec parameter whose flag clashes with a global one.
         super::cli().debug_assert();
+    }
+
+    #[test]
+    fn every_flag_of_the_cli_itself_is_reserved_for_the_generator() {
+        // The generator gives a parameter whose kebab-case name is one of these
+        // its wire spelling instead; a flag missing from the list could clash.
+        let cli = super::cli();
+        let mut longs: Vec<String> = cli.get_arguments().filter_map(|a| a.get_long().map(str::to_owned)).collect();
+        // Global flags, plus what hand-written code adds to generated commands
+        // (the waiter's flags on get-url-upload-infos).
+        for generated_cmd in super::generated::commands::commands() {
+            let Some(sub) = cli.find_subcommand(generated_cmd.get_name()) else { continue };
+            let generated: Vec<String> =
+                generated_cmd.get_arguments().filter_map(|a| a.get_long().map(str::to_owned)).collect();
+            longs.extend(
+                sub.get_arguments()
+                    .filter_map(|a| a.get_long().map(str::to_owned))
+                    .filter(|l| !generated.contains(l)),
+            );
+        }
+        longs.sort();
+        longs.dedup();
+        for long in longs {
+            assert!(
+                aliyun_codegen::CLI_RESERVED_FLAGS.contains(&long.as_str()),
+                "--{long} is a flag of the CLI itself: add it to aliyun_codegen::CLI_RESERVED_FLAGS"
+            );
+        }
     }
 
     #[test]

@@ -17,9 +17,20 @@ pub enum OutputKind {
 pub fn render(value: &Value, kind: OutputKind) -> String {
     match kind {
         OutputKind::Json => {
-            let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-            s.push('\n');
-            s
+            let s = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+            // serde_json escapes C0 controls but lets DEL and the C1 range (an
+            // 8-bit CSI among them) through; escape those too. Outside strings
+            // pretty JSON holds no control character but the newline.
+            let mut out = String::with_capacity(s.len() + 1);
+            for c in s.chars() {
+                if c.is_control() && c != '\n' {
+                    out.push_str(&format!("\\u{:04x}", c as u32));
+                } else {
+                    out.push(c);
+                }
+            }
+            out.push('\n');
+            out
         }
         OutputKind::Table => {
             let mut out = String::new();
@@ -168,12 +179,30 @@ fn column_rank(column: &str, rows: &[Value]) -> u8 {
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
-        Value::String(s) => s.replace(['\n', '\r', '\t'], " "),
+        Value::String(s) => s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
         Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
             items.iter().map(cell).collect::<Vec<_>>().join(", ")
         }
         other => other.to_string(),
     }
+}
+
+/// `text` with every control character but the newline shown as U+FFFD, so
+/// that what a server sent (an error message, a job's status) cannot move the
+/// cursor, recolour or retitle the terminal it is printed to.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn pad(s: &str, width: usize) -> String {
@@ -187,6 +216,25 @@ fn pad(s: &str, width: usize) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn control_characters_from_the_server_never_reach_the_terminal() {
+        let hostile = "a\u{1b}]0;pwned\u{7}b\u{1b}[2Jc\u{9b}31md\re\tf\u{7f}";
+        let v = json!({"Status": hostile, "List": [{"JobId": hostile}]});
+        let table = render(&v, OutputKind::Table);
+        assert!(
+            !table.chars().any(|c| c.is_control() && c != '\n'),
+            "{table:?}"
+        );
+        assert_eq!(printable("x\u{1b}[31my\nz"), "x\u{FFFD}[31my\nz");
+        // JSON output escapes them all, DEL and C1 included, and stays JSON.
+        let json = render(&v, OutputKind::Json);
+        assert!(
+            !json.chars().any(|c| c.is_control() && c != '\n'),
+            "{json:?}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&json).unwrap(), v);
+    }
 
     #[test]
     fn json_keeps_the_wire_names() {
