@@ -117,6 +117,7 @@ where
     let value = Value::deserialize(d)?;
     let items = match value {
         Value::Null => return Ok(Vec::new()),
+        Value::String(s) if s.trim().is_empty() => return Ok(Vec::new()),
         Value::Array(items) => items,
         Value::Object(map)
             if map.len() == 1 && matches!(map.values().next(), Some(Value::Array(_))) =>
@@ -128,10 +129,18 @@ where
         }
         single => vec![single],
     };
-    items
+    // One malformed item must not cost the caller every other item: it is
+    // logged and left out.
+    Ok(items
         .into_iter()
-        .map(|v| serde_json::from_value(v).map_err(serde::de::Error::custom))
-        .collect()
+        .filter_map(|v| match serde_json::from_value(v) {
+            Ok(item) => Some(item),
+            Err(e) => {
+                tracing::warn!(error = %e, "list item does not decode; left out");
+                None
+            }
+        })
+        .collect())
 }
 
 /// An optional nested object; `null`, an empty string or an empty XML element
@@ -186,6 +195,8 @@ mod tests {
         assert_eq!(t(r#"{"l": {"Item": ["a","b"]}}"#).l, ["a", "b"]);
         assert_eq!(t(r#"{"l": "a"}"#).l, ["a"]);
         assert_eq!(t(r#"{"l": null}"#).l, Vec::<String>::new());
+        assert_eq!(t(r#"{"l": ""}"#).l, Vec::<String>::new());
+        assert_eq!(t(r#"{"l": ["a", {"x": 1}, "b"]}"#).l, ["a", "b"]);
         assert_eq!(t(r#"{}"#).l, Vec::<String>::new());
     }
 
