@@ -84,6 +84,9 @@ impl Progress {
     }
 
     fn update(&mut self, done: usize, total: usize, summary: &str) {
+        // Statuses come from the service: keep their control characters away
+        // from the terminal.
+        let summary = &crate::output::printable(summary);
         match self {
             Progress::Bar(slot) => {
                 let bar = slot.get_or_insert_with(|| {
@@ -196,17 +199,25 @@ pub async fn wait(
             elapsed: started.elapsed(),
         });
     }
-    // Jobs already finished at the first query stay in the counts.
-    let done_before = done;
+    // The waiter polls only the jobs still pending; those already finished at
+    // the first query, and the items not found then, stay in the counts.
+    let finished_before: Vec<UrlUploadJobInfo> = first
+        .url_upload_info_list
+        .iter()
+        .filter(|i| is_terminal(i))
+        .cloned()
+        .collect();
     let unknown_before = first.non_exists.len();
     let result = waiter::wait_for_jobs(client, &pending, args.options(), |p| {
-        let (done, _, summary) = summarize(&p.infos, unknown_before + p.non_exists.len());
+        let mut seen = finished_before.clone();
+        seen.extend(p.infos.iter().cloned());
+        let (done, _, summary) = summarize(&seen, unknown_before + p.non_exists.len());
         let summary = match &p.last_error {
             Some(e) => format!("{summary}; last poll failed, retrying: {e}"),
             None => summary,
         };
         tracing::debug!(polls = p.polls, %summary, "polled");
-        progress.update(done_before + done, total, &summary);
+        progress.update(done, total, &summary);
     })
     .await;
     progress.finish();
