@@ -31,14 +31,37 @@ pub const CLI_OUT: &str = "crates/vod-cli/src/generated";
 /// under its wire spelling only (`--Region`); vod-cli tests that its flags are
 /// all listed here.
 pub const CLI_RESERVED_FLAGS: &[&str] = &[
-    "region", "endpoint", "profile", "format", "signature", "method", "timeout", "output",
-    "dry-run", "verbose", "wait", "interval", "max-interval", "max-wait", "help", "version",
+    "region",
+    "endpoint",
+    "profile",
+    "format",
+    "signature",
+    "method",
+    "timeout",
+    "output",
+    "dry-run",
+    "verbose",
+    "wait",
+    "interval",
+    "max-interval",
+    "max-wait",
+    "help",
+    "version",
 ];
 
 /// Parameters the signer adds to every RPC call; an operation may not declare them.
 pub const COMMON_PARAMETERS: &[&str] = &[
-    "Action", "Version", "Format", "AccessKeyId", "Signature", "SignatureMethod",
-    "SignatureVersion", "SignatureNonce", "SignatureType", "Timestamp", "SecurityToken",
+    "Action",
+    "Version",
+    "Format",
+    "AccessKeyId",
+    "Signature",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "SignatureType",
+    "Timestamp",
+    "SecurityToken",
 ];
 
 /// The command that rebuilds every generated file.

@@ -127,6 +127,11 @@ struct Inner {
 /// The runtime's version; product crates are released in lockstep with it.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The largest response body the client reads. Alibaba's RPC answers are a
+/// few KiB (VOD's largest, 100 jobs, well under 1 MiB); a body past this is
+/// not an answer, and is refused as a decode error rather than buffered.
+pub const MAX_RESPONSE_BYTES: usize = 16 << 20;
+
 impl Client {
     /// Builds a client; fails on an unknown region or a malformed endpoint.
     pub fn new(product: &'static Product, config: Config) -> Result<Self, Error> {
@@ -383,7 +388,7 @@ impl Client {
             req = req.body(body.clone());
         }
         let started = std::time::Instant::now();
-        let resp = req
+        let mut resp = req
             .send()
             .await
             .map_err(|e| transport_error(e, &inner.config, &inner.base_url, false))?;
@@ -394,13 +399,42 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_millis);
-        let body = resp.bytes().await.map_err(|e| {
+        let broke = |e: reqwest::Error| {
             let mut err = transport_error(e, &inner.config, &inner.base_url, true);
             if let Error::Transport { sent, .. } | Error::Timeout { sent, .. } = &mut err {
                 *sent = true; // the status line arrived: the service has the request
             }
             err
-        })?;
+        };
+        // Read at most MAX_RESPONSE_BYTES: a server (or anything posing as one)
+        // must not be able to exhaust memory with an endless body.
+        let mut body: Vec<u8> = Vec::new();
+        let mut too_large = resp
+            .content_length()
+            .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64);
+        while !too_large {
+            let Some(chunk) = resp.chunk().await.map_err(broke)? else {
+                break;
+            };
+            too_large = body.len() + chunk.len() > MAX_RESPONSE_BYTES;
+            let room = MAX_RESPONSE_BYTES
+                .saturating_sub(body.len())
+                .min(chunk.len());
+            body.extend_from_slice(&chunk[..room]);
+        }
+        if too_large {
+            let e = DecodeError::new(
+                status,
+                format!("the response body is larger than {MAX_RESPONSE_BYTES} bytes; it was not read to the end"),
+                &body,
+            );
+            // Only the first bytes are shown: no need to redact all of it.
+            let head = &body[..body.len().min(64 * 1024)];
+            return Ok(Err((
+                redact_error(Error::Decode(e), head, credentials),
+                retry_after,
+            )));
+        }
         tracing::debug!(
             action = meta.action,
             status,

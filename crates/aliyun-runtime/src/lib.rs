@@ -60,7 +60,7 @@ pub mod validate;
 
 pub use client::{
     decode_output, decode_service_error, Client, Operation, OperationMeta, Output, PreparedRequest,
-    Product,
+    Product, MAX_RESPONSE_BYTES,
 };
 pub use config::{Clock, Config, Format, HttpMethod, RetryConfig, SignatureVersion};
 pub use credentials::{Credentials, ProvideCredentials};

@@ -314,13 +314,20 @@ mod tests {
         // The generator gives a parameter whose kebab-case name is one of these
         // its wire spelling instead; a flag missing from the list could clash.
         let cli = super::cli();
-        let mut longs: Vec<String> = cli.get_arguments().filter_map(|a| a.get_long().map(str::to_owned)).collect();
+        let mut longs: Vec<String> = cli
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(str::to_owned))
+            .collect();
         // Global flags, plus what hand-written code adds to generated commands
         // (the waiter's flags on get-url-upload-infos).
         for generated_cmd in super::generated::commands::commands() {
-            let Some(sub) = cli.find_subcommand(generated_cmd.get_name()) else { continue };
-            let generated: Vec<String> =
-                generated_cmd.get_arguments().filter_map(|a| a.get_long().map(str::to_owned)).collect();
+            let Some(sub) = cli.find_subcommand(generated_cmd.get_name()) else {
+                continue;
+            };
+            let generated: Vec<String> = generated_cmd
+                .get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_owned))
+                .collect();
             longs.extend(
                 sub.get_arguments()
                     .filter_map(|a| a.get_long().map(str::to_owned))
