@@ -1,7 +1,11 @@
 //! `cargo xtask`: repository chores. `codegen` regenerates the client and CLI
 //! from `spec/`; `codegen --check` fails when checked-in code has drifted.
+//! `bench-compare` runs our benchmarks and Alibaba's official SDKs side by side
+//! (see BENCHMARKS.md).
 
 use std::process::ExitCode;
+
+mod bench_compare;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -9,8 +13,11 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["bench-compare", rest @ ..] => bench_compare::main(rest),
         _ => {
-            eprintln!("usage: cargo xtask codegen [--check]");
+            eprintln!(
+                "usage: cargo xtask codegen [--check]\n       cargo xtask bench-compare [--help]"
+            );
             ExitCode::from(2)
         }
     }

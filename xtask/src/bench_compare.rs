@@ -1,0 +1,992 @@
+//! `cargo xtask bench-compare`: this SDK and Alibaba's official ones, side by
+//! side, on one machine in one run (BENCHMARKS.md explains each number).
+//!
+//! 1. Copies the official SDKs' benchmark scripts from `../shared/bench/official`
+//!    into `xtask/bench-official/` (git ignores it) and runs their `setup.sh`,
+//!    which installs the pinned official packages from PyPI and npm.
+//! 2. Builds the emulator, the `vod` binary and the benches (release).
+//! 3. Waits until the machine is quiet (1-minute load average under
+//!    `--max-load`), then runs, in this order: our criterion benches (sign,
+//!    codec, round trip); the official Python and Node signers; the official
+//!    Python clients and our client against one emulator; the loopback CPU split
+//!    and the memory probes.
+//! 4. Prints a table of ratios (and writes it as Markdown with `--markdown`).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const USAGE: &str = "usage: cargo xtask bench-compare [--quick] [--skip-setup] [--official-src DIR]
+                                  [--max-load L] [--wait-minutes M] [--markdown FILE]
+
+  --quick          shorter runs (a smoke test; not for publishing)
+  --skip-setup     reuse xtask/bench-official/ as installed by an earlier run
+  --official-src   where the official scripts are [default: ../shared/bench/official]
+  --max-load       measure only below this 1-minute load average [default: 1.2]
+  --wait-minutes   how long to wait for that before measuring anyway [default: 30]
+  --markdown       also write the results table as Markdown to FILE";
+
+/// The emulator's test key, which the official scripts use too.
+const ACCESS_KEY_ID: &str = "LTAI5tTestAccessKey0001";
+const ACCESS_KEY_SECRET: &str = "TestAccessKeySecret0123456789ab";
+
+struct Options {
+    quick: bool,
+    skip_setup: bool,
+    official_src: PathBuf,
+    max_load: f64,
+    wait: Duration,
+    markdown: Option<PathBuf>,
+}
+
+type Failure = String;
+
+pub fn main(args: &[&str]) -> ExitCode {
+    let root = aliyun_codegen::repo_root();
+    let options = match parse(&root, args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&root, &options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench-compare: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse(root: &Path, args: &[&str]) -> Result<Options, Failure> {
+    let mut o = Options {
+        quick: false,
+        skip_setup: false,
+        official_src: root.join("../shared/bench/official"),
+        max_load: 1.2,
+        wait: Duration::from_secs(30 * 60),
+        markdown: None,
+    };
+    let mut it = args.iter();
+    while let Some(&arg) = it.next() {
+        let mut value = || it.next().copied().ok_or(format!("{arg} needs a value"));
+        match arg {
+            "--quick" => o.quick = true,
+            "--skip-setup" => o.skip_setup = true,
+            "--official-src" => o.official_src = PathBuf::from(value()?),
+            "--max-load" => {
+                o.max_load = value()?.parse().map_err(|_| "--max-load takes a number")?
+            }
+            "--wait-minutes" => {
+                let m: f64 = value()?
+                    .parse()
+                    .map_err(|_| "--wait-minutes takes a number")?;
+                o.wait = Duration::from_secs_f64(m * 60.0);
+            }
+            "--markdown" => o.markdown = Some(PathBuf::from(value()?)),
+            "-h" | "--help" => {
+                return Err("bench-compare: this SDK and the official ones, side by side".into())
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(o)
+}
+
+fn run(root: &Path, o: &Options) -> Result<(), Failure> {
+    for tool in ["python3", "node", "npm", "bash"] {
+        output(Command::new(tool).arg("--version"))
+            .map_err(|e| format!("{tool} is needed for the official SDKs: {e}"))?;
+    }
+    let target = target_dir(root);
+    let official = root.join("xtask/bench-official");
+    step("official SDKs: copy the scripts and install the pinned packages");
+    copy_official(&o.official_src, &official)?;
+    if !(o.skip_setup && official.join("venv/bin/python").exists()) {
+        status(Command::new("bash").arg("setup.sh").current_dir(&official))?;
+    }
+
+    step("build (release): emulator, vod binary, benches");
+    status(cargo(root, &target).args([
+        "build",
+        "--release",
+        "-p",
+        "vod-emulator",
+        "-p",
+        "vod-cli",
+    ]))?;
+    let bench_bins = bench_executables(root, &target)?;
+    let loadgen = bench_bins
+        .get("loadgen")
+        .ok_or("the aliyun-vod loadgen bench was not built")?
+        .clone();
+
+    let mut r = Results {
+        machine: machine(root),
+        ..Results::default()
+    };
+
+    // 1. Ours, criterion.
+    let criterion_args: &[&str] = if o.quick {
+        &["--warm-up-time", "1", "--measurement-time", "2"]
+    } else {
+        &[]
+    };
+    let criterion_home = target.join("criterion");
+    for (package, benches) in [
+        ("aliyun-sign", &["sign"][..]),
+        ("aliyun-vod", &["codec", "round_trip"][..]),
+    ] {
+        measuring(&format!("criterion: {package} {benches:?}"), o, &mut r);
+        let mut cmd = cargo(root, &target);
+        cmd.args(["bench", "-p", package]);
+        for b in benches {
+            cmd.args(["--bench", b]);
+        }
+        cmd.arg("--")
+            .args(criterion_args)
+            .env("CRITERION_HOME", &criterion_home);
+        status(&mut cmd)?;
+    }
+    for (key, id) in CRITERION_IDS {
+        let file = criterion_home.join(id).join("new/estimates.json");
+        let v = read_json(&file)?;
+        let median = v["median"]["point_estimate"]
+            .as_f64()
+            .ok_or_else(|| format!("{}: no median", file.display()))?;
+        r.ns.insert(key, median);
+    }
+
+    // 2. The official signers.
+    let (runs, iters) = if o.quick {
+        ("3", "5000")
+    } else {
+        ("7", "20000")
+    };
+    measuring("official Python signers (bench_sign.py)", o, &mut r);
+    r.python_sign = json_output(
+        Command::new(official.join("venv/bin/python"))
+            .args(["bench_sign.py", "--runs", runs, "--iters", iters])
+            .current_dir(&official),
+    )?;
+    measuring("official Node signers (node/bench_sign.js)", o, &mut r);
+    r.node_sign = json_output(
+        Command::new("node")
+            .args(["node/bench_sign.js", runs, iters])
+            .current_dir(&official),
+    )?;
+
+    // 3. End to end against one emulator: theirs and ours, alternating.
+    let seconds = if o.quick { "2" } else { "5" };
+    let mut emulator = Emulator::start(&target)?;
+    let hostport = emulator.url.trim_start_matches("http://").to_owned();
+    measuring(
+        &format!("end to end against the emulator at {}", emulator.url),
+        o,
+        &mut r,
+    );
+    r.e2e.insert(
+        "ours",
+        json_output(Command::new(&loadgen).args([
+            "emulator",
+            "--endpoint",
+            &emulator.url,
+            "--seconds",
+            seconds,
+        ]))?,
+    );
+    for mode in ["v1", "v3", "old"] {
+        let e2e = |extra: &[&str]| {
+            json_output(
+                Command::new(official.join("venv/bin/python"))
+                    .args(["bench_e2e.py", &hostport, "--mode", mode])
+                    .args(extra)
+                    .current_dir(&official),
+            )
+        };
+        let mut full = e2e(&["--seconds", seconds])?;
+        // Their CPU figure counts the interpreter's start-up and imports: a run
+        // of one call measures that, to be taken off.
+        full["one_call"] = e2e(&["--max-requests", "1"])?;
+        r.e2e.insert(mode, full);
+    }
+    // The `vod` binary making one call.
+    measuring("peak RSS of the vod binary making one call", o, &mut r);
+    let job_ids: Vec<String> = (0..10u128)
+        .map(|i| format!("{:032x}", 0x3d1c_0a1b_2c3d_4e5f_6071_8293_a4b5_c6d0 + i))
+        .collect();
+    let mut vod = Command::new(target.join("release/vod"));
+    vod.args([
+        "--endpoint",
+        &emulator.url,
+        "get-url-upload-infos",
+        "--job-ids",
+    ])
+    .arg(job_ids.join(","))
+    .env("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY_ID)
+    .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", ACCESS_KEY_SECRET);
+    r.vod_one_call = Some(peak_rss_of(vod)?);
+    emulator.stop();
+
+    // 4. Where the CPU goes at 16 in flight, and memory.
+    measuring("loopback: CPU of client and server per call", o, &mut r);
+    for in_flight in ["1", "16"] {
+        r.loopback.insert(
+            in_flight,
+            // The client on one thread (a current-thread runtime), the server
+            // on another: on 2 cores the fastest and cheapest arrangement.
+            json_output(Command::new(&loadgen).args([
+                "loopback",
+                "--in-flight",
+                in_flight,
+                "--seconds",
+                seconds,
+                "--workers",
+                "1",
+            ]))?,
+        );
+    }
+    measuring("memory probes", o, &mut r);
+    r.memory = json_output(Command::new(&loadgen).args(["memory", "--calls", "10000"]))?;
+    if let Some(l) = load_average() {
+        r.loads.push(("end".to_owned(), l));
+    }
+
+    let report = r.report();
+    println!("\n{}", report.text());
+    if let Some(path) = &o.markdown {
+        std::fs::write(path, report.markdown()).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Criterion benchmark ids (directories under `target/criterion`) and our names.
+const CRITERION_IDS: &[(&str, &str)] = &[
+    ("sign_v1", "sign/rpc_v1"),
+    ("floor", "hmac_sha1_floor"),
+    ("sign_v1_urls", "sign/rpc_v1_upload_urls"),
+    ("floor_urls", "hmac_sha1_floor_upload_urls"),
+    ("sign_acs3", "sign/acs3"),
+    ("encode_ids", "encode/job_ids_10"),
+    ("encode_urls", "encode/upload_urls_10"),
+    ("decode_json", "decode_json/infos_10"),
+    ("decode_xml", "decode_xml/infos_10"),
+    ("rt1", "round_trip/in_flight_1"),
+    ("rt16", "round_trip/in_flight_16"),
+];
+
+/// Sizes of the response fixtures, for MB/s.
+fn fixture_len(root: &Path, name: &str) -> Option<f64> {
+    let p = root.join("crates/aliyun-vod/benches/data").join(name);
+    std::fs::metadata(p).ok().map(|m| m.len() as f64)
+}
+
+#[derive(Default)]
+struct Results {
+    machine: BTreeMap<&'static str, String>,
+    /// Each measuring step and the load average when it started.
+    loads: Vec<(String, f64)>,
+    /// Some step started above `--max-load`.
+    noisy: bool,
+    ns: BTreeMap<&'static str, f64>,
+    python_sign: Value,
+    node_sign: Value,
+    e2e: BTreeMap<&'static str, Value>,
+    /// Peak RSS (KiB) of the `vod` binary making one call, and how it was measured.
+    vod_one_call: Option<(f64, &'static str)>,
+    loopback: BTreeMap<&'static str, Value>,
+    memory: Value,
+}
+
+/// One line of the report: what, ours, theirs (or the reference), ratio, target.
+struct Row {
+    what: String,
+    ours: String,
+    theirs: String,
+    ratio: String,
+    target: String,
+}
+
+struct Report {
+    header: Vec<String>,
+    rows: Vec<Row>,
+}
+
+fn us(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn per_s(rate: f64) -> String {
+    if rate >= 1e6 {
+        format!("{:.2} M/s", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.1} k/s", rate / 1e3)
+    } else {
+        format!("{rate:.0}/s")
+    }
+}
+
+fn mib(kib: f64) -> String {
+    format!("{:.1} MiB", kib / 1024.0)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+impl Results {
+    fn report(&self) -> Report {
+        let ns = |k: &str| self.ns.get(k).copied().unwrap_or(f64::NAN);
+        let mut rows = Vec::new();
+        let mut row = |what: &str, ours: String, theirs: String, ratio: String, target: String| {
+            rows.push(Row {
+                what: what.to_owned(),
+                ours,
+                theirs,
+                ratio,
+                target,
+            })
+        };
+
+        // Signing.
+        let sign = ns("sign_v1");
+        let ours_rate = 1e9 / sign;
+        row(
+            "sign RPC V1 (10 JobIds) vs bare HMAC-SHA1",
+            us(sign),
+            format!("floor {}", us(ns("floor"))),
+            format!("{:.2}x floor", sign / ns("floor")),
+            format!(
+                "≤ 2x, < 2 µs: {}",
+                verdict(sign / ns("floor") <= 2.0 && sign < 2000.0)
+            ),
+        );
+        row(
+            "sign RPC V1 (10 UploadURLs) vs bare HMAC-SHA1",
+            us(ns("sign_v1_urls")),
+            format!("floor {}", us(ns("floor_urls"))),
+            format!("{:.2}x floor", ns("sign_v1_urls") / ns("floor_urls")),
+            String::new(),
+        );
+        row(
+            "sign ACS3-HMAC-SHA256 (10 JobIds)",
+            us(ns("sign_acs3")),
+            String::new(),
+            String::new(),
+            String::new(),
+        );
+        let signers = |v: &Value, lang: &str, min: f64, rows: &mut Vec<Row>| {
+            let Some(results) = v["results"].as_object() else {
+                return;
+            };
+            let mut best = 0.0f64;
+            for (name, r) in results {
+                let rate = r["median_ops_per_s"].as_f64().unwrap_or(f64::NAN);
+                let is_signer =
+                    !name.contains("full per-request") && !name.contains("get_signed_url");
+                if is_signer {
+                    best = best.max(rate);
+                }
+                rows.push(Row {
+                    what: format!("  vs {lang}: {name}"),
+                    ours: per_s(ours_rate),
+                    theirs: per_s(rate),
+                    ratio: format!("{:.1}x", ours_rate / rate),
+                    target: String::new(),
+                });
+            }
+            let speedup = ours_rate / best;
+            rows.push(Row {
+                what: format!("  vs the fastest official {lang} signer"),
+                ours: per_s(ours_rate),
+                theirs: per_s(best),
+                ratio: format!("{speedup:.1}x"),
+                target: format!("≥ {min}x: {}", verdict(speedup >= min)),
+            });
+        };
+        signers(&self.python_sign, "Python", 40.0, &mut rows);
+        signers(&self.node_sign, "Node", 8.0, &mut rows);
+
+        // Encode and decode.
+        let mut row = |what: &str, ours: String, theirs: String, ratio: String, target: String| {
+            rows.push(Row {
+                what: what.to_owned(),
+                ours,
+                theirs,
+                ratio,
+                target,
+            })
+        };
+        row(
+            "encode: typed input → signed form body (10 JobIds)",
+            us(ns("encode_ids")),
+            String::new(),
+            String::new(),
+            String::new(),
+        );
+        row(
+            "encode: typed input → signed form body (10 UploadURLs)",
+            us(ns("encode_urls")),
+            String::new(),
+            String::new(),
+            String::new(),
+        );
+        let root = aliyun_codegen::repo_root();
+        for (key, file, limit) in [
+            ("decode_json", "get_url_upload_infos_10.json", 10_000.0),
+            ("decode_xml", "get_url_upload_infos_10.xml", 25_000.0),
+        ] {
+            let t = ns(key);
+            let mbps = fixture_len(&root, file)
+                .map(|b| b / t * 1e3)
+                .unwrap_or(f64::NAN);
+            row(
+                &format!("{key}: 10 infos → typed output"),
+                us(t),
+                format!("{mbps:.0} MB/s"),
+                String::new(),
+                format!("< {}: {}", us(limit), verdict(t < limit)),
+            );
+        }
+
+        // Round trip on loopback.
+        let cores = self
+            .machine
+            .get("cores")
+            .and_then(|c| c.parse::<f64>().ok())
+            .unwrap_or(2.0);
+        for (key, label) in [("rt1", "1 in flight"), ("rt16", "16 in flight")] {
+            let t = ns(key);
+            let target = if key == "rt16" {
+                format!("≥ 20 k/s: {}", verdict(1e9 / t >= 20_000.0))
+            } else {
+                String::new()
+            };
+            row(
+                &format!("round trip, loopback, {label}"),
+                per_s(1e9 / t),
+                format!("{} per call", us(t)),
+                String::new(),
+                target,
+            );
+        }
+        let own = ns("encode_ids") + ns("decode_json");
+        let share = own / (ns("rt16") * cores);
+        row(
+            "  client's own CPU (encode+sign+decode) / total CPU per call at 16",
+            us(own),
+            format!("{} × {cores} cores", us(ns("rt16"))),
+            format!("{:.1}%", share * 100.0),
+            format!("< 10%: {}", verdict(share < 0.10)),
+        );
+        if let Some(l) = self.loopback.get("16") {
+            let f = |k: &str| l[k].as_f64().unwrap_or(f64::NAN);
+            row(
+                "  measured: client process CPU / server thread CPU per call",
+                us(f("client_cpu_per_call_us") * 1e3),
+                format!("server {}", us(f("server_thread_cpu_per_call_us") * 1e3)),
+                format!(
+                    "{:.1}% of client CPU is ours",
+                    own / (f("client_cpu_per_call_us") * 1e3) * 100.0
+                ),
+                format!("{} at {}", per_s(f("rps")), "16 in flight"),
+            );
+        }
+
+        // End to end against the emulator.
+        if let Some(ours) = self.e2e.get("ours") {
+            let ours_rps = ours["rps"].as_f64().unwrap_or(f64::NAN);
+            let ours_cpu = ours["cpu_per_call_us"].as_f64().unwrap_or(f64::NAN);
+            let ours_rss = ours["peak_rss_kib_end"].as_f64().unwrap_or(f64::NAN);
+            for (mode, label) in [
+                ("v1", "alibabacloud-vod20170321 (V1 signature)"),
+                ("v3", "alibabacloud-vod20170321 (default, ACS3)"),
+                ("old", "aliyun-python-sdk-vod (aliyunsdkcore)"),
+            ] {
+                let Some(t) = self.e2e.get(mode) else {
+                    continue;
+                };
+                let rps = t["rps"].as_f64().unwrap_or(f64::NAN);
+                let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+                // CPU per call without the start-up (the one-call run's CPU).
+                let cpu = (f(t, "client_cpu_s") - f(&t["one_call"], "client_cpu_s")) * 1e6
+                    / (f(t, "requests") - f(&t["one_call"], "requests"));
+                let rss = t["peak_rss_kb_end"].as_f64().unwrap_or(f64::NAN);
+                row(
+                    &format!("emulator, sequential calls/s vs {label}"),
+                    per_s(ours_rps),
+                    per_s(rps),
+                    format!("{:.1}x", ours_rps / rps),
+                    String::new(),
+                );
+                row(
+                    "  client CPU per call",
+                    us(ours_cpu * 1e3),
+                    us(cpu * 1e3),
+                    format!("{:.1}x less", cpu / ours_cpu),
+                    String::new(),
+                );
+                row(
+                    "  client peak RSS",
+                    mib(ours_rss),
+                    mib(rss),
+                    format!("{:.1}x less", rss / ours_rss),
+                    String::new(),
+                );
+            }
+        }
+
+        // Memory.
+        let m = &self.memory;
+        let kib = |k: &str| m[k]["peak_rss_kib"].as_f64().unwrap_or(f64::NAN);
+        if let Some((v, how)) = self.vod_one_call {
+            let theirs = self
+                .e2e
+                .get("v1")
+                .and_then(|t| t["peak_rss_kb_end"].as_f64());
+            row(
+                &format!("peak RSS: `vod` binary, one call ({how})"),
+                mib(v),
+                theirs
+                    .map(|t| format!("official Python client {}", mib(t)))
+                    .unwrap_or_default(),
+                theirs
+                    .map(|t| format!("{:.1}x less", t / v))
+                    .unwrap_or_default(),
+                String::new(),
+            );
+        }
+        row(
+            "peak RSS: library client, idle / one call",
+            format!("{} / {}", mib(kib("idle")), mib(kib("one_call"))),
+            String::new(),
+            String::new(),
+            String::new(),
+        );
+        let calls = m["in_flight"]["detail"]["calls"]
+            .as_f64()
+            .unwrap_or(10_000.0);
+        row(
+            "peak RSS: 10,000 calls in flight at once",
+            mib(kib("in_flight")),
+            format!(
+                "{:.1} KiB per call",
+                (kib("in_flight") - kib("idle")) / calls
+            ),
+            String::new(),
+            String::new(),
+        );
+        row(
+            "peak RSS: batch helper, 100,000 job IDs (10,000 calls)",
+            mib(kib("batch")),
+            String::new(),
+            String::new(),
+            String::new(),
+        );
+
+        let mut header = Vec::new();
+        for (k, v) in &self.machine {
+            header.push(format!("{k}: {v}"));
+        }
+        let loads: Vec<String> = self.loads.iter().map(|(_, l)| format!("{l:.2}")).collect();
+        header.push(format!(
+            "load average (1 min) at each step: {}{}",
+            loads.join(", "),
+            if self.noisy {
+                " (some steps were NOT quiet: treat their numbers with care)"
+            } else {
+                ""
+            }
+        ));
+        Report { header, rows }
+    }
+}
+
+impl Report {
+    const TITLES: [&'static str; 5] = [
+        "benchmark",
+        "ours",
+        "official / reference",
+        "ratio",
+        "target",
+    ];
+
+    fn cells(r: &Row) -> [&str; 5] {
+        [&r.what, &r.ours, &r.theirs, &r.ratio, &r.target]
+    }
+
+    fn text(&self) -> String {
+        let mut out = self.header.join("\n");
+        out.push_str("\n\n");
+        let mut widths = Self::TITLES.map(|t| t.chars().count());
+        for r in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(Self::cells(r)) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: [&str; 5]| {
+            let mut s = String::new();
+            for (cell, width) in cells.iter().zip(&widths) {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(width - cell.chars().count() + 2));
+            }
+            s.trim_end().to_owned() + "\n"
+        };
+        out.push_str(&line(Self::TITLES));
+        for r in &self.rows {
+            out.push_str(&line(Self::cells(r)));
+        }
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = String::new();
+        for h in &self.header {
+            out.push_str(&format!("- {h}\n"));
+        }
+        out.push_str("\n| benchmark | ours | official / reference | ratio | target |\n|---|---|---|---|---|\n");
+        for r in &self.rows {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                r.what.replace('|', "\\|"),
+                r.ours,
+                r.theirs,
+                r.ratio,
+                r.target
+            ));
+        }
+        out
+    }
+}
+
+fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                std::env::current_dir().map(|c| c.join(&dir)).unwrap_or(dir)
+            }
+        }
+        None => root.join("target"),
+    }
+}
+
+fn cargo(root: &Path, target: &Path) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root).env("CARGO_TARGET_DIR", target);
+    cmd
+}
+
+/// Builds the benches and returns their executables by target name.
+fn bench_executables(root: &Path, target: &Path) -> Result<BTreeMap<String, PathBuf>, Failure> {
+    let out = output(cargo(root, target).args([
+        "bench",
+        "--no-run",
+        "-p",
+        "aliyun-sign",
+        "-p",
+        "aliyun-vod",
+        "--message-format=json-render-diagnostics",
+    ]))?;
+    let mut found = BTreeMap::new();
+    for line in out.lines() {
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let (Some(name), Some(exe)) = (v["target"]["name"].as_str(), v["executable"].as_str()) {
+            if v["target"]["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bench"))
+            {
+                found.insert(name.to_owned(), PathBuf::from(exe));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Copies the official scripts (not their installed packages) to `to`.
+fn copy_official(from: &Path, to: &Path) -> Result<(), Failure> {
+    if !from.join("setup.sh").exists() {
+        return Err(format!(
+            "{} has no setup.sh: pass --official-src (the official scripts live in ../shared/bench/official)",
+            from.display()
+        ));
+    }
+    copy_tree(from, to).map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == "venv" || name == "node_modules" {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if entry.file_type()?.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else {
+            // The source may be read-only; the copy must stay replaceable.
+            if dst.exists() {
+                std::fs::remove_file(&dst)?;
+            }
+            std::fs::copy(&src, &dst)?;
+            let mut perms = std::fs::metadata(&dst)?.permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&dst, perms)?;
+        }
+    }
+    Ok(())
+}
+
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    fn start(target: &Path) -> Result<Self, Failure> {
+        let exe = target.join("release/vod-emulator");
+        let mut child = Command::new(&exe)
+            .args(["--port", "0"])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", exe.display()))?;
+        let stdout = child.stdout.take().ok_or("no emulator stdout")?;
+        let mut first = String::new();
+        let mut reader = BufReader::new(stdout);
+        reader
+            .read_line(&mut first)
+            .map_err(|e| format!("reading the emulator's address: {e}"))?;
+        // Keep draining its output so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        let url = first.trim().to_owned();
+        if !url.starts_with("http://") {
+            let _ = child.kill();
+            return Err(format!(
+                "the emulator printed {url:?} instead of its address"
+            ));
+        }
+        Ok(Emulator { child, url })
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Peak RSS (KiB) of a command run to completion. GNU time reports the
+/// kernel's figure (`wait4`); without it, the child's `VmHWM` is sampled until
+/// it exits (a lower bound, close when the peak is not in the last moments).
+/// Python's `resource` is no help here: its children's figure includes the
+/// forked interpreter itself.
+fn peak_rss_of(mut cmd: Command) -> Result<(f64, &'static str), Failure> {
+    let gnu_time = Path::new("/usr/bin/time");
+    if gnu_time.exists() {
+        let mut timed = Command::new(gnu_time);
+        timed
+            .args(["-f", "peak_rss_kib=%M", "--"])
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
+        for (k, v) in cmd.get_envs() {
+            if let Some(v) = v {
+                timed.env(k, v);
+            }
+        }
+        let out = timed
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| format!("{timed:?}: {e}"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(kib) = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("peak_rss_kib="))
+            .and_then(|v| v.trim().parse().ok())
+        {
+            if !out.status.success() {
+                return Err(format!("{cmd:?} failed: {stderr}"));
+            }
+            return Ok((kib, "GNU time"));
+        }
+    }
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0.0f64;
+    loop {
+        if let Some(kib) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .map(str::to_owned)
+            })
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        match child.try_wait() {
+            Ok(Some(s)) if s.success() => return Ok((peak, "VmHWM sampled")),
+            Ok(Some(s)) => return Err(format!("{cmd:?} failed ({s})")),
+            Ok(None) => std::thread::sleep(Duration::from_micros(200)),
+            Err(e) => return Err(format!("{cmd:?}: {e}")),
+        }
+    }
+}
+
+fn machine(root: &Path) -> BTreeMap<&'static str, String> {
+    let mut m = BTreeMap::new();
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    if let Some(model) = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")) {
+        m.insert("cpu", model.trim_start_matches([' ', '\t', ':']).to_owned());
+    }
+    let flags = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("flags"))
+        .unwrap_or_default();
+    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
+    m.insert(
+        "sha extensions",
+        if has("sha_ni") { "yes (SHA-NI)" } else { "no" }.to_owned(),
+    );
+    m.insert(
+        "cores",
+        std::thread::available_parallelism()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    );
+    if let Ok(mem) = std::fs::read_to_string("/proc/meminfo") {
+        if let Some(total) = mem.lines().find_map(|l| l.strip_prefix("MemTotal:")) {
+            m.insert("memory", total.trim().to_owned());
+        }
+    }
+    if let Ok(k) = std::fs::read_to_string("/proc/sys/kernel/osrelease") {
+        m.insert("kernel", format!("Linux {}", k.trim()));
+    }
+    let version = |cmd: &mut Command| output(cmd).map(|s| s.trim().to_owned()).unwrap_or_default();
+    m.insert(
+        "rustc",
+        version(Command::new("rustc").arg("--version").current_dir(root)),
+    );
+    m.insert("python", version(Command::new("python3").arg("--version")));
+    m.insert("node", version(Command::new("node").arg("--version")));
+    m
+}
+
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Announces a measuring step and first waits until the 1-minute load average
+/// is under `--max-load` (for at most `--wait-minutes`), so that what else runs
+/// on the machine (builds, other jobs) does not skew it. Records the load.
+fn measuring(what: &str, o: &Options, r: &mut Results) {
+    step(what);
+    let start = Instant::now();
+    let mut waited = false;
+    let load = loop {
+        match load_average() {
+            Some(l) if l >= o.max_load && start.elapsed() < o.wait => {
+                eprint!(
+                    "\rwaiting for a quiet machine: load average {l:.2} (want < {})   ",
+                    o.max_load
+                );
+                let _ = std::io::stderr().flush();
+                waited = true;
+                std::thread::sleep(Duration::from_secs(10));
+            }
+            other => break other,
+        }
+    };
+    if waited {
+        eprintln!();
+    }
+    if let Some(l) = load {
+        if l >= o.max_load {
+            eprintln!("load average still {l:.2}: measuring anyway");
+            r.noisy = true;
+        }
+        r.loads.push((what.to_owned(), l));
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs a command and parses the last line of its standard output that is a
+/// JSON object (the official scripts print pretty JSON: then all of it).
+fn json_output(cmd: &mut Command) -> Result<Value, Failure> {
+    let out = output(cmd)?;
+    serde_json::from_str(&out)
+        .or_else(|_| {
+            out.lines()
+                .rev()
+                .find_map(|l| serde_json::from_str::<Value>(l).ok())
+                .ok_or(())
+        })
+        .map_err(|()| format!("{cmd:?} printed no JSON:\n{out}"))
+}
+
+fn output(cmd: &mut Command) -> Result<String, Failure> {
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{cmd:?} failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn status(cmd: &mut Command) -> Result<(), Failure> {
+    let s = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !s.success() {
+        return Err(format!("{cmd:?} failed ({s})"));
+    }
+    Ok(())
+}
