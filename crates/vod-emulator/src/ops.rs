@@ -101,29 +101,7 @@ pub(crate) fn get_url_upload_infos(
     req: &ApiRequest,
     request_id: &str,
 ) -> Result<Node, ApiError> {
-    let job_ids = list(req.param("JobIds"));
-    let upload_urls = list(req.param("UploadURLs"));
-    let (name, keys, by_url) = if !job_ids.is_empty() {
-        (
-            "JobIds",
-            job_ids.into_iter().map(str::to_owned).collect::<Vec<_>>(),
-            false,
-        )
-    } else if !upload_urls.is_empty() {
-        let urls = upload_urls
-            .into_iter()
-            .map(aliyun_sign::percent_decode)
-            .collect();
-        ("UploadURLs", urls, true)
-    } else {
-        return Err(ApiError::missing("JobIds"));
-    };
-    if keys.len() > MAX_QUERY_ITEMS {
-        return Err(ApiError::invalid(
-            name,
-            &format!("at most {MAX_QUERY_ITEMS} items, got {}.", keys.len()),
-        ));
-    }
+    let (keys, by_url) = job_keys(req, "UploadURLs")?;
     let mut seen_keys = HashSet::new();
     let mut seen_jobs = HashSet::new();
     let mut non_exists = Vec::new();
@@ -132,12 +110,7 @@ pub(crate) fn get_url_upload_infos(
         if !seen_keys.insert(key.clone()) {
             continue;
         }
-        let job = if by_url {
-            shared.jobs.latest_for_url(&key)
-        } else {
-            shared.jobs.get(&key)
-        };
-        match job {
+        match find_job(shared, &key, by_url) {
             Some(job) => {
                 if seen_jobs.insert(job.job_id.clone()) {
                     infos.push(job.to_node());
@@ -175,38 +148,11 @@ pub(crate) async fn cancel_url_upload_jobs(
     req: &ApiRequest,
     request_id: &str,
 ) -> Result<Node, ApiError> {
-    let job_ids = list(req.param("JobIds"));
-    let upload_urls = list(req.param("UploadUrls"));
-    let (name, keys, by_url) = if !job_ids.is_empty() {
-        (
-            "JobIds",
-            job_ids.into_iter().map(str::to_owned).collect::<Vec<_>>(),
-            false,
-        )
-    } else if !upload_urls.is_empty() {
-        let urls = upload_urls
-            .into_iter()
-            .map(aliyun_sign::percent_decode)
-            .collect();
-        ("UploadUrls", urls, true)
-    } else {
-        return Err(ApiError::missing("JobIds"));
-    };
-    if keys.len() > MAX_QUERY_ITEMS {
-        return Err(ApiError::invalid(
-            name,
-            &format!("at most {MAX_QUERY_ITEMS} items, got {}.", keys.len()),
-        ));
-    }
+    let (keys, by_url) = job_keys(req, "UploadUrls")?;
     let mut non_exists = Vec::new();
     let mut candidates = Vec::new();
     for key in keys {
-        let job = if by_url {
-            shared.jobs.latest_for_url(&key)
-        } else {
-            shared.jobs.get(&key)
-        };
-        match job {
+        match find_job(shared, &key, by_url) {
             Some(job) => candidates.push(job.job_id),
             None => non_exists.push(Node::Text(key)),
         }
@@ -232,6 +178,45 @@ pub(crate) async fn cancel_url_upload_jobs(
             },
         ),
     ]))
+}
+
+/// The jobs a query names: JobIds when given (they win), else the URL list
+/// `urls_param` (its items percent-decoded after splitting, as callers encode
+/// each URL before joining). Returns the keys and whether they are URLs.
+fn job_keys(req: &ApiRequest, urls_param: &str) -> Result<(Vec<String>, bool), ApiError> {
+    let job_ids = list(req.param("JobIds"));
+    let upload_urls = list(req.param(urls_param));
+    let (name, keys, by_url) = if !job_ids.is_empty() {
+        (
+            "JobIds",
+            job_ids.into_iter().map(str::to_owned).collect::<Vec<_>>(),
+            false,
+        )
+    } else if !upload_urls.is_empty() {
+        let urls = upload_urls
+            .into_iter()
+            .map(aliyun_sign::percent_decode)
+            .collect();
+        (urls_param, urls, true)
+    } else {
+        return Err(ApiError::missing("JobIds"));
+    };
+    if keys.len() > MAX_QUERY_ITEMS {
+        return Err(ApiError::invalid(
+            name,
+            &format!("at most {MAX_QUERY_ITEMS} items, got {}.", keys.len()),
+        ));
+    }
+    Ok((keys, by_url))
+}
+
+/// The job a key names: by ID, or a URL's latest job.
+fn find_job(shared: &Shared, key: &str, by_url: bool) -> Option<crate::jobs::Job> {
+    if by_url {
+        shared.jobs.latest_for_url(key)
+    } else {
+        shared.jobs.get(key)
+    }
 }
 
 /// A comma-separated list parameter's items, trimmed, empty ones left out.
