@@ -3,7 +3,7 @@
 //!
 //! 1. Copies the official SDKs' benchmark scripts from `../shared/bench/official`
 //!    into `xtask/bench-official/` (git ignores it) and runs their `setup.sh`,
-//!    which installs the pinned official packages from PyPI and npm.
+//!    which installs the pinned official packages from the Python and npm package registries.
 //! 2. Builds the emulator, the `vod` binary and the benches (release).
 //! 3. Waits until the machine is quiet (1-minute load average under
 //!    `--max-load`), then runs, in this order: our criterion benches (sign,
