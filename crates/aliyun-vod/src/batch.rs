@@ -157,8 +157,8 @@ impl Client {
     }
 }
 
-/// The items in input order, each once.
-fn collect<I, S>(items: I) -> Vec<String>
+/// The items in input order, each once (the waiter uses it too).
+pub(crate) fn collect<I, S>(items: I) -> Vec<String>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,

@@ -40,7 +40,6 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
 
@@ -218,12 +217,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let mut seen = HashSet::new();
-    let ids: Vec<String> = job_ids
-        .into_iter()
-        .map(|s| s.as_ref().to_owned())
-        .filter(|s| seen.insert(s.clone()))
-        .collect();
+    let ids = crate::batch::collect(job_ids);
     let started = Instant::now();
     let watch = Watch {
         client: client.clone(),
@@ -366,7 +360,8 @@ impl Watch {
     }
 }
 
-fn is_terminal(info: &UrlUploadJobInfo) -> bool {
+/// Whether a job has reached a terminal status (one the spec marks terminal).
+pub fn is_terminal(info: &UrlUploadJobInfo) -> bool {
     info.status
         .as_ref()
         .is_some_and(UrlUploadJobStatus::is_terminal)

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use aliyun_vod::batch::BatchOutput;
 use aliyun_vod::get_url_upload_infos::{GetUrlUploadInfosInput, GetUrlUploadInfosOutput};
 use aliyun_vod::types::{UrlUploadJobInfo, UrlUploadJobStatus};
-use aliyun_vod::waiter::{self, WaitError, WaitOptions};
+use aliyun_vod::waiter::{self, is_terminal, WaitError, WaitOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
@@ -232,12 +232,6 @@ pub async fn wait(
         finished,
         elapsed: started.elapsed(),
     })
-}
-
-fn is_terminal(info: &UrlUploadJobInfo) -> bool {
-    info.status
-        .as_ref()
-        .is_some_and(UrlUploadJobStatus::is_terminal)
 }
 
 /// `(terminal jobs, all jobs and unknown items, "SUCCESS 2, DOWNLOADING 1")`;
