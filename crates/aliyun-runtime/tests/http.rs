@@ -5,8 +5,7 @@
 
 mod support;
 
-use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aliyun_runtime::shape::{Field, Shape};
@@ -17,7 +16,6 @@ use aliyun_runtime::{
 use serde::Deserialize;
 use serde_json::json;
 use support::{Reply, Req, Server};
-use tracing::instrument::WithSubscriber;
 
 static PRODUCT: Product = Product {
     code: "vod",
@@ -120,31 +118,6 @@ async fn call(client: &Client, meta: &'static OperationMeta) -> Result<Things, E
 fn service(err: &Error) -> &aliyun_runtime::ServiceError {
     err.as_service()
         .unwrap_or_else(|| panic!("expected a service error, got {err:?}"))
-}
-
-/// Runs `fut` with DEBUG-level tracing captured into a string.
-async fn with_logs<F: Future>(fut: F) -> (F::Output, String) {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let out = fut.with_subscriber(subscriber).await;
-    let text = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
-    (out, text)
 }
 
 // ---- the wire: methods, parameters, headers, signatures
@@ -549,7 +522,7 @@ async fn body_cut_mid_response_is_a_transport_error_retried_only_for_safe_operat
 async fn connection_refused_is_not_sent_and_is_retried_even_for_unsafe_operations() {
     let url = support::refused_url().await;
     let c = client(config(&url));
-    let (result, logs) = with_logs(call(&c, &WRITE)).await;
+    let (result, logs) = support::with_logs(call(&c, &WRITE)).await;
     let err = result.unwrap_err();
     let Error::Transport { sent, message, .. } = &err else {
         panic!("expected a transport error, got {err:?}")

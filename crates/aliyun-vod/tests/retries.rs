@@ -5,14 +5,11 @@
 
 mod support;
 
-use std::future::Future;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aliyun_vod::{Client, Config, Error, RetryConfig};
 use serde_json::json;
 use support::{Reply, Req, Server};
-use tracing::instrument::WithSubscriber;
 
 fn infos(req: &Req) -> Reply {
     Reply::formatted(
@@ -140,35 +137,10 @@ async fn get_url_upload_infos_is_retried_after_a_broken_or_timed_out_exchange() 
     assert_eq!(server.count(), 3);
 }
 
-/// Runs `fut` with DEBUG-level tracing captured into a string.
-async fn with_logs<F: Future>(fut: F) -> (F::Output, String) {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let out = fut.with_subscriber(subscriber).await;
-    let text = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
-    (out, text)
-}
-
 #[tokio::test]
 async fn upload_media_by_url_is_retried_when_the_connection_was_refused() {
     let url = support::refused_url().await;
-    let (result, logs) = with_logs(upload(&client(&url))).await;
+    let (result, logs) = support::with_logs(upload(&client(&url))).await;
     let err = result.unwrap_err();
     assert!(
         matches!(err, Error::Transport { sent: false, .. }),

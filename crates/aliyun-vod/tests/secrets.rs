@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aliyun_vod::{Client, Config, Credentials, Error, HttpMethod, RetryConfig, SignatureVersion};
@@ -14,19 +13,6 @@ use serde_json::json;
 use support::{Reply, Req, Server};
 
 const TOKEN: &str = "CAIS+sts/Token==Value9f8e7d6c5b4a";
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn creds() -> Credentials {
     support::credentials().with_security_token(TOKEN)
@@ -85,13 +71,8 @@ fn shown(client: &Client, result: &Result<String, Error>) -> String {
 
 #[test]
 fn no_secret_or_token_in_logs_debug_or_display() {
-    let logs = Buf::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
+    let logs = support::LogBuf::default();
+    tracing::subscriber::set_global_default(logs.subscriber(tracing::Level::TRACE))
         .expect("the only subscriber in this test binary");
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -182,7 +163,7 @@ fn no_secret_or_token_in_logs_debug_or_display() {
     });
     drop(rt);
 
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     // The capture did see the calls, at every level.
     assert!(
         logs.contains("sending attempt") && logs.contains("signed request"),

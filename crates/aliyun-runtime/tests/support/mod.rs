@@ -563,3 +563,44 @@ fn check_acs3(
     }
     Ok((key_id, req.header("x-acs-date").unwrap_or("").to_owned()))
 }
+
+/// A tracing-subscriber writer whose output tests read back.
+#[derive(Clone, Default)]
+pub struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuf {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// A subscriber writing here at `level` and below, without colours.
+    pub fn subscriber(&self, level: tracing::Level) -> impl tracing::Subscriber + Send + Sync {
+        let writer = self.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish()
+    }
+}
+
+/// Runs `fut` with tracing at DEBUG captured into a string.
+pub async fn with_logs<F: std::future::Future>(fut: F) -> (F::Output, String) {
+    use tracing::instrument::WithSubscriber as _;
+    let buf = LogBuf::default();
+    let out = fut
+        .with_subscriber(buf.subscriber(tracing::Level::DEBUG))
+        .await;
+    (out, buf.text())
+}
