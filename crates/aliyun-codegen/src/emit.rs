@@ -96,6 +96,11 @@ fn serde_attrs(f: &Field) -> TokenStream {
         (TypeRef::Enum(_), _) => "::aliyun_runtime::de::opt_from_string",
         (TypeRef::Object(_), true) => "::aliyun_runtime::de::object",
         (TypeRef::Object(_), false) => "::aliyun_runtime::de::opt_object",
+        // Objects cannot fail on their fields, so their items decode straight
+        // from the input; other items are buffered so a bad one can be skipped.
+        (TypeRef::List(item, _), _) if matches!(**item, TypeRef::Object(_)) => {
+            "::aliyun_runtime::de::object_list"
+        }
         (TypeRef::List(..), _) => "::aliyun_runtime::de::list",
     };
     let skip = match (&f.ty, plain) {

@@ -3,23 +3,89 @@
 //! as strings (FileSize), lists may be bare arrays or wrapped in an object, fields
 //! are left out when empty. These accept all of it and never fail a response over
 //! a field's spelling; unknown fields are ignored by serde already.
+//!
+//! Each decoder is a serde visitor, so the usual shapes decode straight from the
+//! input (the JSON parser, or the XML tree of [`crate::shape`]) with no
+//! intermediate [`Value`]; only the rare layouts (a list wrapped in an object, a
+//! string where an object belongs) go through one.
 
-use serde::de::{DeserializeOwned, Deserializer};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
+/// Implements the `visit_*` methods a visitor answers the same way for
+/// `null`, a missing value and `Some`.
+macro_rules! null_and_some {
+    ($none:expr) => {
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($none)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
+
+fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
 /// An optional string; numbers and booleans are kept as their text. `null` and
 /// the empty string are `None`: the service leaves a field out, or sends it
-/// empty (`<MediaId/>` in XML, `""` in JSON), for the same meaning.
+/// empty (`<MediaId/>` in XML, `""` in JSON), for the same meaning. An array or
+/// object where a string belongs is kept as its JSON text.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Null => None,
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        other => Some(other.to_string()),
-    })
+    d.deserialize_any(OptString)
+}
+
+struct OptString;
+
+impl<'de> Visitor<'de> for OptString {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number, boolean or null")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then_some(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        // serde_json's spelling of a float (`1.0`, `1e300`), as before.
+        Ok(Some(Value::from(v).to_string()))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    null_and_some!(None);
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let v = Value::deserialize(SeqAccessDeserializer::new(seq))?;
+        Ok(Some(v.to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let v = Value::deserialize(MapAccessDeserializer::new(map))?;
+        Ok(Some(v.to_string()))
+    }
 }
 
 /// A string the API always returns; absent or `null` becomes empty.
@@ -28,27 +94,54 @@ pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 }
 
 /// An optional integer from a number or a numeric string; an empty or
-/// unparseable value is `None` (it is logged, never fatal).
+/// unparseable value is `None` (it is logged, never fatal). A fraction is
+/// truncated toward zero; a value beyond `i64` saturates.
 pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => {
-            let t = s.trim();
-            if t.is_empty() {
-                None
-            } else {
-                let parsed = t
-                    .parse::<i64>()
-                    .ok()
-                    .or_else(|| t.parse::<f64>().ok().map(|f| f as i64));
-                if parsed.is_none() {
-                    tracing::warn!(value = %t, "integer field is not a number; kept as absent");
-                }
-                parsed
-            }
+    d.deserialize_any(OptI64)
+}
+
+struct OptI64;
+
+impl<'de> Visitor<'de> for OptI64 {
+    type Value = Option<i64>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer or a numeric string")
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok((!v.is_nan()).then_some(v as i64))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        if t.is_empty() {
+            return Ok(None);
         }
-        _ => None,
-    })
+        let parsed = t.parse::<i64>().ok().or_else(|| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|f| !f.is_nan())
+                .map(|f| f as i64)
+        });
+        if parsed.is_none() {
+            tracing::warn!(value = %t, "integer field is not a number; kept as absent");
+        }
+        Ok(parsed)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    null_and_some!(None);
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map).map(|()| None)
+    }
 }
 
 /// An integer the API always returns; absent becomes 0.
@@ -58,11 +151,38 @@ pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 
 /// An optional float from a number or a numeric string.
 pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
+    d.deserialize_any(OptF64)
+}
+
+struct OptF64;
+
+impl<'de> Visitor<'de> for OptF64 {
+    type Value = Option<f64>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number or a numeric string")
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.trim().parse().ok())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    null_and_some!(None);
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map).map(|()| None)
+    }
 }
 
 /// A float the API always returns; absent becomes 0.
@@ -73,6 +193,49 @@ pub fn f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 /// A boolean the API always returns; absent becomes `false`.
 pub fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(opt_bool(d)?.unwrap_or_default())
+}
+
+/// An optional boolean from `true`/`false`, their string forms or `1`/`0`.
+pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    d.deserialize_any(OptBool)
+}
+
+struct OptBool;
+
+impl<'de> Visitor<'de> for OptBool {
+    type Value = Option<bool>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a boolean")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        Ok(if t.eq_ignore_ascii_case("true") || t == "1" {
+            Some(true)
+        } else if t.eq_ignore_ascii_case("false") || t == "0" {
+            Some(false)
+        } else {
+            None
+        })
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v != 0))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v != 0))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    null_and_some!(None);
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map).map(|()| None)
+    }
 }
 
 /// An optional open enum (any `From<String>` type) from its text.
@@ -93,31 +256,133 @@ where
     Ok(opt_object(d)?.unwrap_or_default())
 }
 
-/// An optional boolean from `true`/`false` or their string forms.
-pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Bool(b) => Some(b),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => None,
-        },
-        Value::Number(n) => n.as_i64().map(|i| i != 0),
-        _ => None,
-    })
+/// An optional nested object; `null`, an empty string or an empty XML element
+/// is `None`. Anything else that is not an object (a number, a non-empty string,
+/// an array) is logged and `None`: one odd field must not cost the caller the
+/// whole response.
+pub fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    d.deserialize_any(OptObject(PhantomData))
 }
 
-/// A list: a bare array, `null`/absent (empty), an object wrapping one array
-/// (`{"Item": [..]}`), or a single item standing for a one-item list.
+struct OptObject<T>(PhantomData<T>);
+
+impl<T> OptObject<T> {
+    fn not_an_object<E>(what: &str) -> Result<Option<T>, E> {
+        tracing::warn!(found = what, "object field holds no object; kept as absent");
+        Ok(None)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for OptObject<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        if v.trim().is_empty() {
+            Ok(None)
+        } else {
+            Self::not_an_object("a string")
+        }
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Self::not_an_object("a number")
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Self::not_an_object("a number")
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Self::not_an_object("a number")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Self::not_an_object("a boolean")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq)?;
+        Self::not_an_object("an array")
+    }
+    null_and_some!(None);
+}
+
+/// A list: a bare array, `null`/absent/`""`/`{}` (empty), an object wrapping one array
+/// (`{"Item": [..]}`), or a single item standing for a one-item list. One item
+/// that does not decode is logged and left out; the others are kept.
+///
+/// Items are buffered as [`Value`]s so that a bad one can be skipped without
+/// losing the input's position; for lists of generated objects, whose fields
+/// cannot fail, [`object_list`] avoids that copy.
 pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned,
 {
-    let value = Value::deserialize(d)?;
+    d.deserialize_any(ListVisitor(PhantomData, ValueItems))
+}
+
+/// A list of generated objects: as [`list`], but the items of a bare array are
+/// decoded straight from the input. An object cannot fail on its fields (each
+/// field decoder is lenient); an item that is not an object is logged and left
+/// out, as [`list`] does.
+pub fn object_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    d.deserialize_any(ListVisitor(PhantomData, ObjectItems))
+}
+
+/// How a [`ListVisitor`] reads the items of a bare array.
+trait ItemReader {
+    fn next<'de, A: SeqAccess<'de>, T: DeserializeOwned>(
+        seq: &mut A,
+    ) -> Result<Option<Option<T>>, A::Error>;
+}
+
+/// Any item type: buffered as a [`Value`], then converted.
+struct ValueItems;
+
+impl ItemReader for ValueItems {
+    fn next<'de, A: SeqAccess<'de>, T: DeserializeOwned>(
+        seq: &mut A,
+    ) -> Result<Option<Option<T>>, A::Error> {
+        Ok(seq.next_element::<Value>()?.map(item_from_value))
+    }
+}
+
+/// Generated objects: straight from the input.
+struct ObjectItems;
+
+impl ItemReader for ObjectItems {
+    fn next<'de, A: SeqAccess<'de>, T: DeserializeOwned>(
+        seq: &mut A,
+    ) -> Result<Option<Option<T>>, A::Error> {
+        Ok(seq.next_element::<ObjectItem<T>>()?.map(|item| item.0))
+    }
+}
+
+fn item_from_value<T: DeserializeOwned>(v: Value) -> Option<T> {
+    match serde_json::from_value(v) {
+        Ok(item) => Some(item),
+        Err(e) => {
+            tracing::warn!(error = %e, "list item does not decode; left out");
+            None
+        }
+    }
+}
+
+/// The rare list layouts, through a [`Value`].
+fn list_from_value<T: DeserializeOwned>(value: Value) -> Vec<T> {
     let items = match value {
-        Value::Null => return Ok(Vec::new()),
-        Value::String(s) if s.trim().is_empty() => return Ok(Vec::new()),
+        Value::Null => return Vec::new(),
+        Value::String(s) if s.trim().is_empty() => return Vec::new(),
+        Value::Object(map) if map.is_empty() => return Vec::new(),
         Value::Array(items) => items,
         Value::Object(map)
             if map.len() == 1 && matches!(map.values().next(), Some(Value::Array(_))) =>
@@ -129,33 +394,86 @@ where
         }
         single => vec![single],
     };
-    // One malformed item must not cost the caller every other item: it is
-    // logged and left out.
-    Ok(items
-        .into_iter()
-        .filter_map(|v| match serde_json::from_value(v) {
-            Ok(item) => Some(item),
-            Err(e) => {
-                tracing::warn!(error = %e, "list item does not decode; left out");
-                None
-            }
-        })
-        .collect())
+    items.into_iter().filter_map(item_from_value).collect()
 }
 
-/// An optional nested object; `null`, an empty string or an empty XML element
-/// is `None`.
-pub fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    match Value::deserialize(d)? {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        v => serde_json::from_value(v)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
+struct ListVisitor<T, R>(PhantomData<T>, R);
+
+impl<'de, T: DeserializeOwned, R: ItemReader> Visitor<'de> for ListVisitor<T, R> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = R::next::<A, T>(&mut seq)? {
+            out.extend(item);
+        }
+        Ok(out)
+    }
+    null_and_some!(Vec::new());
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+        Ok(list_from_value(Value::deserialize(
+            MapAccessDeserializer::new(map),
+        )?))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Vec<T>, E> {
+        Ok(list_from_value(Value::String(v.to_owned())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Vec<T>, E> {
+        Ok(list_from_value(Value::from(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Vec<T>, E> {
+        Ok(list_from_value(Value::from(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Vec<T>, E> {
+        Ok(list_from_value(Value::from(v)))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Vec<T>, E> {
+        Ok(list_from_value(Value::Bool(v)))
+    }
+}
+
+/// One item of [`object_list`]: `None` (logged) when it is not an object.
+struct ObjectItem<T>(Option<T>);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for ObjectItem<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        fn skipped<T, E>(what: &str) -> Result<ObjectItem<T>, E> {
+            tracing::warn!(found = what, "list item is not an object; left out");
+            Ok(ObjectItem(None))
+        }
+        impl<'de, T: DeserializeOwned> Visitor<'de> for V<T> {
+            type Value = ObjectItem<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|t| ObjectItem(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                skip_seq(seq)?;
+                skipped("an array")
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                skipped("a string")
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                skipped("a number")
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                skipped("a number")
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                skipped("a number")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                skipped("a boolean")
+            }
+            null_and_some!(ObjectItem(None));
+        }
+        d.deserialize_any(V(PhantomData))
     }
 }
 
@@ -173,6 +491,8 @@ mod tests {
         s: String,
         #[serde(default, deserialize_with = "opt_bool")]
         b: Option<bool>,
+        #[serde(default, deserialize_with = "opt_f64")]
+        f: Option<f64>,
     }
 
     fn t(json: &str) -> T {
@@ -183,10 +503,28 @@ mod tests {
     fn numbers_from_strings_or_numbers() {
         assert_eq!(t(r#"{"n": "24"}"#).n, Some(24));
         assert_eq!(t(r#"{"n": 24}"#).n, Some(24));
+        assert_eq!(t(r#"{"n": -24}"#).n, Some(-24));
+        assert_eq!(t(r#"{"n": 24.9}"#).n, Some(24));
+        assert_eq!(t(r#"{"n": "24.9"}"#).n, Some(24));
         assert_eq!(t(r#"{"n": " 24 "}"#).n, Some(24));
+        assert_eq!(t(r#"{"n": 18446744073709551615}"#).n, Some(i64::MAX));
         assert_eq!(t(r#"{"n": ""}"#).n, None);
         assert_eq!(t(r#"{"n": "x"}"#).n, None);
+        assert_eq!(t(r#"{"n": "NaN"}"#).n, None);
+        assert_eq!(t(r#"{"n": [1]}"#).n, None);
+        assert_eq!(t(r#"{"n": {"a": 1}, "s": "kept"}"#), {
+            T {
+                n: None,
+                l: vec![],
+                s: "kept".into(),
+                b: None,
+                f: None,
+            }
+        });
         assert_eq!(t(r#"{}"#).n, None);
+        assert_eq!(t(r#"{"f": "1.5"}"#).f, Some(1.5));
+        assert_eq!(t(r#"{"f": 2}"#).f, Some(2.0));
+        assert_eq!(t(r#"{"f": true}"#).f, None);
     }
 
     #[test]
@@ -198,6 +536,61 @@ mod tests {
         assert_eq!(t(r#"{"l": ""}"#).l, Vec::<String>::new());
         assert_eq!(t(r#"{"l": ["a", {"x": 1}, "b"]}"#).l, ["a", "b"]);
         assert_eq!(t(r#"{}"#).l, Vec::<String>::new());
+    }
+
+    #[derive(Deserialize, Debug, PartialEq, Default)]
+    struct Item {
+        #[serde(rename = "Id", default, deserialize_with = "opt_string")]
+        id: Option<String>,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Outer {
+        #[serde(rename = "Items", default, deserialize_with = "object_list")]
+        items: Vec<Item>,
+        #[serde(rename = "One", default, deserialize_with = "opt_object")]
+        one: Option<Item>,
+        #[serde(rename = "RequestId", default, deserialize_with = "string")]
+        request_id: String,
+    }
+
+    fn outer(json: &str) -> Outer {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn ids(o: &Outer) -> Vec<&str> {
+        o.items
+            .iter()
+            .map(|i| i.id.as_deref().unwrap_or("-"))
+            .collect()
+    }
+
+    #[test]
+    fn object_lists_in_every_layout_and_bad_items_left_out() {
+        let o =
+            outer(r#"{"Items": [{"Id": "a"}, 3, "x", [1], null, {"Id": 7}], "RequestId": "r"}"#);
+        assert_eq!(ids(&o), ["a", "7"]);
+        assert_eq!(o.request_id, "r");
+        assert_eq!(ids(&outer(r#"{"Items": {"Dto": [{"Id": "a"}]}}"#)), ["a"]);
+        assert_eq!(ids(&outer(r#"{"Items": {"Id": "solo"}}"#)), ["solo"]);
+        assert!(outer(r#"{"Items": ""}"#).items.is_empty());
+        assert!(outer(r#"{"Items": null}"#).items.is_empty());
+        assert!(outer(r#"{"Items": {}}"#).items.is_empty());
+    }
+
+    #[test]
+    fn odd_objects_are_absent_not_fatal() {
+        assert_eq!(
+            outer(r#"{"One": {"Id": "a"}}"#).one,
+            Some(Item {
+                id: Some("a".into())
+            })
+        );
+        for odd in [r#""""#, "null", "3", r#""text""#, "[1, 2]", "true"] {
+            let o = outer(&format!(r#"{{"One": {odd}, "RequestId": "r"}}"#));
+            assert_eq!(o.one, None, "{odd}");
+            assert_eq!(o.request_id, "r", "{odd}");
+        }
     }
 
     #[derive(Deserialize, Debug, PartialEq)]
@@ -213,7 +606,12 @@ mod tests {
         assert_eq!(o(r#"{"s": null}"#), None);
         assert_eq!(o(r#"{}"#), None);
         assert_eq!(o(r#"{"s": " x "}"#).as_deref(), Some(" x "));
+        assert_eq!(o(r#"{"s": "a\"b\u00e9"}"#).as_deref(), Some("a\"bé"));
         assert_eq!(o(r#"{"s": 24}"#).as_deref(), Some("24"));
+        assert_eq!(o(r#"{"s": -2}"#).as_deref(), Some("-2"));
+        assert_eq!(o(r#"{"s": 1.5}"#).as_deref(), Some("1.5"));
+        assert_eq!(o(r#"{"s": [1, "a"]}"#).as_deref(), Some(r#"[1,"a"]"#));
+        assert_eq!(o(r#"{"s": {"k": 1}}"#).as_deref(), Some(r#"{"k":1}"#));
     }
 
     #[test]
@@ -221,6 +619,10 @@ mod tests {
         assert_eq!(t(r#"{"s": 12}"#).s, "12");
         assert_eq!(t(r#"{}"#).s, "");
         assert_eq!(t(r#"{"b": "true"}"#).b, Some(true));
+        assert_eq!(t(r#"{"b": " TRUE "}"#).b, Some(true));
+        assert_eq!(t(r#"{"b": "0"}"#).b, Some(false));
+        assert_eq!(t(r#"{"b": 1}"#).b, Some(true));
         assert_eq!(t(r#"{"b": false}"#).b, Some(false));
+        assert_eq!(t(r#"{"b": "maybe"}"#).b, None);
     }
 }

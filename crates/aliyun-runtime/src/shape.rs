@@ -1,10 +1,14 @@
 //! The shape of a response, as generated code describes it, and the XML decoder
 //! that uses it. XML carries no types: whether an element is a list, and how its
-//! items are laid out, comes from the shape. The decoder turns XML into a JSON
-//! value of the same form the JSON API returns, so one set of lenient serde
-//! definitions decodes both formats.
+//! items are laid out, comes from the shape. The decoder presents the XML tree to
+//! serde in the form the JSON API returns (objects, arrays, strings), so one set
+//! of lenient serde definitions decodes both formats, with no intermediate value.
+
+use std::borrow::Cow;
 
 use quick_xml::events::Event;
+use serde::de::value::StrDeserializer;
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// The shape of a value in a response.
@@ -33,174 +37,429 @@ pub struct Field {
     pub shape: &'static Shape,
 }
 
-/// A parsed XML element.
-#[derive(Debug, Default)]
-struct Element {
-    name: String,
-    text: String,
-    children: Vec<Element>,
-}
-
 /// Why XML could not be decoded.
 #[derive(Debug)]
 pub struct XmlError(pub String);
 
-/// Parses `body` as XML and converts its root element by `shape`.
+impl std::fmt::Display for XmlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for XmlError {}
+
+impl serde::de::Error for XmlError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        XmlError(msg.to_string())
+    }
+}
+
+/// Parses `body` as XML and decodes its root element by `shape` into `T`,
+/// straight from the parsed tree (names and text borrow from `body` unless
+/// they hold escapes).
+pub fn from_xml<T: DeserializeOwned>(body: &[u8], shape: &Shape) -> Result<T, XmlError> {
+    let doc = Doc::parse(body)?;
+    T::deserialize(NodeDe {
+        doc: &doc,
+        node: ROOT,
+        shape,
+    })
+}
+
+/// Parses `body` as XML and converts its root element by `shape` into the JSON
+/// value of the form the JSON API returns.
 pub fn xml_to_value(body: &[u8], shape: &Shape) -> Result<Value, XmlError> {
-    let root = parse(body)?;
-    Ok(convert(&root, shape))
+    from_xml(body, shape)
 }
 
 /// Parses `body` as XML and returns the root element's children as a flat object
 /// of strings (for error bodies: `<Error><Code>..</Code>..</Error>`).
 pub fn xml_to_flat_object(body: &[u8]) -> Result<Map<String, Value>, XmlError> {
-    let root = parse(body)?;
+    let doc = Doc::parse(body)?;
     let mut map = Map::new();
-    for c in &root.children {
-        map.entry(c.name.clone())
-            .or_insert_with(|| Value::String(c.text.clone()));
+    for c in doc.children(ROOT) {
+        let node = &doc.nodes[c as usize];
+        map.entry(String::from_utf8_lossy(&node.name).into_owned())
+            .or_insert_with(|| Value::String(node.text.clone().into_owned()));
     }
     Ok(map)
 }
 
 const MAX_DEPTH: usize = 64;
+const NONE: u32 = u32::MAX;
+const ROOT: u32 = 0;
 
-fn parse(body: &[u8]) -> Result<Element, XmlError> {
-    let mut reader = quick_xml::Reader::from_reader(body);
-    reader.config_mut().trim_text(false);
-    let mut stack: Vec<Element> = Vec::new();
-    let mut buf = Vec::new();
-    loop {
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| XmlError(format!("at byte {}: {e}", reader.buffer_position())))?;
-        match event {
-            Event::Start(start) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(XmlError(format!("nesting deeper than {MAX_DEPTH}")));
+/// One element of a parsed document.
+#[derive(Debug)]
+struct Node<'a> {
+    /// The local name (without a namespace prefix), as bytes: it is only
+    /// compared with the shape's names.
+    name: Cow<'a, [u8]>,
+    /// The element's own text, unescaped; whitespace-only runs that cannot
+    /// matter once trimmed are left out.
+    text: Cow<'a, str>,
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
+}
+
+/// A parsed document: elements in document order, linked to their children.
+/// The root is the first node.
+#[derive(Debug)]
+struct Doc<'a> {
+    nodes: Vec<Node<'a>>,
+}
+
+impl<'a> Doc<'a> {
+    fn parse(body: &'a [u8]) -> Result<Self, XmlError> {
+        let mut reader = quick_xml::Reader::from_reader(body);
+        reader.config_mut().trim_text(false);
+        // About one element per 40 bytes in the service's responses.
+        let mut doc = Doc {
+            nodes: Vec::with_capacity(body.len() / 40 + 1),
+        };
+        let mut stack: Vec<u32> = Vec::new();
+        loop {
+            let event = reader
+                .read_event()
+                .map_err(|e| XmlError(format!("at byte {}: {e}", reader.buffer_position())))?;
+            match event {
+                Event::Start(start) => {
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(XmlError(format!("nesting deeper than {MAX_DEPTH}")));
+                    }
+                    let id = doc.push(local_name(body, start.name().as_ref()), stack.last());
+                    stack.push(id);
                 }
-                stack.push(Element {
-                    name: local_name(start.name().as_ref()),
-                    ..Element::default()
-                });
-            }
-            Event::Empty(start) => {
-                let el = Element {
-                    name: local_name(start.name().as_ref()),
-                    ..Element::default()
-                };
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(el),
-                    None => return Ok(el),
+                Event::Empty(start) => {
+                    let parent = stack.last().copied();
+                    doc.push(local_name(body, start.name().as_ref()), parent.as_ref());
+                    if parent.is_none() {
+                        return Ok(doc);
+                    }
                 }
-            }
-            Event::End(_) => {
-                let Some(el) = stack.pop() else {
-                    return Err(XmlError("unbalanced end tag".into()));
-                };
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(el),
-                    None => return Ok(el),
+                Event::End(_) => {
+                    if stack.pop().is_none() {
+                        return Err(XmlError("unbalanced end tag".into()));
+                    }
+                    if stack.is_empty() {
+                        return Ok(doc);
+                    }
                 }
-            }
-            Event::Text(t) => {
-                if let Some(top) = stack.last_mut() {
-                    let text = t
-                        .unescape()
-                        .map_err(|e| XmlError(format!("bad text in <{}>: {e}", top.name)))?;
-                    top.text.push_str(&text);
+                Event::Text(t) => {
+                    if let Some(&top) = stack.last() {
+                        let text = t.unescape().map_err(|e| {
+                            XmlError(format!(
+                                "bad text in <{}>: {e}",
+                                String::from_utf8_lossy(&doc.nodes[top as usize].name)
+                            ))
+                        })?;
+                        doc.add_text(top, text);
+                    }
                 }
-            }
-            Event::CData(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                Event::CData(t) => {
+                    if let Some(&top) = stack.last() {
+                        let text = match t.into_inner() {
+                            Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                            Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(&b).into_owned()),
+                        };
+                        doc.add_text(top, text);
+                    }
                 }
+                Event::Eof => {
+                    return Err(XmlError(
+                        "document ended before the root element closed".into(),
+                    ))
+                }
+                _ => {}
             }
-            Event::Eof => {
-                return Err(XmlError(
-                    "document ended before the root element closed".into(),
-                ))
-            }
-            _ => {}
         }
-        buf.clear();
+    }
+
+    fn push(&mut self, name: Cow<'a, [u8]>, parent: Option<&u32>) -> u32 {
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            name,
+            text: Cow::Borrowed(""),
+            first_child: NONE,
+            last_child: NONE,
+            next_sibling: NONE,
+        });
+        if let Some(&p) = parent {
+            let prev = self.nodes[p as usize].last_child;
+            if prev == NONE {
+                self.nodes[p as usize].first_child = id;
+            } else {
+                self.nodes[prev as usize].next_sibling = id;
+            }
+            self.nodes[p as usize].last_child = id;
+        }
+        id
+    }
+
+    fn add_text(&mut self, node: u32, piece: Cow<'a, str>) {
+        let node = &mut self.nodes[node as usize];
+        if piece.trim().is_empty() && (node.text.is_empty() || node.first_child != NONE) {
+            // Leading whitespace, or whitespace between child elements: gone
+            // once the text is trimmed, and not worth a copy.
+            return;
+        }
+        if node.text.is_empty() {
+            node.text = piece;
+        } else {
+            node.text.to_mut().push_str(&piece);
+        }
+    }
+
+    fn children(&self, node: u32) -> Children<'_, 'a> {
+        Children {
+            doc: self,
+            next: self.nodes[node as usize].first_child,
+        }
+    }
+
+    fn node(&self, id: u32) -> &Node<'a> {
+        &self.nodes[id as usize]
     }
 }
 
-fn local_name(qname: &[u8]) -> String {
+struct Children<'d, 'a> {
+    doc: &'d Doc<'a>,
+    next: u32,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        if self.next == NONE {
+            return None;
+        }
+        let id = self.next;
+        self.next = self.doc.node(id).next_sibling;
+        Some(id)
+    }
+}
+
+/// The local part of a tag name, borrowed from the body.
+fn local_name<'a>(body: &'a [u8], qname: &[u8]) -> Cow<'a, [u8]> {
     let name = match qname.iter().rposition(|b| *b == b':') {
         Some(i) => &qname[i + 1..],
         None => qname,
     };
-    String::from_utf8_lossy(name).into_owned()
+    match reborrow(body, name) {
+        Some(borrowed) => Cow::Borrowed(borrowed),
+        None => Cow::Owned(name.to_vec()),
+    }
 }
 
-fn convert(el: &Element, shape: &Shape) -> Value {
-    match shape {
-        Shape::Scalar => Value::String(el.text.trim().to_owned()),
-        Shape::Object(fields) => {
-            let mut map = Map::new();
-            for field in fields.iter() {
-                let mut matching = el
-                    .children
-                    .iter()
-                    .filter(|c| c.name == field.name)
-                    .peekable();
-                if matching.peek().is_none() {
-                    continue;
-                }
-                let value = match field.shape {
-                    Shape::List { item, xml_item } => {
-                        let mut items = Vec::new();
-                        for m in matching {
-                            collect_items(m, item, *xml_item, &mut items);
-                        }
-                        Value::Array(items)
-                    }
-                    other => convert(matching.next().expect("peeked"), other),
-                };
-                map.insert(field.name.to_owned(), value);
-            }
-            Value::Object(map)
-        }
-        Shape::List { item, xml_item } => {
-            let mut items = Vec::new();
-            collect_items(el, item, *xml_item, &mut items);
-            Value::Array(items)
-        }
-    }
+/// `part` as a slice of `body` with `body`'s lifetime, when `part` lies inside
+/// it (the slice reader hands out names borrowed from the input, but typed with
+/// a shorter lifetime).
+fn reborrow<'a>(body: &'a [u8], part: &[u8]) -> Option<&'a [u8]> {
+    let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    body.get(start..start.checked_add(part.len())?)
 }
 
 /// Adds the items one list element holds. Two layouts occur in Alibaba's
 /// responses: the element wraps its items (`<L><Item>..</Item><Item>..</Item></L>`),
 /// or the element is repeated once per item (`<L>..</L><L>..</L>`).
-fn collect_items(el: &Element, item: &Shape, xml_item: Option<&str>, out: &mut Vec<Value>) {
-    if el.children.is_empty() && el.text.trim().is_empty() {
+fn collect_items(doc: &Doc<'_>, el: u32, item: &Shape, xml_item: Option<&str>, out: &mut Vec<u32>) {
+    let node = doc.node(el);
+    if node.first_child == NONE && node.text.trim().is_empty() {
         return; // `<L/>`: an empty list
     }
-    if is_wrapper(el, item, xml_item) {
-        for child in &el.children {
-            out.push(convert(child, item));
-        }
+    if is_wrapper(doc, el, item, xml_item) {
+        out.extend(doc.children(el));
     } else {
-        out.push(convert(el, item));
+        out.push(el);
     }
 }
 
-fn is_wrapper(el: &Element, item: &Shape, xml_item: Option<&str>) -> bool {
-    let Some(first) = el.children.first() else {
+fn is_wrapper(doc: &Doc<'_>, el: u32, item: &Shape, xml_item: Option<&str>) -> bool {
+    let first = doc.node(el).first_child;
+    if first == NONE {
         return false; // text only: a scalar item of the repeated layout
-    };
-    if !el.children.iter().all(|c| c.name == first.name) {
+    }
+    let first_name: &[u8] = &doc.node(first).name;
+    if !doc.children(el).all(|c| *doc.node(c).name == *first_name) {
         return false;
     }
-    if xml_item == Some(first.name.as_str()) {
+    if xml_item.map(str::as_bytes) == Some(first_name) {
         return true;
     }
     match item {
         // Children named like the item's own fields mean the element is the item.
-        Shape::Object(fields) => !fields.iter().any(|f| f.name == first.name),
+        Shape::Object(fields) => !fields.iter().any(|f| f.name.as_bytes() == first_name),
         _ => true,
+    }
+}
+
+/// A serde deserializer over one element, read by its shape: a scalar is its
+/// trimmed text, an object a map of the shape's fields that are present, a list
+/// a sequence of its items.
+#[derive(Clone, Copy)]
+struct NodeDe<'t, 'a, 's> {
+    doc: &'t Doc<'a>,
+    node: u32,
+    shape: &'s Shape,
+}
+
+impl<'de> serde::Deserializer<'de> for NodeDe<'_, '_, '_> {
+    type Error = XmlError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        match self.shape {
+            Shape::Scalar => visitor.visit_str(self.doc.node(self.node).text.trim()),
+            Shape::Object(fields) => visitor.visit_map(ObjectAccess {
+                doc: self.doc,
+                node: self.node,
+                fields,
+                value: None,
+            }),
+            Shape::List { item, xml_item } => {
+                let mut items = Vec::new();
+                collect_items(self.doc, self.node, item, *xml_item, &mut items);
+                visitor.visit_seq(ItemsAccess {
+                    doc: self.doc,
+                    items: items.into_iter(),
+                    shape: item,
+                })
+            }
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier
+    }
+}
+
+/// The fields of an object element, in the shape's order; fields the element
+/// does not have are left out, as JSON leaves them out.
+struct ObjectAccess<'t, 'a, 's> {
+    doc: &'t Doc<'a>,
+    node: u32,
+    fields: &'s [Field],
+    value: Option<FieldValue<'t, 'a, 's>>,
+}
+
+enum FieldValue<'t, 'a, 's> {
+    One(NodeDe<'t, 'a, 's>),
+    Many(ItemsAccess<'t, 'a, 's>),
+}
+
+impl<'de> MapAccess<'de> for ObjectAccess<'_, '_, '_> {
+    type Error = XmlError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, XmlError> {
+        while let Some((field, rest)) = self.fields.split_first() {
+            self.fields = rest;
+            let doc = self.doc;
+            let mut matching = doc
+                .children(self.node)
+                .filter(|c| *doc.node(*c).name == *field.name.as_bytes());
+            let Some(first) = matching.next() else {
+                continue;
+            };
+            self.value = Some(match field.shape {
+                Shape::List { item, xml_item } => {
+                    let mut items = Vec::new();
+                    collect_items(doc, first, item, *xml_item, &mut items);
+                    for m in matching {
+                        collect_items(doc, m, item, *xml_item, &mut items);
+                    }
+                    FieldValue::Many(ItemsAccess {
+                        doc,
+                        items: items.into_iter(),
+                        shape: item,
+                    })
+                }
+                shape => FieldValue::One(NodeDe {
+                    doc,
+                    node: first,
+                    shape,
+                }),
+            });
+            return seed
+                .deserialize(StrDeserializer::<XmlError>::new(field.name))
+                .map(Some);
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, XmlError> {
+        match self.value.take() {
+            Some(FieldValue::One(de)) => seed.deserialize(de),
+            Some(FieldValue::Many(items)) => seed.deserialize(SeqDeserializer(items)),
+            None => Err(XmlError(
+                "a field value was asked for before its name".into(),
+            )),
+        }
+    }
+}
+
+/// The items of a list, each read by the item shape.
+struct ItemsAccess<'t, 'a, 's> {
+    doc: &'t Doc<'a>,
+    items: std::vec::IntoIter<u32>,
+    shape: &'s Shape,
+}
+
+impl<'de> SeqAccess<'de> for ItemsAccess<'_, '_, '_> {
+    type Error = XmlError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, XmlError> {
+        match self.items.next() {
+            Some(node) => seed
+                .deserialize(NodeDe {
+                    doc: self.doc,
+                    node,
+                    shape: self.shape,
+                })
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+/// A list field's value: a sequence whatever the visitor asks for.
+struct SeqDeserializer<'t, 'a, 's>(ItemsAccess<'t, 'a, 's>);
+
+impl<'de> serde::Deserializer<'de> for SeqDeserializer<'_, '_, '_> {
+    type Error = XmlError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        visitor.visit_seq(self.0)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
+        visitor.visit_some(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
     }
 }
 

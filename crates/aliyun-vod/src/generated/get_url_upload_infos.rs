@@ -182,7 +182,7 @@ pub struct GetUrlUploadInfosOutput {
     #[serde(
         rename = "URLUploadInfoList",
         default,
-        deserialize_with = "::aliyun_runtime::de::list",
+        deserialize_with = "::aliyun_runtime::de::object_list",
         skip_serializing_if = "::std::vec::Vec::is_empty",
     )]
     pub url_upload_info_list: ::std::vec::Vec<crate::generated::types::UrlUploadJobInfo>,

@@ -238,7 +238,7 @@ pub struct UploadMediaByUrlOutput {
     #[serde(
         rename = "UploadJobs",
         default,
-        deserialize_with = "::aliyun_runtime::de::list",
+        deserialize_with = "::aliyun_runtime::de::object_list",
         skip_serializing_if = "::std::vec::Vec::is_empty",
     )]
     pub upload_jobs: ::std::vec::Vec<crate::generated::types::UploadJob>,
