@@ -5,7 +5,9 @@
 //!
 //! 1. The environment: `ALIBABA_CLOUD_ACCESS_KEY_ID` and `ALIBABA_CLOUD_ACCESS_KEY_SECRET`
 //!    (plus `ALIBABA_CLOUD_SECURITY_TOKEN` for STS credentials). Setting only one of
-//!    the pair is a mistake and stops the chain with an error naming the other.
+//!    the pair is a mistake and stops the chain with an error naming the other; so is
+//!    setting one of these variables to a value that is not valid UTF-8 (the error
+//!    names the variable, never the value).
 //! 2. The `aliyun` CLI's config, `~/.aliyun/config.json` (or `ALIBABA_CLOUD_CONFIG_FILE`):
 //!    profiles of mode `AK` and `StsToken`.
 //! 3. The credentials file `~/.alibabacloud/credentials`, else
@@ -14,12 +16,15 @@
 //!
 //! The profile (config.json) or section (credentials file) is the one given to
 //! [`DefaultChain::with_profile`], else `ALIBABA_CLOUD_PROFILE`, else config.json's
-//! `current`, else `default`. Every value is trimmed, and an empty value counts as
-//! not set. When nothing is found, [`CredentialsError`] lists every place the chain
-//! looked and why each failed. No secret or token ever reaches an error, a `Debug`
-//! or `Display` output, or a log event.
+//! `current`, else `default`; an `ALIBABA_CLOUD_PROFILE` that is not valid UTF-8 stops
+//! the chain with an error. The two file-path variables may hold any path, UTF-8 or
+//! not. Every value is trimmed (a path that is not UTF-8 is used as is), and an empty
+//! value counts as not set. When nothing is found, [`CredentialsError`] lists every
+//! place the chain looked and why each failed. No secret or token ever reaches an
+//! error, a `Debug` or `Display` output, or a log event.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,6 +50,12 @@ pub const ENV_CREDENTIALS_FILE: &str = "ALIBABA_CLOUD_CREDENTIALS_FILE";
 pub trait Environment: Send + Sync {
     /// The value of the variable `name`, if set (and valid Unicode).
     fn var(&self, name: &str) -> Option<String>;
+    /// The raw value of the variable `name`, if set, Unicode or not. The chain reads
+    /// variables through this, so that a value that is set but not valid Unicode is
+    /// reported rather than taken for unset. By default, [`var`](Self::var)'s value.
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        self.var(name).map(OsString::from)
+    }
     /// The user's home directory, if known.
     fn home_dir(&self) -> Option<PathBuf>;
 }
@@ -56,6 +67,10 @@ pub struct ProcessEnvironment;
 impl Environment for ProcessEnvironment {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
+    }
+
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        std::env::var_os(name)
     }
 
     fn home_dir(&self) -> Option<PathBuf> {
@@ -231,7 +246,13 @@ impl DefaultChain {
             }
         }
 
-        let chosen = self.chosen_profile();
+        let chosen = match self.chosen_profile() {
+            Ok(chosen) => chosen,
+            Err(mistake) => {
+                attempts.push(mistake);
+                return Err(CredentialsError { attempts });
+            }
+        };
 
         let config = self.try_cli_config(chosen.as_ref().map(|(name, _)| name.as_str()));
         match config.result {
@@ -257,22 +278,43 @@ impl DefaultChain {
         Err(CredentialsError { attempts })
     }
 
-    fn var(&self, name: &str) -> Option<String> {
-        non_empty(self.env.var(name))
-    }
-
-    fn chosen_profile(&self) -> Option<(String, ProfileOrigin)> {
-        if let Some(p) = &self.profile {
-            return Some((p.clone(), ProfileOrigin::Explicit));
+    /// The trimmed value of `name`; `None` when unset or blank. `Err`: set, but not
+    /// valid UTF-8 (a mistake, not a reason to look elsewhere).
+    fn var(&self, name: &str) -> Result<Option<String>, Attempt> {
+        match self.env.var_os(name).map(OsString::into_string) {
+            None => Ok(None),
+            Some(Ok(value)) => Ok(non_empty(Some(value))),
+            // The value is not shown: it may be a secret.
+            Some(Err(_)) => Err(Attempt::new(
+                format!("environment ({name})"),
+                "set, but not valid UTF-8",
+            )),
         }
-        self.var(ENV_PROFILE)
-            .map(|p| (p, ProfileOrigin::Environment))
     }
 
-    /// `Ok(None)`: neither variable set. `Err`: exactly one of the pair set.
+    /// A path from `name`; `None` when unset or blank. A path need not be UTF-8.
+    fn path_var(&self, name: &str) -> Option<PathBuf> {
+        match self.env.var_os(name)?.into_string() {
+            Ok(value) => non_empty(Some(value)).map(PathBuf::from),
+            Err(raw) => Some(PathBuf::from(raw)),
+        }
+    }
+
+    /// `Err`: `ALIBABA_CLOUD_PROFILE` is set, but not valid UTF-8.
+    fn chosen_profile(&self) -> Result<Option<(String, ProfileOrigin)>, Attempt> {
+        if let Some(p) = &self.profile {
+            return Ok(Some((p.clone(), ProfileOrigin::Explicit)));
+        }
+        Ok(self
+            .var(ENV_PROFILE)?
+            .map(|p| (p, ProfileOrigin::Environment)))
+    }
+
+    /// `Ok(None)`: neither variable set. `Err`: exactly one of the pair set, or one
+    /// of the variables set but not valid UTF-8.
     fn try_environment(&self) -> Result<Option<(Credentials, String)>, Attempt> {
-        let id = self.var(ENV_ACCESS_KEY_ID);
-        let secret = self.var(ENV_ACCESS_KEY_SECRET);
+        let id = self.var(ENV_ACCESS_KEY_ID)?;
+        let secret = self.var(ENV_ACCESS_KEY_SECRET)?;
         match (id, secret) {
             (None, None) => Ok(None),
             (Some(_), None) => Err(Attempt::new(
@@ -285,7 +327,7 @@ impl DefaultChain {
             )),
             (Some(id), Some(secret)) => {
                 let mut creds = Credentials::new(id, secret);
-                if let Some(token) = self.var(ENV_SECURITY_TOKEN) {
+                if let Some(token) = self.var(ENV_SECURITY_TOKEN)? {
                     creds = creds.with_security_token(token);
                 }
                 Ok(Some(found(creds, "environment".to_owned())))
@@ -294,9 +336,8 @@ impl DefaultChain {
     }
 
     fn try_cli_config(&self, profile: Option<&str>) -> FileOutcome {
-        let (path, source) = match self.var(ENV_CONFIG_FILE) {
-            Some(p) => {
-                let path = PathBuf::from(p);
+        let (path, source) = match self.path_var(ENV_CONFIG_FILE) {
+            Some(path) => {
                 let source = format!("{} ({ENV_CONFIG_FILE})", path.display());
                 (path, source)
             }
@@ -354,9 +395,8 @@ impl DefaultChain {
     }
 
     fn try_credentials_file(&self, profile: Option<&str>) -> FileOutcome {
-        let (path, source) = match self.var(ENV_CREDENTIALS_FILE) {
-            Some(p) => {
-                let path = PathBuf::from(p);
+        let (path, source) = match self.path_var(ENV_CREDENTIALS_FILE) {
+            Some(path) => {
                 let source = format!("{} ({ENV_CREDENTIALS_FILE})", path.display());
                 (path, source)
             }
@@ -679,14 +719,18 @@ mod tests {
     const SECRET: &str = "S3cr3t-VALUE-never-shown";
     const TOKEN: &str = "T0ken-VALUE-never-shown";
 
-    /// Variables from a map, home in a temporary directory.
+    /// Variables from a map (values need not be Unicode), home in a temporary directory.
     struct MapEnvironment {
-        vars: HashMap<String, String>,
+        vars: HashMap<String, OsString>,
         home: Option<PathBuf>,
     }
 
     impl Environment for MapEnvironment {
         fn var(&self, name: &str) -> Option<String> {
+            self.var_os(name)?.into_string().ok()
+        }
+
+        fn var_os(&self, name: &str) -> Option<OsString> {
             self.vars.get(name).cloned()
         }
 
@@ -697,7 +741,7 @@ mod tests {
 
     struct Fixture {
         home: tempfile::TempDir,
-        vars: HashMap<String, String>,
+        vars: HashMap<String, OsString>,
     }
 
     impl Fixture {
@@ -708,8 +752,12 @@ mod tests {
             }
         }
 
-        fn var(mut self, name: &str, value: &str) -> Self {
-            self.vars.insert(name.to_owned(), value.to_owned());
+        fn var(self, name: &str, value: &str) -> Self {
+            self.var_os(name, value)
+        }
+
+        fn var_os(mut self, name: &str, value: impl Into<OsString>) -> Self {
+            self.vars.insert(name.to_owned(), value.into());
             self
         }
 
@@ -864,6 +912,153 @@ mod tests {
         );
         assert!(e.attempts[0].reason.starts_with("not set"));
         assert_no_secret(&format!("{e} {e:?}"));
+    }
+
+    /// `prefix` followed by bytes that are not UTF-8.
+    #[cfg(unix)]
+    fn not_utf8(prefix: &str) -> OsString {
+        use std::os::unix::ffi::OsStrExt as _;
+        let mut bytes = prefix.as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xff\xfe-tail");
+        std::ffi::OsStr::from_bytes(&bytes).to_owned()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn env_value_not_utf8_is_an_error_naming_the_variable() {
+        let broken = |name: &str| {
+            // Valid files do not rescue it: the variable is set, so it was meant to be used.
+            let f = Fixture::new()
+                .var(ENV_ACCESS_KEY_ID, "env-id")
+                .var(ENV_ACCESS_KEY_SECRET, SECRET)
+                .var(ENV_SECURITY_TOKEN, TOKEN)
+                .var_os(name, not_utf8(SECRET))
+                .config(&config_with("default", &[ak_profile("default", "cfg-id")]))
+                .ini(&ini_ak("default", "ini-id"));
+            err(&f.chain())
+        };
+        for name in [ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN] {
+            let e = broken(name);
+            assert_eq!(
+                e.attempts,
+                vec![Attempt::new(
+                    format!("environment ({name})"),
+                    "set, but not valid UTF-8"
+                )]
+            );
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "no credentials found:\n  - environment ({name}): set, but not valid UTF-8"
+                )
+            );
+            let shown = format!("{e} {e:?} {e:#?}");
+            assert_no_secret(&shown);
+            assert!(!shown.contains("tail"), "{shown}");
+        }
+
+        // Set alone, it is reported as itself, not as the other half of the pair missing.
+        let f = Fixture::new().var_os(ENV_ACCESS_KEY_SECRET, not_utf8("x"));
+        assert_eq!(
+            err(&f.chain()).attempts,
+            vec![Attempt::new(
+                "environment (ALIBABA_CLOUD_ACCESS_KEY_SECRET)",
+                "set, but not valid UTF-8"
+            )]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn profile_not_utf8_is_an_error_naming_the_variable() {
+        // Not a fall back to the default profile: that could be another account.
+        let f = Fixture::new()
+            .var_os(ENV_PROFILE, not_utf8("staging"))
+            .config(&config_with("default", &[ak_profile("default", "cfg-id")]))
+            .ini(&ini_ak("default", "ini-id"));
+        let e = err(&f.chain());
+        assert_eq!(
+            e.to_string(),
+            "no credentials found:\n  \
+             - environment (ALIBABA_CLOUD_ACCESS_KEY_ID): not set\n  \
+             - environment (ALIBABA_CLOUD_PROFILE): set, but not valid UTF-8"
+        );
+        assert!(!format!("{e:?}").contains("staging"));
+
+        // An explicit profile overrides the variable, which is then not read.
+        let c = f.chain().with_profile("default").provide().unwrap();
+        assert_eq!(c.access_key_id(), "cfg-id");
+
+        // Credentials in the environment win before the profile matters.
+        let f = f
+            .var(ENV_ACCESS_KEY_ID, "env-id")
+            .var(ENV_ACCESS_KEY_SECRET, SECRET);
+        assert_eq!(f.chain().provide().unwrap().access_key_id(), "env-id");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_path_variables_need_not_be_utf8() {
+        // A path is not a credential: any bytes the OS allows are a path, and it is used.
+        let f = Fixture::new()
+            .config(&config_with(
+                "default",
+                &[ak_profile("default", "home-cfg")],
+            ))
+            .ini(&ini_ak("default", "home-ini"));
+        let config = f.path("missing").join(not_utf8("config"));
+        let ini = f.path("missing").join(not_utf8("credentials"));
+        let f = f
+            .var_os(ENV_CONFIG_FILE, config.clone())
+            .var_os(ENV_CREDENTIALS_FILE, ini.clone());
+        let e = err(&f.chain());
+        assert_eq!(
+            e.attempts[1],
+            Attempt::new(
+                format!("{} (ALIBABA_CLOUD_CONFIG_FILE)", config.display()),
+                "file not found"
+            )
+        );
+        assert_eq!(
+            e.attempts[2],
+            Attempt::new(
+                format!("{} (ALIBABA_CLOUD_CREDENTIALS_FILE)", ini.display()),
+                "file not found"
+            )
+        );
+
+        #[cfg(target_os = "linux")]
+        {
+            let path = f.path(".").join(not_utf8("config"));
+            fs::write(
+                &path,
+                config_with("default", &[ak_profile("default", "odd-path-id")]),
+            )
+            .unwrap();
+            let f = f.var_os(ENV_CONFIG_FILE, path);
+            assert_eq!(f.chain().provide().unwrap().access_key_id(), "odd-path-id");
+        }
+    }
+
+    #[test]
+    fn an_environment_without_var_os_is_read_through_var() {
+        struct VarOnly;
+        impl Environment for VarOnly {
+            fn var(&self, name: &str) -> Option<String> {
+                match name {
+                    ENV_ACCESS_KEY_ID => Some("var-id".to_owned()),
+                    ENV_ACCESS_KEY_SECRET => Some(SECRET.to_owned()),
+                    _ => None,
+                }
+            }
+            fn home_dir(&self) -> Option<PathBuf> {
+                None
+            }
+        }
+        assert_eq!(VarOnly.var_os(ENV_ACCESS_KEY_ID), Some("var-id".into()));
+        assert_eq!(VarOnly.var_os(ENV_PROFILE), None);
+        let chain = DefaultChain::with_environment(Arc::new(VarOnly));
+        assert_eq!(chain.provide().unwrap().access_key_id(), "var-id");
     }
 
     // ---- config.json
@@ -1568,7 +1763,12 @@ mod tests {
             env.var("ALIYUN_RUNTIME_TEST_SURELY_UNSET_VARIABLE_93127"),
             None
         );
+        assert_eq!(
+            env.var_os("ALIYUN_RUNTIME_TEST_SURELY_UNSET_VARIABLE_93127"),
+            None
+        );
         if let Some(path) = std::env::var_os("PATH") {
+            assert_eq!(env.var_os("PATH"), Some(path.clone()));
             assert_eq!(env.var("PATH").map(Into::into), Some(path));
         }
         let _ = DefaultChain::new();

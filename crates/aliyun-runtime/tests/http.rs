@@ -577,24 +577,64 @@ async fn rate_limiter_holds_100_calls_per_second_across_clones() {
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Counted, not timed. The runtime's clock is paused and held still: a blocking
+/// task keeps it from auto-advancing while the calls wait for the loopback server.
+/// On that clock no second ever passes, so a limited client gets exactly its 100
+/// calls through, however long the machine takes, and an unlimited one all 120.
+#[tokio::test(start_paused = true)]
 async fn rate_limiter_can_be_turned_off() {
-    let server = Server::start(ok).await;
-    let c = client(config(&server.url).rate_limit(false));
-    let start = Instant::now();
-    let calls = (0..120).map(|_| {
-        let c = c.clone();
-        tokio::spawn(async move { call(&c, &READ).await })
+    use futures::StreamExt as _;
+
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let holder = tokio::task::spawn_blocking(move || {
+        // Only turns a hang into a failure if calls wait for a second that never
+        // comes (the clock then moves, which the assertions below catch).
+        let _ = held.recv_timeout(Duration::from_secs(60));
     });
-    for r in futures::future::join_all(calls).await {
+    let t0 = tokio::time::Instant::now();
+    let limit = READ.qps_limit.unwrap() as usize;
+    let spawn_calls = |c: &Client| {
+        (0..120)
+            .map(|_| {
+                let c = c.clone();
+                tokio::spawn(async move { call(&c, &READ).await })
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // Control: with the limiter on, the first 100 calls finish and the other 20
+    // wait for a second that does not pass, so the server sees exactly 100.
+    let limited = Server::start(ok).await;
+    let calls = spawn_calls(&client(config(&limited.url)));
+    let aborts: Vec<_> = calls.iter().map(|h| h.abort_handle()).collect();
+    let mut done = futures::stream::iter(calls).buffer_unordered(120);
+    for _ in 0..limit {
+        done.next().await.unwrap().unwrap().unwrap();
+    }
+    assert_eq!(tokio::time::Instant::now(), t0, "the clock moved");
+    assert_eq!(limited.count(), limit);
+    aborts.iter().for_each(|a| a.abort());
+    drop(done);
+
+    // Off: all 120 calls go through on the same clock that stood still.
+    let unlimited = Server::start(ok).await;
+    let calls = spawn_calls(&client(config(&unlimited.url).rate_limit(false)));
+    let results = futures::future::join_all(calls).await;
+    assert_eq!(
+        tokio::time::Instant::now(),
+        t0,
+        "the clock moved: some call waited for the limiter"
+    );
+    for r in results {
         r.unwrap().unwrap();
     }
-    // With the limiter on, the 101st call could not start before one second.
-    assert!(
-        start.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        start.elapsed()
-    );
+    let requests = unlimited.requests();
+    assert_eq!(requests.len(), 120);
+    assert!(requests.len() > limit);
+    assert!(requests.iter().all(|r| r.rejected.is_none()));
+
+    release.send(()).unwrap();
+    holder.await.unwrap();
 }
 
 #[test]
