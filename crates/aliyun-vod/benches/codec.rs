@@ -4,7 +4,8 @@
 //!   form body and headers): validation, wire parameters, timestamp and nonce,
 //!   the RPC V1 signature. This is what `send()` does before the HTTP exchange.
 //! - `decode_json/*`, `decode_xml/*`: a 10-job response body to the typed output
-//!   (throughput in bytes of body per second).
+//!   (throughput in bytes of body per second), and `parse_floor`: the bare parse
+//!   of the same body that any decoder must do, keeping nothing.
 //!
 //! Signing alone is in `crates/aliyun-sign/benches/sign.rs`. Run with
 //! `cargo bench -p aliyun-vod --bench codec`.
@@ -67,7 +68,31 @@ fn decode(c: &mut Criterion) {
         group.bench_function("infos_10", |b| {
             b.iter(|| decode_output::<GetUrlUploadInfosOutput>(format, 200, black_box(body)))
         });
+        // The floor: what any decoder of this body must do. JSON: one UTF-8
+        // check and serde_json's parse with nothing kept (strings unescaped
+        // in place, no allocation). XML: quick-xml reading every event and
+        // unescaping every text.
+        group.bench_function("parse_floor", |b| match format {
+            Format::Json => b.iter(|| {
+                let text = std::str::from_utf8(black_box(body)).expect("UTF-8");
+                serde_json::from_str::<serde::de::IgnoredAny>(text).expect("JSON")
+            }),
+            Format::Xml => b.iter(|| xml_parse_floor(black_box(body))),
+        });
         group.finish();
+    }
+}
+
+/// Reads every XML event, unescaping text; returns the text bytes seen.
+fn xml_parse_floor(body: &[u8]) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut text = 0;
+    loop {
+        match reader.read_event().expect("XML") {
+            quick_xml::events::Event::Text(t) => text += t.unescape().expect("text").len(),
+            quick_xml::events::Event::Eof => return text,
+            _ => {}
+        }
     }
 }
 
