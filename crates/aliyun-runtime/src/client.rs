@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::config::{Config, Format, HttpMethod, SignatureVersion};
 use crate::error::{DecodeError, Error, ServiceError};
 use crate::rate_limit::RateLimiters;
-use crate::shape::{xml_to_flat_object, xml_to_value, Shape};
+use crate::shape::{xml_to_flat_object, Shape};
 
 /// A product's static description, generated from its spec.
 #[derive(Debug)]
@@ -67,13 +67,36 @@ pub struct PreparedRequest {
     pub headers: Vec<(String, String)>,
     /// The form body, for POST with signature V1.
     pub body: Option<String>,
-    /// The string to sign (carries the STS token when there is one).
-    pub string_to_sign: String,
     /// The `Timestamp` / `x-acs-date` that was signed.
     pub timestamp: String,
+    /// What [`PreparedRequest::string_to_sign`] is rebuilt from: only a
+    /// signature error or a dry run needs it, so it is not built per call.
+    signed: SignedStages,
+}
+
+/// The signer's intermediate output kept for diagnostics.
+#[derive(Clone)]
+enum SignedStages {
+    /// RPC V1: the string to sign is `METHOD&%2F&` + the percent-encoded
+    /// canonical query string (the wire form without `&Signature=...`).
+    Rpc { method: Method, canonical: String },
+    /// ACS3: the string to sign itself (81 bytes).
+    Acs3 { string_to_sign: String },
 }
 
 impl PreparedRequest {
+    /// The string that was signed (carries the STS token when there is one:
+    /// pass it through [`aliyun_sign::redact`] before showing it). For RPC V1
+    /// it is rebuilt on each call.
+    pub fn string_to_sign(&self) -> std::borrow::Cow<'_, str> {
+        match &self.signed {
+            SignedStages::Rpc { method, canonical } => {
+                std::borrow::Cow::Owned(rpc::string_to_sign(*method, canonical))
+            }
+            SignedStages::Acs3 { string_to_sign } => std::borrow::Cow::Borrowed(string_to_sign),
+        }
+    }
+
     /// A printable form with the STS token and secret replaced by `** redacted **`.
     pub fn redacted(&self, credentials: &Credentials) -> String {
         let r = |s: &str| aliyun_sign::redact(s, credentials);
@@ -223,7 +246,9 @@ impl Client {
             HttpMethod::Get => Method::Get,
             HttpMethod::Post => Method::Post,
         };
-        let mut headers = vec![("user-agent".to_owned(), self.inner.user_agent.clone())];
+        let base_url = self.inner.base_url.as_str();
+        let mut headers = Vec::with_capacity(2);
+        headers.push(("user-agent".to_owned(), self.inner.user_agent.clone()));
         match cfg.signature {
             SignatureVersion::V1 => {
                 let signed = rpc::sign(
@@ -238,16 +263,27 @@ impl Client {
                     },
                     &pairs,
                 );
-                let string_to_sign = signed.string_to_sign();
+                // Only the canonical string is kept for the string to sign;
+                // it is the wire form up to `&Signature=`.
+                let canonical = signed.canonicalized_query_string().to_owned();
                 let encoded = signed.into_encoded();
                 let (url, body) = match cfg.method {
-                    HttpMethod::Get => (format!("{}/?{encoded}", self.inner.base_url), None),
+                    HttpMethod::Get => {
+                        let mut url = String::with_capacity(base_url.len() + 2 + encoded.len());
+                        url.push_str(base_url);
+                        url.push_str("/?");
+                        url.push_str(&encoded);
+                        (url, None)
+                    }
                     HttpMethod::Post => {
                         headers.push((
                             "content-type".to_owned(),
                             "application/x-www-form-urlencoded".to_owned(),
                         ));
-                        (format!("{}/", self.inner.base_url), Some(encoded))
+                        let mut url = String::with_capacity(base_url.len() + 1);
+                        url.push_str(base_url);
+                        url.push('/');
+                        (url, Some(encoded))
                     }
                 };
                 PreparedRequest {
@@ -255,8 +291,8 @@ impl Client {
                     url,
                     headers,
                     body,
-                    string_to_sign,
                     timestamp: ts.as_str().to_owned(),
+                    signed: SignedStages::Rpc { method, canonical },
                 }
             }
             SignatureVersion::V3 => {
@@ -278,23 +314,29 @@ impl Client {
                     },
                     &pairs,
                 );
+                headers.reserve(signed.headers().len());
                 for (k, v) in signed.headers() {
                     if *k != "host" {
                         headers.push(((*k).to_owned(), v.clone()));
                     }
                 }
-                let url = if signed.query().is_empty() {
-                    format!("{}/", self.inner.base_url)
-                } else {
-                    format!("{}/?{}", self.inner.base_url, signed.query())
-                };
+                let query = signed.query();
+                let mut url = String::with_capacity(base_url.len() + 2 + query.len());
+                url.push_str(base_url);
+                url.push('/');
+                if !query.is_empty() {
+                    url.push('?');
+                    url.push_str(query);
+                }
                 PreparedRequest {
                     method: cfg.method,
                     url,
                     headers,
                     body: None,
-                    string_to_sign: signed.string_to_sign().to_owned(),
                     timestamp: ts.as_str().to_owned(),
+                    signed: SignedStages::Acs3 {
+                        string_to_sign: signed.string_to_sign().to_owned(),
+                    },
                 }
             }
         }
@@ -603,11 +645,15 @@ pub fn decode_output<O: Output>(format: Format, status: u16, body: &[u8]) -> Res
         _ => format == Format::Xml,
     };
     let result = if xml {
-        xml_to_value(body, O::SHAPE)
-            .map_err(|e| e.0)
-            .and_then(|v| serde_json::from_value::<O>(v).map_err(|e| e.to_string()))
+        crate::shape::from_xml::<O>(body, O::SHAPE).map_err(|e| e.0)
     } else {
-        serde_json::from_slice::<O>(body).map_err(|e| e.to_string())
+        // One UTF-8 check of the whole body is cheaper than one per string;
+        // a body that fails it goes through `from_slice` for the precise error.
+        match std::str::from_utf8(body) {
+            Ok(text) => serde_json::from_str::<O>(text),
+            Err(_) => serde_json::from_slice::<O>(body),
+        }
+        .map_err(|e| e.to_string())
     };
     result.map_err(|message| Error::Decode(DecodeError::new(status, message, body)))
 }
@@ -666,7 +712,7 @@ fn hint_for(
 ) -> Option<String> {
     let code = err.code.as_str();
     if code == "SignatureDoesNotMatch" || code == "IncompleteSignature" {
-        let ours = aliyun_sign::redact(&prepared.string_to_sign, credentials);
+        let ours = aliyun_sign::redact(&prepared.string_to_sign(), credentials);
         let theirs = err
             .message
             .find(SERVER_STS_MARKER)

@@ -80,9 +80,10 @@ impl Timestamp {
         let at = at - time::Duration::nanoseconds(i64::from(at.nanosecond()));
         // Formatting a UTC date with four-digit year cannot fail; fall back to the
         // RFC 3339 debug form rather than panic should `time` ever refuse.
-        let text = at
-            .format(TIMESTAMP_FORMAT)
-            .unwrap_or_else(|_| at.to_string());
+        let text = format_four_digit_year(at).unwrap_or_else(|| {
+            at.format(TIMESTAMP_FORMAT)
+                .unwrap_or_else(|_| at.to_string())
+        });
         Timestamp { text, at }
     }
 
@@ -108,6 +109,30 @@ impl Timestamp {
     pub fn to_datetime(&self) -> OffsetDateTime {
         self.at
     }
+}
+
+/// [`TIMESTAMP_FORMAT`] written digit by digit for years 0-9999 (every
+/// request signs the current time; this skips the format-description
+/// interpreter). The text is the one `time` gives for those years: a
+/// zero-padded four-digit year. `None` for other years, which go to `time`.
+fn format_four_digit_year(at: OffsetDateTime) -> Option<String> {
+    let (year, month, day) = at.to_calendar_date();
+    let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+    let (hour, minute, second) = at.to_hms();
+    let mut text = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for digit in text[at..at + width].iter_mut().rev() {
+            *digit = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, u32::from(u8::from(month)));
+    put(8, 2, u32::from(day));
+    put(11, 2, u32::from(hour));
+    put(14, 2, u32::from(minute));
+    put(17, 2, u32::from(second));
+    String::from_utf8(text.to_vec()).ok()
 }
 
 impl fmt::Debug for Timestamp {
@@ -168,6 +193,51 @@ mod tests {
             Timestamp::from_datetime(at).as_str(),
             "2024-05-06T07:08:09Z"
         );
+    }
+
+    #[test]
+    fn direct_formatting_matches_time_at_the_edges() {
+        use time::macros::datetime;
+        for at in [
+            datetime!(0000-01-01 00:00:00 UTC),
+            datetime!(0009-02-03 04:05:06 UTC),
+            datetime!(0999-12-31 23:59:59 UTC),
+            datetime!(1970-01-01 00:00:00 UTC),
+            datetime!(2024-02-29 23:59:59 UTC),
+            datetime!(9999-12-31 23:59:59 UTC),
+        ] {
+            let want = at.format(TIMESTAMP_FORMAT).unwrap();
+            assert_eq!(format_four_digit_year(at).as_deref(), Some(want.as_str()));
+            assert_eq!(Timestamp::from_datetime(at).as_str(), want);
+        }
+        let bc = datetime!(-0001-12-31 23:59:59 UTC);
+        assert_eq!(format_four_digit_year(bc), None);
+        assert_eq!(
+            Timestamp::from_datetime(bc).as_str(),
+            bc.format(TIMESTAMP_FORMAT).unwrap()
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn timestamps_match_the_time_crate_formatting(
+            secs in -377_705_116_800i64..=253_402_300_799,
+            nanos in 0u32..1_000_000_000,
+            offset in -86_399i32..=86_399,
+        ) {
+            let utc = OffsetDateTime::from_unix_timestamp(secs).unwrap()
+                + time::Duration::nanoseconds(i64::from(nanos));
+            let Ok(offset) = UtcOffset::from_whole_seconds(offset) else {
+                return Ok(());
+            };
+            let Some(local) = utc.checked_to_offset(offset) else {
+                return Ok(());
+            };
+            let whole = utc - time::Duration::nanoseconds(i64::from(utc.nanosecond()));
+            let want = whole.format(TIMESTAMP_FORMAT).unwrap_or_else(|_| whole.to_string());
+            let got = Timestamp::from_datetime(local);
+            proptest::prop_assert_eq!(got.as_str(), want);
+        }
     }
 
     #[test]

@@ -116,7 +116,7 @@ impl Context {
         let mut text = prepared.redacted(&credentials);
         text.push_str(&format!(
             "\n# string to sign\n{}\n# dry run: nothing was sent\n",
-            aliyun_sign::redact(&prepared.string_to_sign, &credentials)
+            aliyun_sign::redact(&prepared.string_to_sign(), &credentials)
         ));
         print_stdout(&text)
     }

@@ -598,6 +598,13 @@ impl LogBuf {
 /// Runs `fut` with tracing at DEBUG captured into a string.
 pub async fn with_logs<F: std::future::Future>(fut: F) -> (F::Output, String) {
     use tracing::instrument::WithSubscriber as _;
+    // While only one dispatcher exists, tracing-core caches a callsite's
+    // interest from the subscriber of the thread that hits it first: a log line
+    // first reached by another test while this one's subscriber is live would be
+    // cached as "never" for the whole run. A second dispatcher, alive for the
+    // whole run, makes it ask every subscriber each time instead.
+    static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let buf = LogBuf::default();
     let out = fut
         .with_subscriber(buf.subscriber(tracing::Level::DEBUG))
