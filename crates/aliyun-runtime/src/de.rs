@@ -33,6 +33,19 @@ macro_rules! null_and_some {
     };
 }
 
+/// Implements `visit_seq` and `visit_map` for a scalar visitor: an array or
+/// object where a scalar belongs is skipped and the field is absent.
+macro_rules! containers_absent {
+    () => {
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            skip_seq(seq).map(|()| None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            skip_map(map).map(|()| None)
+        }
+    };
+}
+
 fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
     Ok(())
@@ -136,12 +149,7 @@ impl<'de> Visitor<'de> for OptI64 {
         Ok(None)
     }
     null_and_some!(None);
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq).map(|()| None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        skip_map(map).map(|()| None)
-    }
+    containers_absent!();
 }
 
 /// An integer the API always returns; absent becomes 0.
@@ -177,12 +185,7 @@ impl<'de> Visitor<'de> for OptF64 {
         Ok(None)
     }
     null_and_some!(None);
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq).map(|()| None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        skip_map(map).map(|()| None)
-    }
+    containers_absent!();
 }
 
 /// A float the API always returns; absent becomes 0.
@@ -230,12 +233,7 @@ impl<'de> Visitor<'de> for OptBool {
         Ok(None)
     }
     null_and_some!(None);
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq).map(|()| None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        skip_map(map).map(|()| None)
-    }
+    containers_absent!();
 }
 
 /// An optional open enum (any `From<String>` type) from its text.

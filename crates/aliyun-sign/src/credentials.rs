@@ -1,6 +1,10 @@
 //! AccessKey credentials whose secret parts never reach Debug or Display.
 
 use std::fmt;
+use std::sync::OnceLock;
+
+use hmac::Hmac;
+use sha1::Sha1;
 
 /// A secret string (AccessKey secret, STS token). `Debug` prints `"** redacted **"`
 /// and `Display` prints `** redacted **`; the value is reachable only through [`Secret::expose`].
@@ -54,12 +58,26 @@ impl From<&str> for Secret {
 /// );
 /// assert_eq!(c.to_string(), "AccessKey LTAI5tExample (STS)");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Credentials {
     access_key_id: String,
     access_key_secret: Secret,
     security_token: Option<Secret>,
+    /// HMAC-SHA1 keyed with `secret&`, its key schedule (two SHA-1 blocks)
+    /// computed on first use and reused by every RPC V1 signature made with
+    /// these credentials. As secret as the secret: never printed.
+    rpc_key: OnceLock<Hmac<Sha1>>,
 }
+
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.access_key_id == other.access_key_id
+            && self.access_key_secret == other.access_key_secret
+            && self.security_token == other.security_token
+    }
+}
+
+impl Eq for Credentials {}
 
 impl Credentials {
     /// Long-term AccessKey credentials.
@@ -68,6 +86,7 @@ impl Credentials {
             access_key_id: access_key_id.into(),
             access_key_secret: access_key_secret.into(),
             security_token: None,
+            rpc_key: OnceLock::new(),
         }
     }
 
@@ -90,6 +109,12 @@ impl Credentials {
     /// The STS security token, for temporary credentials.
     pub fn security_token(&self) -> Option<&Secret> {
         self.security_token.as_ref()
+    }
+
+    /// HMAC-SHA1 keyed for RPC V1 signatures, ready to take a string to sign.
+    pub(crate) fn rpc_key(&self) -> &Hmac<Sha1> {
+        self.rpc_key
+            .get_or_init(|| crate::rpc::hmac_key(self.access_key_secret.expose()))
     }
 }
 
@@ -133,5 +158,31 @@ mod tests {
             "Credentials { access_key_id: \"id2\", access_key_secret: \"** redacted **\", security_token: None }"
         );
         assert_eq!(plain.to_string(), "AccessKey id2");
+    }
+
+    #[test]
+    fn the_kept_hmac_key_is_invisible_and_follows_the_secret() {
+        use hmac::Mac;
+        let used = Credentials::new("id", "s3cr3t-value");
+        let fresh = Credentials::new("id", "s3cr3t-value");
+        let mac = |c: &Credentials| {
+            let mut m = c.rpc_key().clone();
+            m.update(b"GET&%2F&a%3Db");
+            m.finalize().into_bytes()
+        };
+        let first = mac(&used);
+        // Kept or not, equal credentials compare equal and print alike.
+        assert_eq!(used, fresh);
+        assert_eq!(format!("{used:?}"), format!("{fresh:?}"));
+        assert!(!format!("{used:#?}").contains("s3cr3t"));
+        // The kept key is the secret's, and a clone carries it along.
+        assert_eq!(mac(&used), first);
+        assert_eq!(mac(&used.clone()), first);
+        assert_eq!(mac(&fresh), first);
+        assert_eq!(
+            first[..],
+            crate::rpc::hmac_sha1("s3cr3t-value", "GET&%2F&a%3Db")
+        );
+        assert_ne!(mac(&Credentials::new("id", "other")), first);
     }
 }

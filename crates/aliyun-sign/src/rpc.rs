@@ -80,7 +80,7 @@ pub fn hmac_sha1(secret: &str, message: &str) -> [u8; 20] {
 }
 
 /// HMAC-SHA1 keyed with `secret&`, the key built on the stack for ordinary lengths.
-fn hmac_key(secret: &str) -> Hmac<Sha1> {
+pub(crate) fn hmac_key(secret: &str) -> Hmac<Sha1> {
     let mut buf = [0u8; 128];
     let key: std::borrow::Cow<'_, [u8]> = if secret.len() < buf.len() {
         buf[..secret.len()].copy_from_slice(secret.as_bytes());
@@ -211,13 +211,12 @@ pub fn sign(
     let token = credentials
         .security_token()
         .map(|t| ("SecurityToken", t.expose()));
-    let secret = credentials.access_key_secret().expose();
     let count = common.len() + usize::from(token.is_some()) + params.len();
     if count > INLINE_PARAMS {
         let mut all = common.to_vec();
         all.extend(token);
         all.extend_from_slice(params);
-        return sign_pairs(secret, request.method, &mut all);
+        return sign_pairs(credentials.rpc_key().clone(), request.method, &mut all);
     }
     // The usual case: the list lives on the stack.
     let mut buf = [("", ""); INLINE_PARAMS];
@@ -228,7 +227,11 @@ pub fn sign(
         n += 1;
     }
     buf[n..count].copy_from_slice(params);
-    sign_pairs(secret, request.method, &mut buf[..count])
+    sign_pairs(
+        credentials.rpc_key().clone(),
+        request.method,
+        &mut buf[..count],
+    )
 }
 
 /// How many parameters [`sign`] sorts on the stack; longer lists use the heap.
@@ -237,7 +240,7 @@ const INLINE_PARAMS: usize = 24;
 /// Signs a complete parameter list (common parameters already included), for
 /// callers that build the list themselves, such as servers verifying a request.
 pub fn sign_params(secret: &str, method: Method, mut params: Vec<(&str, &str)>) -> SignedRpc {
-    sign_pairs(secret, method, &mut params)
+    sign_pairs(hmac_key(secret), method, &mut params)
 }
 
 /// Sorts `params` and signs them.
@@ -246,12 +249,12 @@ pub fn sign_params(secret: &str, method: Method, mut params: Vec<(&str, &str)>) 
 /// string to sign (a reserved byte is `%XX` in the first and `%25XX` in the
 /// second), so neither stage re-reads the other's output. The string to sign is
 /// never kept: it goes through a stack buffer straight into the HMAC.
-fn sign_pairs(secret: &str, method: Method, params: &mut [(&str, &str)]) -> SignedRpc {
+fn sign_pairs(key: Hmac<Sha1>, method: Method, params: &mut [(&str, &str)]) -> SignedRpc {
     sort_pairs(params);
     // Room for the usual case (few escapes) and the signature; grows if needed.
     let raw: usize = params.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
     let mut out: Vec<u8> = Vec::with_capacity(raw + raw / 4 + SIGNATURE_ROOM);
-    let mut sts = MacSink::new(secret);
+    let mut sts = MacSink::new(key);
     sts.write(method.as_str().as_bytes());
     sts.write(b"&%2F&");
     for (i, (k, v)) in params.iter().enumerate() {
@@ -310,9 +313,9 @@ struct MacSink {
 const STS_CHUNK: usize = 512;
 
 impl MacSink {
-    fn new(secret: &str) -> Self {
+    fn new(key: Hmac<Sha1>) -> Self {
         MacSink {
-            mac: hmac_key(secret),
+            mac: key,
             buf: [0; STS_CHUNK],
             len: 0,
         }
