@@ -87,6 +87,8 @@ pub fn xml_to_flat_object(body: &[u8]) -> Result<Map<String, Value>, XmlError> {
 }
 
 const MAX_DEPTH: usize = 64;
+/// Node ids are `u32`s; far beyond any body the client reads (16 MiB).
+const MAX_NODES: usize = (u32::MAX - 1) as usize;
 const NONE: u32 = u32::MAX;
 const ROOT: u32 = 0;
 
@@ -125,6 +127,9 @@ impl<'a> Doc<'a> {
                 .read_event()
                 .map_err(|e| XmlError(format!("at byte {}: {e}", reader.buffer_position())))?;
             match event {
+                Event::Start(_) | Event::Empty(_) if doc.nodes.len() >= MAX_NODES => {
+                    return Err(XmlError(format!("more than {MAX_NODES} elements")));
+                }
                 Event::Start(start) => {
                     if stack.len() >= MAX_DEPTH {
                         return Err(XmlError(format!("nesting deeper than {MAX_DEPTH}")));
