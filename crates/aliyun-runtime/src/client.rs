@@ -653,6 +653,16 @@ pub fn decode_output<O: Output>(format: Format, status: u16, body: &[u8]) -> Res
             Ok(text) => serde_json::from_str::<O>(text),
             Err(_) => serde_json::from_slice::<O>(body),
         }
+        .or_else(|direct| {
+            // The one thing the lenient decoders cannot absorb on the direct
+            // path is an object repeating a key (serde's derive refuses a
+            // duplicate field). Through a `Value` the last one wins, as
+            // before; a body that is not JSON keeps the first error.
+            serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| serde_json::from_value::<O>(v).ok())
+                .ok_or(direct)
+        })
         .map_err(|e| e.to_string())
     };
     result.map_err(|message| Error::Decode(DecodeError::new(status, message, body)))

@@ -34,25 +34,26 @@ macro_rules! null_and_some {
 }
 
 /// Implements `visit_seq` and `visit_map` for a scalar visitor: an array or
-/// object where a scalar belongs is skipped and the field is absent.
+/// object where a scalar belongs is skipped and the field is absent. A map can
+/// also be a number: with serde_json's `arbitrary_precision` feature (which any
+/// crate in a build can turn on) numbers arrive as a one-entry map, which
+/// `Value` recognises; `$number` converts it.
 macro_rules! containers_absent {
-    () => {
+    ($number:expr) => {
         fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
             skip_seq(seq).map(|()| None)
         }
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            skip_map(map).map(|()| None)
+            Ok(match Value::deserialize(MapAccessDeserializer::new(map))? {
+                Value::Number(n) => $number(n),
+                _ => None,
+            })
         }
     };
 }
 
 fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
-    Ok(())
-}
-
-fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
     Ok(())
 }
 
@@ -149,7 +150,10 @@ impl<'de> Visitor<'de> for OptI64 {
         Ok(None)
     }
     null_and_some!(None);
-    containers_absent!();
+    containers_absent!(|n: serde_json::Number| n
+        .as_i64()
+        .or_else(|| n.as_u64().map(|_| i64::MAX))
+        .or_else(|| n.as_f64().filter(|f| !f.is_nan()).map(|f| f as i64)));
 }
 
 /// An integer the API always returns; absent becomes 0.
@@ -185,7 +189,7 @@ impl<'de> Visitor<'de> for OptF64 {
         Ok(None)
     }
     null_and_some!(None);
-    containers_absent!();
+    containers_absent!(|n: serde_json::Number| n.as_f64());
 }
 
 /// A float the API always returns; absent becomes 0.
@@ -233,7 +237,10 @@ impl<'de> Visitor<'de> for OptBool {
         Ok(None)
     }
     null_and_some!(None);
-    containers_absent!();
+    containers_absent!(|n: serde_json::Number| n
+        .as_i64()
+        .map(|i| i != 0)
+        .or_else(|| n.as_u64().map(|u| u != 0)));
 }
 
 /// An optional open enum (any `From<String>` type) from its text.
@@ -254,9 +261,10 @@ where
     Ok(opt_object(d)?.unwrap_or_default())
 }
 
-/// An optional nested object; `null`, an empty string or an empty XML element
-/// is `None`. Anything else that is not an object (a number, a non-empty string,
-/// an array) is logged and `None`: one odd field must not cost the caller the
+/// An optional nested object; `null` or an empty string is `None`, and an
+/// empty object (`{}`, or `<Obj/>` in XML) is `Some` with every field absent.
+/// Anything else that is not an object (a number, a non-empty string, an
+/// array) is logged and `None`: one odd field must not cost the caller the
 /// whole response.
 pub fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
@@ -314,8 +322,8 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for OptObject<T> {
 /// that does not decode is logged and left out; the others are kept.
 ///
 /// Items are buffered as [`Value`]s so that a bad one can be skipped without
-/// losing the input's position; for lists of generated objects, whose fields
-/// cannot fail, [`object_list`] avoids that copy.
+/// losing the input's position; for lists of generated objects, whose lenient
+/// fields cannot fail, [`object_list`] avoids that copy.
 pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -327,7 +335,9 @@ where
 /// A list of generated objects: as [`list`], but the items of a bare array are
 /// decoded straight from the input. An object cannot fail on its fields (each
 /// field decoder is lenient); an item that is not an object is logged and left
-/// out, as [`list`] does.
+/// out, as [`list`] does. The one exception, an object repeating a key (serde's
+/// derive refuses a duplicate field), fails the direct decode, which
+/// [`crate::decode_output`] then retries through a [`Value`] (the last one wins).
 pub fn object_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,

@@ -87,8 +87,10 @@ pub fn xml_to_flat_object(body: &[u8]) -> Result<Map<String, Value>, XmlError> {
 }
 
 const MAX_DEPTH: usize = 64;
-/// Node ids are `u32`s; far beyond any body the client reads (16 MiB).
-const MAX_NODES: usize = (u32::MAX - 1) as usize;
+/// At most this many elements (64 MiB of tree at most): a body of `<a/>`s
+/// would otherwise grow 16-fold in memory. The service's answers hold about
+/// one element per 40 bytes, so a full 16 MiB answer stays under it.
+const MAX_NODES: usize = 1 << 20;
 const NONE: u32 = u32::MAX;
 const ROOT: u32 = 0;
 
@@ -205,9 +207,9 @@ impl<'a> Doc<'a> {
 
     fn add_text(&mut self, node: u32, piece: Cow<'a, str>) {
         let node = &mut self.nodes[node as usize];
-        if piece.trim().is_empty() && (node.text.is_empty() || node.first_child != NONE) {
-            // Leading whitespace, or whitespace between child elements: gone
-            // once the text is trimmed, and not worth a copy.
+        if node.text.is_empty() && piece.trim().is_empty() {
+            // Leading whitespace (and all of a list wrapper's): gone once the
+            // text is trimmed, and not worth a copy.
             return;
         }
         if node.text.is_empty() {
@@ -528,6 +530,28 @@ mod tests {
             v,
             serde_json::json!({"RequestId": "", "NonExists": [], "List": []})
         );
+    }
+
+    #[test]
+    fn text_keeps_its_inner_whitespace_and_loses_the_outer() {
+        static TEXT: Shape = Shape::Object(&[Field {
+            name: "T",
+            shape: &Shape::Scalar,
+        }]);
+        let v = xml_to_value(b"<R><T>\n  a<b/> <c/>b &amp; c \n</T></R>", &TEXT).unwrap();
+        assert_eq!(v, serde_json::json!({"T": "a b & c"}));
+    }
+
+    #[test]
+    fn element_count_is_bounded() {
+        let mut body = b"<R>".to_vec();
+        body.extend(b"<a/>".repeat(MAX_NODES));
+        body.extend(b"</R>");
+        let err = xml_to_value(&body, &OUT).unwrap_err();
+        assert!(err.0.contains("elements"), "{}", err.0);
+        // One fewer fits (the root is one of them).
+        let fits = [&b"<R>"[..], &b"<a/>".repeat(MAX_NODES - 1), b"</R>"].concat();
+        assert!(xml_to_value(&fits, &OUT).is_ok());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! AccessKey credentials whose secret parts never reach Debug or Display.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use hmac::Hmac;
 use sha1::Sha1;
@@ -65,8 +65,10 @@ pub struct Credentials {
     security_token: Option<Secret>,
     /// HMAC-SHA1 keyed with `secret&`, its key schedule (two SHA-1 blocks)
     /// computed on first use and reused by every RPC V1 signature made with
-    /// these credentials. As secret as the secret: never printed.
-    rpc_key: OnceLock<Hmac<Sha1>>,
+    /// these credentials and their clones (the secret cannot change after
+    /// construction, so clones may share it). As secret as the secret: never
+    /// printed.
+    rpc_key: Arc<OnceLock<Hmac<Sha1>>>,
 }
 
 impl PartialEq for Credentials {
@@ -86,7 +88,7 @@ impl Credentials {
             access_key_id: access_key_id.into(),
             access_key_secret: access_key_secret.into(),
             security_token: None,
-            rpc_key: OnceLock::new(),
+            rpc_key: Arc::default(),
         }
     }
 
@@ -175,9 +177,14 @@ mod tests {
         assert_eq!(used, fresh);
         assert_eq!(format!("{used:?}"), format!("{fresh:?}"));
         assert!(!format!("{used:#?}").contains("s3cr3t"));
-        // The kept key is the secret's, and a clone carries it along.
+        // The kept key is the secret's, and clones share it, even clones made
+        // before it was first computed (the client hands out clones per call).
         assert_eq!(mac(&used), first);
         assert_eq!(mac(&used.clone()), first);
+        let early = Credentials::new("id", "s3cr3t-value");
+        let copy = early.clone();
+        let _ = mac(&copy);
+        assert!(std::ptr::eq(early.rpc_key(), copy.rpc_key()));
         assert_eq!(mac(&fresh), first);
         assert_eq!(
             first[..],

@@ -214,3 +214,34 @@ async fn a_client_decodes_the_seed_samples_in_both_formats() {
     assert_eq!(outs[0], outs[1]);
     assert_eq!(outs[0].url_upload_info_list[0].file_size, Some(24));
 }
+
+#[test]
+fn odd_values_never_cost_the_whole_response() {
+    // A repeated key (the last one wins), a number where an object list
+    // belongs, a non-object item and an object where a string belongs.
+    let body = br#"{"RequestId":"r1","RequestId":"r2","NonExists":["x",{"k":1},"y"],
+        "URLUploadInfoList":[{"JobId":"a","JobId":"b","Status":"SUCCESS"},3,"s",
+            {"JobId":"c","FileSize":{"n":1},"MediaId":{"id":"m"}}]}"#;
+    let out: GetUrlUploadInfosOutput = decode_output(Format::Json, 200, body).expect("decodes");
+    assert_eq!(out.request_id, "r2");
+    assert_eq!(out.non_exists, ["x", "y"]);
+    let jobs: Vec<_> = out
+        .url_upload_info_list
+        .iter()
+        .map(|j| j.job_id.as_deref())
+        .collect();
+    assert_eq!(jobs, [Some("b"), Some("c")]);
+    assert_eq!(
+        out.url_upload_info_list[0].status,
+        Some(UrlUploadJobStatus::Success)
+    );
+    assert_eq!(out.url_upload_info_list[1].file_size, None);
+    assert_eq!(
+        out.url_upload_info_list[1].media_id.as_deref(),
+        Some(r#"{"id":"m"}"#)
+    );
+    // What is not JSON at all still fails, with the parser's own message.
+    let err = decode_output::<GetUrlUploadInfosOutput>(Format::Json, 200, b"{\"RequestId\":")
+        .expect_err("truncated");
+    assert!(err.to_string().contains("EOF"), "{err}");
+}
