@@ -278,7 +278,7 @@ struct OptObject<T>(PhantomData<T>);
 
 impl<T> OptObject<T> {
     fn not_an_object<E>(what: &str) -> Result<Option<T>, E> {
-        tracing::warn!(found = what, "object field holds no object; kept as absent");
+        tracing::warn!(found = what, "an object was expected; left out");
         Ok(None)
     }
 }
@@ -442,46 +442,13 @@ impl<'de, T: DeserializeOwned, R: ItemReader> Visitor<'de> for ListVisitor<T, R>
     }
 }
 
-/// One item of [`object_list`]: `None` (logged) when it is not an object.
+/// One item of [`object_list`]: read as [`opt_object`] reads a field, so an
+/// item that is not an object is logged and left out.
 struct ObjectItem<T>(Option<T>);
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for ObjectItem<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        fn skipped<T, E>(what: &str) -> Result<ObjectItem<T>, E> {
-            tracing::warn!(found = what, "list item is not an object; left out");
-            Ok(ObjectItem(None))
-        }
-        impl<'de, T: DeserializeOwned> Visitor<'de> for V<T> {
-            type Value = ObjectItem<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(|t| ObjectItem(Some(t)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                skip_seq(seq)?;
-                skipped("an array")
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                skipped("a string")
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                skipped("a number")
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                skipped("a number")
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                skipped("a number")
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                skipped("a boolean")
-            }
-            null_and_some!(ObjectItem(None));
-        }
-        d.deserialize_any(V(PhantomData))
+        opt_object(d).map(ObjectItem)
     }
 }
 
