@@ -333,10 +333,14 @@ fn emit_enum(e: &EnumType) -> TokenStream {
         let v = format_ident!("{}", variant);
         quote! { #ident::#v => #wire }
     });
-    let from_str = e.values.iter().map(|(wire, variant, _)| {
-        let v = format_ident!("{}", variant);
-        quote! { #wire => #ident::#v }
-    });
+    let from_str: Vec<TokenStream> = e
+        .values
+        .iter()
+        .map(|(wire, variant, _)| {
+            let v = format_ident!("{}", variant);
+            quote! { #wire => #ident::#v }
+        })
+        .collect();
     let wires: Vec<&String> = e.values.iter().map(|(w, _, _)| w).collect();
     let terminal = e.terminal.iter().filter_map(|wire| {
         let (_, variant, _) = e.values.iter().find(|(w, _, _)| w == wire)?;
@@ -384,7 +388,10 @@ fn emit_enum(e: &EnumType) -> TokenStream {
         }
         impl ::std::convert::From<::std::string::String> for #ident {
             fn from(s: ::std::string::String) -> Self {
-                #ident::from(s.as_str())
+                match s.as_str() {
+                    #(#from_str,)*
+                    _ => #ident::Unknown(s),
+                }
             }
         }
         impl ::std::fmt::Display for #ident {
@@ -399,7 +406,7 @@ fn emit_enum(e: &EnumType) -> TokenStream {
         }
         impl<'de> ::serde::Deserialize<'de> for #ident {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                ::aliyun_runtime::de::string(d).map(#ident::from)
+                ::aliyun_runtime::de::from_string(d)
             }
         }
     }

@@ -243,13 +243,62 @@ impl<'de> Visitor<'de> for OptBool {
         .or_else(|| n.as_u64().map(|u| u != 0)));
 }
 
-/// An optional open enum (any `From<String>` type) from its text.
+/// An optional open enum from its text, read as [`opt_string`] reads a string.
+/// A known value borrowed from the input is matched without being copied;
+/// only an unknown one is kept as an owned `String`.
 pub fn opt_from_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: From<String>,
+    T: for<'a> From<&'a str> + From<String>,
 {
-    Ok(opt_string(d)?.map(T::from))
+    d.deserialize_any(OptText(PhantomData))
+}
+
+/// An open enum the API always returns; absent or `null` is read as the empty
+/// text (`T::from("")`), as [`string`] reads it.
+pub fn from_string<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: for<'a> From<&'a str> + From<String>,
+{
+    Ok(opt_from_string(d)?.unwrap_or_else(|| T::from("")))
+}
+
+/// [`OptString`] for an open enum: text is handed over by reference; every
+/// other form goes through `OptString` and its `String`.
+struct OptText<T>(PhantomData<T>);
+
+/// Forwards `visit_*` methods taking a value to [`OptString`].
+macro_rules! via_opt_string {
+    ($($method:ident($ty:ty)),*) => {$(
+        fn $method<E: serde::de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+            OptString.$method(v).map(|s| s.map(T::from))
+        }
+    )*};
+}
+
+impl<'de, T: for<'a> From<&'a str> + From<String>> Visitor<'de> for OptText<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        OptString.expecting(f)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| T::from(v)))
+    }
+    via_opt_string!(
+        visit_string(String),
+        visit_u64(u64),
+        visit_i64(i64),
+        visit_f64(f64),
+        visit_bool(bool)
+    );
+    null_and_some!(None);
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        OptString.visit_seq(seq).map(|s| s.map(T::from))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        OptString.visit_map(map).map(|s| s.map(T::from))
+    }
 }
 
 /// A nested object the API always returns; absent becomes the default value.
@@ -599,5 +648,64 @@ mod tests {
         assert_eq!(t(r#"{"b": 1}"#).b, Some(true));
         assert_eq!(t(r#"{"b": false}"#).b, Some(false));
         assert_eq!(t(r#"{"b": "maybe"}"#).b, None);
+    }
+
+    /// An open enum as the generator writes one: `From<&str>` and `From<String>`.
+    #[derive(Debug, PartialEq)]
+    enum Open {
+        Known,
+        Unknown(String),
+    }
+    impl From<&str> for Open {
+        fn from(s: &str) -> Self {
+            match s {
+                "KNOWN" => Open::Known,
+                other => Open::Unknown(other.to_owned()),
+            }
+        }
+    }
+    impl From<String> for Open {
+        fn from(s: String) -> Self {
+            match s.as_str() {
+                "KNOWN" => Open::Known,
+                _ => Open::Unknown(s),
+            }
+        }
+    }
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct E {
+        #[serde(default, deserialize_with = "opt_from_string")]
+        o: Option<Open>,
+        #[serde(default = "absent", deserialize_with = "from_string")]
+        r: Open,
+    }
+
+    fn absent() -> Open {
+        Open::Unknown("<default>".into())
+    }
+
+    #[test]
+    fn open_enums_from_text_in_every_form() {
+        let e = |json: &str| serde_json::from_str::<E>(json).unwrap();
+        // Borrowed text, and text that had to be unescaped (handed over owned).
+        assert_eq!(e(r#"{"o": "KNOWN"}"#).o, Some(Open::Known));
+        assert_eq!(e(r#"{"o": "KN\u004fWN"}"#).o, Some(Open::Known));
+        assert_eq!(e(r#"{"o": "NEW"}"#).o, Some(Open::Unknown("NEW".into())));
+        assert_eq!(
+            e(r#"{"o": "N\"EW"}"#).o,
+            Some(Open::Unknown("N\"EW".into()))
+        );
+        // Other scalars are read as their text; empty, null and containers are absent.
+        assert_eq!(e(r#"{"o": 7}"#).o, Some(Open::Unknown("7".into())));
+        assert_eq!(e(r#"{"o": true}"#).o, Some(Open::Unknown("true".into())));
+        assert_eq!(e(r#"{"o": ""}"#).o, None);
+        assert_eq!(e(r#"{"o": null}"#).o, None);
+        assert_eq!(e(r#"{"o": [1]}"#).o, Some(Open::Unknown("[1]".into())));
+        assert_eq!(e(r#"{}"#).o, None);
+        // A required one: null or empty reads as the empty text.
+        assert_eq!(e(r#"{"r": "KNOWN"}"#).r, Open::Known);
+        assert_eq!(e(r#"{"r": null}"#).r, Open::Unknown(String::new()));
+        assert_eq!(e(r#"{"r": ""}"#).r, Open::Unknown(String::new()));
     }
 }

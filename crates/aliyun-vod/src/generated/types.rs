@@ -94,7 +94,18 @@ impl ::std::convert::From<&str> for UrlUploadJobStatus {
 
 impl ::std::convert::From<::std::string::String> for UrlUploadJobStatus {
     fn from(s: ::std::string::String) -> Self {
-        UrlUploadJobStatus::from(s.as_str())
+        match s.as_str() {
+            "PENDING" => UrlUploadJobStatus::Pending,
+            "PROCESSING" => UrlUploadJobStatus::Processing,
+            "DOWNLOADING" => UrlUploadJobStatus::Downloading,
+            "DOWNLOAD_SUCCESS" => UrlUploadJobStatus::DownloadSuccess,
+            "DOWNLOAD_FAIL" => UrlUploadJobStatus::DownloadFail,
+            "UPLOADING" => UrlUploadJobStatus::Uploading,
+            "UPLOAD_SUCCESS" => UrlUploadJobStatus::UploadSuccess,
+            "UPLOAD_FAIL" => UrlUploadJobStatus::UploadFail,
+            "SUCCESS" => UrlUploadJobStatus::Success,
+            _ => UrlUploadJobStatus::Unknown(s),
+        }
     }
 }
 
@@ -117,7 +128,7 @@ impl<'de> ::serde::Deserialize<'de> for UrlUploadJobStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::aliyun_runtime::de::string(d).map(UrlUploadJobStatus::from)
+        ::aliyun_runtime::de::from_string(d)
     }
 }
 
