@@ -274,6 +274,8 @@ const CRITERION_IDS: &[(&str, &str)] = &[
     ("sign_v1_urls", "sign/rpc_v1_upload_urls"),
     ("floor_urls", "hmac_sha1_floor_upload_urls"),
     ("sign_acs3", "sign/acs3"),
+    ("acs3_floor", "acs3_floor"),
+    ("acs3_floor_keyed", "acs3_floor_keyed"),
     ("encode_ids", "encode/job_ids_10"),
     ("encode_urls", "encode/upload_urls_10"),
     ("decode_json", "decode_json/infos_10"),
@@ -394,11 +396,19 @@ impl Results {
             format!("{:.2}x floor", ns("sign_v1_urls") / ns("floor_urls")),
             String::new(),
         );
+        let acs3 = ns("sign_acs3");
         row(
-            "sign ACS3-HMAC-SHA256 (10 JobIds)",
-            us(ns("sign_acs3")),
-            String::new(),
-            String::new(),
+            "sign ACS3-HMAC-SHA256 (10 JobIds) vs bare SHA-256 + HMAC-SHA256",
+            us(acs3),
+            format!("floor {}", us(ns("acs3_floor"))),
+            format!("{:.2}x floor", acs3 / ns("acs3_floor")),
+            format!("< 2 µs: {}", verdict(acs3 < 2000.0)),
+        );
+        row(
+            "  vs the same with the HMAC key schedule kept, as the signer keeps it",
+            us(acs3),
+            format!("floor {}", us(ns("acs3_floor_keyed"))),
+            format!("{:.2}x floor", acs3 / ns("acs3_floor_keyed")),
             String::new(),
         );
         let signers = |v: &Value, lang: &str, min: f64, rows: &mut Vec<Row>| {

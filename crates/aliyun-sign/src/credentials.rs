@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use hmac::Hmac;
 use sha1::Sha1;
+use sha2::Sha256;
 
 /// A secret string (AccessKey secret, STS token). `Debug` prints `"** redacted **"`
 /// and `Display` prints `** redacted **`; the value is reachable only through [`Secret::expose`].
@@ -69,6 +70,8 @@ pub struct Credentials {
     /// construction, so clones may share it). As secret as the secret: never
     /// printed.
     rpc_key: Arc<OnceLock<Hmac<Sha1>>>,
+    /// The same for ACS3: HMAC-SHA256 keyed with the secret.
+    acs3_key: Arc<OnceLock<Hmac<Sha256>>>,
 }
 
 impl PartialEq for Credentials {
@@ -89,6 +92,7 @@ impl Credentials {
             access_key_secret: access_key_secret.into(),
             security_token: None,
             rpc_key: Arc::default(),
+            acs3_key: Arc::default(),
         }
     }
 
@@ -117,6 +121,12 @@ impl Credentials {
     pub(crate) fn rpc_key(&self) -> &Hmac<Sha1> {
         self.rpc_key
             .get_or_init(|| crate::rpc::hmac_key(self.access_key_secret.expose()))
+    }
+
+    /// HMAC-SHA256 keyed for ACS3 signatures, ready to take a string to sign.
+    pub(crate) fn acs3_key(&self) -> &Hmac<Sha256> {
+        self.acs3_key
+            .get_or_init(|| crate::acs3::hmac_key(self.access_key_secret.expose()))
     }
 }
 
@@ -191,5 +201,20 @@ mod tests {
             crate::rpc::hmac_sha1("s3cr3t-value", "GET&%2F&a%3Db")
         );
         assert_ne!(mac(&Credentials::new("id", "other")), first);
+
+        // The ACS3 key likewise: the secret's, shared by clones.
+        let mac3 = |c: &Credentials| {
+            let mut m = c.acs3_key().clone();
+            m.update(b"ACS3-HMAC-SHA256\nabc");
+            hex::encode(m.finalize().into_bytes())
+        };
+        let copy = fresh.clone();
+        assert_eq!(mac3(&copy), mac3(&fresh));
+        assert!(std::ptr::eq(fresh.acs3_key(), copy.acs3_key()));
+        assert_eq!(
+            mac3(&fresh),
+            crate::acs3::signature("s3cr3t-value", "ACS3-HMAC-SHA256\nabc")
+        );
+        assert_eq!(used, fresh);
     }
 }
