@@ -146,7 +146,20 @@ pub fn signature(secret: &str, string_to_sign: &str) -> String {
 /// );
 /// ```
 pub fn authorization(access_key_id: &str, signed_headers: &str, signature: &str) -> String {
-    format!("{ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}")
+    let parts = [
+        ALGORITHM,
+        " Credential=",
+        access_key_id,
+        ",SignedHeaders=",
+        signed_headers,
+        ",Signature=",
+        signature,
+    ];
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
 }
 
 /// Hex SHA-256 of a request body (`x-acs-content-sha256`).
