@@ -6,10 +6,12 @@
 //!    which installs the pinned official packages from the Python and npm package registries.
 //! 2. Builds the emulator, the `vod` binary and the benches (release).
 //! 3. Waits until the machine is quiet (1-minute load average under
-//!    `--max-load`), then runs, in this order: our criterion benches (sign,
-//!    codec, round trip); the official Python and Node signers; the official
-//!    Python clients and our client against one emulator; the loopback CPU split
-//!    and the memory probes.
+//!    `--max-load`), then runs, in this order: three rounds of signers (our
+//!    criterion `sign` bench, the official Python and Node RPC V1 signers, the
+//!    official Python and Node ACS3 signers), so that each ratio is taken within
+//!    a round; our criterion codec and round-trip benches; the official Python
+//!    clients and our client against one emulator; the loopback CPU split and
+//!    the memory probes.
 //! 4. Prints a table of ratios (and writes it as Markdown with `--markdown`).
 
 use std::collections::BTreeMap;
@@ -138,11 +140,7 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
         &[]
     };
     let criterion_home = target.join("criterion");
-    for (package, benches) in [
-        ("aliyun-sign", &["sign"][..]),
-        ("aliyun-vod", &["codec", "round_trip"][..]),
-    ] {
-        measuring(&format!("criterion: {package} {benches:?}"), o, &mut r);
+    let criterion = |package: &str, benches: &[&str]| {
         let mut cmd = cargo(root, &target);
         cmd.args(["bench", "-p", package]);
         for b in benches {
@@ -151,43 +149,29 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
         cmd.arg("--")
             .args(criterion_args)
             .env("CRITERION_HOME", &criterion_home);
-        status(&mut cmd)?;
-    }
-    for (key, id) in CRITERION_IDS {
-        let file = criterion_home.join(id).join("new/estimates.json");
-        let v = read_json(&file)?;
-        let median = v["median"]["point_estimate"]
-            .as_f64()
-            .ok_or_else(|| format!("{}: no median", file.display()))?;
-        r.ns.insert(key, median);
-    }
+        status(&mut cmd)
+    };
+    let medians = |ids: &[(&'static str, &str)]| -> Result<BTreeMap<&'static str, f64>, Failure> {
+        let mut out = BTreeMap::new();
+        for (key, id) in ids {
+            let file = criterion_home.join(id).join("new/estimates.json");
+            let v = read_json(&file)?;
+            let median = v["median"]["point_estimate"]
+                .as_f64()
+                .ok_or_else(|| format!("{}: no median", file.display()))?;
+            out.insert(*key, median);
+        }
+        Ok(out)
+    };
 
-    // 2. The official signers.
+    // 2. Signers, ours and the official ones, in rounds: this host's speed
+    // drifts over minutes, so each ratio is taken within a round (ours and
+    // theirs minutes apart at most) and the report gives the median round.
     let (runs, iters) = if o.quick {
         ("3", "5000")
     } else {
         ("7", "20000")
     };
-    measuring("official Python signers (bench_sign.py)", o, &mut r);
-    r.python_sign = json_output(
-        Command::new(official.join("venv/bin/python"))
-            .args(["bench_sign.py", "--runs", runs, "--iters", iters])
-            .current_dir(&official),
-    )?;
-    measuring("official Node signers (node/bench_sign.js)", o, &mut r);
-    r.node_sign = json_output(
-        Command::new("node")
-            .args(["node/bench_sign.js", runs, iters])
-            .current_dir(&official),
-    )?;
-
-    // The official ACS3 signers, on the request `sign/acs3` signs: each must
-    // give our Authorization header before it is timed.
-    measuring(
-        "official ACS3 signers (sign_acs3.py, node/sign_acs3.js)",
-        o,
-        &mut r,
-    );
     let request = official.join("sign_acs3_request.json");
     let written = [
         (request.clone(), acs3_request().to_string()),
@@ -197,16 +181,73 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
     for (path, text) in written {
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    r.python_acs3 = json_output(
-        Command::new(official.join("venv/bin/python"))
-            .args(["sign_acs3.py", "sign_acs3_request.json", runs, iters])
-            .current_dir(&official),
-    )?;
-    r.node_acs3 = json_output(
-        Command::new("node")
-            .args(["node/sign_acs3.js", "sign_acs3_request.json", runs, iters])
-            .current_dir(&official),
-    )?;
+    let rounds = if o.quick { 1 } else { SIGNER_ROUNDS };
+    for round in 1..=rounds {
+        let of = format!("round {round} of {rounds}");
+        measuring(
+            &format!("signers, {of}: ours (criterion: aliyun-sign)"),
+            o,
+            &mut r,
+        );
+        criterion("aliyun-sign", &["sign"])?;
+        let mut this = SignerRound {
+            ns: medians(SIGN_IDS)?,
+            ..SignerRound::default()
+        };
+        // Their RPC V1 signers (their scripts), then their ACS3 signers (ours,
+        // on the request `sign/acs3` signs; each must give our Authorization
+        // header before it is timed).
+        measuring(
+            &format!("signers, {of}: official Python (bench_sign.py)"),
+            o,
+            &mut r,
+        );
+        this.python_sign = json_output(
+            Command::new(official.join("venv/bin/python"))
+                .args(["bench_sign.py", "--runs", runs, "--iters", iters])
+                .current_dir(&official),
+        )?;
+        measuring(
+            &format!("signers, {of}: official Node (node/bench_sign.js)"),
+            o,
+            &mut r,
+        );
+        this.node_sign = json_output(
+            Command::new("node")
+                .args(["node/bench_sign.js", runs, iters])
+                .current_dir(&official),
+        )?;
+        measuring(
+            &format!("signers, {of}: official ACS3 (sign_acs3.py, .js)"),
+            o,
+            &mut r,
+        );
+        this.python_acs3 = json_output(
+            Command::new(official.join("venv/bin/python"))
+                .args(["sign_acs3.py", "sign_acs3_request.json", runs, iters])
+                .current_dir(&official),
+        )?;
+        this.node_acs3 = json_output(
+            Command::new("node")
+                .args(["node/sign_acs3.js", "sign_acs3_request.json", runs, iters])
+                .current_dir(&official),
+        )?;
+        r.signer_rounds.push(this);
+    }
+    // Our signing figures are the median over the rounds.
+    for (key, _) in SIGN_IDS {
+        let each: Vec<f64> = r.signer_rounds.iter().map(|x| x.ns[key]).collect();
+        r.ns.insert(key, median(&each));
+    }
+
+    // Our encode, decode and round trip.
+    measuring(
+        "criterion: aliyun-vod [\"codec\", \"round_trip\"]",
+        o,
+        &mut r,
+    );
+    criterion("aliyun-vod", &["codec", "round_trip"])?;
+    r.ns.extend(medians(CODEC_IDS)?);
 
     // 3. End to end against one emulator: theirs and ours, alternating.
     let seconds = if o.quick { "2" } else { "5" };
@@ -342,8 +383,12 @@ fn acs3_request() -> Value {
     })
 }
 
-/// Criterion benchmark ids (directories under `target/criterion`) and our names.
-const CRITERION_IDS: &[(&str, &str)] = &[
+/// How many rounds of signer measurements (ours, then theirs) a full run makes.
+const SIGNER_ROUNDS: usize = 3;
+
+/// Criterion benchmark ids (directories under `target/criterion`) and our
+/// names: the signing benches, measured once per round...
+const SIGN_IDS: &[(&str, &str)] = &[
     ("sign_v1", "sign/rpc_v1"),
     ("floor", "hmac_sha1_floor"),
     ("floor_keyed", "hmac_sha1_floor_keyed"),
@@ -352,6 +397,10 @@ const CRITERION_IDS: &[(&str, &str)] = &[
     ("sign_acs3", "sign/acs3"),
     ("acs3_floor", "acs3_floor"),
     ("acs3_floor_keyed", "acs3_floor_keyed"),
+];
+
+/// ...and the rest, measured once.
+const CODEC_IDS: &[(&str, &str)] = &[
     ("encode_ids", "encode/job_ids_10"),
     ("encode_urls", "encode/upload_urls_10"),
     ("decode_json", "decode_json/infos_10"),
@@ -361,6 +410,27 @@ const CRITERION_IDS: &[(&str, &str)] = &[
     ("rt1", "round_trip/in_flight_1"),
     ("rt16", "round_trip/in_flight_16"),
 ];
+
+fn median(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// One round of signer measurements: ours (criterion medians, ns) and the
+/// official scripts' output.
+#[derive(Default)]
+struct SignerRound {
+    ns: BTreeMap<&'static str, f64>,
+    python_sign: Value,
+    node_sign: Value,
+    python_acs3: Value,
+    node_acs3: Value,
+}
 
 /// Sizes of the response fixtures, for MB/s.
 fn fixture_len(root: &Path, name: &str) -> Option<f64> {
@@ -376,10 +446,7 @@ struct Results {
     /// Some step started above `--max-load`.
     noisy: bool,
     ns: BTreeMap<&'static str, f64>,
-    python_sign: Value,
-    node_sign: Value,
-    python_acs3: Value,
-    node_acs3: Value,
+    signer_rounds: Vec<SignerRound>,
     e2e: BTreeMap<&'static str, Value>,
     /// Peak RSS (KiB) of the `vod` binary making one call, and how it was measured.
     vod_one_call: Option<(f64, &'static str)>,
@@ -459,88 +526,138 @@ impl Results {
             })
         };
 
-        // Signing.
+        // Signing: times are medians over the rounds; a ratio to a floor is
+        // the median of the rounds' ratios.
+        let to_floor = |what: &str, floor: &str| {
+            let per_round: Vec<f64> = self
+                .signer_rounds
+                .iter()
+                .map(|x| {
+                    x.ns.get(what).copied().unwrap_or(f64::NAN)
+                        / x.ns.get(floor).copied().unwrap_or(f64::NAN)
+                })
+                .collect();
+            median(&per_round)
+        };
         let sign = ns("sign_v1");
-        let ours_rate = 1e9 / sign;
+        let v1_floor = to_floor("sign_v1", "floor");
         row(
             "sign RPC V1 (10 JobIds) vs bare HMAC-SHA1",
             us(sign),
             format!("floor {}", us(ns("floor"))),
-            format!("{:.2}x floor", sign / ns("floor")),
+            format!("{v1_floor:.2}x floor"),
             format!(
                 "≤ 2x, < 2 µs: {}",
-                verdict(sign / ns("floor") <= 2.0 && sign < 2000.0)
+                verdict(v1_floor <= 2.0 && sign < 2000.0)
             ),
         );
         row(
             "  vs HMAC-SHA1 with the key schedule kept, as the signer keeps it",
             us(sign),
             format!("floor {}", us(ns("floor_keyed"))),
-            format!("{:.2}x floor", sign / ns("floor_keyed")),
+            format!("{:.2}x floor", to_floor("sign_v1", "floor_keyed")),
             String::new(),
         );
         row(
             "sign RPC V1 (10 UploadURLs) vs bare HMAC-SHA1",
             us(ns("sign_v1_urls")),
             format!("floor {}", us(ns("floor_urls"))),
-            format!("{:.2}x floor", ns("sign_v1_urls") / ns("floor_urls")),
+            format!("{:.2}x floor", to_floor("sign_v1_urls", "floor_urls")),
             String::new(),
         );
-        let signers = |v: &Value, lang: &str, min: f64, ours_rate: f64, rows: &mut Vec<Row>| {
-            let Some(results) = v["results"].as_object() else {
+        // Against the official signers: rates are medians over the rounds, and
+        // each ratio is the median of the rounds' ratios (ours and theirs from
+        // the same round), with the lowest and highest.
+        let rounds = &self.signer_rounds;
+        let signers = |theirs: fn(&SignerRound) -> &Value,
+                       ours: &str,
+                       lang: &str,
+                       min: f64,
+                       rows: &mut Vec<Row>| {
+            let Some(first) = rounds.first() else {
                 return;
             };
-            let mut best = 0.0f64;
-            for (name, r) in results {
-                let rate = r["median_ops_per_s"].as_f64().unwrap_or(f64::NAN);
-                let is_signer =
-                    !name.contains("full per-request") && !name.contains("get_signed_url");
-                if is_signer {
-                    best = best.max(rate);
+            let Some(names) = theirs(first)["results"].as_object() else {
+                return;
+            };
+            let rate = |round: &SignerRound, name: &str| {
+                theirs(round)["results"][name]["median_ops_per_s"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+            };
+            let ours_rate =
+                |round: &SignerRound| 1e9 / round.ns.get(ours).copied().unwrap_or(f64::NAN);
+            let ours_all: Vec<f64> = rounds.iter().map(ours_rate).collect();
+            let ratio = |per_round: &[f64]| {
+                let lo = per_round.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = per_round.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let mid = median(per_round);
+                if per_round.len() > 1 {
+                    (mid, format!("{mid:.1}x ({lo:.1}–{hi:.1}x)"))
+                } else {
+                    (mid, format!("{mid:.1}x"))
                 }
+            };
+            for name in names.keys() {
+                let theirs_all: Vec<f64> = rounds.iter().map(|x| rate(x, name)).collect();
+                let per_round: Vec<f64> = rounds
+                    .iter()
+                    .map(|x| ours_rate(x) / rate(x, name))
+                    .collect();
                 rows.push(Row {
                     what: format!("  vs {lang}: {name}"),
-                    ours: per_s(ours_rate),
-                    theirs: per_s(rate),
-                    ratio: format!("{:.1}x", ours_rate / rate),
+                    ours: per_s(median(&ours_all)),
+                    theirs: per_s(median(&theirs_all)),
+                    ratio: ratio(&per_round).1,
                     target: String::new(),
                 });
             }
-            let speedup = ours_rate / best;
+            let is_signer =
+                |name: &str| !name.contains("full per-request") && !name.contains("get_signed_url");
+            let best = |round: &SignerRound| {
+                names
+                    .keys()
+                    .filter(|n| is_signer(n))
+                    .map(|n| rate(round, n))
+                    .fold(0.0f64, f64::max)
+            };
+            let best_all: Vec<f64> = rounds.iter().map(best).collect();
+            let per_round: Vec<f64> = rounds.iter().map(|x| ours_rate(x) / best(x)).collect();
+            let (speedup, shown) = ratio(&per_round);
             rows.push(Row {
                 what: format!("  vs the fastest official {lang} signer"),
-                ours: per_s(ours_rate),
-                theirs: per_s(best),
-                ratio: format!("{speedup:.1}x"),
+                ours: per_s(median(&ours_all)),
+                theirs: per_s(median(&best_all)),
+                ratio: shown,
                 target: format!("≥ {min}x: {}", verdict(speedup >= min)),
             });
         };
-        signers(&self.python_sign, "Python", 40.0, ours_rate, &mut rows);
-        signers(&self.node_sign, "Node", 8.0, ours_rate, &mut rows);
+        signers(|x| &x.python_sign, "sign_v1", "Python", 40.0, &mut rows);
+        signers(|x| &x.node_sign, "sign_v1", "Node", 8.0, &mut rows);
         let acs3 = ns("sign_acs3");
         rows.push(Row::new(
             "sign ACS3-HMAC-SHA256 (10 JobIds) vs bare SHA-256 + HMAC-SHA256",
             us(acs3),
             format!("floor {}", us(ns("acs3_floor"))),
-            format!("{:.2}x floor", acs3 / ns("acs3_floor")),
+            format!("{:.2}x floor", to_floor("sign_acs3", "acs3_floor")),
             format!("< 2 µs: {}", verdict(acs3 < 2000.0)),
         ));
         rows.push(Row::new(
             "  vs the same with the HMAC key schedule kept, as the signer keeps it",
             us(acs3),
             format!("floor {}", us(ns("acs3_floor_keyed"))),
-            format!("{:.2}x floor", acs3 / ns("acs3_floor_keyed")),
+            format!("{:.2}x floor", to_floor("sign_acs3", "acs3_floor_keyed")),
             String::new(),
         ));
         // The same targets as RPC V1, against the official ACS3 signers.
         signers(
-            &self.python_acs3,
+            |x| &x.python_acs3,
+            "sign_acs3",
             "Python (ACS3)",
             40.0,
-            1e9 / acs3,
             &mut rows,
         );
-        signers(&self.node_acs3, "Node (ACS3)", 8.0, 1e9 / acs3, &mut rows);
+        signers(|x| &x.node_acs3, "sign_acs3", "Node (ACS3)", 8.0, &mut rows);
 
         // Encode and decode.
         let mut row = |what: &str, ours: String, theirs: String, ratio: String, target: String| {
