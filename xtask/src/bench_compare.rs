@@ -6,12 +6,11 @@
 //!    which installs the pinned official packages from the Python and npm package registries.
 //! 2. Builds the emulator, the `vod` binary and the benches (release).
 //! 3. Waits until the machine is quiet (1-minute load average under
-//!    `--max-load`), then runs, in this order: three rounds of signers (our
-//!    criterion `sign` bench, the official Python and Node RPC V1 signers, the
-//!    official Python and Node ACS3 signers), so that each ratio is taken within
-//!    a round; our criterion codec and round-trip benches; the official Python
-//!    clients and our client against one emulator; the loopback CPU split and
-//!    the memory probes.
+//!    `--max-load`), then runs, in this order: three rounds of our criterion
+//!    benches (sign, codec, round trip) followed by the official Python and
+//!    Node RPC V1 and ACS3 signers, so that each ratio is taken within a round;
+//!    the official Python clients and our client against one emulator; the
+//!    loopback CPU split and the memory probes.
 //! 4. Prints a table of ratios (and writes it as Markdown with `--markdown`).
 
 use std::collections::BTreeMap;
@@ -164,9 +163,11 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
         Ok(out)
     };
 
-    // 2. Signers, ours and the official ones, in rounds: this host's speed
-    // drifts over minutes, so each ratio is taken within a round (ours and
-    // theirs minutes apart at most) and the report gives the median round.
+    // 2. Rounds: ours (signers, codec, round trip), then the official signers.
+    // This host's speed drifts over minutes (a shared VM: a bare parse measured
+    // 3.4 to 5.4 µs in runs an hour apart), so every ratio is taken within a
+    // round, and the report gives the median round (with the range for the
+    // official signers).
     let (runs, iters) = if o.quick {
         ("3", "5000")
     } else {
@@ -181,34 +182,38 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
     for (path, text) in written {
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    let rounds = if o.quick { 1 } else { SIGNER_ROUNDS };
+    let rounds = if o.quick { 1 } else { ROUNDS };
     for round in 1..=rounds {
         let of = format!("round {round} of {rounds}");
         measuring(
-            &format!("signers, {of}: ours (criterion: aliyun-sign)"),
+            &format!("{of}: ours (criterion: aliyun-sign sign)"),
             o,
             &mut r,
         );
         criterion("aliyun-sign", &["sign"])?;
-        let mut this = SignerRound {
-            ns: medians(SIGN_IDS)?,
-            ..SignerRound::default()
+        let mut ns = medians(SIGN_IDS)?;
+        measuring(
+            &format!("{of}: ours (criterion: aliyun-vod codec, round_trip)"),
+            o,
+            &mut r,
+        );
+        criterion("aliyun-vod", &["codec", "round_trip"])?;
+        ns.extend(medians(CODEC_IDS)?);
+        let mut this = Round {
+            ns,
+            ..Round::default()
         };
         // Their RPC V1 signers (their scripts), then their ACS3 signers (ours,
         // on the request `sign/acs3` signs; each must give our Authorization
         // header before it is timed).
-        measuring(
-            &format!("signers, {of}: official Python (bench_sign.py)"),
-            o,
-            &mut r,
-        );
+        measuring(&format!("{of}: official Python (bench_sign.py)"), o, &mut r);
         this.python_sign = json_output(
             Command::new(official.join("venv/bin/python"))
                 .args(["bench_sign.py", "--runs", runs, "--iters", iters])
                 .current_dir(&official),
         )?;
         measuring(
-            &format!("signers, {of}: official Node (node/bench_sign.js)"),
+            &format!("{of}: official Node (node/bench_sign.js)"),
             o,
             &mut r,
         );
@@ -218,7 +223,7 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
                 .current_dir(&official),
         )?;
         measuring(
-            &format!("signers, {of}: official ACS3 (sign_acs3.py, .js)"),
+            &format!("{of}: official ACS3 (sign_acs3.py, .js)"),
             o,
             &mut r,
         );
@@ -232,22 +237,13 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
                 .args(["node/sign_acs3.js", "sign_acs3_request.json", runs, iters])
                 .current_dir(&official),
         )?;
-        r.signer_rounds.push(this);
+        r.rounds.push(this);
     }
-    // Our signing figures are the median over the rounds.
-    for (key, _) in SIGN_IDS {
-        let each: Vec<f64> = r.signer_rounds.iter().map(|x| x.ns[key]).collect();
+    // Our figures are the medians over the rounds.
+    for (key, _) in SIGN_IDS.iter().chain(CODEC_IDS) {
+        let each: Vec<f64> = r.rounds.iter().map(|x| x.ns[key]).collect();
         r.ns.insert(key, median(&each));
     }
-
-    // Our encode, decode and round trip.
-    measuring(
-        "criterion: aliyun-vod [\"codec\", \"round_trip\"]",
-        o,
-        &mut r,
-    );
-    criterion("aliyun-vod", &["codec", "round_trip"])?;
-    r.ns.extend(medians(CODEC_IDS)?);
 
     // 3. End to end against one emulator: theirs and ours, alternating.
     let seconds = if o.quick { "2" } else { "5" };
@@ -383,11 +379,11 @@ fn acs3_request() -> Value {
     })
 }
 
-/// How many rounds of signer measurements (ours, then theirs) a full run makes.
-const SIGNER_ROUNDS: usize = 3;
+/// How many rounds of measurements (ours, then the official signers) a full run makes.
+const ROUNDS: usize = 3;
 
 /// Criterion benchmark ids (directories under `target/criterion`) and our
-/// names: the signing benches, measured once per round...
+/// names: the signing benches...
 const SIGN_IDS: &[(&str, &str)] = &[
     ("sign_v1", "sign/rpc_v1"),
     ("floor", "hmac_sha1_floor"),
@@ -399,7 +395,7 @@ const SIGN_IDS: &[(&str, &str)] = &[
     ("acs3_floor_keyed", "acs3_floor_keyed"),
 ];
 
-/// ...and the rest, measured once.
+/// ...and the client's (`aliyun-vod`).
 const CODEC_IDS: &[(&str, &str)] = &[
     ("encode_ids", "encode/job_ids_10"),
     ("encode_urls", "encode/upload_urls_10"),
@@ -421,10 +417,10 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// One round of signer measurements: ours (criterion medians, ns) and the
-/// official scripts' output.
+/// One round of measurements: ours (criterion medians, ns) and the official
+/// signer scripts' output.
 #[derive(Default)]
-struct SignerRound {
+struct Round {
     ns: BTreeMap<&'static str, f64>,
     python_sign: Value,
     node_sign: Value,
@@ -446,7 +442,7 @@ struct Results {
     /// Some step started above `--max-load`.
     noisy: bool,
     ns: BTreeMap<&'static str, f64>,
-    signer_rounds: Vec<SignerRound>,
+    rounds: Vec<Round>,
     e2e: BTreeMap<&'static str, Value>,
     /// Peak RSS (KiB) of the `vod` binary making one call, and how it was measured.
     vod_one_call: Option<(f64, &'static str)>,
@@ -530,7 +526,7 @@ impl Results {
         // the median of the rounds' ratios.
         let to_floor = |what: &str, floor: &str| {
             let per_round: Vec<f64> = self
-                .signer_rounds
+                .rounds
                 .iter()
                 .map(|x| {
                     x.ns.get(what).copied().unwrap_or(f64::NAN)
@@ -568,8 +564,8 @@ impl Results {
         // Against the official signers: rates are medians over the rounds, and
         // each ratio is the median of the rounds' ratios (ours and theirs from
         // the same round), with the lowest and highest.
-        let rounds = &self.signer_rounds;
-        let signers = |theirs: fn(&SignerRound) -> &Value,
+        let rounds = &self.rounds;
+        let signers = |theirs: fn(&Round) -> &Value,
                        ours: &str,
                        lang: &str,
                        min: f64,
@@ -580,13 +576,12 @@ impl Results {
             let Some(names) = theirs(first)["results"].as_object() else {
                 return;
             };
-            let rate = |round: &SignerRound, name: &str| {
+            let rate = |round: &Round, name: &str| {
                 theirs(round)["results"][name]["median_ops_per_s"]
                     .as_f64()
                     .unwrap_or(f64::NAN)
             };
-            let ours_rate =
-                |round: &SignerRound| 1e9 / round.ns.get(ours).copied().unwrap_or(f64::NAN);
+            let ours_rate = |round: &Round| 1e9 / round.ns.get(ours).copied().unwrap_or(f64::NAN);
             let ours_all: Vec<f64> = rounds.iter().map(ours_rate).collect();
             let ratio = |per_round: &[f64]| {
                 let lo = per_round.iter().copied().fold(f64::INFINITY, f64::min);
@@ -614,7 +609,7 @@ impl Results {
             }
             let is_signer =
                 |name: &str| !name.contains("full per-request") && !name.contains("get_signed_url");
-            let best = |round: &SignerRound| {
+            let best = |round: &Round| {
                 names
                     .keys()
                     .filter(|n| is_signer(n))
@@ -707,7 +702,7 @@ impl Results {
                 &format!("{key}: 10 infos → typed output ({mbps:.0} MB/s) vs bare parse"),
                 us(t),
                 format!("parse floor {}", us(f)),
-                format!("{:.2}x floor", t / f),
+                format!("{:.2}x floor", to_floor(key, floor)),
                 format!("< {}: {}", us(limit), verdict(t < limit)),
             );
         }
@@ -734,7 +729,16 @@ impl Results {
             );
         }
         let own = ns("encode_ids") + ns("decode_json");
-        let share = own / (ns("rt16") * cores);
+        // The median of the rounds' shares, each from one round's figures.
+        let shares: Vec<f64> = self
+            .rounds
+            .iter()
+            .map(|x| {
+                let n = |k: &str| x.ns.get(k).copied().unwrap_or(f64::NAN);
+                (n("encode_ids") + n("decode_json")) / (n("rt16") * cores)
+            })
+            .collect();
+        let share = median(&shares);
         row(
             "  client's own CPU (encode+sign+decode) / total CPU per call at 16",
             us(own),
