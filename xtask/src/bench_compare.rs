@@ -7,8 +7,8 @@
 //! 2. Builds the emulator, the `vod` binary and the benches (release).
 //! 3. Waits until the machine is quiet (1-minute load average under
 //!    `--max-load`), then runs, in this order: three rounds of our criterion
-//!    benches (sign, codec, round trip) followed by the official Python and
-//!    Node RPC V1 and ACS3 signers, so that each ratio is taken within a round;
+//!    `sign` bench, the official Python and Node RPC V1 and ACS3 signers, and
+//!    our codec and round-trip benches, so that each ratio is taken within a round;
 //!    the official Python clients and our client against one emulator; the
 //!    loopback CPU split and the memory probes.
 //! 4. Prints a table of ratios (and writes it as Markdown with `--markdown`).
@@ -163,7 +163,7 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
         Ok(out)
     };
 
-    // 2. Rounds: ours (signers, codec, round trip), then the official signers.
+    // 2. Rounds: our signers, the official signers, then our codec and round trip.
     // This host's speed drifts over minutes (a shared VM: a bare parse measured
     // 3.4 to 5.4 µs in runs an hour apart), so every ratio is taken within a
     // round, and the report gives the median round (with the range for the
@@ -191,16 +191,8 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
             &mut r,
         );
         criterion("aliyun-sign", &["sign"])?;
-        let mut ns = medians(SIGN_IDS)?;
-        measuring(
-            &format!("{of}: ours (criterion: aliyun-vod codec, round_trip)"),
-            o,
-            &mut r,
-        );
-        criterion("aliyun-vod", &["codec", "round_trip"])?;
-        ns.extend(medians(CODEC_IDS)?);
         let mut this = Round {
-            ns,
+            ns: medians(SIGN_IDS)?,
             ..Round::default()
         };
         // Their RPC V1 signers (their scripts), then their ACS3 signers (ours,
@@ -237,6 +229,15 @@ fn run(root: &Path, o: &Options) -> Result<(), Failure> {
                 .args(["node/sign_acs3.js", "sign_acs3_request.json", runs, iters])
                 .current_dir(&official),
         )?;
+        // Then our client's own benches (kept after theirs, so that our
+        // signer and theirs run back to back).
+        measuring(
+            &format!("{of}: ours (criterion: aliyun-vod codec, round_trip)"),
+            o,
+            &mut r,
+        );
+        criterion("aliyun-vod", &["codec", "round_trip"])?;
+        this.ns.extend(medians(CODEC_IDS)?);
         r.rounds.push(this);
     }
     // Our figures are the medians over the rounds.
@@ -407,8 +408,9 @@ const CODEC_IDS: &[(&str, &str)] = &[
     ("rt16", "round_trip/in_flight_16"),
 ];
 
+/// The median of the finite values; NaN when there is none.
 fn median(values: &[f64]) -> f64 {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
     match v.len() {
         0 => f64::NAN,
@@ -570,10 +572,17 @@ impl Results {
                        lang: &str,
                        min: f64,
                        rows: &mut Vec<Row>| {
-            let Some(first) = rounds.first() else {
-                return;
-            };
-            let Some(names) = theirs(first)["results"].as_object() else {
+            let Some(names) = rounds
+                .first()
+                .and_then(|first| theirs(first)["results"].as_object())
+            else {
+                rows.push(Row::new(
+                    &format!("  vs the fastest official {lang} signer"),
+                    String::new(),
+                    "no figures".to_owned(),
+                    String::new(),
+                    format!("≥ {min}x: {}", verdict(false)),
+                ));
                 return;
             };
             let rate = |round: &Round, name: &str| {
@@ -583,14 +592,21 @@ impl Results {
             };
             let ours_rate = |round: &Round| 1e9 / round.ns.get(ours).copied().unwrap_or(f64::NAN);
             let ours_all: Vec<f64> = rounds.iter().map(ours_rate).collect();
+            // Rounds without a figure (a missing rate) are left out; none at
+            // all is NaN, which no target accepts.
             let ratio = |per_round: &[f64]| {
-                let lo = per_round.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = per_round.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let mid = median(per_round);
-                if per_round.len() > 1 {
-                    (mid, format!("{mid:.1}x ({lo:.1}–{hi:.1}x)"))
-                } else {
-                    (mid, format!("{mid:.1}x"))
+                let ok: Vec<f64> = per_round
+                    .iter()
+                    .copied()
+                    .filter(|r| r.is_finite())
+                    .collect();
+                let lo = ok.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = ok.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let mid = median(&ok);
+                match ok.len() {
+                    0 => (f64::NAN, "no figures".to_owned()),
+                    1 => (mid, format!("{mid:.1}x")),
+                    _ => (mid, format!("{mid:.1}x ({lo:.1}–{hi:.1}x)")),
                 }
             };
             for name in names.keys() {
@@ -614,7 +630,8 @@ impl Results {
                     .keys()
                     .filter(|n| is_signer(n))
                     .map(|n| rate(round, n))
-                    .fold(0.0f64, f64::max)
+                    .filter(|r| r.is_finite() && *r > 0.0)
+                    .fold(f64::NAN, f64::max)
             };
             let best_all: Vec<f64> = rounds.iter().map(best).collect();
             let per_round: Vec<f64> = rounds.iter().map(|x| ours_rate(x) / best(x)).collect();
@@ -1245,6 +1262,63 @@ fn status(cmd: &mut Command) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use aliyun_sign::{acs3, Method};
+    use serde_json::{json, Value};
+
+    use super::{median, Report, Results, Round};
+
+    #[test]
+    fn medians_skip_what_is_not_a_figure() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&[f64::NAN, 5.0, f64::INFINITY]), 5.0);
+        assert!(median(&[]).is_nan());
+        assert!(median(&[f64::NAN]).is_nan());
+    }
+
+    fn target(report: &Report, what: &str) -> String {
+        let row = report.rows.iter().find(|r| r.what == what);
+        row.map(|r| r.target.clone())
+            .unwrap_or_else(|| panic!("no row {what:?}"))
+    }
+
+    /// A signer script that printed no usable rate cannot meet a target.
+    #[test]
+    fn a_missing_official_rate_is_a_miss_not_a_win() {
+        let round = |rate: Value| Round {
+            ns: [("sign_v1", 1000.0), ("sign_acs3", 1500.0)]
+                .into_iter()
+                .collect(),
+            python_sign: json!({"results": {"a signer": {"median_ops_per_s": rate}}}),
+            ..Round::default()
+        };
+        let mut r = Results::default();
+        r.rounds = vec![
+            round(json!(10_000.0)),
+            round(json!(null)),
+            round(json!(20_000.0)),
+        ];
+        let report = r.report();
+        // 100x and 50x: the median of the two rounds with a figure.
+        let row = report
+            .rows
+            .iter()
+            .find(|x| x.what == "  vs the fastest official Python signer")
+            .expect("row");
+        assert_eq!(row.ratio, "75.0x (50.0–100.0x)");
+        assert_eq!(row.target, "≥ 40x: met");
+
+        r.rounds = vec![round(json!(null))];
+        let report = r.report();
+        assert_eq!(
+            target(&report, "  vs the fastest official Python signer"),
+            "≥ 40x: MISSED"
+        );
+        // No Node figures at all: still a row, still a miss.
+        assert_eq!(
+            target(&report, "  vs the fastest official Node signer"),
+            "≥ 8x: MISSED"
+        );
+    }
 
     /// The request handed to the official ACS3 signers is the one our signer
     /// signed, stage by stage, and its signature is the one Alibaba's Python
