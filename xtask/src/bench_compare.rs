@@ -1291,12 +1291,14 @@ mod tests {
             python_sign: json!({"results": {"a signer": {"median_ops_per_s": rate}}}),
             ..Round::default()
         };
-        let mut r = Results::default();
-        r.rounds = vec![
-            round(json!(10_000.0)),
-            round(json!(null)),
-            round(json!(20_000.0)),
-        ];
+        let mut r = Results {
+            rounds: vec![
+                round(json!(10_000.0)),
+                round(json!(null)),
+                round(json!(20_000.0)),
+            ],
+            ..Results::default()
+        };
         let report = r.report();
         // 100x and 50x: the median of the two rounds with a figure.
         let row = report

@@ -374,8 +374,6 @@ pub(crate) fn hmac_key(secret: &str) -> Hmac<Sha256> {
 mod tests {
     use super::*;
 
-    /// `sign` against the five public stages, header by header, for every
-    /// combination of body, content type, STS token and padded values.
     #[test]
     fn hex_is_lower_case_and_complete() {
         let bytes: Vec<u8> = (0..=255).collect();
@@ -384,6 +382,8 @@ mod tests {
         assert_eq!(payload_sha256(b""), hex::encode(Sha256::digest(b"")));
     }
 
+    /// `sign` against the five public stages, header by header, for every
+    /// combination of body, content type, STS token and padded values.
     #[test]
     fn sign_is_the_stages_run_in_order() {
         let ts = Timestamp::parse("2024-05-06T07:08:09Z").unwrap();
