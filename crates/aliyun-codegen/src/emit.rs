@@ -377,21 +377,22 @@ fn emit_enum(e: &EnumType) -> TokenStream {
                 }
             }
             #terminal_fn
+            /// The known value spelled `s` on the wire, if any.
+            fn known(s: &str) -> ::std::option::Option<Self> {
+                ::std::option::Option::Some(match s {
+                    #(#from_str,)*
+                    _ => return ::std::option::Option::None,
+                })
+            }
         }
         impl ::std::convert::From<&str> for #ident {
             fn from(s: &str) -> Self {
-                match s {
-                    #(#from_str,)*
-                    other => #ident::Unknown(other.to_owned()),
-                }
+                #ident::known(s).unwrap_or_else(|| #ident::Unknown(s.to_owned()))
             }
         }
         impl ::std::convert::From<::std::string::String> for #ident {
             fn from(s: ::std::string::String) -> Self {
-                match s.as_str() {
-                    #(#from_str,)*
-                    _ => #ident::Unknown(s),
-                }
+                #ident::known(&s).unwrap_or(#ident::Unknown(s))
             }
         }
         impl ::std::fmt::Display for #ident {

@@ -73,39 +73,35 @@ impl UrlUploadJobStatus {
             UrlUploadJobStatus::UploadFail
         )
     }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "PENDING" => UrlUploadJobStatus::Pending,
+                "PROCESSING" => UrlUploadJobStatus::Processing,
+                "DOWNLOADING" => UrlUploadJobStatus::Downloading,
+                "DOWNLOAD_SUCCESS" => UrlUploadJobStatus::DownloadSuccess,
+                "DOWNLOAD_FAIL" => UrlUploadJobStatus::DownloadFail,
+                "UPLOADING" => UrlUploadJobStatus::Uploading,
+                "UPLOAD_SUCCESS" => UrlUploadJobStatus::UploadSuccess,
+                "UPLOAD_FAIL" => UrlUploadJobStatus::UploadFail,
+                "SUCCESS" => UrlUploadJobStatus::Success,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
 }
 
 impl ::std::convert::From<&str> for UrlUploadJobStatus {
     fn from(s: &str) -> Self {
-        match s {
-            "PENDING" => UrlUploadJobStatus::Pending,
-            "PROCESSING" => UrlUploadJobStatus::Processing,
-            "DOWNLOADING" => UrlUploadJobStatus::Downloading,
-            "DOWNLOAD_SUCCESS" => UrlUploadJobStatus::DownloadSuccess,
-            "DOWNLOAD_FAIL" => UrlUploadJobStatus::DownloadFail,
-            "UPLOADING" => UrlUploadJobStatus::Uploading,
-            "UPLOAD_SUCCESS" => UrlUploadJobStatus::UploadSuccess,
-            "UPLOAD_FAIL" => UrlUploadJobStatus::UploadFail,
-            "SUCCESS" => UrlUploadJobStatus::Success,
-            other => UrlUploadJobStatus::Unknown(other.to_owned()),
-        }
+        UrlUploadJobStatus::known(s)
+            .unwrap_or_else(|| UrlUploadJobStatus::Unknown(s.to_owned()))
     }
 }
 
 impl ::std::convert::From<::std::string::String> for UrlUploadJobStatus {
     fn from(s: ::std::string::String) -> Self {
-        match s.as_str() {
-            "PENDING" => UrlUploadJobStatus::Pending,
-            "PROCESSING" => UrlUploadJobStatus::Processing,
-            "DOWNLOADING" => UrlUploadJobStatus::Downloading,
-            "DOWNLOAD_SUCCESS" => UrlUploadJobStatus::DownloadSuccess,
-            "DOWNLOAD_FAIL" => UrlUploadJobStatus::DownloadFail,
-            "UPLOADING" => UrlUploadJobStatus::Uploading,
-            "UPLOAD_SUCCESS" => UrlUploadJobStatus::UploadSuccess,
-            "UPLOAD_FAIL" => UrlUploadJobStatus::UploadFail,
-            "SUCCESS" => UrlUploadJobStatus::Success,
-            _ => UrlUploadJobStatus::Unknown(s),
-        }
+        UrlUploadJobStatus::known(&s).unwrap_or(UrlUploadJobStatus::Unknown(s))
     }
 }
 
