@@ -478,24 +478,24 @@ struct Report {
     rows: Vec<Row>,
 }
 
+/// `x` in the first of `units` (divisor, decimals, suffix) it reaches, or in
+/// the last.
+fn scaled(x: f64, units: &[(f64, usize, &str)]) -> String {
+    let (div, decimals, suffix) = units
+        .iter()
+        .find(|(div, _, _)| x >= *div)
+        .or(units.last())
+        .copied()
+        .unwrap_or((1.0, 0, ""));
+    format!("{:.*}{suffix}", decimals, x / div)
+}
+
 fn us(ns: f64) -> String {
-    if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.2} µs", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
-    }
+    scaled(ns, &[(1e6, 2, " ms"), (1e3, 2, " µs"), (1.0, 0, " ns")])
 }
 
 fn per_s(rate: f64) -> String {
-    if rate >= 1e6 {
-        format!("{:.2} M/s", rate / 1e6)
-    } else if rate >= 1e3 {
-        format!("{:.1} k/s", rate / 1e3)
-    } else {
-        format!("{rate:.0}/s")
-    }
+    scaled(rate, &[(1e6, 2, " M/s"), (1e3, 1, " k/s"), (1.0, 0, "/s")])
 }
 
 fn mib(kib: f64) -> String {
@@ -1265,6 +1265,18 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::{median, Report, Results, Round};
+
+    #[test]
+    fn units_scale_as_before() {
+        use super::{per_s, us};
+        assert_eq!(us(957.4), "957 ns");
+        assert_eq!(us(1_290.0), "1.29 µs");
+        assert_eq!(us(2_500_000.0), "2.50 ms");
+        assert_eq!(per_s(19_300.0), "19.3 k/s");
+        assert_eq!(per_s(1_040_000.0), "1.04 M/s");
+        assert_eq!(per_s(946.0), "946/s");
+        assert_eq!(us(f64::NAN), "NaN ns");
+    }
 
     #[test]
     fn medians_skip_what_is_not_a_figure() {

@@ -286,13 +286,18 @@ pub fn sign(
     let present = || signed.iter().filter_map(|(k, v)| v.map(|v| (*k, v)));
 
     let query_string = canonical_query_string(query);
-    let mut signed_headers = String::with_capacity(160);
+    // Each header is `name:value\n` in the block and `name;` in the list.
+    let names_len: usize = present().map(|(k, _)| k.len() + 1).sum();
+    let values_len: usize = present().map(|(_, v)| v.len() + 2).sum();
+    let mut signed_headers = String::with_capacity(names_len);
     let mut canonical_request = String::with_capacity(
-        query_string.len()
+        request.method.as_str().len()
             + request.pathname.len()
-            + 2 * signed_headers.capacity()
-            + present().map(|(_, v)| v.len()).sum::<usize>()
-            + 16,
+            + query_string.len()
+            + 2 * names_len
+            + values_len
+            + payload_hash.len()
+            + 8,
     );
     canonical_request.push_str(request.method.as_str());
     canonical_request.push('\n');
