@@ -3,7 +3,7 @@
 //! stage-by-stage functions. Input: lines of `name<TAB>value` pairs.
 #![no_main]
 
-use aliyun_sign::{decode_pairs, is_unreserved, percent_decode, percent_encode, rpc, Method};
+use aliyun_sign::{decode_pairs, is_unreserved, percent_decode, percent_encode, rpc, HttpMethod};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -59,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
         "canonical string does not decode back"
     );
 
-    for method in [Method::Get, Method::Post] {
+    for method in [HttpMethod::Get, HttpMethod::Post] {
         let signed = rpc::sign_params("fuzz-secret", method, pairs.clone());
         assert_eq!(signed.canonicalized_query_string(), canonical);
         assert_eq!(

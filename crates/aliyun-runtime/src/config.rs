@@ -38,15 +38,7 @@ pub enum SignatureVersion {
     V3,
 }
 
-/// HTTP method for RPC calls.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum HttpMethod {
-    /// Parameters in a form-encoded body (default; no URL length limit).
-    #[default]
-    Post,
-    /// Parameters in the query string.
-    Get,
-}
+pub use aliyun_sign::HttpMethod;
 
 /// Retry behaviour. Attempts are re-signed each time (fresh nonce and timestamp).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,7 +82,7 @@ pub struct Config {
     pub(crate) region: Option<String>,
     pub(crate) endpoint: Option<String>,
     pub(crate) connect_timeout: Duration,
-    pub(crate) read_timeout: Duration,
+    pub(crate) attempt_timeout: Duration,
     pub(crate) user_agent: Option<String>,
     pub(crate) method: HttpMethod,
     pub(crate) format: Format,
@@ -107,7 +99,7 @@ impl fmt::Debug for Config {
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
             .field("connect_timeout", &self.connect_timeout)
-            .field("read_timeout", &self.read_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
             .field("user_agent", &self.user_agent)
             .field("method", &self.method)
             .field("format", &self.format)
@@ -125,7 +117,7 @@ impl Default for Config {
             region: None,
             endpoint: None,
             connect_timeout: Duration::from_secs(5),
-            read_timeout: Duration::from_secs(30),
+            attempt_timeout: Duration::from_secs(30),
             user_agent: None,
             method: HttpMethod::Post,
             format: Format::Json,
@@ -176,8 +168,8 @@ impl Config {
     /// call longer. Expiry is [`crate::Error::Timeout`]. The connect timeout is
     /// kept below it, so a connection that never opened is always reported as
     /// not sent.
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
         self
     }
 

@@ -201,10 +201,12 @@ pub enum Rule {
         /// Zero-based position in the list.
         index: usize,
     },
-    /// A list item contains the list separator `,`.
+    /// A list item contains the list's separator (`,` for most lists).
     ItemContainsSeparator {
         /// Zero-based position in the list.
         index: usize,
+        /// The separator.
+        separator: char,
     },
     /// A value contains a control character.
     ControlCharacter {
@@ -232,6 +234,16 @@ pub enum Rule {
     },
     /// A value could not be serialised as JSON.
     Json(String),
+    /// A value has the wrong JSON type (from `--input-json` or a CLI flag).
+    WrongType {
+        /// What it must be: `an integer`, `a list`, ...
+        expected: &'static str,
+    },
+    /// A name the operation (or the object) does not have.
+    Unknown {
+        /// The names it has.
+        known: Vec<String>,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -247,10 +259,10 @@ impl fmt::Display for Rule {
             Rule::MinItems { min, got } => write!(f, "needs at least {min} item(s), got {got}"),
             Rule::MaxItems { max, got } => write!(f, "takes at most {max} items, got {got}"),
             Rule::BlankItem { index } => write!(f, "item {index} is empty or blank"),
-            Rule::ItemContainsSeparator { index } => {
+            Rule::ItemContainsSeparator { index, separator } => {
                 write!(
                     f,
-                    "item {index} contains ',', which separates items on the wire"
+                    "item {index} contains {separator:?}, which separates items on the wire"
                 )
             }
             Rule::ControlCharacter { index } => {
@@ -266,6 +278,8 @@ impl fmt::Display for Rule {
             Rule::NotHttpUrl { index } => write!(f, "{}is not an absolute http(s) URL", at(index)),
             Rule::NotInEnum { allowed } => write!(f, "must be one of {}", allowed.join(", ")),
             Rule::Json(e) => write!(f, "could not be serialised as JSON: {e}"),
+            Rule::WrongType { expected } => write!(f, "must be {expected}"),
+            Rule::Unknown { known } => write!(f, "is not known here; known: {}", known.join(", ")),
         }
     }
 }

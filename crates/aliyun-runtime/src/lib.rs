@@ -7,11 +7,15 @@
 //! knows nothing of any particular product: generated crates such as `aliyun-vod`
 //! supply the descriptions. It must not grow product-specific code.
 //!
-//! Generated code describes a product and its operations as statics and calls
-//! [`Client::execute`] (or [`Client::send`] with an [`Operation`] input):
+//! Generated code describes a product and each operation as statics (an
+//! [`Operation`]: action, methods, retry safety, QPS class, parameter table,
+//! output shape); typed inputs go through [`Client::send`], anything else that
+//! holds parameters by wire name through [`params::encode`] and
+//! [`Client::invoke`]:
 //!
 //! ```no_run
-//! use aliyun_runtime::{Client, Config, Credentials, OperationMeta, Product};
+//! use aliyun_runtime::operation::{ListRules, Operation, Param, Ty};
+//! use aliyun_runtime::{Client, Config, Credentials, HttpMethod, Product};
 //!
 //! static PRODUCT: Product = Product {
 //!     code: "vod",
@@ -19,19 +23,22 @@
 //!     endpoints: &[("cn-shanghai", "vod.cn-shanghai.aliyuncs.com")],
 //!     default_region: "cn-shanghai",
 //! };
-//! static META: OperationMeta = OperationMeta {
+//! static JOB_IDS: ListRules = ListRules::of(Ty::String(aliyun_runtime::operation::StringRules::ANY)).max_items(10);
+//! static OP: Operation = Operation {
 //!     action: "GetURLUploadInfos",
+//!     methods: &[HttpMethod::Post, HttpMethod::Get],
 //!     retry_safe: true,
 //!     qps_limit: Some(100),
+//!     params: &[Param::new("JobIds", Ty::List(&JOB_IDS))],
+//!     groups: &[],
+//!     output: &aliyun_runtime::shape::Shape::Object(&[]),
+//!     output_json: aliyun_runtime::decode::typed_json::<Out>,
 //! };
 //!
-//! #[derive(serde::Deserialize)]
+//! #[derive(serde::Serialize, serde::Deserialize)]
 //! struct Out {
 //!     #[serde(rename = "RequestId", default, deserialize_with = "aliyun_runtime::de::string")]
 //!     request_id: String,
-//! }
-//! impl aliyun_runtime::Output for Out {
-//!     const SHAPE: &'static aliyun_runtime::shape::Shape = &aliyun_runtime::shape::Shape::Object(&[]);
 //! }
 //!
 //! # async fn demo() -> Result<(), aliyun_runtime::Error> {
@@ -41,7 +48,8 @@
 //!         .endpoint("http://127.0.0.1:8080")
 //!         .credentials(Credentials::new("LTAI5tExample", "example-secret")),
 //! )?;
-//! let out: Out = client.execute(&META, vec![("JobIds", "a1,b2".to_owned())]).await?;
+//! let input = serde_json::json!({ "JobIds": ["a1", "b2"] });
+//! let out: Out = client.send(&OP, &input).await?;
 //! println!("{}", out.request_id);
 //! # Ok(()) }
 //! ```
@@ -52,20 +60,31 @@ mod client;
 mod config;
 pub mod credentials;
 pub mod de;
+pub mod decode;
+mod diagnose;
+mod endpoint;
 mod error;
+pub mod operation;
+pub mod params;
+mod prepare;
 mod rate_limit;
+mod retry;
 pub mod ser;
 pub mod shape;
+mod transport;
 pub mod validate;
 
-pub use client::{
-    decode_output, decode_service_error, Client, Operation, OperationMeta, Output, PreparedRequest,
-    Product, MAX_RESPONSE_BYTES,
-};
+pub use client::Client;
 pub use config::{Clock, Config, Format, HttpMethod, RetryConfig, SignatureVersion};
 pub use credentials::{Credentials, ProvideCredentials};
+pub use decode::{decode_output, decode_service_error, Response};
+pub use endpoint::Product;
 pub use error::{DecodeError, Error, Rule, ServiceError, ValidationError};
+pub use operation::Operation;
+pub use params::WireParams;
+pub use prepare::PreparedRequest;
 pub use rate_limit::RateLimiters;
+pub use transport::MAX_RESPONSE_BYTES;
 
 // Re-exported so generated code and helpers depend on this crate (and serde) only.
 pub use aliyun_sign::{percent_decode, percent_encode};

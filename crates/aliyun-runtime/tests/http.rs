@@ -8,9 +8,10 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aliyun_runtime::operation::{Param, StringRules, Ty};
 use aliyun_runtime::shape::{Field, Shape};
 use aliyun_runtime::{
-    Client, Config, Error, Format, HttpMethod, OperationMeta, Output, Product, RetryConfig,
+    Client, Config, Error, Format, HttpMethod, Operation, Product, RetryConfig,
     SignatureVersion,
 };
 use serde::Deserialize;
@@ -27,16 +28,26 @@ static PRODUCT: Product = Product {
     default_region: "cn-shanghai",
 };
 
-static READ: OperationMeta = OperationMeta {
-    action: "DescribeThings",
-    retry_safe: true,
-    qps_limit: Some(100),
-};
+static NAMES: [Param; 1] = [Param::new("Names", Ty::String(StringRules::ANY))];
 
-static WRITE: OperationMeta = OperationMeta {
+static READ: Operation = READ_OP;
+
+static WRITE: Operation = Operation {
     action: "CreateThing",
     retry_safe: false,
     qps_limit: None,
+    ..READ_OP
+};
+
+const READ_OP: Operation = Operation {
+    action: "DescribeThings",
+    methods: &[HttpMethod::Post, HttpMethod::Get],
+    retry_safe: true,
+    qps_limit: Some(100),
+    params: &NAMES,
+    groups: &[],
+    output: &THINGS_SHAPE,
+    output_json: |_| Ok(serde_json::Value::Null),
 };
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -79,9 +90,6 @@ static THINGS_SHAPE: Shape = Shape::Object(&[
     },
 ]);
 
-impl Output for Things {
-    const SHAPE: &'static Shape = &THINGS_SHAPE;
-}
 
 /// The success body: echoes the `Names` parameter as the list of things.
 fn ok(req: &Req) -> Reply {
@@ -109,10 +117,8 @@ fn client(config: Config) -> Client {
     Client::new(&PRODUCT, config).expect("client")
 }
 
-async fn call(client: &Client, meta: &'static OperationMeta) -> Result<Things, Error> {
-    client
-        .execute::<Things>(meta, vec![("Names", "a b,c/é".to_owned())])
-        .await
+async fn call(client: &Client, op: &'static Operation) -> Result<Things, Error> {
+    client.send(op, &json!({"Names": "a b,c/é"})).await
 }
 
 fn service(err: &Error) -> &aliyun_runtime::ServiceError {
@@ -480,9 +486,9 @@ async fn x_acs_retry_after_makes_any_error_retryable_and_is_waited_for() {
 }
 
 #[tokio::test]
-async fn read_timeout_is_a_timeout_error_retried_only_for_safe_operations() {
+async fn attempt_timeout_is_a_timeout_error_retried_only_for_safe_operations() {
     let server = Server::start(|req| ok(req).delayed(Duration::from_millis(1500))).await;
-    let c = client(config(&server.url).read_timeout(Duration::from_millis(150)));
+    let c = client(config(&server.url).attempt_timeout(Duration::from_millis(150)));
     let err = call(&c, &READ).await.unwrap_err();
     assert!(
         matches!(err, Error::Timeout { sent: true, after } if after == Duration::from_millis(150)),

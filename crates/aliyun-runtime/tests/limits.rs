@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aliyun_runtime::shape::Shape;
 use aliyun_runtime::{
-    Client, Config, Credentials, Error, OperationMeta, Output, Product, RetryConfig,
+    Client, Config, Credentials, Error, Operation, Product, RetryConfig,
     MAX_RESPONSE_BYTES,
 };
 use axum::body::Body;
@@ -21,10 +21,15 @@ static PRODUCT: Product = Product {
     default_region: "cn-shanghai",
 };
 
-static READ: OperationMeta = OperationMeta {
+static READ: Operation = Operation {
     action: "DescribeThings",
+    methods: &[],
     retry_safe: true,
     qps_limit: None,
+    params: &[],
+    groups: &[],
+    output: &Shape::Object(&[]),
+    output_json: |_| Ok(serde_json::Value::Null),
 };
 
 #[derive(Debug, Deserialize)]
@@ -33,9 +38,6 @@ struct Out {
     request_id: String,
 }
 
-impl Output for Out {
-    const SHAPE: &'static Shape = &Shape::Object(&[]);
-}
 
 /// Serves `body()` for every request; returns the base URL.
 async fn serve(body: fn() -> Body) -> String {
@@ -52,11 +54,11 @@ async fn call(url: &str) -> Result<Out, Error> {
         Config::new()
             .endpoint(url)
             .credentials(Credentials::new("LTAI5tLimits", "limits-secret-value"))
-            .read_timeout(Duration::from_secs(30))
+            .attempt_timeout(Duration::from_secs(30))
             .retry(RetryConfig::disabled()),
     )
     .unwrap();
-    client.execute::<Out>(&READ, Vec::new()).await
+    client.send(&READ, &serde_json::json!({})).await
 }
 
 fn expect_too_large(result: Result<Out, Error>, start: &str) {

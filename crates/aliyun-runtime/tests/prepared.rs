@@ -4,10 +4,12 @@
 
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
 use aliyun_runtime::{
-    Client, Config, Credentials, HttpMethod, OperationMeta, Product, SignatureVersion,
+    Client, Config, Credentials, HttpMethod, Operation, Product, SignatureVersion, WireParams,
 };
-use aliyun_sign::{acs3, rpc, Method};
+use aliyun_sign::{acs3, rpc};
 
 static PRODUCT: Product = Product {
     code: "vod",
@@ -16,10 +18,15 @@ static PRODUCT: Product = Product {
     default_region: "cn-shanghai",
 };
 
-static META: OperationMeta = OperationMeta {
+static META: Operation = Operation {
     action: "GetURLUploadInfos",
+    methods: &[HttpMethod::Post, HttpMethod::Get],
     retry_safe: true,
     qps_limit: None,
+    params: &[],
+    groups: &[],
+    output: &aliyun_runtime::shape::Shape::Object(&[]),
+    output_json: |_| Ok(serde_json::Value::Null),
 };
 
 const SECRET: &str = "prepared-test-secret";
@@ -33,13 +40,13 @@ fn credentials(sts: bool) -> Credentials {
     }
 }
 
-fn params() -> Vec<(&'static str, String)> {
+fn params() -> WireParams {
     vec![
         (
-            "UploadURLs",
+            Cow::Borrowed("UploadURLs"),
             "https%3A%2F%2Fe.com%2Fa%20b%2Cc.mp4,https%3A%2F%2Fe.com%2F%E8%A7%86".to_owned(),
         ),
-        ("JobIds", "a,b ~*".to_owned()),
+        (Cow::Borrowed("JobIds"), "a,b ~*".to_owned()),
     ]
 }
 
@@ -75,8 +82,8 @@ fn rpc_string_to_sign_is_what_was_signed() {
             };
             let (canonical, signature) = wire.rsplit_once("&Signature=").unwrap();
             let m = match method {
-                HttpMethod::Get => Method::Get,
-                HttpMethod::Post => Method::Post,
+                HttpMethod::Get => HttpMethod::Get,
+                HttpMethod::Post => HttpMethod::Post,
             };
             let sts_text = prepared.string_to_sign();
             assert_eq!(sts_text, rpc::string_to_sign(m, canonical));

@@ -14,7 +14,7 @@
 //!   SHA-256 of its canonical request plus the HMAC-SHA256 of its string to
 //!   sign) and `acs3_floor_keyed` (the same with the HMAC key schedule kept).
 
-use aliyun_sign::{acs3, percent_encode, rpc, Credentials, Method, Nonce, Timestamp};
+use aliyun_sign::{acs3, percent_encode, rpc, Credentials, HttpMethod, Nonce, Timestamp};
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -47,7 +47,7 @@ fn benches(c: &mut Criterion) {
     let ts = Timestamp::parse("2024-05-06T07:08:09Z").unwrap();
     let nonce = Nonce::new("c0ffee00-1234-4abc-8def-0123456789ab");
     let req = rpc::RpcRequest {
-        method: Method::Post,
+        method: HttpMethod::Post,
         action: "GetURLUploadInfos",
         version: "2017-03-21",
         format: "JSON",
@@ -98,7 +98,7 @@ fn benches(c: &mut Criterion) {
         }
     }
     let v3 = acs3::Acs3Request {
-        method: Method::Post,
+        method: HttpMethod::Post,
         host: "vod.cn-shanghai.aliyuncs.com",
         pathname: "/",
         action: "GetURLUploadInfos",

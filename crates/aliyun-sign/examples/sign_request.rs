@@ -1,7 +1,7 @@
 //! Signs a GetURLUploadInfos request with RPC V1 and prints what would be sent.
 //! The secret is the well-known test secret of the shared vectors, never a real one.
 
-use aliyun_sign::{acs3, redact, rpc, Credentials, Method, Nonce, Timestamp};
+use aliyun_sign::{acs3, redact, rpc, Credentials, HttpMethod, Nonce, Timestamp};
 
 fn main() {
     let creds = Credentials::new("LTAI5tTestAccessKey0001", "TestAccessKeySecret0123456789ab");
@@ -10,7 +10,7 @@ fn main() {
     let signed = rpc::sign(
         &creds,
         &rpc::RpcRequest {
-            method: Method::Post,
+            method: HttpMethod::Post,
             action: "GetURLUploadInfos",
             version: "2017-03-21",
             format: "JSON",
@@ -30,7 +30,7 @@ fn main() {
     let v3 = acs3::sign(
         &creds,
         &acs3::Acs3Request {
-            method: Method::Post,
+            method: HttpMethod::Post,
             host: "vod.cn-shanghai.aliyuncs.com",
             pathname: "/",
             action: "GetURLUploadInfos",

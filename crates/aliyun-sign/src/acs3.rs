@@ -17,7 +17,7 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::common::{Method, Nonce, Timestamp};
+use crate::common::{HttpMethod, Nonce, Timestamp};
 use crate::credentials::Credentials;
 
 /// The algorithm name that opens the string to sign and the `Authorization` header.
@@ -91,7 +91,7 @@ fn is_signed_header(lower: &str) -> bool {
 /// `canonical_headers` is stage 2's block (ending in `\n`), which is why a blank
 /// line separates it from the signed header names.
 pub fn canonical_request(
-    method: Method,
+    method: HttpMethod,
     pathname: &str,
     canonical_query: &str,
     canonical_headers: &str,
@@ -174,7 +174,7 @@ pub fn payload_sha256(body: &[u8]) -> String {
 #[derive(Clone, Copy, Debug)]
 pub struct Acs3Request<'a> {
     /// HTTP method.
-    pub method: Method,
+    pub method: HttpMethod,
     /// The `host` header, e.g. `vod.cn-shanghai.aliyuncs.com` (with `:port` when
     /// the URL names one).
     pub host: &'a str,
@@ -405,7 +405,7 @@ mod tests {
                         creds = creds.with_security_token(t);
                     }
                     let request = Acs3Request {
-                        method: Method::Post,
+                        method: HttpMethod::Post,
                         host,
                         pathname: "/",
                         action: "GetURLUploadInfos",
@@ -427,7 +427,7 @@ mod tests {
                     let (block, names) = canonical_headers(&sent);
                     let query_string = canonical_query_string(&query);
                     let canonical = canonical_request(
-                        Method::Post,
+                        HttpMethod::Post,
                         "/",
                         &query_string,
                         &block,

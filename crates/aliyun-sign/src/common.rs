@@ -8,26 +8,29 @@ use time::{format_description::FormatItem, macros::format_description, OffsetDat
 const TIMESTAMP_FORMAT: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
 
-/// The HTTP method a request is signed for (it is part of the string to sign).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
+/// The HTTP method of an RPC call: part of the string to sign, and what the
+/// client sends. One type from the signer up to the CLI.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
     /// Parameters travel in the query string.
     Get,
-    /// Parameters travel in an `application/x-www-form-urlencoded` body.
+    /// Parameters travel in an `application/x-www-form-urlencoded` body
+    /// (the default: no URL length limit).
+    #[default]
     Post,
 }
 
-impl Method {
+impl HttpMethod {
     /// `"GET"` or `"POST"`.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
         }
     }
 }
 
-impl fmt::Display for Method {
+impl fmt::Display for HttpMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

@@ -15,7 +15,7 @@
 //! Alibaba's published and official-SDK vectors (`tests/vectors*`).
 //!
 //! ```
-//! use aliyun_sign::{rpc, Credentials, Method, Nonce, Timestamp};
+//! use aliyun_sign::{rpc, Credentials, HttpMethod, Nonce, Timestamp};
 //!
 //! let creds = Credentials::new("LTAI5tTestAccessKey0001", "TestAccessKeySecret0123456789ab");
 //! let ts = Timestamp::parse("2024-05-06T07:08:09Z").unwrap();
@@ -23,7 +23,7 @@
 //! let signed = rpc::sign(
 //!     &creds,
 //!     &rpc::RpcRequest {
-//!         method: Method::Post,
+//!         method: HttpMethod::Post,
 //!         action: "GetURLUploadInfos",
 //!         version: "2017-03-21",
 //!         format: "JSON",
@@ -45,7 +45,7 @@ mod credentials;
 mod encode;
 pub mod rpc;
 
-pub use common::{Method, Nonce, Timestamp, TimestampError};
+pub use common::{HttpMethod, Nonce, Timestamp, TimestampError};
 pub use credentials::{Credentials, Secret};
 pub use encode::{is_unreserved, percent_encode, percent_encode_into};
 

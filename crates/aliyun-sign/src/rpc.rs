@@ -16,7 +16,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::common::{Method, Nonce, Timestamp};
+use crate::common::{HttpMethod, Nonce, Timestamp};
 use crate::credentials::Credentials;
 use crate::encode::{escape, is_unreserved, next_reserved, percent_encode_into};
 
@@ -47,10 +47,10 @@ pub fn canonicalized_query_string(params: &[(&str, &str)]) -> String {
 /// Stage 2: `METHOD&%2F&` + percent-encoded canonicalized query string.
 ///
 /// ```
-/// use aliyun_sign::{rpc::string_to_sign, Method};
-/// assert_eq!(string_to_sign(Method::Get, "a=1&b=x%20y"), "GET&%2F&a%3D1%26b%3Dx%2520y");
+/// use aliyun_sign::{rpc::string_to_sign, HttpMethod};
+/// assert_eq!(string_to_sign(HttpMethod::Get, "a=1&b=x%20y"), "GET&%2F&a%3D1%26b%3Dx%2520y");
 /// ```
-pub fn string_to_sign(method: Method, canonicalized_query_string: &str) -> String {
+pub fn string_to_sign(method: HttpMethod, canonicalized_query_string: &str) -> String {
     let mut out = String::with_capacity(8 + canonicalized_query_string.len() * 5 / 4);
     out.push_str(method.as_str());
     out.push_str("&%2F&");
@@ -99,7 +99,7 @@ pub(crate) fn hmac_key(secret: &str) -> Hmac<Sha1> {
 #[derive(Clone, Copy, Debug)]
 pub struct RpcRequest<'a> {
     /// HTTP method; part of the string to sign.
-    pub method: Method,
+    pub method: HttpMethod,
     /// `Action`, e.g. `GetURLUploadInfos`.
     pub action: &'a str,
     /// `Version`, the API version, e.g. `2017-03-21`.
@@ -120,7 +120,7 @@ pub struct RpcRequest<'a> {
 /// there is one. Pass them through [`crate::redact`] before showing them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedRpc {
-    method: Method,
+    method: HttpMethod,
     /// The wire form; its first `canonical_len` bytes are the canonical string.
     encoded: String,
     canonical_len: usize,
@@ -177,12 +177,12 @@ impl SignedRpc {
 /// parameters in wire form (values not yet encoded).
 ///
 /// ```
-/// use aliyun_sign::{rpc, Credentials, Method, Nonce, Timestamp};
+/// use aliyun_sign::{rpc, Credentials, HttpMethod, Nonce, Timestamp};
 /// let creds = Credentials::new("testAccessKeyId", "testAccessKeySecret");
 /// let ts = Timestamp::parse("2017-10-10T12:02:54Z").unwrap();
 /// let nonce = Nonce::new("8f8a035d-6496-4268-afd4-67c22837e38d");
 /// let req = rpc::RpcRequest {
-///     method: Method::Get,
+///     method: HttpMethod::Get,
 ///     action: "GetVideoPlayAuth",
 ///     version: "2017-03-21",
 ///     format: "JSON",
@@ -239,7 +239,7 @@ const INLINE_PARAMS: usize = 24;
 
 /// Signs a complete parameter list (common parameters already included), for
 /// callers that build the list themselves, such as servers verifying a request.
-pub fn sign_params(secret: &str, method: Method, mut params: Vec<(&str, &str)>) -> SignedRpc {
+pub fn sign_params(secret: &str, method: HttpMethod, mut params: Vec<(&str, &str)>) -> SignedRpc {
     sign_pairs(hmac_key(secret), method, &mut params)
 }
 
@@ -249,7 +249,7 @@ pub fn sign_params(secret: &str, method: Method, mut params: Vec<(&str, &str)>) 
 /// string to sign (a reserved byte is `%XX` in the first and `%25XX` in the
 /// second), so neither stage re-reads the other's output. The string to sign is
 /// never kept: it goes through a stack buffer straight into the HMAC.
-fn sign_pairs(key: Hmac<Sha1>, method: Method, params: &mut [(&str, &str)]) -> SignedRpc {
+fn sign_pairs(key: Hmac<Sha1>, method: HttpMethod, params: &mut [(&str, &str)]) -> SignedRpc {
     sort_pairs(params);
     // Room for the usual case (few escapes) and the signature; grows if needed.
     let raw: usize = params.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
@@ -465,7 +465,7 @@ mod tests {
         values.push("x".repeat(STS_CHUNK * 3 + 5));
         values.push("%&=".repeat(STS_CHUNK));
         values.push("https://e.com/a b.mp4?x=1&y=%2B,😀".repeat(40));
-        for method in [Method::Get, Method::Post] {
+        for method in [HttpMethod::Get, HttpMethod::Post] {
             for v in &values {
                 let params = vec![("Zeta", v.as_str()), ("A b", "1"), ("Action", v.as_str())];
                 let signed = sign_params("secret", method, params.clone());
@@ -505,7 +505,7 @@ mod tests {
         let ts = Timestamp::parse("2024-05-06T07:08:09Z").unwrap();
         let nonce = Nonce::new("n");
         let req = RpcRequest {
-            method: Method::Post,
+            method: HttpMethod::Post,
             action: "A",
             version: "V",
             format: "JSON",
@@ -527,7 +527,7 @@ mod tests {
                 ("Version", "V"),
             ];
             all.extend_from_slice(&params[..n]);
-            let expected = sign_params("secret", Method::Post, all);
+            let expected = sign_params("secret", HttpMethod::Post, all);
             assert_eq!(signed, expected, "{n} parameters");
         }
     }

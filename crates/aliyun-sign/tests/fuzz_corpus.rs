@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use aliyun_sign::{decode_pairs, is_unreserved, percent_decode, percent_encode, rpc, Method};
+use aliyun_sign::{decode_pairs, is_unreserved, percent_decode, percent_encode, rpc, HttpMethod};
 
 /// What `fuzz/fuzz_targets/percent_encode.rs` checks for one input.
 fn check(data: &[u8]) {
@@ -55,7 +55,7 @@ fn check(data: &[u8]) {
             .then_with(|| a.1.cmp(&b.1))
     });
     assert_eq!(decode_pairs(&canonical), sorted);
-    for method in [Method::Get, Method::Post] {
+    for method in [HttpMethod::Get, HttpMethod::Post] {
         let signed = rpc::sign_params("fuzz-secret", method, pairs.clone());
         assert_eq!(signed.canonicalized_query_string(), canonical);
         assert_eq!(

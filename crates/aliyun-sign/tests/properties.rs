@@ -1,7 +1,7 @@
 //! Property tests: the encoder against a standard decoder, and signatures that do
 //! not depend on the order the caller supplies parameters in.
 
-use aliyun_sign::{is_unreserved, percent_encode, rpc, Credentials, Method, Nonce, Timestamp};
+use aliyun_sign::{is_unreserved, percent_encode, rpc, Credentials, HttpMethod, Nonce, Timestamp};
 use proptest::prelude::*;
 
 proptest! {
@@ -46,7 +46,7 @@ proptest! {
         let creds = Credentials::new("id", "secret");
         let ts = Timestamp::parse("2024-05-06T07:08:09Z").unwrap();
         let nonce = Nonce::new("n");
-        let req = rpc::RpcRequest { method: Method::Post, action: "A", version: "V", format: "JSON", timestamp: &ts, nonce: &nonce };
+        let req = rpc::RpcRequest { method: HttpMethod::Post, action: "A", version: "V", format: "JSON", timestamp: &ts, nonce: &nonce };
         let sorted: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let mut shuffled = sorted.clone();
         // A deterministic shuffle driven by the generated seed.

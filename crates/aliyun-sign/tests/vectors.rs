@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use aliyun_sign::{acs3, rpc, Credentials, Method, Nonce, Timestamp};
+use aliyun_sign::{acs3, rpc, Credentials, HttpMethod, Nonce, Timestamp};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -62,10 +62,10 @@ fn load<V: serde::de::DeserializeOwned>(dir: &str) -> Vec<(PathBuf, V)> {
     out
 }
 
-fn method(m: &str) -> Method {
+fn method(m: &str) -> HttpMethod {
     match m {
-        "GET" => Method::Get,
-        "POST" => Method::Post,
+        "GET" => HttpMethod::Get,
+        "POST" => HttpMethod::Post,
         other => panic!("unsupported method {other}"),
     }
 }
@@ -382,7 +382,7 @@ fn sts_token_travels_in_v3_header_and_stays_out_of_debug() {
     let signed = acs3::sign(
         &creds,
         &acs3::Acs3Request {
-            method: Method::Post,
+            method: HttpMethod::Post,
             host: "vod.cn-shanghai.aliyuncs.com",
             pathname: "/",
             action: "GetURLUploadInfos",
@@ -412,7 +412,7 @@ fn sts_token_travels_in_v3_header_and_stays_out_of_debug() {
     let v1 = rpc::sign(
         &creds,
         &rpc::RpcRequest {
-            method: Method::Get,
+            method: HttpMethod::Get,
             action: "A",
             version: "V",
             format: "JSON",

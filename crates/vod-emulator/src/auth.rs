@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aliyun_sign::{acs3, rpc, Credentials, Method, Timestamp};
+use aliyun_sign::{acs3, rpc, Credentials, HttpMethod, Timestamp};
 use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
@@ -67,8 +67,8 @@ impl Authenticator {
         tick: Instant,
     ) -> Result<Verified, ApiError> {
         let method = match req.method.as_str() {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
             _ => return Err(ApiError::unsupported_method()),
         };
         if req.is_acs3() {
@@ -81,7 +81,7 @@ impl Authenticator {
     fn verify_v1(
         &self,
         req: &ApiRequest,
-        method: Method,
+        method: HttpMethod,
         now: OffsetDateTime,
         tick: Instant,
     ) -> Result<Verified, ApiError> {
@@ -124,7 +124,7 @@ impl Authenticator {
     fn verify_acs3(
         &self,
         req: &ApiRequest,
-        method: Method,
+        method: HttpMethod,
         now: OffsetDateTime,
         tick: Instant,
     ) -> Result<Verified, ApiError> {

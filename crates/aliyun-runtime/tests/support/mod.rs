@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aliyun_sign::{acs3, rpc, Credentials, Method, Timestamp};
+use aliyun_sign::{acs3, rpc, Credentials, HttpMethod, Timestamp};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -379,8 +379,8 @@ fn reject<T>(status: u16, code: &str, message: impl Into<String>) -> Result<T, R
 
 fn check(state: &State, req: &Req, path: &str, body: &[u8]) -> Result<(), Rejection> {
     let method = match req.method.as_str() {
-        "GET" => Method::Get,
-        "POST" => Method::Post,
+        "GET" => HttpMethod::Get,
+        "POST" => HttpMethod::Post,
         other => {
             return reject(
                 400,
@@ -429,7 +429,11 @@ fn check(state: &State, req: &Req, path: &str, body: &[u8]) -> Result<(), Reject
 }
 
 /// Checks an RPC V1 request; returns its AccessKey ID and timestamp.
-fn check_rpc_v1(state: &State, req: &Req, method: Method) -> Result<(String, String), Rejection> {
+fn check_rpc_v1(
+    state: &State,
+    req: &Req,
+    method: HttpMethod,
+) -> Result<(String, String), Rejection> {
     let mut pairs: Vec<(&str, &str)> = req
         .query
         .iter()
@@ -493,7 +497,7 @@ fn check_rpc_v1(state: &State, req: &Req, method: Method) -> Result<(String, Str
 fn check_acs3(
     state: &State,
     req: &Req,
-    method: Method,
+    method: HttpMethod,
     auth: &str,
     path: &str,
     body: &[u8],
