@@ -3,19 +3,19 @@
 
 use std::fmt::Debug;
 
-use aliyun_runtime::{decode_output, serde_json, Error, Format, Output};
+use aliyun_runtime::{decode_output, serde_json, Error, Format, Operation};
 
 /// What a 200 body of either operation must do, whatever its bytes: decode, or
 /// fail with a decode error naming the status and quoting the body's first bytes.
 /// A value that decodes must survive being encoded as JSON and decoded again.
-pub fn check_output<O>(format: Format, data: &[u8])
+pub fn check_output<O>(op: &Operation, format: Format, data: &[u8])
 where
-    O: Output + serde::Serialize + PartialEq + Debug,
+    O: serde::de::DeserializeOwned + serde::Serialize + PartialEq + Debug,
 {
-    match decode_output::<O>(format, 200, data) {
+    match decode_output::<O>(format, 200, data, op.output) {
         Ok(out) => {
             let json = serde_json::to_vec(&out).expect("a decoded output serialises");
-            let again = decode_output::<O>(Format::Json, 200, &json)
+            let again = decode_output::<O>(Format::Json, 200, &json, op.output)
                 .unwrap_or_else(|e| panic!("a re-encoded output does not decode: {e}"));
             assert_eq!(out, again, "decoding is not idempotent");
             let _ = format!("{out:?}");

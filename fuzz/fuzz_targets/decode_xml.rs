@@ -11,7 +11,7 @@ use aliyun_vod::upload_media_by_url::UploadMediaByUrlOutput;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    common::check_output::<GetUrlUploadInfosOutput>(Format::Xml, data);
-    common::check_output::<UploadMediaByUrlOutput>(Format::Xml, data);
-    common::check_output::<CancelUrlUploadJobsOutput>(Format::Xml, data);
+    common::check_output::<GetUrlUploadInfosOutput>(&aliyun_vod::get_url_upload_infos::OPERATION, Format::Xml, data);
+    common::check_output::<UploadMediaByUrlOutput>(&aliyun_vod::upload_media_by_url::OPERATION, Format::Xml, data);
+    common::check_output::<CancelUrlUploadJobsOutput>(&aliyun_vod::cancel_url_upload_jobs::OPERATION, Format::Xml, data);
 });

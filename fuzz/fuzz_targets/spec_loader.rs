@@ -30,7 +30,13 @@ fuzz_target!(|data: &[u8]| {
     let dir = Path::new("spec/vod/2017-03-21");
     match model::load_from_strs(dir, &[("product.json", PRODUCT), (&file, text)]) {
         Ok(model) => {
-            if let Err(e) = aliyun_codegen::generate_model(&model, "spec/vod/2017-03-21") {
+            let layout = aliyun_codegen::Layout {
+                spec_dir: dir.into(),
+                sdk_out: "sdk".into(),
+                cli_out: "cli".into(),
+                cli_reserved_flags: vec!["help".into()],
+            };
+            if let Err(e) = aliyun_codegen::generate_model(&model, &layout) {
                 panic!("a spec that loads does not generate: {e}");
             }
         }

@@ -220,11 +220,11 @@ async fn the_client_limiter_keeps_a_burst_under_the_service_qps_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn latency_beyond_the_read_timeout_is_a_typed_timeout_retried_only_if_safe() {
+async fn latency_beyond_the_attempt_timeout_is_a_typed_timeout_retried_only_if_safe() {
     let emu = emulator().await;
     let files = file_server().await;
     let timeout = Duration::from_millis(300);
-    let c = Client::new(config(&emu).read_timeout(timeout)).unwrap();
+    let c = Client::new(config(&emu).attempt_timeout(timeout)).unwrap();
     emu.set_faults(faults(|f| f.latency_ms = 2_000)).unwrap();
 
     let before = emu.stats().requests;
@@ -471,10 +471,10 @@ async fn a_replayed_request_is_refused_and_sdk_retries_never_reuse_a_nonce() {
     for signature in [SignatureVersion::V1, SignatureVersion::V3] {
         for method in [HttpMethod::Post, HttpMethod::Get] {
             let c = Client::new(config(&emu).signature_version(signature).method(method)).unwrap();
-            let creds = c.runtime().credentials().unwrap();
+            let creds = c.runtime().look_up_credentials().unwrap();
             let prepared = c.runtime().prepare(
-                &aliyun_vod::get_url_upload_infos::META,
-                &[("JobIds", "abc".to_owned())],
+                &aliyun_vod::get_url_upload_infos::OPERATION,
+                &[("JobIds".into(), "abc".to_owned())],
                 &creds,
             );
             let (status, body) = send_raw(&prepared).await;

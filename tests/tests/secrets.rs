@@ -41,7 +41,7 @@ fn config(emu: &RunningEmulator, credentials: Credentials) -> Config {
     Config::new()
         .endpoint(emu.base_url())
         .credentials(credentials)
-        .read_timeout(Duration::from_millis(300))
+        .attempt_timeout(Duration::from_millis(300))
         .retry(RetryConfig {
             max_attempts: 2,
             base_delay: Duration::from_millis(1),
@@ -109,10 +109,10 @@ fn no_secret_or_token_anywhere_in_an_sdk_and_emulator_run() {
                     )
                     .unwrap();
                     assert!(run_and_show(&c, &mut texts).await, "{texts:?}");
-                    let creds = c.runtime().credentials().unwrap();
+                    let creds = c.runtime().look_up_credentials().unwrap();
                     let prepared = c.runtime().prepare(
-                        &aliyun_vod::get_url_upload_infos::META,
-                        &[("JobIds", "x".to_owned())],
+                        &aliyun_vod::get_url_upload_infos::OPERATION,
+                        &[("JobIds".into(), "x".to_owned())],
                         &creds,
                     );
                     texts.push(format!(

@@ -11,7 +11,6 @@
 //! and `xtask` itself stays a thin command-line shell.
 
 pub mod emit;
-pub mod emit_cli;
 pub mod model;
 pub mod names;
 
@@ -20,34 +19,22 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 
-/// The product specs the repository generates code from (relative to its root).
-pub const SPEC_DIR: &str = "spec/vod/2017-03-21";
-/// Where the client's generated modules go.
-pub const VOD_OUT: &str = "crates/aliyun-vod/src/generated";
-/// Where the CLI's generated commands go.
-pub const CLI_OUT: &str = "crates/vod-cli/src/generated";
-/// Long flags the `vod` CLI defines itself (global flags, the waiter's flags and
-/// clap's own). A parameter whose kebab-case name is one of these is offered
-/// under its wire spelling only (`--Region`); vod-cli tests that its flags are
-/// all listed here.
-pub const CLI_RESERVED_FLAGS: &[&str] = &[
-    "region",
-    "endpoint",
-    "profile",
-    "format",
-    "signature",
-    "method",
-    "timeout",
-    "output",
-    "dry-run",
-    "verbose",
-    "wait",
-    "interval",
-    "max-interval",
-    "max-wait",
-    "help",
-    "version",
-];
+/// What to generate from where: the inputs that make the generator
+/// product-agnostic. `xtask` holds the repository's own layout.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// The spec directory, relative to the repository root
+    /// (`spec/vod/2017-03-21`); shown as given in generated headers.
+    pub spec_dir: PathBuf,
+    /// Where the client's generated modules go (relative to the root).
+    pub sdk_out: PathBuf,
+    /// Where the CLI's generated command table goes (relative to the root).
+    pub cli_out: PathBuf,
+    /// Long flags the CLI defines itself (global flags, the waiter's flags and
+    /// clap's own). A parameter whose kebab-case name is one of these is
+    /// offered under its wire spelling only (`--Region`).
+    pub cli_reserved_flags: Vec<String>,
+}
 
 /// Parameters the signer adds to every RPC call; an operation may not declare them.
 pub const COMMON_PARAMETERS: &[&str] = &[
@@ -139,26 +126,20 @@ fn render(path: &Path, sources: &[String], tokens: TokenStream) -> Result<String
     Ok(out)
 }
 
-/// Generates every file for the spec in `spec_dir` (shown in headers as
-/// `spec_label`), keyed by path relative to the repository root.
-pub fn generate(spec_dir: &Path, spec_label: &str) -> Result<Files, CodegenError> {
-    let model = model::load(spec_dir).map_err(CodegenError::Spec)?;
-    generate_model(&model, spec_label)
+/// Generates every file for `layout`, reading the spec under `root`; files
+/// are keyed by path relative to `root`.
+pub fn generate(root: &Path, layout: &Layout) -> Result<Files, CodegenError> {
+    let model = model::load(&root.join(&layout.spec_dir)).map_err(CodegenError::Spec)?;
+    generate_model(&model, layout)
 }
 
 /// Generates every file from a loaded model.
-pub fn generate_model(model: &model::Model, spec_label: &str) -> Result<Files, CodegenError> {
+pub fn generate_model(model: &model::Model, layout: &Layout) -> Result<Files, CodegenError> {
     let mut files = Files::new();
-    let vod = Path::new(VOD_OUT);
-    let product_src = format!("{spec_label}/{}", model.product.file);
-    let all_src: Vec<String> = std::iter::once(product_src.clone())
-        .chain(
-            model
-                .operations
-                .iter()
-                .map(|op| format!("{spec_label}/{}", op.file)),
-        )
-        .collect();
+    let spec_label = layout.spec_dir.to_string_lossy().replace('\\', "/");
+    let sdk = layout.sdk_out.as_path();
+    let source = |file: &str| format!("{spec_label}/{file}");
+    let op_sources: Vec<String> = model.operations.iter().map(|op| source(&op.file)).collect();
     let mut put =
         |path: PathBuf, sources: &[String], tokens: TokenStream| -> Result<(), CodegenError> {
             let text = render(&path, sources, tokens)?;
@@ -166,36 +147,32 @@ pub fn generate_model(model: &model::Model, spec_label: &str) -> Result<Files, C
             Ok(())
         };
     put(
-        vod.join("mod.rs"),
-        &[spec_label.to_owned()],
+        sdk.join("mod.rs"),
+        &[spec_label.clone()],
         emit::mod_module(model),
     )?;
     put(
-        vod.join("product.rs"),
-        &[product_src],
+        sdk.join("product.rs"),
+        &[source(&model.product.file)],
         emit::product_module(model),
     )?;
+    put(sdk.join("types.rs"), &op_sources, emit::types_module(model))?;
     put(
-        vod.join("types.rs"),
-        &all_src[1..],
-        emit::types_module(model),
-    )?;
-    put(
-        vod.join("client.rs"),
-        &all_src[1..],
+        sdk.join("client.rs"),
+        &op_sources,
         emit::client_module(model),
     )?;
     for op in &model.operations {
         put(
-            vod.join(format!("{}.rs", op.snake)),
-            &[format!("{spec_label}/{}", op.file)],
+            sdk.join(format!("{}.rs", op.snake)),
+            &[source(&op.file)],
             emit::operation_module(model, op),
         )?;
     }
     put(
-        Path::new(CLI_OUT).join("commands.rs"),
-        &all_src[1..],
-        emit_cli::commands_module(model),
+        layout.cli_out.join("commands.rs"),
+        &op_sources,
+        emit::cli::commands_module(model, &layout.cli_reserved_flags),
     )?;
     Ok(files)
 }
@@ -214,7 +191,7 @@ fn normalise(text: &str) -> String {
 }
 
 /// Compares generated files with the tree under `root`.
-pub fn check(root: &Path, files: &Files) -> Result<Vec<Drift>, CodegenError> {
+pub fn check(root: &Path, layout: &Layout, files: &Files) -> Result<Vec<Drift>, CodegenError> {
     let mut drift = Vec::new();
     for (rel, text) in files {
         let on_disk = std::fs::read_to_string(root.join(rel)).ok();
@@ -222,21 +199,21 @@ pub fn check(root: &Path, files: &Files) -> Result<Vec<Drift>, CodegenError> {
             drift.push(Drift::Stale(rel.clone()));
         }
     }
-    for extra in extra_files(root, files)? {
+    for extra in extra_files(root, layout, files)? {
         drift.push(Drift::Extra(extra));
     }
     Ok(drift)
 }
 
-fn extra_files(root: &Path, files: &Files) -> Result<Vec<PathBuf>, CodegenError> {
+fn extra_files(root: &Path, layout: &Layout, files: &Files) -> Result<Vec<PathBuf>, CodegenError> {
     let mut extra = Vec::new();
-    for dir in [VOD_OUT, CLI_OUT] {
+    for dir in [&layout.sdk_out, &layout.cli_out] {
         let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };
         let mut found: Vec<PathBuf> = rd
             .filter_map(|e| e.ok())
-            .map(|e| Path::new(dir).join(e.file_name()))
+            .map(|e| dir.join(e.file_name()))
             .collect();
         found.sort();
         extra.extend(found.into_iter().filter(|p| !files.contains_key(p)));
@@ -246,7 +223,7 @@ fn extra_files(root: &Path, files: &Files) -> Result<Vec<PathBuf>, CodegenError>
 
 /// Writes generated files under `root` (only those whose text changed) and
 /// removes files the spec no longer produces. Returns the paths touched.
-pub fn write(root: &Path, files: &Files) -> Result<Vec<PathBuf>, CodegenError> {
+pub fn write(root: &Path, layout: &Layout, files: &Files) -> Result<Vec<PathBuf>, CodegenError> {
     let mut touched = Vec::new();
     for (rel, text) in files {
         let path = root.join(rel);
@@ -266,7 +243,7 @@ pub fn write(root: &Path, files: &Files) -> Result<Vec<PathBuf>, CodegenError> {
         })?;
         touched.push(rel.clone());
     }
-    for extra in extra_files(root, files)? {
+    for extra in extra_files(root, layout, files)? {
         std::fs::remove_file(root.join(&extra)).map_err(|e| CodegenError::Io {
             path: extra.clone(),
             message: e.to_string(),
@@ -276,20 +253,12 @@ pub fn write(root: &Path, files: &Files) -> Result<Vec<PathBuf>, CodegenError> {
     Ok(touched)
 }
 
-/// The repository root, from this crate's manifest directory.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-}
-
-/// Generates from the repository's spec and compares with the checked-in files:
-/// what both `cargo xtask codegen --check` and the drift test run. The error
-/// text names each stale file and the command that fixes it.
-pub fn check_repo(root: &Path) -> Result<(), String> {
-    let files = generate(&root.join(SPEC_DIR), SPEC_DIR).map_err(|e| e.to_string())?;
-    let drift = check(root, &files).map_err(|e| e.to_string())?;
+/// Generates from the spec under `root` and compares with the checked-in
+/// files: what both `cargo xtask codegen --check` and the drift test run. The
+/// error text names each stale file and the command that fixes it.
+pub fn check_tree(root: &Path, layout: &Layout) -> Result<(), String> {
+    let files = generate(root, layout).map_err(|e| e.to_string())?;
+    let drift = check(root, layout, &files).map_err(|e| e.to_string())?;
     if drift.is_empty() {
         return Ok(());
     }

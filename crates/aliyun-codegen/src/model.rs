@@ -102,6 +102,10 @@ pub struct Operation {
     pub read: bool,
     /// QPS limit per account.
     pub qps: Option<u32>,
+    /// The HTTP methods the operation accepts, in file order.
+    pub methods: Vec<Method>,
+    /// What `--wait` waits for after this operation, if anything.
+    pub wait: Option<Wait>,
     /// Parameters in file order.
     pub params: Vec<Param>,
     /// Parameter groups.
@@ -110,6 +114,40 @@ pub struct Operation {
     pub output: Vec<Field>,
     /// Root element name of XML responses.
     pub xml_root: String,
+}
+
+/// An HTTP method an operation accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `get`.
+    Get,
+    /// `post`.
+    Post,
+}
+
+/// What waiting after an operation means (`wait` in the spec): polling
+/// `poll` with the IDs in `ids` until every item is terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wait {
+    /// The operation that polls (`GetURLUploadInfos`).
+    pub poll: String,
+    /// Where the IDs come from.
+    pub ids: WaitIds,
+}
+
+/// Where a wait finds the IDs it polls for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaitIds {
+    /// The operation's own input (the poll operation waits for what it was asked).
+    Input,
+    /// A list in the operation's output and the ID field of its items
+    /// (`UploadJobs[].JobId`).
+    Output {
+        /// The list field's wire name.
+        list: String,
+        /// The item field's wire name.
+        field: String,
+    },
 }
 
 /// A request parameter.
@@ -409,6 +447,26 @@ fn load_files(
         });
     }
     check_operation_names(dir, &ops, &mut errors);
+    for op in &ops {
+        let Some(wait) = &op.wait else { continue };
+        match ops.iter().find(|o| o.name == wait.poll) {
+            None => errors.push(SpecError {
+                file: dir.join(&op.file),
+                path: "$.wait.poll".into(),
+                message: format!("{} is not an operation of this spec", wait.poll),
+            }),
+            Some(poll) if !poll.wait.as_ref().is_some_and(|w| w.ids == WaitIds::Input) => errors
+                .push(SpecError {
+                    file: dir.join(&op.file),
+                    path: "$.wait.poll".into(),
+                    message: format!(
+                        "{} must itself declare wait {{poll: {0}, ids: \"input\"}}",
+                        wait.poll
+                    ),
+                }),
+            Some(_) => {}
+        }
+    }
     if ops.is_empty() && errors.is_empty() {
         errors.push(SpecError {
             file: dir.to_owned(),
@@ -766,6 +824,7 @@ impl Cx<'_> {
                 "groups",
                 "qps",
                 "retrySafe",
+                "wait",
                 "responseDemo",
                 "responseParamsDescription",
                 "requestParamsDescription",
@@ -785,19 +844,25 @@ impl Cx<'_> {
             );
         }
         let description = self.str_opt(m, "description", "$").unwrap_or_default();
+        let mut methods = Vec::new();
         match m.get("methods") {
             Some(Value::Array(ms)) if !ms.is_empty() => {
                 for (i, x) in ms.iter().enumerate() {
-                    if !matches!(x.as_str(), Some("get" | "post")) {
-                        self.err(
+                    match x.as_str() {
+                        Some("get") if !methods.contains(&Method::Get) => methods.push(Method::Get),
+                        Some("post") if !methods.contains(&Method::Post) => {
+                            methods.push(Method::Post)
+                        }
+                        _ => self.err(
                             &format!("$.methods[{i}]"),
-                            format!("unknown method {x} (get or post)"),
-                        );
+                            format!("unknown or repeated method {x} (get or post)"),
+                        ),
                     }
                 }
             }
             _ => self.err("$.methods", "missing: a non-empty list of get/post"),
         }
+        let wait = m.get("wait").and_then(|w| self.wait(w));
         let read = match self.str_req(m, "operationType", "$").as_deref() {
             Some("read") => true,
             Some("write" | "readAndWrite") => false,
@@ -949,11 +1014,39 @@ impl Cx<'_> {
             retry_safe,
             read,
             qps,
+            methods,
+            wait,
             params,
             groups,
             output,
             xml_root,
         })
+    }
+
+    /// `wait: {poll, ids}`; `ids` is `input` or `List[].Field`. That `poll`
+    /// names an operation is checked once every file is loaded.
+    fn wait(&mut self, v: &Value) -> Option<Wait> {
+        let m = self.obj(v, "$.wait")?;
+        self.check_keys(m, &["poll", "ids"], "$.wait");
+        let poll = self.str_req(m, "poll", "$.wait")?;
+        let ids = self.str_req(m, "ids", "$.wait")?;
+        let ids = match ids.as_str() {
+            "input" => WaitIds::Input,
+            other => match other.split_once("[].") {
+                Some((list, field)) if !list.is_empty() && !field.is_empty() => WaitIds::Output {
+                    list: list.to_owned(),
+                    field: field.to_owned(),
+                },
+                _ => {
+                    self.err(
+                        "$.wait.ids",
+                        format!("{other:?}: expected \"input\" or \"List[].Field\""),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(Wait { poll, ids })
     }
 
     /// Each parameter becomes a builder method `x` and `set_x` next to the

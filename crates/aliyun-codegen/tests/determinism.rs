@@ -6,8 +6,10 @@ mod common;
 
 use std::path::Path;
 
-use aliyun_codegen::{generate, Files, SPEC_DIR};
-use common::{fixture_label, fixture_names, fixtures_dir, generate_real_spec, real_spec_dir};
+use aliyun_codegen::{generate, Files};
+use common::{
+    fixture_label, fixture_names, fixtures_dir, generate_real_spec, layout, real_spec_dir, SPEC_DIR,
+};
 use serde_json::Value;
 
 #[test]
@@ -62,6 +64,8 @@ fn write_reversed(v: &Value, out: &mut String, depth: usize) {
 /// JSON re-laid-out, and generates from the copy.
 fn generate_from_shuffled_copy(dir: &Path, label: &str) -> Files {
     let tmp = tempfile::tempdir().expect("a temporary directory");
+    let spec = tmp.path().join(label);
+    std::fs::create_dir_all(&spec).expect("the copy's directory");
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .expect("spec directory")
         .map(|e| e.expect("directory entry").file_name())
@@ -73,9 +77,9 @@ fn generate_from_shuffled_copy(dir: &Path, label: &str) -> Files {
         let mut out = String::new();
         write_reversed(&value, &mut out, 0);
         assert_ne!(out, text, "the copy must be laid out differently");
-        std::fs::write(tmp.path().join(name), out).expect("writing the copy");
+        std::fs::write(spec.join(name), out).expect("writing the copy");
     }
-    generate(tmp.path(), label).unwrap_or_else(|e| panic!("copy of {label}: {e}"))
+    generate(tmp.path(), &layout(label)).unwrap_or_else(|e| panic!("copy of {label}: {e}"))
 }
 
 fn assert_same(label: &str, original: &Files, copy: &Files) {

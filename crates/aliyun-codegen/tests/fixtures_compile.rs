@@ -13,8 +13,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use aliyun_codegen::VOD_OUT;
-use common::{crate_dir, fixture_names, generate_fixture};
+use common::{crate_dir, fixture_names, generate_fixture, repo_root, SDK_OUT};
 
 /// Where the throwaway workspace and its target directory live.
 fn check_root() -> PathBuf {
@@ -91,7 +90,7 @@ fn write_workspace() -> PathBuf {
     // The same dependency versions as this workspace, so `--offline` finds
     // everything `cargo test` already fetched. (Cargo then adds the fixture
     // crates to this copy; rewriting it next time costs an offline resolve.)
-    let lock = std::fs::read_to_string(aliyun_codegen::repo_root().join("Cargo.lock"))
+    let lock = std::fs::read_to_string(repo_root().join("Cargo.lock"))
         .expect("the workspace's Cargo.lock");
     put(&root.join("Cargo.lock"), &lock);
     for fixture in &fixtures {
@@ -110,7 +109,7 @@ fn write_workspace() -> PathBuf {
         let files = generate_fixture(fixture);
         let mut wanted = Vec::new();
         for (rel, text) in &files {
-            if let Ok(name) = rel.strip_prefix(VOD_OUT) {
+            if let Ok(name) = rel.strip_prefix(SDK_OUT) {
                 put(&generated.join(name), text);
                 wanted.push(generated.join(name));
             }

@@ -4,6 +4,8 @@
 //! `product.json`, loads into a model that generates code, or into spec errors;
 //! never a panic.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use aliyun_codegen::model;
@@ -29,7 +31,9 @@ fn check(name: &str, data: &[u8]) -> bool {
     let dir = Path::new("spec/vod/2017-03-21");
     match model::load_from_strs(dir, &[("product.json", PRODUCT), (&file, text)]) {
         Ok(m) => {
-            if let Err(e) = aliyun_codegen::generate_model(&m, "spec/vod/2017-03-21") {
+            if let Err(e) =
+                aliyun_codegen::generate_model(&m, &common::layout("spec/vod/2017-03-21"))
+            {
                 panic!("{name}: a spec that loads does not generate: {e}");
             }
             true

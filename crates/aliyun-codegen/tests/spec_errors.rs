@@ -273,9 +273,10 @@ fn real_spec_mutations_never_panic() {
             Ok(m) => {
                 loaded += 1;
                 // A spec that validates must generate code that parses.
-                let generated =
-                    catch_unwind(AssertUnwindSafe(|| aliyun_codegen::generate_model(&m, "x")))
-                        .unwrap_or_else(|_| panic!("generate_model panicked on {what}"));
+                let generated = catch_unwind(AssertUnwindSafe(|| {
+                    aliyun_codegen::generate_model(&m, &common::layout("x"))
+                }))
+                .unwrap_or_else(|_| panic!("generate_model panicked on {what}"));
                 if let Err(e) = generated {
                     panic!("{what}: the spec loads but does not generate: {e}");
                 }

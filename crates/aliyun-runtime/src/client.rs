@@ -125,7 +125,7 @@ impl Client {
     pub fn prepare(
         &self,
         op: &Operation,
-        params: &WireParams,
+        params: &[(std::borrow::Cow<'static, str>, String)],
         credentials: &Credentials,
     ) -> PreparedRequest {
         let inner = &self.inner;

@@ -4,7 +4,6 @@ use aliyun_sign::{acs3, rpc, Credentials, HttpMethod, Nonce, Timestamp};
 
 use crate::config::{Config, SignatureVersion};
 use crate::operation::Operation;
-use crate::params::WireParams;
 
 /// A signed request, ready to send (or to print for `--dry-run`).
 #[derive(Clone)]
@@ -95,7 +94,7 @@ pub(crate) fn prepare(
     config: &Config,
     target: &Target<'_>,
     op: &Operation,
-    params: &WireParams,
+    params: &[(std::borrow::Cow<'static, str>, String)],
     credentials: &Credentials,
     ts: &Timestamp,
     nonce: &Nonce,

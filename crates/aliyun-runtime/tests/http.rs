@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use aliyun_runtime::operation::{Param, StringRules, Ty};
 use aliyun_runtime::shape::{Field, Shape};
 use aliyun_runtime::{
-    Client, Config, Error, Format, HttpMethod, Operation, Product, RetryConfig,
-    SignatureVersion,
+    Client, Config, Error, Format, HttpMethod, Operation, Product, RetryConfig, SignatureVersion,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -89,7 +88,6 @@ static THINGS_SHAPE: Shape = Shape::Object(&[
         shape: &Shape::Scalar,
     },
 ]);
-
 
 /// The success body: echoes the `Names` parameter as the list of things.
 fn ok(req: &Req) -> Reply {

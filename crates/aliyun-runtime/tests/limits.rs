@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use aliyun_runtime::shape::Shape;
 use aliyun_runtime::{
-    Client, Config, Credentials, Error, Operation, Product, RetryConfig,
-    MAX_RESPONSE_BYTES,
+    Client, Config, Credentials, Error, Operation, Product, RetryConfig, MAX_RESPONSE_BYTES,
 };
 use axum::body::Body;
 use bytes::Bytes;
@@ -37,7 +36,6 @@ struct Out {
     #[serde(rename = "RequestId", default)]
     request_id: String,
 }
-
 
 /// Serves `body()` for every request; returns the base URL.
 async fn serve(body: fn() -> Body) -> String {

@@ -12,14 +12,17 @@
 
 mod support;
 
+use aliyun_runtime::params::encode_input;
 use aliyun_runtime::{decode_output, Format};
-use aliyun_vod::get_url_upload_infos::{GetUrlUploadInfosInput, GetUrlUploadInfosOutput, META};
+use aliyun_vod::get_url_upload_infos::{
+    GetUrlUploadInfosInput, GetUrlUploadInfosOutput, OPERATION,
+};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
 fn encode(c: &mut Criterion) {
     let client = support::client("http://127.0.0.1:9");
     let runtime = client.runtime();
-    let credentials = runtime.credentials().expect("static credentials");
+    let credentials = runtime.look_up_credentials().expect("static credentials");
     let by_job_ids = GetUrlUploadInfosInput {
         job_ids: Some(support::job_ids()),
         upload_urls: None,
@@ -30,9 +33,9 @@ fn encode(c: &mut Criterion) {
     };
     // The body carries what was asked for, encoded as signed.
     let body = |input: &GetUrlUploadInfosInput| {
-        let params = input.to_params().expect("valid input");
+        let params = encode_input(&OPERATION, input).expect("valid input");
         runtime
-            .prepare(&META, &params, &credentials)
+            .prepare(&OPERATION, &params, &credentials)
             .body
             .unwrap_or_default()
     };
@@ -43,8 +46,8 @@ fn encode(c: &mut Criterion) {
     for (name, input) in [("job_ids_10", &by_job_ids), ("upload_urls_10", &by_urls)] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                let params = black_box(input).to_params().expect("valid input");
-                runtime.prepare(&META, &params, &credentials)
+                let params = encode_input(&OPERATION, black_box(input)).expect("valid input");
+                runtime.prepare(&OPERATION, &params, &credentials)
             })
         });
     }
@@ -57,7 +60,7 @@ fn decode(c: &mut Criterion) {
         ("decode_xml", Format::Xml, support::INFOS_10_XML),
     ] {
         let out: GetUrlUploadInfosOutput =
-            decode_output(format, 200, body).expect("fixture decodes");
+            decode_output(format, 200, body, OPERATION.output).expect("fixture decodes");
         assert_eq!(out.url_upload_info_list.len(), 10, "{group_name}");
         assert!(out
             .url_upload_info_list
@@ -66,7 +69,14 @@ fn decode(c: &mut Criterion) {
         let mut group = c.benchmark_group(group_name);
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function("infos_10", |b| {
-            b.iter(|| decode_output::<GetUrlUploadInfosOutput>(format, 200, black_box(body)))
+            b.iter(|| {
+                decode_output::<GetUrlUploadInfosOutput>(
+                    format,
+                    200,
+                    black_box(body),
+                    OPERATION.output,
+                )
+            })
         });
         // The floor: what any decoder of this body must do. JSON: one UTF-8
         // check and serde_json's parse with nothing kept (strings unescaped

@@ -202,7 +202,14 @@ async fn run(client: &Client, by: By, items: Vec<String>) -> Result<BatchOutput,
     // the whole batch future lose `Send` to higher-ranked lifetimes.
     let calls = inputs.into_iter().enumerate().map(|(i, input)| {
         let runtime = client.runtime().clone();
-        async move { (i, runtime.send(&input).await) }
+        async move {
+            (
+                i,
+                runtime
+                    .send(&crate::get_url_upload_infos::OPERATION, &input)
+                    .await,
+            )
+        }
     });
     let mut results: Vec<(usize, Result<GetUrlUploadInfosOutput, Error>)> =
         futures::stream::iter(calls)

@@ -71,10 +71,38 @@ fn url_of_len(len: usize) -> String {
     format!("{head}{}", "a".repeat(len - head.len()))
 }
 
+/// A generated input and its operation.
+trait Input: serde::Serialize {
+    fn operation() -> &'static aliyun_runtime::Operation;
+}
+
+impl Input for GetUrlUploadInfosInput {
+    fn operation() -> &'static aliyun_runtime::Operation {
+        &aliyun_vod::get_url_upload_infos::OPERATION
+    }
+}
+
+impl Input for UploadMediaByUrlInput {
+    fn operation() -> &'static aliyun_runtime::Operation {
+        &aliyun_vod::upload_media_by_url::OPERATION
+    }
+}
+
+impl Input for aliyun_vod::cancel_url_upload_jobs::CancelUrlUploadJobsInput {
+    fn operation() -> &'static aliyun_runtime::Operation {
+        &aliyun_vod::cancel_url_upload_jobs::OPERATION
+    }
+}
+
+/// Sends `input` through the runtime's typed path, as a builder's `send()` does.
+async fn send<I: Input>(client: &Client, input: &I) -> Result<serde::de::IgnoredAny, Error> {
+    client.runtime().send(I::operation(), input).await
+}
+
 /// Sends `input` through the client and returns the validation error it must
 /// fail with; panics on anything else.
-async fn refused<O: aliyun_runtime::Operation>(client: &Client, input: &O) -> ValidationError {
-    match client.runtime().send(input).await {
+async fn refused<I: Input>(client: &Client, input: &I) -> ValidationError {
+    match send(client, input).await {
         Err(Error::Validation(v)) => v,
         Err(other) => panic!("expected a validation error, got {other:?}"),
         Ok(_) => panic!("expected a validation error, the call succeeded"),
@@ -141,7 +169,7 @@ async fn every_refused_input_names_its_parameter_and_rule_and_sends_nothing() {
             "a comma in the last of several IDs",
             by_ids(strings(&["a", "b", "c,"])),
             "JobIds",
-            Rule::ItemContainsSeparator { index: 2 },
+            Rule::ItemContainsSeparator { index: 2, separator: ',' },
             "invalid input for GetURLUploadInfos: parameter JobIds item 2 contains ',', which separates items on the wire",
         ),
         (
@@ -344,16 +372,13 @@ async fn limits_are_inclusive() {
     let server = server().await;
     let c = client(&server);
     let ten: Vec<String> = (0..10).map(|i| format!("job{i}")).collect();
-    c.runtime().send(&by_ids(ten)).await.unwrap();
+    send(&c, &by_ids(ten)).await.unwrap();
     let twenty: Vec<String> = (0..20)
         .map(|i| format!("https://example.com/{i}.mp4"))
         .collect();
-    c.runtime().send(&upload(twenty)).await.unwrap();
+    send(&c, &upload(twenty)).await.unwrap();
     let exact = url_of_len(8192);
-    c.runtime()
-        .send(&upload(vec![exact.clone()]))
-        .await
-        .unwrap();
+    send(&c, &upload(vec![exact.clone()])).await.unwrap();
     let reqs = server.requests();
     assert_eq!(reqs.len(), 3);
     assert!(reqs.iter().all(|r| r.rejected.is_none()), "{reqs:?}");
@@ -374,8 +399,8 @@ async fn non_ascii_and_emoji_urls_are_accepted_and_encoded_item_by_item() {
         "https://例子.测试/ü,ß.mp4",
         "http://127.0.0.1:8080/a%20b.mp4",
     ]);
-    c.runtime().send(&upload(urls.clone())).await.unwrap();
-    c.runtime().send(&by_urls(urls.clone())).await.unwrap();
+    send(&c, &upload(urls.clone())).await.unwrap();
+    send(&c, &by_urls(urls.clone())).await.unwrap();
     let want = urls
         .iter()
         .map(|u| percent(u))
@@ -564,7 +589,7 @@ async fn secrets_with_trailing_white_space_or_newlines_are_trimmed_as_the_offici
     ];
     for (case, chain) in sources {
         let c = Client::new(Config::new().endpoint(&server.url).credentials(chain)).unwrap();
-        let creds = c.runtime().credentials().unwrap();
+        let creds = c.runtime().look_up_credentials().unwrap();
         assert_eq!(
             (creds.access_key_id(), creds.access_key_secret().expose()),
             (id, secret),

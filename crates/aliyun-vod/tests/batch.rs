@@ -184,7 +184,13 @@ async fn an_invalid_id_fails_the_batch_before_anything_is_sent() {
     // Item 7 of the second call.
     assert_eq!(
         (v.param.as_str(), &v.rule),
-        ("JobIds", &Rule::ItemContainsSeparator { index: 7 })
+        (
+            "JobIds",
+            &Rule::ItemContainsSeparator {
+                index: 7,
+                separator: ','
+            }
+        )
     );
     assert_eq!(err.unresolved.len(), 25);
     assert_eq!(server.count(), 0);

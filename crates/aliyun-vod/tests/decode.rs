@@ -6,10 +6,10 @@
 
 mod support;
 
-use aliyun_vod::get_url_upload_infos::GetUrlUploadInfosOutput;
+use aliyun_vod::get_url_upload_infos::{self, GetUrlUploadInfosOutput};
 use aliyun_vod::runtime::{decode_output, Format};
 use aliyun_vod::types::UrlUploadJobStatus;
-use aliyun_vod::upload_media_by_url::UploadMediaByUrlOutput;
+use aliyun_vod::upload_media_by_url::{self, UploadMediaByUrlOutput};
 use aliyun_vod::{Client, Config};
 use support::{Reply, Server};
 
@@ -24,7 +24,13 @@ fn decode(name: &str) -> GetUrlUploadInfosOutput {
     } else {
         Format::Json
     };
-    decode_output(format, 200, &fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    decode_output(
+        format,
+        200,
+        &fixture(name),
+        get_url_upload_infos::OPERATION.output,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]
@@ -140,10 +146,20 @@ fn both_xml_list_layouts_decode_alike() {
 
 #[test]
 fn upload_media_by_url_output_decodes_from_json_and_xml() {
-    let json: UploadMediaByUrlOutput =
-        decode_output(Format::Json, 200, &fixture("upload-media-by-url.json")).unwrap();
-    let xml: UploadMediaByUrlOutput =
-        decode_output(Format::Xml, 200, &fixture("upload-media-by-url.xml")).unwrap();
+    let json: UploadMediaByUrlOutput = decode_output(
+        Format::Json,
+        200,
+        &fixture("upload-media-by-url.json"),
+        upload_media_by_url::OPERATION.output,
+    )
+    .unwrap();
+    let xml: UploadMediaByUrlOutput = decode_output(
+        Format::Xml,
+        200,
+        &fixture("upload-media-by-url.xml"),
+        upload_media_by_url::OPERATION.output,
+    )
+    .unwrap();
     assert_eq!(json, xml);
     assert_eq!(
         json.upload_jobs[0].job_id.as_deref(),
@@ -222,7 +238,13 @@ fn odd_values_never_cost_the_whole_response() {
     let body = br#"{"RequestId":"r1","RequestId":"r2","NonExists":["x",{"k":1},"y"],
         "URLUploadInfoList":[{"JobId":"a","JobId":"b","Status":"SUCCESS"},3,"s",
             {"JobId":"c","FileSize":{"n":1},"MediaId":{"id":"m"}}]}"#;
-    let out: GetUrlUploadInfosOutput = decode_output(Format::Json, 200, body).expect("decodes");
+    let out: GetUrlUploadInfosOutput = decode_output(
+        Format::Json,
+        200,
+        body,
+        get_url_upload_infos::OPERATION.output,
+    )
+    .expect("decodes");
     assert_eq!(out.request_id, "r2");
     assert_eq!(out.non_exists, ["x", "y"]);
     let jobs: Vec<_> = out
@@ -241,7 +263,12 @@ fn odd_values_never_cost_the_whole_response() {
         Some(r#"{"id":"m"}"#)
     );
     // What is not JSON at all still fails, with the parser's own message.
-    let err = decode_output::<GetUrlUploadInfosOutput>(Format::Json, 200, b"{\"RequestId\":")
-        .expect_err("truncated");
+    let err = decode_output::<GetUrlUploadInfosOutput>(
+        Format::Json,
+        200,
+        b"{\"RequestId\":",
+        get_url_upload_infos::OPERATION.output,
+    )
+    .expect_err("truncated");
     assert!(err.to_string().contains("EOF"), "{err}");
 }

@@ -7,7 +7,7 @@
 use std::fmt::Debug;
 use std::path::PathBuf;
 
-use aliyun_runtime::{decode_output, decode_service_error, Error, Format, Output};
+use aliyun_runtime::{decode_output, decode_service_error, Error, Format, Operation};
 use aliyun_vod::cancel_url_upload_jobs::CancelUrlUploadJobsOutput;
 use aliyun_vod::get_url_upload_infos::GetUrlUploadInfosOutput;
 use aliyun_vod::upload_media_by_url::UploadMediaByUrlOutput;
@@ -35,14 +35,14 @@ fn body_start(data: &[u8]) -> String {
 }
 
 /// The check of `fuzz/fuzz_targets/common.rs`; answers whether it decoded.
-fn check_output<O>(format: Format, name: &str, data: &[u8]) -> bool
+fn check_output<O>(op: &Operation, format: Format, name: &str, data: &[u8]) -> bool
 where
-    O: Output + serde::Serialize + PartialEq + Debug,
+    O: serde::de::DeserializeOwned + serde::Serialize + PartialEq + Debug,
 {
-    match decode_output::<O>(format, 200, data) {
+    match decode_output::<O>(format, 200, data, op.output) {
         Ok(out) => {
             let json = serde_json::to_vec(&out).unwrap();
-            let again = decode_output::<O>(Format::Json, 200, &json)
+            let again = decode_output::<O>(Format::Json, 200, &json, op.output)
                 .unwrap_or_else(|e| panic!("{name}: re-encoded output does not decode: {e}"));
             assert_eq!(out, again, "{name}: decoding is not idempotent");
             true
@@ -59,9 +59,24 @@ where
 fn replay_outputs(target: &str, format: Format) -> usize {
     let mut decoded = 0;
     for (name, data) in corpus(target) {
-        let a = check_output::<GetUrlUploadInfosOutput>(format, &name, &data);
-        let b = check_output::<UploadMediaByUrlOutput>(format, &name, &data);
-        let c = check_output::<CancelUrlUploadJobsOutput>(format, &name, &data);
+        let a = check_output::<GetUrlUploadInfosOutput>(
+            &aliyun_vod::get_url_upload_infos::OPERATION,
+            format,
+            &name,
+            &data,
+        );
+        let b = check_output::<UploadMediaByUrlOutput>(
+            &aliyun_vod::upload_media_by_url::OPERATION,
+            format,
+            &name,
+            &data,
+        );
+        let c = check_output::<CancelUrlUploadJobsOutput>(
+            &aliyun_vod::cancel_url_upload_jobs::OPERATION,
+            format,
+            &name,
+            &data,
+        );
         decoded += usize::from(a || b || c);
     }
     decoded

@@ -31,7 +31,7 @@ fn config(url: &str) -> Config {
     Config::new()
         .endpoint(url)
         .credentials(support::credentials())
-        .read_timeout(Duration::from_millis(300))
+        .attempt_timeout(Duration::from_millis(300))
         .retry(RetryConfig {
             max_attempts: 3,
             base_delay: Duration::from_millis(4),
@@ -61,8 +61,8 @@ async fn upload(c: &Client) -> Result<(), Error> {
 
 #[test]
 fn the_spec_marks_get_url_upload_infos_safe_and_limited_and_upload_media_by_url_unsafe() {
-    let get = &aliyun_vod::get_url_upload_infos::META;
-    let upload = &aliyun_vod::upload_media_by_url::META;
+    let get = &aliyun_vod::get_url_upload_infos::OPERATION;
+    let upload = &aliyun_vod::upload_media_by_url::OPERATION;
     assert_eq!((get.retry_safe, get.qps_limit), (true, Some(100)));
     assert!(!upload.retry_safe);
 }

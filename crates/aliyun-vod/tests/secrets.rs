@@ -41,7 +41,7 @@ fn config(url: &str) -> Config {
     Config::new()
         .endpoint(url)
         .credentials(creds())
-        .read_timeout(Duration::from_millis(200))
+        .attempt_timeout(Duration::from_millis(200))
         .retry(RetryConfig {
             max_attempts: 2,
             base_delay: Duration::from_millis(1),
@@ -95,10 +95,10 @@ fn no_secret_or_token_in_logs_debug_or_display() {
             .await;
             assert!(result.is_ok(), "{result:?}");
             texts.push(shown(&client, &result));
-            let credentials = client.runtime().credentials().unwrap();
+            let credentials = client.runtime().look_up_credentials().unwrap();
             let prepared = client.runtime().prepare(
-                &aliyun_vod::get_url_upload_infos::META,
-                &[("JobIds", "j".to_owned())],
+                &aliyun_vod::get_url_upload_infos::OPERATION,
+                &[("JobIds".into(), "j".to_owned())],
                 &credentials,
             );
             texts.push(format!(

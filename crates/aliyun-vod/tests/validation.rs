@@ -83,7 +83,13 @@ async fn a_job_id_containing_a_comma_is_refused() {
             .unwrap_err(),
     );
     assert_eq!(v.param, "JobIds");
-    assert_eq!(v.rule, Rule::ItemContainsSeparator { index: 1 });
+    assert_eq!(
+        v.rule,
+        Rule::ItemContainsSeparator {
+            index: 1,
+            separator: ','
+        }
+    );
     assert!(v.to_string().contains("item 1 contains ','"), "{v}");
     assert_eq!(server.count(), 0);
 }

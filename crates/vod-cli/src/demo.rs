@@ -7,14 +7,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use aliyun_runtime::Credentials;
-use aliyun_vod::get_url_upload_infos::GetUrlUploadInfosInput;
 use aliyun_vod::types::UploadMetadata;
 use vod_emulator::{Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET};
 
 use crate::error::CliError;
 use crate::ops::{print_stdout, Context, Wire};
 use crate::output::OutputKind;
-use crate::wait::{check_all_succeeded, wait, Progress, WaitArgs};
+use crate::wait::{check_all_succeeded, wait, Items, Progress, WaitArgs};
 
 /// Size of the generated sample file.
 const SAMPLE_BYTES: usize = 320 * 1024;
@@ -66,16 +65,18 @@ pub async fn run(wire: &Wire, output: Option<OutputKind>) -> Result<(), CliError
     ))?;
 
     say("4/4 GetURLUploadInfos: polling until the job is finished".to_owned())?;
-    let input = GetUrlUploadInfosInput {
-        job_ids: Some(vec![job_id]),
-        ..GetUrlUploadInfosInput::default()
-    };
     let args = WaitArgs {
         interval: Duration::from_millis(100),
         max_interval: Duration::from_millis(250),
         max_wait: Duration::from_secs(30),
     };
-    let waited = wait(&client, &input, &args, &mut Progress::on_stderr()).await;
+    let waited = wait(
+        &client,
+        Items::JobIds(vec![job_id]),
+        &args,
+        &mut Progress::on_stderr(),
+    )
+    .await;
     server.abort();
     emulator.shutdown().await;
     let waited = waited?;

@@ -1,14 +1,16 @@
 //! `vod`: a command-line client for ApsaraVideo VOD (API 2017-03-21).
 //!
-//! One subcommand per operation in `spec/` (generated into
+//! One subcommand per operation in `spec/` (a table generated into
 //! `generated/commands.rs`; this crate holds no per-operation code), plus
-//! `wait` (and `get-url-upload-infos --wait`), `emulator` and `demo`. It stays
-//! thin: flags become generated inputs, the SDK sends them, `output` prints.
+//! `wait` (and `--wait` on the commands whose spec declares one), `emulator`
+//! and `demo`. It stays thin: `command` turns flags into the operation's input,
+//! the runtime checks, encodes and sends it, `output` prints.
 
 #[rustfmt::skip]
 mod generated {
     pub mod commands;
 }
+mod command;
 mod demo;
 mod error;
 mod ops;
@@ -18,7 +20,9 @@ mod wait;
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 use aliyun_vod::{Format, HttpMethod, SignatureVersion};
+use command::{CommandSpec, WaitIds};
 use error::{CliError, ExitCode};
+use generated::commands::COMMANDS;
 use ops::{Context, LoggedChain, Wire};
 use output::OutputKind;
 use wait::WaitArgs;
@@ -149,34 +153,50 @@ fn with_args<A: Args>(cmd: Command) -> Command {
     }
 }
 
-/// The whole command tree.
-fn cli() -> Command {
+/// The command whose operation polls for the others' waits (it waits for
+/// what its own input names): what `vod wait` runs.
+fn polling_command() -> Option<&'static CommandSpec> {
+    COMMANDS
+        .iter()
+        .find(|c| c.wait.as_ref().is_some_and(|w| w.ids == WaitIds::Input))
+}
+
+/// An operation's command, with the waiter's flags when its spec declares a wait.
+fn operation_command(spec: &CommandSpec) -> Command {
+    let cmd = spec.command();
+    if spec.wait.is_none() {
+        return cmd;
+    }
     let wait_flag = Arg::new("wait")
         .long("wait")
         .action(ArgAction::SetTrue)
         .help_heading("Waiting")
         .help("Poll until every job is finished (progress on stderr), then print the result");
-    let mut operations = generated::commands::commands();
-    for cmd in &mut operations {
-        if cmd.get_name() == "get-url-upload-infos" {
-            let plain = std::mem::replace(cmd, Command::new("placeholder"));
-            *cmd = with_args::<WaitArgs>(plain.arg(wait_flag.clone()))
-                .mut_arg("interval", |a| a.requires("wait"))
-                .mut_arg("max_interval", |a| a.requires("wait"))
-                .mut_arg("max_wait", |a| a.requires("wait"));
-        }
-    }
-    let wait_cmd = with_args::<WaitArgs>(
-        generated::commands::get_url_upload_infos_command()
-            .name("wait")
-            .about("Waits for URL upload jobs to finish (GetURLUploadInfos until every job is terminal)")
-            .long_about(
-                "Polls GetURLUploadInfos until every job named by --job-ids or --upload-urls is \
-                 finished, with progress on stderr (a bar on a terminal, lines otherwise), then \
-                 prints the result like get-url-upload-infos. Exit code 5 if a job failed or does \
-                 not exist, 3 if --max-wait runs out.",
-            ),
-    );
+    with_args::<WaitArgs>(cmd.arg(wait_flag))
+        .mut_arg("interval", |a| a.requires("wait"))
+        .mut_arg("max_interval", |a| a.requires("wait"))
+        .mut_arg("max_wait", |a| a.requires("wait"))
+}
+
+/// The whole command tree.
+fn cli() -> Command {
+    let operations = COMMANDS.iter().map(operation_command);
+    let wait_cmd = polling_command().map(|poll| {
+        with_args::<WaitArgs>(
+            poll.command()
+                .name("wait")
+                .about(format!(
+                    "Waits for jobs to finish ({} until every job is terminal)",
+                    poll.operation.action
+                ))
+                .long_about(format!(
+                    "Polls {} until every job named by the flags is finished, with progress on \
+                     stderr (a bar on a terminal, lines otherwise), then prints the result like \
+                     {}. Exit code 5 if a job failed or does not exist, 3 if --max-wait runs out.",
+                    poll.operation.action, poll.name
+                )),
+        )
+    });
     let emulator_cmd = with_args::<vod_emulator::EmulatorArgs>(
         Command::new("emulator")
             .about("Runs the local VOD emulator; prints its base URL on the first line of stdout"),
@@ -193,7 +213,7 @@ fn cli() -> Command {
             .arg_required_else_help(true),
     )
     .subcommands(operations)
-    .subcommand(wait_cmd)
+    .subcommands(wait_cmd)
     .subcommand(demo_cmd)
     .subcommand(emulator_cmd)
 }
@@ -238,17 +258,21 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
         }
         "demo" => demo::run(&global.wire(), global.output).await,
         "wait" => {
+            let spec = polling_command()
+                .ok_or_else(|| CliError::Usage("no operation polls for waits".to_owned()))?;
             let ctx = global.context()?.waiting(wait_args(m)?);
-            generated::commands::run_get_url_upload_infos(m, &ctx).await
+            ctx.run(spec, m).await
         }
         _ => {
+            let spec = COMMANDS
+                .iter()
+                .find(|c| c.name == name)
+                .ok_or_else(|| CliError::Usage(format!("unknown command {name}")))?;
             let mut ctx = global.context()?;
-            if name == "get-url-upload-infos" && m.get_flag("wait") {
+            if spec.wait.is_some() && m.get_flag("wait") {
                 ctx = ctx.waiting(wait_args(m)?);
             }
-            generated::commands::run(name, m, &ctx)
-                .await
-                .unwrap_or_else(|| Err(CliError::Usage(format!("unknown command {name}"))))
+            ctx.run(spec, m).await
         }
     }
 }
@@ -320,11 +344,12 @@ mod tests {
             .collect();
         // Global flags, plus what hand-written code adds to generated commands
         // (the waiter's flags on get-url-upload-infos).
-        for generated_cmd in super::generated::commands::commands() {
-            let Some(sub) = cli.find_subcommand(generated_cmd.get_name()) else {
+        for spec in super::COMMANDS {
+            let Some(sub) = cli.find_subcommand(spec.name) else {
                 continue;
             };
-            let generated: Vec<String> = generated_cmd
+            let generated: Vec<String> = spec
+                .command()
                 .get_arguments()
                 .filter_map(|a| a.get_long().map(str::to_owned))
                 .collect();
@@ -338,8 +363,9 @@ mod tests {
         longs.dedup();
         for long in longs {
             assert!(
-                aliyun_codegen::CLI_RESERVED_FLAGS.contains(&long.as_str()),
-                "--{long} is a flag of the CLI itself: add it to aliyun_codegen::CLI_RESERVED_FLAGS"
+                super::generated::commands::RESERVED_FLAGS.contains(&long.as_str()),
+                "--{long} is a flag of the CLI itself: add it to the reserved flags of \
+                 vod_layout() in xtask/src/main.rs and run cargo xtask codegen"
             );
         }
     }

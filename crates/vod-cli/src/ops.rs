@@ -1,16 +1,18 @@
-//! The hand-written side of the generated commands: the [`Context`] every
-//! operation command runs in, and the flag readers the generated code calls.
-//! Nothing here names an operation: adding one to `spec/` adds its command.
+//! The [`Context`] every operation command runs in: one path for every
+//! operation, from the command's input (a JSON object keyed by wire names) through
+//! the runtime's encoder and request pipeline to the printed answer. Nothing
+//! here names an operation: adding one to `spec/` adds its command.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use aliyun_runtime::credentials::{CredentialsError, DefaultChain};
-use aliyun_runtime::{Credentials, Operation, ProvideCredentials};
+use aliyun_runtime::{Credentials, Operation, ProvideCredentials, WireParams};
 use aliyun_vod::{Config, Format, HttpMethod, SignatureVersion};
 use serde::Serialize;
 
+use crate::command::{CommandSpec, WaitIds};
 pub use crate::error::CliError;
 use crate::output::{render, OutputKind};
 use crate::wait::WaitArgs;
@@ -46,7 +48,7 @@ impl Wire {
             .method(self.method);
         if let Some(t) = self.timeout {
             config = config
-                .read_timeout(t)
+                .attempt_timeout(t)
                 .connect_timeout(t.min(Duration::from_secs(5)));
         }
         config
@@ -64,8 +66,8 @@ impl Context {
         }
     }
 
-    /// Makes a GetURLUploadInfos run wait until its jobs are finished
-    /// (`--wait`, `vod wait`); other operations are unaffected.
+    /// Makes a run of a command whose spec declares a wait wait until the
+    /// items it names or creates are finished (`--wait`, `vod wait`).
     pub fn waiting(mut self, args: WaitArgs) -> Self {
         self.wait = Some(args);
         self
@@ -76,43 +78,43 @@ impl Context {
         &self.client
     }
 
-    /// Validates `input`, then either prints the signed request (`--dry-run`)
-    /// or sends it and prints the response (or waits, see [`Context::waiting`]).
-    pub async fn run<O>(&self, input: &O) -> Result<(), CliError>
-    where
-        O: Operation + 'static,
-        O::Output: Serialize,
-    {
-        if !self.dry_run {
-            if let (Some(args), Some(input)) = (&self.wait, crate::wait::as_waitable(input)) {
-                // Validated by the batch helper, which lifts the 10-item limit.
-                return crate::wait::run(self, input, args).await;
+    /// Runs one operation command: the flags become the operation's input,
+    /// which the runtime checks and encodes; then either prints the signed
+    /// request (`--dry-run`) or sends it and prints the answer, or waits (see
+    /// [`Context::waiting`]).
+    pub async fn run(&self, spec: &CommandSpec, m: &clap::ArgMatches) -> Result<(), CliError> {
+        let input = spec.input(m)?;
+        let op = spec.operation;
+        if let (false, Some(args), Some(wait)) = (self.dry_run, &self.wait, &spec.wait) {
+            if wait.ids == WaitIds::Input {
+                // Checked by the batch helper, which lifts the per-call item limit.
+                return crate::wait::run(self, wait, crate::wait::Items::from_input(&input)?, args)
+                    .await;
             }
         }
-        let params = input.to_params()?;
-        let runtime = self.client.runtime();
+        let params = aliyun_runtime::params::encode(op, &input)?;
         if self.dry_run {
-            return self.print_prepared(O::META, &params);
+            return self.print_prepared(op, &params);
         }
-        tracing::info!(
-            action = O::META.action,
-            endpoint = runtime.endpoint(),
-            "calling"
-        );
-        let output: O::Output = runtime.execute(O::META, params).await?;
+        let runtime = self.client.runtime();
+        tracing::info!(action = op.action, endpoint = runtime.endpoint(), "calling");
+        let output = runtime.invoke(op, params).await?.to_json()?;
+        if let (Some(args), Some(wait)) = (&self.wait, &spec.wait) {
+            if let WaitIds::Output { list, field } = wait.ids {
+                let ids = crate::wait::Items::from_output(&output, list, field);
+                tracing::info!(created = %output, "waiting for what the call created");
+                return crate::wait::run(self, wait, ids, args).await;
+            }
+        }
         self.print(&output)
     }
 
     /// Prints the signed request that would be sent, with the secret and the
     /// STS token redacted (the signature itself is harmless to show).
-    pub fn print_prepared(
-        &self,
-        meta: &'static aliyun_runtime::OperationMeta,
-        params: &[(&'static str, String)],
-    ) -> Result<(), CliError> {
+    pub fn print_prepared(&self, op: &Operation, params: &WireParams) -> Result<(), CliError> {
         let runtime = self.client.runtime();
-        let credentials = runtime.credentials()?;
-        let prepared = runtime.prepare(meta, params, &credentials);
+        let credentials = runtime.look_up_credentials()?;
+        let prepared = runtime.prepare(op, params, &credentials);
         let mut text = prepared.redacted(&credentials);
         text.push_str(&format!(
             "\n# string to sign\n{}\n# dry run: nothing was sent\n",
@@ -174,82 +176,5 @@ impl ProvideCredentials for LoggedChain {
             );
         }
         Ok(credentials)
-    }
-}
-
-/// A list flag: given once, the value is split on commas (`--job-ids a,b`);
-/// given several times, each value is one item as typed, so URLs that contain
-/// commas go in one flag each (`--upload-urls URL1 --upload-urls URL2`).
-/// Items of a split value are trimmed; blank ones are kept so the spec's rules
-/// can name them.
-pub fn list_arg(m: &clap::ArgMatches, id: &str) -> Option<Vec<String>> {
-    let values: Vec<&String> = m.get_many::<String>(id)?.collect();
-    match values.as_slice() {
-        [one] => Some(one.split(',').map(|s| s.trim().to_owned()).collect()),
-        many => Some(many.iter().map(|s| (*s).clone()).collect()),
-    }
-}
-
-/// A JSON flag: the JSON text itself, or `@FILE` to read it from a file.
-pub fn json_arg<T: serde::de::DeserializeOwned>(
-    m: &clap::ArgMatches,
-    id: &str,
-) -> Result<Option<T>, CliError> {
-    let Some(raw) = m.get_one::<String>(id) else {
-        return Ok(None);
-    };
-    let text = match raw.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| CliError::Usage(format!("parameter {id}: cannot read {path}: {e}")))?,
-        None => raw.clone(),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| CliError::Usage(format!("parameter {id}: not valid JSON for it: {e}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn matches(args: &[&str]) -> clap::ArgMatches {
-        clap::Command::new("t")
-            .arg(
-                clap::Arg::new("L")
-                    .long("l")
-                    .action(clap::ArgAction::Append),
-            )
-            .arg(clap::Arg::new("J").long("j"))
-            .get_matches_from(std::iter::once("t").chain(args.iter().copied()))
-    }
-
-    #[test]
-    fn lists_split_once_and_keep_repeated_values_whole() {
-        assert_eq!(list_arg(&matches(&[]), "L"), None);
-        assert_eq!(
-            list_arg(&matches(&["--l", "a, b,c"]), "L").unwrap(),
-            ["a", "b", "c"]
-        );
-        assert_eq!(
-            list_arg(&matches(&["--l", "http://h/a,b.mp4", "--l", "c d"]), "L").unwrap(),
-            ["http://h/a,b.mp4", "c d"]
-        );
-        assert_eq!(
-            list_arg(&matches(&["--l", "a,,b"]), "L").unwrap(),
-            ["a", "", "b"]
-        );
-    }
-
-    #[test]
-    fn json_flags_parse_or_name_the_parameter() {
-        let v: Option<serde_json::Value> = json_arg(&matches(&["--j", "[1]"]), "J").unwrap();
-        assert_eq!(v.unwrap(), serde_json::json!([1]));
-        let none: Option<serde_json::Value> = json_arg(&matches(&[]), "J").unwrap();
-        assert!(none.is_none());
-        let err = json_arg::<serde_json::Value>(&matches(&["--j", "{"]), "J").unwrap_err();
-        assert!(
-            matches!(&err, CliError::Usage(m) if m.starts_with("parameter J:")),
-            "{err:?}"
-        );
     }
 }

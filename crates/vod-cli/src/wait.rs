@@ -15,11 +15,12 @@ use std::io::IsTerminal as _;
 use std::time::{Duration, Instant};
 
 use aliyun_vod::batch::BatchOutput;
-use aliyun_vod::get_url_upload_infos::{GetUrlUploadInfosInput, GetUrlUploadInfosOutput};
+use aliyun_vod::get_url_upload_infos::{self, GetUrlUploadInfosOutput};
 use aliyun_vod::types::{UrlUploadJobInfo, UrlUploadJobStatus};
 use aliyun_vod::waiter::{self, is_terminal, WaitError, WaitOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::command::Wait;
 use crate::error::CliError;
 use crate::ops::Context;
 
@@ -131,22 +132,52 @@ pub struct Waited {
 }
 
 /// What a wait asks about: JobIds, else UploadURLs (the operation's precedence).
-enum Items {
+#[derive(Debug)]
+pub enum Items {
+    /// Job IDs.
     JobIds(Vec<String>),
+    /// Source URLs.
     UploadUrls(Vec<String>),
 }
 
 impl Items {
-    fn of(input: &GetUrlUploadInfosInput) -> Result<Self, CliError> {
-        match (&input.job_ids, &input.upload_urls) {
-            (Some(ids), _) => Ok(Items::JobIds(ids.clone())),
-            (None, Some(urls)) => Ok(Items::UploadUrls(urls.clone())),
-            // Neither: let the operation's own rule say so.
+    /// The items a GetURLUploadInfos input names (`JobIds` wins over
+    /// `UploadURLs`, as in the operation); neither is the operation's own error.
+    pub fn from_input(
+        input: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, CliError> {
+        let strings = |key: &str| -> Option<Vec<String>> {
+            let items = input.get(key)?.as_array()?;
+            Some(
+                items
+                    .iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_owned())
+                    .collect(),
+            )
+        };
+        match (strings("JobIds"), strings("UploadURLs")) {
+            (Some(ids), _) => Ok(Items::JobIds(ids)),
+            (None, Some(urls)) => Ok(Items::UploadUrls(urls)),
             (None, None) => {
-                input.validate()?;
+                aliyun_runtime::params::encode(&get_url_upload_infos::OPERATION, input)?;
                 Ok(Items::JobIds(Vec::new()))
             }
         }
+    }
+
+    /// The job IDs an operation's answer lists: `field` of each item of `list`.
+    pub fn from_output(output: &serde_json::Value, list: &str, field: &str) -> Self {
+        let ids = output
+            .get(list)
+            .and_then(serde_json::Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.get(field)?.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Items::JobIds(ids)
     }
 
     async fn query(
@@ -176,12 +207,11 @@ fn as_output(batch: BatchOutput) -> GetUrlUploadInfosOutput {
 /// Unknown IDs or URLs (NonExists) have nothing to wait for.
 pub async fn wait(
     client: &aliyun_vod::Client,
-    input: &GetUrlUploadInfosInput,
+    items: Items,
     args: &WaitArgs,
     progress: &mut Progress,
 ) -> Result<Waited, CliError> {
     let started = Instant::now();
-    let items = Items::of(input)?;
     let first = items.query(client).await?;
     let (done, total, summary) = summarize(&first.url_upload_info_list, first.non_exists.len());
     progress.update(done, total, &summary);
@@ -253,22 +283,25 @@ fn summarize(infos: &[UrlUploadJobInfo], unknown: usize) -> (usize, usize, Strin
     (done, infos.len() + unknown, parts.join(", "))
 }
 
-/// The input to wait on, when `input` is a GetURLUploadInfos input: the
-/// generated command builds it from the flags, so `wait` and `--wait` take
-/// exactly the operation's parameters.
-pub fn as_waitable(input: &dyn std::any::Any) -> Option<&GetUrlUploadInfosInput> {
-    input.downcast_ref::<GetUrlUploadInfosInput>()
-}
-
 /// Waits, prints the jobs like `get-url-upload-infos`, and fails unless every
 /// job succeeded.
+///
+/// `wait` is what the spec declares; this is the waiter for operations that
+/// poll with GetURLUploadInfos (URL upload jobs), the only kind the spec has.
 pub async fn run(
     ctx: &Context,
-    input: &GetUrlUploadInfosInput,
+    wait_for: &Wait,
+    items: Items,
     args: &WaitArgs,
 ) -> Result<(), CliError> {
+    if !std::ptr::eq(wait_for.poll, &get_url_upload_infos::OPERATION) {
+        return Err(CliError::Other(format!(
+            "no waiter polls with {} yet",
+            wait_for.poll.action
+        )));
+    }
     let mut progress = Progress::on_stderr();
-    let waited = wait(ctx.client(), input, args, &mut progress).await?;
+    let waited = wait(ctx.client(), items, args, &mut progress).await?;
     ctx.print(&waited.output)?;
     if !waited.finished {
         let out = &waited.output;

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aliyun_sign::{Credentials, Method, Timestamp};
+use aliyun_sign::{Credentials, HttpMethod, Timestamp};
 use axum::body::Body;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -130,14 +130,14 @@ async fn unsigned_or_wrongly_signed_uploads_are_refused_before_any_work() {
 
     let unsigned = send_v1(
         &base,
-        Method::Post,
+        HttpMethod::Post,
         &format!("Action=UploadMediaByURL&Version=2017-03-21&Format=JSON&UploadURLs={joined}"),
     )
     .await;
     let no_signature = {
         let encoded = upload().v1_encoded();
         let cut = encoded.find("&Signature=").unwrap();
-        send_v1(&base, Method::Post, &encoded[..cut]).await
+        send_v1(&base, HttpMethod::Post, &encoded[..cut]).await
     };
     let wrong_secret = upload()
         .creds(Credentials::new(
@@ -151,14 +151,14 @@ async fn unsigned_or_wrongly_signed_uploads_are_refused_before_any_work() {
         let cut = encoded.find("&Signature=").unwrap();
         send_v1(
             &base,
-            Method::Post,
+            HttpMethod::Post,
             &format!("{}&Signature=x", &encoded[..cut]),
         )
         .await
     };
     let tampered = send_v1(
         &base,
-        Method::Post,
+        HttpMethod::Post,
         &upload().v1_encoded().replace("never-fetched", "other-file"),
     )
     .await;
@@ -181,9 +181,9 @@ async fn unsigned_or_wrongly_signed_uploads_are_refused_before_any_work() {
         .await;
     let replayed = {
         let encoded = upload().format(Some("JSON")).v1_encoded();
-        let first = send_v1(&base, Method::Post, &encoded).await;
+        let first = send_v1(&base, HttpMethod::Post, &encoded).await;
         assert_eq!(first.status, 200, "{}", first.text);
-        send_v1(&base, Method::Post, &encoded).await
+        send_v1(&base, HttpMethod::Post, &encoded).await
     };
     for (case, r, code) in [
         ("unsigned", unsigned, "MissingParameter"),

@@ -60,7 +60,7 @@ struct Options {
 type Failure = String;
 
 pub fn main(args: &[&str]) -> ExitCode {
-    let root = aliyun_codegen::repo_root();
+    let root = crate::repo_root();
     let options = match parse(&root, args) {
         Ok(o) => o,
         Err(e) => {

@@ -77,7 +77,7 @@ const SIGN_ACS3_JS: &str = include_str!("../official/sign_acs3.js");
 /// The request `sign/acs3` (`crates/aliyun-sign/benches/sign.rs`) signs, with
 /// the Authorization header our signer gives for it.
 fn acs3_request() -> Value {
-    use aliyun_sign::{acs3, Credentials, Method, Nonce, Timestamp};
+    use aliyun_sign::{acs3, Credentials, HttpMethod, Nonce, Timestamp};
     let ts = Timestamp::parse("2024-05-06T07:08:09Z").expect("a valid timestamp");
     let nonce = Nonce::new("c0ffee00-1234-4abc-8def-0123456789ab");
     let job_ids: Vec<String> = (0..10u128)
@@ -85,7 +85,7 @@ fn acs3_request() -> Value {
         .collect();
     let job_ids = job_ids.join(",");
     let request = acs3::Acs3Request {
-        method: Method::Post,
+        method: HttpMethod::Post,
         host: "vod.cn-shanghai.aliyuncs.com",
         pathname: "/",
         action: "GetURLUploadInfos",
@@ -157,7 +157,7 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use aliyun_sign::{acs3, Method};
+    use aliyun_sign::{acs3, HttpMethod};
 
     /// The request handed to the official ACS3 signers is the one our signer
     /// signed, stage by stage, and its signature is the one Alibaba's Python
@@ -180,7 +180,7 @@ mod tests {
         let (block, names) = acs3::canonical_headers(&headers);
         let job_ids = text(&v["query"]["JobIds"]);
         let canonical = acs3::canonical_request(
-            Method::Post,
+            HttpMethod::Post,
             "/",
             &acs3::canonical_query_string(&[("JobIds", &job_ids)]),
             &block,

@@ -232,7 +232,7 @@ impl Results {
             String::new(),
             String::new(),
         );
-        let root = aliyun_codegen::repo_root();
+        let root = crate::repo_root();
         for (key, floor, file, limit) in [
             (
                 "decode_json",

@@ -4,7 +4,32 @@
 
 use std::path::{Path, PathBuf};
 
-use aliyun_codegen::{Files, CLI_OUT, SPEC_DIR, VOD_OUT};
+use aliyun_codegen::{Files, Layout};
+
+/// Where a test layout puts the client's files, relative to the root.
+pub const SDK_OUT: &str = "sdk/generated";
+/// Where a test layout puts the CLI's command table.
+pub const CLI_OUT: &str = "cli/generated";
+/// The real spec, relative to the repository root.
+pub const SPEC_DIR: &str = "spec/vod/2017-03-21";
+
+/// The layout the tests generate with: the spec in `spec_dir` (relative to
+/// the root handed to `generate`), output in the test folders.
+pub fn layout(spec_dir: &str) -> Layout {
+    Layout {
+        spec_dir: spec_dir.into(),
+        sdk_out: SDK_OUT.into(),
+        cli_out: CLI_OUT.into(),
+        cli_reserved_flags: ["region", "help", "version", "wait"]
+            .map(String::from)
+            .to_vec(),
+    }
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    crate_dir().join("../..")
+}
 
 /// This crate's directory.
 pub fn crate_dir() -> PathBuf {
@@ -40,18 +65,18 @@ pub fn fixture_label(name: &str) -> String {
 
 /// Generates every file of a fixture, failing with the generator's message.
 pub fn generate_fixture(name: &str) -> Files {
-    aliyun_codegen::generate(&fixtures_dir().join(name), &fixture_label(name))
+    aliyun_codegen::generate(&crate_dir().join("tests"), &layout(&fixture_label(name)))
         .unwrap_or_else(|e| panic!("fixture {name}: {e}"))
 }
 
 /// The real spec's directory.
 pub fn real_spec_dir() -> PathBuf {
-    aliyun_codegen::repo_root().join(SPEC_DIR)
+    repo_root().join(SPEC_DIR)
 }
 
 /// Generates every file of the real spec, labelled as `cargo xtask codegen` does.
 pub fn generate_real_spec() -> Files {
-    aliyun_codegen::generate(&real_spec_dir(), SPEC_DIR)
+    aliyun_codegen::generate(&repo_root(), &layout(SPEC_DIR))
         .unwrap_or_else(|e| panic!("{SPEC_DIR}: {e}"))
 }
 
@@ -64,7 +89,7 @@ pub fn snapshot_name(case: &str, rel: &Path) -> String {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let side = if rel.starts_with(VOD_OUT) {
+    let side = if rel.starts_with(SDK_OUT) {
         "vod"
     } else if rel.starts_with(CLI_OUT) {
         "cli"

@@ -2,8 +2,7 @@
 //! Source: `spec/vod/2017-03-21/CancelUrlUploadJobs.json`.
 //! Rebuild with `cargo xtask codegen`.
 
-/// The wire name, as validation errors report it.
-const OPERATION: &str = "CancelUrlUploadJobs";
+use ::aliyun_runtime::operation as op;
 
 /// The most items `JobIds` takes in one call.
 pub const JOB_IDS_MAX_ITEMS: usize = 10;
@@ -11,18 +10,7 @@ pub const JOB_IDS_MAX_ITEMS: usize = 10;
 /// The most items `UploadUrls` takes in one call.
 pub const UPLOAD_URLS_MAX_ITEMS: usize = 10;
 
-/// `CancelUrlUploadJobs`: Cancels URL-based upload jobs that are still queued.
-///
-/// Only jobs in the PENDING state can be canceled; jobs that already started are left alone and are listed in neither CanceledJobs nor NonExists.
-///
-/// Safe to retry. QPS limit: 50 per second per account.
-pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMeta {
-    action: OPERATION,
-    retry_safe: true,
-    qps_limit: ::std::option::Option::Some(50),
-};
-
-/// Input of `CancelUrlUploadJobs`. Build it with [`crate::Client::cancel_url_upload_jobs`] or fill the fields directly; [`CancelUrlUploadJobsInput::to_params`] validates it before anything is sent.
+/// Input of `CancelUrlUploadJobs`. Build it with [`crate::Client::cancel_url_upload_jobs`] or fill the fields directly; the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -30,6 +18,7 @@ pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMe
     ::std::cmp::PartialEq,
     ::std::cmp::Eq
 )]
+#[derive(::serde::Serialize)]
 pub struct CancelUrlUploadJobsInput {
     /// IDs of the upload jobs to cancel.
     ///
@@ -40,6 +29,7 @@ pub struct CancelUrlUploadJobsInput {
     /// Example: `341c92e6c18dc435ee31253685****,0193d395194a83ad6ee2ef27a5b5****`.
     ///
     /// Wire name: `JobIds`.
+    #[serde(rename = "JobIds", skip_serializing_if = "::std::option::Option::is_none")]
     pub job_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Source URLs of the upload jobs to cancel. Each URL is percent-encoded by the SDK before the list is joined with commas.
     ///
@@ -50,99 +40,19 @@ pub struct CancelUrlUploadJobsInput {
     /// Example: `https://example.com/video01.mp4`.
     ///
     /// Wire name: `UploadUrls`.
+    #[serde(
+        rename = "UploadUrls",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub upload_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl CancelUrlUploadJobsInput {
-    /// Checks the input against the spec's rules.
+    /// Checks the input against the operation's rules without sending it.
     pub fn validate(
         &self,
     ) -> ::std::result::Result<(), ::aliyun_runtime::ValidationError> {
-        if self.job_ids.is_none() && self.upload_urls.is_none() {
-            return ::std::result::Result::Err(
-                ::aliyun_runtime::ValidationError::new(
-                    OPERATION,
-                    "JobIds",
-                    ::aliyun_runtime::Rule::AtLeastOneOf(
-                        ::std::vec![
-                            ::std::string::String::from("JobIds"),
-                            ::std::string::String::from("UploadUrls")
-                        ],
-                    ),
-                ),
-            );
-        }
-        if let ::std::option::Option::Some(v) = &self.job_ids {
-            ::aliyun_runtime::validate::check_list(
-                OPERATION,
-                "JobIds",
-                v,
-                &::aliyun_runtime::validate::ListRules {
-                    min_items: 1,
-                    max_items: ::std::option::Option::Some(JOB_IDS_MAX_ITEMS),
-                    items_encoded: false,
-                    item: ::aliyun_runtime::validate::StringRules {
-                        max_length: ::std::option::Option::None,
-                        http_url: false,
-                        no_control: true,
-                    },
-                },
-            )?;
-        }
-        if let ::std::option::Option::Some(v) = &self.upload_urls {
-            ::aliyun_runtime::validate::check_list(
-                OPERATION,
-                "UploadUrls",
-                v,
-                &::aliyun_runtime::validate::ListRules {
-                    min_items: 1,
-                    max_items: ::std::option::Option::Some(UPLOAD_URLS_MAX_ITEMS),
-                    items_encoded: true,
-                    item: ::aliyun_runtime::validate::StringRules {
-                        max_length: ::std::option::Option::Some(8192),
-                        http_url: true,
-                        no_control: true,
-                    },
-                },
-            )?;
-        }
-        ::std::result::Result::Ok(())
-    }
-    /// Validates the input and returns its parameters in wire form.
-    pub fn to_params(
-        &self,
-    ) -> ::std::result::Result<
-        ::std::vec::Vec<(&'static str, ::std::string::String)>,
-        ::aliyun_runtime::ValidationError,
-    > {
-        self.validate()?;
-        let mut params = ::std::vec::Vec::with_capacity(2);
-        if let ::std::option::Option::Some(v) = &self.job_ids {
-            params.push(("JobIds", ::aliyun_runtime::validate::join_list(v, false)));
-        }
-        if self.job_ids.is_none() {
-            if let ::std::option::Option::Some(v) = &self.upload_urls {
-                params
-                    .push((
-                        "UploadUrls",
-                        ::aliyun_runtime::validate::join_list(v, true),
-                    ));
-            }
-        }
-        ::std::result::Result::Ok(params)
-    }
-}
-
-impl ::aliyun_runtime::Operation for CancelUrlUploadJobsInput {
-    type Output = CancelUrlUploadJobsOutput;
-    const META: &'static ::aliyun_runtime::OperationMeta = &META;
-    fn to_params(
-        &self,
-    ) -> ::std::result::Result<
-        ::std::vec::Vec<(&'static str, ::std::string::String)>,
-        ::aliyun_runtime::ValidationError,
-    > {
-        CancelUrlUploadJobsInput::to_params(self)
+        ::aliyun_runtime::params::encode_input(&OPERATION, self).map(::std::mem::drop)
     }
 }
 
@@ -188,34 +98,6 @@ pub struct CancelUrlUploadJobsOutput {
     pub request_id: ::std::string::String,
 }
 
-/// The response's shape, for XML decoding.
-pub static OUTPUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "CanceledJobs",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "NonExists",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "RequestId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
-        },
-    ],
-);
-
-impl ::aliyun_runtime::Output for CancelUrlUploadJobsOutput {
-    const SHAPE: &'static ::aliyun_runtime::shape::Shape = &OUTPUT_SHAPE;
-}
-
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct CancelUrlUploadJobsFluentBuilder {
@@ -224,22 +106,14 @@ pub struct CancelUrlUploadJobsFluentBuilder {
 }
 
 impl CancelUrlUploadJobsFluentBuilder {
-    /// A builder with no parameters set.
+    #[doc(hidden)]
     pub fn new(client: ::aliyun_runtime::Client) -> Self {
         CancelUrlUploadJobsFluentBuilder {
             client,
             input: ::std::default::Default::default(),
         }
     }
-    /// IDs of the upload jobs to cancel.
-    ///
-    /// Sent as a comma-separated list of 1 to 10 items.
-    ///
-    /// At least one of JobIds or UploadUrls must be set. When set, UploadUrls is not sent.
-    ///
-    /// Example: `341c92e6c18dc435ee31253685****,0193d395194a83ad6ee2ef27a5b5****`.
-    ///
-    /// Wire name: `JobIds`.
+    /// Sets [`CancelUrlUploadJobsInput::job_ids`] (`JobIds`).
     pub fn job_ids<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
@@ -250,7 +124,7 @@ impl CancelUrlUploadJobsFluentBuilder {
         );
         self
     }
-    /// Sets or clears `JobIds`.
+    /// Sets or clears [`CancelUrlUploadJobsInput::job_ids`].
     pub fn set_job_ids(
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -258,15 +132,7 @@ impl CancelUrlUploadJobsFluentBuilder {
         self.input.job_ids = value;
         self
     }
-    /// Source URLs of the upload jobs to cancel. Each URL is percent-encoded by the SDK before the list is joined with commas.
-    ///
-    /// Sent as a comma-separated list of 1 to 10 items, each item percent-encoded first.
-    ///
-    /// At least one of JobIds or UploadUrls must be set. Not sent when JobIds is set, which takes precedence.
-    ///
-    /// Example: `https://example.com/video01.mp4`.
-    ///
-    /// Wire name: `UploadUrls`.
+    /// Sets [`CancelUrlUploadJobsInput::upload_urls`] (`UploadUrls`).
     pub fn upload_urls<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
@@ -277,7 +143,7 @@ impl CancelUrlUploadJobsFluentBuilder {
         );
         self
     }
-    /// Sets or clears `UploadUrls`.
+    /// Sets or clears [`CancelUrlUploadJobsInput::upload_urls`].
     pub fn set_upload_urls(
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -289,11 +155,66 @@ impl CancelUrlUploadJobsFluentBuilder {
     pub fn as_input(&self) -> &CancelUrlUploadJobsInput {
         &self.input
     }
-    /// Validates the input, then signs, sends (retrying as the operation
-    /// allows) and decodes the response.
+    /// Checks the input against the operation's rules, then signs,
+    /// sends (retrying as the operation allows) and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<CancelUrlUploadJobsOutput, ::aliyun_runtime::Error> {
-        self.client.send(&self.input).await
+        self.client.send(&OPERATION, &self.input).await
     }
 }
+
+/// The operation as data, for the runtime's request pipeline.
+#[doc(hidden)]
+pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
+    action: "CancelUrlUploadJobs",
+    methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
+    retry_safe: true,
+    qps_limit: ::std::option::Option::Some(50),
+    params: &[
+        op::Param::new("JobIds", op::Ty::List(&JOB_IDS_LIST)),
+        op::Param::new("UploadUrls", op::Ty::List(&UPLOAD_URLS_LIST)),
+    ],
+    groups: &[
+        op::Group {
+            members: &["JobIds", "UploadUrls"],
+            precedence: true,
+        },
+    ],
+    output: &::aliyun_runtime::shape::Shape::Object(
+        &[
+            ::aliyun_runtime::shape::Field {
+                name: "CanceledJobs",
+                shape: &::aliyun_runtime::shape::Shape::List {
+                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    xml_item: ::std::option::Option::None,
+                },
+            },
+            ::aliyun_runtime::shape::Field {
+                name: "NonExists",
+                shape: &::aliyun_runtime::shape::Shape::List {
+                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    xml_item: ::std::option::Option::None,
+                },
+            },
+            ::aliyun_runtime::shape::Field {
+                name: "RequestId",
+                shape: &::aliyun_runtime::shape::Shape::Scalar,
+            },
+        ],
+    ),
+    output_json: ::aliyun_runtime::decode::typed_json::<CancelUrlUploadJobsOutput>,
+};
+
+static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(JOB_IDS_MAX_ITEMS);
+
+static UPLOAD_URLS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.max_length(8192).http_url()),
+    )
+    .min_items(1)
+    .max_items(UPLOAD_URLS_MAX_ITEMS)
+    .items_encoded();

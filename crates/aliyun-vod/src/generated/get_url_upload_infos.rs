@@ -2,8 +2,7 @@
 //! Source: `spec/vod/2017-03-21/GetURLUploadInfos.json`.
 //! Rebuild with `cargo xtask codegen`.
 
-/// The wire name, as validation errors report it.
-const OPERATION: &str = "GetURLUploadInfos";
+use ::aliyun_runtime::operation as op;
 
 /// The most items `JobIds` takes in one call.
 pub const JOB_IDS_MAX_ITEMS: usize = 10;
@@ -11,18 +10,7 @@ pub const JOB_IDS_MAX_ITEMS: usize = 10;
 /// The most items `UploadURLs` takes in one call.
 pub const UPLOAD_URLS_MAX_ITEMS: usize = 10;
 
-/// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
-///
-/// Returns each job's status, timestamps, user data and, once the upload succeeded, the media ID. Unknown job IDs or URLs are listed in NonExists.
-///
-/// Safe to retry. QPS limit: 100 per second per account.
-pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMeta {
-    action: OPERATION,
-    retry_safe: true,
-    qps_limit: ::std::option::Option::Some(100),
-};
-
-/// Input of `GetURLUploadInfos`. Build it with [`crate::Client::get_url_upload_infos`] or fill the fields directly; [`GetUrlUploadInfosInput::to_params`] validates it before anything is sent.
+/// Input of `GetURLUploadInfos`. Build it with [`crate::Client::get_url_upload_infos`] or fill the fields directly; the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -30,6 +18,7 @@ pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMe
     ::std::cmp::PartialEq,
     ::std::cmp::Eq
 )]
+#[derive(::serde::Serialize)]
 pub struct GetUrlUploadInfosInput {
     /// IDs of upload jobs, as returned in the JobId field of UploadMediaByURL.
     ///
@@ -40,6 +29,7 @@ pub struct GetUrlUploadInfosInput {
     /// Example: `86c1925fba0****,7afb201e7fa****`.
     ///
     /// Wire name: `JobIds`.
+    #[serde(rename = "JobIds", skip_serializing_if = "::std::option::Option::is_none")]
     pub job_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Source URLs of upload jobs. Each URL is percent-encoded by the SDK before the list is joined with commas. Pass a URL that was uploaded several times only once.
     ///
@@ -50,99 +40,19 @@ pub struct GetUrlUploadInfosInput {
     /// Example: `https://example.com/video.mp4`.
     ///
     /// Wire name: `UploadURLs`.
+    #[serde(
+        rename = "UploadURLs",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub upload_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl GetUrlUploadInfosInput {
-    /// Checks the input against the spec's rules.
+    /// Checks the input against the operation's rules without sending it.
     pub fn validate(
         &self,
     ) -> ::std::result::Result<(), ::aliyun_runtime::ValidationError> {
-        if self.job_ids.is_none() && self.upload_urls.is_none() {
-            return ::std::result::Result::Err(
-                ::aliyun_runtime::ValidationError::new(
-                    OPERATION,
-                    "JobIds",
-                    ::aliyun_runtime::Rule::AtLeastOneOf(
-                        ::std::vec![
-                            ::std::string::String::from("JobIds"),
-                            ::std::string::String::from("UploadURLs")
-                        ],
-                    ),
-                ),
-            );
-        }
-        if let ::std::option::Option::Some(v) = &self.job_ids {
-            ::aliyun_runtime::validate::check_list(
-                OPERATION,
-                "JobIds",
-                v,
-                &::aliyun_runtime::validate::ListRules {
-                    min_items: 1,
-                    max_items: ::std::option::Option::Some(JOB_IDS_MAX_ITEMS),
-                    items_encoded: false,
-                    item: ::aliyun_runtime::validate::StringRules {
-                        max_length: ::std::option::Option::None,
-                        http_url: false,
-                        no_control: true,
-                    },
-                },
-            )?;
-        }
-        if let ::std::option::Option::Some(v) = &self.upload_urls {
-            ::aliyun_runtime::validate::check_list(
-                OPERATION,
-                "UploadURLs",
-                v,
-                &::aliyun_runtime::validate::ListRules {
-                    min_items: 1,
-                    max_items: ::std::option::Option::Some(UPLOAD_URLS_MAX_ITEMS),
-                    items_encoded: true,
-                    item: ::aliyun_runtime::validate::StringRules {
-                        max_length: ::std::option::Option::Some(8192),
-                        http_url: true,
-                        no_control: true,
-                    },
-                },
-            )?;
-        }
-        ::std::result::Result::Ok(())
-    }
-    /// Validates the input and returns its parameters in wire form.
-    pub fn to_params(
-        &self,
-    ) -> ::std::result::Result<
-        ::std::vec::Vec<(&'static str, ::std::string::String)>,
-        ::aliyun_runtime::ValidationError,
-    > {
-        self.validate()?;
-        let mut params = ::std::vec::Vec::with_capacity(2);
-        if let ::std::option::Option::Some(v) = &self.job_ids {
-            params.push(("JobIds", ::aliyun_runtime::validate::join_list(v, false)));
-        }
-        if self.job_ids.is_none() {
-            if let ::std::option::Option::Some(v) = &self.upload_urls {
-                params
-                    .push((
-                        "UploadURLs",
-                        ::aliyun_runtime::validate::join_list(v, true),
-                    ));
-            }
-        }
-        ::std::result::Result::Ok(params)
-    }
-}
-
-impl ::aliyun_runtime::Operation for GetUrlUploadInfosInput {
-    type Output = GetUrlUploadInfosOutput;
-    const META: &'static ::aliyun_runtime::OperationMeta = &META;
-    fn to_params(
-        &self,
-    ) -> ::std::result::Result<
-        ::std::vec::Vec<(&'static str, ::std::string::String)>,
-        ::aliyun_runtime::ValidationError,
-    > {
-        GetUrlUploadInfosInput::to_params(self)
+        ::aliyun_runtime::params::encode_input(&OPERATION, self).map(::std::mem::drop)
     }
 }
 
@@ -188,34 +98,6 @@ pub struct GetUrlUploadInfosOutput {
     pub url_upload_info_list: ::std::vec::Vec<crate::generated::types::UrlUploadJobInfo>,
 }
 
-/// The response's shape, for XML decoding.
-pub static OUTPUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "NonExists",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "RequestId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "URLUploadInfoList",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::types::URL_UPLOAD_JOB_INFO_SHAPE,
-                xml_item: ::std::option::Option::Some("UrlUploadJobInfoDTO"),
-            },
-        },
-    ],
-);
-
-impl ::aliyun_runtime::Output for GetUrlUploadInfosOutput {
-    const SHAPE: &'static ::aliyun_runtime::shape::Shape = &OUTPUT_SHAPE;
-}
-
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetUrlUploadInfosFluentBuilder {
@@ -224,22 +106,14 @@ pub struct GetUrlUploadInfosFluentBuilder {
 }
 
 impl GetUrlUploadInfosFluentBuilder {
-    /// A builder with no parameters set.
+    #[doc(hidden)]
     pub fn new(client: ::aliyun_runtime::Client) -> Self {
         GetUrlUploadInfosFluentBuilder {
             client,
             input: ::std::default::Default::default(),
         }
     }
-    /// IDs of upload jobs, as returned in the JobId field of UploadMediaByURL.
-    ///
-    /// Sent as a comma-separated list of 1 to 10 items.
-    ///
-    /// At least one of JobIds or UploadURLs must be set. When set, UploadURLs is not sent.
-    ///
-    /// Example: `86c1925fba0****,7afb201e7fa****`.
-    ///
-    /// Wire name: `JobIds`.
+    /// Sets [`GetUrlUploadInfosInput::job_ids`] (`JobIds`).
     pub fn job_ids<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
@@ -250,7 +124,7 @@ impl GetUrlUploadInfosFluentBuilder {
         );
         self
     }
-    /// Sets or clears `JobIds`.
+    /// Sets or clears [`GetUrlUploadInfosInput::job_ids`].
     pub fn set_job_ids(
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -258,15 +132,7 @@ impl GetUrlUploadInfosFluentBuilder {
         self.input.job_ids = value;
         self
     }
-    /// Source URLs of upload jobs. Each URL is percent-encoded by the SDK before the list is joined with commas. Pass a URL that was uploaded several times only once.
-    ///
-    /// Sent as a comma-separated list of 1 to 10 items, each item percent-encoded first.
-    ///
-    /// At least one of JobIds or UploadURLs must be set. Not sent when JobIds is set, which takes precedence.
-    ///
-    /// Example: `https://example.com/video.mp4`.
-    ///
-    /// Wire name: `UploadURLs`.
+    /// Sets [`GetUrlUploadInfosInput::upload_urls`] (`UploadURLs`).
     pub fn upload_urls<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
@@ -277,7 +143,7 @@ impl GetUrlUploadInfosFluentBuilder {
         );
         self
     }
-    /// Sets or clears `UploadURLs`.
+    /// Sets or clears [`GetUrlUploadInfosInput::upload_urls`].
     pub fn set_upload_urls(
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -289,11 +155,66 @@ impl GetUrlUploadInfosFluentBuilder {
     pub fn as_input(&self) -> &GetUrlUploadInfosInput {
         &self.input
     }
-    /// Validates the input, then signs, sends (retrying as the operation
-    /// allows) and decodes the response.
+    /// Checks the input against the operation's rules, then signs,
+    /// sends (retrying as the operation allows) and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<GetUrlUploadInfosOutput, ::aliyun_runtime::Error> {
-        self.client.send(&self.input).await
+        self.client.send(&OPERATION, &self.input).await
     }
 }
+
+/// The operation as data, for the runtime's request pipeline.
+#[doc(hidden)]
+pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
+    action: "GetURLUploadInfos",
+    methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
+    retry_safe: true,
+    qps_limit: ::std::option::Option::Some(100),
+    params: &[
+        op::Param::new("JobIds", op::Ty::List(&JOB_IDS_LIST)),
+        op::Param::new("UploadURLs", op::Ty::List(&UPLOAD_URLS_LIST)),
+    ],
+    groups: &[
+        op::Group {
+            members: &["JobIds", "UploadURLs"],
+            precedence: true,
+        },
+    ],
+    output: &::aliyun_runtime::shape::Shape::Object(
+        &[
+            ::aliyun_runtime::shape::Field {
+                name: "NonExists",
+                shape: &::aliyun_runtime::shape::Shape::List {
+                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    xml_item: ::std::option::Option::None,
+                },
+            },
+            ::aliyun_runtime::shape::Field {
+                name: "RequestId",
+                shape: &::aliyun_runtime::shape::Shape::Scalar,
+            },
+            ::aliyun_runtime::shape::Field {
+                name: "URLUploadInfoList",
+                shape: &::aliyun_runtime::shape::Shape::List {
+                    item: &crate::generated::types::URL_UPLOAD_JOB_INFO_SHAPE,
+                    xml_item: ::std::option::Option::Some("UrlUploadJobInfoDTO"),
+                },
+            },
+        ],
+    ),
+    output_json: ::aliyun_runtime::decode::typed_json::<GetUrlUploadInfosOutput>,
+};
+
+static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(JOB_IDS_MAX_ITEMS);
+
+static UPLOAD_URLS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.max_length(8192).http_url()),
+    )
+    .min_items(1)
+    .max_items(UPLOAD_URLS_MAX_ITEMS)
+    .items_encoded();

@@ -5,17 +5,29 @@
 /// Methods on [`crate::Client`], one per operation.
 pub mod client;
 
-/// The product's endpoints and defaults.
+#[doc(hidden)]
 pub mod product;
 
 /// Enums and objects shared by operations.
 pub mod types;
 
 /// `CancelUrlUploadJobs`: Cancels URL-based upload jobs that are still queued.
+///
+/// Only jobs in the PENDING state can be canceled; jobs that already started are left alone and are listed in neither CanceledJobs nor NonExists.
+///
+/// Safe to retry. QPS limit: 50 per second per account.
 pub mod cancel_url_upload_jobs;
 
 /// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
+///
+/// Returns each job's status, timestamps, user data and, once the upload succeeded, the media ID. Unknown job IDs or URLs are listed in NonExists.
+///
+/// Safe to retry. QPS limit: 100 per second per account.
 pub mod get_url_upload_infos;
 
 /// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
+///
+/// Creates one upload job per source URL and returns the job IDs; query progress with GetURLUploadInfos. Every call creates new jobs and new media, so the SDK never resends it after the request may have reached the service.
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
 pub mod upload_media_by_url;

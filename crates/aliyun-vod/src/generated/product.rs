@@ -3,6 +3,7 @@
 //! Rebuild with `cargo xtask codegen`.
 
 /// ApsaraVideo VOD (vod, API version 2017-03-21): endpoints and defaults.
+#[doc(hidden)]
 pub static PRODUCT: ::aliyun_runtime::Product = ::aliyun_runtime::Product {
     code: "vod",
     version: "2017-03-21",

@@ -4,6 +4,8 @@
 //! Source: `spec/vod/2017-03-21/UploadMediaByURL.json`.
 //! Rebuild with `cargo xtask codegen`.
 
+use ::aliyun_runtime::operation as op;
+
 /// Status of the job.
 ///
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
@@ -161,7 +163,7 @@ pub struct UploadJob {
     pub source_url: ::std::option::Option<::std::string::String>,
 }
 
-/// The shape of [`UploadJob`], for XML decoding.
+#[doc(hidden)]
 pub static UPLOAD_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
@@ -289,61 +291,7 @@ pub struct UploadMetadata {
     pub workflow_id: ::std::option::Option<::std::string::String>,
 }
 
-impl UploadMetadata {
-    /// Checks this item against the spec's rules; `param` and `index` name
-    /// it in errors (`Param[0].Field`).
-    #[allow(unused_variables)]
-    pub fn validate_item(
-        &self,
-        operation: &'static str,
-        param: &str,
-        index: usize,
-    ) -> ::std::result::Result<(), ::aliyun_runtime::ValidationError> {
-        if let ::std::option::Option::Some(v) = &self.description {
-            if v.len() > 1024 {
-                return ::std::result::Result::Err(
-                    ::aliyun_runtime::ValidationError::new(
-                        operation,
-                        ::std::format!("{}[{}].{}", param, index, "Description"),
-                        ::aliyun_runtime::Rule::MaxLength {
-                            max: 1024,
-                            got: v.len(),
-                            index: ::std::option::Option::None,
-                        },
-                    ),
-                );
-            }
-        }
-        let v = &self.source_url;
-        if v.trim().is_empty() {
-            return ::std::result::Result::Err(
-                ::aliyun_runtime::ValidationError::new(
-                    operation,
-                    ::std::format!("{}[{}].{}", param, index, "SourceURL"),
-                    ::aliyun_runtime::Rule::Required,
-                ),
-            );
-        }
-        if let ::std::option::Option::Some(v) = &self.title {
-            if v.len() > 128 {
-                return ::std::result::Result::Err(
-                    ::aliyun_runtime::ValidationError::new(
-                        operation,
-                        ::std::format!("{}[{}].{}", param, index, "Title"),
-                        ::aliyun_runtime::Rule::MaxLength {
-                            max: 128,
-                            got: v.len(),
-                            index: ::std::option::Option::None,
-                        },
-                    ),
-                );
-            }
-        }
-        ::std::result::Result::Ok(())
-    }
-}
-
-/// The shape of [`UploadMetadata`], for XML decoding.
+#[doc(hidden)]
 pub static UPLOAD_METADATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
@@ -388,6 +336,21 @@ pub static UPLOAD_METADATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runt
         },
     ],
 );
+
+/// The fields of [`UploadMetadata`] as the request encoder checks them.
+#[doc(hidden)]
+pub static UPLOAD_METADATA_FIELDS: [op::Param; 10] = [
+    op::Param::new("CateId", op::Ty::Integer).as_string(),
+    op::Param::new("CoverURL", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Description", op::Ty::String(op::StringRules::ANY.max_length(1024))),
+    op::Param::new("FileExtension", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("FileSize", op::Ty::Integer).as_string(),
+    op::Param::new("SourceURL", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Title", op::Ty::String(op::StringRules::ANY.max_length(128))),
+    op::Param::new("WorkflowId", op::Ty::String(op::StringRules::ANY)),
+];
 
 /// One URL-based upload job.
 #[derive(
@@ -556,7 +519,7 @@ impl UrlUploadJobInfo {
     }
 }
 
-/// The shape of [`UrlUploadJobInfo`], for XML decoding.
+#[doc(hidden)]
 pub static URL_UPLOAD_JOB_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {

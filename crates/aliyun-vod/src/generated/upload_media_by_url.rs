@@ -2,30 +2,19 @@
 //! Source: `spec/vod/2017-03-21/UploadMediaByURL.json`.
 //! Rebuild with `cargo xtask codegen`.
 
-/// The wire name, as validation errors report it.
-const OPERATION: &str = "UploadMediaByURL";
+use ::aliyun_runtime::operation as op;
 
 /// The most items `UploadURLs` takes in one call.
 pub const UPLOAD_URLS_MAX_ITEMS: usize = 20;
 
-/// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
-///
-/// Creates one upload job per source URL and returns the job IDs; query progress with GetURLUploadInfos. Every call creates new jobs and new media, so the SDK never resends it after the request may have reached the service.
-///
-/// Never resent once it may have reached the service. QPS limit: none stated.
-pub static META: ::aliyun_runtime::OperationMeta = ::aliyun_runtime::OperationMeta {
-    action: OPERATION,
-    retry_safe: false,
-    qps_limit: ::std::option::Option::None,
-};
-
-/// Input of `UploadMediaByURL`. Build it with [`crate::Client::upload_media_by_url`] or fill the fields directly; [`UploadMediaByUrlInput::to_params`] validates it before anything is sent.
+/// Input of `UploadMediaByURL`. Build it with [`crate::Client::upload_media_by_url`] or fill the fields directly; the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq
 )]
+#[derive(::serde::Serialize)]
 pub struct UploadMediaByUrlInput {
     /// Source URLs, each with a file extension (or set FileExtension in UploadMetadatas). Each URL is percent-encoded by the SDK before the list is joined with commas.
     ///
@@ -36,20 +25,36 @@ pub struct UploadMediaByUrlInput {
     /// Example: `https://example.com/video.mp4`.
     ///
     /// Wire name: `UploadURLs`.
+    #[serde(
+        rename = "UploadURLs",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub upload_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Transcoding template group ID; the default group when unset.
     ///
     /// Wire name: `TemplateGroupId`.
+    #[serde(
+        rename = "TemplateGroupId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub template_group_id: ::std::option::Option<::std::string::String>,
     /// Storage address; the default storage when unset.
     ///
     /// Wire name: `StorageLocation`.
+    #[serde(
+        rename = "StorageLocation",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub storage_location: ::std::option::Option<::std::string::String>,
     /// Metadata of the files, matched to UploadURLs by SourceURL; sent as a JSON string.
     ///
     /// Sent as a JSON string.
     ///
     /// Wire name: `UploadMetadatas`.
+    #[serde(
+        rename = "UploadMetadatas",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub upload_metadatas: ::std::option::Option<
         ::std::vec::Vec<crate::generated::types::UploadMetadata>,
     >,
@@ -58,18 +63,28 @@ pub struct UploadMediaByUrlInput {
     /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `UserData`.
+    #[serde(rename = "UserData", skip_serializing_if = "::std::option::Option::is_none")]
     pub user_data: ::std::option::Option<::std::string::String>,
     /// Application ID; app-1000000 when unset.
     ///
     /// Wire name: `AppId`.
+    #[serde(rename = "AppId", skip_serializing_if = "::std::option::Option::is_none")]
     pub app_id: ::std::option::Option<::std::string::String>,
     /// Workflow ID; wins over TemplateGroupId.
     ///
     /// Wire name: `WorkflowId`.
+    #[serde(
+        rename = "WorkflowId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub workflow_id: ::std::option::Option<::std::string::String>,
     /// Deduplication key: a repeat within 10 minutes is refused. Letters, digits, '-' and '_', at most 50.
     ///
     /// Wire name: `SessionId`.
+    #[serde(
+        rename = "SessionId",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub session_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -89,126 +104,11 @@ impl ::std::fmt::Debug for UploadMediaByUrlInput {
 }
 
 impl UploadMediaByUrlInput {
-    /// Checks the input against the spec's rules.
+    /// Checks the input against the operation's rules without sending it.
     pub fn validate(
         &self,
     ) -> ::std::result::Result<(), ::aliyun_runtime::ValidationError> {
-        if self.upload_urls.is_none() {
-            return ::std::result::Result::Err(
-                ::aliyun_runtime::ValidationError::new(
-                    OPERATION,
-                    "UploadURLs",
-                    ::aliyun_runtime::Rule::Required,
-                ),
-            );
-        }
-        if let ::std::option::Option::Some(v) = &self.upload_urls {
-            ::aliyun_runtime::validate::check_list(
-                OPERATION,
-                "UploadURLs",
-                v,
-                &::aliyun_runtime::validate::ListRules {
-                    min_items: 1,
-                    max_items: ::std::option::Option::Some(UPLOAD_URLS_MAX_ITEMS),
-                    items_encoded: true,
-                    item: ::aliyun_runtime::validate::StringRules {
-                        max_length: ::std::option::Option::Some(8192),
-                        http_url: true,
-                        no_control: true,
-                    },
-                },
-            )?;
-        }
-        if let ::std::option::Option::Some(v) = &self.upload_metadatas {
-            if v.len() > 20 {
-                return ::std::result::Result::Err(
-                    ::aliyun_runtime::ValidationError::new(
-                        OPERATION,
-                        "UploadMetadatas",
-                        ::aliyun_runtime::Rule::MaxItems {
-                            max: 20,
-                            got: v.len(),
-                        },
-                    ),
-                );
-            }
-            for (i, item) in v.iter().enumerate() {
-                item.validate_item(OPERATION, "UploadMetadatas", i)?;
-            }
-        }
-        if let ::std::option::Option::Some(v) = &self.session_id {
-            ::aliyun_runtime::validate::check_string(
-                OPERATION,
-                "SessionId",
-                v,
-                &::aliyun_runtime::validate::StringRules {
-                    max_length: ::std::option::Option::Some(50),
-                    http_url: false,
-                    no_control: false,
-                },
-                ::std::option::Option::None,
-            )?;
-        }
-        ::std::result::Result::Ok(())
-    }
-    /// Validates the input and returns its parameters in wire form.
-    pub fn to_params(
-        &self,
-    ) -> ::std::result::Result<
-        ::std::vec::Vec<(&'static str, ::std::string::String)>,
-        ::aliyun_runtime::ValidationError,
-    > {
-        self.validate()?;
-        let mut params = ::std::vec::Vec::with_capacity(8);
-        if let ::std::option::Option::Some(v) = &self.upload_urls {
-            params.push(("UploadURLs", ::aliyun_runtime::validate::join_list(v, true)));
-        }
-        if let ::std::option::Option::Some(v) = &self.template_group_id {
-            params.push(("TemplateGroupId", v.clone()));
-        }
-        if let ::std::option::Option::Some(v) = &self.storage_location {
-            params.push(("StorageLocation", v.clone()));
-        }
-        if let ::std::option::Option::Some(v) = &self.upload_metadatas {
-            params
-                .push((
-                    "UploadMetadatas",
-                    ::aliyun_runtime::serde_json::to_string(v)
-                        .map_err(|e| {
-                            ::aliyun_runtime::ValidationError::new(
-                                OPERATION,
-                                "UploadMetadatas",
-                                ::aliyun_runtime::Rule::Json(e.to_string()),
-                            )
-                        })?,
-                ));
-        }
-        if let ::std::option::Option::Some(v) = &self.user_data {
-            params.push(("UserData", v.clone()));
-        }
-        if let ::std::option::Option::Some(v) = &self.app_id {
-            params.push(("AppId", v.clone()));
-        }
-        if let ::std::option::Option::Some(v) = &self.workflow_id {
-            params.push(("WorkflowId", v.clone()));
-        }
-        if let ::std::option::Option::Some(v) = &self.session_id {
-            params.push(("SessionId", v.clone()));
-        }
-        ::std::result::Result::Ok(params)
-    }
-}
-
-impl ::aliyun_runtime::Operation for UploadMediaByUrlInput {
-    type Output = UploadMediaByUrlOutput;
-    const META: &'static ::aliyun_runtime::OperationMeta = &META;
-    fn to_params(
-        &self,
-    ) -> ::std::result::Result<
-        ::std::vec::Vec<(&'static str, ::std::string::String)>,
-        ::aliyun_runtime::ValidationError,
-    > {
-        UploadMediaByUrlInput::to_params(self)
+        ::aliyun_runtime::params::encode_input(&OPERATION, self).map(::std::mem::drop)
     }
 }
 
@@ -244,27 +144,6 @@ pub struct UploadMediaByUrlOutput {
     pub upload_jobs: ::std::vec::Vec<crate::generated::types::UploadJob>,
 }
 
-/// The response's shape, for XML decoding.
-pub static OUTPUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "RequestId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "UploadJobs",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::types::UPLOAD_JOB_SHAPE,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-impl ::aliyun_runtime::Output for UploadMediaByUrlOutput {
-    const SHAPE: &'static ::aliyun_runtime::shape::Shape = &OUTPUT_SHAPE;
-}
-
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct UploadMediaByUrlFluentBuilder {
@@ -273,22 +152,14 @@ pub struct UploadMediaByUrlFluentBuilder {
 }
 
 impl UploadMediaByUrlFluentBuilder {
-    /// A builder with no parameters set.
+    #[doc(hidden)]
     pub fn new(client: ::aliyun_runtime::Client) -> Self {
         UploadMediaByUrlFluentBuilder {
             client,
             input: ::std::default::Default::default(),
         }
     }
-    /// Source URLs, each with a file extension (or set FileExtension in UploadMetadatas). Each URL is percent-encoded by the SDK before the list is joined with commas.
-    ///
-    /// Required.
-    ///
-    /// Sent as a comma-separated list of 1 to 20 items, each item percent-encoded first.
-    ///
-    /// Example: `https://example.com/video.mp4`.
-    ///
-    /// Wire name: `UploadURLs`.
+    /// Sets [`UploadMediaByUrlInput::upload_urls`] (`UploadURLs`).
     pub fn upload_urls<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
@@ -299,7 +170,7 @@ impl UploadMediaByUrlFluentBuilder {
         );
         self
     }
-    /// Sets or clears `UploadURLs`.
+    /// Sets or clears [`UploadMediaByUrlInput::upload_urls`].
     pub fn set_upload_urls(
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -307,9 +178,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.upload_urls = value;
         self
     }
-    /// Transcoding template group ID; the default group when unset.
-    ///
-    /// Wire name: `TemplateGroupId`.
+    /// Sets [`UploadMediaByUrlInput::template_group_id`] (`TemplateGroupId`).
     pub fn template_group_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -317,7 +186,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.template_group_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets or clears `TemplateGroupId`.
+    /// Sets or clears [`UploadMediaByUrlInput::template_group_id`].
     pub fn set_template_group_id(
         mut self,
         value: ::std::option::Option<::std::string::String>,
@@ -325,9 +194,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.template_group_id = value;
         self
     }
-    /// Storage address; the default storage when unset.
-    ///
-    /// Wire name: `StorageLocation`.
+    /// Sets [`UploadMediaByUrlInput::storage_location`] (`StorageLocation`).
     pub fn storage_location(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -335,7 +202,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.storage_location = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets or clears `StorageLocation`.
+    /// Sets or clears [`UploadMediaByUrlInput::storage_location`].
     pub fn set_storage_location(
         mut self,
         value: ::std::option::Option<::std::string::String>,
@@ -343,11 +210,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.storage_location = value;
         self
     }
-    /// Metadata of the files, matched to UploadURLs by SourceURL; sent as a JSON string.
-    ///
-    /// Sent as a JSON string.
-    ///
-    /// Wire name: `UploadMetadatas`.
+    /// Sets [`UploadMediaByUrlInput::upload_metadatas`] (`UploadMetadatas`).
     pub fn upload_metadatas<I>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = crate::generated::types::UploadMetadata>,
@@ -357,7 +220,7 @@ impl UploadMediaByUrlFluentBuilder {
         );
         self
     }
-    /// Sets or clears `UploadMetadatas`.
+    /// Sets or clears [`UploadMediaByUrlInput::upload_metadatas`].
     pub fn set_upload_metadatas(
         mut self,
         value: ::std::option::Option<
@@ -367,11 +230,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.upload_metadatas = value;
         self
     }
-    /// Custom settings as a JSON string (callbacks, upload acceleration). May carry callback credentials, so it is redacted in Debug output.
-    ///
-    /// Sensitive: redacted in `Debug` output.
-    ///
-    /// Wire name: `UserData`.
+    /// Sets [`UploadMediaByUrlInput::user_data`] (`UserData`).
     pub fn user_data(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -379,7 +238,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.user_data = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets or clears `UserData`.
+    /// Sets or clears [`UploadMediaByUrlInput::user_data`].
     pub fn set_user_data(
         mut self,
         value: ::std::option::Option<::std::string::String>,
@@ -387,9 +246,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.user_data = value;
         self
     }
-    /// Application ID; app-1000000 when unset.
-    ///
-    /// Wire name: `AppId`.
+    /// Sets [`UploadMediaByUrlInput::app_id`] (`AppId`).
     pub fn app_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -397,7 +254,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.app_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets or clears `AppId`.
+    /// Sets or clears [`UploadMediaByUrlInput::app_id`].
     pub fn set_app_id(
         mut self,
         value: ::std::option::Option<::std::string::String>,
@@ -405,9 +262,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.app_id = value;
         self
     }
-    /// Workflow ID; wins over TemplateGroupId.
-    ///
-    /// Wire name: `WorkflowId`.
+    /// Sets [`UploadMediaByUrlInput::workflow_id`] (`WorkflowId`).
     pub fn workflow_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -415,7 +270,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.workflow_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets or clears `WorkflowId`.
+    /// Sets or clears [`UploadMediaByUrlInput::workflow_id`].
     pub fn set_workflow_id(
         mut self,
         value: ::std::option::Option<::std::string::String>,
@@ -423,9 +278,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.workflow_id = value;
         self
     }
-    /// Deduplication key: a repeat within 10 minutes is refused. Letters, digits, '-' and '_', at most 50.
-    ///
-    /// Wire name: `SessionId`.
+    /// Sets [`UploadMediaByUrlInput::session_id`] (`SessionId`).
     pub fn session_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -433,7 +286,7 @@ impl UploadMediaByUrlFluentBuilder {
         self.input.session_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets or clears `SessionId`.
+    /// Sets or clears [`UploadMediaByUrlInput::session_id`].
     pub fn set_session_id(
         mut self,
         value: ::std::option::Option<::std::string::String>,
@@ -445,11 +298,61 @@ impl UploadMediaByUrlFluentBuilder {
     pub fn as_input(&self) -> &UploadMediaByUrlInput {
         &self.input
     }
-    /// Validates the input, then signs, sends (retrying as the operation
-    /// allows) and decodes the response.
+    /// Checks the input against the operation's rules, then signs,
+    /// sends (retrying as the operation allows) and decodes the response.
     pub async fn send(
         self,
     ) -> ::std::result::Result<UploadMediaByUrlOutput, ::aliyun_runtime::Error> {
-        self.client.send(&self.input).await
+        self.client.send(&OPERATION, &self.input).await
     }
 }
+
+/// The operation as data, for the runtime's request pipeline.
+#[doc(hidden)]
+pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
+    action: "UploadMediaByURL",
+    methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
+    retry_safe: false,
+    qps_limit: ::std::option::Option::None,
+    params: &[
+        op::Param::new("UploadURLs", op::Ty::List(&UPLOAD_URLS_LIST)).required(),
+        op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UploadMetadatas", op::Ty::List(&UPLOAD_METADATAS_LIST))
+            .style(op::Style::Json),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("WorkflowId", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("SessionId", op::Ty::String(op::StringRules::ANY.max_length(50))),
+    ],
+    groups: &[],
+    output: &::aliyun_runtime::shape::Shape::Object(
+        &[
+            ::aliyun_runtime::shape::Field {
+                name: "RequestId",
+                shape: &::aliyun_runtime::shape::Shape::Scalar,
+            },
+            ::aliyun_runtime::shape::Field {
+                name: "UploadJobs",
+                shape: &::aliyun_runtime::shape::Shape::List {
+                    item: &crate::generated::types::UPLOAD_JOB_SHAPE,
+                    xml_item: ::std::option::Option::None,
+                },
+            },
+        ],
+    ),
+    output_json: ::aliyun_runtime::decode::typed_json::<UploadMediaByUrlOutput>,
+};
+
+static UPLOAD_URLS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.max_length(8192).http_url()),
+    )
+    .min_items(1)
+    .max_items(UPLOAD_URLS_MAX_ITEMS)
+    .items_encoded();
+
+static UPLOAD_METADATAS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::Object(&crate::generated::types::UPLOAD_METADATA_FIELDS),
+    )
+    .min_items(0)
+    .max_items(20);

@@ -5,205 +5,135 @@
 //! Rebuild with `cargo xtask codegen`.
 
 /// One command per operation in the spec.
-pub fn commands() -> ::std::vec::Vec<::clap::Command> {
-    ::std::vec![
-        cancel_url_upload_jobs_command(), get_url_upload_infos_command(),
-        upload_media_by_url_command()
-    ]
-}
+pub static COMMANDS: &[crate::command::CommandSpec] = &[
+    crate::command::CommandSpec {
+        name: "cancel-url-upload-jobs",
+        about: "Cancels URL-based upload jobs that are still queued.",
+        long_about: "Cancels URL-based upload jobs that are still queued.\n\nOnly jobs in the PENDING state can be canceled; jobs that already started are left alone and are listed in neither CanceledJobs nor NonExists.\n\nAPI: CancelUrlUploadJobs",
+        operation: &::aliyun_vod::cancel_url_upload_jobs::OPERATION,
+        flags: &[
+            crate::command::Flag {
+                param: "JobIds",
+                long: "job-ids",
+                help: "IDs of the upload jobs to cancel. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
+            },
+            crate::command::Flag {
+                param: "UploadUrls",
+                long: "upload-urls",
+                help: "Source URLs of the upload jobs to cancel. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
+            },
+        ],
+        wait: ::std::option::Option::None,
+    },
+    crate::command::CommandSpec {
+        name: "get-url-upload-infos",
+        about: "Queries URL-based upload jobs by job ID or by source URL.",
+        long_about: "Queries URL-based upload jobs by job ID or by source URL.\n\nReturns each job's status, timestamps, user data and, once the upload succeeded, the media ID. Unknown job IDs or URLs are listed in NonExists.\n\nAPI: GetURLUploadInfos",
+        operation: &::aliyun_vod::get_url_upload_infos::OPERATION,
+        flags: &[
+            crate::command::Flag {
+                param: "JobIds",
+                long: "job-ids",
+                help: "IDs of upload jobs, as returned in the JobId field of UploadMediaByURL. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
+            },
+            crate::command::Flag {
+                param: "UploadURLs",
+                long: "upload-urls",
+                help: "Source URLs of upload jobs. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
+            },
+        ],
+        wait: ::std::option::Option::Some(crate::command::Wait {
+            poll: &::aliyun_vod::get_url_upload_infos::OPERATION,
+            ids: crate::command::WaitIds::Input,
+        }),
+    },
+    crate::command::CommandSpec {
+        name: "upload-media-by-url",
+        about: "Uploads media files to VOD from their URLs, as asynchronous jobs.",
+        long_about: "Uploads media files to VOD from their URLs, as asynchronous jobs.\n\nCreates one upload job per source URL and returns the job IDs; query progress with GetURLUploadInfos. Every call creates new jobs and new media, so the SDK never resends it after the request may have reached the service.\n\nAPI: UploadMediaByURL",
+        operation: &::aliyun_vod::upload_media_by_url::OPERATION,
+        flags: &[
+            crate::command::Flag {
+                param: "UploadURLs",
+                long: "upload-urls",
+                help: "Source URLs, each with a file extension (or set FileExtension in UploadMetadatas). [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
+            },
+            crate::command::Flag {
+                param: "TemplateGroupId",
+                long: "template-group-id",
+                help: "Transcoding template group ID; the default group when unset.",
+                kind: crate::command::FlagKind::Value,
+            },
+            crate::command::Flag {
+                param: "StorageLocation",
+                long: "storage-location",
+                help: "Storage address; the default storage when unset.",
+                kind: crate::command::FlagKind::Value,
+            },
+            crate::command::Flag {
+                param: "UploadMetadatas",
+                long: "upload-metadatas",
+                help: "Metadata of the files, matched to UploadURLs by SourceURL; sent as a JSON string. A JSON value, or @FILE.",
+                kind: crate::command::FlagKind::Json,
+            },
+            crate::command::Flag {
+                param: "UserData",
+                long: "user-data",
+                help: "Custom settings as a JSON string (callbacks, upload acceleration).",
+                kind: crate::command::FlagKind::Value,
+            },
+            crate::command::Flag {
+                param: "AppId",
+                long: "app-id",
+                help: "Application ID; app-1000000 when unset.",
+                kind: crate::command::FlagKind::Value,
+            },
+            crate::command::Flag {
+                param: "WorkflowId",
+                long: "workflow-id",
+                help: "Workflow ID; wins over TemplateGroupId.",
+                kind: crate::command::FlagKind::Value,
+            },
+            crate::command::Flag {
+                param: "SessionId",
+                long: "session-id",
+                help: "Deduplication key: a repeat within 10 minutes is refused.",
+                kind: crate::command::FlagKind::Value,
+            },
+        ],
+        wait: ::std::option::Option::Some(crate::command::Wait {
+            poll: &::aliyun_vod::get_url_upload_infos::OPERATION,
+            ids: crate::command::WaitIds::Output {
+                list: "UploadJobs",
+                field: "JobId",
+            },
+        }),
+    },
+];
 
-/// Runs the operation command `name`; `None` when `name` is not one.
-pub async fn run(
-    name: &str,
-    matches: &::clap::ArgMatches,
-    ctx: &crate::ops::Context,
-) -> ::std::option::Option<::std::result::Result<(), crate::ops::CliError>> {
-    match name {
-        "cancel-url-upload-jobs" => {
-            ::std::option::Option::Some(run_cancel_url_upload_jobs(matches, ctx).await)
-        }
-        "get-url-upload-infos" => {
-            ::std::option::Option::Some(run_get_url_upload_infos(matches, ctx).await)
-        }
-        "upload-media-by-url" => {
-            ::std::option::Option::Some(run_upload_media_by_url(matches, ctx).await)
-        }
-        _ => ::std::option::Option::None,
-    }
-}
-
-/// The `cancel-url-upload-jobs` command.
-pub fn cancel_url_upload_jobs_command() -> ::clap::Command {
-    ::clap::Command::new("cancel-url-upload-jobs")
-        .about("Cancels URL-based upload jobs that are still queued.")
-        .long_about(
-            "Cancels URL-based upload jobs that are still queued.\n\nOnly jobs in the PENDING state can be canceled; jobs that already started are left alone and are listed in neither CanceledJobs nor NonExists.\n\nAPI: CancelUrlUploadJobs",
-        )
-        .arg(
-            ::clap::Arg::new("JobIds")
-                .long("job-ids")
-                .alias("JobIds")
-                .value_name("ITEM[,ITEM...]")
-                .help(
-                    "IDs of the upload jobs to cancel. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
-                )
-                .action(::clap::ArgAction::Append),
-        )
-        .arg(
-            ::clap::Arg::new("UploadUrls")
-                .long("upload-urls")
-                .alias("UploadUrls")
-                .value_name("ITEM[,ITEM...]")
-                .help(
-                    "Source URLs of the upload jobs to cancel. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
-                )
-                .action(::clap::ArgAction::Append),
-        )
-}
-
-/// The `get-url-upload-infos` command.
-pub fn get_url_upload_infos_command() -> ::clap::Command {
-    ::clap::Command::new("get-url-upload-infos")
-        .about("Queries URL-based upload jobs by job ID or by source URL.")
-        .long_about(
-            "Queries URL-based upload jobs by job ID or by source URL.\n\nReturns each job's status, timestamps, user data and, once the upload succeeded, the media ID. Unknown job IDs or URLs are listed in NonExists.\n\nAPI: GetURLUploadInfos",
-        )
-        .arg(
-            ::clap::Arg::new("JobIds")
-                .long("job-ids")
-                .alias("JobIds")
-                .value_name("ITEM[,ITEM...]")
-                .help(
-                    "IDs of upload jobs, as returned in the JobId field of UploadMediaByURL. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
-                )
-                .action(::clap::ArgAction::Append),
-        )
-        .arg(
-            ::clap::Arg::new("UploadURLs")
-                .long("upload-urls")
-                .alias("UploadURLs")
-                .value_name("ITEM[,ITEM...]")
-                .help(
-                    "Source URLs of upload jobs. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
-                )
-                .action(::clap::ArgAction::Append),
-        )
-}
-
-/// The `upload-media-by-url` command.
-pub fn upload_media_by_url_command() -> ::clap::Command {
-    ::clap::Command::new("upload-media-by-url")
-        .about("Uploads media files to VOD from their URLs, as asynchronous jobs.")
-        .long_about(
-            "Uploads media files to VOD from their URLs, as asynchronous jobs.\n\nCreates one upload job per source URL and returns the job IDs; query progress with GetURLUploadInfos. Every call creates new jobs and new media, so the SDK never resends it after the request may have reached the service.\n\nAPI: UploadMediaByURL",
-        )
-        .arg(
-            ::clap::Arg::new("UploadURLs")
-                .long("upload-urls")
-                .alias("UploadURLs")
-                .value_name("ITEM[,ITEM...]")
-                .help(
-                    "Source URLs, each with a file extension (or set FileExtension in UploadMetadatas). [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
-                )
-                .action(::clap::ArgAction::Append),
-        )
-        .arg(
-            ::clap::Arg::new("TemplateGroupId")
-                .long("template-group-id")
-                .alias("TemplateGroupId")
-                .value_name("VALUE")
-                .help("Transcoding template group ID; the default group when unset."),
-        )
-        .arg(
-            ::clap::Arg::new("StorageLocation")
-                .long("storage-location")
-                .alias("StorageLocation")
-                .value_name("VALUE")
-                .help("Storage address; the default storage when unset."),
-        )
-        .arg(
-            ::clap::Arg::new("UploadMetadatas")
-                .long("upload-metadatas")
-                .alias("UploadMetadatas")
-                .value_name("JSON")
-                .help(
-                    "Metadata of the files, matched to UploadURLs by SourceURL; sent as a JSON string. A JSON value.",
-                ),
-        )
-        .arg(
-            ::clap::Arg::new("UserData")
-                .long("user-data")
-                .alias("UserData")
-                .value_name("VALUE")
-                .help(
-                    "Custom settings as a JSON string (callbacks, upload acceleration).",
-                ),
-        )
-        .arg(
-            ::clap::Arg::new("AppId")
-                .long("app-id")
-                .alias("AppId")
-                .value_name("VALUE")
-                .help("Application ID; app-1000000 when unset."),
-        )
-        .arg(
-            ::clap::Arg::new("WorkflowId")
-                .long("workflow-id")
-                .alias("WorkflowId")
-                .value_name("VALUE")
-                .help("Workflow ID; wins over TemplateGroupId."),
-        )
-        .arg(
-            ::clap::Arg::new("SessionId")
-                .long("session-id")
-                .alias("SessionId")
-                .value_name("VALUE")
-                .help("Deduplication key: a repeat within 10 minutes is refused."),
-        )
-}
-
-/// Runs `CancelUrlUploadJobs` from the command's flags.
-pub async fn run_cancel_url_upload_jobs(
-    matches: &::clap::ArgMatches,
-    ctx: &crate::ops::Context,
-) -> ::std::result::Result<(), crate::ops::CliError> {
-    let input = ::aliyun_vod::cancel_url_upload_jobs::CancelUrlUploadJobsInput {
-        job_ids: crate::ops::list_arg(matches, "JobIds"),
-        upload_urls: crate::ops::list_arg(matches, "UploadUrls"),
-    };
-    ctx.run(&input).await
-}
-
-/// Runs `GetURLUploadInfos` from the command's flags.
-pub async fn run_get_url_upload_infos(
-    matches: &::clap::ArgMatches,
-    ctx: &crate::ops::Context,
-) -> ::std::result::Result<(), crate::ops::CliError> {
-    let input = ::aliyun_vod::get_url_upload_infos::GetUrlUploadInfosInput {
-        job_ids: crate::ops::list_arg(matches, "JobIds"),
-        upload_urls: crate::ops::list_arg(matches, "UploadURLs"),
-    };
-    ctx.run(&input).await
-}
-
-/// Runs `UploadMediaByURL` from the command's flags.
-pub async fn run_upload_media_by_url(
-    matches: &::clap::ArgMatches,
-    ctx: &crate::ops::Context,
-) -> ::std::result::Result<(), crate::ops::CliError> {
-    let input = ::aliyun_vod::upload_media_by_url::UploadMediaByUrlInput {
-        upload_urls: crate::ops::list_arg(matches, "UploadURLs"),
-        template_group_id: matches
-            .get_one::<::std::string::String>("TemplateGroupId")
-            .cloned(),
-        storage_location: matches
-            .get_one::<::std::string::String>("StorageLocation")
-            .cloned(),
-        upload_metadatas: crate::ops::json_arg(matches, "UploadMetadatas")?,
-        user_data: matches.get_one::<::std::string::String>("UserData").cloned(),
-        app_id: matches.get_one::<::std::string::String>("AppId").cloned(),
-        workflow_id: matches.get_one::<::std::string::String>("WorkflowId").cloned(),
-        session_id: matches.get_one::<::std::string::String>("SessionId").cloned(),
-    };
-    ctx.run(&input).await
-}
+/// The CLI's own long flags, which no parameter's flag may take (the
+/// CLI's tests check its flags against them).
+#[cfg(test)]
+pub const RESERVED_FLAGS: &[&str] = &[
+    "region",
+    "endpoint",
+    "profile",
+    "format",
+    "signature",
+    "method",
+    "timeout",
+    "output",
+    "dry-run",
+    "verbose",
+    "wait",
+    "interval",
+    "max-interval",
+    "max-wait",
+    "help",
+    "version",
+];

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use aliyun_sign::{Credentials, Method, Timestamp};
+use aliyun_sign::{Credentials, HttpMethod, Timestamp};
 use vod_emulator::EmulatorConfig;
 
 use crate::support::*;
@@ -23,10 +23,10 @@ async fn v1_get_v1_post_and_v3_are_accepted() {
     let emu = emulator().await;
     let base = emu.base_url();
     for r in [
-        lookup().method(Method::Get).v1(&base).await,
-        lookup().method(Method::Post).v1(&base).await,
-        lookup().method(Method::Post).v3(&base).await,
-        lookup().method(Method::Get).v3(&base).await,
+        lookup().method(HttpMethod::Get).v1(&base).await,
+        lookup().method(HttpMethod::Post).v1(&base).await,
+        lookup().method(HttpMethod::Post).v3(&base).await,
+        lookup().method(HttpMethod::Get).v3(&base).await,
         // V3 with the business parameters in a form body.
         lookup().v3_with(&base, true, |_| {}).await,
     ] {
@@ -86,7 +86,7 @@ async fn wrong_signatures_are_refused_with_the_server_string_to_sign() {
 
     let r = lookup()
         .creds(wrong.clone())
-        .method(Method::Get)
+        .method(HttpMethod::Get)
         .v1(&base)
         .await;
     assert_error(&r, 400, "SignatureDoesNotMatch");
@@ -111,7 +111,7 @@ async fn wrong_signatures_are_refused_with_the_server_string_to_sign() {
         .v1_encoded()
         .replace(UNKNOWN, "ffffffffffffffffffffffffffffffff");
     assert_error(
-        &send_v1(&base, Method::Post, &encoded).await,
+        &send_v1(&base, HttpMethod::Post, &encoded).await,
         400,
         "SignatureDoesNotMatch",
     );
@@ -119,7 +119,7 @@ async fn wrong_signatures_are_refused_with_the_server_string_to_sign() {
     // The V1 method is part of what is signed: POST-signed, sent as GET.
     let encoded = lookup().v1_encoded();
     assert_error(
-        &send_v1(&base, Method::Get, &encoded).await,
+        &send_v1(&base, HttpMethod::Get, &encoded).await,
         400,
         "SignatureDoesNotMatch",
     );
@@ -159,7 +159,7 @@ async fn unsigned_and_unknown_callers_are_refused() {
     let base = emu.base_url();
     let r = send_v1(
         &base,
-        Method::Get,
+        HttpMethod::Get,
         "Action=GetURLUploadInfos&Version=2017-03-21&JobIds=a&Format=JSON",
     )
     .await;
@@ -199,9 +199,9 @@ async fn reused_nonces_are_refused() {
     let emu = emulator().await;
     let base = emu.base_url();
     let encoded = lookup().v1_encoded();
-    assert_eq!(send_v1(&base, Method::Post, &encoded).await.status, 200);
+    assert_eq!(send_v1(&base, HttpMethod::Post, &encoded).await.status, 200);
     assert_error(
-        &send_v1(&base, Method::Post, &encoded).await,
+        &send_v1(&base, HttpMethod::Post, &encoded).await,
         400,
         "SignatureNonceUsed",
     );

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use aliyun_sign::{acs3, rpc, Credentials, Method, Nonce, Timestamp};
+use aliyun_sign::{acs3, rpc, Credentials, HttpMethod, Nonce, Timestamp};
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
 use serde_json::Value;
@@ -95,7 +95,7 @@ pub struct Call {
     pub action: String,
     pub params: Vec<(String, String)>,
     pub format: Option<String>,
-    pub method: Method,
+    pub method: HttpMethod,
     pub creds: Credentials,
     pub timestamp: Timestamp,
     pub nonce: Nonce,
@@ -109,7 +109,7 @@ pub fn call(action: &str, params: &[(&str, &str)]) -> Call {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
         format: Some("JSON".to_owned()),
-        method: Method::Post,
+        method: HttpMethod::Post,
         creds: default_creds(),
         timestamp: Timestamp::now(),
         nonce: Nonce::random(),
@@ -122,7 +122,7 @@ impl Call {
         self
     }
 
-    pub fn method(mut self, method: Method) -> Self {
+    pub fn method(mut self, method: HttpMethod) -> Self {
         self.method = method;
         self
     }
@@ -233,8 +233,8 @@ impl Call {
         };
         let client = reqwest::Client::new();
         let mut builder = match self.method {
-            Method::Get => client.get(url),
-            Method::Post => client.post(url),
+            HttpMethod::Get => client.get(url),
+            HttpMethod::Post => client.post(url),
         };
         for (name, value) in signed.headers() {
             if *name != "host" {
@@ -262,11 +262,11 @@ pub fn url_form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-pub async fn send_v1(base: &str, method: Method, encoded: &str) -> Reply {
+pub async fn send_v1(base: &str, method: HttpMethod, encoded: &str) -> Reply {
     let client = reqwest::Client::new();
     let request = match method {
-        Method::Get => client.get(format!("{base}/?{encoded}")),
-        Method::Post => client
+        HttpMethod::Get => client.get(format!("{base}/?{encoded}")),
+        HttpMethod::Post => client
             .post(format!("{base}/"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(encoded.to_owned()),

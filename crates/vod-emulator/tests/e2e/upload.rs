@@ -1,6 +1,6 @@
 //! UploadMediaByURL and GetURLUploadInfos: jobs, statuses, lookups, formats.
 
-use aliyun_sign::Method;
+use aliyun_sign::HttpMethod;
 use serde_json::Value;
 use vod_emulator::{EmulatorConfig, Limits};
 
@@ -340,7 +340,7 @@ async fn xml_bodies_and_default_formats() {
     let ids = format!("{id},ffffffffffffffffffffffffffffffff");
     let r = call("GetURLUploadInfos", &[("JobIds", &ids)])
         .format(None)
-        .method(Method::Get)
+        .method(HttpMethod::Get)
         .v1(&base)
         .await;
     assert_eq!(r.status, 200, "{}", r.text);

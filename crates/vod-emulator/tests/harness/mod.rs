@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use aliyun_sign::{rpc, Credentials, Method, Nonce, Timestamp};
+use aliyun_sign::{rpc, Credentials, HttpMethod, Nonce, Timestamp};
 use serde_json::Value;
 
 /// The standalone emulator, killed with SIGKILL when dropped.
@@ -103,7 +103,7 @@ pub async fn call(
     let body = rpc::sign(
         &creds,
         &rpc::RpcRequest {
-            method: Method::Post,
+            method: HttpMethod::Post,
             action,
             version: "2017-03-21",
             format: "JSON",

@@ -1,0 +1,216 @@
+//! Emitters: the model in, Rust tokens out, one module per artefact.
+//! `operation` writes one module per operation (input, output, builder and the
+//! operation's descriptor), `types` the enums and objects operations share,
+//! `product` the product's endpoints, the client's methods and the module
+//! list, `cli` the CLI's command table. Every path into other crates is spelled
+//! fully (`::std::string::String`) so generated code cannot collide with names
+//! a user or the spec brings in.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{Field, Model, TypeRef};
+use crate::names;
+
+pub mod cli;
+pub mod operation;
+pub mod product;
+pub mod types;
+
+pub use operation::operation_module;
+pub use product::{client_module, mod_module, product_module};
+pub use types::types_module;
+
+/// `#[doc = ...]` lines for a text; an empty text gives none.
+///
+/// A code block without a language in a description (a JSON example, say)
+/// would become a doctest that `cargo test` compiles as Rust, so it is marked
+/// `text`.
+pub(crate) fn doc(text: &str) -> TokenStream {
+    let mut in_code = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let l = l.trim_end();
+            if let Some(info) = l.trim_start().strip_prefix("```") {
+                let opening = !in_code;
+                in_code = !in_code;
+                if opening && info.trim().is_empty() {
+                    return format!(" {l}text");
+                }
+            }
+            format!(" {l}")
+        })
+        .collect();
+    quote! { #( #[doc = #lines] )* }
+}
+
+pub(crate) fn string_ty() -> TokenStream {
+    quote! { ::std::string::String }
+}
+
+pub(crate) fn shape_ident(type_name: &str) -> proc_macro2::Ident {
+    format_ident!("{}_SHAPE", names::screaming(type_name))
+}
+
+/// The Rust type of a field (before `Option`).
+pub(crate) fn rust_type(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String(_) => string_ty(),
+        TypeRef::Integer => quote! { i64 },
+        TypeRef::Number => quote! { f64 },
+        TypeRef::Boolean => quote! { bool },
+        TypeRef::Enum(name) | TypeRef::Object(name) => {
+            let id = format_ident!("{}", name);
+            quote! { crate::generated::types::#id }
+        }
+        TypeRef::List(item, _) => {
+            let item = rust_type(item);
+            quote! { ::std::vec::Vec<#item> }
+        }
+    }
+}
+
+/// Whether a field is a plain type: lists always, scalars and objects when the
+/// spec says the API always returns them; enums stay `Option` (an absent status
+/// is not a status).
+pub(crate) fn is_plain(f: &Field) -> bool {
+    match &f.ty {
+        TypeRef::List(..) => true,
+        TypeRef::Enum(_) => false,
+        _ => f.required,
+    }
+}
+
+pub(crate) fn field_type(f: &Field) -> TokenStream {
+    let ty = rust_type(&f.ty);
+    if is_plain(f) {
+        ty
+    } else {
+        quote! { ::std::option::Option<#ty> }
+    }
+}
+
+pub(crate) fn serde_attrs(f: &Field) -> TokenStream {
+    let wire = &f.wire;
+    let plain = is_plain(f);
+    let de = match (&f.ty, plain) {
+        (TypeRef::String(_), true) => "::aliyun_runtime::de::string",
+        (TypeRef::String(_), false) => "::aliyun_runtime::de::opt_string",
+        (TypeRef::Integer, true) => "::aliyun_runtime::de::i64",
+        (TypeRef::Integer, false) => "::aliyun_runtime::de::opt_i64",
+        (TypeRef::Number, true) => "::aliyun_runtime::de::f64",
+        (TypeRef::Number, false) => "::aliyun_runtime::de::opt_f64",
+        (TypeRef::Boolean, true) => "::aliyun_runtime::de::bool",
+        (TypeRef::Boolean, false) => "::aliyun_runtime::de::opt_bool",
+        (TypeRef::Enum(_), _) => "::aliyun_runtime::de::opt_from_string",
+        (TypeRef::Object(_), true) => "::aliyun_runtime::de::object",
+        (TypeRef::Object(_), false) => "::aliyun_runtime::de::opt_object",
+        // Objects cannot fail on their fields, so their items decode straight
+        // from the input; other items are buffered so a bad one can be skipped.
+        (TypeRef::List(item, _), _) if matches!(**item, TypeRef::Object(_)) => {
+            "::aliyun_runtime::de::object_list"
+        }
+        (TypeRef::List(..), _) => "::aliyun_runtime::de::list",
+    };
+    let skip = match (&f.ty, plain) {
+        (TypeRef::List(..), _) => quote! { skip_serializing_if = "::std::vec::Vec::is_empty", },
+        (_, false) => quote! { skip_serializing_if = "::std::option::Option::is_none", },
+        _ => quote! {},
+    };
+    let ser = if f.encode_as_string {
+        let path = match (&f.ty, plain) {
+            (TypeRef::Integer, true) => "::aliyun_runtime::ser::i64_as_string",
+            (TypeRef::Integer, false) => "::aliyun_runtime::ser::opt_i64_as_string",
+            (TypeRef::Number, true) => "::aliyun_runtime::ser::f64_as_string",
+            (TypeRef::Number, false) => "::aliyun_runtime::ser::opt_f64_as_string",
+            (TypeRef::Boolean, true) => "::aliyun_runtime::ser::bool_as_string",
+            _ => "::aliyun_runtime::ser::opt_bool_as_string",
+        };
+        quote! { serialize_with = #path, }
+    } else {
+        quote! {}
+    };
+    quote! { #[serde(rename = #wire, default, deserialize_with = #de, #skip #ser)] }
+}
+
+/// The static shape of a list of fields, for XML decoding.
+pub(crate) fn shape_expr(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::Object(name) => {
+            let id = shape_ident(name);
+            quote! { &crate::generated::types::#id }
+        }
+        TypeRef::List(item, xml_item) => {
+            let item = shape_expr(item);
+            let xml_item = match xml_item {
+                Some(x) => quote! { ::std::option::Option::Some(#x) },
+                None => quote! { ::std::option::Option::None },
+            };
+            quote! { &::aliyun_runtime::shape::Shape::List { item: #item, xml_item: #xml_item } }
+        }
+        _ => quote! { &::aliyun_runtime::shape::Shape::Scalar },
+    }
+}
+
+pub(crate) fn object_shape(fields: &[Field]) -> TokenStream {
+    let entries = fields.iter().map(|f| {
+        let name = &f.wire;
+        let shape = shape_expr(&f.ty);
+        quote! { ::aliyun_runtime::shape::Field { name: #name, shape: #shape } }
+    });
+    quote! { ::aliyun_runtime::shape::Shape::Object(&[ #(#entries),* ]) }
+}
+
+/// An unsuffixed literal (`10`, not `10usize`).
+pub(crate) fn lit(n: usize) -> Literal {
+    Literal::usize_unsuffixed(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc;
+
+    /// The strings of the `#[doc]` attributes `doc` gives for `text`.
+    fn doc_lines(text: &str) -> Vec<String> {
+        let tokens = doc(text);
+        let item: syn::ItemStruct =
+            syn::parse2(quote::quote! { #tokens struct S; }).expect("doc attributes");
+        item.attrs
+            .iter()
+            .map(|a| match &a.meta {
+                syn::Meta::NameValue(nv) => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => s.value(),
+                    _ => panic!("not a string"),
+                },
+                _ => panic!("not #[doc = ..]"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn untagged_code_blocks_become_text() {
+        assert_eq!(
+            doc_lines("Settings, e.g.\n```\n{\"a\": 1}\n```\nthen\n  ```json\n{}\n  ```"),
+            [
+                " Settings, e.g.",
+                " ```text",
+                " {\"a\": 1}",
+                " ```",
+                " then",
+                "   ```json",
+                " {}",
+                "   ```",
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_text_gives_no_doc() {
+        assert!(doc_lines("").is_empty());
+        assert_eq!(doc_lines("One line.  "), [" One line."]);
+    }
+}

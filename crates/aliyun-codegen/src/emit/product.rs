@@ -1,0 +1,70 @@
+//! The product's endpoints (`product.rs`), one client method per operation
+//! (`client.rs`) and the module list (`mod.rs`).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::doc;
+use crate::model::Model;
+
+/// `generated/product.rs`.
+pub fn product_module(model: &Model) -> TokenStream {
+    let p = &model.product;
+    let (code, version, region) = (&p.code, &p.version, &p.default_region);
+    let endpoints = p.endpoints.iter().map(|(r, h)| quote! { (#r, #h) });
+    let d = doc(&format!(
+        "{} ({}, API version {version}): endpoints and defaults.",
+        if p.title.is_empty() { code } else { &p.title },
+        code
+    ));
+    quote! {
+        #d
+        #[doc(hidden)]
+        pub static PRODUCT: ::aliyun_runtime::Product = ::aliyun_runtime::Product {
+            code: #code,
+            version: #version,
+            endpoints: &[#(#endpoints),*],
+            default_region: #region,
+        };
+    }
+}
+
+/// `generated/client.rs`: one method per operation on the hand-written `Client`.
+pub fn client_module(model: &Model) -> TokenStream {
+    let methods = model.operations.iter().map(|op| {
+        let method = format_ident!("{}", op.snake);
+        let module = format_ident!("{}", op.snake);
+        let builder = format_ident!("{}FluentBuilder", op.pascal);
+        let d = doc(&format!(
+            "`{}`: {}\n\nSet parameters on the returned builder, then call `send()`.",
+            op.name, op.summary
+        ));
+        quote! {
+            #d
+            pub fn #method(&self) -> crate::generated::#module::#builder {
+                crate::generated::#module::#builder::new(self.runtime().clone())
+            }
+        }
+    });
+    quote! {
+        impl crate::Client { #(#methods)* }
+    }
+}
+
+/// `generated/mod.rs`.
+pub fn mod_module(model: &Model) -> TokenStream {
+    let mods = model.operations.iter().map(|op| {
+        let m = format_ident!("{}", op.snake);
+        let d = doc(&super::operation::operation_doc(op));
+        quote! { #d pub mod #m; }
+    });
+    quote! {
+        /// Methods on [`crate::Client`], one per operation.
+        pub mod client;
+        #[doc(hidden)]
+        pub mod product;
+        /// Enums and objects shared by operations.
+        pub mod types;
+        #(#mods)*
+    }
+}

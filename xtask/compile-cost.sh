@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Compile cost per operation of aliyun-vod and vod-cli, each built as a crate
+# alone (after its dependencies, after `cargo clean -p`), debug and release:
+# once with the real spec and once with EXTRA synthetic operations, copies of
+# the real spec files under new names. Both trees are scratch copies of the
+# work tree, so the checked-in spec and generated code are never touched.
+# Run ../shared/bench/compile-anchor/measure.sh in the same session and
+# compare per-operation figures (these machines are noisy).
+#
+# Usage: xtask/compile-cost.sh [EXTRA] [WORK_DIR]   (EXTRA defaults to 100)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+extra=${1:-100}
+work=${2:-$(mktemp -d -t vod-compile-cost.XXXXXX)}
+mkdir -p "$work"
+export CARGO_TARGET_DIR="$work/target" # shared: dependencies are built once
+spec=spec/vod/2017-03-21
+
+copy_tree() { # DEST
+  mkdir -p "$1"
+  (cd "$root" && tar --exclude=./target --exclude=./.git --exclude=./fuzz/target -cf - .) |
+    (cd "$1" && tar -xf -)
+}
+
+real="$work/real"
+synthetic="$work/synthetic"
+copy_tree "$real"
+copy_tree "$synthetic"
+# EXTRA operations: the real operation files in turn, each under a new name.
+mapfile -t files < <(cd "$synthetic/$spec" && ls ./*.json | grep -v product.json)
+for i in $(seq 1 "$extra"); do
+  f=${files[$(((i - 1) % ${#files[@]}))]}
+  name=$(basename "$f" .json)
+  sed "s/\"name\": \"$name\"/\"name\": \"${name}Copy$i\"/" "$synthetic/$spec/$f" \
+    >"$synthetic/$spec/${name}Copy$i.json"
+done
+(cd "$synthetic" && cargo run -q -p xtask -- codegen >/dev/null)
+
+ops() { ls "$1/$spec"/*.json | grep -vc product.json; }
+gen_lines() { cat "$1"/crates/aliyun-vod/src/generated/*.rs "$1"/crates/vod-cli/src/generated/*.rs | wc -l; }
+echo "operations: real $(ops "$real"), synthetic $(ops "$synthetic")"
+echo "generated lines (SDK + CLI): real $(gen_lines "$real"), synthetic $(gen_lines "$synthetic")"
+
+time_build() { # TREE PROFILE CRATE -> seconds
+  local flag=""
+  [ "$2" = release ] && flag=--release
+  (cd "$1" && cargo clean -q $flag -p "$3")
+  local t0 t1
+  t0=$(date +%s.%N)
+  (cd "$1" && cargo build -q $flag -p "$3")
+  t1=$(date +%s.%N)
+  python3 -c "print(f'{float(\"$t1\") - float(\"$t0\"):.2f}')"
+}
+
+for profile in dev release; do
+  flag=""
+  [ "$profile" = release ] && flag=--release
+  for tree in "$real" "$synthetic"; do
+    (cd "$tree" && cargo build -q $flag -p vod-cli) # dependencies
+  done
+  for crate in aliyun-vod vod-cli; do
+    a=$(time_build "$real" "$profile" "$crate")
+    b=$(time_build "$synthetic" "$profile" "$crate")
+    python3 -c "
+a, b, n, r = $a, $b, $extra, $(ops "$real")
+print(f'$crate crate alone ($profile): real spec {a:.1f} s ({a / r * 1000:.0f} ms per operation, fixed cost included); '
+      f'+{n} operations {b:.1f} s: {(b - a) / n * 1000:.0f} ms per added operation')"
+  done
+done
+ls -l "$CARGO_TARGET_DIR/release/vod" | awk '{printf "release vod binary (real spec): %.1f MB\n", $5/1048576}'
