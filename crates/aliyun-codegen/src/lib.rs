@@ -148,7 +148,7 @@ pub fn generate_model(model: &model::Model, layout: &Layout) -> Result<Files, Co
         };
     put(
         sdk.join("mod.rs"),
-        &[spec_label.clone()],
+        std::slice::from_ref(&spec_label),
         emit::mod_module(model),
     )?;
     put(

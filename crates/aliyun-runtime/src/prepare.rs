@@ -75,8 +75,6 @@ impl std::fmt::Debug for PreparedRequest {
     }
 }
 
-/// A client for one product. Cheap to clone; `Send + Sync`.
-
 /// Where and as whom a request is signed: what the client fixes once.
 pub(crate) struct Target<'a> {
     /// `scheme://host[:port]`.

@@ -81,10 +81,7 @@ fn rpc_string_to_sign_is_what_was_signed() {
                 HttpMethod::Post => prepared.body.clone().unwrap(),
             };
             let (canonical, signature) = wire.rsplit_once("&Signature=").unwrap();
-            let m = match method {
-                HttpMethod::Get => HttpMethod::Get,
-                HttpMethod::Post => HttpMethod::Post,
-            };
+            let m = method;
             let sts_text = prepared.string_to_sign();
             assert_eq!(sts_text, rpc::string_to_sign(m, canonical));
             assert_eq!(
