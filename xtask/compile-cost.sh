@@ -3,7 +3,8 @@
 # alone (after its dependencies, after `cargo clean -p`), debug and release:
 # once with the real spec and once with EXTRA synthetic operations, copies of
 # the real spec files under new names. Both trees are scratch copies of the
-# work tree, so the checked-in spec and generated code are never touched.
+# committed tree (HEAD), so the checked-in spec and generated code are never
+# touched and uncommitted edits do not leak into the figures.
 # Run ../shared/bench/compile-anchor/measure.sh in the same session and
 # compare per-operation figures (these machines are noisy).
 #
@@ -18,8 +19,7 @@ spec=spec/vod/2017-03-21
 
 copy_tree() { # DEST
   mkdir -p "$1"
-  (cd "$root" && tar --exclude=./target --exclude=./.git --exclude=./fuzz/target -cf - .) |
-    (cd "$1" && tar -xf -)
+  git -C "$root" archive HEAD | (cd "$1" && tar -xf -)
 }
 
 real="$work/real"
