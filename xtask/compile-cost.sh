@@ -14,7 +14,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 extra=${1:-100}
 work=${2:-$(mktemp -d -t vod-compile-cost.XXXXXX)}
 mkdir -p "$work"
-export CARGO_TARGET_DIR="$work/target" # shared: dependencies are built once
 spec=spec/vod/2017-03-21
 
 copy_tree() { # DEST
@@ -34,20 +33,28 @@ for i in $(seq 1 "$extra"); do
   sed "s/\"name\": \"$name\"/\"name\": \"${name}Copy$i\"/" "$synthetic/$spec/$f" \
     >"$synthetic/$spec/${name}Copy$i.json"
 done
-(cd "$synthetic" && cargo run -q -p xtask -- codegen >/dev/null)
+(cd "$synthetic" && CARGO_TARGET_DIR="$synthetic/target" cargo run -q -p xtask -- codegen >/dev/null)
 
 ops() { ls "$1/$spec"/*.json | grep -vc product.json; }
 gen_lines() { cat "$1"/crates/aliyun-vod/src/generated/*.rs "$1"/crates/vod-cli/src/generated/*.rs | wc -l; }
 echo "operations: real $(ops "$real"), synthetic $(ops "$synthetic")"
 echo "generated lines (SDK + CLI): real $(gen_lines "$real"), synthetic $(gen_lines "$synthetic")"
 
+# One target directory per tree: cargo's artifact names do not depend on a
+# workspace's path, so two trees sharing one would overwrite each other.
+cargo_in() { # TREE ARGS...
+  local tree=$1
+  shift
+  (cd "$tree" && CARGO_TARGET_DIR="$tree/target" cargo "$@")
+}
+
 time_build() { # TREE PROFILE CRATE -> seconds
   local flag=""
   [ "$2" = release ] && flag=--release
-  (cd "$1" && cargo clean -q $flag -p "$3")
+  cargo_in "$1" clean -q $flag -p "$3"
   local t0 t1
   t0=$(date +%s.%N)
-  (cd "$1" && cargo build -q $flag -p "$3")
+  cargo_in "$1" build -q $flag -p "$3"
   t1=$(date +%s.%N)
   python3 -c "print(f'{float(\"$t1\") - float(\"$t0\"):.2f}')"
 }
@@ -56,7 +63,7 @@ for profile in dev release; do
   flag=""
   [ "$profile" = release ] && flag=--release
   for tree in "$real" "$synthetic"; do
-    (cd "$tree" && cargo build -q $flag -p vod-cli) # dependencies
+    cargo_in "$tree" build -q $flag -p vod-cli # dependencies
   done
   for crate in aliyun-vod vod-cli; do
     a=$(time_build "$real" "$profile" "$crate")
@@ -67,4 +74,4 @@ print(f'$crate crate alone ($profile): real spec {a:.1f} s ({a / r * 1000:.0f} m
       f'+{n} operations {b:.1f} s: {(b - a) / n * 1000:.0f} ms per added operation')"
   done
 done
-ls -l "$CARGO_TARGET_DIR/release/vod" | awk '{printf "release vod binary (real spec): %.1f MB\n", $5/1048576}'
+ls -l "$real/target/release/vod" | awk '{printf "release vod binary (real spec): %.1f MB\n", $5/1048576}'
