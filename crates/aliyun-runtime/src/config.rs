@@ -28,6 +28,21 @@ impl Format {
     }
 }
 
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    /// `json` or `xml`, in any case.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("json") {
+            Ok(Format::Json)
+        } else if s.eq_ignore_ascii_case("xml") {
+            Ok(Format::Xml)
+        } else {
+            Err(format!("unknown format {s:?} (JSON or XML)"))
+        }
+    }
+}
+
 /// Which signature the client sends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SignatureVersion {
@@ -36,6 +51,21 @@ pub enum SignatureVersion {
     V1,
     /// ACS3-HMAC-SHA256.
     V3,
+}
+
+impl std::str::FromStr for SignatureVersion {
+    type Err = String;
+
+    /// `v1` or `v3`, in any case.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("v1") {
+            Ok(SignatureVersion::V1)
+        } else if s.eq_ignore_ascii_case("v3") {
+            Ok(SignatureVersion::V3)
+        } else {
+            Err(format!("unknown signature version {s:?} (v1 or v3)"))
+        }
+    }
 }
 
 pub use aliyun_sign::HttpMethod;

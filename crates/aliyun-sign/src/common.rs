@@ -30,6 +30,21 @@ impl HttpMethod {
     }
 }
 
+impl std::str::FromStr for HttpMethod {
+    type Err = String;
+
+    /// `get` or `post`, in any case.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("get") {
+            Ok(HttpMethod::Get)
+        } else if s.eq_ignore_ascii_case("post") {
+            Ok(HttpMethod::Post)
+        } else {
+            Err(format!("unknown HTTP method {s:?} (GET or POST)"))
+        }
+    }
+}
+
 impl fmt::Display for HttpMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -17,6 +17,7 @@ mod ops;
 mod output;
 mod wait;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 use aliyun_vod::{Format, HttpMethod, SignatureVersion};
@@ -58,14 +59,17 @@ struct Global {
     #[arg(long, global = true)]
     profile: Option<String>,
     /// Wire format of responses; the printed output is the same either way.
-    #[arg(long, global = true, value_enum, default_value_t = WireFormat::Json)]
-    format: WireFormat,
+    #[arg(long, global = true, default_value = "json",
+          value_parser = PossibleValuesParser::new(["json", "xml"]).try_map(|s| s.parse::<Format>()))]
+    format: Format,
     /// Signature: v1 (RPC HMAC-SHA1) or v3 (ACS3-HMAC-SHA256).
-    #[arg(long, global = true, value_enum, default_value_t = Signature::V1)]
-    signature: Signature,
-    /// HTTP method.
-    #[arg(long, global = true, value_enum, default_value_t = Method::Post)]
-    method: Method,
+    #[arg(long, global = true, default_value = "v1",
+          value_parser = PossibleValuesParser::new(["v1", "v3"]).try_map(|s| s.parse::<SignatureVersion>()))]
+    signature: SignatureVersion,
+    /// HTTP method, for operations that accept both (some take only GET).
+    #[arg(long, global = true, default_value = "post",
+          value_parser = PossibleValuesParser::new(["get", "post"]).try_map(|s| s.parse::<HttpMethod>()))]
+    method: HttpMethod,
     /// Seconds allowed for each HTTP exchange.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = wait::parse_seconds)]
     timeout: Option<std::time::Duration>,
@@ -80,39 +84,12 @@ struct Global {
     verbose: u8,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum WireFormat {
-    Json,
-    Xml,
-}
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Signature {
-    V1,
-    V3,
-}
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Method {
-    Get,
-    Post,
-}
-
 impl Global {
     fn wire(&self) -> Wire {
         Wire {
-            format: match self.format {
-                WireFormat::Json => Format::Json,
-                WireFormat::Xml => Format::Xml,
-            },
-            signature: match self.signature {
-                Signature::V1 => SignatureVersion::V1,
-                Signature::V3 => SignatureVersion::V3,
-            },
-            method: match self.method {
-                Method::Get => HttpMethod::Get,
-                Method::Post => HttpMethod::Post,
-            },
+            format: self.format,
+            signature: self.signature,
+            method: self.method,
             timeout: self.timeout,
         }
     }
@@ -385,7 +362,7 @@ mod tests {
             ])
             .unwrap();
         let g = super::Global::from_arg_matches(&m).unwrap();
-        assert!(matches!(g.format, super::WireFormat::Xml));
+        assert_eq!(g.format, aliyun_vod::Format::Xml);
         assert_eq!(g.verbose, 2);
     }
 }
