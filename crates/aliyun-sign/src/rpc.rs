@@ -254,21 +254,21 @@ fn sign_pairs(key: Hmac<Sha1>, method: HttpMethod, params: &mut [(&str, &str)]) 
     // Room for the usual case (few escapes) and the signature; grows if needed.
     let raw: usize = params.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
     let mut out: Vec<u8> = Vec::with_capacity(raw + raw / 4 + SIGNATURE_ROOM);
-    let mut sts = MacSink::new(key);
-    sts.write(method.as_str().as_bytes());
-    sts.write(b"&%2F&");
+    let mut to_sign = MacSink::new(key);
+    to_sign.write(method.as_str().as_bytes());
+    to_sign.write(b"&%2F&");
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
             out.push(b'&');
-            sts.write(b"%26");
+            to_sign.write(b"%26");
         }
-        encode_both(&mut out, &mut sts, k.as_bytes());
+        encode_both(&mut out, &mut to_sign, k.as_bytes());
         out.push(b'=');
-        sts.write(b"%3D");
-        encode_both(&mut out, &mut sts, v.as_bytes());
+        to_sign.write(b"%3D");
+        encode_both(&mut out, &mut to_sign, v.as_bytes());
     }
     let canonical_len = out.len();
-    let signature = base64_digest(&sts.finish());
+    let signature = base64_digest(&to_sign.finish());
     if canonical_len > 0 {
         out.push(b'&');
     }
@@ -367,28 +367,28 @@ impl MacSink {
     }
 }
 
-/// Appends `input` percent-encoded to `out` and percent-encoded twice to `sts`:
+/// Appends `input` percent-encoded to `out` and percent-encoded twice to `to_sign`:
 /// each run of unreserved bytes (found eight bytes at a time by
 /// [`next_reserved`]) is copied to both at once, and the byte that ends it
-/// becomes `%XX` in `out` and `%25XX` in `sts`.
+/// becomes `%XX` in `out` and `%25XX` in `to_sign`.
 ///
 /// Always inlined into the loop over the parameters: most names and values are
 /// short, and a call per string (prologue, constants reloaded) costs more than
 /// encoding it.
 #[inline(always)]
-fn encode_both(out: &mut Vec<u8>, sts: &mut MacSink, input: &[u8]) {
+fn encode_both(out: &mut Vec<u8>, to_sign: &mut MacSink, input: &[u8]) {
     let mut start = 0;
     loop {
         let end = next_reserved(input, start);
         let run = &input[start..end];
         out.extend_from_slice(run);
-        sts.write(run);
+        to_sign.write(run);
         let Some(&b) = input.get(end) else {
             return;
         };
         let [pct, hi, lo] = escape(b);
         out.extend_from_slice(&[pct, hi, lo]);
-        sts.write_escape(hi, lo);
+        to_sign.write_escape(hi, lo);
         start = end + 1;
     }
 }
@@ -470,10 +470,10 @@ mod tests {
                 let params = vec![("Zeta", v.as_str()), ("A b", "1"), ("Action", v.as_str())];
                 let signed = sign_params("secret", method, params.clone());
                 let canonical = canonicalized_query_string(&params);
-                let sts = string_to_sign(method, &canonical);
-                let sig = signature("secret", &sts);
+                let to_sign = string_to_sign(method, &canonical);
+                let sig = signature("secret", &to_sign);
                 assert_eq!(signed.canonicalized_query_string(), canonical);
-                assert_eq!(signed.string_to_sign(), sts);
+                assert_eq!(signed.string_to_sign(), to_sign);
                 assert_eq!(signed.signature(), sig);
                 assert_eq!(
                     signed.encoded(),

@@ -555,13 +555,13 @@ fn check_acs3(
         &names,
         &payload,
     );
-    let sts = acs3::string_to_sign(&canonical);
-    if acs3::signature(&state.secret, &sts) != given {
+    let to_sign = acs3::string_to_sign(&canonical);
+    if acs3::signature(&state.secret, &to_sign) != given {
         return reject(
             400,
             "SignatureDoesNotMatch",
             format!(
-                "The request signature does not conform to Aliyun standards. server string to sign is:{sts}"
+                "The request signature does not conform to Aliyun standards. server string to sign is:{to_sign}"
             ),
         );
     }
