@@ -139,29 +139,26 @@ pub fn generate_model(model: &model::Model, layout: &Layout) -> Result<Files, Co
     let spec_label = layout.spec_dir.to_string_lossy().replace('\\', "/");
     let sdk = layout.sdk_out.as_path();
     let source = |file: &str| format!("{spec_label}/{file}");
-    let op_sources: Vec<String> = model.operations.iter().map(|op| source(&op.file)).collect();
+    // Files made from one spec file name it; files made from the whole spec
+    // (the module list, shared types, client methods, the CLI table) name the
+    // directory, so adding an operation changes their headers not at all.
+    let whole = std::slice::from_ref(&spec_label);
     let mut put =
         |path: PathBuf, sources: &[String], tokens: TokenStream| -> Result<(), CodegenError> {
             let text = render(&path, sources, tokens)?;
             files.insert(path, text);
             Ok(())
         };
-    put(
-        sdk.join("mod.rs"),
-        std::slice::from_ref(&spec_label),
-        emit::mod_module(model),
-    )?;
+    put(sdk.join("mod.rs"), whole, emit::mod_module(model))?;
     put(
         sdk.join("product.rs"),
         &[source(&model.product.file)],
         emit::product_module(model),
     )?;
-    put(sdk.join("types.rs"), &op_sources, emit::types_module(model))?;
-    put(
-        sdk.join("client.rs"),
-        &op_sources,
-        emit::client_module(model),
-    )?;
+    if model.has_shared_types() {
+        put(sdk.join("types.rs"), whole, emit::types_module(model))?;
+    }
+    put(sdk.join("client.rs"), whole, emit::client_module(model))?;
     for op in &model.operations {
         put(
             sdk.join(format!("{}.rs", op.snake)),
@@ -171,7 +168,7 @@ pub fn generate_model(model: &model::Model, layout: &Layout) -> Result<Files, Co
     }
     put(
         layout.cli_out.join("commands.rs"),
-        &op_sources,
+        whole,
         emit::cli::commands_module(model, &layout.cli_reserved_flags),
     )?;
     Ok(files)

@@ -62,6 +62,71 @@ pub struct Model {
     pub objects: BTreeMap<String, ObjectType>,
     /// Named enums, by type name.
     pub enums: BTreeMap<String, EnumType>,
+    /// The module each named type lives in: the one operation that uses it
+    /// (its snake name), or `types` when several do.
+    pub homes: BTreeMap<String, String>,
+}
+
+impl Model {
+    /// The generated module a named type lives in.
+    pub fn home(&self, type_name: &str) -> &str {
+        self.homes.get(type_name).map_or("types", String::as_str)
+    }
+
+    /// Whether any named type is used by several operations (and so lives in
+    /// the shared `types` module, which is generated only then).
+    pub fn has_shared_types(&self) -> bool {
+        self.objects
+            .keys()
+            .chain(self.enums.keys())
+            .any(|name| self.home(name) == "types")
+    }
+}
+
+/// Where each named type goes: with the operation that uses it when only one
+/// does (its module reads whole), in the shared `types` module otherwise.
+fn homes(ops: &[Operation], objects: &BTreeMap<String, ObjectType>) -> BTreeMap<String, String> {
+    fn walk(ty: &TypeRef, objects: &BTreeMap<String, ObjectType>, seen: &mut Vec<String>) {
+        let name = match ty {
+            TypeRef::List(item, _) => return walk(item, objects, seen),
+            TypeRef::Object(n) | TypeRef::Enum(n) => n,
+            _ => return,
+        };
+        if seen.contains(name) {
+            return;
+        }
+        seen.push(name.clone());
+        if let Some(o) = objects.get(name) {
+            for f in &o.fields {
+                walk(&f.ty, objects, seen);
+            }
+        }
+    }
+    let mut users: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for op in ops {
+        let mut seen = Vec::new();
+        for f in &op.output {
+            walk(&f.ty, objects, &mut seen);
+        }
+        for p in &op.params {
+            if let ParamKind::Json { ty, .. } = &p.kind {
+                walk(ty, objects, &mut seen);
+            }
+        }
+        for name in seen {
+            users.entry(name).or_default().push(&op.snake);
+        }
+    }
+    users
+        .into_iter()
+        .map(|(name, ops)| {
+            let home = match ops.as_slice() {
+                [one] => (*one).to_owned(),
+                _ => "types".to_owned(),
+            };
+            (name, home)
+        })
+        .collect()
 }
 
 /// The product file.
@@ -503,6 +568,7 @@ fn load_files(
     Ok(Model {
         dir: dir.to_owned(),
         product,
+        homes: homes(&ops, &reg.objects),
         operations: ops,
         objects: reg.objects,
         enums: reg.enums,

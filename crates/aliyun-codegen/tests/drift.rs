@@ -20,8 +20,8 @@ fn temp_root() -> tempfile::TempDir {
     tmp
 }
 
-fn types_rs() -> PathBuf {
-    Path::new(SDK_OUT).join("types.rs")
+fn client_rs() -> PathBuf {
+    Path::new(SDK_OUT).join("client.rs")
 }
 
 #[test]
@@ -33,11 +33,11 @@ fn check_reports_a_stale_and_an_extra_file_and_write_fixes_both() {
     assert_eq!(check(root, &l, &files).expect("check"), vec![]);
     assert_eq!(check_tree(root, &l), Ok(()));
 
-    let stale = types_rs();
+    let stale = client_rs();
     let extra = Path::new(SDK_OUT).join("removed_operation.rs");
-    let mut text = std::fs::read_to_string(root.join(&stale)).expect("types.rs");
+    let mut text = std::fs::read_to_string(root.join(&stale)).expect("client.rs");
     text.push_str("// edited by hand\n");
-    std::fs::write(root.join(&stale), text).expect("editing types.rs");
+    std::fs::write(root.join(&stale), text).expect("editing client.rs");
     std::fs::write(root.join(&extra), "// an operation the spec dropped\n").expect("stray file");
 
     assert_eq!(
@@ -83,9 +83,9 @@ fn windows_line_endings_are_not_drift() {
     let tmp = temp_root();
     let root = tmp.path();
     let l = layout(SPEC_DIR);
-    let path = root.join(types_rs());
-    let text = std::fs::read_to_string(&path).expect("types.rs");
-    std::fs::write(&path, text.replace('\n', "\r\n")).expect("rewriting types.rs");
+    let path = root.join(client_rs());
+    let text = std::fs::read_to_string(&path).expect("client.rs");
+    std::fs::write(&path, text.replace('\n', "\r\n")).expect("rewriting client.rs");
     let files = generate_real_spec();
     assert_eq!(check(root, &l, &files).expect("check"), vec![]);
     assert_eq!(

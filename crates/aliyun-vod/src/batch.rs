@@ -34,8 +34,8 @@ use std::fmt;
 
 use futures::StreamExt as _;
 
+use crate::get_url_upload_infos::UrlUploadJobInfo;
 use crate::get_url_upload_infos::{GetUrlUploadInfosInput, GetUrlUploadInfosOutput};
-use crate::types::UrlUploadJobInfo;
 use crate::{Client, Error};
 
 /// The most job IDs (or upload URLs) one `GetURLUploadInfos` call takes, from the

@@ -37,7 +37,7 @@ pub use generated::*;
 
 pub use aliyun_runtime as runtime;
 pub use aliyun_runtime::{
-    Config, Credentials, Error, Format, HttpMethod, RetryConfig, Rule, ServiceError,
+    Config, Credentials, Error, Format, HttpMethod, Operation, RetryConfig, Rule, ServiceError,
     SignatureVersion, ValidationError,
 };
 

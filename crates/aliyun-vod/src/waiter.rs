@@ -46,7 +46,7 @@ use std::time::Duration;
 use futures::{Stream, StreamExt as _};
 use tokio::time::Instant;
 
-use crate::types::{UrlUploadJobInfo, UrlUploadJobStatus};
+use crate::get_url_upload_infos::{UrlUploadJobInfo, UrlUploadJobStatus};
 use crate::{Client, Error};
 
 /// How often to poll and for how long.

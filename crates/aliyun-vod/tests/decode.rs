@@ -6,9 +6,9 @@
 
 mod support;
 
+use aliyun_vod::get_url_upload_infos::UrlUploadJobStatus;
 use aliyun_vod::get_url_upload_infos::{self, GetUrlUploadInfosOutput};
 use aliyun_vod::runtime::{decode_output, Format};
-use aliyun_vod::types::UrlUploadJobStatus;
 use aliyun_vod::upload_media_by_url::{self, UploadMediaByUrlOutput};
 use aliyun_vod::{Client, Config};
 use support::{Reply, Server};

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aliyun_vod::types::UrlUploadJobStatus;
+use aliyun_vod::get_url_upload_infos::UrlUploadJobStatus;
 use aliyun_vod::waiter::{wait_for_jobs, watch_jobs, Progress, WaitError, WaitOptions};
 use aliyun_vod::{Client, Config, RetryConfig};
 use futures::StreamExt as _;

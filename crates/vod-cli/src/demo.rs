@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use aliyun_runtime::Credentials;
-use aliyun_vod::types::UploadMetadata;
+use aliyun_vod::upload_media_by_url::UploadMetadata;
 use vod_emulator::{Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET};
 
 use crate::error::CliError;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use aliyun_vod::batch::BatchOutput;
 use aliyun_vod::get_url_upload_infos::{self, GetUrlUploadInfosOutput};
-use aliyun_vod::types::{UrlUploadJobInfo, UrlUploadJobStatus};
+use aliyun_vod::get_url_upload_infos::{UrlUploadJobInfo, UrlUploadJobStatus};
 use aliyun_vod::waiter::{self, is_terminal, WaitError, WaitOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -10,6 +10,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{Field, Model, TypeRef};
+
 use crate::names;
 
 pub mod cli;
@@ -53,19 +54,29 @@ pub(crate) fn shape_ident(type_name: &str) -> proc_macro2::Ident {
     format_ident!("{}_SHAPE", names::screaming(type_name))
 }
 
+/// `crate::generated::<module>::<item>` for an item of named type `type_name`'s
+/// module (see [`Model::home`]).
+pub(crate) fn type_item_path(
+    model: &Model,
+    type_name: &str,
+    item: &proc_macro2::Ident,
+) -> TokenStream {
+    let module = format_ident!("{}", model.home(type_name));
+    quote! { crate::generated::#module::#item }
+}
+
 /// The Rust type of a field (before `Option`).
-pub(crate) fn rust_type(ty: &TypeRef) -> TokenStream {
+pub(crate) fn rust_type(model: &Model, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String(_) => string_ty(),
         TypeRef::Integer => quote! { i64 },
         TypeRef::Number => quote! { f64 },
         TypeRef::Boolean => quote! { bool },
         TypeRef::Enum(name) | TypeRef::Object(name) => {
-            let id = format_ident!("{}", name);
-            quote! { crate::generated::types::#id }
+            type_item_path(model, name, &format_ident!("{}", name))
         }
         TypeRef::List(item, _) => {
-            let item = rust_type(item);
+            let item = rust_type(model, item);
             quote! { ::std::vec::Vec<#item> }
         }
     }
@@ -82,8 +93,8 @@ pub(crate) fn is_plain(f: &Field) -> bool {
     }
 }
 
-pub(crate) fn field_type(f: &Field) -> TokenStream {
-    let ty = rust_type(&f.ty);
+pub(crate) fn field_type(model: &Model, f: &Field) -> TokenStream {
+    let ty = rust_type(model, &f.ty);
     if is_plain(f) {
         ty
     } else {
@@ -135,14 +146,14 @@ pub(crate) fn serde_attrs(f: &Field) -> TokenStream {
 }
 
 /// The static shape of a list of fields, for XML decoding.
-pub(crate) fn shape_expr(ty: &TypeRef) -> TokenStream {
+pub(crate) fn shape_expr(model: &Model, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::Object(name) => {
-            let id = shape_ident(name);
-            quote! { &crate::generated::types::#id }
+            let path = type_item_path(model, name, &shape_ident(name));
+            quote! { &#path }
         }
         TypeRef::List(item, xml_item) => {
-            let item = shape_expr(item);
+            let item = shape_expr(model, item);
             let xml_item = match xml_item {
                 Some(x) => quote! { ::std::option::Option::Some(#x) },
                 None => quote! { ::std::option::Option::None },
@@ -153,10 +164,10 @@ pub(crate) fn shape_expr(ty: &TypeRef) -> TokenStream {
     }
 }
 
-pub(crate) fn object_shape(fields: &[Field]) -> TokenStream {
+pub(crate) fn object_shape(model: &Model, fields: &[Field]) -> TokenStream {
     let entries = fields.iter().map(|f| {
         let name = &f.wire;
-        let shape = shape_expr(&f.ty);
+        let shape = shape_expr(model, &f.ty);
         quote! { ::aliyun_runtime::shape::Field { name: #name, shape: #shape } }
     });
     quote! { ::aliyun_runtime::shape::Shape::Object(&[ #(#entries),* ]) }

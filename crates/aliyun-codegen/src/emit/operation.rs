@@ -7,19 +7,21 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::types::{contains_float, debug_impl, derives, emit_struct, field_ty, fields_ident};
-use super::{doc, lit, object_shape, rust_type, string_ty};
+use super::types::{
+    contains_float, debug_impl, derives, emit_struct, field_ty, fields_ident, named_types,
+};
+use super::{doc, lit, object_shape, rust_type, string_ty, type_item_path};
 use crate::model::{Method, Model, Operation, Param, ParamKind, StringRules, TypeRef};
 use crate::names;
 
-fn param_type(p: &Param) -> TokenStream {
+fn param_type(model: &Model, p: &Param) -> TokenStream {
     match &p.kind {
         ParamKind::String(_) => string_ty(),
         ParamKind::Integer => quote! { i64 },
         ParamKind::Number => quote! { f64 },
         ParamKind::Boolean => quote! { bool },
         ParamKind::List { .. } => quote! { ::std::vec::Vec<::std::string::String> },
-        ParamKind::Json { ty, .. } => rust_type(ty),
+        ParamKind::Json { ty, .. } => rust_type(model, ty),
     }
 }
 
@@ -143,7 +145,7 @@ fn max_items_const(p: &Param) -> proc_macro2::Ident {
 
 /// The parameter's entry in the descriptor's table, and any list rules it
 /// refers to (a `static` of its own).
-fn param_entry(p: &Param) -> (TokenStream, Option<TokenStream>) {
+fn param_entry(model: &Model, p: &Param) -> (TokenStream, Option<TokenStream>) {
     let list_id = format_ident!("{}_LIST", names::screaming(&p.wire));
     let (ty, style, list) = match &p.kind {
         ParamKind::String(r) => {
@@ -176,7 +178,7 @@ fn param_entry(p: &Param) -> (TokenStream, Option<TokenStream>) {
             let style = Some(quote! { .style(op::Style::Json) });
             match ty {
                 TypeRef::List(item, _) => {
-                    let item = field_ty(item, None);
+                    let item = field_ty(model, item, None);
                     let max = max_items.map(|m| {
                         let m = lit(m);
                         quote! { .max_items(#m) }
@@ -187,12 +189,8 @@ fn param_entry(p: &Param) -> (TokenStream, Option<TokenStream>) {
                     (quote! { op::Ty::List(&#list_id) }, style, Some(list))
                 }
                 TypeRef::Object(name) => {
-                    let id = fields_ident(name);
-                    (
-                        quote! { op::Ty::Object(&crate::generated::types::#id) },
-                        style,
-                        None,
-                    )
+                    let path = type_item_path(model, name, &fields_ident(name));
+                    (quote! { op::Ty::Object(&#path) }, style, None)
                 }
                 _ => (quote! { op::Ty::Any }, style, None),
             }
@@ -225,7 +223,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
     // Input: one documented field per parameter, serialised by wire name.
     let input_fields = op.params.iter().map(|p| {
         let fid = format_ident!("{}", p.rust);
-        let ty = param_type(p);
+        let ty = param_type(model, p);
         let d = doc(&param_doc(op, p));
         let wire = &p.wire;
         quote! {
@@ -264,7 +262,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         .params
         .iter()
         .map(|p| {
-            let (entry, list) = param_entry(p);
+            let (entry, list) = param_entry(model, p);
             lists.extend(list);
             entry
         })
@@ -292,7 +290,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         let set = format_ident!("set_{}", p.rust);
         let d = doc(&format!("Sets [`{input}::{}`] (`{}`).", p.rust, p.wire));
         let set_doc = doc(&format!("Sets or clears [`{input}::{}`].", p.rust));
-        let ty = param_type(p);
+        let ty = param_type(model, p);
         let main = match &p.kind {
             ParamKind::String(_) => quote! {
                 #d
@@ -313,7 +311,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
                 }
             },
             ParamKind::Json { ty: TypeRef::List(item, _), .. } => {
-                let item = rust_type(item);
+                let item = rust_type(model, item);
                 quote! {
                     #d
                     pub fn #fid<I>(mut self, items: I) -> Self
@@ -349,9 +347,10 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         &format!("Response of `{}`.", op.name),
         &op.output,
     );
-    let out_shape = object_shape(&op.output);
+    let out_shape = object_shape(model, &op.output);
+    let (types_alias, own_types) = named_types(model, &op.snake);
     let alias = if op.params.is_empty() && op.groups.is_empty() {
-        quote! {}
+        types_alias
     } else {
         quote! { use ::aliyun_runtime::operation as op; }
     };
@@ -417,5 +416,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         };
 
         #(#lists)*
+
+        #own_types
     }
 }

@@ -58,13 +58,19 @@ pub fn mod_module(model: &Model) -> TokenStream {
         let d = doc(&super::operation::operation_doc(op));
         quote! { #d pub mod #m; }
     });
+    let types = model.has_shared_types().then(|| {
+        quote! {
+            /// Enums and objects shared by several operations (a type only one
+            /// operation uses lives in that operation's module).
+            pub mod types;
+        }
+    });
     quote! {
         /// Methods on [`crate::Client`], one per operation.
         pub mod client;
         #[doc(hidden)]
         pub mod product;
-        /// Enums and objects shared by operations.
-        pub mod types;
+        #types
         #(#mods)*
     }
 }

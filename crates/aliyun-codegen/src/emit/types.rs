@@ -26,7 +26,7 @@ pub(crate) fn emit_struct(
         }
         let fdoc = doc(&format!("{text}\n\nWire name: `{}`.", f.wire));
         let attrs = serde_attrs(f);
-        let ty = field_type(f);
+        let ty = field_type(model, f);
         quote! { #fdoc #attrs pub #fid: #ty }
     });
     let any_sensitive = fields.iter().any(|f| f.sensitive);
@@ -273,33 +273,51 @@ fn emit_enum(e: &EnumType) -> TokenStream {
     }
 }
 
-/// `generated/types.rs`: enums and objects shared by operations, with a
-/// parameter table for each object that travels in a request.
+/// `generated/types.rs`: enums and objects shared by operations.
 pub fn types_module(model: &Model) -> TokenStream {
+    let (alias, types) = named_types(model, "types");
+    quote! { #alias #types }
+}
+
+/// The enums and objects whose home ([`Model::home`]) is `module`, each object
+/// with its shape and, when it travels in a request, its parameter table; and
+/// the `op` alias those tables need (empty when none does).
+pub(crate) fn named_types(model: &Model, module: &str) -> (TokenStream, TokenStream) {
     let request_objects = request_object_names(model);
-    let enums = model.enums.values().map(emit_enum);
-    let objects = model.objects.values().map(|o| {
-        let s = emit_struct(model, &o.name, &o.doc, &o.fields);
-        let shape_id = shape_ident(&o.name);
-        let shape = object_shape(&o.fields);
-        let table = if request_objects.contains(&o.name) {
-            object_table(o)
-        } else {
-            quote! {}
-        };
-        quote! {
-            #s
-            #[doc(hidden)]
-            pub static #shape_id: ::aliyun_runtime::shape::Shape = #shape;
-            #table
-        }
-    });
-    let alias = if request_objects.is_empty() {
-        quote! {}
-    } else {
+    let enums = model
+        .enums
+        .values()
+        .filter(|e| model.home(&e.name) == module)
+        .map(emit_enum);
+    let mut tables = false;
+    let objects: Vec<TokenStream> = model
+        .objects
+        .values()
+        .filter(|o| model.home(&o.name) == module)
+        .map(|o| {
+            let s = emit_struct(model, &o.name, &o.doc, &o.fields);
+            let shape_id = shape_ident(&o.name);
+            let shape = object_shape(model, &o.fields);
+            let table = if request_objects.contains(&o.name) {
+                tables = true;
+                object_table(model, o)
+            } else {
+                quote! {}
+            };
+            quote! {
+                #s
+                #[doc(hidden)]
+                pub static #shape_id: ::aliyun_runtime::shape::Shape = #shape;
+                #table
+            }
+        })
+        .collect();
+    let alias = if tables {
         quote! { use ::aliyun_runtime::operation as op; }
+    } else {
+        quote! {}
     };
-    quote! { #alias #(#enums)* #(#objects)* }
+    (alias, quote! { #(#enums)* #(#objects)* })
 }
 
 /// `NAME_FIELDS`: the parameter table of a request object, read by the
@@ -308,7 +326,7 @@ pub(crate) fn fields_ident(type_name: &str) -> proc_macro2::Ident {
     format_ident!("{}_FIELDS", names::screaming(type_name))
 }
 
-fn object_table(o: &ObjectType) -> TokenStream {
+fn object_table(model: &Model, o: &ObjectType) -> TokenStream {
     let id = fields_ident(&o.name);
     let n = lit(o.fields.len());
     let mut lists = Vec::new();
@@ -323,13 +341,13 @@ fn object_table(o: &ObjectType) -> TokenStream {
                         names::screaming(&o.name),
                         names::screaming(&f.wire)
                     );
-                    let item = field_ty(item, None);
+                    let item = field_ty(model, item, None);
                     lists.push(quote! {
                         static #list_id: op::ListRules = op::ListRules::of(#item).min_items(0);
                     });
                     quote! { op::Ty::List(&#list_id) }
                 }
-                other => field_ty(other, f.max_length),
+                other => field_ty(model, other, f.max_length),
             };
             let name = &f.wire;
             let required = f.required.then(|| quote! { .required() });
@@ -350,7 +368,7 @@ fn object_table(o: &ObjectType) -> TokenStream {
 }
 
 /// The runtime type of a field inside a request object.
-pub(crate) fn field_ty(ty: &TypeRef, max_length: Option<usize>) -> TokenStream {
+pub(crate) fn field_ty(model: &Model, ty: &TypeRef, max_length: Option<usize>) -> TokenStream {
     match ty {
         TypeRef::String(_) | TypeRef::Enum(_) => match max_length {
             Some(m) => {
@@ -363,8 +381,8 @@ pub(crate) fn field_ty(ty: &TypeRef, max_length: Option<usize>) -> TokenStream {
         TypeRef::Number => quote! { op::Ty::Number },
         TypeRef::Boolean => quote! { op::Ty::Boolean },
         TypeRef::Object(name) => {
-            let id = fields_ident(name);
-            quote! { op::Ty::Object(&crate::generated::types::#id) }
+            let path = type_item_path(model, name, &fields_ident(name));
+            quote! { op::Ty::Object(&#path) }
         }
         // A list inside a list has no table of its own: checked as JSON only.
         TypeRef::List(..) => quote! { op::Ty::Any },

@@ -95,7 +95,9 @@ pub struct GetUrlUploadInfosOutput {
         deserialize_with = "::aliyun_runtime::de::object_list",
         skip_serializing_if = "::std::vec::Vec::is_empty",
     )]
-    pub url_upload_info_list: ::std::vec::Vec<crate::generated::types::UrlUploadJobInfo>,
+    pub url_upload_info_list: ::std::vec::Vec<
+        crate::generated::get_url_upload_infos::UrlUploadJobInfo,
+    >,
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -197,7 +199,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "URLUploadInfoList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::types::URL_UPLOAD_JOB_INFO_SHAPE,
+                    item: &crate::generated::get_url_upload_infos::URL_UPLOAD_JOB_INFO_SHAPE,
                     xml_item: ::std::option::Option::Some("UrlUploadJobInfoDTO"),
                 },
             },
@@ -218,3 +220,342 @@ static UPLOAD_URLS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(UPLOAD_URLS_MAX_ITEMS)
     .items_encoded();
+
+/// Status of the job.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum UrlUploadJobStatus {
+    /// `PENDING`: Queued, not started.
+    Pending,
+    /// `PROCESSING`: Being processed.
+    Processing,
+    /// `DOWNLOADING`: The source file is being downloaded.
+    Downloading,
+    /// `DOWNLOAD_SUCCESS`: The source file was downloaded.
+    DownloadSuccess,
+    /// `DOWNLOAD_FAIL`: The source file could not be downloaded (terminal). Terminal.
+    DownloadFail,
+    /// `UPLOADING`: The file is being stored in VOD.
+    Uploading,
+    /// `UPLOAD_SUCCESS`: The file was stored; the job is finishing.
+    UploadSuccess,
+    /// `UPLOAD_FAIL`: The file could not be stored (terminal). Terminal.
+    UploadFail,
+    /// `SUCCESS`: The job completed (terminal). Terminal.
+    Success,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl UrlUploadJobStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "PENDING",
+        "PROCESSING",
+        "DOWNLOADING",
+        "DOWNLOAD_SUCCESS",
+        "DOWNLOAD_FAIL",
+        "UPLOADING",
+        "UPLOAD_SUCCESS",
+        "UPLOAD_FAIL",
+        "SUCCESS",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UrlUploadJobStatus::Pending => "PENDING",
+            UrlUploadJobStatus::Processing => "PROCESSING",
+            UrlUploadJobStatus::Downloading => "DOWNLOADING",
+            UrlUploadJobStatus::DownloadSuccess => "DOWNLOAD_SUCCESS",
+            UrlUploadJobStatus::DownloadFail => "DOWNLOAD_FAIL",
+            UrlUploadJobStatus::Uploading => "UPLOADING",
+            UrlUploadJobStatus::UploadSuccess => "UPLOAD_SUCCESS",
+            UrlUploadJobStatus::UploadFail => "UPLOAD_FAIL",
+            UrlUploadJobStatus::Success => "SUCCESS",
+            UrlUploadJobStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// Whether this is a final state: nothing more will happen to the job.
+    pub fn is_terminal(&self) -> bool {
+        ::std::matches!(
+            self, UrlUploadJobStatus::Success | UrlUploadJobStatus::DownloadFail |
+            UrlUploadJobStatus::UploadFail
+        )
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "PENDING" => UrlUploadJobStatus::Pending,
+                "PROCESSING" => UrlUploadJobStatus::Processing,
+                "DOWNLOADING" => UrlUploadJobStatus::Downloading,
+                "DOWNLOAD_SUCCESS" => UrlUploadJobStatus::DownloadSuccess,
+                "DOWNLOAD_FAIL" => UrlUploadJobStatus::DownloadFail,
+                "UPLOADING" => UrlUploadJobStatus::Uploading,
+                "UPLOAD_SUCCESS" => UrlUploadJobStatus::UploadSuccess,
+                "UPLOAD_FAIL" => UrlUploadJobStatus::UploadFail,
+                "SUCCESS" => UrlUploadJobStatus::Success,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for UrlUploadJobStatus {
+    fn from(s: &str) -> Self {
+        UrlUploadJobStatus::known(s)
+            .unwrap_or_else(|| UrlUploadJobStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for UrlUploadJobStatus {
+    fn from(s: ::std::string::String) -> Self {
+        UrlUploadJobStatus::known(&s).unwrap_or(UrlUploadJobStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for UrlUploadJobStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for UrlUploadJobStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UrlUploadJobStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::aliyun_runtime::de::from_string(d)
+    }
+}
+
+/// One URL-based upload job.
+#[derive(
+    ::std::clone::Clone,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct UrlUploadJobInfo {
+    /// When the job finished (UTC).
+    ///
+    /// Wire name: `CompleteTime`.
+    #[serde(
+        rename = "CompleteTime",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub complete_time: ::std::option::Option<::std::string::String>,
+    /// When the job was created (UTC).
+    ///
+    /// Wire name: `CreationTime`.
+    #[serde(
+        rename = "CreationTime",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub creation_time: ::std::option::Option<::std::string::String>,
+    /// Error code when the job failed.
+    ///
+    /// Wire name: `ErrorCode`.
+    #[serde(
+        rename = "ErrorCode",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub error_code: ::std::option::Option<::std::string::String>,
+    /// Error message when the job failed.
+    ///
+    /// Wire name: `ErrorMessage`.
+    #[serde(
+        rename = "ErrorMessage",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub error_message: ::std::option::Option<::std::string::String>,
+    /// Size of the uploaded file in bytes; the service may send it as a string or a number.
+    ///
+    /// Wire name: `FileSize`.
+    #[serde(
+        rename = "FileSize",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_i64",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub file_size: ::std::option::Option<i64>,
+    /// ID of the upload job.
+    ///
+    /// Wire name: `JobId`.
+    #[serde(
+        rename = "JobId",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub job_id: ::std::option::Option<::std::string::String>,
+    /// ID of the uploaded media; present once the upload succeeded.
+    ///
+    /// Wire name: `MediaId`.
+    #[serde(
+        rename = "MediaId",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub media_id: ::std::option::Option<::std::string::String>,
+    /// Status of the job.
+    ///
+    /// Wire name: `Status`.
+    #[serde(
+        rename = "Status",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_from_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub status: ::std::option::Option<
+        crate::generated::get_url_upload_infos::UrlUploadJobStatus,
+    >,
+    /// Source URL of the job.
+    ///
+    /// Wire name: `UploadURL`.
+    #[serde(
+        rename = "UploadURL",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub upload_url: ::std::option::Option<::std::string::String>,
+    /// Custom settings given at upload time, a JSON string.
+    ///
+    /// Sensitive: redacted in `Debug` output.
+    ///
+    /// Wire name: `UserData`.
+    #[serde(
+        rename = "UserData",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub user_data: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for UrlUploadJobInfo {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("UrlUploadJobInfo")
+            .field("complete_time", &self.complete_time)
+            .field("creation_time", &self.creation_time)
+            .field("error_code", &self.error_code)
+            .field("error_message", &self.error_message)
+            .field("file_size", &self.file_size)
+            .field("job_id", &self.job_id)
+            .field("media_id", &self.media_id)
+            .field("status", &self.status)
+            .field("upload_url", &self.upload_url)
+            .field("user_data", &self.user_data.as_ref().map(|_| "** redacted **"))
+            .finish()
+    }
+}
+
+impl UrlUploadJobInfo {
+    /// `CompleteTime` parsed as a UTC time; `None` when absent.
+    pub fn complete_time_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.complete_time.as_deref().map(::aliyun_runtime::parse_time)
+    }
+    /// `CreationTime` parsed as a UTC time; `None` when absent.
+    pub fn creation_time_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.creation_time.as_deref().map(::aliyun_runtime::parse_time)
+    }
+    /// `UserData` parsed as JSON; `None` when absent.
+    pub fn user_data_json(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::serde_json::Value,
+            ::aliyun_runtime::serde_json::Error,
+        >,
+    > {
+        self.user_data.as_deref().map(::aliyun_runtime::serde_json::from_str)
+    }
+}
+
+#[doc(hidden)]
+pub static URL_UPLOAD_JOB_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CompleteTime",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CreationTime",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "ErrorCode",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "ErrorMessage",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FileSize",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "JobId",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "MediaId",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Status",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "UploadURL",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "UserData",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+    ],
+);

@@ -8,9 +8,6 @@ pub mod client;
 #[doc(hidden)]
 pub mod product;
 
-/// Enums and objects shared by operations.
-pub mod types;
-
 /// `CancelUrlUploadJobs`: Cancels URL-based upload jobs that are still queued.
 ///
 /// Only jobs in the PENDING state can be canceled; jobs that already started are left alone and are listed in neither CanceledJobs nor NonExists.

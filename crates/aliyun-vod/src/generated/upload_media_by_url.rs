@@ -56,7 +56,7 @@ pub struct UploadMediaByUrlInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub upload_metadatas: ::std::option::Option<
-        ::std::vec::Vec<crate::generated::types::UploadMetadata>,
+        ::std::vec::Vec<crate::generated::upload_media_by_url::UploadMetadata>,
     >,
     /// Custom settings as a JSON string (callbacks, upload acceleration). May carry callback credentials, so it is redacted in Debug output.
     ///
@@ -141,7 +141,7 @@ pub struct UploadMediaByUrlOutput {
         deserialize_with = "::aliyun_runtime::de::object_list",
         skip_serializing_if = "::std::vec::Vec::is_empty",
     )]
-    pub upload_jobs: ::std::vec::Vec<crate::generated::types::UploadJob>,
+    pub upload_jobs: ::std::vec::Vec<crate::generated::upload_media_by_url::UploadJob>,
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -213,7 +213,9 @@ impl UploadMediaByUrlFluentBuilder {
     /// Sets [`UploadMediaByUrlInput::upload_metadatas`] (`UploadMetadatas`).
     pub fn upload_metadatas<I>(mut self, items: I) -> Self
     where
-        I: ::std::iter::IntoIterator<Item = crate::generated::types::UploadMetadata>,
+        I: ::std::iter::IntoIterator<
+            Item = crate::generated::upload_media_by_url::UploadMetadata,
+        >,
     {
         self.input.upload_metadatas = ::std::option::Option::Some(
             items.into_iter().collect(),
@@ -224,7 +226,7 @@ impl UploadMediaByUrlFluentBuilder {
     pub fn set_upload_metadatas(
         mut self,
         value: ::std::option::Option<
-            ::std::vec::Vec<crate::generated::types::UploadMetadata>,
+            ::std::vec::Vec<crate::generated::upload_media_by_url::UploadMetadata>,
         >,
     ) -> Self {
         self.input.upload_metadatas = value;
@@ -335,7 +337,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "UploadJobs",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::types::UPLOAD_JOB_SHAPE,
+                    item: &crate::generated::upload_media_by_url::UPLOAD_JOB_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -352,7 +354,229 @@ static UPLOAD_URLS_LIST: op::ListRules = op::ListRules::of(
     .items_encoded();
 
 static UPLOAD_METADATAS_LIST: op::ListRules = op::ListRules::of(
-        op::Ty::Object(&crate::generated::types::UPLOAD_METADATA_FIELDS),
+        op::Ty::Object(&crate::generated::upload_media_by_url::UPLOAD_METADATA_FIELDS),
     )
     .min_items(0)
     .max_items(20);
+
+/// One upload job.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct UploadJob {
+    /// ID of the job.
+    ///
+    /// Wire name: `JobId`.
+    #[serde(
+        rename = "JobId",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub job_id: ::std::option::Option<::std::string::String>,
+    /// Source URL of the job.
+    ///
+    /// Wire name: `SourceURL`.
+    #[serde(
+        rename = "SourceURL",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub source_url: ::std::option::Option<::std::string::String>,
+}
+
+#[doc(hidden)]
+pub static UPLOAD_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "JobId",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SourceURL",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+    ],
+);
+
+/// Metadata of one file to upload.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct UploadMetadata {
+    /// Category ID.
+    ///
+    /// Wire name: `CateId`.
+    #[serde(
+        rename = "CateId",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_i64",
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::aliyun_runtime::ser::opt_i64_as_string",
+    )]
+    pub cate_id: ::std::option::Option<i64>,
+    /// Custom thumbnail URL.
+    ///
+    /// Wire name: `CoverURL`.
+    #[serde(
+        rename = "CoverURL",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub cover_url: ::std::option::Option<::std::string::String>,
+    /// Description, at most 1024 bytes.
+    ///
+    /// Wire name: `Description`.
+    #[serde(
+        rename = "Description",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// File extension, when the URL has none.
+    ///
+    /// Wire name: `FileExtension`.
+    #[serde(
+        rename = "FileExtension",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub file_extension: ::std::option::Option<::std::string::String>,
+    /// File size in bytes, sent as a string.
+    ///
+    /// Wire name: `FileSize`.
+    #[serde(
+        rename = "FileSize",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_i64",
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::aliyun_runtime::ser::opt_i64_as_string",
+    )]
+    pub file_size: ::std::option::Option<i64>,
+    /// The source URL this metadata belongs to.
+    ///
+    /// Wire name: `SourceURL`.
+    #[serde(
+        rename = "SourceURL",
+        default,
+        deserialize_with = "::aliyun_runtime::de::string",
+    )]
+    pub source_url: ::std::string::String,
+    /// Comma-separated tags, at most 16.
+    ///
+    /// Wire name: `Tags`.
+    #[serde(
+        rename = "Tags",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub tags: ::std::option::Option<::std::string::String>,
+    /// Transcoding template group ID; overrides the call's.
+    ///
+    /// Wire name: `TemplateGroupId`.
+    #[serde(
+        rename = "TemplateGroupId",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub template_group_id: ::std::option::Option<::std::string::String>,
+    /// Title, at most 128 bytes.
+    ///
+    /// Wire name: `Title`.
+    #[serde(
+        rename = "Title",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Workflow ID; wins over TemplateGroupId.
+    ///
+    /// Wire name: `WorkflowId`.
+    #[serde(
+        rename = "WorkflowId",
+        default,
+        deserialize_with = "::aliyun_runtime::de::opt_string",
+        skip_serializing_if = "::std::option::Option::is_none",
+    )]
+    pub workflow_id: ::std::option::Option<::std::string::String>,
+}
+
+#[doc(hidden)]
+pub static UPLOAD_METADATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CateId",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CoverURL",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Description",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FileExtension",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FileSize",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SourceURL",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Tags",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "TemplateGroupId",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Title",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "WorkflowId",
+            shape: &::aliyun_runtime::shape::Shape::Scalar,
+        },
+    ],
+);
+
+/// The fields of [`UploadMetadata`] as the request encoder checks them.
+#[doc(hidden)]
+pub static UPLOAD_METADATA_FIELDS: [op::Param; 10] = [
+    op::Param::new("CateId", op::Ty::Integer).as_string(),
+    op::Param::new("CoverURL", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Description", op::Ty::String(op::StringRules::ANY.max_length(1024))),
+    op::Param::new("FileExtension", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("FileSize", op::Ty::Integer).as_string(),
+    op::Param::new("SourceURL", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Title", op::Ty::String(op::StringRules::ANY.max_length(128))),
+    op::Param::new("WorkflowId", op::Ty::String(op::StringRules::ANY)),
+];
