@@ -528,6 +528,9 @@ mod tests {
             r#"{{"profiles": [{{"name": "default", "mode": "StsToken", "access_key_id": "cfg-id", "access_key_secret": "{SECRET}", "sts_token": "{TOKEN}"}}]}}"#
         ));
         tracing::subscriber::with_default(capture.clone(), || {
+            // A callsite another test's thread registered while no subscriber
+            // listened may still have its "never" interest cached; recompute.
+            tracing::callsite::rebuild_interest_cache();
             f.chain().provide().unwrap();
             let _ = Fixture::new()
                 .var(ENV_ACCESS_KEY_SECRET, SECRET)
