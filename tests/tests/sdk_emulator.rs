@@ -142,61 +142,6 @@ async fn every_wire_mode_agrees_on_jobs_with_awkward_urls() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retries_follow_each_operations_safety() {
-    let emu = emulator(EmulatorConfig::default()).await;
-    let files = file_server().await;
-    let client = Client::new(config(&emu)).unwrap();
-    let fail_once = Faults {
-        fail_next: 1,
-        ..Faults::default()
-    };
-    let drop_once = Faults {
-        drop_next: 1,
-        ..Faults::default()
-    };
-
-    // A read is retried past a 503 and past a cut connection.
-    for faults in [fail_once.clone(), drop_once.clone()] {
-        emu.set_faults(faults.clone()).unwrap();
-        let before = emu.stats().requests;
-        client
-            .get_url_upload_infos()
-            .job_ids(["x"])
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{faults:?}: {e}"));
-        assert_eq!(emu.stats().requests - before, 2, "{faults:?}");
-    }
-
-    // UploadMediaByURL is never resent once it may have arrived: a 503 and a
-    // cut answer both come back as errors after one request.
-    emu.set_faults(fail_once).unwrap();
-    let before = emu.stats().requests;
-    let err = client
-        .upload_media_by_url()
-        .upload_urls([format!("{files}/once.mp4")])
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Some("ServiceUnavailable"), "{err}");
-    assert_eq!(emu.stats().requests - before, 1);
-
-    emu.set_faults(drop_once).unwrap();
-    let (requests, calls) = (emu.stats().requests, emu.stats().upload_media_by_url_calls);
-    let err = client
-        .upload_media_by_url()
-        .upload_urls([format!("{files}/cut.mp4")])
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.may_have_been_sent(), "{err}");
-    assert_eq!(emu.stats().requests - requests, 1, "{err}");
-    // ...and the service did create the job, which is why it is not resent.
-    assert_eq!(emu.stats().upload_media_by_url_calls - calls, 1);
-    emu.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sts_tokens_and_clock_skew_are_enforced_and_explained() {
     let key = Credentials::new("STS.e2e", "e2e-secret").with_security_token("e2e-token");
     let emu = emulator(EmulatorConfig::default().with_access_keys([key.clone()])).await;
