@@ -52,8 +52,6 @@ impl std::error::Error for SpecErrors {}
 /// A whole product: its description, operations and named types.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
-    /// The spec directory, relative to the repository root when loaded from there.
-    pub dir: PathBuf,
     /// The product file.
     pub product: Product,
     /// Operations, sorted by wire name.
@@ -83,9 +81,9 @@ impl Model {
     }
 }
 
-/// Where each named type goes: with the operation that uses it when only one
-/// does (its module reads whole), in the shared `types` module otherwise.
-fn homes(ops: &[Operation], objects: &BTreeMap<String, ObjectType>) -> BTreeMap<String, String> {
+/// The named types an operation uses, directly or inside other types, in the
+/// order first met.
+pub fn types_used(op: &Operation, objects: &BTreeMap<String, ObjectType>) -> Vec<String> {
     fn walk(ty: &TypeRef, objects: &BTreeMap<String, ObjectType>, seen: &mut Vec<String>) {
         let name = match ty {
             TypeRef::List(item, _) => return walk(item, objects, seen),
@@ -102,18 +100,24 @@ fn homes(ops: &[Operation], objects: &BTreeMap<String, ObjectType>) -> BTreeMap<
             }
         }
     }
+    let mut seen = Vec::new();
+    for f in &op.output {
+        walk(&f.ty, objects, &mut seen);
+    }
+    for p in &op.params {
+        if let ParamKind::Json { ty, .. } = &p.kind {
+            walk(ty, objects, &mut seen);
+        }
+    }
+    seen
+}
+
+/// Where each named type goes: with the operation that uses it when only one
+/// does (its module reads whole), in the shared `types` module otherwise.
+fn homes(ops: &[Operation], objects: &BTreeMap<String, ObjectType>) -> BTreeMap<String, String> {
     let mut users: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for op in ops {
-        let mut seen = Vec::new();
-        for f in &op.output {
-            walk(&f.ty, objects, &mut seen);
-        }
-        for p in &op.params {
-            if let ParamKind::Json { ty, .. } = &p.kind {
-                walk(ty, objects, &mut seen);
-            }
-        }
-        for name in seen {
+        for name in types_used(op, objects) {
             users.entry(name).or_default().push(&op.snake);
         }
     }
@@ -163,8 +167,6 @@ pub struct Operation {
     pub description: String,
     /// Safe to send again after it may have reached the service.
     pub retry_safe: bool,
-    /// `read` or a write.
-    pub read: bool,
     /// QPS limit per account.
     pub qps: Option<u32>,
     /// The HTTP methods the operation accepts, in file order.
@@ -177,8 +179,6 @@ pub struct Operation {
     pub groups: Vec<Group>,
     /// The response's fields, sorted by wire name (see [`load`]).
     pub output: Vec<Field>,
-    /// Root element name of XML responses.
-    pub xml_root: String,
 }
 
 /// An HTTP method an operation accepts.
@@ -566,7 +566,6 @@ fn load_files(
     };
     ops.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Model {
-        dir: dir.to_owned(),
         product,
         homes: homes(&ops, &reg.objects),
         operations: ops,
@@ -1048,7 +1047,7 @@ impl Cx<'_> {
             .get("responses")
             .and_then(|r| r.get("200"))
             .and_then(|r| r.get("schema"));
-        let (output, xml_root) = match schema {
+        let output = match schema {
             Some(s) => {
                 let p = "$.responses.200.schema";
                 let sm = self.obj(s, p)?;
@@ -1056,14 +1055,13 @@ impl Cx<'_> {
                 if sm.get("type").and_then(Value::as_str) != Some("object") {
                     self.err(&format!("{p}.type"), "the response must be an object");
                 }
-                let xml_root = self
-                    .str_opt(sm, "xmlName", p)
-                    .unwrap_or_else(|| format!("{name}Response"));
+                // For readers of the spec only: the decoder accepts any root.
+                let _ = self.str_opt(sm, "xmlName", p);
                 let fields = self.fields(sm, p, file, reg, false);
                 if !fields.iter().any(|f| f.wire == "RequestId") {
                     self.err(&format!("{p}.properties"), "every response has a RequestId");
                 }
-                (fields, xml_root)
+                fields
             }
             None => {
                 self.err("$.responses", "missing: responses.200.schema");
@@ -1078,14 +1076,12 @@ impl Cx<'_> {
             summary,
             description,
             retry_safe,
-            read,
             qps,
             methods,
             wait,
             params,
             groups,
             output,
-            xml_root,
         })
     }
 

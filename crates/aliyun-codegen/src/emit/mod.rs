@@ -1,8 +1,10 @@
 //! Emitters: the model in, Rust tokens out, one module per artefact.
-//! `operation` writes one module per operation (input, output, builder and the
-//! operation's descriptor), `types` the enums and objects operations share,
-//! `product` the product's endpoints, the client's methods and the module
-//! list, `cli` the CLI's command table. Every path into other crates is spelled
+//! `operation` assembles one module per operation from `input` (the typed
+//! input and the parameter table), `structs` (the output and objects),
+//! `builder` and the descriptor; `enums` writes open enums, `types` the named
+//! types of a module (shared ones in `generated/types.rs`), `product` the
+//! product's endpoints, the client's methods and the module list, `cli` the
+//! CLI's command table. Every path into other crates is spelled
 //! fully (`::std::string::String`) so generated code cannot collide with names
 //! a user or the spec brings in.
 
@@ -13,9 +15,13 @@ use crate::model::{Field, Model, TypeRef};
 
 use crate::names;
 
+mod builder;
 pub mod cli;
+mod enums;
+mod input;
 pub mod operation;
 pub mod product;
+mod structs;
 pub mod types;
 
 pub use operation::operation_module;
