@@ -272,10 +272,13 @@ pub fn sign(
 ) -> SignedAcs3 {
     let payload_hash = payload_sha256(request.body);
     let token = credentials.security_token().map(|t| t.expose());
+    // With an STS token, Alibaba's SDKs send and sign the AccessKey ID beside it.
+    let token_key_id = token.map(|_| credentials.access_key_id());
     // Every signed header, sorted by name (the order stage 2 gives).
-    let signed: [(&'static str, Option<&str>); 8] = [
+    let signed: [(&'static str, Option<&str>); 9] = [
         ("content-type", request.content_type),
         ("host", Some(request.host)),
+        ("x-acs-accesskey-id", token_key_id),
         ("x-acs-action", Some(request.action)),
         ("x-acs-content-sha256", Some(&payload_hash)),
         ("x-acs-date", Some(request.timestamp.as_str())),
@@ -325,10 +328,13 @@ pub fn sign(
     mac.update(string_to_sign.as_bytes());
     let signature = hex32(&mac.finalize().into_bytes());
 
-    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(9);
+    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(10);
     headers.push(("host", request.host.to_owned()));
     if let Some(ct) = request.content_type {
         headers.push(("content-type", ct.to_owned()));
+    }
+    if let Some(id) = token_key_id {
+        headers.push(("x-acs-accesskey-id", id.to_owned()));
     }
     headers.push(("x-acs-action", request.action.to_owned()));
     headers.push(("x-acs-content-sha256", payload_hash));
