@@ -103,25 +103,35 @@ pub fn decode_output<O: DeserializeOwned>(
     let result = if xml {
         crate::shape::from_xml::<O>(body, shape).map_err(|e| e.0)
     } else {
-        // One UTF-8 check of the whole body is cheaper than one per string;
-        // a body that fails it goes through `from_slice` for the precise error.
+        // One UTF-8 check of the whole body is cheaper than one per string.
         match std::str::from_utf8(body) {
-            Ok(text) => serde_json::from_str::<O>(text),
-            Err(_) => serde_json::from_slice::<O>(body),
+            Ok(text) => decode_json::<O>(text),
+            Err(e) => Err(format!("the body is not UTF-8: {e}")),
         }
-        .or_else(|direct| {
-            // The one thing the lenient decoders cannot absorb on the direct
-            // path is an object repeating a key (serde's derive refuses a
-            // duplicate field). Through a `Value` the last one wins, as
-            // before; a body that is not JSON keeps the first error.
-            serde_json::from_slice::<serde_json::Value>(body)
-                .ok()
-                .and_then(|v| serde_json::from_value::<O>(v).ok())
-                .ok_or(direct)
-        })
-        .map_err(|e| e.to_string())
     };
     result.map_err(|message| Error::Decode(DecodeError::new(status, message, body)))
+}
+
+/// JSON text into `O`. Each output type is instantiated with one JSON
+/// deserializer only (`from_str`): every other instantiation would be compiled
+/// again for every operation.
+fn decode_json<O: DeserializeOwned>(text: &str) -> Result<O, String> {
+    serde_json::from_str::<O>(text).or_else(|direct| {
+        // The one thing the lenient decoders cannot absorb on the direct path
+        // is an object repeating a key (serde's derive refuses a duplicate
+        // field). Rewritten through a `Value`, the last one wins; a body that
+        // is not JSON keeps the first error.
+        last_key_wins(text)
+            .and_then(|rewritten| serde_json::from_str::<O>(&rewritten).ok())
+            .ok_or_else(|| direct.to_string())
+    })
+}
+
+/// `text` with every object's repeated keys collapsed to the last value, or
+/// `None` when it is not JSON.
+fn last_key_wins(text: &str) -> Option<String> {
+    let value = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    serde_json::to_string(&value).ok()
 }
 
 /// Decodes an error body (JSON or XML) into a [`ServiceError`].
