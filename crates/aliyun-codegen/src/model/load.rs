@@ -1,360 +1,17 @@
-//! The validated model of a product's spec. Loading reads the JSON once, checks
-//! everything, and reports every problem with its file and JSON path; emitters
-//! read only this model, never JSON.
+//! Reading spec files and turning their JSON into the [`Model`]: the parsing
+//! context `Cx` with its per-key readers, and the checks made while reading.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::types::homes;
+use super::{
+    check, EnumType, Field, Group, Method, Model, ObjectType, Operation, Param, ParamKind, Product,
+    SpecError, SpecErrors, StringRules, TypeRef, Wait, WaitIds,
+};
 use crate::names;
-
-/// One problem in a spec file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpecError {
-    /// The file.
-    pub file: PathBuf,
-    /// Where in it, as a JSON path (`$.parameters[1].schema.maxItems`).
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}",
-            self.file.display(),
-            self.path,
-            self.message
-        )
-    }
-}
-
-/// Every problem found in a spec directory.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpecErrors(pub Vec<SpecError>);
-
-impl fmt::Display for SpecErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "the spec has {} problem(s):", self.0.len())?;
-        for e in &self.0 {
-            writeln!(f, "  {e}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for SpecErrors {}
-
-/// A whole product: its description, operations and named types.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Model {
-    /// The product file.
-    pub product: Product,
-    /// Operations, sorted by wire name.
-    pub operations: Vec<Operation>,
-    /// Named object types, by type name.
-    pub objects: BTreeMap<String, ObjectType>,
-    /// Named enums, by type name.
-    pub enums: BTreeMap<String, EnumType>,
-    /// The module each named type lives in: the one operation that uses it
-    /// (its snake name), or `types` when several do.
-    pub homes: BTreeMap<String, String>,
-}
-
-impl Model {
-    /// The generated module a named type lives in.
-    pub fn home(&self, type_name: &str) -> &str {
-        self.homes.get(type_name).map_or("types", String::as_str)
-    }
-
-    /// Whether any named type is used by several operations (and so lives in
-    /// the shared `types` module, which is generated only then).
-    pub fn has_shared_types(&self) -> bool {
-        self.objects
-            .keys()
-            .chain(self.enums.keys())
-            .any(|name| self.home(name) == "types")
-    }
-}
-
-/// The named types an operation uses, directly or inside other types, in the
-/// order first met.
-pub fn types_used(op: &Operation, objects: &BTreeMap<String, ObjectType>) -> Vec<String> {
-    fn walk(ty: &TypeRef, objects: &BTreeMap<String, ObjectType>, seen: &mut Vec<String>) {
-        let name = match ty {
-            TypeRef::List(item, _) => return walk(item, objects, seen),
-            TypeRef::Object(n) | TypeRef::Enum(n) => n,
-            _ => return,
-        };
-        if seen.contains(name) {
-            return;
-        }
-        seen.push(name.clone());
-        if let Some(o) = objects.get(name) {
-            for f in &o.fields {
-                walk(&f.ty, objects, seen);
-            }
-        }
-    }
-    let mut seen = Vec::new();
-    for f in &op.output {
-        walk(&f.ty, objects, &mut seen);
-    }
-    for p in &op.params {
-        if let ParamKind::Json { ty, .. } = &p.kind {
-            walk(ty, objects, &mut seen);
-        }
-    }
-    seen
-}
-
-/// Where each named type goes: with the operation that uses it when only one
-/// does (its module reads whole), in the shared `types` module otherwise.
-fn homes(ops: &[Operation], objects: &BTreeMap<String, ObjectType>) -> BTreeMap<String, String> {
-    let mut users: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for op in ops {
-        for name in types_used(op, objects) {
-            users.entry(name).or_default().push(&op.snake);
-        }
-    }
-    users
-        .into_iter()
-        .map(|(name, ops)| {
-            let home = match ops.as_slice() {
-                [one] => (*one).to_owned(),
-                _ => "types".to_owned(),
-            };
-            (name, home)
-        })
-        .collect()
-}
-
-/// The product file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Product {
-    /// Spec file name.
-    pub file: String,
-    /// Product code (`vod`).
-    pub code: String,
-    /// API version.
-    pub version: String,
-    /// Human title.
-    pub title: String,
-    /// Region used when none is configured.
-    pub default_region: String,
-    /// `(region, host)` pairs, in file order.
-    pub endpoints: Vec<(String, String)>,
-}
-
-/// One operation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Operation {
-    /// Spec file name (`GetURLUploadInfos.json`).
-    pub file: String,
-    /// Wire name (`GetURLUploadInfos`).
-    pub name: String,
-    /// `get_url_upload_infos`.
-    pub snake: String,
-    /// `GetUrlUploadInfos`.
-    pub pascal: String,
-    /// One line.
-    pub summary: String,
-    /// More, may be empty.
-    pub description: String,
-    /// Safe to send again after it may have reached the service.
-    pub retry_safe: bool,
-    /// QPS limit per account.
-    pub qps: Option<u32>,
-    /// The HTTP methods the operation accepts, in file order.
-    pub methods: Vec<Method>,
-    /// What `--wait` waits for after this operation, if anything.
-    pub wait: Option<Wait>,
-    /// Parameters in file order.
-    pub params: Vec<Param>,
-    /// Parameter groups.
-    pub groups: Vec<Group>,
-    /// The response's fields, sorted by wire name (see [`load`]).
-    pub output: Vec<Field>,
-}
-
-/// An HTTP method an operation accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// `get`.
-    Get,
-    /// `post`.
-    Post,
-}
-
-/// What waiting after an operation means (`wait` in the spec): polling
-/// `poll` with the IDs in `ids` until every item is terminal.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Wait {
-    /// The operation that polls (`GetURLUploadInfos`).
-    pub poll: String,
-    /// Where the IDs come from.
-    pub ids: WaitIds,
-}
-
-/// Where a wait finds the IDs it polls for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WaitIds {
-    /// The operation's own input (the poll operation waits for what it was asked).
-    Input,
-    /// A list in the operation's output and the ID field of its items
-    /// (`UploadJobs[].JobId`).
-    Output {
-        /// The list field's wire name.
-        list: String,
-        /// The item field's wire name.
-        field: String,
-    },
-}
-
-/// A request parameter.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Param {
-    /// Wire name.
-    pub wire: String,
-    /// Rust field name.
-    pub rust: String,
-    /// Documentation.
-    pub doc: String,
-    /// Must be set.
-    pub required: bool,
-    /// Redacted in Debug.
-    pub sensitive: bool,
-    /// An example value.
-    pub example: Option<String>,
-    /// Type and wire style.
-    pub kind: ParamKind,
-}
-
-/// Rules on one string.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StringRules {
-    /// Maximum bytes.
-    pub max_length: Option<usize>,
-    /// Absolute http(s) URL.
-    pub http_url: bool,
-    /// Allowed values.
-    pub allowed: Vec<String>,
-}
-
-/// A parameter's type and how it travels.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ParamKind {
-    /// A string.
-    String(StringRules),
-    /// An integer, sent in decimal.
-    Integer,
-    /// A float.
-    Number,
-    /// `true`/`false`.
-    Boolean,
-    /// A comma-separated list (`style: simple`).
-    List {
-        /// Item rules.
-        item: StringRules,
-        /// Minimum items when set.
-        min_items: usize,
-        /// Maximum items.
-        max_items: Option<usize>,
-        /// Each item percent-encoded before joining.
-        encode_items: bool,
-    },
-    /// A value sent as a JSON string (`style: json`).
-    Json {
-        /// The value's type.
-        ty: TypeRef,
-        /// Maximum items, for arrays.
-        max_items: Option<usize>,
-    },
-}
-
-/// A group of parameters: at least one must be set; with precedence, only the
-/// first one set (in member order) is sent.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Group {
-    /// Member wire names, in precedence order.
-    pub members: Vec<String>,
-    /// Whether only the first set member is sent.
-    pub precedence: bool,
-    /// Documentation.
-    pub doc: String,
-}
-
-/// A type in a response or a JSON-style parameter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TypeRef {
-    /// A string; `format` is `date-time`, `json` or none.
-    String(Option<String>),
-    /// 64-bit integer.
-    Integer,
-    /// 64-bit float.
-    Number,
-    /// Boolean.
-    Boolean,
-    /// A named enum.
-    Enum(String),
-    /// A named object.
-    Object(String),
-    /// A list, with the XML item element name when the list wraps its items.
-    List(Box<TypeRef>, Option<String>),
-}
-
-/// A field of an object.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
-    /// Wire name.
-    pub wire: String,
-    /// Rust name.
-    pub rust: String,
-    /// Documentation.
-    pub doc: String,
-    /// Always present (a plain type rather than `Option`).
-    pub required: bool,
-    /// Redacted in Debug.
-    pub sensitive: bool,
-    /// Sent as a JSON string even though it is a number.
-    pub encode_as_string: bool,
-    /// Maximum bytes, for strings in requests.
-    pub max_length: Option<usize>,
-    /// Type.
-    pub ty: TypeRef,
-}
-
-/// A named object type.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ObjectType {
-    /// Type name (`UrlUploadJobInfo`).
-    pub name: String,
-    /// Documentation.
-    pub doc: String,
-    /// Fields sorted by wire name (see [`load`]).
-    pub fields: Vec<Field>,
-    /// Where it was first defined (file name).
-    pub defined_in: String,
-}
-
-/// A named enum: known values plus an `Unknown` fallback.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EnumType {
-    /// Type name.
-    pub name: String,
-    /// Documentation.
-    pub doc: String,
-    /// `(wire value, variant name, doc)`.
-    pub values: Vec<(String, String, String)>,
-    /// Wire values that are terminal states.
-    pub terminal: Vec<String>,
-    /// Where it was first defined.
-    pub defined_in: String,
-}
 
 const SCHEMA_KEYS: &[&str] = &[
     // Alibaba's own vocabulary
@@ -390,9 +47,6 @@ const SCHEMA_KEYS: &[&str] = &[
     "xmlName",
     "encodeAs",
 ];
-
-/// Methods every generated builder has besides one setter pair per parameter.
-const BUILDER_METHODS: &[&str] = &["new", "as_input", "send"];
 
 const PARAM_KEYS: &[&str] = &[
     "name",
@@ -511,27 +165,8 @@ fn load_files(
             message: "missing: every spec directory needs a product file".into(),
         });
     }
-    check_operation_names(dir, &ops, &mut errors);
-    for op in &ops {
-        let Some(wait) = &op.wait else { continue };
-        match ops.iter().find(|o| o.name == wait.poll) {
-            None => errors.push(SpecError {
-                file: dir.join(&op.file),
-                path: "$.wait.poll".into(),
-                message: format!("{} is not an operation of this spec", wait.poll),
-            }),
-            Some(poll) if !poll.wait.as_ref().is_some_and(|w| w.ids == WaitIds::Input) => errors
-                .push(SpecError {
-                    file: dir.join(&op.file),
-                    path: "$.wait.poll".into(),
-                    message: format!(
-                        "{} must itself declare wait {{poll: {0}, ids: \"input\"}}",
-                        wait.poll
-                    ),
-                }),
-            Some(_) => {}
-        }
-    }
+    check::check_operation_names(dir, &ops, &mut errors);
+    check::check_wait_polls(dir, &ops, &mut errors);
     if ops.is_empty() && errors.is_empty() {
         errors.push(SpecError {
             file: dir.to_owned(),
@@ -539,27 +174,7 @@ fn load_files(
             message: "no operation files".into(),
         });
     }
-    // Generated type names must not collide with each other.
-    let mut taken: BTreeMap<String, String> = BTreeMap::new();
-    for op in &ops {
-        for suffix in ["Input", "Output", "FluentBuilder"] {
-            taken.insert(format!("{}{suffix}", op.pascal), op.file.clone());
-        }
-    }
-    for (name, file) in reg
-        .objects
-        .iter()
-        .map(|(n, o)| (n, &o.defined_in))
-        .chain(reg.enums.iter().map(|(n, e)| (n, &e.defined_in)))
-    {
-        if let Some(other) = taken.insert(name.clone(), file.clone()) {
-            errors.push(SpecError {
-                file: dir.join(file),
-                path: "$".into(),
-                message: format!("type name {name} is also used by {other}"),
-            });
-        }
-    }
+    check::check_type_names(dir, &ops, &reg.objects, &reg.enums, &mut errors);
     let product = match product {
         Some(p) if errors.is_empty() => p,
         _ => return Err(SpecErrors(errors)),
@@ -574,59 +189,20 @@ fn load_files(
     })
 }
 
-/// Modules every generated client has besides one per operation.
-const FIXED_MODULES: &[&str] = &["client", "product", "types"];
-
-/// Operations become modules and type names: those must be Rust names and must
-/// not collide (`GetURL` and `GetUrl` both become `get_url`).
-fn check_operation_names(dir: &Path, ops: &[Operation], errors: &mut Vec<SpecError>) {
-    let mut sorted: Vec<&Operation> = ops.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for op in sorted {
-        let mut err = |message: String| {
-            errors.push(SpecError {
-                file: dir.join(&op.file),
-                path: "$.name".into(),
-                message,
-            })
-        };
-        if names::is_keyword(&op.snake) {
-            err(format!(
-                "operation {} becomes the module name `{}`, a Rust keyword",
-                op.name, op.snake
-            ));
-        } else if FIXED_MODULES.contains(&op.snake.as_str()) {
-            err(format!(
-                "operation {} becomes the module name `{}`, which the generated code already uses",
-                op.name, op.snake
-            ));
-        }
-        for key in [op.snake.as_str(), op.pascal.as_str()] {
-            if let Some(other) = seen.insert(key, &op.name) {
-                err(format!(
-                    "operations {other} and {} both become the Rust name {key}",
-                    op.name
-                ));
-                break;
-            }
-        }
-    }
-}
-
 #[derive(Default)]
 struct Registry {
     objects: BTreeMap<String, ObjectType>,
     enums: BTreeMap<String, EnumType>,
 }
 
-struct Cx<'a> {
+/// Reading one file: its path, and where its problems go.
+pub(super) struct Cx<'a> {
     file: PathBuf,
     errors: &'a mut Vec<SpecError>,
 }
 
 impl Cx<'_> {
-    fn err(&mut self, path: &str, message: impl Into<String>) {
+    pub(super) fn err(&mut self, path: &str, message: impl Into<String>) {
         self.errors.push(SpecError {
             file: self.file.clone(),
             path: path.to_owned(),
@@ -1109,53 +685,6 @@ impl Cx<'_> {
             },
         };
         Some(Wait { poll, ids })
-    }
-
-    /// Each parameter becomes a builder method `x` and `set_x` next to the
-    /// builder's own `new`, `as_input` and `send`, and a CLI flag `--x` next to
-    /// clap's `--help`: none of those may collide.
-    fn check_param_names(&mut self, params: &[Param], paths: &[String]) {
-        for (param, p) in params.iter().zip(paths) {
-            let np = format!("{p}.name");
-            if BUILDER_METHODS.contains(&param.rust.as_str()) {
-                self.err(
-                    &np,
-                    format!(
-                        "{} becomes the builder method `{}`, which every builder already has",
-                        param.wire, param.rust
-                    ),
-                );
-            } else if let Some(other) = params
-                .iter()
-                .find(|o| format!("set_{}", o.rust) == param.rust)
-            {
-                self.err(
-                    &np,
-                    format!(
-                        "{} becomes the builder method `{}`, which is also the setter of {}",
-                        param.wire, param.rust, other.wire
-                    ),
-                );
-            }
-            if crate::COMMON_PARAMETERS.contains(&param.wire.as_str()) {
-                self.err(
-                    &np,
-                    format!(
-                        "{} is a common parameter the signer adds to every call; an operation cannot declare it",
-                        param.wire
-                    ),
-                );
-            }
-            if names::kebab(&param.wire) == "help" {
-                self.err(
-                    &np,
-                    format!(
-                        "{} becomes the CLI flag --help, which clap reserves",
-                        param.wire
-                    ),
-                );
-            }
-        }
     }
 
     fn param(&mut self, v: &Value, p: &str, file: &str, reg: &mut Registry) -> Option<Param> {

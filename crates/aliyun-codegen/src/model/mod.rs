@@ -1,0 +1,311 @@
+//! The validated model of a product's spec. Loading reads the JSON once, checks
+//! everything, and reports every problem with its file and JSON path; emitters
+//! read only this model, never JSON.
+//!
+//! The types live here; `load` reads files into them, `check` holds the rules
+//! over more than one value, and `types` decides where each named type lives.
+
+mod check;
+mod load;
+mod types;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+pub use load::{load, load_from_strs};
+pub use types::types_used;
+
+/// One problem in a spec file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecError {
+    /// The file.
+    pub file: PathBuf,
+    /// Where in it, as a JSON path (`$.parameters[1].schema.maxItems`).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.file.display(),
+            self.path,
+            self.message
+        )
+    }
+}
+
+/// Every problem found in a spec directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecErrors(pub Vec<SpecError>);
+
+impl fmt::Display for SpecErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the spec has {} problem(s):", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SpecErrors {}
+
+/// A whole product: its description, operations and named types.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// The product file.
+    pub product: Product,
+    /// Operations, sorted by wire name.
+    pub operations: Vec<Operation>,
+    /// Named object types, by type name.
+    pub objects: BTreeMap<String, ObjectType>,
+    /// Named enums, by type name.
+    pub enums: BTreeMap<String, EnumType>,
+    /// The module each named type lives in: the one operation that uses it
+    /// (its snake name), or `types` when several do.
+    pub homes: BTreeMap<String, String>,
+}
+
+impl Model {
+    /// The generated module a named type lives in.
+    pub fn home(&self, type_name: &str) -> &str {
+        self.homes.get(type_name).map_or("types", String::as_str)
+    }
+
+    /// Whether any named type is used by several operations (and so lives in
+    /// the shared `types` module, which is generated only then).
+    pub fn has_shared_types(&self) -> bool {
+        self.objects
+            .keys()
+            .chain(self.enums.keys())
+            .any(|name| self.home(name) == "types")
+    }
+}
+
+/// The product file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Product {
+    /// Spec file name.
+    pub file: String,
+    /// Product code (`vod`).
+    pub code: String,
+    /// API version.
+    pub version: String,
+    /// Human title.
+    pub title: String,
+    /// Region used when none is configured.
+    pub default_region: String,
+    /// `(region, host)` pairs, in file order.
+    pub endpoints: Vec<(String, String)>,
+}
+
+/// One operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// Spec file name (`GetURLUploadInfos.json`).
+    pub file: String,
+    /// Wire name (`GetURLUploadInfos`).
+    pub name: String,
+    /// `get_url_upload_infos`.
+    pub snake: String,
+    /// `GetUrlUploadInfos`.
+    pub pascal: String,
+    /// One line.
+    pub summary: String,
+    /// More, may be empty.
+    pub description: String,
+    /// Safe to send again after it may have reached the service.
+    pub retry_safe: bool,
+    /// QPS limit per account.
+    pub qps: Option<u32>,
+    /// The HTTP methods the operation accepts, in file order.
+    pub methods: Vec<Method>,
+    /// What `--wait` waits for after this operation, if anything.
+    pub wait: Option<Wait>,
+    /// Parameters in file order.
+    pub params: Vec<Param>,
+    /// Parameter groups.
+    pub groups: Vec<Group>,
+    /// The response's fields, sorted by wire name (see [`load`](fn@load)).
+    pub output: Vec<Field>,
+}
+
+/// An HTTP method an operation accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `get`.
+    Get,
+    /// `post`.
+    Post,
+}
+
+/// What waiting after an operation means (`wait` in the spec): polling
+/// `poll` with the IDs in `ids` until every item is terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wait {
+    /// The operation that polls (`GetURLUploadInfos`).
+    pub poll: String,
+    /// Where the IDs come from.
+    pub ids: WaitIds,
+}
+
+/// Where a wait finds the IDs it polls for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaitIds {
+    /// The operation's own input (the poll operation waits for what it was asked).
+    Input,
+    /// A list in the operation's output and the ID field of its items
+    /// (`UploadJobs[].JobId`).
+    Output {
+        /// The list field's wire name.
+        list: String,
+        /// The item field's wire name.
+        field: String,
+    },
+}
+
+/// A request parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// Wire name.
+    pub wire: String,
+    /// Rust field name.
+    pub rust: String,
+    /// Documentation.
+    pub doc: String,
+    /// Must be set.
+    pub required: bool,
+    /// Redacted in Debug.
+    pub sensitive: bool,
+    /// An example value.
+    pub example: Option<String>,
+    /// Type and wire style.
+    pub kind: ParamKind,
+}
+
+/// Rules on one string.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StringRules {
+    /// Maximum bytes.
+    pub max_length: Option<usize>,
+    /// Absolute http(s) URL.
+    pub http_url: bool,
+    /// Allowed values.
+    pub allowed: Vec<String>,
+}
+
+/// A parameter's type and how it travels.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamKind {
+    /// A string.
+    String(StringRules),
+    /// An integer, sent in decimal.
+    Integer,
+    /// A float.
+    Number,
+    /// `true`/`false`.
+    Boolean,
+    /// A comma-separated list (`style: simple`).
+    List {
+        /// Item rules.
+        item: StringRules,
+        /// Minimum items when set.
+        min_items: usize,
+        /// Maximum items.
+        max_items: Option<usize>,
+        /// Each item percent-encoded before joining.
+        encode_items: bool,
+    },
+    /// A value sent as a JSON string (`style: json`).
+    Json {
+        /// The value's type.
+        ty: TypeRef,
+        /// Maximum items, for arrays.
+        max_items: Option<usize>,
+    },
+}
+
+/// A group of parameters: at least one must be set; with precedence, only the
+/// first one set (in member order) is sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// Member wire names, in precedence order.
+    pub members: Vec<String>,
+    /// Whether only the first set member is sent.
+    pub precedence: bool,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// A type in a response or a JSON-style parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeRef {
+    /// A string; `format` is `date-time`, `json` or none.
+    String(Option<String>),
+    /// 64-bit integer.
+    Integer,
+    /// 64-bit float.
+    Number,
+    /// Boolean.
+    Boolean,
+    /// A named enum.
+    Enum(String),
+    /// A named object.
+    Object(String),
+    /// A list, with the XML item element name when the list wraps its items.
+    List(Box<TypeRef>, Option<String>),
+}
+
+/// A field of an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Wire name.
+    pub wire: String,
+    /// Rust name.
+    pub rust: String,
+    /// Documentation.
+    pub doc: String,
+    /// Always present (a plain type rather than `Option`).
+    pub required: bool,
+    /// Redacted in Debug.
+    pub sensitive: bool,
+    /// Sent as a JSON string even though it is a number.
+    pub encode_as_string: bool,
+    /// Maximum bytes, for strings in requests.
+    pub max_length: Option<usize>,
+    /// Type.
+    pub ty: TypeRef,
+}
+
+/// A named object type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectType {
+    /// Type name (`UrlUploadJobInfo`).
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// Fields sorted by wire name (see [`load`](fn@load)).
+    pub fields: Vec<Field>,
+    /// Where it was first defined (file name).
+    pub defined_in: String,
+}
+
+/// A named enum: known values plus an `Unknown` fallback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumType {
+    /// Type name.
+    pub name: String,
+    /// Documentation.
+    pub doc: String,
+    /// `(wire value, variant name, doc)`.
+    pub values: Vec<(String, String, String)>,
+    /// Wire values that are terminal states.
+    pub terminal: Vec<String>,
+    /// Where it was first defined.
+    pub defined_in: String,
+}
