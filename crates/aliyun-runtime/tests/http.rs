@@ -157,6 +157,30 @@ async fn get_sends_parameters_in_the_query_string_only() {
     assert!(req.query.iter().any(|(k, _)| k == "Signature"));
 }
 
+/// An operation that accepts only GET (six VOD operations do).
+static GET_ONLY: Operation = Operation {
+    action: "DescribeThingsByGet",
+    methods: &[HttpMethod::Get],
+    ..READ_OP
+};
+
+#[tokio::test]
+async fn an_operation_is_sent_with_a_method_it_accepts_whatever_the_configuration() {
+    let server = Server::start(ok).await;
+    // POST is configured (the default); the GET-only operation goes as GET,
+    // signed for GET, and the service accepts it.
+    let c = client(config(&server.url));
+    let out = call(&c, &GET_ONLY).await.unwrap();
+    assert_eq!(out.things, ["a b", "c/é"]);
+    call(&c, &READ).await.unwrap();
+    let reqs = server.requests();
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[1].method.as_str()),
+        ("GET", "POST")
+    );
+    assert_eq!(reqs[0].rejected, None);
+}
+
 #[tokio::test]
 async fn user_agent_names_the_sdk_its_version_and_the_callers_suffix() {
     let server = Server::start(ok).await;

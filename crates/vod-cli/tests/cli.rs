@@ -270,6 +270,46 @@ async fn get_url_upload_infos_wait_flag_polls_too() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_media_by_url_wait_waits_for_the_jobs_it_created() {
+    let w = World::new().await;
+    let urls = [format!("{}/a.mp4", w.files), format!("{}/b.mp4", w.files)];
+    let out = w
+        .vod(&[
+            "upload-media-by-url",
+            "--upload-urls",
+            &urls[0],
+            "--upload-urls",
+            &urls[1],
+            "--wait",
+            "--interval",
+            "0.05",
+        ])
+        .await
+        .ok();
+    // What it prints is the created jobs' final state, as the polling
+    // operation reports it: both finished, both the jobs just created.
+    let jobs = infos(&out.json()).clone();
+    assert_eq!(jobs.len(), 2, "{}", out.all());
+    for url in &urls {
+        let job = jobs
+            .iter()
+            .find(|j| j["UploadURL"] == percent(url) || j["UploadURL"] == *url.as_str())
+            .unwrap_or_else(|| panic!("no job for {url}: {}", out.all()));
+        assert_eq!(job["Status"], "SUCCESS", "{}", out.all());
+    }
+    assert_eq!(
+        w.emulator.stats().jobs,
+        2,
+        "exactly the two jobs were created"
+    );
+    // Without a wait declared in its spec, a command has no --wait flag.
+    let out = w
+        .vod(&["cancel-url-upload-jobs", "--job-ids", "x", "--wait"])
+        .await;
+    assert_eq!(out.code, 2, "{}", out.all());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_takes_more_than_ten_jobs_where_the_plain_command_refuses() {
     let w = World::new().await;
     let urls: Vec<String> = (0..12)
