@@ -49,6 +49,7 @@ fixture_tests!(
     number_as_string,
     one_of_group,
     open_enum,
+    repeat_list,
     sensitive_field,
     xml_list_wrapper,
 );

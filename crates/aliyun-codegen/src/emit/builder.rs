@@ -40,7 +40,8 @@ pub(crate) fn builder_items(model: &Model, op: &Operation) -> TokenStream {
                     self
                 }
             },
-            ParamKind::Json { ty: TypeRef::List(item, _), .. } => {
+            ParamKind::Json { ty: TypeRef::List(item, _), .. }
+            | ParamKind::RepeatList { ty: TypeRef::List(item, _), .. } => {
                 let item = rust_type(model, item);
                 quote! {
                     #d

@@ -49,7 +49,7 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
                 ));
                 quote! { List }
             }
-            ParamKind::Json { .. } => {
+            ParamKind::Json { .. } | ParamKind::RepeatList { .. } => {
                 help.push_str(" A JSON value, or @FILE.");
                 quote! { Json }
             }

@@ -18,7 +18,7 @@ pub(crate) fn param_type(model: &Model, p: &Param) -> TokenStream {
         ParamKind::Number => quote! { f64 },
         ParamKind::Boolean => quote! { bool },
         ParamKind::List { .. } => quote! { ::std::vec::Vec<::std::string::String> },
-        ParamKind::Json { ty, .. } => rust_type(model, ty),
+        ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } => rust_type(model, ty),
     }
 }
 
@@ -48,6 +48,10 @@ fn param_doc(op: &Operation, p: &Param) -> String {
             notes.push(n);
         }
         ParamKind::Json { .. } => notes.push("Sent as a JSON string.".to_owned()),
+        ParamKind::RepeatList { .. } => notes.push(format!(
+            "Sent as numbered parameters: `{0}.1`, `{0}.2`, ... for list items, `{0}.1.Key` for their fields.",
+            p.wire
+        )),
         _ => {}
     }
     for g in op.groups.iter().filter(|g| g.members.contains(&p.wire)) {
@@ -150,8 +154,12 @@ fn param_entry(model: &Model, p: &Param) -> (TokenStream, Option<TokenStream>) {
             };
             (quote! { op::Ty::List(&#list_id) }, None, Some(list))
         }
-        ParamKind::Json { ty, max_items } => {
-            let style = Some(quote! { .style(op::Style::Json) });
+        ParamKind::Json { ty, max_items } | ParamKind::RepeatList { ty, max_items } => {
+            let style = Some(if matches!(p.kind, ParamKind::Json { .. }) {
+                quote! { .style(op::Style::Json) }
+            } else {
+                quote! { .style(op::Style::RepeatList) }
+            });
             match ty {
                 TypeRef::List(item, _) => {
                     let item = field_ty(model, item, None);
@@ -206,7 +214,7 @@ pub(crate) fn input_items(model: &Model, op: &Operation) -> TokenStream {
     };
     let input_float = op.params.iter().any(|p| match &p.kind {
         ParamKind::Number => true,
-        ParamKind::Json { ty, .. } => contains_float(model, ty),
+        ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } => contains_float(model, ty),
         _ => false,
     });
     let mut input_derive = derives(!sensitive_input, !input_float, false);

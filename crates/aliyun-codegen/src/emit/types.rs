@@ -145,7 +145,7 @@ fn request_object_names(model: &Model) -> Vec<String> {
     let mut out = Vec::new();
     for op in &model.operations {
         for p in &op.params {
-            if let ParamKind::Json { ty, .. } = &p.kind {
+            if let ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } = &p.kind {
                 walk(ty, model, &mut out);
             }
         }

@@ -708,8 +708,9 @@ impl Cx<'_> {
         };
         let s = self.obj(schema, &sp)?;
         let style = self.str_opt(m, "style", p);
-        // A JSON-style parameter's schema is a type, checked by `type_ref`.
-        if style.as_deref() != Some("json") {
+        // A JSON-style or repeatList parameter's schema is a type, checked by
+        // `type_ref`.
+        if !matches!(style.as_deref(), Some("json" | "repeatList")) {
             self.check_keys(s, SCHEMA_KEYS, &sp);
         }
         let ty = self.str_req(s, "type", &sp)?;
@@ -806,10 +807,24 @@ impl Cx<'_> {
                     .map(|x| x as usize);
                 ParamKind::Json { ty, max_items }
             }
+            (Some("repeatList"), "array" | "object") => {
+                let ty = self.type_ref(schema, &sp, file, reg, true)?;
+                let max_items = self
+                    .count_opt(s, "maxItems", &sp, 1, 100_000)
+                    .map(|x| x as usize);
+                ParamKind::RepeatList { ty, max_items }
+            }
+            (Some("repeatList"), other) => {
+                self.err(
+                    &format!("{sp}.type"),
+                    format!("style repeatList needs type array or object, found {other}"),
+                );
+                return None;
+            }
             (Some(other), _) => {
                 self.err(
                     &format!("{p}.style"),
-                    format!("style {other:?} is not supported yet (simple or json)"),
+                    format!("unknown style {other:?} (simple, json or repeatList)"),
                 );
                 return None;
             }

@@ -228,6 +228,14 @@ pub enum ParamKind {
         /// Maximum items, for arrays.
         max_items: Option<usize>,
     },
+    /// A list or object flattened into numbered parameters (`style:
+    /// repeatList`): `Tag.1.Key=..`, `Tag.2.Key=..`.
+    RepeatList {
+        /// The value's type: a list (of objects or scalars) or an object.
+        ty: TypeRef,
+        /// Maximum items, for lists.
+        max_items: Option<usize>,
+    },
 }
 
 /// A group of parameters: at least one must be set; with precedence, only the

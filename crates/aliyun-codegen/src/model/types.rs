@@ -29,7 +29,7 @@ pub fn types_used(op: &Operation, objects: &BTreeMap<String, ObjectType>) -> Vec
         walk(&f.ty, objects, &mut seen);
     }
     for p in &op.params {
-        if let ParamKind::Json { ty, .. } = &p.kind {
+        if let ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } = &p.kind {
             walk(ty, objects, &mut seen);
         }
     }
