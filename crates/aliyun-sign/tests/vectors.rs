@@ -429,7 +429,9 @@ fn sts_token_travels_in_v3_header_and_stays_out_of_debug() {
         .contains("x-acs-security-token:token-value\n"));
     // As Alibaba's SDKs do, the AccessKey ID travels and is signed beside the
     // token; without a token it does not travel at all.
-    assert!(signed.canonical_request().contains("x-acs-accesskey-id:id\n"));
+    assert!(signed
+        .canonical_request()
+        .contains("x-acs-accesskey-id:id\n"));
     assert!(signed
         .headers()
         .iter()
