@@ -58,6 +58,8 @@ fn vod_layout() -> Layout {
             "interval",
             "max-interval",
             "max-wait",
+            "input-json",
+            "generate-skeleton",
             "help",
             "version",
         ]

@@ -5,6 +5,7 @@
 //! typed SDK. Nothing here names an operation: adding one to `spec/` adds its
 //! command.
 
+use aliyun_runtime::operation::Ty;
 use aliyun_runtime::Operation;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
@@ -39,6 +40,8 @@ pub struct Flag {
     pub help: &'static str,
     /// How the value is read.
     pub kind: FlagKind,
+    /// The spec's example value, as text; empty when it gives none.
+    pub example: &'static str,
 }
 
 /// How a flag's value becomes the parameter's value.
@@ -94,11 +97,57 @@ impl CommandSpec {
             .about(self.about)
             .long_about(self.long_about)
             .args(args)
+            .arg(
+                Arg::new(INPUT_JSON)
+                    .long(INPUT_JSON)
+                    .value_name("JSON|@FILE|-")
+                    .help_heading("Input")
+                    .help(
+                        "The parameters as a JSON object keyed by the API's parameter names \
+                         (lists as arrays); flags given beside it win",
+                    ),
+            )
+            .arg(
+                Arg::new(SKELETON)
+                    .long(SKELETON)
+                    .action(ArgAction::SetTrue)
+                    .help_heading("Input")
+                    .help("Print an --input-json object with an example for every parameter, and exit"),
+            )
     }
 
-    /// The operation's input from the flags: a JSON object keyed by wire names.
+    /// Whether `--generate-skeleton` was given.
+    pub fn wants_skeleton(m: &ArgMatches) -> bool {
+        m.try_get_one::<bool>(SKELETON)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The object `--generate-skeleton` prints: every parameter with the
+    /// spec's example, or a value of its type where the spec gives none.
+    pub fn skeleton(&self) -> Value {
+        let mut out = Map::new();
+        for f in self.flags {
+            let ty = self.operation.param(f.param).map(|p| &p.ty);
+            out.insert(f.param.to_owned(), example_value(f, ty));
+        }
+        Value::Object(out)
+    }
+
+    /// The operation's input: `--input-json`'s object, then the flags over it.
+    /// Keys are the API's parameter names; the runtime checks them.
     pub fn input(&self, m: &ArgMatches) -> Result<Map<String, Value>, CliError> {
-        let mut input = Map::new();
+        let mut input = match json_arg(m, INPUT_JSON)? {
+            None => Map::new(),
+            Some(Value::Object(map)) => map,
+            Some(_) => {
+                return Err(CliError::Usage(format!(
+                    "--{INPUT_JSON}: expected a JSON object keyed by parameter names"
+                )))
+            }
+        };
         for f in self.flags {
             let value = match f.kind {
                 FlagKind::Value => m.get_one::<String>(f.param).cloned().map(Value::String),
@@ -127,19 +176,73 @@ pub fn list_arg(m: &ArgMatches, id: &str) -> Option<Vec<String>> {
     }
 }
 
-/// A JSON flag: the JSON text itself, or `@FILE` to read it from a file.
+/// `--input-json`.
+const INPUT_JSON: &str = "input-json";
+/// `--generate-skeleton`.
+const SKELETON: &str = "generate-skeleton";
+
+/// An example value for a parameter: the spec's example read as the
+/// parameter's type, else a placeholder of that type.
+fn example_value(f: &Flag, ty: Option<&Ty>) -> Value {
+    let text = f.example.trim();
+    match (f.kind, ty) {
+        (FlagKind::List, _) => Value::Array(
+            text.split(',')
+                .map(|item| Value::String(item.trim().to_owned()))
+                .collect(),
+        ),
+        (FlagKind::Json, ty) => serde_json::from_str(text)
+            .unwrap_or_else(|_| ty.map(placeholder).unwrap_or(Value::Null)),
+        (FlagKind::Value, Some(Ty::Integer)) => text
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(0)),
+        (FlagKind::Value, Some(Ty::Number)) => text
+            .parse::<f64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(0.0)),
+        (FlagKind::Value, Some(Ty::Boolean)) => Value::Bool(text == "true"),
+        (FlagKind::Value, _) => Value::String(text.to_owned()),
+    }
+}
+
+/// A value of type `ty` with every field of every object present.
+fn placeholder(ty: &Ty) -> Value {
+    match ty {
+        Ty::String(_) => Value::String(String::new()),
+        Ty::Integer => Value::from(0),
+        Ty::Number => Value::from(0.0),
+        Ty::Boolean => Value::Bool(false),
+        Ty::List(rules) => Value::Array(vec![placeholder(&rules.item)]),
+        Ty::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|f| (f.name.to_owned(), placeholder(&f.ty)))
+                .collect(),
+        ),
+        Ty::Any => Value::Object(Map::new()),
+    }
+}
+
+/// A JSON flag: the JSON text itself, `@FILE` to read it from a file, or `-`
+/// to read it from standard input.
 pub fn json_arg(m: &ArgMatches, id: &str) -> Result<Option<Value>, CliError> {
     let Some(raw) = m.get_one::<String>(id) else {
         return Ok(None);
     };
-    let text = match raw.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| CliError::Usage(format!("parameter {id}: cannot read {path}: {e}")))?,
-        None => raw.clone(),
+    let text = if raw == "-" {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| CliError::Usage(format!("{id}: cannot read standard input: {e}")))?
+    } else {
+        match raw.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| CliError::Usage(format!("{id}: cannot read {path}: {e}")))?,
+            None => raw.clone(),
+        }
     };
     serde_json::from_str(&text)
         .map(Some)
-        .map_err(|e| CliError::Usage(format!("parameter {id}: not valid JSON: {e}")))
+        .map_err(|e| CliError::Usage(format!("{id}: not valid JSON: {e}")))
 }
 
 #[cfg(test)]
@@ -177,7 +280,7 @@ mod tests {
         assert!(json_arg(&matches(&[]), "J").unwrap().is_none());
         let err = json_arg(&matches(&["--j", "{"]), "J").unwrap_err();
         assert!(
-            matches!(&err, CliError::Usage(m) if m.starts_with("parameter J:")),
+            matches!(&err, CliError::Usage(m) if m.starts_with("J:")),
             "{err:?}"
         );
     }

@@ -245,6 +245,12 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
                 .iter()
                 .find(|c| c.name == name)
                 .ok_or_else(|| CliError::Usage(format!("unknown command {name}")))?;
+            if CommandSpec::wants_skeleton(m) {
+                // Nothing is sent, so no client (and no credentials) is needed.
+                let text = serde_json::to_string_pretty(&spec.skeleton())
+                    .map_err(|e| CliError::Other(format!("cannot print the skeleton: {e}")))?;
+                return ops::print_stdout(&format!("{text}\n"));
+            }
             let mut ctx = global.context()?;
             if spec.wait.is_some() && m.get_flag("wait") {
                 ctx = ctx.waiting(wait_args(m)?);

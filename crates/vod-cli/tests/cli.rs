@@ -310,6 +310,113 @@ async fn upload_media_by_url_wait_waits_for_the_jobs_it_created() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_skeleton_prints_every_parameter_typed_without_credentials() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run_vod(
+        &["upload-media-by-url", "--generate-skeleton"],
+        &[],
+        home.path(),
+    )
+    .await
+    .ok();
+    let v = out.json();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "AppId",
+            "SessionId",
+            "StorageLocation",
+            "TemplateGroupId",
+            "UploadMetadatas",
+            "UploadURLs",
+            "UserData",
+            "WorkflowId"
+        ]
+    );
+    // Lists are arrays (the spec's example), JSON parameters their structure,
+    // with numbers as numbers.
+    assert_eq!(
+        v["UploadURLs"],
+        serde_json::json!(["https://example.com/video.mp4"])
+    );
+    assert_eq!(v["UploadMetadatas"][0]["FileSize"], 0);
+    assert_eq!(v["UploadMetadatas"][0]["SourceURL"], "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_json_from_text_file_or_stdin_and_flags_win() {
+    let w = World::new().await;
+    let ids = w.upload(&[format!("{}/j.mp4", w.files)]).await;
+    // Text, with a flag overriding its key: the flag's job is the one asked.
+    let out = w
+        .vod(&[
+            "get-url-upload-infos",
+            "--input-json",
+            r#"{"JobIds": ["nope"]}"#,
+            "--job-ids",
+            &ids[0],
+        ])
+        .await
+        .ok();
+    assert_eq!(infos(&out.json())[0]["JobId"], *ids[0].as_str());
+    // A file.
+    let file = w.home.path().join("input.json");
+    std::fs::write(&file, format!(r#"{{"JobIds": ["{}"]}}"#, ids[0])).unwrap();
+    let arg = format!("@{}", file.display());
+    let out = w
+        .vod(&["get-url-upload-infos", "--input-json", &arg])
+        .await
+        .ok();
+    assert_eq!(infos(&out.json())[0]["JobId"], *ids[0].as_str());
+    // Standard input.
+    let mut child = Command::new(VOD)
+        .args(["get-url-upload-infos", "--input-json", "-"])
+        .env_clear()
+        .env("HOME", w.home.path())
+        .env("VOD_ENDPOINT", w.endpoint())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(format!(r#"{{"JobIds": ["{}"]}}"#, ids[0]).as_bytes())
+            .await
+            .unwrap();
+    }
+    let done = tokio::time::timeout(RUN_LIMIT, child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let v: Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!(infos(&v)[0]["JobId"], *ids[0].as_str());
+    // A name the operation does not have is a usage error naming it; nothing is sent.
+    let before = w.emulator.stats().requests;
+    let out = w
+        .vod(&[
+            "get-url-upload-infos",
+            "--input-json",
+            r#"{"JobID": ["x"]}"#,
+        ])
+        .await;
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(out.stderr.contains("JobID"), "{}", out.all());
+    assert_eq!(w.emulator.stats().requests, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_takes_more_than_ten_jobs_where_the_plain_command_refuses() {
     let w = World::new().await;
     let urls: Vec<String> = (0..12)

@@ -45,7 +45,9 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
             ParamKind::List { max_items, .. } => {
                 help.push_str(&format!(
                     " Comma-separated, or repeat the flag for items that contain commas{}.",
-                    max_items.map(|m| format!("; at most {m}")).unwrap_or_default()
+                    max_items
+                        .map(|m| format!("; at most {m}"))
+                        .unwrap_or_default()
                 ));
                 quote! { List }
             }
@@ -55,8 +57,15 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
             }
             _ => quote! { Value },
         };
+        let example = p.example.as_deref().unwrap_or("");
         quote! {
-            crate::command::Flag { param: #param, long: #long, help: #help, kind: crate::command::FlagKind::#kind }
+            crate::command::Flag {
+                param: #param,
+                long: #long,
+                help: #help,
+                kind: crate::command::FlagKind::#kind,
+                example: #example,
+            }
         }
     });
     let wait = match &op.wait {

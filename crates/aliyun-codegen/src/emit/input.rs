@@ -197,7 +197,7 @@ pub(crate) fn input_items(model: &Model, op: &Operation) -> TokenStream {
         let wire = &p.wire;
         quote! {
             #d
-            #[serde(rename = #wire, skip_serializing_if = "::std::option::Option::is_none")]
+            #[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")]
             pub #fid: ::std::option::Option<#ty>
         }
     });
@@ -217,11 +217,11 @@ pub(crate) fn input_items(model: &Model, op: &Operation) -> TokenStream {
         ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } => contains_float(model, ty),
         _ => false,
     });
-    let mut input_derive = derives(!sensitive_input, !input_float, false);
-    input_derive.extend(quote! { #[derive(::serde::Serialize)] });
+    let input_derive = derives(!sensitive_input, !input_float, true);
     let input_doc = doc(&format!(
-        "Input of `{}`. Build it with [`crate::Client::{}`] or fill the fields directly; \
-         the rules of each parameter are checked before anything is sent.",
+        "Input of `{}`. Build it with [`crate::Client::{}`], fill the fields directly, \
+         or deserialize it from a JSON object keyed by the API's parameter names (lists \
+         as arrays); the rules of each parameter are checked before anything is sent.",
         op.name, op.snake
     ));
 
@@ -241,6 +241,7 @@ pub(crate) fn input_items(model: &Model, op: &Operation) -> TokenStream {
 
         #input_doc
         #input_derive
+        #[serde(deny_unknown_fields)]
         pub struct #input { #(#input_fields,)* }
 
         #input_debug

@@ -10,15 +10,17 @@ pub const JOB_IDS_MAX_ITEMS: usize = 10;
 /// The most items `UploadUrls` takes in one call.
 pub const UPLOAD_URLS_MAX_ITEMS: usize = 10;
 
-/// Input of `CancelUrlUploadJobs`. Build it with [`crate::Client::cancel_url_upload_jobs`] or fill the fields directly; the rules of each parameter are checked before anything is sent.
+/// Input of `CancelUrlUploadJobs`. Build it with [`crate::Client::cancel_url_upload_jobs`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::std::cmp::Eq
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
-#[derive(::serde::Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct CancelUrlUploadJobsInput {
     /// IDs of the upload jobs to cancel.
     ///
@@ -29,7 +31,11 @@ pub struct CancelUrlUploadJobsInput {
     /// Example: `341c92e6c18dc435ee31253685****,0193d395194a83ad6ee2ef27a5b5****`.
     ///
     /// Wire name: `JobIds`.
-    #[serde(rename = "JobIds", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        rename = "JobIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub job_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Source URLs of the upload jobs to cancel. Each URL is percent-encoded by the SDK before the list is joined with commas.
     ///
@@ -42,6 +48,7 @@ pub struct CancelUrlUploadJobsInput {
     /// Wire name: `UploadUrls`.
     #[serde(
         rename = "UploadUrls",
+        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub upload_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,

@@ -10,15 +10,17 @@ pub const JOB_IDS_MAX_ITEMS: usize = 10;
 /// The most items `UploadURLs` takes in one call.
 pub const UPLOAD_URLS_MAX_ITEMS: usize = 10;
 
-/// Input of `GetURLUploadInfos`. Build it with [`crate::Client::get_url_upload_infos`] or fill the fields directly; the rules of each parameter are checked before anything is sent.
+/// Input of `GetURLUploadInfos`. Build it with [`crate::Client::get_url_upload_infos`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::std::cmp::Eq
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
-#[derive(::serde::Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct GetUrlUploadInfosInput {
     /// IDs of upload jobs, as returned in the JobId field of UploadMediaByURL.
     ///
@@ -29,7 +31,11 @@ pub struct GetUrlUploadInfosInput {
     /// Example: `86c1925fba0****,7afb201e7fa****`.
     ///
     /// Wire name: `JobIds`.
-    #[serde(rename = "JobIds", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        rename = "JobIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub job_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Source URLs of upload jobs. Each URL is percent-encoded by the SDK before the list is joined with commas. Pass a URL that was uploaded several times only once.
     ///
@@ -42,6 +48,7 @@ pub struct GetUrlUploadInfosInput {
     /// Wire name: `UploadURLs`.
     #[serde(
         rename = "UploadURLs",
+        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub upload_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,

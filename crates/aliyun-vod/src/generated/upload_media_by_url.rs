@@ -7,14 +7,16 @@ use ::aliyun_runtime::operation as op;
 /// The most items `UploadURLs` takes in one call.
 pub const UPLOAD_URLS_MAX_ITEMS: usize = 20;
 
-/// Input of `UploadMediaByURL`. Build it with [`crate::Client::upload_media_by_url`] or fill the fields directly; the rules of each parameter are checked before anything is sent.
+/// Input of `UploadMediaByURL`. Build it with [`crate::Client::upload_media_by_url`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::std::cmp::Eq
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
-#[derive(::serde::Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct UploadMediaByUrlInput {
     /// Source URLs, each with a file extension (or set FileExtension in UploadMetadatas). Each URL is percent-encoded by the SDK before the list is joined with commas.
     ///
@@ -27,6 +29,7 @@ pub struct UploadMediaByUrlInput {
     /// Wire name: `UploadURLs`.
     #[serde(
         rename = "UploadURLs",
+        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub upload_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -35,6 +38,7 @@ pub struct UploadMediaByUrlInput {
     /// Wire name: `TemplateGroupId`.
     #[serde(
         rename = "TemplateGroupId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_group_id: ::std::option::Option<::std::string::String>,
@@ -43,6 +47,7 @@ pub struct UploadMediaByUrlInput {
     /// Wire name: `StorageLocation`.
     #[serde(
         rename = "StorageLocation",
+        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_location: ::std::option::Option<::std::string::String>,
@@ -53,6 +58,7 @@ pub struct UploadMediaByUrlInput {
     /// Wire name: `UploadMetadatas`.
     #[serde(
         rename = "UploadMetadatas",
+        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub upload_metadatas: ::std::option::Option<
@@ -63,18 +69,27 @@ pub struct UploadMediaByUrlInput {
     /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `UserData`.
-    #[serde(rename = "UserData", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        rename = "UserData",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub user_data: ::std::option::Option<::std::string::String>,
     /// Application ID; app-1000000 when unset.
     ///
     /// Wire name: `AppId`.
-    #[serde(rename = "AppId", skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        rename = "AppId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub app_id: ::std::option::Option<::std::string::String>,
     /// Workflow ID; wins over TemplateGroupId.
     ///
     /// Wire name: `WorkflowId`.
     #[serde(
         rename = "WorkflowId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub workflow_id: ::std::option::Option<::std::string::String>,
@@ -83,6 +98,7 @@ pub struct UploadMediaByUrlInput {
     /// Wire name: `SessionId`.
     #[serde(
         rename = "SessionId",
+        default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub session_id: ::std::option::Option<::std::string::String>,

@@ -1,0 +1,41 @@
+//! Generated inputs read the JSON form users keep in files (and the CLI's
+//! `--input-json` takes): an object keyed by the API's parameter names, lists
+//! as arrays, JSON-style parameters as their structure.
+
+use aliyun_vod::get_url_upload_infos::GetUrlUploadInfosInput;
+use aliyun_vod::upload_media_by_url::UploadMediaByUrlInput;
+
+#[test]
+fn an_input_reads_its_json_form_and_validates_as_built() {
+    let input: UploadMediaByUrlInput = serde_json::from_str(
+        r#"{"UploadURLs": ["https://example.com/a.mp4"],
+            "UploadMetadatas": [{"SourceURL": "https://example.com/a.mp4", "FileSize": "12", "Title": "A"}],
+            "UserData": "{\"k\":1}"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        input.upload_urls.as_deref(),
+        Some(&["https://example.com/a.mp4".to_owned()][..])
+    );
+    let meta = &input.upload_metadatas.as_ref().unwrap()[0];
+    assert_eq!(
+        (meta.file_size, meta.title.as_deref()),
+        (Some(12), Some("A"))
+    );
+    input.validate().unwrap();
+    // What was read serialises back to the same wire names.
+    let again: UploadMediaByUrlInput =
+        serde_json::from_value(serde_json::to_value(&input).unwrap()).unwrap();
+    assert_eq!(again, input);
+}
+
+#[test]
+fn an_unknown_name_or_a_wrong_type_is_an_error_naming_it() {
+    let err = serde_json::from_str::<GetUrlUploadInfosInput>(r#"{"JobID": ["a"]}"#).unwrap_err();
+    assert!(err.to_string().contains("JobID"), "{err}");
+    let err = serde_json::from_str::<GetUrlUploadInfosInput>(r#"{"JobIds": "a,b"}"#).unwrap_err();
+    assert!(err.to_string().contains("sequence"), "{err}");
+    // Rules are checked by validate(), not by reading.
+    let input: GetUrlUploadInfosInput = serde_json::from_str(r#"{}"#).unwrap();
+    assert!(input.validate().is_err());
+}
