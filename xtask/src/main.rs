@@ -1,7 +1,8 @@
 //! `cargo xtask`: repository chores. `codegen` regenerates the client and CLI
 //! from `spec/`; `codegen --check` fails when checked-in code has drifted.
-//! `bench-compare` runs our benchmarks and Alibaba's official SDKs side by side
-//! (see BENCHMARKS.md).
+//! `import` writes spec files from Alibaba's API metadata, keeping curated
+//! decisions. `bench-compare` runs our benchmarks and Alibaba's official SDKs
+//! side by side (see BENCHMARKS.md).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 use aliyun_codegen::Layout;
 
 mod bench_compare;
+mod import;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,9 +19,10 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
         ["bench-compare", rest @ ..] => bench_compare::main(rest),
+        ["import", rest @ ..] => import::main(&repo_root(), &vod_layout().spec_dir, rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check]\n       cargo xtask bench-compare [--help]"
+                "usage: cargo xtask codegen [--check]\n       cargo xtask import --metadata FILE (--operation NAME... | --all)\n       cargo xtask bench-compare [--help]"
             );
             ExitCode::from(2)
         }

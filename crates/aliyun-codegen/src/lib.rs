@@ -11,6 +11,7 @@
 //! and `xtask` itself stays a thin command-line shell.
 
 pub mod emit;
+pub mod import;
 pub mod model;
 pub mod names;
 

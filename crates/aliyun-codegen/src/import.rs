@@ -1,0 +1,460 @@
+//! Spec files from a product's API metadata (Alibaba's `api-docs.json`), and a
+//! three-way merge that keeps every curated decision when the metadata is
+//! imported again.
+//!
+//! [`base_spec`] turns one operation's metadata into a spec file: names,
+//! methods, operation type, parameters (types, formats, styles, required,
+//! limits, examples) and the response tree, with a generated type name for
+//! every object. The metadata's prose is Alibaba's and not ours, so it is left
+//! out: a generated one-line summary and a link to the operation's page stand
+//! in until someone writes the description.
+//!
+//! The base of the last import is kept beside the spec (`.imported/`).
+//! Importing again computes a new base and [`merge`]s: a value the spec still
+//! holds as last imported follows the metadata; a value someone changed (a
+//! description, a `style`, a `typeName`, a list found in a string) stays. So
+//! importing the same file twice changes nothing, and a newer file changes
+//! only what Alibaba changed.
+
+use serde_json::{Map, Value};
+
+/// The spec keys of Alibaba's schema vocabulary that are facts (kept when
+/// importing); everything else in a schema (descriptions, titles, value
+/// titles) is prose and left out.
+const FACT_KEYS: &[&str] = &[
+    "type",
+    "format",
+    "required",
+    "example",
+    "maxItems",
+    "minItems",
+    "maxLength",
+    "minLength",
+    "maximum",
+    "minimum",
+    "default",
+    "pattern",
+    "deprecated",
+];
+
+/// The spec file of operation `name` from its metadata entry (`apis.<name>`).
+/// `reference` is the URL prefix of the operation pages, e.g.
+/// `https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-`.
+pub fn base_spec(name: &str, api: &Value, reference: &str) -> Result<Value, String> {
+    let api = api
+        .as_object()
+        .ok_or_else(|| format!("{name}: the metadata entry is not an object"))?;
+    let mut spec = Map::new();
+    spec.insert("name".into(), name.into());
+    spec.insert("summary".into(), summary_from_name(name).into());
+    spec.insert(
+        "description".into(),
+        format!(
+            "Imported from Alibaba's API metadata, not yet described here. Reference: {reference}{}",
+            name.to_ascii_lowercase()
+        )
+        .into(),
+    );
+    let methods = api
+        .get("methods")
+        .cloned()
+        .unwrap_or_else(|| Value::from(vec!["post", "get"]));
+    spec.insert("methods".into(), methods);
+    let operation_type = match api.get("operationType").and_then(Value::as_str) {
+        Some(t) => t.to_owned(),
+        // Some entries state none: reads by name, every other call is a write
+        // (never resent once it may have arrived) until someone decides.
+        None if is_read_name(name) => "read".to_owned(),
+        None => "write".to_owned(),
+    };
+    spec.insert("operationType".into(), operation_type.into());
+    let mut params = Vec::new();
+    for (i, p) in api
+        .get("parameters")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        params.push(parameter(name, p).map_err(|e| format!("{name}: parameters[{i}]: {e}"))?);
+    }
+    spec.insert("parameters".into(), Value::Array(params));
+    let schema = api
+        .get("responses")
+        .and_then(|r| r.get("200"))
+        .and_then(|r| r.get("schema"))
+        .ok_or_else(|| format!("{name}: no responses.200.schema"))?;
+    let mut response = schema_facts(schema, &format!("{name}Response"), true);
+    response.insert("type".into(), "object".into());
+    // The response is the operation's output type, named by the generator.
+    response.remove("typeName");
+    let mut responses = Map::new();
+    responses.insert(
+        "200".into(),
+        Value::Object(Map::from_iter([(
+            "schema".to_owned(),
+            Value::Object(response),
+        )])),
+    );
+    spec.insert("responses".into(), Value::Object(responses));
+    Ok(Value::Object(spec))
+}
+
+fn parameter(op: &str, p: &Value) -> Result<Value, String> {
+    let name = p
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or("no name")?
+        .to_owned();
+    let schema = p.get("schema").ok_or("no schema")?;
+    let mut out = Map::new();
+    out.insert("name".into(), name.clone().into());
+    out.insert("in".into(), "query".into());
+    if let Some(style) = p.get("style").and_then(Value::as_str) {
+        out.insert("style".into(), style.into());
+    }
+    let structured = matches!(
+        p.get("style").and_then(Value::as_str),
+        Some("json" | "repeatList")
+    );
+    let facts = schema_facts(schema, &format!("{op}{name}"), structured);
+    out.insert("schema".into(), Value::Object(facts));
+    Ok(Value::Object(out))
+}
+
+/// The facts of a schema, recursively; objects get `type_name` (the generated
+/// name of the object's type) when `typed`.
+fn schema_facts(schema: &Value, type_name: &str, typed: bool) -> Map<String, Value> {
+    let mut out = Map::new();
+    let Some(s) = schema.as_object() else {
+        return out;
+    };
+    for key in FACT_KEYS {
+        if let Some(v) = s.get(*key) {
+            // Examples are data, but some carry prose; keep plain ASCII ones.
+            if *key == "example" && !v.as_str().is_some_and(|t| t.is_ascii()) {
+                continue;
+            }
+            // Only the string formats the spec knows travel (integer widths do
+            // not change the Rust type).
+            if *key == "format" && s.get("type").and_then(Value::as_str) == Some("string") {
+                continue;
+            }
+            out.insert((*key).to_owned(), v.clone());
+        }
+    }
+    if let Some(items) = s.get("items") {
+        let item_name = format!("{type_name}Item");
+        out.insert(
+            "items".into(),
+            Value::Object(schema_facts(items, &item_name, typed)),
+        );
+    }
+    if let Some(Value::Object(props)) = s.get("properties") {
+        if typed {
+            out.insert(
+                "typeName".into(),
+                crate::names::pascal(&ident(type_name)).into(),
+            );
+        }
+        let props: Map<String, Value> = props
+            .iter()
+            .map(|(k, v)| {
+                let child = format!("{type_name}{}", ident(k));
+                (k.clone(), Value::Object(schema_facts(v, &child, typed)))
+            })
+            .collect();
+        out.insert("properties".into(), Value::Object(props));
+    }
+    out
+}
+
+/// `GetURLUploadInfos` -> `Get URL upload infos.`
+fn summary_from_name(name: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let chars: Vec<char> = name.chars().collect();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+        let prev_lower = i > 0 && chars[i - 1].is_lowercase();
+        if c.is_uppercase() && !current.is_empty() && (prev_lower || next_lower) {
+            words.push(std::mem::take(&mut current));
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    let text: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let acronym = w.len() > 1 && w.chars().all(|c| c.is_uppercase() || c.is_ascii_digit());
+            if i == 0 || acronym {
+                w.clone()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect();
+    format!("{}.", text.join(" "))
+}
+
+fn is_read_name(name: &str) -> bool {
+    ["Get", "List", "Describe", "Search", "Query"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// A type-name-safe spelling: ASCII letters and digits, first letter upper.
+fn ident(text: &str) -> String {
+    let mut out: String = text.chars().filter(char::is_ascii_alphanumeric).collect();
+    if let Some(first) = out.get(..1) {
+        let upper = first.to_ascii_uppercase();
+        out.replace_range(..1, &upper);
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'T');
+    }
+    out
+}
+
+/// Three-way merge of a spec value. `old` is what the last import produced,
+/// `current` the spec as it stands (curated), `new` what this import
+/// produces. Where `current` still equals `old`, `new` wins; where it differs
+/// (curated), `current` stays. Objects merge key by key; arrays of objects with
+/// a `name` (parameters) merge item by item in `new`'s order, curated items
+/// `new` lacks staying at the end; other arrays are values.
+pub fn merge(old: Option<&Value>, current: Option<&Value>, new: Option<&Value>) -> Option<Value> {
+    match (old, current, new) {
+        // New (or never curated away): what the metadata says.
+        (None, None, new) => new.cloned(),
+        // Removed by the curator: stays removed unless Alibaba changed it.
+        (Some(o), None, Some(n)) => (o != n).then(|| n.clone()),
+        (Some(_), None, None) => None,
+        (old, Some(c), new) if old == Some(c) || old.is_none() && new == Some(c) => new.cloned(),
+        (old, Some(Value::Object(c)), Some(Value::Object(n))) => {
+            let o = old.and_then(Value::as_object);
+            let mut out = Map::new();
+            let keys = n.keys().chain(c.keys().filter(|k| !n.contains_key(*k)));
+            for k in keys {
+                let merged = merge(o.and_then(|o| o.get(k)), c.get(k), n.get(k));
+                if let Some(v) = merged {
+                    out.insert(k.clone(), v);
+                }
+            }
+            Some(Value::Object(out))
+        }
+        (old, Some(Value::Array(c)), Some(Value::Array(n))) if named(c) && named(n) => {
+            let o = old.and_then(Value::as_array);
+            let find = |items: &[Value], name: &str| {
+                items
+                    .iter()
+                    .find(|i| i.get("name").and_then(Value::as_str) == Some(name))
+                    .cloned()
+            };
+            let mut out = Vec::new();
+            for item in n {
+                let name = item.get("name").and_then(Value::as_str).unwrap_or("");
+                let old_item = o.and_then(|o| find(o, name));
+                if let Some(v) = merge(old_item.as_ref(), find(c, name).as_ref(), Some(item)) {
+                    out.push(v);
+                }
+            }
+            for item in c {
+                let name = item.get("name").and_then(Value::as_str).unwrap_or("");
+                let in_old = o.is_some_and(|o| find(o, name).is_some());
+                if find(n, name).is_none() && !in_old {
+                    out.push(item.clone()); // added by the curator
+                }
+            }
+            Some(Value::Array(out))
+        }
+        (_, Some(c), _) => Some(c.clone()),
+    }
+}
+
+/// Pretty JSON with the spec's keys in reading order (name and summary
+/// first, schema before responses, ...) and any others after them, sorted.
+pub fn to_spec_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(value, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+/// The order keys are written in; keys not listed follow, sorted.
+const KEY_ORDER: &[&str] = &[
+    "name",
+    "summary",
+    "description",
+    "methods",
+    "operationType",
+    "retrySafe",
+    "qps",
+    "wait",
+    "in",
+    "style",
+    "itemEncoding",
+    "schema",
+    "type",
+    "format",
+    "typeName",
+    "enumName",
+    "required",
+    "parameters",
+    "groups",
+    "responses",
+];
+
+fn write_value(value: &Value, depth: usize, out: &mut String) {
+    let pad = |d: usize| "  ".repeat(d);
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            let rank = |k: &str| {
+                KEY_ORDER
+                    .iter()
+                    .position(|o| *o == k)
+                    .unwrap_or(KEY_ORDER.len())
+            };
+            keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+            out.push_str("{\n");
+            for (i, k) in keys.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push_str(": ");
+                write_value(&map[k.as_str()], depth + 1, out);
+                if i + 1 < keys.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+        // A list of scalars on one line: `["post", "get"]`.
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            let texts: Vec<String> = items.iter().map(Value::to_string).collect();
+            out.push('[');
+            out.push_str(&texts.join(", "));
+            out.push(']');
+        }
+        Value::Array(items) => {
+            out.push_str("[\n");
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                write_value(item, depth + 1, out);
+                if i + 1 < items.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn named(items: &[Value]) -> bool {
+    items
+        .iter()
+        .all(|i| i.get("name").and_then(Value::as_str).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn spec_json_reads_in_order_and_parses_back() {
+        let v = json!({"responses": {}, "name": "A", "parameters": [{"schema": {"type": "string"}, "name": "X"}], "summary": "S."});
+        let text = to_spec_json(&v);
+        assert!(text.find("\"name\"").unwrap() < text.find("\"summary\"").unwrap());
+        assert!(text.find("\"summary\"").unwrap() < text.find("\"parameters\"").unwrap());
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), v);
+    }
+
+    #[test]
+    fn summaries_read_the_name() {
+        assert_eq!(
+            summary_from_name("GetURLUploadInfos"),
+            "Get URL upload infos."
+        );
+        assert_eq!(summary_from_name("GetVideoInfo"), "Get video info.");
+        assert_eq!(
+            summary_from_name("DescribeVodAIData"),
+            "Describe vod AI data."
+        );
+    }
+
+    #[test]
+    fn the_base_keeps_facts_and_leaves_prose_out() {
+        let api = json!({
+            "methods": ["post", "get"],
+            "operationType": "read",
+            "parameters": [{"name": "VideoId", "in": "query", "schema": {
+                "description": "视频ID。", "type": "string", "required": true, "example": "93ab850b4f****"}}],
+            "responses": {"200": {"schema": {"description": "返回", "type": "object", "properties": {
+                "RequestId": {"description": "请求ID。", "type": "string", "example": "2566"},
+                "Video": {"description": "视频", "type": "object", "properties": {
+                    "Title": {"description": "标题", "type": "string", "example": "测试"},
+                    "Snapshots": {"type": "object", "properties": {"Snapshot": {"type": "array", "items": {"type": "string"}}}}
+                }}
+            }}}}
+        });
+        let spec = base_spec("GetVideoInfo", &api, "https://example.com/api-").unwrap();
+        let text = spec.to_string();
+        assert!(text.is_ascii(), "no prose: {text}");
+        assert_eq!(spec["summary"], "Get video info.");
+        assert_eq!(
+            spec["parameters"][0],
+            json!({"name": "VideoId", "in": "query", "schema": {"type": "string", "required": true, "example": "93ab850b4f****"}})
+        );
+        let video = &spec["responses"]["200"]["schema"]["properties"]["Video"];
+        assert_eq!(video["typeName"], "GetVideoInfoResponseVideo");
+        assert_eq!(
+            video["properties"]["Snapshots"]["typeName"],
+            "GetVideoInfoResponseVideoSnapshots"
+        );
+        assert!(video["properties"]["Title"].get("example").is_none());
+    }
+
+    #[test]
+    fn an_unchanged_import_changes_nothing_and_curation_stays() {
+        let old = json!({"summary": "Get video info.", "parameters": [
+            {"name": "A", "schema": {"type": "string", "required": true}},
+            {"name": "B", "schema": {"type": "string"}}]});
+        let mut curated = old.clone();
+        curated["summary"] = json!("Reads one video's details.");
+        curated["parameters"][1]["style"] = json!("simple");
+        curated["parameters"][1]["schema"] =
+            json!({"type": "array", "items": {"type": "string"}, "maxItems": 20});
+        // The same metadata again: nothing changes.
+        assert_eq!(
+            merge(Some(&old), Some(&curated), Some(&old)),
+            Some(curated.clone())
+        );
+        // Alibaba makes A optional and adds C: only that changes.
+        let new = json!({"summary": "Get video info.", "parameters": [
+            {"name": "A", "schema": {"type": "string", "required": false}},
+            {"name": "B", "schema": {"type": "string"}},
+            {"name": "C", "schema": {"type": "integer"}}]});
+        let merged = merge(Some(&old), Some(&curated), Some(&new)).unwrap();
+        assert_eq!(merged["summary"], "Reads one video's details.");
+        assert_eq!(merged["parameters"][0]["schema"]["required"], false);
+        assert_eq!(merged["parameters"][1]["style"], "simple");
+        assert_eq!(merged["parameters"][1]["schema"]["maxItems"], 20);
+        assert_eq!(merged["parameters"][2]["name"], "C");
+        // A first import takes the base as it is.
+        assert_eq!(merge(None, None, Some(&new)), Some(new.clone()));
+        // A parameter Alibaba drops goes, unless curated.
+        let dropped = json!({"summary": "Get video info.", "parameters": [{"name": "B", "schema": {"type": "string"}}]});
+        let merged = merge(Some(&new), Some(&new), Some(&dropped)).unwrap();
+        assert_eq!(merged["parameters"].as_array().unwrap().len(), 1);
+    }
+}
