@@ -16,7 +16,14 @@ pub(crate) fn emit_struct(
     fields: &[Field],
 ) -> TokenStream {
     let ident = format_ident!("{}", name);
-    let doc_attr = doc(doc_text);
+    // Every public item is documented, even one the spec has not described yet.
+    let doc_attr = if doc_text.trim().is_empty() {
+        doc(&format!(
+            "The `{name}` object (not described in the spec yet)."
+        ))
+    } else {
+        doc(doc_text)
+    };
     let defs = fields.iter().map(|f| {
         let fid = format_ident!("{}", f.rust);
         let mut text = f.doc.clone();
