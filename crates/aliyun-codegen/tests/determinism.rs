@@ -69,6 +69,7 @@ fn generate_from_shuffled_copy(dir: &Path, label: &str) -> Files {
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .expect("spec directory")
         .map(|e| e.expect("directory entry").file_name())
+        .filter(|name| dir.join(name).is_file())
         .collect();
     names.sort();
     for name in names.iter().rev() {

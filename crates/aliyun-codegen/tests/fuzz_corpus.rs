@@ -68,8 +68,9 @@ fn in_memory_and_on_disk_loading_agree() {
     let on_disk = model::load(&spec).unwrap();
     let texts: Vec<(String, String)> = std::fs::read_dir(&spec)
         .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
             (name, std::fs::read_to_string(&p).unwrap())
         })

@@ -289,8 +289,11 @@ mod tests {
     fn flags_become_an_object_keyed_by_wire_names() {
         let spec = crate::generated::commands::COMMANDS
             .iter()
-            .find(|c| c.flags.iter().any(|f| f.kind == FlagKind::Json))
-            .expect("an operation with a JSON parameter");
+            .find(|c| {
+                c.flags.iter().any(|f| f.kind == FlagKind::Json)
+                    && c.flags.iter().any(|f| f.kind == FlagKind::List)
+            })
+            .expect("an operation with a JSON and a list parameter");
         let json_flag = spec
             .flags
             .iter()
