@@ -3,6 +3,136 @@
 //! Rebuild with `cargo xtask codegen`.
 
 impl crate::Client {
+    /// `AddAITemplate`: Add AI template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_ai_template(
+        &self,
+    ) -> crate::generated::add_ai_template::AddAiTemplateFluentBuilder {
+        crate::generated::add_ai_template::AddAiTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AddCategory`: Add category.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_category(
+        &self,
+    ) -> crate::generated::add_category::AddCategoryFluentBuilder {
+        crate::generated::add_category::AddCategoryFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AddEditingProject`: Add editing project.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_editing_project(
+        &self,
+    ) -> crate::generated::add_editing_project::AddEditingProjectFluentBuilder {
+        crate::generated::add_editing_project::AddEditingProjectFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AddEditingProjectMaterials`: Add editing project materials.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_editing_project_materials(
+        &self,
+    ) -> crate::generated::add_editing_project_materials::AddEditingProjectMaterialsFluentBuilder {
+        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AddTranscodeTemplateGroup`: Add transcode template group.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_transcode_template_group(
+        &self,
+    ) -> crate::generated::add_transcode_template_group::AddTranscodeTemplateGroupFluentBuilder {
+        crate::generated::add_transcode_template_group::AddTranscodeTemplateGroupFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AddVodDomain`: Add vod domain.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_vod_domain(
+        &self,
+    ) -> crate::generated::add_vod_domain::AddVodDomainFluentBuilder {
+        crate::generated::add_vod_domain::AddVodDomainFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AddVodStorageForApp`: Add vod storage for app.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_vod_storage_for_app(
+        &self,
+    ) -> crate::generated::add_vod_storage_for_app::AddVodStorageForAppFluentBuilder {
+        crate::generated::add_vod_storage_for_app::AddVodStorageForAppFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AddVodTemplate`: Add vod template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_vod_template(
+        &self,
+    ) -> crate::generated::add_vod_template::AddVodTemplateFluentBuilder {
+        crate::generated::add_vod_template::AddVodTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AddWatermark`: Add watermark.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn add_watermark(
+        &self,
+    ) -> crate::generated::add_watermark::AddWatermarkFluentBuilder {
+        crate::generated::add_watermark::AddWatermarkFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `AttachAppPolicyToIdentity`: Attach app policy to identity.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn attach_app_policy_to_identity(
+        &self,
+    ) -> crate::generated::attach_app_policy_to_identity::AttachAppPolicyToIdentityFluentBuilder {
+        crate::generated::attach_app_policy_to_identity::AttachAppPolicyToIdentityFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `BatchSetVodDomainConfigs`: Batch set vod domain configs.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn batch_set_vod_domain_configs(
+        &self,
+    ) -> crate::generated::batch_set_vod_domain_configs::BatchSetVodDomainConfigsFluentBuilder {
+        crate::generated::batch_set_vod_domain_configs::BatchSetVodDomainConfigsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `BatchStartVodDomain`: Batch start vod domain.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn batch_start_vod_domain(
+        &self,
+    ) -> crate::generated::batch_start_vod_domain::BatchStartVodDomainFluentBuilder {
+        crate::generated::batch_start_vod_domain::BatchStartVodDomainFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `BatchStopVodDomain`: Batch stop vod domain.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn batch_stop_vod_domain(
+        &self,
+    ) -> crate::generated::batch_stop_vod_domain::BatchStopVodDomainFluentBuilder {
+        crate::generated::batch_stop_vod_domain::BatchStopVodDomainFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
     /// `CancelUrlUploadJobs`: Cancels URL-based upload jobs that are still queued.
     ///
     /// Set parameters on the returned builder, then call `send()`.
@@ -10,6 +140,906 @@ impl crate::Client {
         &self,
     ) -> crate::generated::cancel_url_upload_jobs::CancelUrlUploadJobsFluentBuilder {
         crate::generated::cancel_url_upload_jobs::CancelUrlUploadJobsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `CreateAppInfo`: Create app info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn create_app_info(
+        &self,
+    ) -> crate::generated::create_app_info::CreateAppInfoFluentBuilder {
+        crate::generated::create_app_info::CreateAppInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `CreateAudit`: Create audit.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn create_audit(
+        &self,
+    ) -> crate::generated::create_audit::CreateAuditFluentBuilder {
+        crate::generated::create_audit::CreateAuditFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `CreateUploadAttachedMedia`: Create upload attached media.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn create_upload_attached_media(
+        &self,
+    ) -> crate::generated::create_upload_attached_media::CreateUploadAttachedMediaFluentBuilder {
+        crate::generated::create_upload_attached_media::CreateUploadAttachedMediaFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `CreateUploadImage`: Create upload image.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn create_upload_image(
+        &self,
+    ) -> crate::generated::create_upload_image::CreateUploadImageFluentBuilder {
+        crate::generated::create_upload_image::CreateUploadImageFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `CreateUploadVideo`: Create upload video.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn create_upload_video(
+        &self,
+    ) -> crate::generated::create_upload_video::CreateUploadVideoFluentBuilder {
+        crate::generated::create_upload_video::CreateUploadVideoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DecryptKMSDataKey`: Decrypt KMS data key.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn decrypt_kms_data_key(
+        &self,
+    ) -> crate::generated::decrypt_kms_data_key::DecryptKmsDataKeyFluentBuilder {
+        crate::generated::decrypt_kms_data_key::DecryptKmsDataKeyFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteAIImageInfos`: Delete AI image infos.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_ai_image_infos(
+        &self,
+    ) -> crate::generated::delete_ai_image_infos::DeleteAiImageInfosFluentBuilder {
+        crate::generated::delete_ai_image_infos::DeleteAiImageInfosFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteAITemplate`: Delete AI template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_ai_template(
+        &self,
+    ) -> crate::generated::delete_ai_template::DeleteAiTemplateFluentBuilder {
+        crate::generated::delete_ai_template::DeleteAiTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteAppInfo`: Delete app info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_app_info(
+        &self,
+    ) -> crate::generated::delete_app_info::DeleteAppInfoFluentBuilder {
+        crate::generated::delete_app_info::DeleteAppInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteAttachedMedia`: Delete attached media.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_attached_media(
+        &self,
+    ) -> crate::generated::delete_attached_media::DeleteAttachedMediaFluentBuilder {
+        crate::generated::delete_attached_media::DeleteAttachedMediaFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteCategory`: Delete category.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_category(
+        &self,
+    ) -> crate::generated::delete_category::DeleteCategoryFluentBuilder {
+        crate::generated::delete_category::DeleteCategoryFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteDynamicImage`: Delete dynamic image.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_dynamic_image(
+        &self,
+    ) -> crate::generated::delete_dynamic_image::DeleteDynamicImageFluentBuilder {
+        crate::generated::delete_dynamic_image::DeleteDynamicImageFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteEditingProject`: Delete editing project.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_editing_project(
+        &self,
+    ) -> crate::generated::delete_editing_project::DeleteEditingProjectFluentBuilder {
+        crate::generated::delete_editing_project::DeleteEditingProjectFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteEditingProjectMaterials`: Delete editing project materials.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_editing_project_materials(
+        &self,
+    ) -> crate::generated::delete_editing_project_materials::DeleteEditingProjectMaterialsFluentBuilder {
+        crate::generated::delete_editing_project_materials::DeleteEditingProjectMaterialsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteImage`: Delete image.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_image(
+        &self,
+    ) -> crate::generated::delete_image::DeleteImageFluentBuilder {
+        crate::generated::delete_image::DeleteImageFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteMessageCallback`: Delete message callback.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_message_callback(
+        &self,
+    ) -> crate::generated::delete_message_callback::DeleteMessageCallbackFluentBuilder {
+        crate::generated::delete_message_callback::DeleteMessageCallbackFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteMezzanines`: Delete mezzanines.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_mezzanines(
+        &self,
+    ) -> crate::generated::delete_mezzanines::DeleteMezzaninesFluentBuilder {
+        crate::generated::delete_mezzanines::DeleteMezzaninesFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteMultipartUpload`: Delete multipart upload.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_multipart_upload(
+        &self,
+    ) -> crate::generated::delete_multipart_upload::DeleteMultipartUploadFluentBuilder {
+        crate::generated::delete_multipart_upload::DeleteMultipartUploadFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteStream`: Delete stream.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_stream(
+        &self,
+    ) -> crate::generated::delete_stream::DeleteStreamFluentBuilder {
+        crate::generated::delete_stream::DeleteStreamFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteTranscodeTemplateGroup`: Delete transcode template group.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_transcode_template_group(
+        &self,
+    ) -> crate::generated::delete_transcode_template_group::DeleteTranscodeTemplateGroupFluentBuilder {
+        crate::generated::delete_transcode_template_group::DeleteTranscodeTemplateGroupFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteVideo`: Delete video.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_video(
+        &self,
+    ) -> crate::generated::delete_video::DeleteVideoFluentBuilder {
+        crate::generated::delete_video::DeleteVideoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteVodDomain`: Delete vod domain.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_vod_domain(
+        &self,
+    ) -> crate::generated::delete_vod_domain::DeleteVodDomainFluentBuilder {
+        crate::generated::delete_vod_domain::DeleteVodDomainFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteVodSpecificConfig`: Delete vod specific config.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_vod_specific_config(
+        &self,
+    ) -> crate::generated::delete_vod_specific_config::DeleteVodSpecificConfigFluentBuilder {
+        crate::generated::delete_vod_specific_config::DeleteVodSpecificConfigFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteVodTemplate`: Delete vod template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_vod_template(
+        &self,
+    ) -> crate::generated::delete_vod_template::DeleteVodTemplateFluentBuilder {
+        crate::generated::delete_vod_template::DeleteVodTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DeleteWatermark`: Delete watermark.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn delete_watermark(
+        &self,
+    ) -> crate::generated::delete_watermark::DeleteWatermarkFluentBuilder {
+        crate::generated::delete_watermark::DeleteWatermarkFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribePlayTopVideos`: Describe play top videos.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_play_top_videos(
+        &self,
+    ) -> crate::generated::describe_play_top_videos::DescribePlayTopVideosFluentBuilder {
+        crate::generated::describe_play_top_videos::DescribePlayTopVideosFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribePlayUserAvg`: Describe play user avg.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_play_user_avg(
+        &self,
+    ) -> crate::generated::describe_play_user_avg::DescribePlayUserAvgFluentBuilder {
+        crate::generated::describe_play_user_avg::DescribePlayUserAvgFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribePlayUserTotal`: Describe play user total.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_play_user_total(
+        &self,
+    ) -> crate::generated::describe_play_user_total::DescribePlayUserTotalFluentBuilder {
+        crate::generated::describe_play_user_total::DescribePlayUserTotalFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribePlayVideoStatis`: Describe play video statis.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_play_video_statis(
+        &self,
+    ) -> crate::generated::describe_play_video_statis::DescribePlayVideoStatisFluentBuilder {
+        crate::generated::describe_play_video_statis::DescribePlayVideoStatisFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodAIData`: Describe vod AI data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_ai_data(
+        &self,
+    ) -> crate::generated::describe_vod_ai_data::DescribeVodAiDataFluentBuilder {
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodCertificateList`: Describe vod certificate list.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_certificate_list(
+        &self,
+    ) -> crate::generated::describe_vod_certificate_list::DescribeVodCertificateListFluentBuilder {
+        crate::generated::describe_vod_certificate_list::DescribeVodCertificateListFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainBpsData`: Describe vod domain bps data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_bps_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_bps_data::DescribeVodDomainBpsDataFluentBuilder {
+        crate::generated::describe_vod_domain_bps_data::DescribeVodDomainBpsDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainBpsDataByLayer`: Describe vod domain bps data by layer.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_bps_data_by_layer(
+        &self,
+    ) -> crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerFluentBuilder {
+        crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainCertificateInfo`: Describe vod domain certificate info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_certificate_info(
+        &self,
+    ) -> crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoFluentBuilder {
+        crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainConfigs`: Describe vod domain configs.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_configs(
+        &self,
+    ) -> crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsFluentBuilder {
+        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainDetail`: Describe vod domain detail.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_detail(
+        &self,
+    ) -> crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailFluentBuilder {
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainHitRateData`: Describe vod domain hit rate data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_hit_rate_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_hit_rate_data::DescribeVodDomainHitRateDataFluentBuilder {
+        crate::generated::describe_vod_domain_hit_rate_data::DescribeVodDomainHitRateDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainLog`: Describe vod domain log.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_log(
+        &self,
+    ) -> crate::generated::describe_vod_domain_log::DescribeVodDomainLogFluentBuilder {
+        crate::generated::describe_vod_domain_log::DescribeVodDomainLogFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainQpsData`: Describe vod domain qps data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_qps_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataFluentBuilder {
+        crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainRealTimeBpsData`: Describe vod domain real time bps data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_real_time_bps_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataFluentBuilder {
+        crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainRealTimeByteHitRateData`: Describe vod domain real time byte hit rate data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_real_time_byte_hit_rate_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataFluentBuilder {
+        crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainRealTimeDetailData`: Describe vod domain real time detail data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_real_time_detail_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_real_time_detail_data::DescribeVodDomainRealTimeDetailDataFluentBuilder {
+        crate::generated::describe_vod_domain_real_time_detail_data::DescribeVodDomainRealTimeDetailDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainRealTimeHttpCodeData`: Describe vod domain real time http code data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_real_time_http_code_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataFluentBuilder {
+        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainRealTimeQpsData`: Describe vod domain real time qps data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_real_time_qps_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataFluentBuilder {
+        crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainRealTimeReqHitRateData`: Describe vod domain real time req hit rate data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_real_time_req_hit_rate_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataFluentBuilder {
+        crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainRealTimeTrafficData`: Describe vod domain real time traffic data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_real_time_traffic_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_real_time_traffic_data::DescribeVodDomainRealTimeTrafficDataFluentBuilder {
+        crate::generated::describe_vod_domain_real_time_traffic_data::DescribeVodDomainRealTimeTrafficDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainReqHitRateData`: Describe vod domain req hit rate data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_req_hit_rate_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataFluentBuilder {
+        crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainSrcBpsData`: Describe vod domain src bps data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_src_bps_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_src_bps_data::DescribeVodDomainSrcBpsDataFluentBuilder {
+        crate::generated::describe_vod_domain_src_bps_data::DescribeVodDomainSrcBpsDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainSrcTrafficData`: Describe vod domain src traffic data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_src_traffic_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_src_traffic_data::DescribeVodDomainSrcTrafficDataFluentBuilder {
+        crate::generated::describe_vod_domain_src_traffic_data::DescribeVodDomainSrcTrafficDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainTrafficData`: Describe vod domain traffic data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_traffic_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_traffic_data::DescribeVodDomainTrafficDataFluentBuilder {
+        crate::generated::describe_vod_domain_traffic_data::DescribeVodDomainTrafficDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodDomainUsageData`: Describe vod domain usage data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_domain_usage_data(
+        &self,
+    ) -> crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataFluentBuilder {
+        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodMediaPlayData`: Describe vod media play data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_media_play_data(
+        &self,
+    ) -> crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataFluentBuilder {
+        crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodRangeDataByLocateAndIspService`: Describe vod range data by locate and isp service.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_range_data_by_locate_and_isp_service(
+        &self,
+    ) -> crate::generated::describe_vod_range_data_by_locate_and_isp_service::DescribeVodRangeDataByLocateAndIspServiceFluentBuilder {
+        crate::generated::describe_vod_range_data_by_locate_and_isp_service::DescribeVodRangeDataByLocateAndIspServiceFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodRefreshQuota`: Describe vod refresh quota.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_refresh_quota(
+        &self,
+    ) -> crate::generated::describe_vod_refresh_quota::DescribeVodRefreshQuotaFluentBuilder {
+        crate::generated::describe_vod_refresh_quota::DescribeVodRefreshQuotaFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodRefreshTasks`: Describe vod refresh tasks.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_refresh_tasks(
+        &self,
+    ) -> crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksFluentBuilder {
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodStorageData`: Describe vod storage data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_storage_data(
+        &self,
+    ) -> crate::generated::describe_vod_storage_data::DescribeVodStorageDataFluentBuilder {
+        crate::generated::describe_vod_storage_data::DescribeVodStorageDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodTieringStorageData`: Describe vod tiering storage data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_tiering_storage_data(
+        &self,
+    ) -> crate::generated::describe_vod_tiering_storage_data::DescribeVodTieringStorageDataFluentBuilder {
+        crate::generated::describe_vod_tiering_storage_data::DescribeVodTieringStorageDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodTieringStorageRetrievalData`: Describe vod tiering storage retrieval data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_tiering_storage_retrieval_data(
+        &self,
+    ) -> crate::generated::describe_vod_tiering_storage_retrieval_data::DescribeVodTieringStorageRetrievalDataFluentBuilder {
+        crate::generated::describe_vod_tiering_storage_retrieval_data::DescribeVodTieringStorageRetrievalDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodTranscodeData`: Describe vod transcode data.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_transcode_data(
+        &self,
+    ) -> crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataFluentBuilder {
+        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodUserDomains`: Describe vod user domains.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_user_domains(
+        &self,
+    ) -> crate::generated::describe_vod_user_domains::DescribeVodUserDomainsFluentBuilder {
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DescribeVodVerifyContent`: Describe vod verify content.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn describe_vod_verify_content(
+        &self,
+    ) -> crate::generated::describe_vod_verify_content::DescribeVodVerifyContentFluentBuilder {
+        crate::generated::describe_vod_verify_content::DescribeVodVerifyContentFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `DetachAppPolicyFromIdentity`: Detach app policy from identity.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn detach_app_policy_from_identity(
+        &self,
+    ) -> crate::generated::detach_app_policy_from_identity::DetachAppPolicyFromIdentityFluentBuilder {
+        crate::generated::detach_app_policy_from_identity::DetachAppPolicyFromIdentityFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GenerateDownloadSecretKey`: Generate download secret key.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn generate_download_secret_key(
+        &self,
+    ) -> crate::generated::generate_download_secret_key::GenerateDownloadSecretKeyFluentBuilder {
+        crate::generated::generate_download_secret_key::GenerateDownloadSecretKeyFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GenerateKMSDataKey`: Generate KMS data key.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn generate_kms_data_key(
+        &self,
+    ) -> crate::generated::generate_kms_data_key::GenerateKmsDataKeyFluentBuilder {
+        crate::generated::generate_kms_data_key::GenerateKmsDataKeyFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetAIImageJobs`: Get AI image jobs.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_ai_image_jobs(
+        &self,
+    ) -> crate::generated::get_ai_image_jobs::GetAiImageJobsFluentBuilder {
+        crate::generated::get_ai_image_jobs::GetAiImageJobsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetAIMediaAuditJob`: Get AI media audit job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_ai_media_audit_job(
+        &self,
+    ) -> crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobFluentBuilder {
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetAITemplate`: Get AI template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_ai_template(
+        &self,
+    ) -> crate::generated::get_ai_template::GetAiTemplateFluentBuilder {
+        crate::generated::get_ai_template::GetAiTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetAIVideoTagResult`: Get AI video tag result.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_ai_video_tag_result(
+        &self,
+    ) -> crate::generated::get_ai_video_tag_result::GetAiVideoTagResultFluentBuilder {
+        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetAppInfos`: Get app infos.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_app_infos(
+        &self,
+    ) -> crate::generated::get_app_infos::GetAppInfosFluentBuilder {
+        crate::generated::get_app_infos::GetAppInfosFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetAttachedMediaInfo`: Get attached media info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_attached_media_info(
+        &self,
+    ) -> crate::generated::get_attached_media_info::GetAttachedMediaInfoFluentBuilder {
+        crate::generated::get_attached_media_info::GetAttachedMediaInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetAuditHistory`: Get audit history.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_audit_history(
+        &self,
+    ) -> crate::generated::get_audit_history::GetAuditHistoryFluentBuilder {
+        crate::generated::get_audit_history::GetAuditHistoryFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetCategories`: Get categories.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_categories(
+        &self,
+    ) -> crate::generated::get_categories::GetCategoriesFluentBuilder {
+        crate::generated::get_categories::GetCategoriesFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetDefaultAITemplate`: Get default AI template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_default_ai_template(
+        &self,
+    ) -> crate::generated::get_default_ai_template::GetDefaultAiTemplateFluentBuilder {
+        crate::generated::get_default_ai_template::GetDefaultAiTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetDigitalWatermarkExtractResult`: Get digital watermark extract result.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_digital_watermark_extract_result(
+        &self,
+    ) -> crate::generated::get_digital_watermark_extract_result::GetDigitalWatermarkExtractResultFluentBuilder {
+        crate::generated::get_digital_watermark_extract_result::GetDigitalWatermarkExtractResultFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetEditingProject`: Get editing project.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_editing_project(
+        &self,
+    ) -> crate::generated::get_editing_project::GetEditingProjectFluentBuilder {
+        crate::generated::get_editing_project::GetEditingProjectFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetEditingProjectMaterials`: Get editing project materials.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_editing_project_materials(
+        &self,
+    ) -> crate::generated::get_editing_project_materials::GetEditingProjectMaterialsFluentBuilder {
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetImageInfo`: Get image info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_image_info(
+        &self,
+    ) -> crate::generated::get_image_info::GetImageInfoFluentBuilder {
+        crate::generated::get_image_info::GetImageInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetImageInfos`: Get image infos.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_image_infos(
+        &self,
+    ) -> crate::generated::get_image_infos::GetImageInfosFluentBuilder {
+        crate::generated::get_image_infos::GetImageInfosFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetMediaAuditAudioResultDetail`: Get media audit audio result detail.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_media_audit_audio_result_detail(
+        &self,
+    ) -> crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailFluentBuilder {
+        crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetMediaAuditResult`: Get media audit result.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_media_audit_result(
+        &self,
+    ) -> crate::generated::get_media_audit_result::GetMediaAuditResultFluentBuilder {
+        crate::generated::get_media_audit_result::GetMediaAuditResultFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetMediaAuditResultDetail`: Get media audit result detail.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_media_audit_result_detail(
+        &self,
+    ) -> crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailFluentBuilder {
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetMediaAuditResultTimeline`: Get media audit result timeline.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_media_audit_result_timeline(
+        &self,
+    ) -> crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineFluentBuilder {
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetMediaDNAResult`: Get media DNA result.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_media_dna_result(
+        &self,
+    ) -> crate::generated::get_media_dna_result::GetMediaDnaResultFluentBuilder {
+        crate::generated::get_media_dna_result::GetMediaDnaResultFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetMediaRefreshJobs`: Get media refresh jobs.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_media_refresh_jobs(
+        &self,
+    ) -> crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsFluentBuilder {
+        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetMessageCallback`: Get message callback.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_message_callback(
+        &self,
+    ) -> crate::generated::get_message_callback::GetMessageCallbackFluentBuilder {
+        crate::generated::get_message_callback::GetMessageCallbackFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetMezzanineInfo`: Get mezzanine info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_mezzanine_info(
+        &self,
+    ) -> crate::generated::get_mezzanine_info::GetMezzanineInfoFluentBuilder {
+        crate::generated::get_mezzanine_info::GetMezzanineInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetPlayInfo`: Get play info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_play_info(
+        &self,
+    ) -> crate::generated::get_play_info::GetPlayInfoFluentBuilder {
+        crate::generated::get_play_info::GetPlayInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetTranscodeSummary`: Get transcode summary.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_transcode_summary(
+        &self,
+    ) -> crate::generated::get_transcode_summary::GetTranscodeSummaryFluentBuilder {
+        crate::generated::get_transcode_summary::GetTranscodeSummaryFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetTranscodeTask`: Get transcode task.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_transcode_task(
+        &self,
+    ) -> crate::generated::get_transcode_task::GetTranscodeTaskFluentBuilder {
+        crate::generated::get_transcode_task::GetTranscodeTaskFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetTranscodeTemplateGroup`: Get transcode template group.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_transcode_template_group(
+        &self,
+    ) -> crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupFluentBuilder {
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupFluentBuilder::new(
             self.runtime().clone(),
         )
     }
@@ -23,6 +1053,624 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
+    /// `GetUploadDetails`: Get upload details.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_upload_details(
+        &self,
+    ) -> crate::generated::get_upload_details::GetUploadDetailsFluentBuilder {
+        crate::generated::get_upload_details::GetUploadDetailsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetVideoInfo`: Get video info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_video_info(
+        &self,
+    ) -> crate::generated::get_video_info::GetVideoInfoFluentBuilder {
+        crate::generated::get_video_info::GetVideoInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetVideoInfos`: Get video infos.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_video_infos(
+        &self,
+    ) -> crate::generated::get_video_infos::GetVideoInfosFluentBuilder {
+        crate::generated::get_video_infos::GetVideoInfosFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetVideoList`: Get video list.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_video_list(
+        &self,
+    ) -> crate::generated::get_video_list::GetVideoListFluentBuilder {
+        crate::generated::get_video_list::GetVideoListFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetVideoPlayAuth`: Get video play auth.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_video_play_auth(
+        &self,
+    ) -> crate::generated::get_video_play_auth::GetVideoPlayAuthFluentBuilder {
+        crate::generated::get_video_play_auth::GetVideoPlayAuthFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetVodTemplate`: Get vod template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_vod_template(
+        &self,
+    ) -> crate::generated::get_vod_template::GetVodTemplateFluentBuilder {
+        crate::generated::get_vod_template::GetVodTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `GetWatermark`: Get watermark.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn get_watermark(
+        &self,
+    ) -> crate::generated::get_watermark::GetWatermarkFluentBuilder {
+        crate::generated::get_watermark::GetWatermarkFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListAIImageInfo`: List AI image info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_ai_image_info(
+        &self,
+    ) -> crate::generated::list_ai_image_info::ListAiImageInfoFluentBuilder {
+        crate::generated::list_ai_image_info::ListAiImageInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListAIJob`: List AI job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_ai_job(&self) -> crate::generated::list_ai_job::ListAiJobFluentBuilder {
+        crate::generated::list_ai_job::ListAiJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListAITemplate`: List AI template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_ai_template(
+        &self,
+    ) -> crate::generated::list_ai_template::ListAiTemplateFluentBuilder {
+        crate::generated::list_ai_template::ListAiTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListAppInfo`: List app info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_app_info(
+        &self,
+    ) -> crate::generated::list_app_info::ListAppInfoFluentBuilder {
+        crate::generated::list_app_info::ListAppInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListAppPoliciesForIdentity`: List app policies for identity.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_app_policies_for_identity(
+        &self,
+    ) -> crate::generated::list_app_policies_for_identity::ListAppPoliciesForIdentityFluentBuilder {
+        crate::generated::list_app_policies_for_identity::ListAppPoliciesForIdentityFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListAuditSecurityIp`: List audit security ip.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_audit_security_ip(
+        &self,
+    ) -> crate::generated::list_audit_security_ip::ListAuditSecurityIpFluentBuilder {
+        crate::generated::list_audit_security_ip::ListAuditSecurityIpFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListDynamicImage`: List dynamic image.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_dynamic_image(
+        &self,
+    ) -> crate::generated::list_dynamic_image::ListDynamicImageFluentBuilder {
+        crate::generated::list_dynamic_image::ListDynamicImageFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListLiveRecordVideo`: List live record video.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_live_record_video(
+        &self,
+    ) -> crate::generated::list_live_record_video::ListLiveRecordVideoFluentBuilder {
+        crate::generated::list_live_record_video::ListLiveRecordVideoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListSnapshots`: List snapshots.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_snapshots(
+        &self,
+    ) -> crate::generated::list_snapshots::ListSnapshotsFluentBuilder {
+        crate::generated::list_snapshots::ListSnapshotsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListTranscodeTask`: List transcode task.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_transcode_task(
+        &self,
+    ) -> crate::generated::list_transcode_task::ListTranscodeTaskFluentBuilder {
+        crate::generated::list_transcode_task::ListTranscodeTaskFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListTranscodeTemplateGroup`: List transcode template group.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_transcode_template_group(
+        &self,
+    ) -> crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupFluentBuilder {
+        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListVodTemplate`: List vod template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_vod_template(
+        &self,
+    ) -> crate::generated::list_vod_template::ListVodTemplateFluentBuilder {
+        crate::generated::list_vod_template::ListVodTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ListWatermark`: List watermark.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn list_watermark(
+        &self,
+    ) -> crate::generated::list_watermark::ListWatermarkFluentBuilder {
+        crate::generated::list_watermark::ListWatermarkFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `MoveAppResource`: Move app resource.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn move_app_resource(
+        &self,
+    ) -> crate::generated::move_app_resource::MoveAppResourceFluentBuilder {
+        crate::generated::move_app_resource::MoveAppResourceFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `PreloadVodObjectCaches`: Preload vod object caches.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn preload_vod_object_caches(
+        &self,
+    ) -> crate::generated::preload_vod_object_caches::PreloadVodObjectCachesFluentBuilder {
+        crate::generated::preload_vod_object_caches::PreloadVodObjectCachesFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `ProduceEditingProjectVideo`: Produce editing project video.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn produce_editing_project_video(
+        &self,
+    ) -> crate::generated::produce_editing_project_video::ProduceEditingProjectVideoFluentBuilder {
+        crate::generated::produce_editing_project_video::ProduceEditingProjectVideoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `RefreshMediaPlayUrls`: Refresh media play urls.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn refresh_media_play_urls(
+        &self,
+    ) -> crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsFluentBuilder {
+        crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `RefreshUploadVideo`: Refresh upload video.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn refresh_upload_video(
+        &self,
+    ) -> crate::generated::refresh_upload_video::RefreshUploadVideoFluentBuilder {
+        crate::generated::refresh_upload_video::RefreshUploadVideoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `RefreshVodObjectCaches`: Refresh vod object caches.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn refresh_vod_object_caches(
+        &self,
+    ) -> crate::generated::refresh_vod_object_caches::RefreshVodObjectCachesFluentBuilder {
+        crate::generated::refresh_vod_object_caches::RefreshVodObjectCachesFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `RegisterMedia`: Register media.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn register_media(
+        &self,
+    ) -> crate::generated::register_media::RegisterMediaFluentBuilder {
+        crate::generated::register_media::RegisterMediaFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `RestoreMedia`: Restore media.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn restore_media(
+        &self,
+    ) -> crate::generated::restore_media::RestoreMediaFluentBuilder {
+        crate::generated::restore_media::RestoreMediaFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SearchEditingProject`: Search editing project.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn search_editing_project(
+        &self,
+    ) -> crate::generated::search_editing_project::SearchEditingProjectFluentBuilder {
+        crate::generated::search_editing_project::SearchEditingProjectFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SearchMedia`: Search media.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn search_media(
+        &self,
+    ) -> crate::generated::search_media::SearchMediaFluentBuilder {
+        crate::generated::search_media::SearchMediaFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SetAuditSecurityIp`: Set audit security ip.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn set_audit_security_ip(
+        &self,
+    ) -> crate::generated::set_audit_security_ip::SetAuditSecurityIpFluentBuilder {
+        crate::generated::set_audit_security_ip::SetAuditSecurityIpFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SetCrossdomainContent`: Set crossdomain content.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn set_crossdomain_content(
+        &self,
+    ) -> crate::generated::set_crossdomain_content::SetCrossdomainContentFluentBuilder {
+        crate::generated::set_crossdomain_content::SetCrossdomainContentFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SetDefaultAITemplate`: Set default AI template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn set_default_ai_template(
+        &self,
+    ) -> crate::generated::set_default_ai_template::SetDefaultAiTemplateFluentBuilder {
+        crate::generated::set_default_ai_template::SetDefaultAiTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SetDefaultTranscodeTemplateGroup`: Set default transcode template group.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn set_default_transcode_template_group(
+        &self,
+    ) -> crate::generated::set_default_transcode_template_group::SetDefaultTranscodeTemplateGroupFluentBuilder {
+        crate::generated::set_default_transcode_template_group::SetDefaultTranscodeTemplateGroupFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SetDefaultWatermark`: Set default watermark.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn set_default_watermark(
+        &self,
+    ) -> crate::generated::set_default_watermark::SetDefaultWatermarkFluentBuilder {
+        crate::generated::set_default_watermark::SetDefaultWatermarkFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SetEditingProjectMaterials`: Set editing project materials.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn set_editing_project_materials(
+        &self,
+    ) -> crate::generated::set_editing_project_materials::SetEditingProjectMaterialsFluentBuilder {
+        crate::generated::set_editing_project_materials::SetEditingProjectMaterialsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SetMessageCallback`: Set message callback.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn set_message_callback(
+        &self,
+    ) -> crate::generated::set_message_callback::SetMessageCallbackFluentBuilder {
+        crate::generated::set_message_callback::SetMessageCallbackFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SetVodDomainCertificate`: Set vod domain certificate.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn set_vod_domain_certificate(
+        &self,
+    ) -> crate::generated::set_vod_domain_certificate::SetVodDomainCertificateFluentBuilder {
+        crate::generated::set_vod_domain_certificate::SetVodDomainCertificateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitAIImageAuditJob`: Submit AI image audit job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_ai_image_audit_job(
+        &self,
+    ) -> crate::generated::submit_ai_image_audit_job::SubmitAiImageAuditJobFluentBuilder {
+        crate::generated::submit_ai_image_audit_job::SubmitAiImageAuditJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitAIImageJob`: Submit AI image job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_ai_image_job(
+        &self,
+    ) -> crate::generated::submit_ai_image_job::SubmitAiImageJobFluentBuilder {
+        crate::generated::submit_ai_image_job::SubmitAiImageJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitAIJob`: Submit AI job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_ai_job(
+        &self,
+    ) -> crate::generated::submit_ai_job::SubmitAiJobFluentBuilder {
+        crate::generated::submit_ai_job::SubmitAiJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitAIMediaAuditJob`: Submit AI media audit job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_ai_media_audit_job(
+        &self,
+    ) -> crate::generated::submit_ai_media_audit_job::SubmitAiMediaAuditJobFluentBuilder {
+        crate::generated::submit_ai_media_audit_job::SubmitAiMediaAuditJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitDigitalWatermarkExtractJob`: Submit digital watermark extract job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_digital_watermark_extract_job(
+        &self,
+    ) -> crate::generated::submit_digital_watermark_extract_job::SubmitDigitalWatermarkExtractJobFluentBuilder {
+        crate::generated::submit_digital_watermark_extract_job::SubmitDigitalWatermarkExtractJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitDynamicImageJob`: Submit dynamic image job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_dynamic_image_job(
+        &self,
+    ) -> crate::generated::submit_dynamic_image_job::SubmitDynamicImageJobFluentBuilder {
+        crate::generated::submit_dynamic_image_job::SubmitDynamicImageJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitMediaDNADeleteJob`: Submit media DNA delete job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_media_dna_delete_job(
+        &self,
+    ) -> crate::generated::submit_media_dna_delete_job::SubmitMediaDnaDeleteJobFluentBuilder {
+        crate::generated::submit_media_dna_delete_job::SubmitMediaDnaDeleteJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitPreprocessJobs`: Submit preprocess jobs.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_preprocess_jobs(
+        &self,
+    ) -> crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsFluentBuilder {
+        crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitSnapshotJob`: Submit snapshot job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_snapshot_job(
+        &self,
+    ) -> crate::generated::submit_snapshot_job::SubmitSnapshotJobFluentBuilder {
+        crate::generated::submit_snapshot_job::SubmitSnapshotJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitTranscodeJobs`: Submit transcode jobs.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_transcode_jobs(
+        &self,
+    ) -> crate::generated::submit_transcode_jobs::SubmitTranscodeJobsFluentBuilder {
+        crate::generated::submit_transcode_jobs::SubmitTranscodeJobsFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `SubmitWorkflowJob`: Submit workflow job.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn submit_workflow_job(
+        &self,
+    ) -> crate::generated::submit_workflow_job::SubmitWorkflowJobFluentBuilder {
+        crate::generated::submit_workflow_job::SubmitWorkflowJobFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateAITemplate`: Update AI template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_ai_template(
+        &self,
+    ) -> crate::generated::update_ai_template::UpdateAiTemplateFluentBuilder {
+        crate::generated::update_ai_template::UpdateAiTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateAppInfo`: Update app info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_app_info(
+        &self,
+    ) -> crate::generated::update_app_info::UpdateAppInfoFluentBuilder {
+        crate::generated::update_app_info::UpdateAppInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateAttachedMediaInfos`: Update attached media infos.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_attached_media_infos(
+        &self,
+    ) -> crate::generated::update_attached_media_infos::UpdateAttachedMediaInfosFluentBuilder {
+        crate::generated::update_attached_media_infos::UpdateAttachedMediaInfosFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateCategory`: Update category.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_category(
+        &self,
+    ) -> crate::generated::update_category::UpdateCategoryFluentBuilder {
+        crate::generated::update_category::UpdateCategoryFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateEditingProject`: Update editing project.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_editing_project(
+        &self,
+    ) -> crate::generated::update_editing_project::UpdateEditingProjectFluentBuilder {
+        crate::generated::update_editing_project::UpdateEditingProjectFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateImageInfos`: Update image infos.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_image_infos(
+        &self,
+    ) -> crate::generated::update_image_infos::UpdateImageInfosFluentBuilder {
+        crate::generated::update_image_infos::UpdateImageInfosFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateMediaStorageClass`: Update media storage class.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_media_storage_class(
+        &self,
+    ) -> crate::generated::update_media_storage_class::UpdateMediaStorageClassFluentBuilder {
+        crate::generated::update_media_storage_class::UpdateMediaStorageClassFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateTranscodeTemplateGroup`: Update transcode template group.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_transcode_template_group(
+        &self,
+    ) -> crate::generated::update_transcode_template_group::UpdateTranscodeTemplateGroupFluentBuilder {
+        crate::generated::update_transcode_template_group::UpdateTranscodeTemplateGroupFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateVideoInfo`: Update video info.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_video_info(
+        &self,
+    ) -> crate::generated::update_video_info::UpdateVideoInfoFluentBuilder {
+        crate::generated::update_video_info::UpdateVideoInfoFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateVideoInfos`: Update video infos.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_video_infos(
+        &self,
+    ) -> crate::generated::update_video_infos::UpdateVideoInfosFluentBuilder {
+        crate::generated::update_video_infos::UpdateVideoInfosFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateVodDomain`: Update vod domain.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_vod_domain(
+        &self,
+    ) -> crate::generated::update_vod_domain::UpdateVodDomainFluentBuilder {
+        crate::generated::update_vod_domain::UpdateVodDomainFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateVodTemplate`: Update vod template.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_vod_template(
+        &self,
+    ) -> crate::generated::update_vod_template::UpdateVodTemplateFluentBuilder {
+        crate::generated::update_vod_template::UpdateVodTemplateFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UpdateWatermark`: Update watermark.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn update_watermark(
+        &self,
+    ) -> crate::generated::update_watermark::UpdateWatermarkFluentBuilder {
+        crate::generated::update_watermark::UpdateWatermarkFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
     /// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
@@ -30,6 +1678,26 @@ impl crate::Client {
         &self,
     ) -> crate::generated::upload_media_by_url::UploadMediaByUrlFluentBuilder {
         crate::generated::upload_media_by_url::UploadMediaByUrlFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `UploadStreamByURL`: Upload stream by URL.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn upload_stream_by_url(
+        &self,
+    ) -> crate::generated::upload_stream_by_url::UploadStreamByUrlFluentBuilder {
+        crate::generated::upload_stream_by_url::UploadStreamByUrlFluentBuilder::new(
+            self.runtime().clone(),
+        )
+    }
+    /// `VerifyVodDomainOwner`: Verify vod domain owner.
+    ///
+    /// Set parameters on the returned builder, then call `send()`.
+    pub fn verify_vod_domain_owner(
+        &self,
+    ) -> crate::generated::verify_vod_domain_owner::VerifyVodDomainOwnerFluentBuilder {
+        crate::generated::verify_vod_domain_owner::VerifyVodDomainOwnerFluentBuilder::new(
             self.runtime().clone(),
         )
     }

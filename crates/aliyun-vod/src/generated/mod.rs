@@ -8,12 +8,733 @@ pub mod client;
 #[doc(hidden)]
 pub mod product;
 
+/// `AddAITemplate`: Add AI template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addaitemplate
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_ai_template;
+
+/// `AddCategory`: Add category.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addcategory
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_category;
+
+/// `AddEditingProject`: Add editing project.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingproject
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_editing_project;
+
+/// `AddEditingProjectMaterials`: Add editing project materials.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingprojectmaterials
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_editing_project_materials;
+
+/// `AddTranscodeTemplateGroup`: Add transcode template group.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addtranscodetemplategroup
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_transcode_template_group;
+
+/// `AddVodDomain`: Add vod domain.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvoddomain
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_vod_domain;
+
+/// `AddVodStorageForApp`: Add vod storage for app.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodstorageforapp
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_vod_storage_for_app;
+
+/// `AddVodTemplate`: Add vod template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodtemplate
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_vod_template;
+
+/// `AddWatermark`: Add watermark.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addwatermark
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod add_watermark;
+
+/// `AttachAppPolicyToIdentity`: Attach app policy to identity.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-attachapppolicytoidentity
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod attach_app_policy_to_identity;
+
+/// `BatchSetVodDomainConfigs`: Batch set vod domain configs.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchsetvoddomainconfigs
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod batch_set_vod_domain_configs;
+
+/// `BatchStartVodDomain`: Batch start vod domain.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstartvoddomain
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod batch_start_vod_domain;
+
+/// `BatchStopVodDomain`: Batch stop vod domain.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstopvoddomain
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod batch_stop_vod_domain;
+
 /// `CancelUrlUploadJobs`: Cancels URL-based upload jobs that are still queued.
 ///
 /// Only jobs in the PENDING state can be canceled; jobs that already started are left alone and are listed in neither CanceledJobs nor NonExists.
 ///
 /// Safe to retry. QPS limit: 50 per second per account.
 pub mod cancel_url_upload_jobs;
+
+/// `CreateAppInfo`: Create app info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createappinfo
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod create_app_info;
+
+/// `CreateAudit`: Create audit.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createaudit
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod create_audit;
+
+/// `CreateUploadAttachedMedia`: Create upload attached media.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadattachedmedia
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod create_upload_attached_media;
+
+/// `CreateUploadImage`: Create upload image.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadimage
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod create_upload_image;
+
+/// `CreateUploadVideo`: Create upload video.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadvideo
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod create_upload_video;
+
+/// `DecryptKMSDataKey`: Decrypt KMS data key.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-decryptkmsdatakey
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod decrypt_kms_data_key;
+
+/// `DeleteAIImageInfos`: Delete AI image infos.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaiimageinfos
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_ai_image_infos;
+
+/// `DeleteAITemplate`: Delete AI template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaitemplate
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_ai_template;
+
+/// `DeleteAppInfo`: Delete app info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteappinfo
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_app_info;
+
+/// `DeleteAttachedMedia`: Delete attached media.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteattachedmedia
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_attached_media;
+
+/// `DeleteCategory`: Delete category.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletecategory
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_category;
+
+/// `DeleteDynamicImage`: Delete dynamic image.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletedynamicimage
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_dynamic_image;
+
+/// `DeleteEditingProject`: Delete editing project.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingproject
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_editing_project;
+
+/// `DeleteEditingProjectMaterials`: Delete editing project materials.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingprojectmaterials
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_editing_project_materials;
+
+/// `DeleteImage`: Delete image.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteimage
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_image;
+
+/// `DeleteMessageCallback`: Delete message callback.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemessagecallback
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_message_callback;
+
+/// `DeleteMezzanines`: Delete mezzanines.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemezzanines
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_mezzanines;
+
+/// `DeleteMultipartUpload`: Delete multipart upload.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemultipartupload
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_multipart_upload;
+
+/// `DeleteStream`: Delete stream.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletestream
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_stream;
+
+/// `DeleteTranscodeTemplateGroup`: Delete transcode template group.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletetranscodetemplategroup
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_transcode_template_group;
+
+/// `DeleteVideo`: Delete video.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevideo
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_video;
+
+/// `DeleteVodDomain`: Delete vod domain.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevoddomain
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_vod_domain;
+
+/// `DeleteVodSpecificConfig`: Delete vod specific config.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodspecificconfig
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_vod_specific_config;
+
+/// `DeleteVodTemplate`: Delete vod template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodtemplate
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_vod_template;
+
+/// `DeleteWatermark`: Delete watermark.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletewatermark
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod delete_watermark;
+
+/// `DescribePlayTopVideos`: Describe play top videos.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplaytopvideos
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_play_top_videos;
+
+/// `DescribePlayUserAvg`: Describe play user avg.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayuseravg
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_play_user_avg;
+
+/// `DescribePlayUserTotal`: Describe play user total.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayusertotal
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_play_user_total;
+
+/// `DescribePlayVideoStatis`: Describe play video statis.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayvideostatis
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_play_video_statis;
+
+/// `DescribeVodAIData`: Describe vod AI data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodaidata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_ai_data;
+
+/// `DescribeVodCertificateList`: Describe vod certificate list.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodcertificatelist
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_certificate_list;
+
+/// `DescribeVodDomainBpsData`: Describe vod domain bps data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_bps_data;
+
+/// `DescribeVodDomainBpsDataByLayer`: Describe vod domain bps data by layer.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdatabylayer
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_bps_data_by_layer;
+
+/// `DescribeVodDomainCertificateInfo`: Describe vod domain certificate info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaincertificateinfo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_certificate_info;
+
+/// `DescribeVodDomainConfigs`: Describe vod domain configs.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainconfigs
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_configs;
+
+/// `DescribeVodDomainDetail`: Describe vod domain detail.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaindetail
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_detail;
+
+/// `DescribeVodDomainHitRateData`: Describe vod domain hit rate data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainhitratedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_hit_rate_data;
+
+/// `DescribeVodDomainLog`: Describe vod domain log.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainlog
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_log;
+
+/// `DescribeVodDomainQpsData`: Describe vod domain qps data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainqpsdata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_qps_data;
+
+/// `DescribeVodDomainRealTimeBpsData`: Describe vod domain real time bps data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebpsdata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_real_time_bps_data;
+
+/// `DescribeVodDomainRealTimeByteHitRateData`: Describe vod domain real time byte hit rate data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebytehitratedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_real_time_byte_hit_rate_data;
+
+/// `DescribeVodDomainRealTimeDetailData`: Describe vod domain real time detail data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimedetaildata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_real_time_detail_data;
+
+/// `DescribeVodDomainRealTimeHttpCodeData`: Describe vod domain real time http code data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimehttpcodedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_real_time_http_code_data;
+
+/// `DescribeVodDomainRealTimeQpsData`: Describe vod domain real time qps data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimeqpsdata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_real_time_qps_data;
+
+/// `DescribeVodDomainRealTimeReqHitRateData`: Describe vod domain real time req hit rate data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimereqhitratedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_real_time_req_hit_rate_data;
+
+/// `DescribeVodDomainRealTimeTrafficData`: Describe vod domain real time traffic data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimetrafficdata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_real_time_traffic_data;
+
+/// `DescribeVodDomainReqHitRateData`: Describe vod domain req hit rate data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainreqhitratedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_req_hit_rate_data;
+
+/// `DescribeVodDomainSrcBpsData`: Describe vod domain src bps data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrcbpsdata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_src_bps_data;
+
+/// `DescribeVodDomainSrcTrafficData`: Describe vod domain src traffic data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrctrafficdata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_src_traffic_data;
+
+/// `DescribeVodDomainTrafficData`: Describe vod domain traffic data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaintrafficdata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_traffic_data;
+
+/// `DescribeVodDomainUsageData`: Describe vod domain usage data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainusagedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_domain_usage_data;
+
+/// `DescribeVodMediaPlayData`: Describe vod media play data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodmediaplaydata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_media_play_data;
+
+/// `DescribeVodRangeDataByLocateAndIspService`: Describe vod range data by locate and isp service.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrangedatabylocateandispservice
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_range_data_by_locate_and_isp_service;
+
+/// `DescribeVodRefreshQuota`: Describe vod refresh quota.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshquota
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_refresh_quota;
+
+/// `DescribeVodRefreshTasks`: Describe vod refresh tasks.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshtasks
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_refresh_tasks;
+
+/// `DescribeVodStorageData`: Describe vod storage data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodstoragedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_storage_data;
+
+/// `DescribeVodTieringStorageData`: Describe vod tiering storage data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstoragedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_tiering_storage_data;
+
+/// `DescribeVodTieringStorageRetrievalData`: Describe vod tiering storage retrieval data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstorageretrievaldata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_tiering_storage_retrieval_data;
+
+/// `DescribeVodTranscodeData`: Describe vod transcode data.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtranscodedata
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_transcode_data;
+
+/// `DescribeVodUserDomains`: Describe vod user domains.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoduserdomains
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_user_domains;
+
+/// `DescribeVodVerifyContent`: Describe vod verify content.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodverifycontent
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod describe_vod_verify_content;
+
+/// `DetachAppPolicyFromIdentity`: Detach app policy from identity.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-detachapppolicyfromidentity
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod detach_app_policy_from_identity;
+
+/// `GenerateDownloadSecretKey`: Generate download secret key.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatedownloadsecretkey
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod generate_download_secret_key;
+
+/// `GenerateKMSDataKey`: Generate KMS data key.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatekmsdatakey
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod generate_kms_data_key;
+
+/// `GetAIImageJobs`: Get AI image jobs.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaiimagejobs
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_ai_image_jobs;
+
+/// `GetAIMediaAuditJob`: Get AI media audit job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaimediaauditjob
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_ai_media_audit_job;
+
+/// `GetAITemplate`: Get AI template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaitemplate
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_ai_template;
+
+/// `GetAIVideoTagResult`: Get AI video tag result.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaivideotagresult
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_ai_video_tag_result;
+
+/// `GetAppInfos`: Get app infos.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getappinfos
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_app_infos;
+
+/// `GetAttachedMediaInfo`: Get attached media info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getattachedmediainfo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_attached_media_info;
+
+/// `GetAuditHistory`: Get audit history.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaudithistory
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_audit_history;
+
+/// `GetCategories`: Get categories.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getcategories
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_categories;
+
+/// `GetDefaultAITemplate`: Get default AI template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdefaultaitemplate
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_default_ai_template;
+
+/// `GetDigitalWatermarkExtractResult`: Get digital watermark extract result.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdigitalwatermarkextractresult
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_digital_watermark_extract_result;
+
+/// `GetEditingProject`: Get editing project.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingproject
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_editing_project;
+
+/// `GetEditingProjectMaterials`: Get editing project materials.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingprojectmaterials
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_editing_project_materials;
+
+/// `GetImageInfo`: Get image info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_image_info;
+
+/// `GetImageInfos`: Get image infos.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfos
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_image_infos;
+
+/// `GetMediaAuditAudioResultDetail`: Get media audit audio result detail.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditaudioresultdetail
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_media_audit_audio_result_detail;
+
+/// `GetMediaAuditResult`: Get media audit result.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresult
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_media_audit_result;
+
+/// `GetMediaAuditResultDetail`: Get media audit result detail.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresultdetail
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_media_audit_result_detail;
+
+/// `GetMediaAuditResultTimeline`: Get media audit result timeline.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresulttimeline
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_media_audit_result_timeline;
+
+/// `GetMediaDNAResult`: Get media DNA result.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediadnaresult
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_media_dna_result;
+
+/// `GetMediaRefreshJobs`: Get media refresh jobs.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediarefreshjobs
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_media_refresh_jobs;
+
+/// `GetMessageCallback`: Get message callback.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmessagecallback
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_message_callback;
+
+/// `GetMezzanineInfo`: Get mezzanine info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmezzanineinfo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_mezzanine_info;
+
+/// `GetPlayInfo`: Get play info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getplayinfo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_play_info;
+
+/// `GetTranscodeSummary`: Get transcode summary.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodesummary
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_transcode_summary;
+
+/// `GetTranscodeTask`: Get transcode task.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetask
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_transcode_task;
+
+/// `GetTranscodeTemplateGroup`: Get transcode template group.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetemplategroup
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_transcode_template_group;
 
 /// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
 ///
@@ -22,9 +743,457 @@ pub mod cancel_url_upload_jobs;
 /// Safe to retry. QPS limit: 100 per second per account.
 pub mod get_url_upload_infos;
 
+/// `GetUploadDetails`: Get upload details.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getuploaddetails
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_upload_details;
+
+/// `GetVideoInfo`: Get video info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_video_info;
+
+/// `GetVideoInfos`: Get video infos.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfos
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_video_infos;
+
+/// `GetVideoList`: Get video list.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideolist
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_video_list;
+
+/// `GetVideoPlayAuth`: Get video play auth.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoplayauth
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_video_play_auth;
+
+/// `GetVodTemplate`: Get vod template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvodtemplate
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_vod_template;
+
+/// `GetWatermark`: Get watermark.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getwatermark
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod get_watermark;
+
+/// `ListAIImageInfo`: List AI image info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaiimageinfo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_ai_image_info;
+
+/// `ListAIJob`: List AI job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaijob
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_ai_job;
+
+/// `ListAITemplate`: List AI template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaitemplate
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_ai_template;
+
+/// `ListAppInfo`: List app info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listappinfo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_app_info;
+
+/// `ListAppPoliciesForIdentity`: List app policies for identity.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listapppoliciesforidentity
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_app_policies_for_identity;
+
+/// `ListAuditSecurityIp`: List audit security ip.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listauditsecurityip
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_audit_security_ip;
+
+/// `ListDynamicImage`: List dynamic image.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listdynamicimage
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_dynamic_image;
+
+/// `ListLiveRecordVideo`: List live record video.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listliverecordvideo
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_live_record_video;
+
+/// `ListSnapshots`: List snapshots.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listsnapshots
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_snapshots;
+
+/// `ListTranscodeTask`: List transcode task.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetask
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_transcode_task;
+
+/// `ListTranscodeTemplateGroup`: List transcode template group.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetemplategroup
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_transcode_template_group;
+
+/// `ListVodTemplate`: List vod template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listvodtemplate
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_vod_template;
+
+/// `ListWatermark`: List watermark.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listwatermark
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod list_watermark;
+
+/// `MoveAppResource`: Move app resource.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-moveappresource
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod move_app_resource;
+
+/// `PreloadVodObjectCaches`: Preload vod object caches.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-preloadvodobjectcaches
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod preload_vod_object_caches;
+
+/// `ProduceEditingProjectVideo`: Produce editing project video.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-produceeditingprojectvideo
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod produce_editing_project_video;
+
+/// `RefreshMediaPlayUrls`: Refresh media play urls.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshmediaplayurls
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod refresh_media_play_urls;
+
+/// `RefreshUploadVideo`: Refresh upload video.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshuploadvideo
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod refresh_upload_video;
+
+/// `RefreshVodObjectCaches`: Refresh vod object caches.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshvodobjectcaches
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod refresh_vod_object_caches;
+
+/// `RegisterMedia`: Register media.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-registermedia
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod register_media;
+
+/// `RestoreMedia`: Restore media.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-restoremedia
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod restore_media;
+
+/// `SearchEditingProject`: Search editing project.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searcheditingproject
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod search_editing_project;
+
+/// `SearchMedia`: Search media.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searchmedia
+///
+/// Safe to retry. QPS limit: none stated.
+pub mod search_media;
+
+/// `SetAuditSecurityIp`: Set audit security ip.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setauditsecurityip
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod set_audit_security_ip;
+
+/// `SetCrossdomainContent`: Set crossdomain content.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setcrossdomaincontent
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod set_crossdomain_content;
+
+/// `SetDefaultAITemplate`: Set default AI template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultaitemplate
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod set_default_ai_template;
+
+/// `SetDefaultTranscodeTemplateGroup`: Set default transcode template group.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaulttranscodetemplategroup
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod set_default_transcode_template_group;
+
+/// `SetDefaultWatermark`: Set default watermark.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultwatermark
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod set_default_watermark;
+
+/// `SetEditingProjectMaterials`: Set editing project materials.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-seteditingprojectmaterials
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod set_editing_project_materials;
+
+/// `SetMessageCallback`: Set message callback.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setmessagecallback
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod set_message_callback;
+
+/// `SetVodDomainCertificate`: Set vod domain certificate.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setvoddomaincertificate
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod set_vod_domain_certificate;
+
+/// `SubmitAIImageAuditJob`: Submit AI image audit job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimageauditjob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_ai_image_audit_job;
+
+/// `SubmitAIImageJob`: Submit AI image job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimagejob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_ai_image_job;
+
+/// `SubmitAIJob`: Submit AI job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaijob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_ai_job;
+
+/// `SubmitAIMediaAuditJob`: Submit AI media audit job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaimediaauditjob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_ai_media_audit_job;
+
+/// `SubmitDigitalWatermarkExtractJob`: Submit digital watermark extract job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdigitalwatermarkextractjob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_digital_watermark_extract_job;
+
+/// `SubmitDynamicImageJob`: Submit dynamic image job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdynamicimagejob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_dynamic_image_job;
+
+/// `SubmitMediaDNADeleteJob`: Submit media DNA delete job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitmediadnadeletejob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_media_dna_delete_job;
+
+/// `SubmitPreprocessJobs`: Submit preprocess jobs.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitpreprocessjobs
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_preprocess_jobs;
+
+/// `SubmitSnapshotJob`: Submit snapshot job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitsnapshotjob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_snapshot_job;
+
+/// `SubmitTranscodeJobs`: Submit transcode jobs.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submittranscodejobs
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_transcode_jobs;
+
+/// `SubmitWorkflowJob`: Submit workflow job.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitworkflowjob
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod submit_workflow_job;
+
+/// `UpdateAITemplate`: Update AI template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateaitemplate
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_ai_template;
+
+/// `UpdateAppInfo`: Update app info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateappinfo
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_app_info;
+
+/// `UpdateAttachedMediaInfos`: Update attached media infos.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateattachedmediainfos
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_attached_media_infos;
+
+/// `UpdateCategory`: Update category.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatecategory
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_category;
+
+/// `UpdateEditingProject`: Update editing project.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateeditingproject
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_editing_project;
+
+/// `UpdateImageInfos`: Update image infos.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateimageinfos
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_image_infos;
+
+/// `UpdateMediaStorageClass`: Update media storage class.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatemediastorageclass
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_media_storage_class;
+
+/// `UpdateTranscodeTemplateGroup`: Update transcode template group.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatetranscodetemplategroup
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_transcode_template_group;
+
+/// `UpdateVideoInfo`: Update video info.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfo
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_video_info;
+
+/// `UpdateVideoInfos`: Update video infos.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfos
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_video_infos;
+
+/// `UpdateVodDomain`: Update vod domain.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevoddomain
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_vod_domain;
+
+/// `UpdateVodTemplate`: Update vod template.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevodtemplate
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_vod_template;
+
+/// `UpdateWatermark`: Update watermark.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatewatermark
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod update_watermark;
+
 /// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
 ///
 /// Creates one upload job per source URL and returns the job IDs; query progress with GetURLUploadInfos. Every call creates new jobs and new media, so the SDK never resends it after the request may have reached the service.
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 pub mod upload_media_by_url;
+
+/// `UploadStreamByURL`: Upload stream by URL.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-uploadstreambyurl
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod upload_stream_by_url;
+
+/// `VerifyVodDomainOwner`: Verify vod domain owner.
+///
+/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-verifyvoddomainowner
+///
+/// Never resent once it may have reached the service. QPS limit: none stated.
+pub mod verify_vod_domain_owner;
