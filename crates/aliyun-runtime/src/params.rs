@@ -205,7 +205,7 @@ fn write(
                         if i > 0 {
                             joined.push(rules.separator);
                         }
-                        let text = scalar_text(item).unwrap_or_default();
+                        let text = wire_text(&rules.item, item).unwrap_or_default();
                         if rules.items_encoded {
                             aliyun_sign::percent_encode_into(&mut joined, &text);
                         } else {
@@ -214,7 +214,7 @@ fn write(
                     }
                     joined
                 }
-                _ => match scalar_text(value) {
+                _ => match wire_text(&param.ty, value) {
                     Some(text) => text.into_owned(),
                     None => json_text(action, param, value)?,
                 },
@@ -246,6 +246,9 @@ fn normalized(ty: &Ty, as_string: bool, value: &Value) -> Value {
         }
     }
     match (ty, value) {
+        (Ty::String(_), Value::Number(_) | Value::Bool(_)) => {
+            Value::String(scalar_text(value).unwrap_or_default().into_owned())
+        }
         (Ty::Integer, Value::String(_)) => as_i64(value).map_or_else(|| value.clone(), Value::from),
         (Ty::Number, Value::String(_)) => as_f64(value).map_or_else(|| value.clone(), Value::from),
         (Ty::Boolean, Value::String(_)) => {
@@ -257,8 +260,10 @@ fn normalized(ty: &Ty, as_string: bool, value: &Value) -> Value {
                 .map(|v| normalized(&rules.item, false, v))
                 .collect(),
         ),
+        // A null field is unset: left out, as the typed inputs leave it out.
         (Ty::Object(fields), Value::Object(map)) => Value::Object(
             map.iter()
+                .filter(|(_, v)| !v.is_null())
                 .map(|(k, v)| match fields.iter().find(|f| f.name == k) {
                     Some(f) => (k.clone(), normalized(&f.ty, f.as_string, v)),
                     None => (k.clone(), v.clone()),
@@ -285,12 +290,28 @@ fn flatten(prefix: String, ty: &Ty, value: &Value, out: &mut WireParams) {
             }
         }
         _ => {
-            let text = match scalar_text(value) {
+            let text = match wire_text(ty, value) {
                 Some(text) => text.into_owned(),
                 None => value.to_string(),
             };
             out.push((Cow::Owned(prefix), text));
         }
+    }
+}
+
+/// A checked scalar of type `ty` as it goes on the wire, in canonical form:
+/// an integer given as `"007"` or `"+7"` is sent as `7`, a boolean as
+/// `true`/`false`; strings as given. `None` for arrays, objects and `null`.
+fn wire_text<'v>(ty: &Ty, value: &'v Value) -> Option<Cow<'v, str>> {
+    let canonical = match ty {
+        Ty::Integer => as_i64(value).map(|i| i.to_string()),
+        Ty::Number => as_f64(value).map(|f| f.to_string()),
+        Ty::Boolean => as_bool(value).map(|b| b.to_string()),
+        _ => None,
+    };
+    match canonical {
+        Some(text) => Some(Cow::Owned(text)),
+        None => scalar_text(value),
     }
 }
 

@@ -237,6 +237,14 @@ fn json_style_checks_nested_fields_and_writes_json() {
         rule(json!({"JobIds": ["a"], "Metas": many})).1,
         Rule::MaxItems { max: 2, got: 3 }
     );
+    // A null field is unset and left out; a string field given as a number
+    // is sent as a string.
+    let out =
+        run(json!({"JobIds": ["a"], "Metas": [{"SourceURL": "u", "Title": null, "FileSize": 3}]}))
+            .unwrap();
+    assert_eq!(out[1].1, r#"[{"FileSize":"3","SourceURL":"u"}]"#);
+    let out = run(json!({"JobIds": ["a"], "Metas": [{"SourceURL": 42}]})).unwrap();
+    assert_eq!(out[1].1, r#"[{"SourceURL":"42"}]"#);
     let out = run(json!({"JobIds": ["a"], "Extra": {"x": [1, "y"]}})).unwrap();
     assert_eq!(out[1], ("Extra".into(), r#"{"x":[1,"y"]}"#.into()));
 }
@@ -268,6 +276,9 @@ fn scalars_are_typed_whether_given_as_values_or_text() {
     );
     let out = run(json!({"JobIds": ["a"], "PageNo": "2", "Force": "false"})).unwrap();
     assert_eq!(out[1..], pairs(&[("PageNo", "2"), ("Force", "false")])[..]);
+    // Sent in canonical form, however they were typed.
+    let out = run(json!({"JobIds": ["a"], "PageNo": "+007", "Ratio": "5e-1"})).unwrap();
+    assert_eq!(out[1..], pairs(&[("PageNo", "7"), ("Ratio", "0.5")])[..]);
     assert_eq!(
         rule(json!({"JobIds": ["a"], "PageNo": "two"})),
         (
