@@ -126,12 +126,20 @@ impl CommandSpec {
     }
 
     /// The object `--generate-skeleton` prints: every parameter with the
-    /// spec's example, or a value of its type where the spec gives none.
+    /// spec's example, a value of its type for a required one the spec gives
+    /// no example for, `null` (unset) for an optional one.
     pub fn skeleton(&self) -> Value {
         let mut out = Map::new();
         for f in self.flags {
-            let ty = self.operation.param(f.param).map(|p| &p.ty);
-            out.insert(f.param.to_owned(), example_value(f, ty));
+            let param = self.operation.param(f.param);
+            // An optional parameter the spec gives no example for is null
+            // (unset): a placeholder left in would be sent as a value.
+            let value = if f.example.trim().is_empty() && !param.is_some_and(|p| p.required) {
+                Value::Null
+            } else {
+                example_value(f, param.map(|p| &p.ty))
+            };
+            out.insert(f.param.to_owned(), value);
         }
         Value::Object(out)
     }

@@ -237,6 +237,9 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
         "wait" => {
             let spec = polling_command()
                 .ok_or_else(|| CliError::Usage("no operation polls for waits".to_owned()))?;
+            if CommandSpec::wants_skeleton(m) {
+                return print_skeleton(spec);
+            }
             let ctx = global.context()?.waiting(wait_args(m)?);
             ctx.run(spec, m).await
         }
@@ -246,10 +249,7 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
                 .find(|c| c.name == name)
                 .ok_or_else(|| CliError::Usage(format!("unknown command {name}")))?;
             if CommandSpec::wants_skeleton(m) {
-                // Nothing is sent, so no client (and no credentials) is needed.
-                let text = serde_json::to_string_pretty(&spec.skeleton())
-                    .map_err(|e| CliError::Other(format!("cannot print the skeleton: {e}")))?;
-                return ops::print_stdout(&format!("{text}\n"));
+                return print_skeleton(spec);
             }
             let mut ctx = global.context()?;
             if spec.wait.is_some() && m.get_flag("wait") {
@@ -258,6 +258,14 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
             ctx.run(spec, m).await
         }
     }
+}
+
+/// `--generate-skeleton`: nothing is sent, so no client (and no
+/// credentials) is needed.
+fn print_skeleton(spec: &CommandSpec) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(&spec.skeleton())
+        .map_err(|e| CliError::Other(format!("cannot print the skeleton: {e}")))?;
+    ops::print_stdout(&format!("{text}\n"))
 }
 
 fn wait_args(m: &ArgMatches) -> Result<WaitArgs, CliError> {

@@ -101,8 +101,18 @@ impl Context {
         let output = runtime.invoke(op, params).await?.to_json()?;
         if let (Some(args), Some(wait)) = (&self.wait, &spec.wait) {
             if let WaitIds::Output { list, field } = wait.ids {
+                // What the call created is on stderr before any poll, so the
+                // IDs survive a wait that fails (the call is not one to repeat).
+                crate::output::print_stderr(&format!(
+                    "created: {}",
+                    crate::output::printable(&output.to_string())
+                ));
                 let ids = crate::wait::Items::from_output(&output, list, field);
-                tracing::info!(created = %output, "waiting for what the call created");
+                if ids.is_empty() {
+                    return Err(CliError::Other(format!(
+                        "the answer lists no {list}[].{field} to wait for"
+                    )));
+                }
                 return crate::wait::run(self, wait, ids, args).await;
             }
         }

@@ -193,6 +193,12 @@ fn cell(v: &Value) -> String {
 /// `text` with every control character but the newline shown as U+FFFD, so
 /// that what a server sent (an error message, a job's status) cannot move the
 /// cursor, recolour or retitle the terminal it is printed to.
+/// Writes one line to stderr; a closed stderr is not an error.
+pub fn print_stderr(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {

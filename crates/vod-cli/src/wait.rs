@@ -142,26 +142,64 @@ pub enum Items {
 
 impl Items {
     /// The items a GetURLUploadInfos input names (`JobIds` wins over
-    /// `UploadURLs`, as in the operation); neither is the operation's own error.
+    /// `UploadURLs`, as in the operation). Names the operation does not have,
+    /// items that are not strings, and neither list are the encoder's errors,
+    /// as without `--wait`; only the per-call item limit is lifted (the batch
+    /// helper splits the calls).
     pub fn from_input(
         input: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Self, CliError> {
+        let op = &get_url_upload_infos::OPERATION;
+        // Check the input as the calls that will carry it: each list cut into
+        // pieces of at most its limit, every piece through the encoder.
+        let limit = |key: &str| {
+            match op.param(key).map(|p| p.ty) {
+                Some(aliyun_runtime::operation::Ty::List(rules)) => rules.max_items,
+                _ => None,
+            }
+            .unwrap_or(usize::MAX)
+            .max(1)
+        };
+        let calls = input
+            .iter()
+            .filter_map(|(k, v)| Some(v.as_array()?.len().div_ceil(limit(k))))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        for call in 0..calls {
+            let mut piece = input.clone();
+            for (key, value) in piece.iter_mut() {
+                if let serde_json::Value::Array(items) = value {
+                    let size = limit(key);
+                    let start = (call * size).min(items.len());
+                    let mut part: Vec<_> = items.drain(start..).take(size).collect();
+                    if part.is_empty() {
+                        part = items.iter().take(size).cloned().collect();
+                    }
+                    *items = part;
+                }
+            }
+            aliyun_runtime::params::encode(op, &piece)?;
+        }
         let strings = |key: &str| -> Option<Vec<String>> {
             let items = input.get(key)?.as_array()?;
             Some(
                 items
                     .iter()
-                    .map(|v| v.as_str().unwrap_or_default().to_owned())
+                    .filter_map(|v| v.as_str().map(str::to_owned))
                     .collect(),
             )
         };
-        match (strings("JobIds"), strings("UploadURLs")) {
-            (Some(ids), _) => Ok(Items::JobIds(ids)),
-            (None, Some(urls)) => Ok(Items::UploadUrls(urls)),
-            (None, None) => {
-                aliyun_runtime::params::encode(&get_url_upload_infos::OPERATION, input)?;
-                Ok(Items::JobIds(Vec::new()))
-            }
+        Ok(match strings("JobIds") {
+            Some(ids) => Items::JobIds(ids),
+            None => Items::UploadUrls(strings("UploadURLs").unwrap_or_default()),
+        })
+    }
+
+    /// Whether there is nothing to ask about.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Items::JobIds(v) | Items::UploadUrls(v) => v.is_empty(),
         }
     }
 

@@ -340,8 +340,10 @@ async fn generate_skeleton_prints_every_parameter_typed_without_credentials() {
         v["UploadURLs"],
         serde_json::json!(["https://example.com/video.mp4"])
     );
-    assert_eq!(v["UploadMetadatas"][0]["FileSize"], 0);
-    assert_eq!(v["UploadMetadatas"][0]["SourceURL"], "");
+    // Optional parameters the spec gives no example for are null (unset), so a
+    // skeleton sent back as it is sends none of them.
+    assert_eq!(v["UploadMetadatas"], Value::Null);
+    assert_eq!(v["AppId"], Value::Null);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -413,6 +415,17 @@ async fn input_json_from_text_file_or_stdin_and_flags_win() {
         .await;
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(out.stderr.contains("JobID"), "{}", out.all());
+    // The same with --wait, which lifts only the per-call item limit.
+    let out = w
+        .vod(&[
+            "get-url-upload-infos",
+            "--input-json",
+            r#"{"JobIds": ["a"], "Typo": 1}"#,
+            "--wait",
+        ])
+        .await;
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(out.stderr.contains("Typo"), "{}", out.all());
     assert_eq!(w.emulator.stats().requests, before);
 }
 
