@@ -69,7 +69,6 @@ pub mod params;
 mod prepare;
 mod rate_limit;
 mod retry;
-pub mod ser;
 pub mod shape;
 mod transport;
 pub mod validate;

@@ -1,7 +1,8 @@
 //! A typed client for Alibaba Cloud ApsaraVideo VOD, API version 2017-03-21.
 //!
-//! Operation modules (`get_url_upload_infos`, `upload_media_by_url`, ...), shared
-//! `types` and the [`Client`]'s methods are generated from `spec/` by
+//! Operation modules (`get_url_upload_infos`, `upload_media_by_url`, ... one per
+//! operation, each with the types only it uses; a `types` module appears when
+//! operations share one) and the [`Client`]'s methods are generated from `spec/` by
 //! `cargo xtask codegen`; this file and the helpers are hand-written. The crate
 //! holds no transport code: [`aliyun_runtime`] signs, sends, retries and decodes.
 //!

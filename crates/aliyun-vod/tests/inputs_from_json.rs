@@ -23,6 +23,14 @@ fn an_input_reads_its_json_form_and_validates_as_built() {
         (Some(12), Some("A"))
     );
     input.validate().unwrap();
+    // On the wire the spec's encodeAs writes the number as a string.
+    let wire = aliyun_vod::runtime::params::encode_input(
+        &aliyun_vod::upload_media_by_url::OPERATION,
+        &input,
+    )
+    .unwrap();
+    let metas = &wire.iter().find(|(k, _)| k == "UploadMetadatas").unwrap().1;
+    assert!(metas.contains(r#""FileSize":"12""#), "{metas}");
     // What was read serialises back to the same wire names.
     let again: UploadMediaByUrlInput =
         serde_json::from_value(serde_json::to_value(&input).unwrap()).unwrap();

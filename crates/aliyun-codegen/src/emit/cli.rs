@@ -52,7 +52,7 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
                 quote! { List }
             }
             ParamKind::Json { .. } | ParamKind::RepeatList { .. } => {
-                help.push_str(" A JSON value, or @FILE.");
+                help.push_str(" A JSON value, @FILE, or - for standard input.");
                 quote! { Json }
             }
             _ => quote! { Value },

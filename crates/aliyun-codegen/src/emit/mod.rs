@@ -135,20 +135,10 @@ pub(crate) fn serde_attrs(f: &Field) -> TokenStream {
         (_, false) => quote! { skip_serializing_if = "::std::option::Option::is_none", },
         _ => quote! {},
     };
-    let ser = if f.encode_as_string {
-        let path = match (&f.ty, plain) {
-            (TypeRef::Integer, true) => "::aliyun_runtime::ser::i64_as_string",
-            (TypeRef::Integer, false) => "::aliyun_runtime::ser::opt_i64_as_string",
-            (TypeRef::Number, true) => "::aliyun_runtime::ser::f64_as_string",
-            (TypeRef::Number, false) => "::aliyun_runtime::ser::opt_f64_as_string",
-            (TypeRef::Boolean, true) => "::aliyun_runtime::ser::bool_as_string",
-            _ => "::aliyun_runtime::ser::opt_bool_as_string",
-        };
-        quote! { serialize_with = #path, }
-    } else {
-        quote! {}
-    };
-    quote! { #[serde(rename = #wire, default, deserialize_with = #de, #skip #ser)] }
+    // Numbers the API wants as strings inside JSON parameters (`encodeAs`)
+    // are written so by the runtime's encoder, from the parameter table; the
+    // typed value stays a number.
+    quote! { #[serde(rename = #wire, default, deserialize_with = #de, #skip)] }
 }
 
 /// The static shape of a list of fields, for XML decoding.

@@ -441,7 +441,6 @@ pub struct UploadMetadata {
         default,
         deserialize_with = "::aliyun_runtime::de::opt_i64",
         skip_serializing_if = "::std::option::Option::is_none",
-        serialize_with = "::aliyun_runtime::ser::opt_i64_as_string",
     )]
     pub cate_id: ::std::option::Option<i64>,
     /// Custom thumbnail URL.
@@ -482,7 +481,6 @@ pub struct UploadMetadata {
         default,
         deserialize_with = "::aliyun_runtime::de::opt_i64",
         skip_serializing_if = "::std::option::Option::is_none",
-        serialize_with = "::aliyun_runtime::ser::opt_i64_as_string",
     )]
     pub file_size: ::std::option::Option<i64>,
     /// The source URL this metadata belongs to.

@@ -2552,7 +2552,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Tag",
                 long: "tag",
-                help: " A JSON value, or @FILE.",
+                help: " A JSON value, @FILE, or - for standard input.",
                 kind: crate::command::FlagKind::Json,
                 example: "",
             },
@@ -4831,7 +4831,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SpecifiedOffsetTimes",
                 long: "specified-offset-times",
-                help: " A JSON value, or @FILE.",
+                help: " A JSON value, @FILE, or - for standard input.",
                 kind: crate::command::FlagKind::Json,
                 example: "",
             },
@@ -5353,7 +5353,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UploadMetadatas",
                 long: "upload-metadatas",
-                help: "Metadata of the files, matched to UploadURLs by SourceURL; sent as a JSON string. A JSON value, or @FILE.",
+                help: "Metadata of the files, matched to UploadURLs by SourceURL; sent as a JSON string. A JSON value, @FILE, or - for standard input.",
                 kind: crate::command::FlagKind::Json,
                 example: "",
             },
