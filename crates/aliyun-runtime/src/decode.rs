@@ -1,14 +1,16 @@
-//! Reading answers: a success body into the typed output (JSON directly, XML
-//! through the output's shape), an error body into a [`ServiceError`].
+//! Reading answers: a success body into the output's normalized JSON value
+//! (JSON parsed, XML read by the output's shape, then [`normalize`]d) and from
+//! there into the typed output; an error body into a [`ServiceError`].
 
 use aliyun_sign::Credentials;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde_json::Value;
 
 use crate::config::Format;
 use crate::error::{DecodeError, Error, ServiceError};
+use crate::normalize::normalize;
 use crate::operation::Operation;
-use crate::shape::{xml_to_flat_object, Shape};
+use crate::shape::{xml_to_flat_object, xml_to_value, Shape};
 
 /// A success answer, not yet decoded: what the pipeline
 /// ([`crate::Client::invoke`]) returns. Decode it into the operation's typed
@@ -50,27 +52,13 @@ impl Response {
             .map_err(|e| redact_error(e, &self.body, &self.credentials))
     }
 
-    /// Decodes the body into the operation's typed output and gives it back as
-    /// JSON (wire names, the output's types), whatever format it came in.
-    pub fn to_json(&self) -> Result<serde_json::Value, Error> {
-        (self.op.output_json)(self)
+    /// The body as JSON, whatever format it came in: wire names, the output's
+    /// types, only the fields the output knows. The typed output decodes from
+    /// this very value.
+    pub fn to_json(&self) -> Result<Value, Error> {
+        decode_value(self.format, self.status, &self.body, self.op.output)
+            .map_err(|e| redact_error(e, &self.body, &self.credentials))
     }
-}
-
-/// [`Response::to_json`] for an operation whose output type is `O`: what
-/// generated descriptors put in [`Operation::output_json`].
-#[doc(hidden)]
-pub fn typed_json<O: DeserializeOwned + Serialize>(
-    response: &Response,
-) -> Result<serde_json::Value, Error> {
-    let output: O = response.decode()?;
-    serde_json::to_value(output).map_err(|e| {
-        Error::Decode(DecodeError::new(
-            response.status,
-            format!("the decoded response does not serialise: {e}"),
-            b"",
-        ))
-    })
 }
 
 /// Rebuilds a decode error's excerpt from the redacted body, so a body that
@@ -86,52 +74,53 @@ pub(crate) fn redact_error(err: Error, body: &[u8], credentials: &Credentials) -
     }
 }
 
-/// Decodes a success body by the requested format (sniffing the first byte, so a
-/// body in the other format still decodes).
+/// Decodes a success body into `O` through [`decode_value`]. Each output type
+/// is read from a [`Value`] only, so its `Deserialize` is compiled once.
 pub fn decode_output<O: DeserializeOwned>(
     format: Format,
     status: u16,
     body: &[u8],
     shape: &Shape,
 ) -> Result<O, Error> {
+    let value = decode_value(format, status, body, shape)?;
+    serde_json::from_value(value).map_err(|e| {
+        Error::Decode(DecodeError::new(
+            status,
+            format!("the response does not fit the output type: {e}"),
+            body,
+        ))
+    })
+}
+
+/// Decodes a success body by the requested format (sniffing the first byte, so a
+/// body in the other format still decodes) into the value [`normalize`] gives
+/// for `shape`. An object repeating a key keeps the last value.
+pub fn decode_value(
+    format: Format,
+    status: u16,
+    body: &[u8],
+    shape: &Shape,
+) -> Result<Value, Error> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
     let xml = match first {
         Some(b'<') => true,
         Some(b'{') => false,
         _ => format == Format::Xml,
     };
-    let result = if xml {
-        crate::shape::from_xml::<O>(body, shape).map_err(|e| e.0)
+    let parsed = if xml {
+        xml_to_value(body, shape).map_err(|e| e.0)
     } else {
-        // One UTF-8 check of the whole body is cheaper than one per string.
-        match std::str::from_utf8(body) {
-            Ok(text) => decode_json::<O>(text),
-            Err(e) => Err(format!("the body is not UTF-8: {e}")),
-        }
+        serde_json::from_slice::<Value>(body).map_err(|e| e.to_string())
     };
-    result.map_err(|message| Error::Decode(DecodeError::new(status, message, body)))
-}
-
-/// JSON text into `O`. Each output type is instantiated with one JSON
-/// deserializer only (`from_str`): every other instantiation would be compiled
-/// again for every operation.
-fn decode_json<O: DeserializeOwned>(text: &str) -> Result<O, String> {
-    serde_json::from_str::<O>(text).or_else(|direct| {
-        // The one thing the lenient decoders cannot absorb on the direct path
-        // is an object repeating a key (serde's derive refuses a duplicate
-        // field). Rewritten through a `Value`, the last one wins; a body that
-        // is not JSON keeps the first error.
-        last_key_wins(text)
-            .and_then(|rewritten| serde_json::from_str::<O>(&rewritten).ok())
-            .ok_or_else(|| direct.to_string())
-    })
-}
-
-/// `text` with every object's repeated keys collapsed to the last value, or
-/// `None` when it is not JSON.
-fn last_key_wins(text: &str) -> Option<String> {
-    let value = serde_json::from_str::<serde_json::Value>(text).ok()?;
-    serde_json::to_string(&value).ok()
+    let value = parsed.map_err(|message| Error::Decode(DecodeError::new(status, message, body)))?;
+    match normalize(value, shape) {
+        Some(v) => Ok(v),
+        None => Err(Error::Decode(DecodeError::new(
+            status,
+            "the body is not an object".to_owned(),
+            body,
+        ))),
+    }
 }
 
 /// Decodes an error body (JSON or XML) into a [`ServiceError`].

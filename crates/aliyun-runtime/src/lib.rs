@@ -31,13 +31,16 @@
 //!     qps_limit: Some(100),
 //!     params: &[Param::new("JobIds", Ty::List(&JOB_IDS))],
 //!     groups: &[],
-//!     output: &aliyun_runtime::shape::Shape::Object(&[]),
-//!     output_json: aliyun_runtime::decode::typed_json::<Out>,
+//!     output: &aliyun_runtime::shape::Shape::Object(&[aliyun_runtime::shape::Field {
+//!         name: "RequestId",
+//!         shape: &aliyun_runtime::shape::Shape::String,
+//!     }]),
 //! };
 //!
-//! #[derive(serde::Serialize, serde::Deserialize)]
+//! // Read from the body normalized by `OP.output` (see `normalize`).
+//! #[derive(serde::Deserialize)]
 //! struct Out {
-//!     #[serde(rename = "RequestId", default, deserialize_with = "aliyun_runtime::de::string")]
+//!     #[serde(rename = "RequestId", default)]
 //!     request_id: String,
 //! }
 //!
@@ -59,11 +62,11 @@
 mod client;
 mod config;
 pub mod credentials;
-pub mod de;
 pub mod decode;
 mod diagnose;
 mod endpoint;
 mod error;
+pub mod normalize;
 pub mod operation;
 pub mod params;
 mod prepare;
@@ -76,7 +79,7 @@ pub mod validate;
 pub use client::Client;
 pub use config::{Clock, Config, Format, HttpMethod, RetryConfig, SignatureVersion};
 pub use credentials::{Credentials, ProvideCredentials};
-pub use decode::{decode_output, decode_service_error, Response};
+pub use decode::{decode_output, decode_service_error, decode_value, Response};
 pub use endpoint::Product;
 pub use error::{DecodeError, Error, Rule, ServiceError, ValidationError};
 pub use operation::Operation;

@@ -5,7 +5,6 @@
 
 use crate::config::HttpMethod;
 use crate::shape::Shape;
-use crate::{Error, Response};
 
 /// An operation's static description, generated from its spec.
 #[derive(Debug)]
@@ -24,12 +23,9 @@ pub struct Operation {
     pub params: &'static [Param],
     /// Groups of parameters of which at least one must be set.
     pub groups: &'static [Group],
-    /// The response's shape, for XML decoding.
+    /// The response's shape: how XML is read and what a body is normalized
+    /// to before the typed output is read from it.
     pub output: &'static Shape,
-    /// Decodes a success response into the typed output and gives it back as
-    /// JSON: for tools that treat every operation alike (the CLI). Generated
-    /// as `aliyun_runtime::decode::typed_json::<Output>`.
-    pub output_json: fn(&Response) -> Result<serde_json::Value, Error>,
 }
 
 impl Operation {
@@ -249,7 +245,6 @@ mod tests {
             params: &[],
             groups: &[],
             output: &Shape::Object(&[]),
-            output_json: |_| Ok(serde_json::Value::Null),
         }
     }
 

@@ -1,21 +1,25 @@
-//! The shape of a response, as generated code describes it, and the XML decoder
+//! The shape of a response, as generated code describes it, and the XML reader
 //! that uses it. XML carries no types: whether an element is a list, and how its
-//! items are laid out, comes from the shape. The decoder presents the XML tree to
-//! serde in the form the JSON API returns (objects, arrays, strings), so one set
-//! of lenient serde definitions decodes both formats, with no intermediate value.
+//! items are laid out, comes from the shape. The reader builds the JSON value of
+//! the form the JSON API returns (objects, arrays, text), which
+//! [`crate::normalize`] then brings to the shape's types, as it does a JSON body.
 
 use std::borrow::Cow;
 
 use quick_xml::events::Event;
-use serde::de::value::StrDeserializer;
-use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// The shape of a value in a response.
 #[derive(Debug)]
 pub enum Shape {
-    /// A string, number or boolean; XML text.
-    Scalar,
+    /// Text (XML text; in JSON also a number or boolean, kept as its text).
+    String,
+    /// A whole number (`i64`).
+    Integer,
+    /// A number (`f64`).
+    Number,
+    /// A boolean.
+    Boolean,
     /// An object with these fields (wire names).
     Object(&'static [Field]),
     /// A list of items of one shape.
@@ -55,22 +59,12 @@ impl serde::de::Error for XmlError {
     }
 }
 
-/// Parses `body` as XML and decodes its root element by `shape` into `T`,
-/// straight from the parsed tree (names and text borrow from `body` unless
-/// they hold escapes).
-pub fn from_xml<T: DeserializeOwned>(body: &[u8], shape: &Shape) -> Result<T, XmlError> {
-    let doc = Doc::parse(body)?;
-    T::deserialize(NodeDe {
-        doc: &doc,
-        node: ROOT,
-        shape,
-    })
-}
-
 /// Parses `body` as XML and converts its root element by `shape` into the JSON
-/// value of the form the JSON API returns.
+/// value of the form the JSON API returns: an object of the shape's fields that
+/// are present, lists as arrays, every scalar as its trimmed text.
 pub fn xml_to_value(body: &[u8], shape: &Shape) -> Result<Value, XmlError> {
-    from_xml(body, shape)
+    let doc = Doc::parse(body)?;
+    Ok(node_value(&doc, ROOT, shape))
 }
 
 /// Parses `body` as XML and returns the root element's children as a flat object
@@ -302,172 +296,48 @@ fn is_wrapper(doc: &Doc<'_>, el: u32, item: &Shape, xml_item: Option<&str>) -> b
     }
 }
 
-/// A serde deserializer over one element, read by its shape: a scalar is its
-/// trimmed text, an object a map of the shape's fields that are present, a list
-/// a sequence of its items.
-#[derive(Clone, Copy)]
-struct NodeDe<'t, 'a, 's> {
-    doc: &'t Doc<'a>,
-    node: u32,
-    shape: &'s Shape,
-}
-
-impl<'de> serde::Deserializer<'de> for NodeDe<'_, '_, '_> {
-    type Error = XmlError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
-        match self.shape {
-            Shape::Scalar => visitor.visit_str(self.doc.node(self.node).text.trim()),
-            Shape::Object(fields) => visitor.visit_map(ObjectAccess {
-                doc: self.doc,
-                node: self.node,
-                fields,
-                value: None,
-            }),
-            Shape::List { item, xml_item } => {
-                let mut items = Vec::new();
-                collect_items(self.doc, self.node, item, *xml_item, &mut items);
-                visitor.visit_seq(ItemsAccess {
-                    doc: self.doc,
-                    items: items.into_iter(),
-                    shape: item,
-                })
-            }
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
-        visitor.visit_unit()
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier
-    }
-}
-
-/// The fields of an object element, in the shape's order; fields the element
-/// does not have are left out, as JSON leaves them out.
-struct ObjectAccess<'t, 'a, 's> {
-    doc: &'t Doc<'a>,
-    node: u32,
-    fields: &'s [Field],
-    value: Option<FieldValue<'t, 'a, 's>>,
-}
-
-enum FieldValue<'t, 'a, 's> {
-    One(NodeDe<'t, 'a, 's>),
-    Many(ItemsAccess<'t, 'a, 's>),
-}
-
-impl<'de> MapAccess<'de> for ObjectAccess<'_, '_, '_> {
-    type Error = XmlError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, XmlError> {
-        while let Some((field, rest)) = self.fields.split_first() {
-            self.fields = rest;
-            let doc = self.doc;
-            let mut matching = doc
-                .children(self.node)
-                .filter(|c| *doc.node(*c).name == *field.name.as_bytes());
-            let Some(first) = matching.next() else {
-                continue;
-            };
-            self.value = Some(match field.shape {
-                Shape::List { item, xml_item } => {
-                    let mut items = Vec::new();
-                    collect_items(doc, first, item, *xml_item, &mut items);
-                    for m in matching {
-                        collect_items(doc, m, item, *xml_item, &mut items);
+/// One element read by its shape: a scalar is its trimmed text, an object the
+/// shape's fields the element has (a list field gathers every element of its
+/// name), a list its items.
+fn node_value(doc: &Doc<'_>, node: u32, shape: &Shape) -> Value {
+    match shape {
+        Shape::Object(fields) => {
+            let mut map = Map::new();
+            for field in *fields {
+                let mut matching = doc
+                    .children(node)
+                    .filter(|c| *doc.node(*c).name == *field.name.as_bytes());
+                let Some(first) = matching.next() else {
+                    continue;
+                };
+                let value = match field.shape {
+                    Shape::List { item, xml_item } => {
+                        let mut items = Vec::new();
+                        collect_items(doc, first, item, *xml_item, &mut items);
+                        for m in matching {
+                            collect_items(doc, m, item, *xml_item, &mut items);
+                        }
+                        items_value(doc, &items, item)
                     }
-                    FieldValue::Many(ItemsAccess {
-                        doc,
-                        items: items.into_iter(),
-                        shape: item,
-                    })
-                }
-                shape => FieldValue::One(NodeDe {
-                    doc,
-                    node: first,
-                    shape,
-                }),
-            });
-            return seed
-                .deserialize(StrDeserializer::<XmlError>::new(field.name))
-                .map(Some);
+                    shape => node_value(doc, first, shape),
+                };
+                map.insert(field.name.to_owned(), value);
+            }
+            Value::Object(map)
         }
-        Ok(None)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, XmlError> {
-        match self.value.take() {
-            Some(FieldValue::One(de)) => seed.deserialize(de),
-            Some(FieldValue::Many(items)) => seed.deserialize(SeqDeserializer(items)),
-            None => Err(XmlError(
-                "a field value was asked for before its name".into(),
-            )),
+        Shape::List { item, xml_item } => {
+            let mut items = Vec::new();
+            collect_items(doc, node, item, *xml_item, &mut items);
+            items_value(doc, &items, item)
+        }
+        Shape::String | Shape::Integer | Shape::Number | Shape::Boolean => {
+            Value::String(doc.node(node).text.trim().to_owned())
         }
     }
 }
 
-/// The items of a list, each read by the item shape.
-struct ItemsAccess<'t, 'a, 's> {
-    doc: &'t Doc<'a>,
-    items: std::vec::IntoIter<u32>,
-    shape: &'s Shape,
-}
-
-impl<'de> SeqAccess<'de> for ItemsAccess<'_, '_, '_> {
-    type Error = XmlError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, XmlError> {
-        match self.items.next() {
-            Some(node) => seed
-                .deserialize(NodeDe {
-                    doc: self.doc,
-                    node,
-                    shape: self.shape,
-                })
-                .map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
-    }
-}
-
-/// A list field's value: a sequence whatever the visitor asks for.
-struct SeqDeserializer<'t, 'a, 's>(ItemsAccess<'t, 'a, 's>);
-
-impl<'de> serde::Deserializer<'de> for SeqDeserializer<'_, '_, '_> {
-    type Error = XmlError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
-        visitor.visit_seq(self.0)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, XmlError> {
-        visitor.visit_some(self)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
+fn items_value(doc: &Doc<'_>, items: &[u32], item: &Shape) -> Value {
+    Value::Array(items.iter().map(|&n| node_value(doc, n, item)).collect())
 }
 
 #[cfg(test)]
@@ -477,22 +347,22 @@ mod tests {
     static ITEM: Shape = Shape::Object(&[
         Field {
             name: "JobId",
-            shape: &Shape::Scalar,
+            shape: &Shape::String,
         },
         Field {
             name: "Status",
-            shape: &Shape::Scalar,
+            shape: &Shape::String,
         },
     ]);
     static OUT: Shape = Shape::Object(&[
         Field {
             name: "RequestId",
-            shape: &Shape::Scalar,
+            shape: &Shape::String,
         },
         Field {
             name: "NonExists",
             shape: &Shape::List {
-                item: &Shape::Scalar,
+                item: &Shape::String,
                 xml_item: None,
             },
         },
@@ -536,7 +406,7 @@ mod tests {
     fn text_keeps_its_inner_whitespace_and_loses_the_outer() {
         static TEXT: Shape = Shape::Object(&[Field {
             name: "T",
-            shape: &Shape::Scalar,
+            shape: &Shape::String,
         }]);
         let v = xml_to_value(b"<R><T>\n  a<b/> <c/>b &amp; c \n</T></R>", &TEXT).unwrap();
         assert_eq!(v, serde_json::json!({"T": "a b & c"}));

@@ -46,46 +46,33 @@ const READ_OP: Operation = Operation {
     params: &NAMES,
     groups: &[],
     output: &THINGS_SHAPE,
-    output_json: |_| Ok(serde_json::Value::Null),
 };
 
 #[derive(Debug, Deserialize, PartialEq)]
 struct Things {
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "aliyun_runtime::de::string"
-    )]
+    #[serde(rename = "RequestId", default)]
     request_id: String,
-    #[serde(
-        rename = "Things",
-        default,
-        deserialize_with = "aliyun_runtime::de::list"
-    )]
+    #[serde(rename = "Things", default)]
     things: Vec<String>,
-    #[serde(
-        rename = "Size",
-        default,
-        deserialize_with = "aliyun_runtime::de::opt_i64"
-    )]
+    #[serde(rename = "Size", default)]
     size: Option<i64>,
 }
 
 static THINGS_SHAPE: Shape = Shape::Object(&[
     Field {
         name: "RequestId",
-        shape: &Shape::Scalar,
+        shape: &Shape::String,
     },
     Field {
         name: "Things",
         shape: &Shape::List {
-            item: &Shape::Scalar,
+            item: &Shape::String,
             xml_item: Some("Thing"),
         },
     },
     Field {
         name: "Size",
-        shape: &Shape::Scalar,
+        shape: &Shape::Integer,
     },
 ]);
 

@@ -27,8 +27,10 @@ static READ: Operation = Operation {
     qps_limit: None,
     params: &[],
     groups: &[],
-    output: &Shape::Object(&[]),
-    output_json: |_| Ok(serde_json::Value::Null),
+    output: &Shape::Object(&[aliyun_runtime::shape::Field {
+        name: "RequestId",
+        shape: &Shape::String,
+    }]),
 };
 
 #[derive(Debug, Deserialize)]

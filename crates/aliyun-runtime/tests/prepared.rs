@@ -26,7 +26,6 @@ static META: Operation = Operation {
     params: &[],
     groups: &[],
     output: &aliyun_runtime::shape::Shape::Object(&[]),
-    output_json: |_| Ok(serde_json::Value::Null),
 };
 
 const SECRET: &str = "prepared-test-secret";

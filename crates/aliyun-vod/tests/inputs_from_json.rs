@@ -9,7 +9,7 @@ use aliyun_vod::upload_media_by_url::UploadMediaByUrlInput;
 fn an_input_reads_its_json_form_and_validates_as_built() {
     let input: UploadMediaByUrlInput = serde_json::from_str(
         r#"{"UploadURLs": ["https://example.com/a.mp4"],
-            "UploadMetadatas": [{"SourceURL": "https://example.com/a.mp4", "FileSize": "12", "Title": "A"}],
+            "UploadMetadatas": [{"SourceURL": "https://example.com/a.mp4", "FileSize": 12, "Title": "A"}],
             "UserData": "{\"k\":1}"}"#,
     )
     .unwrap();
@@ -43,6 +43,13 @@ fn an_unknown_name_or_a_wrong_type_is_an_error_naming_it() {
     assert!(err.to_string().contains("JobID"), "{err}");
     let err = serde_json::from_str::<GetUrlUploadInfosInput>(r#"{"JobIds": "a,b"}"#).unwrap_err();
     assert!(err.to_string().contains("sequence"), "{err}");
+    // Values are typed by the spec: a number is a JSON number, also inside a
+    // JSON-style parameter (the encoder writes it as text where the API wants).
+    let err = serde_json::from_str::<UploadMediaByUrlInput>(
+        r#"{"UploadMetadatas": [{"SourceURL": "https://example.com/a.mp4", "FileSize": "12"}]}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("expected i64"), "{err}");
     // Rules are checked by validate(), not by reading.
     let input: GetUrlUploadInfosInput = serde_json::from_str(r#"{}"#).unwrap();
     assert!(input.validate().is_err());

@@ -90,7 +90,7 @@ pub async fn run(wire: &Wire, output: Option<OutputKind>) -> Result<(), CliError
         started.elapsed().as_secs_f64()
     ))?;
     let ctx = Context::new(client, output.unwrap_or(OutputKind::Table), false);
-    ctx.print(&waited.output)?;
+    ctx.print(&crate::wait::output_json(&waited.output))?;
     check_all_succeeded(&waited.output)
 }
 

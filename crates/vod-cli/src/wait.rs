@@ -241,6 +241,45 @@ fn as_output(batch: BatchOutput) -> GetUrlUploadInfosOutput {
     }
 }
 
+/// The merged output as the CLI prints any GetURLUploadInfos answer (what
+/// `Response::to_json` gives for one call): wire names, absent fields left out.
+/// Response types do not serialize (see `aliyun_runtime::normalize`), so the
+/// one merged answer the CLI prints is written here; a test holds it to the
+/// runtime's view of the same body.
+pub fn output_json(out: &GetUrlUploadInfosOutput) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let job = |i: &UrlUploadJobInfo| {
+        let mut m = Map::new();
+        let mut put = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                m.insert(k.to_owned(), v);
+            }
+        };
+        let text = |s: &Option<String>| s.clone().map(Value::String);
+        put("CompleteTime", text(&i.complete_time));
+        put("CreationTime", text(&i.creation_time));
+        put("ErrorCode", text(&i.error_code));
+        put("ErrorMessage", text(&i.error_message));
+        put("FileSize", i.file_size.map(Value::from));
+        put("JobId", text(&i.job_id));
+        put("MediaId", text(&i.media_id));
+        put("Status", i.status.as_ref().map(|s| Value::from(s.as_str())));
+        put("UploadURL", text(&i.upload_url));
+        put("UserData", text(&i.user_data));
+        Value::Object(m)
+    };
+    let mut top = Map::new();
+    top.insert("NonExists".into(), json!(out.non_exists));
+    if !out.request_id.is_empty() {
+        top.insert("RequestId".into(), json!(out.request_id));
+    }
+    top.insert(
+        "URLUploadInfoList".into(),
+        Value::Array(out.url_upload_info_list.iter().map(job).collect()),
+    );
+    Value::Object(top)
+}
+
 /// Waits until every job `input` names is terminal or `--max-wait` has passed.
 /// Unknown IDs or URLs (NonExists) have nothing to wait for.
 pub async fn wait(
@@ -340,7 +379,7 @@ pub async fn run(
     }
     let mut progress = Progress::on_stderr();
     let waited = wait(ctx.client(), items, args, &mut progress).await?;
-    ctx.print(&waited.output)?;
+    ctx.print(&output_json(&waited.output))?;
     if !waited.finished {
         let out = &waited.output;
         let (done, total, summary) = summarize(&out.url_upload_info_list, out.non_exists.len());
@@ -389,6 +428,27 @@ pub fn check_all_succeeded(output: &GetUrlUploadInfosOutput) -> Result<(), CliEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_merged_output_prints_as_the_runtime_shows_one_answer() {
+        let body = serde_json::json!({
+            "RequestId": "r-1",
+            "NonExists": ["n1"],
+            "URLUploadInfoList": [{
+                "CompleteTime": "2026-12-02T10:00:00Z", "CreationTime": "2026-12-02T09:00:00Z",
+                "ErrorCode": "E", "ErrorMessage": "m", "FileSize": "24", "JobId": "j",
+                "MediaId": "v", "Status": "SUCCESS", "UploadURL": "http://a/b.mp4",
+                "UserData": "{}", "Unknown": 1
+            }, {"JobId": "k"}]
+        })
+        .to_string();
+        let shape = get_url_upload_infos::OPERATION.output;
+        let format = aliyun_runtime::Format::Json;
+        let typed: GetUrlUploadInfosOutput =
+            aliyun_runtime::decode_output(format, 200, body.as_bytes(), shape).unwrap();
+        let runtime = aliyun_runtime::decode_value(format, 200, body.as_bytes(), shape).unwrap();
+        assert_eq!(output_json(&typed), runtime);
+    }
 
     fn job(id: &str, status: &str) -> UrlUploadJobInfo {
         UrlUploadJobInfo {

@@ -107,7 +107,7 @@ pub(crate) fn emit_enum(e: &EnumType) -> TokenStream {
         }
         impl<'de> ::serde::Deserialize<'de> for #ident {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                ::aliyun_runtime::de::from_string(d)
+                <::std::string::String as ::serde::Deserialize>::deserialize(d).map(#ident::from)
             }
         }
     }

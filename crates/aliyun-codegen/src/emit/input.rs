@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::structs::{contains_float, debug_impl, derives};
+use super::structs::{contains_float, debug_impl, derives, Serde};
 use super::types::{field_ty, fields_ident};
 use super::{doc, lit, rust_type, string_ty, type_item_path};
 use crate::model::{Model, Operation, Param, ParamKind, StringRules, TypeRef};
@@ -217,7 +217,7 @@ pub(crate) fn input_items(model: &Model, op: &Operation) -> TokenStream {
         ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } => contains_float(model, ty),
         _ => false,
     });
-    let input_derive = derives(!sensitive_input, !input_float, true);
+    let input_derive = derives(!sensitive_input, !input_float, Serde::Both);
     let input_doc = doc(&format!(
         "Input of `{}`. Build it with [`crate::Client::{}`], fill the fields directly, \
          or deserialize it from a JSON object keyed by the API's parameter names (lists \

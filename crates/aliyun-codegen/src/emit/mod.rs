@@ -108,40 +108,25 @@ pub(crate) fn field_type(model: &Model, f: &Field) -> TokenStream {
     }
 }
 
-pub(crate) fn serde_attrs(f: &Field) -> TokenStream {
+/// A field's serde attributes: its wire name and a default when absent; a
+/// request object's fields also skip serializing when unset.
+pub(crate) fn serde_attrs(f: &Field, serialize: bool) -> TokenStream {
     let wire = &f.wire;
-    let plain = is_plain(f);
-    let de = match (&f.ty, plain) {
-        (TypeRef::String(_), true) => "::aliyun_runtime::de::string",
-        (TypeRef::String(_), false) => "::aliyun_runtime::de::opt_string",
-        (TypeRef::Integer, true) => "::aliyun_runtime::de::i64",
-        (TypeRef::Integer, false) => "::aliyun_runtime::de::opt_i64",
-        (TypeRef::Number, true) => "::aliyun_runtime::de::f64",
-        (TypeRef::Number, false) => "::aliyun_runtime::de::opt_f64",
-        (TypeRef::Boolean, true) => "::aliyun_runtime::de::bool",
-        (TypeRef::Boolean, false) => "::aliyun_runtime::de::opt_bool",
-        (TypeRef::Enum(_), _) => "::aliyun_runtime::de::opt_from_string",
-        (TypeRef::Object(_), true) => "::aliyun_runtime::de::object",
-        (TypeRef::Object(_), false) => "::aliyun_runtime::de::opt_object",
-        // Objects cannot fail on their fields, so their items decode straight
-        // from the input; other items are buffered so a bad one can be skipped.
-        (TypeRef::List(item, _), _) if matches!(**item, TypeRef::Object(_)) => {
-            "::aliyun_runtime::de::object_list"
+    let skip = match (&f.ty, is_plain(f), serialize) {
+        (_, _, false) => quote! {},
+        (TypeRef::List(..), _, true) => {
+            quote! { , skip_serializing_if = "::std::vec::Vec::is_empty" }
         }
-        (TypeRef::List(..), _) => "::aliyun_runtime::de::list",
-    };
-    let skip = match (&f.ty, plain) {
-        (TypeRef::List(..), _) => quote! { skip_serializing_if = "::std::vec::Vec::is_empty", },
-        (_, false) => quote! { skip_serializing_if = "::std::option::Option::is_none", },
+        (_, false, true) => quote! { , skip_serializing_if = "::std::option::Option::is_none" },
         _ => quote! {},
     };
     // Numbers the API wants as strings inside JSON parameters (`encodeAs`)
     // are written so by the runtime's encoder, from the parameter table; the
     // typed value stays a number.
-    quote! { #[serde(rename = #wire, default, deserialize_with = #de, #skip)] }
+    quote! { #[serde(rename = #wire, default #skip)] }
 }
 
-/// The static shape of a list of fields, for XML decoding.
+/// The static shape of a value, for reading XML and normalizing bodies.
 pub(crate) fn shape_expr(model: &Model, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::Object(name) => {
@@ -156,7 +141,10 @@ pub(crate) fn shape_expr(model: &Model, ty: &TypeRef) -> TokenStream {
             };
             quote! { &::aliyun_runtime::shape::Shape::List { item: #item, xml_item: #xml_item } }
         }
-        _ => quote! { &::aliyun_runtime::shape::Shape::Scalar },
+        TypeRef::String(_) | TypeRef::Enum(_) => quote! { &::aliyun_runtime::shape::Shape::String },
+        TypeRef::Integer => quote! { &::aliyun_runtime::shape::Shape::Integer },
+        TypeRef::Number => quote! { &::aliyun_runtime::shape::Shape::Number },
+        TypeRef::Boolean => quote! { &::aliyun_runtime::shape::Shape::Boolean },
     }
 }
 

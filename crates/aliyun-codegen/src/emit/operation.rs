@@ -57,6 +57,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         &output.to_string(),
         &format!("Response of `{}`.", op.name),
         &op.output,
+        false,
     );
     let out_shape = object_shape(model, &op.output);
     let builder = builder_items(model, op);
@@ -98,7 +99,6 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
             params: #params,
             groups: #groups,
             output: &#out_shape,
-            output_json: ::aliyun_runtime::decode::typed_json::<#output>,
         };
 
         #lists

@@ -1,5 +1,8 @@
 //! Data structs with serde derives: outputs and the objects in responses and
 //! JSON-style parameters; their redacting `Debug`, derives and typed accessors.
+//! Response types derive a plain `Deserialize` only: they are read from the
+//! runtime's normalized value (`aliyun_runtime::normalize`), which leaves them
+//! nothing to be lenient about. Objects that travel in requests serialize too.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -8,12 +11,14 @@ use super::{doc, field_type, is_plain, serde_attrs};
 use crate::model::{Field, Model, TypeRef};
 
 /// A struct with serde derives, a redacting `Debug` when a field is sensitive,
-/// and typed accessors for time and JSON fields.
+/// and typed accessors for time and JSON fields. `request`: the object travels
+/// in requests (a JSON-style parameter), so it serializes as well.
 pub(crate) fn emit_struct(
     model: &Model,
     name: &str,
     doc_text: &str,
     fields: &[Field],
+    request: bool,
 ) -> TokenStream {
     let ident = format_ident!("{}", name);
     // Every public item is documented, even one the spec has not described yet.
@@ -32,7 +37,7 @@ pub(crate) fn emit_struct(
             text.push_str("Sensitive: redacted in `Debug` output.");
         }
         let fdoc = doc(&format!("{text}\n\nWire name: `{}`.", f.wire));
-        let attrs = serde_attrs(f);
+        let attrs = serde_attrs(f, request);
         let ty = field_type(model, f);
         quote! { #fdoc #attrs pub #fid: #ty }
     });
@@ -40,7 +45,11 @@ pub(crate) fn emit_struct(
     let derive = derives(
         !any_sensitive,
         !fields.iter().any(|f| contains_float(model, &f.ty)),
-        true,
+        if request {
+            Serde::Both
+        } else {
+            Serde::Deserialize
+        },
     );
     let debug_impl = if any_sensitive {
         debug_impl(
@@ -67,9 +76,18 @@ pub(crate) fn emit_struct(
     }
 }
 
+/// Which serde traits a generated type derives.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Serde {
+    /// Response types: read from the normalized value.
+    Deserialize,
+    /// Inputs and request objects: written by the encoder, read from users' JSON.
+    Both,
+}
+
 /// The derives of a generated struct: `Debug` unless a hand-written one redacts
-/// fields, `Eq` unless it holds a float, serde for response and JSON types.
-pub(crate) fn derives(debug: bool, eq: bool, serde: bool) -> TokenStream {
+/// fields, `Eq` unless it holds a float, and serde.
+pub(crate) fn derives(debug: bool, eq: bool, serde: Serde) -> TokenStream {
     let mut list = vec![quote! { ::std::clone::Clone }];
     if debug {
         list.push(quote! { ::std::fmt::Debug });
@@ -79,10 +97,10 @@ pub(crate) fn derives(debug: bool, eq: bool, serde: bool) -> TokenStream {
     if eq {
         list.push(quote! { ::std::cmp::Eq });
     }
-    if serde {
+    if serde == Serde::Both {
         list.push(quote! { ::serde::Serialize });
-        list.push(quote! { ::serde::Deserialize });
     }
+    list.push(quote! { ::serde::Deserialize });
     quote! { #[derive(#(#list),*)] }
 }
 

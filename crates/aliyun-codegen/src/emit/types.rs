@@ -33,10 +33,11 @@ pub(crate) fn named_types(model: &Model, module: &str) -> (TokenStream, TokenStr
         .values()
         .filter(|o| model.home(&o.name) == module)
         .map(|o| {
-            let s = emit_struct(model, &o.name, &o.doc, &o.fields);
+            let request = request_objects.contains(&o.name);
+            let s = emit_struct(model, &o.name, &o.doc, &o.fields, request);
             let shape_id = shape_ident(&o.name);
             let shape = object_shape(model, &o.fields);
-            let table = if request_objects.contains(&o.name) {
+            let table = if request {
                 tables = true;
                 object_table(model, o)
             } else {

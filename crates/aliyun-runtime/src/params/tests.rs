@@ -46,7 +46,6 @@ static OP: Operation = Operation {
         precedence: true,
     }],
     output: &Shape::Object(&[]),
-    output_json: |_| Ok(serde_json::Value::Null),
 };
 
 static REQUIRED: Operation = Operation {
@@ -63,7 +62,6 @@ const OP_TEMPLATE: Operation = Operation {
     params: &[],
     groups: &[],
     output: &Shape::Object(&[]),
-    output_json: |_| Ok(serde_json::Value::Null),
 };
 
 fn run(input: serde_json::Value) -> Result<Vec<(String, String)>, ValidationError> {

@@ -81,31 +81,20 @@ impl AddEditingProjectInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct AddEditingProjectOutput {
     ///
     ///
     /// Wire name: `Project`.
-    #[serde(
-        rename = "Project",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Project", default)]
     pub project: ::std::option::Option<
         crate::generated::add_editing_project::AddEditingProjectResponseProject,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -240,11 +229,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<AddEditingProjectOutput>,
 };
 
 /// The `AddEditingProjectResponseProject` object (not described in the spec yet).
@@ -254,69 +242,38 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct AddEditingProjectResponseProject {
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Description", default)]
     pub description: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ModifiedTime`.
-    #[serde(
-        rename = "ModifiedTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ModifiedTime", default)]
     pub modified_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ProjectId`.
-    #[serde(
-        rename = "ProjectId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ProjectId", default)]
     pub project_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Title`.
-    #[serde(
-        rename = "Title",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
 }
 
@@ -325,27 +282,27 @@ pub static ADD_EDITING_PROJECT_RESPONSE_PROJECT_SHAPE: ::aliyun_runtime::shape::
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Description",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ModifiedTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ProjectId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

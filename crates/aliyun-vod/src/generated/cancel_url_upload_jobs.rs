@@ -70,38 +70,23 @@ impl CancelUrlUploadJobsInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct CancelUrlUploadJobsOutput {
     /// IDs of the jobs that were canceled.
     ///
     /// Wire name: `CanceledJobs`.
-    #[serde(
-        rename = "CanceledJobs",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CanceledJobs", default)]
     pub canceled_jobs: ::std::vec::Vec<::std::string::String>,
     /// Job IDs or URLs that do not exist.
     ///
     /// Wire name: `NonExists`.
-    #[serde(
-        rename = "NonExists",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "NonExists", default)]
     pub non_exists: ::std::vec::Vec<::std::string::String>,
     /// ID of the request.
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::string",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::string::String,
 }
 
@@ -193,24 +178,23 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "CanceledJobs",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    item: &::aliyun_runtime::shape::Shape::String,
                     xml_item: ::std::option::Option::None,
                 },
             },
             ::aliyun_runtime::shape::Field {
                 name: "NonExists",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    item: &::aliyun_runtime::shape::Shape::String,
                     xml_item: ::std::option::Option::None,
                 },
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<CancelUrlUploadJobsOutput>,
 };
 
 static JOB_IDS_LIST: op::ListRules = op::ListRules::of(

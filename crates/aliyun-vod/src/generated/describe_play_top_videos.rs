@@ -63,61 +63,35 @@ impl DescribePlayTopVideosInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayTopVideosOutput {
     ///
     ///
     /// Wire name: `PageNo`.
-    #[serde(
-        rename = "PageNo",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageNo", default)]
     pub page_no: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `PageSize`.
-    #[serde(
-        rename = "PageSize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageSize", default)]
     pub page_size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopPlayVideos`.
-    #[serde(
-        rename = "TopPlayVideos",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TopPlayVideos", default)]
     pub top_play_videos: ::std::option::Option<
         crate::generated::describe_play_top_videos::DescribePlayTopVideosResponseTopPlayVideos,
     >,
     ///
     ///
     /// Wire name: `TotalNum`.
-    #[serde(
-        rename = "TotalNum",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TotalNum", default)]
     pub total_num: ::std::option::Option<i64>,
 }
 
@@ -202,15 +176,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "PageNo",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
             ::aliyun_runtime::shape::Field {
                 name: "PageSize",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TopPlayVideos",
@@ -218,11 +192,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TotalNum",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribePlayTopVideosOutput>,
 };
 
 /// The `DescribePlayTopVideosResponseTopPlayVideos` object (not described in the spec yet).
@@ -232,19 +205,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayTopVideosResponseTopPlayVideos {
     ///
     ///
     /// Wire name: `TopPlayVideoStatis`.
-    #[serde(
-        rename = "TopPlayVideoStatis",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopPlayVideoStatis", default)]
     pub top_play_video_statis: ::std::vec::Vec<
         crate::generated::describe_play_top_videos::DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem,
     >,
@@ -270,59 +237,33 @@ pub static DESCRIBE_PLAY_TOP_VIDEOS_RESPONSE_TOP_PLAY_VIDEOS_SHAPE: ::aliyun_run
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem {
     ///
     ///
     /// Wire name: `PlayDuration`.
-    #[serde(
-        rename = "PlayDuration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayDuration", default)]
     pub play_duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Title`.
-    #[serde(
-        rename = "Title",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UV`.
-    #[serde(
-        rename = "UV",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UV", default)]
     pub uv: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VV`.
-    #[serde(
-        rename = "VV",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VV", default)]
     pub vv: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoId`.
-    #[serde(
-        rename = "VideoId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -331,23 +272,23 @@ pub static DESCRIBE_PLAY_TOP_VIDEOS_RESPONSE_TOP_PLAY_VIDEOS_TOP_PLAY_VIDEO_STAT
     &[
         ::aliyun_runtime::shape::Field {
             name: "PlayDuration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "UV",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "VV",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

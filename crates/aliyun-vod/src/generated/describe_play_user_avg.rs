@@ -56,29 +56,18 @@ impl DescribePlayUserAvgInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayUserAvgOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UserPlayStatisAvgs`.
-    #[serde(
-        rename = "UserPlayStatisAvgs",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UserPlayStatisAvgs", default)]
     pub user_play_statis_avgs: ::std::option::Option<
         crate::generated::describe_play_user_avg::DescribePlayUserAvgResponseUserPlayStatisAvgs,
     >,
@@ -160,7 +149,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "UserPlayStatisAvgs",
@@ -168,7 +157,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribePlayUserAvgOutput>,
 };
 
 /// The `DescribePlayUserAvgResponseUserPlayStatisAvgs` object (not described in the spec yet).
@@ -178,19 +166,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayUserAvgResponseUserPlayStatisAvgs {
     ///
     ///
     /// Wire name: `UserPlayStatisAvg`.
-    #[serde(
-        rename = "UserPlayStatisAvg",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "UserPlayStatisAvg", default)]
     pub user_play_statis_avg: ::std::vec::Vec<
         crate::generated::describe_play_user_avg::DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem,
     >,
@@ -216,39 +198,23 @@ pub static DESCRIBE_PLAY_USER_AVG_RESPONSE_USER_PLAY_STATIS_AVGS_SHAPE: ::aliyun
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem {
     ///
     ///
     /// Wire name: `AvgPlayCount`.
-    #[serde(
-        rename = "AvgPlayCount",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AvgPlayCount", default)]
     pub avg_play_count: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AvgPlayDuration`.
-    #[serde(
-        rename = "AvgPlayDuration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AvgPlayDuration", default)]
     pub avg_play_duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Date`.
-    #[serde(
-        rename = "Date",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Date", default)]
     pub date: ::std::option::Option<::std::string::String>,
 }
 
@@ -257,15 +223,15 @@ pub static DESCRIBE_PLAY_USER_AVG_RESPONSE_USER_PLAY_STATIS_AVGS_USER_PLAY_STATI
     &[
         ::aliyun_runtime::shape::Field {
             name: "AvgPlayCount",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AvgPlayDuration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Date",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

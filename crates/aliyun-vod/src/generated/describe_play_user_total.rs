@@ -56,29 +56,18 @@ impl DescribePlayUserTotalInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayUserTotalOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UserPlayStatisTotals`.
-    #[serde(
-        rename = "UserPlayStatisTotals",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UserPlayStatisTotals", default)]
     pub user_play_statis_totals: ::std::option::Option<
         crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotals,
     >,
@@ -160,7 +149,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "UserPlayStatisTotals",
@@ -168,7 +157,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribePlayUserTotalOutput>,
 };
 
 /// The `DescribePlayUserTotalResponseUserPlayStatisTotals` object (not described in the spec yet).
@@ -178,19 +166,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayUserTotalResponseUserPlayStatisTotals {
     ///
     ///
     /// Wire name: `UserPlayStatisTotal`.
-    #[serde(
-        rename = "UserPlayStatisTotal",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "UserPlayStatisTotal", default)]
     pub user_play_statis_total: ::std::vec::Vec<
         crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem,
     >,
@@ -216,61 +198,35 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_SHAPE: ::al
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem {
     ///
     ///
     /// Wire name: `Date`.
-    #[serde(
-        rename = "Date",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Date", default)]
     pub date: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PlayDuration`.
-    #[serde(
-        rename = "PlayDuration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayDuration", default)]
     pub play_duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PlayRange`.
-    #[serde(
-        rename = "PlayRange",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayRange", default)]
     pub play_range: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UV`.
-    #[serde(
-        rename = "UV",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UV", default)]
     pub uv: ::std::option::Option<
         crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemUv,
     >,
     ///
     ///
     /// Wire name: `VV`.
-    #[serde(
-        rename = "VV",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VV", default)]
     pub vv: ::std::option::Option<
         crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemVv,
     >,
@@ -281,15 +237,15 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_S
     &[
         ::aliyun_runtime::shape::Field {
             name: "Date",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayDuration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayRange",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "UV",
@@ -309,49 +265,28 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_S
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemUv {
     ///
     ///
     /// Wire name: `Android`.
-    #[serde(
-        rename = "Android",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Android", default)]
     pub android: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Flash`.
-    #[serde(
-        rename = "Flash",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Flash", default)]
     pub flash: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HTML5`.
-    #[serde(
-        rename = "HTML5",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HTML5", default)]
     pub html5: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `iOS`.
-    #[serde(
-        rename = "iOS",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "iOS", default)]
     pub i_os: ::std::option::Option<::std::string::String>,
 }
 
@@ -360,19 +295,19 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_S
     &[
         ::aliyun_runtime::shape::Field {
             name: "Android",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Flash",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HTML5",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "iOS",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -384,49 +319,28 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_S
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemVv {
     ///
     ///
     /// Wire name: `Android`.
-    #[serde(
-        rename = "Android",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Android", default)]
     pub android: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Flash`.
-    #[serde(
-        rename = "Flash",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Flash", default)]
     pub flash: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HTML5`.
-    #[serde(
-        rename = "HTML5",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HTML5", default)]
     pub html5: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `iOS`.
-    #[serde(
-        rename = "iOS",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "iOS", default)]
     pub i_os: ::std::option::Option<::std::string::String>,
 }
 
@@ -435,19 +349,19 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_S
     &[
         ::aliyun_runtime::shape::Field {
             name: "Android",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Flash",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HTML5",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "iOS",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

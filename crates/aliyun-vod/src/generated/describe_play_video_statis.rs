@@ -67,29 +67,18 @@ impl DescribePlayVideoStatisInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayVideoStatisOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoPlayStatisDetails`.
-    #[serde(
-        rename = "VideoPlayStatisDetails",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoPlayStatisDetails", default)]
     pub video_play_statis_details: ::std::option::Option<
         crate::generated::describe_play_video_statis::DescribePlayVideoStatisResponseVideoPlayStatisDetails,
     >,
@@ -188,7 +177,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoPlayStatisDetails",
@@ -196,7 +185,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribePlayVideoStatisOutput>,
 };
 
 /// The `DescribePlayVideoStatisResponseVideoPlayStatisDetails` object (not described in the spec yet).
@@ -206,19 +194,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayVideoStatisResponseVideoPlayStatisDetails {
     ///
     ///
     /// Wire name: `VideoPlayStatisDetail`.
-    #[serde(
-        rename = "VideoPlayStatisDetail",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "VideoPlayStatisDetail", default)]
     pub video_play_statis_detail: ::std::vec::Vec<
         crate::generated::describe_play_video_statis::DescribePlayVideoStatisResponseVideoPlayStatisDetailsVideoPlayStatisDetailItem,
     >,
@@ -244,69 +226,38 @@ pub static DESCRIBE_PLAY_VIDEO_STATIS_RESPONSE_VIDEO_PLAY_STATIS_DETAILS_SHAPE: 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribePlayVideoStatisResponseVideoPlayStatisDetailsVideoPlayStatisDetailItem {
     ///
     ///
     /// Wire name: `Date`.
-    #[serde(
-        rename = "Date",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Date", default)]
     pub date: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PlayDuration`.
-    #[serde(
-        rename = "PlayDuration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayDuration", default)]
     pub play_duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PlayRange`.
-    #[serde(
-        rename = "PlayRange",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayRange", default)]
     pub play_range: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Title`.
-    #[serde(
-        rename = "Title",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UV`.
-    #[serde(
-        rename = "UV",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UV", default)]
     pub uv: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VV`.
-    #[serde(
-        rename = "VV",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VV", default)]
     pub vv: ::std::option::Option<::std::string::String>,
 }
 
@@ -315,27 +266,27 @@ pub static DESCRIBE_PLAY_VIDEO_STATIS_RESPONSE_VIDEO_PLAY_STATIS_DETAILS_VIDEO_P
     &[
         ::aliyun_runtime::shape::Field {
             name: "Date",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayDuration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayRange",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "UV",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "VV",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -74,41 +74,25 @@ impl DescribeVodAiDataInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodAiDataOutput {
     ///
     ///
     /// Wire name: `AIData`.
-    #[serde(
-        rename = "AIData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AIData", default)]
     pub ai_data: ::std::option::Option<
         crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiData,
     >,
     ///
     ///
     /// Wire name: `DataInterval`.
-    #[serde(
-        rename = "DataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -226,15 +210,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodAiDataOutput>,
 };
 
 /// The `DescribeVodAiDataResponseAiData` object (not described in the spec yet).
@@ -244,19 +227,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodAiDataResponseAiData {
     ///
     ///
     /// Wire name: `AIDataItem`.
-    #[serde(
-        rename = "AIDataItem",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "AIDataItem", default)]
     pub ai_data_item: ::std::vec::Vec<
         crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItem,
     >,
@@ -282,31 +259,20 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_SHAPE: ::aliyun_runtime::shape:
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodAiDataResponseAiDataAiDataItemItem {
     ///
     ///
     /// Wire name: `Data`.
-    #[serde(
-        rename = "Data",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
         crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItemData,
     >,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -319,7 +285,7 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_SHAPE: ::aliy
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -331,19 +297,13 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_SHAPE: ::aliy
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodAiDataResponseAiDataAiDataItemItemData {
     ///
     ///
     /// Wire name: `DataItem`.
-    #[serde(
-        rename = "DataItem",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "DataItem", default)]
     pub data_item: ::std::vec::Vec<
         crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem,
     >,
@@ -369,29 +329,18 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_DATA_SHAPE: :
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem {
     ///
     ///
     /// Wire name: `Name`.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Name", default)]
     pub name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Value`.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Value", default)]
     pub value: ::std::option::Option<::std::string::String>,
 }
 
@@ -400,11 +349,11 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_DATA_DATA_ITE
     &[
         ::aliyun_runtime::shape::Field {
             name: "Name",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -43,31 +43,20 @@ impl DescribeVodCertificateListInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodCertificateListOutput {
     ///
     ///
     /// Wire name: `CertificateListModel`.
-    #[serde(
-        rename = "CertificateListModel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertificateListModel", default)]
     pub certificate_list_model: ::std::option::Option<
         crate::generated::describe_vod_certificate_list::DescribeVodCertificateListResponseCertificateListModel,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -135,11 +124,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodCertificateListOutput>,
 };
 
 /// The `DescribeVodCertificateListResponseCertificateListModel` object (not described in the spec yet).
@@ -149,31 +137,20 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodCertificateListResponseCertificateListModel {
     ///
     ///
     /// Wire name: `CertList`.
-    #[serde(
-        rename = "CertList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertList", default)]
     pub cert_list: ::std::option::Option<
         crate::generated::describe_vod_certificate_list::DescribeVodCertificateListResponseCertificateListModelCertList,
     >,
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
 }
 
@@ -186,7 +163,7 @@ pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_SHAPE: 
         },
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );
@@ -198,19 +175,13 @@ pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_SHAPE: 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodCertificateListResponseCertificateListModelCertList {
     ///
     ///
     /// Wire name: `Cert`.
-    #[serde(
-        rename = "Cert",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Cert", default)]
     pub cert: ::std::vec::Vec<
         crate::generated::describe_vod_certificate_list::DescribeVodCertificateListResponseCertificateListModelCertListCertItem,
     >,
@@ -236,69 +207,38 @@ pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_CERT_LI
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodCertificateListResponseCertificateListModelCertListCertItem {
     ///
     ///
     /// Wire name: `CertId`.
-    #[serde(
-        rename = "CertId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertId", default)]
     pub cert_id: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `CertName`.
-    #[serde(
-        rename = "CertName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertName", default)]
     pub cert_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Common`.
-    #[serde(
-        rename = "Common",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Common", default)]
     pub common: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Fingerprint`.
-    #[serde(
-        rename = "Fingerprint",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Fingerprint", default)]
     pub fingerprint: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Issuer`.
-    #[serde(
-        rename = "Issuer",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Issuer", default)]
     pub issuer: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LastTime`.
-    #[serde(
-        rename = "LastTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LastTime", default)]
     pub last_time: ::std::option::Option<i64>,
 }
 
@@ -307,27 +247,27 @@ pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_CERT_LI
     &[
         ::aliyun_runtime::shape::Field {
             name: "CertId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "CertName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Common",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Fingerprint",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Issuer",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LastTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );

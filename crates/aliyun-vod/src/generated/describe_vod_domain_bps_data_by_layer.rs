@@ -96,41 +96,25 @@ impl DescribeVodDomainBpsDataByLayerInput {
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainBpsDataByLayerOutput {
     ///
     ///
     /// Wire name: `BpsDataInterval`.
-    #[serde(
-        rename = "BpsDataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "BpsDataInterval", default)]
     pub bps_data_interval: ::std::option::Option<
         crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerResponseBpsDataInterval,
     >,
     ///
     ///
     /// Wire name: `DataInterval`.
-    #[serde(
-        rename = "DataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -302,17 +286,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodDomainBpsDataByLayerOutput,
-    >,
 };
 
 /// The `DescribeVodDomainBpsDataByLayerResponseBpsDataInterval` object (not described in the spec yet).
@@ -321,19 +302,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainBpsDataByLayerResponseBpsDataInterval {
     ///
     ///
     /// Wire name: `DataModule`.
-    #[serde(
-        rename = "DataModule",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "DataModule", default)]
     pub data_module: ::std::vec::Vec<
         crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerResponseBpsDataIntervalDataModuleItem,
     >,
@@ -358,39 +333,23 @@ pub static DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_RESPONSE_BPS_DATA_INTERVAL_SHAP
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainBpsDataByLayerResponseBpsDataIntervalDataModuleItem {
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TrafficValue`.
-    #[serde(
-        rename = "TrafficValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TrafficValue", default)]
     pub traffic_value: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Value`.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Value", default)]
     pub value: ::std::option::Option<f64>,
 }
 
@@ -399,15 +358,15 @@ pub static DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_RESPONSE_BPS_DATA_INTERVAL_DATA
     &[
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TrafficValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
     ],
 );

@@ -45,31 +45,20 @@ impl DescribeVodDomainCertificateInfoInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainCertificateInfoOutput {
     ///
     ///
     /// Wire name: `CertInfos`.
-    #[serde(
-        rename = "CertInfos",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertInfos", default)]
     pub cert_infos: ::std::option::Option<
         crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoResponseCertInfos,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -139,13 +128,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodDomainCertificateInfoOutput,
-    >,
 };
 
 /// The `DescribeVodDomainCertificateInfoResponseCertInfos` object (not described in the spec yet).
@@ -155,19 +141,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainCertificateInfoResponseCertInfos {
     ///
     ///
     /// Wire name: `CertInfo`.
-    #[serde(
-        rename = "CertInfo",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CertInfo", default)]
     pub cert_info: ::std::vec::Vec<
         crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem,
     >,
@@ -193,99 +173,53 @@ pub static DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_RESPONSE_CERT_INFOS_SHAPE: ::ali
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem {
     ///
     ///
     /// Wire name: `CertDomainName`.
-    #[serde(
-        rename = "CertDomainName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertDomainName", default)]
     pub cert_domain_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CertExpireTime`.
-    #[serde(
-        rename = "CertExpireTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertExpireTime", default)]
     pub cert_expire_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CertLife`.
-    #[serde(
-        rename = "CertLife",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertLife", default)]
     pub cert_life: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CertName`.
-    #[serde(
-        rename = "CertName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertName", default)]
     pub cert_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CertOrg`.
-    #[serde(
-        rename = "CertOrg",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertOrg", default)]
     pub cert_org: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CertType`.
-    #[serde(
-        rename = "CertType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertType", default)]
     pub cert_type: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomainName`.
-    #[serde(
-        rename = "DomainName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainName", default)]
     pub domain_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ServerCertificateStatus`.
-    #[serde(
-        rename = "ServerCertificateStatus",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ServerCertificateStatus", default)]
     pub server_certificate_status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
 }
 
@@ -294,39 +228,39 @@ pub static DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_RESPONSE_CERT_INFOS_CERT_INFO_IT
     &[
         ::aliyun_runtime::shape::Field {
             name: "CertDomainName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CertExpireTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CertLife",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CertName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CertOrg",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CertType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "DomainName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ServerCertificateStatus",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -56,31 +56,20 @@ impl DescribeVodDomainConfigsInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainConfigsOutput {
     ///
     ///
     /// Wire name: `DomainConfigs`.
-    #[serde(
-        rename = "DomainConfigs",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainConfigs", default)]
     pub domain_configs: ::std::option::Option<
         crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigs,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -164,11 +153,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodDomainConfigsOutput>,
 };
 
 /// The `DescribeVodDomainConfigsResponseDomainConfigs` object (not described in the spec yet).
@@ -178,19 +166,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainConfigsResponseDomainConfigs {
     ///
     ///
     /// Wire name: `DomainConfig`.
-    #[serde(
-        rename = "DomainConfig",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "DomainConfig", default)]
     pub domain_config: ::std::vec::Vec<
         crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem,
     >,
@@ -216,51 +198,30 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_SHAPE: ::aliyun_r
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {
     ///
     ///
     /// Wire name: `ConfigId`.
-    #[serde(
-        rename = "ConfigId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ConfigId", default)]
     pub config_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `FunctionArgs`.
-    #[serde(
-        rename = "FunctionArgs",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "FunctionArgs", default)]
     pub function_args: ::std::option::Option<
         crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgs,
     >,
     ///
     ///
     /// Wire name: `FunctionName`.
-    #[serde(
-        rename = "FunctionName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "FunctionName", default)]
     pub function_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
 }
 
@@ -269,7 +230,7 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
     &[
         ::aliyun_runtime::shape::Field {
             name: "ConfigId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "FunctionArgs",
@@ -277,11 +238,11 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
         },
         ::aliyun_runtime::shape::Field {
             name: "FunctionName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -293,19 +254,13 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgs {
     ///
     ///
     /// Wire name: `FunctionArg`.
-    #[serde(
-        rename = "FunctionArg",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "FunctionArg", default)]
     pub function_arg: ::std::vec::Vec<
         crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem,
     >,
@@ -331,29 +286,18 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem {
     ///
     ///
     /// Wire name: `ArgName`.
-    #[serde(
-        rename = "ArgName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ArgName", default)]
     pub arg_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ArgValue`.
-    #[serde(
-        rename = "ArgValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ArgValue", default)]
     pub arg_value: ::std::option::Option<::std::string::String>,
 }
 
@@ -362,11 +306,11 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
     &[
         ::aliyun_runtime::shape::Field {
             name: "ArgName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ArgValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

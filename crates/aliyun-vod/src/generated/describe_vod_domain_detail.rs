@@ -45,31 +45,20 @@ impl DescribeVodDomainDetailInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainDetailOutput {
     ///
     ///
     /// Wire name: `DomainDetail`.
-    #[serde(
-        rename = "DomainDetail",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainDetail", default)]
     pub domain_detail: ::std::option::Option<
         crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetail,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -136,11 +125,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodDomainDetailOutput>,
 };
 
 /// The `DescribeVodDomainDetailResponseDomainDetail` object (not described in the spec yet).
@@ -150,131 +138,70 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainDetailResponseDomainDetail {
     ///
     ///
     /// Wire name: `CertName`.
-    #[serde(
-        rename = "CertName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CertName", default)]
     pub cert_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Cname`.
-    #[serde(
-        rename = "Cname",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Cname", default)]
     pub cname: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Description", default)]
     pub description: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomainName`.
-    #[serde(
-        rename = "DomainName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainName", default)]
     pub domain_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomainStatus`.
-    #[serde(
-        rename = "DomainStatus",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainStatus", default)]
     pub domain_status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `GmtCreated`.
-    #[serde(
-        rename = "GmtCreated",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "GmtCreated", default)]
     pub gmt_created: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `GmtModified`.
-    #[serde(
-        rename = "GmtModified",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "GmtModified", default)]
     pub gmt_modified: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `SSLProtocol`.
-    #[serde(
-        rename = "SSLProtocol",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "SSLProtocol", default)]
     pub ssl_protocol: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `SSLPub`.
-    #[serde(
-        rename = "SSLPub",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "SSLPub", default)]
     pub ssl_pub: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Scope`.
-    #[serde(
-        rename = "Scope",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Scope", default)]
     pub scope: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Sources`.
-    #[serde(
-        rename = "Sources",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Sources", default)]
     pub sources: ::std::option::Option<
         crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSources,
     >,
     ///
     ///
     /// Wire name: `Weight`.
-    #[serde(
-        rename = "Weight",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Weight", default)]
     pub weight: ::std::option::Option<::std::string::String>,
 }
 
@@ -283,43 +210,43 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE: ::aliyun_run
     &[
         ::aliyun_runtime::shape::Field {
             name: "CertName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Cname",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Description",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "DomainName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "DomainStatus",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "GmtCreated",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "GmtModified",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "SSLProtocol",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "SSLPub",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Scope",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Sources",
@@ -327,7 +254,7 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE: ::aliyun_run
         },
         ::aliyun_runtime::shape::Field {
             name: "Weight",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -339,19 +266,13 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE: ::aliyun_run
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainDetailResponseDomainDetailSources {
     ///
     ///
     /// Wire name: `Source`.
-    #[serde(
-        rename = "Source",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Source", default)]
     pub source: ::std::vec::Vec<
         crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem,
     >,
@@ -377,69 +298,38 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SOURCES_SHAPE: ::al
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem {
     ///
     ///
     /// Wire name: `Content`.
-    #[serde(
-        rename = "Content",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Content", default)]
     pub content: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Enabled`.
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Enabled", default)]
     pub enabled: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Port`.
-    #[serde(
-        rename = "Port",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Port", default)]
     pub port: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Priority`.
-    #[serde(
-        rename = "Priority",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Priority", default)]
     pub priority: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Weight`.
-    #[serde(
-        rename = "Weight",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Weight", default)]
     pub weight: ::std::option::Option<::std::string::String>,
 }
 
@@ -448,27 +338,27 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SOURCES_SOURCE_ITEM
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Enabled",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Port",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Priority",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Weight",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

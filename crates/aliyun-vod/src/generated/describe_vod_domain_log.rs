@@ -81,31 +81,20 @@ impl DescribeVodDomainLogInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainLogOutput {
     ///
     ///
     /// Wire name: `DomainLogDetails`.
-    #[serde(
-        rename = "DomainLogDetails",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainLogDetails", default)]
     pub domain_log_details: ::std::option::Option<
         crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetails,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -228,11 +217,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodDomainLogOutput>,
 };
 
 /// The `DescribeVodDomainLogResponseDomainLogDetails` object (not described in the spec yet).
@@ -242,19 +230,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainLogResponseDomainLogDetails {
     ///
     ///
     /// Wire name: `DomainLogDetail`.
-    #[serde(
-        rename = "DomainLogDetail",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "DomainLogDetail", default)]
     pub domain_log_detail: ::std::vec::Vec<
         crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem,
     >,
@@ -280,51 +262,30 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_SHAPE: ::aliyun_r
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem {
     ///
     ///
     /// Wire name: `DomainName`.
-    #[serde(
-        rename = "DomainName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainName", default)]
     pub domain_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LogCount`.
-    #[serde(
-        rename = "LogCount",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogCount", default)]
     pub log_count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `LogInfos`.
-    #[serde(
-        rename = "LogInfos",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogInfos", default)]
     pub log_infos: ::std::option::Option<
         crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfos,
     >,
     ///
     ///
     /// Wire name: `PageInfos`.
-    #[serde(
-        rename = "PageInfos",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageInfos", default)]
     pub page_infos: ::std::option::Option<
         crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemPageInfos,
     >,
@@ -335,11 +296,11 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     &[
         ::aliyun_runtime::shape::Field {
             name: "DomainName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogCount",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogInfos",
@@ -359,19 +320,13 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfos {
     ///
     ///
     /// Wire name: `LogInfoDetail`.
-    #[serde(
-        rename = "LogInfoDetail",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "LogInfoDetail", default)]
     pub log_info_detail: ::std::vec::Vec<
         crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem,
     >,
@@ -397,59 +352,33 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem {
     ///
     ///
     /// Wire name: `EndTime`.
-    #[serde(
-        rename = "EndTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "EndTime", default)]
     pub end_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LogName`.
-    #[serde(
-        rename = "LogName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogName", default)]
     pub log_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LogPath`.
-    #[serde(
-        rename = "LogPath",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogPath", default)]
     pub log_path: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LogSize`.
-    #[serde(
-        rename = "LogSize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogSize", default)]
     pub log_size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `StartTime`.
-    #[serde(
-        rename = "StartTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StartTime", default)]
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
@@ -458,23 +387,23 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     &[
         ::aliyun_runtime::shape::Field {
             name: "EndTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogPath",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogSize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "StartTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -486,39 +415,23 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemPageInfos {
     ///
     ///
     /// Wire name: `PageNumber`.
-    #[serde(
-        rename = "PageNumber",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageNumber", default)]
     pub page_number: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `PageSize`.
-    #[serde(
-        rename = "PageSize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageSize", default)]
     pub page_size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Total`.
-    #[serde(
-        rename = "Total",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Total", default)]
     pub total: ::std::option::Option<i64>,
 }
 
@@ -527,15 +440,15 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     &[
         ::aliyun_runtime::shape::Field {
             name: "PageNumber",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "PageSize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Total",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );

@@ -88,71 +88,40 @@ impl DescribeVodDomainQpsDataInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainQpsDataOutput {
     ///
     ///
     /// Wire name: `DataInterval`.
-    #[serde(
-        rename = "DataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomainName`.
-    #[serde(
-        rename = "DomainName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainName", default)]
     pub domain_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `EndTime`.
-    #[serde(
-        rename = "EndTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "EndTime", default)]
     pub end_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `QpsDataInterval`.
-    #[serde(
-        rename = "QpsDataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "QpsDataInterval", default)]
     pub qps_data_interval: ::std::option::Option<
         crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataResponseQpsDataInterval,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StartTime`.
-    #[serde(
-        rename = "StartTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StartTime", default)]
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
@@ -300,15 +269,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "DomainName",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "EndTime",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "QpsDataInterval",
@@ -316,15 +285,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "StartTime",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodDomainQpsDataOutput>,
 };
 
 /// The `DescribeVodDomainQpsDataResponseQpsDataInterval` object (not described in the spec yet).
@@ -334,19 +302,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainQpsDataResponseQpsDataInterval {
     ///
     ///
     /// Wire name: `DataModule`.
-    #[serde(
-        rename = "DataModule",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "DataModule", default)]
     pub data_module: ::std::vec::Vec<
         crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataResponseQpsDataIntervalDataModuleItem,
     >,
@@ -372,139 +334,73 @@ pub static DESCRIBE_VOD_DOMAIN_QPS_DATA_RESPONSE_QPS_DATA_INTERVAL_SHAPE: ::aliy
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainQpsDataResponseQpsDataIntervalDataModuleItem {
     ///
     ///
     /// Wire name: `AccDomesticValue`.
-    #[serde(
-        rename = "AccDomesticValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AccDomesticValue", default)]
     pub acc_domestic_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AccOverseasValue`.
-    #[serde(
-        rename = "AccOverseasValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AccOverseasValue", default)]
     pub acc_overseas_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AccValue`.
-    #[serde(
-        rename = "AccValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AccValue", default)]
     pub acc_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomesticValue`.
-    #[serde(
-        rename = "DomesticValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomesticValue", default)]
     pub domestic_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HttpsAccDomesticValue`.
-    #[serde(
-        rename = "HttpsAccDomesticValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HttpsAccDomesticValue", default)]
     pub https_acc_domestic_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HttpsAccOverseasValue`.
-    #[serde(
-        rename = "HttpsAccOverseasValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HttpsAccOverseasValue", default)]
     pub https_acc_overseas_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HttpsAccValue`.
-    #[serde(
-        rename = "HttpsAccValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HttpsAccValue", default)]
     pub https_acc_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HttpsDomesticValue`.
-    #[serde(
-        rename = "HttpsDomesticValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HttpsDomesticValue", default)]
     pub https_domestic_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HttpsOverseasValue`.
-    #[serde(
-        rename = "HttpsOverseasValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HttpsOverseasValue", default)]
     pub https_overseas_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HttpsValue`.
-    #[serde(
-        rename = "HttpsValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HttpsValue", default)]
     pub https_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `OverseasValue`.
-    #[serde(
-        rename = "OverseasValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "OverseasValue", default)]
     pub overseas_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Value`.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Value", default)]
     pub value: ::std::option::Option<::std::string::String>,
 }
 
@@ -513,55 +409,55 @@ pub static DESCRIBE_VOD_DOMAIN_QPS_DATA_RESPONSE_QPS_DATA_INTERVAL_DATA_MODULE_I
     &[
         ::aliyun_runtime::shape::Field {
             name: "AccDomesticValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AccOverseasValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AccValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "DomesticValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HttpsAccDomesticValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HttpsAccOverseasValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HttpsAccValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HttpsDomesticValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HttpsOverseasValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HttpsValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "OverseasValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -80,31 +80,20 @@ impl DescribeVodDomainRealTimeBpsDataInput {
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeBpsDataOutput {
     ///
     ///
     /// Wire name: `Data`.
-    #[serde(
-        rename = "Data",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
         crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataResponseData,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -242,13 +231,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodDomainRealTimeBpsDataOutput,
-    >,
 };
 
 /// The `DescribeVodDomainRealTimeBpsDataResponseData` object (not described in the spec yet).
@@ -257,19 +243,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeBpsDataResponseData {
     ///
     ///
     /// Wire name: `BpsModel`.
-    #[serde(
-        rename = "BpsModel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "BpsModel", default)]
     pub bps_model: ::std::vec::Vec<
         crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataResponseDataBpsModelItem,
     >,
@@ -294,29 +274,18 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_RESPONSE_DATA_SHAPE: ::aliyun_
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeBpsDataResponseDataBpsModelItem {
     ///
     ///
     /// Wire name: `Bps`.
-    #[serde(
-        rename = "Bps",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Bps", default)]
     pub bps: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -325,11 +294,11 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_RESPONSE_DATA_BPS_MODEL_ITEM_S
     &[
         ::aliyun_runtime::shape::Field {
             name: "Bps",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

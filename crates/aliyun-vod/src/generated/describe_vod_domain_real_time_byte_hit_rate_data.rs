@@ -62,31 +62,20 @@ impl DescribeVodDomainRealTimeByteHitRateDataInput {
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeByteHitRateDataOutput {
     ///
     ///
     /// Wire name: `Data`.
-    #[serde(
-        rename = "Data",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
         crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataResponseData,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -190,13 +179,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodDomainRealTimeByteHitRateDataOutput,
-    >,
 };
 
 /// The `DescribeVodDomainRealTimeByteHitRateDataResponseData` object (not described in the spec yet).
@@ -205,19 +191,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeByteHitRateDataResponseData {
     ///
     ///
     /// Wire name: `ByteHitRateDataModel`.
-    #[serde(
-        rename = "ByteHitRateDataModel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "ByteHitRateDataModel", default)]
     pub byte_hit_rate_data_model: ::std::vec::Vec<
         crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataResponseDataByteHitRateDataModelItem,
     >,
@@ -242,29 +222,18 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_RESPONSE_DATA_SHAPE:
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeByteHitRateDataResponseDataByteHitRateDataModelItem {
     ///
     ///
     /// Wire name: `ByteHitRate`.
-    #[serde(
-        rename = "ByteHitRate",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ByteHitRate", default)]
     pub byte_hit_rate: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -273,11 +242,11 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_RESPONSE_DATA_BYTE_H
     &[
         ::aliyun_runtime::shape::Field {
             name: "ByteHitRate",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

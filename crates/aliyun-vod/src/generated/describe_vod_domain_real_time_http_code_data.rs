@@ -81,71 +81,40 @@ impl DescribeVodDomainRealTimeHttpCodeDataInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeHttpCodeDataOutput {
     ///
     ///
     /// Wire name: `DataInterval`.
-    #[serde(
-        rename = "DataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomainName`.
-    #[serde(
-        rename = "DomainName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainName", default)]
     pub domain_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `EndTime`.
-    #[serde(
-        rename = "EndTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "EndTime", default)]
     pub end_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RealTimeHttpCodeData`.
-    #[serde(
-        rename = "RealTimeHttpCodeData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RealTimeHttpCodeData", default)]
     pub real_time_http_code_data: ::std::option::Option<
         crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeData,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StartTime`.
-    #[serde(
-        rename = "StartTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StartTime", default)]
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
@@ -279,15 +248,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "DomainName",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "EndTime",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RealTimeHttpCodeData",
@@ -295,17 +264,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "StartTime",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodDomainRealTimeHttpCodeDataOutput,
-    >,
 };
 
 /// The `DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeData` object (not described in the spec yet).
@@ -315,19 +281,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeData {
     ///
     ///
     /// Wire name: `UsageData`.
-    #[serde(
-        rename = "UsageData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "UsageData", default)]
     pub usage_data: ::std::vec::Vec<
         crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem,
     >,
@@ -353,29 +313,18 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem {
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Value`.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Value", default)]
     pub value: ::std::option::Option<
         crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValue,
     >,
@@ -386,7 +335,7 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
     &[
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Value",
@@ -402,19 +351,13 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValue {
     ///
     ///
     /// Wire name: `RealTimeCodeProportionData`.
-    #[serde(
-        rename = "RealTimeCodeProportionData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "RealTimeCodeProportionData", default)]
     pub real_time_code_proportion_data: ::std::vec::Vec<
         crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem,
     >,
@@ -440,39 +383,23 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem {
     ///
     ///
     /// Wire name: `Code`.
-    #[serde(
-        rename = "Code",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Code", default)]
     pub code: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Proportion`.
-    #[serde(
-        rename = "Proportion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Proportion", default)]
     pub proportion: ::std::option::Option<::std::string::String>,
 }
 
@@ -481,15 +408,15 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Code",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Proportion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -62,31 +62,20 @@ impl DescribeVodDomainRealTimeReqHitRateDataInput {
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeReqHitRateDataOutput {
     ///
     ///
     /// Wire name: `Data`.
-    #[serde(
-        rename = "Data",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
         crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataResponseData,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -190,13 +179,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodDomainRealTimeReqHitRateDataOutput,
-    >,
 };
 
 /// The `DescribeVodDomainRealTimeReqHitRateDataResponseData` object (not described in the spec yet).
@@ -205,19 +191,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeReqHitRateDataResponseData {
     ///
     ///
     /// Wire name: `ReqHitRateDataModel`.
-    #[serde(
-        rename = "ReqHitRateDataModel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "ReqHitRateDataModel", default)]
     pub req_hit_rate_data_model: ::std::vec::Vec<
         crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataResponseDataReqHitRateDataModelItem,
     >,
@@ -242,29 +222,18 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_RESPONSE_DATA_SHAPE: 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainRealTimeReqHitRateDataResponseDataReqHitRateDataModelItem {
     ///
     ///
     /// Wire name: `ReqHitRate`.
-    #[serde(
-        rename = "ReqHitRate",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ReqHitRate", default)]
     pub req_hit_rate: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -273,11 +242,11 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_RESPONSE_DATA_REQ_HIT
     &[
         ::aliyun_runtime::shape::Field {
             name: "ReqHitRate",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -70,71 +70,40 @@ impl DescribeVodDomainReqHitRateDataInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainReqHitRateDataOutput {
     ///
     ///
     /// Wire name: `Data`.
-    #[serde(
-        rename = "Data",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
         crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataResponseData,
     >,
     ///
     ///
     /// Wire name: `DataInterval`.
-    #[serde(
-        rename = "DataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomainName`.
-    #[serde(
-        rename = "DomainName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainName", default)]
     pub domain_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `EndTime`.
-    #[serde(
-        rename = "EndTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "EndTime", default)]
     pub end_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StartTime`.
-    #[serde(
-        rename = "StartTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StartTime", default)]
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
@@ -255,29 +224,26 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "DomainName",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "EndTime",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "StartTime",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodDomainReqHitRateDataOutput,
-    >,
 };
 
 /// The `DescribeVodDomainReqHitRateDataResponseData` object (not described in the spec yet).
@@ -287,19 +253,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainReqHitRateDataResponseData {
     ///
     ///
     /// Wire name: `DataModule`.
-    #[serde(
-        rename = "DataModule",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "DataModule", default)]
     pub data_module: ::std::vec::Vec<
         crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataResponseDataDataModuleItem,
     >,
@@ -325,39 +285,23 @@ pub static DESCRIBE_VOD_DOMAIN_REQ_HIT_RATE_DATA_RESPONSE_DATA_SHAPE: ::aliyun_r
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodDomainReqHitRateDataResponseDataDataModuleItem {
     ///
     ///
     /// Wire name: `HttpsValue`.
-    #[serde(
-        rename = "HttpsValue",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HttpsValue", default)]
     pub https_value: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Value`.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Value", default)]
     pub value: ::std::option::Option<::std::string::String>,
 }
 
@@ -366,15 +310,15 @@ pub static DESCRIBE_VOD_DOMAIN_REQ_HIT_RATE_DATA_RESPONSE_DATA_DATA_MODULE_ITEM_
     &[
         ::aliyun_runtime::shape::Field {
             name: "HttpsValue",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

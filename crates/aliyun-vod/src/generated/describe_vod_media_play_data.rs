@@ -118,61 +118,35 @@ impl DescribeVodMediaPlayDataInput {
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodMediaPlayDataOutput {
     ///
     ///
     /// Wire name: `PageNo`.
-    #[serde(
-        rename = "PageNo",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageNo", default)]
     pub page_no: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `PageSize`.
-    #[serde(
-        rename = "PageSize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageSize", default)]
     pub page_size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `QoeInfoList`.
-    #[serde(
-        rename = "QoeInfoList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "QoeInfoList", default)]
     pub qoe_info_list: ::std::vec::Vec<
         crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataResponseQoeInfoListItem,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TotalCount`.
-    #[serde(
-        rename = "TotalCount",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TotalCount", default)]
     pub total_count: ::std::option::Option<i64>,
 }
 
@@ -359,11 +333,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "PageNo",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
             ::aliyun_runtime::shape::Field {
                 name: "PageSize",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
             ::aliyun_runtime::shape::Field {
                 name: "QoeInfoList",
@@ -374,15 +348,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TotalCount",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodMediaPlayDataOutput>,
 };
 
 /// The `DescribeVodMediaPlayDataResponseQoeInfoListItem` object (not described in the spec yet).
@@ -391,89 +364,48 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodMediaPlayDataResponseQoeInfoListItem {
     ///
     ///
     /// Wire name: `DAU`.
-    #[serde(
-        rename = "DAU",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DAU", default)]
     pub dau: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PlayDuration`.
-    #[serde(
-        rename = "PlayDuration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayDuration", default)]
     pub play_duration: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `PlayDurationPerUv`.
-    #[serde(
-        rename = "PlayDurationPerUv",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayDurationPerUv", default)]
     pub play_duration_per_uv: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `PlayPerVv`.
-    #[serde(
-        rename = "PlayPerVv",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayPerVv", default)]
     pub play_per_vv: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `PlaySuccessVv`.
-    #[serde(
-        rename = "PlaySuccessVv",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlaySuccessVv", default)]
     pub play_success_vv: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `VideoDuration`.
-    #[serde(
-        rename = "VideoDuration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoDuration", default)]
     pub video_duration: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `VideoTitle`.
-    #[serde(
-        rename = "VideoTitle",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoTitle", default)]
     pub video_title: ::std::option::Option<::std::string::String>,
 }
 
@@ -482,35 +414,35 @@ pub static DESCRIBE_VOD_MEDIA_PLAY_DATA_RESPONSE_QOE_INFO_LIST_ITEM_SHAPE: ::ali
     &[
         ::aliyun_runtime::shape::Field {
             name: "DAU",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayDuration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayDurationPerUv",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayPerVv",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlaySuccessVv",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoDuration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoTitle",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -31,99 +31,53 @@ impl DescribeVodRefreshQuotaInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodRefreshQuotaOutput {
     ///
     ///
     /// Wire name: `BlockQuota`.
-    #[serde(
-        rename = "BlockQuota",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "BlockQuota", default)]
     pub block_quota: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DirQuota`.
-    #[serde(
-        rename = "DirQuota",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DirQuota", default)]
     pub dir_quota: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DirRemain`.
-    #[serde(
-        rename = "DirRemain",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DirRemain", default)]
     pub dir_remain: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PreloadQuota`.
-    #[serde(
-        rename = "PreloadQuota",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PreloadQuota", default)]
     pub preload_quota: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PreloadRemain`.
-    #[serde(
-        rename = "PreloadRemain",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PreloadRemain", default)]
     pub preload_remain: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UrlQuota`.
-    #[serde(
-        rename = "UrlQuota",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UrlQuota", default)]
     pub url_quota: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UrlRemain`.
-    #[serde(
-        rename = "UrlRemain",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UrlRemain", default)]
     pub url_remain: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `blockRemain`.
-    #[serde(
-        rename = "blockRemain",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "blockRemain", default)]
     pub block_remain: ::std::option::Option<::std::string::String>,
 }
 
@@ -168,41 +122,40 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "BlockQuota",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "DirQuota",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "DirRemain",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "PreloadQuota",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "PreloadRemain",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "UrlQuota",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "UrlRemain",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "blockRemain",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodRefreshQuotaOutput>,
 };

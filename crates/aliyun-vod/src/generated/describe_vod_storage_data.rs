@@ -83,39 +83,23 @@ impl DescribeVodStorageDataInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodStorageDataOutput {
     ///
     ///
     /// Wire name: `DataInterval`.
-    #[serde(
-        rename = "DataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StorageData`.
-    #[serde(
-        rename = "StorageData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StorageData", default)]
     pub storage_data: ::std::option::Option<
         crate::generated::describe_vod_storage_data::DescribeVodStorageDataResponseStorageData,
     >,
@@ -248,11 +232,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "StorageData",
@@ -260,7 +244,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodStorageDataOutput>,
 };
 
 /// The `DescribeVodStorageDataResponseStorageData` object (not described in the spec yet).
@@ -270,19 +253,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodStorageDataResponseStorageData {
     ///
     ///
     /// Wire name: `StorageDataItem`.
-    #[serde(
-        rename = "StorageDataItem",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "StorageDataItem", default)]
     pub storage_data_item: ::std::vec::Vec<
         crate::generated::describe_vod_storage_data::DescribeVodStorageDataResponseStorageDataStorageDataItemItem,
     >,
@@ -308,39 +285,23 @@ pub static DESCRIBE_VOD_STORAGE_DATA_RESPONSE_STORAGE_DATA_SHAPE: ::aliyun_runti
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodStorageDataResponseStorageDataStorageDataItemItem {
     ///
     ///
     /// Wire name: `NetworkOut`.
-    #[serde(
-        rename = "NetworkOut",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "NetworkOut", default)]
     pub network_out: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StorageUtilization`.
-    #[serde(
-        rename = "StorageUtilization",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StorageUtilization", default)]
     pub storage_utilization: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -349,15 +310,15 @@ pub static DESCRIBE_VOD_STORAGE_DATA_RESPONSE_STORAGE_DATA_STORAGE_DATA_ITEM_ITE
     &[
         ::aliyun_runtime::shape::Field {
             name: "NetworkOut",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "StorageUtilization",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -70,29 +70,18 @@ impl DescribeVodTieringStorageDataInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTieringStorageDataOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StorageData`.
-    #[serde(
-        rename = "StorageData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "StorageData", default)]
     pub storage_data: ::std::vec::Vec<
         crate::generated::describe_vod_tiering_storage_data::DescribeVodTieringStorageDataResponseStorageDataItem,
     >,
@@ -211,7 +200,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "StorageData",
@@ -222,9 +211,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodTieringStorageDataOutput,
-    >,
 };
 
 /// The `DescribeVodTieringStorageDataResponseStorageDataItem` object (not described in the spec yet).
@@ -234,59 +220,33 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTieringStorageDataResponseStorageDataItem {
     ///
     ///
     /// Wire name: `LessthanMonthDatasize`.
-    #[serde(
-        rename = "LessthanMonthDatasize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LessthanMonthDatasize", default)]
     pub lessthan_month_datasize: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Region`.
-    #[serde(
-        rename = "Region",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Region", default)]
     pub region: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StorageClass`.
-    #[serde(
-        rename = "StorageClass",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StorageUtilization`.
-    #[serde(
-        rename = "StorageUtilization",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StorageUtilization", default)]
     pub storage_utilization: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -295,23 +255,23 @@ pub static DESCRIBE_VOD_TIERING_STORAGE_DATA_RESPONSE_STORAGE_DATA_ITEM_SHAPE: :
     &[
         ::aliyun_runtime::shape::Field {
             name: "LessthanMonthDatasize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Region",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "StorageClass",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "StorageUtilization",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

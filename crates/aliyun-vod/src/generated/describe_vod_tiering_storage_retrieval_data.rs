@@ -71,29 +71,18 @@ impl DescribeVodTieringStorageRetrievalDataInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTieringStorageRetrievalDataOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RetrievalData`.
-    #[serde(
-        rename = "RetrievalData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "RetrievalData", default)]
     pub retrieval_data: ::std::vec::Vec<
         crate::generated::describe_vod_tiering_storage_retrieval_data::DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem,
     >,
@@ -212,7 +201,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RetrievalData",
@@ -223,9 +212,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        DescribeVodTieringStorageRetrievalDataOutput,
-    >,
 };
 
 /// The `DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem` object (not described in the spec yet).
@@ -235,79 +221,43 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem {
     ///
     ///
     /// Wire name: `CABulkRetrievalData`.
-    #[serde(
-        rename = "CABulkRetrievalData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CABulkRetrievalData", default)]
     pub ca_bulk_retrieval_data: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `CAHighPriorRetrievalData`.
-    #[serde(
-        rename = "CAHighPriorRetrievalData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CAHighPriorRetrievalData", default)]
     pub ca_high_prior_retrieval_data: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `CAStdRetrievalData`.
-    #[serde(
-        rename = "CAStdRetrievalData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CAStdRetrievalData", default)]
     pub ca_std_retrieval_data: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Region`.
-    #[serde(
-        rename = "Region",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Region", default)]
     pub region: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RetrievalData`.
-    #[serde(
-        rename = "RetrievalData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RetrievalData", default)]
     pub retrieval_data: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `StorageClass`.
-    #[serde(
-        rename = "StorageClass",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -316,31 +266,31 @@ pub static DESCRIBE_VOD_TIERING_STORAGE_RETRIEVAL_DATA_RESPONSE_RETRIEVAL_DATA_I
     &[
         ::aliyun_runtime::shape::Field {
             name: "CABulkRetrievalData",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "CAHighPriorRetrievalData",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "CAStdRetrievalData",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Region",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "RetrievalData",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "StorageClass",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -101,39 +101,23 @@ impl DescribeVodTranscodeDataInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTranscodeDataOutput {
     ///
     ///
     /// Wire name: `DataInterval`.
-    #[serde(
-        rename = "DataInterval",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeData`.
-    #[serde(
-        rename = "TranscodeData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeData", default)]
     pub transcode_data: ::std::option::Option<
         crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeData,
     >,
@@ -300,11 +284,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeData",
@@ -312,7 +296,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodTranscodeDataOutput>,
 };
 
 /// The `DescribeVodTranscodeDataResponseTranscodeData` object (not described in the spec yet).
@@ -322,19 +305,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTranscodeDataResponseTranscodeData {
     ///
     ///
     /// Wire name: `TranscodeDataItem`.
-    #[serde(
-        rename = "TranscodeDataItem",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TranscodeDataItem", default)]
     pub transcode_data_item: ::std::vec::Vec<
         crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem,
     >,
@@ -360,31 +337,20 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_SHAPE: ::aliyun_r
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem {
     ///
     ///
     /// Wire name: `Data`.
-    #[serde(
-        rename = "Data",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
         crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemData,
     >,
     ///
     ///
     /// Wire name: `TimeStamp`.
-    #[serde(
-        rename = "TimeStamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -397,7 +363,7 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_IT
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -409,19 +375,13 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_IT
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemData {
     ///
     ///
     /// Wire name: `DataItem`.
-    #[serde(
-        rename = "DataItem",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "DataItem", default)]
     pub data_item: ::std::vec::Vec<
         crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemDataDataItemItem,
     >,
@@ -447,29 +407,18 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_IT
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemDataDataItemItem {
     ///
     ///
     /// Wire name: `Name`.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Name", default)]
     pub name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Value`.
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Value", default)]
     pub value: ::std::option::Option<::std::string::String>,
 }
 
@@ -478,11 +427,11 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_IT
     &[
         ::aliyun_runtime::shape::Field {
             name: "Name",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -92,61 +92,35 @@ impl DescribeVodUserDomainsInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodUserDomainsOutput {
     ///
     ///
     /// Wire name: `Domains`.
-    #[serde(
-        rename = "Domains",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Domains", default)]
     pub domains: ::std::option::Option<
         crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomains,
     >,
     ///
     ///
     /// Wire name: `PageNumber`.
-    #[serde(
-        rename = "PageNumber",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageNumber", default)]
     pub page_number: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `PageSize`.
-    #[serde(
-        rename = "PageSize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageSize", default)]
     pub page_size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TotalCount`.
-    #[serde(
-        rename = "TotalCount",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TotalCount", default)]
     pub total_count: ::std::option::Option<i64>,
 }
 
@@ -292,23 +266,22 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "PageNumber",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
             ::aliyun_runtime::shape::Field {
                 name: "PageSize",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TotalCount",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<DescribeVodUserDomainsOutput>,
 };
 
 static TAG_LIST: op::ListRules = op::ListRules::of(
@@ -326,19 +299,13 @@ static TAG_LIST: op::ListRules = op::ListRules::of(
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodUserDomainsResponseDomains {
     ///
     ///
     /// Wire name: `PageData`.
-    #[serde(
-        rename = "PageData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "PageData", default)]
     pub page_data: ::std::vec::Vec<
         crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItem,
     >,
@@ -364,101 +331,55 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_SHAPE: ::aliyun_runtime::s
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodUserDomainsResponseDomainsPageDataItem {
     ///
     ///
     /// Wire name: `Cname`.
-    #[serde(
-        rename = "Cname",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Cname", default)]
     pub cname: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Description", default)]
     pub description: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomainName`.
-    #[serde(
-        rename = "DomainName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainName", default)]
     pub domain_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DomainStatus`.
-    #[serde(
-        rename = "DomainStatus",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DomainStatus", default)]
     pub domain_status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `GmtCreated`.
-    #[serde(
-        rename = "GmtCreated",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "GmtCreated", default)]
     pub gmt_created: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `GmtModified`.
-    #[serde(
-        rename = "GmtModified",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "GmtModified", default)]
     pub gmt_modified: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Sandbox`.
-    #[serde(
-        rename = "Sandbox",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Sandbox", default)]
     pub sandbox: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Sources`.
-    #[serde(
-        rename = "Sources",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Sources", default)]
     pub sources: ::std::option::Option<
         crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemSources,
     >,
     ///
     ///
     /// Wire name: `SslProtocol`.
-    #[serde(
-        rename = "SslProtocol",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "SslProtocol", default)]
     pub ssl_protocol: ::std::option::Option<::std::string::String>,
 }
 
@@ -467,31 +388,31 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SHAPE: ::al
     &[
         ::aliyun_runtime::shape::Field {
             name: "Cname",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Description",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "DomainName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "DomainStatus",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "GmtCreated",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "GmtModified",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Sandbox",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Sources",
@@ -499,7 +420,7 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SHAPE: ::al
         },
         ::aliyun_runtime::shape::Field {
             name: "SslProtocol",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -511,19 +432,13 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SHAPE: ::al
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodUserDomainsResponseDomainsPageDataItemSources {
     ///
     ///
     /// Wire name: `Source`.
-    #[serde(
-        rename = "Source",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Source", default)]
     pub source: ::std::vec::Vec<
         crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem,
     >,
@@ -549,49 +464,28 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SOURCES_SHA
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem {
     ///
     ///
     /// Wire name: `Content`.
-    #[serde(
-        rename = "Content",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Content", default)]
     pub content: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Port`.
-    #[serde(
-        rename = "Port",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Port", default)]
     pub port: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Priority`.
-    #[serde(
-        rename = "Priority",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Priority", default)]
     pub priority: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
 }
 
@@ -600,19 +494,19 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SOURCES_SOU
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Port",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Priority",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -634,8 +528,7 @@ pub struct DescribeVodUserDomainsTagItem {
     #[serde(
         rename = "Key",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub key: ::std::option::Option<::std::string::String>,
     ///
@@ -644,8 +537,7 @@ pub struct DescribeVodUserDomainsTagItem {
     #[serde(
         rename = "Value",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub value: ::std::option::Option<::std::string::String>,
 }
@@ -655,11 +547,11 @@ pub static DESCRIBE_VOD_USER_DOMAINS_TAG_ITEM_SHAPE: ::aliyun_runtime::shape::Sh
     &[
         ::aliyun_runtime::shape::Field {
             name: "Key",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

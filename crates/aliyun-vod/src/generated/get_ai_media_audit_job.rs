@@ -45,31 +45,20 @@ impl GetAiMediaAuditJobInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobOutput {
     ///
     ///
     /// Wire name: `MediaAuditJob`.
-    #[serde(
-        rename = "MediaAuditJob",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaAuditJob", default)]
     pub media_audit_job: ::std::option::Option<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJob,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -134,11 +123,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetAiMediaAuditJobOutput>,
 };
 
 /// The `GetAiMediaAuditJobResponseMediaAuditJob` object (not described in the spec yet).
@@ -148,101 +136,55 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJob {
     ///
     ///
     /// Wire name: `Code`.
-    #[serde(
-        rename = "Code",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Code", default)]
     pub code: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CompleteTime`.
-    #[serde(
-        rename = "CompleteTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CompleteTime", default)]
     pub complete_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Data`.
-    #[serde(
-        rename = "Data",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobData,
     >,
     ///
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Message`.
-    #[serde(
-        rename = "Message",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Message", default)]
     pub message: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
 }
 
@@ -251,15 +193,15 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_SHAPE: ::aliyun_runti
     &[
         ::aliyun_runtime::shape::Field {
             name: "Code",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Data",
@@ -267,23 +209,23 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_SHAPE: ::aliyun_runti
         },
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Message",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -295,85 +237,49 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_SHAPE: ::aliyun_runti
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobData {
     ///
     ///
     /// Wire name: `AbnormalModules`.
-    #[serde(
-        rename = "AbnormalModules",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AbnormalModules", default)]
     pub abnormal_modules: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AudioResult`.
-    #[serde(
-        rename = "AudioResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "AudioResult", default)]
     pub audio_result: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItem,
     >,
     ///
     ///
     /// Wire name: `ImageResult`.
-    #[serde(
-        rename = "ImageResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "ImageResult", default)]
     pub image_result: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TextResult`.
-    #[serde(
-        rename = "TextResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TextResult", default)]
     pub text_result: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem,
     >,
     ///
     ///
     /// Wire name: `VideoResult`.
-    #[serde(
-        rename = "VideoResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoResult", default)]
     pub video_result: ::std::option::Option<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResult,
     >,
@@ -384,7 +290,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_SHAPE: ::aliyun_
     &[
         ::aliyun_runtime::shape::Field {
             name: "AbnormalModules",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AudioResult",
@@ -402,11 +308,11 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_SHAPE: ::aliyun_
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TextResult",
@@ -429,49 +335,28 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_SHAPE: ::aliyun_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Scene`.
-    #[serde(
-        rename = "Scene",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Scene", default)]
     pub scene: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
 }
 
@@ -480,19 +365,19 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_AUDIO_RESULT_ITE
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Scene",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -504,61 +389,35 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_AUDIO_RESULT_ITE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Result`.
-    #[serde(
-        rename = "Result",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Result", default)]
     pub result: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItem,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -567,7 +426,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Result",
@@ -578,15 +437,15 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -598,49 +457,28 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Scene`.
-    #[serde(
-        rename = "Scene",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Scene", default)]
     pub scene: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
 }
 
@@ -649,19 +487,19 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Scene",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -673,69 +511,38 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem {
     ///
     ///
     /// Wire name: `Content`.
-    #[serde(
-        rename = "Content",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Content", default)]
     pub content: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Scene`.
-    #[serde(
-        rename = "Scene",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Scene", default)]
     pub scene: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
 }
 
@@ -744,27 +551,27 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_TEXT_RESULT_ITEM
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Scene",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -776,87 +583,51 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_TEXT_RESULT_ITEM
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResult {
     ///
     ///
     /// Wire name: `AdResult`.
-    #[serde(
-        rename = "AdResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AdResult", default)]
     pub ad_result: ::std::option::Option<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LiveResult`.
-    #[serde(
-        rename = "LiveResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LiveResult", default)]
     pub live_result: ::std::option::Option<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult,
     >,
     ///
     ///
     /// Wire name: `LogoResult`.
-    #[serde(
-        rename = "LogoResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogoResult", default)]
     pub logo_result: ::std::option::Option<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult,
     >,
     ///
     ///
     /// Wire name: `PornResult`.
-    #[serde(
-        rename = "PornResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PornResult", default)]
     pub porn_result: ::std::option::Option<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TerrorismResult`.
-    #[serde(
-        rename = "TerrorismResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TerrorismResult", default)]
     pub terrorism_result: ::std::option::Option<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult,
     >,
@@ -871,7 +642,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHA
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LiveResult",
@@ -887,7 +658,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHA
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TerrorismResult",
@@ -903,71 +674,40 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHA
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItem,
     >,
@@ -978,7 +718,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -989,15 +729,15 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1016,29 +756,18 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1047,11 +776,11 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1063,49 +792,28 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -1114,19 +822,19 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1138,71 +846,40 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItem,
     >,
@@ -1213,7 +890,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -1224,15 +901,15 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1251,29 +928,18 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1282,11 +948,11 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1298,49 +964,28 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -1349,19 +994,19 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1373,71 +1018,40 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItem,
     >,
@@ -1448,7 +1062,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -1459,15 +1073,15 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1486,29 +1100,18 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1517,11 +1120,11 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1533,49 +1136,28 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -1584,19 +1166,19 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1608,71 +1190,40 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItem,
     >,
@@ -1683,7 +1234,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -1694,15 +1245,15 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1721,29 +1272,18 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1752,11 +1292,11 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1768,49 +1308,28 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -1819,19 +1338,19 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1843,71 +1362,40 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItem,
     >,
@@ -1918,7 +1406,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -1929,15 +1417,15 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1956,29 +1444,18 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1987,11 +1464,11 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -2003,49 +1480,28 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -2054,19 +1510,19 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

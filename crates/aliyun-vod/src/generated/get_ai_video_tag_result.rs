@@ -45,29 +45,18 @@ impl GetAiVideoTagResultInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiVideoTagResultOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoTagResult`.
-    #[serde(
-        rename = "VideoTagResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoTagResult", default)]
     pub video_tag_result: ::std::option::Option<
         crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResult,
     >,
@@ -132,7 +121,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoTagResult",
@@ -140,7 +129,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetAiVideoTagResultOutput>,
 };
 
 /// The `GetAiVideoTagResultResponseVideoTagResult` object (not described in the spec yet).
@@ -150,67 +138,41 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiVideoTagResultResponseVideoTagResult {
     ///
     ///
     /// Wire name: `Category`.
-    #[serde(
-        rename = "Category",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Category", default)]
     pub category: ::std::vec::Vec<
         crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultCategoryItem,
     >,
     ///
     ///
     /// Wire name: `Keyword`.
-    #[serde(
-        rename = "Keyword",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Keyword", default)]
     pub keyword: ::std::vec::Vec<
         crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultKeywordItem,
     >,
     ///
     ///
     /// Wire name: `Location`.
-    #[serde(
-        rename = "Location",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Location", default)]
     pub location: ::std::vec::Vec<
         crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultLocationItem,
     >,
     ///
     ///
     /// Wire name: `Person`.
-    #[serde(
-        rename = "Person",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Person", default)]
     pub person: ::std::vec::Vec<
         crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultPersonItem,
     >,
     ///
     ///
     /// Wire name: `Time`.
-    #[serde(
-        rename = "Time",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Time", default)]
     pub time: ::std::vec::Vec<
         crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultTimeItem,
     >,
@@ -264,19 +226,13 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_SHAPE: ::aliyun_run
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiVideoTagResultResponseVideoTagResultCategoryItem {
     ///
     ///
     /// Wire name: `Tag`.
-    #[serde(
-        rename = "Tag",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Tag", default)]
     pub tag: ::std::option::Option<::std::string::String>,
 }
 
@@ -285,7 +241,7 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_CATEGORY_ITEM_SHAPE
     &[
         ::aliyun_runtime::shape::Field {
             name: "Tag",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -297,29 +253,18 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_CATEGORY_ITEM_SHAPE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiVideoTagResultResponseVideoTagResultKeywordItem {
     ///
     ///
     /// Wire name: `Tag`.
-    #[serde(
-        rename = "Tag",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Tag", default)]
     pub tag: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Times`.
-    #[serde(
-        rename = "Times",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Times", default)]
     pub times: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -328,12 +273,12 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_KEYWORD_ITEM_SHAPE:
     &[
         ::aliyun_runtime::shape::Field {
             name: "Tag",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Times",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -347,29 +292,18 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_KEYWORD_ITEM_SHAPE:
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiVideoTagResultResponseVideoTagResultLocationItem {
     ///
     ///
     /// Wire name: `Tag`.
-    #[serde(
-        rename = "Tag",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Tag", default)]
     pub tag: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Times`.
-    #[serde(
-        rename = "Times",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Times", default)]
     pub times: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -378,12 +312,12 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_LOCATION_ITEM_SHAPE
     &[
         ::aliyun_runtime::shape::Field {
             name: "Tag",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Times",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -397,39 +331,23 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_LOCATION_ITEM_SHAPE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiVideoTagResultResponseVideoTagResultPersonItem {
     ///
     ///
     /// Wire name: `FaceUrl`.
-    #[serde(
-        rename = "FaceUrl",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "FaceUrl", default)]
     pub face_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Tag`.
-    #[serde(
-        rename = "Tag",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Tag", default)]
     pub tag: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Times`.
-    #[serde(
-        rename = "Times",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Times", default)]
     pub times: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -438,16 +356,16 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_PERSON_ITEM_SHAPE: 
     &[
         ::aliyun_runtime::shape::Field {
             name: "FaceUrl",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Tag",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Times",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -461,29 +379,18 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_PERSON_ITEM_SHAPE: 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAiVideoTagResultResponseVideoTagResultTimeItem {
     ///
     ///
     /// Wire name: `Tag`.
-    #[serde(
-        rename = "Tag",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Tag", default)]
     pub tag: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Times`.
-    #[serde(
-        rename = "Times",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Times", default)]
     pub times: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -492,12 +399,12 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_TIME_ITEM_SHAPE: ::
     &[
         ::aliyun_runtime::shape::Field {
             name: "Tag",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Times",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },

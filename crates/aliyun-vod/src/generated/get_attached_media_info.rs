@@ -63,41 +63,25 @@ impl GetAttachedMediaInfoInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAttachedMediaInfoOutput {
     ///
     ///
     /// Wire name: `AttachedMediaList`.
-    #[serde(
-        rename = "AttachedMediaList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "AttachedMediaList", default)]
     pub attached_media_list: ::std::vec::Vec<
         crate::generated::get_attached_media_info::GetAttachedMediaInfoResponseAttachedMediaListItem,
     >,
     ///
     ///
     /// Wire name: `NonExistMediaIds`.
-    #[serde(
-        rename = "NonExistMediaIds",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "NonExistMediaIds", default)]
     pub non_exist_media_ids: ::std::vec::Vec<::std::string::String>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -196,17 +180,16 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "NonExistMediaIds",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    item: &::aliyun_runtime::shape::Shape::String,
                     xml_item: ::std::option::Option::None,
                 },
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetAttachedMediaInfoOutput>,
 };
 
 /// The `GetAttachedMediaInfoResponseAttachedMediaListItem` object (not described in the spec yet).
@@ -216,131 +199,70 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAttachedMediaInfoResponseAttachedMediaListItem {
     ///
     ///
     /// Wire name: `AppId`.
-    #[serde(
-        rename = "AppId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AppId", default)]
     pub app_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Categories`.
-    #[serde(
-        rename = "Categories",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Categories", default)]
     pub categories: ::std::vec::Vec<
         crate::generated::get_attached_media_info::GetAttachedMediaInfoResponseAttachedMediaListItemCategoriesItem,
     >,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Description", default)]
     pub description: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ModificationTime`.
-    #[serde(
-        rename = "ModificationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ModificationTime", default)]
     pub modification_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StorageLocation`.
-    #[serde(
-        rename = "StorageLocation",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StorageLocation", default)]
     pub storage_location: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Tags`.
-    #[serde(
-        rename = "Tags",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Tags", default)]
     pub tags: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Title`.
-    #[serde(
-        rename = "Title",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `URL`.
-    #[serde(
-        rename = "URL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "URL", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -349,7 +271,7 @@ pub static GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_SHAPE: ::al
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Categories",
@@ -360,43 +282,43 @@ pub static GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_SHAPE: ::al
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Description",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ModificationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "StorageLocation",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Tags",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "URL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -408,49 +330,28 @@ pub static GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_SHAPE: ::al
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetAttachedMediaInfoResponseAttachedMediaListItemCategoriesItem {
     ///
     ///
     /// Wire name: `CateId`.
-    #[serde(
-        rename = "CateId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CateId", default)]
     pub cate_id: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `CateName`.
-    #[serde(
-        rename = "CateName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CateName", default)]
     pub cate_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Level`.
-    #[serde(
-        rename = "Level",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Level", default)]
     pub level: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `ParentId`.
-    #[serde(
-        rename = "ParentId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ParentId", default)]
     pub parent_id: ::std::option::Option<i64>,
 }
 
@@ -459,19 +360,19 @@ pub static GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_CATEGORIES_
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "CateName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Level",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "ParentId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );

@@ -62,31 +62,20 @@ impl GetEditingProjectMaterialsInput {
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetEditingProjectMaterialsOutput {
     ///
     ///
     /// Wire name: `MaterialList`.
-    #[serde(
-        rename = "MaterialList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaterialList", default)]
     pub material_list: ::std::option::Option<
         crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialList,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -190,11 +179,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetEditingProjectMaterialsOutput>,
 };
 
 /// The `GetEditingProjectMaterialsResponseMaterialList` object (not described in the spec yet).
@@ -203,19 +191,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetEditingProjectMaterialsResponseMaterialList {
     ///
     ///
     /// Wire name: `Material`.
-    #[serde(
-        rename = "Material",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Material", default)]
     pub material: ::std::vec::Vec<
         crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItem,
     >,
@@ -240,183 +222,97 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_SHAPE: ::aliyun_
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
     ///
     ///
     /// Wire name: `CateId`.
-    #[serde(
-        rename = "CateId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CateId", default)]
     pub cate_id: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `CateName`.
-    #[serde(
-        rename = "CateName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CateName", default)]
     pub cate_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CoverURL`.
-    #[serde(
-        rename = "CoverURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CoverURL", default)]
     pub cover_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Description", default)]
     pub description: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duration", default)]
     pub duration: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `MaterialId`.
-    #[serde(
-        rename = "MaterialId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaterialId", default)]
     pub material_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaterialType`.
-    #[serde(
-        rename = "MaterialType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaterialType", default)]
     pub material_type: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ModifiedTime`.
-    #[serde(
-        rename = "ModifiedTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ModifiedTime", default)]
     pub modified_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Size`.
-    #[serde(
-        rename = "Size",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Size", default)]
     pub size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Snapshots`.
-    #[serde(
-        rename = "Snapshots",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Snapshots", default)]
     pub snapshots: ::std::option::Option<
         crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItemSnapshots,
     >,
     ///
     ///
     /// Wire name: `Source`.
-    #[serde(
-        rename = "Source",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Source", default)]
     pub source: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `SpriteConfig`.
-    #[serde(
-        rename = "SpriteConfig",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "SpriteConfig", default)]
     pub sprite_config: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Sprites`.
-    #[serde(
-        rename = "Sprites",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Sprites", default)]
     pub sprites: ::std::option::Option<
         crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItemSprites,
     >,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Tags`.
-    #[serde(
-        rename = "Tags",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Tags", default)]
     pub tags: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Title`.
-    #[serde(
-        rename = "Title",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
 }
 
@@ -425,43 +321,43 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SH
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "CateName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CoverURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Description",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaterialId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaterialType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ModifiedTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Size",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Snapshots",
@@ -469,11 +365,11 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SH
         },
         ::aliyun_runtime::shape::Field {
             name: "Source",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "SpriteConfig",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Sprites",
@@ -481,15 +377,15 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SH
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Tags",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -501,19 +397,13 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SH
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItemSnapshots {
     ///
     ///
     /// Wire name: `Snapshot`.
-    #[serde(
-        rename = "Snapshot",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Snapshot", default)]
     pub snapshot: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -523,7 +413,7 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SN
         ::aliyun_runtime::shape::Field {
             name: "Snapshot",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -537,19 +427,13 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SN
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItemSprites {
     ///
     ///
     /// Wire name: `Sprite`.
-    #[serde(
-        rename = "Sprite",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Sprite", default)]
     pub sprite: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -559,7 +443,7 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SP
         ::aliyun_runtime::shape::Field {
             name: "Sprite",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },

@@ -54,31 +54,20 @@ impl GetMediaAuditAudioResultDetailInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditAudioResultDetailOutput {
     ///
     ///
     /// Wire name: `MediaAuditAudioResultDetail`.
-    #[serde(
-        rename = "MediaAuditAudioResultDetail",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaAuditAudioResultDetail", default)]
     pub media_audit_audio_result_detail: ::std::option::Option<
         crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -159,13 +148,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        GetMediaAuditAudioResultDetailOutput,
-    >,
 };
 
 /// The `GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail` object (not described in the spec yet).
@@ -175,41 +161,25 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail {
     ///
     ///
     /// Wire name: `List`.
-    #[serde(
-        rename = "List",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "List", default)]
     pub list: ::std::vec::Vec<
         crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItem,
     >,
     ///
     ///
     /// Wire name: `PageTotal`.
-    #[serde(
-        rename = "PageTotal",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PageTotal", default)]
     pub page_total: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Total`.
-    #[serde(
-        rename = "Total",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Total", default)]
     pub total: ::std::option::Option<i64>,
 }
 
@@ -225,11 +195,11 @@ pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT
         },
         ::aliyun_runtime::shape::Field {
             name: "PageTotal",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Total",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );
@@ -241,49 +211,28 @@ pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItem {
     ///
     ///
     /// Wire name: `EndTime`.
-    #[serde(
-        rename = "EndTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "EndTime", default)]
     pub end_time: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StartTime`.
-    #[serde(
-        rename = "StartTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StartTime", default)]
     pub start_time: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Text`.
-    #[serde(
-        rename = "Text",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Text", default)]
     pub text: ::std::option::Option<::std::string::String>,
 }
 
@@ -292,19 +241,19 @@ pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT
     &[
         ::aliyun_runtime::shape::Field {
             name: "EndTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "StartTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Text",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

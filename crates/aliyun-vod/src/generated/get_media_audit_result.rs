@@ -45,31 +45,20 @@ impl GetMediaAuditResultInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultOutput {
     ///
     ///
     /// Wire name: `MediaAuditResult`.
-    #[serde(
-        rename = "MediaAuditResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaAuditResult", default)]
     pub media_audit_result: ::std::option::Option<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResult,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -136,11 +125,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetMediaAuditResultOutput>,
 };
 
 /// The `GetMediaAuditResultResponseMediaAuditResult` object (not described in the spec yet).
@@ -150,85 +138,49 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResult {
     ///
     ///
     /// Wire name: `AbnormalModules`.
-    #[serde(
-        rename = "AbnormalModules",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AbnormalModules", default)]
     pub abnormal_modules: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AudioResult`.
-    #[serde(
-        rename = "AudioResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "AudioResult", default)]
     pub audio_result: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultAudioResultItem,
     >,
     ///
     ///
     /// Wire name: `ImageResult`.
-    #[serde(
-        rename = "ImageResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "ImageResult", default)]
     pub image_result: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TextResult`.
-    #[serde(
-        rename = "TextResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TextResult", default)]
     pub text_result: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultTextResultItem,
     >,
     ///
     ///
     /// Wire name: `VideoResult`.
-    #[serde(
-        rename = "VideoResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoResult", default)]
     pub video_result: ::std::option::Option<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResult,
     >,
@@ -239,7 +191,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_SHAPE: ::aliyun_ru
     &[
         ::aliyun_runtime::shape::Field {
             name: "AbnormalModules",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AudioResult",
@@ -257,11 +209,11 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_SHAPE: ::aliyun_ru
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TextResult",
@@ -284,49 +236,28 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_SHAPE: ::aliyun_ru
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultAudioResultItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Scene`.
-    #[serde(
-        rename = "Scene",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Scene", default)]
     pub scene: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
 }
 
@@ -335,19 +266,19 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_AUDIO_RESULT_ITEM_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Scene",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -359,61 +290,35 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_AUDIO_RESULT_ITEM_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Result`.
-    #[serde(
-        rename = "Result",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Result", default)]
     pub result: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItem,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -422,7 +327,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Result",
@@ -433,15 +338,15 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -453,49 +358,28 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Scene`.
-    #[serde(
-        rename = "Scene",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Scene", default)]
     pub scene: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
 }
 
@@ -504,19 +388,19 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Scene",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -528,69 +412,38 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultTextResultItem {
     ///
     ///
     /// Wire name: `Content`.
-    #[serde(
-        rename = "Content",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Content", default)]
     pub content: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Scene`.
-    #[serde(
-        rename = "Scene",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Scene", default)]
     pub scene: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
 }
 
@@ -599,27 +452,27 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_TEXT_RESULT_ITEM_S
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Scene",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -631,87 +484,51 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_TEXT_RESULT_ITEM_S
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResult {
     ///
     ///
     /// Wire name: `AdResult`.
-    #[serde(
-        rename = "AdResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AdResult", default)]
     pub ad_result: ::std::option::Option<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LiveResult`.
-    #[serde(
-        rename = "LiveResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LiveResult", default)]
     pub live_result: ::std::option::Option<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult,
     >,
     ///
     ///
     /// Wire name: `LogoResult`.
-    #[serde(
-        rename = "LogoResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogoResult", default)]
     pub logo_result: ::std::option::Option<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult,
     >,
     ///
     ///
     /// Wire name: `PornResult`.
-    #[serde(
-        rename = "PornResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PornResult", default)]
     pub porn_result: ::std::option::Option<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TerrorismResult`.
-    #[serde(
-        rename = "TerrorismResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TerrorismResult", default)]
     pub terrorism_result: ::std::option::Option<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult,
     >,
@@ -726,7 +543,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LiveResult",
@@ -742,7 +559,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TerrorismResult",
@@ -758,71 +575,40 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItem,
     >,
@@ -833,7 +619,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -844,15 +630,15 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -871,29 +657,18 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -902,11 +677,11 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -918,49 +693,28 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -969,19 +723,19 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -993,71 +747,40 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItem,
     >,
@@ -1068,7 +791,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -1079,15 +802,15 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1106,29 +829,18 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1137,11 +849,11 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1153,49 +865,28 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -1204,19 +895,19 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1228,71 +919,40 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItem,
     >,
@@ -1303,7 +963,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -1314,15 +974,15 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1341,29 +1001,18 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1372,11 +1021,11 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1388,49 +1037,28 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -1439,19 +1067,19 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1463,71 +1091,40 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItem,
     >,
@@ -1538,7 +1135,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -1549,15 +1146,15 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1576,29 +1173,18 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1607,11 +1193,11 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1623,49 +1209,28 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -1674,19 +1239,19 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1698,71 +1263,40 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult {
     ///
     ///
     /// Wire name: `AverageScore`.
-    #[serde(
-        rename = "AverageScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AverageScore", default)]
     pub average_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CounterList`.
-    #[serde(
-        rename = "CounterList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MaxScore`.
-    #[serde(
-        rename = "MaxScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MaxScore", default)]
     pub max_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Suggestion`.
-    #[serde(
-        rename = "Suggestion",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TopList`.
-    #[serde(
-        rename = "TopList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
         crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItem,
     >,
@@ -1773,7 +1307,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
@@ -1784,15 +1318,15 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MaxScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TopList",
@@ -1811,29 +1345,18 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
-    #[serde(
-        rename = "Count",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Count", default)]
     pub count: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
 }
 
@@ -1842,11 +1365,11 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -1858,49 +1381,28 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -1909,19 +1411,19 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

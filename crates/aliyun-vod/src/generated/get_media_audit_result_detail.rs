@@ -56,31 +56,20 @@ impl GetMediaAuditResultDetailInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultDetailOutput {
     ///
     ///
     /// Wire name: `MediaAuditResultDetail`.
-    #[serde(
-        rename = "MediaAuditResultDetail",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaAuditResultDetail", default)]
     pub media_audit_result_detail: ::std::option::Option<
         crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetail,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -161,11 +150,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetMediaAuditResultDetailOutput>,
 };
 
 /// The `GetMediaAuditResultDetailResponseMediaAuditResultDetail` object (not described in the spec yet).
@@ -175,31 +163,20 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetail {
     ///
     ///
     /// Wire name: `List`.
-    #[serde(
-        rename = "List",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "List", default)]
     pub list: ::std::vec::Vec<
         crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem,
     >,
     ///
     ///
     /// Wire name: `Total`.
-    #[serde(
-        rename = "Total",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Total", default)]
     pub total: ::std::option::Option<i64>,
 }
 
@@ -215,7 +192,7 @@ pub static GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_SHAP
         },
         ::aliyun_runtime::shape::Field {
             name: "Total",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );
@@ -227,129 +204,68 @@ pub static GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_SHAP
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     ///
     ///
     /// Wire name: `AdLabel`.
-    #[serde(
-        rename = "AdLabel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AdLabel", default)]
     pub ad_label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AdScore`.
-    #[serde(
-        rename = "AdScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AdScore", default)]
     pub ad_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LiveLabel`.
-    #[serde(
-        rename = "LiveLabel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LiveLabel", default)]
     pub live_label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LiveScore`.
-    #[serde(
-        rename = "LiveScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LiveScore", default)]
     pub live_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LogoLabel`.
-    #[serde(
-        rename = "LogoLabel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogoLabel", default)]
     pub logo_label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `LogoScore`.
-    #[serde(
-        rename = "LogoScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "LogoScore", default)]
     pub logo_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PornLabel`.
-    #[serde(
-        rename = "PornLabel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PornLabel", default)]
     pub porn_label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PornScore`.
-    #[serde(
-        rename = "PornScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PornScore", default)]
     pub porn_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TerrorismLabel`.
-    #[serde(
-        rename = "TerrorismLabel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TerrorismLabel", default)]
     pub terrorism_label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TerrorismScore`.
-    #[serde(
-        rename = "TerrorismScore",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TerrorismScore", default)]
     pub terrorism_score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -358,51 +274,51 @@ pub static GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_LIST
     &[
         ::aliyun_runtime::shape::Field {
             name: "AdLabel",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AdScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LiveLabel",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LiveScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogoLabel",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogoScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "PornLabel",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "PornScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TerrorismLabel",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TerrorismScore",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

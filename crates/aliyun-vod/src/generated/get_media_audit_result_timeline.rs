@@ -45,31 +45,20 @@ impl GetMediaAuditResultTimelineInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultTimelineOutput {
     ///
     ///
     /// Wire name: `MediaAuditResultTimeline`.
-    #[serde(
-        rename = "MediaAuditResultTimeline",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaAuditResultTimeline", default)]
     pub media_audit_result_timeline: ::std::option::Option<
         crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimeline,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -139,13 +128,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<
-        GetMediaAuditResultTimelineOutput,
-    >,
 };
 
 /// The `GetMediaAuditResultTimelineResponseMediaAuditResultTimeline` object (not described in the spec yet).
@@ -155,67 +141,41 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimeline {
     ///
     ///
     /// Wire name: `Ad`.
-    #[serde(
-        rename = "Ad",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Ad", default)]
     pub ad: ::std::vec::Vec<
         crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItem,
     >,
     ///
     ///
     /// Wire name: `Live`.
-    #[serde(
-        rename = "Live",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Live", default)]
     pub live: ::std::vec::Vec<
         crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItem,
     >,
     ///
     ///
     /// Wire name: `Logo`.
-    #[serde(
-        rename = "Logo",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Logo", default)]
     pub logo: ::std::vec::Vec<
         crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItem,
     >,
     ///
     ///
     /// Wire name: `Porn`.
-    #[serde(
-        rename = "Porn",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Porn", default)]
     pub porn: ::std::vec::Vec<
         crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItem,
     >,
     ///
     ///
     /// Wire name: `Terrorism`.
-    #[serde(
-        rename = "Terrorism",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Terrorism", default)]
     pub terrorism: ::std::vec::Vec<
         crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItem,
     >,
@@ -269,39 +229,23 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -310,15 +254,15 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -330,39 +274,23 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -371,15 +299,15 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -391,39 +319,23 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -432,15 +344,15 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -452,39 +364,23 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -493,15 +389,15 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -513,39 +409,23 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItem {
     ///
     ///
     /// Wire name: `Label`.
-    #[serde(
-        rename = "Label",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Timestamp`.
-    #[serde(
-        rename = "Timestamp",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Timestamp", default)]
     pub timestamp: ::std::option::Option<::std::string::String>,
 }
 
@@ -554,15 +434,15 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Timestamp",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -45,31 +45,20 @@ impl GetMediaDnaResultInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaDnaResultOutput {
     ///
     ///
     /// Wire name: `DNAResult`.
-    #[serde(
-        rename = "DNAResult",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DNAResult", default)]
     pub dna_result: ::std::option::Option<
         crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResult,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -136,11 +125,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetMediaDnaResultOutput>,
 };
 
 /// The `GetMediaDnaResultResponseDnaResult` object (not described in the spec yet).
@@ -150,19 +138,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaDnaResultResponseDnaResult {
     ///
     ///
     /// Wire name: `VideoDNA`.
-    #[serde(
-        rename = "VideoDNA",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "VideoDNA", default)]
     pub video_dna: ::std::vec::Vec<
         crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItem,
     >,
@@ -188,41 +170,25 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_SHAPE: ::aliyun_runtime::sha
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaDnaResultResponseDnaResultVideoDnaItem {
     ///
     ///
     /// Wire name: `Detail`.
-    #[serde(
-        rename = "Detail",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Detail", default)]
     pub detail: ::std::vec::Vec<
         crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItem,
     >,
     ///
     ///
     /// Wire name: `PrimaryKey`.
-    #[serde(
-        rename = "PrimaryKey",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PrimaryKey", default)]
     pub primary_key: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Similarity`.
-    #[serde(
-        rename = "Similarity",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Similarity", default)]
     pub similarity: ::std::option::Option<::std::string::String>,
 }
 
@@ -238,11 +204,11 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_SHAPE: ::aliy
         },
         ::aliyun_runtime::shape::Field {
             name: "PrimaryKey",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Similarity",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -254,31 +220,20 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_SHAPE: ::aliy
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItem {
     ///
     ///
     /// Wire name: `Duplication`.
-    #[serde(
-        rename = "Duplication",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duplication", default)]
     pub duplication: ::std::option::Option<
         crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemDuplication,
     >,
     ///
     ///
     /// Wire name: `Input`.
-    #[serde(
-        rename = "Input",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Input", default)]
     pub input: ::std::option::Option<
         crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemInput,
     >,
@@ -305,29 +260,18 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_S
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemDuplication {
     ///
     ///
     /// Wire name: `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duration", default)]
     pub duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Start`.
-    #[serde(
-        rename = "Start",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Start", default)]
     pub start: ::std::option::Option<::std::string::String>,
 }
 
@@ -336,11 +280,11 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_D
     &[
         ::aliyun_runtime::shape::Field {
             name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Start",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -352,29 +296,18 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_D
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemInput {
     ///
     ///
     /// Wire name: `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duration", default)]
     pub duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Start`.
-    #[serde(
-        rename = "Start",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Start", default)]
     pub start: ::std::option::Option<::std::string::String>,
 }
 
@@ -383,11 +316,11 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_I
     &[
         ::aliyun_runtime::shape::Field {
             name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Start",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

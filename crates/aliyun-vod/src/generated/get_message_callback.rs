@@ -43,31 +43,20 @@ impl GetMessageCallbackInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMessageCallbackOutput {
     ///
     ///
     /// Wire name: `MessageCallback`.
-    #[serde(
-        rename = "MessageCallback",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MessageCallback", default)]
     pub message_callback: ::std::option::Option<
         crate::generated::get_message_callback::GetMessageCallbackResponseMessageCallback,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -132,11 +121,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetMessageCallbackOutput>,
 };
 
 /// The `GetMessageCallbackResponseMessageCallback` object (not described in the spec yet).
@@ -146,89 +134,48 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetMessageCallbackResponseMessageCallback {
     ///
     ///
     /// Wire name: `AppId`.
-    #[serde(
-        rename = "AppId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AppId", default)]
     pub app_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AuthKey`.
-    #[serde(
-        rename = "AuthKey",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AuthKey", default)]
     pub auth_key: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AuthSwitch`.
-    #[serde(
-        rename = "AuthSwitch",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AuthSwitch", default)]
     pub auth_switch: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CallbackType`.
-    #[serde(
-        rename = "CallbackType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CallbackType", default)]
     pub callback_type: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CallbackURL`.
-    #[serde(
-        rename = "CallbackURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CallbackURL", default)]
     pub callback_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `EventTypeList`.
-    #[serde(
-        rename = "EventTypeList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "EventTypeList", default)]
     pub event_type_list: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MnsEndpoint`.
-    #[serde(
-        rename = "MnsEndpoint",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MnsEndpoint", default)]
     pub mns_endpoint: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MnsQueueName`.
-    #[serde(
-        rename = "MnsQueueName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MnsQueueName", default)]
     pub mns_queue_name: ::std::option::Option<::std::string::String>,
 }
 
@@ -237,35 +184,35 @@ pub static GET_MESSAGE_CALLBACK_RESPONSE_MESSAGE_CALLBACK_SHAPE: ::aliyun_runtim
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AuthKey",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AuthSwitch",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CallbackType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CallbackURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "EventTypeList",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MnsEndpoint",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MnsQueueName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -144,41 +144,25 @@ impl GetPlayInfoInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetPlayInfoOutput {
     ///
     ///
     /// Wire name: `PlayInfoList`.
-    #[serde(
-        rename = "PlayInfoList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayInfoList", default)]
     pub play_info_list: ::std::option::Option<
         crate::generated::get_play_info::GetPlayInfoResponsePlayInfoList,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoBase`.
-    #[serde(
-        rename = "VideoBase",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoBase", default)]
     pub video_base: ::std::option::Option<
         crate::generated::get_play_info::GetPlayInfoResponseVideoBase,
     >,
@@ -428,7 +412,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoBase",
@@ -436,7 +420,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetPlayInfoOutput>,
 };
 
 /// The `GetPlayInfoResponsePlayInfoList` object (not described in the spec yet).
@@ -446,19 +429,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetPlayInfoResponsePlayInfoList {
     ///
     ///
     /// Wire name: `PlayInfo`.
-    #[serde(
-        rename = "PlayInfo",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "PlayInfo", default)]
     pub play_info: ::std::vec::Vec<
         crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItem,
     >,
@@ -484,239 +461,123 @@ pub static GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_SHAPE: ::aliyun_runtime::shape:
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     ///
     ///
     /// Wire name: `BitDepth`.
-    #[serde(
-        rename = "BitDepth",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "BitDepth", default)]
     pub bit_depth: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Bitrate`.
-    #[serde(
-        rename = "Bitrate",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Bitrate", default)]
     pub bitrate: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Definition`.
-    #[serde(
-        rename = "Definition",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Definition", default)]
     pub definition: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duration", default)]
     pub duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Encrypt`.
-    #[serde(
-        rename = "Encrypt",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Encrypt", default)]
     pub encrypt: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `EncryptType`.
-    #[serde(
-        rename = "EncryptType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "EncryptType", default)]
     pub encrypt_type: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Format`.
-    #[serde(
-        rename = "Format",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Format", default)]
     pub format: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Fps`.
-    #[serde(
-        rename = "Fps",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Fps", default)]
     pub fps: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `HDRType`.
-    #[serde(
-        rename = "HDRType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "HDRType", default)]
     pub hdr_type: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Height`.
-    #[serde(
-        rename = "Height",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Height", default)]
     pub height: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `JobExt`.
-    #[serde(
-        rename = "JobExt",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobExt", default)]
     pub job_ext: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `JobType`.
-    #[serde(
-        rename = "JobType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobType", default)]
     pub job_type: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `ModificationTime`.
-    #[serde(
-        rename = "ModificationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ModificationTime", default)]
     pub modification_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `NarrowBandType`.
-    #[serde(
-        rename = "NarrowBandType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "NarrowBandType", default)]
     pub narrow_band_type: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `PlayURL`.
-    #[serde(
-        rename = "PlayURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PlayURL", default)]
     pub play_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Size`.
-    #[serde(
-        rename = "Size",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Size", default)]
     pub size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Specification`.
-    #[serde(
-        rename = "Specification",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Specification", default)]
     pub specification: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StreamType`.
-    #[serde(
-        rename = "StreamType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StreamType", default)]
     pub stream_type: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `WatermarkId`.
-    #[serde(
-        rename = "WatermarkId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "WatermarkId", default)]
     pub watermark_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Width`.
-    #[serde(
-        rename = "Width",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Width", default)]
     pub width: ::std::option::Option<i64>,
 }
 
@@ -725,95 +586,95 @@ pub static GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_PLAY_INFO_ITEM_SHAPE: ::aliyun_
     &[
         ::aliyun_runtime::shape::Field {
             name: "BitDepth",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Bitrate",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Definition",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Encrypt",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "EncryptType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Format",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Fps",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "HDRType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Height",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "JobExt",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "JobType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "ModificationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "NarrowBandType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Size",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Specification",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "StreamType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "WatermarkId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Width",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );
@@ -825,111 +686,60 @@ pub static GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_PLAY_INFO_ITEM_SHAPE: ::aliyun_
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetPlayInfoResponseVideoBase {
     ///
     ///
     /// Wire name: `CoverURL`.
-    #[serde(
-        rename = "CoverURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CoverURL", default)]
     pub cover_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DanMuURL`.
-    #[serde(
-        rename = "DanMuURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DanMuURL", default)]
     pub dan_mu_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duration", default)]
     pub duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MediaType`.
-    #[serde(
-        rename = "MediaType",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaType", default)]
     pub media_type: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StorageClass`.
-    #[serde(
-        rename = "StorageClass",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ThumbnailList`.
-    #[serde(
-        rename = "ThumbnailList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ThumbnailList", default)]
     pub thumbnail_list: ::std::option::Option<
         crate::generated::get_play_info::GetPlayInfoResponseVideoBaseThumbnailList,
     >,
     ///
     ///
     /// Wire name: `Title`.
-    #[serde(
-        rename = "Title",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoId`.
-    #[serde(
-        rename = "VideoId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -938,31 +748,31 @@ pub static GET_PLAY_INFO_RESPONSE_VIDEO_BASE_SHAPE: ::aliyun_runtime::shape::Sha
     &[
         ::aliyun_runtime::shape::Field {
             name: "CoverURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "DanMuURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaType",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "StorageClass",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ThumbnailList",
@@ -970,11 +780,11 @@ pub static GET_PLAY_INFO_RESPONSE_VIDEO_BASE_SHAPE: ::aliyun_runtime::shape::Sha
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -986,7 +796,6 @@ pub static GET_PLAY_INFO_RESPONSE_VIDEO_BASE_SHAPE: ::aliyun_runtime::shape::Sha
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetPlayInfoResponseVideoBaseThumbnailList {}

@@ -45,39 +45,23 @@ impl GetTranscodeSummaryInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetTranscodeSummaryOutput {
     ///
     ///
     /// Wire name: `NonExistVideoIds`.
-    #[serde(
-        rename = "NonExistVideoIds",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "NonExistVideoIds", default)]
     pub non_exist_video_ids: ::std::vec::Vec<::std::string::String>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeSummaryList`.
-    #[serde(
-        rename = "TranscodeSummaryList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TranscodeSummaryList", default)]
     pub transcode_summary_list: ::std::vec::Vec<
         crate::generated::get_transcode_summary::GetTranscodeSummaryResponseTranscodeSummaryListItem,
     >,
@@ -143,13 +127,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "NonExistVideoIds",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    item: &::aliyun_runtime::shape::Shape::String,
                     xml_item: ::std::option::Option::None,
                 },
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeSummaryList",
@@ -160,7 +144,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetTranscodeSummaryOutput>,
 };
 
 /// The `GetTranscodeSummaryResponseTranscodeSummaryListItem` object (not described in the spec yet).
@@ -170,71 +153,40 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetTranscodeSummaryResponseTranscodeSummaryListItem {
     ///
     ///
     /// Wire name: `CompleteTime`.
-    #[serde(
-        rename = "CompleteTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CompleteTime", default)]
     pub complete_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeJobInfoSummaryList`.
-    #[serde(
-        rename = "TranscodeJobInfoSummaryList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TranscodeJobInfoSummaryList", default)]
     pub transcode_job_info_summary_list: ::std::vec::Vec<
         crate::generated::get_transcode_summary::GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItem,
     >,
     ///
     ///
     /// Wire name: `TranscodeStatus`.
-    #[serde(
-        rename = "TranscodeStatus",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeStatus", default)]
     pub transcode_status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeTemplateGroupId`.
-    #[serde(
-        rename = "TranscodeTemplateGroupId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeTemplateGroupId", default)]
     pub transcode_template_group_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoId`.
-    #[serde(
-        rename = "VideoId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -243,11 +195,11 @@ pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE: ::a
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeJobInfoSummaryList",
@@ -258,15 +210,15 @@ pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE: ::a
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeStatus",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeTemplateGroupId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -278,159 +230,83 @@ pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE: ::a
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItem {
     ///
     ///
     /// Wire name: `Bitrate`.
-    #[serde(
-        rename = "Bitrate",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Bitrate", default)]
     pub bitrate: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CompleteTime`.
-    #[serde(
-        rename = "CompleteTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CompleteTime", default)]
     pub complete_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duration", default)]
     pub duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ErrorCode`.
-    #[serde(
-        rename = "ErrorCode",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ErrorCode", default)]
     pub error_code: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ErrorMessage`.
-    #[serde(
-        rename = "ErrorMessage",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ErrorMessage", default)]
     pub error_message: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Filesize`.
-    #[serde(
-        rename = "Filesize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Filesize", default)]
     pub filesize: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Format`.
-    #[serde(
-        rename = "Format",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Format", default)]
     pub format: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Fps`.
-    #[serde(
-        rename = "Fps",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Fps", default)]
     pub fps: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Height`.
-    #[serde(
-        rename = "Height",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Height", default)]
     pub height: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeJobStatus`.
-    #[serde(
-        rename = "TranscodeJobStatus",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeJobStatus", default)]
     pub transcode_job_status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeProgress`.
-    #[serde(
-        rename = "TranscodeProgress",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeProgress", default)]
     pub transcode_progress: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `TranscodeTemplateId`.
-    #[serde(
-        rename = "TranscodeTemplateId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeTemplateId", default)]
     pub transcode_template_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `WatermarkIdList`.
-    #[serde(
-        rename = "WatermarkIdList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "WatermarkIdList", default)]
     pub watermark_id_list: ::std::vec::Vec<::std::string::String>,
     ///
     ///
     /// Wire name: `Width`.
-    #[serde(
-        rename = "Width",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Width", default)]
     pub width: ::std::option::Option<::std::string::String>,
 }
 
@@ -439,66 +315,66 @@ pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_TRANSCODE_
     &[
         ::aliyun_runtime::shape::Field {
             name: "Bitrate",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ErrorCode",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ErrorMessage",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Filesize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Format",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Fps",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Height",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeJobStatus",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeProgress",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeTemplateId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "WatermarkIdList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Width",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

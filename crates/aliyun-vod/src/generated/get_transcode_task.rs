@@ -45,29 +45,18 @@ impl GetTranscodeTaskInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetTranscodeTaskOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeTask`.
-    #[serde(
-        rename = "TranscodeTask",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeTask", default)]
     pub transcode_task: ::std::option::Option<
         crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTask,
     >,
@@ -133,7 +122,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeTask",
@@ -141,7 +130,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetTranscodeTaskOutput>,
 };
 
 /// The `GetTranscodeTaskResponseTranscodeTask` object (not described in the spec yet).
@@ -151,91 +139,50 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetTranscodeTaskResponseTranscodeTask {
     ///
     ///
     /// Wire name: `CompleteTime`.
-    #[serde(
-        rename = "CompleteTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CompleteTime", default)]
     pub complete_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TaskStatus`.
-    #[serde(
-        rename = "TaskStatus",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TaskStatus", default)]
     pub task_status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeJobInfoList`.
-    #[serde(
-        rename = "TranscodeJobInfoList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TranscodeJobInfoList", default)]
     pub transcode_job_info_list: ::std::vec::Vec<
         crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem,
     >,
     ///
     ///
     /// Wire name: `TranscodeTaskId`.
-    #[serde(
-        rename = "TranscodeTaskId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeTaskId", default)]
     pub transcode_task_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeTemplateGroupId`.
-    #[serde(
-        rename = "TranscodeTemplateGroupId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeTemplateGroupId", default)]
     pub transcode_template_group_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Trigger`.
-    #[serde(
-        rename = "Trigger",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Trigger", default)]
     pub trigger: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoId`.
-    #[serde(
-        rename = "VideoId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -244,15 +191,15 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_SHAPE: ::aliyun_runtime::s
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TaskStatus",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeJobInfoList",
@@ -263,19 +210,19 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_SHAPE: ::aliyun_runtime::s
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeTaskId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeTemplateGroupId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Trigger",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -287,131 +234,70 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_SHAPE: ::aliyun_runtime::s
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem {
     ///
     ///
     /// Wire name: `CompleteTime`.
-    #[serde(
-        rename = "CompleteTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CompleteTime", default)]
     pub complete_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Definition`.
-    #[serde(
-        rename = "Definition",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Definition", default)]
     pub definition: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ErrorCode`.
-    #[serde(
-        rename = "ErrorCode",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ErrorCode", default)]
     pub error_code: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ErrorMessage`.
-    #[serde(
-        rename = "ErrorMessage",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ErrorMessage", default)]
     pub error_message: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `InputFileUrl`.
-    #[serde(
-        rename = "InputFileUrl",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "InputFileUrl", default)]
     pub input_file_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `OutputFile`.
-    #[serde(
-        rename = "OutputFile",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "OutputFile", default)]
     pub output_file: ::std::option::Option<
         crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFile,
     >,
     ///
     ///
     /// Wire name: `Priority`.
-    #[serde(
-        rename = "Priority",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Priority", default)]
     pub priority: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeJobId`.
-    #[serde(
-        rename = "TranscodeJobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeJobId", default)]
     pub transcode_job_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeJobStatus`.
-    #[serde(
-        rename = "TranscodeJobStatus",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeJobStatus", default)]
     pub transcode_job_status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeProgress`.
-    #[serde(
-        rename = "TranscodeProgress",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeProgress", default)]
     pub transcode_progress: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `TranscodeTemplateId`.
-    #[serde(
-        rename = "TranscodeTemplateId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeTemplateId", default)]
     pub transcode_template_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -420,27 +306,27 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_IT
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Definition",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ErrorCode",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ErrorMessage",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "InputFileUrl",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "OutputFile",
@@ -448,23 +334,23 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_IT
         },
         ::aliyun_runtime::shape::Field {
             name: "Priority",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeJobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeJobStatus",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeProgress",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeTemplateId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -476,139 +362,73 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_IT
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFile {
     ///
     ///
     /// Wire name: `AudioStreamList`.
-    #[serde(
-        rename = "AudioStreamList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AudioStreamList", default)]
     pub audio_stream_list: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Bitrate`.
-    #[serde(
-        rename = "Bitrate",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Bitrate", default)]
     pub bitrate: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duration", default)]
     pub duration: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Encryption`.
-    #[serde(
-        rename = "Encryption",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Encryption", default)]
     pub encryption: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Filesize`.
-    #[serde(
-        rename = "Filesize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Filesize", default)]
     pub filesize: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Format`.
-    #[serde(
-        rename = "Format",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Format", default)]
     pub format: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Fps`.
-    #[serde(
-        rename = "Fps",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Fps", default)]
     pub fps: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Height`.
-    #[serde(
-        rename = "Height",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Height", default)]
     pub height: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `OutputFileUrl`.
-    #[serde(
-        rename = "OutputFileUrl",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "OutputFileUrl", default)]
     pub output_file_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `SubtitleStreamList`.
-    #[serde(
-        rename = "SubtitleStreamList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "SubtitleStreamList", default)]
     pub subtitle_stream_list: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoStreamList`.
-    #[serde(
-        rename = "VideoStreamList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoStreamList", default)]
     pub video_stream_list: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `WatermarkIdList`.
-    #[serde(
-        rename = "WatermarkIdList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "WatermarkIdList", default)]
     pub watermark_id_list: ::std::vec::Vec<::std::string::String>,
     ///
     ///
     /// Wire name: `Width`.
-    #[serde(
-        rename = "Width",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Width", default)]
     pub width: ::std::option::Option<::std::string::String>,
 }
 
@@ -617,58 +437,58 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_IT
     &[
         ::aliyun_runtime::shape::Field {
             name: "AudioStreamList",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Bitrate",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Encryption",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Filesize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Format",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Fps",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Height",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "OutputFileUrl",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "SubtitleStreamList",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoStreamList",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "WatermarkIdList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Width",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

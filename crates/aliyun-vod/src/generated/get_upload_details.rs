@@ -53,49 +53,28 @@ impl GetUploadDetailsInput {
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetUploadDetailsOutput {
     ///
     ///
     /// Wire name: `ForbiddenMediaIds`.
-    #[serde(
-        rename = "ForbiddenMediaIds",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "ForbiddenMediaIds", default)]
     pub forbidden_media_ids: ::std::vec::Vec<::std::string::String>,
     ///
     ///
     /// Wire name: `NonExistMediaIds`.
-    #[serde(
-        rename = "NonExistMediaIds",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "NonExistMediaIds", default)]
     pub non_exist_media_ids: ::std::vec::Vec<::std::string::String>,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UploadDetails`.
-    #[serde(
-        rename = "UploadDetails",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "UploadDetails", default)]
     pub upload_details: ::std::vec::Vec<
         crate::generated::get_upload_details::GetUploadDetailsResponseUploadDetailsItem,
     >,
@@ -178,20 +157,20 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "ForbiddenMediaIds",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    item: &::aliyun_runtime::shape::Shape::String,
                     xml_item: ::std::option::Option::None,
                 },
             },
             ::aliyun_runtime::shape::Field {
                 name: "NonExistMediaIds",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    item: &::aliyun_runtime::shape::Shape::String,
                     xml_item: ::std::option::Option::None,
                 },
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "UploadDetails",
@@ -202,7 +181,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetUploadDetailsOutput>,
 };
 
 /// The `GetUploadDetailsResponseUploadDetailsItem` object (not described in the spec yet).
@@ -211,139 +189,73 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetUploadDetailsResponseUploadDetailsItem {
     ///
     ///
     /// Wire name: `CompletionTime`.
-    #[serde(
-        rename = "CompletionTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CompletionTime", default)]
     pub completion_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `DeviceModel`.
-    #[serde(
-        rename = "DeviceModel",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "DeviceModel", default)]
     pub device_model: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `FileSize`.
-    #[serde(
-        rename = "FileSize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "FileSize", default)]
     pub file_size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ModificationTime`.
-    #[serde(
-        rename = "ModificationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ModificationTime", default)]
     pub modification_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Title`.
-    #[serde(
-        rename = "Title",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UploadIP`.
-    #[serde(
-        rename = "UploadIP",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UploadIP", default)]
     pub upload_ip: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UploadRatio`.
-    #[serde(
-        rename = "UploadRatio",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UploadRatio", default)]
     pub upload_ratio: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `UploadSize`.
-    #[serde(
-        rename = "UploadSize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UploadSize", default)]
     pub upload_size: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `UploadSource`.
-    #[serde(
-        rename = "UploadSource",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UploadSource", default)]
     pub upload_source: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `UploadStatus`.
-    #[serde(
-        rename = "UploadStatus",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UploadStatus", default)]
     pub upload_status: ::std::option::Option<::std::string::String>,
 }
 
@@ -352,55 +264,55 @@ pub static GET_UPLOAD_DETAILS_RESPONSE_UPLOAD_DETAILS_ITEM_SHAPE: ::aliyun_runti
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompletionTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "DeviceModel",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "FileSize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ModificationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "UploadIP",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "UploadRatio",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "UploadSize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "UploadSource",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "UploadStatus",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

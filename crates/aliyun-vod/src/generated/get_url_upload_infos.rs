@@ -70,38 +70,23 @@ impl GetUrlUploadInfosInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct GetUrlUploadInfosOutput {
     /// Job IDs or upload URLs that do not exist.
     ///
     /// Wire name: `NonExists`.
-    #[serde(
-        rename = "NonExists",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "NonExists", default)]
     pub non_exists: ::std::vec::Vec<::std::string::String>,
     /// ID of the request.
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::string",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::string::String,
     /// The upload jobs found (at most 100 for a URL).
     ///
     /// Wire name: `URLUploadInfoList`.
-    #[serde(
-        rename = "URLUploadInfoList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "URLUploadInfoList", default)]
     pub url_upload_info_list: ::std::vec::Vec<
         crate::generated::get_url_upload_infos::UrlUploadJobInfo,
     >,
@@ -195,13 +180,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "NonExists",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    item: &::aliyun_runtime::shape::Shape::String,
                     xml_item: ::std::option::Option::None,
                 },
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "URLUploadInfoList",
@@ -212,7 +197,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<GetUrlUploadInfosOutput>,
 };
 
 static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
@@ -348,7 +332,8 @@ impl<'de> ::serde::Deserialize<'de> for UrlUploadJobStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::aliyun_runtime::de::from_string(d)
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(UrlUploadJobStatus::from)
     }
 }
 
@@ -358,113 +343,62 @@ impl<'de> ::serde::Deserialize<'de> for UrlUploadJobStatus {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UrlUploadJobInfo {
     /// When the job finished (UTC).
     ///
     /// Wire name: `CompleteTime`.
-    #[serde(
-        rename = "CompleteTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CompleteTime", default)]
     pub complete_time: ::std::option::Option<::std::string::String>,
     /// When the job was created (UTC).
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     /// Error code when the job failed.
     ///
     /// Wire name: `ErrorCode`.
-    #[serde(
-        rename = "ErrorCode",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ErrorCode", default)]
     pub error_code: ::std::option::Option<::std::string::String>,
     /// Error message when the job failed.
     ///
     /// Wire name: `ErrorMessage`.
-    #[serde(
-        rename = "ErrorMessage",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ErrorMessage", default)]
     pub error_message: ::std::option::Option<::std::string::String>,
     /// Size of the uploaded file in bytes; the service may send it as a string or a number.
     ///
     /// Wire name: `FileSize`.
-    #[serde(
-        rename = "FileSize",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "FileSize", default)]
     pub file_size: ::std::option::Option<i64>,
     /// ID of the upload job.
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
     /// ID of the uploaded media; present once the upload succeeded.
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     /// Status of the job.
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_from_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
         crate::generated::get_url_upload_infos::UrlUploadJobStatus,
     >,
     /// Source URL of the job.
     ///
     /// Wire name: `UploadURL`.
-    #[serde(
-        rename = "UploadURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UploadURL", default)]
     pub upload_url: ::std::option::Option<::std::string::String>,
     /// Custom settings given at upload time, a JSON string.
     ///
     /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `UserData`.
-    #[serde(
-        rename = "UserData",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "UserData", default)]
     pub user_data: ::std::option::Option<::std::string::String>,
 }
 
@@ -526,43 +460,43 @@ pub static URL_UPLOAD_JOB_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ErrorCode",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ErrorMessage",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "FileSize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "UploadURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "UserData",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -45,31 +45,20 @@ impl ListAiImageInfoInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListAiImageInfoOutput {
     ///
     ///
     /// Wire name: `AIImageInfoList`.
-    #[serde(
-        rename = "AIImageInfoList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "AIImageInfoList", default)]
     pub ai_image_info_list: ::std::vec::Vec<
         crate::generated::list_ai_image_info::ListAiImageInfoResponseAiImageInfoListItem,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -139,11 +128,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<ListAiImageInfoOutput>,
 };
 
 /// The `ListAiImageInfoResponseAiImageInfoListItem` object (not described in the spec yet).
@@ -153,89 +141,48 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListAiImageInfoResponseAiImageInfoListItem {
     ///
     ///
     /// Wire name: `AIImageInfoId`.
-    #[serde(
-        rename = "AIImageInfoId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AIImageInfoId", default)]
     pub ai_image_info_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `FileURL`.
-    #[serde(
-        rename = "FileURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "FileURL", default)]
     pub file_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Format`.
-    #[serde(
-        rename = "Format",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Format", default)]
     pub format: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Score`.
-    #[serde(
-        rename = "Score",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Score", default)]
     pub score: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Version`.
-    #[serde(
-        rename = "Version",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Version", default)]
     pub version: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `VideoId`.
-    #[serde(
-        rename = "VideoId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -244,35 +191,35 @@ pub static LIST_AI_IMAGE_INFO_RESPONSE_AI_IMAGE_INFO_LIST_ITEM_SHAPE: ::aliyun_r
     &[
         ::aliyun_runtime::shape::Field {
             name: "AIImageInfoId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "FileURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Format",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Score",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Version",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

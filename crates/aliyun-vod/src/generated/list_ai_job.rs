@@ -45,43 +45,27 @@ impl ListAiJobInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListAiJobOutput {
     ///
     ///
     /// Wire name: `AIJobList`.
-    #[serde(
-        rename = "AIJobList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AIJobList", default)]
     pub ai_job_list: ::std::option::Option<
         crate::generated::list_ai_job::ListAiJobResponseAiJobList,
     >,
     ///
     ///
     /// Wire name: `NonExistAIJobIds`.
-    #[serde(
-        rename = "NonExistAIJobIds",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "NonExistAIJobIds", default)]
     pub non_exist_ai_job_ids: ::std::option::Option<
         crate::generated::list_ai_job::ListAiJobResponseNonExistAiJobIds,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -150,11 +134,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<ListAiJobOutput>,
 };
 
 /// The `ListAiJobResponseAiJobList` object (not described in the spec yet).
@@ -164,19 +147,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListAiJobResponseAiJobList {
     ///
     ///
     /// Wire name: `AIJob`.
-    #[serde(
-        rename = "AIJob",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "AIJob", default)]
     pub ai_job: ::std::vec::Vec<
         crate::generated::list_ai_job::ListAiJobResponseAiJobListAiJobItem,
     >,
@@ -202,99 +179,53 @@ pub static LIST_AI_JOB_RESPONSE_AI_JOB_LIST_SHAPE: ::aliyun_runtime::shape::Shap
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListAiJobResponseAiJobListAiJobItem {
     ///
     ///
     /// Wire name: `Code`.
-    #[serde(
-        rename = "Code",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Code", default)]
     pub code: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CompleteTime`.
-    #[serde(
-        rename = "CompleteTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CompleteTime", default)]
     pub complete_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Data`.
-    #[serde(
-        rename = "Data",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Message`.
-    #[serde(
-        rename = "Message",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Message", default)]
     pub message: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
 }
 
@@ -303,39 +234,39 @@ pub static LIST_AI_JOB_RESPONSE_AI_JOB_LIST_AI_JOB_ITEM_SHAPE: ::aliyun_runtime:
     &[
         ::aliyun_runtime::shape::Field {
             name: "Code",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Data",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Message",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -347,19 +278,13 @@ pub static LIST_AI_JOB_RESPONSE_AI_JOB_LIST_AI_JOB_ITEM_SHAPE: ::aliyun_runtime:
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListAiJobResponseNonExistAiJobIds {
     ///
     ///
     /// Wire name: `String`.
-    #[serde(
-        rename = "String",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "String", default)]
     pub string: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -369,7 +294,7 @@ pub static LIST_AI_JOB_RESPONSE_NON_EXIST_AI_JOB_IDS_SHAPE: ::aliyun_runtime::sh
         ::aliyun_runtime::shape::Field {
             name: "String",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },

@@ -61,41 +61,25 @@ impl ListAppInfoInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListAppInfoOutput {
     ///
     ///
     /// Wire name: `AppInfoList`.
-    #[serde(
-        rename = "AppInfoList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "AppInfoList", default)]
     pub app_info_list: ::std::vec::Vec<
         crate::generated::list_app_info::ListAppInfoResponseAppInfoListItem,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Total`.
-    #[serde(
-        rename = "Total",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Total", default)]
     pub total: ::std::option::Option<i64>,
 }
 
@@ -187,15 +171,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "Total",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<ListAppInfoOutput>,
 };
 
 /// The `ListAppInfoResponseAppInfoListItem` object (not described in the spec yet).
@@ -205,79 +188,43 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListAppInfoResponseAppInfoListItem {
     ///
     ///
     /// Wire name: `AppId`.
-    #[serde(
-        rename = "AppId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AppId", default)]
     pub app_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `AppName`.
-    #[serde(
-        rename = "AppName",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AppName", default)]
     pub app_name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Description", default)]
     pub description: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ModificationTime`.
-    #[serde(
-        rename = "ModificationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ModificationTime", default)]
     pub modification_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Type`.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
 }
 
@@ -286,31 +233,31 @@ pub static LIST_APP_INFO_RESPONSE_APP_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::sh
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "AppName",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Description",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ModificationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

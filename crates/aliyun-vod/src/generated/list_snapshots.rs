@@ -81,31 +81,20 @@ impl ListSnapshotsInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListSnapshotsOutput {
     ///
     ///
     /// Wire name: `MediaSnapshot`.
-    #[serde(
-        rename = "MediaSnapshot",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaSnapshot", default)]
     pub media_snapshot: ::std::option::Option<
         crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshot,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -240,11 +229,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<ListSnapshotsOutput>,
 };
 
 /// The `ListSnapshotsResponseMediaSnapshot` object (not described in the spec yet).
@@ -254,61 +242,35 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListSnapshotsResponseMediaSnapshot {
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Regular`.
-    #[serde(
-        rename = "Regular",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Regular", default)]
     pub regular: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Snapshots`.
-    #[serde(
-        rename = "Snapshots",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Snapshots", default)]
     pub snapshots: ::std::option::Option<
         crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshotSnapshots,
     >,
     ///
     ///
     /// Wire name: `Total`.
-    #[serde(
-        rename = "Total",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Total", default)]
     pub total: ::std::option::Option<i64>,
 }
 
@@ -317,15 +279,15 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Regular",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Snapshots",
@@ -333,7 +295,7 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape
         },
         ::aliyun_runtime::shape::Field {
             name: "Total",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );
@@ -345,19 +307,13 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListSnapshotsResponseMediaSnapshotSnapshots {
     ///
     ///
     /// Wire name: `Snapshot`.
-    #[serde(
-        rename = "Snapshot",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Snapshot", default)]
     pub snapshot: ::std::vec::Vec<
         crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem,
     >,
@@ -383,29 +339,18 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SNAPSHOTS_SHAPE: ::aliyun_runt
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem {
     ///
     ///
     /// Wire name: `Index`.
-    #[serde(
-        rename = "Index",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Index", default)]
     pub index: ::std::option::Option<i64>,
     ///
     ///
     /// Wire name: `Url`.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Url", default)]
     pub url: ::std::option::Option<::std::string::String>,
 }
 
@@ -414,11 +359,11 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SNAPSHOTS_SNAPSHOT_ITEM_SHAPE:
     &[
         ::aliyun_runtime::shape::Field {
             name: "Index",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "Url",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

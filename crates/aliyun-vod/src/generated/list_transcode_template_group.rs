@@ -43,29 +43,18 @@ impl ListTranscodeTemplateGroupInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListTranscodeTemplateGroupOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeTemplateGroupList`.
-    #[serde(
-        rename = "TranscodeTemplateGroupList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TranscodeTemplateGroupList", default)]
     pub transcode_template_group_list: ::std::vec::Vec<
         crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem,
     >,
@@ -131,7 +120,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeTemplateGroupList",
@@ -142,7 +131,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<ListTranscodeTemplateGroupOutput>,
 };
 
 /// The `ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem` object (not described in the spec yet).
@@ -152,79 +140,43 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem {
     ///
     ///
     /// Wire name: `AppId`.
-    #[serde(
-        rename = "AppId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "AppId", default)]
     pub app_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `IsDefault`.
-    #[serde(
-        rename = "IsDefault",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "IsDefault", default)]
     pub is_default: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Locked`.
-    #[serde(
-        rename = "Locked",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Locked", default)]
     pub locked: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ModifyTime`.
-    #[serde(
-        rename = "ModifyTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ModifyTime", default)]
     pub modify_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Name`.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Name", default)]
     pub name: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeTemplateGroupId`.
-    #[serde(
-        rename = "TranscodeTemplateGroupId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeTemplateGroupId", default)]
     pub transcode_template_group_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -233,31 +185,31 @@ pub static LIST_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_LIST_
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "IsDefault",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Locked",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ModifyTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Name",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TranscodeTemplateGroupId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -72,41 +72,25 @@ impl RegisterMediaInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct RegisterMediaOutput {
     ///
     ///
     /// Wire name: `FailedFileURLs`.
-    #[serde(
-        rename = "FailedFileURLs",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "FailedFileURLs", default)]
     pub failed_file_urls: ::std::vec::Vec<::std::string::String>,
     ///
     ///
     /// Wire name: `RegisteredMediaList`.
-    #[serde(
-        rename = "RegisteredMediaList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "RegisteredMediaList", default)]
     pub registered_media_list: ::std::vec::Vec<
         crate::generated::register_media::RegisterMediaResponseRegisteredMediaListItem,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -222,7 +206,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "FailedFileURLs",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &::aliyun_runtime::shape::Shape::Scalar,
+                    item: &::aliyun_runtime::shape::Shape::String,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -235,11 +219,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<RegisterMediaOutput>,
 };
 
 /// The `RegisterMediaResponseRegisteredMediaListItem` object (not described in the spec yet).
@@ -249,39 +232,23 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct RegisterMediaResponseRegisteredMediaListItem {
     ///
     ///
     /// Wire name: `FileURL`.
-    #[serde(
-        rename = "FileURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "FileURL", default)]
     pub file_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `NewRegister`.
-    #[serde(
-        rename = "NewRegister",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_bool",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "NewRegister", default)]
     pub new_register: ::std::option::Option<bool>,
 }
 
@@ -290,15 +257,15 @@ pub static REGISTER_MEDIA_RESPONSE_REGISTERED_MEDIA_LIST_ITEM_SHAPE: ::aliyun_ru
     &[
         ::aliyun_runtime::shape::Field {
             name: "FileURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "NewRegister",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Boolean,
         },
     ],
 );

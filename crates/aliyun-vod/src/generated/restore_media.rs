@@ -72,53 +72,32 @@ impl RestoreMediaInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct RestoreMediaOutput {
     ///
     ///
     /// Wire name: `ForbiddenList`.
-    #[serde(
-        rename = "ForbiddenList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ForbiddenList", default)]
     pub forbidden_list: ::std::option::Option<
         crate::generated::restore_media::RestoreMediaResponseForbiddenList,
     >,
     ///
     ///
     /// Wire name: `IgnoredList`.
-    #[serde(
-        rename = "IgnoredList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "IgnoredList", default)]
     pub ignored_list: ::std::option::Option<
         crate::generated::restore_media::RestoreMediaResponseIgnoredList,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Success`.
-    #[serde(
-        rename = "Success",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_bool",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Success", default)]
     pub success: ::std::option::Option<bool>,
 }
 
@@ -240,15 +219,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "Success",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Boolean,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<RestoreMediaOutput>,
 };
 
 /// The `RestoreMediaResponseForbiddenList` object (not described in the spec yet).
@@ -258,19 +236,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct RestoreMediaResponseForbiddenList {
     ///
     ///
     /// Wire name: `MediaForbiddenReasonDTO`.
-    #[serde(
-        rename = "MediaForbiddenReasonDTO",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "MediaForbiddenReasonDTO", default)]
     pub media_forbidden_reason_dto: ::std::vec::Vec<
         crate::generated::restore_media::RestoreMediaResponseForbiddenListMediaForbiddenReasonDtoItem,
     >,
@@ -296,29 +268,18 @@ pub static RESTORE_MEDIA_RESPONSE_FORBIDDEN_LIST_SHAPE: ::aliyun_runtime::shape:
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct RestoreMediaResponseForbiddenListMediaForbiddenReasonDtoItem {
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Reason`.
-    #[serde(
-        rename = "Reason",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Reason", default)]
     pub reason: ::std::option::Option<::std::string::String>,
 }
 
@@ -327,11 +288,11 @@ pub static RESTORE_MEDIA_RESPONSE_FORBIDDEN_LIST_MEDIA_FORBIDDEN_REASON_DTO_ITEM
     &[
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Reason",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -343,19 +304,13 @@ pub static RESTORE_MEDIA_RESPONSE_FORBIDDEN_LIST_MEDIA_FORBIDDEN_REASON_DTO_ITEM
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct RestoreMediaResponseIgnoredList {
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -365,7 +320,7 @@ pub static RESTORE_MEDIA_RESPONSE_IGNORED_LIST_SHAPE: ::aliyun_runtime::shape::S
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },

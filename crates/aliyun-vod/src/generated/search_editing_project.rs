@@ -96,41 +96,25 @@ impl SearchEditingProjectInput {
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SearchEditingProjectOutput {
     ///
     ///
     /// Wire name: `ProjectList`.
-    #[serde(
-        rename = "ProjectList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ProjectList", default)]
     pub project_list: ::std::option::Option<
         crate::generated::search_editing_project::SearchEditingProjectResponseProjectList,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Total`.
-    #[serde(
-        rename = "Total",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Total", default)]
     pub total: ::std::option::Option<i64>,
 }
 
@@ -287,15 +271,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "Total",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::Integer,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<SearchEditingProjectOutput>,
 };
 
 /// The `SearchEditingProjectResponseProjectList` object (not described in the spec yet).
@@ -304,19 +287,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SearchEditingProjectResponseProjectList {
     ///
     ///
     /// Wire name: `Project`.
-    #[serde(
-        rename = "Project",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "Project", default)]
     pub project: ::std::vec::Vec<
         crate::generated::search_editing_project::SearchEditingProjectResponseProjectListProjectItem,
     >,
@@ -341,109 +318,58 @@ pub static SEARCH_EDITING_PROJECT_RESPONSE_PROJECT_LIST_SHAPE: ::aliyun_runtime:
     ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SearchEditingProjectResponseProjectListProjectItem {
     ///
     ///
     /// Wire name: `CoverURL`.
-    #[serde(
-        rename = "CoverURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CoverURL", default)]
     pub cover_url: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `CreationTime`.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "CreationTime", default)]
     pub creation_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Description`.
-    #[serde(
-        rename = "Description",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Description", default)]
     pub description: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Duration`.
-    #[serde(
-        rename = "Duration",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_f64",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Duration", default)]
     pub duration: ::std::option::Option<f64>,
     ///
     ///
     /// Wire name: `ModifiedTime`.
-    #[serde(
-        rename = "ModifiedTime",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ModifiedTime", default)]
     pub modified_time: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `ProjectId`.
-    #[serde(
-        rename = "ProjectId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ProjectId", default)]
     pub project_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `RegionId`.
-    #[serde(
-        rename = "RegionId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RegionId", default)]
     pub region_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `StorageLocation`.
-    #[serde(
-        rename = "StorageLocation",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "StorageLocation", default)]
     pub storage_location: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Title`.
-    #[serde(
-        rename = "Title",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
 }
 
@@ -452,43 +378,43 @@ pub static SEARCH_EDITING_PROJECT_RESPONSE_PROJECT_LIST_PROJECT_ITEM_SHAPE: ::al
     &[
         ::aliyun_runtime::shape::Field {
             name: "CoverURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Description",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Number,
         },
         ::aliyun_runtime::shape::Field {
             name: "ModifiedTime",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "ProjectId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "RegionId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "StorageLocation",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -56,31 +56,20 @@ impl SubmitPreprocessJobsInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SubmitPreprocessJobsOutput {
     ///
     ///
     /// Wire name: `PreprocessJobs`.
-    #[serde(
-        rename = "PreprocessJobs",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "PreprocessJobs", default)]
     pub preprocess_jobs: ::std::option::Option<
         crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsResponsePreprocessJobs,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -164,11 +153,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<SubmitPreprocessJobsOutput>,
 };
 
 /// The `SubmitPreprocessJobsResponsePreprocessJobs` object (not described in the spec yet).
@@ -178,19 +166,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SubmitPreprocessJobsResponsePreprocessJobs {
     ///
     ///
     /// Wire name: `PreprocessJob`.
-    #[serde(
-        rename = "PreprocessJob",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "PreprocessJob", default)]
     pub preprocess_job: ::std::vec::Vec<
         crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsResponsePreprocessJobsPreprocessJobItem,
     >,
@@ -216,19 +198,13 @@ pub static SUBMIT_PREPROCESS_JOBS_RESPONSE_PREPROCESS_JOBS_SHAPE: ::aliyun_runti
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SubmitPreprocessJobsResponsePreprocessJobsPreprocessJobItem {
     ///
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -237,7 +213,7 @@ pub static SUBMIT_PREPROCESS_JOBS_RESPONSE_PREPROCESS_JOBS_PREPROCESS_JOB_ITEM_S
     &[
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -124,29 +124,18 @@ impl SubmitSnapshotJobInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SubmitSnapshotJobOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `SnapshotJob`.
-    #[serde(
-        rename = "SnapshotJob",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "SnapshotJob", default)]
     pub snapshot_job: ::std::option::Option<
         crate::generated::submit_snapshot_job::SubmitSnapshotJobResponseSnapshotJob,
     >,
@@ -355,7 +344,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "SnapshotJob",
@@ -363,7 +352,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<SubmitSnapshotJobOutput>,
 };
 
 static SPECIFIED_OFFSET_TIMES_LIST: op::ListRules = op::ListRules::of(op::Ty::Integer)
@@ -376,19 +364,13 @@ static SPECIFIED_OFFSET_TIMES_LIST: op::ListRules = op::ListRules::of(op::Ty::In
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SubmitSnapshotJobResponseSnapshotJob {
     ///
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -397,7 +379,7 @@ pub static SUBMIT_SNAPSHOT_JOB_RESPONSE_SNAPSHOT_JOB_SHAPE: ::aliyun_runtime::sh
     &[
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

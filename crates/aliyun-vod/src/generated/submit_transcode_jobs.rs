@@ -99,41 +99,25 @@ impl SubmitTranscodeJobsInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SubmitTranscodeJobsOutput {
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `TranscodeJobs`.
-    #[serde(
-        rename = "TranscodeJobs",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeJobs", default)]
     pub transcode_jobs: ::std::option::Option<
         crate::generated::submit_transcode_jobs::SubmitTranscodeJobsResponseTranscodeJobs,
     >,
     ///
     ///
     /// Wire name: `TranscodeTaskId`.
-    #[serde(
-        rename = "TranscodeTaskId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "TranscodeTaskId", default)]
     pub transcode_task_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -299,7 +283,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeJobs",
@@ -307,11 +291,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeTaskId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<SubmitTranscodeJobsOutput>,
 };
 
 /// The `SubmitTranscodeJobsResponseTranscodeJobs` object (not described in the spec yet).
@@ -321,19 +304,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SubmitTranscodeJobsResponseTranscodeJobs {
     ///
     ///
     /// Wire name: `TranscodeJob`.
-    #[serde(
-        rename = "TranscodeJob",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "TranscodeJob", default)]
     pub transcode_job: ::std::vec::Vec<
         crate::generated::submit_transcode_jobs::SubmitTranscodeJobsResponseTranscodeJobsTranscodeJobItem,
     >,
@@ -359,19 +336,13 @@ pub static SUBMIT_TRANSCODE_JOBS_RESPONSE_TRANSCODE_JOBS_SHAPE: ::aliyun_runtime
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct SubmitTranscodeJobsResponseTranscodeJobsTranscodeJobItem {
     ///
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -380,7 +351,7 @@ pub static SUBMIT_TRANSCODE_JOBS_RESPONSE_TRANSCODE_JOBS_TRANSCODE_JOB_ITEM_SHAP
     &[
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

@@ -43,31 +43,20 @@ impl UpdateImageInfosInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UpdateImageInfosOutput {
     ///
     ///
     /// Wire name: `NonExistImageIds`.
-    #[serde(
-        rename = "NonExistImageIds",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "NonExistImageIds", default)]
     pub non_exist_image_ids: ::std::option::Option<
         crate::generated::update_image_infos::UpdateImageInfosResponseNonExistImageIds,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
@@ -134,11 +123,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<UpdateImageInfosOutput>,
 };
 
 /// The `UpdateImageInfosResponseNonExistImageIds` object (not described in the spec yet).
@@ -148,19 +136,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UpdateImageInfosResponseNonExistImageIds {
     ///
     ///
     /// Wire name: `ImageId`.
-    #[serde(
-        rename = "ImageId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "ImageId", default)]
     pub image_id: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -170,7 +152,7 @@ pub static UPDATE_IMAGE_INFOS_RESPONSE_NON_EXIST_IMAGE_IDS_SHAPE: ::aliyun_runti
         ::aliyun_runtime::shape::Field {
             name: "ImageId",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },

@@ -83,53 +83,32 @@ impl UpdateMediaStorageClassInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UpdateMediaStorageClassOutput {
     ///
     ///
     /// Wire name: `ForbiddenList`.
-    #[serde(
-        rename = "ForbiddenList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "ForbiddenList", default)]
     pub forbidden_list: ::std::option::Option<
         crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseForbiddenList,
     >,
     ///
     ///
     /// Wire name: `IgnoredList`.
-    #[serde(
-        rename = "IgnoredList",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_object",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "IgnoredList", default)]
     pub ignored_list: ::std::option::Option<
         crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseIgnoredList,
     >,
     ///
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Status`.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
 }
 
@@ -265,15 +244,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "Status",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<UpdateMediaStorageClassOutput>,
 };
 
 /// The `UpdateMediaStorageClassResponseForbiddenList` object (not described in the spec yet).
@@ -283,19 +261,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UpdateMediaStorageClassResponseForbiddenList {
     ///
     ///
     /// Wire name: `MediaForbiddenReasonDTO`.
-    #[serde(
-        rename = "MediaForbiddenReasonDTO",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "MediaForbiddenReasonDTO", default)]
     pub media_forbidden_reason_dto: ::std::vec::Vec<
         crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseForbiddenListMediaForbiddenReasonDtoItem,
     >,
@@ -321,29 +293,18 @@ pub static UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_FORBIDDEN_LIST_SHAPE: ::aliyun_ru
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UpdateMediaStorageClassResponseForbiddenListMediaForbiddenReasonDtoItem {
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::option::Option<::std::string::String>,
     ///
     ///
     /// Wire name: `Reason`.
-    #[serde(
-        rename = "Reason",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "Reason", default)]
     pub reason: ::std::option::Option<::std::string::String>,
 }
 
@@ -352,11 +313,11 @@ pub static UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_FORBIDDEN_LIST_MEDIA_FORBIDDEN_RE
     &[
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Reason",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -368,19 +329,13 @@ pub static UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_FORBIDDEN_LIST_MEDIA_FORBIDDEN_RE
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UpdateMediaStorageClassResponseIgnoredList {
     ///
     ///
     /// Wire name: `MediaId`.
-    #[serde(
-        rename = "MediaId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "MediaId", default)]
     pub media_id: ::std::vec::Vec<::std::string::String>,
 }
 
@@ -390,7 +345,7 @@ pub static UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_IGNORED_LIST_SHAPE: ::aliyun_runt
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::Scalar,
+                item: &::aliyun_runtime::shape::Shape::String,
                 xml_item: ::std::option::Option::None,
             },
         },

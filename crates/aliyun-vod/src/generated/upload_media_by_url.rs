@@ -135,28 +135,18 @@ impl UploadMediaByUrlInput {
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UploadMediaByUrlOutput {
     /// ID of the request.
     ///
     /// Wire name: `RequestId`.
-    #[serde(
-        rename = "RequestId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::string",
-    )]
+    #[serde(rename = "RequestId", default)]
     pub request_id: ::std::string::String,
     /// The jobs created, one per source URL.
     ///
     /// Wire name: `UploadJobs`.
-    #[serde(
-        rename = "UploadJobs",
-        default,
-        deserialize_with = "::aliyun_runtime::de::object_list",
-        skip_serializing_if = "::std::vec::Vec::is_empty",
-    )]
+    #[serde(rename = "UploadJobs", default)]
     pub upload_jobs: ::std::vec::Vec<crate::generated::upload_media_by_url::UploadJob>,
 }
 
@@ -348,7 +338,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
-                shape: &::aliyun_runtime::shape::Shape::Scalar,
+                shape: &::aliyun_runtime::shape::Shape::String,
             },
             ::aliyun_runtime::shape::Field {
                 name: "UploadJobs",
@@ -359,7 +349,6 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
-    output_json: ::aliyun_runtime::decode::typed_json::<UploadMediaByUrlOutput>,
 };
 
 static UPLOAD_URLS_LIST: op::ListRules = op::ListRules::of(
@@ -382,29 +371,18 @@ static UPLOAD_METADATAS_LIST: op::ListRules = op::ListRules::of(
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Serialize,
     ::serde::Deserialize
 )]
 pub struct UploadJob {
     /// ID of the job.
     ///
     /// Wire name: `JobId`.
-    #[serde(
-        rename = "JobId",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "JobId", default)]
     pub job_id: ::std::option::Option<::std::string::String>,
     /// Source URL of the job.
     ///
     /// Wire name: `SourceURL`.
-    #[serde(
-        rename = "SourceURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
-    )]
+    #[serde(rename = "SourceURL", default)]
     pub source_url: ::std::option::Option<::std::string::String>,
 }
 
@@ -413,11 +391,11 @@ pub static UPLOAD_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::
     &[
         ::aliyun_runtime::shape::Field {
             name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "SourceURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
@@ -439,8 +417,7 @@ pub struct UploadMetadata {
     #[serde(
         rename = "CateId",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_id: ::std::option::Option<i64>,
     /// Custom thumbnail URL.
@@ -449,8 +426,7 @@ pub struct UploadMetadata {
     #[serde(
         rename = "CoverURL",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cover_url: ::std::option::Option<::std::string::String>,
     /// Description, at most 1024 bytes.
@@ -459,8 +435,7 @@ pub struct UploadMetadata {
     #[serde(
         rename = "Description",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
     /// File extension, when the URL has none.
@@ -469,8 +444,7 @@ pub struct UploadMetadata {
     #[serde(
         rename = "FileExtension",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_extension: ::std::option::Option<::std::string::String>,
     /// File size in bytes, sent as a string.
@@ -479,18 +453,13 @@ pub struct UploadMetadata {
     #[serde(
         rename = "FileSize",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_i64",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_size: ::std::option::Option<i64>,
     /// The source URL this metadata belongs to.
     ///
     /// Wire name: `SourceURL`.
-    #[serde(
-        rename = "SourceURL",
-        default,
-        deserialize_with = "::aliyun_runtime::de::string",
-    )]
+    #[serde(rename = "SourceURL", default)]
     pub source_url: ::std::string::String,
     /// Comma-separated tags, at most 16.
     ///
@@ -498,8 +467,7 @@ pub struct UploadMetadata {
     #[serde(
         rename = "Tags",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub tags: ::std::option::Option<::std::string::String>,
     /// Transcoding template group ID; overrides the call's.
@@ -508,8 +476,7 @@ pub struct UploadMetadata {
     #[serde(
         rename = "TemplateGroupId",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_group_id: ::std::option::Option<::std::string::String>,
     /// Title, at most 128 bytes.
@@ -518,8 +485,7 @@ pub struct UploadMetadata {
     #[serde(
         rename = "Title",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
     /// Workflow ID; wins over TemplateGroupId.
@@ -528,8 +494,7 @@ pub struct UploadMetadata {
     #[serde(
         rename = "WorkflowId",
         default,
-        deserialize_with = "::aliyun_runtime::de::opt_string",
-        skip_serializing_if = "::std::option::Option::is_none",
+        skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub workflow_id: ::std::option::Option<::std::string::String>,
 }
@@ -539,43 +504,43 @@ pub static UPLOAD_METADATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runt
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "CoverURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Description",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "FileExtension",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "FileSize",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
         ::aliyun_runtime::shape::Field {
             name: "SourceURL",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Tags",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "TemplateGroupId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
         ::aliyun_runtime::shape::Field {
             name: "WorkflowId",
-            shape: &::aliyun_runtime::shape::Shape::Scalar,
+            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );
