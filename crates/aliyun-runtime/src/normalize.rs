@@ -29,7 +29,8 @@ use crate::shape::Shape;
 ///   every field absent; anything else is absent;
 /// - list: an array; `null`, blank text and `{}` are empty; an object holding
 ///   just one array is that array (`{"PlayInfo": [..]}`); anything else is a
-///   one-item list. An item that does not fit the item shape is left out.
+///   one-item list. An item that does not fit the item shape is left out;
+///   a list left empty is absent (XML cannot tell it from a missing one).
 ///
 /// Whatever is absent or left out is logged at `warn` when it was not empty.
 pub fn normalize(value: Value, shape: &Shape) -> Option<Value> {
@@ -81,7 +82,9 @@ pub fn normalize(value: Value, shape: &Shape) -> Option<Value> {
                     None => tracing::warn!("list item does not fit its shape; left out"),
                 }
             }
-            Some(Value::Array(out))
+            // An empty list is absent: XML cannot tell an empty list from a
+            // missing one, and the typed field is empty either way.
+            (!out.is_empty()).then_some(Value::Array(out))
         }
     }
 }
@@ -290,9 +293,11 @@ mod tests {
         assert_eq!(l(json!(["a", "b"])), Some(json!(["a", "b"])));
         assert_eq!(l(json!({"Item": ["a", "b"]})), Some(json!(["a", "b"])));
         assert_eq!(l(json!("a")), Some(json!(["a"])));
-        assert_eq!(l(Value::Null), Some(json!([])));
-        assert_eq!(l(json!(" ")), Some(json!([])));
-        assert_eq!(l(json!({})), Some(json!([])));
+        assert_eq!(l(Value::Null), None);
+        assert_eq!(l(json!(" ")), None);
+        assert_eq!(l(json!({})), None);
+        assert_eq!(l(json!([])), None);
+        assert_eq!(l(json!([{"x": 1}])), None);
         assert_eq!(
             l(json!(["a", {"x": 1}, [2], null, "", 3])),
             Some(json!(["a", "", "3"]))
@@ -336,8 +341,8 @@ mod tests {
             o(json!({"Items": {"Id": "solo"}})),
             json!({"Items": [{"Id": "solo"}]})
         );
-        for empty in [json!(""), Value::Null, json!({})] {
-            assert_eq!(o(json!({"Items": empty})), json!({"Items": []}));
+        for empty in [json!(""), Value::Null, json!({}), json!([])] {
+            assert_eq!(o(json!({"Items": empty})), json!({}));
         }
     }
 

@@ -268,15 +268,18 @@ pub fn output_json(out: &GetUrlUploadInfosOutput) -> serde_json::Value {
         put("UserData", text(&i.user_data));
         Value::Object(m)
     };
+    // Empty lists and text are left out, as the runtime leaves them out.
     let mut top = Map::new();
-    top.insert("NonExists".into(), json!(out.non_exists));
+    if !out.non_exists.is_empty() {
+        top.insert("NonExists".into(), json!(out.non_exists));
+    }
     if !out.request_id.is_empty() {
         top.insert("RequestId".into(), json!(out.request_id));
     }
-    top.insert(
-        "URLUploadInfoList".into(),
-        Value::Array(out.url_upload_info_list.iter().map(job).collect()),
-    );
+    if !out.url_upload_info_list.is_empty() {
+        let jobs = out.url_upload_info_list.iter().map(job).collect();
+        top.insert("URLUploadInfoList".into(), Value::Array(jobs));
+    }
     Value::Object(top)
 }
 
