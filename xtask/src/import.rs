@@ -6,13 +6,35 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use aliyun_codegen::import::{base_spec, merge, to_spec_json};
+use aliyun_codegen::import::{base_spec, features_from_directories, merge, to_spec_json};
 use serde_json::Value;
 
 /// Where the operation pages of VOD's API reference live (the operation's
 /// name, lower-cased, follows).
 const REFERENCE: &str =
     "https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-";
+
+/// The cargo feature of each top-level section of VOD's API reference (by its
+/// directory id in the metadata): media upload, playback, media management,
+/// media processing, editing, review, AI, live-to-VOD recordings, the CDN,
+/// video security, statistics, multi-application, global settings. The
+/// features are declared in `crates/aliyun-vod/Cargo.toml` and
+/// `crates/vod-cli/Cargo.toml`.
+const FEATURES: &[(i64, &str)] = &[
+    (121934, "upload"),
+    (167476, "playback"),
+    (122051, "media"),
+    (122014, "processing"),
+    (122002, "editing"),
+    (122044, "audit"),
+    (121971, "ai"),
+    (168862, "live-record"),
+    (122065, "cdn"),
+    (171333, "security"),
+    (167479, "stats"),
+    (121982, "apps"),
+    (122086, "config"),
+];
 
 const USAGE: &str = "usage: cargo xtask import --metadata FILE (--operation NAME... | --all)";
 
@@ -86,12 +108,16 @@ fn run(
     } else {
         names.to_vec()
     };
+    let features = features_from_directories(&meta, FEATURES)?;
     let dir = root.join(spec_dir);
     for name in &wanted {
         let api = apis
             .get(name)
             .ok_or_else(|| format!("{name} is not an operation of {}", metadata.display()))?;
-        let new = base_spec(name, api, REFERENCE)?;
+        let mut new = base_spec(name, api, REFERENCE)?;
+        if let (Some(feature), Value::Object(spec)) = (features.get(name), &mut new) {
+            spec.insert("feature".into(), feature.as_str().into());
+        }
         let base_path = dir.join(".imported").join(format!("{name}.json"));
         let spec_path = dir.join(format!("{name}.json"));
         let old = read_json(&base_path)?;

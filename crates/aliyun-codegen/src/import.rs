@@ -16,6 +16,8 @@
 //! importing the same file twice changes nothing, and a newer file changes
 //! only what Alibaba changed.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 /// The spec keys of Alibaba's schema vocabulary that are facts (kept when
@@ -36,6 +38,55 @@ const FACT_KEYS: &[&str] = &[
     "pattern",
     "deprecated",
 ];
+
+/// Each operation's cargo feature, from the metadata's `directories` (the API
+/// reference's table of contents): every operation under a top-level
+/// directory gets the feature `features` gives for that directory's `id`. A
+/// top-level directory missing from `features` is an error naming it, so a
+/// newer metadata file with a new section is noticed, not silently compiled in.
+pub fn features_from_directories(
+    meta: &Value,
+    features: &[(i64, &str)],
+) -> Result<BTreeMap<String, String>, String> {
+    fn walk(nodes: &[Value], feature: &str, out: &mut BTreeMap<String, String>) {
+        for node in nodes {
+            match node {
+                Value::String(op) => {
+                    out.insert(op.clone(), feature.to_owned());
+                }
+                Value::Object(dir) => {
+                    let children = dir.get("children").and_then(Value::as_array);
+                    walk(
+                        children.map(Vec::as_slice).unwrap_or_default(),
+                        feature,
+                        out,
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    let top = meta
+        .get("directories")
+        .and_then(Value::as_array)
+        .ok_or("the metadata has no directories list")?;
+    let mut out = BTreeMap::new();
+    for dir in top {
+        let id = dir
+            .get("id")
+            .and_then(Value::as_i64)
+            .ok_or("a directory without an id")?;
+        let feature = features
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                format!("top-level directory {id} has no feature: add it to the import's table")
+            })?;
+        walk(std::slice::from_ref(dir), feature, &mut out);
+    }
+    Ok(out)
+}
 
 /// The spec file of operation `name` from its metadata entry (`apis.<name>`).
 /// `reference` is the URL prefix of the operation pages, e.g.
@@ -291,6 +342,7 @@ const KEY_ORDER: &[&str] = &[
     "description",
     "methods",
     "operationType",
+    "feature",
     "retrySafe",
     "qps",
     "wait",
@@ -369,6 +421,26 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn features_come_from_the_top_level_section_at_any_depth() {
+        let meta = json!({"directories": [
+            {"id": 1, "children": ["A", {"id": 11, "children": ["B", {"id": 111, "children": ["C"]}]}]},
+            {"id": 2, "children": ["D"]}
+        ]});
+        let features = features_from_directories(&meta, &[(1, "one"), (2, "two")]).unwrap();
+        let got: Vec<(&str, &str)> = features
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("A", "one"), ("B", "one"), ("C", "one"), ("D", "two")]
+        );
+        let err = features_from_directories(&meta, &[(1, "one")]).unwrap_err();
+        assert!(err.contains("directory 2"), "{err}");
+        assert!(features_from_directories(&json!({}), &[]).is_err());
+    }
 
     #[test]
     fn spec_json_reads_in_order_and_parses_back() {

@@ -72,6 +72,31 @@ impl Client {
 "#;
 
 /// Lays out the throwaway workspace; returns its root.
+/// The `[features]` table of a fixture crate: every feature its spec files
+/// name, all on by default (as `aliyun-vod` declares its own).
+fn features_toml(fixture: &str) -> String {
+    let dir = crate_dir().join("tests/fixtures").join(fixture);
+    let mut features: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixture folder")
+        .filter_map(|e| {
+            let text = std::fs::read_to_string(e.ok()?.path()).ok()?;
+            let spec: serde_json::Value = serde_json::from_str(&text).ok()?;
+            Some(spec.get("feature")?.as_str()?.to_owned())
+        })
+        .collect();
+    features.sort();
+    features.dedup();
+    if features.is_empty() {
+        return String::new();
+    }
+    let quoted: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+    let mut out = format!("\n[features]\ndefault = [{}]\n", quoted.join(", "));
+    for f in &features {
+        out.push_str(&format!("{f} = []\n"));
+    }
+    out
+}
+
 fn write_workspace() -> PathBuf {
     let root = check_root();
     let runtime = crate_dir()
@@ -99,9 +124,10 @@ fn write_workspace() -> PathBuf {
             &dir.join("Cargo.toml"),
             &format!(
                 "[package]\nname = \"fixture-{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-                 [dependencies]\naliyun-runtime = {{ path = {} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n",
+                 [dependencies]\naliyun-runtime = {{ path = {} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n{}",
                 fixture.replace('_', "-"),
-                toml_path(&runtime)
+                toml_path(&runtime),
+                features_toml(fixture)
             ),
         );
         put(&dir.join("src/lib.rs"), LIB_RS);

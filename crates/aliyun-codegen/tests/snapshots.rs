@@ -44,6 +44,7 @@ macro_rules! fixture_tests {
 
 fixture_tests!(
     array_of_objects,
+    features,
     list_limit,
     nested_object,
     number_as_string,

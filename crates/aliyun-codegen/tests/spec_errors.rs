@@ -89,6 +89,7 @@ bad_specs!(
     bad_type_and_enum_names,
     control_characters,
     duplicate_parameter,
+    feature_name_invalid,
     file_name_does_not_match,
     group_names_a_missing_parameter,
     invalid_json,
@@ -104,6 +105,7 @@ bad_specs!(
     type_defined_twice_differently,
     unknown_key_did_you_mean,
     unknown_type,
+    wait_polls_another_feature,
 );
 
 #[test]

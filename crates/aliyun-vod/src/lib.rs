@@ -6,7 +6,14 @@
 //! `cargo xtask codegen`; this file and the helpers are hand-written. The crate
 //! holds no transport code: [`aliyun_runtime`] signs, sends, retries and decodes.
 //!
-//! Hand-written helpers compose the generated operations:
+//! Operations come in groups, one cargo feature each, all on by default:
+//! `upload`, `playback`, `media`, `processing`, `editing`, `audit`, `ai`,
+//! `live-record`, `cdn`, `security`, `stats`, `apps`, `config` (the sections of
+//! VOD's API reference). A service that only uploads and plays depends on
+//! `aliyun-vod` with `default-features = false, features = ["upload",
+//! "playback"]` and compiles only those operations.
+//!
+//! Hand-written helpers compose the generated operations (feature `upload`):
 //! - [`batch`]: `GetURLUploadInfos` for any number of job IDs or URLs
 //!   ([`Client::get_url_upload_infos_by_job_ids`]), split into calls of at most 10
 //!   and merged in input order;
@@ -31,7 +38,9 @@
 #[rustfmt::skip]
 mod generated;
 
+#[cfg(feature = "upload")]
 pub mod batch;
+#[cfg(feature = "upload")]
 pub mod waiter;
 
 pub use generated::*;

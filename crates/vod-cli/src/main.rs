@@ -6,6 +6,9 @@
 //! and `demo`. It stays thin: `command` turns flags into the operation's input,
 //! the runtime checks, encodes and sends it, `output` prints.
 
+#[cfg(not(feature = "upload"))]
+compile_error!("vod-cli needs its `upload` feature: the demo and `--wait` are built on it");
+
 #[rustfmt::skip]
 mod generated {
     pub mod commands;

@@ -100,7 +100,11 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
 
 /// The CLI's `generated/commands.rs`. `reserved` are the CLI's own long flags.
 pub fn commands_module(model: &Model, reserved: &[String]) -> TokenStream {
-    let entries = model.operations.iter().map(|op| entry(op, reserved));
+    let entries = model.operations.iter().map(|op| {
+        let cfg = super::cfg_operation(op);
+        let e = entry(op, reserved);
+        quote! { #cfg #e }
+    });
     quote! {
         /// One command per operation in the spec.
         pub static COMMANDS: &[crate::command::CommandSpec] = &[#(#entries),*];

@@ -157,6 +157,37 @@ pub(crate) fn object_shape(model: &Model, fields: &[Field]) -> TokenStream {
     quote! { ::aliyun_runtime::shape::Shape::Object(&[ #(#entries),* ]) }
 }
 
+/// `#[cfg(feature = ..)]` for code needed by operations of these features
+/// (any of them); nothing when the list is absent or empty (always compiled).
+pub(crate) fn cfg_features(features: Option<&[&str]>) -> TokenStream {
+    match features {
+        None | Some([]) => quote! {},
+        Some([one]) => quote! { #[cfg(feature = #one)] },
+        Some(many) => quote! { #[cfg(any(#(feature = #many),*))] },
+    }
+}
+
+/// `items` with `attr` (a `#[cfg]`) on each of them; unchanged when `attr` is
+/// empty or `items` do not parse as items (which the formatter then reports).
+pub(crate) fn each_item(attr: TokenStream, items: TokenStream) -> TokenStream {
+    if attr.is_empty() {
+        return items;
+    }
+    let Ok(file) = syn::parse2::<syn::File>(items.clone()) else {
+        return items;
+    };
+    let items = file.items.iter();
+    quote! { #(#attr #items)* }
+}
+
+/// The `cfg` of an operation's items: its feature, if it has one.
+pub(crate) fn cfg_operation(op: &crate::model::Operation) -> TokenStream {
+    match op.feature.as_deref() {
+        Some(f) => cfg_features(Some(&[f])),
+        None => quote! {},
+    }
+}
+
 /// An unsuffixed literal (`10`, not `10usize`).
 pub(crate) fn lit(n: usize) -> Literal {
     Literal::usize_unsuffixed(n)

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::doc;
+use super::{cfg_operation, doc};
 use crate::model::Model;
 
 /// `generated/product.rs`.
@@ -39,8 +39,10 @@ pub fn client_module(model: &Model) -> TokenStream {
             "`{}`: {}\n\nSet parameters on the returned builder, then call `send()`.",
             op.name, op.summary
         ));
+        let cfg = cfg_operation(op);
         quote! {
             #d
+            #cfg
             pub fn #method(&self) -> crate::generated::#module::#builder {
                 crate::generated::#module::#builder::new(self.runtime().clone())
             }
@@ -56,7 +58,8 @@ pub fn mod_module(model: &Model) -> TokenStream {
     let mods = model.operations.iter().map(|op| {
         let m = format_ident!("{}", op.snake);
         let d = doc(&super::operation::operation_doc(op));
-        quote! { #d pub mod #m; }
+        let cfg = cfg_operation(op);
+        quote! { #d #cfg pub mod #m; }
     });
     let types = model.has_shared_types().then(|| {
         quote! {
@@ -65,7 +68,16 @@ pub fn mod_module(model: &Model) -> TokenStream {
             pub mod types;
         }
     });
+    let registry = model.operations.iter().map(|op| {
+        let m = format_ident!("{}", op.snake);
+        let cfg = cfg_operation(op);
+        quote! { #cfg &#m::OPERATION }
+    });
     quote! {
+        /// Every operation this build compiles in (see the crate's features), as
+        /// data: for tools that treat all operations alike (an emulator, a
+        /// conformance check).
+        pub static OPERATIONS: &[&::aliyun_runtime::Operation] = &[#(#registry),*];
         /// Methods on [`crate::Client`], one per operation.
         pub mod client;
         #[doc(hidden)]

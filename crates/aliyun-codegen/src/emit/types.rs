@@ -22,11 +22,20 @@ pub fn types_module(model: &Model) -> TokenStream {
 /// the `op` alias those tables need (empty when none does).
 pub(crate) fn named_types(model: &Model, module: &str) -> (TokenStream, TokenStream) {
     let request_objects = request_object_names(model);
+    // Shared types are compiled when an operation using them is; a type in
+    // an operation's module goes with the module.
+    let cfg = |name: &str| {
+        if module == "types" {
+            super::cfg_features(model.type_features(name).as_deref())
+        } else {
+            quote! {}
+        }
+    };
     let enums = model
         .enums
         .values()
         .filter(|e| model.home(&e.name) == module)
-        .map(emit_enum);
+        .map(|e| super::each_item(cfg(&e.name), emit_enum(e)));
     let mut tables = false;
     let objects: Vec<TokenStream> = model
         .objects
@@ -43,16 +52,20 @@ pub(crate) fn named_types(model: &Model, module: &str) -> (TokenStream, TokenStr
             } else {
                 quote! {}
             };
-            quote! {
-                #s
-                #[doc(hidden)]
-                pub static #shape_id: ::aliyun_runtime::shape::Shape = #shape;
-                #table
-            }
+            super::each_item(
+                cfg(&o.name),
+                quote! {
+                    #s
+                    #[doc(hidden)]
+                    pub static #shape_id: ::aliyun_runtime::shape::Shape = #shape;
+                    #table
+                },
+            )
         })
         .collect();
     let alias = if tables {
-        quote! { use ::aliyun_runtime::operation as op; }
+        // Unused when the features of every table's operations are off.
+        quote! { #[allow(unused_imports)] use ::aliyun_runtime::operation as op; }
     } else {
         quote! {}
     };

@@ -50,7 +50,7 @@ pub(super) fn check_operation_names(dir: &Path, ops: &[Operation], errors: &mut 
 }
 
 /// A `wait.poll` must name an operation of this spec, one that itself waits for
-/// its own input.
+/// its own input and is compiled whenever the waiting one is (same feature).
 pub(super) fn check_wait_polls(dir: &Path, ops: &[Operation], errors: &mut Vec<SpecError>) {
     for op in ops {
         let Some(wait) = &op.wait else { continue };
@@ -69,6 +69,18 @@ pub(super) fn check_wait_polls(dir: &Path, ops: &[Operation], errors: &mut Vec<S
                         wait.poll
                     ),
                 }),
+            Some(poll) if poll.feature.is_some() && poll.feature != op.feature => {
+                errors.push(SpecError {
+                    file: dir.join(&op.file),
+                    path: "$.wait.poll".into(),
+                    message: format!(
+                        "{} is in feature {:?}, this operation in {:?}: a waiter polls an operation of its own feature",
+                        wait.poll,
+                        poll.feature.as_deref().unwrap_or_default(),
+                        op.feature.as_deref().unwrap_or("(always compiled)")
+                    ),
+                })
+            }
             Some(_) => {}
         }
     }

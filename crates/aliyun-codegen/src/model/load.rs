@@ -466,6 +466,7 @@ impl Cx<'_> {
                 "qps",
                 "retrySafe",
                 "wait",
+                "feature",
                 "responseDemo",
                 "responseParamsDescription",
                 "requestParamsDescription",
@@ -504,6 +505,18 @@ impl Cx<'_> {
             _ => self.err("$.methods", "missing: a non-empty list of get/post"),
         }
         let wait = m.get("wait").and_then(|w| self.wait(w));
+        let feature = self.str_opt(m, "feature", "$");
+        if let Some(f) = &feature {
+            let ok = f.starts_with(|c: char| c.is_ascii_lowercase())
+                && f.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                self.err(
+                    "$.feature",
+                    format!("{f:?} is not a cargo feature name (lowercase letters, digits and -, starting with a letter)"),
+                );
+            }
+        }
         let read = match self.str_req(m, "operationType", "$").as_deref() {
             Some("read") => true,
             Some("write" | "readAndWrite") => false,
@@ -655,6 +668,7 @@ impl Cx<'_> {
             qps,
             methods,
             wait,
+            feature,
             params,
             groups,
             output,

@@ -77,6 +77,28 @@ impl Model {
         self.homes.get(type_name).map_or("types", String::as_str)
     }
 
+    /// The features that need named type `type_name`: those of the
+    /// operations using it, sorted; `None` when one of them is always
+    /// compiled (so is the type).
+    pub fn type_features(&self, type_name: &str) -> Option<Vec<&str>> {
+        let mut features = Vec::new();
+        for op in &self.operations {
+            if !types::types_used(op, &self.objects)
+                .iter()
+                .any(|n| n == type_name)
+            {
+                continue;
+            }
+            match &op.feature {
+                None => return None,
+                Some(f) if !features.contains(&f.as_str()) => features.push(f.as_str()),
+                Some(_) => {}
+            }
+        }
+        features.sort_unstable();
+        Some(features)
+    }
+
     /// Whether any named type is used by several operations (and so lives in
     /// the shared `types` module, which is generated only then).
     pub fn has_shared_types(&self) -> bool {
@@ -127,6 +149,9 @@ pub struct Operation {
     pub methods: Vec<Method>,
     /// What `--wait` waits for after this operation, if anything.
     pub wait: Option<Wait>,
+    /// The cargo feature that compiles this operation in (`upload`); `None`:
+    /// always compiled.
+    pub feature: Option<String>,
     /// Parameters in file order.
     pub params: Vec<Param>,
     /// Parameter groups.

@@ -6,6 +6,7 @@ impl crate::Client {
     /// `AddAITemplate`: Add AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn add_ai_template(
         &self,
     ) -> crate::generated::add_ai_template::AddAiTemplateFluentBuilder {
@@ -16,6 +17,7 @@ impl crate::Client {
     /// `AddCategory`: Add category.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn add_category(
         &self,
     ) -> crate::generated::add_category::AddCategoryFluentBuilder {
@@ -26,6 +28,7 @@ impl crate::Client {
     /// `AddEditingProject`: Add editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn add_editing_project(
         &self,
     ) -> crate::generated::add_editing_project::AddEditingProjectFluentBuilder {
@@ -36,6 +39,7 @@ impl crate::Client {
     /// `AddEditingProjectMaterials`: Add editing project materials.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn add_editing_project_materials(
         &self,
     ) -> crate::generated::add_editing_project_materials::AddEditingProjectMaterialsFluentBuilder {
@@ -46,6 +50,7 @@ impl crate::Client {
     /// `AddTranscodeTemplateGroup`: Add transcode template group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn add_transcode_template_group(
         &self,
     ) -> crate::generated::add_transcode_template_group::AddTranscodeTemplateGroupFluentBuilder {
@@ -56,6 +61,7 @@ impl crate::Client {
     /// `AddVodDomain`: Add vod domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn add_vod_domain(
         &self,
     ) -> crate::generated::add_vod_domain::AddVodDomainFluentBuilder {
@@ -66,6 +72,7 @@ impl crate::Client {
     /// `AddVodStorageForApp`: Add vod storage for app.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn add_vod_storage_for_app(
         &self,
     ) -> crate::generated::add_vod_storage_for_app::AddVodStorageForAppFluentBuilder {
@@ -76,6 +83,7 @@ impl crate::Client {
     /// `AddVodTemplate`: Add vod template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn add_vod_template(
         &self,
     ) -> crate::generated::add_vod_template::AddVodTemplateFluentBuilder {
@@ -86,6 +94,7 @@ impl crate::Client {
     /// `AddWatermark`: Add watermark.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn add_watermark(
         &self,
     ) -> crate::generated::add_watermark::AddWatermarkFluentBuilder {
@@ -96,6 +105,7 @@ impl crate::Client {
     /// `AttachAppPolicyToIdentity`: Attach app policy to identity.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn attach_app_policy_to_identity(
         &self,
     ) -> crate::generated::attach_app_policy_to_identity::AttachAppPolicyToIdentityFluentBuilder {
@@ -106,6 +116,7 @@ impl crate::Client {
     /// `BatchSetVodDomainConfigs`: Batch set vod domain configs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn batch_set_vod_domain_configs(
         &self,
     ) -> crate::generated::batch_set_vod_domain_configs::BatchSetVodDomainConfigsFluentBuilder {
@@ -116,6 +127,7 @@ impl crate::Client {
     /// `BatchStartVodDomain`: Batch start vod domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn batch_start_vod_domain(
         &self,
     ) -> crate::generated::batch_start_vod_domain::BatchStartVodDomainFluentBuilder {
@@ -126,6 +138,7 @@ impl crate::Client {
     /// `BatchStopVodDomain`: Batch stop vod domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn batch_stop_vod_domain(
         &self,
     ) -> crate::generated::batch_stop_vod_domain::BatchStopVodDomainFluentBuilder {
@@ -136,6 +149,7 @@ impl crate::Client {
     /// `CancelUrlUploadJobs`: Cancels URL-based upload jobs that are still queued.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn cancel_url_upload_jobs(
         &self,
     ) -> crate::generated::cancel_url_upload_jobs::CancelUrlUploadJobsFluentBuilder {
@@ -146,6 +160,7 @@ impl crate::Client {
     /// `CreateAppInfo`: Create app info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn create_app_info(
         &self,
     ) -> crate::generated::create_app_info::CreateAppInfoFluentBuilder {
@@ -156,6 +171,7 @@ impl crate::Client {
     /// `CreateAudit`: Create audit.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn create_audit(
         &self,
     ) -> crate::generated::create_audit::CreateAuditFluentBuilder {
@@ -166,6 +182,7 @@ impl crate::Client {
     /// `CreateUploadAttachedMedia`: Create upload attached media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn create_upload_attached_media(
         &self,
     ) -> crate::generated::create_upload_attached_media::CreateUploadAttachedMediaFluentBuilder {
@@ -176,6 +193,7 @@ impl crate::Client {
     /// `CreateUploadImage`: Create upload image.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn create_upload_image(
         &self,
     ) -> crate::generated::create_upload_image::CreateUploadImageFluentBuilder {
@@ -186,6 +204,7 @@ impl crate::Client {
     /// `CreateUploadVideo`: Create upload video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn create_upload_video(
         &self,
     ) -> crate::generated::create_upload_video::CreateUploadVideoFluentBuilder {
@@ -196,6 +215,7 @@ impl crate::Client {
     /// `DecryptKMSDataKey`: Decrypt KMS data key.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "security")]
     pub fn decrypt_kms_data_key(
         &self,
     ) -> crate::generated::decrypt_kms_data_key::DecryptKmsDataKeyFluentBuilder {
@@ -206,6 +226,7 @@ impl crate::Client {
     /// `DeleteAIImageInfos`: Delete AI image infos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn delete_ai_image_infos(
         &self,
     ) -> crate::generated::delete_ai_image_infos::DeleteAiImageInfosFluentBuilder {
@@ -216,6 +237,7 @@ impl crate::Client {
     /// `DeleteAITemplate`: Delete AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn delete_ai_template(
         &self,
     ) -> crate::generated::delete_ai_template::DeleteAiTemplateFluentBuilder {
@@ -226,6 +248,7 @@ impl crate::Client {
     /// `DeleteAppInfo`: Delete app info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn delete_app_info(
         &self,
     ) -> crate::generated::delete_app_info::DeleteAppInfoFluentBuilder {
@@ -236,6 +259,7 @@ impl crate::Client {
     /// `DeleteAttachedMedia`: Delete attached media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn delete_attached_media(
         &self,
     ) -> crate::generated::delete_attached_media::DeleteAttachedMediaFluentBuilder {
@@ -246,6 +270,7 @@ impl crate::Client {
     /// `DeleteCategory`: Delete category.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn delete_category(
         &self,
     ) -> crate::generated::delete_category::DeleteCategoryFluentBuilder {
@@ -256,6 +281,7 @@ impl crate::Client {
     /// `DeleteDynamicImage`: Delete dynamic image.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn delete_dynamic_image(
         &self,
     ) -> crate::generated::delete_dynamic_image::DeleteDynamicImageFluentBuilder {
@@ -266,6 +292,7 @@ impl crate::Client {
     /// `DeleteEditingProject`: Delete editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn delete_editing_project(
         &self,
     ) -> crate::generated::delete_editing_project::DeleteEditingProjectFluentBuilder {
@@ -276,6 +303,7 @@ impl crate::Client {
     /// `DeleteEditingProjectMaterials`: Delete editing project materials.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn delete_editing_project_materials(
         &self,
     ) -> crate::generated::delete_editing_project_materials::DeleteEditingProjectMaterialsFluentBuilder {
@@ -286,6 +314,7 @@ impl crate::Client {
     /// `DeleteImage`: Delete image.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn delete_image(
         &self,
     ) -> crate::generated::delete_image::DeleteImageFluentBuilder {
@@ -296,6 +325,7 @@ impl crate::Client {
     /// `DeleteMessageCallback`: Delete message callback.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "config")]
     pub fn delete_message_callback(
         &self,
     ) -> crate::generated::delete_message_callback::DeleteMessageCallbackFluentBuilder {
@@ -306,6 +336,7 @@ impl crate::Client {
     /// `DeleteMezzanines`: Delete mezzanines.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn delete_mezzanines(
         &self,
     ) -> crate::generated::delete_mezzanines::DeleteMezzaninesFluentBuilder {
@@ -316,6 +347,7 @@ impl crate::Client {
     /// `DeleteMultipartUpload`: Delete multipart upload.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn delete_multipart_upload(
         &self,
     ) -> crate::generated::delete_multipart_upload::DeleteMultipartUploadFluentBuilder {
@@ -326,6 +358,7 @@ impl crate::Client {
     /// `DeleteStream`: Delete stream.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn delete_stream(
         &self,
     ) -> crate::generated::delete_stream::DeleteStreamFluentBuilder {
@@ -336,6 +369,7 @@ impl crate::Client {
     /// `DeleteTranscodeTemplateGroup`: Delete transcode template group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn delete_transcode_template_group(
         &self,
     ) -> crate::generated::delete_transcode_template_group::DeleteTranscodeTemplateGroupFluentBuilder {
@@ -346,6 +380,7 @@ impl crate::Client {
     /// `DeleteVideo`: Delete video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn delete_video(
         &self,
     ) -> crate::generated::delete_video::DeleteVideoFluentBuilder {
@@ -356,6 +391,7 @@ impl crate::Client {
     /// `DeleteVodDomain`: Delete vod domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn delete_vod_domain(
         &self,
     ) -> crate::generated::delete_vod_domain::DeleteVodDomainFluentBuilder {
@@ -366,6 +402,7 @@ impl crate::Client {
     /// `DeleteVodSpecificConfig`: Delete vod specific config.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn delete_vod_specific_config(
         &self,
     ) -> crate::generated::delete_vod_specific_config::DeleteVodSpecificConfigFluentBuilder {
@@ -376,6 +413,7 @@ impl crate::Client {
     /// `DeleteVodTemplate`: Delete vod template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn delete_vod_template(
         &self,
     ) -> crate::generated::delete_vod_template::DeleteVodTemplateFluentBuilder {
@@ -386,6 +424,7 @@ impl crate::Client {
     /// `DeleteWatermark`: Delete watermark.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn delete_watermark(
         &self,
     ) -> crate::generated::delete_watermark::DeleteWatermarkFluentBuilder {
@@ -396,6 +435,7 @@ impl crate::Client {
     /// `DescribePlayTopVideos`: Describe play top videos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_play_top_videos(
         &self,
     ) -> crate::generated::describe_play_top_videos::DescribePlayTopVideosFluentBuilder {
@@ -406,6 +446,7 @@ impl crate::Client {
     /// `DescribePlayUserAvg`: Describe play user avg.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_play_user_avg(
         &self,
     ) -> crate::generated::describe_play_user_avg::DescribePlayUserAvgFluentBuilder {
@@ -416,6 +457,7 @@ impl crate::Client {
     /// `DescribePlayUserTotal`: Describe play user total.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_play_user_total(
         &self,
     ) -> crate::generated::describe_play_user_total::DescribePlayUserTotalFluentBuilder {
@@ -426,6 +468,7 @@ impl crate::Client {
     /// `DescribePlayVideoStatis`: Describe play video statis.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_play_video_statis(
         &self,
     ) -> crate::generated::describe_play_video_statis::DescribePlayVideoStatisFluentBuilder {
@@ -436,6 +479,7 @@ impl crate::Client {
     /// `DescribeVodAIData`: Describe vod AI data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_vod_ai_data(
         &self,
     ) -> crate::generated::describe_vod_ai_data::DescribeVodAiDataFluentBuilder {
@@ -446,6 +490,7 @@ impl crate::Client {
     /// `DescribeVodCertificateList`: Describe vod certificate list.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_certificate_list(
         &self,
     ) -> crate::generated::describe_vod_certificate_list::DescribeVodCertificateListFluentBuilder {
@@ -456,6 +501,7 @@ impl crate::Client {
     /// `DescribeVodDomainBpsData`: Describe vod domain bps data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_bps_data(
         &self,
     ) -> crate::generated::describe_vod_domain_bps_data::DescribeVodDomainBpsDataFluentBuilder {
@@ -466,6 +512,7 @@ impl crate::Client {
     /// `DescribeVodDomainBpsDataByLayer`: Describe vod domain bps data by layer.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_bps_data_by_layer(
         &self,
     ) -> crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerFluentBuilder {
@@ -476,6 +523,7 @@ impl crate::Client {
     /// `DescribeVodDomainCertificateInfo`: Describe vod domain certificate info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_certificate_info(
         &self,
     ) -> crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoFluentBuilder {
@@ -486,6 +534,7 @@ impl crate::Client {
     /// `DescribeVodDomainConfigs`: Describe vod domain configs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_configs(
         &self,
     ) -> crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsFluentBuilder {
@@ -496,6 +545,7 @@ impl crate::Client {
     /// `DescribeVodDomainDetail`: Describe vod domain detail.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_detail(
         &self,
     ) -> crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailFluentBuilder {
@@ -506,6 +556,7 @@ impl crate::Client {
     /// `DescribeVodDomainHitRateData`: Describe vod domain hit rate data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_hit_rate_data(
         &self,
     ) -> crate::generated::describe_vod_domain_hit_rate_data::DescribeVodDomainHitRateDataFluentBuilder {
@@ -516,6 +567,7 @@ impl crate::Client {
     /// `DescribeVodDomainLog`: Describe vod domain log.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_log(
         &self,
     ) -> crate::generated::describe_vod_domain_log::DescribeVodDomainLogFluentBuilder {
@@ -526,6 +578,7 @@ impl crate::Client {
     /// `DescribeVodDomainQpsData`: Describe vod domain qps data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_qps_data(
         &self,
     ) -> crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataFluentBuilder {
@@ -536,6 +589,7 @@ impl crate::Client {
     /// `DescribeVodDomainRealTimeBpsData`: Describe vod domain real time bps data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_real_time_bps_data(
         &self,
     ) -> crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataFluentBuilder {
@@ -546,6 +600,7 @@ impl crate::Client {
     /// `DescribeVodDomainRealTimeByteHitRateData`: Describe vod domain real time byte hit rate data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_real_time_byte_hit_rate_data(
         &self,
     ) -> crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataFluentBuilder {
@@ -556,6 +611,7 @@ impl crate::Client {
     /// `DescribeVodDomainRealTimeDetailData`: Describe vod domain real time detail data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_real_time_detail_data(
         &self,
     ) -> crate::generated::describe_vod_domain_real_time_detail_data::DescribeVodDomainRealTimeDetailDataFluentBuilder {
@@ -566,6 +622,7 @@ impl crate::Client {
     /// `DescribeVodDomainRealTimeHttpCodeData`: Describe vod domain real time http code data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_real_time_http_code_data(
         &self,
     ) -> crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataFluentBuilder {
@@ -576,6 +633,7 @@ impl crate::Client {
     /// `DescribeVodDomainRealTimeQpsData`: Describe vod domain real time qps data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_real_time_qps_data(
         &self,
     ) -> crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataFluentBuilder {
@@ -586,6 +644,7 @@ impl crate::Client {
     /// `DescribeVodDomainRealTimeReqHitRateData`: Describe vod domain real time req hit rate data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_real_time_req_hit_rate_data(
         &self,
     ) -> crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataFluentBuilder {
@@ -596,6 +655,7 @@ impl crate::Client {
     /// `DescribeVodDomainRealTimeTrafficData`: Describe vod domain real time traffic data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_real_time_traffic_data(
         &self,
     ) -> crate::generated::describe_vod_domain_real_time_traffic_data::DescribeVodDomainRealTimeTrafficDataFluentBuilder {
@@ -606,6 +666,7 @@ impl crate::Client {
     /// `DescribeVodDomainReqHitRateData`: Describe vod domain req hit rate data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_req_hit_rate_data(
         &self,
     ) -> crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataFluentBuilder {
@@ -616,6 +677,7 @@ impl crate::Client {
     /// `DescribeVodDomainSrcBpsData`: Describe vod domain src bps data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_src_bps_data(
         &self,
     ) -> crate::generated::describe_vod_domain_src_bps_data::DescribeVodDomainSrcBpsDataFluentBuilder {
@@ -626,6 +688,7 @@ impl crate::Client {
     /// `DescribeVodDomainSrcTrafficData`: Describe vod domain src traffic data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_src_traffic_data(
         &self,
     ) -> crate::generated::describe_vod_domain_src_traffic_data::DescribeVodDomainSrcTrafficDataFluentBuilder {
@@ -636,6 +699,7 @@ impl crate::Client {
     /// `DescribeVodDomainTrafficData`: Describe vod domain traffic data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_domain_traffic_data(
         &self,
     ) -> crate::generated::describe_vod_domain_traffic_data::DescribeVodDomainTrafficDataFluentBuilder {
@@ -646,6 +710,7 @@ impl crate::Client {
     /// `DescribeVodDomainUsageData`: Describe vod domain usage data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_vod_domain_usage_data(
         &self,
     ) -> crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataFluentBuilder {
@@ -656,6 +721,7 @@ impl crate::Client {
     /// `DescribeVodMediaPlayData`: Describe vod media play data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_vod_media_play_data(
         &self,
     ) -> crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataFluentBuilder {
@@ -666,6 +732,7 @@ impl crate::Client {
     /// `DescribeVodRangeDataByLocateAndIspService`: Describe vod range data by locate and isp service.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_range_data_by_locate_and_isp_service(
         &self,
     ) -> crate::generated::describe_vod_range_data_by_locate_and_isp_service::DescribeVodRangeDataByLocateAndIspServiceFluentBuilder {
@@ -676,6 +743,7 @@ impl crate::Client {
     /// `DescribeVodRefreshQuota`: Describe vod refresh quota.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_refresh_quota(
         &self,
     ) -> crate::generated::describe_vod_refresh_quota::DescribeVodRefreshQuotaFluentBuilder {
@@ -686,6 +754,7 @@ impl crate::Client {
     /// `DescribeVodRefreshTasks`: Describe vod refresh tasks.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_refresh_tasks(
         &self,
     ) -> crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksFluentBuilder {
@@ -696,6 +765,7 @@ impl crate::Client {
     /// `DescribeVodStorageData`: Describe vod storage data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_vod_storage_data(
         &self,
     ) -> crate::generated::describe_vod_storage_data::DescribeVodStorageDataFluentBuilder {
@@ -706,6 +776,7 @@ impl crate::Client {
     /// `DescribeVodTieringStorageData`: Describe vod tiering storage data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_vod_tiering_storage_data(
         &self,
     ) -> crate::generated::describe_vod_tiering_storage_data::DescribeVodTieringStorageDataFluentBuilder {
@@ -716,6 +787,7 @@ impl crate::Client {
     /// `DescribeVodTieringStorageRetrievalData`: Describe vod tiering storage retrieval data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_vod_tiering_storage_retrieval_data(
         &self,
     ) -> crate::generated::describe_vod_tiering_storage_retrieval_data::DescribeVodTieringStorageRetrievalDataFluentBuilder {
@@ -726,6 +798,7 @@ impl crate::Client {
     /// `DescribeVodTranscodeData`: Describe vod transcode data.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "stats")]
     pub fn describe_vod_transcode_data(
         &self,
     ) -> crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataFluentBuilder {
@@ -736,6 +809,7 @@ impl crate::Client {
     /// `DescribeVodUserDomains`: Describe vod user domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_user_domains(
         &self,
     ) -> crate::generated::describe_vod_user_domains::DescribeVodUserDomainsFluentBuilder {
@@ -746,6 +820,7 @@ impl crate::Client {
     /// `DescribeVodVerifyContent`: Describe vod verify content.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn describe_vod_verify_content(
         &self,
     ) -> crate::generated::describe_vod_verify_content::DescribeVodVerifyContentFluentBuilder {
@@ -756,6 +831,7 @@ impl crate::Client {
     /// `DetachAppPolicyFromIdentity`: Detach app policy from identity.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn detach_app_policy_from_identity(
         &self,
     ) -> crate::generated::detach_app_policy_from_identity::DetachAppPolicyFromIdentityFluentBuilder {
@@ -766,6 +842,7 @@ impl crate::Client {
     /// `GenerateDownloadSecretKey`: Generate download secret key.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "security")]
     pub fn generate_download_secret_key(
         &self,
     ) -> crate::generated::generate_download_secret_key::GenerateDownloadSecretKeyFluentBuilder {
@@ -776,6 +853,7 @@ impl crate::Client {
     /// `GenerateKMSDataKey`: Generate KMS data key.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "security")]
     pub fn generate_kms_data_key(
         &self,
     ) -> crate::generated::generate_kms_data_key::GenerateKmsDataKeyFluentBuilder {
@@ -786,6 +864,7 @@ impl crate::Client {
     /// `GetAIImageJobs`: Get AI image jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn get_ai_image_jobs(
         &self,
     ) -> crate::generated::get_ai_image_jobs::GetAiImageJobsFluentBuilder {
@@ -796,6 +875,7 @@ impl crate::Client {
     /// `GetAIMediaAuditJob`: Get AI media audit job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn get_ai_media_audit_job(
         &self,
     ) -> crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobFluentBuilder {
@@ -806,6 +886,7 @@ impl crate::Client {
     /// `GetAITemplate`: Get AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn get_ai_template(
         &self,
     ) -> crate::generated::get_ai_template::GetAiTemplateFluentBuilder {
@@ -816,6 +897,7 @@ impl crate::Client {
     /// `GetAIVideoTagResult`: Get AI video tag result.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn get_ai_video_tag_result(
         &self,
     ) -> crate::generated::get_ai_video_tag_result::GetAiVideoTagResultFluentBuilder {
@@ -826,6 +908,7 @@ impl crate::Client {
     /// `GetAppInfos`: Get app infos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn get_app_infos(
         &self,
     ) -> crate::generated::get_app_infos::GetAppInfosFluentBuilder {
@@ -836,6 +919,7 @@ impl crate::Client {
     /// `GetAttachedMediaInfo`: Get attached media info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn get_attached_media_info(
         &self,
     ) -> crate::generated::get_attached_media_info::GetAttachedMediaInfoFluentBuilder {
@@ -846,6 +930,7 @@ impl crate::Client {
     /// `GetAuditHistory`: Get audit history.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn get_audit_history(
         &self,
     ) -> crate::generated::get_audit_history::GetAuditHistoryFluentBuilder {
@@ -856,6 +941,7 @@ impl crate::Client {
     /// `GetCategories`: Get categories.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn get_categories(
         &self,
     ) -> crate::generated::get_categories::GetCategoriesFluentBuilder {
@@ -866,6 +952,7 @@ impl crate::Client {
     /// `GetDefaultAITemplate`: Get default AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn get_default_ai_template(
         &self,
     ) -> crate::generated::get_default_ai_template::GetDefaultAiTemplateFluentBuilder {
@@ -876,6 +963,7 @@ impl crate::Client {
     /// `GetDigitalWatermarkExtractResult`: Get digital watermark extract result.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "security")]
     pub fn get_digital_watermark_extract_result(
         &self,
     ) -> crate::generated::get_digital_watermark_extract_result::GetDigitalWatermarkExtractResultFluentBuilder {
@@ -886,6 +974,7 @@ impl crate::Client {
     /// `GetEditingProject`: Get editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn get_editing_project(
         &self,
     ) -> crate::generated::get_editing_project::GetEditingProjectFluentBuilder {
@@ -896,6 +985,7 @@ impl crate::Client {
     /// `GetEditingProjectMaterials`: Get editing project materials.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn get_editing_project_materials(
         &self,
     ) -> crate::generated::get_editing_project_materials::GetEditingProjectMaterialsFluentBuilder {
@@ -906,6 +996,7 @@ impl crate::Client {
     /// `GetImageInfo`: Get image info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn get_image_info(
         &self,
     ) -> crate::generated::get_image_info::GetImageInfoFluentBuilder {
@@ -916,6 +1007,7 @@ impl crate::Client {
     /// `GetImageInfos`: Get image infos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn get_image_infos(
         &self,
     ) -> crate::generated::get_image_infos::GetImageInfosFluentBuilder {
@@ -926,6 +1018,7 @@ impl crate::Client {
     /// `GetMediaAuditAudioResultDetail`: Get media audit audio result detail.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn get_media_audit_audio_result_detail(
         &self,
     ) -> crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailFluentBuilder {
@@ -936,6 +1029,7 @@ impl crate::Client {
     /// `GetMediaAuditResult`: Get media audit result.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn get_media_audit_result(
         &self,
     ) -> crate::generated::get_media_audit_result::GetMediaAuditResultFluentBuilder {
@@ -946,6 +1040,7 @@ impl crate::Client {
     /// `GetMediaAuditResultDetail`: Get media audit result detail.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn get_media_audit_result_detail(
         &self,
     ) -> crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailFluentBuilder {
@@ -956,6 +1051,7 @@ impl crate::Client {
     /// `GetMediaAuditResultTimeline`: Get media audit result timeline.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn get_media_audit_result_timeline(
         &self,
     ) -> crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineFluentBuilder {
@@ -966,6 +1062,7 @@ impl crate::Client {
     /// `GetMediaDNAResult`: Get media DNA result.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn get_media_dna_result(
         &self,
     ) -> crate::generated::get_media_dna_result::GetMediaDnaResultFluentBuilder {
@@ -976,6 +1073,7 @@ impl crate::Client {
     /// `GetMediaRefreshJobs`: Get media refresh jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn get_media_refresh_jobs(
         &self,
     ) -> crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsFluentBuilder {
@@ -986,6 +1084,7 @@ impl crate::Client {
     /// `GetMessageCallback`: Get message callback.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "config")]
     pub fn get_message_callback(
         &self,
     ) -> crate::generated::get_message_callback::GetMessageCallbackFluentBuilder {
@@ -996,6 +1095,7 @@ impl crate::Client {
     /// `GetMezzanineInfo`: Get mezzanine info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn get_mezzanine_info(
         &self,
     ) -> crate::generated::get_mezzanine_info::GetMezzanineInfoFluentBuilder {
@@ -1006,6 +1106,7 @@ impl crate::Client {
     /// `GetPlayInfo`: Get play info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "playback")]
     pub fn get_play_info(
         &self,
     ) -> crate::generated::get_play_info::GetPlayInfoFluentBuilder {
@@ -1016,6 +1117,7 @@ impl crate::Client {
     /// `GetTranscodeSummary`: Get transcode summary.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn get_transcode_summary(
         &self,
     ) -> crate::generated::get_transcode_summary::GetTranscodeSummaryFluentBuilder {
@@ -1026,6 +1128,7 @@ impl crate::Client {
     /// `GetTranscodeTask`: Get transcode task.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn get_transcode_task(
         &self,
     ) -> crate::generated::get_transcode_task::GetTranscodeTaskFluentBuilder {
@@ -1036,6 +1139,7 @@ impl crate::Client {
     /// `GetTranscodeTemplateGroup`: Get transcode template group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn get_transcode_template_group(
         &self,
     ) -> crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupFluentBuilder {
@@ -1046,6 +1150,7 @@ impl crate::Client {
     /// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn get_url_upload_infos(
         &self,
     ) -> crate::generated::get_url_upload_infos::GetUrlUploadInfosFluentBuilder {
@@ -1056,6 +1161,7 @@ impl crate::Client {
     /// `GetUploadDetails`: Get upload details.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn get_upload_details(
         &self,
     ) -> crate::generated::get_upload_details::GetUploadDetailsFluentBuilder {
@@ -1066,6 +1172,7 @@ impl crate::Client {
     /// `GetVideoInfo`: Get video info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn get_video_info(
         &self,
     ) -> crate::generated::get_video_info::GetVideoInfoFluentBuilder {
@@ -1076,6 +1183,7 @@ impl crate::Client {
     /// `GetVideoInfos`: Get video infos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn get_video_infos(
         &self,
     ) -> crate::generated::get_video_infos::GetVideoInfosFluentBuilder {
@@ -1086,6 +1194,7 @@ impl crate::Client {
     /// `GetVideoList`: Get video list.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn get_video_list(
         &self,
     ) -> crate::generated::get_video_list::GetVideoListFluentBuilder {
@@ -1096,6 +1205,7 @@ impl crate::Client {
     /// `GetVideoPlayAuth`: Get video play auth.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "playback")]
     pub fn get_video_play_auth(
         &self,
     ) -> crate::generated::get_video_play_auth::GetVideoPlayAuthFluentBuilder {
@@ -1106,6 +1216,7 @@ impl crate::Client {
     /// `GetVodTemplate`: Get vod template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn get_vod_template(
         &self,
     ) -> crate::generated::get_vod_template::GetVodTemplateFluentBuilder {
@@ -1116,6 +1227,7 @@ impl crate::Client {
     /// `GetWatermark`: Get watermark.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn get_watermark(
         &self,
     ) -> crate::generated::get_watermark::GetWatermarkFluentBuilder {
@@ -1126,6 +1238,7 @@ impl crate::Client {
     /// `ListAIImageInfo`: List AI image info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn list_ai_image_info(
         &self,
     ) -> crate::generated::list_ai_image_info::ListAiImageInfoFluentBuilder {
@@ -1136,6 +1249,7 @@ impl crate::Client {
     /// `ListAIJob`: List AI job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn list_ai_job(&self) -> crate::generated::list_ai_job::ListAiJobFluentBuilder {
         crate::generated::list_ai_job::ListAiJobFluentBuilder::new(
             self.runtime().clone(),
@@ -1144,6 +1258,7 @@ impl crate::Client {
     /// `ListAITemplate`: List AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn list_ai_template(
         &self,
     ) -> crate::generated::list_ai_template::ListAiTemplateFluentBuilder {
@@ -1154,6 +1269,7 @@ impl crate::Client {
     /// `ListAppInfo`: List app info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn list_app_info(
         &self,
     ) -> crate::generated::list_app_info::ListAppInfoFluentBuilder {
@@ -1164,6 +1280,7 @@ impl crate::Client {
     /// `ListAppPoliciesForIdentity`: List app policies for identity.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn list_app_policies_for_identity(
         &self,
     ) -> crate::generated::list_app_policies_for_identity::ListAppPoliciesForIdentityFluentBuilder {
@@ -1174,6 +1291,7 @@ impl crate::Client {
     /// `ListAuditSecurityIp`: List audit security ip.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn list_audit_security_ip(
         &self,
     ) -> crate::generated::list_audit_security_ip::ListAuditSecurityIpFluentBuilder {
@@ -1184,6 +1302,7 @@ impl crate::Client {
     /// `ListDynamicImage`: List dynamic image.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn list_dynamic_image(
         &self,
     ) -> crate::generated::list_dynamic_image::ListDynamicImageFluentBuilder {
@@ -1194,6 +1313,7 @@ impl crate::Client {
     /// `ListLiveRecordVideo`: List live record video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "live-record")]
     pub fn list_live_record_video(
         &self,
     ) -> crate::generated::list_live_record_video::ListLiveRecordVideoFluentBuilder {
@@ -1204,6 +1324,7 @@ impl crate::Client {
     /// `ListSnapshots`: List snapshots.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn list_snapshots(
         &self,
     ) -> crate::generated::list_snapshots::ListSnapshotsFluentBuilder {
@@ -1214,6 +1335,7 @@ impl crate::Client {
     /// `ListTranscodeTask`: List transcode task.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn list_transcode_task(
         &self,
     ) -> crate::generated::list_transcode_task::ListTranscodeTaskFluentBuilder {
@@ -1224,6 +1346,7 @@ impl crate::Client {
     /// `ListTranscodeTemplateGroup`: List transcode template group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn list_transcode_template_group(
         &self,
     ) -> crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupFluentBuilder {
@@ -1234,6 +1357,7 @@ impl crate::Client {
     /// `ListVodTemplate`: List vod template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn list_vod_template(
         &self,
     ) -> crate::generated::list_vod_template::ListVodTemplateFluentBuilder {
@@ -1244,6 +1368,7 @@ impl crate::Client {
     /// `ListWatermark`: List watermark.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn list_watermark(
         &self,
     ) -> crate::generated::list_watermark::ListWatermarkFluentBuilder {
@@ -1254,6 +1379,7 @@ impl crate::Client {
     /// `MoveAppResource`: Move app resource.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn move_app_resource(
         &self,
     ) -> crate::generated::move_app_resource::MoveAppResourceFluentBuilder {
@@ -1264,6 +1390,7 @@ impl crate::Client {
     /// `PreloadVodObjectCaches`: Preload vod object caches.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn preload_vod_object_caches(
         &self,
     ) -> crate::generated::preload_vod_object_caches::PreloadVodObjectCachesFluentBuilder {
@@ -1274,6 +1401,7 @@ impl crate::Client {
     /// `ProduceEditingProjectVideo`: Produce editing project video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn produce_editing_project_video(
         &self,
     ) -> crate::generated::produce_editing_project_video::ProduceEditingProjectVideoFluentBuilder {
@@ -1284,6 +1412,7 @@ impl crate::Client {
     /// `RefreshMediaPlayUrls`: Refresh media play urls.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn refresh_media_play_urls(
         &self,
     ) -> crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsFluentBuilder {
@@ -1294,6 +1423,7 @@ impl crate::Client {
     /// `RefreshUploadVideo`: Refresh upload video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn refresh_upload_video(
         &self,
     ) -> crate::generated::refresh_upload_video::RefreshUploadVideoFluentBuilder {
@@ -1304,6 +1434,7 @@ impl crate::Client {
     /// `RefreshVodObjectCaches`: Refresh vod object caches.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn refresh_vod_object_caches(
         &self,
     ) -> crate::generated::refresh_vod_object_caches::RefreshVodObjectCachesFluentBuilder {
@@ -1314,6 +1445,7 @@ impl crate::Client {
     /// `RegisterMedia`: Register media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn register_media(
         &self,
     ) -> crate::generated::register_media::RegisterMediaFluentBuilder {
@@ -1324,6 +1456,7 @@ impl crate::Client {
     /// `RestoreMedia`: Restore media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn restore_media(
         &self,
     ) -> crate::generated::restore_media::RestoreMediaFluentBuilder {
@@ -1334,6 +1467,7 @@ impl crate::Client {
     /// `SearchEditingProject`: Search editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn search_editing_project(
         &self,
     ) -> crate::generated::search_editing_project::SearchEditingProjectFluentBuilder {
@@ -1344,6 +1478,7 @@ impl crate::Client {
     /// `SearchMedia`: Search media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn search_media(
         &self,
     ) -> crate::generated::search_media::SearchMediaFluentBuilder {
@@ -1354,6 +1489,7 @@ impl crate::Client {
     /// `SetAuditSecurityIp`: Set audit security ip.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn set_audit_security_ip(
         &self,
     ) -> crate::generated::set_audit_security_ip::SetAuditSecurityIpFluentBuilder {
@@ -1364,6 +1500,7 @@ impl crate::Client {
     /// `SetCrossdomainContent`: Set crossdomain content.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "config")]
     pub fn set_crossdomain_content(
         &self,
     ) -> crate::generated::set_crossdomain_content::SetCrossdomainContentFluentBuilder {
@@ -1374,6 +1511,7 @@ impl crate::Client {
     /// `SetDefaultAITemplate`: Set default AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn set_default_ai_template(
         &self,
     ) -> crate::generated::set_default_ai_template::SetDefaultAiTemplateFluentBuilder {
@@ -1384,6 +1522,7 @@ impl crate::Client {
     /// `SetDefaultTranscodeTemplateGroup`: Set default transcode template group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn set_default_transcode_template_group(
         &self,
     ) -> crate::generated::set_default_transcode_template_group::SetDefaultTranscodeTemplateGroupFluentBuilder {
@@ -1394,6 +1533,7 @@ impl crate::Client {
     /// `SetDefaultWatermark`: Set default watermark.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn set_default_watermark(
         &self,
     ) -> crate::generated::set_default_watermark::SetDefaultWatermarkFluentBuilder {
@@ -1404,6 +1544,7 @@ impl crate::Client {
     /// `SetEditingProjectMaterials`: Set editing project materials.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn set_editing_project_materials(
         &self,
     ) -> crate::generated::set_editing_project_materials::SetEditingProjectMaterialsFluentBuilder {
@@ -1414,6 +1555,7 @@ impl crate::Client {
     /// `SetMessageCallback`: Set message callback.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "config")]
     pub fn set_message_callback(
         &self,
     ) -> crate::generated::set_message_callback::SetMessageCallbackFluentBuilder {
@@ -1424,6 +1566,7 @@ impl crate::Client {
     /// `SetVodDomainCertificate`: Set vod domain certificate.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn set_vod_domain_certificate(
         &self,
     ) -> crate::generated::set_vod_domain_certificate::SetVodDomainCertificateFluentBuilder {
@@ -1434,6 +1577,7 @@ impl crate::Client {
     /// `SubmitAIImageAuditJob`: Submit AI image audit job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn submit_ai_image_audit_job(
         &self,
     ) -> crate::generated::submit_ai_image_audit_job::SubmitAiImageAuditJobFluentBuilder {
@@ -1444,6 +1588,7 @@ impl crate::Client {
     /// `SubmitAIImageJob`: Submit AI image job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn submit_ai_image_job(
         &self,
     ) -> crate::generated::submit_ai_image_job::SubmitAiImageJobFluentBuilder {
@@ -1454,6 +1599,7 @@ impl crate::Client {
     /// `SubmitAIJob`: Submit AI job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn submit_ai_job(
         &self,
     ) -> crate::generated::submit_ai_job::SubmitAiJobFluentBuilder {
@@ -1464,6 +1610,7 @@ impl crate::Client {
     /// `SubmitAIMediaAuditJob`: Submit AI media audit job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "audit")]
     pub fn submit_ai_media_audit_job(
         &self,
     ) -> crate::generated::submit_ai_media_audit_job::SubmitAiMediaAuditJobFluentBuilder {
@@ -1474,6 +1621,7 @@ impl crate::Client {
     /// `SubmitDigitalWatermarkExtractJob`: Submit digital watermark extract job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "security")]
     pub fn submit_digital_watermark_extract_job(
         &self,
     ) -> crate::generated::submit_digital_watermark_extract_job::SubmitDigitalWatermarkExtractJobFluentBuilder {
@@ -1484,6 +1632,7 @@ impl crate::Client {
     /// `SubmitDynamicImageJob`: Submit dynamic image job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn submit_dynamic_image_job(
         &self,
     ) -> crate::generated::submit_dynamic_image_job::SubmitDynamicImageJobFluentBuilder {
@@ -1494,6 +1643,7 @@ impl crate::Client {
     /// `SubmitMediaDNADeleteJob`: Submit media DNA delete job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn submit_media_dna_delete_job(
         &self,
     ) -> crate::generated::submit_media_dna_delete_job::SubmitMediaDnaDeleteJobFluentBuilder {
@@ -1504,6 +1654,7 @@ impl crate::Client {
     /// `SubmitPreprocessJobs`: Submit preprocess jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn submit_preprocess_jobs(
         &self,
     ) -> crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsFluentBuilder {
@@ -1514,6 +1665,7 @@ impl crate::Client {
     /// `SubmitSnapshotJob`: Submit snapshot job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn submit_snapshot_job(
         &self,
     ) -> crate::generated::submit_snapshot_job::SubmitSnapshotJobFluentBuilder {
@@ -1524,6 +1676,7 @@ impl crate::Client {
     /// `SubmitTranscodeJobs`: Submit transcode jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn submit_transcode_jobs(
         &self,
     ) -> crate::generated::submit_transcode_jobs::SubmitTranscodeJobsFluentBuilder {
@@ -1534,6 +1687,7 @@ impl crate::Client {
     /// `SubmitWorkflowJob`: Submit workflow job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn submit_workflow_job(
         &self,
     ) -> crate::generated::submit_workflow_job::SubmitWorkflowJobFluentBuilder {
@@ -1544,6 +1698,7 @@ impl crate::Client {
     /// `UpdateAITemplate`: Update AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "ai")]
     pub fn update_ai_template(
         &self,
     ) -> crate::generated::update_ai_template::UpdateAiTemplateFluentBuilder {
@@ -1554,6 +1709,7 @@ impl crate::Client {
     /// `UpdateAppInfo`: Update app info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "apps")]
     pub fn update_app_info(
         &self,
     ) -> crate::generated::update_app_info::UpdateAppInfoFluentBuilder {
@@ -1564,6 +1720,7 @@ impl crate::Client {
     /// `UpdateAttachedMediaInfos`: Update attached media infos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn update_attached_media_infos(
         &self,
     ) -> crate::generated::update_attached_media_infos::UpdateAttachedMediaInfosFluentBuilder {
@@ -1574,6 +1731,7 @@ impl crate::Client {
     /// `UpdateCategory`: Update category.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn update_category(
         &self,
     ) -> crate::generated::update_category::UpdateCategoryFluentBuilder {
@@ -1584,6 +1742,7 @@ impl crate::Client {
     /// `UpdateEditingProject`: Update editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "editing")]
     pub fn update_editing_project(
         &self,
     ) -> crate::generated::update_editing_project::UpdateEditingProjectFluentBuilder {
@@ -1594,6 +1753,7 @@ impl crate::Client {
     /// `UpdateImageInfos`: Update image infos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn update_image_infos(
         &self,
     ) -> crate::generated::update_image_infos::UpdateImageInfosFluentBuilder {
@@ -1604,6 +1764,7 @@ impl crate::Client {
     /// `UpdateMediaStorageClass`: Update media storage class.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn update_media_storage_class(
         &self,
     ) -> crate::generated::update_media_storage_class::UpdateMediaStorageClassFluentBuilder {
@@ -1614,6 +1775,7 @@ impl crate::Client {
     /// `UpdateTranscodeTemplateGroup`: Update transcode template group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn update_transcode_template_group(
         &self,
     ) -> crate::generated::update_transcode_template_group::UpdateTranscodeTemplateGroupFluentBuilder {
@@ -1624,6 +1786,7 @@ impl crate::Client {
     /// `UpdateVideoInfo`: Update video info.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn update_video_info(
         &self,
     ) -> crate::generated::update_video_info::UpdateVideoInfoFluentBuilder {
@@ -1634,6 +1797,7 @@ impl crate::Client {
     /// `UpdateVideoInfos`: Update video infos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "media")]
     pub fn update_video_infos(
         &self,
     ) -> crate::generated::update_video_infos::UpdateVideoInfosFluentBuilder {
@@ -1644,6 +1808,7 @@ impl crate::Client {
     /// `UpdateVodDomain`: Update vod domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn update_vod_domain(
         &self,
     ) -> crate::generated::update_vod_domain::UpdateVodDomainFluentBuilder {
@@ -1654,6 +1819,7 @@ impl crate::Client {
     /// `UpdateVodTemplate`: Update vod template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn update_vod_template(
         &self,
     ) -> crate::generated::update_vod_template::UpdateVodTemplateFluentBuilder {
@@ -1664,6 +1830,7 @@ impl crate::Client {
     /// `UpdateWatermark`: Update watermark.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "processing")]
     pub fn update_watermark(
         &self,
     ) -> crate::generated::update_watermark::UpdateWatermarkFluentBuilder {
@@ -1674,6 +1841,7 @@ impl crate::Client {
     /// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn upload_media_by_url(
         &self,
     ) -> crate::generated::upload_media_by_url::UploadMediaByUrlFluentBuilder {
@@ -1684,6 +1852,7 @@ impl crate::Client {
     /// `UploadStreamByURL`: Upload stream by URL.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "upload")]
     pub fn upload_stream_by_url(
         &self,
     ) -> crate::generated::upload_stream_by_url::UploadStreamByUrlFluentBuilder {
@@ -1694,6 +1863,7 @@ impl crate::Client {
     /// `VerifyVodDomainOwner`: Verify vod domain owner.
     ///
     /// Set parameters on the returned builder, then call `send()`.
+    #[cfg(feature = "cdn")]
     pub fn verify_vod_domain_owner(
         &self,
     ) -> crate::generated::verify_vod_domain_owner::VerifyVodDomainOwnerFluentBuilder {

@@ -2,6 +2,352 @@
 //! Source: `spec/vod/2017-03-21`.
 //! Rebuild with `cargo xtask codegen`.
 
+/// Every operation this build compiles in (see the crate's features), as
+/// data: for tools that treat all operations alike (an emulator, a
+/// conformance check).
+pub static OPERATIONS: &[&::aliyun_runtime::Operation] = &[
+    #[cfg(feature = "ai")]
+    &add_ai_template::OPERATION,
+    #[cfg(feature = "media")]
+    &add_category::OPERATION,
+    #[cfg(feature = "editing")]
+    &add_editing_project::OPERATION,
+    #[cfg(feature = "editing")]
+    &add_editing_project_materials::OPERATION,
+    #[cfg(feature = "processing")]
+    &add_transcode_template_group::OPERATION,
+    #[cfg(feature = "cdn")]
+    &add_vod_domain::OPERATION,
+    #[cfg(feature = "apps")]
+    &add_vod_storage_for_app::OPERATION,
+    #[cfg(feature = "processing")]
+    &add_vod_template::OPERATION,
+    #[cfg(feature = "processing")]
+    &add_watermark::OPERATION,
+    #[cfg(feature = "apps")]
+    &attach_app_policy_to_identity::OPERATION,
+    #[cfg(feature = "cdn")]
+    &batch_set_vod_domain_configs::OPERATION,
+    #[cfg(feature = "cdn")]
+    &batch_start_vod_domain::OPERATION,
+    #[cfg(feature = "cdn")]
+    &batch_stop_vod_domain::OPERATION,
+    #[cfg(feature = "upload")]
+    &cancel_url_upload_jobs::OPERATION,
+    #[cfg(feature = "apps")]
+    &create_app_info::OPERATION,
+    #[cfg(feature = "audit")]
+    &create_audit::OPERATION,
+    #[cfg(feature = "upload")]
+    &create_upload_attached_media::OPERATION,
+    #[cfg(feature = "upload")]
+    &create_upload_image::OPERATION,
+    #[cfg(feature = "upload")]
+    &create_upload_video::OPERATION,
+    #[cfg(feature = "security")]
+    &decrypt_kms_data_key::OPERATION,
+    #[cfg(feature = "ai")]
+    &delete_ai_image_infos::OPERATION,
+    #[cfg(feature = "ai")]
+    &delete_ai_template::OPERATION,
+    #[cfg(feature = "apps")]
+    &delete_app_info::OPERATION,
+    #[cfg(feature = "media")]
+    &delete_attached_media::OPERATION,
+    #[cfg(feature = "media")]
+    &delete_category::OPERATION,
+    #[cfg(feature = "media")]
+    &delete_dynamic_image::OPERATION,
+    #[cfg(feature = "editing")]
+    &delete_editing_project::OPERATION,
+    #[cfg(feature = "editing")]
+    &delete_editing_project_materials::OPERATION,
+    #[cfg(feature = "media")]
+    &delete_image::OPERATION,
+    #[cfg(feature = "config")]
+    &delete_message_callback::OPERATION,
+    #[cfg(feature = "media")]
+    &delete_mezzanines::OPERATION,
+    #[cfg(feature = "upload")]
+    &delete_multipart_upload::OPERATION,
+    #[cfg(feature = "media")]
+    &delete_stream::OPERATION,
+    #[cfg(feature = "processing")]
+    &delete_transcode_template_group::OPERATION,
+    #[cfg(feature = "media")]
+    &delete_video::OPERATION,
+    #[cfg(feature = "cdn")]
+    &delete_vod_domain::OPERATION,
+    #[cfg(feature = "cdn")]
+    &delete_vod_specific_config::OPERATION,
+    #[cfg(feature = "processing")]
+    &delete_vod_template::OPERATION,
+    #[cfg(feature = "processing")]
+    &delete_watermark::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_play_top_videos::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_play_user_avg::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_play_user_total::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_play_video_statis::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_vod_ai_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_certificate_list::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_bps_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_bps_data_by_layer::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_certificate_info::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_configs::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_detail::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_hit_rate_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_log::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_qps_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_real_time_bps_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_real_time_byte_hit_rate_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_real_time_detail_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_real_time_http_code_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_real_time_qps_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_real_time_req_hit_rate_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_real_time_traffic_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_req_hit_rate_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_src_bps_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_src_traffic_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_domain_traffic_data::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_vod_domain_usage_data::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_vod_media_play_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_range_data_by_locate_and_isp_service::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_refresh_quota::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_refresh_tasks::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_vod_storage_data::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_vod_tiering_storage_data::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_vod_tiering_storage_retrieval_data::OPERATION,
+    #[cfg(feature = "stats")]
+    &describe_vod_transcode_data::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_user_domains::OPERATION,
+    #[cfg(feature = "cdn")]
+    &describe_vod_verify_content::OPERATION,
+    #[cfg(feature = "apps")]
+    &detach_app_policy_from_identity::OPERATION,
+    #[cfg(feature = "security")]
+    &generate_download_secret_key::OPERATION,
+    #[cfg(feature = "security")]
+    &generate_kms_data_key::OPERATION,
+    #[cfg(feature = "ai")]
+    &get_ai_image_jobs::OPERATION,
+    #[cfg(feature = "audit")]
+    &get_ai_media_audit_job::OPERATION,
+    #[cfg(feature = "ai")]
+    &get_ai_template::OPERATION,
+    #[cfg(feature = "ai")]
+    &get_ai_video_tag_result::OPERATION,
+    #[cfg(feature = "apps")]
+    &get_app_infos::OPERATION,
+    #[cfg(feature = "media")]
+    &get_attached_media_info::OPERATION,
+    #[cfg(feature = "audit")]
+    &get_audit_history::OPERATION,
+    #[cfg(feature = "media")]
+    &get_categories::OPERATION,
+    #[cfg(feature = "ai")]
+    &get_default_ai_template::OPERATION,
+    #[cfg(feature = "security")]
+    &get_digital_watermark_extract_result::OPERATION,
+    #[cfg(feature = "editing")]
+    &get_editing_project::OPERATION,
+    #[cfg(feature = "editing")]
+    &get_editing_project_materials::OPERATION,
+    #[cfg(feature = "media")]
+    &get_image_info::OPERATION,
+    #[cfg(feature = "media")]
+    &get_image_infos::OPERATION,
+    #[cfg(feature = "audit")]
+    &get_media_audit_audio_result_detail::OPERATION,
+    #[cfg(feature = "audit")]
+    &get_media_audit_result::OPERATION,
+    #[cfg(feature = "audit")]
+    &get_media_audit_result_detail::OPERATION,
+    #[cfg(feature = "audit")]
+    &get_media_audit_result_timeline::OPERATION,
+    #[cfg(feature = "ai")]
+    &get_media_dna_result::OPERATION,
+    #[cfg(feature = "cdn")]
+    &get_media_refresh_jobs::OPERATION,
+    #[cfg(feature = "config")]
+    &get_message_callback::OPERATION,
+    #[cfg(feature = "media")]
+    &get_mezzanine_info::OPERATION,
+    #[cfg(feature = "playback")]
+    &get_play_info::OPERATION,
+    #[cfg(feature = "processing")]
+    &get_transcode_summary::OPERATION,
+    #[cfg(feature = "processing")]
+    &get_transcode_task::OPERATION,
+    #[cfg(feature = "processing")]
+    &get_transcode_template_group::OPERATION,
+    #[cfg(feature = "upload")]
+    &get_url_upload_infos::OPERATION,
+    #[cfg(feature = "upload")]
+    &get_upload_details::OPERATION,
+    #[cfg(feature = "media")]
+    &get_video_info::OPERATION,
+    #[cfg(feature = "media")]
+    &get_video_infos::OPERATION,
+    #[cfg(feature = "media")]
+    &get_video_list::OPERATION,
+    #[cfg(feature = "playback")]
+    &get_video_play_auth::OPERATION,
+    #[cfg(feature = "processing")]
+    &get_vod_template::OPERATION,
+    #[cfg(feature = "processing")]
+    &get_watermark::OPERATION,
+    #[cfg(feature = "ai")]
+    &list_ai_image_info::OPERATION,
+    #[cfg(feature = "ai")]
+    &list_ai_job::OPERATION,
+    #[cfg(feature = "ai")]
+    &list_ai_template::OPERATION,
+    #[cfg(feature = "apps")]
+    &list_app_info::OPERATION,
+    #[cfg(feature = "apps")]
+    &list_app_policies_for_identity::OPERATION,
+    #[cfg(feature = "audit")]
+    &list_audit_security_ip::OPERATION,
+    #[cfg(feature = "media")]
+    &list_dynamic_image::OPERATION,
+    #[cfg(feature = "live-record")]
+    &list_live_record_video::OPERATION,
+    #[cfg(feature = "media")]
+    &list_snapshots::OPERATION,
+    #[cfg(feature = "processing")]
+    &list_transcode_task::OPERATION,
+    #[cfg(feature = "processing")]
+    &list_transcode_template_group::OPERATION,
+    #[cfg(feature = "processing")]
+    &list_vod_template::OPERATION,
+    #[cfg(feature = "processing")]
+    &list_watermark::OPERATION,
+    #[cfg(feature = "apps")]
+    &move_app_resource::OPERATION,
+    #[cfg(feature = "cdn")]
+    &preload_vod_object_caches::OPERATION,
+    #[cfg(feature = "editing")]
+    &produce_editing_project_video::OPERATION,
+    #[cfg(feature = "cdn")]
+    &refresh_media_play_urls::OPERATION,
+    #[cfg(feature = "upload")]
+    &refresh_upload_video::OPERATION,
+    #[cfg(feature = "cdn")]
+    &refresh_vod_object_caches::OPERATION,
+    #[cfg(feature = "upload")]
+    &register_media::OPERATION,
+    #[cfg(feature = "media")]
+    &restore_media::OPERATION,
+    #[cfg(feature = "editing")]
+    &search_editing_project::OPERATION,
+    #[cfg(feature = "media")]
+    &search_media::OPERATION,
+    #[cfg(feature = "audit")]
+    &set_audit_security_ip::OPERATION,
+    #[cfg(feature = "config")]
+    &set_crossdomain_content::OPERATION,
+    #[cfg(feature = "ai")]
+    &set_default_ai_template::OPERATION,
+    #[cfg(feature = "processing")]
+    &set_default_transcode_template_group::OPERATION,
+    #[cfg(feature = "processing")]
+    &set_default_watermark::OPERATION,
+    #[cfg(feature = "editing")]
+    &set_editing_project_materials::OPERATION,
+    #[cfg(feature = "config")]
+    &set_message_callback::OPERATION,
+    #[cfg(feature = "cdn")]
+    &set_vod_domain_certificate::OPERATION,
+    #[cfg(feature = "audit")]
+    &submit_ai_image_audit_job::OPERATION,
+    #[cfg(feature = "ai")]
+    &submit_ai_image_job::OPERATION,
+    #[cfg(feature = "ai")]
+    &submit_ai_job::OPERATION,
+    #[cfg(feature = "audit")]
+    &submit_ai_media_audit_job::OPERATION,
+    #[cfg(feature = "security")]
+    &submit_digital_watermark_extract_job::OPERATION,
+    #[cfg(feature = "processing")]
+    &submit_dynamic_image_job::OPERATION,
+    #[cfg(feature = "ai")]
+    &submit_media_dna_delete_job::OPERATION,
+    #[cfg(feature = "processing")]
+    &submit_preprocess_jobs::OPERATION,
+    #[cfg(feature = "processing")]
+    &submit_snapshot_job::OPERATION,
+    #[cfg(feature = "processing")]
+    &submit_transcode_jobs::OPERATION,
+    #[cfg(feature = "processing")]
+    &submit_workflow_job::OPERATION,
+    #[cfg(feature = "ai")]
+    &update_ai_template::OPERATION,
+    #[cfg(feature = "apps")]
+    &update_app_info::OPERATION,
+    #[cfg(feature = "media")]
+    &update_attached_media_infos::OPERATION,
+    #[cfg(feature = "media")]
+    &update_category::OPERATION,
+    #[cfg(feature = "editing")]
+    &update_editing_project::OPERATION,
+    #[cfg(feature = "media")]
+    &update_image_infos::OPERATION,
+    #[cfg(feature = "media")]
+    &update_media_storage_class::OPERATION,
+    #[cfg(feature = "processing")]
+    &update_transcode_template_group::OPERATION,
+    #[cfg(feature = "media")]
+    &update_video_info::OPERATION,
+    #[cfg(feature = "media")]
+    &update_video_infos::OPERATION,
+    #[cfg(feature = "cdn")]
+    &update_vod_domain::OPERATION,
+    #[cfg(feature = "processing")]
+    &update_vod_template::OPERATION,
+    #[cfg(feature = "processing")]
+    &update_watermark::OPERATION,
+    #[cfg(feature = "upload")]
+    &upload_media_by_url::OPERATION,
+    #[cfg(feature = "upload")]
+    &upload_stream_by_url::OPERATION,
+    #[cfg(feature = "cdn")]
+    &verify_vod_domain_owner::OPERATION,
+];
+
 /// Methods on [`crate::Client`], one per operation.
 pub mod client;
 
@@ -13,6 +359,7 @@ pub mod product;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addaitemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod add_ai_template;
 
 /// `AddCategory`: Add category.
@@ -20,6 +367,7 @@ pub mod add_ai_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addcategory
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod add_category;
 
 /// `AddEditingProject`: Add editing project.
@@ -27,6 +375,7 @@ pub mod add_category;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingproject
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod add_editing_project;
 
 /// `AddEditingProjectMaterials`: Add editing project materials.
@@ -34,6 +383,7 @@ pub mod add_editing_project;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingprojectmaterials
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod add_editing_project_materials;
 
 /// `AddTranscodeTemplateGroup`: Add transcode template group.
@@ -41,6 +391,7 @@ pub mod add_editing_project_materials;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addtranscodetemplategroup
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod add_transcode_template_group;
 
 /// `AddVodDomain`: Add vod domain.
@@ -48,6 +399,7 @@ pub mod add_transcode_template_group;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvoddomain
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod add_vod_domain;
 
 /// `AddVodStorageForApp`: Add vod storage for app.
@@ -55,6 +407,7 @@ pub mod add_vod_domain;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodstorageforapp
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod add_vod_storage_for_app;
 
 /// `AddVodTemplate`: Add vod template.
@@ -62,6 +415,7 @@ pub mod add_vod_storage_for_app;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodtemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod add_vod_template;
 
 /// `AddWatermark`: Add watermark.
@@ -69,6 +423,7 @@ pub mod add_vod_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addwatermark
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod add_watermark;
 
 /// `AttachAppPolicyToIdentity`: Attach app policy to identity.
@@ -76,6 +431,7 @@ pub mod add_watermark;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-attachapppolicytoidentity
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod attach_app_policy_to_identity;
 
 /// `BatchSetVodDomainConfigs`: Batch set vod domain configs.
@@ -83,6 +439,7 @@ pub mod attach_app_policy_to_identity;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchsetvoddomainconfigs
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod batch_set_vod_domain_configs;
 
 /// `BatchStartVodDomain`: Batch start vod domain.
@@ -90,6 +447,7 @@ pub mod batch_set_vod_domain_configs;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstartvoddomain
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod batch_start_vod_domain;
 
 /// `BatchStopVodDomain`: Batch stop vod domain.
@@ -97,6 +455,7 @@ pub mod batch_start_vod_domain;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstopvoddomain
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod batch_stop_vod_domain;
 
 /// `CancelUrlUploadJobs`: Cancels URL-based upload jobs that are still queued.
@@ -104,6 +463,7 @@ pub mod batch_stop_vod_domain;
 /// Only jobs in the PENDING state can be canceled; jobs that already started are left alone and are listed in neither CanceledJobs nor NonExists.
 ///
 /// Safe to retry. QPS limit: 50 per second per account.
+#[cfg(feature = "upload")]
 pub mod cancel_url_upload_jobs;
 
 /// `CreateAppInfo`: Create app info.
@@ -111,6 +471,7 @@ pub mod cancel_url_upload_jobs;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createappinfo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod create_app_info;
 
 /// `CreateAudit`: Create audit.
@@ -118,6 +479,7 @@ pub mod create_app_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createaudit
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod create_audit;
 
 /// `CreateUploadAttachedMedia`: Create upload attached media.
@@ -125,6 +487,7 @@ pub mod create_audit;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadattachedmedia
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod create_upload_attached_media;
 
 /// `CreateUploadImage`: Create upload image.
@@ -132,6 +495,7 @@ pub mod create_upload_attached_media;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadimage
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod create_upload_image;
 
 /// `CreateUploadVideo`: Create upload video.
@@ -139,6 +503,7 @@ pub mod create_upload_image;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadvideo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod create_upload_video;
 
 /// `DecryptKMSDataKey`: Decrypt KMS data key.
@@ -146,6 +511,7 @@ pub mod create_upload_video;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-decryptkmsdatakey
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "security")]
 pub mod decrypt_kms_data_key;
 
 /// `DeleteAIImageInfos`: Delete AI image infos.
@@ -153,6 +519,7 @@ pub mod decrypt_kms_data_key;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaiimageinfos
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod delete_ai_image_infos;
 
 /// `DeleteAITemplate`: Delete AI template.
@@ -160,6 +527,7 @@ pub mod delete_ai_image_infos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaitemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod delete_ai_template;
 
 /// `DeleteAppInfo`: Delete app info.
@@ -167,6 +535,7 @@ pub mod delete_ai_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteappinfo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod delete_app_info;
 
 /// `DeleteAttachedMedia`: Delete attached media.
@@ -174,6 +543,7 @@ pub mod delete_app_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteattachedmedia
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod delete_attached_media;
 
 /// `DeleteCategory`: Delete category.
@@ -181,6 +551,7 @@ pub mod delete_attached_media;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletecategory
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod delete_category;
 
 /// `DeleteDynamicImage`: Delete dynamic image.
@@ -188,6 +559,7 @@ pub mod delete_category;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletedynamicimage
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod delete_dynamic_image;
 
 /// `DeleteEditingProject`: Delete editing project.
@@ -195,6 +567,7 @@ pub mod delete_dynamic_image;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingproject
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod delete_editing_project;
 
 /// `DeleteEditingProjectMaterials`: Delete editing project materials.
@@ -202,6 +575,7 @@ pub mod delete_editing_project;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingprojectmaterials
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod delete_editing_project_materials;
 
 /// `DeleteImage`: Delete image.
@@ -209,6 +583,7 @@ pub mod delete_editing_project_materials;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteimage
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod delete_image;
 
 /// `DeleteMessageCallback`: Delete message callback.
@@ -216,6 +591,7 @@ pub mod delete_image;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemessagecallback
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "config")]
 pub mod delete_message_callback;
 
 /// `DeleteMezzanines`: Delete mezzanines.
@@ -223,6 +599,7 @@ pub mod delete_message_callback;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemezzanines
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod delete_mezzanines;
 
 /// `DeleteMultipartUpload`: Delete multipart upload.
@@ -230,6 +607,7 @@ pub mod delete_mezzanines;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemultipartupload
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod delete_multipart_upload;
 
 /// `DeleteStream`: Delete stream.
@@ -237,6 +615,7 @@ pub mod delete_multipart_upload;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletestream
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod delete_stream;
 
 /// `DeleteTranscodeTemplateGroup`: Delete transcode template group.
@@ -244,6 +623,7 @@ pub mod delete_stream;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletetranscodetemplategroup
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod delete_transcode_template_group;
 
 /// `DeleteVideo`: Delete video.
@@ -251,6 +631,7 @@ pub mod delete_transcode_template_group;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevideo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod delete_video;
 
 /// `DeleteVodDomain`: Delete vod domain.
@@ -258,6 +639,7 @@ pub mod delete_video;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevoddomain
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod delete_vod_domain;
 
 /// `DeleteVodSpecificConfig`: Delete vod specific config.
@@ -265,6 +647,7 @@ pub mod delete_vod_domain;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodspecificconfig
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod delete_vod_specific_config;
 
 /// `DeleteVodTemplate`: Delete vod template.
@@ -272,6 +655,7 @@ pub mod delete_vod_specific_config;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodtemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod delete_vod_template;
 
 /// `DeleteWatermark`: Delete watermark.
@@ -279,6 +663,7 @@ pub mod delete_vod_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletewatermark
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod delete_watermark;
 
 /// `DescribePlayTopVideos`: Describe play top videos.
@@ -286,6 +671,7 @@ pub mod delete_watermark;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplaytopvideos
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_play_top_videos;
 
 /// `DescribePlayUserAvg`: Describe play user avg.
@@ -293,6 +679,7 @@ pub mod describe_play_top_videos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayuseravg
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_play_user_avg;
 
 /// `DescribePlayUserTotal`: Describe play user total.
@@ -300,6 +687,7 @@ pub mod describe_play_user_avg;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayusertotal
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_play_user_total;
 
 /// `DescribePlayVideoStatis`: Describe play video statis.
@@ -307,6 +695,7 @@ pub mod describe_play_user_total;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayvideostatis
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_play_video_statis;
 
 /// `DescribeVodAIData`: Describe vod AI data.
@@ -314,6 +703,7 @@ pub mod describe_play_video_statis;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodaidata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_vod_ai_data;
 
 /// `DescribeVodCertificateList`: Describe vod certificate list.
@@ -321,6 +711,7 @@ pub mod describe_vod_ai_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodcertificatelist
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_certificate_list;
 
 /// `DescribeVodDomainBpsData`: Describe vod domain bps data.
@@ -328,6 +719,7 @@ pub mod describe_vod_certificate_list;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_bps_data;
 
 /// `DescribeVodDomainBpsDataByLayer`: Describe vod domain bps data by layer.
@@ -335,6 +727,7 @@ pub mod describe_vod_domain_bps_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdatabylayer
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_bps_data_by_layer;
 
 /// `DescribeVodDomainCertificateInfo`: Describe vod domain certificate info.
@@ -342,6 +735,7 @@ pub mod describe_vod_domain_bps_data_by_layer;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaincertificateinfo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_certificate_info;
 
 /// `DescribeVodDomainConfigs`: Describe vod domain configs.
@@ -349,6 +743,7 @@ pub mod describe_vod_domain_certificate_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainconfigs
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_configs;
 
 /// `DescribeVodDomainDetail`: Describe vod domain detail.
@@ -356,6 +751,7 @@ pub mod describe_vod_domain_configs;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaindetail
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_detail;
 
 /// `DescribeVodDomainHitRateData`: Describe vod domain hit rate data.
@@ -363,6 +759,7 @@ pub mod describe_vod_domain_detail;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainhitratedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_hit_rate_data;
 
 /// `DescribeVodDomainLog`: Describe vod domain log.
@@ -370,6 +767,7 @@ pub mod describe_vod_domain_hit_rate_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainlog
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_log;
 
 /// `DescribeVodDomainQpsData`: Describe vod domain qps data.
@@ -377,6 +775,7 @@ pub mod describe_vod_domain_log;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainqpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_qps_data;
 
 /// `DescribeVodDomainRealTimeBpsData`: Describe vod domain real time bps data.
@@ -384,6 +783,7 @@ pub mod describe_vod_domain_qps_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_bps_data;
 
 /// `DescribeVodDomainRealTimeByteHitRateData`: Describe vod domain real time byte hit rate data.
@@ -391,6 +791,7 @@ pub mod describe_vod_domain_real_time_bps_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebytehitratedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_byte_hit_rate_data;
 
 /// `DescribeVodDomainRealTimeDetailData`: Describe vod domain real time detail data.
@@ -398,6 +799,7 @@ pub mod describe_vod_domain_real_time_byte_hit_rate_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimedetaildata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_detail_data;
 
 /// `DescribeVodDomainRealTimeHttpCodeData`: Describe vod domain real time http code data.
@@ -405,6 +807,7 @@ pub mod describe_vod_domain_real_time_detail_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimehttpcodedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_http_code_data;
 
 /// `DescribeVodDomainRealTimeQpsData`: Describe vod domain real time qps data.
@@ -412,6 +815,7 @@ pub mod describe_vod_domain_real_time_http_code_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimeqpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_qps_data;
 
 /// `DescribeVodDomainRealTimeReqHitRateData`: Describe vod domain real time req hit rate data.
@@ -419,6 +823,7 @@ pub mod describe_vod_domain_real_time_qps_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimereqhitratedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_req_hit_rate_data;
 
 /// `DescribeVodDomainRealTimeTrafficData`: Describe vod domain real time traffic data.
@@ -426,6 +831,7 @@ pub mod describe_vod_domain_real_time_req_hit_rate_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimetrafficdata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_traffic_data;
 
 /// `DescribeVodDomainReqHitRateData`: Describe vod domain req hit rate data.
@@ -433,6 +839,7 @@ pub mod describe_vod_domain_real_time_traffic_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainreqhitratedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_req_hit_rate_data;
 
 /// `DescribeVodDomainSrcBpsData`: Describe vod domain src bps data.
@@ -440,6 +847,7 @@ pub mod describe_vod_domain_req_hit_rate_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrcbpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_src_bps_data;
 
 /// `DescribeVodDomainSrcTrafficData`: Describe vod domain src traffic data.
@@ -447,6 +855,7 @@ pub mod describe_vod_domain_src_bps_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrctrafficdata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_src_traffic_data;
 
 /// `DescribeVodDomainTrafficData`: Describe vod domain traffic data.
@@ -454,6 +863,7 @@ pub mod describe_vod_domain_src_traffic_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaintrafficdata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_domain_traffic_data;
 
 /// `DescribeVodDomainUsageData`: Describe vod domain usage data.
@@ -461,6 +871,7 @@ pub mod describe_vod_domain_traffic_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainusagedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_vod_domain_usage_data;
 
 /// `DescribeVodMediaPlayData`: Describe vod media play data.
@@ -468,6 +879,7 @@ pub mod describe_vod_domain_usage_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodmediaplaydata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_vod_media_play_data;
 
 /// `DescribeVodRangeDataByLocateAndIspService`: Describe vod range data by locate and isp service.
@@ -475,6 +887,7 @@ pub mod describe_vod_media_play_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrangedatabylocateandispservice
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_range_data_by_locate_and_isp_service;
 
 /// `DescribeVodRefreshQuota`: Describe vod refresh quota.
@@ -482,6 +895,7 @@ pub mod describe_vod_range_data_by_locate_and_isp_service;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshquota
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_refresh_quota;
 
 /// `DescribeVodRefreshTasks`: Describe vod refresh tasks.
@@ -489,6 +903,7 @@ pub mod describe_vod_refresh_quota;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshtasks
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_refresh_tasks;
 
 /// `DescribeVodStorageData`: Describe vod storage data.
@@ -496,6 +911,7 @@ pub mod describe_vod_refresh_tasks;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodstoragedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_vod_storage_data;
 
 /// `DescribeVodTieringStorageData`: Describe vod tiering storage data.
@@ -503,6 +919,7 @@ pub mod describe_vod_storage_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstoragedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_vod_tiering_storage_data;
 
 /// `DescribeVodTieringStorageRetrievalData`: Describe vod tiering storage retrieval data.
@@ -510,6 +927,7 @@ pub mod describe_vod_tiering_storage_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstorageretrievaldata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_vod_tiering_storage_retrieval_data;
 
 /// `DescribeVodTranscodeData`: Describe vod transcode data.
@@ -517,6 +935,7 @@ pub mod describe_vod_tiering_storage_retrieval_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtranscodedata
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "stats")]
 pub mod describe_vod_transcode_data;
 
 /// `DescribeVodUserDomains`: Describe vod user domains.
@@ -524,6 +943,7 @@ pub mod describe_vod_transcode_data;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoduserdomains
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_user_domains;
 
 /// `DescribeVodVerifyContent`: Describe vod verify content.
@@ -531,6 +951,7 @@ pub mod describe_vod_user_domains;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodverifycontent
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod describe_vod_verify_content;
 
 /// `DetachAppPolicyFromIdentity`: Detach app policy from identity.
@@ -538,6 +959,7 @@ pub mod describe_vod_verify_content;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-detachapppolicyfromidentity
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod detach_app_policy_from_identity;
 
 /// `GenerateDownloadSecretKey`: Generate download secret key.
@@ -545,6 +967,7 @@ pub mod detach_app_policy_from_identity;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatedownloadsecretkey
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "security")]
 pub mod generate_download_secret_key;
 
 /// `GenerateKMSDataKey`: Generate KMS data key.
@@ -552,6 +975,7 @@ pub mod generate_download_secret_key;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatekmsdatakey
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "security")]
 pub mod generate_kms_data_key;
 
 /// `GetAIImageJobs`: Get AI image jobs.
@@ -559,6 +983,7 @@ pub mod generate_kms_data_key;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaiimagejobs
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod get_ai_image_jobs;
 
 /// `GetAIMediaAuditJob`: Get AI media audit job.
@@ -566,6 +991,7 @@ pub mod get_ai_image_jobs;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaimediaauditjob
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod get_ai_media_audit_job;
 
 /// `GetAITemplate`: Get AI template.
@@ -573,6 +999,7 @@ pub mod get_ai_media_audit_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaitemplate
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod get_ai_template;
 
 /// `GetAIVideoTagResult`: Get AI video tag result.
@@ -580,6 +1007,7 @@ pub mod get_ai_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaivideotagresult
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod get_ai_video_tag_result;
 
 /// `GetAppInfos`: Get app infos.
@@ -587,6 +1015,7 @@ pub mod get_ai_video_tag_result;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getappinfos
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod get_app_infos;
 
 /// `GetAttachedMediaInfo`: Get attached media info.
@@ -594,6 +1023,7 @@ pub mod get_app_infos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getattachedmediainfo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod get_attached_media_info;
 
 /// `GetAuditHistory`: Get audit history.
@@ -601,6 +1031,7 @@ pub mod get_attached_media_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaudithistory
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod get_audit_history;
 
 /// `GetCategories`: Get categories.
@@ -608,6 +1039,7 @@ pub mod get_audit_history;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getcategories
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod get_categories;
 
 /// `GetDefaultAITemplate`: Get default AI template.
@@ -615,6 +1047,7 @@ pub mod get_categories;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdefaultaitemplate
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod get_default_ai_template;
 
 /// `GetDigitalWatermarkExtractResult`: Get digital watermark extract result.
@@ -622,6 +1055,7 @@ pub mod get_default_ai_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdigitalwatermarkextractresult
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "security")]
 pub mod get_digital_watermark_extract_result;
 
 /// `GetEditingProject`: Get editing project.
@@ -629,6 +1063,7 @@ pub mod get_digital_watermark_extract_result;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingproject
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod get_editing_project;
 
 /// `GetEditingProjectMaterials`: Get editing project materials.
@@ -636,6 +1071,7 @@ pub mod get_editing_project;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingprojectmaterials
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod get_editing_project_materials;
 
 /// `GetImageInfo`: Get image info.
@@ -643,6 +1079,7 @@ pub mod get_editing_project_materials;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod get_image_info;
 
 /// `GetImageInfos`: Get image infos.
@@ -650,6 +1087,7 @@ pub mod get_image_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfos
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod get_image_infos;
 
 /// `GetMediaAuditAudioResultDetail`: Get media audit audio result detail.
@@ -657,6 +1095,7 @@ pub mod get_image_infos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditaudioresultdetail
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod get_media_audit_audio_result_detail;
 
 /// `GetMediaAuditResult`: Get media audit result.
@@ -664,6 +1103,7 @@ pub mod get_media_audit_audio_result_detail;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresult
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod get_media_audit_result;
 
 /// `GetMediaAuditResultDetail`: Get media audit result detail.
@@ -671,6 +1111,7 @@ pub mod get_media_audit_result;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresultdetail
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod get_media_audit_result_detail;
 
 /// `GetMediaAuditResultTimeline`: Get media audit result timeline.
@@ -678,6 +1119,7 @@ pub mod get_media_audit_result_detail;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresulttimeline
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod get_media_audit_result_timeline;
 
 /// `GetMediaDNAResult`: Get media DNA result.
@@ -685,6 +1127,7 @@ pub mod get_media_audit_result_timeline;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediadnaresult
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod get_media_dna_result;
 
 /// `GetMediaRefreshJobs`: Get media refresh jobs.
@@ -692,6 +1135,7 @@ pub mod get_media_dna_result;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediarefreshjobs
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod get_media_refresh_jobs;
 
 /// `GetMessageCallback`: Get message callback.
@@ -699,6 +1143,7 @@ pub mod get_media_refresh_jobs;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmessagecallback
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "config")]
 pub mod get_message_callback;
 
 /// `GetMezzanineInfo`: Get mezzanine info.
@@ -706,6 +1151,7 @@ pub mod get_message_callback;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmezzanineinfo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod get_mezzanine_info;
 
 /// `GetPlayInfo`: Get play info.
@@ -713,6 +1159,7 @@ pub mod get_mezzanine_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getplayinfo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "playback")]
 pub mod get_play_info;
 
 /// `GetTranscodeSummary`: Get transcode summary.
@@ -720,6 +1167,7 @@ pub mod get_play_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodesummary
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod get_transcode_summary;
 
 /// `GetTranscodeTask`: Get transcode task.
@@ -727,6 +1175,7 @@ pub mod get_transcode_summary;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetask
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod get_transcode_task;
 
 /// `GetTranscodeTemplateGroup`: Get transcode template group.
@@ -734,6 +1183,7 @@ pub mod get_transcode_task;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetemplategroup
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod get_transcode_template_group;
 
 /// `GetURLUploadInfos`: Queries URL-based upload jobs by job ID or by source URL.
@@ -741,6 +1191,7 @@ pub mod get_transcode_template_group;
 /// Returns each job's status, timestamps, user data and, once the upload succeeded, the media ID. Unknown job IDs or URLs are listed in NonExists.
 ///
 /// Safe to retry. QPS limit: 100 per second per account.
+#[cfg(feature = "upload")]
 pub mod get_url_upload_infos;
 
 /// `GetUploadDetails`: Get upload details.
@@ -748,6 +1199,7 @@ pub mod get_url_upload_infos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getuploaddetails
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod get_upload_details;
 
 /// `GetVideoInfo`: Get video info.
@@ -755,6 +1207,7 @@ pub mod get_upload_details;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod get_video_info;
 
 /// `GetVideoInfos`: Get video infos.
@@ -762,6 +1215,7 @@ pub mod get_video_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfos
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod get_video_infos;
 
 /// `GetVideoList`: Get video list.
@@ -769,6 +1223,7 @@ pub mod get_video_infos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideolist
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod get_video_list;
 
 /// `GetVideoPlayAuth`: Get video play auth.
@@ -776,6 +1231,7 @@ pub mod get_video_list;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoplayauth
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "playback")]
 pub mod get_video_play_auth;
 
 /// `GetVodTemplate`: Get vod template.
@@ -783,6 +1239,7 @@ pub mod get_video_play_auth;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvodtemplate
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod get_vod_template;
 
 /// `GetWatermark`: Get watermark.
@@ -790,6 +1247,7 @@ pub mod get_vod_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getwatermark
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod get_watermark;
 
 /// `ListAIImageInfo`: List AI image info.
@@ -797,6 +1255,7 @@ pub mod get_watermark;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaiimageinfo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod list_ai_image_info;
 
 /// `ListAIJob`: List AI job.
@@ -804,6 +1263,7 @@ pub mod list_ai_image_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaijob
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod list_ai_job;
 
 /// `ListAITemplate`: List AI template.
@@ -811,6 +1271,7 @@ pub mod list_ai_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaitemplate
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod list_ai_template;
 
 /// `ListAppInfo`: List app info.
@@ -818,6 +1279,7 @@ pub mod list_ai_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listappinfo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod list_app_info;
 
 /// `ListAppPoliciesForIdentity`: List app policies for identity.
@@ -825,6 +1287,7 @@ pub mod list_app_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listapppoliciesforidentity
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod list_app_policies_for_identity;
 
 /// `ListAuditSecurityIp`: List audit security ip.
@@ -832,6 +1295,7 @@ pub mod list_app_policies_for_identity;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listauditsecurityip
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod list_audit_security_ip;
 
 /// `ListDynamicImage`: List dynamic image.
@@ -839,6 +1303,7 @@ pub mod list_audit_security_ip;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listdynamicimage
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod list_dynamic_image;
 
 /// `ListLiveRecordVideo`: List live record video.
@@ -846,6 +1311,7 @@ pub mod list_dynamic_image;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listliverecordvideo
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "live-record")]
 pub mod list_live_record_video;
 
 /// `ListSnapshots`: List snapshots.
@@ -853,6 +1319,7 @@ pub mod list_live_record_video;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listsnapshots
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod list_snapshots;
 
 /// `ListTranscodeTask`: List transcode task.
@@ -860,6 +1327,7 @@ pub mod list_snapshots;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetask
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod list_transcode_task;
 
 /// `ListTranscodeTemplateGroup`: List transcode template group.
@@ -867,6 +1335,7 @@ pub mod list_transcode_task;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetemplategroup
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod list_transcode_template_group;
 
 /// `ListVodTemplate`: List vod template.
@@ -874,6 +1343,7 @@ pub mod list_transcode_template_group;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listvodtemplate
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod list_vod_template;
 
 /// `ListWatermark`: List watermark.
@@ -881,6 +1351,7 @@ pub mod list_vod_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listwatermark
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod list_watermark;
 
 /// `MoveAppResource`: Move app resource.
@@ -888,6 +1359,7 @@ pub mod list_watermark;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-moveappresource
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod move_app_resource;
 
 /// `PreloadVodObjectCaches`: Preload vod object caches.
@@ -895,6 +1367,7 @@ pub mod move_app_resource;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-preloadvodobjectcaches
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod preload_vod_object_caches;
 
 /// `ProduceEditingProjectVideo`: Produce editing project video.
@@ -902,6 +1375,7 @@ pub mod preload_vod_object_caches;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-produceeditingprojectvideo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod produce_editing_project_video;
 
 /// `RefreshMediaPlayUrls`: Refresh media play urls.
@@ -909,6 +1383,7 @@ pub mod produce_editing_project_video;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshmediaplayurls
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod refresh_media_play_urls;
 
 /// `RefreshUploadVideo`: Refresh upload video.
@@ -916,6 +1391,7 @@ pub mod refresh_media_play_urls;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshuploadvideo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod refresh_upload_video;
 
 /// `RefreshVodObjectCaches`: Refresh vod object caches.
@@ -923,6 +1399,7 @@ pub mod refresh_upload_video;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshvodobjectcaches
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod refresh_vod_object_caches;
 
 /// `RegisterMedia`: Register media.
@@ -930,6 +1407,7 @@ pub mod refresh_vod_object_caches;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-registermedia
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod register_media;
 
 /// `RestoreMedia`: Restore media.
@@ -937,6 +1415,7 @@ pub mod register_media;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-restoremedia
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod restore_media;
 
 /// `SearchEditingProject`: Search editing project.
@@ -944,6 +1423,7 @@ pub mod restore_media;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searcheditingproject
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod search_editing_project;
 
 /// `SearchMedia`: Search media.
@@ -951,6 +1431,7 @@ pub mod search_editing_project;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searchmedia
 ///
 /// Safe to retry. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod search_media;
 
 /// `SetAuditSecurityIp`: Set audit security ip.
@@ -958,6 +1439,7 @@ pub mod search_media;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setauditsecurityip
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod set_audit_security_ip;
 
 /// `SetCrossdomainContent`: Set crossdomain content.
@@ -965,6 +1447,7 @@ pub mod set_audit_security_ip;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setcrossdomaincontent
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "config")]
 pub mod set_crossdomain_content;
 
 /// `SetDefaultAITemplate`: Set default AI template.
@@ -972,6 +1455,7 @@ pub mod set_crossdomain_content;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultaitemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod set_default_ai_template;
 
 /// `SetDefaultTranscodeTemplateGroup`: Set default transcode template group.
@@ -979,6 +1463,7 @@ pub mod set_default_ai_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaulttranscodetemplategroup
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod set_default_transcode_template_group;
 
 /// `SetDefaultWatermark`: Set default watermark.
@@ -986,6 +1471,7 @@ pub mod set_default_transcode_template_group;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultwatermark
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod set_default_watermark;
 
 /// `SetEditingProjectMaterials`: Set editing project materials.
@@ -993,6 +1479,7 @@ pub mod set_default_watermark;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-seteditingprojectmaterials
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod set_editing_project_materials;
 
 /// `SetMessageCallback`: Set message callback.
@@ -1000,6 +1487,7 @@ pub mod set_editing_project_materials;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setmessagecallback
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "config")]
 pub mod set_message_callback;
 
 /// `SetVodDomainCertificate`: Set vod domain certificate.
@@ -1007,6 +1495,7 @@ pub mod set_message_callback;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setvoddomaincertificate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod set_vod_domain_certificate;
 
 /// `SubmitAIImageAuditJob`: Submit AI image audit job.
@@ -1014,6 +1503,7 @@ pub mod set_vod_domain_certificate;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimageauditjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod submit_ai_image_audit_job;
 
 /// `SubmitAIImageJob`: Submit AI image job.
@@ -1021,6 +1511,7 @@ pub mod submit_ai_image_audit_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimagejob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod submit_ai_image_job;
 
 /// `SubmitAIJob`: Submit AI job.
@@ -1028,6 +1519,7 @@ pub mod submit_ai_image_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaijob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod submit_ai_job;
 
 /// `SubmitAIMediaAuditJob`: Submit AI media audit job.
@@ -1035,6 +1527,7 @@ pub mod submit_ai_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaimediaauditjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "audit")]
 pub mod submit_ai_media_audit_job;
 
 /// `SubmitDigitalWatermarkExtractJob`: Submit digital watermark extract job.
@@ -1042,6 +1535,7 @@ pub mod submit_ai_media_audit_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdigitalwatermarkextractjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "security")]
 pub mod submit_digital_watermark_extract_job;
 
 /// `SubmitDynamicImageJob`: Submit dynamic image job.
@@ -1049,6 +1543,7 @@ pub mod submit_digital_watermark_extract_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdynamicimagejob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod submit_dynamic_image_job;
 
 /// `SubmitMediaDNADeleteJob`: Submit media DNA delete job.
@@ -1056,6 +1551,7 @@ pub mod submit_dynamic_image_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitmediadnadeletejob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod submit_media_dna_delete_job;
 
 /// `SubmitPreprocessJobs`: Submit preprocess jobs.
@@ -1063,6 +1559,7 @@ pub mod submit_media_dna_delete_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitpreprocessjobs
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod submit_preprocess_jobs;
 
 /// `SubmitSnapshotJob`: Submit snapshot job.
@@ -1070,6 +1567,7 @@ pub mod submit_preprocess_jobs;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitsnapshotjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod submit_snapshot_job;
 
 /// `SubmitTranscodeJobs`: Submit transcode jobs.
@@ -1077,6 +1575,7 @@ pub mod submit_snapshot_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submittranscodejobs
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod submit_transcode_jobs;
 
 /// `SubmitWorkflowJob`: Submit workflow job.
@@ -1084,6 +1583,7 @@ pub mod submit_transcode_jobs;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitworkflowjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod submit_workflow_job;
 
 /// `UpdateAITemplate`: Update AI template.
@@ -1091,6 +1591,7 @@ pub mod submit_workflow_job;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateaitemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "ai")]
 pub mod update_ai_template;
 
 /// `UpdateAppInfo`: Update app info.
@@ -1098,6 +1599,7 @@ pub mod update_ai_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateappinfo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "apps")]
 pub mod update_app_info;
 
 /// `UpdateAttachedMediaInfos`: Update attached media infos.
@@ -1105,6 +1607,7 @@ pub mod update_app_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateattachedmediainfos
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod update_attached_media_infos;
 
 /// `UpdateCategory`: Update category.
@@ -1112,6 +1615,7 @@ pub mod update_attached_media_infos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatecategory
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod update_category;
 
 /// `UpdateEditingProject`: Update editing project.
@@ -1119,6 +1623,7 @@ pub mod update_category;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateeditingproject
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "editing")]
 pub mod update_editing_project;
 
 /// `UpdateImageInfos`: Update image infos.
@@ -1126,6 +1631,7 @@ pub mod update_editing_project;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateimageinfos
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod update_image_infos;
 
 /// `UpdateMediaStorageClass`: Update media storage class.
@@ -1133,6 +1639,7 @@ pub mod update_image_infos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatemediastorageclass
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod update_media_storage_class;
 
 /// `UpdateTranscodeTemplateGroup`: Update transcode template group.
@@ -1140,6 +1647,7 @@ pub mod update_media_storage_class;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatetranscodetemplategroup
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod update_transcode_template_group;
 
 /// `UpdateVideoInfo`: Update video info.
@@ -1147,6 +1655,7 @@ pub mod update_transcode_template_group;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod update_video_info;
 
 /// `UpdateVideoInfos`: Update video infos.
@@ -1154,6 +1663,7 @@ pub mod update_video_info;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfos
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "media")]
 pub mod update_video_infos;
 
 /// `UpdateVodDomain`: Update vod domain.
@@ -1161,6 +1671,7 @@ pub mod update_video_infos;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevoddomain
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod update_vod_domain;
 
 /// `UpdateVodTemplate`: Update vod template.
@@ -1168,6 +1679,7 @@ pub mod update_vod_domain;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevodtemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod update_vod_template;
 
 /// `UpdateWatermark`: Update watermark.
@@ -1175,6 +1687,7 @@ pub mod update_vod_template;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatewatermark
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "processing")]
 pub mod update_watermark;
 
 /// `UploadMediaByURL`: Uploads media files to VOD from their URLs, as asynchronous jobs.
@@ -1182,6 +1695,7 @@ pub mod update_watermark;
 /// Creates one upload job per source URL and returns the job IDs; query progress with GetURLUploadInfos. Every call creates new jobs and new media, so the SDK never resends it after the request may have reached the service.
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod upload_media_by_url;
 
 /// `UploadStreamByURL`: Upload stream by URL.
@@ -1189,6 +1703,7 @@ pub mod upload_media_by_url;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-uploadstreambyurl
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "upload")]
 pub mod upload_stream_by_url;
 
 /// `VerifyVodDomainOwner`: Verify vod domain owner.
@@ -1196,4 +1711,5 @@ pub mod upload_stream_by_url;
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-verifyvoddomainowner
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
+#[cfg(feature = "cdn")]
 pub mod verify_vod_domain_owner;

@@ -4,6 +4,7 @@
 
 /// One command per operation in the spec.
 pub static COMMANDS: &[crate::command::CommandSpec] = &[
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "add-ai-template",
         about: "Add AI template.",
@@ -34,6 +35,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "add-category",
         about: "Add category.",
@@ -64,6 +66,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "add-editing-project",
         about: "Add editing project.",
@@ -108,6 +111,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "add-editing-project-materials",
         about: "Add editing project materials.",
@@ -138,6 +142,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "add-transcode-template-group",
         about: "Add transcode template group.",
@@ -175,6 +180,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "add-vod-domain",
         about: "Add vod domain.",
@@ -219,6 +225,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "add-vod-storage-for-app",
         about: "Add vod storage for app.",
@@ -249,6 +256,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "add-vod-template",
         about: "Add vod template.",
@@ -286,6 +294,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "add-watermark",
         about: "Add watermark.",
@@ -330,6 +339,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "attach-app-policy-to-identity",
         about: "Attach app policy to identity.",
@@ -367,6 +377,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "batch-set-vod-domain-configs",
         about: "Batch set vod domain configs.",
@@ -390,6 +401,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "batch-start-vod-domain",
         about: "Batch start vod domain.",
@@ -406,6 +418,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "batch-stop-vod-domain",
         about: "Batch stop vod domain.",
@@ -422,6 +435,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "cancel-url-upload-jobs",
         about: "Cancels URL-based upload jobs that are still queued.",
@@ -445,6 +459,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "create-app-info",
         about: "Create app info.",
@@ -468,6 +483,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "create-audit",
         about: "Create audit.",
@@ -484,6 +500,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "create-upload-attached-media",
         about: "Create upload attached media.",
@@ -570,6 +587,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "create-upload-image",
         about: "Create upload image.",
@@ -649,6 +667,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "create-upload-video",
         about: "Create upload video.",
@@ -742,6 +761,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "decrypt-kms-data-key",
         about: "Decrypt KMS data key.",
@@ -758,6 +778,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "delete-ai-image-infos",
         about: "Delete AI image infos.",
@@ -774,6 +795,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "delete-ai-template",
         about: "Delete AI template.",
@@ -790,6 +812,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "delete-app-info",
         about: "Delete app info.",
@@ -806,6 +829,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-attached-media",
         about: "Delete attached media.",
@@ -822,6 +846,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-category",
         about: "Delete category.",
@@ -838,6 +863,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-dynamic-image",
         about: "Delete dynamic image.",
@@ -861,6 +887,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "delete-editing-project",
         about: "Delete editing project.",
@@ -877,6 +904,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "delete-editing-project-materials",
         about: "Delete editing project materials.",
@@ -907,6 +935,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-image",
         about: "Delete image.",
@@ -951,6 +980,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "config")]
     crate::command::CommandSpec {
         name: "delete-message-callback",
         about: "Delete message callback.",
@@ -967,6 +997,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-mezzanines",
         about: "Delete mezzanines.",
@@ -990,6 +1021,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "delete-multipart-upload",
         about: "Delete multipart upload.",
@@ -1013,6 +1045,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-stream",
         about: "Delete stream.",
@@ -1036,6 +1069,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "delete-transcode-template-group",
         about: "Delete transcode template group.",
@@ -1066,6 +1100,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-video",
         about: "Delete video.",
@@ -1082,6 +1117,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "delete-vod-domain",
         about: "Delete vod domain.",
@@ -1098,6 +1134,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "delete-vod-specific-config",
         about: "Delete vod specific config.",
@@ -1128,6 +1165,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "delete-vod-template",
         about: "Delete vod template.",
@@ -1144,6 +1182,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "delete-watermark",
         about: "Delete watermark.",
@@ -1160,6 +1199,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-play-top-videos",
         about: "Describe play top videos.",
@@ -1190,6 +1230,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-play-user-avg",
         about: "Describe play user avg.",
@@ -1213,6 +1254,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-play-user-total",
         about: "Describe play user total.",
@@ -1236,6 +1278,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-play-video-statis",
         about: "Describe play video statis.",
@@ -1266,6 +1309,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-ai-data",
         about: "Describe vod AI data.",
@@ -1303,6 +1347,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-certificate-list",
         about: "Describe vod certificate list.",
@@ -1319,6 +1364,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-bps-data",
         about: "Describe vod domain bps data.",
@@ -1370,6 +1416,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-bps-data-by-layer",
         about: "Describe vod domain bps data by layer.",
@@ -1428,6 +1475,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-certificate-info",
         about: "Describe vod domain certificate info.",
@@ -1444,6 +1492,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-configs",
         about: "Describe vod domain configs.",
@@ -1467,6 +1516,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-detail",
         about: "Describe vod domain detail.",
@@ -1483,6 +1533,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-hit-rate-data",
         about: "Describe vod domain hit rate data.",
@@ -1520,6 +1571,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-log",
         about: "Describe vod domain log.",
@@ -1564,6 +1616,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-qps-data",
         about: "Describe vod domain qps data.",
@@ -1615,6 +1668,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-bps-data",
         about: "Describe vod domain real time bps data.",
@@ -1659,6 +1713,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-byte-hit-rate-data",
         about: "Describe vod domain real time byte hit rate data.",
@@ -1689,6 +1744,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-detail-data",
         about: "Describe vod domain real time detail data.",
@@ -1754,6 +1810,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-http-code-data",
         about: "Describe vod domain real time http code data.",
@@ -1798,6 +1855,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-qps-data",
         about: "Describe vod domain real time qps data.",
@@ -1842,6 +1900,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-req-hit-rate-data",
         about: "Describe vod domain real time req hit rate data.",
@@ -1872,6 +1931,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-traffic-data",
         about: "Describe vod domain real time traffic data.",
@@ -1916,6 +1976,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-req-hit-rate-data",
         about: "Describe vod domain req hit rate data.",
@@ -1953,6 +2014,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-src-bps-data",
         about: "Describe vod domain src bps data.",
@@ -1990,6 +2052,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-src-traffic-data",
         about: "Describe vod domain src traffic data.",
@@ -2027,6 +2090,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-traffic-data",
         about: "Describe vod domain traffic data.",
@@ -2078,6 +2142,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-usage-data",
         about: "Describe vod domain usage data.",
@@ -2136,6 +2201,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-media-play-data",
         about: "Describe vod media play data.",
@@ -2208,6 +2274,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-range-data-by-locate-and-isp-service",
         about: "Describe vod range data by locate and isp service.",
@@ -2252,6 +2319,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-refresh-quota",
         about: "Describe vod refresh quota.",
@@ -2260,6 +2328,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         flags: &[],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-refresh-tasks",
         about: "Describe vod refresh tasks.",
@@ -2332,6 +2401,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-storage-data",
         about: "Describe vod storage data.",
@@ -2376,6 +2446,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-tiering-storage-data",
         about: "Describe vod tiering storage data.",
@@ -2413,6 +2484,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-tiering-storage-retrieval-data",
         about: "Describe vod tiering storage retrieval data.",
@@ -2450,6 +2522,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-transcode-data",
         about: "Describe vod transcode data.",
@@ -2508,6 +2581,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-user-domains",
         about: "Describe vod user domains.",
@@ -2559,6 +2633,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-verify-content",
         about: "Describe vod verify content.",
@@ -2575,6 +2650,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "detach-app-policy-from-identity",
         about: "Detach app policy from identity.",
@@ -2612,6 +2688,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "generate-download-secret-key",
         about: "Generate download secret key.",
@@ -2635,6 +2712,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "generate-kms-data-key",
         about: "Generate KMS data key.",
@@ -2643,6 +2721,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         flags: &[],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-ai-image-jobs",
         about: "Get AI image jobs.",
@@ -2659,6 +2738,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-ai-media-audit-job",
         about: "Get AI media audit job.",
@@ -2675,6 +2755,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-ai-template",
         about: "Get AI template.",
@@ -2691,6 +2772,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-ai-video-tag-result",
         about: "Get AI video tag result.",
@@ -2707,6 +2789,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "get-app-infos",
         about: "Get app infos.",
@@ -2723,6 +2806,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-attached-media-info",
         about: "Get attached media info.",
@@ -2753,6 +2837,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-audit-history",
         about: "Get audit history.",
@@ -2790,6 +2875,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-categories",
         about: "Get categories.",
@@ -2834,6 +2920,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-default-ai-template",
         about: "Get default AI template.",
@@ -2850,6 +2937,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "get-digital-watermark-extract-result",
         about: "Get digital watermark extract result.",
@@ -2880,6 +2968,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "get-editing-project",
         about: "Get editing project.",
@@ -2896,6 +2985,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "get-editing-project-materials",
         about: "Get editing project materials.",
@@ -2926,6 +3016,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-image-info",
         about: "Get image info.",
@@ -2956,6 +3047,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-image-infos",
         about: "Get image infos.",
@@ -2986,6 +3078,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-media-audit-audio-result-detail",
         about: "Get media audit audio result detail.",
@@ -3009,6 +3102,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-media-audit-result",
         about: "Get media audit result.",
@@ -3025,6 +3119,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-media-audit-result-detail",
         about: "Get media audit result detail.",
@@ -3048,6 +3143,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-media-audit-result-timeline",
         about: "Get media audit result timeline.",
@@ -3064,6 +3160,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-media-dna-result",
         about: "Get media DNA result.",
@@ -3080,6 +3177,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "get-media-refresh-jobs",
         about: "Get media refresh jobs.",
@@ -3103,6 +3201,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "config")]
     crate::command::CommandSpec {
         name: "get-message-callback",
         about: "Get message callback.",
@@ -3119,6 +3218,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-mezzanine-info",
         about: "Get mezzanine info.",
@@ -3156,6 +3256,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "playback")]
     crate::command::CommandSpec {
         name: "get-play-info",
         about: "Get play info.",
@@ -3249,6 +3350,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-transcode-summary",
         about: "Get transcode summary.",
@@ -3265,6 +3367,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-transcode-task",
         about: "Get transcode task.",
@@ -3281,6 +3384,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-transcode-template-group",
         about: "Get transcode template group.",
@@ -3297,6 +3401,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "get-url-upload-infos",
         about: "Queries URL-based upload jobs by job ID or by source URL.",
@@ -3323,6 +3428,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             ids: crate::command::WaitIds::Input,
         }),
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "get-upload-details",
         about: "Get upload details.",
@@ -3346,6 +3452,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-video-info",
         about: "Get video info.",
@@ -3362,6 +3469,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-video-infos",
         about: "Get video infos.",
@@ -3378,6 +3486,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-video-list",
         about: "Get video list.",
@@ -3443,6 +3552,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "playback")]
     crate::command::CommandSpec {
         name: "get-video-play-auth",
         about: "Get video play auth.",
@@ -3473,6 +3583,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-vod-template",
         about: "Get vod template.",
@@ -3489,6 +3600,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-watermark",
         about: "Get watermark.",
@@ -3505,6 +3617,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "list-ai-image-info",
         about: "List AI image info.",
@@ -3521,6 +3634,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "list-ai-job",
         about: "List AI job.",
@@ -3537,6 +3651,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "list-ai-template",
         about: "List AI template.",
@@ -3553,6 +3668,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "list-app-info",
         about: "List app info.",
@@ -3583,6 +3699,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "list-app-policies-for-identity",
         about: "List app policies for identity.",
@@ -3613,6 +3730,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "list-audit-security-ip",
         about: "List audit security ip.",
@@ -3629,6 +3747,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "list-dynamic-image",
         about: "List dynamic image.",
@@ -3645,6 +3764,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "live-record")]
     crate::command::CommandSpec {
         name: "list-live-record-video",
         about: "List live record video.",
@@ -3710,6 +3830,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "list-snapshots",
         about: "List snapshots.",
@@ -3754,6 +3875,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "list-transcode-task",
         about: "List transcode task.",
@@ -3798,6 +3920,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "list-transcode-template-group",
         about: "List transcode template group.",
@@ -3814,6 +3937,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "list-vod-template",
         about: "List vod template.",
@@ -3837,6 +3961,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "list-watermark",
         about: "List watermark.",
@@ -3853,6 +3978,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "move-app-resource",
         about: "Move app resource.",
@@ -3883,6 +4009,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "preload-vod-object-caches",
         about: "Preload vod object caches.",
@@ -3899,6 +4026,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "produce-editing-project-video",
         about: "Produce editing project video.",
@@ -3971,6 +4099,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "refresh-media-play-urls",
         about: "Refresh media play urls.",
@@ -4043,6 +4172,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "refresh-upload-video",
         about: "Refresh upload video.",
@@ -4059,6 +4189,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "refresh-vod-object-caches",
         about: "Refresh vod object caches.",
@@ -4089,6 +4220,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "register-media",
         about: "Register media.",
@@ -4126,6 +4258,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "restore-media",
         about: "Restore media.",
@@ -4163,6 +4296,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "search-editing-project",
         about: "Search editing project.",
@@ -4221,6 +4355,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "search-media",
         about: "Search media.",
@@ -4279,6 +4414,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "set-audit-security-ip",
         about: "Set audit security ip.",
@@ -4309,6 +4445,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "config")]
     crate::command::CommandSpec {
         name: "set-crossdomain-content",
         about: "Set crossdomain content.",
@@ -4339,6 +4476,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "set-default-ai-template",
         about: "Set default AI template.",
@@ -4355,6 +4493,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "set-default-transcode-template-group",
         about: "Set default transcode template group.",
@@ -4371,6 +4510,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "set-default-watermark",
         about: "Set default watermark.",
@@ -4387,6 +4527,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "set-editing-project-materials",
         about: "Set editing project materials.",
@@ -4410,6 +4551,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "config")]
     crate::command::CommandSpec {
         name: "set-message-callback",
         about: "Set message callback.",
@@ -4475,6 +4617,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "set-vod-domain-certificate",
         about: "Set vod domain certificate.",
@@ -4519,6 +4662,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "submit-ai-image-audit-job",
         about: "Submit AI image audit job.",
@@ -4549,6 +4693,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "submit-ai-image-job",
         about: "Submit AI image job.",
@@ -4586,6 +4731,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "submit-ai-job",
         about: "Submit AI job.",
@@ -4623,6 +4769,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "submit-ai-media-audit-job",
         about: "Submit AI media audit job.",
@@ -4667,6 +4814,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "submit-digital-watermark-extract-job",
         about: "Submit digital watermark extract job.",
@@ -4690,6 +4838,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-dynamic-image-job",
         about: "Submit dynamic image job.",
@@ -4720,6 +4869,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "submit-media-dna-delete-job",
         about: "Submit media DNA delete job.",
@@ -4736,6 +4886,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-preprocess-jobs",
         about: "Submit preprocess jobs.",
@@ -4759,6 +4910,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-snapshot-job",
         about: "Submit snapshot job.",
@@ -4838,6 +4990,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-transcode-jobs",
         about: "Submit transcode jobs.",
@@ -4896,6 +5049,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-workflow-job",
         about: "Submit workflow job.",
@@ -4919,6 +5073,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "update-ai-template",
         about: "Update AI template.",
@@ -4949,6 +5104,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "update-app-info",
         about: "Update app info.",
@@ -4986,6 +5142,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-attached-media-infos",
         about: "Update attached media infos.",
@@ -5002,6 +5159,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-category",
         about: "Update category.",
@@ -5025,6 +5183,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "update-editing-project",
         about: "Update editing project.",
@@ -5069,6 +5228,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-image-infos",
         about: "Update image infos.",
@@ -5085,6 +5245,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-media-storage-class",
         about: "Update media storage class.",
@@ -5129,6 +5290,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "update-transcode-template-group",
         about: "Update transcode template group.",
@@ -5166,6 +5328,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-video-info",
         about: "Update video info.",
@@ -5217,6 +5380,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-video-infos",
         about: "Update video infos.",
@@ -5233,6 +5397,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "update-vod-domain",
         about: "Update vod domain.",
@@ -5263,6 +5428,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "update-vod-template",
         about: "Update vod template.",
@@ -5293,6 +5459,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "update-watermark",
         about: "Update watermark.",
@@ -5323,6 +5490,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "upload-media-by-url",
         about: "Uploads media files to VOD from their URLs, as asynchronous jobs.",
@@ -5394,6 +5562,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             },
         }),
     },
+    #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "upload-stream-by-url",
         about: "Upload stream by URL.",
@@ -5445,6 +5614,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
         ],
         wait: ::std::option::Option::None,
     },
+    #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "verify-vod-domain-owner",
         about: "Verify vod domain owner.",
