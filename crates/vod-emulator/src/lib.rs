@@ -32,6 +32,7 @@ mod cli;
 mod config;
 mod error;
 mod faults;
+mod generic;
 mod jobs;
 mod ops;
 mod render;

@@ -27,6 +27,10 @@ impl Format {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Node {
     Text(String),
+    /// A number: a JSON number, XML text.
+    Number(serde_json::Number),
+    /// A boolean: a JSON boolean, XML text.
+    Bool(bool),
     Object(Vec<(&'static str, Node)>),
     /// `item: Some(name)` wraps each item in `<name>` inside the list element;
     /// `None` repeats the list element once per item.
@@ -46,6 +50,8 @@ impl serde::Serialize for Node {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Node::Text(t) => s.serialize_str(t),
+            Node::Number(n) => n.serialize(s),
+            Node::Bool(b) => s.serialize_bool(*b),
             Node::Object(fields) => {
                 let mut map = s.serialize_map(Some(fields.len()))?;
                 for (k, v) in fields {
@@ -86,6 +92,16 @@ fn write_element(out: &mut String, name: &str, node: &Node) {
         Node::Text(t) => {
             open(out, name);
             out.push_str(&quick_xml::escape::escape(t.as_str()));
+            close(out, name);
+        }
+        Node::Number(n) => {
+            open(out, name);
+            out.push_str(&n.to_string());
+            close(out, name);
+        }
+        Node::Bool(b) => {
+            open(out, name);
+            out.push_str(if *b { "true" } else { "false" });
             close(out, name);
         }
         Node::Object(fields) => {

@@ -1,6 +1,7 @@
 //! The HTTP side: the API endpoint (any path but `/__emulator/*`) and the admin
 //! endpoints that black-box tests use to inject faults and read counters.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,7 @@ use time::OffsetDateTime;
 
 use crate::error::ApiError;
 use crate::faults::Faults;
+use crate::generic;
 use crate::ops;
 use crate::render::{render, Format, Node};
 use crate::request::{format_hint, header as header_of, ApiRequest};
@@ -72,7 +74,7 @@ async fn api(
     Counters::bump(&shared.counters.requests);
     let request_id = uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase();
     let host = header_of(&headers, "host").unwrap_or_default();
-    let reply = |format: Format, result: Result<(&str, Node), ApiError>| {
+    let reply = |format: Format, result: Result<(Cow<'static, str>, Node), ApiError>| {
         if result.is_err() {
             Counters::bump(&shared.counters.errors);
         }
@@ -162,7 +164,7 @@ async fn call(
     action: Option<String>,
     version: Option<String>,
     request_id: &str,
-) -> Result<(&'static str, Node), ApiError> {
+) -> Result<(Cow<'static, str>, Node), ApiError> {
     let action = action
         .filter(|a| !a.is_empty())
         .ok_or_else(|| ApiError::missing("Action"))?;
@@ -175,28 +177,34 @@ async fn call(
         "UploadMediaByURL" => {
             Counters::bump(&shared.counters.upload_media_by_url_calls);
             let body = ops::upload_media_by_url(shared, req, request_id).await?;
-            Ok(("UploadMediaByURLResponse", body))
+            Ok(("UploadMediaByURLResponse".into(), body))
         }
         "GetURLUploadInfos" => {
             let body = ops::get_url_upload_infos(shared, req, request_id)?;
-            Ok(("GetURLUploadInfosResponse", body))
+            Ok(("GetURLUploadInfosResponse".into(), body))
         }
         "CancelUrlUploadJobs" => {
             let body = ops::cancel_url_upload_jobs(shared, req, request_id).await?;
-            Ok(("CancelUrlUploadJobsResponse", body))
+            Ok(("CancelUrlUploadJobsResponse".into(), body))
         }
-        _ => Err(ApiError::invalid_action()),
+        other => match generic::find(other) {
+            Some(op) => {
+                let body = generic::answer(op, req, request_id)?;
+                Ok((format!("{other}Response").into(), body))
+            }
+            None => Err(ApiError::invalid_action()),
+        },
     }
 }
 
 fn respond(
     format: Format,
-    result: Result<(&str, Node), ApiError>,
+    result: Result<(Cow<'static, str>, Node), ApiError>,
     request_id: &str,
     host: &str,
 ) -> Response {
     let (status, body, retry_after) = match result {
-        Ok((root, node)) => (StatusCode::OK, render(format, root, &node), None),
+        Ok((root, node)) => (StatusCode::OK, render(format, &root, &node), None),
         Err(e) => (
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             e.body(format, request_id, host),

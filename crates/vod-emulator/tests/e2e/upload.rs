@@ -280,7 +280,9 @@ async fn parameter_errors() {
     check(r, 400, "InvalidParameter", "UploadMetadatas");
     assert_eq!(emu.stats().jobs, 0, "no job is created by a refused call");
 
-    let r = call("DeleteVideo", &[("VideoIds", "x")]).v1(&base).await;
+    let r = call("DeleteEverything", &[("VideoIds", "x")])
+        .v1(&base)
+        .await;
     check(r, 404, "InvalidAction.NotFound", "api is not found");
 }
 

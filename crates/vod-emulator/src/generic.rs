@@ -1,0 +1,146 @@
+//! Every operation the emulator does not model with state, answered from its
+//! descriptor in `aliyun-vod` (the same tables the SDK encodes with): the
+//! parameters are checked as the service checks them (`MissingParameter`,
+//! `InvalidParameter` naming the parameter) and the answer is a body of the
+//! operation's response shape, every field present, in JSON or XML. Users'
+//! tests can call any operation offline and get something their decoder must
+//! read; the values are placeholders, not a model of VOD.
+
+use aliyun_runtime::operation::{Operation, Param, Style, Ty};
+use aliyun_runtime::shape::Shape;
+
+use crate::error::ApiError;
+use crate::render::Node;
+use crate::request::ApiRequest;
+
+/// Nesting deeper than this in a response shape is answered empty (shapes are
+/// static trees, but a spec could describe a type that contains itself).
+const MAX_DEPTH: usize = 16;
+
+/// The operation named `action`, if the spec has it.
+pub(crate) fn find(action: &str) -> Option<&'static Operation> {
+    aliyun_vod::OPERATIONS
+        .iter()
+        .copied()
+        .find(|op| op.action == action)
+}
+
+/// Checks `req` against the operation's parameters and answers a body of its
+/// response shape.
+pub(crate) fn answer(
+    op: &'static Operation,
+    req: &ApiRequest,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    check(op, req)?;
+    Ok(body(op.output, request_id))
+}
+
+/// The service's own checks, in table order: a required parameter that is
+/// absent or empty, a value that is not of the parameter's type, a list over
+/// its limit, JSON that does not parse; then groups with no member set.
+fn check(op: &Operation, req: &ApiRequest) -> Result<(), ApiError> {
+    for p in op.params {
+        if p.style == Style::RepeatList {
+            let prefix = format!("{}.", p.name);
+            if p.required && !req.params().any(|(k, _)| k.starts_with(&prefix)) {
+                return Err(ApiError::missing(p.name));
+            }
+            continue;
+        }
+        match req.param(p.name).filter(|v| !v.is_empty()) {
+            None if p.required => return Err(ApiError::missing(p.name)),
+            None => {}
+            Some(value) => check_value(p, value)?,
+        }
+    }
+    for group in op.groups {
+        let set = group
+            .members
+            .iter()
+            .any(|m| req.param(m).is_some_and(|v| !v.is_empty()));
+        if !set {
+            let first = group.members.first().copied().unwrap_or("(group)");
+            return Err(ApiError::missing(first));
+        }
+    }
+    Ok(())
+}
+
+fn check_value(p: &Param, value: &str) -> Result<(), ApiError> {
+    if p.style == Style::Json {
+        return serde_json::from_str::<serde_json::Value>(value)
+            .map(drop)
+            .map_err(|_| ApiError::invalid(p.name, "it is not valid JSON."));
+    }
+    match p.ty {
+        Ty::Integer if value.trim().parse::<i64>().is_err() => {
+            Err(ApiError::invalid(p.name, "it must be an integer."))
+        }
+        Ty::Number if value.trim().parse::<f64>().map_or(true, |f| !f.is_finite()) => {
+            Err(ApiError::invalid(p.name, "it must be a number."))
+        }
+        Ty::Boolean if !matches!(value, "true" | "false") => {
+            Err(ApiError::invalid(p.name, "it must be true or false."))
+        }
+        Ty::String(rules) if rules.max_length.is_some_and(|m| value.chars().count() > m) => {
+            Err(ApiError::invalid(p.name, "it is too long."))
+        }
+        Ty::List(rules) => {
+            let items = value.split(rules.separator).count();
+            match rules.max_items {
+                Some(max) if items > max => Err(ApiError::invalid(
+                    p.name,
+                    &format!("it holds {items} items, more than {max}."),
+                )),
+                _ => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A body of `shape`: `RequestId` is the call's; every other field present,
+/// with a placeholder of its type; every list with one item.
+fn body(shape: &Shape, request_id: &str) -> Node {
+    match shape {
+        Shape::Object(fields) => Node::Object(
+            fields
+                .iter()
+                .map(|f| {
+                    let value = if f.name == "RequestId" {
+                        Node::text(request_id)
+                    } else {
+                        placeholder(f.name, f.shape, 1)
+                    };
+                    (f.name, value)
+                })
+                .collect(),
+        ),
+        other => placeholder("Body", other, 1),
+    }
+}
+
+fn placeholder(name: &str, shape: &Shape, depth: usize) -> Node {
+    match shape {
+        Shape::String => Node::text(format!("{name}-example")),
+        Shape::Integer => Node::Number(1.into()),
+        Shape::Number => Node::Number(serde_json::Number::from_f64(1.5).unwrap_or(1.into())),
+        Shape::Boolean => Node::Bool(true),
+        Shape::Object(_) if depth > MAX_DEPTH => Node::Object(Vec::new()),
+        Shape::Object(fields) => Node::Object(
+            fields
+                .iter()
+                .map(|f| (f.name, placeholder(f.name, f.shape, depth + 1)))
+                .collect(),
+        ),
+        Shape::List { item, xml_item } => Node::List {
+            item: *xml_item,
+            items: if depth > MAX_DEPTH {
+                Vec::new()
+            } else {
+                vec![placeholder(name, item, depth + 1)]
+            },
+        },
+    }
+}
