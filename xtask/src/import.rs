@@ -125,10 +125,14 @@ fn run(
         let merged = merge(old.as_ref(), current.as_ref(), Some(&new))
             .ok_or_else(|| format!("{name}: the merge left nothing"))?;
         let text = to_spec_json(&merged);
-        let verdict = match &current {
-            None => "created",
-            Some(c) if *c == merged => "unchanged",
-            Some(_) => "updated",
+        // The layout counts too: a file edited by hand is written back in
+        // the importer's layout, so every spec file reads the same way.
+        let on_disk = std::fs::read_to_string(&spec_path).ok();
+        let verdict = match (&current, on_disk) {
+            (None, _) => "created",
+            (Some(_), Some(t)) if t.replace("\r\n", "\n") == text => "unchanged",
+            (Some(c), _) if *c == merged => "relaid",
+            (Some(_), _) => "updated",
         };
         if verdict != "unchanged" {
             write(&spec_path, &text)?;

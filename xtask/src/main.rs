@@ -63,6 +63,7 @@ fn vod_layout() -> Layout {
             "max-wait",
             "input-json",
             "generate-skeleton",
+            "all-pages",
             "help",
             "version",
         ]

@@ -346,6 +346,7 @@ const KEY_ORDER: &[&str] = &[
     "retrySafe",
     "qps",
     "wait",
+    "paginate",
     "in",
     "style",
     "itemEncoding",

@@ -100,6 +100,7 @@ bad_specs!(
     object_without_type_name,
     operation_is_a_keyword_or_fixed_module,
     operation_names_collide,
+    paginate_names_what_is_not_there,
     parameter_is_a_builder_method,
     parameter_is_a_common_parameter,
     type_defined_twice_differently,

@@ -239,6 +239,8 @@ pub enum Rule {
         /// What it must be: `an integer`, `a list`, ...
         expected: &'static str,
     },
+    /// All pages were asked of an operation that does not page.
+    NotPaginated,
     /// A name the operation (or the object) does not have.
     Unknown {
         /// The names it has.
@@ -253,6 +255,7 @@ impl fmt::Display for Rule {
         }
         match self {
             Rule::Required => f.write_str("is required"),
+            Rule::NotPaginated => f.write_str("the operation does not page"),
             Rule::AtLeastOneOf(names) => {
                 write!(f, "at least one of {} must be set", names.join(", "))
             }

@@ -35,6 +35,7 @@
 //!         name: "RequestId",
 //!         shape: &aliyun_runtime::shape::Shape::String,
 //!     }]),
+//!     pages: None,
 //! };
 //!
 //! // Read from the body normalized by `OP.output` (see `normalize`).
@@ -68,6 +69,7 @@ mod endpoint;
 mod error;
 pub mod normalize;
 pub mod operation;
+pub mod pages;
 pub mod params;
 mod prepare;
 mod rate_limit;

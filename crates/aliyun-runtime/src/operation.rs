@@ -4,6 +4,7 @@
 //! operation adds a table, not code.
 
 use crate::config::HttpMethod;
+use crate::pages::Pages;
 use crate::shape::Shape;
 
 /// An operation's static description, generated from its spec.
@@ -26,6 +27,8 @@ pub struct Operation {
     /// The response's shape: how XML is read and what a body is normalized
     /// to before the typed output is read from it.
     pub output: &'static Shape,
+    /// How the operation pages, when it does.
+    pub pages: Option<&'static Pages>,
 }
 
 impl Operation {
@@ -245,6 +248,7 @@ mod tests {
             params: &[],
             groups: &[],
             output: &Shape::Object(&[]),
+            pages: None,
         }
     }
 

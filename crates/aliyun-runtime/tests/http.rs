@@ -46,6 +46,7 @@ const READ_OP: Operation = Operation {
     params: &NAMES,
     groups: &[],
     output: &THINGS_SHAPE,
+    pages: None,
 };
 
 #[derive(Debug, Deserialize, PartialEq)]

@@ -31,6 +31,7 @@ static READ: Operation = Operation {
         name: "RequestId",
         shape: &Shape::String,
     }]),
+    pages: None,
 };
 
 #[derive(Debug, Deserialize)]

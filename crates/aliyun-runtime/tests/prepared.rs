@@ -26,6 +26,7 @@ static META: Operation = Operation {
     params: &[],
     groups: &[],
     output: &aliyun_runtime::shape::Shape::Object(&[]),
+    pages: None,
 };
 
 const SECRET: &str = "prepared-test-secret";

@@ -143,7 +143,19 @@ fn polling_command() -> Option<&'static CommandSpec> {
 
 /// An operation's command, with the waiter's flags when its spec declares a wait.
 fn operation_command(spec: &CommandSpec) -> Command {
-    let cmd = spec.command();
+    let mut cmd = spec.command();
+    if let Some(pages) = spec.operation.pages {
+        cmd = cmd.arg(
+            Arg::new("all-pages")
+                .long("all-pages")
+                .action(ArgAction::SetTrue)
+                .help(format!(
+                    "Fetch every page ({} counting up) and print them as one answer, the items of {} joined",
+                    pages.page,
+                    pages.items.join(".")
+                )),
+        );
+    }
     if spec.wait.is_none() {
         return cmd;
     }
@@ -255,6 +267,10 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
                 return print_skeleton(spec);
             }
             let mut ctx = global.context()?;
+            // With --dry-run, the first page's request is printed.
+            if spec.operation.pages.is_some() && m.get_flag("all-pages") && !global.dry_run {
+                return ctx.run_all_pages(spec, m).await;
+            }
             if spec.wait.is_some() && m.get_flag("wait") {
                 ctx = ctx.waiting(wait_args(m)?);
             }

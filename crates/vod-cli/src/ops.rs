@@ -119,6 +119,38 @@ impl Context {
         self.print(&output)
     }
 
+    /// `--all-pages`: every page of the call, printed as one answer: the
+    /// first page with the items of all of them in its list (the paging
+    /// fields stay as the first page had them).
+    pub async fn run_all_pages(
+        &self,
+        spec: &CommandSpec,
+        m: &clap::ArgMatches,
+    ) -> Result<(), CliError> {
+        let op = spec.operation;
+        let Some(pages) = op.pages else {
+            return Err(CliError::Usage(format!("{} does not page", spec.name)));
+        };
+        let input = spec.input(m)?;
+        let mut paginator =
+            aliyun_runtime::pages::Paginator::new(self.client.runtime().clone(), op, input)?;
+        let mut merged: Option<serde_json::Value> = None;
+        let mut items = Vec::new();
+        let mut count = 0;
+        while let Some(page) = paginator.next_page().await {
+            let page = page?;
+            count += 1;
+            if let Some(list) = aliyun_runtime::pages::items_at(&page, pages.items) {
+                items.extend(list.iter().cloned());
+            }
+            tracing::info!(page = count, items = items.len(), "fetched a page");
+            merged.get_or_insert(page);
+        }
+        let mut merged = merged.unwrap_or_else(|| serde_json::json!({}));
+        set_items(&mut merged, pages.items, items);
+        self.print(&merged)
+    }
+
     /// Prints the signed request that would be sent, with the secret and the
     /// STS token redacted (the signature itself is harmless to show).
     pub fn print_prepared(&self, op: &Operation, params: &WireParams) -> Result<(), CliError> {
@@ -186,5 +218,55 @@ impl ProvideCredentials for LoggedChain {
             );
         }
         Ok(credentials)
+    }
+}
+
+/// Puts `items` at `path` in `value`, making the objects on the way (an
+/// empty list leaves the value as it is, as the runtime leaves empty lists out).
+fn set_items(value: &mut serde_json::Value, path: &[&str], items: Vec<serde_json::Value>) {
+    let Some((last, wrappers)) = path.split_last() else {
+        return;
+    };
+    if items.is_empty() {
+        return;
+    }
+    let mut at = value;
+    for name in wrappers {
+        let Some(object) = at.as_object_mut() else {
+            return;
+        };
+        at = object
+            .entry(name.to_string())
+            .or_insert_with(|| serde_json::json!({}));
+    }
+    if let Some(object) = at.as_object_mut() {
+        object.insert(last.to_string(), serde_json::Value::Array(items));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::set_items;
+
+    #[test]
+    fn all_items_go_where_the_first_page_had_them() {
+        let mut page = json!({"Total": 3, "VideoList": {"Video": [{"Id": 1}]}});
+        set_items(
+            &mut page,
+            &["VideoList", "Video"],
+            vec![json!({"Id": 1}), json!({"Id": 2})],
+        );
+        assert_eq!(
+            page,
+            json!({"Total": 3, "VideoList": {"Video": [{"Id": 1}, {"Id": 2}]}})
+        );
+        // The wrappers are made when the first page had none; no items, no change.
+        let mut empty = json!({"Total": 0});
+        set_items(&mut empty, &["VideoList", "Video"], vec![]);
+        assert_eq!(empty, json!({"Total": 0}));
+        set_items(&mut empty, &["VideoList", "Video"], vec![json!(1)]);
+        assert_eq!(empty, json!({"Total": 0, "VideoList": {"Video": [1]}}));
     }
 }

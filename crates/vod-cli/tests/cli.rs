@@ -315,6 +315,34 @@ async fn upload_media_by_url_wait_waits_for_the_jobs_it_created() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_operation_runs_against_the_emulator_and_paged_ones_take_all_pages() {
+    let w = World::new().await;
+    // An operation the emulator answers from its shape.
+    let info = w
+        .vod(&["get-video-info", "--video-id", "v1"])
+        .await
+        .ok()
+        .json();
+    assert!(info["Video"].is_object(), "{info}");
+    // --all-pages: the emulator's answer is one page (Total 1).
+    let all = w
+        .vod(&["get-video-list", "--page-size", "10", "--all-pages"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        all["VideoList"]["Video"].as_array().map(Vec::len),
+        Some(1),
+        "{all}"
+    );
+    // Only operations that page have the flag.
+    let out = w
+        .vod(&["get-video-info", "--video-id", "v1", "--all-pages"])
+        .await;
+    assert_eq!(out.code, 2, "{}", out.all());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generate_skeleton_prints_every_parameter_typed_without_credentials() {
     let home = tempfile::tempdir().unwrap();
     let out = run_vod(

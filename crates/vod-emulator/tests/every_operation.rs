@@ -173,6 +173,7 @@ async fn an_unknown_action_is_not_found() {
         params: &[],
         groups: &[],
         output: &Shape::Object(&[]),
+        pages: None,
     };
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let client = client(&emulator, Format::Json);

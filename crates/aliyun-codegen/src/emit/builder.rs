@@ -72,6 +72,7 @@ pub(crate) fn builder_items(model: &Model, op: &Operation) -> TokenStream {
         }
     });
 
+    let paging = paging_items(model, op, &output);
     quote! {
         /// Builds and sends one call; get it from the client's method of the same name.
         #[derive(::std::clone::Clone, ::std::fmt::Debug)]
@@ -98,6 +99,38 @@ pub(crate) fn builder_items(model: &Model, op: &Operation) -> TokenStream {
             pub async fn send(self) -> ::std::result::Result<#output, ::aliyun_runtime::Error> {
                 self.client.send(&OPERATION, &self.input).await
             }
+
+            #paging
+        }
+    }
+}
+
+/// `into_pages()` and `into_items()` for an operation that pages.
+fn paging_items(model: &Model, op: &Operation, output: &proc_macro2::Ident) -> TokenStream {
+    let (Some(pages), Some(item)) = (&op.pages, model.page_item(op)) else {
+        return quote! {};
+    };
+    let item = super::rust_type(model, &item);
+    let page_doc = doc(&format!(
+        "Every page of the call, in order, one request each: `{}` counts up from the one set (or 1) until a page is empty{}{}{}. Each page is checked and sent as `send()` sends it; after an error the stream ends.",
+        pages.page,
+        pages.size.as_ref().map(|s| format!(", shorter than the `{s}` set")).unwrap_or_default(),
+        pages.total.as_ref().map(|t| format!(", or `{t}` items have come")).unwrap_or_default(),
+        pages.token.as_ref().map(|(i, o)| format!("; `{o}` of each page is sent back as `{i}`, and a page without one is the last")).unwrap_or_default(),
+    ));
+    let items_doc = doc(&format!(
+        "Every item of every page (`{}`), in order: [`Self::into_pages`] flattened.",
+        pages.items.join(".")
+    ));
+    quote! {
+        #page_doc
+        pub fn into_pages(self) -> impl ::aliyun_runtime::pages::Stream<Item = ::std::result::Result<#output, ::aliyun_runtime::Error>> + ::std::marker::Send {
+            ::aliyun_runtime::pages::typed_pages(self.client.paginate(&OPERATION, &self.input))
+        }
+
+        #items_doc
+        pub fn into_items(self) -> impl ::aliyun_runtime::pages::Stream<Item = ::std::result::Result<#item, ::aliyun_runtime::Error>> + ::std::marker::Send {
+            ::aliyun_runtime::pages::typed_items(self.client.paginate(&OPERATION, &self.input))
         }
     }
 }

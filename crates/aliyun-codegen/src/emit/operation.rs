@@ -61,6 +61,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
     );
     let out_shape = object_shape(model, &op.output);
     let builder = builder_items(model, op);
+    let pages = pages_expr(op);
     let (types_alias, own_types) = named_types(model, &op.snake);
     // Shared types are re-exported, so `operation::Type` keeps working when a
     // later operation starts to use the same type and it moves to `types`.
@@ -99,10 +100,39 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
             params: #params,
             groups: #groups,
             output: &#out_shape,
+            pages: #pages,
         };
 
         #lists
 
         #own_types
+    }
+}
+
+/// The descriptor's `pages`: how the operation pages, or `None`.
+fn pages_expr(op: &Operation) -> TokenStream {
+    let Some(p) = &op.pages else {
+        return quote! { ::std::option::Option::None };
+    };
+    let opt = |v: &Option<String>| match v {
+        Some(s) => quote! { ::std::option::Option::Some(#s) },
+        None => quote! { ::std::option::Option::None },
+    };
+    let page = &p.page;
+    let size = opt(&p.size);
+    let items = &p.items;
+    let total = opt(&p.total);
+    let token = match &p.token {
+        Some((i, o)) => quote! { ::std::option::Option::Some((#i, #o)) },
+        None => quote! { ::std::option::Option::None },
+    };
+    quote! {
+        ::std::option::Option::Some(&::aliyun_runtime::pages::Pages {
+            page: #page,
+            size: #size,
+            items: &[#(#items),*],
+            total: #total,
+            token: #token,
+        })
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::load::Cx;
-use super::{EnumType, ObjectType, Operation, Param, SpecError, WaitIds};
+use super::{EnumType, ObjectType, Operation, Param, ParamKind, SpecError, TypeRef, WaitIds};
 use crate::names;
 
 /// Modules every generated client has besides one per operation.
@@ -161,6 +161,69 @@ impl Cx<'_> {
                         "{} becomes the CLI flag --help, which clap reserves",
                         param.wire
                     ),
+                );
+            }
+        }
+    }
+}
+
+/// `paginate` must name an integer page parameter, an integer size parameter,
+/// a list in the output (through objects), a top-level integer total and, for
+/// a token, a string parameter and a top-level output field.
+pub(super) fn check_pages(
+    dir: &Path,
+    ops: &[Operation],
+    objects: &BTreeMap<String, ObjectType>,
+    errors: &mut Vec<SpecError>,
+) {
+    for op in ops {
+        let Some(pages) = &op.pages else { continue };
+        let mut fail = |path: &str, message: String| {
+            errors.push(SpecError {
+                file: dir.join(&op.file),
+                path: format!("$.paginate.{path}"),
+                message,
+            })
+        };
+        let kind = |name: &str| op.params.iter().find(|p| p.wire == name).map(|p| &p.kind);
+        for (key, name) in [("page", Some(&pages.page)), ("size", pages.size.as_ref())] {
+            let Some(name) = name else { continue };
+            if !matches!(kind(name), Some(ParamKind::Integer)) {
+                fail(
+                    key,
+                    format!("{name} is not an integer parameter of {}", op.name),
+                );
+            }
+        }
+        if super::page_item(op, objects).is_none() {
+            fail(
+                "items",
+                format!(
+                    "{} does not lead to a list in the response",
+                    pages.items.join(".")
+                ),
+            );
+        }
+        let top = |name: &str| op.output.iter().find(|f| f.wire == name).map(|f| &f.ty);
+        if let Some(total) = &pages.total {
+            if !matches!(top(total), Some(TypeRef::Integer)) {
+                fail(
+                    "total",
+                    format!("{total} is not an integer field of the response"),
+                );
+            }
+        }
+        if let Some((input, output)) = &pages.token {
+            if !matches!(kind(input), Some(ParamKind::String(_))) {
+                fail(
+                    "token.input",
+                    format!("{input} is not a string parameter of {}", op.name),
+                );
+            }
+            if !matches!(top(output), Some(TypeRef::String(_))) {
+                fail(
+                    "token.output",
+                    format!("{output} is not a text field of the response"),
                 );
             }
         }

@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::types::homes;
 use super::{
-    check, EnumType, Field, Group, Method, Model, ObjectType, Operation, Param, ParamKind, Product,
-    SpecError, SpecErrors, StringRules, TypeRef, Wait, WaitIds,
+    check, EnumType, Field, Group, Method, Model, ObjectType, Operation, Pages, Param, ParamKind,
+    Product, SpecError, SpecErrors, StringRules, TypeRef, Wait, WaitIds,
 };
 use crate::names;
 
@@ -175,6 +175,7 @@ fn load_files(
         });
     }
     check::check_type_names(dir, &ops, &reg.objects, &reg.enums, &mut errors);
+    check::check_pages(dir, &ops, &reg.objects, &mut errors);
     let product = match product {
         Some(p) if errors.is_empty() => p,
         _ => return Err(SpecErrors(errors)),
@@ -467,6 +468,7 @@ impl Cx<'_> {
                 "retrySafe",
                 "wait",
                 "feature",
+                "paginate",
                 "responseDemo",
                 "responseParamsDescription",
                 "requestParamsDescription",
@@ -505,6 +507,7 @@ impl Cx<'_> {
             _ => self.err("$.methods", "missing: a non-empty list of get/post"),
         }
         let wait = m.get("wait").and_then(|w| self.wait(w));
+        let pages = m.get("paginate").and_then(|v| self.pages(v));
         let feature = self.str_opt(m, "feature", "$");
         if let Some(f) = &feature {
             let ok = f.starts_with(|c: char| c.is_ascii_lowercase())
@@ -668,6 +671,7 @@ impl Cx<'_> {
             qps,
             methods,
             wait,
+            pages,
             feature,
             params,
             groups,
@@ -699,6 +703,48 @@ impl Cx<'_> {
             },
         };
         Some(Wait { poll, ids })
+    }
+
+    /// `paginate: {page, size?, items, total?, token?: {input, output}}`; that
+    /// the names exist is checked once the whole spec is loaded.
+    fn pages(&mut self, v: &Value) -> Option<Pages> {
+        let p = "$.paginate";
+        let m = self.obj(v, p)?;
+        self.check_keys(m, &["page", "size", "items", "total", "token"], p);
+        let page = self.str_req(m, "page", p)?;
+        let size = self.str_opt(m, "size", p);
+        let items: Vec<String> = self
+            .str_req(m, "items", p)?
+            .split('.')
+            .map(str::to_owned)
+            .collect();
+        if items.iter().any(String::is_empty) {
+            self.err(
+                "$.paginate.items",
+                "a dotted path of output fields (VideoList.Video)",
+            );
+            return None;
+        }
+        let total = self.str_opt(m, "total", p);
+        let token = match m.get("token") {
+            None => None,
+            Some(t) => {
+                let tp = "$.paginate.token";
+                let tm = self.obj(t, tp)?;
+                self.check_keys(tm, &["input", "output"], tp);
+                Some((
+                    self.str_req(tm, "input", tp)?,
+                    self.str_req(tm, "output", tp)?,
+                ))
+            }
+        };
+        Some(Pages {
+            page,
+            size,
+            items,
+            total,
+            token,
+        })
     }
 
     fn param(&mut self, v: &Value, p: &str, file: &str, reg: &mut Registry) -> Option<Param> {

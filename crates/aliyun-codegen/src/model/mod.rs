@@ -99,6 +99,13 @@ impl Model {
         Some(features)
     }
 
+    /// The type of one item of a paginated operation's list (`None` when the
+    /// operation does not page or the path does not lead to a list, which the
+    /// loader reports).
+    pub fn page_item(&self, op: &Operation) -> Option<TypeRef> {
+        page_item(op, &self.objects)
+    }
+
     /// Whether any named type is used by several operations (and so lives in
     /// the shared `types` module, which is generated only then).
     pub fn has_shared_types(&self) -> bool {
@@ -149,6 +156,8 @@ pub struct Operation {
     pub methods: Vec<Method>,
     /// What `--wait` waits for after this operation, if anything.
     pub wait: Option<Wait>,
+    /// How the operation pages (`paginate` in the spec), if it does.
+    pub pages: Option<Pages>,
     /// The cargo feature that compiles this operation in (`upload`); `None`:
     /// always compiled.
     pub feature: Option<String>,
@@ -177,6 +186,22 @@ pub struct Wait {
     pub poll: String,
     /// Where the IDs come from.
     pub ids: WaitIds,
+}
+
+/// How an operation pages (`paginate`): by page number, with a page size, a
+/// total and a token handed back where the operation has them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pages {
+    /// The page-number parameter (`PageNo`).
+    pub page: String,
+    /// The page-size parameter.
+    pub size: Option<String>,
+    /// The path of the items' list in the output (`["VideoList", "Video"]`).
+    pub items: Vec<String>,
+    /// The top-level output field with the total number of items.
+    pub total: Option<String>,
+    /// A token handed back: `(input parameter, output field)`.
+    pub token: Option<(String, String)>,
 }
 
 /// Where a wait finds the IDs it polls for.
@@ -341,4 +366,22 @@ pub struct EnumType {
     pub terminal: Vec<String>,
     /// Where it was first defined.
     pub defined_in: String,
+}
+
+/// [`Model::page_item`] before the model exists (for the loader's check).
+pub(crate) fn page_item(op: &Operation, objects: &BTreeMap<String, ObjectType>) -> Option<TypeRef> {
+    let pages = op.pages.as_ref()?;
+    let (last, wrappers) = pages.items.split_last()?;
+    let mut fields = &op.output;
+    for name in wrappers {
+        let f = fields.iter().find(|f| &f.wire == name)?;
+        let TypeRef::Object(o) = &f.ty else {
+            return None;
+        };
+        fields = &objects.get(o)?.fields;
+    }
+    match &fields.iter().find(|f| &f.wire == last)?.ty {
+        TypeRef::List(item, _) => Some((**item).clone()),
+        _ => None,
+    }
 }

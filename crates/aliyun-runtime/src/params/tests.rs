@@ -46,6 +46,7 @@ static OP: Operation = Operation {
         precedence: true,
     }],
     output: &Shape::Object(&[]),
+    pages: None,
 };
 
 static REQUIRED: Operation = Operation {
@@ -62,6 +63,7 @@ const OP_TEMPLATE: Operation = Operation {
     params: &[],
     groups: &[],
     output: &Shape::Object(&[]),
+    pages: None,
 };
 
 fn run(input: serde_json::Value) -> Result<Vec<(String, String)>, ValidationError> {

@@ -233,6 +233,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `AddEditingProjectResponseProject` object (not described in the spec yet).

@@ -242,6 +242,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `AddWatermarkResponseWatermarkInfo` object (not described in the spec yet).

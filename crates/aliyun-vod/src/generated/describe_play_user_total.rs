@@ -157,6 +157,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribePlayUserTotalResponseUserPlayStatisTotals` object (not described in the spec yet).

@@ -185,6 +185,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribePlayVideoStatisResponseVideoPlayStatisDetails` object (not described in the spec yet).

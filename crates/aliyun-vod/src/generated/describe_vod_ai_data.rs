@@ -218,6 +218,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodAiDataResponseAiData` object (not described in the spec yet).

@@ -311,6 +311,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainBpsDataResponseBpsDataPerInterval` object (not described in the spec yet).

@@ -294,6 +294,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainBpsDataByLayerResponseBpsDataInterval` object (not described in the spec yet).

@@ -245,6 +245,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainHitRateDataResponseHitRateInterval` object (not described in the spec yet).

@@ -192,6 +192,29 @@ impl DescribeVodDomainLogFluentBuilder {
     ) -> ::std::result::Result<DescribeVodDomainLogOutput, ::aliyun_runtime::Error> {
         self.client.send(&OPERATION, &self.input).await
     }
+    /// Every page of the call, in order, one request each: `PageNumber` counts up from the one set (or 1) until a page is empty, shorter than the `PageSize` set. Each page is checked and sent as `send()` sends it; after an error the stream ends.
+    pub fn into_pages(
+        self,
+    ) -> impl ::aliyun_runtime::pages::Stream<
+        Item = ::std::result::Result<DescribeVodDomainLogOutput, ::aliyun_runtime::Error>,
+    > + ::std::marker::Send {
+        ::aliyun_runtime::pages::typed_pages(
+            self.client.paginate(&OPERATION, &self.input),
+        )
+    }
+    /// Every item of every page (`DomainLogDetails.DomainLogDetail`), in order: [`Self::into_pages`] flattened.
+    pub fn into_items(
+        self,
+    ) -> impl ::aliyun_runtime::pages::Stream<
+        Item = ::std::result::Result<
+            crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem,
+            ::aliyun_runtime::Error,
+        >,
+    > + ::std::marker::Send {
+        ::aliyun_runtime::pages::typed_items(
+            self.client.paginate(&OPERATION, &self.input),
+        )
+    }
 }
 
 /// The operation as data, for the runtime's request pipeline.
@@ -220,6 +243,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
                 shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
+    ),
+    pages: ::std::option::Option::Some(
+        &::aliyun_runtime::pages::Pages {
+            page: "PageNumber",
+            size: ::std::option::Option::Some("PageSize"),
+            items: &["DomainLogDetails", "DomainLogDetail"],
+            total: ::std::option::Option::None,
+            token: ::std::option::Option::None,
+        },
     ),
 };
 

@@ -293,6 +293,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainQpsDataResponseQpsDataInterval` object (not described in the spec yet).

@@ -183,6 +183,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainRealTimeByteHitRateDataResponseData` object (not described in the spec yet).

@@ -272,6 +272,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeData` object (not described in the spec yet).

@@ -235,6 +235,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainRealTimeQpsDataResponseData` object (not described in the spec yet).

@@ -244,6 +244,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerInterval` object (not described in the spec yet).

@@ -253,6 +253,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainSrcTrafficDataResponseSrcTrafficDataPerInterval` object (not described in the spec yet).

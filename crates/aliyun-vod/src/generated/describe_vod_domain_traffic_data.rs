@@ -305,6 +305,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainTrafficDataResponseTrafficDataPerInterval` object (not described in the spec yet).

@@ -346,6 +346,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodDomainUsageDataResponseUsageDataPerInterval` object (not described in the spec yet).

@@ -211,6 +211,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodTieringStorageDataResponseStorageDataItem` object (not described in the spec yet).

@@ -212,6 +212,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem` object (not described in the spec yet).

@@ -296,6 +296,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `DescribeVodTranscodeDataResponseTranscodeData` object (not described in the spec yet).

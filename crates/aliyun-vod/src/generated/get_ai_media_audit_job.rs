@@ -127,6 +127,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetAiMediaAuditJobResponseMediaAuditJob` object (not described in the spec yet).

@@ -151,6 +151,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetAppInfosResponseAppInfoListItem` object (not described in the spec yet).

@@ -189,6 +189,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetDigitalWatermarkExtractResultResponseAiExtractResultListItem` object (not described in the spec yet).

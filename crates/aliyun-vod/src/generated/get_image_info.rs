@@ -175,6 +175,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetImageInfoResponseImageInfo` object (not described in the spec yet).

@@ -126,6 +126,32 @@ impl GetMediaAuditAudioResultDetailFluentBuilder {
     > {
         self.client.send(&OPERATION, &self.input).await
     }
+    /// Every page of the call, in order, one request each: `PageNo` counts up from the one set (or 1) until a page is empty. Each page is checked and sent as `send()` sends it; after an error the stream ends.
+    pub fn into_pages(
+        self,
+    ) -> impl ::aliyun_runtime::pages::Stream<
+        Item = ::std::result::Result<
+            GetMediaAuditAudioResultDetailOutput,
+            ::aliyun_runtime::Error,
+        >,
+    > + ::std::marker::Send {
+        ::aliyun_runtime::pages::typed_pages(
+            self.client.paginate(&OPERATION, &self.input),
+        )
+    }
+    /// Every item of every page (`MediaAuditAudioResultDetail.List`), in order: [`Self::into_pages`] flattened.
+    pub fn into_items(
+        self,
+    ) -> impl ::aliyun_runtime::pages::Stream<
+        Item = ::std::result::Result<
+            crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItem,
+            ::aliyun_runtime::Error,
+        >,
+    > + ::std::marker::Send {
+        ::aliyun_runtime::pages::typed_items(
+            self.client.paginate(&OPERATION, &self.input),
+        )
+    }
 }
 
 /// The operation as data, for the runtime's request pipeline.
@@ -151,6 +177,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
                 shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
+    ),
+    pages: ::std::option::Option::Some(
+        &::aliyun_runtime::pages::Pages {
+            page: "PageNo",
+            size: ::std::option::Option::None,
+            items: &["MediaAuditAudioResultDetail", "List"],
+            total: ::std::option::Option::None,
+            token: ::std::option::Option::None,
+        },
     ),
 };
 

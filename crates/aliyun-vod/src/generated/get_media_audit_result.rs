@@ -129,6 +129,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetMediaAuditResultResponseMediaAuditResult` object (not described in the spec yet).

@@ -128,6 +128,32 @@ impl GetMediaAuditResultDetailFluentBuilder {
     > {
         self.client.send(&OPERATION, &self.input).await
     }
+    /// Every page of the call, in order, one request each: `PageNo` counts up from the one set (or 1) until a page is empty. Each page is checked and sent as `send()` sends it; after an error the stream ends.
+    pub fn into_pages(
+        self,
+    ) -> impl ::aliyun_runtime::pages::Stream<
+        Item = ::std::result::Result<
+            GetMediaAuditResultDetailOutput,
+            ::aliyun_runtime::Error,
+        >,
+    > + ::std::marker::Send {
+        ::aliyun_runtime::pages::typed_pages(
+            self.client.paginate(&OPERATION, &self.input),
+        )
+    }
+    /// Every item of every page (`MediaAuditResultDetail.List`), in order: [`Self::into_pages`] flattened.
+    pub fn into_items(
+        self,
+    ) -> impl ::aliyun_runtime::pages::Stream<
+        Item = ::std::result::Result<
+            crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem,
+            ::aliyun_runtime::Error,
+        >,
+    > + ::std::marker::Send {
+        ::aliyun_runtime::pages::typed_items(
+            self.client.paginate(&OPERATION, &self.input),
+        )
+    }
 }
 
 /// The operation as data, for the runtime's request pipeline.
@@ -153,6 +179,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
                 shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
+    ),
+    pages: ::std::option::Option::Some(
+        &::aliyun_runtime::pages::Pages {
+            page: "PageNo",
+            size: ::std::option::Option::None,
+            items: &["MediaAuditResultDetail", "List"],
+            total: ::std::option::Option::None,
+            token: ::std::option::Option::None,
+        },
     ),
 };
 

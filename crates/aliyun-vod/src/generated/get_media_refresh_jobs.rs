@@ -159,6 +159,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetMediaRefreshJobsResponseMediaRefreshJobsItem` object (not described in the spec yet).

@@ -125,6 +125,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetMessageCallbackResponseMessageCallback` object (not described in the spec yet).

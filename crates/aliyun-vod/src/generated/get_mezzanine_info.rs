@@ -201,6 +201,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetMezzanineInfoResponseMezzanine` object (not described in the spec yet).

@@ -420,6 +420,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetPlayInfoResponsePlayInfoList` object (not described in the spec yet).

@@ -144,6 +144,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetTranscodeSummaryResponseTranscodeSummaryListItem` object (not described in the spec yet).

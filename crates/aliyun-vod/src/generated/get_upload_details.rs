@@ -181,6 +181,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetUploadDetailsResponseUploadDetailsItem` object (not described in the spec yet).

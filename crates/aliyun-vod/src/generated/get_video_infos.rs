@@ -143,6 +143,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `GetVideoInfosResponseVideoListItem` object (not described in the spec yet).

@@ -53,7 +53,7 @@ pub struct ListSnapshotsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub page_size: ::std::option::Option<::std::string::String>,
+    pub page_size: ::std::option::Option<i64>,
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -62,7 +62,7 @@ pub struct ListSnapshotsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub page_no: ::std::option::Option<::std::string::String>,
+    pub page_no: ::std::option::Option<i64>,
 }
 
 impl ListSnapshotsInput {
@@ -162,34 +162,22 @@ impl ListSnapshotsFluentBuilder {
         self
     }
     /// Sets [`ListSnapshotsInput::page_size`] (`PageSize`).
-    pub fn page_size(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.page_size = ::std::option::Option::Some(value.into());
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.input.page_size = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`ListSnapshotsInput::page_size`].
-    pub fn set_page_size(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_page_size(mut self, value: ::std::option::Option<i64>) -> Self {
         self.input.page_size = value;
         self
     }
     /// Sets [`ListSnapshotsInput::page_no`] (`PageNo`).
-    pub fn page_no(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.page_no = ::std::option::Option::Some(value.into());
+    pub fn page_no(mut self, value: i64) -> Self {
+        self.input.page_no = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`ListSnapshotsInput::page_no`].
-    pub fn set_page_no(
-        mut self,
-        value: ::std::option::Option<::std::string::String>,
-    ) -> Self {
+    pub fn set_page_no(mut self, value: ::std::option::Option<i64>) -> Self {
         self.input.page_no = value;
         self
     }
@@ -204,6 +192,29 @@ impl ListSnapshotsFluentBuilder {
     ) -> ::std::result::Result<ListSnapshotsOutput, ::aliyun_runtime::Error> {
         self.client.send(&OPERATION, &self.input).await
     }
+    /// Every page of the call, in order, one request each: `PageNo` counts up from the one set (or 1) until a page is empty, shorter than the `PageSize` set. Each page is checked and sent as `send()` sends it; after an error the stream ends.
+    pub fn into_pages(
+        self,
+    ) -> impl ::aliyun_runtime::pages::Stream<
+        Item = ::std::result::Result<ListSnapshotsOutput, ::aliyun_runtime::Error>,
+    > + ::std::marker::Send {
+        ::aliyun_runtime::pages::typed_pages(
+            self.client.paginate(&OPERATION, &self.input),
+        )
+    }
+    /// Every item of every page (`MediaSnapshot.Snapshots.Snapshot`), in order: [`Self::into_pages`] flattened.
+    pub fn into_items(
+        self,
+    ) -> impl ::aliyun_runtime::pages::Stream<
+        Item = ::std::result::Result<
+            crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem,
+            ::aliyun_runtime::Error,
+        >,
+    > + ::std::marker::Send {
+        ::aliyun_runtime::pages::typed_items(
+            self.client.paginate(&OPERATION, &self.input),
+        )
+    }
 }
 
 /// The operation as data, for the runtime's request pipeline.
@@ -217,8 +228,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("SnapshotType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("AuthTimeout", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("PageSize", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("PageNo", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("PageSize", op::Ty::Integer),
+        op::Param::new("PageNo", op::Ty::Integer),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -232,6 +243,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
                 shape: &::aliyun_runtime::shape::Shape::String,
             },
         ],
+    ),
+    pages: ::std::option::Option::Some(
+        &::aliyun_runtime::pages::Pages {
+            page: "PageNo",
+            size: ::std::option::Option::Some("PageSize"),
+            items: &["MediaSnapshot", "Snapshots", "Snapshot"],
+            total: ::std::option::Option::None,
+            token: ::std::option::Option::None,
+        },
     ),
 };
 

@@ -158,6 +158,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `ListVodTemplateResponseVodTemplateInfoListItem` object (not described in the spec yet).

@@ -223,6 +223,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `RegisterMediaResponseRegisteredMediaListItem` object (not described in the spec yet).

@@ -227,6 +227,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `RestoreMediaResponseForbiddenList` object (not described in the spec yet).

@@ -205,6 +205,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `SubmitAiJobResponseAiJobList` object (not described in the spec yet).

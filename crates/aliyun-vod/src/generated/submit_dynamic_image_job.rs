@@ -184,6 +184,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `SubmitDynamicImageJobResponseDynamicImageJob` object (not described in the spec yet).

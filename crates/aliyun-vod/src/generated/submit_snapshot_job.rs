@@ -352,6 +352,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 static SPECIFIED_OFFSET_TIMES_LIST: op::ListRules = op::ListRules::of(op::Ty::Integer)

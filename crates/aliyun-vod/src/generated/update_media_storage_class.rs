@@ -252,6 +252,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
         ],
     ),
+    pages: ::std::option::Option::None,
 };
 
 /// The `UpdateMediaStorageClassResponseForbiddenList` object (not described in the spec yet).

@@ -5660,6 +5660,7 @@ pub const RESERVED_FLAGS: &[&str] = &[
     "max-wait",
     "input-json",
     "generate-skeleton",
+    "all-pages",
     "help",
     "version",
 ];
