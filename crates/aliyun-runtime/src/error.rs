@@ -239,6 +239,8 @@ pub enum Rule {
         /// What it must be: `an integer`, `a list`, ...
         expected: &'static str,
     },
+    /// Text that must be JSON does not parse.
+    NotJson(String),
     /// All pages were asked of an operation that does not page.
     NotPaginated,
     /// A name the operation (or the object) does not have.
@@ -255,6 +257,7 @@ impl fmt::Display for Rule {
         }
         match self {
             Rule::Required => f.write_str("is required"),
+            Rule::NotJson(e) => write!(f, "is not valid JSON: {e}"),
             Rule::NotPaginated => f.write_str("the operation does not page"),
             Rule::AtLeastOneOf(names) => {
                 write!(f, "at least one of {} must be set", names.join(", "))

@@ -135,6 +135,8 @@ pub struct StringRules {
     pub no_control: bool,
     /// The allowed values; empty for any.
     pub allowed: &'static [&'static str],
+    /// Must be JSON text (a parameter the API reads as JSON, sent as a string).
+    pub json: bool,
 }
 
 impl StringRules {
@@ -144,6 +146,7 @@ impl StringRules {
         http_url: false,
         no_control: false,
         allowed: &[],
+        json: false,
     };
 
     /// At most `max` bytes.
@@ -162,6 +165,12 @@ impl StringRules {
     /// No control characters.
     pub const fn no_control(mut self) -> Self {
         self.no_control = true;
+        self
+    }
+
+    /// JSON text: checked to parse before anything is sent.
+    pub const fn json(mut self) -> Self {
+        self.json = true;
         self
     }
 

@@ -1,5 +1,5 @@
 //! String rules ([`StringRules`]) and the checks behind them: control
-//! characters, lengths, allowed values, and `http(s)` URLs (a cheap scan with
+//! characters, lengths, allowed values, JSON text, and `http(s)` URLs (a cheap scan with
 //! the full WHATWG parse as its fallback). [`crate::params`] applies them.
 
 use crate::error::{Rule, ValidationError};
@@ -28,6 +28,11 @@ pub fn check_string(
     }
     if rules.http_url && !is_http_url(value) {
         return err(Rule::NotHttpUrl { index });
+    }
+    if rules.json {
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(value) {
+            return err(Rule::NotJson(e.to_string()));
+        }
     }
     if !rules.allowed.is_empty() && !rules.allowed.contains(&value) {
         return err(Rule::NotInEnum {
@@ -193,6 +198,19 @@ fn is_dotted_quad(host: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_text_must_parse() {
+        let rules = StringRules::ANY.json();
+        assert!(check_string("Op", "P", r#"{"a": [1, "b"]}"#, &rules, None).is_ok());
+        assert!(check_string("Op", "P", "3", &rules, None).is_ok());
+        let err = check_string("Op", "P", "{a: 1}", &rules, None).unwrap_err();
+        assert_eq!(err.param, "P");
+        assert!(matches!(err.rule, Rule::NotJson(_)), "{err}");
+        assert!(err.to_string().contains("is not valid JSON"), "{err}");
+        // Without the rule, any text.
+        assert!(check_string("Op", "P", "{a: 1}", &StringRules::ANY, None).is_ok());
+    }
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseError;
 

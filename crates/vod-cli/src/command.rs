@@ -159,8 +159,14 @@ impl CommandSpec {
         for f in self.flags {
             let value = match f.kind {
                 FlagKind::Value => m.get_one::<String>(f.param).cloned().map(Value::String),
-                FlagKind::List => list_arg(m, f.param)
-                    .map(|items| Value::Array(items.into_iter().map(Value::String).collect())),
+                FlagKind::List => {
+                    let separator = match self.operation.param(f.param).map(|p| p.ty) {
+                        Some(Ty::List(rules)) => rules.separator,
+                        _ => ',',
+                    };
+                    list_arg(m, f.param, separator)
+                        .map(|items| Value::Array(items.into_iter().map(Value::String).collect()))
+                }
                 FlagKind::Json => json_arg(m, f.param)?,
             };
             if let Some(value) = value {
@@ -171,15 +177,16 @@ impl CommandSpec {
     }
 }
 
-/// A list flag: given once, the value is split on commas (`--job-ids a,b`);
+/// A list flag: given once, the value is split on the list's separator
+/// (commas, `--job-ids a,b`; newlines for the few lists joined by them);
 /// given several times, each value is one item as typed, so URLs that contain
 /// commas go in one flag each (`--upload-urls URL1 --upload-urls URL2`).
 /// Items of a split value are trimmed; blank ones are kept so the spec's rules
 /// can name them.
-pub fn list_arg(m: &ArgMatches, id: &str) -> Option<Vec<String>> {
+pub fn list_arg(m: &ArgMatches, id: &str, separator: char) -> Option<Vec<String>> {
     let values: Vec<&String> = m.get_many::<String>(id)?.collect();
     match values.as_slice() {
-        [one] => Some(one.split(',').map(|s| s.trim().to_owned()).collect()),
+        [one] => Some(one.split(separator).map(|s| s.trim().to_owned()).collect()),
         many => Some(many.iter().map(|s| (*s).clone()).collect()),
     }
 }
@@ -266,18 +273,33 @@ mod tests {
 
     #[test]
     fn lists_split_once_and_keep_repeated_values_whole() {
-        assert_eq!(list_arg(&matches(&[]), "L"), None);
+        assert_eq!(list_arg(&matches(&[]), "L", ','), None);
         assert_eq!(
-            list_arg(&matches(&["--l", "a, b,c"]), "L").unwrap(),
+            list_arg(&matches(&["--l", "a, b,c"]), "L", ',').unwrap(),
             ["a", "b", "c"]
         );
         assert_eq!(
-            list_arg(&matches(&["--l", "http://h/a,b.mp4", "--l", "c d"]), "L").unwrap(),
+            list_arg(
+                &matches(&["--l", "http://h/a,b.mp4", "--l", "c d"]),
+                "L",
+                ','
+            )
+            .unwrap(),
             ["http://h/a,b.mp4", "c d"]
         );
         assert_eq!(
-            list_arg(&matches(&["--l", "a,,b"]), "L").unwrap(),
+            list_arg(&matches(&["--l", "a,,b"]), "L", ',').unwrap(),
             ["a", "", "b"]
+        );
+        // A newline-joined list keeps its commas.
+        assert_eq!(
+            list_arg(
+                &matches(&["--l", "http://h/a,b.mp4\nhttp://h/c"]),
+                "L",
+                '\n'
+            )
+            .unwrap(),
+            ["http://h/a,b.mp4", "http://h/c"]
         );
     }
 

@@ -42,6 +42,19 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
             help.push_str(" [required]");
         }
         let kind = match &p.kind {
+            ParamKind::List {
+                max_items,
+                separator: '\n',
+                ..
+            } => {
+                help.push_str(&format!(
+                    " Newline-separated, or repeat the flag{}.",
+                    max_items
+                        .map(|m| format!("; at most {m}"))
+                        .unwrap_or_default()
+                ));
+                quote! { List }
+            }
             ParamKind::List { max_items, .. } => {
                 help.push_str(&format!(
                     " Comma-separated, or repeat the flag for items that contain commas{}.",

@@ -34,9 +34,15 @@ fn param_doc(op: &Operation, p: &Param) -> String {
             min_items,
             max_items,
             encode_items,
+            separator,
             ..
         } => {
-            let mut n = format!("Sent as a comma-separated list of {min_items}");
+            let joined = if *separator == '\n' {
+                "newline-separated"
+            } else {
+                "comma-separated"
+            };
+            let mut n = format!("Sent as a {joined} list of {min_items}");
             match max_items {
                 Some(m) => n.push_str(&format!(" to {m} items")),
                 None => n.push_str(" or more items"),
@@ -111,6 +117,9 @@ fn string_rules(r: &StringRules, no_control: bool) -> TokenStream {
     } else if no_control {
         t = quote! { #t.no_control() };
     }
+    if r.json {
+        t = quote! { #t.json() };
+    }
     if !r.allowed.is_empty() {
         let allowed = &r.allowed;
         t = quote! { #t.allowed(&[#(#allowed),*]) };
@@ -140,8 +149,10 @@ fn param_entry(model: &Model, p: &Param) -> (TokenStream, Option<TokenStream>) {
             min_items,
             max_items,
             encode_items,
+            separator,
         } => {
             let item = string_rules(item, true);
+            let sep = (*separator != ',').then(|| quote! { .separator(#separator) });
             let min = lit(*min_items);
             let max = max_items.map(|_| {
                 let c = max_items_const(p);
@@ -150,7 +161,7 @@ fn param_entry(model: &Model, p: &Param) -> (TokenStream, Option<TokenStream>) {
             let encoded = encode_items.then(|| quote! { .items_encoded() });
             let list = quote! {
                 static #list_id: op::ListRules =
-                    op::ListRules::of(op::Ty::String(#item)).min_items(#min) #max #encoded;
+                    op::ListRules::of(op::Ty::String(#item)).min_items(#min) #max #encoded #sep;
             };
             (quote! { op::Ty::List(&#list_id) }, None, Some(list))
         }

@@ -54,6 +54,7 @@ const PARAM_KEYS: &[&str] = &[
     "style",
     "schema",
     "itemEncoding",
+    "separator",
     "description",
 ];
 
@@ -846,11 +847,23 @@ impl Cx<'_> {
                         );
                     }
                 }
+                let separator = match self.str_opt(m, "separator", p).as_deref() {
+                    None | Some(",") => ',',
+                    Some("\n") => '\n',
+                    Some(other) => {
+                        self.err(
+                            &format!("{p}.separator"),
+                            format!("separator {other:?} is not supported (\",\" or a newline)"),
+                        );
+                        ','
+                    }
+                };
                 ParamKind::List {
                     item,
                     min_items,
                     max_items,
                     encode_items: encoding.is_some(),
+                    separator,
                 }
             }
             (Some("simple"), other) => {
@@ -904,15 +917,17 @@ impl Cx<'_> {
         let max_length = self
             .count_opt(s, "maxLength", p, 1, 10_000_000)
             .map(|x| x as usize);
-        let http_url = match self.str_opt(s, "format", p).as_deref() {
-            Some("url") => true,
-            Some("json" | "date-time") | None => false,
+        let format = self.str_opt(s, "format", p);
+        let (http_url, json) = match format.as_deref() {
+            Some("url") => (true, false),
+            Some("json") => (false, true),
+            Some("date-time") | None => (false, false),
             Some(other) => {
                 self.err(
                     &format!("{p}.format"),
                     format!("unknown string format {other:?} (url, json, date-time)"),
                 );
-                false
+                (false, false)
             }
         };
         let mut allowed: Vec<String> = Vec::new();
@@ -941,6 +956,7 @@ impl Cx<'_> {
             max_length,
             http_url,
             allowed,
+            json,
         }
     }
 

@@ -247,6 +247,8 @@ pub struct StringRules {
     pub http_url: bool,
     /// Allowed values.
     pub allowed: Vec<String>,
+    /// JSON text (`format: json`): checked to parse before sending.
+    pub json: bool,
 }
 
 /// A parameter's type and how it travels.
@@ -270,6 +272,8 @@ pub enum ParamKind {
         max_items: Option<usize>,
         /// Each item percent-encoded before joining.
         encode_items: bool,
+        /// What joins the items (`,` unless the spec's `separator` says).
+        separator: char,
     },
     /// A value sent as a JSON string (`style: json`).
     Json {
