@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::prose;
+
 /// The spec keys of Alibaba's schema vocabulary that are facts (kept when
 /// importing); everything else in a schema (descriptions, titles, value
 /// titles) is prose and left out.
@@ -119,6 +121,13 @@ pub fn base_spec(name: &str, api: &Value, reference: &str) -> Result<Value, Stri
         None => "write".to_owned(),
     };
     spec.insert("operationType".into(), operation_type.into());
+    if let Some(qps) = api
+        .get("description")
+        .and_then(Value::as_str)
+        .and_then(prose::qps)
+    {
+        spec.insert("qps".into(), qps.into());
+    }
     let mut params = Vec::new();
     for (i, p) in api
         .get("parameters")
@@ -169,7 +178,32 @@ fn parameter(op: &str, p: &Value) -> Result<Value, String> {
         p.get("style").and_then(Value::as_str),
         Some("json" | "repeatList")
     );
-    let facts = schema_facts(schema, &format!("{op}{name}"), structured);
+    let mut facts = schema_facts(schema, &format!("{op}{name}"), structured);
+    let description = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let is_text = facts.get("type").and_then(Value::as_str) == Some("string");
+    if is_text && !structured {
+        if let Some(list) = prose::text_list(description) {
+            // A list in a string: items of text, joined on the wire.
+            let mut items = Map::new();
+            items.insert("type".into(), "string".into());
+            facts.insert("type".into(), "array".into());
+            facts.insert("items".into(), Value::Object(items));
+            facts.remove("maxLength");
+            facts.remove("format");
+            if let Some(max) = list.max_items {
+                facts.insert("maxItems".into(), max.into());
+            }
+            out.insert("style".into(), "simple".into());
+            if list.separator == '\n' {
+                out.insert("separator".into(), "\n".into());
+            }
+        } else if prose::json_text(description) {
+            facts.insert("format".into(), "json".into());
+        }
+    }
     out.insert("schema".into(), Value::Object(facts));
     Ok(Value::Object(out))
 }
@@ -194,6 +228,10 @@ fn schema_facts(schema: &Value, type_name: &str, typed: bool) -> Map<String, Val
             }
             out.insert((*key).to_owned(), v.clone());
         }
+    }
+    let description = s.get("description").and_then(Value::as_str).unwrap_or("");
+    if s.get("type").and_then(Value::as_str) == Some("string") && prose::utc_time(description) {
+        out.insert("format".into(), "date-time".into());
     }
     if let Some(items) = s.get("items") {
         let item_name = format!("{type_name}Item");
@@ -350,6 +388,7 @@ const KEY_ORDER: &[&str] = &[
     "in",
     "style",
     "itemEncoding",
+    "separator",
     "schema",
     "type",
     "format",

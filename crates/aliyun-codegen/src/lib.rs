@@ -14,6 +14,7 @@ pub mod emit;
 pub mod import;
 pub mod model;
 pub mod names;
+pub mod prose;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `MaterialIds` takes in one call.
+pub const MATERIAL_IDS_MAX_ITEMS: usize = 10;
+
 /// Input of `AddEditingProjectMaterials`. Build it with [`crate::Client::add_editing_project_materials`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -29,6 +32,8 @@ pub struct AddEditingProjectMaterialsInput {
     pub project_id: ::std::option::Option<::std::string::String>,
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 10 items.
+    ///
     /// Example: `d3251979f9fd41f2acb29ccda5a6f772`.
     ///
     /// Wire name: `MaterialIds`.
@@ -37,7 +42,7 @@ pub struct AddEditingProjectMaterialsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub material_ids: ::std::option::Option<::std::string::String>,
+    pub material_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Required.
     ///
     /// Example: `video`.
@@ -115,17 +120,20 @@ impl AddEditingProjectMaterialsFluentBuilder {
         self
     }
     /// Sets [`AddEditingProjectMaterialsInput::material_ids`] (`MaterialIds`).
-    pub fn material_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.material_ids = ::std::option::Option::Some(value.into());
+    pub fn material_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.material_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`AddEditingProjectMaterialsInput::material_ids`].
     pub fn set_material_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.material_ids = value;
         self
@@ -171,7 +179,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("ProjectId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("MaterialIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("MaterialIds", op::Ty::List(&MATERIAL_IDS_LIST)).required(),
         op::Param::new("MaterialType", op::Ty::String(op::StringRules::ANY)).required(),
     ],
     groups: &[],
@@ -192,6 +200,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static MATERIAL_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(MATERIAL_IDS_MAX_ITEMS);
 
 /// The `AddEditingProjectMaterialsResponseMaterialListItem` object (not described in the spec yet).
 #[derive(

@@ -188,10 +188,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "AddTranscodeTemplateGroup",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(5),
     params: &[
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("TranscodeTemplateList", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new(
+            "TranscodeTemplateList",
+            op::Ty::String(op::StringRules::ANY.json()),
+        ),
         op::Param::new("TranscodeTemplateGroupId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],

@@ -193,7 +193,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("TemplateType", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY))
+        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY.json()))
             .required(),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],

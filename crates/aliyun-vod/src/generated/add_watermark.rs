@@ -224,7 +224,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("Type", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("WatermarkConfig", op::Ty::String(op::StringRules::ANY))
+        op::Param::new("WatermarkConfig", op::Ty::String(op::StringRules::ANY.json()))
             .required(),
         op::Param::new("FileUrl", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),

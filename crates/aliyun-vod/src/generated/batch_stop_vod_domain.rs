@@ -18,6 +18,8 @@ use ::aliyun_runtime::operation as op;
 pub struct BatchStopVodDomainInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `DomainNames`.
@@ -26,7 +28,7 @@ pub struct BatchStopVodDomainInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub domain_names: ::std::option::Option<::std::string::String>,
+    pub domain_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl BatchStopVodDomainInput {
@@ -71,17 +73,20 @@ impl BatchStopVodDomainFluentBuilder {
         }
     }
     /// Sets [`BatchStopVodDomainInput::domain_names`] (`DomainNames`).
-    pub fn domain_names(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.domain_names = ::std::option::Option::Some(value.into());
+    pub fn domain_names<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.domain_names = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`BatchStopVodDomainInput::domain_names`].
     pub fn set_domain_names(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.domain_names = value;
         self
@@ -107,7 +112,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("DomainNames", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("DomainNames", op::Ty::List(&DOMAIN_NAMES_LIST)).required(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -120,3 +125,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static DOMAIN_NAMES_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

@@ -4,6 +4,12 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `Tags` takes in one call.
+pub const TAGS_MAX_ITEMS: usize = 16;
+
+/// The most items `CateIds` takes in one call.
+pub const CATE_IDS_MAX_ITEMS: usize = 5;
+
 /// Input of `CreateUploadAttachedMedia`. Build it with [`crate::Client::create_upload_attached_media`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -61,6 +67,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_size: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 to 16 items.
+    ///
     /// Example: `tag1,tag2`.
     ///
     /// Wire name: `Tags`.
@@ -69,7 +77,7 @@ pub struct CreateUploadAttachedMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tags: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `out-****.oss-cn-shanghai.aliyuncs.com`.
     ///
     /// Wire name: `StorageLocation`.
@@ -97,6 +105,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 to 5 items.
+    ///
     /// Example: `1298****,0813****`.
     ///
     /// Wire name: `CateIds`.
@@ -105,7 +115,7 @@ pub struct CreateUploadAttachedMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub cate_ids: ::std::option::Option<::std::string::String>,
+    pub cate_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.
@@ -264,17 +274,20 @@ impl CreateUploadAttachedMediaFluentBuilder {
         self
     }
     /// Sets [`CreateUploadAttachedMediaInput::tags`] (`Tags`).
-    pub fn tags(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.tags = ::std::option::Option::Some(value.into());
+    pub fn tags<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.tags = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`CreateUploadAttachedMediaInput::tags`].
     pub fn set_tags(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.tags = value;
         self
@@ -328,17 +341,20 @@ impl CreateUploadAttachedMediaFluentBuilder {
         self
     }
     /// Sets [`CreateUploadAttachedMediaInput::cate_ids`] (`CateIds`).
-    pub fn cate_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.cate_ids = ::std::option::Option::Some(value.into());
+    pub fn cate_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.cate_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`CreateUploadAttachedMediaInput::cate_ids`].
     pub fn set_cate_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.cate_ids = value;
         self
@@ -388,11 +404,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("MediaExt", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("FileName", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("FileSize", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Tags", op::Ty::List(&TAGS_LIST)),
         op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Description", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("CateIds", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new("CateIds", op::Ty::List(&CATE_IDS_LIST)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -426,3 +442,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static TAGS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(TAGS_MAX_ITEMS);
+
+static CATE_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(CATE_IDS_MAX_ITEMS);

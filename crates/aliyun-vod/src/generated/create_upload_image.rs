@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `Tags` takes in one call.
+pub const TAGS_MAX_ITEMS: usize = 16;
+
 /// Input of `CreateUploadImage`. Build it with [`crate::Client::create_upload_image`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -54,13 +57,15 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub original_file_name: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 to 16 items.
+    ///
     /// Wire name: `Tags`.
     #[serde(
         rename = "Tags",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tags: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `outin-****..oss-cn-shanghai.aliyuncs.com`.
     ///
     /// Wire name: `StorageLocation`.
@@ -237,17 +242,20 @@ impl CreateUploadImageFluentBuilder {
         self
     }
     /// Sets [`CreateUploadImageInput::tags`] (`Tags`).
-    pub fn tags(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.tags = ::std::option::Option::Some(value.into());
+    pub fn tags<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.tags = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`CreateUploadImageInput::tags`].
     pub fn set_tags(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.tags = value;
         self
@@ -351,10 +359,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("ImageType", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("ImageExt", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("OriginalFileName", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Tags", op::Ty::List(&TAGS_LIST)),
         op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("CateId", op::Ty::Integer),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new("Description", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],
@@ -389,3 +397,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static TAGS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(TAGS_MAX_ITEMS);

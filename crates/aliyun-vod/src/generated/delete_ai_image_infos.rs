@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `AIImageInfoIds` takes in one call.
+pub const AI_IMAGE_INFO_IDS_MAX_ITEMS: usize = 10;
+
 /// Input of `DeleteAIImageInfos`. Build it with [`crate::Client::delete_ai_image_infos`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct DeleteAiImageInfosInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 10 items.
+    ///
     /// Example: `b89a6aabf144*****6197ebd6fe6cf29`.
     ///
     /// Wire name: `AIImageInfoIds`.
@@ -26,7 +31,7 @@ pub struct DeleteAiImageInfosInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ai_image_info_ids: ::std::option::Option<::std::string::String>,
+    pub ai_image_info_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DeleteAiImageInfosInput {
@@ -71,17 +76,20 @@ impl DeleteAiImageInfosFluentBuilder {
         }
     }
     /// Sets [`DeleteAiImageInfosInput::ai_image_info_ids`] (`AIImageInfoIds`).
-    pub fn ai_image_info_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.ai_image_info_ids = ::std::option::Option::Some(value.into());
+    pub fn ai_image_info_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.ai_image_info_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteAiImageInfosInput::ai_image_info_ids`].
     pub fn set_ai_image_info_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.ai_image_info_ids = value;
         self
@@ -107,7 +115,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("AIImageInfoIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("AIImageInfoIds", op::Ty::List(&AI_IMAGE_INFO_IDS_LIST))
+            .required(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -120,3 +129,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static AI_IMAGE_INFO_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(AI_IMAGE_INFO_IDS_MAX_ITEMS);

@@ -105,7 +105,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DeleteAppInfo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(10),
     params: &[op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)).required()],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

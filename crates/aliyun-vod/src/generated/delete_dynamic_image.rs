@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `DynamicImageIds` takes in one call.
+pub const DYNAMIC_IMAGE_IDS_MAX_ITEMS: usize = 10;
+
 /// Input of `DeleteDynamicImage`. Build it with [`crate::Client::delete_dynamic_image`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -27,6 +30,8 @@ pub struct DeleteDynamicImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 to 10 items.
+    ///
     /// Example: `beafec3834a4e52ea52042a4****,8281c8519847fd8970e79e80b6****`.
     ///
     /// Wire name: `DynamicImageIds`.
@@ -35,7 +40,7 @@ pub struct DeleteDynamicImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dynamic_image_ids: ::std::option::Option<::std::string::String>,
+    pub dynamic_image_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DeleteDynamicImageInput {
@@ -96,17 +101,20 @@ impl DeleteDynamicImageFluentBuilder {
         self
     }
     /// Sets [`DeleteDynamicImageInput::dynamic_image_ids`] (`DynamicImageIds`).
-    pub fn dynamic_image_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.dynamic_image_ids = ::std::option::Option::Some(value.into());
+    pub fn dynamic_image_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.dynamic_image_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteDynamicImageInput::dynamic_image_ids`].
     pub fn set_dynamic_image_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.dynamic_image_ids = value;
         self
@@ -130,10 +138,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DeleteDynamicImage",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(10),
     params: &[
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("DynamicImageIds", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("DynamicImageIds", op::Ty::List(&DYNAMIC_IMAGE_IDS_LIST)),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -146,3 +154,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static DYNAMIC_IMAGE_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(DYNAMIC_IMAGE_IDS_MAX_ITEMS);

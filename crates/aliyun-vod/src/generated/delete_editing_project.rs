@@ -18,6 +18,8 @@ use ::aliyun_runtime::operation as op;
 pub struct DeleteEditingProjectInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `fb2101bf24bf41*****cb318787dc`.
     ///
     /// Wire name: `ProjectIds`.
@@ -26,7 +28,7 @@ pub struct DeleteEditingProjectInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub project_ids: ::std::option::Option<::std::string::String>,
+    pub project_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DeleteEditingProjectInput {
@@ -71,17 +73,20 @@ impl DeleteEditingProjectFluentBuilder {
         }
     }
     /// Sets [`DeleteEditingProjectInput::project_ids`] (`ProjectIds`).
-    pub fn project_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.project_ids = ::std::option::Option::Some(value.into());
+    pub fn project_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.project_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteEditingProjectInput::project_ids`].
     pub fn set_project_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.project_ids = value;
         self
@@ -106,9 +111,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
     qps_limit: ::std::option::Option::None,
-    params: &[
-        op::Param::new("ProjectIds", op::Ty::String(op::StringRules::ANY)).required(),
-    ],
+    params: &[op::Param::new("ProjectIds", op::Ty::List(&PROJECT_IDS_LIST)).required()],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
         &[
@@ -120,3 +123,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static PROJECT_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

@@ -4,6 +4,12 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `ImageURLs` takes in one call.
+pub const IMAGE_URLS_MAX_ITEMS: usize = 20;
+
+/// The most items `ImageIds` takes in one call.
+pub const IMAGE_IDS_MAX_ITEMS: usize = 20;
+
 /// Input of `DeleteImage`. Build it with [`crate::Client::delete_image`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -27,6 +33,8 @@ pub struct DeleteImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub delete_image_type: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `https://example.aliyundoc.com/image/default/41AE7ADABBE*****.png`.
     ///
     /// Wire name: `ImageURLs`.
@@ -35,7 +43,9 @@ pub struct DeleteImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub image_urls: ::std::option::Option<::std::string::String>,
+    pub image_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `bbc65bba53fed90de118a7849****,594228cdd14b4d069fc17a8c4a****`.
     ///
     /// Wire name: `ImageIds`.
@@ -44,7 +54,7 @@ pub struct DeleteImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub image_ids: ::std::option::Option<::std::string::String>,
+    pub image_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `eb1861d2c9a8842340e989dd56****`.
     ///
     /// Wire name: `VideoId`.
@@ -54,6 +64,8 @@ pub struct DeleteImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `All`.
     ///
     /// Wire name: `ImageType`.
@@ -62,7 +74,7 @@ pub struct DeleteImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub image_type: ::std::option::Option<::std::string::String>,
+    pub image_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DeleteImageInput {
@@ -123,33 +135,39 @@ impl DeleteImageFluentBuilder {
         self
     }
     /// Sets [`DeleteImageInput::image_urls`] (`ImageURLs`).
-    pub fn image_urls(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.image_urls = ::std::option::Option::Some(value.into());
+    pub fn image_urls<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.image_urls = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteImageInput::image_urls`].
     pub fn set_image_urls(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.image_urls = value;
         self
     }
     /// Sets [`DeleteImageInput::image_ids`] (`ImageIds`).
-    pub fn image_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.image_ids = ::std::option::Option::Some(value.into());
+    pub fn image_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.image_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteImageInput::image_ids`].
     pub fn set_image_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.image_ids = value;
         self
@@ -171,17 +189,20 @@ impl DeleteImageFluentBuilder {
         self
     }
     /// Sets [`DeleteImageInput::image_type`] (`ImageType`).
-    pub fn image_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.image_type = ::std::option::Option::Some(value.into());
+    pub fn image_type<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.image_type = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteImageInput::image_type`].
     pub fn set_image_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.image_type = value;
         self
@@ -209,10 +230,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("DeleteImageType", op::Ty::String(op::StringRules::ANY))
             .required(),
-        op::Param::new("ImageURLs", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("ImageIds", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("ImageURLs", op::Ty::List(&IMAGE_URLS_LIST)),
+        op::Param::new("ImageIds", op::Ty::List(&IMAGE_IDS_LIST)),
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("ImageType", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("ImageType", op::Ty::List(&IMAGE_TYPE_LIST)),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -225,3 +246,20 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static IMAGE_URLS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(IMAGE_URLS_MAX_ITEMS);
+
+static IMAGE_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(IMAGE_IDS_MAX_ITEMS);
+
+static IMAGE_TYPE_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

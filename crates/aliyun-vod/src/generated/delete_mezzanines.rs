@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `VideoIds` takes in one call.
+pub const VIDEO_IDS_MAX_ITEMS: usize = 20;
+
 /// Input of `DeleteMezzanines`. Build it with [`crate::Client::delete_mezzanines`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct DeleteMezzaninesInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `23ab850b4f654b6e91d24d8157****,93ab850b4f6f4b6e91d24d81d4****`.
     ///
     /// Wire name: `VideoIds`.
@@ -26,7 +31,7 @@ pub struct DeleteMezzaninesInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub video_ids: ::std::option::Option<::std::string::String>,
+    pub video_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `false`.
     ///
     /// Wire name: `Force`.
@@ -90,17 +95,20 @@ impl DeleteMezzaninesFluentBuilder {
         }
     }
     /// Sets [`DeleteMezzaninesInput::video_ids`] (`VideoIds`).
-    pub fn video_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.video_ids = ::std::option::Option::Some(value.into());
+    pub fn video_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.video_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteMezzaninesInput::video_ids`].
     pub fn set_video_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.video_ids = value;
         self
@@ -136,7 +144,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("VideoIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("VideoIds", op::Ty::List(&VIDEO_IDS_LIST)).required(),
         op::Param::new("Force", op::Ty::Boolean),
     ],
     groups: &[],
@@ -164,3 +172,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static VIDEO_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(VIDEO_IDS_MAX_ITEMS);

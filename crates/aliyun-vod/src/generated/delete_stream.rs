@@ -18,6 +18,8 @@ use ::aliyun_runtime::operation as op;
 pub struct DeleteStreamInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `35eb4dbda18c49cc0025df374b46****`.
     ///
     /// Wire name: `JobIds`.
@@ -26,7 +28,7 @@ pub struct DeleteStreamInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub job_ids: ::std::option::Option<::std::string::String>,
+    pub job_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Required.
     ///
     /// Example: `95948ddba24446b6aed5db985e78****`.
@@ -82,17 +84,20 @@ impl DeleteStreamFluentBuilder {
         }
     }
     /// Sets [`DeleteStreamInput::job_ids`] (`JobIds`).
-    pub fn job_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.job_ids = ::std::option::Option::Some(value.into());
+    pub fn job_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.job_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteStreamInput::job_ids`].
     pub fn set_job_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.job_ids = value;
         self
@@ -132,9 +137,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DeleteStream",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(50),
     params: &[
-        op::Param::new("JobIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("JobIds", op::Ty::List(&JOB_IDS_LIST)).required(),
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
     ],
     groups: &[],
@@ -148,3 +153,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

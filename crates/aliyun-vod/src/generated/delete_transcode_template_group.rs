@@ -27,6 +27,8 @@ pub struct DeleteTranscodeTemplateGroupInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub transcode_template_group_id: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `["613702defdc4*****6a3b94cace1129e","bfd6c90253a2*****7fc054d7c5825"]`.
     ///
     /// Wire name: `TranscodeTemplateIds`.
@@ -35,7 +37,9 @@ pub struct DeleteTranscodeTemplateGroupInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub transcode_template_ids: ::std::option::Option<::std::string::String>,
+    pub transcode_template_ids: ::std::option::Option<
+        ::std::vec::Vec<::std::string::String>,
+    >,
     /// Example: `true`.
     ///
     /// Wire name: `ForceDelGroup`.
@@ -112,17 +116,20 @@ impl DeleteTranscodeTemplateGroupFluentBuilder {
         self
     }
     /// Sets [`DeleteTranscodeTemplateGroupInput::transcode_template_ids`] (`TranscodeTemplateIds`).
-    pub fn transcode_template_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.transcode_template_ids = ::std::option::Option::Some(value.into());
+    pub fn transcode_template_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.transcode_template_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteTranscodeTemplateGroupInput::transcode_template_ids`].
     pub fn set_transcode_template_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.transcode_template_ids = value;
         self
@@ -169,7 +176,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("TranscodeTemplateGroupId", op::Ty::String(op::StringRules::ANY))
             .required(),
-        op::Param::new("TranscodeTemplateIds", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new(
+            "TranscodeTemplateIds",
+            op::Ty::List(&TRANSCODE_TEMPLATE_IDS_LIST),
+        ),
         op::Param::new("ForceDelGroup", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -190,3 +200,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static TRANSCODE_TEMPLATE_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `VideoIds` takes in one call.
+pub const VIDEO_IDS_MAX_ITEMS: usize = 20;
+
 /// Input of `DeleteVideo`. Build it with [`crate::Client::delete_video`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct DeleteVideoInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `e44ebf1147hdsa2d2adbea8b****,e44ebf11oj984adbea8****,73ab850b4f6f4b6e91d24d81d54****`.
     ///
     /// Wire name: `VideoIds`.
@@ -26,7 +31,7 @@ pub struct DeleteVideoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub video_ids: ::std::option::Option<::std::string::String>,
+    pub video_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DeleteVideoInput {
@@ -81,17 +86,20 @@ impl DeleteVideoFluentBuilder {
         }
     }
     /// Sets [`DeleteVideoInput::video_ids`] (`VideoIds`).
-    pub fn video_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.video_ids = ::std::option::Option::Some(value.into());
+    pub fn video_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.video_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DeleteVideoInput::video_ids`].
     pub fn set_video_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.video_ids = value;
         self
@@ -115,10 +123,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DeleteVideo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
-    params: &[
-        op::Param::new("VideoIds", op::Ty::String(op::StringRules::ANY)).required(),
-    ],
+    qps_limit: ::std::option::Option::Some(30),
+    params: &[op::Param::new("VideoIds", op::Ty::List(&VIDEO_IDS_LIST)).required()],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
         &[
@@ -144,3 +150,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static VIDEO_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(VIDEO_IDS_MAX_ITEMS);

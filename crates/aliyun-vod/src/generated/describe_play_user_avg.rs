@@ -219,6 +219,20 @@ pub struct DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem {
     pub date: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem {
+    /// `Date` parsed as a UTC time; `None` when absent.
+    pub fn date_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.date.as_deref().map(::aliyun_runtime::parse_time)
+    }
+}
+
 #[doc(hidden)]
 pub static DESCRIBE_PLAY_USER_AVG_RESPONSE_USER_PLAY_STATIS_AVGS_USER_PLAY_STATIS_AVG_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[

@@ -233,6 +233,20 @@ pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalI
     >,
 }
 
+impl DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem {
+    /// `Date` parsed as a UTC time; `None` when absent.
+    pub fn date_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.date.as_deref().map(::aliyun_runtime::parse_time)
+    }
+}
+
 #[doc(hidden)]
 pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[

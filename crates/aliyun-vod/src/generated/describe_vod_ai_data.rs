@@ -38,6 +38,8 @@ pub struct DescribeVodAiDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `cn-beijing`.
     ///
     /// Wire name: `Region`.
@@ -46,7 +48,9 @@ pub struct DescribeVodAiDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub region: ::std::option::Option<::std::string::String>,
+    pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `AIVideoCensor`.
     ///
     /// Wire name: `AIType`.
@@ -55,7 +59,7 @@ pub struct DescribeVodAiDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ai_type: ::std::option::Option<::std::string::String>,
+    pub ai_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DescribeVodAiDataInput {
@@ -144,33 +148,39 @@ impl DescribeVodAiDataFluentBuilder {
         self
     }
     /// Sets [`DescribeVodAiDataInput::region`] (`Region`).
-    pub fn region(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.region = ::std::option::Option::Some(value.into());
+    pub fn region<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.region = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodAiDataInput::region`].
     pub fn set_region(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.region = value;
         self
     }
     /// Sets [`DescribeVodAiDataInput::ai_type`] (`AIType`).
-    pub fn ai_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.ai_type = ::std::option::Option::Some(value.into());
+    pub fn ai_type<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.ai_type = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodAiDataInput::ai_type`].
     pub fn set_ai_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.ai_type = value;
         self
@@ -198,8 +208,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("Region", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("AIType", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Region", op::Ty::List(&REGION_LIST)),
+        op::Param::new("AIType", op::Ty::List(&AI_TYPE_LIST)),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -220,6 +230,16 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static REGION_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static AI_TYPE_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `DescribeVodAiDataResponseAiData` object (not described in the spec yet).
 #[derive(
@@ -275,6 +295,20 @@ pub struct DescribeVodAiDataResponseAiDataAiDataItemItem {
     /// Wire name: `TimeStamp`.
     #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
+}
+
+impl DescribeVodAiDataResponseAiDataAiDataItemItem {
+    /// `TimeStamp` parsed as a UTC time; `None` when absent.
+    pub fn time_stamp_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.time_stamp.as_deref().map(::aliyun_runtime::parse_time)
+    }
 }
 
 #[doc(hidden)]

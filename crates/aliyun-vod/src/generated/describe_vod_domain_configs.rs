@@ -29,6 +29,8 @@ pub struct DescribeVodDomainConfigsInput {
     pub domain_name: ::std::option::Option<::std::string::String>,
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `filetype_based_ttl_set,set_req_host_header`.
     ///
     /// Wire name: `FunctionNames`.
@@ -37,7 +39,7 @@ pub struct DescribeVodDomainConfigsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub function_names: ::std::option::Option<::std::string::String>,
+    pub function_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DescribeVodDomainConfigsInput {
@@ -105,17 +107,20 @@ impl DescribeVodDomainConfigsFluentBuilder {
         self
     }
     /// Sets [`DescribeVodDomainConfigsInput::function_names`] (`FunctionNames`).
-    pub fn function_names(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.function_names = ::std::option::Option::Some(value.into());
+    pub fn function_names<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.function_names = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodDomainConfigsInput::function_names`].
     pub fn set_function_names(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.function_names = value;
         self
@@ -142,7 +147,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("FunctionNames", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("FunctionNames", op::Ty::List(&FUNCTION_NAMES_LIST)).required(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -159,6 +164,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static FUNCTION_NAMES_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `DescribeVodDomainConfigsResponseDomainConfigs` object (not described in the spec yet).
 #[derive(

@@ -223,7 +223,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DescribeVodDomainLog",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(100),
     params: &[
         op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("PageSize", op::Ty::Integer),
@@ -412,6 +412,31 @@ pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInf
     /// Wire name: `StartTime`.
     #[serde(rename = "StartTime", default)]
     pub start_time: ::std::option::Option<::std::string::String>,
+}
+
+impl DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem {
+    /// `EndTime` parsed as a UTC time; `None` when absent.
+    pub fn end_time_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.end_time.as_deref().map(::aliyun_runtime::parse_time)
+    }
+    /// `StartTime` parsed as a UTC time; `None` when absent.
+    pub fn start_time_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.start_time.as_deref().map(::aliyun_runtime::parse_time)
+    }
 }
 
 #[doc(hidden)]

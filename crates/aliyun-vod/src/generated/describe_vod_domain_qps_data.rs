@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `DomainName` takes in one call.
+pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
+
 /// Input of `DescribeVodDomainQpsData`. Build it with [`crate::Client::describe_vod_domain_qps_data`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -16,6 +19,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainQpsDataInput {
+    /// Sent as a comma-separated list of 1 to 500 items.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `DomainName`.
@@ -24,7 +29,7 @@ pub struct DescribeVodDomainQpsDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub domain_name: ::std::option::Option<::std::string::String>,
+    pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `2024-05-02T15:50:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -141,17 +146,20 @@ impl DescribeVodDomainQpsDataFluentBuilder {
         }
     }
     /// Sets [`DescribeVodDomainQpsDataInput::domain_name`] (`DomainName`).
-    pub fn domain_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.domain_name = ::std::option::Option::Some(value.into());
+    pub fn domain_name<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.domain_name = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodDomainQpsDataInput::domain_name`].
     pub fn set_domain_name(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.domain_name = value;
         self
@@ -257,7 +265,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("DomainName", op::Ty::List(&DOMAIN_NAME_LIST)),
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Interval", op::Ty::String(op::StringRules::ANY)),
@@ -295,6 +303,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(DOMAIN_NAME_MAX_ITEMS);
 
 /// The `DescribeVodDomainQpsDataResponseQpsDataInterval` object (not described in the spec yet).
 #[derive(

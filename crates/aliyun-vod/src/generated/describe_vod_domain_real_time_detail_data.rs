@@ -18,6 +18,8 @@ use ::aliyun_runtime::operation as op;
 pub struct DescribeVodDomainRealTimeDetailDataInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `DomainName`.
@@ -26,7 +28,7 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub domain_name: ::std::option::Option<::std::string::String>,
+    pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Required.
     ///
     /// Example: `2019-01-23T12:35:12Z`.
@@ -51,6 +53,8 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
     pub end_time: ::std::option::Option<::std::string::String>,
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `bps`.
     ///
     /// Wire name: `Field`.
@@ -59,7 +63,7 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub field: ::std::option::Option<::std::string::String>,
+    pub field: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `shanghai`.
     ///
     /// Wire name: `LocationNameEn`.
@@ -145,17 +149,20 @@ impl DescribeVodDomainRealTimeDetailDataFluentBuilder {
         }
     }
     /// Sets [`DescribeVodDomainRealTimeDetailDataInput::domain_name`] (`DomainName`).
-    pub fn domain_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.domain_name = ::std::option::Option::Some(value.into());
+    pub fn domain_name<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.domain_name = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodDomainRealTimeDetailDataInput::domain_name`].
     pub fn set_domain_name(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.domain_name = value;
         self
@@ -193,17 +200,20 @@ impl DescribeVodDomainRealTimeDetailDataFluentBuilder {
         self
     }
     /// Sets [`DescribeVodDomainRealTimeDetailDataInput::field`] (`Field`).
-    pub fn field(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.field = ::std::option::Option::Some(value.into());
+    pub fn field<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.field = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodDomainRealTimeDetailDataInput::field`].
     pub fn set_field(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.field = value;
         self
@@ -296,10 +306,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("DomainName", op::Ty::List(&DOMAIN_NAME_LIST)).required(),
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("Field", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("Field", op::Ty::List(&FIELD_LIST)).required(),
         op::Param::new("LocationNameEn", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("IspNameEn", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Merge", op::Ty::String(op::StringRules::ANY)),
@@ -320,3 +330,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static FIELD_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

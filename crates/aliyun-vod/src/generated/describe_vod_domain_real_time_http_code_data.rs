@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `DomainName` takes in one call.
+pub const DOMAIN_NAME_MAX_ITEMS: usize = 100;
+
 /// Input of `DescribeVodDomainRealTimeHttpCodeData`. Build it with [`crate::Client::describe_vod_domain_real_time_http_code_data`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct DescribeVodDomainRealTimeHttpCodeDataInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 100 items.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `DomainName`.
@@ -26,7 +31,7 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub domain_name: ::std::option::Option<::std::string::String>,
+    pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `2019-11-30T05:39:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -134,17 +139,20 @@ impl DescribeVodDomainRealTimeHttpCodeDataFluentBuilder {
         }
     }
     /// Sets [`DescribeVodDomainRealTimeHttpCodeDataInput::domain_name`] (`DomainName`).
-    pub fn domain_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.domain_name = ::std::option::Option::Some(value.into());
+    pub fn domain_name<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.domain_name = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodDomainRealTimeHttpCodeDataInput::domain_name`].
     pub fn set_domain_name(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.domain_name = value;
         self
@@ -237,7 +245,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("DomainName", op::Ty::List(&DOMAIN_NAME_LIST)).required(),
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("IspNameEn", op::Ty::String(op::StringRules::ANY)),
@@ -274,6 +282,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(DOMAIN_NAME_MAX_ITEMS);
 
 /// The `DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeData` object (not described in the spec yet).
 #[derive(

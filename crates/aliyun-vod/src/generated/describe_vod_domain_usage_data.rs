@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainUsageDataInput {
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `DomainName`.
@@ -24,7 +26,7 @@ pub struct DescribeVodDomainUsageDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub domain_name: ::std::option::Option<::std::string::String>,
+    pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Required.
     ///
     /// Example: `2015-12-10T10:20:00Z`.
@@ -166,17 +168,20 @@ impl DescribeVodDomainUsageDataFluentBuilder {
         }
     }
     /// Sets [`DescribeVodDomainUsageDataInput::domain_name`] (`DomainName`).
-    pub fn domain_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.domain_name = ::std::option::Option::Some(value.into());
+    pub fn domain_name<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.domain_name = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodDomainUsageDataInput::domain_name`].
     pub fn set_domain_name(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.domain_name = value;
         self
@@ -301,7 +306,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("DomainName", op::Ty::List(&DOMAIN_NAME_LIST)),
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("Field", op::Ty::String(op::StringRules::ANY)).required(),
@@ -348,6 +353,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `DescribeVodDomainUsageDataResponseUsageDataPerInterval` object (not described in the spec yet).
 #[derive(

@@ -38,6 +38,8 @@ pub struct DescribeVodStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `cn-shanghai`.
     ///
     /// Wire name: `Region`.
@@ -46,7 +48,7 @@ pub struct DescribeVodStorageDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub region: ::std::option::Option<::std::string::String>,
+    pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `OSS`.
     ///
     /// Wire name: `StorageType`.
@@ -56,6 +58,8 @@ pub struct DescribeVodStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_type: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `bucket`.
     ///
     /// Wire name: `Storage`.
@@ -64,7 +68,7 @@ pub struct DescribeVodStorageDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage: ::std::option::Option<::std::string::String>,
+    pub storage: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DescribeVodStorageDataInput {
@@ -153,17 +157,20 @@ impl DescribeVodStorageDataFluentBuilder {
         self
     }
     /// Sets [`DescribeVodStorageDataInput::region`] (`Region`).
-    pub fn region(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.region = ::std::option::Option::Some(value.into());
+    pub fn region<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.region = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodStorageDataInput::region`].
     pub fn set_region(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.region = value;
         self
@@ -185,17 +192,20 @@ impl DescribeVodStorageDataFluentBuilder {
         self
     }
     /// Sets [`DescribeVodStorageDataInput::storage`] (`Storage`).
-    pub fn storage(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.storage = ::std::option::Option::Some(value.into());
+    pub fn storage<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.storage = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodStorageDataInput::storage`].
     pub fn set_storage(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.storage = value;
         self
@@ -223,9 +233,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("Region", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Region", op::Ty::List(&REGION_LIST)),
         op::Param::new("StorageType", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Storage", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Storage", op::Ty::List(&STORAGE_LIST)),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -246,6 +256,16 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static REGION_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static STORAGE_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `DescribeVodStorageDataResponseStorageData` object (not described in the spec yet).
 #[derive(

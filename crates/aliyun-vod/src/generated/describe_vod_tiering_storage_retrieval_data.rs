@@ -35,6 +35,8 @@ pub struct DescribeVodTieringStorageRetrievalDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `cn-beijing`.
     ///
     /// Wire name: `Region`.
@@ -43,7 +45,7 @@ pub struct DescribeVodTieringStorageRetrievalDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub region: ::std::option::Option<::std::string::String>,
+    pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `IA`.
     ///
     /// Wire name: `StorageClass`.
@@ -136,17 +138,20 @@ impl DescribeVodTieringStorageRetrievalDataFluentBuilder {
         self
     }
     /// Sets [`DescribeVodTieringStorageRetrievalDataInput::region`] (`Region`).
-    pub fn region(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.region = ::std::option::Option::Some(value.into());
+    pub fn region<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.region = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodTieringStorageRetrievalDataInput::region`].
     pub fn set_region(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.region = value;
         self
@@ -193,7 +198,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Region", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Region", op::Ty::List(&REGION_LIST)),
         op::Param::new("StorageClass", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -214,6 +219,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static REGION_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem` object (not described in the spec yet).
 #[derive(

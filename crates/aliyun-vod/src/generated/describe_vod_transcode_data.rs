@@ -38,6 +38,8 @@ pub struct DescribeVodTranscodeDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `cn-shanghai`.
     ///
     /// Wire name: `Region`.
@@ -46,7 +48,7 @@ pub struct DescribeVodTranscodeDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub region: ::std::option::Option<::std::string::String>,
+    pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `day`.
     ///
     /// Wire name: `Interval`.
@@ -56,6 +58,8 @@ pub struct DescribeVodTranscodeDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub interval: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `bucket01`.
     ///
     /// Wire name: `Storage`.
@@ -64,7 +68,9 @@ pub struct DescribeVodTranscodeDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage: ::std::option::Option<::std::string::String>,
+    pub storage: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `Audio`.
     ///
     /// Wire name: `Specification`.
@@ -73,7 +79,7 @@ pub struct DescribeVodTranscodeDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub specification: ::std::option::Option<::std::string::String>,
+    pub specification: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `app-1000001`.
     ///
     /// Wire name: `AppId`.
@@ -171,17 +177,20 @@ impl DescribeVodTranscodeDataFluentBuilder {
         self
     }
     /// Sets [`DescribeVodTranscodeDataInput::region`] (`Region`).
-    pub fn region(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.region = ::std::option::Option::Some(value.into());
+    pub fn region<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.region = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodTranscodeDataInput::region`].
     pub fn set_region(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.region = value;
         self
@@ -203,33 +212,39 @@ impl DescribeVodTranscodeDataFluentBuilder {
         self
     }
     /// Sets [`DescribeVodTranscodeDataInput::storage`] (`Storage`).
-    pub fn storage(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.storage = ::std::option::Option::Some(value.into());
+    pub fn storage<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.storage = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodTranscodeDataInput::storage`].
     pub fn set_storage(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.storage = value;
         self
     }
     /// Sets [`DescribeVodTranscodeDataInput::specification`] (`Specification`).
-    pub fn specification(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.specification = ::std::option::Option::Some(value.into());
+    pub fn specification<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.specification = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DescribeVodTranscodeDataInput::specification`].
     pub fn set_specification(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.specification = value;
         self
@@ -273,10 +288,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("Region", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Region", op::Ty::List(&REGION_LIST)),
         op::Param::new("Interval", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Storage", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Specification", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Storage", op::Ty::List(&STORAGE_LIST)),
+        op::Param::new("Specification", op::Ty::List(&SPECIFICATION_LIST)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -298,6 +313,21 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static REGION_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static STORAGE_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static SPECIFICATION_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `DescribeVodTranscodeDataResponseTranscodeData` object (not described in the spec yet).
 #[derive(

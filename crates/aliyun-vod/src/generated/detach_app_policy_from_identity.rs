@@ -49,6 +49,8 @@ pub struct DetachAppPolicyFromIdentityInput {
     pub app_id: ::std::option::Option<::std::string::String>,
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `VODAppFullAccess`.
     ///
     /// Wire name: `PolicyNames`.
@@ -57,7 +59,7 @@ pub struct DetachAppPolicyFromIdentityInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub policy_names: ::std::option::Option<::std::string::String>,
+    pub policy_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl DetachAppPolicyFromIdentityInput {
@@ -160,17 +162,20 @@ impl DetachAppPolicyFromIdentityFluentBuilder {
         self
     }
     /// Sets [`DetachAppPolicyFromIdentityInput::policy_names`] (`PolicyNames`).
-    pub fn policy_names(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.policy_names = ::std::option::Option::Some(value.into());
+    pub fn policy_names<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.policy_names = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`DetachAppPolicyFromIdentityInput::policy_names`].
     pub fn set_policy_names(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.policy_names = value;
         self
@@ -202,7 +207,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("IdentityType", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("IdentityName", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("PolicyNames", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("PolicyNames", op::Ty::List(&POLICY_NAMES_LIST)).required(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -229,3 +234,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static POLICY_NAMES_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `JobIds` takes in one call.
+pub const JOB_IDS_MAX_ITEMS: usize = 10;
+
 /// Input of `GetAIImageJobs`. Build it with [`crate::Client::get_ai_image_jobs`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct GetAiImageJobsInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 10 items.
+    ///
     /// Example: `cf08a2c6e11e*****de1711b738b9067`.
     ///
     /// Wire name: `JobIds`.
@@ -26,7 +31,7 @@ pub struct GetAiImageJobsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub job_ids: ::std::option::Option<::std::string::String>,
+    pub job_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl GetAiImageJobsInput {
@@ -78,17 +83,20 @@ impl GetAiImageJobsFluentBuilder {
         }
     }
     /// Sets [`GetAiImageJobsInput::job_ids`] (`JobIds`).
-    pub fn job_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.job_ids = ::std::option::Option::Some(value.into());
+    pub fn job_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.job_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetAiImageJobsInput::job_ids`].
     pub fn set_job_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.job_ids = value;
         self
@@ -113,7 +121,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
     qps_limit: ::std::option::Option::None,
-    params: &[op::Param::new("JobIds", op::Ty::String(op::StringRules::ANY)).required()],
+    params: &[op::Param::new("JobIds", op::Ty::List(&JOB_IDS_LIST)).required()],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
         &[
@@ -132,6 +140,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(JOB_IDS_MAX_ITEMS);
 
 /// The `GetAiImageJobsResponseAiImageJobListItem` object (not described in the spec yet).
 #[derive(

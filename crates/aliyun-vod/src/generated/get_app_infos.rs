@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `AppIds` takes in one call.
+pub const APP_IDS_MAX_ITEMS: usize = 10;
+
 /// Input of `GetAppInfos`. Build it with [`crate::Client::get_app_infos`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct GetAppInfosInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 10 items.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppIds`.
@@ -26,7 +31,7 @@ pub struct GetAppInfosInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub app_ids: ::std::option::Option<::std::string::String>,
+    pub app_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl GetAppInfosInput {
@@ -88,17 +93,20 @@ impl GetAppInfosFluentBuilder {
         }
     }
     /// Sets [`GetAppInfosInput::app_ids`] (`AppIds`).
-    pub fn app_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.app_ids = ::std::option::Option::Some(value.into());
+    pub fn app_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.app_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetAppInfosInput::app_ids`].
     pub fn set_app_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.app_ids = value;
         self
@@ -122,8 +130,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "GetAppInfos",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
-    qps_limit: ::std::option::Option::None,
-    params: &[op::Param::new("AppIds", op::Ty::String(op::StringRules::ANY)).required()],
+    qps_limit: ::std::option::Option::Some(100),
+    params: &[op::Param::new("AppIds", op::Ty::List(&APP_IDS_LIST)).required()],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
         &[
@@ -153,6 +161,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static APP_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(APP_IDS_MAX_ITEMS);
 
 /// The `GetAppInfosResponseAppInfoListItem` object (not described in the spec yet).
 #[derive(

@@ -164,7 +164,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "GetEditingProjectMaterials",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(30),
     params: &[
         op::Param::new("ProjectId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("Type", op::Ty::String(op::StringRules::ANY)),

@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `ImageIds` takes in one call.
+pub const IMAGE_IDS_MAX_ITEMS: usize = 20;
+
 /// Input of `GetImageInfos`. Build it with [`crate::Client::get_image_infos`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct GetImageInfosInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `bbc65bba53fed90de118a7849****,594228cdd14b4d069fc17a8c4a****`.
     ///
     /// Wire name: `ImageIds`.
@@ -26,7 +31,7 @@ pub struct GetImageInfosInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub image_ids: ::std::option::Option<::std::string::String>,
+    pub image_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `3600`.
     ///
     /// Wire name: `AuthTimeout`.
@@ -101,17 +106,20 @@ impl GetImageInfosFluentBuilder {
         }
     }
     /// Sets [`GetImageInfosInput::image_ids`] (`ImageIds`).
-    pub fn image_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.image_ids = ::std::option::Option::Some(value.into());
+    pub fn image_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.image_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetImageInfosInput::image_ids`].
     pub fn set_image_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.image_ids = value;
         self
@@ -163,7 +171,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("ImageIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("ImageIds", op::Ty::List(&IMAGE_IDS_LIST)).required(),
         op::Param::new("AuthTimeout", op::Ty::Integer),
         op::Param::new("OutputType", op::Ty::String(op::StringRules::ANY)),
     ],
@@ -192,6 +200,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static IMAGE_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(IMAGE_IDS_MAX_ITEMS);
 
 /// The `GetImageInfosResponseImageInfoItem` object (not described in the spec yet).
 #[derive(

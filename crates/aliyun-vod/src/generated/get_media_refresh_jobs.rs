@@ -137,7 +137,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "GetMediaRefreshJobs",
     methods: &[::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(50),
     params: &[
         op::Param::new("MediaRefreshJobId", op::Ty::String(op::StringRules::ANY))
             .required(),

@@ -45,6 +45,8 @@ pub struct GetMezzanineInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub output_type: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `video`.
     ///
     /// Wire name: `AdditionType`.
@@ -53,7 +55,7 @@ pub struct GetMezzanineInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub addition_type: ::std::option::Option<::std::string::String>,
+    pub addition_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl GetMezzanineInfoInput {
@@ -147,17 +149,20 @@ impl GetMezzanineInfoFluentBuilder {
         self
     }
     /// Sets [`GetMezzanineInfoInput::addition_type`] (`AdditionType`).
-    pub fn addition_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.addition_type = ::std::option::Option::Some(value.into());
+    pub fn addition_type<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.addition_type = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetMezzanineInfoInput::addition_type`].
     pub fn set_addition_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.addition_type = value;
         self
@@ -186,7 +191,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("AuthTimeout", op::Ty::Integer),
         op::Param::new("OutputType", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("AdditionType", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("AdditionType", op::Ty::List(&ADDITION_TYPE_LIST)),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -203,6 +208,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static ADDITION_TYPE_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `GetMezzanineInfoResponseMezzanine` object (not described in the spec yet).
 #[derive(

@@ -27,6 +27,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `mp4,m3u8`.
     ///
     /// Wire name: `Formats`.
@@ -35,7 +37,7 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub formats: ::std::option::Option<::std::string::String>,
+    pub formats: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `1800`.
     ///
     /// Wire name: `AuthTimeout`.
@@ -54,6 +56,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub output_type: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `video`.
     ///
     /// Wire name: `StreamType`.
@@ -62,7 +66,7 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub stream_type: ::std::option::Option<::std::string::String>,
+    pub stream_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `{"uid":"12345","rand":"abckljd"}`.
     ///
     /// Wire name: `ReAuthInfo`.
@@ -72,6 +76,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub re_auth_info: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `LD`.
     ///
     /// Wire name: `Definition`.
@@ -80,7 +86,7 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub definition: ::std::option::Option<::std::string::String>,
+    pub definition: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `Single`.
     ///
     /// Wire name: `ResultType`.
@@ -200,17 +206,20 @@ impl GetPlayInfoFluentBuilder {
         self
     }
     /// Sets [`GetPlayInfoInput::formats`] (`Formats`).
-    pub fn formats(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.formats = ::std::option::Option::Some(value.into());
+    pub fn formats<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.formats = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetPlayInfoInput::formats`].
     pub fn set_formats(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.formats = value;
         self
@@ -242,17 +251,20 @@ impl GetPlayInfoFluentBuilder {
         self
     }
     /// Sets [`GetPlayInfoInput::stream_type`] (`StreamType`).
-    pub fn stream_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.stream_type = ::std::option::Option::Some(value.into());
+    pub fn stream_type<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.stream_type = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetPlayInfoInput::stream_type`].
     pub fn set_stream_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.stream_type = value;
         self
@@ -274,17 +286,20 @@ impl GetPlayInfoFluentBuilder {
         self
     }
     /// Sets [`GetPlayInfoInput::definition`] (`Definition`).
-    pub fn definition(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.definition = ::std::option::Option::Some(value.into());
+    pub fn definition<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.definition = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetPlayInfoInput::definition`].
     pub fn set_definition(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.definition = value;
         self
@@ -391,14 +406,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("Formats", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Formats", op::Ty::List(&FORMATS_LIST)),
         op::Param::new("AuthTimeout", op::Ty::Integer),
         op::Param::new("OutputType", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("StreamType", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("ReAuthInfo", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Definition", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("StreamType", op::Ty::List(&STREAM_TYPE_LIST)),
+        op::Param::new("ReAuthInfo", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new("Definition", op::Ty::List(&DEFINITION_LIST)),
         op::Param::new("ResultType", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("PlayConfig", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("PlayConfig", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new("AdditionType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Trace", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("DigitalWatermarkType", op::Ty::String(op::StringRules::ANY)),
@@ -422,6 +437,21 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static FORMATS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static STREAM_TYPE_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static DEFINITION_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `GetPlayInfoResponsePlayInfoList` object (not described in the spec yet).
 #[derive(

@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `MediaIds` takes in one call.
+pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
+
 /// Input of `GetUploadDetails`. Build it with [`crate::Client::get_upload_details`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct GetUploadDetailsInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `61ccbdb06fa83012be4d8083f6****,7d2fbc380b0e08e55f****`.
     ///
     /// Wire name: `MediaIds`.
@@ -26,7 +31,7 @@ pub struct GetUploadDetailsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub media_ids: ::std::option::Option<::std::string::String>,
+    pub media_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `video`.
     ///
     /// Wire name: `MediaType`.
@@ -96,17 +101,20 @@ impl GetUploadDetailsFluentBuilder {
         }
     }
     /// Sets [`GetUploadDetailsInput::media_ids`] (`MediaIds`).
-    pub fn media_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.media_ids = ::std::option::Option::Some(value.into());
+    pub fn media_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.media_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetUploadDetailsInput::media_ids`].
     pub fn set_media_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.media_ids = value;
         self
@@ -146,9 +154,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "GetUploadDetails",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(100),
     params: &[
-        op::Param::new("MediaIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("MediaIds", op::Ty::List(&MEDIA_IDS_LIST)).required(),
         op::Param::new("MediaType", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -183,6 +191,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(MEDIA_IDS_MAX_ITEMS);
 
 /// The `GetUploadDetailsResponseUploadDetailsItem` object (not described in the spec yet).
 #[derive(
@@ -258,6 +272,20 @@ pub struct GetUploadDetailsResponseUploadDetailsItem {
     /// Wire name: `UploadStatus`.
     #[serde(rename = "UploadStatus", default)]
     pub upload_status: ::std::option::Option<::std::string::String>,
+}
+
+impl GetUploadDetailsResponseUploadDetailsItem {
+    /// `ModificationTime` parsed as a UTC time; `None` when absent.
+    pub fn modification_time_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.modification_time.as_deref().map(::aliyun_runtime::parse_time)
+    }
 }
 
 #[doc(hidden)]

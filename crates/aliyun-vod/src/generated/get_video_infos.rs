@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `VideoIds` takes in one call.
+pub const VIDEO_IDS_MAX_ITEMS: usize = 20;
+
 /// Input of `GetVideoInfos`. Build it with [`crate::Client::get_video_infos`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct GetVideoInfosInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `7753d144efd8e649c6c45fe0579****,7753d144efd74d6c45fe0570****`.
     ///
     /// Wire name: `VideoIds`.
@@ -26,7 +31,7 @@ pub struct GetVideoInfosInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub video_ids: ::std::option::Option<::std::string::String>,
+    pub video_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl GetVideoInfosInput {
@@ -82,17 +87,20 @@ impl GetVideoInfosFluentBuilder {
         }
     }
     /// Sets [`GetVideoInfosInput::video_ids`] (`VideoIds`).
-    pub fn video_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.video_ids = ::std::option::Option::Some(value.into());
+    pub fn video_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.video_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetVideoInfosInput::video_ids`].
     pub fn set_video_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.video_ids = value;
         self
@@ -117,9 +125,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
     qps_limit: ::std::option::Option::None,
-    params: &[
-        op::Param::new("VideoIds", op::Ty::String(op::StringRules::ANY)).required(),
-    ],
+    params: &[op::Param::new("VideoIds", op::Ty::List(&VIDEO_IDS_LIST)).required()],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
         &[
@@ -145,6 +151,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static VIDEO_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(VIDEO_IDS_MAX_ITEMS);
 
 /// The `GetVideoInfosResponseVideoListItem` object (not described in the spec yet).
 #[derive(

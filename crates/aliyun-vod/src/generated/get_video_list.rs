@@ -25,6 +25,8 @@ pub struct GetVideoListInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_id: ::std::option::Option<i64>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `Uploading,Normal`.
     ///
     /// Wire name: `Status`.
@@ -33,7 +35,7 @@ pub struct GetVideoListInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -153,17 +155,20 @@ impl GetVideoListFluentBuilder {
         self
     }
     /// Sets [`GetVideoListInput::status`] (`Status`).
-    pub fn status(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.status = ::std::option::Option::Some(value.into());
+    pub fn status<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.status = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`GetVideoListInput::status`].
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.status = value;
         self
@@ -297,7 +302,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("CateId", op::Ty::Integer),
-        op::Param::new("Status", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Status", op::Ty::List(&STATUS_LIST)),
         op::Param::new("PageNo", op::Ty::Integer),
         op::Param::new("PageSize", op::Ty::Integer),
         op::Param::new("SortBy", op::Ty::String(op::StringRules::ANY)),
@@ -332,6 +337,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         },
     ),
 };
+
+static STATUS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `GetVideoListResponseVideoList` object (not described in the spec yet).
 #[derive(

@@ -18,6 +18,8 @@ use ::aliyun_runtime::operation as op;
 pub struct ListAiJobInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `a718a3a1e8bb42ee3bc88921e94****,aasdcsfg782740asd3****,k2l3ibaskod98wrns9d****`.
     ///
     /// Wire name: `JobIds`.
@@ -26,7 +28,7 @@ pub struct ListAiJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub job_ids: ::std::option::Option<::std::string::String>,
+    pub job_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl ListAiJobInput {
@@ -85,17 +87,20 @@ impl ListAiJobFluentBuilder {
         }
     }
     /// Sets [`ListAiJobInput::job_ids`] (`JobIds`).
-    pub fn job_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.job_ids = ::std::option::Option::Some(value.into());
+    pub fn job_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.job_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`ListAiJobInput::job_ids`].
     pub fn set_job_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.job_ids = value;
         self
@@ -120,7 +125,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
     qps_limit: ::std::option::Option::None,
-    params: &[op::Param::new("JobIds", op::Ty::String(op::StringRules::ANY)).required()],
+    params: &[op::Param::new("JobIds", op::Ty::List(&JOB_IDS_LIST)).required()],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
         &[
@@ -140,6 +145,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `ListAiJobResponseAiJobList` object (not described in the spec yet).
 #[derive(

@@ -176,7 +176,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "ListAppInfo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(30),
     params: &[
         op::Param::new("Status", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("PageNo", op::Ty::Integer),
@@ -258,6 +258,20 @@ pub struct ListAppInfoResponseAppInfoListItem {
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<::std::string::String>,
+}
+
+impl ListAppInfoResponseAppInfoListItem {
+    /// `ModificationTime` parsed as a UTC time; `None` when absent.
+    pub fn modification_time_at(
+        &self,
+    ) -> ::std::option::Option<
+        ::std::result::Result<
+            ::aliyun_runtime::time::OffsetDateTime,
+            ::aliyun_runtime::time::error::Parse,
+        >,
+    > {
+        self.modification_time.as_deref().map(::aliyun_runtime::parse_time)
+    }
 }
 
 #[doc(hidden)]

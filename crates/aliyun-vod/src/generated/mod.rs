@@ -390,7 +390,7 @@ pub mod add_editing_project_materials;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addtranscodetemplategroup
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 5 per second per account.
 #[cfg(feature = "processing")]
 pub mod add_transcode_template_group;
 
@@ -470,7 +470,7 @@ pub mod cancel_url_upload_jobs;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createappinfo
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 50 per second per account.
 #[cfg(feature = "apps")]
 pub mod create_app_info;
 
@@ -534,7 +534,7 @@ pub mod delete_ai_template;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteappinfo
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 10 per second per account.
 #[cfg(feature = "apps")]
 pub mod delete_app_info;
 
@@ -542,7 +542,7 @@ pub mod delete_app_info;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteattachedmedia
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 50 per second per account.
 #[cfg(feature = "media")]
 pub mod delete_attached_media;
 
@@ -558,7 +558,7 @@ pub mod delete_category;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletedynamicimage
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 10 per second per account.
 #[cfg(feature = "media")]
 pub mod delete_dynamic_image;
 
@@ -614,7 +614,7 @@ pub mod delete_multipart_upload;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletestream
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 50 per second per account.
 #[cfg(feature = "media")]
 pub mod delete_stream;
 
@@ -630,7 +630,7 @@ pub mod delete_transcode_template_group;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevideo
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 30 per second per account.
 #[cfg(feature = "media")]
 pub mod delete_video;
 
@@ -750,7 +750,7 @@ pub mod describe_vod_domain_configs;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaindetail
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_detail;
 
@@ -766,7 +766,7 @@ pub mod describe_vod_domain_hit_rate_data;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainlog
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_log;
 
@@ -1014,7 +1014,7 @@ pub mod get_ai_video_tag_result;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getappinfos
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "apps")]
 pub mod get_app_infos;
 
@@ -1022,7 +1022,7 @@ pub mod get_app_infos;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getattachedmediainfo
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "media")]
 pub mod get_attached_media_info;
 
@@ -1070,7 +1070,7 @@ pub mod get_editing_project;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingprojectmaterials
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "editing")]
 pub mod get_editing_project_materials;
 
@@ -1094,7 +1094,7 @@ pub mod get_image_infos;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditaudioresultdetail
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 20 per second per account.
 #[cfg(feature = "audit")]
 pub mod get_media_audit_audio_result_detail;
 
@@ -1102,7 +1102,7 @@ pub mod get_media_audit_audio_result_detail;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresult
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 20 per second per account.
 #[cfg(feature = "audit")]
 pub mod get_media_audit_result;
 
@@ -1110,7 +1110,7 @@ pub mod get_media_audit_result;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresultdetail
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 10 per second per account.
 #[cfg(feature = "audit")]
 pub mod get_media_audit_result_detail;
 
@@ -1118,7 +1118,7 @@ pub mod get_media_audit_result_detail;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresulttimeline
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 10 per second per account.
 #[cfg(feature = "audit")]
 pub mod get_media_audit_result_timeline;
 
@@ -1134,7 +1134,7 @@ pub mod get_media_dna_result;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediarefreshjobs
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 50 per second per account.
 #[cfg(feature = "cdn")]
 pub mod get_media_refresh_jobs;
 
@@ -1174,7 +1174,7 @@ pub mod get_transcode_summary;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetask
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 15 per second per account.
 #[cfg(feature = "processing")]
 pub mod get_transcode_task;
 
@@ -1198,7 +1198,7 @@ pub mod get_url_upload_infos;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getuploaddetails
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "upload")]
 pub mod get_upload_details;
 
@@ -1278,7 +1278,7 @@ pub mod list_ai_template;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listappinfo
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "apps")]
 pub mod list_app_info;
 
@@ -1302,7 +1302,7 @@ pub mod list_audit_security_ip;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listdynamicimage
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "media")]
 pub mod list_dynamic_image;
 
@@ -1326,7 +1326,7 @@ pub mod list_snapshots;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetask
 ///
-/// Safe to retry. QPS limit: none stated.
+/// Safe to retry. QPS limit: 15 per second per account.
 #[cfg(feature = "processing")]
 pub mod list_transcode_task;
 
@@ -1382,7 +1382,7 @@ pub mod produce_editing_project_video;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshmediaplayurls
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 50 per second per account.
 #[cfg(feature = "cdn")]
 pub mod refresh_media_play_urls;
 
@@ -1486,7 +1486,7 @@ pub mod set_editing_project_materials;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setmessagecallback
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 15 per second per account.
 #[cfg(feature = "config")]
 pub mod set_message_callback;
 
@@ -1542,7 +1542,7 @@ pub mod submit_digital_watermark_extract_job;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdynamicimagejob
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 30 per second per account.
 #[cfg(feature = "processing")]
 pub mod submit_dynamic_image_job;
 
@@ -1558,7 +1558,7 @@ pub mod submit_media_dna_delete_job;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitpreprocessjobs
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 15 per second per account.
 #[cfg(feature = "processing")]
 pub mod submit_preprocess_jobs;
 
@@ -1566,7 +1566,7 @@ pub mod submit_preprocess_jobs;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitsnapshotjob
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 30 per second per account.
 #[cfg(feature = "processing")]
 pub mod submit_snapshot_job;
 
@@ -1598,7 +1598,7 @@ pub mod update_ai_template;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateappinfo
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 30 per second per account.
 #[cfg(feature = "apps")]
 pub mod update_app_info;
 
@@ -1606,7 +1606,7 @@ pub mod update_app_info;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateattachedmediainfos
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 100 per second per account.
 #[cfg(feature = "media")]
 pub mod update_attached_media_infos;
 
@@ -1654,7 +1654,7 @@ pub mod update_transcode_template_group;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfo
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 100 per second per account.
 #[cfg(feature = "media")]
 pub mod update_video_info;
 
@@ -1662,7 +1662,7 @@ pub mod update_video_info;
 ///
 /// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfos
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Never resent once it may have reached the service. QPS limit: 30 per second per account.
 #[cfg(feature = "media")]
 pub mod update_video_infos;
 

@@ -40,6 +40,8 @@ pub struct MoveAppResourceInput {
     pub resource_type: ::std::option::Option<::std::string::String>,
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `9afb4****06de180880e,f7bba****caa546cfe2ba`.
     ///
     /// Wire name: `ResourceIds`.
@@ -48,7 +50,7 @@ pub struct MoveAppResourceInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_ids: ::std::option::Option<::std::string::String>,
+    pub resource_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl MoveAppResourceInput {
@@ -135,17 +137,20 @@ impl MoveAppResourceFluentBuilder {
         self
     }
     /// Sets [`MoveAppResourceInput::resource_ids`] (`ResourceIds`).
-    pub fn resource_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.resource_ids = ::std::option::Option::Some(value.into());
+    pub fn resource_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.resource_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`MoveAppResourceInput::resource_ids`].
     pub fn set_resource_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.resource_ids = value;
         self
@@ -173,7 +178,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("TargetAppId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("ResourceType", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("ResourceIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("ResourceIds", op::Ty::List(&RESOURCE_IDS_LIST)).required(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -200,3 +205,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static RESOURCE_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `MediaIds` takes in one call.
+pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
+
 /// Input of `RefreshMediaPlayUrls`. Build it with [`crate::Client::refresh_media_play_urls`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct RefreshMediaPlayUrlsInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `ca3a8f6e4957b658067095869****, a6e49sfgd23p5g9ja7095863****`.
     ///
     /// Wire name: `MediaIds`.
@@ -26,7 +31,7 @@ pub struct RefreshMediaPlayUrlsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub media_ids: ::std::option::Option<::std::string::String>,
+    pub media_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Required.
     ///
     /// Example: `Preload`.
@@ -38,6 +43,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub task_type: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `mp4,m3u8`.
     ///
     /// Wire name: `Formats`.
@@ -46,7 +53,9 @@ pub struct RefreshMediaPlayUrlsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub formats: ::std::option::Option<::std::string::String>,
+    pub formats: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `HD, SD`.
     ///
     /// Wire name: `Definitions`.
@@ -55,7 +64,9 @@ pub struct RefreshMediaPlayUrlsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub definitions: ::std::option::Option<::std::string::String>,
+    pub definitions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `video`.
     ///
     /// Wire name: `StreamType`.
@@ -64,7 +75,7 @@ pub struct RefreshMediaPlayUrlsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub stream_type: ::std::option::Option<::std::string::String>,
+    pub stream_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `Single`.
     ///
     /// Wire name: `ResultType`.
@@ -160,17 +171,20 @@ impl RefreshMediaPlayUrlsFluentBuilder {
         }
     }
     /// Sets [`RefreshMediaPlayUrlsInput::media_ids`] (`MediaIds`).
-    pub fn media_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.media_ids = ::std::option::Option::Some(value.into());
+    pub fn media_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.media_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`RefreshMediaPlayUrlsInput::media_ids`].
     pub fn set_media_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.media_ids = value;
         self
@@ -192,49 +206,58 @@ impl RefreshMediaPlayUrlsFluentBuilder {
         self
     }
     /// Sets [`RefreshMediaPlayUrlsInput::formats`] (`Formats`).
-    pub fn formats(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.formats = ::std::option::Option::Some(value.into());
+    pub fn formats<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.formats = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`RefreshMediaPlayUrlsInput::formats`].
     pub fn set_formats(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.formats = value;
         self
     }
     /// Sets [`RefreshMediaPlayUrlsInput::definitions`] (`Definitions`).
-    pub fn definitions(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.definitions = ::std::option::Option::Some(value.into());
+    pub fn definitions<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.definitions = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`RefreshMediaPlayUrlsInput::definitions`].
     pub fn set_definitions(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.definitions = value;
         self
     }
     /// Sets [`RefreshMediaPlayUrlsInput::stream_type`] (`StreamType`).
-    pub fn stream_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.stream_type = ::std::option::Option::Some(value.into());
+    pub fn stream_type<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.stream_type = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`RefreshMediaPlayUrlsInput::stream_type`].
     pub fn set_stream_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.stream_type = value;
         self
@@ -310,17 +333,17 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "RefreshMediaPlayUrls",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(50),
     params: &[
-        op::Param::new("MediaIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("MediaIds", op::Ty::List(&MEDIA_IDS_LIST)).required(),
         op::Param::new("TaskType", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("Formats", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Definitions", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("StreamType", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Formats", op::Ty::List(&FORMATS_LIST)),
+        op::Param::new("Definitions", op::Ty::List(&DEFINITIONS_LIST)),
+        op::Param::new("StreamType", op::Ty::List(&STREAM_TYPE_LIST)),
         op::Param::new("ResultType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("SliceFlag", op::Ty::Boolean),
         op::Param::new("SliceCount", op::Ty::Integer),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -345,3 +368,24 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(MEDIA_IDS_MAX_ITEMS);
+
+static FORMATS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static DEFINITIONS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
+
+static STREAM_TYPE_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

@@ -18,6 +18,8 @@ use ::aliyun_runtime::operation as op;
 pub struct RefreshVodObjectCachesInput {
     /// Required.
     ///
+    /// Sent as a newline-separated list of 1 or more items.
+    ///
     /// Example: `abc.com/image/1.png`.
     ///
     /// Wire name: `ObjectPath`.
@@ -26,7 +28,7 @@ pub struct RefreshVodObjectCachesInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub object_path: ::std::option::Option<::std::string::String>,
+    pub object_path: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `File`.
     ///
     /// Wire name: `ObjectType`.
@@ -92,17 +94,20 @@ impl RefreshVodObjectCachesFluentBuilder {
         }
     }
     /// Sets [`RefreshVodObjectCachesInput::object_path`] (`ObjectPath`).
-    pub fn object_path(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.object_path = ::std::option::Option::Some(value.into());
+    pub fn object_path<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.object_path = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`RefreshVodObjectCachesInput::object_path`].
     pub fn set_object_path(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.object_path = value;
         self
@@ -154,7 +159,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("ObjectPath", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("ObjectPath", op::Ty::List(&OBJECT_PATH_LIST)).required(),
         op::Param::new("ObjectType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Force", op::Ty::Boolean),
     ],
@@ -173,3 +178,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static OBJECT_PATH_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .separator('\n');

@@ -194,10 +194,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("RegisterMetadatas", op::Ty::String(op::StringRules::ANY))
+        op::Param::new("RegisterMetadatas", op::Ty::String(op::StringRules::ANY.json()))
             .required(),
         op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new("WorkflowId", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],

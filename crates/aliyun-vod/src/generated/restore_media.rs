@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `MediaIds` takes in one call.
+pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
+
 /// Input of `RestoreMedia`. Build it with [`crate::Client::restore_media`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -18,6 +21,8 @@ use ::aliyun_runtime::operation as op;
 pub struct RestoreMediaInput {
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 20 items.
+    ///
     /// Example: `8bc8e94fe4e55abde85718****,eb186180e989dd56****`.
     ///
     /// Wire name: `MediaIds`.
@@ -26,7 +31,7 @@ pub struct RestoreMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub media_ids: ::std::option::Option<::std::string::String>,
+    pub media_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `All`.
     ///
     /// Wire name: `Scope`.
@@ -117,17 +122,20 @@ impl RestoreMediaFluentBuilder {
         }
     }
     /// Sets [`RestoreMediaInput::media_ids`] (`MediaIds`).
-    pub fn media_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.media_ids = ::std::option::Option::Some(value.into());
+    pub fn media_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.media_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`RestoreMediaInput::media_ids`].
     pub fn set_media_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.media_ids = value;
         self
@@ -201,7 +209,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     retry_safe: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("MediaIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("MediaIds", op::Ty::List(&MEDIA_IDS_LIST)).required(),
         op::Param::new("Scope", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("RestoreDays", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("RestoreTier", op::Ty::String(op::StringRules::ANY)),
@@ -229,6 +237,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(MEDIA_IDS_MAX_ITEMS);
 
 /// The `RestoreMediaResponseForbiddenList` object (not described in the spec yet).
 #[derive(

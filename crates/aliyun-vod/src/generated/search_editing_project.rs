@@ -34,6 +34,8 @@ pub struct SearchEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `Normal`.
     ///
     /// Wire name: `Status`.
@@ -42,7 +44,7 @@ pub struct SearchEditingProjectInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -166,17 +168,20 @@ impl SearchEditingProjectFluentBuilder {
         self
     }
     /// Sets [`SearchEditingProjectInput::status`] (`Status`).
-    pub fn status(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.status = ::std::option::Option::Some(value.into());
+    pub fn status<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.status = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`SearchEditingProjectInput::status`].
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.status = value;
         self
@@ -279,7 +284,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("EndTime", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Status", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Status", op::Ty::List(&STATUS_LIST)),
         op::Param::new("PageNo", op::Ty::Integer),
         op::Param::new("PageSize", op::Ty::Integer),
         op::Param::new("SortBy", op::Ty::String(op::StringRules::ANY)),
@@ -312,6 +317,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         },
     ),
 };
+
+static STATUS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `SearchEditingProjectResponseProjectList` object (not described in the spec yet).
 #[derive(

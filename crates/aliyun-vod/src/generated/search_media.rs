@@ -43,6 +43,8 @@ pub struct SearchMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `CreationTime:Desc`.
     ///
     /// Wire name: `SortBy`.
@@ -51,7 +53,7 @@ pub struct SearchMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sort_by: ::std::option::Option<::std::string::String>,
+    pub sort_by: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -187,17 +189,20 @@ impl SearchMediaFluentBuilder {
         self
     }
     /// Sets [`SearchMediaInput::sort_by`] (`SortBy`).
-    pub fn sort_by(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.sort_by = ::std::option::Option::Some(value.into());
+    pub fn sort_by<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.sort_by = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`SearchMediaInput::sort_by`].
     pub fn set_sort_by(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.sort_by = value;
         self
@@ -285,7 +290,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("SearchType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Fields", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Match", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("SortBy", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("SortBy", op::Ty::List(&SORT_BY_LIST)),
         op::Param::new("PageNo", op::Ty::Integer),
         op::Param::new("PageSize", op::Ty::Integer),
         op::Param::new("ScrollToken", op::Ty::String(op::StringRules::ANY)),
@@ -324,6 +329,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         },
     ),
 };
+
+static SORT_BY_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `SearchMediaResponseMediaListItem` object (not described in the spec yet).
 #[derive(

@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `Ips` takes in one call.
+pub const IPS_MAX_ITEMS: usize = 100;
+
 /// Input of `SetAuditSecurityIp`. Build it with [`crate::Client::set_audit_security_ip`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -27,6 +30,8 @@ pub struct SetAuditSecurityIpInput {
     pub security_group_name: ::std::option::Option<::std::string::String>,
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 to 100 items.
+    ///
     /// Example: `192.168.0.1`.
     ///
     /// Wire name: `Ips`.
@@ -35,7 +40,7 @@ pub struct SetAuditSecurityIpInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ips: ::std::option::Option<::std::string::String>,
+    pub ips: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `Cover`.
     ///
     /// Wire name: `OperateMode`.
@@ -105,17 +110,20 @@ impl SetAuditSecurityIpFluentBuilder {
         self
     }
     /// Sets [`SetAuditSecurityIpInput::ips`] (`Ips`).
-    pub fn ips(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.ips = ::std::option::Option::Some(value.into());
+    pub fn ips<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.ips = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`SetAuditSecurityIpInput::ips`].
     pub fn set_ips(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.ips = value;
         self
@@ -158,7 +166,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("SecurityGroupName", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Ips", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("Ips", op::Ty::List(&IPS_LIST)).required(),
         op::Param::new("OperateMode", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -172,3 +180,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static IPS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(IPS_MAX_ITEMS);

@@ -29,6 +29,8 @@ pub struct SetEditingProjectMaterialsInput {
     pub project_id: ::std::option::Option<::std::string::String>,
     /// Required.
     ///
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `9e3101bf24bf41c*****123318788ca`.
     ///
     /// Wire name: `MaterialIds`.
@@ -37,7 +39,7 @@ pub struct SetEditingProjectMaterialsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub material_ids: ::std::option::Option<::std::string::String>,
+    pub material_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
 impl SetEditingProjectMaterialsInput {
@@ -98,17 +100,20 @@ impl SetEditingProjectMaterialsFluentBuilder {
         self
     }
     /// Sets [`SetEditingProjectMaterialsInput::material_ids`] (`MaterialIds`).
-    pub fn material_ids(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.material_ids = ::std::option::Option::Some(value.into());
+    pub fn material_ids<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.material_ids = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`SetEditingProjectMaterialsInput::material_ids`].
     pub fn set_material_ids(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.material_ids = value;
         self
@@ -138,7 +143,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("ProjectId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("MaterialIds", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("MaterialIds", op::Ty::List(&MATERIAL_IDS_LIST)).required(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -151,3 +156,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static MATERIAL_IDS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

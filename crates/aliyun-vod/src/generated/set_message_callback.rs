@@ -34,6 +34,8 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub callback_url: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `FileUploadComplete`.
     ///
     /// Wire name: `EventTypeList`.
@@ -42,7 +44,7 @@ pub struct SetMessageCallbackInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub event_type_list: ::std::option::Option<::std::string::String>,
+    pub event_type_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `on`.
     ///
     /// Wire name: `AuthSwitch`.
@@ -164,17 +166,20 @@ impl SetMessageCallbackFluentBuilder {
         self
     }
     /// Sets [`SetMessageCallbackInput::event_type_list`] (`EventTypeList`).
-    pub fn event_type_list(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.event_type_list = ::std::option::Option::Some(value.into());
+    pub fn event_type_list<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.event_type_list = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`SetMessageCallbackInput::event_type_list`].
     pub fn set_event_type_list(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.event_type_list = value;
         self
@@ -278,11 +283,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "SetMessageCallback",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(15),
     params: &[
         op::Param::new("CallbackType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("CallbackURL", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("EventTypeList", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("EventTypeList", op::Ty::List(&EVENT_TYPE_LIST_LIST)),
         op::Param::new("AuthSwitch", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("AuthKey", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("MnsEndpoint", op::Ty::String(op::StringRules::ANY)),
@@ -300,3 +305,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static EVENT_TYPE_LIST_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);

@@ -191,7 +191,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("AITemplateId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new("AIPipelineId", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],

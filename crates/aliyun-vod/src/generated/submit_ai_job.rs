@@ -25,6 +25,8 @@ pub struct SubmitAiJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 or more items.
+    ///
     /// Example: `AIVideoTag`.
     ///
     /// Wire name: `Types`.
@@ -33,7 +35,7 @@ pub struct SubmitAiJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub types: ::std::option::Option<::std::string::String>,
+    pub types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Example: `{"AIVideoTag": {"AnalyseTypes": "ASR"} }`.
     ///
     /// Wire name: `Config`.
@@ -119,17 +121,20 @@ impl SubmitAiJobFluentBuilder {
         self
     }
     /// Sets [`SubmitAiJobInput::types`] (`Types`).
-    pub fn types(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.types = ::std::option::Option::Some(value.into());
+    pub fn types<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.types = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`SubmitAiJobInput::types`].
     pub fn set_types(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.types = value;
         self
@@ -188,9 +193,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("MediaId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Types", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Config", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Types", op::Ty::List(&TYPES_LIST)),
+        op::Param::new("Config", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -207,6 +212,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static TYPES_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1);
 
 /// The `SubmitAiJobResponseAiJobList` object (not described in the spec yet).
 #[derive(

@@ -219,7 +219,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("MediaId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("TemplateId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new("MediaType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("MediaAuditConfiguration", op::Ty::String(op::StringRules::ANY)),
     ],

@@ -164,12 +164,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "SubmitDynamicImageJob",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(30),
     params: &[
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("DynamicImageTemplateId", op::Ty::String(op::StringRules::ANY))
             .required(),
-        op::Param::new("OverrideParams", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("OverrideParams", op::Ty::String(op::StringRules::ANY.json())),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

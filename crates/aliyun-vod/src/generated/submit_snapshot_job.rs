@@ -322,7 +322,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "SubmitSnapshotJob",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(30),
     params: &[
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("SpecifiedOffsetTime", op::Ty::Integer),
@@ -332,7 +332,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("Interval", op::Ty::Integer),
         op::Param::new("SpriteSnapshotConfig", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("SnapshotTemplateId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new(
                 "SpecifiedOffsetTimes",
                 op::Ty::List(&SPECIFIED_OFFSET_TIMES_LIST),

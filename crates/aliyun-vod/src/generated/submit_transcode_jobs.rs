@@ -273,10 +273,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY))
             .required(),
         op::Param::new("PipelineId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("EncryptConfig", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("OverrideParams", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("EncryptConfig", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new("OverrideParams", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new("Priority", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

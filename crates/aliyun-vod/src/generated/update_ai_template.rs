@@ -168,7 +168,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("TemplateId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("TemplateName", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY.json()))
+            .required(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

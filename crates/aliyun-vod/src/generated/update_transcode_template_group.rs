@@ -193,7 +193,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("TranscodeTemplateList", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new(
+            "TranscodeTemplateList",
+            op::Ty::String(op::StringRules::ANY.json()),
+        ),
         op::Param::new("Locked", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("TranscodeTemplateGroupId", op::Ty::String(op::StringRules::ANY))
             .required(),

@@ -4,6 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
+/// The most items `Tags` takes in one call.
+pub const TAGS_MAX_ITEMS: usize = 16;
+
 /// Input of `UpdateVideoInfo`. Build it with [`crate::Client::update_video_info`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -34,13 +37,15 @@ pub struct UpdateVideoInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
+    /// Sent as a comma-separated list of 1 to 16 items.
+    ///
     /// Wire name: `Tags`.
     #[serde(
         rename = "Tags",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tags: ::std::option::Option<::std::string::String>,
+    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Wire name: `Description`.
     #[serde(
         rename = "Description",
@@ -142,17 +147,20 @@ impl UpdateVideoInfoFluentBuilder {
         self
     }
     /// Sets [`UpdateVideoInfoInput::tags`] (`Tags`).
-    pub fn tags(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.tags = ::std::option::Option::Some(value.into());
+    pub fn tags<I, S>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = S>,
+        S: ::std::convert::Into<::std::string::String>,
+    {
+        self.input.tags = ::std::option::Option::Some(
+            items.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets or clears [`UpdateVideoInfoInput::tags`].
     pub fn set_tags(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
         self.input.tags = value;
         self
@@ -218,11 +226,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "UpdateVideoInfo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(100),
     params: &[
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("Title", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Tags", op::Ty::List(&TAGS_LIST)),
         op::Param::new("Description", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("CoverURL", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("CateId", op::Ty::Integer),
@@ -238,3 +246,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     pages: ::std::option::Option::None,
 };
+
+static TAGS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY.no_control()),
+    )
+    .min_items(1)
+    .max_items(TAGS_MAX_ITEMS);

@@ -113,9 +113,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "UpdateVideoInfos",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
-    qps_limit: ::std::option::Option::None,
+    qps_limit: ::std::option::Option::Some(30),
     params: &[
-        op::Param::new("UpdateContent", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("UpdateContent", op::Ty::String(op::StringRules::ANY.json()))
+            .required(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

@@ -164,7 +164,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("VodTemplateId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY.json())),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

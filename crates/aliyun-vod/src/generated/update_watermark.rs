@@ -168,7 +168,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("WatermarkId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("WatermarkConfig", op::Ty::String(op::StringRules::ANY))
+        op::Param::new("WatermarkConfig", op::Ty::String(op::StringRules::ANY.json()))
             .required(),
     ],
     groups: &[],

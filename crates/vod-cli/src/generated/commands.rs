@@ -128,8 +128,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MaterialIds",
                 long: "material-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
                 example: "d3251979f9fd41f2acb29ccda5a6f772",
             },
             crate::command::Flag {
@@ -370,8 +370,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "PolicyNames",
                 long: "policy-names",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "VODAppFullAccess",
             },
         ],
@@ -387,8 +387,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainNames",
                 long: "domain-names",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -411,8 +411,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainNames",
                 long: "domain-names",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
         ],
@@ -428,8 +428,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainNames",
                 long: "domain-names",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
         ],
@@ -545,8 +545,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Tags",
                 long: "tags",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 16.",
+                kind: crate::command::FlagKind::List,
                 example: "tag1,tag2",
             },
             crate::command::Flag {
@@ -573,8 +573,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "CateIds",
                 long: "cate-ids",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 5.",
+                kind: crate::command::FlagKind::List,
                 example: "1298****,0813****",
             },
             crate::command::Flag {
@@ -625,8 +625,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Tags",
                 long: "tags",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 16.",
+                kind: crate::command::FlagKind::List,
                 example: "",
             },
             crate::command::Flag {
@@ -719,8 +719,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Tags",
                 long: "tags",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 16.",
+                kind: crate::command::FlagKind::List,
                 example: "tag1,tag2",
             },
             crate::command::Flag {
@@ -788,8 +788,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "AIImageInfoIds",
                 long: "ai-image-info-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
                 example: "b89a6aabf144*****6197ebd6fe6cf29",
             },
         ],
@@ -839,8 +839,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "8bc8e94fe4e55abde85718****,eb186180e989dd56****",
             },
         ],
@@ -880,8 +880,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DynamicImageIds",
                 long: "dynamic-image-ids",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
                 example: "beafec3834a4e52ea52042a4****,8281c8519847fd8970e79e80b6****",
             },
         ],
@@ -897,8 +897,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ProjectIds",
                 long: "project-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "fb2101bf24bf41*****cb318787dc",
             },
         ],
@@ -921,8 +921,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MaterialIds",
                 long: "material-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "9e3101bf24bf41c*****123318788ca",
             },
             crate::command::Flag {
@@ -952,15 +952,15 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ImageURLs",
                 long: "image-urls",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "https://example.aliyundoc.com/image/default/41AE7ADABBE*****.png",
             },
             crate::command::Flag {
                 param: "ImageIds",
                 long: "image-ids",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "bbc65bba53fed90de118a7849****,594228cdd14b4d069fc17a8c4a****",
             },
             crate::command::Flag {
@@ -973,8 +973,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ImageType",
                 long: "image-type",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "All",
             },
         ],
@@ -1007,8 +1007,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "VideoIds",
                 long: "video-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "23ab850b4f654b6e91d24d8157****,93ab850b4f6f4b6e91d24d81d4****",
             },
             crate::command::Flag {
@@ -1055,8 +1055,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "JobIds",
                 long: "job-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "35eb4dbda18c49cc0025df374b46****",
             },
             crate::command::Flag {
@@ -1086,8 +1086,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TranscodeTemplateIds",
                 long: "transcode-template-ids",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "[\"613702defdc4*****6a3b94cace1129e\",\"bfd6c90253a2*****7fc054d7c5825\"]",
             },
             crate::command::Flag {
@@ -1110,8 +1110,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "VideoIds",
                 long: "video-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "e44ebf1147hdsa2d2adbea8b****,e44ebf11oj984adbea8****,73ab850b4f6f4b6e91d24d81d54****",
             },
         ],
@@ -1333,15 +1333,15 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "cn-beijing",
             },
             crate::command::Flag {
                 param: "AIType",
                 long: "ai-type",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "AIVideoCensor",
             },
         ],
@@ -1374,8 +1374,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1426,8 +1426,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1509,8 +1509,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "FunctionNames",
                 long: "function-names",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "filetype_based_ttl_set,set_req_host_header",
             },
         ],
@@ -1543,8 +1543,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1626,8 +1626,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1678,8 +1678,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1723,8 +1723,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1754,8 +1754,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1775,8 +1775,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Field",
                 long: "field",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "bps",
             },
             crate::command::Flag {
@@ -1820,8 +1820,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1865,8 +1865,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1910,8 +1910,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1941,8 +1941,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -1986,8 +1986,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -2024,8 +2024,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -2062,8 +2062,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -2100,8 +2100,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -2152,8 +2152,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
@@ -2425,8 +2425,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "cn-shanghai",
             },
             crate::command::Flag {
@@ -2439,8 +2439,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Storage",
                 long: "storage",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "bucket",
             },
         ],
@@ -2470,8 +2470,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "cn-beijing",
             },
             crate::command::Flag {
@@ -2508,8 +2508,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "cn-beijing",
             },
             crate::command::Flag {
@@ -2546,8 +2546,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "cn-shanghai",
             },
             crate::command::Flag {
@@ -2560,15 +2560,15 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Storage",
                 long: "storage",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "bucket01",
             },
             crate::command::Flag {
                 param: "Specification",
                 long: "specification",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "Audio",
             },
             crate::command::Flag {
@@ -2681,8 +2681,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "PolicyNames",
                 long: "policy-names",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "VODAppFullAccess",
             },
         ],
@@ -2731,8 +2731,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "JobIds",
                 long: "job-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
                 example: "cf08a2c6e11e*****de1711b738b9067",
             },
         ],
@@ -2799,8 +2799,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "AppIds",
                 long: "app-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
                 example: "app-****",
             },
         ],
@@ -2816,8 +2816,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "eb1861d2c9a842340e989dd56****,0222e203cf80f9c22870a4d2c****",
             },
             crate::command::Flag {
@@ -3057,8 +3057,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ImageIds",
                 long: "image-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "bbc65bba53fed90de118a7849****,594228cdd14b4d069fc17a8c4a****",
             },
             crate::command::Flag {
@@ -3249,8 +3249,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "AdditionType",
                 long: "addition-type",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "video",
             },
         ],
@@ -3273,8 +3273,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Formats",
                 long: "formats",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "mp4,m3u8",
             },
             crate::command::Flag {
@@ -3294,8 +3294,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "StreamType",
                 long: "stream-type",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "video",
             },
             crate::command::Flag {
@@ -3308,8 +3308,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Definition",
                 long: "definition",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "LD",
             },
             crate::command::Flag {
@@ -3360,8 +3360,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "VideoIds",
                 long: "video-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                kind: crate::command::FlagKind::List,
                 example: "\"d4860fcc6ae9fed52e8938244****,e1db68cc586644b83e562bcd94****,hhhhhhh\"",
             },
         ],
@@ -3438,8 +3438,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "61ccbdb06fa83012be4d8083f6****,7d2fbc380b0e08e55f****",
             },
             crate::command::Flag {
@@ -3479,8 +3479,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "VideoIds",
                 long: "video-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "7753d144efd8e649c6c45fe0579****,7753d144efd74d6c45fe0570****",
             },
         ],
@@ -3503,8 +3503,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "Uploading,Normal",
             },
             crate::command::Flag {
@@ -3644,8 +3644,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "JobIds",
                 long: "job-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "a718a3a1e8bb42ee3bc88921e94****,aasdcsfg782740asd3****,k2l3ibaskod98wrns9d****",
             },
         ],
@@ -4002,8 +4002,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ResourceIds",
                 long: "resource-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "9afb4****06de180880e,f7bba****caa546cfe2ba",
             },
         ],
@@ -4019,8 +4019,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ObjectPath",
                 long: "object-path",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Newline-separated, or repeat the flag.",
+                kind: crate::command::FlagKind::List,
                 example: "vod.test.com/test.txt",
             },
         ],
@@ -4109,8 +4109,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "ca3a8f6e4957b658067095869****, a6e49sfgd23p5g9ja7095863****",
             },
             crate::command::Flag {
@@ -4123,22 +4123,22 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Formats",
                 long: "formats",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "mp4,m3u8",
             },
             crate::command::Flag {
                 param: "Definitions",
                 long: "definitions",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "HD, SD",
             },
             crate::command::Flag {
                 param: "StreamType",
                 long: "stream-type",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "video",
             },
             crate::command::Flag {
@@ -4199,8 +4199,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ObjectPath",
                 long: "object-path",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Newline-separated, or repeat the flag.",
+                kind: crate::command::FlagKind::List,
                 example: "abc.com/image/1.png",
             },
             crate::command::Flag {
@@ -4268,8 +4268,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "8bc8e94fe4e55abde85718****,eb186180e989dd56****",
             },
             crate::command::Flag {
@@ -4320,8 +4320,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "Normal",
             },
             crate::command::Flag {
@@ -4386,8 +4386,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "CreationTime:Desc",
             },
             crate::command::Flag {
@@ -4431,8 +4431,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Ips",
                 long: "ips",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                kind: crate::command::FlagKind::List,
                 example: "192.168.0.1",
             },
             crate::command::Flag {
@@ -4544,8 +4544,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MaterialIds",
                 long: "material-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "9e3101bf24bf41c*****123318788ca",
             },
         ],
@@ -4575,8 +4575,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "EventTypeList",
                 long: "event-type-list",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "FileUploadComplete",
             },
             crate::command::Flag {
@@ -4748,8 +4748,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Types",
                 long: "types",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                kind: crate::command::FlagKind::List,
                 example: "AIVideoTag",
             },
             crate::command::Flag {
@@ -5255,8 +5255,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required]",
-                kind: crate::command::FlagKind::Value,
+                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                kind: crate::command::FlagKind::List,
                 example: "d56c2ac0cee271ed80004710b5ba****",
             },
             crate::command::Flag {
@@ -5352,8 +5352,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Tags",
                 long: "tags",
-                help: "",
-                kind: crate::command::FlagKind::Value,
+                help: " Comma-separated, or repeat the flag for items that contain commas; at most 16.",
+                kind: crate::command::FlagKind::List,
                 example: "",
             },
             crate::command::Flag {

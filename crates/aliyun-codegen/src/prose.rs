@@ -1,0 +1,152 @@
+//! Facts Alibaba's metadata states only in its (Chinese) prose, read by rules
+//! so the importer can turn them into data: a string parameter that is really
+//! a list of items joined by commas or newlines, and its maximum; an
+//! operation's QPS limit; text that is JSON; times. The prose itself never
+//! leaves the importer: each rule reads a fact and the spec records the fact.
+//!
+//! Each rule is small and matches the phrasings the metadata uses; the tests
+//! below hold one example of each phrasing (and of what must not match).
+
+/// A list carried in a string parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextList {
+    /// What joins the items on the wire: `,` or `\n`.
+    pub separator: char,
+    /// The most items the description allows, when it says.
+    pub max_items: Option<usize>,
+}
+
+/// Whether a string parameter's description says it holds several items
+/// joined by commas (`半角逗号`, `逗号`) or newlines (`换行符`); with the
+/// maximum it states (`最多支持10个`, `最多不超过16个标签`). A description of
+/// JSON text is not a list, whatever commas it mentions.
+pub fn text_list(description: &str) -> Option<TextList> {
+    if description.contains("JSON") || description.contains("json") {
+        return None;
+    }
+    let separator = if description.contains("换行") {
+        '\n'
+    } else if description.contains("逗号") {
+        ','
+    } else {
+        return None;
+    };
+    Some(TextList {
+        separator,
+        max_items: max_items(description),
+    })
+}
+
+/// The first "at most N" (`最多`, `不超过`, `上限`) counting items (`个`), not
+/// characters (`个字符`, `个汉字`, `个字节`).
+fn max_items(text: &str) -> Option<usize> {
+    const LEADS: [&str; 4] = ["最多", "不超过", "上限", "至多"];
+    const FILLERS: [&str; 9] = [
+        "不超过",
+        "支持",
+        "可以",
+        "可",
+        "传入",
+        "为",
+        "输入",
+        "设置",
+        "指定",
+    ];
+    const NOT_ITEMS: [&str; 4] = ["字符", "汉字", "字节", "字"];
+    let mut rest = text;
+    while let Some((at, lead)) = LEADS
+        .iter()
+        .filter_map(|l| rest.find(l).map(|i| (i, *l)))
+        .min_by_key(|(i, _)| *i)
+    {
+        let mut tail = &rest[at + lead.len()..];
+        // Fillers between the lead and the number, in any order.
+        loop {
+            let trimmed = tail.trim_start();
+            match FILLERS.iter().find(|f| trimmed.starts_with(**f)) {
+                Some(f) => tail = &trimmed[f.len()..],
+                None => {
+                    tail = trimmed;
+                    break;
+                }
+            }
+        }
+        let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
+        let after = tail[digits.len()..].trim_start();
+        if let (Ok(n), Some(unit)) = (digits.parse::<usize>(), after.strip_prefix('个')) {
+            if n > 0 && !NOT_ITEMS.iter().any(|x| unit.starts_with(x)) {
+                return Some(n);
+            }
+        }
+        rest = &rest[at + lead.len()..];
+    }
+    None
+}
+
+/// An operation's QPS limit per user, as its description states it
+/// (`单用户QPS限制为50次/秒`).
+pub fn qps(description: &str) -> Option<u32> {
+    let at = description.find("QPS限制为")? + "QPS限制为".len();
+    let tail = description[at..].trim_start();
+    let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
+    let unit = tail[digits.len()..].trim_start();
+    if !unit.starts_with("次/秒") {
+        return None;
+    }
+    digits.parse().ok().filter(|n| *n > 0)
+}
+
+/// Whether a text field's description says it is a UTC time in the API's
+/// format (`yyyy-MM-ddTHH:mm:ssZ`).
+pub fn utc_time(description: &str) -> bool {
+    description.contains("yyyy-MM-ddTHH:mm:ssZ") || description.contains("YYYY-MM-DDThh:mm:ssZ")
+}
+
+/// Whether a string parameter's description says it holds JSON (`JSON格式`,
+/// `JSON字符串`).
+pub fn json_text(description: &str) -> bool {
+    ["JSON格式", "JSON字符串", "JSON 格式", "JSON 字符串"]
+        .iter()
+        .any(|p| description.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The inputs are made-up: the keywords each rule looks for, with `…`
+    //! where a description would have its own words.
+    use super::*;
+
+    #[test]
+    fn lists_joined_by_commas_with_their_maximum() {
+        let l = |t: &str| text_list(t).map(|l| (l.separator, l.max_items));
+        assert_eq!(l("…最多支持10个…半角逗号…"), Some((',', Some(10))));
+        assert_eq!(l("…逗号…最多支持5个。"), Some((',', Some(5))));
+        assert_eq!(l("…最多可以传入500个，…逗号…"), Some((',', Some(500))));
+        // The item limit, not the characters of one item.
+        assert_eq!(
+            l("…不超过32个字符…最多不超过16个…逗号…"),
+            Some((',', Some(16)))
+        );
+        assert_eq!(l("…逗号…"), Some((',', None)));
+        assert_eq!(l("…换行符…"), Some(('\n', None)));
+        assert_eq!(l("…"), None);
+        assert_eq!(l("…JSON格式…逗号…"), None);
+    }
+
+    #[test]
+    fn qps_limits_as_the_descriptions_state_them() {
+        assert_eq!(qps("…QPS限制为50次/秒…"), Some(50));
+        assert_eq!(qps("…QPS限制为 5 次/秒"), Some(5));
+        assert_eq!(qps("QPS…"), None);
+        assert_eq!(qps("…QPS限制为50"), None);
+    }
+
+    #[test]
+    fn times_and_json_text() {
+        assert!(utc_time("…yyyy-MM-ddTHH:mm:ssZ…"));
+        assert!(!utc_time("…"));
+        assert!(json_text("…JSON格式…"));
+        assert!(json_text("…JSON字符串…"));
+        assert!(!json_text("…"));
+    }
+}
