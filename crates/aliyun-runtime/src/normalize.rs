@@ -13,7 +13,7 @@
 //! them to be lenient about. That keeps each output type to one small serde
 //! impl, the largest part of what an operation costs to compile.
 
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 use crate::shape::Shape;
 
@@ -33,71 +33,107 @@ use crate::shape::Shape;
 ///   a list left empty is absent (XML cannot tell it from a missing one).
 ///
 /// Whatever is absent or left out is logged at `warn` when it was not empty.
-pub fn normalize(value: Value, shape: &Shape) -> Option<Value> {
+pub fn normalize(mut value: Value, shape: &Shape) -> Option<Value> {
+    fix(&mut value, shape).then_some(value)
+}
+
+/// [`normalize`] in place: a value already of its shape's type is left as it
+/// is (nothing is copied or allocated for it); `false` when it is absent.
+fn fix(value: &mut Value, shape: &Shape) -> bool {
     match shape {
-        Shape::String => text(value),
-        Shape::Integer => integer(value),
-        Shape::Number => number(value),
-        Shape::Boolean => boolean(value),
+        Shape::String => match value {
+            Value::String(s) => !s.is_empty(),
+            _ => replace(value, text),
+        },
+        Shape::Integer => match value {
+            Value::Number(n) if n.is_i64() => true,
+            _ => replace(value, integer),
+        },
+        Shape::Number => match value {
+            Value::Number(n) if n.is_f64() => true,
+            _ => replace(value, number),
+        },
+        Shape::Boolean => match value {
+            Value::Bool(_) => true,
+            _ => replace(value, boolean),
+        },
         Shape::Object(fields) => match value {
-            Value::Object(mut map) => {
-                let mut out = Map::new();
-                for field in *fields {
-                    if let Some(v) = map.remove(field.name) {
-                        if let Some(v) = normalize(v, field.shape) {
-                            out.insert(field.name.to_owned(), v);
-                        }
-                    }
-                }
-                Some(Value::Object(out))
+            Value::Object(map) => {
+                map.retain(|name, v| match fields.iter().find(|f| f.name == name) {
+                    Some(field) => fix(v, field.shape),
+                    None => false,
+                });
+                true
             }
             other => {
-                if !is_empty(&other) {
+                if !is_empty(other) {
                     tracing::warn!(
-                        found = kind(&other),
+                        found = kind(other),
                         "object field is not an object; kept as absent"
                     );
                 }
-                None
+                false
             }
         },
         Shape::List { item, .. } => {
-            let items = match value {
-                Value::Array(items) => items,
-                v if is_empty(&v) => Vec::new(),
-                Value::Object(map)
-                    if map.len() == 1 && matches!(map.values().next(), Some(Value::Array(_))) =>
-                {
-                    match map.into_iter().next() {
-                        Some((_, Value::Array(items))) => items,
-                        _ => Vec::new(),
-                    }
-                }
-                single => vec![single],
-            };
-            let mut out = Vec::with_capacity(items.len());
-            for v in items {
-                match list_item(v, item) {
-                    Some(v) => out.push(v),
-                    None => tracing::warn!("list item does not fit its shape; left out"),
-                }
+            if !value.is_array() {
+                *value = Value::Array(as_items(std::mem::take(value)));
             }
+            let Value::Array(items) = value else {
+                return false;
+            };
+            items.retain_mut(|v| {
+                let kept = list_item(v, item);
+                if !kept {
+                    tracing::warn!("list item does not fit its shape; left out");
+                }
+                kept
+            });
             // An empty list is absent: XML cannot tell an empty list from a
             // missing one, and the typed field is empty either way.
-            (!out.is_empty()).then_some(Value::Array(out))
+            !items.is_empty()
         }
+    }
+}
+
+/// Runs a converting rule on `value`, leaving its result in place.
+fn replace(value: &mut Value, rule: fn(Value) -> Option<Value>) -> bool {
+    match rule(std::mem::take(value)) {
+        Some(v) => {
+            *value = v;
+            true
+        }
+        None => false,
+    }
+}
+
+/// The items of a list sent in another layout: nothing for `null`, blank text
+/// or `{}`; the array an object holds as its only field; else one item.
+fn as_items(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        v if is_empty(&v) => Vec::new(),
+        Value::Object(map)
+            if map.len() == 1 && matches!(map.values().next(), Some(Value::Array(_))) =>
+        {
+            match map.into_iter().next() {
+                Some((_, Value::Array(items))) => items,
+                _ => Vec::new(),
+            }
+        }
+        single => vec![single],
     }
 }
 
 /// An item of a list: as a field, except that a container where a scalar
 /// belongs is left out (never turned into text) and empty text is kept.
-fn list_item(value: Value, item: &Shape) -> Option<Value> {
+fn list_item(value: &mut Value, item: &Shape) -> bool {
     let scalar = !matches!(item, Shape::Object(_) | Shape::List { .. });
     match value {
-        Value::Array(_) | Value::Object(_) if scalar => None,
-        Value::Null => None,
-        Value::String(s) if s.is_empty() && matches!(item, Shape::String) => Some(Value::String(s)),
-        v => normalize(v, item),
+        Value::Array(_) | Value::Object(_) if scalar => false,
+        Value::Null => false,
+        Value::String(s) if s.is_empty() && matches!(item, Shape::String) => true,
+        v => fix(v, item),
     }
 }
 
