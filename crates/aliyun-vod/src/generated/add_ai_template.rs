@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddAiTemplateInput {
+    /// Name of the AI template, up to 128 bytes.
+    ///
     /// Required.
     ///
     /// Example: `AI-media-test`.
@@ -27,6 +29,8 @@ pub struct AddAiTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_name: ::std::option::Option<::std::string::String>,
+    /// Kind of AI template: AIMediaAudit (automated review) or AIImage (smart thumbnail).
+    ///
     /// Required.
     ///
     /// Example: `AIMediaAudit`.
@@ -38,6 +42,8 @@ pub struct AddAiTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_type: ::std::option::Option<::std::string::String>,
+    /// AI template configuration as a JSON string.
+    ///
     /// Required.
     ///
     /// Example: `{"AuditItem":["terrorism","porn"],"AuditRange":["image-cover","text-title","video"],"AuditContent":["screen"],"AuditAutoBlock":"yes"}`.

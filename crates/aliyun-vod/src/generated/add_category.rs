@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddCategoryInput {
+    /// Name of the category, up to 64 bytes.
+    ///
     /// Required.
     ///
     /// Wire name: `CateName`.
@@ -25,6 +27,8 @@ pub struct AddCategoryInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_name: ::std::option::Option<::std::string::String>,
+    /// ID of the parent category; omit to create a top-level category.
+    ///
     /// Example: `100012****`.
     ///
     /// Wire name: `ParentId`.
@@ -34,6 +38,8 @@ pub struct AddCategoryInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub parent_id: ::std::option::Option<i64>,
+    /// Category kind: default (audio, video and images) or material (short-video materials).
+    ///
     /// Example: `default`.
     ///
     /// Wire name: `Type`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddEditingProjectInput {
+    /// Title of the project.
+    ///
     /// Required.
     ///
     /// Example: `testtimeline`.
@@ -27,6 +29,8 @@ pub struct AddEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
+    /// Description of the project.
+    ///
     /// Example: `testtimeline001desciption`.
     ///
     /// Wire name: `Description`.
@@ -36,6 +40,8 @@ pub struct AddEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
+    /// Editing timeline as a JSON string; an empty timeline when omitted.
+    ///
     /// Example: `{"VideoTracks":[{"VideoTrackClips":[{"MediaId":"cc3308ac5006aed55a54328bc3443****"},{"MediaId":"95948ddba24446b6aed5db985e78****"}]}]}`.
     ///
     /// Wire name: `Timeline`.
@@ -45,6 +51,8 @@ pub struct AddEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub timeline: ::std::option::Option<::std::string::String>,
+    /// Cover image URL; defaults to the cover of the first video material.
+    ///
     /// Example: `https://demo.aliyundoc.com/6AB4D0E1E1C74468883516C2349D1FC2-6-2.png`.
     ///
     /// Wire name: `CoverURL`.
@@ -54,6 +62,8 @@ pub struct AddEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cover_url: ::std::option::Option<::std::string::String>,
+    /// Region of the service.
+    ///
     /// Example: `cn-shanghai`.
     ///
     /// Wire name: `Division`.

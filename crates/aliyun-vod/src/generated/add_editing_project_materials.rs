@@ -19,6 +19,8 @@ pub const MATERIAL_IDS_MAX_ITEMS: usize = 10;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddEditingProjectMaterialsInput {
+    /// ID of the online editing project.
+    ///
     /// Required.
     ///
     /// Example: `afa31b483b5c41609185de0e1b790579`.
@@ -30,6 +32,8 @@ pub struct AddEditingProjectMaterialsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub project_id: ::std::option::Option<::std::string::String>,
+    /// IDs of the materials to add, at most 10, all of the type given in MaterialType.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 10 items.
@@ -43,6 +47,8 @@ pub struct AddEditingProjectMaterialsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub material_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Type of the materials: video, audio or image.
+    ///
     /// Required.
     ///
     /// Example: `video`.

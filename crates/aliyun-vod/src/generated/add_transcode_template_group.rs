@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddTranscodeTemplateGroupInput {
+    /// Name of the new group, up to 128 bytes; give either Name or TranscodeTemplateGroupId.
+    ///
     /// Example: `transcodetemplate`.
     ///
     /// Wire name: `Name`.
@@ -25,6 +27,8 @@ pub struct AddTranscodeTemplateGroupInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name: ::std::option::Option<::std::string::String>,
+    /// Transcoding templates as a JSON string; without it, uploads are not transcoded.
+    ///
     /// Example: `[{"Video":{"Bitrate":"400","Codec":"H.264","Fps":"30","Height":360,"Width":640},"Definition":"SD","Container":{"Format":"mp4"},"TemplateName":"testName","MuxConfig":{},"Audio":{"Codec":"AAC","Bitrate":"64","Samplerate":"44100"}}]`.
     ///
     /// Wire name: `TranscodeTemplateList`.
@@ -34,6 +38,8 @@ pub struct AddTranscodeTemplateGroupInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub transcode_template_list: ::std::option::Option<::std::string::String>,
+    /// ID of an existing group to add the templates to.
+    ///
     /// Example: `4c71a339fe52b4fa6f4527****`.
     ///
     /// Wire name: `TranscodeTemplateGroupId`.
@@ -43,6 +49,8 @@ pub struct AddTranscodeTemplateGroupInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub transcode_template_group_id: ::std::option::Option<::std::string::String>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

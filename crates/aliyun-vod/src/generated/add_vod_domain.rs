@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddVodDomainInput {
+    /// Domain to add; wildcard domains start with a dot, like .example.com.
+    ///
     /// Required.
     ///
     /// Example: `example.com`.
@@ -27,6 +29,8 @@ pub struct AddVodDomainInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Origin servers as a JSON string.
+    ///
     /// Required.
     ///
     /// Example: `[{"content":"1.1.1.1","type":"ipaddr","priority":"20","port":80}]`.
@@ -38,6 +42,8 @@ pub struct AddVodDomainInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sources: ::std::option::Option<::std::string::String>,
+    /// URL used for health checks.
+    ///
     /// Example: `www.example.com/test.html`.
     ///
     /// Wire name: `CheckUrl`.
@@ -47,6 +53,8 @@ pub struct AddVodDomainInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub check_url: ::std::option::Option<::std::string::String>,
+    /// Acceleration area: domestic (default), overseas or global.
+    ///
     /// Example: `domestic`.
     ///
     /// Wire name: `Scope`.
@@ -56,6 +64,8 @@ pub struct AddVodDomainInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub scope: ::std::option::Option<::std::string::String>,
+    /// Top-level domain.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `TopLevelDomain`.

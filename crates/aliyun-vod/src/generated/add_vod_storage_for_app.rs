@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddVodStorageForAppInput {
+    /// ID of the application.
+    ///
     /// Required.
     ///
     /// Example: `app-****`.
@@ -27,6 +29,8 @@ pub struct AddVodStorageForAppInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_id: ::std::option::Option<::std::string::String>,
+    /// OSS bucket address; not needed for a VOD-managed bucket.
+    ///
     /// Example: `out-****.oss-cn-shanghai.aliyuncs.com`.
     ///
     /// Wire name: `StorageLocation`.
@@ -36,6 +40,8 @@ pub struct AddVodStorageForAppInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_location: ::std::option::Option<::std::string::String>,
+    /// Storage type; defaults to vod_oss_bucket.
+    ///
     /// Example: `vod_oss_bucket`.
     ///
     /// Wire name: `StorageType`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddVodTemplateInput {
+    /// Name of the template, up to 128 bytes.
+    ///
     /// Required.
     ///
     /// Example: `test`.
@@ -27,6 +29,8 @@ pub struct AddVodTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name: ::std::option::Option<::std::string::String>,
+    /// Kind of template: Snapshot or DynamicImage.
+    ///
     /// Required.
     ///
     /// Example: `Snapshot`.
@@ -38,6 +42,8 @@ pub struct AddVodTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_type: ::std::option::Option<::std::string::String>,
+    /// Template configuration as a JSON string.
+    ///
     /// Required.
     ///
     /// Example: `{"SnapshotConfig":{"Count":10,"SpecifiedOffsetTime":0,"Interval":1,"FrameType":"normal"},"SnapshotType":"NormalSnapshot"}`.
@@ -49,6 +55,8 @@ pub struct AddVodTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_config: ::std::option::Option<::std::string::String>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

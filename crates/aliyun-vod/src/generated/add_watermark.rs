@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct AddWatermarkInput {
+    /// Kind of watermark: Image (default) or Text.
+    ///
     /// Required.
     ///
     /// Example: `Image`.
@@ -27,6 +29,8 @@ pub struct AddWatermarkInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub type_: ::std::option::Option<::std::string::String>,
+    /// Name of the watermark template, letters and digits only, up to 128 bytes.
+    ///
     /// Required.
     ///
     /// Wire name: `Name`.
@@ -36,6 +40,8 @@ pub struct AddWatermarkInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name: ::std::option::Option<::std::string::String>,
+    /// Watermark settings (position, size, effects) as a JSON string.
+    ///
     /// Required.
     ///
     /// Example: `{
@@ -53,6 +59,8 @@ pub struct AddWatermarkInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub watermark_config: ::std::option::Option<::std::string::String>,
+    /// OSS URL of the watermark image, required for image watermarks.
+    ///
     /// Example: `http://outin-326268*****63e1403e7.oss-cn-shanghai.aliyuncs.com/image/cover/C99345*****E7FDEC-6-2.png`.
     ///
     /// Wire name: `FileUrl`.
@@ -62,6 +70,8 @@ pub struct AddWatermarkInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_url: ::std::option::Option<::std::string::String>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct BatchSetVodDomainConfigsInput {
+    /// Accelerated domain names, at most 50.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -29,6 +31,8 @@ pub struct BatchSetVodDomainConfigsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Functions to configure, with their arguments, as a JSON string.
+    ///
     /// Required.
     ///
     /// Example: `[{"functionArgs":[{"argName":"domain_name","argValue":"www.example.com"}],"functionName":"set_req_host_header"}]`.

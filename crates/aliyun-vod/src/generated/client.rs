@@ -3,7 +3,7 @@
 //! Rebuild with `cargo xtask codegen`.
 
 impl crate::Client {
-    /// `AddAITemplate`: Add AI template.
+    /// `AddAITemplate`: Creates an AI template for automated review or smart thumbnail jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -14,7 +14,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AddCategory`: Add category.
+    /// `AddCategory`: Creates a category for organizing audio, video, images or short-video materials.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -25,7 +25,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AddEditingProject`: Add editing project.
+    /// `AddEditingProject`: Creates an online editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -36,7 +36,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AddEditingProjectMaterials`: Add editing project materials.
+    /// `AddEditingProjectMaterials`: Adds media to an online editing project as materials.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -47,7 +47,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AddTranscodeTemplateGroup`: Add transcode template group.
+    /// `AddTranscodeTemplateGroup`: Creates a transcoding template group, or adds templates to an existing group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -58,7 +58,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AddVodDomain`: Add vod domain.
+    /// `AddVodDomain`: Adds a domain for CDN-accelerated delivery of VOD content.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -69,7 +69,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AddVodStorageForApp`: Add vod storage for app.
+    /// `AddVodStorageForApp`: Enables a VOD-managed storage bucket for an application.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -80,7 +80,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AddVodTemplate`: Add vod template.
+    /// `AddVodTemplate`: Creates a snapshot or animated-image template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -91,7 +91,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AddWatermark`: Add watermark.
+    /// `AddWatermark`: Creates an image or text watermark template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -102,7 +102,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `AttachAppPolicyToIdentity`: Attach app policy to identity.
+    /// `AttachAppPolicyToIdentity`: Grants a RAM user or RAM role access policies on a VOD application.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -113,7 +113,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `BatchSetVodDomainConfigs`: Batch set vod domain configs.
+    /// `BatchSetVodDomainConfigs`: Applies feature configurations to up to 50 accelerated domains at once.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -124,7 +124,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `BatchStartVodDomain`: Batch start vod domain.
+    /// `BatchStartVodDomain`: Re-enables accelerated domains that were stopped.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -135,7 +135,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `BatchStopVodDomain`: Batch stop vod domain.
+    /// `BatchStopVodDomain`: Stops CDN acceleration for one or more domains without deleting them.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -157,7 +157,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `CreateAppInfo`: Create app info.
+    /// `CreateAppInfo`: Creates a VOD application to keep media and settings apart.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -168,7 +168,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `CreateAudit`: Create audit.
+    /// `CreateAudit`: Records manual review results for audio and video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -179,7 +179,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `CreateUploadAttachedMedia`: Create upload attached media.
+    /// `CreateUploadAttachedMedia`: Creates an auxiliary media record (watermark, subtitle, material) and returns upload credentials.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "upload")]
@@ -190,7 +190,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `CreateUploadImage`: Create upload image.
+    /// `CreateUploadImage`: Creates an image record and returns an upload address and credential for it.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "upload")]
@@ -201,7 +201,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `CreateUploadVideo`: Create upload video.
+    /// `CreateUploadVideo`: Creates an audio or video record and returns an upload address and credential for it.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "upload")]
@@ -212,7 +212,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DecryptKMSDataKey`: Decrypt KMS data key.
+    /// `DecryptKMSDataKey`: Decrypts a KMS data key ciphertext (CiphertextBlob) into its plaintext.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "security")]
@@ -223,7 +223,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteAIImageInfos`: Delete AI image infos.
+    /// `DeleteAIImageInfos`: Deletes AI image records.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -234,7 +234,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteAITemplate`: Delete AI template.
+    /// `DeleteAITemplate`: Deletes an AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -245,7 +245,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteAppInfo`: Delete app info.
+    /// `DeleteAppInfo`: Deletes a VOD application.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -256,7 +256,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteAttachedMedia`: Delete attached media.
+    /// `DeleteAttachedMedia`: Permanently deletes auxiliary media, up to 20 per call.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -267,7 +267,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteCategory`: Delete category.
+    /// `DeleteCategory`: Deletes a category together with all of its subcategories.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -278,7 +278,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteDynamicImage`: Delete dynamic image.
+    /// `DeleteDynamicImage`: Removes animated-image records from a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -289,7 +289,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteEditingProject`: Delete editing project.
+    /// `DeleteEditingProject`: Deletes one or more online editing projects.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -300,7 +300,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteEditingProjectMaterials`: Delete editing project materials.
+    /// `DeleteEditingProjectMaterials`: Removes materials from an online editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -311,7 +311,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteImage`: Delete image.
+    /// `DeleteImage`: Permanently deletes images by URL, by image ID, or by the video they belong to.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -322,7 +322,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteMessageCallback`: Delete message callback.
+    /// `DeleteMessageCallback`: Removes the event notification settings.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "config")]
@@ -333,7 +333,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteMezzanines`: Delete mezzanines.
+    /// `DeleteMezzanines`: Deletes the source files of up to 20 videos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -344,7 +344,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteMultipartUpload`: Delete multipart upload.
+    /// `DeleteMultipartUpload`: Deletes the leftover parts of a multipart upload.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "upload")]
@@ -355,7 +355,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteStream`: Delete stream.
+    /// `DeleteStream`: Deletes transcoded streams of a video together with their stored files.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -366,7 +366,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteTranscodeTemplateGroup`: Delete transcode template group.
+    /// `DeleteTranscodeTemplateGroup`: Deletes templates from a transcoding template group, or the whole group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -377,7 +377,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteVideo`: Delete video.
+    /// `DeleteVideo`: Permanently deletes videos with their source files, streams and snapshots.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -388,7 +388,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteVodDomain`: Delete vod domain.
+    /// `DeleteVodDomain`: Removes an accelerated domain and all of its configuration.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -399,7 +399,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteVodSpecificConfig`: Delete vod specific config.
+    /// `DeleteVodSpecificConfig`: Deletes one feature configuration of an accelerated domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -410,7 +410,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteVodTemplate`: Delete vod template.
+    /// `DeleteVodTemplate`: Deletes a snapshot template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -421,7 +421,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DeleteWatermark`: Delete watermark.
+    /// `DeleteWatermark`: Deletes an image or text watermark template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -432,7 +432,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribePlayTopVideos`: Describe play top videos.
+    /// `DescribePlayTopVideos`: Returns the most-played videos of a day with plays, viewers and play time.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -443,7 +443,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribePlayUserAvg`: Describe play user avg.
+    /// `DescribePlayUserAvg`: Returns daily per-user averages of play time and play count.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -454,7 +454,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribePlayUserTotal`: Describe play user total.
+    /// `DescribePlayUserTotal`: Returns daily playback totals: plays, viewers, play time and its distribution.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -465,7 +465,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribePlayVideoStatis`: Describe play video statis.
+    /// `DescribePlayVideoStatis`: Returns daily playback statistics of one video over a time range.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -476,7 +476,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodAIData`: Describe vod AI data.
+    /// `DescribeVodAIData`: Returns usage of AI processing such as automated review and video fingerprinting.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -487,7 +487,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodCertificateList`: Describe vod certificate list.
+    /// `DescribeVodCertificateList`: Lists the SSL certificates available for accelerated domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -498,7 +498,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainBpsData`: Describe vod domain bps data.
+    /// `DescribeVodDomainBpsData`: Returns bandwidth of accelerated domains, with history up to 366 days.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -509,7 +509,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainBpsDataByLayer`: Describe vod domain bps data by layer.
+    /// `DescribeVodDomainBpsDataByLayer`: Returns bandwidth of accelerated domains broken down by protocol layer.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -520,7 +520,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainCertificateInfo`: Describe vod domain certificate info.
+    /// `DescribeVodDomainCertificateInfo`: Returns the certificate of an accelerated domain: name, type, status and expiry.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -531,7 +531,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainConfigs`: Describe vod domain configs.
+    /// `DescribeVodDomainConfigs`: Returns the feature configurations of an accelerated domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -542,7 +542,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainDetail`: Describe vod domain detail.
+    /// `DescribeVodDomainDetail`: Returns the basic settings of an accelerated domain: CNAME, origins, status and more.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -553,7 +553,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainHitRateData`: Describe vod domain hit rate data.
+    /// `DescribeVodDomainHitRateData`: Returns the byte hit rate of accelerated domains over time.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -564,7 +564,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainLog`: Describe vod domain log.
+    /// `DescribeVodDomainLog`: Returns download links for the raw CDN access logs of a domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -575,7 +575,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainQpsData`: Describe vod domain qps data.
+    /// `DescribeVodDomainQpsData`: Returns requests per second of accelerated domains over time.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -586,7 +586,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainRealTimeBpsData`: Describe vod domain real time bps data.
+    /// `DescribeVodDomainRealTimeBpsData`: Returns near-real-time bandwidth of accelerated domains, down to 1-minute points.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -597,7 +597,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainRealTimeByteHitRateData`: Describe vod domain real time byte hit rate data.
+    /// `DescribeVodDomainRealTimeByteHitRateData`: Returns near-real-time byte hit rates of accelerated domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -608,7 +608,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainRealTimeDetailData`: Describe vod domain real time detail data.
+    /// `DescribeVodDomainRealTimeDetailData`: Returns per-minute QPS, bandwidth and HTTP code data of domains for the last 7 days.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -619,7 +619,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainRealTimeHttpCodeData`: Describe vod domain real time http code data.
+    /// `DescribeVodDomainRealTimeHttpCodeData`: Returns counts and shares of HTTP status codes served by accelerated domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -630,7 +630,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainRealTimeQpsData`: Describe vod domain real time qps data.
+    /// `DescribeVodDomainRealTimeQpsData`: Returns near-real-time requests per second of accelerated domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -641,7 +641,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainRealTimeReqHitRateData`: Describe vod domain real time req hit rate data.
+    /// `DescribeVodDomainRealTimeReqHitRateData`: Returns near-real-time request hit rates of accelerated domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -652,7 +652,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainRealTimeTrafficData`: Describe vod domain real time traffic data.
+    /// `DescribeVodDomainRealTimeTrafficData`: Returns near-real-time traffic volume of accelerated domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -663,7 +663,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainReqHitRateData`: Describe vod domain req hit rate data.
+    /// `DescribeVodDomainReqHitRateData`: Returns the request hit rate of accelerated domains over time.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -674,7 +674,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainSrcBpsData`: Describe vod domain src bps data.
+    /// `DescribeVodDomainSrcBpsData`: Returns back-to-origin bandwidth of accelerated domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -685,7 +685,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainSrcTrafficData`: Describe vod domain src traffic data.
+    /// `DescribeVodDomainSrcTrafficData`: Returns back-to-origin traffic of accelerated domains.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -696,7 +696,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainTrafficData`: Describe vod domain traffic data.
+    /// `DescribeVodDomainTrafficData`: Returns traffic volume of accelerated domains, with history up to 366 days.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -707,7 +707,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodDomainUsageData`: Describe vod domain usage data.
+    /// `DescribeVodDomainUsageData`: Returns CDN traffic or bandwidth usage of your domains, for mainland China or overseas.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -718,7 +718,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodMediaPlayData`: Describe vod media play data.
+    /// `DescribeVodMediaPlayData`: Returns per-media playback figures for one day: viewers, plays and play time.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -729,7 +729,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodRangeDataByLocateAndIspService`: Describe vod range data by locate and isp service.
+    /// `DescribeVodRangeDataByLocateAndIspService`: Returns a domain's access data per region and carrier: bandwidth, speed, hit rates.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -740,7 +740,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodRefreshQuota`: Describe vod refresh quota.
+    /// `DescribeVodRefreshQuota`: Returns your daily quotas and remaining counts for CDN refresh and preload requests.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -751,7 +751,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodRefreshTasks`: Describe vod refresh tasks.
+    /// `DescribeVodRefreshTasks`: Returns the status of CDN refresh and preload tasks.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -762,7 +762,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodStorageData`: Describe vod storage data.
+    /// `DescribeVodStorageData`: Returns storage usage and outbound storage traffic of your media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -773,7 +773,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodTieringStorageData`: Describe vod tiering storage data.
+    /// `DescribeVodTieringStorageData`: Returns storage usage per storage class (tiered storage).
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -784,7 +784,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodTieringStorageRetrievalData`: Describe vod tiering storage retrieval data.
+    /// `DescribeVodTieringStorageRetrievalData`: Returns the volume of data retrieved from infrequent-access and archive classes.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -795,7 +795,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodTranscodeData`: Describe vod transcode data.
+    /// `DescribeVodTranscodeData`: Returns transcoding usage, broken down by output specification.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "stats")]
@@ -806,7 +806,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodUserDomains`: Describe vod user domains.
+    /// `DescribeVodUserDomains`: Lists the accelerated domains of your account.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -817,7 +817,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DescribeVodVerifyContent`: Describe vod verify content.
+    /// `DescribeVodVerifyContent`: Returns the value to publish for proving that you own a domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -828,7 +828,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `DetachAppPolicyFromIdentity`: Detach app policy from identity.
+    /// `DetachAppPolicyFromIdentity`: Revokes application access policies from a RAM user or RAM role.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -839,7 +839,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GenerateDownloadSecretKey`: Generate download secret key.
+    /// `GenerateDownloadSecretKey`: Generates the key for the player SDK's secure download feature.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "security")]
@@ -850,7 +850,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GenerateKMSDataKey`: Generate KMS data key.
+    /// `GenerateKMSDataKey`: Generates a random KMS data key for VOD standard encryption.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "security")]
@@ -861,7 +861,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetAIImageJobs`: Get AI image jobs.
+    /// `GetAIImageJobs`: Returns the status and results of AI image jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -872,7 +872,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetAIMediaAuditJob`: Get AI media audit job.
+    /// `GetAIMediaAuditJob`: Returns an automated review job with its status and results.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -883,7 +883,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetAITemplate`: Get AI template.
+    /// `GetAITemplate`: Returns the configuration of an AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -894,7 +894,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetAIVideoTagResult`: Get AI video tag result.
+    /// `GetAIVideoTagResult`: Returns the smart tags found in a video: categories, people, places, times and keywords.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -905,7 +905,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetAppInfos`: Get app infos.
+    /// `GetAppInfos`: Returns information about one or more applications by ID.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -916,7 +916,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetAttachedMediaInfo`: Get attached media info.
+    /// `GetAttachedMediaInfo`: Returns basic information about auxiliary media: title, type, tags, URL and more.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -927,7 +927,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetAuditHistory`: Get audit history.
+    /// `GetAuditHistory`: Returns the manual review history of a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -938,7 +938,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetCategories`: Get categories.
+    /// `GetCategories`: Returns a category and its direct subcategories.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -949,7 +949,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetDefaultAITemplate`: Get default AI template.
+    /// `GetDefaultAITemplate`: Returns the default AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -960,7 +960,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetDigitalWatermarkExtractResult`: Get digital watermark extract result.
+    /// `GetDigitalWatermarkExtractResult`: Returns the results of digital watermark extraction jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "security")]
@@ -971,7 +971,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetEditingProject`: Get editing project.
+    /// `GetEditingProject`: Returns the details of an online editing project, including its timeline.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -982,7 +982,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetEditingProjectMaterials`: Get editing project materials.
+    /// `GetEditingProjectMaterials`: Lists the materials of an online editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -993,7 +993,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetImageInfo`: Get image info.
+    /// `GetImageInfo`: Returns an image's metadata and URL by its ID.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1004,7 +1004,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetImageInfos`: Get image infos.
+    /// `GetImageInfos`: Returns the metadata and URLs of up to 20 images.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1015,7 +1015,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetMediaAuditAudioResultDetail`: Get media audit audio result detail.
+    /// `GetMediaAuditAudioResultDetail`: Returns the detailed audio findings of an automated review.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -1026,7 +1026,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetMediaAuditResult`: Get media audit result.
+    /// `GetMediaAuditResult`: Returns a summary of the automated review results of a media file.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -1037,7 +1037,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetMediaAuditResultDetail`: Get media audit result detail.
+    /// `GetMediaAuditResultDetail`: Returns detailed automated review results per captured frame.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -1048,7 +1048,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetMediaAuditResultTimeline`: Get media audit result timeline.
+    /// `GetMediaAuditResultTimeline`: Returns the time points at which an automated review found violating content.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -1059,7 +1059,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetMediaDNAResult`: Get media DNA result.
+    /// `GetMediaDNAResult`: Returns the video fingerprinting (media DNA) result of a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1070,7 +1070,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetMediaRefreshJobs`: Get media refresh jobs.
+    /// `GetMediaRefreshJobs`: Returns the status and filters of a media refresh or preload job.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -1081,7 +1081,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetMessageCallback`: Get message callback.
+    /// `GetMessageCallback`: Returns the event notification settings: callback method, address and event types.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "config")]
@@ -1092,7 +1092,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetMezzanineInfo`: Get mezzanine info.
+    /// `GetMezzanineInfo`: Returns a video's source file information: URL, size, resolution, bitrate and streams.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1103,7 +1103,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetPlayInfo`: Get play info.
+    /// `GetPlayInfo`: Returns the playback URLs of a video's streams.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "playback")]
@@ -1114,7 +1114,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetTranscodeSummary`: Get transcode summary.
+    /// `GetTranscodeSummary`: Returns the latest transcoding summary of up to 10 videos.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1125,7 +1125,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetTranscodeTask`: Get transcode task.
+    /// `GetTranscodeTask`: Returns a transcoding task with the details of its jobs.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1136,7 +1136,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetTranscodeTemplateGroup`: Get transcode template group.
+    /// `GetTranscodeTemplateGroup`: Returns a transcoding template group with all of its templates.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1158,7 +1158,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetUploadDetails`: Get upload details.
+    /// `GetUploadDetails`: Returns upload details of media: upload time, progress and source.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "upload")]
@@ -1169,7 +1169,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetVideoInfo`: Get video info.
+    /// `GetVideoInfo`: Returns a video's metadata: title, duration, status, cover and more.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1180,7 +1180,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetVideoInfos`: Get video infos.
+    /// `GetVideoInfos`: Returns the metadata of up to 20 videos at once.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1191,7 +1191,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetVideoList`: Get video list.
+    /// `GetVideoList`: Lists videos, filtered by status, category, storage location and time.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1202,7 +1202,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetVideoPlayAuth`: Get video play auth.
+    /// `GetVideoPlayAuth`: Returns a playback credential (PlayAuth) of a video for Alibaba Cloud's player SDK.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "playback")]
@@ -1213,7 +1213,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetVodTemplate`: Get vod template.
+    /// `GetVodTemplate`: Returns the configuration of a snapshot template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1224,7 +1224,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `GetWatermark`: Get watermark.
+    /// `GetWatermark`: Returns the configuration of an image or text watermark template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1235,7 +1235,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListAIImageInfo`: List AI image info.
+    /// `ListAIImageInfo`: Lists the AI images of one video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1246,7 +1246,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListAIJob`: List AI job.
+    /// `ListAIJob`: Returns smart tagging or video fingerprinting jobs by ID.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1255,7 +1255,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListAITemplate`: List AI template.
+    /// `ListAITemplate`: Lists the AI templates of a given type.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1266,7 +1266,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListAppInfo`: List app info.
+    /// `ListAppInfo`: Lists the applications you have access to.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -1277,7 +1277,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListAppPoliciesForIdentity`: List app policies for identity.
+    /// `ListAppPoliciesForIdentity`: Lists the application policies granted to a RAM user or RAM role.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -1288,7 +1288,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListAuditSecurityIp`: List audit security ip.
+    /// `ListAuditSecurityIp`: Lists the review security IP whitelists.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -1299,7 +1299,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListDynamicImage`: List dynamic image.
+    /// `ListDynamicImage`: Lists the animated images generated from a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1310,7 +1310,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListLiveRecordVideo`: List live record video.
+    /// `ListLiveRecordVideo`: Lists videos recorded from live streams into VOD.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "live-record")]
@@ -1321,7 +1321,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListSnapshots`: List snapshots.
+    /// `ListSnapshots`: Lists a video's snapshots, including the cover snapshots taken at upload.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1332,7 +1332,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListTranscodeTask`: List transcode task.
+    /// `ListTranscodeTask`: Lists a video's transcoding tasks, without their job details.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1343,7 +1343,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListTranscodeTemplateGroup`: List transcode template group.
+    /// `ListTranscodeTemplateGroup`: Lists transcoding template groups.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1354,7 +1354,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListVodTemplate`: List vod template.
+    /// `ListVodTemplate`: Lists snapshot templates.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1365,7 +1365,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ListWatermark`: List watermark.
+    /// `ListWatermark`: Lists all image and text watermark templates in the current region.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1376,7 +1376,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `MoveAppResource`: Move app resource.
+    /// `MoveAppResource`: Moves videos, images or auxiliary media to another application.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -1387,7 +1387,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `PreloadVodObjectCaches`: Preload vod object caches.
+    /// `PreloadVodObjectCaches`: Preloads content from the origin into CDN cache nodes.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -1398,7 +1398,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `ProduceEditingProjectVideo`: Produce editing project video.
+    /// `ProduceEditingProjectVideo`: Renders a video from an editing project or a timeline.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -1409,7 +1409,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `RefreshMediaPlayUrls`: Refresh media play urls.
+    /// `RefreshMediaPlayUrls`: Starts CDN refresh or preload tasks for the playback URLs of up to 20 media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -1420,7 +1420,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `RefreshUploadVideo`: Refresh upload video.
+    /// `RefreshUploadVideo`: Issues a new upload credential for an existing audio or video record.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "upload")]
@@ -1431,7 +1431,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `RefreshVodObjectCaches`: Refresh vod object caches.
+    /// `RefreshVodObjectCaches`: Purges cached files or directories from CDN nodes.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -1442,7 +1442,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `RegisterMedia`: Register media.
+    /// `RegisterMedia`: Registers media files stored in your own OSS bucket with VOD.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "upload")]
@@ -1453,7 +1453,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `RestoreMedia`: Restore media.
+    /// `RestoreMedia`: Restores archived or cold-archived media so they can be accessed again.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1464,7 +1464,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SearchEditingProject`: Search editing project.
+    /// `SearchEditingProject`: Searches online editing projects by title, status and time.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -1475,7 +1475,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SearchMedia`: Search media.
+    /// `SearchMedia`: Searches videos, audio, images and auxiliary media with a query expression.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1486,7 +1486,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SetAuditSecurityIp`: Set audit security ip.
+    /// `SetAuditSecurityIp`: Adds, replaces or removes IPs in a review security whitelist.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -1497,7 +1497,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SetCrossdomainContent`: Set crossdomain content.
+    /// `SetCrossdomainContent`: Replaces the content of the crossdomain.xml file served from VOD storage.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "config")]
@@ -1508,7 +1508,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SetDefaultAITemplate`: Set default AI template.
+    /// `SetDefaultAITemplate`: Makes an AI template the default.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1519,7 +1519,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SetDefaultTranscodeTemplateGroup`: Set default transcode template group.
+    /// `SetDefaultTranscodeTemplateGroup`: Makes a transcoding template group the default.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1530,7 +1530,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SetDefaultWatermark`: Set default watermark.
+    /// `SetDefaultWatermark`: Makes a watermark template the default.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1541,7 +1541,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SetEditingProjectMaterials`: Set editing project materials.
+    /// `SetEditingProjectMaterials`: Replaces the list of materials of an online editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -1552,7 +1552,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SetMessageCallback`: Set message callback.
+    /// `SetMessageCallback`: Configures event notifications: HTTP or MNS callback, address and event types.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "config")]
@@ -1563,7 +1563,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SetVodDomainCertificate`: Set vod domain certificate.
+    /// `SetVodDomainCertificate`: Turns HTTPS on or off for an accelerated domain and sets its certificate.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -1574,7 +1574,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitAIImageAuditJob`: Submit AI image audit job.
+    /// `SubmitAIImageAuditJob`: Submits an image for automated content review.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -1585,7 +1585,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitAIImageJob`: Submit AI image job.
+    /// `SubmitAIImageJob`: Submits an AI image job for a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1596,7 +1596,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitAIJob`: Submit AI job.
+    /// `SubmitAIJob`: Submits smart tagging or video fingerprinting jobs for a media file.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1607,7 +1607,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitAIMediaAuditJob`: Submit AI media audit job.
+    /// `SubmitAIMediaAuditJob`: Submits audio or video for automated content review.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "audit")]
@@ -1618,7 +1618,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitDigitalWatermarkExtractJob`: Submit digital watermark extract job.
+    /// `SubmitDigitalWatermarkExtractJob`: Starts extracting a copyright or tracing watermark from a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "security")]
@@ -1629,7 +1629,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitDynamicImageJob`: Submit dynamic image job.
+    /// `SubmitDynamicImageJob`: Starts generating an animated image from a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1640,7 +1640,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitMediaDNADeleteJob`: Submit media DNA delete job.
+    /// `SubmitMediaDNADeleteJob`: Submits a job that removes a video from the fingerprint (media DNA) library.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1651,7 +1651,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitPreprocessJobs`: Submit preprocess jobs.
+    /// `SubmitPreprocessJobs`: Transcodes a video for use in the production studio (preprocessing).
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1662,7 +1662,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitSnapshotJob`: Submit snapshot job.
+    /// `SubmitSnapshotJob`: Starts an asynchronous snapshot job for a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1673,7 +1673,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitTranscodeJobs`: Submit transcode jobs.
+    /// `SubmitTranscodeJobs`: Starts asynchronous transcoding of a video with a template group.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1684,7 +1684,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `SubmitWorkflowJob`: Submit workflow job.
+    /// `SubmitWorkflowJob`: Runs a VOD workflow on a video.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1695,7 +1695,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateAITemplate`: Update AI template.
+    /// `UpdateAITemplate`: Changes the name or configuration of an AI template.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "ai")]
@@ -1706,7 +1706,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateAppInfo`: Update app info.
+    /// `UpdateAppInfo`: Changes an application's name, description or status.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "apps")]
@@ -1717,7 +1717,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateAttachedMediaInfos`: Update attached media infos.
+    /// `UpdateAttachedMediaInfos`: Updates the title, tags, description or categories of auxiliary media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1728,7 +1728,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateCategory`: Update category.
+    /// `UpdateCategory`: Renames a category.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1739,7 +1739,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateEditingProject`: Update editing project.
+    /// `UpdateEditingProject`: Changes the title, timeline, description or cover of an editing project.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "editing")]
@@ -1750,7 +1750,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateImageInfos`: Update image infos.
+    /// `UpdateImageInfos`: Updates the title, description, tags or category of up to 20 images.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1761,7 +1761,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateMediaStorageClass`: Update media storage class.
+    /// `UpdateMediaStorageClass`: Changes the storage class of media, e.g. to infrequent access or archive.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1772,7 +1772,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateTranscodeTemplateGroup`: Update transcode template group.
+    /// `UpdateTranscodeTemplateGroup`: Changes a transcoding template group's name, templates or lock state.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1783,7 +1783,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateVideoInfo`: Update video info.
+    /// `UpdateVideoInfo`: Updates a video's title, tags, description, cover or category.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1794,7 +1794,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateVideoInfos`: Update video infos.
+    /// `UpdateVideoInfos`: Updates the metadata of up to 20 videos at once.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "media")]
@@ -1805,7 +1805,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateVodDomain`: Update vod domain.
+    /// `UpdateVodDomain`: Changes the origin servers of an accelerated domain.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]
@@ -1816,7 +1816,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateVodTemplate`: Update vod template.
+    /// `UpdateVodTemplate`: Changes a snapshot template's name or configuration.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1827,7 +1827,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UpdateWatermark`: Update watermark.
+    /// `UpdateWatermark`: Changes a watermark template's name or configuration.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "processing")]
@@ -1849,7 +1849,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `UploadStreamByURL`: Upload stream by URL.
+    /// `UploadStreamByURL`: Uploads an externally transcoded stream from a URL and attaches it to a media.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "upload")]
@@ -1860,7 +1860,7 @@ impl crate::Client {
             self.runtime().clone(),
         )
     }
-    /// `VerifyVodDomainOwner`: Verify vod domain owner.
+    /// `VerifyVodDomainOwner`: Checks that you own a domain, through a DNS record or a file.
     ///
     /// Set parameters on the returned builder, then call `send()`.
     #[cfg(feature = "cdn")]

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateAppInfoInput {
+    /// Unique name of the application, up to 128 characters.
+    ///
     /// Required.
     ///
     /// Example: `test`.
@@ -27,6 +29,8 @@ pub struct CreateAppInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_name: ::std::option::Option<::std::string::String>,
+    /// Description of the application, up to 512 characters.
+    ///
     /// Example: `myfirstapp`.
     ///
     /// Wire name: `Description`.

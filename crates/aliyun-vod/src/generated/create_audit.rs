@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateAuditInput {
+    /// Review results as a JSON array string, up to 100 entries.
+    ///
     /// Required.
     ///
     /// Wire name: `AuditContent`.

@@ -22,6 +22,8 @@ pub const CATE_IDS_MAX_ITEMS: usize = 5;
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateUploadAttachedMediaInput {
+    /// Title of the media, up to 128 bytes.
+    ///
     /// Wire name: `Title`.
     #[serde(
         rename = "Title",
@@ -29,6 +31,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
+    /// Kind of auxiliary media: watermark, subtitle or material.
+    ///
     /// Required.
     ///
     /// Example: `watermark`.
@@ -40,6 +44,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub business_type: ::std::option::Option<::std::string::String>,
+    /// File extension, such as png, srt or mp4.
+    ///
     /// Example: `png`.
     ///
     /// Wire name: `MediaExt`.
@@ -49,6 +55,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_ext: ::std::option::Option<::std::string::String>,
+    /// Name of the source file.
+    ///
     /// Example: `D:\test.png`.
     ///
     /// Wire name: `FileName`.
@@ -58,6 +66,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_name: ::std::option::Option<::std::string::String>,
+    /// Size of the file, in bytes.
+    ///
     /// Example: `123`.
     ///
     /// Wire name: `FileSize`.
@@ -67,6 +77,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_size: ::std::option::Option<::std::string::String>,
+    /// Tags, at most 16, each up to 32 characters.
+    ///
     /// Sent as a comma-separated list of 1 to 16 items.
     ///
     /// Example: `tag1,tag2`.
@@ -78,6 +90,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Storage address to upload to; the default storage when omitted.
+    ///
     /// Example: `out-****.oss-cn-shanghai.aliyuncs.com`.
     ///
     /// Wire name: `StorageLocation`.
@@ -87,6 +101,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_location: ::std::option::Option<::std::string::String>,
+    /// Description of the media, up to 1024 bytes.
+    ///
     /// Example: `uploadTest`.
     ///
     /// Wire name: `Description`.
@@ -96,6 +112,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://example.aliyundoc.com"},"Extend":{"localId":"xxx","test":"www"}}`.
     ///
     /// Wire name: `UserData`.
@@ -105,6 +123,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// IDs of categories, at most 5.
+    ///
     /// Sent as a comma-separated list of 1 to 5 items.
     ///
     /// Example: `1298****,0813****`.
@@ -116,6 +136,8 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

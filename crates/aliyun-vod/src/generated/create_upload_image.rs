@@ -19,6 +19,8 @@ pub const TAGS_MAX_ITEMS: usize = 16;
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateUploadImageInput {
+    /// Title of the image, up to 128 characters.
+    ///
     /// Example: `mytitle`.
     ///
     /// Wire name: `Title`.
@@ -28,6 +30,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
+    /// Kind of image: default or cover.
+    ///
     /// Required.
     ///
     /// Example: `default`.
@@ -39,6 +43,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_type: ::std::option::Option<::std::string::String>,
+    /// File extension: png (default), jpg, jpeg or gif.
+    ///
     /// Example: `png`.
     ///
     /// Wire name: `ImageExt`.
@@ -48,6 +54,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_ext: ::std::option::Option<::std::string::String>,
+    /// Name of the source file, including its extension.
+    ///
     /// Example: `D:\picture_01.png`.
     ///
     /// Wire name: `OriginalFileName`.
@@ -57,6 +65,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub original_file_name: ::std::option::Option<::std::string::String>,
+    /// Tags, at most 16, each up to 32 characters.
+    ///
     /// Sent as a comma-separated list of 1 to 16 items.
     ///
     /// Wire name: `Tags`.
@@ -66,6 +76,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Storage address to upload to; the default storage when omitted.
+    ///
     /// Example: `outin-****..oss-cn-shanghai.aliyuncs.com`.
     ///
     /// Wire name: `StorageLocation`.
@@ -75,6 +87,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_location: ::std::option::Option<::std::string::String>,
+    /// ID of the category.
+    ///
     /// Example: `100036****`.
     ///
     /// Wire name: `CateId`.
@@ -84,6 +98,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_id: ::std::option::Option<i64>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://example.aliyundoc.com"},"Extend":{"localId":"xxx","test":"www"}}`.
     ///
     /// Wire name: `UserData`.
@@ -93,6 +109,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// Description of the image, up to 1024 characters.
+    ///
     /// Wire name: `Description`.
     #[serde(
         rename = "Description",
@@ -100,6 +118,8 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-1000000`.
     ///
     /// Wire name: `AppId`.

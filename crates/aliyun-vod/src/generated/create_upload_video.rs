@@ -19,6 +19,8 @@ pub const TAGS_MAX_ITEMS: usize = 16;
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateUploadVideoInput {
+    /// URL of a custom cover image.
+    ///
     /// Example: `https://example.aliyundoc.com/image/D22F553TEST****.jpeg`.
     ///
     /// Wire name: `CoverURL`.
@@ -28,6 +30,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cover_url: ::std::option::Option<::std::string::String>,
+    /// Description of the media, up to 1024 characters.
+    ///
     /// Example: `UploadTest`.
     ///
     /// Wire name: `Description`.
@@ -37,6 +41,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
+    /// Name of the source file, including its extension.
+    ///
     /// Required.
     ///
     /// Example: `D:\video_01.mp4`.
@@ -48,6 +54,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_name: ::std::option::Option<::std::string::String>,
+    /// Size of the source file, in bytes.
+    ///
     /// Example: `123`.
     ///
     /// Wire name: `FileSize`.
@@ -57,6 +65,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_size: ::std::option::Option<i64>,
+    /// Title of the media, up to 128 characters.
+    ///
     /// Required.
     ///
     /// Example: `UploadTest`.
@@ -68,6 +78,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
+    /// ID of the category.
+    ///
     /// Example: `100036****`.
     ///
     /// Wire name: `CateId`.
@@ -77,6 +89,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_id: ::std::option::Option<i64>,
+    /// Tags, at most 16, each up to 32 characters.
+    ///
     /// Sent as a comma-separated list of 1 to 16 items.
     ///
     /// Example: `tag1,tag2`.
@@ -88,6 +102,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://example.aliyundoc.com"},"Extend":{"localId":"*****","test":"www"}}`.
     ///
     /// Wire name: `UserData`.
@@ -97,6 +113,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// ID of the transcoding template group to apply.
+    ///
     /// Example: `405477f9e214d19ea2c7c854****`.
     ///
     /// Wire name: `TemplateGroupId`.
@@ -106,6 +124,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_group_id: ::std::option::Option<::std::string::String>,
+    /// ID of the workflow; takes precedence over TemplateGroupId.
+    ///
     /// Example: `613efff3887ec34af685714cc461****`.
     ///
     /// Wire name: `WorkflowId`.
@@ -115,6 +135,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub workflow_id: ::std::option::Option<::std::string::String>,
+    /// Storage address to upload to; the default storage when omitted.
+    ///
     /// Example: `out-****.oss-cn-shanghai.aliyuncs.com`.
     ///
     /// Wire name: `StorageLocation`.
@@ -124,6 +146,8 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_location: ::std::option::Option<::std::string::String>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-1000000`.
     ///
     /// Wire name: `AppId`.

@@ -19,6 +19,8 @@ pub const AI_IMAGE_INFO_IDS_MAX_ITEMS: usize = 10;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteAiImageInfosInput {
+    /// IDs of the AI image records, at most 10.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 10 items.
@@ -112,7 +114,7 @@ impl DeleteAiImageInfosFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteAIImageInfos",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("AIImageInfoIds", op::Ty::List(&AI_IMAGE_INFO_IDS_LIST))

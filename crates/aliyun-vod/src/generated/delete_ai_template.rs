@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteAiTemplateInput {
+    /// ID of the AI template.
+    ///
     /// Required.
     ///
     /// Example: `1706a0063dd733f6a823ef32e0a5****`.
@@ -109,7 +111,7 @@ impl DeleteAiTemplateFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteAITemplate",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("TemplateId", op::Ty::String(op::StringRules::ANY)).required(),

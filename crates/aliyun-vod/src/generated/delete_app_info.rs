@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteAppInfoInput {
+    /// ID of the application to delete.
+    ///
     /// Required.
     ///
     /// Example: `app-****`.
@@ -104,7 +106,7 @@ impl DeleteAppInfoFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteAppInfo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::Some(10),
     params: &[op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)).required()],
     groups: &[],

@@ -19,6 +19,8 @@ pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteAttachedMediaInput {
+    /// IDs of the auxiliary media to delete, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -117,7 +119,7 @@ impl DeleteAttachedMediaFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteAttachedMedia",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::Some(50),
     params: &[op::Param::new("MediaIds", op::Ty::List(&MEDIA_IDS_LIST)).required()],
     groups: &[],

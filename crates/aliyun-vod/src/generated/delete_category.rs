@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteCategoryInput {
+    /// ID of the category to delete, together with its subcategories.
+    ///
     /// Required.
     ///
     /// Example: `3300****`.
@@ -98,7 +100,7 @@ impl DeleteCategoryFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteCategory",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[op::Param::new("CateId", op::Ty::Integer).required()],
     groups: &[],

@@ -19,6 +19,8 @@ pub const DYNAMIC_IMAGE_IDS_MAX_ITEMS: usize = 10;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteDynamicImageInput {
+    /// ID of the video the animated images belong to.
+    ///
     /// Required.
     ///
     /// Example: `2321077d460b028700ef6c2f4d****`.
@@ -30,6 +32,8 @@ pub struct DeleteDynamicImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// IDs of the animated images, at most 10; all of the video's when omitted.
+    ///
     /// Sent as a comma-separated list of 1 to 10 items.
     ///
     /// Example: `beafec3834a4e52ea52042a4****,8281c8519847fd8970e79e80b6****`.

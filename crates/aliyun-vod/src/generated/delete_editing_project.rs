@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteEditingProjectInput {
+    /// IDs of the projects to delete.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -109,7 +111,7 @@ impl DeleteEditingProjectFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteEditingProject",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[op::Param::new("ProjectIds", op::Ty::List(&PROJECT_IDS_LIST)).required()],
     groups: &[],

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteEditingProjectMaterialsInput {
+    /// ID of the online editing project.
+    ///
     /// Required.
     ///
     /// Example: `198236101*****1093374`.
@@ -27,6 +29,8 @@ pub struct DeleteEditingProjectMaterialsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub project_id: ::std::option::Option<::std::string::String>,
+    /// IDs of the materials to remove.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -40,6 +44,8 @@ pub struct DeleteEditingProjectMaterialsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub material_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Type of the materials: video, audio or image.
+    ///
     /// Required.
     ///
     /// Example: `video`.
@@ -166,7 +172,7 @@ impl DeleteEditingProjectMaterialsFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteEditingProjectMaterials",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("ProjectId", op::Ty::String(op::StringRules::ANY)).required(),

@@ -22,6 +22,8 @@ pub const IMAGE_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteImageInput {
+    /// How images are selected: ImageURL, ImageId or VideoId.
+    ///
     /// Required.
     ///
     /// Example: `VideoId`.
@@ -33,6 +35,8 @@ pub struct DeleteImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub delete_image_type: ::std::option::Option<::std::string::String>,
+    /// URLs of the images, at most 20; used when DeleteImageType is ImageURL.
+    ///
     /// Sent as a comma-separated list of 1 to 20 items.
     ///
     /// Example: `https://example.aliyundoc.com/image/default/41AE7ADABBE*****.png`.
@@ -44,6 +48,8 @@ pub struct DeleteImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// IDs of the images, at most 20; used when DeleteImageType is ImageId.
+    ///
     /// Sent as a comma-separated list of 1 to 20 items.
     ///
     /// Example: `bbc65bba53fed90de118a7849****,594228cdd14b4d069fc17a8c4a****`.
@@ -55,6 +61,8 @@ pub struct DeleteImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ID of the video whose images are deleted; used when DeleteImageType is VideoId.
+    ///
     /// Example: `eb1861d2c9a8842340e989dd56****`.
     ///
     /// Wire name: `VideoId`.
@@ -64,6 +72,8 @@ pub struct DeleteImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Kinds of video images to delete, such as CoverSnapshot or All; used with VideoId.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `All`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteMessageCallbackInput {
+    /// ID of the application; the default application when omitted.
+    ///
     /// Example: `app-1000000`.
     ///
     /// Wire name: `AppId`.
@@ -102,7 +104,7 @@ impl DeleteMessageCallbackFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteMessageCallback",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[op::Param::new("AppId", op::Ty::String(op::StringRules::ANY))],
     groups: &[],

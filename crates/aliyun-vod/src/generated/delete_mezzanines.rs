@@ -19,6 +19,8 @@ pub const VIDEO_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteMezzaninesInput {
+    /// IDs of the videos whose source files are deleted, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -32,6 +34,8 @@ pub struct DeleteMezzaninesInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Whether to also delete source files that serve as a playback stream.
+    ///
     /// Example: `false`.
     ///
     /// Wire name: `Force`.
@@ -141,7 +145,7 @@ impl DeleteMezzaninesFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteMezzanines",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("VideoIds", op::Ty::List(&VIDEO_IDS_LIST)).required(),

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteMultipartUploadInput {
+    /// ID of the audio or video whose upload parts are deleted.
+    ///
     /// Required.
     ///
     /// Example: `61ccbdb06fa3012be4d8083f6****`.
@@ -27,6 +29,8 @@ pub struct DeleteMultipartUploadInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// Media type; always video.
+    ///
     /// Required.
     ///
     /// Example: `video`.
@@ -131,7 +135,7 @@ impl DeleteMultipartUploadFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteMultipartUpload",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("MediaId", op::Ty::String(op::StringRules::ANY)).required(),

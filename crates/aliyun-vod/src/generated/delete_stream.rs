@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteStreamInput {
+    /// Transcoding job IDs of the streams, at most 20 for one video.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -29,6 +31,8 @@ pub struct DeleteStreamInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub job_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// ID of the video the streams belong to.
+    ///
     /// Required.
     ///
     /// Example: `95948ddba24446b6aed5db985e78****`.
@@ -136,7 +140,7 @@ impl DeleteStreamFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteStream",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::Some(50),
     params: &[
         op::Param::new("JobIds", op::Ty::List(&JOB_IDS_LIST)).required(),

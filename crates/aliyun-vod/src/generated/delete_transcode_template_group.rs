@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteTranscodeTemplateGroupInput {
+    /// ID of the transcoding template group.
+    ///
     /// Required.
     ///
     /// Example: `4c71a339fec*****152b4fa6f4527`.
@@ -27,6 +29,8 @@ pub struct DeleteTranscodeTemplateGroupInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub transcode_template_group_id: ::std::option::Option<::std::string::String>,
+    /// IDs of the templates to delete, at most 10; required unless ForceDelGroup is true.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `["613702defdc4*****6a3b94cace1129e","bfd6c90253a2*****7fc054d7c5825"]`.
@@ -40,6 +44,8 @@ pub struct DeleteTranscodeTemplateGroupInput {
     pub transcode_template_ids: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
+    /// Whether to delete the whole group (true) or only the listed templates (false).
+    ///
     /// Example: `true`.
     ///
     /// Wire name: `ForceDelGroup`.
@@ -171,7 +177,7 @@ impl DeleteTranscodeTemplateGroupFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteTranscodeTemplateGroup",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("TranscodeTemplateGroupId", op::Ty::String(op::StringRules::ANY))

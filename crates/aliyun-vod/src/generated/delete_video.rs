@@ -19,6 +19,8 @@ pub const VIDEO_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteVideoInput {
+    /// IDs of the videos to delete, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -122,7 +124,7 @@ impl DeleteVideoFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteVideo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::Some(30),
     params: &[op::Param::new("VideoIds", op::Ty::List(&VIDEO_IDS_LIST)).required()],
     groups: &[],

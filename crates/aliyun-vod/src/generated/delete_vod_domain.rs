@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteVodDomainInput {
+    /// Accelerated domain to delete.
+    ///
     /// Required.
     ///
     /// Example: `example.com`.
@@ -104,7 +106,7 @@ impl DeleteVodDomainFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteVodDomain",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),

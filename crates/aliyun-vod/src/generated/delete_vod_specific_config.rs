@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteVodSpecificConfigInput {
+    /// Accelerated domain name.
+    ///
     /// Required.
     ///
     /// Example: `www.example.com`.
@@ -27,6 +29,8 @@ pub struct DeleteVodSpecificConfigInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// ID of the configuration to delete.
+    ///
     /// Required.
     ///
     /// Example: `2317****`.
@@ -38,6 +42,8 @@ pub struct DeleteVodSpecificConfigInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub config_id: ::std::option::Option<::std::string::String>,
+    /// Environment to delete from: online or gray.
+    ///
     /// Example: `online`.
     ///
     /// Wire name: `Env`.
@@ -156,7 +162,7 @@ impl DeleteVodSpecificConfigFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteVodSpecificConfig",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),

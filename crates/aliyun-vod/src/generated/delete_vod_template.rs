@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DeleteVodTemplateInput {
+    /// ID of the snapshot template.
+    ///
     /// Required.
     ///
     /// Example: `f5b228fe6930e*****d6bf55bd87789`.
@@ -109,7 +111,7 @@ impl DeleteVodTemplateFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DeleteVodTemplate",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("VodTemplateId", op::Ty::String(op::StringRules::ANY)).required(),

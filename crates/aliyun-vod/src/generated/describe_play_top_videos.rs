@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribePlayTopVideosInput {
+    /// Day to query, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Required.
     ///
     /// Example: `2016-06-29T13:00:00Z`.
@@ -27,6 +29,8 @@ pub struct DescribePlayTopVideosInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub biz_date: ::std::option::Option<::std::string::String>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -36,6 +40,8 @@ pub struct DescribePlayTopVideosInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of entries per page, up to 1000.
+    ///
     /// Example: `100`.
     ///
     /// Wire name: `PageSize`.

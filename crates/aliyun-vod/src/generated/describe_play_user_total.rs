@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribePlayUserTotalInput {
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Required.
     ///
     /// Example: `2016-06-29T13:00:00Z`.
@@ -27,6 +29,8 @@ pub struct DescribePlayUserTotalInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Required.
     ///
     /// Example: `2016-06-30T13:00:00Z`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribePlayVideoStatisInput {
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Required.
     ///
     /// Example: `2016-06-29T13:00:00Z`.
@@ -27,6 +29,8 @@ pub struct DescribePlayVideoStatisInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Required.
     ///
     /// Example: `2016-06-30T13:00:00Z`.
@@ -38,6 +42,8 @@ pub struct DescribePlayVideoStatisInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// ID of the video to query.
+    ///
     /// Required.
     ///
     /// Example: `2a8d4cb9ecbb487681473****aba8fda`.

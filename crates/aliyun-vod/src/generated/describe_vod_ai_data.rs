@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodAiDataInput {
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Required.
     ///
     /// Example: `2019-02-01T13:00:00Z`.
@@ -27,6 +29,8 @@ pub struct DescribeVodAiDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Required.
     ///
     /// Example: `2019-02-01T15:00:00Z`.
@@ -38,6 +42,8 @@ pub struct DescribeVodAiDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Storage regions to include, such as cn-shanghai; all when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `cn-beijing`.
@@ -49,6 +55,8 @@ pub struct DescribeVodAiDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// AI kinds to include: AIVideoCensor, AIVideoFPShot or AIVideoTag.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `AIVideoCensor`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodCertificateListInput {
+    /// Accelerated domain to filter by.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `DomainName`.

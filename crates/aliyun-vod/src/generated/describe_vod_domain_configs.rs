@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainConfigsInput {
+    /// Accelerated domain to query (one only).
+    ///
     /// Required.
     ///
     /// Example: `www.example.com`.
@@ -27,6 +29,8 @@ pub struct DescribeVodDomainConfigsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Names of the functions to return.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainDetailInput {
+    /// Accelerated domain name.
+    ///
     /// Required.
     ///
     /// Example: `example.com`.

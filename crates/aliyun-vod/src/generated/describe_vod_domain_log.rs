@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainLogInput {
+    /// Accelerated domain to query (one only).
+    ///
     /// Required.
     ///
     /// Example: `example.com`.
@@ -27,6 +29,8 @@ pub struct DescribeVodDomainLogInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Number of entries per page.
+    ///
     /// Example: `300`.
     ///
     /// Wire name: `PageSize`.
@@ -36,6 +40,8 @@ pub struct DescribeVodDomainLogInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNumber`.
@@ -45,6 +51,8 @@ pub struct DescribeVodDomainLogInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_number: ::std::option::Option<i64>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2016-10-20T04:00:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -54,6 +62,8 @@ pub struct DescribeVodDomainLogInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2016-10-20T05:00:00Z`.
     ///
     /// Wire name: `EndTime`.

@@ -19,6 +19,8 @@ pub const DOMAIN_NAME_MAX_ITEMS: usize = 100;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainRealTimeByteHitRateDataInput {
+    /// Accelerated domains to query; data of several domains is combined.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 100 items.
@@ -32,6 +34,8 @@ pub struct DescribeVodDomainRealTimeByteHitRateDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2020-05-15T09:13:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -41,6 +45,8 @@ pub struct DescribeVodDomainRealTimeByteHitRateDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2020-05-15T09:15:00Z`.
     ///
     /// Wire name: `EndTime`.

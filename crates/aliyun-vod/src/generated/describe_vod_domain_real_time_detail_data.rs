@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainRealTimeDetailDataInput {
+    /// Accelerated domains to query, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -29,6 +31,8 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Required.
     ///
     /// Example: `2019-01-23T12:35:12Z`.
@@ -40,6 +44,8 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Required.
     ///
     /// Example: `2019-01-23T12:40:00Z`.
@@ -51,6 +57,8 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Metrics to return: qps, bps and/or http_code.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -64,6 +72,8 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub field: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Region to filter by (English name); all regions when omitted.
+    ///
     /// Example: `shanghai`.
     ///
     /// Wire name: `LocationNameEn`.
@@ -73,6 +83,8 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub location_name_en: ::std::option::Option<::std::string::String>,
+    /// Carrier to filter by (English name); all carriers when omitted.
+    ///
     /// Example: `unicom`.
     ///
     /// Wire name: `IspNameEn`.
@@ -82,6 +94,8 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub isp_name_en: ::std::option::Option<::std::string::String>,
+    /// Whether to return totals as well.
+    ///
     /// Example: `false`.
     ///
     /// Wire name: `Merge`.
@@ -91,6 +105,8 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub merge: ::std::option::Option<::std::string::String>,
+    /// Whether to aggregate over regions and carriers per domain.
+    ///
     /// Example: `true`.
     ///
     /// Wire name: `MergeLocIsp`.

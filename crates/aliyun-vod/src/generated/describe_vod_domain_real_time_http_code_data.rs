@@ -19,6 +19,8 @@ pub const DOMAIN_NAME_MAX_ITEMS: usize = 100;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainRealTimeHttpCodeDataInput {
+    /// Accelerated domains to query; data of several domains is combined.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 100 items.
@@ -32,6 +34,8 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2019-11-30T05:39:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -41,6 +45,8 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2019-11-30T05:40:00Z`.
     ///
     /// Wire name: `EndTime`.
@@ -50,6 +56,8 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Carrier to filter by (English name); all carriers when omitted.
+    ///
     /// Example: `unicom`.
     ///
     /// Wire name: `IspNameEn`.
@@ -59,6 +67,8 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub isp_name_en: ::std::option::Option<::std::string::String>,
+    /// Region to filter by (English name); all regions when omitted.
+    ///
     /// Example: `shanghai`.
     ///
     /// Wire name: `LocationNameEn`.

@@ -19,6 +19,8 @@ pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainRealTimeQpsDataInput {
+    /// Accelerated domains to query; data of several domains is combined.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 500 items.
@@ -32,6 +34,8 @@ pub struct DescribeVodDomainRealTimeQpsDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Carrier to filter by (English name); all carriers when omitted.
+    ///
     /// Example: `unicom`.
     ///
     /// Wire name: `IspNameEn`.
@@ -41,6 +45,8 @@ pub struct DescribeVodDomainRealTimeQpsDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub isp_name_en: ::std::option::Option<::std::string::String>,
+    /// Region to filter by (English name); all regions when omitted.
+    ///
     /// Example: `shanghai`.
     ///
     /// Wire name: `LocationNameEn`.
@@ -50,6 +56,8 @@ pub struct DescribeVodDomainRealTimeQpsDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub location_name_en: ::std::option::Option<::std::string::String>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2019-12-02T11:25:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -59,6 +67,8 @@ pub struct DescribeVodDomainRealTimeQpsDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2019-12-02T11:26:00Z`.
     ///
     /// Wire name: `EndTime`.

@@ -19,6 +19,8 @@ pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainReqHitRateDataInput {
+    /// Accelerated domains to query; all domains combined when omitted.
+    ///
     /// Sent as a comma-separated list of 1 to 500 items.
     ///
     /// Example: `example.com`.
@@ -30,6 +32,8 @@ pub struct DescribeVodDomainReqHitRateDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2023-12-21T08:00:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -39,6 +43,8 @@ pub struct DescribeVodDomainReqHitRateDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2023-12-22T08:00:00Z`.
     ///
     /// Wire name: `EndTime`.
@@ -48,6 +54,8 @@ pub struct DescribeVodDomainReqHitRateDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Time granularity of the data points, in seconds: 300, 3600 or 86400.
+    ///
     /// Example: `300`.
     ///
     /// Wire name: `Interval`.

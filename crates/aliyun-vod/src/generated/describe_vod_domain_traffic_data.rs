@@ -19,6 +19,8 @@ pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainTrafficDataInput {
+    /// Accelerated domains to query; all domains combined when omitted.
+    ///
     /// Sent as a comma-separated list of 1 to 500 items.
     ///
     /// Example: `example.com`.
@@ -30,6 +32,8 @@ pub struct DescribeVodDomainTrafficDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2019-01-20T13:59:58Z`.
     ///
     /// Wire name: `StartTime`.
@@ -39,6 +43,8 @@ pub struct DescribeVodDomainTrafficDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2019-01-20T14:59:58Z`.
     ///
     /// Wire name: `EndTime`.
@@ -48,6 +54,8 @@ pub struct DescribeVodDomainTrafficDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Time granularity of the data points, in seconds: 300, 3600 or 86400.
+    ///
     /// Example: `300`.
     ///
     /// Wire name: `Interval`.
@@ -57,6 +65,8 @@ pub struct DescribeVodDomainTrafficDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub interval: ::std::option::Option<::std::string::String>,
+    /// Carrier to filter by (English name); all carriers when omitted.
+    ///
     /// Example: `unicom`.
     ///
     /// Wire name: `IspNameEn`.
@@ -66,6 +76,8 @@ pub struct DescribeVodDomainTrafficDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub isp_name_en: ::std::option::Option<::std::string::String>,
+    /// Region to filter by (English name); all regions when omitted.
+    ///
     /// Example: `shanghai`.
     ///
     /// Wire name: `LocationNameEn`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodDomainUsageDataInput {
+    /// Accelerated domains to query; all domains combined when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `example.com`.
@@ -27,6 +29,8 @@ pub struct DescribeVodDomainUsageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Required.
     ///
     /// Example: `2015-12-10T10:20:00Z`.
@@ -38,6 +42,8 @@ pub struct DescribeVodDomainUsageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Required.
     ///
     /// Example: `2015-12-10T12:20:00Z`.
@@ -49,6 +55,8 @@ pub struct DescribeVodDomainUsageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Metric: bps (bandwidth) or traf (traffic).
+    ///
     /// Required.
     ///
     /// Example: `bps`.
@@ -60,6 +68,8 @@ pub struct DescribeVodDomainUsageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub field: ::std::option::Option<::std::string::String>,
+    /// Kind of content: static, dynamic or all.
+    ///
     /// Example: `static`.
     ///
     /// Wire name: `Type`.
@@ -69,6 +79,8 @@ pub struct DescribeVodDomainUsageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub type_: ::std::option::Option<::std::string::String>,
+    /// Billing area: CN (default) or OverSeas.
+    ///
     /// Example: `CN`.
     ///
     /// Wire name: `Area`.
@@ -78,6 +90,8 @@ pub struct DescribeVodDomainUsageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub area: ::std::option::Option<::std::string::String>,
+    /// Time granularity of the data points, in seconds: 300, 3600 or 86400.
+    ///
     /// Example: `300`.
     ///
     /// Wire name: `Interval`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodMediaPlayDataInput {
+    /// Day to query (yyyyMMdd), within the last 30 days.
+    ///
     /// Example: `20240322`.
     ///
     /// Wire name: `PlayDate`.
@@ -25,6 +27,8 @@ pub struct DescribeVodMediaPlayDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub play_date: ::std::option::Option<::std::string::String>,
+    /// Player type: Native (Android or iOS) or Web.
+    ///
     /// Example: `Native`.
     ///
     /// Wire name: `TerminalType`.
@@ -34,6 +38,8 @@ pub struct DescribeVodMediaPlayDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub terminal_type: ::std::option::Option<::std::string::String>,
+    /// Operating system to filter by, such as Android or iOS.
+    ///
     /// Example: `Android`.
     ///
     /// Wire name: `Os`.
@@ -43,6 +49,8 @@ pub struct DescribeVodMediaPlayDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub os: ::std::option::Option<::std::string::String>,
+    /// Service region to filter by, such as cn-shanghai.
+    ///
     /// Example: `cn-beijing`.
     ///
     /// Wire name: `Region`.
@@ -52,6 +60,8 @@ pub struct DescribeVodMediaPlayDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub region: ::std::option::Option<::std::string::String>,
+    /// ID of the audio or video to filter by.
+    ///
     /// Example: `9ae2af636ca6c10412f44891fc****`.
     ///
     /// Wire name: `MediaId`.
@@ -61,6 +71,8 @@ pub struct DescribeVodMediaPlayDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// Page number, starting at 1.
+    ///
     /// Required.
     ///
     /// Example: `1`.
@@ -72,6 +84,8 @@ pub struct DescribeVodMediaPlayDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of entries per page, up to 100.
+    ///
     /// Required.
     ///
     /// Example: `20`.
@@ -83,6 +97,8 @@ pub struct DescribeVodMediaPlayDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Sort direction: ASC or DESC.
+    ///
     /// Example: `ASC`.
     ///
     /// Wire name: `OrderType`.
@@ -92,6 +108,8 @@ pub struct DescribeVodMediaPlayDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub order_type: ::std::option::Option<::std::string::String>,
+    /// Metric to sort by, such as PlaySuccessVv or PlayDuration.
+    ///
     /// Example: `PlaySuccessVv`.
     ///
     /// Wire name: `OrderName`.

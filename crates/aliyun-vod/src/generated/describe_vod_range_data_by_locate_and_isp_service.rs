@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodRangeDataByLocateAndIspServiceInput {
+    /// Accelerated domain to query.
+    ///
     /// Required.
     ///
     /// Example: `example.com`.
@@ -27,6 +29,8 @@ pub struct DescribeVodRangeDataByLocateAndIspServiceInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Required.
     ///
     /// Example: `2023-05-29T03:50:00Z`.
@@ -38,6 +42,8 @@ pub struct DescribeVodRangeDataByLocateAndIspServiceInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Required.
     ///
     /// Example: `2023-05-29T03:55:00Z`.
@@ -49,6 +55,8 @@ pub struct DescribeVodRangeDataByLocateAndIspServiceInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Region to filter by (English name); all regions when omitted.
+    ///
     /// Example: `beijing`.
     ///
     /// Wire name: `LocationNameEn`.
@@ -58,6 +66,8 @@ pub struct DescribeVodRangeDataByLocateAndIspServiceInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub location_name_en: ::std::option::Option<::std::string::String>,
+    /// Carrier to filter by (English name); all carriers when omitted.
+    ///
     /// Example: `unicom`.
     ///
     /// Wire name: `IspNameEn`.

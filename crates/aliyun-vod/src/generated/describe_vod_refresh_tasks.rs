@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodRefreshTasksInput {
+    /// ID of the task.
+    ///
     /// Example: `70422****`.
     ///
     /// Wire name: `TaskId`.
@@ -25,6 +27,8 @@ pub struct DescribeVodRefreshTasksInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub task_id: ::std::option::Option<::std::string::String>,
+    /// Exact path to look up.
+    ///
     /// Example: `http://example.com/***.txt`.
     ///
     /// Wire name: `ObjectPath`.
@@ -34,6 +38,8 @@ pub struct DescribeVodRefreshTasksInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub object_path: ::std::option::Option<::std::string::String>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNumber`.
@@ -43,6 +49,8 @@ pub struct DescribeVodRefreshTasksInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_number: ::std::option::Option<i64>,
+    /// Kind of task: file, directory or preload.
+    ///
     /// Example: `file`.
     ///
     /// Wire name: `ObjectType`.
@@ -52,6 +60,8 @@ pub struct DescribeVodRefreshTasksInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub object_type: ::std::option::Option<::std::string::String>,
+    /// Domain to filter by.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `DomainName`.
@@ -61,6 +71,8 @@ pub struct DescribeVodRefreshTasksInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Task status: Complete, Refreshing or Failed.
+    ///
     /// Example: `Complete`.
     ///
     /// Wire name: `Status`.
@@ -70,6 +82,8 @@ pub struct DescribeVodRefreshTasksInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub status: ::std::option::Option<::std::string::String>,
+    /// Number of entries per page.
+    ///
     /// Example: `20`.
     ///
     /// Wire name: `PageSize`.
@@ -79,6 +93,8 @@ pub struct DescribeVodRefreshTasksInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Start of the time range, in UTC; at most 3 days back.
+    ///
     /// Example: `2017-01-01T12:12:20Z`.
     ///
     /// Wire name: `StartTime`.
@@ -88,6 +104,8 @@ pub struct DescribeVodRefreshTasksInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2017-01-01T12:30:20Z`.
     ///
     /// Wire name: `EndTime`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodStorageDataInput {
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Required.
     ///
     /// Example: `2019-02-01T14:00:00Z`.
@@ -27,6 +29,8 @@ pub struct DescribeVodStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Required.
     ///
     /// Example: `2019-02-01T15:00:00Z`.
@@ -38,6 +42,8 @@ pub struct DescribeVodStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Storage regions to include, such as cn-shanghai; all when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `cn-shanghai`.
@@ -49,6 +55,8 @@ pub struct DescribeVodStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Storage type; always OSS.
+    ///
     /// Example: `OSS`.
     ///
     /// Wire name: `StorageType`.
@@ -58,6 +66,8 @@ pub struct DescribeVodStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_type: ::std::option::Option<::std::string::String>,
+    /// OSS bucket names to include; all when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `bucket`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodTieringStorageDataInput {
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2023-05-29T01:00:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -25,6 +27,8 @@ pub struct DescribeVodTieringStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2023-05-29T02:00:00Z`.
     ///
     /// Wire name: `EndTime`.
@@ -34,6 +38,8 @@ pub struct DescribeVodTieringStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Storage regions to include, such as cn-shanghai; all when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `cn-beijing`.
@@ -45,6 +51,8 @@ pub struct DescribeVodTieringStorageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Storage class: IA, Archive or ColdArchive; all when omitted.
+    ///
     /// Example: `IA`.
     ///
     /// Wire name: `StorageClass`.

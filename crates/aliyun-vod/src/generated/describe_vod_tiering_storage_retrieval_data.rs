@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodTieringStorageRetrievalDataInput {
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2023-06-02T10:20:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -25,6 +27,8 @@ pub struct DescribeVodTieringStorageRetrievalDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2023-06-02T11:20:00Z
     /// `.
     ///
@@ -35,6 +39,8 @@ pub struct DescribeVodTieringStorageRetrievalDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Storage regions to include, such as cn-shanghai; all when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `cn-beijing`.
@@ -46,6 +52,8 @@ pub struct DescribeVodTieringStorageRetrievalDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Storage class: IA, Archive or ColdArchive.
+    ///
     /// Example: `IA`.
     ///
     /// Wire name: `StorageClass`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DescribeVodUserDomainsInput {
+    /// Number of entries per page.
+    ///
     /// Example: `20`.
     ///
     /// Wire name: `PageSize`.
@@ -25,6 +27,8 @@ pub struct DescribeVodUserDomainsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNumber`.
@@ -34,6 +38,8 @@ pub struct DescribeVodUserDomainsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_number: ::std::option::Option<i64>,
+    /// Domain name to search for.
+    ///
     /// Example: `example.aliyundoc.com`.
     ///
     /// Wire name: `DomainName`.
@@ -43,6 +49,8 @@ pub struct DescribeVodUserDomainsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Domain status to filter by, such as online or offline.
+    ///
     /// Example: `online`.
     ///
     /// Wire name: `DomainStatus`.
@@ -52,6 +60,8 @@ pub struct DescribeVodUserDomainsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_status: ::std::option::Option<::std::string::String>,
+    /// Match mode: fuzzy_match (default), pre_match, suf_match or full_match.
+    ///
     /// Example: `fuzzy_match`.
     ///
     /// Wire name: `DomainSearchType`.
@@ -61,6 +71,8 @@ pub struct DescribeVodUserDomainsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_search_type: ::std::option::Option<::std::string::String>,
+    /// Tags to filter by.
+    ///
     /// Sent as numbered parameters: `Tag.1`, `Tag.2`, ... for list items, `Tag.1.Key` for their fields.
     ///
     /// Wire name: `Tag`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct DetachAppPolicyFromIdentityInput {
+    /// Kind of identity: RamUser or RamRole.
+    ///
     /// Required.
     ///
     /// Example: `RamUser`.
@@ -27,6 +29,8 @@ pub struct DetachAppPolicyFromIdentityInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub identity_type: ::std::option::Option<::std::string::String>,
+    /// RAM user ID, or RAM role name.
+    ///
     /// Required.
     ///
     /// Example: `test****name`.
@@ -38,6 +42,8 @@ pub struct DetachAppPolicyFromIdentityInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub identity_name: ::std::option::Option<::std::string::String>,
+    /// ID of the application; optional only for VODAppAdministratorAccess.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.
@@ -47,6 +53,8 @@ pub struct DetachAppPolicyFromIdentityInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_id: ::std::option::Option<::std::string::String>,
+    /// Policy names: VODAppFullAccess, VODAppReadOnlyAccess or VODAppAdministratorAccess.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -201,7 +209,7 @@ impl DetachAppPolicyFromIdentityFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "DetachAppPolicyFromIdentity",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("IdentityType", op::Ty::String(op::StringRules::ANY)).required(),

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GenerateDownloadSecretKeyInput {
+    /// Unique app identity: SHA-1 of the Android keystore, iOS bundle ID or Windows certificate serial.
+    ///
     /// Required.
     ///
     /// Example: `BB:0D:AC:74:D3:21:09:EF:9C:71:1A:5E:77:2C:8E:BF:03:FD:FA:5A
@@ -28,6 +30,8 @@ pub struct GenerateDownloadSecretKeyInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_identification: ::std::option::Option<::std::string::String>,
+    /// Your own key string, 16 to 32 letters and digits, mixing upper case, lower case and digits.
+    ///
     /// Required.
     ///
     /// Example: `AppDecryptKeyAndroid20230101`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetAiMediaAuditJobInput {
+    /// ID of the automated review job.
+    ///
     /// Required.
     ///
     /// Example: `bdbc266af6894*****943a70176d92e9`.

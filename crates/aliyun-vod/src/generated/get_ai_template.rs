@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetAiTemplateInput {
+    /// ID of the AI template.
+    ///
     /// Required.
     ///
     /// Example: `1706a0063dd733f6a823ef32e0a5****`.

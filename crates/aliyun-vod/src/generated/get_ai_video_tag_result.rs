@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetAiVideoTagResultInput {
+    /// ID of the video.
+    ///
     /// Required.
     ///
     /// Example: `595d020bad37421f37433451720****`.

@@ -19,6 +19,8 @@ pub const APP_IDS_MAX_ITEMS: usize = 10;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetAppInfosInput {
+    /// IDs of the applications, at most 10.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 10 items.

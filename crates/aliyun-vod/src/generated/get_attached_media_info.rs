@@ -19,6 +19,8 @@ pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetAttachedMediaInfoInput {
+    /// IDs of the auxiliary media, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -32,6 +34,8 @@ pub struct GetAttachedMediaInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Validity of signed URLs, in seconds; only applies when URL signing is in effect.
+    ///
     /// Example: `3600`.
     ///
     /// Wire name: `AuthTimeout`.
@@ -41,6 +45,8 @@ pub struct GetAttachedMediaInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub auth_timeout: ::std::option::Option<i64>,
+    /// Kind of URL to return: cdn (default) or oss.
+    ///
     /// Example: `oss`.
     ///
     /// Wire name: `OutputType`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetAuditHistoryInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `93ab850b4f6f44*****6e91d24d81d4`.
@@ -27,6 +29,8 @@ pub struct GetAuditHistoryInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -36,6 +40,8 @@ pub struct GetAuditHistoryInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of entries per page.
+    ///
     /// Example: `10`.
     ///
     /// Wire name: `PageSize`.
@@ -45,6 +51,8 @@ pub struct GetAuditHistoryInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Sort order: CreationTime:Desc (default) or CreationTime:Asc.
+    ///
     /// Example: `CreationTime:Desc`.
     ///
     /// Wire name: `SortBy`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetCategoriesInput {
+    /// ID of the category to return.
+    ///
     /// Example: `49339****`.
     ///
     /// Wire name: `CateId`.
@@ -25,6 +27,8 @@ pub struct GetCategoriesInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_id: ::std::option::Option<i64>,
+    /// Page number of the subcategory list, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -34,6 +38,8 @@ pub struct GetCategoriesInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of subcategories per page.
+    ///
     /// Example: `10`.
     ///
     /// Wire name: `PageSize`.
@@ -43,6 +49,8 @@ pub struct GetCategoriesInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Sort order: CreationTime:Desc (default) or CreationTime:Asc.
+    ///
     /// Example: `CreationTime:Desc`.
     ///
     /// Wire name: `SortBy`.
@@ -52,6 +60,8 @@ pub struct GetCategoriesInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sort_by: ::std::option::Option<::std::string::String>,
+    /// Category kind: default or material.
+    ///
     /// Example: `default`.
     ///
     /// Wire name: `Type`.

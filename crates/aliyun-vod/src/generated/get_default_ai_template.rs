@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetDefaultAiTemplateInput {
+    /// Kind of AI template; always AIMediaAudit.
+    ///
     /// Required.
     ///
     /// Example: `AIMediaAudit`.

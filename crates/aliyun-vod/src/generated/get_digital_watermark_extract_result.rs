@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetDigitalWatermarkExtractResultInput {
+    /// ID of the video.
+    ///
     /// Required.
     ///
     /// Example: `93ab850b4f6f54b6e91d24d81d4****`.
@@ -27,6 +29,8 @@ pub struct GetDigitalWatermarkExtractResultInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// Watermark kind: TraceMark or CopyrightMark.
+    ///
     /// Required.
     ///
     /// Example: `TraceMark`.
@@ -38,6 +42,8 @@ pub struct GetDigitalWatermarkExtractResultInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub extract_type: ::std::option::Option<::std::string::String>,
+    /// ID of an extraction job; all jobs of the video when omitted.
+    ///
     /// Example: `2bf4390af9e5491c09cc720ad****`.
     ///
     /// Wire name: `JobId`.

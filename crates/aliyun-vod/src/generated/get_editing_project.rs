@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetEditingProjectInput {
+    /// ID of the online editing project.
+    ///
     /// Required.
     ///
     /// Example: `fb2101bf24b27*****54cb318787dc`.

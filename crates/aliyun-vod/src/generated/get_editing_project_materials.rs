@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetEditingProjectMaterialsInput {
+    /// ID of the online editing project.
+    ///
     /// Required.
     ///
     /// Example: `1982361011093374****`.
@@ -27,6 +29,8 @@ pub struct GetEditingProjectMaterialsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub project_id: ::std::option::Option<::std::string::String>,
+    /// Material type: video or audio.
+    ///
     /// Example: `video`.
     ///
     /// Wire name: `Type`.
@@ -36,6 +40,8 @@ pub struct GetEditingProjectMaterialsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub type_: ::std::option::Option<::std::string::String>,
+    /// Type of the materials: video, audio or image.
+    ///
     /// Example: `video`.
     ///
     /// Wire name: `MaterialType`.

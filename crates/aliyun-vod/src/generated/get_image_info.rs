@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetImageInfoInput {
+    /// ID of the image.
+    ///
     /// Required.
     ///
     /// Example: `3e34733b40b9a96ccf5c1ff6f69****`.
@@ -27,6 +29,8 @@ pub struct GetImageInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_id: ::std::option::Option<::std::string::String>,
+    /// Validity of signed URLs, in seconds; only applies when URL signing is in effect.
+    ///
     /// Example: `3600`.
     ///
     /// Wire name: `AuthTimeout`.
@@ -36,6 +40,8 @@ pub struct GetImageInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub auth_timeout: ::std::option::Option<i64>,
+    /// Kind of URL to return: cdn (default) or oss.
+    ///
     /// Example: `cdn`.
     ///
     /// Wire name: `OutputType`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetMediaAuditAudioResultDetailInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `93ab850b4f6f*****54b6e91d24d81d4`.
@@ -27,6 +29,8 @@ pub struct GetMediaAuditAudioResultDetailInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// Page number; all results when omitted.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetMediaAuditResultInput {
+    /// ID of the video or image.
+    ///
     /// Required.
     ///
     /// Example: `93ab850b4f6f*****54b6e91d24d81d4`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetMediaAuditResultTimelineInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `93ab850b4f6f*****54b6e91d24d81d4`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetMediaDnaResultInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `88c6ca184c0e*****a5b665e2a126797`.

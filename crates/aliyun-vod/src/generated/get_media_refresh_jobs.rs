@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetMediaRefreshJobsInput {
+    /// ID of the refresh or preload job.
+    ///
     /// Required.
     ///
     /// Example: `41d465e31957****`.
@@ -27,6 +29,8 @@ pub struct GetMediaRefreshJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_refresh_job_id: ::std::option::Option<::std::string::String>,
+    /// ID of one media in the job; all media of the job when omitted.
+    ///
     /// Example: `ca3a8f6e4957b658067095869****`.
     ///
     /// Wire name: `MediaId`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetMessageCallbackInput {
+    /// ID of the application; the default application when omitted.
+    ///
     /// Example: `app-1000000`.
     ///
     /// Wire name: `AppId`.

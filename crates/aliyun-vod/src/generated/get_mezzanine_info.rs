@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetMezzanineInfoInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `1f1a6fc03ca04814031b8a6559e****`.
@@ -27,6 +29,8 @@ pub struct GetMezzanineInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Validity of the signed file URL, in seconds; 3600 by default.
+    ///
     /// Example: `3600`.
     ///
     /// Wire name: `AuthTimeout`.
@@ -36,6 +40,8 @@ pub struct GetMezzanineInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub auth_timeout: ::std::option::Option<i64>,
+    /// Kind of URL to return: cdn (default) or oss.
+    ///
     /// Example: `oss`.
     ///
     /// Wire name: `OutputType`.
@@ -45,6 +51,8 @@ pub struct GetMezzanineInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub output_type: ::std::option::Option<::std::string::String>,
+    /// Extra stream details to include: video and/or audio.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `video`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetPlayInfoInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `93ab850b4f654b6e91d24d81d44****`.
@@ -27,6 +29,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Stream formats to return, such as mp4 or m3u8; all when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `mp4,m3u8`.
@@ -38,6 +42,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub formats: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Validity of signed URLs, in seconds; only applies when URL signing is in effect.
+    ///
     /// Example: `1800`.
     ///
     /// Wire name: `AuthTimeout`.
@@ -47,6 +53,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub auth_timeout: ::std::option::Option<i64>,
+    /// Kind of URL to return: cdn (default) or oss.
+    ///
     /// Example: `cdn`.
     ///
     /// Wire name: `OutputType`.
@@ -56,6 +64,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub output_type: ::std::option::Option<::std::string::String>,
+    /// Stream types to return: video and/or audio.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `video`.
@@ -67,6 +77,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub stream_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// CDN URL-signing parameters (uid, rand) as a JSON string.
+    ///
     /// Example: `{"uid":"12345","rand":"abckljd"}`.
     ///
     /// Wire name: `ReAuthInfo`.
@@ -76,6 +88,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub re_auth_info: ::std::option::Option<::std::string::String>,
+    /// Definitions to return, such as LD, SD, HD or AUTO.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `LD`.
@@ -87,6 +101,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub definition: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Single (latest stream per definition and format) or Multiple (all streams).
+    ///
     /// Example: `Single`.
     ///
     /// Wire name: `ResultType`.
@@ -96,6 +112,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub result_type: ::std::option::Option<::std::string::String>,
+    /// Playback settings as a JSON string, such as the playback domain.
+    ///
     /// Example: `{"PlayDomain":"vod.test_domain","XForwardedFor":"yqCD7Fp1uqChoVj/sl/p5Q==","PreviewTime":"20","MtsHlsUriToken":"yqCD7Fp1uqChoVjslp5Q"}`.
     ///
     /// Wire name: `PlayConfig`.
@@ -105,6 +123,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub play_config: ::std::option::Option<::std::string::String>,
+    /// Set to danmu to get the bullet-comment mask URL.
+    ///
     /// Example: `danmu`.
     ///
     /// Wire name: `AdditionType`.
@@ -114,6 +134,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub addition_type: ::std::option::Option<::std::string::String>,
+    /// Text to embed as a tracing or copyright watermark.
+    ///
     /// Example: `test mark`.
     ///
     /// Wire name: `Trace`.
@@ -123,6 +145,8 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub trace: ::std::option::Option<::std::string::String>,
+    /// Digital watermark kind: TraceMark or CopyrightMark.
+    ///
     /// Example: `TraceMark`.
     ///
     /// Wire name: `DigitalWatermarkType`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetTranscodeTaskInput {
+    /// ID of the transcoding task.
+    ///
     /// Required.
     ///
     /// Example: `b1b65ab107e14*****3dbb900f6c1fe0`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetTranscodeTemplateGroupInput {
+    /// ID of the transcoding template group.
+    ///
     /// Required.
     ///
     /// Example: `a591f697c7167*****6ae1502142d0`.

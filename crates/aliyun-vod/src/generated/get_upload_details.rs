@@ -19,6 +19,8 @@ pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetUploadDetailsInput {
+    /// IDs of the audio or video, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -32,6 +34,8 @@ pub struct GetUploadDetailsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Media type; always video.
+    ///
     /// Example: `video`.
     ///
     /// Wire name: `MediaType`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetVideoInfoInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `9b73864d75f1d231e9001cd5f8****`.

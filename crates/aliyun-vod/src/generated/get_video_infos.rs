@@ -19,6 +19,8 @@ pub const VIDEO_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetVideoInfosInput {
+    /// IDs of the videos, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.

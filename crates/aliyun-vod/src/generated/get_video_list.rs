@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetVideoListInput {
+    /// ID of the category.
+    ///
     /// Example: `781111`.
     ///
     /// Wire name: `CateId`.
@@ -25,6 +27,8 @@ pub struct GetVideoListInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_id: ::std::option::Option<i64>,
+    /// Video statuses to include, such as Normal or Transcoding.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `Uploading,Normal`.
@@ -36,6 +40,8 @@ pub struct GetVideoListInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -45,6 +51,8 @@ pub struct GetVideoListInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of entries per page.
+    ///
     /// Example: `10`.
     ///
     /// Wire name: `PageSize`.
@@ -54,6 +62,8 @@ pub struct GetVideoListInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Sort order: CreationTime:Desc (default) or CreationTime:Asc.
+    ///
     /// Example: `CreationTime:Asc`.
     ///
     /// Wire name: `SortBy`.
@@ -63,6 +73,8 @@ pub struct GetVideoListInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sort_by: ::std::option::Option<::std::string::String>,
+    /// Start of the creation-time range, in UTC.
+    ///
     /// Example: `2017-01-11T12:00:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -72,6 +84,8 @@ pub struct GetVideoListInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the creation-time range, in UTC.
+    ///
     /// Example: `2017-01-11T12:59:00Z`.
     ///
     /// Wire name: `EndTime`.
@@ -81,6 +95,8 @@ pub struct GetVideoListInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Storage address to filter by.
+    ///
     /// Example: `out-****.oss-cn-shanghai.aliyuncs.com`.
     ///
     /// Wire name: `StorageLocation`.

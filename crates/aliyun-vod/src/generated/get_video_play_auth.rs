@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetVideoPlayAuthInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `dfde02284a5c46622a097adaf44a****`.
@@ -27,6 +29,8 @@ pub struct GetVideoPlayAuthInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Validity of the credential in seconds, 100 to 3000 (default 100).
+    ///
     /// Example: `100`.
     ///
     /// Wire name: `AuthInfoTimeout`.
@@ -36,6 +40,8 @@ pub struct GetVideoPlayAuthInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub auth_info_timeout: ::std::option::Option<i64>,
+    /// API version; always 1.0.0.
+    ///
     /// Example: `1.0.0`.
     ///
     /// Wire name: `ApiVersion`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetVodTemplateInput {
+    /// ID of the snapshot template.
+    ///
     /// Required.
     ///
     /// Example: `7c49f2f4c0969*****fcd446690`.

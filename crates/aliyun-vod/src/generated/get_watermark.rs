@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct GetWatermarkInput {
+    /// ID of the watermark template.
+    ///
     /// Required.
     ///
     /// Example: `9bcc8bfadb843f*****09a2671d0df97`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListAiImageInfoInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `357a8748c5789d2726e6436aa****`.

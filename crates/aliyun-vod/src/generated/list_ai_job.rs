@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListAiJobInput {
+    /// IDs of the AI jobs, at most 10.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.

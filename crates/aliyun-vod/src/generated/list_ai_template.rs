@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListAiTemplateInput {
+    /// Kind of AI template: AIMediaAudit or AIImage.
+    ///
     /// Required.
     ///
     /// Example: `AIMediaAudit`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListAppInfoInput {
+    /// Application status to filter by: Normal or Disable.
+    ///
     /// Example: `Normal`.
     ///
     /// Wire name: `Status`.
@@ -25,6 +27,8 @@ pub struct ListAppInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub status: ::std::option::Option<::std::string::String>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -34,6 +38,8 @@ pub struct ListAppInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of entries per page.
+    ///
     /// Example: `10`.
     ///
     /// Wire name: `PageSize`.

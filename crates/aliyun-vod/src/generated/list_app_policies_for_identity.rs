@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListAppPoliciesForIdentityInput {
+    /// Kind of identity: RamUser or RamRole; honored for administrators only.
+    ///
     /// Example: `RamUser`.
     ///
     /// Wire name: `IdentityType`.
@@ -25,6 +27,8 @@ pub struct ListAppPoliciesForIdentityInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub identity_type: ::std::option::Option<::std::string::String>,
+    /// RAM user ID or RAM role name; honored for administrators only.
+    ///
     /// Example: `test****name`.
     ///
     /// Wire name: `IdentityName`.
@@ -34,6 +38,8 @@ pub struct ListAppPoliciesForIdentityInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub identity_name: ::std::option::Option<::std::string::String>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListAuditSecurityIpInput {
+    /// Name of the IP group; all groups when omitted.
+    ///
     /// Example: `Default`.
     ///
     /// Wire name: `SecurityGroupName`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListDynamicImageInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `2e114f1100590c3193918fd449a****`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListLiveRecordVideoInput {
+    /// Name of the recorded live stream.
+    ///
     /// Example: `live-test`.
     ///
     /// Wire name: `StreamName`.
@@ -25,6 +27,8 @@ pub struct ListLiveRecordVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub stream_name: ::std::option::Option<::std::string::String>,
+    /// Live domain used for recording.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `DomainName`.
@@ -34,6 +38,8 @@ pub struct ListLiveRecordVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Live app name used for recording.
+    ///
     /// Example: `testApp`.
     ///
     /// Wire name: `AppName`.
@@ -43,6 +49,8 @@ pub struct ListLiveRecordVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_name: ::std::option::Option<::std::string::String>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -52,6 +60,8 @@ pub struct ListLiveRecordVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of entries per page.
+    ///
     /// Example: `10`.
     ///
     /// Wire name: `PageSize`.
@@ -61,6 +71,8 @@ pub struct ListLiveRecordVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Sort order: CreationTime:Desc (default) or CreationTime:Asc.
+    ///
     /// Example: `CreationTime:Desc`.
     ///
     /// Wire name: `SortBy`.
@@ -70,6 +82,8 @@ pub struct ListLiveRecordVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sort_by: ::std::option::Option<::std::string::String>,
+    /// Start of the recording-time range, in UTC.
+    ///
     /// Example: `2017-01-11T12:00:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -79,6 +93,8 @@ pub struct ListLiveRecordVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the recording-time range, in UTC.
+    ///
     /// Example: `2017-01-11T13:00:00Z`.
     ///
     /// Wire name: `EndTime`.

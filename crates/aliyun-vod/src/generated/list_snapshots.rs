@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListSnapshotsInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `d3e680e618708fbf2cae7cc931****`.
@@ -27,6 +29,8 @@ pub struct ListSnapshotsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Snapshot kind, such as CoverSnapshot (default) or SpriteSnapshot.
+    ///
     /// Example: `CoverSnapshot`.
     ///
     /// Wire name: `SnapshotType`.
@@ -36,6 +40,8 @@ pub struct ListSnapshotsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub snapshot_type: ::std::option::Option<::std::string::String>,
+    /// Validity of snapshot URLs in seconds, at least 3600.
+    ///
     /// Example: `3600`.
     ///
     /// Wire name: `AuthTimeout`.
@@ -45,6 +51,8 @@ pub struct ListSnapshotsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub auth_timeout: ::std::option::Option<::std::string::String>,
+    /// Number of entries per page.
+    ///
     /// Example: `20`.
     ///
     /// Wire name: `PageSize`.
@@ -54,6 +62,8 @@ pub struct ListSnapshotsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.

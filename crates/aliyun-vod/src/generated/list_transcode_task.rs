@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListTranscodeTaskInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `d4860fcc6a5*****bce9fed52e893824`.
@@ -27,6 +29,8 @@ pub struct ListTranscodeTaskInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).
+    ///
     /// Example: `2019-01-23T12:35:12Z`.
     ///
     /// Wire name: `StartTime`.
@@ -36,6 +40,8 @@ pub struct ListTranscodeTaskInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.
+    ///
     /// Example: `2019-01-23T12:40:12Z`.
     ///
     /// Wire name: `EndTime`.
@@ -45,6 +51,8 @@ pub struct ListTranscodeTaskInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Number of entries per page.
+    ///
     /// Example: `10`.
     ///
     /// Wire name: `PageSize`.
@@ -54,6 +62,8 @@ pub struct ListTranscodeTaskInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListTranscodeTemplateGroupInput {
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListVodTemplateInput {
+    /// Kind of template; always Snapshot.
+    ///
     /// Required.
     ///
     /// Example: `Snapshot`.
@@ -27,6 +29,8 @@ pub struct ListVodTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_type: ::std::option::Option<::std::string::String>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

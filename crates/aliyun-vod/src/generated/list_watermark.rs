@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ListWatermarkInput {
+    /// ID of the application; all applications when omitted.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

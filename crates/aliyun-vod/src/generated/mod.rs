@@ -354,107 +354,133 @@ pub mod client;
 #[doc(hidden)]
 pub mod product;
 
-/// `AddAITemplate`: Add AI template.
+/// `AddAITemplate`: Creates an AI template for automated review or smart thumbnail jobs.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addaitemplate
+/// Returns the new template ID. The matching AI service must be activated first; the operation is offered only in Beijing, Shanghai and Singapore.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addaitemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod add_ai_template;
 
-/// `AddCategory`: Add category.
+/// `AddCategory`: Creates a category for organizing audio, video, images or short-video materials.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addcategory
+/// Returns the new category. Media categories (Type default) nest up to three levels and material categories up to two, with at most 100 children per level.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addcategory
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod add_category;
 
-/// `AddEditingProject`: Add editing project.
+/// `AddEditingProject`: Creates an online editing project.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingproject
+/// Returns the new project ID. Render the project into a video with ProduceEditingProjectVideo.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingproject
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod add_editing_project;
 
-/// `AddEditingProjectMaterials`: Add editing project materials.
+/// `AddEditingProjectMaterials`: Adds media to an online editing project as materials.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingprojectmaterials
+/// Up to 10 material IDs per call, all of the type given in MaterialType. The response lists the materials that were added.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingprojectmaterials
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod add_editing_project_materials;
 
-/// `AddTranscodeTemplateGroup`: Add transcode template group.
+/// `AddTranscodeTemplateGroup`: Creates a transcoding template group, or adds templates to an existing group.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addtranscodetemplategroup
+/// An account holds at most 20 groups with at most 20 templates each. Locked groups and the no-transcoding group cannot be extended, and a usable VOD storage bucket is required.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addtranscodetemplategroup
 ///
 /// Never resent once it may have reached the service. QPS limit: 5 per second per account.
 #[cfg(feature = "processing")]
 pub mod add_transcode_template_group;
 
-/// `AddVodDomain`: Add vod domain.
+/// `AddVodDomain`: Adds a domain for CDN-accelerated delivery of VOD content.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvoddomain
+/// The domain must have a completed ICP filing; origins outside Alibaba Cloud are reviewed first. One domain per call, at most 20 per account, Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvoddomain
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod add_vod_domain;
 
-/// `AddVodStorageForApp`: Add vod storage for app.
+/// `AddVodStorageForApp`: Enables a VOD-managed storage bucket for an application.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodstorageforapp
+/// An application can have only one VOD-managed bucket; the call fails for an unknown AppId or an app that already has one.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodstorageforapp
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "apps")]
 pub mod add_vod_storage_for_app;
 
-/// `AddVodTemplate`: Add vod template.
+/// `AddVodTemplate`: Creates a snapshot or animated-image template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodtemplate
+/// Pass the returned template ID to SubmitSnapshotJob or SubmitDynamicImageJob. Job completion can be reported through HTTP or MNS callbacks.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodtemplate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod add_vod_template;
 
-/// `AddWatermark`: Add watermark.
+/// `AddWatermark`: Creates an image or text watermark template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addwatermark
+/// Image watermarks may be PNG, GIF, APNG or MOV files. To apply the watermark, reference the template from a transcoding template group.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addwatermark
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod add_watermark;
 
-/// `AttachAppPolicyToIdentity`: Attach app policy to identity.
+/// `AttachAppPolicyToIdentity`: Grants a RAM user or RAM role access policies on a VOD application.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-attachapppolicytoidentity
+/// A RAM identity can hold permissions on at most 10 applications.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-attachapppolicytoidentity
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "apps")]
 pub mod attach_app_policy_to_identity;
 
-/// `BatchSetVodDomainConfigs`: Batch set vod domain configs.
+/// `BatchSetVodDomainConfigs`: Applies feature configurations to up to 50 accelerated domains at once.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchsetvoddomainconfigs
+/// Each configured function gets a ConfigId, which is not returned here; look it up with DescribeVodDomainConfigs. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchsetvoddomainconfigs
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod batch_set_vod_domain_configs;
 
-/// `BatchStartVodDomain`: Batch start vod domain.
+/// `BatchStartVodDomain`: Re-enables accelerated domains that were stopped.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstartvoddomain
+/// Fails for domains in an invalid state or when the account has overdue payments. Shanghai region only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstartvoddomain
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod batch_start_vod_domain;
 
-/// `BatchStopVodDomain`: Batch stop vod domain.
+/// `BatchStopVodDomain`: Stops CDN acceleration for one or more domains without deleting them.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstopvoddomain
+/// The domain configuration is kept and requests are served from the origin instead. Shanghai region only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstopvoddomain
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod batch_stop_vod_domain;
 
@@ -466,721 +492,901 @@ pub mod batch_stop_vod_domain;
 #[cfg(feature = "upload")]
 pub mod cancel_url_upload_jobs;
 
-/// `CreateAppInfo`: Create app info.
+/// `CreateAppInfo`: Creates a VOD application to keep media and settings apart.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createappinfo
+/// Returns the new AppId. An account can create at most 10 applications.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createappinfo
 ///
 /// Never resent once it may have reached the service. QPS limit: 50 per second per account.
 #[cfg(feature = "apps")]
 pub mod create_app_info;
 
-/// `CreateAudit`: Create audit.
+/// `CreateAudit`: Records manual review results for audio and video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createaudit
+/// Sets the review status (for example Normal or Blocked) of up to 100 media per call. Past results can be read with GetAuditHistory.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createaudit
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "audit")]
 pub mod create_audit;
 
-/// `CreateUploadAttachedMedia`: Create upload attached media.
+/// `CreateUploadAttachedMedia`: Creates an auxiliary media record (watermark, subtitle, material) and returns upload credentials.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadattachedmedia
+/// Returns the new media ID, an upload address and a credential valid for 3000 seconds. Stored files are billed as VOD storage.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadattachedmedia
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "upload")]
 pub mod create_upload_attached_media;
 
-/// `CreateUploadImage`: Create upload image.
+/// `CreateUploadImage`: Creates an image record and returns an upload address and credential for it.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadimage
+/// Returns the new ImageId and ImageURL. The credential lasts 3000 seconds by default and cannot be refreshed; upload watermark images with CreateUploadAttachedMedia instead.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadimage
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "upload")]
 pub mod create_upload_image;
 
-/// `CreateUploadVideo`: Create upload video.
+/// `CreateUploadVideo`: Creates an audio or video record and returns an upload address and credential for it.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadvideo
+/// Returns the new VideoId; the file itself is then sent to the returned OSS address. The credential expires after 3000 seconds by default and can be renewed with RefreshUploadVideo.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadvideo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "upload")]
 pub mod create_upload_video;
 
-/// `DecryptKMSDataKey`: Decrypt KMS data key.
+/// `DecryptKMSDataKey`: Decrypts a KMS data key ciphertext (CiphertextBlob) into its plaintext.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-decryptkmsdatakey
+/// Used with VOD standard encryption, typically on a ciphertext returned by GenerateKMSDataKey.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-decryptkmsdatakey
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "security")]
 pub mod decrypt_kms_data_key;
 
-/// `DeleteAIImageInfos`: Delete AI image infos.
+/// `DeleteAIImageInfos`: Deletes AI image records.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaiimageinfos
+/// Only the records are removed; the image files stay in storage. Beijing and Shanghai only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaiimageinfos
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod delete_ai_image_infos;
 
-/// `DeleteAITemplate`: Delete AI template.
+/// `DeleteAITemplate`: Deletes an AI template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaitemplate
+/// The current default template cannot be deleted. Beijing, Shanghai and Singapore only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaitemplate
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod delete_ai_template;
 
-/// `DeleteAppInfo`: Delete app info.
+/// `DeleteAppInfo`: Deletes a VOD application.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteappinfo
+/// An application that still owns resources cannot be deleted.
 ///
-/// Never resent once it may have reached the service. QPS limit: 10 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteappinfo
+///
+/// Safe to retry. QPS limit: 10 per second per account.
 #[cfg(feature = "apps")]
 pub mod delete_app_info;
 
-/// `DeleteAttachedMedia`: Delete attached media.
+/// `DeleteAttachedMedia`: Permanently deletes auxiliary media, up to 20 per call.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteattachedmedia
+/// The files are physically removed; deleting is permanent.
 ///
-/// Never resent once it may have reached the service. QPS limit: 50 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteattachedmedia
+///
+/// Safe to retry. QPS limit: 50 per second per account.
 #[cfg(feature = "media")]
 pub mod delete_attached_media;
 
-/// `DeleteCategory`: Delete category.
+/// `DeleteCategory`: Deletes a category together with all of its subcategories.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletecategory
+/// Media assigned to a deleted category lose that category. Deleting is permanent.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletecategory
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod delete_category;
 
-/// `DeleteDynamicImage`: Delete dynamic image.
+/// `DeleteDynamicImage`: Removes animated-image records from a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletedynamicimage
+/// Only the link to the video is removed, not the files. Without DynamicImageIds all of the video's animated images are removed, which is refused when there are more than 10.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletedynamicimage
 ///
 /// Never resent once it may have reached the service. QPS limit: 10 per second per account.
 #[cfg(feature = "media")]
 pub mod delete_dynamic_image;
 
-/// `DeleteEditingProject`: Delete editing project.
+/// `DeleteEditingProject`: Deletes one or more online editing projects.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingproject
+/// Pass several project IDs to delete them in one call.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingproject
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod delete_editing_project;
 
-/// `DeleteEditingProjectMaterials`: Delete editing project materials.
+/// `DeleteEditingProjectMaterials`: Removes materials from an online editing project.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingprojectmaterials
+/// The media themselves are not deleted; they are only detached from the project.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingprojectmaterials
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod delete_editing_project_materials;
 
-/// `DeleteImage`: Delete image.
+/// `DeleteImage`: Permanently deletes images by URL, by image ID, or by the video they belong to.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteimage
+/// The source files are removed and cannot be recovered. CDN caches may keep serving a deleted image URL for a while.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteimage
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod delete_image;
 
-/// `DeleteMessageCallback`: Delete message callback.
+/// `DeleteMessageCallback`: Removes the event notification settings.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemessagecallback
+/// Clears the callback method, address and event types, for the given application or for the default one.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemessagecallback
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "config")]
 pub mod delete_message_callback;
 
-/// `DeleteMezzanines`: Delete mezzanines.
+/// `DeleteMezzanines`: Deletes the source files of up to 20 videos.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemezzanines
+/// Without a source file, no further transcoding, snapshots or reviews are possible. A source file that also serves as a playback stream is only removed when Force is true.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemezzanines
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod delete_mezzanines;
 
-/// `DeleteMultipartUpload`: Delete multipart upload.
+/// `DeleteMultipartUpload`: Deletes the leftover parts of a multipart upload.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemultipartupload
+/// Only upload fragments are removed; the source file and transcoded streams stay. Unused fragments are otherwise cleaned up after about 7 days.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemultipartupload
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "upload")]
 pub mod delete_multipart_upload;
 
-/// `DeleteStream`: Delete stream.
+/// `DeleteStream`: Deletes transcoded streams of a video together with their stored files.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletestream
+/// Streams are identified by their transcoding job IDs as shown by GetPlayInfo, up to 20 for one video.
 ///
-/// Never resent once it may have reached the service. QPS limit: 50 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletestream
+///
+/// Safe to retry. QPS limit: 50 per second per account.
 #[cfg(feature = "media")]
 pub mod delete_stream;
 
-/// `DeleteTranscodeTemplateGroup`: Delete transcode template group.
+/// `DeleteTranscodeTemplateGroup`: Deletes templates from a transcoding template group, or the whole group.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletetranscodetemplategroup
+/// Set ForceDelGroup to true to remove the group itself. The default group and locked groups cannot be deleted; unset the default or unlock the group first.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletetranscodetemplategroup
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod delete_transcode_template_group;
 
-/// `DeleteVideo`: Delete video.
+/// `DeleteVideo`: Permanently deletes videos with their source files, streams and snapshots.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevideo
+/// Deleting is permanent and accepts several IDs at once. CDN caches are not purged; refresh them separately if needed.
 ///
-/// Never resent once it may have reached the service. QPS limit: 30 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevideo
+///
+/// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "media")]
 pub mod delete_video;
 
-/// `DeleteVodDomain`: Delete vod domain.
+/// `DeleteVodDomain`: Removes an accelerated domain and all of its configuration.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevoddomain
+/// The domain stops serving content, so restore its DNS record first; to pause a domain, use BatchStopVodDomain instead. Shanghai region only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevoddomain
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod delete_vod_domain;
 
-/// `DeleteVodSpecificConfig`: Delete vod specific config.
+/// `DeleteVodSpecificConfig`: Deletes one feature configuration of an accelerated domain.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodspecificconfig
+/// The configuration is identified by the ConfigId that DescribeVodDomainConfigs returns. Shanghai region only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodspecificconfig
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod delete_vod_specific_config;
 
-/// `DeleteVodTemplate`: Delete vod template.
+/// `DeleteVodTemplate`: Deletes a snapshot template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodtemplate
+/// Identify the template by the ID returned from AddVodTemplate or ListVodTemplate.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodtemplate
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod delete_vod_template;
 
-/// `DeleteWatermark`: Delete watermark.
+/// `DeleteWatermark`: Deletes an image or text watermark template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletewatermark
+/// For image watermarks the watermark file is removed too, permanently. The default watermark cannot be deleted until another template is made the default.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletewatermark
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod delete_watermark;
 
-/// `DescribePlayTopVideos`: Describe play top videos.
+/// `DescribePlayTopVideos`: Returns the most-played videos of a day with plays, viewers and play time.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplaytopvideos
+/// Covers up to the top 1000 videos, ordered by play count, and counts only playback through Alibaba Cloud's player SDK. A day's data is ready at 09:00 (UTC+8) the next day.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplaytopvideos
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_play_top_videos;
 
-/// `DescribePlayUserAvg`: Describe play user avg.
+/// `DescribePlayUserAvg`: Returns daily per-user averages of play time and play count.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayuseravg
+/// Counts only playback through Alibaba Cloud's player SDK. Data starts on 2018-01-01, a query spans at most 180 days, and each day is ready at 09:00 (UTC+8) the next day.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayuseravg
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_play_user_avg;
 
-/// `DescribePlayUserTotal`: Describe play user total.
+/// `DescribePlayUserTotal`: Returns daily playback totals: plays, viewers, play time and its distribution.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayusertotal
+/// Counts only playback through Alibaba Cloud's player SDK. Data starts on 2018-01-01, a query spans at most 180 days, and each day is ready at 09:00 (UTC+8) the next day.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayusertotal
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_play_user_total;
 
-/// `DescribePlayVideoStatis`: Describe play video statis.
+/// `DescribePlayVideoStatis`: Returns daily playback statistics of one video over a time range.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayvideostatis
+/// Includes play time, plays, viewers and play-time distribution, from Alibaba Cloud's player SDK only. Data reaches back 730 days, with at most 180 days per query.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayvideostatis
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_play_video_statis;
 
-/// `DescribeVodAIData`: Describe vod AI data.
+/// `DescribeVodAIData`: Returns usage of AI processing such as automated review and video fingerprinting.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodaidata
+/// Spans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodaidata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_vod_ai_data;
 
-/// `DescribeVodCertificateList`: Describe vod certificate list.
+/// `DescribeVodCertificateList`: Lists the SSL certificates available for accelerated domains.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodcertificatelist
+/// Can be narrowed to one domain. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodcertificatelist
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_certificate_list;
 
-/// `DescribeVodDomainBpsData`: Describe vod domain bps data.
+/// `DescribeVodDomainBpsData`: Returns bandwidth of accelerated domains, with history up to 366 days.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdata
+/// Up to 500 domains per call; without a time range the last 24 hours are returned. The time span decides the granularity (5 minutes, 1 hour or 1 day), how far back data goes, and its delay.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_bps_data;
 
-/// `DescribeVodDomainBpsDataByLayer`: Describe vod domain bps data by layer.
+/// `DescribeVodDomainBpsDataByLayer`: Returns bandwidth of accelerated domains broken down by protocol layer.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdatabylayer
+/// Up to 500 domains per call; without a time range the last 24 hours are returned. Granularity grows from 5 minutes to 1 day with the time span.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdatabylayer
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_bps_data_by_layer;
 
-/// `DescribeVodDomainCertificateInfo`: Describe vod domain certificate info.
+/// `DescribeVodDomainCertificateInfo`: Returns the certificate of an accelerated domain: name, type, status and expiry.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaincertificateinfo
+/// Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaincertificateinfo
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_certificate_info;
 
-/// `DescribeVodDomainConfigs`: Describe vod domain configs.
+/// `DescribeVodDomainConfigs`: Returns the feature configurations of an accelerated domain.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainconfigs
+/// Several functions can be queried at once through FunctionNames. Each entry carries the ConfigId needed to change or delete it.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainconfigs
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_configs;
 
-/// `DescribeVodDomainDetail`: Describe vod domain detail.
+/// `DescribeVodDomainDetail`: Returns the basic settings of an accelerated domain: CNAME, origins, status and more.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaindetail
+/// Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaindetail
 ///
 /// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_detail;
 
-/// `DescribeVodDomainHitRateData`: Describe vod domain hit rate data.
+/// `DescribeVodDomainHitRateData`: Returns the byte hit rate of accelerated domains over time.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainhitratedata
+/// Up to 500 domains per call; without a time range the last 24 hours are returned, at 5-minute, hourly or daily points depending on the span.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainhitratedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_hit_rate_data;
 
-/// `DescribeVodDomainLog`: Describe vod domain log.
+/// `DescribeVodDomainLog`: Returns download links for the raw CDN access logs of a domain.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainlog
+/// Without StartTime and EndTime the last 24 hours are covered; set both or neither. Results are paged.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainlog
 ///
 /// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_log;
 
-/// `DescribeVodDomainQpsData`: Describe vod domain qps data.
+/// `DescribeVodDomainQpsData`: Returns requests per second of accelerated domains over time.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainqpsdata
+/// Without a time range the last 24 hours are returned. Interval selects 5-minute, hourly or daily points, each with its own history limit and data delay.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainqpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_qps_data;
 
-/// `DescribeVodDomainRealTimeBpsData`: Describe vod domain real time bps data.
+/// `DescribeVodDomainRealTimeBpsData`: Returns near-real-time bandwidth of accelerated domains, down to 1-minute points.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebpsdata
+/// Up to 500 domains per call; without a time range the last hour is returned. Data arrives within minutes but reaches back at most 186 days.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_bps_data;
 
-/// `DescribeVodDomainRealTimeByteHitRateData`: Describe vod domain real time byte hit rate data.
+/// `DescribeVodDomainRealTimeByteHitRateData`: Returns near-real-time byte hit rates of accelerated domains.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebytehitratedata
+/// Up to 100 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebytehitratedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_byte_hit_rate_data;
 
-/// `DescribeVodDomainRealTimeDetailData`: Describe vod domain real time detail data.
+/// `DescribeVodDomainRealTimeDetailData`: Returns per-minute QPS, bandwidth and HTTP code data of domains for the last 7 days.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimedetaildata
+/// Results can be split or merged by region and carrier with Merge and MergeLocIsp.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimedetaildata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_detail_data;
 
-/// `DescribeVodDomainRealTimeHttpCodeData`: Describe vod domain real time http code data.
+/// `DescribeVodDomainRealTimeHttpCodeData`: Returns counts and shares of HTTP status codes served by accelerated domains.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimehttpcodedata
+/// Up to 100 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimehttpcodedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_http_code_data;
 
-/// `DescribeVodDomainRealTimeQpsData`: Describe vod domain real time qps data.
+/// `DescribeVodDomainRealTimeQpsData`: Returns near-real-time requests per second of accelerated domains.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimeqpsdata
+/// Up to 500 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimeqpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_qps_data;
 
-/// `DescribeVodDomainRealTimeReqHitRateData`: Describe vod domain real time req hit rate data.
+/// `DescribeVodDomainRealTimeReqHitRateData`: Returns near-real-time request hit rates of accelerated domains.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimereqhitratedata
+/// Up to 100 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimereqhitratedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_req_hit_rate_data;
 
-/// `DescribeVodDomainRealTimeTrafficData`: Describe vod domain real time traffic data.
+/// `DescribeVodDomainRealTimeTrafficData`: Returns near-real-time traffic volume of accelerated domains.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimetrafficdata
+/// Up to 100 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimetrafficdata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_real_time_traffic_data;
 
-/// `DescribeVodDomainReqHitRateData`: Describe vod domain req hit rate data.
+/// `DescribeVodDomainReqHitRateData`: Returns the request hit rate of accelerated domains over time.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainreqhitratedata
+/// Up to 500 domains per call; without a time range the last 24 hours are returned, at 5-minute, hourly or daily points depending on the span.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainreqhitratedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_req_hit_rate_data;
 
-/// `DescribeVodDomainSrcBpsData`: Describe vod domain src bps data.
+/// `DescribeVodDomainSrcBpsData`: Returns back-to-origin bandwidth of accelerated domains.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrcbpsdata
+/// Up to 500 domains per call; without a time range the last 24 hours are returned, at 5-minute, hourly or daily points depending on the span.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrcbpsdata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_src_bps_data;
 
-/// `DescribeVodDomainSrcTrafficData`: Describe vod domain src traffic data.
+/// `DescribeVodDomainSrcTrafficData`: Returns back-to-origin traffic of accelerated domains.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrctrafficdata
+/// Up to 500 domains per call; without a time range the last 24 hours are returned, at 5-minute, hourly or daily points depending on the span.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrctrafficdata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_src_traffic_data;
 
-/// `DescribeVodDomainTrafficData`: Describe vod domain traffic data.
+/// `DescribeVodDomainTrafficData`: Returns traffic volume of accelerated domains, with history up to 366 days.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaintrafficdata
+/// Up to 500 domains per call; without a time range the last 24 hours are returned. The time span decides the granularity (5 minutes, 1 hour or 1 day) and the data delay.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaintrafficdata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_domain_traffic_data;
 
-/// `DescribeVodDomainUsageData`: Describe vod domain usage data.
+/// `DescribeVodDomainUsageData`: Returns CDN traffic or bandwidth usage of your domains, for mainland China or overseas.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainusagedata
+/// Up to 100 domains per call; leave DomainName empty for the combined data of all domains. Data goes back up to one year; without Interval a query spans at most one month, with hourly points for 1 to 3 days and daily points beyond.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainusagedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_vod_domain_usage_data;
 
-/// `DescribeVodMediaPlayData`: Describe vod media play data.
+/// `DescribeVodMediaPlayData`: Returns per-media playback figures for one day: viewers, plays and play time.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodmediaplaydata
+/// Only the last 30 days, and only playback from recent Alibaba Cloud player SDKs with a license and log reporting enabled. Results are paged and sortable.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodmediaplaydata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_vod_media_play_data;
 
-/// `DescribeVodRangeDataByLocateAndIspService`: Describe vod range data by locate and isp service.
+/// `DescribeVodRangeDataByLocateAndIspService`: Returns a domain's access data per region and carrier: bandwidth, speed, hit rates.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrangedatabylocateandispservice
+/// Data comes in 5-minute points; a query covers at most one hour, within the last 93 days.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrangedatabylocateandispservice
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_range_data_by_locate_and_isp_service;
 
-/// `DescribeVodRefreshQuota`: Describe vod refresh quota.
+/// `DescribeVodRefreshQuota`: Returns your daily quotas and remaining counts for CDN refresh and preload requests.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshquota
+/// Covers URL and directory refreshes (RefreshVodObjectCaches) and preloads (PreloadVodObjectCaches).
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshquota
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_refresh_quota;
 
-/// `DescribeVodRefreshTasks`: Describe vod refresh tasks.
+/// `DescribeVodRefreshTasks`: Returns the status of CDN refresh and preload tasks.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshtasks
+/// Filter by task ID, object path, domain, status or time. Without TaskId and ObjectPath, the first page of tasks from the last 3 days is returned.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshtasks
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_refresh_tasks;
 
-/// `DescribeVodStorageData`: Describe vod storage data.
+/// `DescribeVodStorageData`: Returns storage usage and outbound storage traffic of your media.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodstoragedata
+/// Spans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodstoragedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_vod_storage_data;
 
-/// `DescribeVodTieringStorageData`: Describe vod tiering storage data.
+/// `DescribeVodTieringStorageData`: Returns storage usage per storage class (tiered storage).
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstoragedata
+/// Spans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstoragedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_vod_tiering_storage_data;
 
-/// `DescribeVodTieringStorageRetrievalData`: Describe vod tiering storage retrieval data.
+/// `DescribeVodTieringStorageRetrievalData`: Returns the volume of data retrieved from infrequent-access and archive classes.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstorageretrievaldata
+/// Spans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstorageretrievaldata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_vod_tiering_storage_retrieval_data;
 
-/// `DescribeVodTranscodeData`: Describe vod transcode data.
+/// `DescribeVodTranscodeData`: Returns transcoding usage, broken down by output specification.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtranscodedata
+/// Spans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtranscodedata
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "stats")]
 pub mod describe_vod_transcode_data;
 
-/// `DescribeVodUserDomains`: Describe vod user domains.
+/// `DescribeVodUserDomains`: Lists the accelerated domains of your account.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoduserdomains
+/// Supports fuzzy matching on the domain name and filtering by status or tag. Results are paged.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoduserdomains
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_user_domains;
 
-/// `DescribeVodVerifyContent`: Describe vod verify content.
+/// `DescribeVodVerifyContent`: Returns the value to publish for proving that you own a domain.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodverifycontent
+/// Put the value in a DNS TXT record or a file on the domain, then call VerifyVodDomainOwner. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodverifycontent
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod describe_vod_verify_content;
 
-/// `DetachAppPolicyFromIdentity`: Detach app policy from identity.
+/// `DetachAppPolicyFromIdentity`: Revokes application access policies from a RAM user or RAM role.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-detachapppolicyfromidentity
+/// Name the policies to remove, as they were granted with AttachAppPolicyToIdentity.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-detachapppolicyfromidentity
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "apps")]
 pub mod detach_app_policy_from_identity;
 
-/// `GenerateDownloadSecretKey`: Generate download secret key.
+/// `GenerateDownloadSecretKey`: Generates the key for the player SDK's secure download feature.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatedownloadsecretkey
+/// Enable secure download in the VOD console first, then configure the returned key in the player SDK so that downloaded videos play only in the bound app.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatedownloadsecretkey
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "security")]
 pub mod generate_download_secret_key;
 
-/// `GenerateKMSDataKey`: Generate KMS data key.
+/// `GenerateKMSDataKey`: Generates a random KMS data key for VOD standard encryption.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatekmsdatakey
+/// Returns the key ID together with the key in plaintext and as encrypted CiphertextBlob.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatekmsdatakey
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "security")]
 pub mod generate_kms_data_key;
 
-/// `GetAIImageJobs`: Get AI image jobs.
+/// `GetAIImageJobs`: Returns the status and results of AI image jobs.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaiimagejobs
+/// Up to 10 job IDs per call, as returned by SubmitAIImageJob. Beijing and Shanghai only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaiimagejobs
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod get_ai_image_jobs;
 
-/// `GetAIMediaAuditJob`: Get AI media audit job.
+/// `GetAIMediaAuditJob`: Returns an automated review job with its status and results.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaimediaauditjob
+/// Images captured by the review are kept for only two weeks.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaimediaauditjob
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "audit")]
 pub mod get_ai_media_audit_job;
 
-/// `GetAITemplate`: Get AI template.
+/// `GetAITemplate`: Returns the configuration of an AI template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaitemplate
+/// Beijing, Shanghai and Singapore only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaitemplate
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod get_ai_template;
 
-/// `GetAIVideoTagResult`: Get AI video tag result.
+/// `GetAIVideoTagResult`: Returns the smart tags found in a video: categories, people, places, times and keywords.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaivideotagresult
+/// Tags come with the time points where they appear. Beijing and Shanghai only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaivideotagresult
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod get_ai_video_tag_result;
 
-/// `GetAppInfos`: Get app infos.
+/// `GetAppInfos`: Returns information about one or more applications by ID.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getappinfos
+/// Several AppIds can be queried in one call.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getappinfos
 ///
 /// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "apps")]
 pub mod get_app_infos;
 
-/// `GetAttachedMediaInfo`: Get attached media info.
+/// `GetAttachedMediaInfo`: Returns basic information about auxiliary media: title, type, tags, URL and more.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getattachedmediainfo
+/// Up to 20 media per call. Signed URLs are valid for AuthTimeout seconds.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getattachedmediainfo
 ///
 /// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "media")]
 pub mod get_attached_media_info;
 
-/// `GetAuditHistory`: Get audit history.
+/// `GetAuditHistory`: Returns the manual review history of a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaudithistory
+/// Results are paged and can be sorted by time.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaudithistory
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "audit")]
 pub mod get_audit_history;
 
-/// `GetCategories`: Get categories.
+/// `GetCategories`: Returns a category and its direct subcategories.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getcategories
+/// Select by category ID or by type; subcategories are paged.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getcategories
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod get_categories;
 
-/// `GetDefaultAITemplate`: Get default AI template.
+/// `GetDefaultAITemplate`: Returns the default AI template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdefaultaitemplate
+/// Currently only automated review templates have a default.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdefaultaitemplate
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod get_default_ai_template;
 
-/// `GetDigitalWatermarkExtractResult`: Get digital watermark extract result.
+/// `GetDigitalWatermarkExtractResult`: Returns the results of digital watermark extraction jobs.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdigitalwatermarkextractresult
+/// Includes each job's status and the extracted copyright or tracing watermark text. Only jobs from the last two years are kept.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdigitalwatermarkextractresult
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "security")]
 pub mod get_digital_watermark_extract_result;
 
-/// `GetEditingProject`: Get editing project.
+/// `GetEditingProject`: Returns the details of an online editing project, including its timeline.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingproject
+/// Identify the project by its ProjectId.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingproject
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod get_editing_project;
 
-/// `GetEditingProjectMaterials`: Get editing project materials.
+/// `GetEditingProjectMaterials`: Lists the materials of an online editing project.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingprojectmaterials
+/// Materials are candidates for editing and need not appear in the timeline.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingprojectmaterials
 ///
 /// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "editing")]
 pub mod get_editing_project_materials;
 
-/// `GetImageInfo`: Get image info.
+/// `GetImageInfo`: Returns an image's metadata and URL by its ID.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfo
+/// Only for images uploaded to VOD; snapshots taken from videos are listed by ListSnapshots.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfo
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod get_image_info;
 
-/// `GetImageInfos`: Get image infos.
+/// `GetImageInfos`: Returns the metadata and URLs of up to 20 images.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfos
+/// Only for images uploaded to VOD; snapshots taken from videos are listed by ListSnapshots.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfos
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod get_image_infos;
 
-/// `GetMediaAuditAudioResultDetail`: Get media audit audio result detail.
+/// `GetMediaAuditAudioResultDetail`: Returns the detailed audio findings of an automated review.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditaudioresultdetail
+/// Results are paged; query them once the review-complete notification has arrived.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditaudioresultdetail
 ///
 /// Safe to retry. QPS limit: 20 per second per account.
 #[cfg(feature = "audit")]
 pub mod get_media_audit_audio_result_detail;
 
-/// `GetMediaAuditResult`: Get media audit result.
+/// `GetMediaAuditResult`: Returns a summary of the automated review results of a media file.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresult
+/// Covers image, text, audio and video findings with labels, scores and a suggestion.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresult
 ///
 /// Safe to retry. QPS limit: 20 per second per account.
 #[cfg(feature = "audit")]
 pub mod get_media_audit_result;
 
-/// `GetMediaAuditResultDetail`: Get media audit result detail.
+/// `GetMediaAuditResultDetail`: Returns detailed automated review results per captured frame.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresultdetail
+/// Only frames flagged as violating or suspicious are listed. Captured images are kept for two weeks.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresultdetail
 ///
 /// Safe to retry. QPS limit: 10 per second per account.
 #[cfg(feature = "audit")]
 pub mod get_media_audit_result_detail;
 
-/// `GetMediaAuditResultTimeline`: Get media audit result timeline.
+/// `GetMediaAuditResultTimeline`: Returns the time points at which an automated review found violating content.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresulttimeline
+/// Points are grouped by category such as porn, terrorism, ads, logos and live scenes.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresulttimeline
 ///
 /// Safe to retry. QPS limit: 10 per second per account.
 #[cfg(feature = "audit")]
 pub mod get_media_audit_result_timeline;
 
-/// `GetMediaDNAResult`: Get media DNA result.
+/// `GetMediaDNAResult`: Returns the video fingerprinting (media DNA) result of a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediadnaresult
+/// Lists matching videos from the fingerprint library with similarity and the duplicated segments.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediadnaresult
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod get_media_dna_result;
 
-/// `GetMediaRefreshJobs`: Get media refresh jobs.
+/// `GetMediaRefreshJobs`: Returns the status and filters of a media refresh or preload job.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediarefreshjobs
+/// Covers all media of the job, or only the one given in MediaId.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediarefreshjobs
 ///
 /// Safe to retry. QPS limit: 50 per second per account.
 #[cfg(feature = "cdn")]
 pub mod get_media_refresh_jobs;
 
-/// `GetMessageCallback`: Get message callback.
+/// `GetMessageCallback`: Returns the event notification settings: callback method, address and event types.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmessagecallback
+/// Settings can be read for a specific application.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmessagecallback
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "config")]
 pub mod get_message_callback;
 
-/// `GetMezzanineInfo`: Get mezzanine info.
+/// `GetMezzanineInfo`: Returns a video's source file information: URL, size, resolution, bitrate and streams.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmezzanineinfo
+/// The full details are available only after a stream has finished transcoding.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmezzanineinfo
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod get_mezzanine_info;
 
-/// `GetPlayInfo`: Get play info.
+/// `GetPlayInfo`: Returns the playback URLs of a video's streams.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getplayinfo
+/// Only videos in status Normal can be played. Playing or downloading from these URLs incurs traffic charges.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getplayinfo
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "playback")]
 pub mod get_play_info;
 
-/// `GetTranscodeSummary`: Get transcode summary.
+/// `GetTranscodeSummary`: Returns the latest transcoding summary of up to 10 videos.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodesummary
+/// Only the most recent transcoding within the last year is summarized; use ListTranscodeTask for the history.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodesummary
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod get_transcode_summary;
 
-/// `GetTranscodeTask`: Get transcode task.
+/// `GetTranscodeTask`: Returns a transcoding task with the details of its jobs.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetask
+/// Only tasks from the last year can be queried.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetask
 ///
 /// Safe to retry. QPS limit: 15 per second per account.
 #[cfg(feature = "processing")]
 pub mod get_transcode_task;
 
-/// `GetTranscodeTemplateGroup`: Get transcode template group.
+/// `GetTranscodeTemplateGroup`: Returns a transcoding template group with all of its templates.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetemplategroup
+/// The Locked field tells whether the group may be modified.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetemplategroup
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
@@ -1194,499 +1400,623 @@ pub mod get_transcode_template_group;
 #[cfg(feature = "upload")]
 pub mod get_url_upload_infos;
 
-/// `GetUploadDetails`: Get upload details.
+/// `GetUploadDetails`: Returns upload details of media: upload time, progress and source.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getuploaddetails
+/// Audio and video only. Uploads through client SDKs are not covered, and server upload SDKs need a recent version.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getuploaddetails
 ///
 /// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "upload")]
 pub mod get_upload_details;
 
-/// `GetVideoInfo`: Get video info.
+/// `GetVideoInfo`: Returns a video's metadata: title, duration, status, cover and more.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfo
+/// Metadata is filled in asynchronously after upload; wait for the analysis-complete event before relying on it.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfo
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod get_video_info;
 
-/// `GetVideoInfos`: Get video infos.
+/// `GetVideoInfos`: Returns the metadata of up to 20 videos at once.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfos
+/// Metadata is filled in asynchronously after upload; wait for the analysis-complete event before relying on it.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfos
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod get_video_infos;
 
-/// `GetVideoList`: Get video list.
+/// `GetVideoList`: Lists videos, filtered by status, category, storage location and time.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideolist
+/// Only the first 5000 matches are reachable; narrow the time range, or use SearchMedia to go through more.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideolist
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod get_video_list;
 
-/// `GetVideoPlayAuth`: Get video play auth.
+/// `GetVideoPlayAuth`: Returns a playback credential (PlayAuth) of a video for Alibaba Cloud's player SDK.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoplayauth
+/// The player trades the credential for playback URLs. It belongs to one video and expires, after which a new one is needed.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoplayauth
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "playback")]
 pub mod get_video_play_auth;
 
-/// `GetVodTemplate`: Get vod template.
+/// `GetVodTemplate`: Returns the configuration of a snapshot template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvodtemplate
+/// Identify the template by its VodTemplateId.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvodtemplate
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod get_vod_template;
 
-/// `GetWatermark`: Get watermark.
+/// `GetWatermark`: Returns the configuration of an image or text watermark template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getwatermark
+/// Includes position, size and display time, plus content, font and color for text watermarks.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getwatermark
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod get_watermark;
 
-/// `ListAIImageInfo`: List AI image info.
+/// `ListAIImageInfo`: Lists the AI images of one video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaiimageinfo
+/// One video per call. Beijing and Shanghai only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaiimageinfo
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod list_ai_image_info;
 
-/// `ListAIJob`: List AI job.
+/// `ListAIJob`: Returns smart tagging or video fingerprinting jobs by ID.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaijob
+/// Jobs run asynchronously; use this to follow their status.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaijob
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod list_ai_job;
 
-/// `ListAITemplate`: List AI template.
+/// `ListAITemplate`: Lists the AI templates of a given type.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaitemplate
+/// Beijing, Shanghai and Singapore only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaitemplate
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod list_ai_template;
 
-/// `ListAppInfo`: List app info.
+/// `ListAppInfo`: Lists the applications you have access to.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listappinfo
+/// Can be filtered by status. Results are paged.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listappinfo
 ///
 /// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "apps")]
 pub mod list_app_info;
 
-/// `ListAppPoliciesForIdentity`: List app policies for identity.
+/// `ListAppPoliciesForIdentity`: Lists the application policies granted to a RAM user or RAM role.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listapppoliciesforidentity
+/// IdentityType and IdentityName take effect only for administrators; other callers see their own policies.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listapppoliciesforidentity
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "apps")]
 pub mod list_app_policies_for_identity;
 
-/// `ListAuditSecurityIp`: List audit security ip.
+/// `ListAuditSecurityIp`: Lists the review security IP whitelists.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listauditsecurityip
+/// Requests from these IPs can play media that are under review or blocked.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listauditsecurityip
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "audit")]
 pub mod list_audit_security_ip;
 
-/// `ListDynamicImage`: List dynamic image.
+/// `ListDynamicImage`: Lists the animated images generated from a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listdynamicimage
+/// Animated images are produced by SubmitDynamicImageJob or in the console.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listdynamicimage
 ///
 /// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "media")]
 pub mod list_dynamic_image;
 
-/// `ListLiveRecordVideo`: List live record video.
+/// `ListLiveRecordVideo`: Lists videos recorded from live streams into VOD.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listliverecordvideo
+/// Filter by stream, domain, app name and time; only the first 5000 matches are reachable.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listliverecordvideo
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "live-record")]
 pub mod list_live_record_video;
 
-/// `ListSnapshots`: List snapshots.
+/// `ListSnapshots`: Lists a video's snapshots, including the cover snapshots taken at upload.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listsnapshots
+/// When several snapshot jobs ran, only the latest successful one is returned.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listsnapshots
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod list_snapshots;
 
-/// `ListTranscodeTask`: List transcode task.
+/// `ListTranscodeTask`: Lists a video's transcoding tasks, without their job details.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetask
+/// Only tasks from the last year; use GetTranscodeTask for the jobs of a task.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetask
 ///
 /// Safe to retry. QPS limit: 15 per second per account.
 #[cfg(feature = "processing")]
 pub mod list_transcode_task;
 
-/// `ListTranscodeTemplateGroup`: List transcode template group.
+/// `ListTranscodeTemplateGroup`: Lists transcoding template groups.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetemplategroup
+/// The templates inside each group are not included; use GetTranscodeTemplateGroup for them.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetemplategroup
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod list_transcode_template_group;
 
-/// `ListVodTemplate`: List vod template.
+/// `ListVodTemplate`: Lists snapshot templates.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listvodtemplate
+/// Can be filtered by template type and application.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listvodtemplate
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod list_vod_template;
 
-/// `ListWatermark`: List watermark.
+/// `ListWatermark`: Lists all image and text watermark templates in the current region.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listwatermark
+/// Each entry includes the full watermark configuration.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listwatermark
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod list_watermark;
 
-/// `MoveAppResource`: Move app resource.
+/// `MoveAppResource`: Moves videos, images or auxiliary media to another application.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-moveappresource
+/// Up to 20 resources per call; RAM identities need write access to both applications. IDs that do not exist or could not be moved are listed in the response.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-moveappresource
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "apps")]
 pub mod move_app_resource;
 
-/// `PreloadVodObjectCaches`: Preload vod object caches.
+/// `PreloadVodObjectCaches`: Preloads content from the origin into CDN cache nodes.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-preloadvodobjectcaches
+/// URLs only, no directories; at most 500 URLs per account per day. Returns the preload task ID.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-preloadvodobjectcaches
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod preload_vod_object_caches;
 
-/// `ProduceEditingProjectVideo`: Produce editing project video.
+/// `ProduceEditingProjectVideo`: Renders a video from an editing project or a timeline.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-produceeditingprojectvideo
+/// Rendering is paid and asynchronous; the result is uploaded to VOD as a new video. Without ProjectId, a new project is created from the Timeline.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-produceeditingprojectvideo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod produce_editing_project_video;
 
-/// `RefreshMediaPlayUrls`: Refresh media play urls.
+/// `RefreshMediaPlayUrls`: Starts CDN refresh or preload tasks for the playback URLs of up to 20 media.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshmediaplayurls
+/// Streams can be chosen by format, definition and type. Returns a job ID to follow with GetMediaRefreshJobs.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshmediaplayurls
 ///
 /// Never resent once it may have reached the service. QPS limit: 50 per second per account.
 #[cfg(feature = "cdn")]
 pub mod refresh_media_play_urls;
 
-/// `RefreshUploadVideo`: Refresh upload video.
+/// `RefreshUploadVideo`: Issues a new upload credential for an existing audio or video record.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshuploadvideo
+/// Use it when the credential from CreateUploadVideo has expired, or to replace the source file under the same VideoId, which may trigger transcoding again.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshuploadvideo
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "upload")]
 pub mod refresh_upload_video;
 
-/// `RefreshVodObjectCaches`: Refresh vod object caches.
+/// `RefreshVodObjectCaches`: Purges cached files or directories from CDN nodes.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshvodobjectcaches
+/// Daily limits per account are 2000 URLs and 100 directories. Returns the refresh task ID.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshvodobjectcaches
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod refresh_vod_object_caches;
 
-/// `RegisterMedia`: Register media.
+/// `RegisterMedia`: Registers media files stored in your own OSS bucket with VOD.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-registermedia
+/// Registered files can be transcoded, snapshotted and analyzed like uploads. Up to 10 files from one bucket per call; a file registered before returns its existing media ID, and transcoding starts only when a template group is given.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-registermedia
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "upload")]
 pub mod register_media;
 
-/// `RestoreMedia`: Restore media.
+/// `RestoreMedia`: Restores archived or cold-archived media so they can be accessed again.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-restoremedia
+/// Restoring incurs retrieval charges, and for cold archive a standard-class copy is billed until the restore period ends. Media being restored cannot change storage class.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-restoremedia
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod restore_media;
 
-/// `SearchEditingProject`: Search editing project.
+/// `SearchEditingProject`: Searches online editing projects by title, status and time.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searcheditingproject
+/// Results are paged and sortable.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searcheditingproject
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod search_editing_project;
 
-/// `SearchMedia`: Search media.
+/// `SearchMedia`: Searches videos, audio, images and auxiliary media with a query expression.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searchmedia
+/// Paging reaches at most 5000 results; for audio and video, ScrollToken lets you walk through up to 2 million.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searchmedia
 ///
 /// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod search_media;
 
-/// `SetAuditSecurityIp`: Set audit security ip.
+/// `SetAuditSecurityIp`: Adds, replaces or removes IPs in a review security whitelist.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setauditsecurityip
+/// Only requests from these IPs can play media under review or blocked. Up to 100 IPs per group and 10 groups.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setauditsecurityip
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "audit")]
 pub mod set_audit_security_ip;
 
-/// `SetCrossdomainContent`: Set crossdomain content.
+/// `SetCrossdomainContent`: Replaces the content of the crossdomain.xml file served from VOD storage.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setcrossdomaincontent
+/// When the file is served through a CDN domain, refresh its cache to apply the change at once.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setcrossdomaincontent
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "config")]
 pub mod set_crossdomain_content;
 
-/// `SetDefaultAITemplate`: Set default AI template.
+/// `SetDefaultAITemplate`: Makes an AI template the default.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultaitemplate
+/// The default template cannot be deleted. Beijing, Shanghai and Singapore only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultaitemplate
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod set_default_ai_template;
 
-/// `SetDefaultTranscodeTemplateGroup`: Set default transcode template group.
+/// `SetDefaultTranscodeTemplateGroup`: Makes a transcoding template group the default.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaulttranscodetemplategroup
+/// The default group is used when no group is specified for new media.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaulttranscodetemplategroup
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod set_default_transcode_template_group;
 
-/// `SetDefaultWatermark`: Set default watermark.
+/// `SetDefaultWatermark`: Makes a watermark template the default.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultwatermark
+/// The default watermark cannot be deleted.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultwatermark
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod set_default_watermark;
 
-/// `SetEditingProjectMaterials`: Set editing project materials.
+/// `SetEditingProjectMaterials`: Replaces the list of materials of an online editing project.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-seteditingprojectmaterials
+/// The given material IDs become the project's materials.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-seteditingprojectmaterials
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod set_editing_project_materials;
 
-/// `SetMessageCallback`: Set message callback.
+/// `SetMessageCallback`: Configures event notifications: HTTP or MNS callback, address and event types.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setmessagecallback
+/// Settings can be per application. Callback signing is controlled by AuthSwitch and AuthKey.
 ///
-/// Never resent once it may have reached the service. QPS limit: 15 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setmessagecallback
+///
+/// Safe to retry. QPS limit: 15 per second per account.
 #[cfg(feature = "config")]
 pub mod set_message_callback;
 
-/// `SetVodDomainCertificate`: Set vod domain certificate.
+/// `SetVodDomainCertificate`: Turns HTTPS on or off for an accelerated domain and sets its certificate.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setvoddomaincertificate
+/// Pass the certificate and private key to install a new one. Shanghai region only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setvoddomaincertificate
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod set_vod_domain_certificate;
 
-/// `SubmitAIImageAuditJob`: Submit AI image audit job.
+/// `SubmitAIImageAuditJob`: Submits an image for automated content review.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimageauditjob
+/// The job runs asynchronously; the result is not ready when the call returns.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimageauditjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "audit")]
 pub mod submit_ai_image_audit_job;
 
-/// `SubmitAIImageJob`: Submit AI image job.
+/// `SubmitAIImageJob`: Submits an AI image job for a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimagejob
+/// Returns a job ID; follow it with GetAIImageJobs. Beijing and Shanghai only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimagejob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod submit_ai_image_job;
 
-/// `SubmitAIJob`: Submit AI job.
+/// `SubmitAIJob`: Submits smart tagging or video fingerprinting jobs for a media file.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaijob
+/// Paid feature that must be activated first. Jobs run asynchronously and report completion by event notification.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaijob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod submit_ai_job;
 
-/// `SubmitAIMediaAuditJob`: Submit AI media audit job.
+/// `SubmitAIMediaAuditJob`: Submits audio or video for automated content review.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaimediaauditjob
+/// Paid and asynchronous. Images captured during the review are kept for two weeks.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaimediaauditjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "audit")]
 pub mod submit_ai_media_audit_job;
 
-/// `SubmitDigitalWatermarkExtractJob`: Submit digital watermark extract job.
+/// `SubmitDigitalWatermarkExtractJob`: Starts extracting a copyright or tracing watermark from a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdigitalwatermarkextractjob
+/// Paid feature; the video must be stored in VOD and last longer than 6 minutes. Fetch the result with GetDigitalWatermarkExtractResult.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdigitalwatermarkextractjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "security")]
 pub mod submit_digital_watermark_extract_job;
 
-/// `SubmitDynamicImageJob`: Submit dynamic image job.
+/// `SubmitDynamicImageJob`: Starts generating an animated image from a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdynamicimagejob
+/// The video must be uploaded and not failed. Billed the same way as transcoding.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdynamicimagejob
 ///
 /// Never resent once it may have reached the service. QPS limit: 30 per second per account.
 #[cfg(feature = "processing")]
 pub mod submit_dynamic_image_job;
 
-/// `SubmitMediaDNADeleteJob`: Submit media DNA delete job.
+/// `SubmitMediaDNADeleteJob`: Submits a job that removes a video from the fingerprint (media DNA) library.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitmediadnadeletejob
+/// Returns a job ID. Beijing, Shanghai and Singapore only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitmediadnadeletejob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod submit_media_dna_delete_job;
 
-/// `SubmitPreprocessJobs`: Submit preprocess jobs.
+/// `SubmitPreprocessJobs`: Transcodes a video for use in the production studio (preprocessing).
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitpreprocessjobs
+/// Billed as transcoding. Completion is reported by a transcode-complete event with Preprocess set to true.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitpreprocessjobs
 ///
 /// Never resent once it may have reached the service. QPS limit: 15 per second per account.
 #[cfg(feature = "processing")]
 pub mod submit_preprocess_jobs;
 
-/// `SubmitSnapshotJob`: Submit snapshot job.
+/// `SubmitSnapshotJob`: Starts an asynchronous snapshot job for a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitsnapshotjob
+/// Output is JPG only. Completion is reported by a SnapshotComplete event.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitsnapshotjob
 ///
 /// Never resent once it may have reached the service. QPS limit: 30 per second per account.
 #[cfg(feature = "processing")]
 pub mod submit_snapshot_job;
 
-/// `SubmitTranscodeJobs`: Submit transcode jobs.
+/// `SubmitTranscodeJobs`: Starts asynchronous transcoding of a video with a template group.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submittranscodejobs
+/// Paid; the video must be uploaded, normal or under review. Results arrive as transcode-complete events.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submittranscodejobs
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod submit_transcode_jobs;
 
-/// `SubmitWorkflowJob`: Submit workflow job.
+/// `SubmitWorkflowJob`: Runs a VOD workflow on a video.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitworkflowjob
+/// Workflow steps such as transcoding, encryption or review may be billed.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitworkflowjob
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod submit_workflow_job;
 
-/// `UpdateAITemplate`: Update AI template.
+/// `UpdateAITemplate`: Changes the name or configuration of an AI template.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateaitemplate
+/// Beijing, Shanghai and Singapore only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateaitemplate
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "ai")]
 pub mod update_ai_template;
 
-/// `UpdateAppInfo`: Update app info.
+/// `UpdateAppInfo`: Changes an application's name, description or status.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateappinfo
+/// Setting Status to Disable turns the application off.
 ///
-/// Never resent once it may have reached the service. QPS limit: 30 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateappinfo
+///
+/// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "apps")]
 pub mod update_app_info;
 
-/// `UpdateAttachedMediaInfos`: Update attached media infos.
+/// `UpdateAttachedMediaInfos`: Updates the title, tags, description or categories of auxiliary media.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateattachedmediainfos
+/// Only the fields you pass are changed.
 ///
-/// Never resent once it may have reached the service. QPS limit: 100 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateattachedmediainfos
+///
+/// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "media")]
 pub mod update_attached_media_infos;
 
-/// `UpdateCategory`: Update category.
+/// `UpdateCategory`: Renames a category.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatecategory
+/// Media already assigned to the category show the new name.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatecategory
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod update_category;
 
-/// `UpdateEditingProject`: Update editing project.
+/// `UpdateEditingProject`: Changes the title, timeline, description or cover of an editing project.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateeditingproject
+/// Only the fields you pass are changed.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateeditingproject
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "editing")]
 pub mod update_editing_project;
 
-/// `UpdateImageInfos`: Update image infos.
+/// `UpdateImageInfos`: Updates the title, description, tags or category of up to 20 images.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateimageinfos
+/// Only uploaded images can be changed, not video snapshots.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateimageinfos
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod update_image_infos;
 
-/// `UpdateMediaStorageClass`: Update media storage class.
+/// `UpdateMediaStorageClass`: Changes the storage class of media, e.g. to infrequent access or archive.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatemediastorageclass
+/// The change is asynchronous and reported by callback; archived media are restored first automatically. Non-standard classes have minimum storage periods of 30, 60 or 180 days.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatemediastorageclass
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "media")]
 pub mod update_media_storage_class;
 
-/// `UpdateTranscodeTemplateGroup`: Update transcode template group.
+/// `UpdateTranscodeTemplateGroup`: Changes a transcoding template group's name, templates or lock state.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatetranscodetemplategroup
+/// A locked group cannot be changed until Locked is set to Disabled.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatetranscodetemplategroup
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod update_transcode_template_group;
 
-/// `UpdateVideoInfo`: Update video info.
+/// `UpdateVideoInfo`: Updates a video's title, tags, description, cover or category.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfo
+/// Only the fields you pass are changed.
 ///
-/// Never resent once it may have reached the service. QPS limit: 100 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfo
+///
+/// Safe to retry. QPS limit: 100 per second per account.
 #[cfg(feature = "media")]
 pub mod update_video_info;
 
-/// `UpdateVideoInfos`: Update video infos.
+/// `UpdateVideoInfos`: Updates the metadata of up to 20 videos at once.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfos
+/// Only the fields you pass are changed.
 ///
-/// Never resent once it may have reached the service. QPS limit: 30 per second per account.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfos
+///
+/// Safe to retry. QPS limit: 30 per second per account.
 #[cfg(feature = "media")]
 pub mod update_video_infos;
 
-/// `UpdateVodDomain`: Update vod domain.
+/// `UpdateVodDomain`: Changes the origin servers of an accelerated domain.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevoddomain
+/// Shanghai region only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevoddomain
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod update_vod_domain;
 
-/// `UpdateVodTemplate`: Update vod template.
+/// `UpdateVodTemplate`: Changes a snapshot template's name or configuration.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevodtemplate
+/// Identify the template by its VodTemplateId.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevodtemplate
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod update_vod_template;
 
-/// `UpdateWatermark`: Update watermark.
+/// `UpdateWatermark`: Changes a watermark template's name or configuration.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatewatermark
+/// The watermark image and the template type cannot be changed.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatewatermark
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "processing")]
 pub mod update_watermark;
 
@@ -1698,18 +2028,22 @@ pub mod update_watermark;
 #[cfg(feature = "upload")]
 pub mod upload_media_by_url;
 
-/// `UploadStreamByURL`: Upload stream by URL.
+/// `UploadStreamByURL`: Uploads an externally transcoded stream from a URL and attaches it to a media.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-uploadstreambyurl
+/// Supports HDR variants such as HDR10, HLG and Dolby Vision. The upload is asynchronous; check it with GetURLUploadInfos. Shanghai and Singapore only.
+///
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-uploadstreambyurl
 ///
 /// Never resent once it may have reached the service. QPS limit: none stated.
 #[cfg(feature = "upload")]
 pub mod upload_stream_by_url;
 
-/// `VerifyVodDomainOwner`: Verify vod domain owner.
+/// `VerifyVodDomainOwner`: Checks that you own a domain, through a DNS record or a file.
 ///
-/// Imported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-verifyvoddomainowner
+/// Publish the value from DescribeVodVerifyContent first. Shanghai region only.
 ///
-/// Never resent once it may have reached the service. QPS limit: none stated.
+/// Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-verifyvoddomainowner
+///
+/// Safe to retry. QPS limit: none stated.
 #[cfg(feature = "cdn")]
 pub mod verify_vod_domain_owner;

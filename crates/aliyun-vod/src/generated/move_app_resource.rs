@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct MoveAppResourceInput {
+    /// ID of the application to move the resources to.
+    ///
     /// Required.
     ///
     /// Example: `app-****`.
@@ -27,6 +29,8 @@ pub struct MoveAppResourceInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub target_app_id: ::std::option::Option<::std::string::String>,
+    /// Kind of resource: video, image or attached.
+    ///
     /// Required.
     ///
     /// Example: `video`.
@@ -38,6 +42,8 @@ pub struct MoveAppResourceInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub resource_type: ::std::option::Option<::std::string::String>,
+    /// IDs of the resources to move, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -173,7 +179,7 @@ impl MoveAppResourceFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "MoveAppResource",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("TargetAppId", op::Ty::String(op::StringRules::ANY)).required(),

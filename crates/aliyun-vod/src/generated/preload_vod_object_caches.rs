@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct PreloadVodObjectCachesInput {
+    /// URLs to preload, separated by newlines.
+    ///
     /// Required.
     ///
     /// Sent as a newline-separated list of 1 or more items.

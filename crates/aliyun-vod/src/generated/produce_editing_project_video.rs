@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct ProduceEditingProjectVideoInput {
+    /// ID of the editing project; a new project is created when omitted.
+    ///
     /// Example: `fb2101bf24b4cb318787dc****`.
     ///
     /// Wire name: `ProjectId`.
@@ -25,6 +27,8 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub project_id: ::std::option::Option<::std::string::String>,
+    /// Editing timeline as a JSON string; the saved timeline when omitted.
+    ///
     /// Example: `{"VideoTracks":[{"VideoTrackClips":[{"MediaId":"cc3308ac59615a54328bc3443****"},{"MediaId":"da87a9cff645cd88bc6d8326e4****"}]}]}`.
     ///
     /// Wire name: `Timeline`.
@@ -34,6 +38,8 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub timeline: ::std::option::Option<::std::string::String>,
+    /// Title of the project.
+    ///
     /// Wire name: `Title`.
     #[serde(
         rename = "Title",
@@ -41,6 +47,8 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
+    /// Description of the project.
+    ///
     /// Wire name: `Description`.
     #[serde(
         rename = "Description",
@@ -48,6 +56,8 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
+    /// Cover image URL of the project.
+    ///
     /// Example: `https://example.aliyundoc.com/6AB4D0E1E1C7446888351****.png`.
     ///
     /// Wire name: `CoverURL`.
@@ -57,6 +67,8 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cover_url: ::std::option::Option<::std::string::String>,
+    /// Metadata of the produced video as a JSON string.
+    ///
     /// Wire name: `MediaMetadata`.
     #[serde(
         rename = "MediaMetadata",
@@ -64,6 +76,8 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_metadata: ::std::option::Option<::std::string::String>,
+    /// Production settings as a JSON string.
+    ///
     /// Example: `{"TemplateGroupId":"6d11e25ea30a4c465435c74****"}`.
     ///
     /// Wire name: `ProduceConfig`.
@@ -73,6 +87,8 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub produce_config: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"Extend":{"width":1280,"id":"028a8e56b1ebf6bb7afc74****","height":720},"MessageCallback":{"CallbackURL":"https://example.aliyundoc.com/2016-08-15/proxy/httpcallback/testcallback/","CallbackType":"http"}}`.
     ///
     /// Wire name: `UserData`.
@@ -82,6 +98,8 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// ID of the VOD application; defaults to app-1000000.
+    ///
     /// Example: `app-****`.
     ///
     /// Wire name: `AppId`.

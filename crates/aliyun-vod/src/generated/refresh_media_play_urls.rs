@@ -19,6 +19,8 @@ pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct RefreshMediaPlayUrlsInput {
+    /// IDs of the audio or video, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -32,6 +34,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Kind of task: Refresh or Preload.
+    ///
     /// Required.
     ///
     /// Example: `Preload`.
@@ -43,6 +47,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub task_type: ::std::option::Option<::std::string::String>,
+    /// Stream formats to include, such as mp4 or m3u8; all when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `mp4,m3u8`.
@@ -54,6 +60,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub formats: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Definitions to include; all when omitted.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `HD, SD`.
@@ -65,6 +73,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub definitions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Stream types to include: video and/or audio.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `video`.
@@ -76,6 +86,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub stream_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Single (latest stream per definition and format) or Multiple (all streams).
+    ///
     /// Example: `Single`.
     ///
     /// Wire name: `ResultType`.
@@ -85,6 +97,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub result_type: ::std::option::Option<::std::string::String>,
+    /// Whether to include the TS segment URLs of M3U8 streams.
+    ///
     /// Example: `false`.
     ///
     /// Wire name: `SliceFlag`.
@@ -94,6 +108,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub slice_flag: ::std::option::Option<bool>,
+    /// Number of leading TS segments per M3U8 stream, 1 to 20 (default 5).
+    ///
     /// Example: `5`.
     ///
     /// Wire name: `SliceCount`.
@@ -103,6 +119,8 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub slice_count: ::std::option::Option<i64>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://example.aliyundoc.com"}, "Extend":{"localId":"xxx","test":"www"}}`.
     ///
     /// Wire name: `UserData`.

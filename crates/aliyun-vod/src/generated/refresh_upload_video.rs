@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct RefreshUploadVideoInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `c6a23a870c8c4ffcd40cbd381333****`.

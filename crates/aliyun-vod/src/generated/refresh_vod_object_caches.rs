@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct RefreshVodObjectCachesInput {
+    /// URLs or directories to refresh, separated by newlines.
+    ///
     /// Required.
     ///
     /// Sent as a newline-separated list of 1 or more items.
@@ -29,6 +31,8 @@ pub struct RefreshVodObjectCachesInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub object_path: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Kind of refresh: File (default), Directory, Regex or IgnoreParams.
+    ///
     /// Example: `File`.
     ///
     /// Wire name: `ObjectType`.
@@ -38,6 +42,8 @@ pub struct RefreshVodObjectCachesInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub object_type: ::std::option::Option<::std::string::String>,
+    /// For directories, whether to refresh all resources rather than only changed ones.
+    ///
     /// Wire name: `Force`.
     #[serde(
         rename = "Force",

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct RegisterMediaInput {
+    /// Files to register, as a JSON string, at most 10.
+    ///
     /// Required.
     ///
     /// Example: `[{"FileURL":"https://****.oss-cn-shanghai.aliyuncs.com/video/test/video123.m3u8","Title":"VideoName"}]`.
@@ -27,6 +29,8 @@ pub struct RegisterMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub register_metadatas: ::std::option::Option<::std::string::String>,
+    /// ID of a transcoding template group; no transcoding when omitted.
+    ///
     /// Example: `ca3a8f6e49c87b65806709586****`.
     ///
     /// Wire name: `TemplateGroupId`.
@@ -36,6 +40,8 @@ pub struct RegisterMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_group_id: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"Extend":{"localId":"****","test":"www"}}`.
     ///
     /// Wire name: `UserData`.
@@ -45,6 +51,8 @@ pub struct RegisterMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// ID of the workflow; takes precedence over TemplateGroupId.
+    ///
     /// Example: `637adc2b7ba51a83d841606f8****`.
     ///
     /// Wire name: `WorkflowId`.

@@ -19,6 +19,8 @@ pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct RestoreMediaInput {
+    /// IDs of the audio or video to restore, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -32,6 +34,8 @@ pub struct RestoreMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// What to restore: All or SourceFile.
+    ///
     /// Example: `All`.
     ///
     /// Wire name: `Scope`.
@@ -41,6 +45,8 @@ pub struct RestoreMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub scope: ::std::option::Option<::std::string::String>,
+    /// Days to keep the restored copy (1 by default; up to 7 for archive, 365 for cold archive).
+    ///
     /// Example: `2`.
     ///
     /// Wire name: `RestoreDays`.
@@ -50,6 +56,8 @@ pub struct RestoreMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub restore_days: ::std::option::Option<::std::string::String>,
+    /// Restore speed for cold archive: Expedited, Standard (default) or Bulk.
+    ///
     /// Example: `Standard`.
     ///
     /// Wire name: `RestoreTier`.

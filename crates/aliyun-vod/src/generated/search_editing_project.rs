@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SearchEditingProjectInput {
+    /// End of the creation-time range, in UTC.
+    ///
     /// Example: `2017-01-11T13:00:00Z`.
     ///
     /// Wire name: `EndTime`.
@@ -25,6 +27,8 @@ pub struct SearchEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub end_time: ::std::option::Option<::std::string::String>,
+    /// Start of the creation-time range, in UTC.
+    ///
     /// Example: `2017-01-11T12:00:00Z`.
     ///
     /// Wire name: `StartTime`.
@@ -34,6 +38,8 @@ pub struct SearchEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub start_time: ::std::option::Option<::std::string::String>,
+    /// Project statuses to include, such as Normal or Produced.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `Normal`.
@@ -45,6 +51,8 @@ pub struct SearchEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -54,6 +62,8 @@ pub struct SearchEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of entries per page.
+    ///
     /// Example: `10`.
     ///
     /// Wire name: `PageSize`.
@@ -63,6 +73,8 @@ pub struct SearchEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Sort order: CreationTime:Desc (default) or CreationTime:Asc.
+    ///
     /// Example: `CreationTime:Desc`.
     ///
     /// Wire name: `SortBy`.
@@ -72,6 +84,8 @@ pub struct SearchEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sort_by: ::std::option::Option<::std::string::String>,
+    /// Title of the project to look for.
+    ///
     /// Example: `test`.
     ///
     /// Wire name: `Title`.

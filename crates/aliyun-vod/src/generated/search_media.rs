@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SearchMediaInput {
+    /// Kind of media: video (default), audio, image or attached.
+    ///
     /// Example: `video`.
     ///
     /// Wire name: `SearchType`.
@@ -25,6 +27,8 @@ pub struct SearchMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub search_type: ::std::option::Option<::std::string::String>,
+    /// Extra media fields to return.
+    ///
     /// Example: `Title,CoverURL`.
     ///
     /// Wire name: `Fields`.
@@ -34,6 +38,8 @@ pub struct SearchMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub fields: ::std::option::Option<::std::string::String>,
+    /// Filter expression in the VOD search syntax.
+    ///
     /// Example: `field = value`.
     ///
     /// Wire name: `Match`.
@@ -43,6 +49,8 @@ pub struct SearchMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_: ::std::option::Option<::std::string::String>,
+    /// Sort fields and directions, such as CreationTime:Desc.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `CreationTime:Desc`.
@@ -54,6 +62,8 @@ pub struct SearchMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sort_by: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Page number, starting at 1.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `PageNo`.
@@ -63,6 +73,8 @@ pub struct SearchMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_no: ::std::option::Option<i64>,
+    /// Number of entries per page.
+    ///
     /// Example: `10`.
     ///
     /// Wire name: `PageSize`.
@@ -72,6 +84,8 @@ pub struct SearchMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub page_size: ::std::option::Option<i64>,
+    /// Position token returned by the previous search; leave empty on the first call.
+    ///
     /// Example: `24e0fba7188fae707e146esa54****`.
     ///
     /// Wire name: `ScrollToken`.

@@ -19,6 +19,8 @@ pub const IPS_MAX_ITEMS: usize = 100;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SetAuditSecurityIpInput {
+    /// Name of the IP group; Default when omitted.
+    ///
     /// Example: `Default`.
     ///
     /// Wire name: `SecurityGroupName`.
@@ -28,6 +30,8 @@ pub struct SetAuditSecurityIpInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub security_group_name: ::std::option::Option<::std::string::String>,
+    /// IPs or CIDR blocks, at most 100 per group.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 100 items.
@@ -41,6 +45,8 @@ pub struct SetAuditSecurityIpInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ips: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// How to apply the list: Append (default), Cover or Delete.
+    ///
     /// Example: `Cover`.
     ///
     /// Wire name: `OperateMode`.

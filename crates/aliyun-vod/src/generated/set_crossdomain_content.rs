@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SetCrossdomainContentInput {
+    /// XML content of the file, up to 2048 characters.
+    ///
     /// Required.
     ///
     /// Example: `&lt;cross-domain-policy&gt;&lt;allow-access-from domain="*"/&gt;&lt;allow-http-request-headers-from domain="*" headers="*" secure="false"/&gt;&lt;/cross-domain-policy&gt;`.
@@ -27,6 +29,8 @@ pub struct SetCrossdomainContentInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub content: ::std::option::Option<::std::string::String>,
+    /// OSS storage address.
+    ///
     /// Required.
     ///
     /// Example: `outin-67870fd5b****1e98a3900163e1c35d5.oss-cn-shanghai.aliyuncs.com`.
@@ -38,6 +42,8 @@ pub struct SetCrossdomainContentInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_location: ::std::option::Option<::std::string::String>,
+    /// ID of the resource owner.
+    ///
     /// Example: `3461111`.
     ///
     /// Wire name: `ResourceRealOwnerId`.
@@ -156,7 +162,7 @@ impl SetCrossdomainContentFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "SetCrossdomainContent",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("Content", op::Ty::String(op::StringRules::ANY)).required(),

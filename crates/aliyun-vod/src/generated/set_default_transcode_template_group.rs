@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SetDefaultTranscodeTemplateGroupInput {
+    /// ID of the transcoding template group.
+    ///
     /// Required.
     ///
     /// Example: `d58079958be8d*****b699ab7ab6e1bf`.
@@ -109,7 +111,7 @@ impl SetDefaultTranscodeTemplateGroupFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "SetDefaultTranscodeTemplateGroup",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("TranscodeTemplateGroupId", op::Ty::String(op::StringRules::ANY))

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SetDefaultWatermarkInput {
+    /// ID of the watermark template.
+    ///
     /// Required.
     ///
     /// Example: `9bcc8bfadb843f*****09a2671d0df97`.
@@ -104,7 +106,7 @@ impl SetDefaultWatermarkFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "SetDefaultWatermark",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("WatermarkId", op::Ty::String(op::StringRules::ANY)).required(),

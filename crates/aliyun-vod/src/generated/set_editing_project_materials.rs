@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SetEditingProjectMaterialsInput {
+    /// ID of the online editing project.
+    ///
     /// Required.
     ///
     /// Example: `fb2101bf24bf4*****754cb318787dc`.
@@ -27,6 +29,8 @@ pub struct SetEditingProjectMaterialsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub project_id: ::std::option::Option<::std::string::String>,
+    /// IDs of all materials the project should have.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -139,7 +143,7 @@ impl SetEditingProjectMaterialsFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "SetEditingProjectMaterials",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("ProjectId", op::Ty::String(op::StringRules::ANY)).required(),

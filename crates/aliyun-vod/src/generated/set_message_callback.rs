@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SetMessageCallbackInput {
+    /// Callback method: HTTP or MNS.
+    ///
     /// Example: `HTTP`.
     ///
     /// Wire name: `CallbackType`.
@@ -25,6 +27,8 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub callback_type: ::std::option::Option<::std::string::String>,
+    /// HTTP callback URL, up to 256 bytes.
+    ///
     /// Example: `http://developer.aliyundoc.com`.
     ///
     /// Wire name: `CallbackURL`.
@@ -34,6 +38,8 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub callback_url: ::std::option::Option<::std::string::String>,
+    /// Event types to notify; ALL for every event, empty to turn notifications off.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `FileUploadComplete`.
@@ -45,6 +51,8 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub event_type_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Whether HTTP callbacks are signed: on or off.
+    ///
     /// Example: `on`.
     ///
     /// Wire name: `AuthSwitch`.
@@ -54,6 +62,8 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub auth_switch: ::std::option::Option<::std::string::String>,
+    /// Signing key for HTTP callbacks, up to 32 characters.
+    ///
     /// Example: `dsf346dvet`.
     ///
     /// Wire name: `AuthKey`.
@@ -63,6 +73,8 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub auth_key: ::std::option::Option<::std::string::String>,
+    /// Public endpoint of the MNS queue.
+    ///
     /// Example: `http://****.mns.cn-shanghai.aliyuncs.com/`.
     ///
     /// Wire name: `MnsEndpoint`.
@@ -72,6 +84,8 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub mns_endpoint: ::std::option::Option<::std::string::String>,
+    /// Name of the MNS queue.
+    ///
     /// Example: `quene_name`.
     ///
     /// Wire name: `MnsQueueName`.
@@ -81,6 +95,8 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub mns_queue_name: ::std::option::Option<::std::string::String>,
+    /// ID of the application; the default application when omitted.
+    ///
     /// Example: `app-1000000`.
     ///
     /// Wire name: `AppId`.
@@ -282,7 +298,7 @@ impl SetMessageCallbackFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "SetMessageCallback",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::Some(15),
     params: &[
         op::Param::new("CallbackType", op::Ty::String(op::StringRules::ANY)),

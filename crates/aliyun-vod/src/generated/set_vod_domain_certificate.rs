@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SetVodDomainCertificateInput {
+    /// Accelerated HTTPS domain.
+    ///
     /// Required.
     ///
     /// Example: `example.com`.
@@ -27,6 +29,8 @@ pub struct SetVodDomainCertificateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Name of the certificate.
+    ///
     /// Example: `cert_name`.
     ///
     /// Wire name: `CertName`.
@@ -36,6 +40,8 @@ pub struct SetVodDomainCertificateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cert_name: ::std::option::Option<::std::string::String>,
+    /// Whether HTTPS is enabled: on or off.
+    ///
     /// Required.
     ///
     /// Example: `off`.
@@ -47,6 +53,8 @@ pub struct SetVodDomainCertificateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ssl_protocol: ::std::option::Option<::std::string::String>,
+    /// Certificate content.
+    ///
     /// Example: `****`.
     ///
     /// Wire name: `SSLPub`.
@@ -56,6 +64,8 @@ pub struct SetVodDomainCertificateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ssl_pub: ::std::option::Option<::std::string::String>,
+    /// Private key content.
+    ///
     /// Example: `****`.
     ///
     /// Wire name: `SSLPri`.

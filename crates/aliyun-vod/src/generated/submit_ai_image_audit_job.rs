@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitAiImageAuditJobInput {
+    /// ID of the image.
+    ///
     /// Required.
     ///
     /// Example: `f1aa3024aee64*****6dc8ca20dbc320`.
@@ -27,6 +29,8 @@ pub struct SubmitAiImageAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// ID of the review template.
+    ///
     /// Required.
     ///
     /// Example: `VOD-0003-00****`.
@@ -38,6 +42,8 @@ pub struct SubmitAiImageAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_id: ::std::option::Option<::std::string::String>,
+    /// Review settings as a JSON string; currently only ResourceType.
+    ///
     /// Example: `{"ResourceType":"****_short_video"}`.
     ///
     /// Wire name: `MediaAuditConfiguration`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitAiImageJobInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `357a8748c5774*****89d2726e6436aa`.
@@ -27,6 +29,8 @@ pub struct SubmitAiImageJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// ID of the AI image template.
+    ///
     /// Required.
     ///
     /// Example: `ef1a8842cb9f*****cea80cad902e416`.
@@ -38,6 +42,8 @@ pub struct SubmitAiImageJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ai_template_id: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"Extend":{"localId":"****","test":"www"}}`.
     ///
     /// Wire name: `UserData`.
@@ -47,6 +53,8 @@ pub struct SubmitAiImageJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// ID of the AI pipeline; a default one is used when omitted.
+    ///
     /// Example: `6492025b8f*****6ba5bb755a33438`.
     ///
     /// Wire name: `AIPipelineId`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitAiJobInput {
+    /// ID of the audio or video.
+    ///
     /// Example: `3D3D12340d9401fab46a0b847****`.
     ///
     /// Wire name: `MediaId`.
@@ -25,6 +27,8 @@ pub struct SubmitAiJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// Job kinds: AIMediaDNA and/or AIVideoTag.
+    ///
     /// Sent as a comma-separated list of 1 or more items.
     ///
     /// Example: `AIVideoTag`.
@@ -36,6 +40,8 @@ pub struct SubmitAiJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Job settings as a JSON string.
+    ///
     /// Example: `{"AIVideoTag": {"AnalyseTypes": "ASR"} }`.
     ///
     /// Wire name: `Config`.
@@ -45,6 +51,8 @@ pub struct SubmitAiJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub config: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"Extend":{"localId":"***","test":"www"}}`.
     ///
     /// Wire name: `UserData`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitAiMediaAuditJobInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `fe028d09441afffb138cd7ee****`.
@@ -27,6 +29,8 @@ pub struct SubmitAiMediaAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// ID of the AI template; the default review template when omitted.
+    ///
     /// Example: `a07a7f7d7d10eb9fd999e56ecc****`.
     ///
     /// Wire name: `TemplateId`.
@@ -36,6 +40,8 @@ pub struct SubmitAiMediaAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_id: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://test.test.com"},"Extend":{"localId":"xxx","test":"www"}}`.
     ///
     /// Wire name: `UserData`.
@@ -45,6 +51,8 @@ pub struct SubmitAiMediaAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// Media type; currently only video.
+    ///
     /// Example: `video`.
     ///
     /// Wire name: `MediaType`.
@@ -54,6 +62,8 @@ pub struct SubmitAiMediaAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_type: ::std::option::Option<::std::string::String>,
+    /// Review settings as a JSON string; currently only ResourceType.
+    ///
     /// Example: `{"ResourceType":"****_movie"}`.
     ///
     /// Wire name: `MediaAuditConfiguration`.

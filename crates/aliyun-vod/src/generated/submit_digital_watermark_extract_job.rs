@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitDigitalWatermarkExtractJobInput {
+    /// ID of the video.
+    ///
     /// Required.
     ///
     /// Example: `0222e203cf80f9c22870a4d2c****`.
@@ -27,6 +29,8 @@ pub struct SubmitDigitalWatermarkExtractJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// Watermark kind: TraceMark or CopyrightMark.
+    ///
     /// Required.
     ///
     /// Example: `TraceMark`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitDynamicImageJobInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `7d2fbc3e273441bdb0e08e55f8****`.
@@ -27,6 +29,8 @@ pub struct SubmitDynamicImageJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// ID of the animated-image template.
+    ///
     /// Required.
     ///
     /// Example: `1a443dc52ef10abc4794d700*****`.
@@ -38,6 +42,8 @@ pub struct SubmitDynamicImageJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub dynamic_image_template_id: ::std::option::Option<::std::string::String>,
+    /// JSON string overriding parameters of the template.
+    ///
     /// Example: `{"Watermarks":[{"Content":"UserID: 666**","WatermarkId":"8ca03c884944bd05efccc312367****"}]}`.
     ///
     /// Wire name: `OverrideParams`.

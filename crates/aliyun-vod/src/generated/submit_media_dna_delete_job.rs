@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitMediaDnaDeleteJobInput {
+    /// ID of the video.
+    ///
     /// Required.
     ///
     /// Example: `656eaaa8c43a4597******1f09a36`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitPreprocessJobsInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `d3e680e618708efbf2cae7cc9312****`.
@@ -27,6 +29,8 @@ pub struct SubmitPreprocessJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Kind of preprocessing; always LivePreprocess.
+    ///
     /// Required.
     ///
     /// Example: `LivePreprocess`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitSnapshotJobInput {
+    /// ID of the audio or video.
+    ///
     /// Example: `d3e680e618708efbf2cae7cc9312****`.
     ///
     /// Wire name: `VideoId`.
@@ -25,6 +27,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// Time of the first snapshot, in milliseconds.
+    ///
     /// Example: `0`.
     ///
     /// Wire name: `SpecifiedOffsetTime`.
@@ -34,6 +38,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub specified_offset_time: ::std::option::Option<i64>,
+    /// Snapshot width in pixels, 8 to 4096.
+    ///
     /// Example: `1280`.
     ///
     /// Wire name: `Width`.
@@ -43,6 +49,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub width: ::std::option::Option<::std::string::String>,
+    /// Snapshot height in pixels, 8 to 4096.
+    ///
     /// Example: `720`.
     ///
     /// Wire name: `Height`.
@@ -52,6 +60,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub height: ::std::option::Option<::std::string::String>,
+    /// Maximum number of snapshots.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `Count`.
@@ -61,6 +71,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub count: ::std::option::Option<i64>,
+    /// Seconds between snapshots; 0 spreads Count snapshots evenly.
+    ///
     /// Example: `1`.
     ///
     /// Wire name: `Interval`.
@@ -70,6 +82,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub interval: ::std::option::Option<i64>,
+    /// Sprite settings as a JSON string; a sprite is produced when set.
+    ///
     /// Example: `{'CellWidth': 120, 'CellHeight': 68, 'Columns': 3,'Lines': 10, 'Padding': 20, 'Margin': 50}`.
     ///
     /// Wire name: `SpriteSnapshotConfig`.
@@ -79,6 +93,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sprite_snapshot_config: ::std::option::Option<::std::string::String>,
+    /// ID of a snapshot template; other snapshot settings are then ignored.
+    ///
     /// Example: `f5b228fe693bf55bd87b789****`.
     ///
     /// Wire name: `SnapshotTemplateId`.
@@ -88,6 +104,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub snapshot_template_id: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://.example.aliyundoc.com"},"Extend":{"localId":"xxx","example":"www"}}`.
     ///
     /// Wire name: `UserData`.
@@ -97,6 +115,8 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub user_data: ::std::option::Option<::std::string::String>,
+    /// Exact times for snapshots in milliseconds, at most 30.
+    ///
     /// Sent as a JSON string.
     ///
     /// Wire name: `SpecifiedOffsetTimes`.

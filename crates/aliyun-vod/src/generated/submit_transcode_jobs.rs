@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitTranscodeJobsInput {
+    /// ID of the audio or video.
+    ///
     /// Example: `142710f878bd42508932f660d7b1****`.
     ///
     /// Wire name: `VideoId`.
@@ -25,6 +27,8 @@ pub struct SubmitTranscodeJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// ID of the transcoding template group to use.
+    ///
     /// Required.
     ///
     /// Example: `0e408c803baf658ee637790c5d9f****`.
@@ -36,6 +40,8 @@ pub struct SubmitTranscodeJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_group_id: ::std::option::Option<::std::string::String>,
+    /// ID of the pipeline.
+    ///
     /// Example: `d3e680e618708erf45fbf2cae7c****`.
     ///
     /// Wire name: `PipelineId`.
@@ -45,6 +51,8 @@ pub struct SubmitTranscodeJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub pipeline_id: ::std::option::Option<::std::string::String>,
+    /// Encryption settings as a JSON string, for HLS standard encryption.
+    ///
     /// Example: `{"CipherText":"ZjJmZGViNzUtZWY1Mi00Y2RlLTk3****", "DecryptKeyUri":"http://demo.aliyundoc.com?CipherText=ZjJmZGViNzUtZWY1Mi00Y2RlLTk3****","KeyServiceType":"KMS"}`.
     ///
     /// Wire name: `EncryptConfig`.
@@ -54,6 +62,8 @@ pub struct SubmitTranscodeJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub encrypt_config: ::std::option::Option<::std::string::String>,
+    /// JSON string overriding parameters of the template.
+    ///
     /// Example: `{"Watermarks":[{"WatermarkId":"af2afe4761992c47dae973374****","FileUrl":"http://developer.aliyundoc.com/image/image.png"},{"WatermarkId":"e8e5b8038d7ada85b376c2707****","Content":"watermark test"}]}`.
     ///
     /// Wire name: `OverrideParams`.
@@ -63,6 +73,8 @@ pub struct SubmitTranscodeJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub override_params: ::std::option::Option<::std::string::String>,
+    /// Queue priority from 1 to 10 (default 6).
+    ///
     /// Example: `6`.
     ///
     /// Wire name: `Priority`.
@@ -72,6 +84,8 @@ pub struct SubmitTranscodeJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub priority: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"Extend":{"localId":"****","test":"***"}}`.
     ///
     /// Wire name: `UserData`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct SubmitWorkflowJobInput {
+    /// ID of the workflow.
+    ///
     /// Required.
     ///
     /// Example: `34d577eade633860bdf1237****`.
@@ -27,6 +29,8 @@ pub struct SubmitWorkflowJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub workflow_id: ::std::option::Option<::std::string::String>,
+    /// ID of the audio or video.
+    ///
     /// Example: `058b39e75269da42b08f00459****`.
     ///
     /// Wire name: `MediaId`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAiTemplateInput {
+    /// ID of the AI template.
+    ///
     /// Required.
     ///
     /// Example: `1706a0063dd733f6a823ef32e0a5****`.
@@ -27,6 +29,8 @@ pub struct UpdateAiTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_id: ::std::option::Option<::std::string::String>,
+    /// Name of the AI template, up to 128 bytes.
+    ///
     /// Required.
     ///
     /// Example: `DemoAITemplate`.
@@ -38,6 +42,8 @@ pub struct UpdateAiTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_name: ::std::option::Option<::std::string::String>,
+    /// AI template configuration as a JSON string.
+    ///
     /// Required.
     ///
     /// Example: `{"AuditItem":["terrorism","porn"],"AuditRange":["text-title","video"],"AuditContent":["screen"],"AuditAutoBlock":"yes"}`.
@@ -163,7 +169,7 @@ impl UpdateAiTemplateFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateAITemplate",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("TemplateId", op::Ty::String(op::StringRules::ANY)).required(),

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAppInfoInput {
+    /// ID of the application.
+    ///
     /// Required.
     ///
     /// Example: `app-****`.
@@ -27,6 +29,8 @@ pub struct UpdateAppInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_id: ::std::option::Option<::std::string::String>,
+    /// New name, up to 128 characters.
+    ///
     /// Example: `test`.
     ///
     /// Wire name: `AppName`.
@@ -36,6 +40,8 @@ pub struct UpdateAppInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_name: ::std::option::Option<::std::string::String>,
+    /// New description, up to 512 characters.
+    ///
     /// Example: `my first app.`.
     ///
     /// Wire name: `Description`.
@@ -45,6 +51,8 @@ pub struct UpdateAppInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
+    /// New status: Normal or Disable.
+    ///
     /// Example: `Disable`.
     ///
     /// Wire name: `Status`.
@@ -179,7 +187,7 @@ impl UpdateAppInfoFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateAppInfo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::Some(30),
     params: &[
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)).required(),

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategoryInput {
+    /// New name of the category, up to 64 bytes.
+    ///
     /// Required.
     ///
     /// Wire name: `CateName`.
@@ -25,6 +27,8 @@ pub struct UpdateCategoryInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_name: ::std::option::Option<::std::string::String>,
+    /// ID of the category.
+    ///
     /// Required.
     ///
     /// Example: `10020****`.
@@ -123,7 +127,7 @@ impl UpdateCategoryFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateCategory",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("CateName", op::Ty::String(op::StringRules::ANY)).required(),

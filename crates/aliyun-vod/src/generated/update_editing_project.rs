@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEditingProjectInput {
+    /// ID of the online editing project.
+    ///
     /// Required.
     ///
     /// Example: `4ee4b97e27*****b525142a6b2`.
@@ -27,6 +29,8 @@ pub struct UpdateEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub project_id: ::std::option::Option<::std::string::String>,
+    /// New title of the project.
+    ///
     /// Example: `testtimeline`.
     ///
     /// Wire name: `Title`.
@@ -36,6 +40,8 @@ pub struct UpdateEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
+    /// Editing timeline as a JSON string.
+    ///
     /// Example: `{"VideoTracks":[{"VideoTrackClips":[{"MediaId":"cc3308ac500c*****a54328bc3443"},{"MediaId":"da87a9cff64*****d88bc6d8326e4"}]}]}`.
     ///
     /// Wire name: `Timeline`.
@@ -45,6 +51,8 @@ pub struct UpdateEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub timeline: ::std::option::Option<::std::string::String>,
+    /// New description of the project.
+    ///
     /// Example: `testtimeline001desciption`.
     ///
     /// Wire name: `Description`.
@@ -54,6 +62,8 @@ pub struct UpdateEditingProjectInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
+    /// New cover image URL of the project.
+    ///
     /// Example: `https://****.com/6AB4D0E1E1C7446888****.png`.
     ///
     /// Wire name: `CoverURL`.
@@ -204,7 +214,7 @@ impl UpdateEditingProjectFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateEditingProject",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("ProjectId", op::Ty::String(op::StringRules::ANY)).required(),

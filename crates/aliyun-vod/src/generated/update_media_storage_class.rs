@@ -19,6 +19,8 @@ pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMediaStorageClassInput {
+    /// IDs of the audio or video, at most 20.
+    ///
     /// Required.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -32,6 +34,8 @@ pub struct UpdateMediaStorageClassInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// What to change: All or SourceFile.
+    ///
     /// Example: `All`.
     ///
     /// Wire name: `Scope`.
@@ -41,6 +45,8 @@ pub struct UpdateMediaStorageClassInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub scope: ::std::option::Option<::std::string::String>,
+    /// Target class: Standard, IA, Archive or ColdArchive.
+    ///
     /// Required.
     ///
     /// Example: `Archive`.
@@ -52,6 +58,8 @@ pub struct UpdateMediaStorageClassInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_class: ::std::option::Option<::std::string::String>,
+    /// Restore speed for cold archive: Expedited, Standard (default) or Bulk.
+    ///
     /// Example: `Standard`.
     ///
     /// Wire name: `RestoreTier`.
@@ -61,6 +69,8 @@ pub struct UpdateMediaStorageClassInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub restore_tier: ::std::option::Option<::std::string::String>,
+    /// Whether to allow changing media that have not met the minimum storage period (extra fees).
+    ///
     /// Example: `false`.
     ///
     /// Wire name: `AllowUpdateWithoutTimeLimit`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTranscodeTemplateGroupInput {
+    /// New name of the group, up to 128 bytes.
+    ///
     /// Example: `transcodetemplate`.
     ///
     /// Wire name: `Name`.
@@ -25,6 +27,8 @@ pub struct UpdateTranscodeTemplateGroupInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name: ::std::option::Option<::std::string::String>,
+    /// Transcoding template settings as a JSON string.
+    ///
     /// Example: `[{"Video":{"Bitrate":"400","Codec":"H.264","Fps":"30"},"Audio":{"Codec":"AAC","Bitrate":"64","Definition":"SD","EncryptType":"Private","Container":{"Format":"m3u8"},"PackageType":"HLSPackage"}}]`.
     ///
     /// Wire name: `TranscodeTemplateList`.
@@ -34,6 +38,8 @@ pub struct UpdateTranscodeTemplateGroupInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub transcode_template_list: ::std::option::Option<::std::string::String>,
+    /// Lock state: Enabled (locked) or Disabled.
+    ///
     /// Example: `Disabled`.
     ///
     /// Wire name: `Locked`.
@@ -43,6 +49,8 @@ pub struct UpdateTranscodeTemplateGroupInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub locked: ::std::option::Option<::std::string::String>,
+    /// ID of the transcoding template group.
+    ///
     /// Required.
     ///
     /// Example: `4c71a339fe*****52b4fa6f4527`.

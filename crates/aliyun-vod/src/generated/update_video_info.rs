@@ -19,6 +19,8 @@ pub const TAGS_MAX_ITEMS: usize = 16;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVideoInfoInput {
+    /// ID of the audio or video.
+    ///
     /// Required.
     ///
     /// Example: `2deda93265312baf9b0ed810d****`.
@@ -30,6 +32,8 @@ pub struct UpdateVideoInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub video_id: ::std::option::Option<::std::string::String>,
+    /// New title, up to 128 bytes.
+    ///
     /// Wire name: `Title`.
     #[serde(
         rename = "Title",
@@ -37,6 +41,8 @@ pub struct UpdateVideoInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub title: ::std::option::Option<::std::string::String>,
+    /// Tags, at most 16, each up to 32 characters.
+    ///
     /// Sent as a comma-separated list of 1 to 16 items.
     ///
     /// Wire name: `Tags`.
@@ -46,6 +52,8 @@ pub struct UpdateVideoInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// New description, up to 1024 bytes.
+    ///
     /// Wire name: `Description`.
     #[serde(
         rename = "Description",
@@ -53,6 +61,8 @@ pub struct UpdateVideoInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
+    /// New cover image URL.
+    ///
     /// Example: `https://example.aliyundoc.com/****.jpg`.
     ///
     /// Wire name: `CoverURL`.
@@ -62,6 +72,8 @@ pub struct UpdateVideoInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cover_url: ::std::option::Option<::std::string::String>,
+    /// ID of the new category.
+    ///
     /// Example: `384761111`.
     ///
     /// Wire name: `CateId`.
@@ -225,7 +237,7 @@ impl UpdateVideoInfoFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateVideoInfo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::Some(100),
     params: &[
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVideoInfosInput {
+    /// JSON string with one entry per item to change; omitted fields are left as they are.
+    ///
     /// Required.
     ///
     /// Wire name: `UpdateContent`.
@@ -112,7 +114,7 @@ impl UpdateVideoInfosFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateVideoInfos",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::Some(30),
     params: &[
         op::Param::new("UpdateContent", op::Ty::String(op::StringRules::ANY.json()))

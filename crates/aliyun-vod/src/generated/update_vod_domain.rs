@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVodDomainInput {
+    /// Accelerated domain name.
+    ///
     /// Required.
     ///
     /// Example: `example.com`.
@@ -27,6 +29,8 @@ pub struct UpdateVodDomainInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// New origin servers as a JSON string.
+    ///
     /// Example: `[{"content":"1.1.1.1","type":"ipaddr","priority":"20","port":80}]`.
     ///
     /// Wire name: `Sources`.
@@ -36,6 +40,8 @@ pub struct UpdateVodDomainInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sources: ::std::option::Option<::std::string::String>,
+    /// Top-level domain.
+    ///
     /// Example: `example.com`.
     ///
     /// Wire name: `TopLevelDomain`.
@@ -154,7 +160,7 @@ impl UpdateVodDomainFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateVodDomain",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),

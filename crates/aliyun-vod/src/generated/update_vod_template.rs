@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVodTemplateInput {
+    /// ID of the snapshot template.
+    ///
     /// Required.
     ///
     /// Example: `8c75a02e339b*****0b0d2c48171a22`.
@@ -27,6 +29,8 @@ pub struct UpdateVodTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub vod_template_id: ::std::option::Option<::std::string::String>,
+    /// New name, up to 128 bytes.
+    ///
     /// Example: `test`.
     ///
     /// Wire name: `Name`.
@@ -36,6 +40,8 @@ pub struct UpdateVodTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name: ::std::option::Option<::std::string::String>,
+    /// New snapshot template configuration as a JSON string.
+    ///
     /// Example: `{"SnapshotConfig":{"Count":10,"SpecifiedOffsetTime":0,"Interval":1}`.
     ///
     /// Wire name: `TemplateConfig`.
@@ -159,7 +165,7 @@ impl UpdateVodTemplateFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateVodTemplate",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("VodTemplateId", op::Ty::String(op::StringRules::ANY)).required(),

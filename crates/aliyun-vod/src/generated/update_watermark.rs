@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWatermarkInput {
+    /// New name, letters and digits only, up to 128 bytes.
+    ///
     /// Example: `test`.
     ///
     /// Wire name: `Name`.
@@ -25,6 +27,8 @@ pub struct UpdateWatermarkInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name: ::std::option::Option<::std::string::String>,
+    /// ID of the watermark template.
+    ///
     /// Required.
     ///
     /// Example: `af2afe4761992c*****bd947dae97337`.
@@ -36,6 +40,8 @@ pub struct UpdateWatermarkInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub watermark_id: ::std::option::Option<::std::string::String>,
+    /// New watermark settings as a JSON string; the watermark type cannot change.
+    ///
     /// Required.
     ///
     /// Example: `{"Width":"55","Height":"55","Dx":"9","Dy":"9","ReferPos":"BottomLeft"}`.
@@ -163,7 +169,7 @@ impl UpdateWatermarkFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "UpdateWatermark",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)),

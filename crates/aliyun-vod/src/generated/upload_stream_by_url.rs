@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UploadStreamByUrlInput {
+    /// Public URL of the stream file, including any signing parameters.
+    ///
     /// Required.
     ///
     /// Example: `https://example.com/lesson-01.mp4`.
@@ -27,6 +29,8 @@ pub struct UploadStreamByUrlInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub stream_url: ::std::option::Option<::std::string::String>,
+    /// ID of the media to attach the stream to.
+    ///
     /// Required.
     ///
     /// Example: `ca3a8f6e49*****57b65806709586`.
@@ -38,6 +42,8 @@ pub struct UploadStreamByUrlInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_id: ::std::option::Option<::std::string::String>,
+    /// Definition of the stream, such as HD.
+    ///
     /// Required.
     ///
     /// Example: `HD`.
@@ -49,6 +55,8 @@ pub struct UploadStreamByUrlInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub definition: ::std::option::Option<::std::string::String>,
+    /// File extension; required when the URL has none.
+    ///
     /// Example: `mp4`.
     ///
     /// Wire name: `FileExtension`.
@@ -58,6 +66,8 @@ pub struct UploadStreamByUrlInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub file_extension: ::std::option::Option<::std::string::String>,
+    /// HDR kind, such as HDR10, HLG or DolbyVision; empty for SDR.
+    ///
     /// Example: `HDR10`.
     ///
     /// Wire name: `HDRType`.
@@ -67,6 +77,8 @@ pub struct UploadStreamByUrlInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub hdr_type: ::std::option::Option<::std::string::String>,
+    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://aliyundoc.com"}, "Extend":{"localId":"xxx","test":"www"}}`.
     ///
     /// Wire name: `UserData`.

@@ -16,6 +16,8 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct VerifyVodDomainOwnerInput {
+    /// Domain to verify.
+    ///
     /// Required.
     ///
     /// Example: `example.com`.
@@ -27,6 +29,8 @@ pub struct VerifyVodDomainOwnerInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
+    /// Verification method: dnsCheck or fileCheck.
+    ///
     /// Required.
     ///
     /// Example: `dnsCheck`.
@@ -136,7 +140,7 @@ impl VerifyVodDomainOwnerFluentBuilder {
 pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation {
     action: "VerifyVodDomainOwner",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
-    retry_safe: false,
+    retry_safe: true,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),

@@ -7,28 +7,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "add-ai-template",
-        about: "Add AI template.",
-        long_about: "Add AI template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addaitemplate\n\nAPI: AddAITemplate",
+        about: "Creates an AI template for automated review or smart thumbnail jobs.",
+        long_about: "Creates an AI template for automated review or smart thumbnail jobs.\n\nReturns the new template ID. The matching AI service must be activated first; the operation is offered only in Beijing, Shanghai and Singapore.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addaitemplate\n\nAPI: AddAITemplate",
         operation: &::aliyun_vod::add_ai_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TemplateName",
                 long: "template-name",
-                help: " [required]",
+                help: "Name of the AI template, up to 128 bytes. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "AI-media-test",
             },
             crate::command::Flag {
                 param: "TemplateType",
                 long: "template-type",
-                help: " [required]",
+                help: "Kind of AI template: AIMediaAudit (automated review) or AIImage (smart thumbnail). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "AIMediaAudit",
             },
             crate::command::Flag {
                 param: "TemplateConfig",
                 long: "template-config",
-                help: " [required]",
+                help: "AI template configuration as a JSON string. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"AuditItem\":[\"terrorism\",\"porn\"],\"AuditRange\":[\"image-cover\",\"text-title\",\"video\"],\"AuditContent\":[\"screen\"],\"AuditAutoBlock\":\"yes\"}",
             },
@@ -38,28 +38,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "add-category",
-        about: "Add category.",
-        long_about: "Add category.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addcategory\n\nAPI: AddCategory",
+        about: "Creates a category for organizing audio, video, images or short-video materials.",
+        long_about: "Creates a category for organizing audio, video, images or short-video materials.\n\nReturns the new category. Media categories (Type default) nest up to three levels and material categories up to two, with at most 100 children per level.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addcategory\n\nAPI: AddCategory",
         operation: &::aliyun_vod::add_category::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "CateName",
                 long: "cate-name",
-                help: " [required]",
+                help: "Name of the category, up to 64 bytes. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "ParentId",
                 long: "parent-id",
-                help: "",
+                help: "ID of the parent category; omit to create a top-level category.",
                 kind: crate::command::FlagKind::Value,
                 example: "100012****",
             },
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: "",
+                help: "Category kind: default (audio, video and images) or material (short-video materials).",
                 kind: crate::command::FlagKind::Value,
                 example: "default",
             },
@@ -69,42 +69,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "add-editing-project",
-        about: "Add editing project.",
-        long_about: "Add editing project.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingproject\n\nAPI: AddEditingProject",
+        about: "Creates an online editing project.",
+        long_about: "Creates an online editing project.\n\nReturns the new project ID. Render the project into a video with ProduceEditingProjectVideo.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingproject\n\nAPI: AddEditingProject",
         operation: &::aliyun_vod::add_editing_project::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Title",
                 long: "title",
-                help: " [required]",
+                help: "Title of the project. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "testtimeline",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "Description of the project.",
                 kind: crate::command::FlagKind::Value,
                 example: "testtimeline001desciption",
             },
             crate::command::Flag {
                 param: "Timeline",
                 long: "timeline",
-                help: "",
+                help: "Editing timeline as a JSON string; an empty timeline when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"VideoTracks\":[{\"VideoTrackClips\":[{\"MediaId\":\"cc3308ac5006aed55a54328bc3443****\"},{\"MediaId\":\"95948ddba24446b6aed5db985e78****\"}]}]}",
             },
             crate::command::Flag {
                 param: "CoverURL",
                 long: "cover-url",
-                help: "",
+                help: "Cover image URL; defaults to the cover of the first video material.",
                 kind: crate::command::FlagKind::Value,
                 example: "https://demo.aliyundoc.com/6AB4D0E1E1C74468883516C2349D1FC2-6-2.png",
             },
             crate::command::Flag {
                 param: "Division",
                 long: "division",
-                help: "",
+                help: "Region of the service.",
                 kind: crate::command::FlagKind::Value,
                 example: "cn-shanghai",
             },
@@ -114,28 +114,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "add-editing-project-materials",
-        about: "Add editing project materials.",
-        long_about: "Add editing project materials.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingprojectmaterials\n\nAPI: AddEditingProjectMaterials",
+        about: "Adds media to an online editing project as materials.",
+        long_about: "Adds media to an online editing project as materials.\n\nUp to 10 material IDs per call, all of the type given in MaterialType. The response lists the materials that were added.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addeditingprojectmaterials\n\nAPI: AddEditingProjectMaterials",
         operation: &::aliyun_vod::add_editing_project_materials::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ProjectId",
                 long: "project-id",
-                help: " [required]",
+                help: "ID of the online editing project. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "afa31b483b5c41609185de0e1b790579",
             },
             crate::command::Flag {
                 param: "MaterialIds",
                 long: "material-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                help: "IDs of the materials to add, at most 10, all of the type given in MaterialType. [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
                 kind: crate::command::FlagKind::List,
                 example: "d3251979f9fd41f2acb29ccda5a6f772",
             },
             crate::command::Flag {
                 param: "MaterialType",
                 long: "material-type",
-                help: " [required]",
+                help: "Type of the materials: video, audio or image. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -145,35 +145,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "add-transcode-template-group",
-        about: "Add transcode template group.",
-        long_about: "Add transcode template group.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addtranscodetemplategroup\n\nAPI: AddTranscodeTemplateGroup",
+        about: "Creates a transcoding template group, or adds templates to an existing group.",
+        long_about: "Creates a transcoding template group, or adds templates to an existing group.\n\nAn account holds at most 20 groups with at most 20 templates each. Locked groups and the no-transcoding group cannot be extended, and a usable VOD storage bucket is required.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addtranscodetemplategroup\n\nAPI: AddTranscodeTemplateGroup",
         operation: &::aliyun_vod::add_transcode_template_group::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Name",
                 long: "name",
-                help: "",
+                help: "Name of the new group, up to 128 bytes; give either Name or TranscodeTemplateGroupId.",
                 kind: crate::command::FlagKind::Value,
                 example: "transcodetemplate",
             },
             crate::command::Flag {
                 param: "TranscodeTemplateList",
                 long: "transcode-template-list",
-                help: "",
+                help: "Transcoding templates as a JSON string; without it, uploads are not transcoded.",
                 kind: crate::command::FlagKind::Value,
                 example: "[{\"Video\":{\"Bitrate\":\"400\",\"Codec\":\"H.264\",\"Fps\":\"30\",\"Height\":360,\"Width\":640},\"Definition\":\"SD\",\"Container\":{\"Format\":\"mp4\"},\"TemplateName\":\"testName\",\"MuxConfig\":{},\"Audio\":{\"Codec\":\"AAC\",\"Bitrate\":\"64\",\"Samplerate\":\"44100\"}}]",
             },
             crate::command::Flag {
                 param: "TranscodeTemplateGroupId",
                 long: "transcode-template-group-id",
-                help: "",
+                help: "ID of an existing group to add the templates to.",
                 kind: crate::command::FlagKind::Value,
                 example: "4c71a339fe52b4fa6f4527****",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -183,42 +183,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "add-vod-domain",
-        about: "Add vod domain.",
-        long_about: "Add vod domain.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvoddomain\n\nAPI: AddVodDomain",
+        about: "Adds a domain for CDN-accelerated delivery of VOD content.",
+        long_about: "Adds a domain for CDN-accelerated delivery of VOD content.\n\nThe domain must have a completed ICP filing; origins outside Alibaba Cloud are reviewed first. One domain per call, at most 20 per account, Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvoddomain\n\nAPI: AddVodDomain",
         operation: &::aliyun_vod::add_vod_domain::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Domain to add; wildcard domains start with a dot, like .example.com. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "Sources",
                 long: "sources",
-                help: " [required]",
+                help: "Origin servers as a JSON string. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "[{\"content\":\"1.1.1.1\",\"type\":\"ipaddr\",\"priority\":\"20\",\"port\":80}]",
             },
             crate::command::Flag {
                 param: "CheckUrl",
                 long: "check-url",
-                help: "",
+                help: "URL used for health checks.",
                 kind: crate::command::FlagKind::Value,
                 example: "www.example.com/test.html",
             },
             crate::command::Flag {
                 param: "Scope",
                 long: "scope",
-                help: "",
+                help: "Acceleration area: domestic (default), overseas or global.",
                 kind: crate::command::FlagKind::Value,
                 example: "domestic",
             },
             crate::command::Flag {
                 param: "TopLevelDomain",
                 long: "top-level-domain",
-                help: "",
+                help: "Top-level domain.",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
@@ -228,28 +228,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "add-vod-storage-for-app",
-        about: "Add vod storage for app.",
-        long_about: "Add vod storage for app.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodstorageforapp\n\nAPI: AddVodStorageForApp",
+        about: "Enables a VOD-managed storage bucket for an application.",
+        long_about: "Enables a VOD-managed storage bucket for an application.\n\nAn application can have only one VOD-managed bucket; the call fails for an unknown AppId or an app that already has one.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodstorageforapp\n\nAPI: AddVodStorageForApp",
         operation: &::aliyun_vod::add_vod_storage_for_app::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: " [required]",
+                help: "ID of the application. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
             crate::command::Flag {
                 param: "StorageLocation",
                 long: "storage-location",
-                help: "",
+                help: "OSS bucket address; not needed for a VOD-managed bucket.",
                 kind: crate::command::FlagKind::Value,
                 example: "out-****.oss-cn-shanghai.aliyuncs.com",
             },
             crate::command::Flag {
                 param: "StorageType",
                 long: "storage-type",
-                help: "",
+                help: "Storage type; defaults to vod_oss_bucket.",
                 kind: crate::command::FlagKind::Value,
                 example: "vod_oss_bucket",
             },
@@ -259,35 +259,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "add-vod-template",
-        about: "Add vod template.",
-        long_about: "Add vod template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodtemplate\n\nAPI: AddVodTemplate",
+        about: "Creates a snapshot or animated-image template.",
+        long_about: "Creates a snapshot or animated-image template.\n\nPass the returned template ID to SubmitSnapshotJob or SubmitDynamicImageJob. Job completion can be reported through HTTP or MNS callbacks.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addvodtemplate\n\nAPI: AddVodTemplate",
         operation: &::aliyun_vod::add_vod_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Name",
                 long: "name",
-                help: " [required]",
+                help: "Name of the template, up to 128 bytes. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "test",
             },
             crate::command::Flag {
                 param: "TemplateType",
                 long: "template-type",
-                help: " [required]",
+                help: "Kind of template: Snapshot or DynamicImage. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "Snapshot",
             },
             crate::command::Flag {
                 param: "TemplateConfig",
                 long: "template-config",
-                help: " [required]",
+                help: "Template configuration as a JSON string. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"SnapshotConfig\":{\"Count\":10,\"SpecifiedOffsetTime\":0,\"Interval\":1,\"FrameType\":\"normal\"},\"SnapshotType\":\"NormalSnapshot\"}",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -297,42 +297,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "add-watermark",
-        about: "Add watermark.",
-        long_about: "Add watermark.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addwatermark\n\nAPI: AddWatermark",
+        about: "Creates an image or text watermark template.",
+        long_about: "Creates an image or text watermark template.\n\nImage watermarks may be PNG, GIF, APNG or MOV files. To apply the watermark, reference the template from a transcoding template group.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-addwatermark\n\nAPI: AddWatermark",
         operation: &::aliyun_vod::add_watermark::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: " [required]",
+                help: "Kind of watermark: Image (default) or Text. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "Image",
             },
             crate::command::Flag {
                 param: "Name",
                 long: "name",
-                help: " [required]",
+                help: "Name of the watermark template, letters and digits only, up to 128 bytes. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "WatermarkConfig",
                 long: "watermark-config",
-                help: " [required]",
+                help: "Watermark settings (position, size, effects) as a JSON string. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "{\n      \"Width\": \"55\",\n      \"Height\": \"55\",\n      \"Dx\": \"9\",\n      \"Dy\": \"9\",\n      \"ReferPos\": \"BottomLeft\"\n}",
             },
             crate::command::Flag {
                 param: "FileUrl",
                 long: "file-url",
-                help: "",
+                help: "OSS URL of the watermark image, required for image watermarks.",
                 kind: crate::command::FlagKind::Value,
                 example: "http://outin-326268*****63e1403e7.oss-cn-shanghai.aliyuncs.com/image/cover/C99345*****E7FDEC-6-2.png",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -342,35 +342,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "attach-app-policy-to-identity",
-        about: "Attach app policy to identity.",
-        long_about: "Attach app policy to identity.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-attachapppolicytoidentity\n\nAPI: AttachAppPolicyToIdentity",
+        about: "Grants a RAM user or RAM role access policies on a VOD application.",
+        long_about: "Grants a RAM user or RAM role access policies on a VOD application.\n\nA RAM identity can hold permissions on at most 10 applications.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-attachapppolicytoidentity\n\nAPI: AttachAppPolicyToIdentity",
         operation: &::aliyun_vod::attach_app_policy_to_identity::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "IdentityType",
                 long: "identity-type",
-                help: " [required]",
+                help: "Kind of identity: RamUser or RamRole. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "RamRole",
             },
             crate::command::Flag {
                 param: "IdentityName",
                 long: "identity-name",
-                help: " [required]",
+                help: "RAM user ID, or RAM role name. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "****",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the application; optional only for VODAppAdministratorAccess.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
             crate::command::Flag {
                 param: "PolicyNames",
                 long: "policy-names",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Policy names: VODAppFullAccess, VODAppReadOnlyAccess or VODAppAdministratorAccess. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "VODAppFullAccess",
             },
@@ -380,21 +380,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "batch-set-vod-domain-configs",
-        about: "Batch set vod domain configs.",
-        long_about: "Batch set vod domain configs.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchsetvoddomainconfigs\n\nAPI: BatchSetVodDomainConfigs",
+        about: "Applies feature configurations to up to 50 accelerated domains at once.",
+        long_about: "Applies feature configurations to up to 50 accelerated domains at once.\n\nEach configured function gets a ConfigId, which is not returned here; look it up with DescribeVodDomainConfigs. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchsetvoddomainconfigs\n\nAPI: BatchSetVodDomainConfigs",
         operation: &::aliyun_vod::batch_set_vod_domain_configs::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainNames",
                 long: "domain-names",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Accelerated domain names, at most 50. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "Functions",
                 long: "functions",
-                help: " [required]",
+                help: "Functions to configure, with their arguments, as a JSON string. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "[{\"functionArgs\":[{\"argName\":\"domain_name\",\"argValue\":\"www.example.com\"}],\"functionName\":\"set_req_host_header\"}]",
             },
@@ -404,14 +404,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "batch-start-vod-domain",
-        about: "Batch start vod domain.",
-        long_about: "Batch start vod domain.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstartvoddomain\n\nAPI: BatchStartVodDomain",
+        about: "Re-enables accelerated domains that were stopped.",
+        long_about: "Re-enables accelerated domains that were stopped.\n\nFails for domains in an invalid state or when the account has overdue payments. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstartvoddomain\n\nAPI: BatchStartVodDomain",
         operation: &::aliyun_vod::batch_start_vod_domain::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainNames",
                 long: "domain-names",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Accelerated domain names to enable. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
@@ -421,14 +421,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "batch-stop-vod-domain",
-        about: "Batch stop vod domain.",
-        long_about: "Batch stop vod domain.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstopvoddomain\n\nAPI: BatchStopVodDomain",
+        about: "Stops CDN acceleration for one or more domains without deleting them.",
+        long_about: "Stops CDN acceleration for one or more domains without deleting them.\n\nThe domain configuration is kept and requests are served from the origin instead. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-batchstopvoddomain\n\nAPI: BatchStopVodDomain",
         operation: &::aliyun_vod::batch_stop_vod_domain::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainNames",
                 long: "domain-names",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Accelerated domain names to stop. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
@@ -462,21 +462,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "create-app-info",
-        about: "Create app info.",
-        long_about: "Create app info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createappinfo\n\nAPI: CreateAppInfo",
+        about: "Creates a VOD application to keep media and settings apart.",
+        long_about: "Creates a VOD application to keep media and settings apart.\n\nReturns the new AppId. An account can create at most 10 applications.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createappinfo\n\nAPI: CreateAppInfo",
         operation: &::aliyun_vod::create_app_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppName",
                 long: "app-name",
-                help: " [required]",
+                help: "Unique name of the application, up to 128 characters. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "test",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "Description of the application, up to 512 characters.",
                 kind: crate::command::FlagKind::Value,
                 example: "myfirstapp",
             },
@@ -486,14 +486,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "create-audit",
-        about: "Create audit.",
-        long_about: "Create audit.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createaudit\n\nAPI: CreateAudit",
+        about: "Records manual review results for audio and video.",
+        long_about: "Records manual review results for audio and video.\n\nSets the review status (for example Normal or Blocked) of up to 100 media per call. Past results can be read with GetAuditHistory.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createaudit\n\nAPI: CreateAudit",
         operation: &::aliyun_vod::create_audit::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AuditContent",
                 long: "audit-content",
-                help: " [required]",
+                help: "Review results as a JSON array string, up to 100 entries. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
@@ -503,84 +503,84 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "create-upload-attached-media",
-        about: "Create upload attached media.",
-        long_about: "Create upload attached media.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadattachedmedia\n\nAPI: CreateUploadAttachedMedia",
+        about: "Creates an auxiliary media record (watermark, subtitle, material) and returns upload credentials.",
+        long_about: "Creates an auxiliary media record (watermark, subtitle, material) and returns upload credentials.\n\nReturns the new media ID, an upload address and a credential valid for 3000 seconds. Stored files are billed as VOD storage.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadattachedmedia\n\nAPI: CreateUploadAttachedMedia",
         operation: &::aliyun_vod::create_upload_attached_media::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Title",
                 long: "title",
-                help: "",
+                help: "Title of the media, up to 128 bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "BusinessType",
                 long: "business-type",
-                help: " [required]",
+                help: "Kind of auxiliary media: watermark, subtitle or material. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "watermark",
             },
             crate::command::Flag {
                 param: "MediaExt",
                 long: "media-ext",
-                help: "",
+                help: "File extension, such as png, srt or mp4.",
                 kind: crate::command::FlagKind::Value,
                 example: "png",
             },
             crate::command::Flag {
                 param: "FileName",
                 long: "file-name",
-                help: "",
+                help: "Name of the source file.",
                 kind: crate::command::FlagKind::Value,
                 example: "D:\\test.png",
             },
             crate::command::Flag {
                 param: "FileSize",
                 long: "file-size",
-                help: "",
+                help: "Size of the file, in bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "123",
             },
             crate::command::Flag {
                 param: "Tags",
                 long: "tags",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 16.",
+                help: "Tags, at most 16, each up to 32 characters. Comma-separated, or repeat the flag for items that contain commas; at most 16.",
                 kind: crate::command::FlagKind::List,
                 example: "tag1,tag2",
             },
             crate::command::Flag {
                 param: "StorageLocation",
                 long: "storage-location",
-                help: "",
+                help: "Storage address to upload to; the default storage when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "out-****.oss-cn-shanghai.aliyuncs.com",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "Description of the media, up to 1024 bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "uploadTest",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://example.aliyundoc.com\"},\"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
                 param: "CateIds",
                 long: "cate-ids",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 5.",
+                help: "IDs of categories, at most 5. Comma-separated, or repeat the flag for items that contain commas; at most 5.",
                 kind: crate::command::FlagKind::List,
                 example: "1298****,0813****",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -590,77 +590,77 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "create-upload-image",
-        about: "Create upload image.",
-        long_about: "Create upload image.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadimage\n\nAPI: CreateUploadImage",
+        about: "Creates an image record and returns an upload address and credential for it.",
+        long_about: "Creates an image record and returns an upload address and credential for it.\n\nReturns the new ImageId and ImageURL. The credential lasts 3000 seconds by default and cannot be refreshed; upload watermark images with CreateUploadAttachedMedia instead.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadimage\n\nAPI: CreateUploadImage",
         operation: &::aliyun_vod::create_upload_image::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Title",
                 long: "title",
-                help: "",
+                help: "Title of the image, up to 128 characters.",
                 kind: crate::command::FlagKind::Value,
                 example: "mytitle",
             },
             crate::command::Flag {
                 param: "ImageType",
                 long: "image-type",
-                help: " [required]",
+                help: "Kind of image: default or cover. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "default",
             },
             crate::command::Flag {
                 param: "ImageExt",
                 long: "image-ext",
-                help: "",
+                help: "File extension: png (default), jpg, jpeg or gif.",
                 kind: crate::command::FlagKind::Value,
                 example: "png",
             },
             crate::command::Flag {
                 param: "OriginalFileName",
                 long: "original-file-name",
-                help: "",
+                help: "Name of the source file, including its extension.",
                 kind: crate::command::FlagKind::Value,
                 example: "D:\\picture_01.png",
             },
             crate::command::Flag {
                 param: "Tags",
                 long: "tags",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 16.",
+                help: "Tags, at most 16, each up to 32 characters. Comma-separated, or repeat the flag for items that contain commas; at most 16.",
                 kind: crate::command::FlagKind::List,
                 example: "",
             },
             crate::command::Flag {
                 param: "StorageLocation",
                 long: "storage-location",
-                help: "",
+                help: "Storage address to upload to; the default storage when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "outin-****..oss-cn-shanghai.aliyuncs.com",
             },
             crate::command::Flag {
                 param: "CateId",
                 long: "cate-id",
-                help: "",
+                help: "ID of the category.",
                 kind: crate::command::FlagKind::Value,
                 example: "100036****",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://example.aliyundoc.com\"},\"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "Description of the image, up to 1024 characters.",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-1000000",
             },
@@ -670,91 +670,91 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "create-upload-video",
-        about: "Create upload video.",
-        long_about: "Create upload video.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadvideo\n\nAPI: CreateUploadVideo",
+        about: "Creates an audio or video record and returns an upload address and credential for it.",
+        long_about: "Creates an audio or video record and returns an upload address and credential for it.\n\nReturns the new VideoId; the file itself is then sent to the returned OSS address. The credential expires after 3000 seconds by default and can be renewed with RefreshUploadVideo.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-createuploadvideo\n\nAPI: CreateUploadVideo",
         operation: &::aliyun_vod::create_upload_video::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "CoverURL",
                 long: "cover-url",
-                help: "",
+                help: "URL of a custom cover image.",
                 kind: crate::command::FlagKind::Value,
                 example: "https://example.aliyundoc.com/image/D22F553TEST****.jpeg",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "Description of the media, up to 1024 characters.",
                 kind: crate::command::FlagKind::Value,
                 example: "UploadTest",
             },
             crate::command::Flag {
                 param: "FileName",
                 long: "file-name",
-                help: " [required]",
+                help: "Name of the source file, including its extension. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "D:\\video_01.mp4",
             },
             crate::command::Flag {
                 param: "FileSize",
                 long: "file-size",
-                help: "",
+                help: "Size of the source file, in bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "123",
             },
             crate::command::Flag {
                 param: "Title",
                 long: "title",
-                help: " [required]",
+                help: "Title of the media, up to 128 characters. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "UploadTest",
             },
             crate::command::Flag {
                 param: "CateId",
                 long: "cate-id",
-                help: "",
+                help: "ID of the category.",
                 kind: crate::command::FlagKind::Value,
                 example: "100036****",
             },
             crate::command::Flag {
                 param: "Tags",
                 long: "tags",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 16.",
+                help: "Tags, at most 16, each up to 32 characters. Comma-separated, or repeat the flag for items that contain commas; at most 16.",
                 kind: crate::command::FlagKind::List,
                 example: "tag1,tag2",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://example.aliyundoc.com\"},\"Extend\":{\"localId\":\"*****\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
                 param: "TemplateGroupId",
                 long: "template-group-id",
-                help: "",
+                help: "ID of the transcoding template group to apply.",
                 kind: crate::command::FlagKind::Value,
                 example: "405477f9e214d19ea2c7c854****",
             },
             crate::command::Flag {
                 param: "WorkflowId",
                 long: "workflow-id",
-                help: "",
+                help: "ID of the workflow; takes precedence over TemplateGroupId.",
                 kind: crate::command::FlagKind::Value,
                 example: "613efff3887ec34af685714cc461****",
             },
             crate::command::Flag {
                 param: "StorageLocation",
                 long: "storage-location",
-                help: "",
+                help: "Storage address to upload to; the default storage when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "out-****.oss-cn-shanghai.aliyuncs.com",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-1000000",
             },
@@ -764,14 +764,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "decrypt-kms-data-key",
-        about: "Decrypt KMS data key.",
-        long_about: "Decrypt KMS data key.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-decryptkmsdatakey\n\nAPI: DecryptKMSDataKey",
+        about: "Decrypts a KMS data key ciphertext (CiphertextBlob) into its plaintext.",
+        long_about: "Decrypts a KMS data key ciphertext (CiphertextBlob) into its plaintext.\n\nUsed with VOD standard encryption, typically on a ciphertext returned by GenerateKMSDataKey.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-decryptkmsdatakey\n\nAPI: DecryptKMSDataKey",
         operation: &::aliyun_vod::decrypt_kms_data_key::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "CipherText",
                 long: "cipher-text",
-                help: " [required]",
+                help: "Ciphertext to decrypt. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "DZhOWVmZDktM2QxNi00ODk0LWJkNGYtMWZjNDNmM2YyYWJmaaSl+TztSIMe43nbTH/Z1Wr4XfLftKhAciUmDQXuMRl4WTvKhxjMThjK****",
             },
@@ -781,14 +781,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "delete-ai-image-infos",
-        about: "Delete AI image infos.",
-        long_about: "Delete AI image infos.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaiimageinfos\n\nAPI: DeleteAIImageInfos",
+        about: "Deletes AI image records.",
+        long_about: "Deletes AI image records.\n\nOnly the records are removed; the image files stay in storage. Beijing and Shanghai only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaiimageinfos\n\nAPI: DeleteAIImageInfos",
         operation: &::aliyun_vod::delete_ai_image_infos::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AIImageInfoIds",
                 long: "ai-image-info-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                help: "IDs of the AI image records, at most 10. [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
                 kind: crate::command::FlagKind::List,
                 example: "b89a6aabf144*****6197ebd6fe6cf29",
             },
@@ -798,14 +798,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "delete-ai-template",
-        about: "Delete AI template.",
-        long_about: "Delete AI template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaitemplate\n\nAPI: DeleteAITemplate",
+        about: "Deletes an AI template.",
+        long_about: "Deletes an AI template.\n\nThe current default template cannot be deleted. Beijing, Shanghai and Singapore only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteaitemplate\n\nAPI: DeleteAITemplate",
         operation: &::aliyun_vod::delete_ai_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TemplateId",
                 long: "template-id",
-                help: " [required]",
+                help: "ID of the AI template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1706a0063dd733f6a823ef32e0a5****",
             },
@@ -815,14 +815,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "delete-app-info",
-        about: "Delete app info.",
-        long_about: "Delete app info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteappinfo\n\nAPI: DeleteAppInfo",
+        about: "Deletes a VOD application.",
+        long_about: "Deletes a VOD application.\n\nAn application that still owns resources cannot be deleted.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteappinfo\n\nAPI: DeleteAppInfo",
         operation: &::aliyun_vod::delete_app_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: " [required]",
+                help: "ID of the application to delete. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -832,14 +832,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-attached-media",
-        about: "Delete attached media.",
-        long_about: "Delete attached media.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteattachedmedia\n\nAPI: DeleteAttachedMedia",
+        about: "Permanently deletes auxiliary media, up to 20 per call.",
+        long_about: "Permanently deletes auxiliary media, up to 20 per call.\n\nThe files are physically removed; deleting is permanent.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteattachedmedia\n\nAPI: DeleteAttachedMedia",
         operation: &::aliyun_vod::delete_attached_media::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the auxiliary media to delete, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "8bc8e94fe4e55abde85718****,eb186180e989dd56****",
             },
@@ -849,14 +849,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-category",
-        about: "Delete category.",
-        long_about: "Delete category.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletecategory\n\nAPI: DeleteCategory",
+        about: "Deletes a category together with all of its subcategories.",
+        long_about: "Deletes a category together with all of its subcategories.\n\nMedia assigned to a deleted category lose that category. Deleting is permanent.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletecategory\n\nAPI: DeleteCategory",
         operation: &::aliyun_vod::delete_category::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "CateId",
                 long: "cate-id",
-                help: " [required]",
+                help: "ID of the category to delete, together with its subcategories. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "3300****",
             },
@@ -866,21 +866,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-dynamic-image",
-        about: "Delete dynamic image.",
-        long_about: "Delete dynamic image.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletedynamicimage\n\nAPI: DeleteDynamicImage",
+        about: "Removes animated-image records from a video.",
+        long_about: "Removes animated-image records from a video.\n\nOnly the link to the video is removed, not the files. Without DynamicImageIds all of the video's animated images are removed, which is refused when there are more than 10.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletedynamicimage\n\nAPI: DeleteDynamicImage",
         operation: &::aliyun_vod::delete_dynamic_image::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the video the animated images belong to. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2321077d460b028700ef6c2f4d****",
             },
             crate::command::Flag {
                 param: "DynamicImageIds",
                 long: "dynamic-image-ids",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                help: "IDs of the animated images, at most 10; all of the video's when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 10.",
                 kind: crate::command::FlagKind::List,
                 example: "beafec3834a4e52ea52042a4****,8281c8519847fd8970e79e80b6****",
             },
@@ -890,14 +890,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "delete-editing-project",
-        about: "Delete editing project.",
-        long_about: "Delete editing project.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingproject\n\nAPI: DeleteEditingProject",
+        about: "Deletes one or more online editing projects.",
+        long_about: "Deletes one or more online editing projects.\n\nPass several project IDs to delete them in one call.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingproject\n\nAPI: DeleteEditingProject",
         operation: &::aliyun_vod::delete_editing_project::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ProjectIds",
                 long: "project-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "IDs of the projects to delete. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "fb2101bf24bf41*****cb318787dc",
             },
@@ -907,28 +907,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "delete-editing-project-materials",
-        about: "Delete editing project materials.",
-        long_about: "Delete editing project materials.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingprojectmaterials\n\nAPI: DeleteEditingProjectMaterials",
+        about: "Removes materials from an online editing project.",
+        long_about: "Removes materials from an online editing project.\n\nThe media themselves are not deleted; they are only detached from the project.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteeditingprojectmaterials\n\nAPI: DeleteEditingProjectMaterials",
         operation: &::aliyun_vod::delete_editing_project_materials::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ProjectId",
                 long: "project-id",
-                help: " [required]",
+                help: "ID of the online editing project. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "198236101*****1093374",
             },
             crate::command::Flag {
                 param: "MaterialIds",
                 long: "material-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "IDs of the materials to remove. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "9e3101bf24bf41c*****123318788ca",
             },
             crate::command::Flag {
                 param: "MaterialType",
                 long: "material-type",
-                help: " [required]",
+                help: "Type of the materials: video, audio or image. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -938,42 +938,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-image",
-        about: "Delete image.",
-        long_about: "Delete image.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteimage\n\nAPI: DeleteImage",
+        about: "Permanently deletes images by URL, by image ID, or by the video they belong to.",
+        long_about: "Permanently deletes images by URL, by image ID, or by the video they belong to.\n\nThe source files are removed and cannot be recovered. CDN caches may keep serving a deleted image URL for a while.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deleteimage\n\nAPI: DeleteImage",
         operation: &::aliyun_vod::delete_image::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DeleteImageType",
                 long: "delete-image-type",
-                help: " [required]",
+                help: "How images are selected: ImageURL, ImageId or VideoId. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "VideoId",
             },
             crate::command::Flag {
                 param: "ImageURLs",
                 long: "image-urls",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "URLs of the images, at most 20; used when DeleteImageType is ImageURL. Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "https://example.aliyundoc.com/image/default/41AE7ADABBE*****.png",
             },
             crate::command::Flag {
                 param: "ImageIds",
                 long: "image-ids",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the images, at most 20; used when DeleteImageType is ImageId. Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "bbc65bba53fed90de118a7849****,594228cdd14b4d069fc17a8c4a****",
             },
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: "",
+                help: "ID of the video whose images are deleted; used when DeleteImageType is VideoId.",
                 kind: crate::command::FlagKind::Value,
                 example: "eb1861d2c9a8842340e989dd56****",
             },
             crate::command::Flag {
                 param: "ImageType",
                 long: "image-type",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Kinds of video images to delete, such as CoverSnapshot or All; used with VideoId. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "All",
             },
@@ -983,14 +983,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "config")]
     crate::command::CommandSpec {
         name: "delete-message-callback",
-        about: "Delete message callback.",
-        long_about: "Delete message callback.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemessagecallback\n\nAPI: DeleteMessageCallback",
+        about: "Removes the event notification settings.",
+        long_about: "Removes the event notification settings.\n\nClears the callback method, address and event types, for the given application or for the default one.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemessagecallback\n\nAPI: DeleteMessageCallback",
         operation: &::aliyun_vod::delete_message_callback::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the application; the default application when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-1000000",
             },
@@ -1000,21 +1000,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-mezzanines",
-        about: "Delete mezzanines.",
-        long_about: "Delete mezzanines.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemezzanines\n\nAPI: DeleteMezzanines",
+        about: "Deletes the source files of up to 20 videos.",
+        long_about: "Deletes the source files of up to 20 videos.\n\nWithout a source file, no further transcoding, snapshots or reviews are possible. A source file that also serves as a playback stream is only removed when Force is true.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemezzanines\n\nAPI: DeleteMezzanines",
         operation: &::aliyun_vod::delete_mezzanines::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoIds",
                 long: "video-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the videos whose source files are deleted, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "23ab850b4f654b6e91d24d8157****,93ab850b4f6f4b6e91d24d81d4****",
             },
             crate::command::Flag {
                 param: "Force",
                 long: "force",
-                help: "",
+                help: "Whether to also delete source files that serve as a playback stream.",
                 kind: crate::command::FlagKind::Value,
                 example: "false",
             },
@@ -1024,21 +1024,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "delete-multipart-upload",
-        about: "Delete multipart upload.",
-        long_about: "Delete multipart upload.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemultipartupload\n\nAPI: DeleteMultipartUpload",
+        about: "Deletes the leftover parts of a multipart upload.",
+        long_about: "Deletes the leftover parts of a multipart upload.\n\nOnly upload fragments are removed; the source file and transcoded streams stay. Unused fragments are otherwise cleaned up after about 7 days.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletemultipartupload\n\nAPI: DeleteMultipartUpload",
         operation: &::aliyun_vod::delete_multipart_upload::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the audio or video whose upload parts are deleted. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "61ccbdb06fa3012be4d8083f6****",
             },
             crate::command::Flag {
                 param: "MediaType",
                 long: "media-type",
-                help: " [required]",
+                help: "Media type; always video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -1048,21 +1048,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-stream",
-        about: "Delete stream.",
-        long_about: "Delete stream.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletestream\n\nAPI: DeleteStream",
+        about: "Deletes transcoded streams of a video together with their stored files.",
+        long_about: "Deletes transcoded streams of a video together with their stored files.\n\nStreams are identified by their transcoding job IDs as shown by GetPlayInfo, up to 20 for one video.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletestream\n\nAPI: DeleteStream",
         operation: &::aliyun_vod::delete_stream::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "JobIds",
                 long: "job-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Transcoding job IDs of the streams, at most 20 for one video. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "35eb4dbda18c49cc0025df374b46****",
             },
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the video the streams belong to. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "95948ddba24446b6aed5db985e78****",
             },
@@ -1072,28 +1072,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "delete-transcode-template-group",
-        about: "Delete transcode template group.",
-        long_about: "Delete transcode template group.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletetranscodetemplategroup\n\nAPI: DeleteTranscodeTemplateGroup",
+        about: "Deletes templates from a transcoding template group, or the whole group.",
+        long_about: "Deletes templates from a transcoding template group, or the whole group.\n\nSet ForceDelGroup to true to remove the group itself. The default group and locked groups cannot be deleted; unset the default or unlock the group first.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletetranscodetemplategroup\n\nAPI: DeleteTranscodeTemplateGroup",
         operation: &::aliyun_vod::delete_transcode_template_group::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TranscodeTemplateGroupId",
                 long: "transcode-template-group-id",
-                help: " [required]",
+                help: "ID of the transcoding template group. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "4c71a339fec*****152b4fa6f4527",
             },
             crate::command::Flag {
                 param: "TranscodeTemplateIds",
                 long: "transcode-template-ids",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "IDs of the templates to delete, at most 10; required unless ForceDelGroup is true. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "[\"613702defdc4*****6a3b94cace1129e\",\"bfd6c90253a2*****7fc054d7c5825\"]",
             },
             crate::command::Flag {
                 param: "ForceDelGroup",
                 long: "force-del-group",
-                help: "",
+                help: "Whether to delete the whole group (true) or only the listed templates (false).",
                 kind: crate::command::FlagKind::Value,
                 example: "true",
             },
@@ -1103,14 +1103,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "delete-video",
-        about: "Delete video.",
-        long_about: "Delete video.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevideo\n\nAPI: DeleteVideo",
+        about: "Permanently deletes videos with their source files, streams and snapshots.",
+        long_about: "Permanently deletes videos with their source files, streams and snapshots.\n\nDeleting is permanent and accepts several IDs at once. CDN caches are not purged; refresh them separately if needed.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevideo\n\nAPI: DeleteVideo",
         operation: &::aliyun_vod::delete_video::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoIds",
                 long: "video-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the videos to delete, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "e44ebf1147hdsa2d2adbea8b****,e44ebf11oj984adbea8****,73ab850b4f6f4b6e91d24d81d54****",
             },
@@ -1120,14 +1120,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "delete-vod-domain",
-        about: "Delete vod domain.",
-        long_about: "Delete vod domain.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevoddomain\n\nAPI: DeleteVodDomain",
+        about: "Removes an accelerated domain and all of its configuration.",
+        long_about: "Removes an accelerated domain and all of its configuration.\n\nThe domain stops serving content, so restore its DNS record first; to pause a domain, use BatchStopVodDomain instead. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevoddomain\n\nAPI: DeleteVodDomain",
         operation: &::aliyun_vod::delete_vod_domain::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated domain to delete. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
@@ -1137,28 +1137,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "delete-vod-specific-config",
-        about: "Delete vod specific config.",
-        long_about: "Delete vod specific config.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodspecificconfig\n\nAPI: DeleteVodSpecificConfig",
+        about: "Deletes one feature configuration of an accelerated domain.",
+        long_about: "Deletes one feature configuration of an accelerated domain.\n\nThe configuration is identified by the ConfigId that DescribeVodDomainConfigs returns. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodspecificconfig\n\nAPI: DeleteVodSpecificConfig",
         operation: &::aliyun_vod::delete_vod_specific_config::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated domain name. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "www.example.com",
             },
             crate::command::Flag {
                 param: "ConfigId",
                 long: "config-id",
-                help: " [required]",
+                help: "ID of the configuration to delete. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2317****",
             },
             crate::command::Flag {
                 param: "Env",
                 long: "env",
-                help: "",
+                help: "Environment to delete from: online or gray.",
                 kind: crate::command::FlagKind::Value,
                 example: "online",
             },
@@ -1168,14 +1168,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "delete-vod-template",
-        about: "Delete vod template.",
-        long_about: "Delete vod template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodtemplate\n\nAPI: DeleteVodTemplate",
+        about: "Deletes a snapshot template.",
+        long_about: "Deletes a snapshot template.\n\nIdentify the template by the ID returned from AddVodTemplate or ListVodTemplate.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletevodtemplate\n\nAPI: DeleteVodTemplate",
         operation: &::aliyun_vod::delete_vod_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VodTemplateId",
                 long: "vod-template-id",
-                help: " [required]",
+                help: "ID of the snapshot template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "f5b228fe6930e*****d6bf55bd87789",
             },
@@ -1185,14 +1185,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "delete-watermark",
-        about: "Delete watermark.",
-        long_about: "Delete watermark.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletewatermark\n\nAPI: DeleteWatermark",
+        about: "Deletes an image or text watermark template.",
+        long_about: "Deletes an image or text watermark template.\n\nFor image watermarks the watermark file is removed too, permanently. The default watermark cannot be deleted until another template is made the default.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-deletewatermark\n\nAPI: DeleteWatermark",
         operation: &::aliyun_vod::delete_watermark::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "WatermarkId",
                 long: "watermark-id",
-                help: " [required]",
+                help: "ID of the watermark template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "9bcc8bfadb843f*****09a2671d0df97",
             },
@@ -1202,28 +1202,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-play-top-videos",
-        about: "Describe play top videos.",
-        long_about: "Describe play top videos.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplaytopvideos\n\nAPI: DescribePlayTopVideos",
+        about: "Returns the most-played videos of a day with plays, viewers and play time.",
+        long_about: "Returns the most-played videos of a day with plays, viewers and play time.\n\nCovers up to the top 1000 videos, ordered by play count, and counts only playback through Alibaba Cloud's player SDK. A day's data is ready at 09:00 (UTC+8) the next day.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplaytopvideos\n\nAPI: DescribePlayTopVideos",
         operation: &::aliyun_vod::describe_play_top_videos::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "BizDate",
                 long: "biz-date",
-                help: " [required]",
+                help: "Day to query, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-06-29T13:00:00Z",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page, up to 1000.",
                 kind: crate::command::FlagKind::Value,
                 example: "100",
             },
@@ -1233,21 +1233,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-play-user-avg",
-        about: "Describe play user avg.",
-        long_about: "Describe play user avg.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayuseravg\n\nAPI: DescribePlayUserAvg",
+        about: "Returns daily per-user averages of play time and play count.",
+        long_about: "Returns daily per-user averages of play time and play count.\n\nCounts only playback through Alibaba Cloud's player SDK. Data starts on 2018-01-01, a query spans at most 180 days, and each day is ready at 09:00 (UTC+8) the next day.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayuseravg\n\nAPI: DescribePlayUserAvg",
         operation: &::aliyun_vod::describe_play_user_avg::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-06-29T13:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-06-30T13:00:00Z",
             },
@@ -1257,21 +1257,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-play-user-total",
-        about: "Describe play user total.",
-        long_about: "Describe play user total.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayusertotal\n\nAPI: DescribePlayUserTotal",
+        about: "Returns daily playback totals: plays, viewers, play time and its distribution.",
+        long_about: "Returns daily playback totals: plays, viewers, play time and its distribution.\n\nCounts only playback through Alibaba Cloud's player SDK. Data starts on 2018-01-01, a query spans at most 180 days, and each day is ready at 09:00 (UTC+8) the next day.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayusertotal\n\nAPI: DescribePlayUserTotal",
         operation: &::aliyun_vod::describe_play_user_total::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-06-29T13:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-06-30T13:00:00Z",
             },
@@ -1281,28 +1281,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-play-video-statis",
-        about: "Describe play video statis.",
-        long_about: "Describe play video statis.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayvideostatis\n\nAPI: DescribePlayVideoStatis",
+        about: "Returns daily playback statistics of one video over a time range.",
+        long_about: "Returns daily playback statistics of one video over a time range.\n\nIncludes play time, plays, viewers and play-time distribution, from Alibaba Cloud's player SDK only. Data reaches back 730 days, with at most 180 days per query.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describeplayvideostatis\n\nAPI: DescribePlayVideoStatis",
         operation: &::aliyun_vod::describe_play_video_statis::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-06-29T13:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-06-30T13:00:00Z",
             },
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the video to query. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2a8d4cb9ecbb487681473****aba8fda",
             },
@@ -1312,35 +1312,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-ai-data",
-        about: "Describe vod AI data.",
-        long_about: "Describe vod AI data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodaidata\n\nAPI: DescribeVodAIData",
+        about: "Returns usage of AI processing such as automated review and video fingerprinting.",
+        long_about: "Returns usage of AI processing such as automated review and video fingerprinting.\n\nSpans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodaidata\n\nAPI: DescribeVodAIData",
         operation: &::aliyun_vod::describe_vod_ai_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-02-01T13:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-02-01T15:00:00Z",
             },
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Storage regions to include, such as cn-shanghai; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "cn-beijing",
             },
             crate::command::Flag {
                 param: "AIType",
                 long: "ai-type",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "AI kinds to include: AIVideoCensor, AIVideoFPShot or AIVideoTag. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "AIVideoCensor",
             },
@@ -1350,14 +1350,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-certificate-list",
-        about: "Describe vod certificate list.",
-        long_about: "Describe vod certificate list.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodcertificatelist\n\nAPI: DescribeVodCertificateList",
+        about: "Lists the SSL certificates available for accelerated domains.",
+        long_about: "Lists the SSL certificates available for accelerated domains.\n\nCan be narrowed to one domain. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodcertificatelist\n\nAPI: DescribeVodCertificateList",
         operation: &::aliyun_vod::describe_vod_certificate_list::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
+                help: "Accelerated domain to filter by.",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
@@ -1367,49 +1367,49 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-bps-data",
-        about: "Describe vod domain bps data.",
-        long_about: "Describe vod domain bps data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdata\n\nAPI: DescribeVodDomainBpsData",
+        about: "Returns bandwidth of accelerated domains, with history up to 366 days.",
+        long_about: "Returns bandwidth of accelerated domains, with history up to 366 days.\n\nUp to 500 domains per call; without a time range the last 24 hours are returned. The time span decides the granularity (5 minutes, 1 hour or 1 day), how far back data goes, and its delay.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdata\n\nAPI: DescribeVodDomainBpsData",
         operation: &::aliyun_vod::describe_vod_domain_bps_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2015-12-10T13:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2015-12-10T14:00:00Z",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "unicom",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "shanghai",
             },
@@ -1419,56 +1419,56 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-bps-data-by-layer",
-        about: "Describe vod domain bps data by layer.",
-        long_about: "Describe vod domain bps data by layer.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdatabylayer\n\nAPI: DescribeVodDomainBpsDataByLayer",
+        about: "Returns bandwidth of accelerated domains broken down by protocol layer.",
+        long_about: "Returns bandwidth of accelerated domains broken down by protocol layer.\n\nUp to 500 domains per call; without a time range the last 24 hours are returned. Granularity grows from 5 minutes to 1 day with the time span.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainbpsdatabylayer\n\nAPI: DescribeVodDomainBpsDataByLayer",
         operation: &::aliyun_vod::describe_vod_domain_bps_data_by_layer::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-01-23T12:35:12Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-01-23T12:40:12Z",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "unicom",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "beijing",
             },
             crate::command::Flag {
                 param: "Layer",
                 long: "layer",
-                help: "",
+                help: "Protocol layer: all (default), IPv4, IPv6, http, https or quic.",
                 kind: crate::command::FlagKind::Value,
                 example: "IPv4",
             },
@@ -1478,14 +1478,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-certificate-info",
-        about: "Describe vod domain certificate info.",
-        long_about: "Describe vod domain certificate info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaincertificateinfo\n\nAPI: DescribeVodDomainCertificateInfo",
+        about: "Returns the certificate of an accelerated domain: name, type, status and expiry.",
+        long_about: "Returns the certificate of an accelerated domain: name, type, status and expiry.\n\nShanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaincertificateinfo\n\nAPI: DescribeVodDomainCertificateInfo",
         operation: &::aliyun_vod::describe_vod_domain_certificate_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated domain name. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
@@ -1495,21 +1495,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-configs",
-        about: "Describe vod domain configs.",
-        long_about: "Describe vod domain configs.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainconfigs\n\nAPI: DescribeVodDomainConfigs",
+        about: "Returns the feature configurations of an accelerated domain.",
+        long_about: "Returns the feature configurations of an accelerated domain.\n\nSeveral functions can be queried at once through FunctionNames. Each entry carries the ConfigId needed to change or delete it.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainconfigs\n\nAPI: DescribeVodDomainConfigs",
         operation: &::aliyun_vod::describe_vod_domain_configs::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated domain to query (one only). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "www.example.com",
             },
             crate::command::Flag {
                 param: "FunctionNames",
                 long: "function-names",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Names of the functions to return. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "filetype_based_ttl_set,set_req_host_header",
             },
@@ -1519,14 +1519,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-detail",
-        about: "Describe vod domain detail.",
-        long_about: "Describe vod domain detail.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaindetail\n\nAPI: DescribeVodDomainDetail",
+        about: "Returns the basic settings of an accelerated domain: CNAME, origins, status and more.",
+        long_about: "Returns the basic settings of an accelerated domain: CNAME, origins, status and more.\n\nShanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaindetail\n\nAPI: DescribeVodDomainDetail",
         operation: &::aliyun_vod::describe_vod_domain_detail::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated domain name. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
@@ -1536,35 +1536,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-hit-rate-data",
-        about: "Describe vod domain hit rate data.",
-        long_about: "Describe vod domain hit rate data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainhitratedata\n\nAPI: DescribeVodDomainHitRateData",
+        about: "Returns the byte hit rate of accelerated domains over time.",
+        long_about: "Returns the byte hit rate of accelerated domains over time.\n\nUp to 500 domains per call; without a time range the last 24 hours are returned, at 5-minute, hourly or daily points depending on the span.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainhitratedata\n\nAPI: DescribeVodDomainHitRateData",
         operation: &::aliyun_vod::describe_vod_domain_hit_rate_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2024-01-20T13:59:58Z\n",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2024-01-20T14:59:58Z",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -1574,42 +1574,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-log",
-        about: "Describe vod domain log.",
-        long_about: "Describe vod domain log.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainlog\n\nAPI: DescribeVodDomainLog",
+        about: "Returns download links for the raw CDN access logs of a domain.",
+        long_about: "Returns download links for the raw CDN access logs of a domain.\n\nWithout StartTime and EndTime the last 24 hours are covered; set both or neither. Results are paged.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainlog\n\nAPI: DescribeVodDomainLog",
         operation: &::aliyun_vod::describe_vod_domain_log::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated domain to query (one only). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
             crate::command::Flag {
                 param: "PageNumber",
                 long: "page-number",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-10-20T04:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2016-10-20T05:00:00Z",
             },
@@ -1619,49 +1619,49 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-qps-data",
-        about: "Describe vod domain qps data.",
-        long_about: "Describe vod domain qps data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainqpsdata\n\nAPI: DescribeVodDomainQpsData",
+        about: "Returns requests per second of accelerated domains over time.",
+        long_about: "Returns requests per second of accelerated domains over time.\n\nWithout a time range the last 24 hours are returned. Interval selects 5-minute, hourly or daily points, each with its own history limit and data delay.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainqpsdata\n\nAPI: DescribeVodDomainQpsData",
         operation: &::aliyun_vod::describe_vod_domain_qps_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2024-05-02T15:50:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2024-05-02T15:59:00Z",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "unicom",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "beijing",
             },
@@ -1671,42 +1671,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-bps-data",
-        about: "Describe vod domain real time bps data.",
-        long_about: "Describe vod domain real time bps data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebpsdata\n\nAPI: DescribeVodDomainRealTimeBpsData",
+        about: "Returns near-real-time bandwidth of accelerated domains, down to 1-minute points.",
+        long_about: "Returns near-real-time bandwidth of accelerated domains, down to 1-minute points.\n\nUp to 500 domains per call; without a time range the last hour is returned. Data arrives within minutes but reaches back at most 186 days.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebpsdata\n\nAPI: DescribeVodDomainRealTimeBpsData",
         operation: &::aliyun_vod::describe_vod_domain_real_time_bps_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; data of several domains is combined. [required] Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "telecom",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "shanghai",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-11-30T05:33:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-11-30T05:40:00Z",
             },
@@ -1716,28 +1716,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-byte-hit-rate-data",
-        about: "Describe vod domain real time byte hit rate data.",
-        long_about: "Describe vod domain real time byte hit rate data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebytehitratedata\n\nAPI: DescribeVodDomainRealTimeByteHitRateData",
+        about: "Returns near-real-time byte hit rates of accelerated domains.",
+        long_about: "Returns near-real-time byte hit rates of accelerated domains.\n\nUp to 100 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimebytehitratedata\n\nAPI: DescribeVodDomainRealTimeByteHitRateData",
         operation: &::aliyun_vod::describe_vod_domain_real_time_byte_hit_rate_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                help: "Accelerated domains to query; data of several domains is combined. [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2020-05-15T09:13:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2020-05-15T09:15:00Z",
             },
@@ -1747,63 +1747,63 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-detail-data",
-        about: "Describe vod domain real time detail data.",
-        long_about: "Describe vod domain real time detail data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimedetaildata\n\nAPI: DescribeVodDomainRealTimeDetailData",
+        about: "Returns per-minute QPS, bandwidth and HTTP code data of domains for the last 7 days.",
+        long_about: "Returns per-minute QPS, bandwidth and HTTP code data of domains for the last 7 days.\n\nResults can be split or merged by region and carrier with Merge and MergeLocIsp.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimedetaildata\n\nAPI: DescribeVodDomainRealTimeDetailData",
         operation: &::aliyun_vod::describe_vod_domain_real_time_detail_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Accelerated domains to query, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-01-23T12:35:12Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-01-23T12:40:00Z",
             },
             crate::command::Flag {
                 param: "Field",
                 long: "field",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Metrics to return: qps, bps and/or http_code. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "bps",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "shanghai",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "unicom",
             },
             crate::command::Flag {
                 param: "Merge",
                 long: "merge",
-                help: "",
+                help: "Whether to return totals as well.",
                 kind: crate::command::FlagKind::Value,
                 example: "false",
             },
             crate::command::Flag {
                 param: "MergeLocIsp",
                 long: "merge-loc-isp",
-                help: "",
+                help: "Whether to aggregate over regions and carriers per domain.",
                 kind: crate::command::FlagKind::Value,
                 example: "true",
             },
@@ -1813,42 +1813,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-http-code-data",
-        about: "Describe vod domain real time http code data.",
-        long_about: "Describe vod domain real time http code data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimehttpcodedata\n\nAPI: DescribeVodDomainRealTimeHttpCodeData",
+        about: "Returns counts and shares of HTTP status codes served by accelerated domains.",
+        long_about: "Returns counts and shares of HTTP status codes served by accelerated domains.\n\nUp to 100 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimehttpcodedata\n\nAPI: DescribeVodDomainRealTimeHttpCodeData",
         operation: &::aliyun_vod::describe_vod_domain_real_time_http_code_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                help: "Accelerated domains to query; data of several domains is combined. [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-11-30T05:39:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-11-30T05:40:00Z",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "unicom",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "shanghai",
             },
@@ -1858,42 +1858,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-qps-data",
-        about: "Describe vod domain real time qps data.",
-        long_about: "Describe vod domain real time qps data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimeqpsdata\n\nAPI: DescribeVodDomainRealTimeQpsData",
+        about: "Returns near-real-time requests per second of accelerated domains.",
+        long_about: "Returns near-real-time requests per second of accelerated domains.\n\nUp to 500 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimeqpsdata\n\nAPI: DescribeVodDomainRealTimeQpsData",
         operation: &::aliyun_vod::describe_vod_domain_real_time_qps_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; data of several domains is combined. [required] Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "unicom",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "shanghai",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-12-02T11:25:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-12-02T11:26:00Z",
             },
@@ -1903,28 +1903,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-req-hit-rate-data",
-        about: "Describe vod domain real time req hit rate data.",
-        long_about: "Describe vod domain real time req hit rate data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimereqhitratedata\n\nAPI: DescribeVodDomainRealTimeReqHitRateData",
+        about: "Returns near-real-time request hit rates of accelerated domains.",
+        long_about: "Returns near-real-time request hit rates of accelerated domains.\n\nUp to 100 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimereqhitratedata\n\nAPI: DescribeVodDomainRealTimeReqHitRateData",
         operation: &::aliyun_vod::describe_vod_domain_real_time_req_hit_rate_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                help: "Accelerated domains to query; data of several domains is combined. [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2024-01-02T11:23:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2024-01-02T11:26:00Z",
             },
@@ -1934,42 +1934,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-real-time-traffic-data",
-        about: "Describe vod domain real time traffic data.",
-        long_about: "Describe vod domain real time traffic data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimetrafficdata\n\nAPI: DescribeVodDomainRealTimeTrafficData",
+        about: "Returns near-real-time traffic volume of accelerated domains.",
+        long_about: "Returns near-real-time traffic volume of accelerated domains.\n\nUp to 100 domains per call; without a time range the last hour is returned. Points range from 1 minute to 1 hour with the span, with up to 186 days of history.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainrealtimetrafficdata\n\nAPI: DescribeVodDomainRealTimeTrafficData",
         operation: &::aliyun_vod::describe_vod_domain_real_time_traffic_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                help: "Accelerated domains to query; data of several domains is combined. [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-12-10T20:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-12-10T20:01:00Z",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "telecom",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "shanghai",
             },
@@ -1979,35 +1979,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-req-hit-rate-data",
-        about: "Describe vod domain req hit rate data.",
-        long_about: "Describe vod domain req hit rate data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainreqhitratedata\n\nAPI: DescribeVodDomainReqHitRateData",
+        about: "Returns the request hit rate of accelerated domains over time.",
+        long_about: "Returns the request hit rate of accelerated domains over time.\n\nUp to 500 domains per call; without a time range the last 24 hours are returned, at 5-minute, hourly or daily points depending on the span.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainreqhitratedata\n\nAPI: DescribeVodDomainReqHitRateData",
         operation: &::aliyun_vod::describe_vod_domain_req_hit_rate_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2023-12-21T08:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2023-12-22T08:00:00Z",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -2017,35 +2017,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-src-bps-data",
-        about: "Describe vod domain src bps data.",
-        long_about: "Describe vod domain src bps data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrcbpsdata\n\nAPI: DescribeVodDomainSrcBpsData",
+        about: "Returns back-to-origin bandwidth of accelerated domains.",
+        long_about: "Returns back-to-origin bandwidth of accelerated domains.\n\nUp to 500 domains per call; without a time range the last 24 hours are returned, at 5-minute, hourly or daily points depending on the span.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrcbpsdata\n\nAPI: DescribeVodDomainSrcBpsData",
         operation: &::aliyun_vod::describe_vod_domain_src_bps_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2022-04-25T16:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2022-04-26T15:59:59Z",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -2055,35 +2055,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-src-traffic-data",
-        about: "Describe vod domain src traffic data.",
-        long_about: "Describe vod domain src traffic data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrctrafficdata\n\nAPI: DescribeVodDomainSrcTrafficData",
+        about: "Returns back-to-origin traffic of accelerated domains.",
+        long_about: "Returns back-to-origin traffic of accelerated domains.\n\nUp to 500 domains per call; without a time range the last 24 hours are returned, at 5-minute, hourly or daily points depending on the span.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainsrctrafficdata\n\nAPI: DescribeVodDomainSrcTrafficData",
         operation: &::aliyun_vod::describe_vod_domain_src_traffic_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2022-03-22T16:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2022-09-24T15:59:59Z",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -2093,49 +2093,49 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-traffic-data",
-        about: "Describe vod domain traffic data.",
-        long_about: "Describe vod domain traffic data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaintrafficdata\n\nAPI: DescribeVodDomainTrafficData",
+        about: "Returns traffic volume of accelerated domains, with history up to 366 days.",
+        long_about: "Returns traffic volume of accelerated domains, with history up to 366 days.\n\nUp to 500 domains per call; without a time range the last 24 hours are returned. The time span decides the granularity (5 minutes, 1 hour or 1 day) and the data delay.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomaintrafficdata\n\nAPI: DescribeVodDomainTrafficData",
         operation: &::aliyun_vod::describe_vod_domain_traffic_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 500.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas; at most 500.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-01-20T13:59:58Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-01-20T14:59:58Z",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "unicom",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "shanghai",
             },
@@ -2145,56 +2145,56 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-domain-usage-data",
-        about: "Describe vod domain usage data.",
-        long_about: "Describe vod domain usage data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainusagedata\n\nAPI: DescribeVodDomainUsageData",
+        about: "Returns CDN traffic or bandwidth usage of your domains, for mainland China or overseas.",
+        long_about: "Returns CDN traffic or bandwidth usage of your domains, for mainland China or overseas.\n\nUp to 100 domains per call; leave DomainName empty for the combined data of all domains. Data goes back up to one year; without Interval a query spans at most one month, with hourly points for 1 to 3 days and daily points beyond.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoddomainusagedata\n\nAPI: DescribeVodDomainUsageData",
         operation: &::aliyun_vod::describe_vod_domain_usage_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Accelerated domains to query; all domains combined when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2015-12-10T10:20:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2015-12-10T12:20:00Z",
             },
             crate::command::Flag {
                 param: "Field",
                 long: "field",
-                help: " [required]",
+                help: "Metric: bps (bandwidth) or traf (traffic). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "bps",
             },
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: "",
+                help: "Kind of content: static, dynamic or all.",
                 kind: crate::command::FlagKind::Value,
                 example: "static",
             },
             crate::command::Flag {
                 param: "Area",
                 long: "area",
-                help: "",
+                help: "Billing area: CN (default) or OverSeas.",
                 kind: crate::command::FlagKind::Value,
                 example: "CN",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -2204,70 +2204,70 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-media-play-data",
-        about: "Describe vod media play data.",
-        long_about: "Describe vod media play data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodmediaplaydata\n\nAPI: DescribeVodMediaPlayData",
+        about: "Returns per-media playback figures for one day: viewers, plays and play time.",
+        long_about: "Returns per-media playback figures for one day: viewers, plays and play time.\n\nOnly the last 30 days, and only playback from recent Alibaba Cloud player SDKs with a license and log reporting enabled. Results are paged and sortable.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodmediaplaydata\n\nAPI: DescribeVodMediaPlayData",
         operation: &::aliyun_vod::describe_vod_media_play_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "PlayDate",
                 long: "play-date",
-                help: "",
+                help: "Day to query (yyyyMMdd), within the last 30 days.",
                 kind: crate::command::FlagKind::Value,
                 example: "20240322",
             },
             crate::command::Flag {
                 param: "TerminalType",
                 long: "terminal-type",
-                help: "",
+                help: "Player type: Native (Android or iOS) or Web.",
                 kind: crate::command::FlagKind::Value,
                 example: "Native",
             },
             crate::command::Flag {
                 param: "Os",
                 long: "os",
-                help: "",
+                help: "Operating system to filter by, such as Android or iOS.",
                 kind: crate::command::FlagKind::Value,
                 example: "Android",
             },
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "",
+                help: "Service region to filter by, such as cn-shanghai.",
                 kind: crate::command::FlagKind::Value,
                 example: "cn-beijing",
             },
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: "",
+                help: "ID of the audio or video to filter by.",
                 kind: crate::command::FlagKind::Value,
                 example: "9ae2af636ca6c10412f44891fc****",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: " [required]",
+                help: "Page number, starting at 1. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: " [required]",
+                help: "Number of entries per page, up to 100. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "20",
             },
             crate::command::Flag {
                 param: "OrderType",
                 long: "order-type",
-                help: "",
+                help: "Sort direction: ASC or DESC.",
                 kind: crate::command::FlagKind::Value,
                 example: "ASC",
             },
             crate::command::Flag {
                 param: "OrderName",
                 long: "order-name",
-                help: "",
+                help: "Metric to sort by, such as PlaySuccessVv or PlayDuration.",
                 kind: crate::command::FlagKind::Value,
                 example: "PlaySuccessVv",
             },
@@ -2277,42 +2277,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-range-data-by-locate-and-isp-service",
-        about: "Describe vod range data by locate and isp service.",
-        long_about: "Describe vod range data by locate and isp service.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrangedatabylocateandispservice\n\nAPI: DescribeVodRangeDataByLocateAndIspService",
+        about: "Returns a domain's access data per region and carrier: bandwidth, speed, hit rates.",
+        long_about: "Returns a domain's access data per region and carrier: bandwidth, speed, hit rates.\n\nData comes in 5-minute points; a query covers at most one hour, within the last 93 days.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrangedatabylocateandispservice\n\nAPI: DescribeVodRangeDataByLocateAndIspService",
         operation: &::aliyun_vod::describe_vod_range_data_by_locate_and_isp_service::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated domain to query. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2023-05-29T03:50:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2023-05-29T03:55:00Z",
             },
             crate::command::Flag {
                 param: "LocationNameEn",
                 long: "location-name-en",
-                help: "",
+                help: "Region to filter by (English name); all regions when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "beijing",
             },
             crate::command::Flag {
                 param: "IspNameEn",
                 long: "isp-name-en",
-                help: "",
+                help: "Carrier to filter by (English name); all carriers when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "unicom",
             },
@@ -2322,8 +2322,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-refresh-quota",
-        about: "Describe vod refresh quota.",
-        long_about: "Describe vod refresh quota.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshquota\n\nAPI: DescribeVodRefreshQuota",
+        about: "Returns your daily quotas and remaining counts for CDN refresh and preload requests.",
+        long_about: "Returns your daily quotas and remaining counts for CDN refresh and preload requests.\n\nCovers URL and directory refreshes (RefreshVodObjectCaches) and preloads (PreloadVodObjectCaches).\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshquota\n\nAPI: DescribeVodRefreshQuota",
         operation: &::aliyun_vod::describe_vod_refresh_quota::OPERATION,
         flags: &[],
         wait: ::std::option::Option::None,
@@ -2331,70 +2331,70 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-refresh-tasks",
-        about: "Describe vod refresh tasks.",
-        long_about: "Describe vod refresh tasks.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshtasks\n\nAPI: DescribeVodRefreshTasks",
+        about: "Returns the status of CDN refresh and preload tasks.",
+        long_about: "Returns the status of CDN refresh and preload tasks.\n\nFilter by task ID, object path, domain, status or time. Without TaskId and ObjectPath, the first page of tasks from the last 3 days is returned.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodrefreshtasks\n\nAPI: DescribeVodRefreshTasks",
         operation: &::aliyun_vod::describe_vod_refresh_tasks::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TaskId",
                 long: "task-id",
-                help: "",
+                help: "ID of the task.",
                 kind: crate::command::FlagKind::Value,
                 example: "70422****",
             },
             crate::command::Flag {
                 param: "ObjectPath",
                 long: "object-path",
-                help: "",
+                help: "Exact path to look up.",
                 kind: crate::command::FlagKind::Value,
                 example: "http://example.com/***.txt",
             },
             crate::command::Flag {
                 param: "PageNumber",
                 long: "page-number",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "ObjectType",
                 long: "object-type",
-                help: "",
+                help: "Kind of task: file, directory or preload.",
                 kind: crate::command::FlagKind::Value,
                 example: "file",
             },
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
+                help: "Domain to filter by.",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "",
+                help: "Task status: Complete, Refreshing or Failed.",
                 kind: crate::command::FlagKind::Value,
                 example: "Complete",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "20",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC; at most 3 days back.",
                 kind: crate::command::FlagKind::Value,
                 example: "2017-01-01T12:12:20Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2017-01-01T12:30:20Z",
             },
@@ -2404,42 +2404,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-storage-data",
-        about: "Describe vod storage data.",
-        long_about: "Describe vod storage data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodstoragedata\n\nAPI: DescribeVodStorageData",
+        about: "Returns storage usage and outbound storage traffic of your media.",
+        long_about: "Returns storage usage and outbound storage traffic of your media.\n\nSpans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodstoragedata\n\nAPI: DescribeVodStorageData",
         operation: &::aliyun_vod::describe_vod_storage_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-02-01T14:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-02-01T15:00:00Z",
             },
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Storage regions to include, such as cn-shanghai; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "cn-shanghai",
             },
             crate::command::Flag {
                 param: "StorageType",
                 long: "storage-type",
-                help: "",
+                help: "Storage type; always OSS.",
                 kind: crate::command::FlagKind::Value,
                 example: "OSS",
             },
             crate::command::Flag {
                 param: "Storage",
                 long: "storage",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "OSS bucket names to include; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "bucket",
             },
@@ -2449,35 +2449,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-tiering-storage-data",
-        about: "Describe vod tiering storage data.",
-        long_about: "Describe vod tiering storage data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstoragedata\n\nAPI: DescribeVodTieringStorageData",
+        about: "Returns storage usage per storage class (tiered storage).",
+        long_about: "Returns storage usage per storage class (tiered storage).\n\nSpans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstoragedata\n\nAPI: DescribeVodTieringStorageData",
         operation: &::aliyun_vod::describe_vod_tiering_storage_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2023-05-29T01:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2023-05-29T02:00:00Z",
             },
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Storage regions to include, such as cn-shanghai; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "cn-beijing",
             },
             crate::command::Flag {
                 param: "StorageClass",
                 long: "storage-class",
-                help: "",
+                help: "Storage class: IA, Archive or ColdArchive; all when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "IA",
             },
@@ -2487,35 +2487,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-tiering-storage-retrieval-data",
-        about: "Describe vod tiering storage retrieval data.",
-        long_about: "Describe vod tiering storage retrieval data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstorageretrievaldata\n\nAPI: DescribeVodTieringStorageRetrievalData",
+        about: "Returns the volume of data retrieved from infrequent-access and archive classes.",
+        long_about: "Returns the volume of data retrieved from infrequent-access and archive classes.\n\nSpans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtieringstorageretrievaldata\n\nAPI: DescribeVodTieringStorageRetrievalData",
         operation: &::aliyun_vod::describe_vod_tiering_storage_retrieval_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2023-06-02T10:20:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2023-06-02T11:20:00Z\n",
             },
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Storage regions to include, such as cn-shanghai; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "cn-beijing",
             },
             crate::command::Flag {
                 param: "StorageClass",
                 long: "storage-class",
-                help: "",
+                help: "Storage class: IA, Archive or ColdArchive.",
                 kind: crate::command::FlagKind::Value,
                 example: "IA",
             },
@@ -2525,56 +2525,56 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "stats")]
     crate::command::CommandSpec {
         name: "describe-vod-transcode-data",
-        about: "Describe vod transcode data.",
-        long_about: "Describe vod transcode data.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtranscodedata\n\nAPI: DescribeVodTranscodeData",
+        about: "Returns transcoding usage, broken down by output specification.",
+        long_about: "Returns transcoding usage, broken down by output specification.\n\nSpans up to 7 days return hourly points, longer spans daily points; at most 31 days per query. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodtranscodedata\n\nAPI: DescribeVodTranscodeData",
         operation: &::aliyun_vod::describe_vod_transcode_data::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: " [required]",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ). [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-02-01T15:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: " [required]",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-02-01T15:59:00Z",
             },
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Storage regions to include, such as cn-shanghai; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "cn-shanghai",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Granularity: day or hour.",
                 kind: crate::command::FlagKind::Value,
                 example: "day",
             },
             crate::command::Flag {
                 param: "Storage",
                 long: "storage",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "OSS bucket names to include; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "bucket01",
             },
             crate::command::Flag {
                 param: "Specification",
                 long: "specification",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Transcoding specifications to include, such as H264.HD; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "Audio",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of an application to restrict the data to; all applications when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-1000001",
             },
@@ -2584,49 +2584,49 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-user-domains",
-        about: "Describe vod user domains.",
-        long_about: "Describe vod user domains.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoduserdomains\n\nAPI: DescribeVodUserDomains",
+        about: "Lists the accelerated domains of your account.",
+        long_about: "Lists the accelerated domains of your account.\n\nSupports fuzzy matching on the domain name and filtering by status or tag. Results are paged.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevoduserdomains\n\nAPI: DescribeVodUserDomains",
         operation: &::aliyun_vod::describe_vod_user_domains::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "20",
             },
             crate::command::Flag {
                 param: "PageNumber",
                 long: "page-number",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
+                help: "Domain name to search for.",
                 kind: crate::command::FlagKind::Value,
                 example: "example.aliyundoc.com",
             },
             crate::command::Flag {
                 param: "DomainStatus",
                 long: "domain-status",
-                help: "",
+                help: "Domain status to filter by, such as online or offline.",
                 kind: crate::command::FlagKind::Value,
                 example: "online",
             },
             crate::command::Flag {
                 param: "DomainSearchType",
                 long: "domain-search-type",
-                help: "",
+                help: "Match mode: fuzzy_match (default), pre_match, suf_match or full_match.",
                 kind: crate::command::FlagKind::Value,
                 example: "fuzzy_match",
             },
             crate::command::Flag {
                 param: "Tag",
                 long: "tag",
-                help: " A JSON value, @FILE, or - for standard input.",
+                help: "Tags to filter by. A JSON value, @FILE, or - for standard input.",
                 kind: crate::command::FlagKind::Json,
                 example: "",
             },
@@ -2636,14 +2636,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "describe-vod-verify-content",
-        about: "Describe vod verify content.",
-        long_about: "Describe vod verify content.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodverifycontent\n\nAPI: DescribeVodVerifyContent",
+        about: "Returns the value to publish for proving that you own a domain.",
+        long_about: "Returns the value to publish for proving that you own a domain.\n\nPut the value in a DNS TXT record or a file on the domain, then call VerifyVodDomainOwner. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-describevodverifycontent\n\nAPI: DescribeVodVerifyContent",
         operation: &::aliyun_vod::describe_vod_verify_content::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Domain to verify. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
@@ -2653,35 +2653,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "detach-app-policy-from-identity",
-        about: "Detach app policy from identity.",
-        long_about: "Detach app policy from identity.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-detachapppolicyfromidentity\n\nAPI: DetachAppPolicyFromIdentity",
+        about: "Revokes application access policies from a RAM user or RAM role.",
+        long_about: "Revokes application access policies from a RAM user or RAM role.\n\nName the policies to remove, as they were granted with AttachAppPolicyToIdentity.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-detachapppolicyfromidentity\n\nAPI: DetachAppPolicyFromIdentity",
         operation: &::aliyun_vod::detach_app_policy_from_identity::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "IdentityType",
                 long: "identity-type",
-                help: " [required]",
+                help: "Kind of identity: RamUser or RamRole. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "RamUser",
             },
             crate::command::Flag {
                 param: "IdentityName",
                 long: "identity-name",
-                help: " [required]",
+                help: "RAM user ID, or RAM role name. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "test****name",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the application; optional only for VODAppAdministratorAccess.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
             crate::command::Flag {
                 param: "PolicyNames",
                 long: "policy-names",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Policy names: VODAppFullAccess, VODAppReadOnlyAccess or VODAppAdministratorAccess. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "VODAppFullAccess",
             },
@@ -2691,21 +2691,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "generate-download-secret-key",
-        about: "Generate download secret key.",
-        long_about: "Generate download secret key.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatedownloadsecretkey\n\nAPI: GenerateDownloadSecretKey",
+        about: "Generates the key for the player SDK's secure download feature.",
+        long_about: "Generates the key for the player SDK's secure download feature.\n\nEnable secure download in the VOD console first, then configure the returned key in the player SDK so that downloaded videos play only in the bound app.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatedownloadsecretkey\n\nAPI: GenerateDownloadSecretKey",
         operation: &::aliyun_vod::generate_download_secret_key::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppIdentification",
                 long: "app-identification",
-                help: " [required]",
+                help: "Unique app identity: SHA-1 of the Android keystore, iOS bundle ID or Windows certificate serial. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "BB:0D:AC:74:D3:21:09:EF:9C:71:1A:5E:77:2C:8E:BF:03:FD:FA:5A\n",
             },
             crate::command::Flag {
                 param: "AppDecryptKey",
                 long: "app-decrypt-key",
-                help: " [required]",
+                help: "Your own key string, 16 to 32 letters and digits, mixing upper case, lower case and digits. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "AppDecryptKeyAndroid20230101",
             },
@@ -2715,8 +2715,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "generate-kms-data-key",
-        about: "Generate KMS data key.",
-        long_about: "Generate KMS data key.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatekmsdatakey\n\nAPI: GenerateKMSDataKey",
+        about: "Generates a random KMS data key for VOD standard encryption.",
+        long_about: "Generates a random KMS data key for VOD standard encryption.\n\nReturns the key ID together with the key in plaintext and as encrypted CiphertextBlob.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-generatekmsdatakey\n\nAPI: GenerateKMSDataKey",
         operation: &::aliyun_vod::generate_kms_data_key::OPERATION,
         flags: &[],
         wait: ::std::option::Option::None,
@@ -2724,14 +2724,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-ai-image-jobs",
-        about: "Get AI image jobs.",
-        long_about: "Get AI image jobs.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaiimagejobs\n\nAPI: GetAIImageJobs",
+        about: "Returns the status and results of AI image jobs.",
+        long_about: "Returns the status and results of AI image jobs.\n\nUp to 10 job IDs per call, as returned by SubmitAIImageJob. Beijing and Shanghai only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaiimagejobs\n\nAPI: GetAIImageJobs",
         operation: &::aliyun_vod::get_ai_image_jobs::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "JobIds",
                 long: "job-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                help: "IDs of the AI image jobs, at most 10. [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
                 kind: crate::command::FlagKind::List,
                 example: "cf08a2c6e11e*****de1711b738b9067",
             },
@@ -2741,14 +2741,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-ai-media-audit-job",
-        about: "Get AI media audit job.",
-        long_about: "Get AI media audit job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaimediaauditjob\n\nAPI: GetAIMediaAuditJob",
+        about: "Returns an automated review job with its status and results.",
+        long_about: "Returns an automated review job with its status and results.\n\nImages captured by the review are kept for only two weeks.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaimediaauditjob\n\nAPI: GetAIMediaAuditJob",
         operation: &::aliyun_vod::get_ai_media_audit_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "JobId",
                 long: "job-id",
-                help: " [required]",
+                help: "ID of the automated review job. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "bdbc266af6894*****943a70176d92e9",
             },
@@ -2758,14 +2758,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-ai-template",
-        about: "Get AI template.",
-        long_about: "Get AI template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaitemplate\n\nAPI: GetAITemplate",
+        about: "Returns the configuration of an AI template.",
+        long_about: "Returns the configuration of an AI template.\n\nBeijing, Shanghai and Singapore only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaitemplate\n\nAPI: GetAITemplate",
         operation: &::aliyun_vod::get_ai_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TemplateId",
                 long: "template-id",
-                help: " [required]",
+                help: "ID of the AI template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1706a0063dd733f6a823ef32e0a5****",
             },
@@ -2775,14 +2775,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-ai-video-tag-result",
-        about: "Get AI video tag result.",
-        long_about: "Get AI video tag result.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaivideotagresult\n\nAPI: GetAIVideoTagResult",
+        about: "Returns the smart tags found in a video: categories, people, places, times and keywords.",
+        long_about: "Returns the smart tags found in a video: categories, people, places, times and keywords.\n\nTags come with the time points where they appear. Beijing and Shanghai only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaivideotagresult\n\nAPI: GetAIVideoTagResult",
         operation: &::aliyun_vod::get_ai_video_tag_result::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "595d020bad37421f37433451720****",
             },
@@ -2792,14 +2792,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "get-app-infos",
-        about: "Get app infos.",
-        long_about: "Get app infos.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getappinfos\n\nAPI: GetAppInfos",
+        about: "Returns information about one or more applications by ID.",
+        long_about: "Returns information about one or more applications by ID.\n\nSeveral AppIds can be queried in one call.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getappinfos\n\nAPI: GetAppInfos",
         operation: &::aliyun_vod::get_app_infos::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppIds",
                 long: "app-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                help: "IDs of the applications, at most 10. [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
                 kind: crate::command::FlagKind::List,
                 example: "app-****",
             },
@@ -2809,28 +2809,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-attached-media-info",
-        about: "Get attached media info.",
-        long_about: "Get attached media info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getattachedmediainfo\n\nAPI: GetAttachedMediaInfo",
+        about: "Returns basic information about auxiliary media: title, type, tags, URL and more.",
+        long_about: "Returns basic information about auxiliary media: title, type, tags, URL and more.\n\nUp to 20 media per call. Signed URLs are valid for AuthTimeout seconds.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getattachedmediainfo\n\nAPI: GetAttachedMediaInfo",
         operation: &::aliyun_vod::get_attached_media_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the auxiliary media, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "eb1861d2c9a842340e989dd56****,0222e203cf80f9c22870a4d2c****",
             },
             crate::command::Flag {
                 param: "AuthTimeout",
                 long: "auth-timeout",
-                help: "",
+                help: "Validity of signed URLs, in seconds; only applies when URL signing is in effect.",
                 kind: crate::command::FlagKind::Value,
                 example: "3600",
             },
             crate::command::Flag {
                 param: "OutputType",
                 long: "output-type",
-                help: "",
+                help: "Kind of URL to return: cdn (default) or oss.",
                 kind: crate::command::FlagKind::Value,
                 example: "oss",
             },
@@ -2840,35 +2840,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-audit-history",
-        about: "Get audit history.",
-        long_about: "Get audit history.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaudithistory\n\nAPI: GetAuditHistory",
+        about: "Returns the manual review history of a video.",
+        long_about: "Returns the manual review history of a video.\n\nResults are paged and can be sorted by time.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getaudithistory\n\nAPI: GetAuditHistory",
         operation: &::aliyun_vod::get_audit_history::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "93ab850b4f6f44*****6e91d24d81d4",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "10",
             },
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Desc",
             },
@@ -2878,42 +2878,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-categories",
-        about: "Get categories.",
-        long_about: "Get categories.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getcategories\n\nAPI: GetCategories",
+        about: "Returns a category and its direct subcategories.",
+        long_about: "Returns a category and its direct subcategories.\n\nSelect by category ID or by type; subcategories are paged.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getcategories\n\nAPI: GetCategories",
         operation: &::aliyun_vod::get_categories::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "CateId",
                 long: "cate-id",
-                help: "",
+                help: "ID of the category to return.",
                 kind: crate::command::FlagKind::Value,
                 example: "49339****",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number of the subcategory list, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of subcategories per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "10",
             },
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Desc",
             },
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: "",
+                help: "Category kind: default or material.",
                 kind: crate::command::FlagKind::Value,
                 example: "default",
             },
@@ -2923,14 +2923,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-default-ai-template",
-        about: "Get default AI template.",
-        long_about: "Get default AI template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdefaultaitemplate\n\nAPI: GetDefaultAITemplate",
+        about: "Returns the default AI template.",
+        long_about: "Returns the default AI template.\n\nCurrently only automated review templates have a default.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdefaultaitemplate\n\nAPI: GetDefaultAITemplate",
         operation: &::aliyun_vod::get_default_ai_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TemplateType",
                 long: "template-type",
-                help: " [required]",
+                help: "Kind of AI template; always AIMediaAudit. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "AIMediaAudit",
             },
@@ -2940,28 +2940,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "get-digital-watermark-extract-result",
-        about: "Get digital watermark extract result.",
-        long_about: "Get digital watermark extract result.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdigitalwatermarkextractresult\n\nAPI: GetDigitalWatermarkExtractResult",
+        about: "Returns the results of digital watermark extraction jobs.",
+        long_about: "Returns the results of digital watermark extraction jobs.\n\nIncludes each job's status and the extracted copyright or tracing watermark text. Only jobs from the last two years are kept.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getdigitalwatermarkextractresult\n\nAPI: GetDigitalWatermarkExtractResult",
         operation: &::aliyun_vod::get_digital_watermark_extract_result::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "93ab850b4f6f54b6e91d24d81d4****",
             },
             crate::command::Flag {
                 param: "ExtractType",
                 long: "extract-type",
-                help: " [required]",
+                help: "Watermark kind: TraceMark or CopyrightMark. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "TraceMark",
             },
             crate::command::Flag {
                 param: "JobId",
                 long: "job-id",
-                help: "",
+                help: "ID of an extraction job; all jobs of the video when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "2bf4390af9e5491c09cc720ad****",
             },
@@ -2971,14 +2971,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "get-editing-project",
-        about: "Get editing project.",
-        long_about: "Get editing project.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingproject\n\nAPI: GetEditingProject",
+        about: "Returns the details of an online editing project, including its timeline.",
+        long_about: "Returns the details of an online editing project, including its timeline.\n\nIdentify the project by its ProjectId.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingproject\n\nAPI: GetEditingProject",
         operation: &::aliyun_vod::get_editing_project::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ProjectId",
                 long: "project-id",
-                help: " [required]",
+                help: "ID of the online editing project. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "fb2101bf24b27*****54cb318787dc",
             },
@@ -2988,28 +2988,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "get-editing-project-materials",
-        about: "Get editing project materials.",
-        long_about: "Get editing project materials.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingprojectmaterials\n\nAPI: GetEditingProjectMaterials",
+        about: "Lists the materials of an online editing project.",
+        long_about: "Lists the materials of an online editing project.\n\nMaterials are candidates for editing and need not appear in the timeline.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-geteditingprojectmaterials\n\nAPI: GetEditingProjectMaterials",
         operation: &::aliyun_vod::get_editing_project_materials::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ProjectId",
                 long: "project-id",
-                help: " [required]",
+                help: "ID of the online editing project. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1982361011093374****",
             },
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: "",
+                help: "Material type: video or audio.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
             crate::command::Flag {
                 param: "MaterialType",
                 long: "material-type",
-                help: "",
+                help: "Type of the materials: video, audio or image.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -3019,28 +3019,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-image-info",
-        about: "Get image info.",
-        long_about: "Get image info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfo\n\nAPI: GetImageInfo",
+        about: "Returns an image's metadata and URL by its ID.",
+        long_about: "Returns an image's metadata and URL by its ID.\n\nOnly for images uploaded to VOD; snapshots taken from videos are listed by ListSnapshots.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfo\n\nAPI: GetImageInfo",
         operation: &::aliyun_vod::get_image_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ImageId",
                 long: "image-id",
-                help: " [required]",
+                help: "ID of the image. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "3e34733b40b9a96ccf5c1ff6f69****",
             },
             crate::command::Flag {
                 param: "AuthTimeout",
                 long: "auth-timeout",
-                help: "",
+                help: "Validity of signed URLs, in seconds; only applies when URL signing is in effect.",
                 kind: crate::command::FlagKind::Value,
                 example: "3600",
             },
             crate::command::Flag {
                 param: "OutputType",
                 long: "output-type",
-                help: "",
+                help: "Kind of URL to return: cdn (default) or oss.",
                 kind: crate::command::FlagKind::Value,
                 example: "cdn",
             },
@@ -3050,28 +3050,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-image-infos",
-        about: "Get image infos.",
-        long_about: "Get image infos.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfos\n\nAPI: GetImageInfos",
+        about: "Returns the metadata and URLs of up to 20 images.",
+        long_about: "Returns the metadata and URLs of up to 20 images.\n\nOnly for images uploaded to VOD; snapshots taken from videos are listed by ListSnapshots.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getimageinfos\n\nAPI: GetImageInfos",
         operation: &::aliyun_vod::get_image_infos::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ImageIds",
                 long: "image-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the images, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "bbc65bba53fed90de118a7849****,594228cdd14b4d069fc17a8c4a****",
             },
             crate::command::Flag {
                 param: "AuthTimeout",
                 long: "auth-timeout",
-                help: "",
+                help: "Validity of signed URLs, in seconds; only applies when URL signing is in effect.",
                 kind: crate::command::FlagKind::Value,
                 example: "3600",
             },
             crate::command::Flag {
                 param: "OutputType",
                 long: "output-type",
-                help: "",
+                help: "Kind of URL to return: cdn (default) or oss.",
                 kind: crate::command::FlagKind::Value,
                 example: "cdn",
             },
@@ -3081,21 +3081,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-media-audit-audio-result-detail",
-        about: "Get media audit audio result detail.",
-        long_about: "Get media audit audio result detail.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditaudioresultdetail\n\nAPI: GetMediaAuditAudioResultDetail",
+        about: "Returns the detailed audio findings of an automated review.",
+        long_about: "Returns the detailed audio findings of an automated review.\n\nResults are paged; query them once the review-complete notification has arrived.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditaudioresultdetail\n\nAPI: GetMediaAuditAudioResultDetail",
         operation: &::aliyun_vod::get_media_audit_audio_result_detail::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "93ab850b4f6f*****54b6e91d24d81d4",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number; all results when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
@@ -3105,14 +3105,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-media-audit-result",
-        about: "Get media audit result.",
-        long_about: "Get media audit result.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresult\n\nAPI: GetMediaAuditResult",
+        about: "Returns a summary of the automated review results of a media file.",
+        long_about: "Returns a summary of the automated review results of a media file.\n\nCovers image, text, audio and video findings with labels, scores and a suggestion.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresult\n\nAPI: GetMediaAuditResult",
         operation: &::aliyun_vod::get_media_audit_result::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the video or image. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "93ab850b4f6f*****54b6e91d24d81d4",
             },
@@ -3122,21 +3122,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-media-audit-result-detail",
-        about: "Get media audit result detail.",
-        long_about: "Get media audit result detail.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresultdetail\n\nAPI: GetMediaAuditResultDetail",
+        about: "Returns detailed automated review results per captured frame.",
+        long_about: "Returns detailed automated review results per captured frame.\n\nOnly frames flagged as violating or suspicious are listed. Captured images are kept for two weeks.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresultdetail\n\nAPI: GetMediaAuditResultDetail",
         operation: &::aliyun_vod::get_media_audit_result_detail::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "93ab850b4f6f*****54b6e91d24d81d4",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: " [required]",
+                help: "Page number, starting at 1; 20 entries per page. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
@@ -3146,14 +3146,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "get-media-audit-result-timeline",
-        about: "Get media audit result timeline.",
-        long_about: "Get media audit result timeline.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresulttimeline\n\nAPI: GetMediaAuditResultTimeline",
+        about: "Returns the time points at which an automated review found violating content.",
+        long_about: "Returns the time points at which an automated review found violating content.\n\nPoints are grouped by category such as porn, terrorism, ads, logos and live scenes.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediaauditresulttimeline\n\nAPI: GetMediaAuditResultTimeline",
         operation: &::aliyun_vod::get_media_audit_result_timeline::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "93ab850b4f6f*****54b6e91d24d81d4",
             },
@@ -3163,14 +3163,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "get-media-dna-result",
-        about: "Get media DNA result.",
-        long_about: "Get media DNA result.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediadnaresult\n\nAPI: GetMediaDNAResult",
+        about: "Returns the video fingerprinting (media DNA) result of a video.",
+        long_about: "Returns the video fingerprinting (media DNA) result of a video.\n\nLists matching videos from the fingerprint library with similarity and the duplicated segments.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediadnaresult\n\nAPI: GetMediaDNAResult",
         operation: &::aliyun_vod::get_media_dna_result::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "88c6ca184c0e*****a5b665e2a126797",
             },
@@ -3180,21 +3180,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "get-media-refresh-jobs",
-        about: "Get media refresh jobs.",
-        long_about: "Get media refresh jobs.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediarefreshjobs\n\nAPI: GetMediaRefreshJobs",
+        about: "Returns the status and filters of a media refresh or preload job.",
+        long_about: "Returns the status and filters of a media refresh or preload job.\n\nCovers all media of the job, or only the one given in MediaId.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmediarefreshjobs\n\nAPI: GetMediaRefreshJobs",
         operation: &::aliyun_vod::get_media_refresh_jobs::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaRefreshJobId",
                 long: "media-refresh-job-id",
-                help: " [required]",
+                help: "ID of the refresh or preload job. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "41d465e31957****",
             },
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: "",
+                help: "ID of one media in the job; all media of the job when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "ca3a8f6e4957b658067095869****",
             },
@@ -3204,14 +3204,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "config")]
     crate::command::CommandSpec {
         name: "get-message-callback",
-        about: "Get message callback.",
-        long_about: "Get message callback.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmessagecallback\n\nAPI: GetMessageCallback",
+        about: "Returns the event notification settings: callback method, address and event types.",
+        long_about: "Returns the event notification settings: callback method, address and event types.\n\nSettings can be read for a specific application.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmessagecallback\n\nAPI: GetMessageCallback",
         operation: &::aliyun_vod::get_message_callback::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the application; the default application when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-1000000",
             },
@@ -3221,35 +3221,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-mezzanine-info",
-        about: "Get mezzanine info.",
-        long_about: "Get mezzanine info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmezzanineinfo\n\nAPI: GetMezzanineInfo",
+        about: "Returns a video's source file information: URL, size, resolution, bitrate and streams.",
+        long_about: "Returns a video's source file information: URL, size, resolution, bitrate and streams.\n\nThe full details are available only after a stream has finished transcoding.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getmezzanineinfo\n\nAPI: GetMezzanineInfo",
         operation: &::aliyun_vod::get_mezzanine_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1f1a6fc03ca04814031b8a6559e****",
             },
             crate::command::Flag {
                 param: "AuthTimeout",
                 long: "auth-timeout",
-                help: "",
+                help: "Validity of the signed file URL, in seconds; 3600 by default.",
                 kind: crate::command::FlagKind::Value,
                 example: "3600",
             },
             crate::command::Flag {
                 param: "OutputType",
                 long: "output-type",
-                help: "",
+                help: "Kind of URL to return: cdn (default) or oss.",
                 kind: crate::command::FlagKind::Value,
                 example: "oss",
             },
             crate::command::Flag {
                 param: "AdditionType",
                 long: "addition-type",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Extra stream details to include: video and/or audio. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "video",
             },
@@ -3259,91 +3259,91 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "playback")]
     crate::command::CommandSpec {
         name: "get-play-info",
-        about: "Get play info.",
-        long_about: "Get play info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getplayinfo\n\nAPI: GetPlayInfo",
+        about: "Returns the playback URLs of a video's streams.",
+        long_about: "Returns the playback URLs of a video's streams.\n\nOnly videos in status Normal can be played. Playing or downloading from these URLs incurs traffic charges.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getplayinfo\n\nAPI: GetPlayInfo",
         operation: &::aliyun_vod::get_play_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "93ab850b4f654b6e91d24d81d44****",
             },
             crate::command::Flag {
                 param: "Formats",
                 long: "formats",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Stream formats to return, such as mp4 or m3u8; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "mp4,m3u8",
             },
             crate::command::Flag {
                 param: "AuthTimeout",
                 long: "auth-timeout",
-                help: "",
+                help: "Validity of signed URLs, in seconds; only applies when URL signing is in effect.",
                 kind: crate::command::FlagKind::Value,
                 example: "1800",
             },
             crate::command::Flag {
                 param: "OutputType",
                 long: "output-type",
-                help: "",
+                help: "Kind of URL to return: cdn (default) or oss.",
                 kind: crate::command::FlagKind::Value,
                 example: "cdn",
             },
             crate::command::Flag {
                 param: "StreamType",
                 long: "stream-type",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Stream types to return: video and/or audio. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "video",
             },
             crate::command::Flag {
                 param: "ReAuthInfo",
                 long: "re-auth-info",
-                help: "",
+                help: "CDN URL-signing parameters (uid, rand) as a JSON string.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"uid\":\"12345\",\"rand\":\"abckljd\"}",
             },
             crate::command::Flag {
                 param: "Definition",
                 long: "definition",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Definitions to return, such as LD, SD, HD or AUTO. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "LD",
             },
             crate::command::Flag {
                 param: "ResultType",
                 long: "result-type",
-                help: "",
+                help: "Single (latest stream per definition and format) or Multiple (all streams).",
                 kind: crate::command::FlagKind::Value,
                 example: "Single",
             },
             crate::command::Flag {
                 param: "PlayConfig",
                 long: "play-config",
-                help: "",
+                help: "Playback settings as a JSON string, such as the playback domain.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"PlayDomain\":\"vod.test_domain\",\"XForwardedFor\":\"yqCD7Fp1uqChoVj/sl/p5Q==\",\"PreviewTime\":\"20\",\"MtsHlsUriToken\":\"yqCD7Fp1uqChoVjslp5Q\"}",
             },
             crate::command::Flag {
                 param: "AdditionType",
                 long: "addition-type",
-                help: "",
+                help: "Set to danmu to get the bullet-comment mask URL.",
                 kind: crate::command::FlagKind::Value,
                 example: "danmu",
             },
             crate::command::Flag {
                 param: "Trace",
                 long: "trace",
-                help: "",
+                help: "Text to embed as a tracing or copyright watermark.",
                 kind: crate::command::FlagKind::Value,
                 example: "test mark",
             },
             crate::command::Flag {
                 param: "DigitalWatermarkType",
                 long: "digital-watermark-type",
-                help: "",
+                help: "Digital watermark kind: TraceMark or CopyrightMark.",
                 kind: crate::command::FlagKind::Value,
                 example: "TraceMark",
             },
@@ -3353,14 +3353,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-transcode-summary",
-        about: "Get transcode summary.",
-        long_about: "Get transcode summary.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodesummary\n\nAPI: GetTranscodeSummary",
+        about: "Returns the latest transcoding summary of up to 10 videos.",
+        long_about: "Returns the latest transcoding summary of up to 10 videos.\n\nOnly the most recent transcoding within the last year is summarized; use ListTranscodeTask for the history.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodesummary\n\nAPI: GetTranscodeSummary",
         operation: &::aliyun_vod::get_transcode_summary::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoIds",
                 long: "video-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
+                help: "IDs of the videos, at most 10. [required] Comma-separated, or repeat the flag for items that contain commas; at most 10.",
                 kind: crate::command::FlagKind::List,
                 example: "\"d4860fcc6ae9fed52e8938244****,e1db68cc586644b83e562bcd94****,hhhhhhh\"",
             },
@@ -3370,14 +3370,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-transcode-task",
-        about: "Get transcode task.",
-        long_about: "Get transcode task.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetask\n\nAPI: GetTranscodeTask",
+        about: "Returns a transcoding task with the details of its jobs.",
+        long_about: "Returns a transcoding task with the details of its jobs.\n\nOnly tasks from the last year can be queried.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetask\n\nAPI: GetTranscodeTask",
         operation: &::aliyun_vod::get_transcode_task::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TranscodeTaskId",
                 long: "transcode-task-id",
-                help: " [required]",
+                help: "ID of the transcoding task. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "b1b65ab107e14*****3dbb900f6c1fe0",
             },
@@ -3387,14 +3387,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-transcode-template-group",
-        about: "Get transcode template group.",
-        long_about: "Get transcode template group.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetemplategroup\n\nAPI: GetTranscodeTemplateGroup",
+        about: "Returns a transcoding template group with all of its templates.",
+        long_about: "Returns a transcoding template group with all of its templates.\n\nThe Locked field tells whether the group may be modified.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-gettranscodetemplategroup\n\nAPI: GetTranscodeTemplateGroup",
         operation: &::aliyun_vod::get_transcode_template_group::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TranscodeTemplateGroupId",
                 long: "transcode-template-group-id",
-                help: " [required]",
+                help: "ID of the transcoding template group. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "a591f697c7167*****6ae1502142d0",
             },
@@ -3431,21 +3431,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "get-upload-details",
-        about: "Get upload details.",
-        long_about: "Get upload details.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getuploaddetails\n\nAPI: GetUploadDetails",
+        about: "Returns upload details of media: upload time, progress and source.",
+        long_about: "Returns upload details of media: upload time, progress and source.\n\nAudio and video only. Uploads through client SDKs are not covered, and server upload SDKs need a recent version.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getuploaddetails\n\nAPI: GetUploadDetails",
         operation: &::aliyun_vod::get_upload_details::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the audio or video, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "61ccbdb06fa83012be4d8083f6****,7d2fbc380b0e08e55f****",
             },
             crate::command::Flag {
                 param: "MediaType",
                 long: "media-type",
-                help: "",
+                help: "Media type; always video.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -3455,14 +3455,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-video-info",
-        about: "Get video info.",
-        long_about: "Get video info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfo\n\nAPI: GetVideoInfo",
+        about: "Returns a video's metadata: title, duration, status, cover and more.",
+        long_about: "Returns a video's metadata: title, duration, status, cover and more.\n\nMetadata is filled in asynchronously after upload; wait for the analysis-complete event before relying on it.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfo\n\nAPI: GetVideoInfo",
         operation: &::aliyun_vod::get_video_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "9b73864d75f1d231e9001cd5f8****",
             },
@@ -3472,14 +3472,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-video-infos",
-        about: "Get video infos.",
-        long_about: "Get video infos.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfos\n\nAPI: GetVideoInfos",
+        about: "Returns the metadata of up to 20 videos at once.",
+        long_about: "Returns the metadata of up to 20 videos at once.\n\nMetadata is filled in asynchronously after upload; wait for the analysis-complete event before relying on it.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoinfos\n\nAPI: GetVideoInfos",
         operation: &::aliyun_vod::get_video_infos::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoIds",
                 long: "video-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the videos, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "7753d144efd8e649c6c45fe0579****,7753d144efd74d6c45fe0570****",
             },
@@ -3489,63 +3489,63 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "get-video-list",
-        about: "Get video list.",
-        long_about: "Get video list.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideolist\n\nAPI: GetVideoList",
+        about: "Lists videos, filtered by status, category, storage location and time.",
+        long_about: "Lists videos, filtered by status, category, storage location and time.\n\nOnly the first 5000 matches are reachable; narrow the time range, or use SearchMedia to go through more.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideolist\n\nAPI: GetVideoList",
         operation: &::aliyun_vod::get_video_list::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "CateId",
                 long: "cate-id",
-                help: "",
+                help: "ID of the category.",
                 kind: crate::command::FlagKind::Value,
                 example: "781111",
             },
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Video statuses to include, such as Normal or Transcoding. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "Uploading,Normal",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "10",
             },
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Asc",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the creation-time range, in UTC.",
                 kind: crate::command::FlagKind::Value,
                 example: "2017-01-11T12:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the creation-time range, in UTC.",
                 kind: crate::command::FlagKind::Value,
                 example: "2017-01-11T12:59:00Z",
             },
             crate::command::Flag {
                 param: "StorageLocation",
                 long: "storage-location",
-                help: "",
+                help: "Storage address to filter by.",
                 kind: crate::command::FlagKind::Value,
                 example: "out-****.oss-cn-shanghai.aliyuncs.com",
             },
@@ -3555,28 +3555,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "playback")]
     crate::command::CommandSpec {
         name: "get-video-play-auth",
-        about: "Get video play auth.",
-        long_about: "Get video play auth.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoplayauth\n\nAPI: GetVideoPlayAuth",
+        about: "Returns a playback credential (PlayAuth) of a video for Alibaba Cloud's player SDK.",
+        long_about: "Returns a playback credential (PlayAuth) of a video for Alibaba Cloud's player SDK.\n\nThe player trades the credential for playback URLs. It belongs to one video and expires, after which a new one is needed.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvideoplayauth\n\nAPI: GetVideoPlayAuth",
         operation: &::aliyun_vod::get_video_play_auth::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "dfde02284a5c46622a097adaf44a****",
             },
             crate::command::Flag {
                 param: "AuthInfoTimeout",
                 long: "auth-info-timeout",
-                help: "",
+                help: "Validity of the credential in seconds, 100 to 3000 (default 100).",
                 kind: crate::command::FlagKind::Value,
                 example: "100",
             },
             crate::command::Flag {
                 param: "ApiVersion",
                 long: "api-version",
-                help: "",
+                help: "API version; always 1.0.0.",
                 kind: crate::command::FlagKind::Value,
                 example: "1.0.0",
             },
@@ -3586,14 +3586,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-vod-template",
-        about: "Get vod template.",
-        long_about: "Get vod template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvodtemplate\n\nAPI: GetVodTemplate",
+        about: "Returns the configuration of a snapshot template.",
+        long_about: "Returns the configuration of a snapshot template.\n\nIdentify the template by its VodTemplateId.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getvodtemplate\n\nAPI: GetVodTemplate",
         operation: &::aliyun_vod::get_vod_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VodTemplateId",
                 long: "vod-template-id",
-                help: " [required]",
+                help: "ID of the snapshot template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "7c49f2f4c0969*****fcd446690",
             },
@@ -3603,14 +3603,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "get-watermark",
-        about: "Get watermark.",
-        long_about: "Get watermark.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getwatermark\n\nAPI: GetWatermark",
+        about: "Returns the configuration of an image or text watermark template.",
+        long_about: "Returns the configuration of an image or text watermark template.\n\nIncludes position, size and display time, plus content, font and color for text watermarks.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-getwatermark\n\nAPI: GetWatermark",
         operation: &::aliyun_vod::get_watermark::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "WatermarkId",
                 long: "watermark-id",
-                help: " [required]",
+                help: "ID of the watermark template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "9bcc8bfadb843f*****09a2671d0df97",
             },
@@ -3620,14 +3620,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "list-ai-image-info",
-        about: "List AI image info.",
-        long_about: "List AI image info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaiimageinfo\n\nAPI: ListAIImageInfo",
+        about: "Lists the AI images of one video.",
+        long_about: "Lists the AI images of one video.\n\nOne video per call. Beijing and Shanghai only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaiimageinfo\n\nAPI: ListAIImageInfo",
         operation: &::aliyun_vod::list_ai_image_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "357a8748c5789d2726e6436aa****",
             },
@@ -3637,14 +3637,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "list-ai-job",
-        about: "List AI job.",
-        long_about: "List AI job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaijob\n\nAPI: ListAIJob",
+        about: "Returns smart tagging or video fingerprinting jobs by ID.",
+        long_about: "Returns smart tagging or video fingerprinting jobs by ID.\n\nJobs run asynchronously; use this to follow their status.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaijob\n\nAPI: ListAIJob",
         operation: &::aliyun_vod::list_ai_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "JobIds",
                 long: "job-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "IDs of the AI jobs, at most 10. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "a718a3a1e8bb42ee3bc88921e94****,aasdcsfg782740asd3****,k2l3ibaskod98wrns9d****",
             },
@@ -3654,14 +3654,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "list-ai-template",
-        about: "List AI template.",
-        long_about: "List AI template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaitemplate\n\nAPI: ListAITemplate",
+        about: "Lists the AI templates of a given type.",
+        long_about: "Lists the AI templates of a given type.\n\nBeijing, Shanghai and Singapore only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listaitemplate\n\nAPI: ListAITemplate",
         operation: &::aliyun_vod::list_ai_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TemplateType",
                 long: "template-type",
-                help: " [required]",
+                help: "Kind of AI template: AIMediaAudit or AIImage. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "AIMediaAudit",
             },
@@ -3671,28 +3671,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "list-app-info",
-        about: "List app info.",
-        long_about: "List app info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listappinfo\n\nAPI: ListAppInfo",
+        about: "Lists the applications you have access to.",
+        long_about: "Lists the applications you have access to.\n\nCan be filtered by status. Results are paged.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listappinfo\n\nAPI: ListAppInfo",
         operation: &::aliyun_vod::list_app_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "",
+                help: "Application status to filter by: Normal or Disable.",
                 kind: crate::command::FlagKind::Value,
                 example: "Normal",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "10",
             },
@@ -3702,28 +3702,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "list-app-policies-for-identity",
-        about: "List app policies for identity.",
-        long_about: "List app policies for identity.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listapppoliciesforidentity\n\nAPI: ListAppPoliciesForIdentity",
+        about: "Lists the application policies granted to a RAM user or RAM role.",
+        long_about: "Lists the application policies granted to a RAM user or RAM role.\n\nIdentityType and IdentityName take effect only for administrators; other callers see their own policies.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listapppoliciesforidentity\n\nAPI: ListAppPoliciesForIdentity",
         operation: &::aliyun_vod::list_app_policies_for_identity::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "IdentityType",
                 long: "identity-type",
-                help: "",
+                help: "Kind of identity: RamUser or RamRole; honored for administrators only.",
                 kind: crate::command::FlagKind::Value,
                 example: "RamUser",
             },
             crate::command::Flag {
                 param: "IdentityName",
                 long: "identity-name",
-                help: "",
+                help: "RAM user ID or RAM role name; honored for administrators only.",
                 kind: crate::command::FlagKind::Value,
                 example: "test****name",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -3733,14 +3733,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "list-audit-security-ip",
-        about: "List audit security ip.",
-        long_about: "List audit security ip.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listauditsecurityip\n\nAPI: ListAuditSecurityIp",
+        about: "Lists the review security IP whitelists.",
+        long_about: "Lists the review security IP whitelists.\n\nRequests from these IPs can play media that are under review or blocked.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listauditsecurityip\n\nAPI: ListAuditSecurityIp",
         operation: &::aliyun_vod::list_audit_security_ip::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "SecurityGroupName",
                 long: "security-group-name",
-                help: "",
+                help: "Name of the IP group; all groups when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "Default",
             },
@@ -3750,14 +3750,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "list-dynamic-image",
-        about: "List dynamic image.",
-        long_about: "List dynamic image.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listdynamicimage\n\nAPI: ListDynamicImage",
+        about: "Lists the animated images generated from a video.",
+        long_about: "Lists the animated images generated from a video.\n\nAnimated images are produced by SubmitDynamicImageJob or in the console.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listdynamicimage\n\nAPI: ListDynamicImage",
         operation: &::aliyun_vod::list_dynamic_image::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2e114f1100590c3193918fd449a****",
             },
@@ -3767,63 +3767,63 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "live-record")]
     crate::command::CommandSpec {
         name: "list-live-record-video",
-        about: "List live record video.",
-        long_about: "List live record video.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listliverecordvideo\n\nAPI: ListLiveRecordVideo",
+        about: "Lists videos recorded from live streams into VOD.",
+        long_about: "Lists videos recorded from live streams into VOD.\n\nFilter by stream, domain, app name and time; only the first 5000 matches are reachable.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listliverecordvideo\n\nAPI: ListLiveRecordVideo",
         operation: &::aliyun_vod::list_live_record_video::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StreamName",
                 long: "stream-name",
-                help: "",
+                help: "Name of the recorded live stream.",
                 kind: crate::command::FlagKind::Value,
                 example: "live-test",
             },
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: "",
+                help: "Live domain used for recording.",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "AppName",
                 long: "app-name",
-                help: "",
+                help: "Live app name used for recording.",
                 kind: crate::command::FlagKind::Value,
                 example: "testApp",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "10",
             },
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Desc",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the recording-time range, in UTC.",
                 kind: crate::command::FlagKind::Value,
                 example: "2017-01-11T12:00:00Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the recording-time range, in UTC.",
                 kind: crate::command::FlagKind::Value,
                 example: "2017-01-11T13:00:00Z",
             },
@@ -3833,42 +3833,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "list-snapshots",
-        about: "List snapshots.",
-        long_about: "List snapshots.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listsnapshots\n\nAPI: ListSnapshots",
+        about: "Lists a video's snapshots, including the cover snapshots taken at upload.",
+        long_about: "Lists a video's snapshots, including the cover snapshots taken at upload.\n\nWhen several snapshot jobs ran, only the latest successful one is returned.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listsnapshots\n\nAPI: ListSnapshots",
         operation: &::aliyun_vod::list_snapshots::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "d3e680e618708fbf2cae7cc931****",
             },
             crate::command::Flag {
                 param: "SnapshotType",
                 long: "snapshot-type",
-                help: "",
+                help: "Snapshot kind, such as CoverSnapshot (default) or SpriteSnapshot.",
                 kind: crate::command::FlagKind::Value,
                 example: "CoverSnapshot",
             },
             crate::command::Flag {
                 param: "AuthTimeout",
                 long: "auth-timeout",
-                help: "",
+                help: "Validity of snapshot URLs in seconds, at least 3600.",
                 kind: crate::command::FlagKind::Value,
                 example: "3600",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "20",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
@@ -3878,42 +3878,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "list-transcode-task",
-        about: "List transcode task.",
-        long_about: "List transcode task.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetask\n\nAPI: ListTranscodeTask",
+        about: "Lists a video's transcoding tasks, without their job details.",
+        long_about: "Lists a video's transcoding tasks, without their job details.\n\nOnly tasks from the last year; use GetTranscodeTask for the jobs of a task.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetask\n\nAPI: ListTranscodeTask",
         operation: &::aliyun_vod::list_transcode_task::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "d4860fcc6a5*****bce9fed52e893824",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ).",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-01-23T12:35:12Z",
             },
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the time range, in UTC (yyyy-MM-ddTHH:mm:ssZ); must be later than StartTime.",
                 kind: crate::command::FlagKind::Value,
                 example: "2019-01-23T12:40:12Z",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "10",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
@@ -3923,14 +3923,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "list-transcode-template-group",
-        about: "List transcode template group.",
-        long_about: "List transcode template group.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetemplategroup\n\nAPI: ListTranscodeTemplateGroup",
+        about: "Lists transcoding template groups.",
+        long_about: "Lists transcoding template groups.\n\nThe templates inside each group are not included; use GetTranscodeTemplateGroup for them.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listtranscodetemplategroup\n\nAPI: ListTranscodeTemplateGroup",
         operation: &::aliyun_vod::list_transcode_template_group::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -3940,21 +3940,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "list-vod-template",
-        about: "List vod template.",
-        long_about: "List vod template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listvodtemplate\n\nAPI: ListVodTemplate",
+        about: "Lists snapshot templates.",
+        long_about: "Lists snapshot templates.\n\nCan be filtered by template type and application.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listvodtemplate\n\nAPI: ListVodTemplate",
         operation: &::aliyun_vod::list_vod_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TemplateType",
                 long: "template-type",
-                help: " [required]",
+                help: "Kind of template; always Snapshot. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "Snapshot",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -3964,14 +3964,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "list-watermark",
-        about: "List watermark.",
-        long_about: "List watermark.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listwatermark\n\nAPI: ListWatermark",
+        about: "Lists all image and text watermark templates in the current region.",
+        long_about: "Lists all image and text watermark templates in the current region.\n\nEach entry includes the full watermark configuration.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-listwatermark\n\nAPI: ListWatermark",
         operation: &::aliyun_vod::list_watermark::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the application; all applications when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -3981,28 +3981,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "move-app-resource",
-        about: "Move app resource.",
-        long_about: "Move app resource.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-moveappresource\n\nAPI: MoveAppResource",
+        about: "Moves videos, images or auxiliary media to another application.",
+        long_about: "Moves videos, images or auxiliary media to another application.\n\nUp to 20 resources per call; RAM identities need write access to both applications. IDs that do not exist or could not be moved are listed in the response.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-moveappresource\n\nAPI: MoveAppResource",
         operation: &::aliyun_vod::move_app_resource::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TargetAppId",
                 long: "target-app-id",
-                help: " [required]",
+                help: "ID of the application to move the resources to. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
             crate::command::Flag {
                 param: "ResourceType",
                 long: "resource-type",
-                help: " [required]",
+                help: "Kind of resource: video, image or attached. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
             crate::command::Flag {
                 param: "ResourceIds",
                 long: "resource-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "IDs of the resources to move, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "9afb4****06de180880e,f7bba****caa546cfe2ba",
             },
@@ -4012,14 +4012,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "preload-vod-object-caches",
-        about: "Preload vod object caches.",
-        long_about: "Preload vod object caches.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-preloadvodobjectcaches\n\nAPI: PreloadVodObjectCaches",
+        about: "Preloads content from the origin into CDN cache nodes.",
+        long_about: "Preloads content from the origin into CDN cache nodes.\n\nURLs only, no directories; at most 500 URLs per account per day. Returns the preload task ID.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-preloadvodobjectcaches\n\nAPI: PreloadVodObjectCaches",
         operation: &::aliyun_vod::preload_vod_object_caches::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ObjectPath",
                 long: "object-path",
-                help: " [required] Newline-separated, or repeat the flag.",
+                help: "URLs to preload, separated by newlines. [required] Newline-separated, or repeat the flag.",
                 kind: crate::command::FlagKind::List,
                 example: "vod.test.com/test.txt",
             },
@@ -4029,70 +4029,70 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "produce-editing-project-video",
-        about: "Produce editing project video.",
-        long_about: "Produce editing project video.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-produceeditingprojectvideo\n\nAPI: ProduceEditingProjectVideo",
+        about: "Renders a video from an editing project or a timeline.",
+        long_about: "Renders a video from an editing project or a timeline.\n\nRendering is paid and asynchronous; the result is uploaded to VOD as a new video. Without ProjectId, a new project is created from the Timeline.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-produceeditingprojectvideo\n\nAPI: ProduceEditingProjectVideo",
         operation: &::aliyun_vod::produce_editing_project_video::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ProjectId",
                 long: "project-id",
-                help: "",
+                help: "ID of the editing project; a new project is created when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "fb2101bf24b4cb318787dc****",
             },
             crate::command::Flag {
                 param: "Timeline",
                 long: "timeline",
-                help: "",
+                help: "Editing timeline as a JSON string; the saved timeline when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"VideoTracks\":[{\"VideoTrackClips\":[{\"MediaId\":\"cc3308ac59615a54328bc3443****\"},{\"MediaId\":\"da87a9cff645cd88bc6d8326e4****\"}]}]}",
             },
             crate::command::Flag {
                 param: "Title",
                 long: "title",
-                help: "",
+                help: "Title of the project.",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "Description of the project.",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "CoverURL",
                 long: "cover-url",
-                help: "",
+                help: "Cover image URL of the project.",
                 kind: crate::command::FlagKind::Value,
                 example: "https://example.aliyundoc.com/6AB4D0E1E1C7446888351****.png",
             },
             crate::command::Flag {
                 param: "MediaMetadata",
                 long: "media-metadata",
-                help: "",
+                help: "Metadata of the produced video as a JSON string.",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "ProduceConfig",
                 long: "produce-config",
-                help: "",
+                help: "Production settings as a JSON string.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"TemplateGroupId\":\"6d11e25ea30a4c465435c74****\"}",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"Extend\":{\"width\":1280,\"id\":\"028a8e56b1ebf6bb7afc74****\",\"height\":720},\"MessageCallback\":{\"CallbackURL\":\"https://example.aliyundoc.com/2016-08-15/proxy/httpcallback/testcallback/\",\"CallbackType\":\"http\"}}",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the VOD application; defaults to app-1000000.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
@@ -4102,70 +4102,70 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "refresh-media-play-urls",
-        about: "Refresh media play urls.",
-        long_about: "Refresh media play urls.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshmediaplayurls\n\nAPI: RefreshMediaPlayUrls",
+        about: "Starts CDN refresh or preload tasks for the playback URLs of up to 20 media.",
+        long_about: "Starts CDN refresh or preload tasks for the playback URLs of up to 20 media.\n\nStreams can be chosen by format, definition and type. Returns a job ID to follow with GetMediaRefreshJobs.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshmediaplayurls\n\nAPI: RefreshMediaPlayUrls",
         operation: &::aliyun_vod::refresh_media_play_urls::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the audio or video, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "ca3a8f6e4957b658067095869****, a6e49sfgd23p5g9ja7095863****",
             },
             crate::command::Flag {
                 param: "TaskType",
                 long: "task-type",
-                help: " [required]",
+                help: "Kind of task: Refresh or Preload. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "Preload",
             },
             crate::command::Flag {
                 param: "Formats",
                 long: "formats",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Stream formats to include, such as mp4 or m3u8; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "mp4,m3u8",
             },
             crate::command::Flag {
                 param: "Definitions",
                 long: "definitions",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Definitions to include; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "HD, SD",
             },
             crate::command::Flag {
                 param: "StreamType",
                 long: "stream-type",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Stream types to include: video and/or audio. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "video",
             },
             crate::command::Flag {
                 param: "ResultType",
                 long: "result-type",
-                help: "",
+                help: "Single (latest stream per definition and format) or Multiple (all streams).",
                 kind: crate::command::FlagKind::Value,
                 example: "Single",
             },
             crate::command::Flag {
                 param: "SliceFlag",
                 long: "slice-flag",
-                help: "",
+                help: "Whether to include the TS segment URLs of M3U8 streams.",
                 kind: crate::command::FlagKind::Value,
                 example: "false",
             },
             crate::command::Flag {
                 param: "SliceCount",
                 long: "slice-count",
-                help: "",
+                help: "Number of leading TS segments per M3U8 stream, 1 to 20 (default 5).",
                 kind: crate::command::FlagKind::Value,
                 example: "5",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://example.aliyundoc.com\"}, \"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
@@ -4175,14 +4175,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "refresh-upload-video",
-        about: "Refresh upload video.",
-        long_about: "Refresh upload video.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshuploadvideo\n\nAPI: RefreshUploadVideo",
+        about: "Issues a new upload credential for an existing audio or video record.",
+        long_about: "Issues a new upload credential for an existing audio or video record.\n\nUse it when the credential from CreateUploadVideo has expired, or to replace the source file under the same VideoId, which may trigger transcoding again.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshuploadvideo\n\nAPI: RefreshUploadVideo",
         operation: &::aliyun_vod::refresh_upload_video::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "c6a23a870c8c4ffcd40cbd381333****",
             },
@@ -4192,28 +4192,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "refresh-vod-object-caches",
-        about: "Refresh vod object caches.",
-        long_about: "Refresh vod object caches.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshvodobjectcaches\n\nAPI: RefreshVodObjectCaches",
+        about: "Purges cached files or directories from CDN nodes.",
+        long_about: "Purges cached files or directories from CDN nodes.\n\nDaily limits per account are 2000 URLs and 100 directories. Returns the refresh task ID.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-refreshvodobjectcaches\n\nAPI: RefreshVodObjectCaches",
         operation: &::aliyun_vod::refresh_vod_object_caches::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ObjectPath",
                 long: "object-path",
-                help: " [required] Newline-separated, or repeat the flag.",
+                help: "URLs or directories to refresh, separated by newlines. [required] Newline-separated, or repeat the flag.",
                 kind: crate::command::FlagKind::List,
                 example: "abc.com/image/1.png",
             },
             crate::command::Flag {
                 param: "ObjectType",
                 long: "object-type",
-                help: "",
+                help: "Kind of refresh: File (default), Directory, Regex or IgnoreParams.",
                 kind: crate::command::FlagKind::Value,
                 example: "File",
             },
             crate::command::Flag {
                 param: "Force",
                 long: "force",
-                help: "",
+                help: "For directories, whether to refresh all resources rather than only changed ones.",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
@@ -4223,35 +4223,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "register-media",
-        about: "Register media.",
-        long_about: "Register media.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-registermedia\n\nAPI: RegisterMedia",
+        about: "Registers media files stored in your own OSS bucket with VOD.",
+        long_about: "Registers media files stored in your own OSS bucket with VOD.\n\nRegistered files can be transcoded, snapshotted and analyzed like uploads. Up to 10 files from one bucket per call; a file registered before returns its existing media ID, and transcoding starts only when a template group is given.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-registermedia\n\nAPI: RegisterMedia",
         operation: &::aliyun_vod::register_media::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "RegisterMetadatas",
                 long: "register-metadatas",
-                help: " [required]",
+                help: "Files to register, as a JSON string, at most 10. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "[{\"FileURL\":\"https://****.oss-cn-shanghai.aliyuncs.com/video/test/video123.m3u8\",\"Title\":\"VideoName\"}]",
             },
             crate::command::Flag {
                 param: "TemplateGroupId",
                 long: "template-group-id",
-                help: "",
+                help: "ID of a transcoding template group; no transcoding when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "ca3a8f6e49c87b65806709586****",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"Extend\":{\"localId\":\"****\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
                 param: "WorkflowId",
                 long: "workflow-id",
-                help: "",
+                help: "ID of the workflow; takes precedence over TemplateGroupId.",
                 kind: crate::command::FlagKind::Value,
                 example: "637adc2b7ba51a83d841606f8****",
             },
@@ -4261,35 +4261,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "restore-media",
-        about: "Restore media.",
-        long_about: "Restore media.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-restoremedia\n\nAPI: RestoreMedia",
+        about: "Restores archived or cold-archived media so they can be accessed again.",
+        long_about: "Restores archived or cold-archived media so they can be accessed again.\n\nRestoring incurs retrieval charges, and for cold archive a standard-class copy is billed until the restore period ends. Media being restored cannot change storage class.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-restoremedia\n\nAPI: RestoreMedia",
         operation: &::aliyun_vod::restore_media::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the audio or video to restore, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "8bc8e94fe4e55abde85718****,eb186180e989dd56****",
             },
             crate::command::Flag {
                 param: "Scope",
                 long: "scope",
-                help: "",
+                help: "What to restore: All or SourceFile.",
                 kind: crate::command::FlagKind::Value,
                 example: "All",
             },
             crate::command::Flag {
                 param: "RestoreDays",
                 long: "restore-days",
-                help: "",
+                help: "Days to keep the restored copy (1 by default; up to 7 for archive, 365 for cold archive).",
                 kind: crate::command::FlagKind::Value,
                 example: "2",
             },
             crate::command::Flag {
                 param: "RestoreTier",
                 long: "restore-tier",
-                help: "",
+                help: "Restore speed for cold archive: Expedited, Standard (default) or Bulk.",
                 kind: crate::command::FlagKind::Value,
                 example: "Standard",
             },
@@ -4299,56 +4299,56 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "search-editing-project",
-        about: "Search editing project.",
-        long_about: "Search editing project.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searcheditingproject\n\nAPI: SearchEditingProject",
+        about: "Searches online editing projects by title, status and time.",
+        long_about: "Searches online editing projects by title, status and time.\n\nResults are paged and sortable.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searcheditingproject\n\nAPI: SearchEditingProject",
         operation: &::aliyun_vod::search_editing_project::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "EndTime",
                 long: "end-time",
-                help: "",
+                help: "End of the creation-time range, in UTC.",
                 kind: crate::command::FlagKind::Value,
                 example: "2017-01-11T13:00:00Z",
             },
             crate::command::Flag {
                 param: "StartTime",
                 long: "start-time",
-                help: "",
+                help: "Start of the creation-time range, in UTC.",
                 kind: crate::command::FlagKind::Value,
                 example: "2017-01-11T12:00:00Z",
             },
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Project statuses to include, such as Normal or Produced. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "Normal",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "10",
             },
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Desc",
             },
             crate::command::Flag {
                 param: "Title",
                 long: "title",
-                help: "",
+                help: "Title of the project to look for.",
                 kind: crate::command::FlagKind::Value,
                 example: "test",
             },
@@ -4358,56 +4358,56 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "search-media",
-        about: "Search media.",
-        long_about: "Search media.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searchmedia\n\nAPI: SearchMedia",
+        about: "Searches videos, audio, images and auxiliary media with a query expression.",
+        long_about: "Searches videos, audio, images and auxiliary media with a query expression.\n\nPaging reaches at most 5000 results; for audio and video, ScrollToken lets you walk through up to 2 million.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-searchmedia\n\nAPI: SearchMedia",
         operation: &::aliyun_vod::search_media::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "SearchType",
                 long: "search-type",
-                help: "",
+                help: "Kind of media: video (default), audio, image or attached.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
             crate::command::Flag {
                 param: "Fields",
                 long: "fields",
-                help: "",
+                help: "Extra media fields to return.",
                 kind: crate::command::FlagKind::Value,
                 example: "Title,CoverURL",
             },
             crate::command::Flag {
                 param: "Match",
                 long: "match",
-                help: "",
+                help: "Filter expression in the VOD search syntax.",
                 kind: crate::command::FlagKind::Value,
                 example: "field = value",
             },
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Sort fields and directions, such as CreationTime:Desc. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "CreationTime:Desc",
             },
             crate::command::Flag {
                 param: "PageNo",
                 long: "page-no",
-                help: "",
+                help: "Page number, starting at 1.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "PageSize",
                 long: "page-size",
-                help: "",
+                help: "Number of entries per page.",
                 kind: crate::command::FlagKind::Value,
                 example: "10",
             },
             crate::command::Flag {
                 param: "ScrollToken",
                 long: "scroll-token",
-                help: "",
+                help: "Position token returned by the previous search; leave empty on the first call.",
                 kind: crate::command::FlagKind::Value,
                 example: "24e0fba7188fae707e146esa54****",
             },
@@ -4417,28 +4417,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "set-audit-security-ip",
-        about: "Set audit security ip.",
-        long_about: "Set audit security ip.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setauditsecurityip\n\nAPI: SetAuditSecurityIp",
+        about: "Adds, replaces or removes IPs in a review security whitelist.",
+        long_about: "Adds, replaces or removes IPs in a review security whitelist.\n\nOnly requests from these IPs can play media under review or blocked. Up to 100 IPs per group and 10 groups.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setauditsecurityip\n\nAPI: SetAuditSecurityIp",
         operation: &::aliyun_vod::set_audit_security_ip::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "SecurityGroupName",
                 long: "security-group-name",
-                help: "",
+                help: "Name of the IP group; Default when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "Default",
             },
             crate::command::Flag {
                 param: "Ips",
                 long: "ips",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
+                help: "IPs or CIDR blocks, at most 100 per group. [required] Comma-separated, or repeat the flag for items that contain commas; at most 100.",
                 kind: crate::command::FlagKind::List,
                 example: "192.168.0.1",
             },
             crate::command::Flag {
                 param: "OperateMode",
                 long: "operate-mode",
-                help: "",
+                help: "How to apply the list: Append (default), Cover or Delete.",
                 kind: crate::command::FlagKind::Value,
                 example: "Cover",
             },
@@ -4448,28 +4448,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "config")]
     crate::command::CommandSpec {
         name: "set-crossdomain-content",
-        about: "Set crossdomain content.",
-        long_about: "Set crossdomain content.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setcrossdomaincontent\n\nAPI: SetCrossdomainContent",
+        about: "Replaces the content of the crossdomain.xml file served from VOD storage.",
+        long_about: "Replaces the content of the crossdomain.xml file served from VOD storage.\n\nWhen the file is served through a CDN domain, refresh its cache to apply the change at once.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setcrossdomaincontent\n\nAPI: SetCrossdomainContent",
         operation: &::aliyun_vod::set_crossdomain_content::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Content",
                 long: "content",
-                help: " [required]",
+                help: "XML content of the file, up to 2048 characters. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "&lt;cross-domain-policy&gt;&lt;allow-access-from domain=\"*\"/&gt;&lt;allow-http-request-headers-from domain=\"*\" headers=\"*\" secure=\"false\"/&gt;&lt;/cross-domain-policy&gt;",
             },
             crate::command::Flag {
                 param: "StorageLocation",
                 long: "storage-location",
-                help: " [required]",
+                help: "OSS storage address. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "outin-67870fd5b****1e98a3900163e1c35d5.oss-cn-shanghai.aliyuncs.com",
             },
             crate::command::Flag {
                 param: "ResourceRealOwnerId",
                 long: "resource-real-owner-id",
-                help: "",
+                help: "ID of the resource owner.",
                 kind: crate::command::FlagKind::Value,
                 example: "3461111",
             },
@@ -4479,14 +4479,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "set-default-ai-template",
-        about: "Set default AI template.",
-        long_about: "Set default AI template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultaitemplate\n\nAPI: SetDefaultAITemplate",
+        about: "Makes an AI template the default.",
+        long_about: "Makes an AI template the default.\n\nThe default template cannot be deleted. Beijing, Shanghai and Singapore only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultaitemplate\n\nAPI: SetDefaultAITemplate",
         operation: &::aliyun_vod::set_default_ai_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TemplateId",
                 long: "template-id",
-                help: " [required]",
+                help: "ID of the AI template to make the default. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1706a0063dd733f6a823ef32e0a5****",
             },
@@ -4496,14 +4496,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "set-default-transcode-template-group",
-        about: "Set default transcode template group.",
-        long_about: "Set default transcode template group.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaulttranscodetemplategroup\n\nAPI: SetDefaultTranscodeTemplateGroup",
+        about: "Makes a transcoding template group the default.",
+        long_about: "Makes a transcoding template group the default.\n\nThe default group is used when no group is specified for new media.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaulttranscodetemplategroup\n\nAPI: SetDefaultTranscodeTemplateGroup",
         operation: &::aliyun_vod::set_default_transcode_template_group::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TranscodeTemplateGroupId",
                 long: "transcode-template-group-id",
-                help: " [required]",
+                help: "ID of the transcoding template group. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "d58079958be8d*****b699ab7ab6e1bf",
             },
@@ -4513,14 +4513,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "set-default-watermark",
-        about: "Set default watermark.",
-        long_about: "Set default watermark.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultwatermark\n\nAPI: SetDefaultWatermark",
+        about: "Makes a watermark template the default.",
+        long_about: "Makes a watermark template the default.\n\nThe default watermark cannot be deleted.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setdefaultwatermark\n\nAPI: SetDefaultWatermark",
         operation: &::aliyun_vod::set_default_watermark::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "WatermarkId",
                 long: "watermark-id",
-                help: " [required]",
+                help: "ID of the watermark template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "9bcc8bfadb843f*****09a2671d0df97",
             },
@@ -4530,21 +4530,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "set-editing-project-materials",
-        about: "Set editing project materials.",
-        long_about: "Set editing project materials.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-seteditingprojectmaterials\n\nAPI: SetEditingProjectMaterials",
+        about: "Replaces the list of materials of an online editing project.",
+        long_about: "Replaces the list of materials of an online editing project.\n\nThe given material IDs become the project's materials.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-seteditingprojectmaterials\n\nAPI: SetEditingProjectMaterials",
         operation: &::aliyun_vod::set_editing_project_materials::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ProjectId",
                 long: "project-id",
-                help: " [required]",
+                help: "ID of the online editing project. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "fb2101bf24bf4*****754cb318787dc",
             },
             crate::command::Flag {
                 param: "MaterialIds",
                 long: "material-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "IDs of all materials the project should have. [required] Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "9e3101bf24bf41c*****123318788ca",
             },
@@ -4554,63 +4554,63 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "config")]
     crate::command::CommandSpec {
         name: "set-message-callback",
-        about: "Set message callback.",
-        long_about: "Set message callback.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setmessagecallback\n\nAPI: SetMessageCallback",
+        about: "Configures event notifications: HTTP or MNS callback, address and event types.",
+        long_about: "Configures event notifications: HTTP or MNS callback, address and event types.\n\nSettings can be per application. Callback signing is controlled by AuthSwitch and AuthKey.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setmessagecallback\n\nAPI: SetMessageCallback",
         operation: &::aliyun_vod::set_message_callback::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "CallbackType",
                 long: "callback-type",
-                help: "",
+                help: "Callback method: HTTP or MNS.",
                 kind: crate::command::FlagKind::Value,
                 example: "HTTP",
             },
             crate::command::Flag {
                 param: "CallbackURL",
                 long: "callback-url",
-                help: "",
+                help: "HTTP callback URL, up to 256 bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "http://developer.aliyundoc.com",
             },
             crate::command::Flag {
                 param: "EventTypeList",
                 long: "event-type-list",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Event types to notify; ALL for every event, empty to turn notifications off. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "FileUploadComplete",
             },
             crate::command::Flag {
                 param: "AuthSwitch",
                 long: "auth-switch",
-                help: "",
+                help: "Whether HTTP callbacks are signed: on or off.",
                 kind: crate::command::FlagKind::Value,
                 example: "on",
             },
             crate::command::Flag {
                 param: "AuthKey",
                 long: "auth-key",
-                help: "",
+                help: "Signing key for HTTP callbacks, up to 32 characters.",
                 kind: crate::command::FlagKind::Value,
                 example: "dsf346dvet",
             },
             crate::command::Flag {
                 param: "MnsEndpoint",
                 long: "mns-endpoint",
-                help: "",
+                help: "Public endpoint of the MNS queue.",
                 kind: crate::command::FlagKind::Value,
                 example: "http://****.mns.cn-shanghai.aliyuncs.com/",
             },
             crate::command::Flag {
                 param: "MnsQueueName",
                 long: "mns-queue-name",
-                help: "",
+                help: "Name of the MNS queue.",
                 kind: crate::command::FlagKind::Value,
                 example: "quene_name",
             },
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: "",
+                help: "ID of the application; the default application when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "app-1000000",
             },
@@ -4620,42 +4620,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "set-vod-domain-certificate",
-        about: "Set vod domain certificate.",
-        long_about: "Set vod domain certificate.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setvoddomaincertificate\n\nAPI: SetVodDomainCertificate",
+        about: "Turns HTTPS on or off for an accelerated domain and sets its certificate.",
+        long_about: "Turns HTTPS on or off for an accelerated domain and sets its certificate.\n\nPass the certificate and private key to install a new one. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-setvoddomaincertificate\n\nAPI: SetVodDomainCertificate",
         operation: &::aliyun_vod::set_vod_domain_certificate::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated HTTPS domain. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "CertName",
                 long: "cert-name",
-                help: "",
+                help: "Name of the certificate.",
                 kind: crate::command::FlagKind::Value,
                 example: "cert_name",
             },
             crate::command::Flag {
                 param: "SSLProtocol",
                 long: "ssl-protocol",
-                help: " [required]",
+                help: "Whether HTTPS is enabled: on or off. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "off",
             },
             crate::command::Flag {
                 param: "SSLPub",
                 long: "ssl-pub",
-                help: "",
+                help: "Certificate content.",
                 kind: crate::command::FlagKind::Value,
                 example: "****",
             },
             crate::command::Flag {
                 param: "SSLPri",
                 long: "ssl-pri",
-                help: "",
+                help: "Private key content.",
                 kind: crate::command::FlagKind::Value,
                 example: "****",
             },
@@ -4665,28 +4665,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "submit-ai-image-audit-job",
-        about: "Submit AI image audit job.",
-        long_about: "Submit AI image audit job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimageauditjob\n\nAPI: SubmitAIImageAuditJob",
+        about: "Submits an image for automated content review.",
+        long_about: "Submits an image for automated content review.\n\nThe job runs asynchronously; the result is not ready when the call returns.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimageauditjob\n\nAPI: SubmitAIImageAuditJob",
         operation: &::aliyun_vod::submit_ai_image_audit_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the image. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "f1aa3024aee64*****6dc8ca20dbc320",
             },
             crate::command::Flag {
                 param: "TemplateId",
                 long: "template-id",
-                help: " [required]",
+                help: "ID of the review template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "VOD-0003-00****",
             },
             crate::command::Flag {
                 param: "MediaAuditConfiguration",
                 long: "media-audit-configuration",
-                help: "",
+                help: "Review settings as a JSON string; currently only ResourceType.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"ResourceType\":\"****_short_video\"}",
             },
@@ -4696,35 +4696,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "submit-ai-image-job",
-        about: "Submit AI image job.",
-        long_about: "Submit AI image job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimagejob\n\nAPI: SubmitAIImageJob",
+        about: "Submits an AI image job for a video.",
+        long_about: "Submits an AI image job for a video.\n\nReturns a job ID; follow it with GetAIImageJobs. Beijing and Shanghai only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaiimagejob\n\nAPI: SubmitAIImageJob",
         operation: &::aliyun_vod::submit_ai_image_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "357a8748c5774*****89d2726e6436aa",
             },
             crate::command::Flag {
                 param: "AITemplateId",
                 long: "ai-template-id",
-                help: " [required]",
+                help: "ID of the AI image template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "ef1a8842cb9f*****cea80cad902e416",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"Extend\":{\"localId\":\"****\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
                 param: "AIPipelineId",
                 long: "ai-pipeline-id",
-                help: "",
+                help: "ID of the AI pipeline; a default one is used when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "6492025b8f*****6ba5bb755a33438",
             },
@@ -4734,35 +4734,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "submit-ai-job",
-        about: "Submit AI job.",
-        long_about: "Submit AI job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaijob\n\nAPI: SubmitAIJob",
+        about: "Submits smart tagging or video fingerprinting jobs for a media file.",
+        long_about: "Submits smart tagging or video fingerprinting jobs for a media file.\n\nPaid feature that must be activated first. Jobs run asynchronously and report completion by event notification.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaijob\n\nAPI: SubmitAIJob",
         operation: &::aliyun_vod::submit_ai_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: "",
+                help: "ID of the audio or video.",
                 kind: crate::command::FlagKind::Value,
                 example: "3D3D12340d9401fab46a0b847****",
             },
             crate::command::Flag {
                 param: "Types",
                 long: "types",
-                help: " Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Job kinds: AIMediaDNA and/or AIVideoTag. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "AIVideoTag",
             },
             crate::command::Flag {
                 param: "Config",
                 long: "config",
-                help: "",
+                help: "Job settings as a JSON string.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"AIVideoTag\": {\"AnalyseTypes\": \"ASR\"} }",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"Extend\":{\"localId\":\"***\",\"test\":\"www\"}}",
             },
@@ -4772,42 +4772,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "audit")]
     crate::command::CommandSpec {
         name: "submit-ai-media-audit-job",
-        about: "Submit AI media audit job.",
-        long_about: "Submit AI media audit job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaimediaauditjob\n\nAPI: SubmitAIMediaAuditJob",
+        about: "Submits audio or video for automated content review.",
+        long_about: "Submits audio or video for automated content review.\n\nPaid and asynchronous. Images captured during the review are kept for two weeks.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitaimediaauditjob\n\nAPI: SubmitAIMediaAuditJob",
         operation: &::aliyun_vod::submit_ai_media_audit_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "fe028d09441afffb138cd7ee****",
             },
             crate::command::Flag {
                 param: "TemplateId",
                 long: "template-id",
-                help: "",
+                help: "ID of the AI template; the default review template when omitted.",
                 kind: crate::command::FlagKind::Value,
                 example: "a07a7f7d7d10eb9fd999e56ecc****",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://test.test.com\"},\"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
                 param: "MediaType",
                 long: "media-type",
-                help: "",
+                help: "Media type; currently only video.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
             crate::command::Flag {
                 param: "MediaAuditConfiguration",
                 long: "media-audit-configuration",
-                help: "",
+                help: "Review settings as a JSON string; currently only ResourceType.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"ResourceType\":\"****_movie\"}",
             },
@@ -4817,21 +4817,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "security")]
     crate::command::CommandSpec {
         name: "submit-digital-watermark-extract-job",
-        about: "Submit digital watermark extract job.",
-        long_about: "Submit digital watermark extract job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdigitalwatermarkextractjob\n\nAPI: SubmitDigitalWatermarkExtractJob",
+        about: "Starts extracting a copyright or tracing watermark from a video.",
+        long_about: "Starts extracting a copyright or tracing watermark from a video.\n\nPaid feature; the video must be stored in VOD and last longer than 6 minutes. Fetch the result with GetDigitalWatermarkExtractResult.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdigitalwatermarkextractjob\n\nAPI: SubmitDigitalWatermarkExtractJob",
         operation: &::aliyun_vod::submit_digital_watermark_extract_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "0222e203cf80f9c22870a4d2c****",
             },
             crate::command::Flag {
                 param: "ExtractType",
                 long: "extract-type",
-                help: " [required]",
+                help: "Watermark kind: TraceMark or CopyrightMark. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "TraceMark",
             },
@@ -4841,28 +4841,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-dynamic-image-job",
-        about: "Submit dynamic image job.",
-        long_about: "Submit dynamic image job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdynamicimagejob\n\nAPI: SubmitDynamicImageJob",
+        about: "Starts generating an animated image from a video.",
+        long_about: "Starts generating an animated image from a video.\n\nThe video must be uploaded and not failed. Billed the same way as transcoding.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitdynamicimagejob\n\nAPI: SubmitDynamicImageJob",
         operation: &::aliyun_vod::submit_dynamic_image_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "7d2fbc3e273441bdb0e08e55f8****",
             },
             crate::command::Flag {
                 param: "DynamicImageTemplateId",
                 long: "dynamic-image-template-id",
-                help: " [required]",
+                help: "ID of the animated-image template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1a443dc52ef10abc4794d700*****",
             },
             crate::command::Flag {
                 param: "OverrideParams",
                 long: "override-params",
-                help: "",
+                help: "JSON string overriding parameters of the template.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"Watermarks\":[{\"Content\":\"UserID: 666**\",\"WatermarkId\":\"8ca03c884944bd05efccc312367****\"}]}",
             },
@@ -4872,14 +4872,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "submit-media-dna-delete-job",
-        about: "Submit media DNA delete job.",
-        long_about: "Submit media DNA delete job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitmediadnadeletejob\n\nAPI: SubmitMediaDNADeleteJob",
+        about: "Submits a job that removes a video from the fingerprint (media DNA) library.",
+        long_about: "Submits a job that removes a video from the fingerprint (media DNA) library.\n\nReturns a job ID. Beijing, Shanghai and Singapore only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitmediadnadeletejob\n\nAPI: SubmitMediaDNADeleteJob",
         operation: &::aliyun_vod::submit_media_dna_delete_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "656eaaa8c43a4597******1f09a36",
             },
@@ -4889,21 +4889,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-preprocess-jobs",
-        about: "Submit preprocess jobs.",
-        long_about: "Submit preprocess jobs.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitpreprocessjobs\n\nAPI: SubmitPreprocessJobs",
+        about: "Transcodes a video for use in the production studio (preprocessing).",
+        long_about: "Transcodes a video for use in the production studio (preprocessing).\n\nBilled as transcoding. Completion is reported by a transcode-complete event with Preprocess set to true.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitpreprocessjobs\n\nAPI: SubmitPreprocessJobs",
         operation: &::aliyun_vod::submit_preprocess_jobs::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "d3e680e618708efbf2cae7cc9312****",
             },
             crate::command::Flag {
                 param: "PreprocessType",
                 long: "preprocess-type",
-                help: " [required]",
+                help: "Kind of preprocessing; always LivePreprocess. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "LivePreprocess",
             },
@@ -4913,77 +4913,77 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-snapshot-job",
-        about: "Submit snapshot job.",
-        long_about: "Submit snapshot job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitsnapshotjob\n\nAPI: SubmitSnapshotJob",
+        about: "Starts an asynchronous snapshot job for a video.",
+        long_about: "Starts an asynchronous snapshot job for a video.\n\nOutput is JPG only. Completion is reported by a SnapshotComplete event.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitsnapshotjob\n\nAPI: SubmitSnapshotJob",
         operation: &::aliyun_vod::submit_snapshot_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: "",
+                help: "ID of the audio or video.",
                 kind: crate::command::FlagKind::Value,
                 example: "d3e680e618708efbf2cae7cc9312****",
             },
             crate::command::Flag {
                 param: "SpecifiedOffsetTime",
                 long: "specified-offset-time",
-                help: "",
+                help: "Time of the first snapshot, in milliseconds.",
                 kind: crate::command::FlagKind::Value,
                 example: "0",
             },
             crate::command::Flag {
                 param: "Width",
                 long: "width",
-                help: "",
+                help: "Snapshot width in pixels, 8 to 4096.",
                 kind: crate::command::FlagKind::Value,
                 example: "1280",
             },
             crate::command::Flag {
                 param: "Height",
                 long: "height",
-                help: "",
+                help: "Snapshot height in pixels, 8 to 4096.",
                 kind: crate::command::FlagKind::Value,
                 example: "720",
             },
             crate::command::Flag {
                 param: "Count",
                 long: "count",
-                help: "",
+                help: "Maximum number of snapshots.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "",
+                help: "Seconds between snapshots; 0 spreads Count snapshots evenly.",
                 kind: crate::command::FlagKind::Value,
                 example: "1",
             },
             crate::command::Flag {
                 param: "SpriteSnapshotConfig",
                 long: "sprite-snapshot-config",
-                help: "",
+                help: "Sprite settings as a JSON string; a sprite is produced when set.",
                 kind: crate::command::FlagKind::Value,
                 example: "{'CellWidth': 120, 'CellHeight': 68, 'Columns': 3,'Lines': 10, 'Padding': 20, 'Margin': 50}",
             },
             crate::command::Flag {
                 param: "SnapshotTemplateId",
                 long: "snapshot-template-id",
-                help: "",
+                help: "ID of a snapshot template; other snapshot settings are then ignored.",
                 kind: crate::command::FlagKind::Value,
                 example: "f5b228fe693bf55bd87b789****",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://.example.aliyundoc.com\"},\"Extend\":{\"localId\":\"xxx\",\"example\":\"www\"}}",
             },
             crate::command::Flag {
                 param: "SpecifiedOffsetTimes",
                 long: "specified-offset-times",
-                help: " A JSON value, @FILE, or - for standard input.",
+                help: "Exact times for snapshots in milliseconds, at most 30. A JSON value, @FILE, or - for standard input.",
                 kind: crate::command::FlagKind::Json,
                 example: "",
             },
@@ -4993,56 +4993,56 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-transcode-jobs",
-        about: "Submit transcode jobs.",
-        long_about: "Submit transcode jobs.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submittranscodejobs\n\nAPI: SubmitTranscodeJobs",
+        about: "Starts asynchronous transcoding of a video with a template group.",
+        long_about: "Starts asynchronous transcoding of a video with a template group.\n\nPaid; the video must be uploaded, normal or under review. Results arrive as transcode-complete events.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submittranscodejobs\n\nAPI: SubmitTranscodeJobs",
         operation: &::aliyun_vod::submit_transcode_jobs::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: "",
+                help: "ID of the audio or video.",
                 kind: crate::command::FlagKind::Value,
                 example: "142710f878bd42508932f660d7b1****",
             },
             crate::command::Flag {
                 param: "TemplateGroupId",
                 long: "template-group-id",
-                help: " [required]",
+                help: "ID of the transcoding template group to use. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "0e408c803baf658ee637790c5d9f****",
             },
             crate::command::Flag {
                 param: "PipelineId",
                 long: "pipeline-id",
-                help: "",
+                help: "ID of the pipeline.",
                 kind: crate::command::FlagKind::Value,
                 example: "d3e680e618708erf45fbf2cae7c****",
             },
             crate::command::Flag {
                 param: "EncryptConfig",
                 long: "encrypt-config",
-                help: "",
+                help: "Encryption settings as a JSON string, for HLS standard encryption.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"CipherText\":\"ZjJmZGViNzUtZWY1Mi00Y2RlLTk3****\", \"DecryptKeyUri\":\"http://demo.aliyundoc.com?CipherText=ZjJmZGViNzUtZWY1Mi00Y2RlLTk3****\",\"KeyServiceType\":\"KMS\"}",
             },
             crate::command::Flag {
                 param: "OverrideParams",
                 long: "override-params",
-                help: "",
+                help: "JSON string overriding parameters of the template.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"Watermarks\":[{\"WatermarkId\":\"af2afe4761992c47dae973374****\",\"FileUrl\":\"http://developer.aliyundoc.com/image/image.png\"},{\"WatermarkId\":\"e8e5b8038d7ada85b376c2707****\",\"Content\":\"watermark test\"}]}",
             },
             crate::command::Flag {
                 param: "Priority",
                 long: "priority",
-                help: "",
+                help: "Queue priority from 1 to 10 (default 6).",
                 kind: crate::command::FlagKind::Value,
                 example: "6",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"Extend\":{\"localId\":\"****\",\"test\":\"***\"}}",
             },
@@ -5052,21 +5052,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "submit-workflow-job",
-        about: "Submit workflow job.",
-        long_about: "Submit workflow job.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitworkflowjob\n\nAPI: SubmitWorkflowJob",
+        about: "Runs a VOD workflow on a video.",
+        long_about: "Runs a VOD workflow on a video.\n\nWorkflow steps such as transcoding, encryption or review may be billed.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-submitworkflowjob\n\nAPI: SubmitWorkflowJob",
         operation: &::aliyun_vod::submit_workflow_job::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "WorkflowId",
                 long: "workflow-id",
-                help: " [required]",
+                help: "ID of the workflow. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "34d577eade633860bdf1237****",
             },
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: "",
+                help: "ID of the audio or video.",
                 kind: crate::command::FlagKind::Value,
                 example: "058b39e75269da42b08f00459****",
             },
@@ -5076,28 +5076,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "ai")]
     crate::command::CommandSpec {
         name: "update-ai-template",
-        about: "Update AI template.",
-        long_about: "Update AI template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateaitemplate\n\nAPI: UpdateAITemplate",
+        about: "Changes the name or configuration of an AI template.",
+        long_about: "Changes the name or configuration of an AI template.\n\nBeijing, Shanghai and Singapore only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateaitemplate\n\nAPI: UpdateAITemplate",
         operation: &::aliyun_vod::update_ai_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "TemplateId",
                 long: "template-id",
-                help: " [required]",
+                help: "ID of the AI template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "1706a0063dd733f6a823ef32e0a5****",
             },
             crate::command::Flag {
                 param: "TemplateName",
                 long: "template-name",
-                help: " [required]",
+                help: "Name of the AI template, up to 128 bytes. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "DemoAITemplate",
             },
             crate::command::Flag {
                 param: "TemplateConfig",
                 long: "template-config",
-                help: " [required]",
+                help: "AI template configuration as a JSON string. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"AuditItem\":[\"terrorism\",\"porn\"],\"AuditRange\":[\"text-title\",\"video\"],\"AuditContent\":[\"screen\"],\"AuditAutoBlock\":\"yes\"}",
             },
@@ -5107,35 +5107,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "apps")]
     crate::command::CommandSpec {
         name: "update-app-info",
-        about: "Update app info.",
-        long_about: "Update app info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateappinfo\n\nAPI: UpdateAppInfo",
+        about: "Changes an application's name, description or status.",
+        long_about: "Changes an application's name, description or status.\n\nSetting Status to Disable turns the application off.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateappinfo\n\nAPI: UpdateAppInfo",
         operation: &::aliyun_vod::update_app_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "AppId",
                 long: "app-id",
-                help: " [required]",
+                help: "ID of the application. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "app-****",
             },
             crate::command::Flag {
                 param: "AppName",
                 long: "app-name",
-                help: "",
+                help: "New name, up to 128 characters.",
                 kind: crate::command::FlagKind::Value,
                 example: "test",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "New description, up to 512 characters.",
                 kind: crate::command::FlagKind::Value,
                 example: "my first app.",
             },
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "",
+                help: "New status: Normal or Disable.",
                 kind: crate::command::FlagKind::Value,
                 example: "Disable",
             },
@@ -5145,14 +5145,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-attached-media-infos",
-        about: "Update attached media infos.",
-        long_about: "Update attached media infos.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateattachedmediainfos\n\nAPI: UpdateAttachedMediaInfos",
+        about: "Updates the title, tags, description or categories of auxiliary media.",
+        long_about: "Updates the title, tags, description or categories of auxiliary media.\n\nOnly the fields you pass are changed.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateattachedmediainfos\n\nAPI: UpdateAttachedMediaInfos",
         operation: &::aliyun_vod::update_attached_media_infos::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "UpdateContent",
                 long: "update-content",
-                help: " [required]",
+                help: "JSON string with one entry per item to change; omitted fields are left as they are. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
@@ -5162,21 +5162,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-category",
-        about: "Update category.",
-        long_about: "Update category.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatecategory\n\nAPI: UpdateCategory",
+        about: "Renames a category.",
+        long_about: "Renames a category.\n\nMedia already assigned to the category show the new name.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatecategory\n\nAPI: UpdateCategory",
         operation: &::aliyun_vod::update_category::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "CateName",
                 long: "cate-name",
-                help: " [required]",
+                help: "New name of the category, up to 64 bytes. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "CateId",
                 long: "cate-id",
-                help: " [required]",
+                help: "ID of the category. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "10020****",
             },
@@ -5186,42 +5186,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "editing")]
     crate::command::CommandSpec {
         name: "update-editing-project",
-        about: "Update editing project.",
-        long_about: "Update editing project.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateeditingproject\n\nAPI: UpdateEditingProject",
+        about: "Changes the title, timeline, description or cover of an editing project.",
+        long_about: "Changes the title, timeline, description or cover of an editing project.\n\nOnly the fields you pass are changed.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateeditingproject\n\nAPI: UpdateEditingProject",
         operation: &::aliyun_vod::update_editing_project::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "ProjectId",
                 long: "project-id",
-                help: " [required]",
+                help: "ID of the online editing project. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "4ee4b97e27*****b525142a6b2",
             },
             crate::command::Flag {
                 param: "Title",
                 long: "title",
-                help: "",
+                help: "New title of the project.",
                 kind: crate::command::FlagKind::Value,
                 example: "testtimeline",
             },
             crate::command::Flag {
                 param: "Timeline",
                 long: "timeline",
-                help: "",
+                help: "Editing timeline as a JSON string.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"VideoTracks\":[{\"VideoTrackClips\":[{\"MediaId\":\"cc3308ac500c*****a54328bc3443\"},{\"MediaId\":\"da87a9cff64*****d88bc6d8326e4\"}]}]}",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "New description of the project.",
                 kind: crate::command::FlagKind::Value,
                 example: "testtimeline001desciption",
             },
             crate::command::Flag {
                 param: "CoverURL",
                 long: "cover-url",
-                help: "",
+                help: "New cover image URL of the project.",
                 kind: crate::command::FlagKind::Value,
                 example: "https://****.com/6AB4D0E1E1C7446888****.png",
             },
@@ -5231,14 +5231,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-image-infos",
-        about: "Update image infos.",
-        long_about: "Update image infos.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateimageinfos\n\nAPI: UpdateImageInfos",
+        about: "Updates the title, description, tags or category of up to 20 images.",
+        long_about: "Updates the title, description, tags or category of up to 20 images.\n\nOnly uploaded images can be changed, not video snapshots.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updateimageinfos\n\nAPI: UpdateImageInfos",
         operation: &::aliyun_vod::update_image_infos::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "UpdateContent",
                 long: "update-content",
-                help: " [required]",
+                help: "JSON string with one entry per item to change; omitted fields are left as they are. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
@@ -5248,42 +5248,42 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-media-storage-class",
-        about: "Update media storage class.",
-        long_about: "Update media storage class.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatemediastorageclass\n\nAPI: UpdateMediaStorageClass",
+        about: "Changes the storage class of media, e.g.",
+        long_about: "Changes the storage class of media, e.g. to infrequent access or archive.\n\nThe change is asynchronous and reported by callback; archived media are restored first automatically. Non-standard classes have minimum storage periods of 30, 60 or 180 days.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatemediastorageclass\n\nAPI: UpdateMediaStorageClass",
         operation: &::aliyun_vod::update_media_storage_class::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "MediaIds",
                 long: "media-ids",
-                help: " [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
+                help: "IDs of the audio or video, at most 20. [required] Comma-separated, or repeat the flag for items that contain commas; at most 20.",
                 kind: crate::command::FlagKind::List,
                 example: "d56c2ac0cee271ed80004710b5ba****",
             },
             crate::command::Flag {
                 param: "Scope",
                 long: "scope",
-                help: "",
+                help: "What to change: All or SourceFile.",
                 kind: crate::command::FlagKind::Value,
                 example: "All",
             },
             crate::command::Flag {
                 param: "StorageClass",
                 long: "storage-class",
-                help: " [required]",
+                help: "Target class: Standard, IA, Archive or ColdArchive. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "Archive",
             },
             crate::command::Flag {
                 param: "RestoreTier",
                 long: "restore-tier",
-                help: "",
+                help: "Restore speed for cold archive: Expedited, Standard (default) or Bulk.",
                 kind: crate::command::FlagKind::Value,
                 example: "Standard",
             },
             crate::command::Flag {
                 param: "AllowUpdateWithoutTimeLimit",
                 long: "allow-update-without-time-limit",
-                help: "",
+                help: "Whether to allow changing media that have not met the minimum storage period (extra fees).",
                 kind: crate::command::FlagKind::Value,
                 example: "false",
             },
@@ -5293,35 +5293,35 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "update-transcode-template-group",
-        about: "Update transcode template group.",
-        long_about: "Update transcode template group.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatetranscodetemplategroup\n\nAPI: UpdateTranscodeTemplateGroup",
+        about: "Changes a transcoding template group's name, templates or lock state.",
+        long_about: "Changes a transcoding template group's name, templates or lock state.\n\nA locked group cannot be changed until Locked is set to Disabled.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatetranscodetemplategroup\n\nAPI: UpdateTranscodeTemplateGroup",
         operation: &::aliyun_vod::update_transcode_template_group::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Name",
                 long: "name",
-                help: "",
+                help: "New name of the group, up to 128 bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "transcodetemplate",
             },
             crate::command::Flag {
                 param: "TranscodeTemplateList",
                 long: "transcode-template-list",
-                help: "",
+                help: "Transcoding template settings as a JSON string.",
                 kind: crate::command::FlagKind::Value,
                 example: "[{\"Video\":{\"Bitrate\":\"400\",\"Codec\":\"H.264\",\"Fps\":\"30\"},\"Audio\":{\"Codec\":\"AAC\",\"Bitrate\":\"64\",\"Definition\":\"SD\",\"EncryptType\":\"Private\",\"Container\":{\"Format\":\"m3u8\"},\"PackageType\":\"HLSPackage\"}}]",
             },
             crate::command::Flag {
                 param: "Locked",
                 long: "locked",
-                help: "",
+                help: "Lock state: Enabled (locked) or Disabled.",
                 kind: crate::command::FlagKind::Value,
                 example: "Disabled",
             },
             crate::command::Flag {
                 param: "TranscodeTemplateGroupId",
                 long: "transcode-template-group-id",
-                help: " [required]",
+                help: "ID of the transcoding template group. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "4c71a339fe*****52b4fa6f4527",
             },
@@ -5331,49 +5331,49 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-video-info",
-        about: "Update video info.",
-        long_about: "Update video info.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfo\n\nAPI: UpdateVideoInfo",
+        about: "Updates a video's title, tags, description, cover or category.",
+        long_about: "Updates a video's title, tags, description, cover or category.\n\nOnly the fields you pass are changed.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfo\n\nAPI: UpdateVideoInfo",
         operation: &::aliyun_vod::update_video_info::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VideoId",
                 long: "video-id",
-                help: " [required]",
+                help: "ID of the audio or video. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "2deda93265312baf9b0ed810d****",
             },
             crate::command::Flag {
                 param: "Title",
                 long: "title",
-                help: "",
+                help: "New title, up to 128 bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "Tags",
                 long: "tags",
-                help: " Comma-separated, or repeat the flag for items that contain commas; at most 16.",
+                help: "Tags, at most 16, each up to 32 characters. Comma-separated, or repeat the flag for items that contain commas; at most 16.",
                 kind: crate::command::FlagKind::List,
                 example: "",
             },
             crate::command::Flag {
                 param: "Description",
                 long: "description",
-                help: "",
+                help: "New description, up to 1024 bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
             crate::command::Flag {
                 param: "CoverURL",
                 long: "cover-url",
-                help: "",
+                help: "New cover image URL.",
                 kind: crate::command::FlagKind::Value,
                 example: "https://example.aliyundoc.com/****.jpg",
             },
             crate::command::Flag {
                 param: "CateId",
                 long: "cate-id",
-                help: "",
+                help: "ID of the new category.",
                 kind: crate::command::FlagKind::Value,
                 example: "384761111",
             },
@@ -5383,14 +5383,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "media")]
     crate::command::CommandSpec {
         name: "update-video-infos",
-        about: "Update video infos.",
-        long_about: "Update video infos.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfos\n\nAPI: UpdateVideoInfos",
+        about: "Updates the metadata of up to 20 videos at once.",
+        long_about: "Updates the metadata of up to 20 videos at once.\n\nOnly the fields you pass are changed.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevideoinfos\n\nAPI: UpdateVideoInfos",
         operation: &::aliyun_vod::update_video_infos::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "UpdateContent",
                 long: "update-content",
-                help: " [required]",
+                help: "JSON string with one entry per item to change; omitted fields are left as they are. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "",
             },
@@ -5400,28 +5400,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "update-vod-domain",
-        about: "Update vod domain.",
-        long_about: "Update vod domain.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevoddomain\n\nAPI: UpdateVodDomain",
+        about: "Changes the origin servers of an accelerated domain.",
+        long_about: "Changes the origin servers of an accelerated domain.\n\nShanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevoddomain\n\nAPI: UpdateVodDomain",
         operation: &::aliyun_vod::update_vod_domain::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Accelerated domain name. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "Sources",
                 long: "sources",
-                help: "",
+                help: "New origin servers as a JSON string.",
                 kind: crate::command::FlagKind::Value,
                 example: "[{\"content\":\"1.1.1.1\",\"type\":\"ipaddr\",\"priority\":\"20\",\"port\":80}]",
             },
             crate::command::Flag {
                 param: "TopLevelDomain",
                 long: "top-level-domain",
-                help: "",
+                help: "Top-level domain.",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
@@ -5431,28 +5431,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "update-vod-template",
-        about: "Update vod template.",
-        long_about: "Update vod template.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevodtemplate\n\nAPI: UpdateVodTemplate",
+        about: "Changes a snapshot template's name or configuration.",
+        long_about: "Changes a snapshot template's name or configuration.\n\nIdentify the template by its VodTemplateId.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatevodtemplate\n\nAPI: UpdateVodTemplate",
         operation: &::aliyun_vod::update_vod_template::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "VodTemplateId",
                 long: "vod-template-id",
-                help: " [required]",
+                help: "ID of the snapshot template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "8c75a02e339b*****0b0d2c48171a22",
             },
             crate::command::Flag {
                 param: "Name",
                 long: "name",
-                help: "",
+                help: "New name, up to 128 bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "test",
             },
             crate::command::Flag {
                 param: "TemplateConfig",
                 long: "template-config",
-                help: "",
+                help: "New snapshot template configuration as a JSON string.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"SnapshotConfig\":{\"Count\":10,\"SpecifiedOffsetTime\":0,\"Interval\":1}",
             },
@@ -5462,28 +5462,28 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "processing")]
     crate::command::CommandSpec {
         name: "update-watermark",
-        about: "Update watermark.",
-        long_about: "Update watermark.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatewatermark\n\nAPI: UpdateWatermark",
+        about: "Changes a watermark template's name or configuration.",
+        long_about: "Changes a watermark template's name or configuration.\n\nThe watermark image and the template type cannot be changed.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-updatewatermark\n\nAPI: UpdateWatermark",
         operation: &::aliyun_vod::update_watermark::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "Name",
                 long: "name",
-                help: "",
+                help: "New name, letters and digits only, up to 128 bytes.",
                 kind: crate::command::FlagKind::Value,
                 example: "test",
             },
             crate::command::Flag {
                 param: "WatermarkId",
                 long: "watermark-id",
-                help: " [required]",
+                help: "ID of the watermark template. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "af2afe4761992c*****bd947dae97337",
             },
             crate::command::Flag {
                 param: "WatermarkConfig",
                 long: "watermark-config",
-                help: " [required]",
+                help: "New watermark settings as a JSON string; the watermark type cannot change. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"Width\":\"55\",\"Height\":\"55\",\"Dx\":\"9\",\"Dy\":\"9\",\"ReferPos\":\"BottomLeft\"}",
             },
@@ -5565,49 +5565,49 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "upload")]
     crate::command::CommandSpec {
         name: "upload-stream-by-url",
-        about: "Upload stream by URL.",
-        long_about: "Upload stream by URL.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-uploadstreambyurl\n\nAPI: UploadStreamByURL",
+        about: "Uploads an externally transcoded stream from a URL and attaches it to a media.",
+        long_about: "Uploads an externally transcoded stream from a URL and attaches it to a media.\n\nSupports HDR variants such as HDR10, HLG and Dolby Vision. The upload is asynchronous; check it with GetURLUploadInfos. Shanghai and Singapore only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-uploadstreambyurl\n\nAPI: UploadStreamByURL",
         operation: &::aliyun_vod::upload_stream_by_url::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "StreamURL",
                 long: "stream-url",
-                help: " [required]",
+                help: "Public URL of the stream file, including any signing parameters. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "https://example.com/lesson-01.mp4",
             },
             crate::command::Flag {
                 param: "MediaId",
                 long: "media-id",
-                help: " [required]",
+                help: "ID of the media to attach the stream to. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "ca3a8f6e49*****57b65806709586",
             },
             crate::command::Flag {
                 param: "Definition",
                 long: "definition",
-                help: " [required]",
+                help: "Definition of the stream, such as HD. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "HD",
             },
             crate::command::Flag {
                 param: "FileExtension",
                 long: "file-extension",
-                help: "",
+                help: "File extension; required when the URL has none.",
                 kind: crate::command::FlagKind::Value,
                 example: "mp4",
             },
             crate::command::Flag {
                 param: "HDRType",
                 long: "hdr-type",
-                help: "",
+                help: "HDR kind, such as HDR10, HLG or DolbyVision; empty for SDR.",
                 kind: crate::command::FlagKind::Value,
                 example: "HDR10",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "",
+                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
                 kind: crate::command::FlagKind::Value,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://aliyundoc.com\"}, \"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
@@ -5617,21 +5617,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
     #[cfg(feature = "cdn")]
     crate::command::CommandSpec {
         name: "verify-vod-domain-owner",
-        about: "Verify vod domain owner.",
-        long_about: "Verify vod domain owner.\n\nImported from Alibaba's API metadata, not yet described here. Reference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-verifyvoddomainowner\n\nAPI: VerifyVodDomainOwner",
+        about: "Checks that you own a domain, through a DNS record or a file.",
+        long_about: "Checks that you own a domain, through a DNS record or a file.\n\nPublish the value from DescribeVodVerifyContent first. Shanghai region only.\n\nReference: https://www.alibabacloud.com/help/en/vod/developer-reference/api-vod-2017-03-21-verifyvoddomainowner\n\nAPI: VerifyVodDomainOwner",
         operation: &::aliyun_vod::verify_vod_domain_owner::OPERATION,
         flags: &[
             crate::command::Flag {
                 param: "DomainName",
                 long: "domain-name",
-                help: " [required]",
+                help: "Domain to verify. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "example.com",
             },
             crate::command::Flag {
                 param: "VerifyType",
                 long: "verify-type",
-                help: " [required]",
+                help: "Verification method: dnsCheck or fileCheck. [required]",
                 kind: crate::command::FlagKind::Value,
                 example: "dnsCheck",
             },
