@@ -2,7 +2,8 @@
 //! from `spec/`; `codegen --check` fails when checked-in code has drifted.
 //! `import` writes spec files from Alibaba's API metadata, keeping curated
 //! decisions. `bench-compare` runs our benchmarks and Alibaba's official SDKs
-//! side by side (see BENCHMARKS.md).
+//! side by side (see BENCHMARKS.md). `conformance` checks every operation
+//! against Alibaba's official Python SDK (CONFORMANCE.md).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use aliyun_codegen::Layout;
 
 mod bench_compare;
+mod conformance;
 mod import;
 
 fn main() -> ExitCode {
@@ -19,10 +21,11 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
         ["bench-compare", rest @ ..] => bench_compare::main(rest),
+        ["conformance", rest @ ..] => conformance::main(rest),
         ["import", rest @ ..] => import::main(&repo_root(), &vod_layout().spec_dir, rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check]\n       cargo xtask import --metadata FILE (--operation NAME... | --all)\n       cargo xtask bench-compare [--help]"
+                "usage: cargo xtask codegen [--check]\n       cargo xtask import --metadata FILE (--operation NAME... | --all)\n       cargo xtask bench-compare [--help]\n       cargo xtask conformance [--skip-setup] [--official-src DIR]"
             );
             ExitCode::from(2)
         }

@@ -24,6 +24,8 @@ mod emulator;
 mod machine;
 mod measure;
 mod official;
+
+pub(crate) use official::Official;
 mod ours;
 mod process;
 mod report;
@@ -33,7 +35,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use official::Official;
 use ours::Ours;
 use report::Results;
 

@@ -20,14 +20,14 @@ pub(super) fn check_tools() -> Result<(), Failure> {
 
 /// The official SDKs' scripts with their packages installed, in
 /// `xtask/bench-official/`.
-pub(super) struct Official {
+pub(crate) struct Official {
     dir: PathBuf,
 }
 
 impl Official {
     /// Copies the official scripts from `src` and installs their pinned
     /// packages (unless `skip_setup` and an earlier run installed them).
-    pub(super) fn install(root: &Path, src: &Path, skip_setup: bool) -> Result<Official, Failure> {
+    pub(crate) fn install(root: &Path, src: &Path, skip_setup: bool) -> Result<Official, Failure> {
         let dir = root.join("xtask/bench-official");
         step("official SDKs: copy the scripts and install the pinned packages");
         copy_official(src, &dir)?;
@@ -54,8 +54,13 @@ impl Official {
         Ok(())
     }
 
+    /// The folder the official packages are installed in.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Their virtualenv's Python, to run a script of the folder.
-    pub(super) fn python(&self) -> Command {
+    pub(crate) fn python(&self) -> Command {
         let mut cmd = Command::new(self.dir.join("venv/bin/python"));
         cmd.current_dir(&self.dir);
         cmd
