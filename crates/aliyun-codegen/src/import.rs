@@ -128,6 +128,13 @@ pub fn base_spec(name: &str, api: &Value, reference: &str) -> Result<Value, Stri
     {
         spec.insert("qps".into(), qps.into());
     }
+    if let Some(regions) = api
+        .get("description")
+        .and_then(Value::as_str)
+        .and_then(prose::regions)
+    {
+        spec.insert("regions".into(), regions.into());
+    }
     let mut params = Vec::new();
     for (i, p) in api
         .get("parameters")
@@ -385,6 +392,7 @@ const KEY_ORDER: &[&str] = &[
     "qps",
     "wait",
     "paginate",
+    "regions",
     "in",
     "style",
     "itemEncoding",

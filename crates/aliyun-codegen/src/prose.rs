@@ -96,6 +96,46 @@ pub fn qps(description: &str) -> Option<u32> {
     digits.parse().ok().filter(|n| *n > 0)
 }
 
+/// Region names as the descriptions write them (without spaces), and their IDs.
+const REGIONS: &[(&str, &str)] = &[
+    ("华东2（上海）", "cn-shanghai"),
+    ("华北2（北京）", "cn-beijing"),
+    ("华南1（深圳）", "cn-shenzhen"),
+    ("中国（香港）", "cn-hongkong"),
+    ("新加坡", "ap-southeast-1"),
+    ("日本（东京）", "ap-northeast-1"),
+    ("德国（法兰克福）", "eu-central-1"),
+    ("英国（伦敦）", "eu-west-1"),
+    ("美国（硅谷）", "us-west-1"),
+    ("马来西亚（吉隆坡）", "ap-southeast-3"),
+    ("印度尼西亚（雅加达）", "ap-southeast-5"),
+    ("印度（孟买）", "ap-south-1"),
+];
+
+/// The only regions an operation's service address supports, when its
+/// description says so (`服务地址仅支持：华东2（上海）`, several joined by `、`):
+/// the IDs of the regions named in the rest of that sentence.
+pub fn regions(description: &str) -> Option<Vec<&'static str>> {
+    const LEADS: [&str; 3] = ["服务地址仅支持", "接入地址仅支持", "服务地址只支持"];
+    let at = LEADS
+        .iter()
+        .filter_map(|l| description.find(l).map(|i| i + l.len()))
+        .min()?;
+    let rest = &description[at..];
+    let sentence = rest.split(['。', '\n']).next().unwrap_or(rest);
+    let compact: String = sentence
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '*')
+        .collect();
+    let mut found: Vec<(usize, &'static str)> = REGIONS
+        .iter()
+        .filter_map(|(name, id)| compact.find(name).map(|i| (i, *id)))
+        .collect();
+    found.sort_unstable();
+    let ids: Vec<&'static str> = found.into_iter().map(|(_, id)| id).collect();
+    (!ids.is_empty()).then_some(ids)
+}
+
 /// Whether a text field's description says it is a UTC time in the API's
 /// format (`yyyy-MM-ddTHH:mm:ssZ`).
 pub fn utc_time(description: &str) -> bool {
@@ -139,6 +179,24 @@ mod tests {
         assert_eq!(qps("…QPS限制为 5 次/秒"), Some(5));
         assert_eq!(qps("QPS…"), None);
         assert_eq!(qps("…QPS限制为50"), None);
+    }
+
+    #[test]
+    fn regions_named_in_the_sentence_that_limits_them() {
+        assert_eq!(
+            regions("…服务地址仅支持：**华东2（上海）**…"),
+            Some(vec!["cn-shanghai"])
+        );
+        assert_eq!(
+            regions("…服务地址仅支持：**华东 2（上海）**。新加坡…"),
+            Some(vec!["cn-shanghai"])
+        );
+        assert_eq!(
+            regions("…服务地址仅支持：华东 2（上海）、华北 2（北京）"),
+            Some(vec!["cn-shanghai", "cn-beijing"])
+        );
+        assert_eq!(regions("…华东2（上海）…"), None);
+        assert_eq!(regions("…服务地址仅支持：…"), None);
     }
 
     #[test]

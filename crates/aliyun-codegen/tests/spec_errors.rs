@@ -103,6 +103,7 @@ bad_specs!(
     paginate_names_what_is_not_there,
     parameter_is_a_builder_method,
     parameter_is_a_common_parameter,
+    region_not_in_product,
     type_defined_twice_differently,
     unknown_key_did_you_mean,
     unknown_type,

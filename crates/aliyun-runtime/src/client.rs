@@ -80,6 +80,29 @@ impl Client {
         })
     }
 
+    /// Refuses, before anything is sent, an operation that does not exist in
+    /// the client's region (some exist only in one or two). A client built with
+    /// an explicit endpoint is not checked: the endpoint says where it goes.
+    pub fn check_region(&self, op: &Operation) -> Result<(), Error> {
+        let cfg = &self.inner.config;
+        if op.regions.is_empty() || cfg.endpoint.is_some() {
+            return Ok(());
+        }
+        let region = cfg
+            .region
+            .as_deref()
+            .unwrap_or(self.inner.product.default_region);
+        if op.regions.contains(&region) {
+            return Ok(());
+        }
+        Err(Error::Config(format!(
+            "{} is only available in {}; this client is for {region} (build one with .region(\"{}\") for it)",
+            op.action,
+            op.regions.join(", "),
+            op.regions[0]
+        )))
+    }
+
     /// The configuration the client was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config
@@ -173,6 +196,7 @@ impl Client {
         op: &'static Operation,
         params: WireParams,
     ) -> Result<Response, Error> {
+        self.check_region(op)?;
         let cfg = &self.inner.config;
         let credentials = self.credentials().await?;
         let max_attempts = cfg.retry.max_attempts.max(1);

@@ -36,6 +36,7 @@
 //!         shape: &aliyun_runtime::shape::Shape::String,
 //!     }]),
 //!     pages: None,
+//!     regions: &[],
 //! };
 //!
 //! // Read from the body normalized by `OP.output` (see `normalize`).

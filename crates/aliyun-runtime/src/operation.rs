@@ -29,6 +29,8 @@ pub struct Operation {
     pub output: &'static Shape,
     /// How the operation pages, when it does.
     pub pages: Option<&'static Pages>,
+    /// The only regions the operation exists in; empty: every region.
+    pub regions: &'static [&'static str],
 }
 
 impl Operation {
@@ -258,6 +260,7 @@ mod tests {
             groups: &[],
             output: &Shape::Object(&[]),
             pages: None,
+            regions: &[],
         }
     }
 

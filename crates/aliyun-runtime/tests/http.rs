@@ -47,6 +47,7 @@ const READ_OP: Operation = Operation {
     groups: &[],
     output: &THINGS_SHAPE,
     pages: None,
+    regions: &[],
 };
 
 #[derive(Debug, Deserialize, PartialEq)]

@@ -32,6 +32,7 @@ static READ: Operation = Operation {
         shape: &Shape::String,
     }]),
     pages: None,
+    regions: &[],
 };
 
 #[derive(Debug, Deserialize)]

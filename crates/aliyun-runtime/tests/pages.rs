@@ -65,6 +65,7 @@ const fn op(action: &'static str, pages: &'static Pages) -> Operation {
         groups: &[],
         output: &OUTPUT,
         pages: Some(pages),
+        regions: &[],
     }
 }
 

@@ -27,6 +27,7 @@ static META: Operation = Operation {
     groups: &[],
     output: &aliyun_runtime::shape::Shape::Object(&[]),
     pages: None,
+    regions: &[],
 };
 
 const SECRET: &str = "prepared-test-secret";
@@ -123,4 +124,68 @@ fn clones_keep_the_string_to_sign() {
     let copy = prepared.clone();
     assert_eq!(copy.string_to_sign(), prepared.string_to_sign());
     assert_eq!(copy.body, prepared.body);
+}
+
+mod regions {
+    use aliyun_runtime::shape::Shape;
+    use aliyun_runtime::{Client, Config, Credentials, Error, HttpMethod, Operation, Product};
+
+    static PRODUCT: Product = Product {
+        code: "vod",
+        version: "2017-03-21",
+        endpoints: &[
+            ("cn-shanghai", "vod.cn-shanghai.aliyuncs.com"),
+            ("ap-southeast-1", "vod.ap-southeast-1.aliyuncs.com"),
+        ],
+        default_region: "cn-shanghai",
+    };
+
+    static SHANGHAI_ONLY: Operation = Operation {
+        action: "DescribeVodDomainLog",
+        methods: &[HttpMethod::Post],
+        retry_safe: true,
+        qps_limit: None,
+        params: &[],
+        groups: &[],
+        output: &Shape::Object(&[]),
+        pages: None,
+        regions: &["cn-shanghai"],
+    };
+
+    fn client(config: Config) -> Client {
+        Client::new(
+            &PRODUCT,
+            config.credentials(Credentials::new("id", "secret")),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_operation_outside_its_regions_is_refused_before_sending() {
+        let singapore = client(Config::new().region("ap-southeast-1"));
+        // Refused before credentials, the limiter or the network are touched.
+        let err = singapore
+            .invoke(&SHANGHAI_ONLY, Vec::new())
+            .await
+            .unwrap_err();
+        let Error::Config(message) = &err else {
+            panic!("not a configuration error: {err:?}")
+        };
+        assert!(
+            message.contains("DescribeVodDomainLog is only available in cn-shanghai"),
+            "{message}"
+        );
+        assert!(message.contains("ap-southeast-1"), "{message}");
+        // Its own region, the default region, and an explicit endpoint pass.
+        assert!(client(Config::new().region("cn-shanghai"))
+            .check_region(&SHANGHAI_ONLY)
+            .is_ok());
+        assert!(client(Config::new()).check_region(&SHANGHAI_ONLY).is_ok());
+        let local = client(
+            Config::new()
+                .region("ap-southeast-1")
+                .endpoint("http://127.0.0.1:9"),
+        );
+        assert!(local.check_region(&SHANGHAI_ONLY).is_ok());
+    }
 }

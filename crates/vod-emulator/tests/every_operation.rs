@@ -174,6 +174,7 @@ async fn an_unknown_action_is_not_found() {
         groups: &[],
         output: &Shape::Object(&[]),
         pages: None,
+        regions: &[],
     };
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let client = client(&emulator, Format::Json);

@@ -62,6 +62,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
     let out_shape = object_shape(model, &op.output);
     let builder = builder_items(model, op);
     let pages = pages_expr(op);
+    let regions = &op.regions;
     let (types_alias, own_types) = named_types(model, &op.snake);
     // Shared types are re-exported, so `operation::Type` keeps working when a
     // later operation starts to use the same type and it moves to `types`.
@@ -101,6 +102,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
             groups: #groups,
             output: &#out_shape,
             pages: #pages,
+            regions: &[#(#regions),*],
         };
 
         #lists

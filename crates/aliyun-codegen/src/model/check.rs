@@ -229,3 +229,23 @@ pub(super) fn check_pages(
         }
     }
 }
+
+/// Every region an operation is limited to must be one of the product's.
+pub(super) fn check_regions(
+    dir: &Path,
+    ops: &[Operation],
+    product: &super::Product,
+    errors: &mut Vec<SpecError>,
+) {
+    for op in ops {
+        for (i, r) in op.regions.iter().enumerate() {
+            if !product.endpoints.iter().any(|(known, _)| known == r) {
+                errors.push(SpecError {
+                    file: dir.join(&op.file),
+                    path: format!("$.regions[{i}]"),
+                    message: format!("{r} is not a region of the product file"),
+                });
+            }
+        }
+    }
+}

@@ -177,6 +177,9 @@ fn load_files(
     }
     check::check_type_names(dir, &ops, &reg.objects, &reg.enums, &mut errors);
     check::check_pages(dir, &ops, &reg.objects, &mut errors);
+    if let Some(p) = &product {
+        check::check_regions(dir, &ops, p, &mut errors);
+    }
     let product = match product {
         Some(p) if errors.is_empty() => p,
         _ => return Err(SpecErrors(errors)),
@@ -470,6 +473,7 @@ impl Cx<'_> {
                 "wait",
                 "feature",
                 "paginate",
+                "regions",
                 "responseDemo",
                 "responseParamsDescription",
                 "requestParamsDescription",
@@ -509,6 +513,28 @@ impl Cx<'_> {
         }
         let wait = m.get("wait").and_then(|w| self.wait(w));
         let pages = m.get("paginate").and_then(|v| self.pages(v));
+        let mut regions = Vec::new();
+        match m.get("regions") {
+            None => {}
+            Some(Value::Array(items)) if !items.is_empty() => {
+                for (i, r) in items.iter().enumerate() {
+                    match r.as_str() {
+                        Some(r) if !regions.iter().any(|x| x == r) => regions.push(r.to_owned()),
+                        _ => self.err(
+                            &format!("$.regions[{i}]"),
+                            format!("expected a region ID not listed before, found {r}"),
+                        ),
+                    }
+                }
+            }
+            Some(other) => self.err(
+                "$.regions",
+                format!(
+                    "expected a non-empty list of region IDs, found {}",
+                    kind(other)
+                ),
+            ),
+        }
         let feature = self.str_opt(m, "feature", "$");
         if let Some(f) = &feature {
             let ok = f.starts_with(|c: char| c.is_ascii_lowercase())
@@ -673,6 +699,7 @@ impl Cx<'_> {
             methods,
             wait,
             pages,
+            regions,
             feature,
             params,
             groups,

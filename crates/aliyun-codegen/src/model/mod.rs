@@ -156,6 +156,8 @@ pub struct Operation {
     pub methods: Vec<Method>,
     /// What `--wait` waits for after this operation, if anything.
     pub wait: Option<Wait>,
+    /// The only regions the operation exists in (`regions`); empty: all.
+    pub regions: Vec<String>,
     /// How the operation pages (`paginate` in the spec), if it does.
     pub pages: Option<Pages>,
     /// The cargo feature that compiles this operation in (`upload`); `None`:

@@ -47,6 +47,7 @@ static OP: Operation = Operation {
     }],
     output: &Shape::Object(&[]),
     pages: None,
+    regions: &[],
 };
 
 static REQUIRED: Operation = Operation {
@@ -64,6 +65,7 @@ const OP_TEMPLATE: Operation = Operation {
     groups: &[],
     output: &Shape::Object(&[]),
     pages: None,
+    regions: &[],
 };
 
 fn run(input: serde_json::Value) -> Result<Vec<(String, String)>, ValidationError> {

@@ -253,6 +253,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `AddWatermarkResponseWatermarkInfo` object (not described in the spec yet).

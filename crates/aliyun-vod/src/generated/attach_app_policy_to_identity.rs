@@ -241,6 +241,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static POLICY_NAMES_LIST: op::ListRules = op::ListRules::of(

@@ -126,6 +126,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &["cn-shanghai"],
 };
 
 static DOMAIN_NAMES_LIST: op::ListRules = op::ListRules::of(

@@ -196,6 +196,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static JOB_IDS_LIST: op::ListRules = op::ListRules::of(

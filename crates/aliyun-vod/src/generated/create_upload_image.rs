@@ -416,6 +416,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static TAGS_LIST: op::ListRules = op::ListRules::of(

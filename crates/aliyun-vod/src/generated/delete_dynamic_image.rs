@@ -157,6 +157,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static DYNAMIC_IMAGE_IDS_LIST: op::ListRules = op::ListRules::of(

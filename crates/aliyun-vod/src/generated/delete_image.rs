@@ -255,6 +255,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static IMAGE_URLS_LIST: op::ListRules = op::ListRules::of(

@@ -237,6 +237,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &["cn-shanghai"],
 };
 
 /// The `DescribePlayTopVideosResponseTopPlayVideos` object (not described in the spec yet).

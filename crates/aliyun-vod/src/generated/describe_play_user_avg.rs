@@ -162,6 +162,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &["cn-shanghai"],
 };
 
 /// The `DescribePlayUserAvgResponseUserPlayStatisAvgs` object (not described in the spec yet).

@@ -167,6 +167,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &["cn-shanghai"],
 };
 
 static FUNCTION_NAMES_LIST: op::ListRules = op::ListRules::of(

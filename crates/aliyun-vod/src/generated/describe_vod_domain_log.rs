@@ -263,6 +263,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &["cn-shanghai"],
 };
 
 /// The `DescribeVodDomainLogResponseDomainLogDetails` object (not described in the spec yet).

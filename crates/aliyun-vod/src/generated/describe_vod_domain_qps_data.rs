@@ -314,6 +314,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(

@@ -326,6 +326,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &["cn-shanghai"],
 };
 
 static REGION_LIST: op::ListRules = op::ListRules::of(

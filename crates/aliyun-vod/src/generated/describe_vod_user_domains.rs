@@ -329,6 +329,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 static TAG_LIST: op::ListRules = op::ListRules::of(

@@ -256,6 +256,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 /// The `GetAuditHistoryResponseHistoriesItem` object (not described in the spec yet).

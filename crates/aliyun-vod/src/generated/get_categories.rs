@@ -275,6 +275,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 /// The `GetCategoriesResponseCategory` object (not described in the spec yet).

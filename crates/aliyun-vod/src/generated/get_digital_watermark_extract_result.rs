@@ -196,6 +196,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &["cn-shanghai", "cn-beijing"],
 };
 
 /// The `GetDigitalWatermarkExtractResultResponseAiExtractResultListItem` object (not described in the spec yet).

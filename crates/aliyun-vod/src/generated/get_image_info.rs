@@ -182,6 +182,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `GetImageInfoResponseImageInfo` object (not described in the spec yet).

@@ -191,6 +191,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 /// The `GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail` object (not described in the spec yet).

@@ -193,6 +193,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 /// The `GetMediaAuditResultDetailResponseMediaAuditResultDetail` object (not described in the spec yet).

@@ -164,6 +164,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `GetMediaRefreshJobsResponseMediaRefreshJobsItem` object (not described in the spec yet).

@@ -128,6 +128,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `GetMessageCallbackResponseMessageCallback` object (not described in the spec yet).

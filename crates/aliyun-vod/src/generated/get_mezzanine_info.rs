@@ -215,6 +215,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static ADDITION_TYPE_LIST: op::ListRules = op::ListRules::of(

@@ -460,6 +460,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static FORMATS_LIST: op::ListRules = op::ListRules::of(

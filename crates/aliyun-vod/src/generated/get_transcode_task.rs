@@ -133,6 +133,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `GetTranscodeTaskResponseTranscodeTask` object (not described in the spec yet).

@@ -138,6 +138,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `GetTranscodeTemplateGroupResponseTranscodeTemplateGroup` object (not described in the spec yet).

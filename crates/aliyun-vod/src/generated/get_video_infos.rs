@@ -152,6 +152,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static VIDEO_IDS_LIST: op::ListRules = op::ListRules::of(

@@ -352,6 +352,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 static STATUS_LIST: op::ListRules = op::ListRules::of(

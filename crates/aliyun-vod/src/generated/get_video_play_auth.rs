@@ -190,6 +190,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `GetVideoPlayAuthResponseVideoMeta` object (not described in the spec yet).

@@ -132,6 +132,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `GetWatermarkResponseWatermarkInfo` object (not described in the spec yet).

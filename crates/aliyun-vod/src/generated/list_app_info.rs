@@ -217,6 +217,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 /// The `ListAppInfoResponseAppInfoListItem` object (not described in the spec yet).

@@ -192,6 +192,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `ListAppPoliciesForIdentityResponseAppPolicyListItem` object (not described in the spec yet).

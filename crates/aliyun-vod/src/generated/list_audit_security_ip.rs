@@ -131,6 +131,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `ListAuditSecurityIpResponseSecurityIpListItem` object (not described in the spec yet).

@@ -135,6 +135,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `ListDynamicImageResponseDynamicImageListItem` object (not described in the spec yet).

@@ -353,6 +353,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 /// The `ListLiveRecordVideoResponseLiveRecordVideoList` object (not described in the spec yet).

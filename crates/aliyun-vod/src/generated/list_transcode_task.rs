@@ -266,6 +266,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
+    regions: &[],
 };
 
 /// The `ListTranscodeTaskResponseTranscodeTaskListItem` object (not described in the spec yet).

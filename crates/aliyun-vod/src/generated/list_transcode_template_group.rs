@@ -134,6 +134,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem` object (not described in the spec yet).

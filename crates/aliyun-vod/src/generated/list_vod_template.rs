@@ -163,6 +163,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `ListVodTemplateResponseVodTemplateInfoListItem` object (not described in the spec yet).

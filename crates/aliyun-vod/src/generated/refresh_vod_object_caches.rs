@@ -183,6 +183,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &["cn-shanghai"],
 };
 
 static OBJECT_PATH_LIST: op::ListRules = op::ListRules::of(

@@ -232,6 +232,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `RegisterMediaResponseRegisteredMediaListItem` object (not described in the spec yet).

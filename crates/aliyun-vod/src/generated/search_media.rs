@@ -342,6 +342,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::Some(("ScrollToken", "ScrollToken")),
         },
     ),
+    regions: &[],
 };
 
 static SORT_BY_LIST: op::ListRules = op::ListRules::of(

@@ -320,6 +320,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static EVENT_TYPE_LIST_LIST: op::ListRules = op::ListRules::of(

@@ -219,6 +219,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static TYPES_LIST: op::ListRules = op::ListRules::of(

@@ -191,6 +191,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `SubmitDynamicImageJobResponseDynamicImageJob` object (not described in the spec yet).

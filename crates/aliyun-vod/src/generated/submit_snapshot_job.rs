@@ -373,6 +373,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 static SPECIFIED_OFFSET_TIMES_LIST: op::ListRules = op::ListRules::of(op::Ty::Integer)

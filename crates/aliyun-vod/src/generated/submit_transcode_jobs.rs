@@ -310,6 +310,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `SubmitTranscodeJobsResponseTranscodeJobs` object (not described in the spec yet).

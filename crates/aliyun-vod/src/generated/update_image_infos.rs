@@ -130,6 +130,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `UpdateImageInfosResponseNonExistImageIds` object (not described in the spec yet).

@@ -191,6 +191,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
+    regions: &[],
 };
 
 /// The `UpdateWatermarkResponseWatermarkInfo` object (not described in the spec yet).
