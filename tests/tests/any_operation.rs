@@ -29,6 +29,15 @@ async fn typed_calls_and_paginators_of_generated_operations() {
         assert_eq!(video.video_id.as_deref(), Some("VideoId-example"));
         assert_eq!(video.size, Some(1));
 
+        // A wrapper object in wire shape, and its list directly.
+        let play = client.get_play_info().video_id("v1").send().await.unwrap();
+        assert_eq!(play.play_info_list().len(), 1);
+        assert_eq!(
+            play.play_info_list()[0].play_url.as_deref(),
+            Some("PlayURL-example")
+        );
+        assert!(play.play_info_list.is_some());
+
         let pages: Vec<_> = client
             .get_video_list()
             .page_size(10)

@@ -61,7 +61,11 @@ pub(crate) fn emit_struct(
     } else {
         quote! {}
     };
-    let accessors: Vec<TokenStream> = fields.iter().filter_map(accessor).collect();
+    let accessors: Vec<TokenStream> = fields
+        .iter()
+        .filter_map(accessor)
+        .chain(fields.iter().filter_map(|f| wrapper_accessor(model, f)))
+        .collect();
     let accessors = if accessors.is_empty() {
         quote! {}
     } else {
@@ -152,6 +156,40 @@ pub(crate) fn debug_impl<'a>(
             }
         }
     }
+}
+
+/// For a field holding a wrapper object (an object whose one field is a list,
+/// as `PlayInfoList { PlayInfo: [..] }`): a method of the field's name that
+/// gives the list directly, empty when the wrapper is absent. The field keeps
+/// the wire shape.
+fn wrapper_accessor(model: &Model, f: &Field) -> Option<TokenStream> {
+    let TypeRef::Object(name) = &f.ty else {
+        return None;
+    };
+    let [inner] = model.objects.get(name)?.fields.as_slice() else {
+        return None;
+    };
+    let TypeRef::List(item, _) = &inner.ty else {
+        return None;
+    };
+    let item = super::rust_type(model, item);
+    let fid = format_ident!("{}", f.rust);
+    let iid = format_ident!("{}", inner.rust);
+    let d = doc(&format!(
+        "The items of `{}` (`{}.{}`) directly; empty when it is absent.",
+        f.wire, f.wire, inner.wire
+    ));
+    let body = if is_plain(f) {
+        quote! { self.#fid.#iid.as_slice() }
+    } else {
+        quote! { self.#fid.as_ref().map_or(&[], |w| w.#iid.as_slice()) }
+    };
+    Some(quote! {
+        #d
+        pub fn #fid(&self) -> &[#item] {
+            #body
+        }
+    })
 }
 
 fn accessor(f: &Field) -> Option<TokenStream> {

@@ -101,6 +101,15 @@ pub struct DescribePlayTopVideosOutput {
     pub total_num: ::std::option::Option<i64>,
 }
 
+impl DescribePlayTopVideosOutput {
+    /// The items of `TopPlayVideos` (`TopPlayVideos.TopPlayVideoStatis`) directly; empty when it is absent.
+    pub fn top_play_videos(
+        &self,
+    ) -> &[crate::generated::describe_play_top_videos::DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem] {
+        self.top_play_videos.as_ref().map_or(&[], |w| w.top_play_video_statis.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribePlayTopVideosFluentBuilder {

@@ -77,6 +77,17 @@ pub struct DescribePlayUserAvgOutput {
     >,
 }
 
+impl DescribePlayUserAvgOutput {
+    /// The items of `UserPlayStatisAvgs` (`UserPlayStatisAvgs.UserPlayStatisAvg`) directly; empty when it is absent.
+    pub fn user_play_statis_avgs(
+        &self,
+    ) -> &[crate::generated::describe_play_user_avg::DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem] {
+        self.user_play_statis_avgs
+            .as_ref()
+            .map_or(&[], |w| w.user_play_statis_avg.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribePlayUserAvgFluentBuilder {

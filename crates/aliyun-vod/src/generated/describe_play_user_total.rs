@@ -77,6 +77,17 @@ pub struct DescribePlayUserTotalOutput {
     >,
 }
 
+impl DescribePlayUserTotalOutput {
+    /// The items of `UserPlayStatisTotals` (`UserPlayStatisTotals.UserPlayStatisTotal`) directly; empty when it is absent.
+    pub fn user_play_statis_totals(
+        &self,
+    ) -> &[crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem] {
+        self.user_play_statis_totals
+            .as_ref()
+            .map_or(&[], |w| w.user_play_statis_total.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribePlayUserTotalFluentBuilder {

@@ -90,6 +90,17 @@ pub struct DescribePlayVideoStatisOutput {
     >,
 }
 
+impl DescribePlayVideoStatisOutput {
+    /// The items of `VideoPlayStatisDetails` (`VideoPlayStatisDetails.VideoPlayStatisDetail`) directly; empty when it is absent.
+    pub fn video_play_statis_details(
+        &self,
+    ) -> &[crate::generated::describe_play_video_statis::DescribePlayVideoStatisResponseVideoPlayStatisDetailsVideoPlayStatisDetailItem] {
+        self.video_play_statis_details
+            .as_ref()
+            .map_or(&[], |w| w.video_play_statis_detail.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribePlayVideoStatisFluentBuilder {

@@ -108,6 +108,15 @@ pub struct DescribeVodAiDataOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodAiDataOutput {
+    /// The items of `AIData` (`AIData.AIDataItem`) directly; empty when it is absent.
+    pub fn ai_data(
+        &self,
+    ) -> &[crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItem] {
+        self.ai_data.as_ref().map_or(&[], |w| w.ai_data_item.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodAiDataFluentBuilder {
@@ -317,6 +326,12 @@ impl DescribeVodAiDataResponseAiDataAiDataItemItem {
         >,
     > {
         self.time_stamp.as_deref().map(::aliyun_runtime::parse_time)
+    }
+    /// The items of `Data` (`Data.DataItem`) directly; empty when it is absent.
+    pub fn data(
+        &self,
+    ) -> &[crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem] {
+        self.data.as_ref().map_or(&[], |w| w.data_item.as_slice())
     }
 }
 

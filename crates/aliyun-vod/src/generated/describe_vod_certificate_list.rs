@@ -158,6 +158,15 @@ pub struct DescribeVodCertificateListResponseCertificateListModel {
     pub count: ::std::option::Option<i64>,
 }
 
+impl DescribeVodCertificateListResponseCertificateListModel {
+    /// The items of `CertList` (`CertList.Cert`) directly; empty when it is absent.
+    pub fn cert_list(
+        &self,
+    ) -> &[crate::generated::describe_vod_certificate_list::DescribeVodCertificateListResponseCertificateListModelCertListCertItem] {
+        self.cert_list.as_ref().map_or(&[], |w| w.cert.as_slice())
+    }
+}
+
 #[doc(hidden)]
 pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[

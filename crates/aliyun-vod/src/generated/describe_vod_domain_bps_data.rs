@@ -152,6 +152,15 @@ pub struct DescribeVodDomainBpsDataOutput {
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainBpsDataOutput {
+    /// The items of `BpsDataPerInterval` (`BpsDataPerInterval.DataModule`) directly; empty when it is absent.
+    pub fn bps_data_per_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_bps_data::DescribeVodDomainBpsDataResponseBpsDataPerIntervalDataModuleItem] {
+        self.bps_data_per_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainBpsDataFluentBuilder {

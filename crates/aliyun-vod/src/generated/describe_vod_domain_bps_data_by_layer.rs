@@ -137,6 +137,15 @@ pub struct DescribeVodDomainBpsDataByLayerOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainBpsDataByLayerOutput {
+    /// The items of `BpsDataInterval` (`BpsDataInterval.DataModule`) directly; empty when it is absent.
+    pub fn bps_data_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerResponseBpsDataIntervalDataModuleItem] {
+        self.bps_data_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainBpsDataByLayerFluentBuilder {

@@ -64,6 +64,15 @@ pub struct DescribeVodDomainCertificateInfoOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainCertificateInfoOutput {
+    /// The items of `CertInfos` (`CertInfos.CertInfo`) directly; empty when it is absent.
+    pub fn cert_infos(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem] {
+        self.cert_infos.as_ref().map_or(&[], |w| w.cert_info.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainCertificateInfoFluentBuilder {

@@ -79,6 +79,15 @@ pub struct DescribeVodDomainConfigsOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainConfigsOutput {
+    /// The items of `DomainConfigs` (`DomainConfigs.DomainConfig`) directly; empty when it is absent.
+    pub fn domain_configs(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem] {
+        self.domain_configs.as_ref().map_or(&[], |w| w.domain_config.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainConfigsFluentBuilder {
@@ -239,6 +248,15 @@ pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<::std::string::String>,
+}
+
+impl DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {
+    /// The items of `FunctionArgs` (`FunctionArgs.FunctionArg`) directly; empty when it is absent.
+    pub fn function_args(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem] {
+        self.function_args.as_ref().map_or(&[], |w| w.function_arg.as_slice())
+    }
 }
 
 #[doc(hidden)]

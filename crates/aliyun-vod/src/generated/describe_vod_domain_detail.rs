@@ -209,6 +209,15 @@ pub struct DescribeVodDomainDetailResponseDomainDetail {
     pub weight: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainDetailResponseDomainDetail {
+    /// The items of `Sources` (`Sources.Source`) directly; empty when it is absent.
+    pub fn sources(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem] {
+        self.sources.as_ref().map_or(&[], |w| w.source.as_slice())
+    }
+}
+
 #[doc(hidden)]
 pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[

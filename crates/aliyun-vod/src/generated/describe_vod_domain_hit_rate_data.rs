@@ -121,6 +121,15 @@ pub struct DescribeVodDomainHitRateDataOutput {
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainHitRateDataOutput {
+    /// The items of `HitRateInterval` (`HitRateInterval.DataModule`) directly; empty when it is absent.
+    pub fn hit_rate_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_hit_rate_data::DescribeVodDomainHitRateDataResponseHitRateIntervalDataModuleItem] {
+        self.hit_rate_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainHitRateDataFluentBuilder {

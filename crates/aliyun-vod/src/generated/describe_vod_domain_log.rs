@@ -108,6 +108,15 @@ pub struct DescribeVodDomainLogOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainLogOutput {
+    /// The items of `DomainLogDetails` (`DomainLogDetails.DomainLogDetail`) directly; empty when it is absent.
+    pub fn domain_log_details(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem] {
+        self.domain_log_details.as_ref().map_or(&[], |w| w.domain_log_detail.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainLogFluentBuilder {
@@ -332,6 +341,15 @@ pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem {
     pub page_infos: ::std::option::Option<
         crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemPageInfos,
     >,
+}
+
+impl DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem {
+    /// The items of `LogInfos` (`LogInfos.LogInfoDetail`) directly; empty when it is absent.
+    pub fn log_infos(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem] {
+        self.log_infos.as_ref().map_or(&[], |w| w.log_info_detail.as_slice())
+    }
 }
 
 #[doc(hidden)]

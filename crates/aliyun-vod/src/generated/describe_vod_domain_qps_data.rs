@@ -142,6 +142,15 @@ pub struct DescribeVodDomainQpsDataOutput {
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainQpsDataOutput {
+    /// The items of `QpsDataInterval` (`QpsDataInterval.DataModule`) directly; empty when it is absent.
+    pub fn qps_data_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataResponseQpsDataIntervalDataModuleItem] {
+        self.qps_data_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainQpsDataFluentBuilder {

@@ -112,6 +112,15 @@ pub struct DescribeVodDomainRealTimeBpsDataOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainRealTimeBpsDataOutput {
+    /// The items of `Data` (`Data.BpsModel`) directly; empty when it is absent.
+    pub fn data(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataResponseDataBpsModelItem] {
+        self.data.as_ref().map_or(&[], |w| w.bps_model.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainRealTimeBpsDataFluentBuilder {

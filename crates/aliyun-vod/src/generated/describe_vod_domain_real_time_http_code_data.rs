@@ -133,6 +133,15 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataOutput {
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainRealTimeHttpCodeDataOutput {
+    /// The items of `RealTimeHttpCodeData` (`RealTimeHttpCodeData.UsageData`) directly; empty when it is absent.
+    pub fn real_time_http_code_data(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem] {
+        self.real_time_http_code_data.as_ref().map_or(&[], |w| w.usage_data.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainRealTimeHttpCodeDataFluentBuilder {
@@ -354,6 +363,15 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsag
     pub value: ::std::option::Option<
         crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValue,
     >,
+}
+
+impl DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem {
+    /// The items of `Value` (`Value.RealTimeCodeProportionData`) directly; empty when it is absent.
+    pub fn value(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem] {
+        self.value.as_ref().map_or(&[], |w| w.real_time_code_proportion_data.as_slice())
+    }
 }
 
 #[doc(hidden)]

@@ -112,6 +112,15 @@ pub struct DescribeVodDomainRealTimeQpsDataOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainRealTimeQpsDataOutput {
+    /// The items of `Data` (`Data.QpsModel`) directly; empty when it is absent.
+    pub fn data(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataResponseDataQpsModelItem] {
+        self.data.as_ref().map_or(&[], |w| w.qps_model.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainRealTimeQpsDataFluentBuilder {

@@ -90,6 +90,15 @@ pub struct DescribeVodDomainRealTimeReqHitRateDataOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainRealTimeReqHitRateDataOutput {
+    /// The items of `Data` (`Data.ReqHitRateDataModel`) directly; empty when it is absent.
+    pub fn data(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataResponseDataReqHitRateDataModelItem] {
+        self.data.as_ref().map_or(&[], |w| w.req_hit_rate_data_model.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainRealTimeReqHitRateDataFluentBuilder {

@@ -133,6 +133,17 @@ pub struct DescribeVodDomainRealTimeTrafficDataOutput {
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainRealTimeTrafficDataOutput {
+    /// The items of `RealTimeTrafficDataPerInterval` (`RealTimeTrafficDataPerInterval.DataModule`) directly; empty when it is absent.
+    pub fn real_time_traffic_data_per_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_real_time_traffic_data::DescribeVodDomainRealTimeTrafficDataResponseRealTimeTrafficDataPerIntervalDataModuleItem] {
+        self.real_time_traffic_data_per_interval
+            .as_ref()
+            .map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainRealTimeTrafficDataFluentBuilder {

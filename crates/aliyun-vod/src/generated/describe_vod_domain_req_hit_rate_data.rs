@@ -120,6 +120,15 @@ pub struct DescribeVodDomainReqHitRateDataOutput {
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainReqHitRateDataOutput {
+    /// The items of `Data` (`Data.DataModule`) directly; empty when it is absent.
+    pub fn data(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataResponseDataDataModuleItem] {
+        self.data.as_ref().map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainReqHitRateDataFluentBuilder {

@@ -120,6 +120,15 @@ pub struct DescribeVodDomainSrcBpsDataOutput {
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainSrcBpsDataOutput {
+    /// The items of `SrcBpsDataPerInterval` (`SrcBpsDataPerInterval.DataModule`) directly; empty when it is absent.
+    pub fn src_bps_data_per_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_src_bps_data::DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerIntervalDataModuleItem] {
+        self.src_bps_data_per_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainSrcBpsDataFluentBuilder {

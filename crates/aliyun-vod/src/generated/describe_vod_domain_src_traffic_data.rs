@@ -125,6 +125,17 @@ pub struct DescribeVodDomainSrcTrafficDataOutput {
     pub total_traffic: ::std::option::Option<::std::string::String>,
 }
 
+impl DescribeVodDomainSrcTrafficDataOutput {
+    /// The items of `SrcTrafficDataPerInterval` (`SrcTrafficDataPerInterval.DataModule`) directly; empty when it is absent.
+    pub fn src_traffic_data_per_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_src_traffic_data::DescribeVodDomainSrcTrafficDataResponseSrcTrafficDataPerIntervalDataModuleItem] {
+        self.src_traffic_data_per_interval
+            .as_ref()
+            .map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainSrcTrafficDataFluentBuilder {

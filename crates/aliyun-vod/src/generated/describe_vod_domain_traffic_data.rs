@@ -147,6 +147,15 @@ pub struct DescribeVodDomainTrafficDataOutput {
     >,
 }
 
+impl DescribeVodDomainTrafficDataOutput {
+    /// The items of `TrafficDataPerInterval` (`TrafficDataPerInterval.DataModule`) directly; empty when it is absent.
+    pub fn traffic_data_per_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_traffic_data::DescribeVodDomainTrafficDataResponseTrafficDataPerIntervalDataModuleItem] {
+        self.traffic_data_per_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainTrafficDataFluentBuilder {

@@ -166,6 +166,15 @@ pub struct DescribeVodDomainUsageDataOutput {
     >,
 }
 
+impl DescribeVodDomainUsageDataOutput {
+    /// The items of `UsageDataPerInterval` (`UsageDataPerInterval.DataModule`) directly; empty when it is absent.
+    pub fn usage_data_per_interval(
+        &self,
+    ) -> &[crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataResponseUsageDataPerIntervalDataModuleItem] {
+        self.usage_data_per_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodDomainUsageDataFluentBuilder {

@@ -165,6 +165,15 @@ pub struct DescribeVodRefreshTasksOutput {
     pub total_count: ::std::option::Option<i64>,
 }
 
+impl DescribeVodRefreshTasksOutput {
+    /// The items of `Tasks` (`Tasks.Task`) directly; empty when it is absent.
+    pub fn tasks(
+        &self,
+    ) -> &[crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasksTaskItem] {
+        self.tasks.as_ref().map_or(&[], |w| w.task.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodRefreshTasksFluentBuilder {

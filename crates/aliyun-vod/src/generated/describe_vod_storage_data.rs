@@ -119,6 +119,15 @@ pub struct DescribeVodStorageDataOutput {
     >,
 }
 
+impl DescribeVodStorageDataOutput {
+    /// The items of `StorageData` (`StorageData.StorageDataItem`) directly; empty when it is absent.
+    pub fn storage_data(
+        &self,
+    ) -> &[crate::generated::describe_vod_storage_data::DescribeVodStorageDataResponseStorageDataStorageDataItemItem] {
+        self.storage_data.as_ref().map_or(&[], |w| w.storage_data_item.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodStorageDataFluentBuilder {

@@ -143,6 +143,15 @@ pub struct DescribeVodTranscodeDataOutput {
     >,
 }
 
+impl DescribeVodTranscodeDataOutput {
+    /// The items of `TranscodeData` (`TranscodeData.TranscodeDataItem`) directly; empty when it is absent.
+    pub fn transcode_data(
+        &self,
+    ) -> &[crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem] {
+        self.transcode_data.as_ref().map_or(&[], |w| w.transcode_data_item.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodTranscodeDataFluentBuilder {
@@ -398,6 +407,15 @@ pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem {
     /// Wire name: `TimeStamp`.
     #[serde(rename = "TimeStamp", default)]
     pub time_stamp: ::std::option::Option<::std::string::String>,
+}
+
+impl DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem {
+    /// The items of `Data` (`Data.DataItem`) directly; empty when it is absent.
+    pub fn data(
+        &self,
+    ) -> &[crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemDataDataItemItem] {
+        self.data.as_ref().map_or(&[], |w| w.data_item.as_slice())
+    }
 }
 
 #[doc(hidden)]

@@ -136,6 +136,15 @@ pub struct DescribeVodUserDomainsOutput {
     pub total_count: ::std::option::Option<i64>,
 }
 
+impl DescribeVodUserDomainsOutput {
+    /// The items of `Domains` (`Domains.PageData`) directly; empty when it is absent.
+    pub fn domains(
+        &self,
+    ) -> &[crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItem] {
+        self.domains.as_ref().map_or(&[], |w| w.page_data.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct DescribeVodUserDomainsFluentBuilder {
@@ -429,6 +438,15 @@ pub struct DescribeVodUserDomainsResponseDomainsPageDataItem {
     /// Wire name: `SslProtocol`.
     #[serde(rename = "SslProtocol", default)]
     pub ssl_protocol: ::std::option::Option<::std::string::String>,
+}
+
+impl DescribeVodUserDomainsResponseDomainsPageDataItem {
+    /// The items of `Sources` (`Sources.Source`) directly; empty when it is absent.
+    pub fn sources(
+        &self,
+    ) -> &[crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem] {
+        self.sources.as_ref().map_or(&[], |w| w.source.as_slice())
+    }
 }
 
 #[doc(hidden)]

@@ -118,6 +118,15 @@ pub struct GetCategoriesOutput {
     pub sub_total: ::std::option::Option<i64>,
 }
 
+impl GetCategoriesOutput {
+    /// The items of `SubCategories` (`SubCategories.Category`) directly; empty when it is absent.
+    pub fn sub_categories(
+        &self,
+    ) -> &[crate::generated::get_categories::GetCategoriesResponseSubCategoriesCategoryItem] {
+        self.sub_categories.as_ref().map_or(&[], |w| w.category.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetCategoriesFluentBuilder {

@@ -85,6 +85,15 @@ pub struct GetEditingProjectMaterialsOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl GetEditingProjectMaterialsOutput {
+    /// The items of `MaterialList` (`MaterialList.Material`) directly; empty when it is absent.
+    pub fn material_list(
+        &self,
+    ) -> &[crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItem] {
+        self.material_list.as_ref().map_or(&[], |w| w.material.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetEditingProjectMaterialsFluentBuilder {
@@ -322,6 +331,17 @@ pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
     /// Wire name: `Title`.
     #[serde(rename = "Title", default)]
     pub title: ::std::option::Option<::std::string::String>,
+}
+
+impl GetEditingProjectMaterialsResponseMaterialListMaterialItem {
+    /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
+    pub fn snapshots(&self) -> &[::std::string::String] {
+        self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
+    }
+    /// The items of `Sprites` (`Sprites.Sprite`) directly; empty when it is absent.
+    pub fn sprites(&self) -> &[::std::string::String] {
+        self.sprites.as_ref().map_or(&[], |w| w.sprite.as_slice())
+    }
 }
 
 #[doc(hidden)]

@@ -64,6 +64,15 @@ pub struct GetMediaDnaResultOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl GetMediaDnaResultOutput {
+    /// The items of `DNAResult` (`DNAResult.VideoDNA`) directly; empty when it is absent.
+    pub fn dna_result(
+        &self,
+    ) -> &[crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItem] {
+        self.dna_result.as_ref().map_or(&[], |w| w.video_dna.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetMediaDnaResultFluentBuilder {

@@ -198,6 +198,15 @@ pub struct GetPlayInfoOutput {
     >,
 }
 
+impl GetPlayInfoOutput {
+    /// The items of `PlayInfoList` (`PlayInfoList.PlayInfo`) directly; empty when it is absent.
+    pub fn play_info_list(
+        &self,
+    ) -> &[crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItem] {
+        self.play_info_list.as_ref().map_or(&[], |w| w.play_info.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetPlayInfoFluentBuilder {

@@ -269,6 +269,13 @@ pub struct GetVideoInfoResponseVideo {
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
+impl GetVideoInfoResponseVideo {
+    /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
+    pub fn snapshots(&self) -> &[::std::string::String] {
+        self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
+    }
+}
+
 #[doc(hidden)]
 pub static GET_VIDEO_INFO_RESPONSE_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[

@@ -145,6 +145,15 @@ pub struct GetVideoListOutput {
     >,
 }
 
+impl GetVideoListOutput {
+    /// The items of `VideoList` (`VideoList.Video`) directly; empty when it is absent.
+    pub fn video_list(
+        &self,
+    ) -> &[crate::generated::get_video_list::GetVideoListResponseVideoListVideoItem] {
+        self.video_list.as_ref().map_or(&[], |w| w.video.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct GetVideoListFluentBuilder {
@@ -492,6 +501,13 @@ pub struct GetVideoListResponseVideoListVideoItem {
     /// Wire name: `VideoId`.
     #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
+}
+
+impl GetVideoListResponseVideoListVideoItem {
+    /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
+    pub fn snapshots(&self) -> &[::std::string::String] {
+        self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
+    }
 }
 
 #[doc(hidden)]

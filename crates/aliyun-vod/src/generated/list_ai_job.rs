@@ -73,6 +73,19 @@ pub struct ListAiJobOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl ListAiJobOutput {
+    /// The items of `AIJobList` (`AIJobList.AIJob`) directly; empty when it is absent.
+    pub fn ai_job_list(
+        &self,
+    ) -> &[crate::generated::list_ai_job::ListAiJobResponseAiJobListAiJobItem] {
+        self.ai_job_list.as_ref().map_or(&[], |w| w.ai_job.as_slice())
+    }
+    /// The items of `NonExistAIJobIds` (`NonExistAIJobIds.String`) directly; empty when it is absent.
+    pub fn non_exist_ai_job_ids(&self) -> &[::std::string::String] {
+        self.non_exist_ai_job_ids.as_ref().map_or(&[], |w| w.string.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ListAiJobFluentBuilder {

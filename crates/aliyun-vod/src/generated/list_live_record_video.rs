@@ -143,6 +143,17 @@ pub struct ListLiveRecordVideoOutput {
     pub total: ::std::option::Option<i64>,
 }
 
+impl ListLiveRecordVideoOutput {
+    /// The items of `LiveRecordVideoList` (`LiveRecordVideoList.LiveRecordVideo`) directly; empty when it is absent.
+    pub fn live_record_video_list(
+        &self,
+    ) -> &[crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItem] {
+        self.live_record_video_list
+            .as_ref()
+            .map_or(&[], |w| w.live_record_video.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct ListLiveRecordVideoFluentBuilder {
@@ -577,6 +588,13 @@ pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVide
     /// Wire name: `VideoId`.
     #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideo {
+    /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
+    pub fn snapshots(&self) -> &[::std::string::String] {
+        self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
+    }
 }
 
 #[doc(hidden)]

@@ -305,6 +305,15 @@ pub struct ListSnapshotsResponseMediaSnapshot {
     pub total: ::std::option::Option<i64>,
 }
 
+impl ListSnapshotsResponseMediaSnapshot {
+    /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
+    pub fn snapshots(
+        &self,
+    ) -> &[crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem] {
+        self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
+    }
+}
+
 #[doc(hidden)]
 pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[

@@ -114,6 +114,21 @@ pub struct RestoreMediaOutput {
     pub success: ::std::option::Option<bool>,
 }
 
+impl RestoreMediaOutput {
+    /// The items of `ForbiddenList` (`ForbiddenList.MediaForbiddenReasonDTO`) directly; empty when it is absent.
+    pub fn forbidden_list(
+        &self,
+    ) -> &[crate::generated::restore_media::RestoreMediaResponseForbiddenListMediaForbiddenReasonDtoItem] {
+        self.forbidden_list
+            .as_ref()
+            .map_or(&[], |w| w.media_forbidden_reason_dto.as_slice())
+    }
+    /// The items of `IgnoredList` (`IgnoredList.MediaId`) directly; empty when it is absent.
+    pub fn ignored_list(&self) -> &[::std::string::String] {
+        self.ignored_list.as_ref().map_or(&[], |w| w.media_id.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct RestoreMediaFluentBuilder {

@@ -134,6 +134,15 @@ pub struct SearchEditingProjectOutput {
     pub total: ::std::option::Option<i64>,
 }
 
+impl SearchEditingProjectOutput {
+    /// The items of `ProjectList` (`ProjectList.Project`) directly; empty when it is absent.
+    pub fn project_list(
+        &self,
+    ) -> &[crate::generated::search_editing_project::SearchEditingProjectResponseProjectListProjectItem] {
+        self.project_list.as_ref().map_or(&[], |w| w.project.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct SearchEditingProjectFluentBuilder {

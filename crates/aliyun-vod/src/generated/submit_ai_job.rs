@@ -97,6 +97,15 @@ pub struct SubmitAiJobOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl SubmitAiJobOutput {
+    /// The items of `AIJobList` (`AIJobList.AIJob`) directly; empty when it is absent.
+    pub fn ai_job_list(
+        &self,
+    ) -> &[crate::generated::submit_ai_job::SubmitAiJobResponseAiJobListAiJobItem] {
+        self.ai_job_list.as_ref().map_or(&[], |w| w.ai_job.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct SubmitAiJobFluentBuilder {

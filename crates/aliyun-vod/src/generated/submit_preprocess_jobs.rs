@@ -77,6 +77,15 @@ pub struct SubmitPreprocessJobsOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl SubmitPreprocessJobsOutput {
+    /// The items of `PreprocessJobs` (`PreprocessJobs.PreprocessJob`) directly; empty when it is absent.
+    pub fn preprocess_jobs(
+        &self,
+    ) -> &[crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsResponsePreprocessJobsPreprocessJobItem] {
+        self.preprocess_jobs.as_ref().map_or(&[], |w| w.preprocess_job.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct SubmitPreprocessJobsFluentBuilder {

@@ -135,6 +135,15 @@ pub struct SubmitTranscodeJobsOutput {
     pub transcode_task_id: ::std::option::Option<::std::string::String>,
 }
 
+impl SubmitTranscodeJobsOutput {
+    /// The items of `TranscodeJobs` (`TranscodeJobs.TranscodeJob`) directly; empty when it is absent.
+    pub fn transcode_jobs(
+        &self,
+    ) -> &[crate::generated::submit_transcode_jobs::SubmitTranscodeJobsResponseTranscodeJobsTranscodeJobItem] {
+        self.transcode_jobs.as_ref().map_or(&[], |w| w.transcode_job.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct SubmitTranscodeJobsFluentBuilder {

@@ -62,6 +62,13 @@ pub struct UpdateImageInfosOutput {
     pub request_id: ::std::option::Option<::std::string::String>,
 }
 
+impl UpdateImageInfosOutput {
+    /// The items of `NonExistImageIds` (`NonExistImageIds.ImageId`) directly; empty when it is absent.
+    pub fn non_exist_image_ids(&self) -> &[::std::string::String] {
+        self.non_exist_image_ids.as_ref().map_or(&[], |w| w.image_id.as_slice())
+    }
+}
+
 /// Builds and sends one call; get it from the client's method of the same name.
 #[derive(::std::clone::Clone, ::std::fmt::Debug)]
 pub struct UpdateImageInfosFluentBuilder {
