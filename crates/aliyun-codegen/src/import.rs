@@ -153,6 +153,7 @@ pub fn base_spec(name: &str, api: &Value, reference: &str) -> Result<Value, Stri
         .and_then(|r| r.get("schema"))
         .ok_or_else(|| format!("{name}: no responses.200.schema"))?;
     let mut response = schema_facts(schema, &format!("{name}Response"), true);
+    response_enums(schema, &mut response, &format!("{name}Response"));
     response.insert("type".into(), "object".into());
     // The response is the operation's output type, named by the generator.
     response.remove("typeName");
@@ -264,6 +265,39 @@ fn schema_facts(schema: &Value, type_name: &str, typed: bool) -> Map<String, Val
         out.insert("properties".into(), Value::Object(props));
     }
     out
+}
+
+/// Text fields of a response whose description lists their values become open
+/// enums named for their place (`GetVideoInfoResponseVideoStatus`): `schema`
+/// is the metadata's, `facts` what [`schema_facts`] made of it, named alike.
+fn response_enums(schema: &Value, facts: &mut Map<String, Value>, type_name: &str) {
+    let description = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if facts.get("type").and_then(Value::as_str) == Some("string") && !facts.contains_key("enum") {
+        if let Some(values) = prose::enum_values(description) {
+            facts.insert("enum".into(), values.into());
+            facts.insert(
+                "enumName".into(),
+                crate::names::pascal(&ident(type_name)).into(),
+            );
+        }
+    }
+    if let (Some(items), Some(Value::Object(item_facts))) =
+        (schema.get("items"), facts.get_mut("items"))
+    {
+        response_enums(items, item_facts, &format!("{type_name}Item"));
+    }
+    if let (Some(Value::Object(props)), Some(Value::Object(prop_facts))) =
+        (schema.get("properties"), facts.get_mut("properties"))
+    {
+        for (k, v) in props {
+            if let Some(Value::Object(f)) = prop_facts.get_mut(k) {
+                response_enums(v, f, &format!("{type_name}{}", ident(k)));
+            }
+        }
+    }
 }
 
 /// `GetURLUploadInfos` -> `Get URL upload infos.`

@@ -136,6 +136,33 @@ pub fn regions(description: &str) -> Option<Vec<&'static str>> {
     (!ids.is_empty()).then_some(ids)
 }
 
+/// The values a text field takes, when its description lists them after
+/// `取值` (each in bold, `**Normal**`): at least two, each plain ASCII
+/// without spaces, duplicates dropped. A list whose items are themselves
+/// lists (`png、gif`) is not an enum.
+pub fn enum_values(description: &str) -> Option<Vec<String>> {
+    let at = description.find("取值")?;
+    let mut values: Vec<String> = Vec::new();
+    let mut rest = &description[at..];
+    while let Some(open) = rest.find("**") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("**") else {
+            break;
+        };
+        let value = after[..close].trim();
+        let plain =
+            !value.is_empty() && value.len() <= 40 && value.chars().all(|c| c.is_ascii_graphic());
+        if !plain {
+            return None;
+        }
+        if !values.iter().any(|v| v == value) {
+            values.push(value.to_owned());
+        }
+        rest = &after[close + 2..];
+    }
+    (values.len() >= 2).then_some(values)
+}
+
 /// Whether a text field's description says it is a UTC time in the API's
 /// format (`yyyy-MM-ddTHH:mm:ssZ`).
 pub fn utc_time(description: &str) -> bool {
@@ -197,6 +224,24 @@ mod tests {
         );
         assert_eq!(regions("…华东2（上海）…"), None);
         assert_eq!(regions("…服务地址仅支持：…"), None);
+    }
+
+    #[test]
+    fn enum_values_listed_in_bold_after_the_values_keyword() {
+        let e = |t: &str| enum_values(t);
+        assert_eq!(
+            e("…取值：\n- **Normal**：…\n- **Blocked**：…\n- **Normal**…"),
+            Some(vec!["Normal".to_owned(), "Blocked".to_owned()])
+        );
+        assert_eq!(
+            e("…取值：**2K**、**4K**、**1.0**"),
+            Some(vec!["2K".into(), "4K".into(), "1.0".into()])
+        );
+        // One value, values before the keyword, or values that are lists.
+        assert_eq!(e("…取值：**Normal**"), None);
+        assert_eq!(e("**A** **B** …"), None);
+        assert_eq!(e("…取值：**png、gif**、**mp4、mov**"), None);
+        assert_eq!(e("…取值：**a b**、**c**"), None);
     }
 
     #[test]

@@ -1191,7 +1191,17 @@ impl Cx<'_> {
                 self.err(&ep, "expected a string");
                 continue;
             };
-            let variant = names::pascal(value);
+            let mut variant = names::pascal(value);
+            // A value that is not an identifier (`2K`, `1.0`, `0`): `V` and
+            // its digits and letters, dots as `Dot` (`V2K`, `V1Dot0`, `V0`).
+            if value.starts_with(|c: char| c.is_ascii_digit()) {
+                variant = format!(
+                    "V{}",
+                    value
+                        .replace('.', "Dot")
+                        .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+                );
+            }
             let problem = if !variant.starts_with(|c: char| c.is_ascii_alphabetic()) {
                 Some("must start with an ASCII letter".to_owned())
             } else if !variant.chars().all(|c| c.is_ascii_alphanumeric()) {

@@ -183,6 +183,85 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum AddCategoryResponseCategoryType {
+    /// `default`.
+    Default,
+    /// `material`.
+    Material,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl AddCategoryResponseCategoryType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["default", "material"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AddCategoryResponseCategoryType::Default => "default",
+            AddCategoryResponseCategoryType::Material => "material",
+            AddCategoryResponseCategoryType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "default" => AddCategoryResponseCategoryType::Default,
+                "material" => AddCategoryResponseCategoryType::Material,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for AddCategoryResponseCategoryType {
+    fn from(s: &str) -> Self {
+        AddCategoryResponseCategoryType::known(s)
+            .unwrap_or_else(|| AddCategoryResponseCategoryType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for AddCategoryResponseCategoryType {
+    fn from(s: ::std::string::String) -> Self {
+        AddCategoryResponseCategoryType::known(&s)
+            .unwrap_or(AddCategoryResponseCategoryType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for AddCategoryResponseCategoryType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for AddCategoryResponseCategoryType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AddCategoryResponseCategoryType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(AddCategoryResponseCategoryType::from)
+    }
+}
+
 /// The `AddCategoryResponseCategory` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -217,7 +296,9 @@ pub struct AddCategoryResponseCategory {
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::add_category::AddCategoryResponseCategoryType,
+    >,
 }
 
 #[doc(hidden)]

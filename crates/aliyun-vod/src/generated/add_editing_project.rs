@@ -247,6 +247,101 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum AddEditingProjectResponseProjectStatus {
+    /// `Normal`.
+    Normal,
+    /// `Producing`.
+    Producing,
+    /// `Produced`.
+    Produced,
+    /// `ProduceFailed`.
+    ProduceFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl AddEditingProjectResponseProjectStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Normal",
+        "Producing",
+        "Produced",
+        "ProduceFailed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AddEditingProjectResponseProjectStatus::Normal => "Normal",
+            AddEditingProjectResponseProjectStatus::Producing => "Producing",
+            AddEditingProjectResponseProjectStatus::Produced => "Produced",
+            AddEditingProjectResponseProjectStatus::ProduceFailed => "ProduceFailed",
+            AddEditingProjectResponseProjectStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => AddEditingProjectResponseProjectStatus::Normal,
+                "Producing" => AddEditingProjectResponseProjectStatus::Producing,
+                "Produced" => AddEditingProjectResponseProjectStatus::Produced,
+                "ProduceFailed" => AddEditingProjectResponseProjectStatus::ProduceFailed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for AddEditingProjectResponseProjectStatus {
+    fn from(s: &str) -> Self {
+        AddEditingProjectResponseProjectStatus::known(s)
+            .unwrap_or_else(|| AddEditingProjectResponseProjectStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for AddEditingProjectResponseProjectStatus {
+    fn from(s: ::std::string::String) -> Self {
+        AddEditingProjectResponseProjectStatus::known(&s)
+            .unwrap_or(AddEditingProjectResponseProjectStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for AddEditingProjectResponseProjectStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for AddEditingProjectResponseProjectStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AddEditingProjectResponseProjectStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(AddEditingProjectResponseProjectStatus::from)
+    }
+}
+
 /// The `AddEditingProjectResponseProject` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -281,7 +376,9 @@ pub struct AddEditingProjectResponseProject {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::add_editing_project::AddEditingProjectResponseProjectStatus,
+    >,
     ///
     ///
     /// Wire name: `Title`.

@@ -214,6 +214,216 @@ static MATERIAL_IDS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(MATERIAL_IDS_MAX_ITEMS);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// `image`.
+    Image,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio", "image"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Video => {
+                "video"
+            }
+            AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Audio => {
+                "audio"
+            }
+            AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Image => {
+                "image"
+            }
+            AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => {
+                    AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Video
+                }
+                "audio" => {
+                    AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Audio
+                }
+                "image" => {
+                    AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Image
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+    fn from(s: &str) -> Self {
+        AddEditingProjectMaterialsResponseMaterialListItemMaterialType::known(s)
+            .unwrap_or_else(|| AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+    fn from(s: ::std::string::String) -> Self {
+        AddEditingProjectMaterialsResponseMaterialListItemMaterialType::known(&s)
+            .unwrap_or(
+                AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(AddEditingProjectMaterialsResponseMaterialListItemMaterialType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum AddEditingProjectMaterialsResponseMaterialListItemStatus {
+    /// `Normal`.
+    Normal,
+    /// `Uploading`.
+    Uploading,
+    /// `UploadFail`.
+    UploadFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl AddEditingProjectMaterialsResponseMaterialListItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Uploading", "UploadFail"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AddEditingProjectMaterialsResponseMaterialListItemStatus::Normal => "Normal",
+            AddEditingProjectMaterialsResponseMaterialListItemStatus::Uploading => {
+                "Uploading"
+            }
+            AddEditingProjectMaterialsResponseMaterialListItemStatus::UploadFail => {
+                "UploadFail"
+            }
+            AddEditingProjectMaterialsResponseMaterialListItemStatus::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => {
+                    AddEditingProjectMaterialsResponseMaterialListItemStatus::Normal
+                }
+                "Uploading" => {
+                    AddEditingProjectMaterialsResponseMaterialListItemStatus::Uploading
+                }
+                "UploadFail" => {
+                    AddEditingProjectMaterialsResponseMaterialListItemStatus::UploadFail
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+    fn from(s: &str) -> Self {
+        AddEditingProjectMaterialsResponseMaterialListItemStatus::known(s)
+            .unwrap_or_else(|| AddEditingProjectMaterialsResponseMaterialListItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        AddEditingProjectMaterialsResponseMaterialListItemStatus::known(&s)
+            .unwrap_or(
+                AddEditingProjectMaterialsResponseMaterialListItemStatus::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(AddEditingProjectMaterialsResponseMaterialListItemStatus::from)
+    }
+}
+
 /// The `AddEditingProjectMaterialsResponseMaterialListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -267,7 +477,9 @@ pub struct AddEditingProjectMaterialsResponseMaterialListItem {
     ///
     /// Wire name: `MaterialType`.
     #[serde(rename = "MaterialType", default)]
-    pub material_type: ::std::option::Option<::std::string::String>,
+    pub material_type: ::std::option::Option<
+        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsResponseMaterialListItemMaterialType,
+    >,
     ///
     ///
     /// Wire name: `ModifyTime`.
@@ -297,7 +509,9 @@ pub struct AddEditingProjectMaterialsResponseMaterialListItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsResponseMaterialListItemStatus,
+    >,
     ///
     ///
     /// Wire name: `Tags`.

@@ -100,7 +100,9 @@ pub struct DescribeVodAiDataOutput {
     ///
     /// Wire name: `DataInterval`.
     #[serde(rename = "DataInterval", default)]
-    pub data_interval: ::std::option::Option<::std::string::String>,
+    pub data_interval: ::std::option::Option<
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseDataInterval,
+    >,
     ///
     ///
     /// Wire name: `RequestId`.
@@ -259,6 +261,200 @@ static AI_TYPE_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
+    /// `AIVideoCensor`.
+    AiVideoCensor,
+    /// `AIVideoFPShot`.
+    AiVideoFpShot,
+    /// `AIVideoTag`.
+    AiVideoTag,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "AIVideoCensor",
+        "AIVideoFPShot",
+        "AIVideoTag",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoCensor => {
+                "AIVideoCensor"
+            }
+            DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoFpShot => {
+                "AIVideoFPShot"
+            }
+            DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoTag => {
+                "AIVideoTag"
+            }
+            DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AIVideoCensor" => {
+                    DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoCensor
+                }
+                "AIVideoFPShot" => {
+                    DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoFpShot
+                }
+                "AIVideoTag" => {
+                    DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoTag
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
+    fn from(s: &str) -> Self {
+        DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::known(s)
+            .unwrap_or_else(|| DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::known(&s)
+            .unwrap_or(
+                DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodAiDataResponseDataInterval {
+    /// `hour`.
+    Hour,
+    /// `day`.
+    Day,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodAiDataResponseDataInterval {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["hour", "day"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodAiDataResponseDataInterval::Hour => "hour",
+            DescribeVodAiDataResponseDataInterval::Day => "day",
+            DescribeVodAiDataResponseDataInterval::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "hour" => DescribeVodAiDataResponseDataInterval::Hour,
+                "day" => DescribeVodAiDataResponseDataInterval::Day,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodAiDataResponseDataInterval {
+    fn from(s: &str) -> Self {
+        DescribeVodAiDataResponseDataInterval::known(s)
+            .unwrap_or_else(|| DescribeVodAiDataResponseDataInterval::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodAiDataResponseDataInterval {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodAiDataResponseDataInterval::known(&s)
+            .unwrap_or(DescribeVodAiDataResponseDataInterval::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodAiDataResponseDataInterval {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodAiDataResponseDataInterval {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodAiDataResponseDataInterval {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodAiDataResponseDataInterval::from)
+    }
+}
+
 /// The `DescribeVodAiDataResponseAiData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -395,7 +591,9 @@ pub struct DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem {
     ///
     /// Wire name: `Name`.
     #[serde(rename = "Name", default)]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: ::std::option::Option<
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName,
+    >,
     ///
     ///
     /// Wire name: `Value`.

@@ -147,6 +147,116 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+    /// `free`.
+    Free,
+    /// `cas`.
+    Cas,
+    /// `upload`.
+    Upload,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["free", "cas", "upload"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Free => {
+                "free"
+            }
+            DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Cas => {
+                "cas"
+            }
+            DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Upload => {
+                "upload"
+            }
+            DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "free" => {
+                    DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Free
+                }
+                "cas" => {
+                    DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Cas
+                }
+                "upload" => {
+                    DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Upload
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::known(s)
+            .unwrap_or_else(|| DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::known(&s)
+            .unwrap_or(
+                DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::from,
+            )
+    }
+}
+
 /// The `DescribeVodDomainCertificateInfoResponseCertInfos` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -218,7 +328,9 @@ pub struct DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem {
     ///
     /// Wire name: `CertType`.
     #[serde(rename = "CertType", default)]
-    pub cert_type: ::std::option::Option<::std::string::String>,
+    pub cert_type: ::std::option::Option<
+        crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType,
+    >,
     ///
     ///
     /// Wire name: `DomainName`.

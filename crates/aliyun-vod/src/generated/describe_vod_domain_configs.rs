@@ -184,6 +184,129 @@ static FUNCTION_NAMES_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+    /// `success`.
+    Success,
+    /// `testing`.
+    Testing,
+    /// `failed`.
+    Failed,
+    /// `configuring`.
+    Configuring,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "success",
+        "testing",
+        "failed",
+        "configuring",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Success => {
+                "success"
+            }
+            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Testing => {
+                "testing"
+            }
+            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Failed => {
+                "failed"
+            }
+            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Configuring => {
+                "configuring"
+            }
+            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "success" => {
+                    DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Success
+                }
+                "testing" => {
+                    DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Testing
+                }
+                "failed" => {
+                    DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Failed
+                }
+                "configuring" => {
+                    DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Configuring
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::known(s)
+            .unwrap_or_else(|| DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::known(&s)
+            .unwrap_or(
+                DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::from,
+            )
+    }
+}
+
 /// The `DescribeVodDomainConfigsResponseDomainConfigs` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -247,7 +370,9 @@ pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus,
+    >,
 }
 
 impl DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {

@@ -135,6 +135,522 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai"],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+    /// `online`.
+    Online,
+    /// `offline`.
+    Offline,
+    /// `configuring`.
+    Configuring,
+    /// `configure_failed`.
+    ConfigureFailed,
+    /// `checking`.
+    Checking,
+    /// `check_failed`.
+    CheckFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "online",
+        "offline",
+        "configuring",
+        "configure_failed",
+        "checking",
+        "check_failed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Online => "online",
+            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Offline => "offline",
+            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Configuring => {
+                "configuring"
+            }
+            DescribeVodDomainDetailResponseDomainDetailDomainStatus::ConfigureFailed => {
+                "configure_failed"
+            }
+            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Checking => {
+                "checking"
+            }
+            DescribeVodDomainDetailResponseDomainDetailDomainStatus::CheckFailed => {
+                "check_failed"
+            }
+            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "online" => {
+                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::Online
+                }
+                "offline" => {
+                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::Offline
+                }
+                "configuring" => {
+                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::Configuring
+                }
+                "configure_failed" => {
+                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::ConfigureFailed
+                }
+                "checking" => {
+                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::Checking
+                }
+                "check_failed" => {
+                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::CheckFailed
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailDomainStatus::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailDomainStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailDomainStatus::known(&s)
+            .unwrap_or(
+                DescribeVodDomainDetailResponseDomainDetailDomainStatus::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainDetailResponseDomainDetailDomainStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainDetailResponseDomainDetailScope {
+    /// `domestic`.
+    Domestic,
+    /// `overseas`.
+    Overseas,
+    /// `global`.
+    Global,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainDetailResponseDomainDetailScope {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["domestic", "overseas", "global"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainDetailResponseDomainDetailScope::Domestic => "domestic",
+            DescribeVodDomainDetailResponseDomainDetailScope::Overseas => "overseas",
+            DescribeVodDomainDetailResponseDomainDetailScope::Global => "global",
+            DescribeVodDomainDetailResponseDomainDetailScope::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "domestic" => DescribeVodDomainDetailResponseDomainDetailScope::Domestic,
+                "overseas" => DescribeVodDomainDetailResponseDomainDetailScope::Overseas,
+                "global" => DescribeVodDomainDetailResponseDomainDetailScope::Global,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodDomainDetailResponseDomainDetailScope {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailScope::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailScope::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainDetailResponseDomainDetailScope {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailScope::known(&s)
+            .unwrap_or(DescribeVodDomainDetailResponseDomainDetailScope::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodDomainDetailResponseDomainDetailScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodDomainDetailResponseDomainDetailScope {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainDetailResponseDomainDetailScope::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+    /// `online`.
+    Online,
+    /// `offline`.
+    Offline,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["online", "offline"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Online => {
+                "online"
+            }
+            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Offline => {
+                "offline"
+            }
+            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "online" => {
+                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Online
+                }
+                "offline" => {
+                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Offline
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::known(&s)
+            .unwrap_or(
+                DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+    /// `ipaddr`.
+    Ipaddr,
+    /// `domain`.
+    Domain,
+    /// `oss`.
+    Oss,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["ipaddr", "domain", "oss"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Ipaddr => {
+                "ipaddr"
+            }
+            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Domain => {
+                "domain"
+            }
+            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Oss => {
+                "oss"
+            }
+            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "ipaddr" => {
+                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Ipaddr
+                }
+                "domain" => {
+                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Domain
+                }
+                "oss" => {
+                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Oss
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::known(&s)
+            .unwrap_or(
+                DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+    /// `on`.
+    On,
+    /// `off`.
+    Off,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["on", "off"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainDetailResponseDomainDetailSslProtocol::On => "on",
+            DescribeVodDomainDetailResponseDomainDetailSslProtocol::Off => "off",
+            DescribeVodDomainDetailResponseDomainDetailSslProtocol::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "on" => DescribeVodDomainDetailResponseDomainDetailSslProtocol::On,
+                "off" => DescribeVodDomainDetailResponseDomainDetailSslProtocol::Off,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailSslProtocol::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailSslProtocol::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainDetailResponseDomainDetailSslProtocol::known(&s)
+            .unwrap_or(
+                DescribeVodDomainDetailResponseDomainDetailSslProtocol::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainDetailResponseDomainDetailSslProtocol::from)
+    }
+}
+
 /// The `DescribeVodDomainDetailResponseDomainDetail` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -169,7 +685,9 @@ pub struct DescribeVodDomainDetailResponseDomainDetail {
     ///
     /// Wire name: `DomainStatus`.
     #[serde(rename = "DomainStatus", default)]
-    pub domain_status: ::std::option::Option<::std::string::String>,
+    pub domain_status: ::std::option::Option<
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailDomainStatus,
+    >,
     ///
     ///
     /// Wire name: `GmtCreated`.
@@ -184,7 +702,9 @@ pub struct DescribeVodDomainDetailResponseDomainDetail {
     ///
     /// Wire name: `SSLProtocol`.
     #[serde(rename = "SSLProtocol", default)]
-    pub ssl_protocol: ::std::option::Option<::std::string::String>,
+    pub ssl_protocol: ::std::option::Option<
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSslProtocol,
+    >,
     ///
     ///
     /// Wire name: `SSLPub`.
@@ -194,7 +714,9 @@ pub struct DescribeVodDomainDetailResponseDomainDetail {
     ///
     /// Wire name: `Scope`.
     #[serde(rename = "Scope", default)]
-    pub scope: ::std::option::Option<::std::string::String>,
+    pub scope: ::std::option::Option<
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailScope,
+    >,
     ///
     ///
     /// Wire name: `Sources`.
@@ -323,7 +845,9 @@ pub struct DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem {
     ///
     /// Wire name: `Enabled`.
     #[serde(rename = "Enabled", default)]
-    pub enabled: ::std::option::Option<::std::string::String>,
+    pub enabled: ::std::option::Option<
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled,
+    >,
     ///
     ///
     /// Wire name: `Port`.
@@ -338,7 +862,9 @@ pub struct DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem {
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType,
+    >,
     ///
     ///
     /// Wire name: `Weight`.

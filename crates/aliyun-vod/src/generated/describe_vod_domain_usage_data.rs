@@ -156,7 +156,9 @@ pub struct DescribeVodDomainUsageDataOutput {
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataResponseType,
+    >,
     ///
     ///
     /// Wire name: `UsageDataPerInterval`.
@@ -382,6 +384,88 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainUsageDataResponseType {
+    /// `bps`.
+    Bps,
+    /// `traf`.
+    Traf,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainUsageDataResponseType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["bps", "traf"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainUsageDataResponseType::Bps => "bps",
+            DescribeVodDomainUsageDataResponseType::Traf => "traf",
+            DescribeVodDomainUsageDataResponseType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "bps" => DescribeVodDomainUsageDataResponseType::Bps,
+                "traf" => DescribeVodDomainUsageDataResponseType::Traf,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodDomainUsageDataResponseType {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainUsageDataResponseType::known(s)
+            .unwrap_or_else(|| DescribeVodDomainUsageDataResponseType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainUsageDataResponseType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainUsageDataResponseType::known(&s)
+            .unwrap_or(DescribeVodDomainUsageDataResponseType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodDomainUsageDataResponseType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodDomainUsageDataResponseType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainUsageDataResponseType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainUsageDataResponseType::from)
+    }
+}
 
 /// The `DescribeVodDomainUsageDataResponseUsageDataPerInterval` object (not described in the spec yet).
 #[derive(

@@ -415,6 +415,206 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai"],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
+    /// `file`.
+    File,
+    /// `directory`.
+    Directory,
+    /// `preload`.
+    Preload,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["file", "directory", "preload"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodRefreshTasksResponseTasksTaskItemObjectType::File => "file",
+            DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Directory => {
+                "directory"
+            }
+            DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Preload => "preload",
+            DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "file" => DescribeVodRefreshTasksResponseTasksTaskItemObjectType::File,
+                "directory" => {
+                    DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Directory
+                }
+                "preload" => {
+                    DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Preload
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
+    fn from(s: &str) -> Self {
+        DescribeVodRefreshTasksResponseTasksTaskItemObjectType::known(s)
+            .unwrap_or_else(|| DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodRefreshTasksResponseTasksTaskItemObjectType::known(&s)
+            .unwrap_or(
+                DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodRefreshTasksResponseTasksTaskItemObjectType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodRefreshTasksResponseTasksTaskItemStatus {
+    /// `Complete`.
+    Complete,
+    /// `Refreshing`.
+    Refreshing,
+    /// `Failed`.
+    Failed,
+    /// `Pending`.
+    Pending,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodRefreshTasksResponseTasksTaskItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Complete",
+        "Refreshing",
+        "Failed",
+        "Pending",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Complete => "Complete",
+            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Refreshing => {
+                "Refreshing"
+            }
+            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Failed => "Failed",
+            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Pending => "Pending",
+            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Complete" => {
+                    DescribeVodRefreshTasksResponseTasksTaskItemStatus::Complete
+                }
+                "Refreshing" => {
+                    DescribeVodRefreshTasksResponseTasksTaskItemStatus::Refreshing
+                }
+                "Failed" => DescribeVodRefreshTasksResponseTasksTaskItemStatus::Failed,
+                "Pending" => DescribeVodRefreshTasksResponseTasksTaskItemStatus::Pending,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
+    fn from(s: &str) -> Self {
+        DescribeVodRefreshTasksResponseTasksTaskItemStatus::known(s)
+            .unwrap_or_else(|| DescribeVodRefreshTasksResponseTasksTaskItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodRefreshTasksResponseTasksTaskItemStatus::known(&s)
+            .unwrap_or(DescribeVodRefreshTasksResponseTasksTaskItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodRefreshTasksResponseTasksTaskItemStatus::from)
+    }
+}
+
 /// The `DescribeVodRefreshTasksResponseTasks` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -476,7 +676,9 @@ pub struct DescribeVodRefreshTasksResponseTasksTaskItem {
     ///
     /// Wire name: `ObjectType`.
     #[serde(rename = "ObjectType", default)]
-    pub object_type: ::std::option::Option<::std::string::String>,
+    pub object_type: ::std::option::Option<
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasksTaskItemObjectType,
+    >,
     ///
     ///
     /// Wire name: `Process`.
@@ -486,7 +688,9 @@ pub struct DescribeVodRefreshTasksResponseTasksTaskItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasksTaskItemStatus,
+    >,
     ///
     ///
     /// Wire name: `TaskId`.

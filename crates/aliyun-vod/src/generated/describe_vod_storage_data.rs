@@ -104,7 +104,9 @@ pub struct DescribeVodStorageDataOutput {
     ///
     /// Wire name: `DataInterval`.
     #[serde(rename = "DataInterval", default)]
-    pub data_interval: ::std::option::Option<::std::string::String>,
+    pub data_interval: ::std::option::Option<
+        crate::generated::describe_vod_storage_data::DescribeVodStorageDataResponseDataInterval,
+    >,
     ///
     ///
     /// Wire name: `RequestId`.
@@ -286,6 +288,88 @@ static STORAGE_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodStorageDataResponseDataInterval {
+    /// `hour`.
+    Hour,
+    /// `day`.
+    Day,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodStorageDataResponseDataInterval {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["hour", "day"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodStorageDataResponseDataInterval::Hour => "hour",
+            DescribeVodStorageDataResponseDataInterval::Day => "day",
+            DescribeVodStorageDataResponseDataInterval::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "hour" => DescribeVodStorageDataResponseDataInterval::Hour,
+                "day" => DescribeVodStorageDataResponseDataInterval::Day,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodStorageDataResponseDataInterval {
+    fn from(s: &str) -> Self {
+        DescribeVodStorageDataResponseDataInterval::known(s)
+            .unwrap_or_else(|| DescribeVodStorageDataResponseDataInterval::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodStorageDataResponseDataInterval {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodStorageDataResponseDataInterval::known(&s)
+            .unwrap_or(DescribeVodStorageDataResponseDataInterval::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodStorageDataResponseDataInterval {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodStorageDataResponseDataInterval {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodStorageDataResponseDataInterval {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodStorageDataResponseDataInterval::from)
+    }
+}
 
 /// The `DescribeVodStorageDataResponseStorageData` object (not described in the spec yet).
 #[derive(

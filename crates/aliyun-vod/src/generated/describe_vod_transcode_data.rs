@@ -128,7 +128,9 @@ pub struct DescribeVodTranscodeDataOutput {
     ///
     /// Wire name: `DataInterval`.
     #[serde(rename = "DataInterval", default)]
-    pub data_interval: ::std::option::Option<::std::string::String>,
+    pub data_interval: ::std::option::Option<
+        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseDataInterval,
+    >,
     ///
     ///
     /// Wire name: `RequestId`.
@@ -352,6 +354,88 @@ static SPECIFICATION_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodTranscodeDataResponseDataInterval {
+    /// `hour`.
+    Hour,
+    /// `day`.
+    Day,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodTranscodeDataResponseDataInterval {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["hour", "day"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodTranscodeDataResponseDataInterval::Hour => "hour",
+            DescribeVodTranscodeDataResponseDataInterval::Day => "day",
+            DescribeVodTranscodeDataResponseDataInterval::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "hour" => DescribeVodTranscodeDataResponseDataInterval::Hour,
+                "day" => DescribeVodTranscodeDataResponseDataInterval::Day,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodTranscodeDataResponseDataInterval {
+    fn from(s: &str) -> Self {
+        DescribeVodTranscodeDataResponseDataInterval::known(s)
+            .unwrap_or_else(|| DescribeVodTranscodeDataResponseDataInterval::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodTranscodeDataResponseDataInterval {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodTranscodeDataResponseDataInterval::known(&s)
+            .unwrap_or(DescribeVodTranscodeDataResponseDataInterval::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodTranscodeDataResponseDataInterval {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodTranscodeDataResponseDataInterval {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataResponseDataInterval {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodTranscodeDataResponseDataInterval::from)
+    }
+}
 
 /// The `DescribeVodTranscodeDataResponseTranscodeData` object (not described in the spec yet).
 #[derive(

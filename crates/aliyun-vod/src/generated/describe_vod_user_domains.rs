@@ -349,6 +349,253 @@ static TAG_LIST: op::ListRules = op::ListRules::of(
     .min_items(0)
     .max_items(20);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+    /// `online`.
+    Online,
+    /// `offline`.
+    Offline,
+    /// `configuring`.
+    Configuring,
+    /// `configure_failed`.
+    ConfigureFailed,
+    /// `checking`.
+    Checking,
+    /// `check_failed`.
+    CheckFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "online",
+        "offline",
+        "configuring",
+        "configure_failed",
+        "checking",
+        "check_failed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Online => {
+                "online"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Offline => {
+                "offline"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Configuring => {
+                "configuring"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::ConfigureFailed => {
+                "configure_failed"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Checking => {
+                "checking"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::CheckFailed => {
+                "check_failed"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "online" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Online
+                }
+                "offline" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Offline
+                }
+                "configuring" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Configuring
+                }
+                "configure_failed" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::ConfigureFailed
+                }
+                "checking" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Checking
+                }
+                "check_failed" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::CheckFailed
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+    fn from(s: &str) -> Self {
+        DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::known(s)
+            .unwrap_or_else(|| DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::known(&s)
+            .unwrap_or(
+                DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+    /// `ipaddr`.
+    Ipaddr,
+    /// `domain`.
+    Domain,
+    /// `oss`.
+    Oss,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["ipaddr", "domain", "oss"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Ipaddr => {
+                "ipaddr"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Domain => {
+                "domain"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Oss => {
+                "oss"
+            }
+            DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "ipaddr" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Ipaddr
+                }
+                "domain" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Domain
+                }
+                "oss" => {
+                    DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Oss
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+    fn from(s: &str) -> Self {
+        DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::known(s)
+            .unwrap_or_else(|| DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::known(&s)
+            .unwrap_or(
+                DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::from,
+            )
+    }
+}
+
 /// The `DescribeVodUserDomainsResponseDomains` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -410,7 +657,9 @@ pub struct DescribeVodUserDomainsResponseDomainsPageDataItem {
     ///
     /// Wire name: `DomainStatus`.
     #[serde(rename = "DomainStatus", default)]
-    pub domain_status: ::std::option::Option<::std::string::String>,
+    pub domain_status: ::std::option::Option<
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus,
+    >,
     ///
     ///
     /// Wire name: `GmtCreated`.
@@ -552,7 +801,9 @@ pub struct DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem {
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType,
+    >,
 }
 
 #[doc(hidden)]

@@ -133,6 +133,4740 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+    /// `video`.
+    Video,
+    /// `image-cover`.
+    ImageCover,
+    /// `text-title`.
+    TextTitle,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "image-cover", "text-title"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Video => "video",
+            GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::ImageCover => {
+                "image-cover"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::TextTitle => {
+                "text-title"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Video
+                }
+                "image-cover" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::ImageCover
+                }
+                "text-title" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::TextTitle
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+    /// `porn`.
+    Porn,
+    /// `terrorism`.
+    Terrorism,
+    /// `ad`.
+    Ad,
+    /// `live`.
+    Live,
+    /// `logo`.
+    Logo,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "terrorism",
+        "ad",
+        "live",
+        "logo",
+        "normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Ad => "ad",
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Live => {
+                "live"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Logo => {
+                "logo"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Porn
+                }
+                "terrorism" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Terrorism
+                }
+                "ad" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Ad
+                }
+                "live" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Live
+                }
+                "logo" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Logo
+                }
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// `terrorism`.
+    Terrorism,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// `ad`.
+    Ad,
+    /// `abuse`.
+    Abuse,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// `live`.
+    Live,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "sexy",
+        "normal",
+        "terrorism",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+        "ad",
+        "abuse",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+        "live",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+        "TV",
+        "trademark",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Sexy => {
+                "sexy"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Bloody => {
+                "bloody"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Explosion => {
+                "explosion"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Outfit => {
+                "outfit"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Logo => {
+                "logo"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Weapon => {
+                "weapon"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Politics => {
+                "politics"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Violence => {
+                "violence"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Crowd => {
+                "crowd"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Parade => {
+                "parade"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Carcrash => {
+                "carcrash"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Flag => {
+                "flag"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Location => {
+                "location"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Others => {
+                "others"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Ad => {
+                "ad"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Abuse => {
+                "abuse"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Contraband => {
+                "contraband"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Spam => {
+                "spam"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Npx => {
+                "npx"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Qrcode => {
+                "qrcode"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::ProgramCode => {
+                "programCode"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Live => {
+                "live"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Pip => {
+                "PIP"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Smoking => {
+                "smoking"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Tv => {
+                "TV"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Trademark => {
+                "trademark"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Porn
+                }
+                "sexy" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Sexy
+                }
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Normal
+                }
+                "terrorism" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Terrorism
+                }
+                "bloody" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Bloody
+                }
+                "explosion" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Explosion
+                }
+                "outfit" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Outfit
+                }
+                "logo" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Logo
+                }
+                "weapon" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Weapon
+                }
+                "politics" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Politics
+                }
+                "violence" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Violence
+                }
+                "crowd" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Crowd
+                }
+                "parade" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Parade
+                }
+                "carcrash" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Carcrash
+                }
+                "flag" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Flag
+                }
+                "location" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Location
+                }
+                "others" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Others
+                }
+                "ad" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Ad
+                }
+                "abuse" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Abuse
+                }
+                "contraband" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Contraband
+                }
+                "spam" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Spam
+                }
+                "npx" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Npx
+                }
+                "qrcode" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Qrcode
+                }
+                "programCode" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::ProgramCode
+                }
+                "live" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Live
+                }
+                "meaningless" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Pip
+                }
+                "smoking" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Drivelive
+                }
+                "TV" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Tv
+                }
+                "trademark" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+    /// `porn`.
+    Porn,
+    /// `terrorism`.
+    Terrorism,
+    /// `ad`.
+    Ad,
+    /// `live`.
+    Live,
+    /// `logo`.
+    Logo,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "terrorism",
+        "ad",
+        "live",
+        "logo",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Terrorism => {
+                "terrorism"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Ad => {
+                "ad"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Live => {
+                "live"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Logo => {
+                "logo"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Porn
+                }
+                "terrorism" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Terrorism
+                }
+                "ad" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Ad
+                }
+                "live" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Live
+                }
+                "logo" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Logo
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+    /// `porn`.
+    Porn,
+    /// `terrorism`.
+    Terrorism,
+    /// `ad`.
+    Ad,
+    /// `live`.
+    Live,
+    /// `logo`.
+    Logo,
+    /// `audio`.
+    Audio,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "terrorism",
+        "ad",
+        "live",
+        "logo",
+        "audio",
+        "normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Porn => "porn",
+            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Terrorism => "terrorism",
+            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Ad => "ad",
+            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Live => "live",
+            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Logo => "logo",
+            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Audio => "audio",
+            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Normal => "normal",
+            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Porn,
+                "terrorism" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Terrorism
+                }
+                "ad" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Ad,
+                "live" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Live,
+                "logo" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Logo,
+                "audio" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Audio,
+                "normal" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Normal,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataLabel::known(&s)
+            .unwrap_or(GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobResponseMediaAuditJobDataLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Block => "block",
+            GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Review => "review",
+            GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Pass => "pass",
+            GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Block,
+                "review" => GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Review,
+                "pass" => GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Pass,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::known(&s)
+            .unwrap_or(GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+    /// `spam`.
+    Spam,
+    /// `ad`.
+    Ad,
+    /// `abuse`.
+    Abuse,
+    /// `flood`.
+    Flood,
+    /// `contraband`.
+    Contraband,
+    /// `meaningless`.
+    Meaningless,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "spam",
+        "ad",
+        "abuse",
+        "flood",
+        "contraband",
+        "meaningless",
+        "normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Spam => {
+                "spam"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Ad => "ad",
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Abuse => {
+                "abuse"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Flood => {
+                "flood"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Contraband => {
+                "contraband"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "spam" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Spam
+                }
+                "ad" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Ad
+                }
+                "abuse" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Abuse
+                }
+                "flood" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Flood
+                }
+                "contraband" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Contraband
+                }
+                "meaningless" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Meaningless
+                }
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `porn`.
+    Porn,
+    /// `abuse`.
+    Abuse,
+    /// `terrorism`.
+    Terrorism,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "ad",
+        "politics",
+        "porn",
+        "abuse",
+        "terrorism",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Ad => {
+                "ad"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Politics => {
+                "politics"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Abuse => {
+                "abuse"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Contraband => {
+                "contraband"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Spam => {
+                "spam"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Npx => {
+                "npx"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Qrcode => {
+                "qrcode"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::ProgramCode => {
+                "programCode"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Normal
+                }
+                "ad" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Ad
+                }
+                "politics" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Politics
+                }
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Porn
+                }
+                "abuse" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Abuse
+                }
+                "terrorism" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Terrorism
+                }
+                "contraband" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Contraband
+                }
+                "spam" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Spam
+                }
+                "npx" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Npx
+                }
+                "qrcode" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Qrcode
+                }
+                "programCode" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::ProgramCode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+    /// `normal`.
+    Normal,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `porn`.
+    Porn,
+    /// `abuse`.
+    Abuse,
+    /// `terrorism`.
+    Terrorism,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "ad",
+        "politics",
+        "porn",
+        "abuse",
+        "terrorism",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Ad => {
+                "ad"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Politics => {
+                "politics"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Abuse => {
+                "abuse"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Terrorism => {
+                "terrorism"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Contraband => {
+                "contraband"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Spam => {
+                "spam"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Npx => {
+                "npx"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Qrcode => {
+                "qrcode"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::ProgramCode => {
+                "programCode"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Normal
+                }
+                "ad" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Ad
+                }
+                "politics" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Politics
+                }
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Porn
+                }
+                "abuse" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Abuse
+                }
+                "terrorism" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Terrorism
+                }
+                "contraband" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Contraband
+                }
+                "spam" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Spam
+                }
+                "npx" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Npx
+                }
+                "qrcode" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Qrcode
+                }
+                "programCode" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::ProgramCode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `porn`.
+    Porn,
+    /// `abuse`.
+    Abuse,
+    /// `terrorism`.
+    Terrorism,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "ad",
+        "politics",
+        "porn",
+        "abuse",
+        "terrorism",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Ad => {
+                "ad"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Politics => {
+                "politics"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Abuse => {
+                "abuse"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Contraband => {
+                "contraband"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Spam => {
+                "spam"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Npx => {
+                "npx"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Qrcode => {
+                "qrcode"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::ProgramCode => {
+                "programCode"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Normal
+                }
+                "ad" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Ad
+                }
+                "politics" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Politics
+                }
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Porn
+                }
+                "abuse" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Abuse
+                }
+                "terrorism" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Terrorism
+                }
+                "contraband" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Contraband
+                }
+                "spam" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Spam
+                }
+                "npx" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Npx
+                }
+                "qrcode" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Qrcode
+                }
+                "programCode" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::ProgramCode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+    /// `porn`.
+    Porn,
+    /// `terrorism`.
+    Terrorism,
+    /// `ad`.
+    Ad,
+    /// `live`.
+    Live,
+    /// `logo`.
+    Logo,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "terrorism",
+        "ad",
+        "live",
+        "logo",
+        "normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Porn => "porn",
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Terrorism => {
+                "terrorism"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Ad => "ad",
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Live => "live",
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Logo => "logo",
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Porn
+                }
+                "terrorism" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Terrorism
+                }
+                "ad" => GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Ad,
+                "live" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Live
+                }
+                "logo" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Logo
+                }
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Pip => {
+                "PIP"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Smoking => {
+                "smoking"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Pip
+                }
+                "smoking" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Meaningless => {
+                "meaningless"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Pip => {
+                "PIP"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Smoking => {
+                "smoking"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Drivelive => {
+                "drivelive"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Normal
+                }
+                "meaningless" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Meaningless
+                }
+                "PIP" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Pip
+                }
+                "smoking" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Smoking
+                }
+                "drivelive" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Pip => {
+                "PIP"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Smoking => {
+                "smoking"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Pip
+                }
+                "smoking" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Tv => {
+                "TV"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Trademark => {
+                "trademark"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Normal
+                }
+                "TV" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Tv
+                }
+                "trademark" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Tv => {
+                "TV"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Trademark => {
+                "trademark"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Normal
+                }
+                "TV" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Tv
+                }
+                "trademark" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Tv => {
+                "TV"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Trademark => {
+                "trademark"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Normal
+                }
+                "TV" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Tv
+                }
+                "trademark" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Sexy => {
+                "sexy"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Porn
+                }
+                "sexy" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Sexy
+                }
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Sexy => {
+                "sexy"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Porn
+                }
+                "sexy" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Sexy
+                }
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Sexy => {
+                "sexy"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Porn
+                }
+                "sexy" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Sexy
+                }
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Bloody => {
+                "bloody"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Explosion => {
+                "explosion"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Outfit => {
+                "outfit"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Logo => {
+                "logo"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Weapon => {
+                "weapon"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Politics => {
+                "politics"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Violence => {
+                "violence"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Crowd => {
+                "crowd"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Parade => {
+                "parade"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Carcrash => {
+                "carcrash"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Flag => {
+                "flag"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Location => {
+                "location"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Others => {
+                "others"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Normal
+                }
+                "bloody" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Bloody
+                }
+                "explosion" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Explosion
+                }
+                "outfit" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Outfit
+                }
+                "logo" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Logo
+                }
+                "weapon" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Weapon
+                }
+                "politics" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Politics
+                }
+                "violence" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Violence
+                }
+                "crowd" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Crowd
+                }
+                "parade" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Parade
+                }
+                "carcrash" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Carcrash
+                }
+                "flag" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Flag
+                }
+                "location" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Location
+                }
+                "others" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Others
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+    /// `normal`.
+    Normal,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Bloody => {
+                "bloody"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Explosion => {
+                "explosion"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Outfit => {
+                "outfit"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Logo => {
+                "logo"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Weapon => {
+                "weapon"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Politics => {
+                "politics"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Violence => {
+                "violence"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Crowd => {
+                "crowd"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Parade => {
+                "parade"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Carcrash => {
+                "carcrash"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Flag => {
+                "flag"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Location => {
+                "location"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Others => {
+                "others"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Normal
+                }
+                "bloody" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Bloody
+                }
+                "explosion" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Explosion
+                }
+                "outfit" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Outfit
+                }
+                "logo" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Logo
+                }
+                "weapon" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Weapon
+                }
+                "politics" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Politics
+                }
+                "violence" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Violence
+                }
+                "crowd" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Crowd
+                }
+                "parade" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Parade
+                }
+                "carcrash" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Carcrash
+                }
+                "flag" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Flag
+                }
+                "location" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Location
+                }
+                "others" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Others
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Bloody => {
+                "bloody"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Explosion => {
+                "explosion"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Outfit => {
+                "outfit"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Logo => {
+                "logo"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Weapon => {
+                "weapon"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Politics => {
+                "politics"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Violence => {
+                "violence"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Crowd => {
+                "crowd"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Parade => {
+                "parade"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Carcrash => {
+                "carcrash"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Flag => {
+                "flag"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Location => {
+                "location"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Others => {
+                "others"
+            }
+            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Normal
+                }
+                "bloody" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Bloody
+                }
+                "explosion" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Explosion
+                }
+                "outfit" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Outfit
+                }
+                "logo" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Logo
+                }
+                "weapon" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Weapon
+                }
+                "politics" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Politics
+                }
+                "violence" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Violence
+                }
+                "crowd" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Crowd
+                }
+                "parade" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Parade
+                }
+                "carcrash" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Carcrash
+                }
+                "flag" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Flag
+                }
+                "location" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Location
+                }
+                "others" => {
+                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Others
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobResponseMediaAuditJobStatus {
+    /// `success`.
+    Success,
+    /// `fail`.
+    Fail,
+    /// `init`.
+    Init,
+    /// `processing`.
+    Processing,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobResponseMediaAuditJobStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "success",
+        "fail",
+        "init",
+        "processing",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobResponseMediaAuditJobStatus::Success => "success",
+            GetAiMediaAuditJobResponseMediaAuditJobStatus::Fail => "fail",
+            GetAiMediaAuditJobResponseMediaAuditJobStatus::Init => "init",
+            GetAiMediaAuditJobResponseMediaAuditJobStatus::Processing => "processing",
+            GetAiMediaAuditJobResponseMediaAuditJobStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "success" => GetAiMediaAuditJobResponseMediaAuditJobStatus::Success,
+                "fail" => GetAiMediaAuditJobResponseMediaAuditJobStatus::Fail,
+                "init" => GetAiMediaAuditJobResponseMediaAuditJobStatus::Init,
+                "processing" => GetAiMediaAuditJobResponseMediaAuditJobStatus::Processing,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobStatus::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobResponseMediaAuditJobStatus::known(&s)
+            .unwrap_or(GetAiMediaAuditJobResponseMediaAuditJobStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobResponseMediaAuditJobStatus::from)
+    }
+}
+
 /// The `GetAiMediaAuditJobResponseMediaAuditJob` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -184,7 +4918,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJob {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobStatus,
+    >,
     ///
     ///
     /// Wire name: `Type`.
@@ -248,7 +4984,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobData {
     ///
     /// Wire name: `AbnormalModules`.
     #[serde(rename = "AbnormalModules", default)]
-    pub abnormal_modules: ::std::option::Option<::std::string::String>,
+    pub abnormal_modules: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules,
+    >,
     ///
     ///
     /// Wire name: `AudioResult`.
@@ -267,12 +5005,16 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobData {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataLabel,
+    >,
     ///
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TextResult`.
@@ -361,7 +5103,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItem {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion,
+    >,
 }
 
 #[doc(hidden)]
@@ -400,7 +5144,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItem {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Result`.
@@ -412,7 +5158,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItem {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion,
+    >,
     ///
     ///
     /// Wire name: `Type`.
@@ -468,12 +5216,16 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItem 
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Scene`.
     #[serde(rename = "Scene", default)]
-    pub scene: ::std::option::Option<::std::string::String>,
+    pub scene: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -483,7 +5235,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItem 
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion,
+    >,
 }
 
 #[doc(hidden)]
@@ -527,7 +5281,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Scene`.
@@ -542,7 +5298,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion,
+    >,
     ///
     ///
     /// Wire name: `Type`.
@@ -601,7 +5359,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel,
+    >,
     ///
     ///
     /// Wire name: `LiveResult`.
@@ -627,7 +5387,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TerrorismResult`.
@@ -697,7 +5459,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -707,7 +5471,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -772,7 +5538,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounter
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -803,7 +5571,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopList
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -869,7 +5639,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -879,7 +5651,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -944,7 +5718,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCount
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -975,7 +5751,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopLi
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -1041,7 +5819,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -1051,7 +5831,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -1116,7 +5898,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCount
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -1147,7 +5931,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopLi
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -1213,7 +5999,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -1223,7 +6011,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -1288,7 +6078,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCount
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -1319,7 +6111,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopLi
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -1385,7 +6179,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -1395,7 +6191,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -1460,7 +6258,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -1491,7 +6291,9 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.

@@ -135,6 +135,254 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiTemplateResponseTemplateInfoIsDefault {
+    /// `Default`.
+    Default,
+    /// `NotDefault`.
+    NotDefault,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiTemplateResponseTemplateInfoIsDefault {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiTemplateResponseTemplateInfoIsDefault::Default => "Default",
+            GetAiTemplateResponseTemplateInfoIsDefault::NotDefault => "NotDefault",
+            GetAiTemplateResponseTemplateInfoIsDefault::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Default" => GetAiTemplateResponseTemplateInfoIsDefault::Default,
+                "NotDefault" => GetAiTemplateResponseTemplateInfoIsDefault::NotDefault,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAiTemplateResponseTemplateInfoIsDefault {
+    fn from(s: &str) -> Self {
+        GetAiTemplateResponseTemplateInfoIsDefault::known(s)
+            .unwrap_or_else(|| GetAiTemplateResponseTemplateInfoIsDefault::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiTemplateResponseTemplateInfoIsDefault {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiTemplateResponseTemplateInfoIsDefault::known(&s)
+            .unwrap_or(GetAiTemplateResponseTemplateInfoIsDefault::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAiTemplateResponseTemplateInfoIsDefault {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoIsDefault {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoIsDefault {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiTemplateResponseTemplateInfoIsDefault::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiTemplateResponseTemplateInfoSource {
+    /// `System`.
+    System,
+    /// `Custom`.
+    Custom,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiTemplateResponseTemplateInfoSource {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["System", "Custom"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiTemplateResponseTemplateInfoSource::System => "System",
+            GetAiTemplateResponseTemplateInfoSource::Custom => "Custom",
+            GetAiTemplateResponseTemplateInfoSource::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "System" => GetAiTemplateResponseTemplateInfoSource::System,
+                "Custom" => GetAiTemplateResponseTemplateInfoSource::Custom,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAiTemplateResponseTemplateInfoSource {
+    fn from(s: &str) -> Self {
+        GetAiTemplateResponseTemplateInfoSource::known(s)
+            .unwrap_or_else(|| GetAiTemplateResponseTemplateInfoSource::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiTemplateResponseTemplateInfoSource {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiTemplateResponseTemplateInfoSource::known(&s)
+            .unwrap_or(GetAiTemplateResponseTemplateInfoSource::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAiTemplateResponseTemplateInfoSource {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiTemplateResponseTemplateInfoSource::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiTemplateResponseTemplateInfoTemplateType {
+    /// `AIMediaAudit`.
+    AiMediaAudit,
+    /// `AIImage`.
+    AiImage,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiTemplateResponseTemplateInfoTemplateType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["AIMediaAudit", "AIImage"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiTemplateResponseTemplateInfoTemplateType::AiMediaAudit => "AIMediaAudit",
+            GetAiTemplateResponseTemplateInfoTemplateType::AiImage => "AIImage",
+            GetAiTemplateResponseTemplateInfoTemplateType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AIMediaAudit" => {
+                    GetAiTemplateResponseTemplateInfoTemplateType::AiMediaAudit
+                }
+                "AIImage" => GetAiTemplateResponseTemplateInfoTemplateType::AiImage,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAiTemplateResponseTemplateInfoTemplateType {
+    fn from(s: &str) -> Self {
+        GetAiTemplateResponseTemplateInfoTemplateType::known(s)
+            .unwrap_or_else(|| GetAiTemplateResponseTemplateInfoTemplateType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiTemplateResponseTemplateInfoTemplateType {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiTemplateResponseTemplateInfoTemplateType::known(&s)
+            .unwrap_or(GetAiTemplateResponseTemplateInfoTemplateType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAiTemplateResponseTemplateInfoTemplateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoTemplateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoTemplateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiTemplateResponseTemplateInfoTemplateType::from)
+    }
+}
+
 /// The `GetAiTemplateResponseTemplateInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -154,7 +402,9 @@ pub struct GetAiTemplateResponseTemplateInfo {
     ///
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
-    pub is_default: ::std::option::Option<::std::string::String>,
+    pub is_default: ::std::option::Option<
+        crate::generated::get_ai_template::GetAiTemplateResponseTemplateInfoIsDefault,
+    >,
     ///
     ///
     /// Wire name: `ModifyTime`.
@@ -164,7 +414,9 @@ pub struct GetAiTemplateResponseTemplateInfo {
     ///
     /// Wire name: `Source`.
     #[serde(rename = "Source", default)]
-    pub source: ::std::option::Option<::std::string::String>,
+    pub source: ::std::option::Option<
+        crate::generated::get_ai_template::GetAiTemplateResponseTemplateInfoSource,
+    >,
     ///
     ///
     /// Wire name: `TemplateConfig`.
@@ -184,7 +436,9 @@ pub struct GetAiTemplateResponseTemplateInfo {
     ///
     /// Wire name: `TemplateType`.
     #[serde(rename = "TemplateType", default)]
-    pub template_type: ::std::option::Option<::std::string::String>,
+    pub template_type: ::std::option::Option<
+        crate::generated::get_ai_template::GetAiTemplateResponseTemplateInfoTemplateType,
+    >,
 }
 
 #[doc(hidden)]

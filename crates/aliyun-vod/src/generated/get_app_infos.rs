@@ -171,6 +171,170 @@ static APP_IDS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(APP_IDS_MAX_ITEMS);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAppInfosResponseAppInfoListItemStatus {
+    /// `Normal`.
+    Normal,
+    /// `Disable`.
+    Disable,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAppInfosResponseAppInfoListItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Disable"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAppInfosResponseAppInfoListItemStatus::Normal => "Normal",
+            GetAppInfosResponseAppInfoListItemStatus::Disable => "Disable",
+            GetAppInfosResponseAppInfoListItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => GetAppInfosResponseAppInfoListItemStatus::Normal,
+                "Disable" => GetAppInfosResponseAppInfoListItemStatus::Disable,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAppInfosResponseAppInfoListItemStatus {
+    fn from(s: &str) -> Self {
+        GetAppInfosResponseAppInfoListItemStatus::known(s)
+            .unwrap_or_else(|| GetAppInfosResponseAppInfoListItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAppInfosResponseAppInfoListItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetAppInfosResponseAppInfoListItemStatus::known(&s)
+            .unwrap_or(GetAppInfosResponseAppInfoListItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAppInfosResponseAppInfoListItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAppInfosResponseAppInfoListItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetAppInfosResponseAppInfoListItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAppInfosResponseAppInfoListItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAppInfosResponseAppInfoListItemType {
+    /// `System`.
+    System,
+    /// `Custom`.
+    Custom,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAppInfosResponseAppInfoListItemType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["System", "Custom"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAppInfosResponseAppInfoListItemType::System => "System",
+            GetAppInfosResponseAppInfoListItemType::Custom => "Custom",
+            GetAppInfosResponseAppInfoListItemType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "System" => GetAppInfosResponseAppInfoListItemType::System,
+                "Custom" => GetAppInfosResponseAppInfoListItemType::Custom,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAppInfosResponseAppInfoListItemType {
+    fn from(s: &str) -> Self {
+        GetAppInfosResponseAppInfoListItemType::known(s)
+            .unwrap_or_else(|| GetAppInfosResponseAppInfoListItemType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAppInfosResponseAppInfoListItemType {
+    fn from(s: ::std::string::String) -> Self {
+        GetAppInfosResponseAppInfoListItemType::known(&s)
+            .unwrap_or(GetAppInfosResponseAppInfoListItemType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAppInfosResponseAppInfoListItemType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAppInfosResponseAppInfoListItemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetAppInfosResponseAppInfoListItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAppInfosResponseAppInfoListItemType::from)
+    }
+}
+
 /// The `GetAppInfosResponseAppInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -210,12 +374,16 @@ pub struct GetAppInfosResponseAppInfoListItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_app_infos::GetAppInfosResponseAppInfoListItemStatus,
+    >,
     ///
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::get_app_infos::GetAppInfosResponseAppInfoListItemType,
+    >,
 }
 
 #[doc(hidden)]

@@ -214,6 +214,108 @@ static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(MEDIA_IDS_MAX_ITEMS);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `Normal`.
+    Normal,
+    /// `UploadFail`.
+    UploadFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Uploading", "Normal", "UploadFail"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Uploading => {
+                "Uploading"
+            }
+            GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Normal => "Normal",
+            GetAttachedMediaInfoResponseAttachedMediaListItemStatus::UploadFail => {
+                "UploadFail"
+            }
+            GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => {
+                    GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Uploading
+                }
+                "Normal" => {
+                    GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Normal
+                }
+                "UploadFail" => {
+                    GetAttachedMediaInfoResponseAttachedMediaListItemStatus::UploadFail
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+    fn from(s: &str) -> Self {
+        GetAttachedMediaInfoResponseAttachedMediaListItemStatus::known(s)
+            .unwrap_or_else(|| GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetAttachedMediaInfoResponseAttachedMediaListItemStatus::known(&s)
+            .unwrap_or(
+                GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAttachedMediaInfoResponseAttachedMediaListItemStatus::from)
+    }
+}
+
 /// The `GetAttachedMediaInfoResponseAttachedMediaListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -260,7 +362,9 @@ pub struct GetAttachedMediaInfoResponseAttachedMediaListItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_attached_media_info::GetAttachedMediaInfoResponseAttachedMediaListItemStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.

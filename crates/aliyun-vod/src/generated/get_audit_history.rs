@@ -99,7 +99,9 @@ pub struct GetAuditHistoryOutput {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_audit_history::GetAuditHistoryResponseStatus,
+    >,
     ///
     ///
     /// Wire name: `Total`.
@@ -259,6 +261,167 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAuditHistoryResponseHistoriesItemStatus {
+    /// `Normal`.
+    Normal,
+    /// `Blocked`.
+    Blocked,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAuditHistoryResponseHistoriesItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Blocked"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAuditHistoryResponseHistoriesItemStatus::Normal => "Normal",
+            GetAuditHistoryResponseHistoriesItemStatus::Blocked => "Blocked",
+            GetAuditHistoryResponseHistoriesItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => GetAuditHistoryResponseHistoriesItemStatus::Normal,
+                "Blocked" => GetAuditHistoryResponseHistoriesItemStatus::Blocked,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAuditHistoryResponseHistoriesItemStatus {
+    fn from(s: &str) -> Self {
+        GetAuditHistoryResponseHistoriesItemStatus::known(s)
+            .unwrap_or_else(|| GetAuditHistoryResponseHistoriesItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAuditHistoryResponseHistoriesItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetAuditHistoryResponseHistoriesItemStatus::known(&s)
+            .unwrap_or(GetAuditHistoryResponseHistoriesItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAuditHistoryResponseHistoriesItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAuditHistoryResponseHistoriesItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetAuditHistoryResponseHistoriesItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAuditHistoryResponseHistoriesItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAuditHistoryResponseStatus {
+    /// `Normal`.
+    Normal,
+    /// `Blocked`.
+    Blocked,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAuditHistoryResponseStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Blocked"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAuditHistoryResponseStatus::Normal => "Normal",
+            GetAuditHistoryResponseStatus::Blocked => "Blocked",
+            GetAuditHistoryResponseStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => GetAuditHistoryResponseStatus::Normal,
+                "Blocked" => GetAuditHistoryResponseStatus::Blocked,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAuditHistoryResponseStatus {
+    fn from(s: &str) -> Self {
+        GetAuditHistoryResponseStatus::known(s)
+            .unwrap_or_else(|| GetAuditHistoryResponseStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for GetAuditHistoryResponseStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetAuditHistoryResponseStatus::known(&s)
+            .unwrap_or(GetAuditHistoryResponseStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAuditHistoryResponseStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAuditHistoryResponseStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetAuditHistoryResponseStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAuditHistoryResponseStatus::from)
+    }
+}
+
 /// The `GetAuditHistoryResponseHistoriesItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -293,7 +456,9 @@ pub struct GetAuditHistoryResponseHistoriesItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_audit_history::GetAuditHistoryResponseHistoriesItemStatus,
+    >,
 }
 
 #[doc(hidden)]

@@ -287,6 +287,170 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetCategoriesResponseCategoryType {
+    /// `default`.
+    Default,
+    /// `material`.
+    Material,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetCategoriesResponseCategoryType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["default", "material"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetCategoriesResponseCategoryType::Default => "default",
+            GetCategoriesResponseCategoryType::Material => "material",
+            GetCategoriesResponseCategoryType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "default" => GetCategoriesResponseCategoryType::Default,
+                "material" => GetCategoriesResponseCategoryType::Material,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetCategoriesResponseCategoryType {
+    fn from(s: &str) -> Self {
+        GetCategoriesResponseCategoryType::known(s)
+            .unwrap_or_else(|| GetCategoriesResponseCategoryType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for GetCategoriesResponseCategoryType {
+    fn from(s: ::std::string::String) -> Self {
+        GetCategoriesResponseCategoryType::known(&s)
+            .unwrap_or(GetCategoriesResponseCategoryType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetCategoriesResponseCategoryType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetCategoriesResponseCategoryType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetCategoriesResponseCategoryType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetCategoriesResponseCategoryType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetCategoriesResponseSubCategoriesCategoryItemType {
+    /// `default`.
+    Default,
+    /// `material`.
+    Material,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetCategoriesResponseSubCategoriesCategoryItemType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["default", "material"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetCategoriesResponseSubCategoriesCategoryItemType::Default => "default",
+            GetCategoriesResponseSubCategoriesCategoryItemType::Material => "material",
+            GetCategoriesResponseSubCategoriesCategoryItemType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "default" => GetCategoriesResponseSubCategoriesCategoryItemType::Default,
+                "material" => {
+                    GetCategoriesResponseSubCategoriesCategoryItemType::Material
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetCategoriesResponseSubCategoriesCategoryItemType {
+    fn from(s: &str) -> Self {
+        GetCategoriesResponseSubCategoriesCategoryItemType::known(s)
+            .unwrap_or_else(|| GetCategoriesResponseSubCategoriesCategoryItemType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetCategoriesResponseSubCategoriesCategoryItemType {
+    fn from(s: ::std::string::String) -> Self {
+        GetCategoriesResponseSubCategoriesCategoryItemType::known(&s)
+            .unwrap_or(GetCategoriesResponseSubCategoriesCategoryItemType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetCategoriesResponseSubCategoriesCategoryItemType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetCategoriesResponseSubCategoriesCategoryItemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetCategoriesResponseSubCategoriesCategoryItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetCategoriesResponseSubCategoriesCategoryItemType::from)
+    }
+}
+
 /// The `GetCategoriesResponseCategory` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -321,7 +485,9 @@ pub struct GetCategoriesResponseCategory {
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::get_categories::GetCategoriesResponseCategoryType,
+    >,
 }
 
 #[doc(hidden)]
@@ -421,7 +587,9 @@ pub struct GetCategoriesResponseSubCategoriesCategoryItem {
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::get_categories::GetCategoriesResponseSubCategoriesCategoryItemType,
+    >,
 }
 
 #[doc(hidden)]

@@ -135,6 +135,173 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+    /// `Default`.
+    Default,
+    /// `NotDefault`.
+    NotDefault,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetDefaultAiTemplateResponseTemplateInfoIsDefault::Default => "Default",
+            GetDefaultAiTemplateResponseTemplateInfoIsDefault::NotDefault => "NotDefault",
+            GetDefaultAiTemplateResponseTemplateInfoIsDefault::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Default" => GetDefaultAiTemplateResponseTemplateInfoIsDefault::Default,
+                "NotDefault" => {
+                    GetDefaultAiTemplateResponseTemplateInfoIsDefault::NotDefault
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+    fn from(s: &str) -> Self {
+        GetDefaultAiTemplateResponseTemplateInfoIsDefault::known(s)
+            .unwrap_or_else(|| GetDefaultAiTemplateResponseTemplateInfoIsDefault::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+    fn from(s: ::std::string::String) -> Self {
+        GetDefaultAiTemplateResponseTemplateInfoIsDefault::known(&s)
+            .unwrap_or(GetDefaultAiTemplateResponseTemplateInfoIsDefault::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetDefaultAiTemplateResponseTemplateInfoIsDefault::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetDefaultAiTemplateResponseTemplateInfoSource {
+    /// `System`.
+    System,
+    /// `Custom`.
+    Custom,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetDefaultAiTemplateResponseTemplateInfoSource {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["System", "Custom"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetDefaultAiTemplateResponseTemplateInfoSource::System => "System",
+            GetDefaultAiTemplateResponseTemplateInfoSource::Custom => "Custom",
+            GetDefaultAiTemplateResponseTemplateInfoSource::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "System" => GetDefaultAiTemplateResponseTemplateInfoSource::System,
+                "Custom" => GetDefaultAiTemplateResponseTemplateInfoSource::Custom,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetDefaultAiTemplateResponseTemplateInfoSource {
+    fn from(s: &str) -> Self {
+        GetDefaultAiTemplateResponseTemplateInfoSource::known(s)
+            .unwrap_or_else(|| GetDefaultAiTemplateResponseTemplateInfoSource::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetDefaultAiTemplateResponseTemplateInfoSource {
+    fn from(s: ::std::string::String) -> Self {
+        GetDefaultAiTemplateResponseTemplateInfoSource::known(&s)
+            .unwrap_or(GetDefaultAiTemplateResponseTemplateInfoSource::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetDefaultAiTemplateResponseTemplateInfoSource {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetDefaultAiTemplateResponseTemplateInfoSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetDefaultAiTemplateResponseTemplateInfoSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetDefaultAiTemplateResponseTemplateInfoSource::from)
+    }
+}
+
 /// The `GetDefaultAiTemplateResponseTemplateInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -154,7 +321,9 @@ pub struct GetDefaultAiTemplateResponseTemplateInfo {
     ///
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
-    pub is_default: ::std::option::Option<::std::string::String>,
+    pub is_default: ::std::option::Option<
+        crate::generated::get_default_ai_template::GetDefaultAiTemplateResponseTemplateInfoIsDefault,
+    >,
     ///
     ///
     /// Wire name: `ModifyTime`.
@@ -164,7 +333,9 @@ pub struct GetDefaultAiTemplateResponseTemplateInfo {
     ///
     /// Wire name: `Source`.
     #[serde(rename = "Source", default)]
-    pub source: ::std::option::Option<::std::string::String>,
+    pub source: ::std::option::Option<
+        crate::generated::get_default_ai_template::GetDefaultAiTemplateResponseTemplateInfoSource,
+    >,
     ///
     ///
     /// Wire name: `TemplateConfig`.

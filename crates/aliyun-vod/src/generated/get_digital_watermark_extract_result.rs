@@ -199,6 +199,116 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai", "cn-beijing"],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+    /// `Success`.
+    Success,
+    /// `Failed`.
+    Failed,
+    /// `Processing`.
+    Processing,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Success", "Failed", "Processing"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Success => {
+                "Success"
+            }
+            GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Failed => {
+                "Failed"
+            }
+            GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Processing => {
+                "Processing"
+            }
+            GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Success" => {
+                    GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Success
+                }
+                "Failed" => {
+                    GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Failed
+                }
+                "Processing" => {
+                    GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Processing
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+    fn from(s: &str) -> Self {
+        GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::known(s)
+            .unwrap_or_else(|| GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::known(&s)
+            .unwrap_or(
+                GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::from,
+            )
+    }
+}
+
 /// The `GetDigitalWatermarkExtractResultResponseAiExtractResultListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -233,7 +343,9 @@ pub struct GetDigitalWatermarkExtractResultResponseAiExtractResultListItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_digital_watermark_extract_result::GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus,
+    >,
     ///
     ///
     /// Wire name: `WaterMarkText`.

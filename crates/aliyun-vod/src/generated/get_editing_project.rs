@@ -135,6 +135,101 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetEditingProjectResponseProjectStatus {
+    /// `Normal`.
+    Normal,
+    /// `Producing`.
+    Producing,
+    /// `Produced`.
+    Produced,
+    /// `ProduceFailed`.
+    ProduceFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetEditingProjectResponseProjectStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Normal",
+        "Producing",
+        "Produced",
+        "ProduceFailed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetEditingProjectResponseProjectStatus::Normal => "Normal",
+            GetEditingProjectResponseProjectStatus::Producing => "Producing",
+            GetEditingProjectResponseProjectStatus::Produced => "Produced",
+            GetEditingProjectResponseProjectStatus::ProduceFailed => "ProduceFailed",
+            GetEditingProjectResponseProjectStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => GetEditingProjectResponseProjectStatus::Normal,
+                "Producing" => GetEditingProjectResponseProjectStatus::Producing,
+                "Produced" => GetEditingProjectResponseProjectStatus::Produced,
+                "ProduceFailed" => GetEditingProjectResponseProjectStatus::ProduceFailed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetEditingProjectResponseProjectStatus {
+    fn from(s: &str) -> Self {
+        GetEditingProjectResponseProjectStatus::known(s)
+            .unwrap_or_else(|| GetEditingProjectResponseProjectStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetEditingProjectResponseProjectStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetEditingProjectResponseProjectStatus::known(&s)
+            .unwrap_or(GetEditingProjectResponseProjectStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetEditingProjectResponseProjectStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetEditingProjectResponseProjectStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetEditingProjectResponseProjectStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetEditingProjectResponseProjectStatus::from)
+    }
+}
+
 /// The `GetEditingProjectResponseProject` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -179,7 +274,9 @@ pub struct GetEditingProjectResponseProject {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_editing_project::GetEditingProjectResponseProjectStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.

@@ -202,6 +202,237 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// `image`.
+    Image,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio", "image"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Video => {
+                "video"
+            }
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Audio => {
+                "audio"
+            }
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Image => {
+                "image"
+            }
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => {
+                    GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Video
+                }
+                "audio" => {
+                    GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Audio
+                }
+                "image" => {
+                    GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Image
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+    fn from(s: &str) -> Self {
+        GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::known(s)
+            .unwrap_or_else(|| GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+    fn from(s: ::std::string::String) -> Self {
+        GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::known(&s)
+            .unwrap_or(
+                GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+    /// `Normal`.
+    Normal,
+    /// `Producing`.
+    Producing,
+    /// `Produced`.
+    Produced,
+    /// `ProduceFailed`.
+    ProduceFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Normal",
+        "Producing",
+        "Produced",
+        "ProduceFailed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Normal => {
+                "Normal"
+            }
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Producing => {
+                "Producing"
+            }
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Produced => {
+                "Produced"
+            }
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::ProduceFailed => {
+                "ProduceFailed"
+            }
+            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => {
+                    GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Normal
+                }
+                "Producing" => {
+                    GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Producing
+                }
+                "Produced" => {
+                    GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Produced
+                }
+                "ProduceFailed" => {
+                    GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::ProduceFailed
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+    fn from(s: &str) -> Self {
+        GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::known(s)
+            .unwrap_or_else(|| GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::known(&s)
+            .unwrap_or(
+                GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::from)
+    }
+}
+
 /// The `GetEditingProjectMaterialsResponseMaterialList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -281,7 +512,9 @@ pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
     ///
     /// Wire name: `MaterialType`.
     #[serde(rename = "MaterialType", default)]
-    pub material_type: ::std::option::Option<::std::string::String>,
+    pub material_type: ::std::option::Option<
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType,
+    >,
     ///
     ///
     /// Wire name: `ModifiedTime`.
@@ -320,7 +553,9 @@ pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus,
+    >,
     ///
     ///
     /// Wire name: `Tags`.

@@ -185,6 +185,174 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetImageInfoResponseImageInfoImageType {
+    /// `default`.
+    Default,
+    /// `cover`.
+    Cover,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetImageInfoResponseImageInfoImageType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["default", "cover"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetImageInfoResponseImageInfoImageType::Default => "default",
+            GetImageInfoResponseImageInfoImageType::Cover => "cover",
+            GetImageInfoResponseImageInfoImageType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "default" => GetImageInfoResponseImageInfoImageType::Default,
+                "cover" => GetImageInfoResponseImageInfoImageType::Cover,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetImageInfoResponseImageInfoImageType {
+    fn from(s: &str) -> Self {
+        GetImageInfoResponseImageInfoImageType::known(s)
+            .unwrap_or_else(|| GetImageInfoResponseImageInfoImageType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetImageInfoResponseImageInfoImageType {
+    fn from(s: ::std::string::String) -> Self {
+        GetImageInfoResponseImageInfoImageType::known(&s)
+            .unwrap_or(GetImageInfoResponseImageInfoImageType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetImageInfoResponseImageInfoImageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetImageInfoResponseImageInfoImageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetImageInfoResponseImageInfoImageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetImageInfoResponseImageInfoImageType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetImageInfoResponseImageInfoStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `Normal`.
+    Normal,
+    /// `UploadFail`.
+    UploadFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetImageInfoResponseImageInfoStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Uploading", "Normal", "UploadFail"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetImageInfoResponseImageInfoStatus::Uploading => "Uploading",
+            GetImageInfoResponseImageInfoStatus::Normal => "Normal",
+            GetImageInfoResponseImageInfoStatus::UploadFail => "UploadFail",
+            GetImageInfoResponseImageInfoStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => GetImageInfoResponseImageInfoStatus::Uploading,
+                "Normal" => GetImageInfoResponseImageInfoStatus::Normal,
+                "UploadFail" => GetImageInfoResponseImageInfoStatus::UploadFail,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetImageInfoResponseImageInfoStatus {
+    fn from(s: &str) -> Self {
+        GetImageInfoResponseImageInfoStatus::known(s)
+            .unwrap_or_else(|| GetImageInfoResponseImageInfoStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetImageInfoResponseImageInfoStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetImageInfoResponseImageInfoStatus::known(&s)
+            .unwrap_or(GetImageInfoResponseImageInfoStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetImageInfoResponseImageInfoStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetImageInfoResponseImageInfoStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetImageInfoResponseImageInfoStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetImageInfoResponseImageInfoStatus::from)
+    }
+}
+
 /// The `GetImageInfoResponseImageInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -229,7 +397,9 @@ pub struct GetImageInfoResponseImageInfo {
     ///
     /// Wire name: `ImageType`.
     #[serde(rename = "ImageType", default)]
-    pub image_type: ::std::option::Option<::std::string::String>,
+    pub image_type: ::std::option::Option<
+        crate::generated::get_image_info::GetImageInfoResponseImageInfoImageType,
+    >,
     ///
     ///
     /// Wire name: `Mezzanine`.
@@ -241,7 +411,9 @@ pub struct GetImageInfoResponseImageInfo {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_image_info::GetImageInfoResponseImageInfoStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.

@@ -214,6 +214,174 @@ static IMAGE_IDS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(IMAGE_IDS_MAX_ITEMS);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetImageInfosResponseImageInfoItemImageType {
+    /// `default`.
+    Default,
+    /// `cover`.
+    Cover,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetImageInfosResponseImageInfoItemImageType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["default", "cover"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetImageInfosResponseImageInfoItemImageType::Default => "default",
+            GetImageInfosResponseImageInfoItemImageType::Cover => "cover",
+            GetImageInfosResponseImageInfoItemImageType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "default" => GetImageInfosResponseImageInfoItemImageType::Default,
+                "cover" => GetImageInfosResponseImageInfoItemImageType::Cover,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetImageInfosResponseImageInfoItemImageType {
+    fn from(s: &str) -> Self {
+        GetImageInfosResponseImageInfoItemImageType::known(s)
+            .unwrap_or_else(|| GetImageInfosResponseImageInfoItemImageType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetImageInfosResponseImageInfoItemImageType {
+    fn from(s: ::std::string::String) -> Self {
+        GetImageInfosResponseImageInfoItemImageType::known(&s)
+            .unwrap_or(GetImageInfosResponseImageInfoItemImageType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetImageInfosResponseImageInfoItemImageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetImageInfosResponseImageInfoItemImageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetImageInfosResponseImageInfoItemImageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetImageInfosResponseImageInfoItemImageType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetImageInfosResponseImageInfoItemStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `Normal`.
+    Normal,
+    /// `UploadFail`.
+    UploadFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetImageInfosResponseImageInfoItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Uploading", "Normal", "UploadFail"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetImageInfosResponseImageInfoItemStatus::Uploading => "Uploading",
+            GetImageInfosResponseImageInfoItemStatus::Normal => "Normal",
+            GetImageInfosResponseImageInfoItemStatus::UploadFail => "UploadFail",
+            GetImageInfosResponseImageInfoItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => GetImageInfosResponseImageInfoItemStatus::Uploading,
+                "Normal" => GetImageInfosResponseImageInfoItemStatus::Normal,
+                "UploadFail" => GetImageInfosResponseImageInfoItemStatus::UploadFail,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetImageInfosResponseImageInfoItemStatus {
+    fn from(s: &str) -> Self {
+        GetImageInfosResponseImageInfoItemStatus::known(s)
+            .unwrap_or_else(|| GetImageInfosResponseImageInfoItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetImageInfosResponseImageInfoItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetImageInfosResponseImageInfoItemStatus::known(&s)
+            .unwrap_or(GetImageInfosResponseImageInfoItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetImageInfosResponseImageInfoItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetImageInfosResponseImageInfoItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetImageInfosResponseImageInfoItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetImageInfosResponseImageInfoItemStatus::from)
+    }
+}
+
 /// The `GetImageInfosResponseImageInfoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -258,7 +426,9 @@ pub struct GetImageInfosResponseImageInfoItem {
     ///
     /// Wire name: `ImageType`.
     #[serde(rename = "ImageType", default)]
-    pub image_type: ::std::option::Option<::std::string::String>,
+    pub image_type: ::std::option::Option<
+        crate::generated::get_image_infos::GetImageInfosResponseImageInfoItemImageType,
+    >,
     ///
     ///
     /// Wire name: `Mezzanine`.
@@ -270,7 +440,9 @@ pub struct GetImageInfosResponseImageInfoItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_image_infos::GetImageInfosResponseImageInfoItemStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.

@@ -194,6 +194,187 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `spam`.
+    Spam,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `terrorism`.
+    Terrorism,
+    /// `abuse`.
+    Abuse,
+    /// `porn`.
+    Porn,
+    /// `flood`.
+    Flood,
+    /// `contraband`.
+    Contraband,
+    /// `meaningless`.
+    Meaningless,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "spam",
+        "ad",
+        "politics",
+        "terrorism",
+        "abuse",
+        "porn",
+        "flood",
+        "contraband",
+        "meaningless",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Spam => {
+                "spam"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Ad => {
+                "ad"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Abuse => {
+                "abuse"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Flood => {
+                "flood"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Contraband => {
+                "contraband"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Normal
+                }
+                "spam" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Spam
+                }
+                "ad" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Ad
+                }
+                "politics" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Politics
+                }
+                "terrorism" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Terrorism
+                }
+                "abuse" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Abuse
+                }
+                "porn" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Porn
+                }
+                "flood" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Flood
+                }
+                "contraband" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Contraband
+                }
+                "meaningless" => {
+                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Meaningless
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::from,
+            )
+    }
+}
+
 /// The `GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -263,7 +444,9 @@ pub struct GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailList
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `StartTime`.

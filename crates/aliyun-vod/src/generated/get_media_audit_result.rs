@@ -135,6 +135,4645 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+    /// `video`.
+    Video,
+    /// `image-cover`.
+    ImageCover,
+    /// `text-title`.
+    TextTitle,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "image-cover", "text-title"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Video => "video",
+            GetMediaAuditResultResponseMediaAuditResultAbnormalModules::ImageCover => {
+                "image-cover"
+            }
+            GetMediaAuditResultResponseMediaAuditResultAbnormalModules::TextTitle => {
+                "text-title"
+            }
+            GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => {
+                    GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Video
+                }
+                "image-cover" => {
+                    GetMediaAuditResultResponseMediaAuditResultAbnormalModules::ImageCover
+                }
+                "text-title" => {
+                    GetMediaAuditResultResponseMediaAuditResultAbnormalModules::TextTitle
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultAbnormalModules::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultAbnormalModules::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultResponseMediaAuditResultAbnormalModules::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+    /// `porn`.
+    Porn,
+    /// `terrorism`.
+    Terrorism,
+    /// `ad`.
+    Ad,
+    /// `live`.
+    Live,
+    /// `logo`.
+    Logo,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "terrorism",
+        "ad",
+        "live",
+        "logo",
+        "normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Ad => "ad",
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Live => {
+                "live"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Logo => {
+                "logo"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Porn
+                }
+                "terrorism" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Terrorism
+                }
+                "ad" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Ad
+                }
+                "live" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Live
+                }
+                "logo" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Logo
+                }
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// `terrorism`.
+    Terrorism,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// `ad`.
+    Ad,
+    /// `abuse`.
+    Abuse,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// `live`.
+    Live,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "sexy",
+        "normal",
+        "terrorism",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+        "ad",
+        "abuse",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+        "live",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+        "TV",
+        "trademark",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Sexy => {
+                "sexy"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Bloody => {
+                "bloody"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Explosion => {
+                "explosion"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Outfit => {
+                "outfit"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Logo => {
+                "logo"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Weapon => {
+                "weapon"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Violence => {
+                "violence"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Crowd => {
+                "crowd"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Parade => {
+                "parade"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Carcrash => {
+                "carcrash"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Flag => {
+                "flag"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Location => {
+                "location"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Others => {
+                "others"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Ad => {
+                "ad"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Abuse => {
+                "abuse"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Contraband => {
+                "contraband"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Spam => {
+                "spam"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Npx => {
+                "npx"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Qrcode => {
+                "qrcode"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::ProgramCode => {
+                "programCode"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Live => {
+                "live"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Pip => {
+                "PIP"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Tv => {
+                "TV"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Porn
+                }
+                "sexy" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Sexy
+                }
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Normal
+                }
+                "terrorism" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Terrorism
+                }
+                "bloody" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Bloody
+                }
+                "explosion" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Explosion
+                }
+                "outfit" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Outfit
+                }
+                "logo" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Logo
+                }
+                "weapon" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Weapon
+                }
+                "politics" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Politics
+                }
+                "violence" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Violence
+                }
+                "crowd" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Crowd
+                }
+                "parade" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Parade
+                }
+                "carcrash" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Carcrash
+                }
+                "flag" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Flag
+                }
+                "location" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Location
+                }
+                "others" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Others
+                }
+                "ad" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Ad
+                }
+                "abuse" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Abuse
+                }
+                "contraband" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Contraband
+                }
+                "spam" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Spam
+                }
+                "npx" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Npx
+                }
+                "qrcode" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Qrcode
+                }
+                "programCode" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::ProgramCode
+                }
+                "live" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Live
+                }
+                "meaningless" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Drivelive
+                }
+                "TV" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Tv
+                }
+                "trademark" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+    /// `porn`.
+    Porn,
+    /// `terrorism`.
+    Terrorism,
+    /// `ad`.
+    Ad,
+    /// `live`.
+    Live,
+    /// `logo`.
+    Logo,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "terrorism",
+        "ad",
+        "live",
+        "logo",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Ad => {
+                "ad"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Live => {
+                "live"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Logo => {
+                "logo"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Porn
+                }
+                "terrorism" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Terrorism
+                }
+                "ad" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Ad
+                }
+                "live" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Live
+                }
+                "logo" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Logo
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultLabel {
+    /// `porn`.
+    Porn,
+    /// `terrorism`.
+    Terrorism,
+    /// `ad`.
+    Ad,
+    /// `live`.
+    Live,
+    /// `logo`.
+    Logo,
+    /// `audio`.
+    Audio,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "terrorism",
+        "ad",
+        "live",
+        "logo",
+        "audio",
+        "normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultLabel::Porn => "porn",
+            GetMediaAuditResultResponseMediaAuditResultLabel::Terrorism => "terrorism",
+            GetMediaAuditResultResponseMediaAuditResultLabel::Ad => "ad",
+            GetMediaAuditResultResponseMediaAuditResultLabel::Live => "live",
+            GetMediaAuditResultResponseMediaAuditResultLabel::Logo => "logo",
+            GetMediaAuditResultResponseMediaAuditResultLabel::Audio => "audio",
+            GetMediaAuditResultResponseMediaAuditResultLabel::Normal => "normal",
+            GetMediaAuditResultResponseMediaAuditResultLabel::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => GetMediaAuditResultResponseMediaAuditResultLabel::Porn,
+                "terrorism" => {
+                    GetMediaAuditResultResponseMediaAuditResultLabel::Terrorism
+                }
+                "ad" => GetMediaAuditResultResponseMediaAuditResultLabel::Ad,
+                "live" => GetMediaAuditResultResponseMediaAuditResultLabel::Live,
+                "logo" => GetMediaAuditResultResponseMediaAuditResultLabel::Logo,
+                "audio" => GetMediaAuditResultResponseMediaAuditResultLabel::Audio,
+                "normal" => GetMediaAuditResultResponseMediaAuditResultLabel::Normal,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetMediaAuditResultResponseMediaAuditResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultLabel::known(&s)
+            .unwrap_or(GetMediaAuditResultResponseMediaAuditResultLabel::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMediaAuditResultResponseMediaAuditResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultResponseMediaAuditResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultSuggestion::Block => "block",
+            GetMediaAuditResultResponseMediaAuditResultSuggestion::Review => "review",
+            GetMediaAuditResultResponseMediaAuditResultSuggestion::Pass => "pass",
+            GetMediaAuditResultResponseMediaAuditResultSuggestion::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => GetMediaAuditResultResponseMediaAuditResultSuggestion::Block,
+                "review" => GetMediaAuditResultResponseMediaAuditResultSuggestion::Review,
+                "pass" => GetMediaAuditResultResponseMediaAuditResultSuggestion::Pass,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultSuggestion::known(&s)
+            .unwrap_or(GetMediaAuditResultResponseMediaAuditResultSuggestion::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultResponseMediaAuditResultSuggestion::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+    /// `spam`.
+    Spam,
+    /// `ad`.
+    Ad,
+    /// `abuse`.
+    Abuse,
+    /// `flood`.
+    Flood,
+    /// `contraband`.
+    Contraband,
+    /// `meaningless`.
+    Meaningless,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "spam",
+        "ad",
+        "abuse",
+        "flood",
+        "contraband",
+        "meaningless",
+        "normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Spam => {
+                "spam"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Ad => "ad",
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Abuse => {
+                "abuse"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Flood => {
+                "flood"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Contraband => {
+                "contraband"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "spam" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Spam
+                }
+                "ad" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Ad
+                }
+                "abuse" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Abuse
+                }
+                "flood" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Flood
+                }
+                "contraband" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Contraband
+                }
+                "meaningless" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Meaningless
+                }
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `porn`.
+    Porn,
+    /// `abuse`.
+    Abuse,
+    /// `terrorism`.
+    Terrorism,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "ad",
+        "politics",
+        "porn",
+        "abuse",
+        "terrorism",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Ad => {
+                "ad"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Abuse => {
+                "abuse"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Contraband => {
+                "contraband"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Spam => {
+                "spam"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Npx => {
+                "npx"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Qrcode => {
+                "qrcode"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::ProgramCode => {
+                "programCode"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Normal
+                }
+                "ad" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Ad
+                }
+                "politics" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Politics
+                }
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Porn
+                }
+                "abuse" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Abuse
+                }
+                "terrorism" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Terrorism
+                }
+                "contraband" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Contraband
+                }
+                "spam" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Spam
+                }
+                "npx" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Npx
+                }
+                "qrcode" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Qrcode
+                }
+                "programCode" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::ProgramCode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+    /// `normal`.
+    Normal,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `porn`.
+    Porn,
+    /// `abuse`.
+    Abuse,
+    /// `terrorism`.
+    Terrorism,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "ad",
+        "politics",
+        "porn",
+        "abuse",
+        "terrorism",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Ad => {
+                "ad"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Abuse => {
+                "abuse"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Contraband => {
+                "contraband"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Spam => {
+                "spam"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Npx => {
+                "npx"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Qrcode => {
+                "qrcode"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::ProgramCode => {
+                "programCode"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Normal
+                }
+                "ad" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Ad
+                }
+                "politics" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Politics
+                }
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Porn
+                }
+                "abuse" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Abuse
+                }
+                "terrorism" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Terrorism
+                }
+                "contraband" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Contraband
+                }
+                "spam" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Spam
+                }
+                "npx" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Npx
+                }
+                "qrcode" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Qrcode
+                }
+                "programCode" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::ProgramCode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `porn`.
+    Porn,
+    /// `abuse`.
+    Abuse,
+    /// `terrorism`.
+    Terrorism,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "ad",
+        "politics",
+        "porn",
+        "abuse",
+        "terrorism",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Ad => {
+                "ad"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Abuse => {
+                "abuse"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Contraband => {
+                "contraband"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Spam => {
+                "spam"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Npx => {
+                "npx"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Qrcode => {
+                "qrcode"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::ProgramCode => {
+                "programCode"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Normal
+                }
+                "ad" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Ad
+                }
+                "politics" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Politics
+                }
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Porn
+                }
+                "abuse" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Abuse
+                }
+                "terrorism" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Terrorism
+                }
+                "contraband" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Contraband
+                }
+                "spam" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Spam
+                }
+                "npx" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Npx
+                }
+                "qrcode" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Qrcode
+                }
+                "programCode" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::ProgramCode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+    /// `porn`.
+    Porn,
+    /// `terrorism`.
+    Terrorism,
+    /// `ad`.
+    Ad,
+    /// `live`.
+    Live,
+    /// `logo`.
+    Logo,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "porn",
+        "terrorism",
+        "ad",
+        "live",
+        "logo",
+        "normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Porn => "porn",
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Ad => "ad",
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Live => "live",
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Logo => "logo",
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Porn
+                }
+                "terrorism" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Terrorism
+                }
+                "ad" => GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Ad,
+                "live" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Live
+                }
+                "logo" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Logo
+                }
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Pip => {
+                "PIP"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Pip => {
+                "PIP"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Normal
+                }
+                "meaningless" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Pip => {
+                "PIP"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Tv => {
+                "TV"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Normal
+                }
+                "TV" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Tv
+                }
+                "trademark" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Tv => {
+                "TV"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Normal
+                }
+                "TV" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Tv
+                }
+                "trademark" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Tv => {
+                "TV"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Normal
+                }
+                "TV" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Tv
+                }
+                "trademark" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Sexy => {
+                "sexy"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Porn
+                }
+                "sexy" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Sexy
+                }
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Sexy => {
+                "sexy"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Porn
+                }
+                "sexy" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Sexy
+                }
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Sexy => {
+                "sexy"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Porn
+                }
+                "sexy" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Sexy
+                }
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Bloody => {
+                "bloody"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Explosion => {
+                "explosion"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Outfit => {
+                "outfit"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Logo => {
+                "logo"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Weapon => {
+                "weapon"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Violence => {
+                "violence"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Crowd => {
+                "crowd"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Parade => {
+                "parade"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Carcrash => {
+                "carcrash"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Flag => {
+                "flag"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Location => {
+                "location"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Others => {
+                "others"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Normal
+                }
+                "bloody" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Bloody
+                }
+                "explosion" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Explosion
+                }
+                "outfit" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Outfit
+                }
+                "logo" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Logo
+                }
+                "weapon" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Weapon
+                }
+                "politics" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Politics
+                }
+                "violence" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Violence
+                }
+                "crowd" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Crowd
+                }
+                "parade" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Parade
+                }
+                "carcrash" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Carcrash
+                }
+                "flag" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Flag
+                }
+                "location" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Location
+                }
+                "others" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Others
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+    /// `normal`.
+    Normal,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Bloody => {
+                "bloody"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Explosion => {
+                "explosion"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Outfit => {
+                "outfit"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Logo => {
+                "logo"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Weapon => {
+                "weapon"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Violence => {
+                "violence"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Crowd => {
+                "crowd"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Parade => {
+                "parade"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Carcrash => {
+                "carcrash"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Flag => {
+                "flag"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Location => {
+                "location"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Others => {
+                "others"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Normal
+                }
+                "bloody" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Bloody
+                }
+                "explosion" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Explosion
+                }
+                "outfit" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Outfit
+                }
+                "logo" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Logo
+                }
+                "weapon" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Weapon
+                }
+                "politics" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Politics
+                }
+                "violence" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Violence
+                }
+                "crowd" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Crowd
+                }
+                "parade" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Parade
+                }
+                "carcrash" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Carcrash
+                }
+                "flag" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Flag
+                }
+                "location" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Location
+                }
+                "others" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Others
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Bloody => {
+                "bloody"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Explosion => {
+                "explosion"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Outfit => {
+                "outfit"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Logo => {
+                "logo"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Weapon => {
+                "weapon"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Violence => {
+                "violence"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Crowd => {
+                "crowd"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Parade => {
+                "parade"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Carcrash => {
+                "carcrash"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Flag => {
+                "flag"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Location => {
+                "location"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Others => {
+                "others"
+            }
+            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Normal
+                }
+                "bloody" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Bloody
+                }
+                "explosion" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Explosion
+                }
+                "outfit" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Outfit
+                }
+                "logo" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Logo
+                }
+                "weapon" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Weapon
+                }
+                "politics" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Politics
+                }
+                "violence" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Violence
+                }
+                "crowd" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Crowd
+                }
+                "parade" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Parade
+                }
+                "carcrash" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Carcrash
+                }
+                "flag" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Flag
+                }
+                "location" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Location
+                }
+                "others" => {
+                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Others
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::from,
+            )
+    }
+}
+
 /// The `GetMediaAuditResultResponseMediaAuditResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -149,7 +4788,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResult {
     ///
     /// Wire name: `AbnormalModules`.
     #[serde(rename = "AbnormalModules", default)]
-    pub abnormal_modules: ::std::option::Option<::std::string::String>,
+    pub abnormal_modules: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultAbnormalModules,
+    >,
     ///
     ///
     /// Wire name: `AudioResult`.
@@ -168,12 +4809,16 @@ pub struct GetMediaAuditResultResponseMediaAuditResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultLabel,
+    >,
     ///
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TextResult`.
@@ -262,7 +4907,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultAudioResultItem {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion,
+    >,
 }
 
 #[doc(hidden)]
@@ -301,7 +4948,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItem {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Result`.
@@ -313,7 +4962,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItem {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion,
+    >,
     ///
     ///
     /// Wire name: `Type`.
@@ -369,12 +5020,16 @@ pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItem 
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Scene`.
     #[serde(rename = "Scene", default)]
-    pub scene: ::std::option::Option<::std::string::String>,
+    pub scene: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -384,7 +5039,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItem 
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion,
+    >,
 }
 
 #[doc(hidden)]
@@ -428,7 +5085,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultTextResultItem {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Scene`.
@@ -443,7 +5102,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultTextResultItem {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion,
+    >,
     ///
     ///
     /// Wire name: `Type`.
@@ -502,7 +5163,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLabel,
+    >,
     ///
     ///
     /// Wire name: `LiveResult`.
@@ -528,7 +5191,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TerrorismResult`.
@@ -598,7 +5263,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -608,7 +5275,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -673,7 +5342,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounter
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -704,7 +5375,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopList
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -770,7 +5443,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -780,7 +5455,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -845,7 +5522,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCount
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -876,7 +5555,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopLi
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -942,7 +5623,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -952,7 +5635,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -1017,7 +5702,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCount
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -1048,7 +5735,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopLi
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -1114,7 +5803,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -1124,7 +5815,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult {
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -1189,7 +5882,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCount
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -1220,7 +5915,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopLi
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -1286,7 +5983,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel,
+    >,
     ///
     ///
     /// Wire name: `MaxScore`.
@@ -1296,7 +5995,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
-    pub suggestion: ::std::option::Option<::std::string::String>,
+    pub suggestion: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion,
+    >,
     ///
     ///
     /// Wire name: `TopList`.
@@ -1361,7 +6062,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel,
+    >,
 }
 
 #[doc(hidden)]
@@ -1392,7 +6095,9 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.

@@ -196,6 +196,773 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+    /// `normal`.
+    Normal,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `porn`.
+    Porn,
+    /// `abuse`.
+    Abuse,
+    /// `terrorism`.
+    Terrorism,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "ad",
+        "politics",
+        "porn",
+        "abuse",
+        "terrorism",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Ad => {
+                "ad"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Abuse => {
+                "abuse"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Contraband => {
+                "contraband"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Spam => {
+                "spam"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Npx => {
+                "npx"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Qrcode => {
+                "qrcode"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::ProgramCode => {
+                "programCode"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Normal
+                }
+                "ad" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Ad
+                }
+                "politics" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Politics
+                }
+                "porn" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Porn
+                }
+                "abuse" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Abuse
+                }
+                "terrorism" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Terrorism
+                }
+                "contraband" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Contraband
+                }
+                "spam" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Spam
+                }
+                "npx" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Npx
+                }
+                "qrcode" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Qrcode
+                }
+                "programCode" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::ProgramCode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Pip => {
+                "PIP"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Normal
+                }
+                "meaningless" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Tv => {
+                "TV"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Normal
+                }
+                "TV" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Tv
+                }
+                "trademark" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+    /// `normal`.
+    Normal,
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "porn", "sexy"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Sexy => {
+                "sexy"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Normal
+                }
+                "porn" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Porn
+                }
+                "sexy" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Sexy
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+    /// `normal`.
+    Normal,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Bloody => {
+                "bloody"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Explosion => {
+                "explosion"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Outfit => {
+                "outfit"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Logo => {
+                "logo"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Weapon => {
+                "weapon"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Violence => {
+                "violence"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Crowd => {
+                "crowd"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Parade => {
+                "parade"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Carcrash => {
+                "carcrash"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Flag => {
+                "flag"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Location => {
+                "location"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Others => {
+                "others"
+            }
+            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Normal
+                }
+                "bloody" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Bloody
+                }
+                "explosion" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Explosion
+                }
+                "outfit" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Outfit
+                }
+                "logo" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Logo
+                }
+                "weapon" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Weapon
+                }
+                "politics" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Politics
+                }
+                "violence" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Violence
+                }
+                "crowd" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Crowd
+                }
+                "parade" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Parade
+                }
+                "carcrash" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Carcrash
+                }
+                "flag" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Flag
+                }
+                "location" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Location
+                }
+                "others" => {
+                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Others
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::from,
+            )
+    }
+}
+
 /// The `GetMediaAuditResultDetailResponseMediaAuditResultDetail` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -251,7 +1018,9 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     ///
     /// Wire name: `AdLabel`.
     #[serde(rename = "AdLabel", default)]
-    pub ad_label: ::std::option::Option<::std::string::String>,
+    pub ad_label: ::std::option::Option<
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel,
+    >,
     ///
     ///
     /// Wire name: `AdScore`.
@@ -261,7 +1030,9 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     ///
     /// Wire name: `LiveLabel`.
     #[serde(rename = "LiveLabel", default)]
-    pub live_label: ::std::option::Option<::std::string::String>,
+    pub live_label: ::std::option::Option<
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel,
+    >,
     ///
     ///
     /// Wire name: `LiveScore`.
@@ -271,7 +1042,9 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     ///
     /// Wire name: `LogoLabel`.
     #[serde(rename = "LogoLabel", default)]
-    pub logo_label: ::std::option::Option<::std::string::String>,
+    pub logo_label: ::std::option::Option<
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel,
+    >,
     ///
     ///
     /// Wire name: `LogoScore`.
@@ -281,7 +1054,9 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     ///
     /// Wire name: `PornLabel`.
     #[serde(rename = "PornLabel", default)]
-    pub porn_label: ::std::option::Option<::std::string::String>,
+    pub porn_label: ::std::option::Option<
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel,
+    >,
     ///
     ///
     /// Wire name: `PornScore`.
@@ -291,7 +1066,9 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     ///
     /// Wire name: `TerrorismLabel`.
     #[serde(rename = "TerrorismLabel", default)]
-    pub terrorism_label: ::std::option::Option<::std::string::String>,
+    pub terrorism_label: ::std::option::Option<
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel,
+    >,
     ///
     ///
     /// Wire name: `TerrorismScore`.

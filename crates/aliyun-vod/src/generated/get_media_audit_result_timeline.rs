@@ -138,6 +138,773 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+    /// `normal`.
+    Normal,
+    /// `ad`.
+    Ad,
+    /// `politics`.
+    Politics,
+    /// `porn`.
+    Porn,
+    /// `abuse`.
+    Abuse,
+    /// `terrorism`.
+    Terrorism,
+    /// `contraband`.
+    Contraband,
+    /// `spam`.
+    Spam,
+    /// `npx`.
+    Npx,
+    /// `qrcode`.
+    Qrcode,
+    /// `programCode`.
+    ProgramCode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "ad",
+        "politics",
+        "porn",
+        "abuse",
+        "terrorism",
+        "contraband",
+        "spam",
+        "npx",
+        "qrcode",
+        "programCode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Ad => {
+                "ad"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Abuse => {
+                "abuse"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Terrorism => {
+                "terrorism"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Contraband => {
+                "contraband"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Spam => {
+                "spam"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Npx => {
+                "npx"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Qrcode => {
+                "qrcode"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::ProgramCode => {
+                "programCode"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Normal
+                }
+                "ad" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Ad
+                }
+                "politics" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Politics
+                }
+                "porn" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Porn
+                }
+                "abuse" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Abuse
+                }
+                "terrorism" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Terrorism
+                }
+                "contraband" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Contraband
+                }
+                "spam" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Spam
+                }
+                "npx" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Npx
+                }
+                "qrcode" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Qrcode
+                }
+                "programCode" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::ProgramCode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Pip => {
+                "PIP"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Tv => {
+                "TV"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Normal
+                }
+                "TV" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Tv
+                }
+                "trademark" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Sexy => {
+                "sexy"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Porn
+                }
+                "sexy" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Sexy
+                }
+                "normal" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+    /// `normal`.
+    Normal,
+    /// `bloody`.
+    Bloody,
+    /// `explosion`.
+    Explosion,
+    /// `outfit`.
+    Outfit,
+    /// `logo`.
+    Logo,
+    /// `weapon`.
+    Weapon,
+    /// `politics`.
+    Politics,
+    /// `violence`.
+    Violence,
+    /// `crowd`.
+    Crowd,
+    /// `parade`.
+    Parade,
+    /// `carcrash`.
+    Carcrash,
+    /// `flag`.
+    Flag,
+    /// `location`.
+    Location,
+    /// `others`.
+    Others,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "bloody",
+        "explosion",
+        "outfit",
+        "logo",
+        "weapon",
+        "politics",
+        "violence",
+        "crowd",
+        "parade",
+        "carcrash",
+        "flag",
+        "location",
+        "others",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Bloody => {
+                "bloody"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Explosion => {
+                "explosion"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Outfit => {
+                "outfit"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Logo => {
+                "logo"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Weapon => {
+                "weapon"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Politics => {
+                "politics"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Violence => {
+                "violence"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Crowd => {
+                "crowd"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Parade => {
+                "parade"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Carcrash => {
+                "carcrash"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Flag => {
+                "flag"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Location => {
+                "location"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Others => {
+                "others"
+            }
+            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Normal
+                }
+                "bloody" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Bloody
+                }
+                "explosion" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Explosion
+                }
+                "outfit" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Outfit
+                }
+                "logo" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Logo
+                }
+                "weapon" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Weapon
+                }
+                "politics" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Politics
+                }
+                "violence" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Violence
+                }
+                "crowd" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Crowd
+                }
+                "parade" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Parade
+                }
+                "carcrash" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Carcrash
+                }
+                "flag" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Flag
+                }
+                "location" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Location
+                }
+                "others" => {
+                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Others
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::from,
+            )
+    }
+}
+
 /// The `GetMediaAuditResultTimelineResponseMediaAuditResultTimeline` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -240,7 +1007,9 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItem {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -285,7 +1054,9 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItem {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -330,7 +1101,9 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItem {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -375,7 +1148,9 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItem {
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.
@@ -420,7 +1195,9 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismI
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
-    pub label: ::std::option::Option<::std::string::String>,
+    pub label: ::std::option::Option<
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel,
+    >,
     ///
     ///
     /// Wire name: `Score`.

@@ -167,6 +167,186 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+    /// `success`.
+    Success,
+    /// `fail`.
+    Fail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["success", "fail"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Success => "success",
+            GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Fail => "fail",
+            GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "success" => {
+                    GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Success
+                }
+                "fail" => GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Fail,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+    fn from(s: &str) -> Self {
+        GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::known(s)
+            .unwrap_or_else(|| GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::known(&s)
+            .unwrap_or(GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+    /// `Refresh`.
+    Refresh,
+    /// `Preload`.
+    Preload,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Refresh", "Preload"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Refresh => "Refresh",
+            GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Preload => "Preload",
+            GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Refresh" => {
+                    GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Refresh
+                }
+                "Preload" => {
+                    GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Preload
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+    fn from(s: &str) -> Self {
+        GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::known(s)
+            .unwrap_or_else(|| GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::known(&s)
+            .unwrap_or(
+                GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::from)
+    }
+}
+
 /// The `GetMediaRefreshJobsResponseMediaRefreshJobsItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -216,7 +396,9 @@ pub struct GetMediaRefreshJobsResponseMediaRefreshJobsItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus,
+    >,
     ///
     ///
     /// Wire name: `SuccessPlayUrls`.
@@ -231,7 +413,9 @@ pub struct GetMediaRefreshJobsResponseMediaRefreshJobsItem {
     ///
     /// Wire name: `TaskType`.
     #[serde(rename = "TaskType", default)]
-    pub task_type: ::std::option::Option<::std::string::String>,
+    pub task_type: ::std::option::Option<
+        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType,
+    >,
     ///
     ///
     /// Wire name: `UserData`.

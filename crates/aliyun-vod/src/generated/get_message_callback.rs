@@ -131,6 +131,175 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMessageCallbackResponseMessageCallbackAuthSwitch {
+    /// `on`.
+    On,
+    /// `off`.
+    Off,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMessageCallbackResponseMessageCallbackAuthSwitch {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["on", "off"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMessageCallbackResponseMessageCallbackAuthSwitch::On => "on",
+            GetMessageCallbackResponseMessageCallbackAuthSwitch::Off => "off",
+            GetMessageCallbackResponseMessageCallbackAuthSwitch::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "on" => GetMessageCallbackResponseMessageCallbackAuthSwitch::On,
+                "off" => GetMessageCallbackResponseMessageCallbackAuthSwitch::Off,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+    fn from(s: &str) -> Self {
+        GetMessageCallbackResponseMessageCallbackAuthSwitch::known(s)
+            .unwrap_or_else(|| GetMessageCallbackResponseMessageCallbackAuthSwitch::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+    fn from(s: ::std::string::String) -> Self {
+        GetMessageCallbackResponseMessageCallbackAuthSwitch::known(&s)
+            .unwrap_or(GetMessageCallbackResponseMessageCallbackAuthSwitch::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMessageCallbackResponseMessageCallbackAuthSwitch::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMessageCallbackResponseMessageCallbackCallbackType {
+    /// `HTTP`.
+    Http,
+    /// `MNS`.
+    Mns,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMessageCallbackResponseMessageCallbackCallbackType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["HTTP", "MNS"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMessageCallbackResponseMessageCallbackCallbackType::Http => "HTTP",
+            GetMessageCallbackResponseMessageCallbackCallbackType::Mns => "MNS",
+            GetMessageCallbackResponseMessageCallbackCallbackType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "HTTP" => GetMessageCallbackResponseMessageCallbackCallbackType::Http,
+                "MNS" => GetMessageCallbackResponseMessageCallbackCallbackType::Mns,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMessageCallbackResponseMessageCallbackCallbackType {
+    fn from(s: &str) -> Self {
+        GetMessageCallbackResponseMessageCallbackCallbackType::known(s)
+            .unwrap_or_else(|| GetMessageCallbackResponseMessageCallbackCallbackType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMessageCallbackResponseMessageCallbackCallbackType {
+    fn from(s: ::std::string::String) -> Self {
+        GetMessageCallbackResponseMessageCallbackCallbackType::known(&s)
+            .unwrap_or(GetMessageCallbackResponseMessageCallbackCallbackType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMessageCallbackResponseMessageCallbackCallbackType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMessageCallbackResponseMessageCallbackCallbackType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMessageCallbackResponseMessageCallbackCallbackType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMessageCallbackResponseMessageCallbackCallbackType::from)
+    }
+}
+
 /// The `GetMessageCallbackResponseMessageCallback` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -155,12 +324,16 @@ pub struct GetMessageCallbackResponseMessageCallback {
     ///
     /// Wire name: `AuthSwitch`.
     #[serde(rename = "AuthSwitch", default)]
-    pub auth_switch: ::std::option::Option<::std::string::String>,
+    pub auth_switch: ::std::option::Option<
+        crate::generated::get_message_callback::GetMessageCallbackResponseMessageCallbackAuthSwitch,
+    >,
     ///
     ///
     /// Wire name: `CallbackType`.
     #[serde(rename = "CallbackType", default)]
-    pub callback_type: ::std::option::Option<::std::string::String>,
+    pub callback_type: ::std::option::Option<
+        crate::generated::get_message_callback::GetMessageCallbackResponseMessageCallbackCallbackType,
+    >,
     ///
     ///
     /// Wire name: `CallbackURL`.

@@ -223,6 +223,505 @@ static ADDITION_TYPE_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+    /// `mono`.
+    Mono,
+    /// `stereo`.
+    Stereo,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["mono", "stereo"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Mono => {
+                "mono"
+            }
+            GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Stereo => {
+                "stereo"
+            }
+            GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "mono" => {
+                    GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Mono
+                }
+                "stereo" => {
+                    GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Stereo
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+    fn from(s: &str) -> Self {
+        GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+    fn from(s: ::std::string::String) -> Self {
+        GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::known(&s)
+            .unwrap_or(
+                GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMezzanineInfoResponseMezzanineOutputType {
+    /// `oss`.
+    Oss,
+    /// `cdn`.
+    Cdn,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMezzanineInfoResponseMezzanineOutputType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["oss", "cdn"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMezzanineInfoResponseMezzanineOutputType::Oss => "oss",
+            GetMezzanineInfoResponseMezzanineOutputType::Cdn => "cdn",
+            GetMezzanineInfoResponseMezzanineOutputType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "oss" => GetMezzanineInfoResponseMezzanineOutputType::Oss,
+                "cdn" => GetMezzanineInfoResponseMezzanineOutputType::Cdn,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetMezzanineInfoResponseMezzanineOutputType {
+    fn from(s: &str) -> Self {
+        GetMezzanineInfoResponseMezzanineOutputType::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineOutputType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMezzanineInfoResponseMezzanineOutputType {
+    fn from(s: ::std::string::String) -> Self {
+        GetMezzanineInfoResponseMezzanineOutputType::known(&s)
+            .unwrap_or(GetMezzanineInfoResponseMezzanineOutputType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMezzanineInfoResponseMezzanineOutputType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineOutputType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineOutputType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMezzanineInfoResponseMezzanineOutputType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMezzanineInfoResponseMezzanineRestoreStatus {
+    /// `Processing`.
+    Processing,
+    /// `Success`.
+    Success,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMezzanineInfoResponseMezzanineRestoreStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMezzanineInfoResponseMezzanineRestoreStatus::Processing => "Processing",
+            GetMezzanineInfoResponseMezzanineRestoreStatus::Success => "Success",
+            GetMezzanineInfoResponseMezzanineRestoreStatus::Failed => "Failed",
+            GetMezzanineInfoResponseMezzanineRestoreStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => {
+                    GetMezzanineInfoResponseMezzanineRestoreStatus::Processing
+                }
+                "Success" => GetMezzanineInfoResponseMezzanineRestoreStatus::Success,
+                "Failed" => GetMezzanineInfoResponseMezzanineRestoreStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetMezzanineInfoResponseMezzanineRestoreStatus {
+    fn from(s: &str) -> Self {
+        GetMezzanineInfoResponseMezzanineRestoreStatus::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineRestoreStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMezzanineInfoResponseMezzanineRestoreStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetMezzanineInfoResponseMezzanineRestoreStatus::known(&s)
+            .unwrap_or(GetMezzanineInfoResponseMezzanineRestoreStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMezzanineInfoResponseMezzanineRestoreStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineRestoreStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineRestoreStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMezzanineInfoResponseMezzanineRestoreStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMezzanineInfoResponseMezzanineStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `Normal`.
+    Normal,
+    /// `UploadFail`.
+    UploadFail,
+    /// `Deleted`.
+    Deleted,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMezzanineInfoResponseMezzanineStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "Normal",
+        "UploadFail",
+        "Deleted",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMezzanineInfoResponseMezzanineStatus::Uploading => "Uploading",
+            GetMezzanineInfoResponseMezzanineStatus::Normal => "Normal",
+            GetMezzanineInfoResponseMezzanineStatus::UploadFail => "UploadFail",
+            GetMezzanineInfoResponseMezzanineStatus::Deleted => "Deleted",
+            GetMezzanineInfoResponseMezzanineStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => GetMezzanineInfoResponseMezzanineStatus::Uploading,
+                "Normal" => GetMezzanineInfoResponseMezzanineStatus::Normal,
+                "UploadFail" => GetMezzanineInfoResponseMezzanineStatus::UploadFail,
+                "Deleted" => GetMezzanineInfoResponseMezzanineStatus::Deleted,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetMezzanineInfoResponseMezzanineStatus {
+    fn from(s: &str) -> Self {
+        GetMezzanineInfoResponseMezzanineStatus::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMezzanineInfoResponseMezzanineStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetMezzanineInfoResponseMezzanineStatus::known(&s)
+            .unwrap_or(GetMezzanineInfoResponseMezzanineStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMezzanineInfoResponseMezzanineStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMezzanineInfoResponseMezzanineStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMezzanineInfoResponseMezzanineStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `SourceIA`.
+    SourceIa,
+    /// `SourceArchive`.
+    SourceArchive,
+    /// `SourceColdArchive`.
+    SourceColdArchive,
+    /// `Changing`.
+    Changing,
+    /// `SourceChanging`.
+    SourceChanging,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMezzanineInfoResponseMezzanineStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+        "SourceIA",
+        "SourceArchive",
+        "SourceColdArchive",
+        "Changing",
+        "SourceChanging",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMezzanineInfoResponseMezzanineStorageClass::Standard => "Standard",
+            GetMezzanineInfoResponseMezzanineStorageClass::Ia => "IA",
+            GetMezzanineInfoResponseMezzanineStorageClass::Archive => "Archive",
+            GetMezzanineInfoResponseMezzanineStorageClass::ColdArchive => "ColdArchive",
+            GetMezzanineInfoResponseMezzanineStorageClass::SourceIa => "SourceIA",
+            GetMezzanineInfoResponseMezzanineStorageClass::SourceArchive => {
+                "SourceArchive"
+            }
+            GetMezzanineInfoResponseMezzanineStorageClass::SourceColdArchive => {
+                "SourceColdArchive"
+            }
+            GetMezzanineInfoResponseMezzanineStorageClass::Changing => "Changing",
+            GetMezzanineInfoResponseMezzanineStorageClass::SourceChanging => {
+                "SourceChanging"
+            }
+            GetMezzanineInfoResponseMezzanineStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => GetMezzanineInfoResponseMezzanineStorageClass::Standard,
+                "IA" => GetMezzanineInfoResponseMezzanineStorageClass::Ia,
+                "Archive" => GetMezzanineInfoResponseMezzanineStorageClass::Archive,
+                "ColdArchive" => {
+                    GetMezzanineInfoResponseMezzanineStorageClass::ColdArchive
+                }
+                "SourceIA" => GetMezzanineInfoResponseMezzanineStorageClass::SourceIa,
+                "SourceArchive" => {
+                    GetMezzanineInfoResponseMezzanineStorageClass::SourceArchive
+                }
+                "SourceColdArchive" => {
+                    GetMezzanineInfoResponseMezzanineStorageClass::SourceColdArchive
+                }
+                "Changing" => GetMezzanineInfoResponseMezzanineStorageClass::Changing,
+                "SourceChanging" => {
+                    GetMezzanineInfoResponseMezzanineStorageClass::SourceChanging
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetMezzanineInfoResponseMezzanineStorageClass {
+    fn from(s: &str) -> Self {
+        GetMezzanineInfoResponseMezzanineStorageClass::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMezzanineInfoResponseMezzanineStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        GetMezzanineInfoResponseMezzanineStorageClass::known(&s)
+            .unwrap_or(GetMezzanineInfoResponseMezzanineStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMezzanineInfoResponseMezzanineStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMezzanineInfoResponseMezzanineStorageClass::from)
+    }
+}
+
 /// The `GetMezzanineInfoResponseMezzanine` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -279,7 +778,9 @@ pub struct GetMezzanineInfoResponseMezzanine {
     ///
     /// Wire name: `OutputType`.
     #[serde(rename = "OutputType", default)]
-    pub output_type: ::std::option::Option<::std::string::String>,
+    pub output_type: ::std::option::Option<
+        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineOutputType,
+    >,
     ///
     ///
     /// Wire name: `RestoreExpiration`.
@@ -289,7 +790,9 @@ pub struct GetMezzanineInfoResponseMezzanine {
     ///
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
-    pub restore_status: ::std::option::Option<::std::string::String>,
+    pub restore_status: ::std::option::Option<
+        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineRestoreStatus,
+    >,
     ///
     ///
     /// Wire name: `Size`.
@@ -299,12 +802,16 @@ pub struct GetMezzanineInfoResponseMezzanine {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineStorageClass,
+    >,
     ///
     ///
     /// Wire name: `VideoId`.
@@ -423,7 +930,9 @@ pub struct GetMezzanineInfoResponseMezzanineAudioStreamListItem {
     ///
     /// Wire name: `ChannelLayout`.
     #[serde(rename = "ChannelLayout", default)]
-    pub channel_layout: ::std::option::Option<::std::string::String>,
+    pub channel_layout: ::std::option::Option<
+        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout,
+    >,
     ///
     ///
     /// Wire name: `Channels`.

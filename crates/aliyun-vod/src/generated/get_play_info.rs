@@ -487,6 +487,798 @@ static DEFINITION_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+    /// `FD`.
+    Fd,
+    /// `LD`.
+    Ld,
+    /// `SD`.
+    Sd,
+    /// `HD`.
+    Hd,
+    /// `OD`.
+    Od,
+    /// `2K`.
+    V2K,
+    /// `4K`.
+    V4K,
+    /// `SQ`.
+    Sq,
+    /// `HQ`.
+    Hq,
+    /// `AUTO`.
+    Auto,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "FD",
+        "LD",
+        "SD",
+        "HD",
+        "OD",
+        "2K",
+        "4K",
+        "SQ",
+        "HQ",
+        "AUTO",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Fd => "FD",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Ld => "LD",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Sd => "SD",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Hd => "HD",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Od => "OD",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::V2K => "2K",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::V4K => "4K",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Sq => "SQ",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Hq => "HQ",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Auto => "AUTO",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "FD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Fd,
+                "LD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Ld,
+                "SD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Sd,
+                "HD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Hd,
+                "OD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Od,
+                "2K" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::V2K,
+                "4K" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::V4K,
+                "SQ" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Sq,
+                "HQ" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Hq,
+                "AUTO" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Auto,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+    fn from(s: &str) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::known(s)
+            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+    fn from(s: ::std::string::String) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::known(&s)
+            .unwrap_or(GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+    /// `AliyunVoDEncryption`.
+    AliyunVoDEncryption,
+    /// `HLSEncryption`.
+    HlsEncryption,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "AliyunVoDEncryption",
+        "HLSEncryption",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::AliyunVoDEncryption => {
+                "AliyunVoDEncryption"
+            }
+            GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::HlsEncryption => {
+                "HLSEncryption"
+            }
+            GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AliyunVoDEncryption" => {
+                    GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::AliyunVoDEncryption
+                }
+                "HLSEncryption" => {
+                    GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::HlsEncryption
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+    fn from(s: &str) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::known(s)
+            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+    fn from(s: ::std::string::String) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::known(&s)
+            .unwrap_or(
+                GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+    /// `mp4`.
+    Mp4,
+    /// `m3u8`.
+    M3u8,
+    /// `mp3`.
+    Mp3,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["mp4", "m3u8", "mp3"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Mp4 => "mp4",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::M3u8 => "m3u8",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Mp3 => "mp3",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "mp4" => GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Mp4,
+                "m3u8" => GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::M3u8,
+                "mp3" => GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Mp3,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+    fn from(s: &str) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::known(s)
+            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+    fn from(s: ::std::string::String) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::known(&s)
+            .unwrap_or(GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+    /// `0`.
+    V0,
+    /// `1.0`.
+    V1Dot0,
+    /// `2.0`.
+    V2Dot0,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["0", "1.0", "2.0"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V0 => "0",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V1Dot0 => "1.0",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V2Dot0 => "2.0",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "0" => GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V0,
+                "1.0" => {
+                    GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V1Dot0
+                }
+                "2.0" => {
+                    GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V2Dot0
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+    fn from(s: &str) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::known(s)
+            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+    fn from(s: ::std::string::String) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::known(&s)
+            .unwrap_or(
+                GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+    /// `Normal`.
+    Normal,
+    /// `Invisible`.
+    Invisible,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Invisible"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Normal => "Normal",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Invisible => "Invisible",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Normal,
+                "Invisible" => {
+                    GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Invisible
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+    fn from(s: &str) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::known(s)
+            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::known(&s)
+            .unwrap_or(GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Video => "video",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Audio => "audio",
+            GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Video,
+                "audio" => GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Audio,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+    fn from(s: &str) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::known(s)
+            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+    fn from(s: ::std::string::String) -> Self {
+        GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::known(&s)
+            .unwrap_or(GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetPlayInfoResponseVideoBaseMediaType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetPlayInfoResponseVideoBaseMediaType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetPlayInfoResponseVideoBaseMediaType::Video => "video",
+            GetPlayInfoResponseVideoBaseMediaType::Audio => "audio",
+            GetPlayInfoResponseVideoBaseMediaType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => GetPlayInfoResponseVideoBaseMediaType::Video,
+                "audio" => GetPlayInfoResponseVideoBaseMediaType::Audio,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetPlayInfoResponseVideoBaseMediaType {
+    fn from(s: &str) -> Self {
+        GetPlayInfoResponseVideoBaseMediaType::known(s)
+            .unwrap_or_else(|| GetPlayInfoResponseVideoBaseMediaType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetPlayInfoResponseVideoBaseMediaType {
+    fn from(s: ::std::string::String) -> Self {
+        GetPlayInfoResponseVideoBaseMediaType::known(&s)
+            .unwrap_or(GetPlayInfoResponseVideoBaseMediaType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetPlayInfoResponseVideoBaseMediaType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetPlayInfoResponseVideoBaseMediaType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoResponseVideoBaseMediaType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetPlayInfoResponseVideoBaseMediaType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetPlayInfoResponseVideoBaseStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `SourceIA`.
+    SourceIa,
+    /// `SourceArchive`.
+    SourceArchive,
+    /// `SourceColdArchive`.
+    SourceColdArchive,
+    /// `Changing`.
+    Changing,
+    /// `SourceChanging`.
+    SourceChanging,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetPlayInfoResponseVideoBaseStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+        "SourceIA",
+        "SourceArchive",
+        "SourceColdArchive",
+        "Changing",
+        "SourceChanging",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetPlayInfoResponseVideoBaseStorageClass::Standard => "Standard",
+            GetPlayInfoResponseVideoBaseStorageClass::Ia => "IA",
+            GetPlayInfoResponseVideoBaseStorageClass::Archive => "Archive",
+            GetPlayInfoResponseVideoBaseStorageClass::ColdArchive => "ColdArchive",
+            GetPlayInfoResponseVideoBaseStorageClass::SourceIa => "SourceIA",
+            GetPlayInfoResponseVideoBaseStorageClass::SourceArchive => "SourceArchive",
+            GetPlayInfoResponseVideoBaseStorageClass::SourceColdArchive => {
+                "SourceColdArchive"
+            }
+            GetPlayInfoResponseVideoBaseStorageClass::Changing => "Changing",
+            GetPlayInfoResponseVideoBaseStorageClass::SourceChanging => "SourceChanging",
+            GetPlayInfoResponseVideoBaseStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => GetPlayInfoResponseVideoBaseStorageClass::Standard,
+                "IA" => GetPlayInfoResponseVideoBaseStorageClass::Ia,
+                "Archive" => GetPlayInfoResponseVideoBaseStorageClass::Archive,
+                "ColdArchive" => GetPlayInfoResponseVideoBaseStorageClass::ColdArchive,
+                "SourceIA" => GetPlayInfoResponseVideoBaseStorageClass::SourceIa,
+                "SourceArchive" => {
+                    GetPlayInfoResponseVideoBaseStorageClass::SourceArchive
+                }
+                "SourceColdArchive" => {
+                    GetPlayInfoResponseVideoBaseStorageClass::SourceColdArchive
+                }
+                "Changing" => GetPlayInfoResponseVideoBaseStorageClass::Changing,
+                "SourceChanging" => {
+                    GetPlayInfoResponseVideoBaseStorageClass::SourceChanging
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetPlayInfoResponseVideoBaseStorageClass {
+    fn from(s: &str) -> Self {
+        GetPlayInfoResponseVideoBaseStorageClass::known(s)
+            .unwrap_or_else(|| GetPlayInfoResponseVideoBaseStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetPlayInfoResponseVideoBaseStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        GetPlayInfoResponseVideoBaseStorageClass::known(&s)
+            .unwrap_or(GetPlayInfoResponseVideoBaseStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetPlayInfoResponseVideoBaseStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetPlayInfoResponseVideoBaseStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoResponseVideoBaseStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetPlayInfoResponseVideoBaseStorageClass::from)
+    }
+}
+
 /// The `GetPlayInfoResponsePlayInfoList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -548,7 +1340,9 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     ///
     /// Wire name: `Definition`.
     #[serde(rename = "Definition", default)]
-    pub definition: ::std::option::Option<::std::string::String>,
+    pub definition: ::std::option::Option<
+        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition,
+    >,
     ///
     ///
     /// Wire name: `Duration`.
@@ -563,12 +1357,16 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     ///
     /// Wire name: `EncryptType`.
     #[serde(rename = "EncryptType", default)]
-    pub encrypt_type: ::std::option::Option<::std::string::String>,
+    pub encrypt_type: ::std::option::Option<
+        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType,
+    >,
     ///
     ///
     /// Wire name: `Format`.
     #[serde(rename = "Format", default)]
-    pub format: ::std::option::Option<::std::string::String>,
+    pub format: ::std::option::Option<
+        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemFormat,
+    >,
     ///
     ///
     /// Wire name: `Fps`.
@@ -608,7 +1406,9 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     ///
     /// Wire name: `NarrowBandType`.
     #[serde(rename = "NarrowBandType", default)]
-    pub narrow_band_type: ::std::option::Option<::std::string::String>,
+    pub narrow_band_type: ::std::option::Option<
+        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType,
+    >,
     ///
     ///
     /// Wire name: `PlayURL`.
@@ -628,12 +1428,16 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemStatus,
+    >,
     ///
     ///
     /// Wire name: `StreamType`.
     #[serde(rename = "StreamType", default)]
-    pub stream_type: ::std::option::Option<::std::string::String>,
+    pub stream_type: ::std::option::Option<
+        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType,
+    >,
     ///
     ///
     /// Wire name: `WatermarkId`.
@@ -778,7 +1582,9 @@ pub struct GetPlayInfoResponseVideoBase {
     ///
     /// Wire name: `MediaType`.
     #[serde(rename = "MediaType", default)]
-    pub media_type: ::std::option::Option<::std::string::String>,
+    pub media_type: ::std::option::Option<
+        crate::generated::get_play_info::GetPlayInfoResponseVideoBaseMediaType,
+    >,
     ///
     ///
     /// Wire name: `Status`.
@@ -788,7 +1594,9 @@ pub struct GetPlayInfoResponseVideoBase {
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::get_play_info::GetPlayInfoResponseVideoBaseStorageClass,
+    >,
     ///
     ///
     /// Wire name: `ThumbnailList`.

@@ -162,6 +162,256 @@ static VIDEO_IDS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(VIDEO_IDS_MAX_ITEMS);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+    /// `Transcoding`.
+    Transcoding,
+    /// `TranscodeSuccess`.
+    TranscodeSuccess,
+    /// `TranscodeFail`.
+    TranscodeFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Transcoding",
+        "TranscodeSuccess",
+        "TranscodeFail",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Transcoding => {
+                "Transcoding"
+            }
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeSuccess => {
+                "TranscodeSuccess"
+            }
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeFail => {
+                "TranscodeFail"
+            }
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Transcoding" => {
+                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Transcoding
+                }
+                "TranscodeSuccess" => {
+                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeSuccess
+                }
+                "TranscodeFail" => {
+                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeFail
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+    fn from(s: &str) -> Self {
+        GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::known(
+                s,
+            )
+            .unwrap_or_else(|| GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::known(
+                &s,
+            )
+            .unwrap_or(
+                GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+    /// `Processing`.
+    Processing,
+    /// `Partial`.
+    Partial,
+    /// `CompleteAllSucc`.
+    CompleteAllSucc,
+    /// `CompleteAllFail`.
+    CompleteAllFail,
+    /// `CompletePartialSucc`.
+    CompletePartialSucc,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Processing",
+        "Partial",
+        "CompleteAllSucc",
+        "CompleteAllFail",
+        "CompletePartialSucc",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Processing => {
+                "Processing"
+            }
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Partial => {
+                "Partial"
+            }
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompleteAllSucc => {
+                "CompleteAllSucc"
+            }
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompleteAllFail => {
+                "CompleteAllFail"
+            }
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompletePartialSucc => {
+                "CompletePartialSucc"
+            }
+            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => {
+                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Processing
+                }
+                "Partial" => {
+                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Partial
+                }
+                "CompleteAllSucc" => {
+                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompleteAllSucc
+                }
+                "CompleteAllFail" => {
+                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompleteAllFail
+                }
+                "CompletePartialSucc" => {
+                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompletePartialSucc
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+    fn from(s: &str) -> Self {
+        GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::known(s)
+            .unwrap_or_else(|| GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::known(&s)
+            .unwrap_or(
+                GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::from,
+            )
+    }
+}
+
 /// The `GetTranscodeSummaryResponseTranscodeSummaryListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -193,7 +443,9 @@ pub struct GetTranscodeSummaryResponseTranscodeSummaryListItem {
     ///
     /// Wire name: `TranscodeStatus`.
     #[serde(rename = "TranscodeStatus", default)]
-    pub transcode_status: ::std::option::Option<::std::string::String>,
+    pub transcode_status: ::std::option::Option<
+        crate::generated::get_transcode_summary::GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus,
+    >,
     ///
     ///
     /// Wire name: `TranscodeTemplateGroupId`.
@@ -303,7 +555,9 @@ pub struct GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSu
     ///
     /// Wire name: `TranscodeJobStatus`.
     #[serde(rename = "TranscodeJobStatus", default)]
-    pub transcode_job_status: ::std::option::Option<::std::string::String>,
+    pub transcode_job_status: ::std::option::Option<
+        crate::generated::get_transcode_summary::GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus,
+    >,
     ///
     ///
     /// Wire name: `TranscodeProgress`.

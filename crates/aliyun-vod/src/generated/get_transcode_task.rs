@@ -136,6 +136,490 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+    /// `Processing`.
+    Processing,
+    /// `Partial`.
+    Partial,
+    /// `CompleteAllSucc`.
+    CompleteAllSucc,
+    /// `CompleteAllFail`.
+    CompleteAllFail,
+    /// `CompletePartialSucc`.
+    CompletePartialSucc,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Processing",
+        "Partial",
+        "CompleteAllSucc",
+        "CompleteAllFail",
+        "CompletePartialSucc",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeTaskResponseTranscodeTaskTaskStatus::Processing => "Processing",
+            GetTranscodeTaskResponseTranscodeTaskTaskStatus::Partial => "Partial",
+            GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompleteAllSucc => {
+                "CompleteAllSucc"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompleteAllFail => {
+                "CompleteAllFail"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompletePartialSucc => {
+                "CompletePartialSucc"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTaskStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => {
+                    GetTranscodeTaskResponseTranscodeTaskTaskStatus::Processing
+                }
+                "Partial" => GetTranscodeTaskResponseTranscodeTaskTaskStatus::Partial,
+                "CompleteAllSucc" => {
+                    GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompleteAllSucc
+                }
+                "CompleteAllFail" => {
+                    GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompleteAllFail
+                }
+                "CompletePartialSucc" => {
+                    GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompletePartialSucc
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+    fn from(s: &str) -> Self {
+        GetTranscodeTaskResponseTranscodeTaskTaskStatus::known(s)
+            .unwrap_or_else(|| GetTranscodeTaskResponseTranscodeTaskTaskStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeTaskResponseTranscodeTaskTaskStatus::known(&s)
+            .unwrap_or(GetTranscodeTaskResponseTranscodeTaskTaskStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetTranscodeTaskResponseTranscodeTaskTaskStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+    /// `LD`.
+    Ld,
+    /// `SD`.
+    Sd,
+    /// `HD`.
+    Hd,
+    /// `FHD`.
+    Fhd,
+    /// `OD`.
+    Od,
+    /// `2K`.
+    V2K,
+    /// `4K`.
+    V4K,
+    /// `SQ`.
+    Sq,
+    /// `HQ`.
+    Hq,
+    /// `AUTO`.
+    Auto,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "LD",
+        "SD",
+        "HD",
+        "FHD",
+        "OD",
+        "2K",
+        "4K",
+        "SQ",
+        "HQ",
+        "AUTO",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Ld => {
+                "LD"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Sd => {
+                "SD"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Hd => {
+                "HD"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Fhd => {
+                "FHD"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Od => {
+                "OD"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::V2K => {
+                "2K"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::V4K => {
+                "4K"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Sq => {
+                "SQ"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Hq => {
+                "HQ"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Auto => {
+                "AUTO"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "LD" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Ld
+                }
+                "SD" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Sd
+                }
+                "HD" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Hd
+                }
+                "FHD" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Fhd
+                }
+                "OD" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Od
+                }
+                "2K" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::V2K
+                }
+                "4K" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::V4K
+                }
+                "SQ" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Sq
+                }
+                "HQ" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Hq
+                }
+                "AUTO" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Auto
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+    fn from(s: &str) -> Self {
+        GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::known(s)
+            .unwrap_or_else(|| GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::known(
+                &s,
+            )
+            .unwrap_or(
+                GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+    /// `AliyunVoDEncryption`.
+    AliyunVoDEncryption,
+    /// `HLSEncryption`.
+    HlsEncryption,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "AliyunVoDEncryption",
+        "HLSEncryption",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::AliyunVoDEncryption => {
+                "AliyunVoDEncryption"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::HlsEncryption => {
+                "HLSEncryption"
+            }
+            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AliyunVoDEncryption" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::AliyunVoDEncryption
+                }
+                "HLSEncryption" => {
+                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::HlsEncryption
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+    fn from(s: &str) -> Self {
+        GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::known(
+                s,
+            )
+            .unwrap_or_else(|| GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::known(
+                &s,
+            )
+            .unwrap_or(
+                GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeTaskResponseTranscodeTaskTrigger {
+    /// `Auto`.
+    Auto,
+    /// `Manual`.
+    Manual,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeTaskResponseTranscodeTaskTrigger {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Auto", "Manual"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeTaskResponseTranscodeTaskTrigger::Auto => "Auto",
+            GetTranscodeTaskResponseTranscodeTaskTrigger::Manual => "Manual",
+            GetTranscodeTaskResponseTranscodeTaskTrigger::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Auto" => GetTranscodeTaskResponseTranscodeTaskTrigger::Auto,
+                "Manual" => GetTranscodeTaskResponseTranscodeTaskTrigger::Manual,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetTranscodeTaskResponseTranscodeTaskTrigger {
+    fn from(s: &str) -> Self {
+        GetTranscodeTaskResponseTranscodeTaskTrigger::known(s)
+            .unwrap_or_else(|| GetTranscodeTaskResponseTranscodeTaskTrigger::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeTaskResponseTranscodeTaskTrigger {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeTaskResponseTranscodeTaskTrigger::known(&s)
+            .unwrap_or(GetTranscodeTaskResponseTranscodeTaskTrigger::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetTranscodeTaskResponseTranscodeTaskTrigger {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetTranscodeTaskResponseTranscodeTaskTrigger {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetTranscodeTaskResponseTranscodeTaskTrigger {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetTranscodeTaskResponseTranscodeTaskTrigger::from)
+    }
+}
+
 /// The `GetTranscodeTaskResponseTranscodeTask` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -160,7 +644,9 @@ pub struct GetTranscodeTaskResponseTranscodeTask {
     ///
     /// Wire name: `TaskStatus`.
     #[serde(rename = "TaskStatus", default)]
-    pub task_status: ::std::option::Option<::std::string::String>,
+    pub task_status: ::std::option::Option<
+        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTaskStatus,
+    >,
     ///
     ///
     /// Wire name: `TranscodeJobInfoList`.
@@ -182,7 +668,9 @@ pub struct GetTranscodeTaskResponseTranscodeTask {
     ///
     /// Wire name: `Trigger`.
     #[serde(rename = "Trigger", default)]
-    pub trigger: ::std::option::Option<::std::string::String>,
+    pub trigger: ::std::option::Option<
+        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTrigger,
+    >,
     ///
     ///
     /// Wire name: `VideoId`.
@@ -255,7 +743,9 @@ pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem {
     ///
     /// Wire name: `Definition`.
     #[serde(rename = "Definition", default)]
-    pub definition: ::std::option::Option<::std::string::String>,
+    pub definition: ::std::option::Option<
+        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition,
+    >,
     ///
     ///
     /// Wire name: `ErrorCode`.
@@ -388,7 +878,9 @@ pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFi
     ///
     /// Wire name: `Encryption`.
     #[serde(rename = "Encryption", default)]
-    pub encryption: ::std::option::Option<::std::string::String>,
+    pub encryption: ::std::option::Option<
+        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption,
+    >,
     ///
     ///
     /// Wire name: `Filesize`.

@@ -141,6 +141,322 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+    /// `Default`.
+    Default,
+    /// `NotDefault`.
+    NotDefault,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Default => {
+                "Default"
+            }
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::NotDefault => {
+                "NotDefault"
+            }
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Default" => {
+                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Default
+                }
+                "NotDefault" => {
+                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::NotDefault
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+    fn from(s: &str) -> Self {
+        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::known(s)
+            .unwrap_or_else(|| GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::known(&s)
+            .unwrap_or(
+                GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+    /// `Disabled`.
+    Disabled,
+    /// `Enabled`.
+    Enabled,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Disabled", "Enabled"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Disabled => {
+                "Disabled"
+            }
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Enabled => {
+                "Enabled"
+            }
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Disabled" => {
+                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Disabled
+                }
+                "Enabled" => {
+                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Enabled
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+    fn from(s: &str) -> Self {
+        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::known(s)
+            .unwrap_or_else(|| GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::known(&s)
+            .unwrap_or(
+                GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+    /// `Normal`.
+    Normal,
+    /// `VideoPackage`.
+    VideoPackage,
+    /// `SubtitlePackage`.
+    SubtitlePackage,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Normal",
+        "VideoPackage",
+        "SubtitlePackage",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Normal => {
+                "Normal"
+            }
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::VideoPackage => {
+                "VideoPackage"
+            }
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::SubtitlePackage => {
+                "SubtitlePackage"
+            }
+            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => {
+                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Normal
+                }
+                "VideoPackage" => {
+                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::VideoPackage
+                }
+                "SubtitlePackage" => {
+                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::SubtitlePackage
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+    fn from(s: &str) -> Self {
+        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::known(
+                s,
+            )
+            .unwrap_or_else(|| GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+    fn from(s: ::std::string::String) -> Self {
+        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::known(
+                &s,
+            )
+            .unwrap_or(
+                GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::from,
+            )
+    }
+}
+
 /// The `GetTranscodeTemplateGroupResponseTranscodeTemplateGroup` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -165,12 +481,16 @@ pub struct GetTranscodeTemplateGroupResponseTranscodeTemplateGroup {
     ///
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
-    pub is_default: ::std::option::Option<::std::string::String>,
+    pub is_default: ::std::option::Option<
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault,
+    >,
     ///
     ///
     /// Wire name: `Locked`.
     #[serde(rename = "Locked", default)]
-    pub locked: ::std::option::Option<::std::string::String>,
+    pub locked: ::std::option::Option<
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked,
+    >,
     ///
     ///
     /// Wire name: `ModifyTime`.
@@ -325,7 +645,9 @@ pub struct GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTempl
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType,
+    >,
     ///
     ///
     /// Wire name: `Video`.

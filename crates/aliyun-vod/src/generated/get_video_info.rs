@@ -134,6 +134,487 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfoResponseVideoAuditStatus {
+    /// `Normal`.
+    Normal,
+    /// `Blocked`.
+    Blocked,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfoResponseVideoAuditStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Blocked"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfoResponseVideoAuditStatus::Normal => "Normal",
+            GetVideoInfoResponseVideoAuditStatus::Blocked => "Blocked",
+            GetVideoInfoResponseVideoAuditStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => GetVideoInfoResponseVideoAuditStatus::Normal,
+                "Blocked" => GetVideoInfoResponseVideoAuditStatus::Blocked,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfoResponseVideoAuditStatus {
+    fn from(s: &str) -> Self {
+        GetVideoInfoResponseVideoAuditStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfoResponseVideoAuditStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoInfoResponseVideoAuditStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfoResponseVideoAuditStatus::known(&s)
+            .unwrap_or(GetVideoInfoResponseVideoAuditStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfoResponseVideoAuditStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfoResponseVideoAuditStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoAuditStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfoResponseVideoAuditStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfoResponseVideoDownloadSwitch {
+    /// `on`.
+    On,
+    /// `off`.
+    Off,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfoResponseVideoDownloadSwitch {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["on", "off"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfoResponseVideoDownloadSwitch::On => "on",
+            GetVideoInfoResponseVideoDownloadSwitch::Off => "off",
+            GetVideoInfoResponseVideoDownloadSwitch::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "on" => GetVideoInfoResponseVideoDownloadSwitch::On,
+                "off" => GetVideoInfoResponseVideoDownloadSwitch::Off,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfoResponseVideoDownloadSwitch {
+    fn from(s: &str) -> Self {
+        GetVideoInfoResponseVideoDownloadSwitch::known(s)
+            .unwrap_or_else(|| GetVideoInfoResponseVideoDownloadSwitch::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoInfoResponseVideoDownloadSwitch {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfoResponseVideoDownloadSwitch::known(&s)
+            .unwrap_or(GetVideoInfoResponseVideoDownloadSwitch::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfoResponseVideoDownloadSwitch {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfoResponseVideoDownloadSwitch {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoDownloadSwitch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfoResponseVideoDownloadSwitch::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfoResponseVideoRestoreStatus {
+    /// `Processing`.
+    Processing,
+    /// `Success`.
+    Success,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfoResponseVideoRestoreStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfoResponseVideoRestoreStatus::Processing => "Processing",
+            GetVideoInfoResponseVideoRestoreStatus::Success => "Success",
+            GetVideoInfoResponseVideoRestoreStatus::Failed => "Failed",
+            GetVideoInfoResponseVideoRestoreStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => GetVideoInfoResponseVideoRestoreStatus::Processing,
+                "Success" => GetVideoInfoResponseVideoRestoreStatus::Success,
+                "Failed" => GetVideoInfoResponseVideoRestoreStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfoResponseVideoRestoreStatus {
+    fn from(s: &str) -> Self {
+        GetVideoInfoResponseVideoRestoreStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfoResponseVideoRestoreStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoInfoResponseVideoRestoreStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfoResponseVideoRestoreStatus::known(&s)
+            .unwrap_or(GetVideoInfoResponseVideoRestoreStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfoResponseVideoRestoreStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfoResponseVideoRestoreStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoRestoreStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfoResponseVideoRestoreStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfoResponseVideoStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `UploadFail`.
+    UploadFail,
+    /// `UploadSucc`.
+    UploadSucc,
+    /// `Transcoding`.
+    Transcoding,
+    /// `TranscodeFail`.
+    TranscodeFail,
+    /// `Blocked`.
+    Blocked,
+    /// `Normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfoResponseVideoStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "UploadFail",
+        "UploadSucc",
+        "Transcoding",
+        "TranscodeFail",
+        "Blocked",
+        "Normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfoResponseVideoStatus::Uploading => "Uploading",
+            GetVideoInfoResponseVideoStatus::UploadFail => "UploadFail",
+            GetVideoInfoResponseVideoStatus::UploadSucc => "UploadSucc",
+            GetVideoInfoResponseVideoStatus::Transcoding => "Transcoding",
+            GetVideoInfoResponseVideoStatus::TranscodeFail => "TranscodeFail",
+            GetVideoInfoResponseVideoStatus::Blocked => "Blocked",
+            GetVideoInfoResponseVideoStatus::Normal => "Normal",
+            GetVideoInfoResponseVideoStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => GetVideoInfoResponseVideoStatus::Uploading,
+                "UploadFail" => GetVideoInfoResponseVideoStatus::UploadFail,
+                "UploadSucc" => GetVideoInfoResponseVideoStatus::UploadSucc,
+                "Transcoding" => GetVideoInfoResponseVideoStatus::Transcoding,
+                "TranscodeFail" => GetVideoInfoResponseVideoStatus::TranscodeFail,
+                "Blocked" => GetVideoInfoResponseVideoStatus::Blocked,
+                "Normal" => GetVideoInfoResponseVideoStatus::Normal,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfoResponseVideoStatus {
+    fn from(s: &str) -> Self {
+        GetVideoInfoResponseVideoStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfoResponseVideoStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for GetVideoInfoResponseVideoStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfoResponseVideoStatus::known(&s)
+            .unwrap_or(GetVideoInfoResponseVideoStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfoResponseVideoStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfoResponseVideoStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfoResponseVideoStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfoResponseVideoStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `SourceIA`.
+    SourceIa,
+    /// `SourceArchive`.
+    SourceArchive,
+    /// `SourceColdArchive`.
+    SourceColdArchive,
+    /// `Changing`.
+    Changing,
+    /// `SourceChanging`.
+    SourceChanging,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfoResponseVideoStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+        "SourceIA",
+        "SourceArchive",
+        "SourceColdArchive",
+        "Changing",
+        "SourceChanging",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfoResponseVideoStorageClass::Standard => "Standard",
+            GetVideoInfoResponseVideoStorageClass::Ia => "IA",
+            GetVideoInfoResponseVideoStorageClass::Archive => "Archive",
+            GetVideoInfoResponseVideoStorageClass::ColdArchive => "ColdArchive",
+            GetVideoInfoResponseVideoStorageClass::SourceIa => "SourceIA",
+            GetVideoInfoResponseVideoStorageClass::SourceArchive => "SourceArchive",
+            GetVideoInfoResponseVideoStorageClass::SourceColdArchive => {
+                "SourceColdArchive"
+            }
+            GetVideoInfoResponseVideoStorageClass::Changing => "Changing",
+            GetVideoInfoResponseVideoStorageClass::SourceChanging => "SourceChanging",
+            GetVideoInfoResponseVideoStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => GetVideoInfoResponseVideoStorageClass::Standard,
+                "IA" => GetVideoInfoResponseVideoStorageClass::Ia,
+                "Archive" => GetVideoInfoResponseVideoStorageClass::Archive,
+                "ColdArchive" => GetVideoInfoResponseVideoStorageClass::ColdArchive,
+                "SourceIA" => GetVideoInfoResponseVideoStorageClass::SourceIa,
+                "SourceArchive" => GetVideoInfoResponseVideoStorageClass::SourceArchive,
+                "SourceColdArchive" => {
+                    GetVideoInfoResponseVideoStorageClass::SourceColdArchive
+                }
+                "Changing" => GetVideoInfoResponseVideoStorageClass::Changing,
+                "SourceChanging" => GetVideoInfoResponseVideoStorageClass::SourceChanging,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfoResponseVideoStorageClass {
+    fn from(s: &str) -> Self {
+        GetVideoInfoResponseVideoStorageClass::known(s)
+            .unwrap_or_else(|| GetVideoInfoResponseVideoStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoInfoResponseVideoStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfoResponseVideoStorageClass::known(&s)
+            .unwrap_or(GetVideoInfoResponseVideoStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfoResponseVideoStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfoResponseVideoStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfoResponseVideoStorageClass::from)
+    }
+}
+
 /// The `GetVideoInfoResponseVideo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -152,7 +633,9 @@ pub struct GetVideoInfoResponseVideo {
     ///
     /// Wire name: `AuditStatus`.
     #[serde(rename = "AuditStatus", default)]
-    pub audit_status: ::std::option::Option<::std::string::String>,
+    pub audit_status: ::std::option::Option<
+        crate::generated::get_video_info::GetVideoInfoResponseVideoAuditStatus,
+    >,
     ///
     ///
     /// Wire name: `CateId`.
@@ -187,7 +670,9 @@ pub struct GetVideoInfoResponseVideo {
     ///
     /// Wire name: `DownloadSwitch`.
     #[serde(rename = "DownloadSwitch", default)]
-    pub download_switch: ::std::option::Option<::std::string::String>,
+    pub download_switch: ::std::option::Option<
+        crate::generated::get_video_info::GetVideoInfoResponseVideoDownloadSwitch,
+    >,
     ///
     ///
     /// Wire name: `Duration`.
@@ -212,7 +697,9 @@ pub struct GetVideoInfoResponseVideo {
     ///
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
-    pub restore_status: ::std::option::Option<::std::string::String>,
+    pub restore_status: ::std::option::Option<
+        crate::generated::get_video_info::GetVideoInfoResponseVideoRestoreStatus,
+    >,
     ///
     ///
     /// Wire name: `Size`.
@@ -229,12 +716,16 @@ pub struct GetVideoInfoResponseVideo {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_video_info::GetVideoInfoResponseVideoStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::get_video_info::GetVideoInfoResponseVideoStorageClass,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.

@@ -161,6 +161,423 @@ static VIDEO_IDS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(VIDEO_IDS_MAX_ITEMS);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfosResponseVideoListItemDownloadSwitch {
+    /// `on`.
+    On,
+    /// `off`.
+    Off,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfosResponseVideoListItemDownloadSwitch {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["on", "off"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfosResponseVideoListItemDownloadSwitch::On => "on",
+            GetVideoInfosResponseVideoListItemDownloadSwitch::Off => "off",
+            GetVideoInfosResponseVideoListItemDownloadSwitch::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "on" => GetVideoInfosResponseVideoListItemDownloadSwitch::On,
+                "off" => GetVideoInfosResponseVideoListItemDownloadSwitch::Off,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfosResponseVideoListItemDownloadSwitch {
+    fn from(s: &str) -> Self {
+        GetVideoInfosResponseVideoListItemDownloadSwitch::known(s)
+            .unwrap_or_else(|| GetVideoInfosResponseVideoListItemDownloadSwitch::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoInfosResponseVideoListItemDownloadSwitch {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfosResponseVideoListItemDownloadSwitch::known(&s)
+            .unwrap_or(GetVideoInfosResponseVideoListItemDownloadSwitch::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfosResponseVideoListItemDownloadSwitch {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfosResponseVideoListItemDownloadSwitch {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetVideoInfosResponseVideoListItemDownloadSwitch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfosResponseVideoListItemDownloadSwitch::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfosResponseVideoListItemRestoreStatus {
+    /// `Processing`.
+    Processing,
+    /// `Success`.
+    Success,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfosResponseVideoListItemRestoreStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfosResponseVideoListItemRestoreStatus::Processing => "Processing",
+            GetVideoInfosResponseVideoListItemRestoreStatus::Success => "Success",
+            GetVideoInfosResponseVideoListItemRestoreStatus::Failed => "Failed",
+            GetVideoInfosResponseVideoListItemRestoreStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => {
+                    GetVideoInfosResponseVideoListItemRestoreStatus::Processing
+                }
+                "Success" => GetVideoInfosResponseVideoListItemRestoreStatus::Success,
+                "Failed" => GetVideoInfosResponseVideoListItemRestoreStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfosResponseVideoListItemRestoreStatus {
+    fn from(s: &str) -> Self {
+        GetVideoInfosResponseVideoListItemRestoreStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfosResponseVideoListItemRestoreStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoInfosResponseVideoListItemRestoreStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfosResponseVideoListItemRestoreStatus::known(&s)
+            .unwrap_or(GetVideoInfosResponseVideoListItemRestoreStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfosResponseVideoListItemRestoreStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfosResponseVideoListItemRestoreStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemRestoreStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfosResponseVideoListItemRestoreStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfosResponseVideoListItemStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `UploadFail`.
+    UploadFail,
+    /// `UploadSucc`.
+    UploadSucc,
+    /// `Transcoding`.
+    Transcoding,
+    /// `TranscodeFail`.
+    TranscodeFail,
+    /// `Blocked`.
+    Blocked,
+    /// `Normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfosResponseVideoListItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "UploadFail",
+        "UploadSucc",
+        "Transcoding",
+        "TranscodeFail",
+        "Blocked",
+        "Normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfosResponseVideoListItemStatus::Uploading => "Uploading",
+            GetVideoInfosResponseVideoListItemStatus::UploadFail => "UploadFail",
+            GetVideoInfosResponseVideoListItemStatus::UploadSucc => "UploadSucc",
+            GetVideoInfosResponseVideoListItemStatus::Transcoding => "Transcoding",
+            GetVideoInfosResponseVideoListItemStatus::TranscodeFail => "TranscodeFail",
+            GetVideoInfosResponseVideoListItemStatus::Blocked => "Blocked",
+            GetVideoInfosResponseVideoListItemStatus::Normal => "Normal",
+            GetVideoInfosResponseVideoListItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => GetVideoInfosResponseVideoListItemStatus::Uploading,
+                "UploadFail" => GetVideoInfosResponseVideoListItemStatus::UploadFail,
+                "UploadSucc" => GetVideoInfosResponseVideoListItemStatus::UploadSucc,
+                "Transcoding" => GetVideoInfosResponseVideoListItemStatus::Transcoding,
+                "TranscodeFail" => {
+                    GetVideoInfosResponseVideoListItemStatus::TranscodeFail
+                }
+                "Blocked" => GetVideoInfosResponseVideoListItemStatus::Blocked,
+                "Normal" => GetVideoInfosResponseVideoListItemStatus::Normal,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfosResponseVideoListItemStatus {
+    fn from(s: &str) -> Self {
+        GetVideoInfosResponseVideoListItemStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfosResponseVideoListItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoInfosResponseVideoListItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfosResponseVideoListItemStatus::known(&s)
+            .unwrap_or(GetVideoInfosResponseVideoListItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfosResponseVideoListItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfosResponseVideoListItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfosResponseVideoListItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoInfosResponseVideoListItemStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `SourceIA`.
+    SourceIa,
+    /// `SourceArchive`.
+    SourceArchive,
+    /// `SourceColdArchive`.
+    SourceColdArchive,
+    /// `Changing`.
+    Changing,
+    /// `SourceChanging`.
+    SourceChanging,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoInfosResponseVideoListItemStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+        "SourceIA",
+        "SourceArchive",
+        "SourceColdArchive",
+        "Changing",
+        "SourceChanging",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoInfosResponseVideoListItemStorageClass::Standard => "Standard",
+            GetVideoInfosResponseVideoListItemStorageClass::Ia => "IA",
+            GetVideoInfosResponseVideoListItemStorageClass::Archive => "Archive",
+            GetVideoInfosResponseVideoListItemStorageClass::ColdArchive => "ColdArchive",
+            GetVideoInfosResponseVideoListItemStorageClass::SourceIa => "SourceIA",
+            GetVideoInfosResponseVideoListItemStorageClass::SourceArchive => {
+                "SourceArchive"
+            }
+            GetVideoInfosResponseVideoListItemStorageClass::SourceColdArchive => {
+                "SourceColdArchive"
+            }
+            GetVideoInfosResponseVideoListItemStorageClass::Changing => "Changing",
+            GetVideoInfosResponseVideoListItemStorageClass::SourceChanging => {
+                "SourceChanging"
+            }
+            GetVideoInfosResponseVideoListItemStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => GetVideoInfosResponseVideoListItemStorageClass::Standard,
+                "IA" => GetVideoInfosResponseVideoListItemStorageClass::Ia,
+                "Archive" => GetVideoInfosResponseVideoListItemStorageClass::Archive,
+                "ColdArchive" => {
+                    GetVideoInfosResponseVideoListItemStorageClass::ColdArchive
+                }
+                "SourceIA" => GetVideoInfosResponseVideoListItemStorageClass::SourceIa,
+                "SourceArchive" => {
+                    GetVideoInfosResponseVideoListItemStorageClass::SourceArchive
+                }
+                "SourceColdArchive" => {
+                    GetVideoInfosResponseVideoListItemStorageClass::SourceColdArchive
+                }
+                "Changing" => GetVideoInfosResponseVideoListItemStorageClass::Changing,
+                "SourceChanging" => {
+                    GetVideoInfosResponseVideoListItemStorageClass::SourceChanging
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoInfosResponseVideoListItemStorageClass {
+    fn from(s: &str) -> Self {
+        GetVideoInfosResponseVideoListItemStorageClass::known(s)
+            .unwrap_or_else(|| GetVideoInfosResponseVideoListItemStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoInfosResponseVideoListItemStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoInfosResponseVideoListItemStorageClass::known(&s)
+            .unwrap_or(GetVideoInfosResponseVideoListItemStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoInfosResponseVideoListItemStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoInfosResponseVideoListItemStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoInfosResponseVideoListItemStorageClass::from)
+    }
+}
+
 /// The `GetVideoInfosResponseVideoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -204,7 +621,9 @@ pub struct GetVideoInfosResponseVideoListItem {
     ///
     /// Wire name: `DownloadSwitch`.
     #[serde(rename = "DownloadSwitch", default)]
-    pub download_switch: ::std::option::Option<::std::string::String>,
+    pub download_switch: ::std::option::Option<
+        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItemDownloadSwitch,
+    >,
     ///
     ///
     /// Wire name: `Duration`.
@@ -224,7 +643,9 @@ pub struct GetVideoInfosResponseVideoListItem {
     ///
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
-    pub restore_status: ::std::option::Option<::std::string::String>,
+    pub restore_status: ::std::option::Option<
+        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItemRestoreStatus,
+    >,
     ///
     ///
     /// Wire name: `Size`.
@@ -239,12 +660,16 @@ pub struct GetVideoInfosResponseVideoListItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItemStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItemStorageClass,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.

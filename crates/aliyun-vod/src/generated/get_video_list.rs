@@ -369,6 +369,368 @@ static STATUS_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoListResponseVideoListVideoItemRestoreStatus {
+    /// `Processing`.
+    Processing,
+    /// `Success`.
+    Success,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoListResponseVideoListVideoItemRestoreStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoListResponseVideoListVideoItemRestoreStatus::Processing => {
+                "Processing"
+            }
+            GetVideoListResponseVideoListVideoItemRestoreStatus::Success => "Success",
+            GetVideoListResponseVideoListVideoItemRestoreStatus::Failed => "Failed",
+            GetVideoListResponseVideoListVideoItemRestoreStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => {
+                    GetVideoListResponseVideoListVideoItemRestoreStatus::Processing
+                }
+                "Success" => GetVideoListResponseVideoListVideoItemRestoreStatus::Success,
+                "Failed" => GetVideoListResponseVideoListVideoItemRestoreStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoListResponseVideoListVideoItemRestoreStatus {
+    fn from(s: &str) -> Self {
+        GetVideoListResponseVideoListVideoItemRestoreStatus::known(s)
+            .unwrap_or_else(|| GetVideoListResponseVideoListVideoItemRestoreStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoListResponseVideoListVideoItemRestoreStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoListResponseVideoListVideoItemRestoreStatus::known(&s)
+            .unwrap_or(GetVideoListResponseVideoListVideoItemRestoreStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoListResponseVideoListVideoItemRestoreStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoListResponseVideoListVideoItemRestoreStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetVideoListResponseVideoListVideoItemRestoreStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoListResponseVideoListVideoItemRestoreStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoListResponseVideoListVideoItemStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `UploadFail`.
+    UploadFail,
+    /// `UploadSucc`.
+    UploadSucc,
+    /// `Transcoding`.
+    Transcoding,
+    /// `TranscodeFail`.
+    TranscodeFail,
+    /// `Checking`.
+    Checking,
+    /// `Blocked`.
+    Blocked,
+    /// `Normal`.
+    Normal,
+    /// `ProduceFail`.
+    ProduceFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoListResponseVideoListVideoItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "UploadFail",
+        "UploadSucc",
+        "Transcoding",
+        "TranscodeFail",
+        "Checking",
+        "Blocked",
+        "Normal",
+        "ProduceFail",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoListResponseVideoListVideoItemStatus::Uploading => "Uploading",
+            GetVideoListResponseVideoListVideoItemStatus::UploadFail => "UploadFail",
+            GetVideoListResponseVideoListVideoItemStatus::UploadSucc => "UploadSucc",
+            GetVideoListResponseVideoListVideoItemStatus::Transcoding => "Transcoding",
+            GetVideoListResponseVideoListVideoItemStatus::TranscodeFail => {
+                "TranscodeFail"
+            }
+            GetVideoListResponseVideoListVideoItemStatus::Checking => "Checking",
+            GetVideoListResponseVideoListVideoItemStatus::Blocked => "Blocked",
+            GetVideoListResponseVideoListVideoItemStatus::Normal => "Normal",
+            GetVideoListResponseVideoListVideoItemStatus::ProduceFail => "ProduceFail",
+            GetVideoListResponseVideoListVideoItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => GetVideoListResponseVideoListVideoItemStatus::Uploading,
+                "UploadFail" => GetVideoListResponseVideoListVideoItemStatus::UploadFail,
+                "UploadSucc" => GetVideoListResponseVideoListVideoItemStatus::UploadSucc,
+                "Transcoding" => {
+                    GetVideoListResponseVideoListVideoItemStatus::Transcoding
+                }
+                "TranscodeFail" => {
+                    GetVideoListResponseVideoListVideoItemStatus::TranscodeFail
+                }
+                "Checking" => GetVideoListResponseVideoListVideoItemStatus::Checking,
+                "Blocked" => GetVideoListResponseVideoListVideoItemStatus::Blocked,
+                "Normal" => GetVideoListResponseVideoListVideoItemStatus::Normal,
+                "ProduceFail" => {
+                    GetVideoListResponseVideoListVideoItemStatus::ProduceFail
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoListResponseVideoListVideoItemStatus {
+    fn from(s: &str) -> Self {
+        GetVideoListResponseVideoListVideoItemStatus::known(s)
+            .unwrap_or_else(|| GetVideoListResponseVideoListVideoItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoListResponseVideoListVideoItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoListResponseVideoListVideoItemStatus::known(&s)
+            .unwrap_or(GetVideoListResponseVideoListVideoItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoListResponseVideoListVideoItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoListResponseVideoListVideoItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoListResponseVideoListVideoItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoListResponseVideoListVideoItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoListResponseVideoListVideoItemStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `SourceIA`.
+    SourceIa,
+    /// `SourceArchive`.
+    SourceArchive,
+    /// `SourceColdArchive`.
+    SourceColdArchive,
+    /// `Changing`.
+    Changing,
+    /// `SourceChanging`.
+    SourceChanging,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoListResponseVideoListVideoItemStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+        "SourceIA",
+        "SourceArchive",
+        "SourceColdArchive",
+        "Changing",
+        "SourceChanging",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoListResponseVideoListVideoItemStorageClass::Standard => "Standard",
+            GetVideoListResponseVideoListVideoItemStorageClass::Ia => "IA",
+            GetVideoListResponseVideoListVideoItemStorageClass::Archive => "Archive",
+            GetVideoListResponseVideoListVideoItemStorageClass::ColdArchive => {
+                "ColdArchive"
+            }
+            GetVideoListResponseVideoListVideoItemStorageClass::SourceIa => "SourceIA",
+            GetVideoListResponseVideoListVideoItemStorageClass::SourceArchive => {
+                "SourceArchive"
+            }
+            GetVideoListResponseVideoListVideoItemStorageClass::SourceColdArchive => {
+                "SourceColdArchive"
+            }
+            GetVideoListResponseVideoListVideoItemStorageClass::Changing => "Changing",
+            GetVideoListResponseVideoListVideoItemStorageClass::SourceChanging => {
+                "SourceChanging"
+            }
+            GetVideoListResponseVideoListVideoItemStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => {
+                    GetVideoListResponseVideoListVideoItemStorageClass::Standard
+                }
+                "IA" => GetVideoListResponseVideoListVideoItemStorageClass::Ia,
+                "Archive" => GetVideoListResponseVideoListVideoItemStorageClass::Archive,
+                "ColdArchive" => {
+                    GetVideoListResponseVideoListVideoItemStorageClass::ColdArchive
+                }
+                "SourceIA" => {
+                    GetVideoListResponseVideoListVideoItemStorageClass::SourceIa
+                }
+                "SourceArchive" => {
+                    GetVideoListResponseVideoListVideoItemStorageClass::SourceArchive
+                }
+                "SourceColdArchive" => {
+                    GetVideoListResponseVideoListVideoItemStorageClass::SourceColdArchive
+                }
+                "Changing" => {
+                    GetVideoListResponseVideoListVideoItemStorageClass::Changing
+                }
+                "SourceChanging" => {
+                    GetVideoListResponseVideoListVideoItemStorageClass::SourceChanging
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoListResponseVideoListVideoItemStorageClass {
+    fn from(s: &str) -> Self {
+        GetVideoListResponseVideoListVideoItemStorageClass::known(s)
+            .unwrap_or_else(|| GetVideoListResponseVideoListVideoItemStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoListResponseVideoListVideoItemStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoListResponseVideoListVideoItemStorageClass::known(&s)
+            .unwrap_or(GetVideoListResponseVideoListVideoItemStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoListResponseVideoListVideoItemStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoListResponseVideoListVideoItemStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetVideoListResponseVideoListVideoItemStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoListResponseVideoListVideoItemStorageClass::from)
+    }
+}
+
 /// The `GetVideoListResponseVideoList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -458,7 +820,9 @@ pub struct GetVideoListResponseVideoListVideoItem {
     ///
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
-    pub restore_status: ::std::option::Option<::std::string::String>,
+    pub restore_status: ::std::option::Option<
+        crate::generated::get_video_list::GetVideoListResponseVideoListVideoItemRestoreStatus,
+    >,
     ///
     ///
     /// Wire name: `Size`.
@@ -475,12 +839,16 @@ pub struct GetVideoListResponseVideoListVideoItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::get_video_list::GetVideoListResponseVideoListVideoItemStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::get_video_list::GetVideoListResponseVideoListVideoItemStorageClass,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.

@@ -135,6 +135,177 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVodTemplateResponseVodTemplateInfoIsDefault {
+    /// `Default`.
+    Default,
+    /// `NotDefault`.
+    NotDefault,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVodTemplateResponseVodTemplateInfoIsDefault {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVodTemplateResponseVodTemplateInfoIsDefault::Default => "Default",
+            GetVodTemplateResponseVodTemplateInfoIsDefault::NotDefault => "NotDefault",
+            GetVodTemplateResponseVodTemplateInfoIsDefault::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Default" => GetVodTemplateResponseVodTemplateInfoIsDefault::Default,
+                "NotDefault" => {
+                    GetVodTemplateResponseVodTemplateInfoIsDefault::NotDefault
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVodTemplateResponseVodTemplateInfoIsDefault {
+    fn from(s: &str) -> Self {
+        GetVodTemplateResponseVodTemplateInfoIsDefault::known(s)
+            .unwrap_or_else(|| GetVodTemplateResponseVodTemplateInfoIsDefault::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVodTemplateResponseVodTemplateInfoIsDefault {
+    fn from(s: ::std::string::String) -> Self {
+        GetVodTemplateResponseVodTemplateInfoIsDefault::known(&s)
+            .unwrap_or(GetVodTemplateResponseVodTemplateInfoIsDefault::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVodTemplateResponseVodTemplateInfoIsDefault {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVodTemplateResponseVodTemplateInfoIsDefault {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVodTemplateResponseVodTemplateInfoIsDefault {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVodTemplateResponseVodTemplateInfoIsDefault::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVodTemplateResponseVodTemplateInfoTemplateType {
+    /// `Snapshot`.
+    Snapshot,
+    /// `DynamicImage`.
+    DynamicImage,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVodTemplateResponseVodTemplateInfoTemplateType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Snapshot", "DynamicImage"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVodTemplateResponseVodTemplateInfoTemplateType::Snapshot => "Snapshot",
+            GetVodTemplateResponseVodTemplateInfoTemplateType::DynamicImage => {
+                "DynamicImage"
+            }
+            GetVodTemplateResponseVodTemplateInfoTemplateType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Snapshot" => GetVodTemplateResponseVodTemplateInfoTemplateType::Snapshot,
+                "DynamicImage" => {
+                    GetVodTemplateResponseVodTemplateInfoTemplateType::DynamicImage
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVodTemplateResponseVodTemplateInfoTemplateType {
+    fn from(s: &str) -> Self {
+        GetVodTemplateResponseVodTemplateInfoTemplateType::known(s)
+            .unwrap_or_else(|| GetVodTemplateResponseVodTemplateInfoTemplateType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVodTemplateResponseVodTemplateInfoTemplateType {
+    fn from(s: ::std::string::String) -> Self {
+        GetVodTemplateResponseVodTemplateInfoTemplateType::known(&s)
+            .unwrap_or(GetVodTemplateResponseVodTemplateInfoTemplateType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVodTemplateResponseVodTemplateInfoTemplateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVodTemplateResponseVodTemplateInfoTemplateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetVodTemplateResponseVodTemplateInfoTemplateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVodTemplateResponseVodTemplateInfoTemplateType::from)
+    }
+}
+
 /// The `GetVodTemplateResponseVodTemplateInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -154,7 +325,9 @@ pub struct GetVodTemplateResponseVodTemplateInfo {
     ///
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
-    pub is_default: ::std::option::Option<::std::string::String>,
+    pub is_default: ::std::option::Option<
+        crate::generated::get_vod_template::GetVodTemplateResponseVodTemplateInfoIsDefault,
+    >,
     ///
     ///
     /// Wire name: `ModifyTime`.
@@ -174,7 +347,9 @@ pub struct GetVodTemplateResponseVodTemplateInfo {
     ///
     /// Wire name: `TemplateType`.
     #[serde(rename = "TemplateType", default)]
-    pub template_type: ::std::option::Option<::std::string::String>,
+    pub template_type: ::std::option::Option<
+        crate::generated::get_vod_template::GetVodTemplateResponseVodTemplateInfoTemplateType,
+    >,
     ///
     ///
     /// Wire name: `VodTemplateId`.

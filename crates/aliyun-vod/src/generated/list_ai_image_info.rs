@@ -138,6 +138,89 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAiImageInfoResponseAiImageInfoListItemFormat {
+    /// `gif`.
+    Gif,
+    /// `png`.
+    Png,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAiImageInfoResponseAiImageInfoListItemFormat {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["gif", "png"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAiImageInfoResponseAiImageInfoListItemFormat::Gif => "gif",
+            ListAiImageInfoResponseAiImageInfoListItemFormat::Png => "png",
+            ListAiImageInfoResponseAiImageInfoListItemFormat::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "gif" => ListAiImageInfoResponseAiImageInfoListItemFormat::Gif,
+                "png" => ListAiImageInfoResponseAiImageInfoListItemFormat::Png,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListAiImageInfoResponseAiImageInfoListItemFormat {
+    fn from(s: &str) -> Self {
+        ListAiImageInfoResponseAiImageInfoListItemFormat::known(s)
+            .unwrap_or_else(|| ListAiImageInfoResponseAiImageInfoListItemFormat::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListAiImageInfoResponseAiImageInfoListItemFormat {
+    fn from(s: ::std::string::String) -> Self {
+        ListAiImageInfoResponseAiImageInfoListItemFormat::known(&s)
+            .unwrap_or(ListAiImageInfoResponseAiImageInfoListItemFormat::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListAiImageInfoResponseAiImageInfoListItemFormat {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAiImageInfoResponseAiImageInfoListItemFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListAiImageInfoResponseAiImageInfoListItemFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAiImageInfoResponseAiImageInfoListItemFormat::from)
+    }
+}
+
 /// The `ListAiImageInfoResponseAiImageInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -167,7 +250,9 @@ pub struct ListAiImageInfoResponseAiImageInfoListItem {
     ///
     /// Wire name: `Format`.
     #[serde(rename = "Format", default)]
-    pub format: ::std::option::Option<::std::string::String>,
+    pub format: ::std::option::Option<
+        crate::generated::list_ai_image_info::ListAiImageInfoResponseAiImageInfoListItemFormat,
+    >,
     ///
     ///
     /// Wire name: `JobId`.

@@ -167,6 +167,183 @@ static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAiJobResponseAiJobListAiJobItemStatus {
+    /// `success`.
+    Success,
+    /// `fail`.
+    Fail,
+    /// `init`.
+    Init,
+    /// `processing`.
+    Processing,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAiJobResponseAiJobListAiJobItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "success",
+        "fail",
+        "init",
+        "processing",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAiJobResponseAiJobListAiJobItemStatus::Success => "success",
+            ListAiJobResponseAiJobListAiJobItemStatus::Fail => "fail",
+            ListAiJobResponseAiJobListAiJobItemStatus::Init => "init",
+            ListAiJobResponseAiJobListAiJobItemStatus::Processing => "processing",
+            ListAiJobResponseAiJobListAiJobItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "success" => ListAiJobResponseAiJobListAiJobItemStatus::Success,
+                "fail" => ListAiJobResponseAiJobListAiJobItemStatus::Fail,
+                "init" => ListAiJobResponseAiJobListAiJobItemStatus::Init,
+                "processing" => ListAiJobResponseAiJobListAiJobItemStatus::Processing,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListAiJobResponseAiJobListAiJobItemStatus {
+    fn from(s: &str) -> Self {
+        ListAiJobResponseAiJobListAiJobItemStatus::known(s)
+            .unwrap_or_else(|| ListAiJobResponseAiJobListAiJobItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListAiJobResponseAiJobListAiJobItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        ListAiJobResponseAiJobListAiJobItemStatus::known(&s)
+            .unwrap_or(ListAiJobResponseAiJobListAiJobItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListAiJobResponseAiJobListAiJobItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAiJobResponseAiJobListAiJobItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListAiJobResponseAiJobListAiJobItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAiJobResponseAiJobListAiJobItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAiJobResponseAiJobListAiJobItemType {
+    /// `AIMediaDNA`.
+    AiMediaDna,
+    /// `AIVideoTag`.
+    AiVideoTag,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAiJobResponseAiJobListAiJobItemType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["AIMediaDNA", "AIVideoTag"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAiJobResponseAiJobListAiJobItemType::AiMediaDna => "AIMediaDNA",
+            ListAiJobResponseAiJobListAiJobItemType::AiVideoTag => "AIVideoTag",
+            ListAiJobResponseAiJobListAiJobItemType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AIMediaDNA" => ListAiJobResponseAiJobListAiJobItemType::AiMediaDna,
+                "AIVideoTag" => ListAiJobResponseAiJobListAiJobItemType::AiVideoTag,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListAiJobResponseAiJobListAiJobItemType {
+    fn from(s: &str) -> Self {
+        ListAiJobResponseAiJobListAiJobItemType::known(s)
+            .unwrap_or_else(|| ListAiJobResponseAiJobListAiJobItemType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListAiJobResponseAiJobListAiJobItemType {
+    fn from(s: ::std::string::String) -> Self {
+        ListAiJobResponseAiJobListAiJobItemType::known(&s)
+            .unwrap_or(ListAiJobResponseAiJobListAiJobItemType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListAiJobResponseAiJobListAiJobItemType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAiJobResponseAiJobListAiJobItemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListAiJobResponseAiJobListAiJobItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAiJobResponseAiJobListAiJobItemType::from)
+    }
+}
+
 /// The `ListAiJobResponseAiJobList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -248,12 +425,16 @@ pub struct ListAiJobResponseAiJobListAiJobItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::list_ai_job::ListAiJobResponseAiJobListAiJobItemStatus,
+    >,
     ///
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::list_ai_job::ListAiJobResponseAiJobListAiJobItemType,
+    >,
 }
 
 #[doc(hidden)]

@@ -138,6 +138,270 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAiTemplateResponseTemplateInfoListItemIsDefault {
+    /// `Default`.
+    Default,
+    /// `NotDefault`.
+    NotDefault,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAiTemplateResponseTemplateInfoListItemIsDefault {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAiTemplateResponseTemplateInfoListItemIsDefault::Default => "Default",
+            ListAiTemplateResponseTemplateInfoListItemIsDefault::NotDefault => {
+                "NotDefault"
+            }
+            ListAiTemplateResponseTemplateInfoListItemIsDefault::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Default" => ListAiTemplateResponseTemplateInfoListItemIsDefault::Default,
+                "NotDefault" => {
+                    ListAiTemplateResponseTemplateInfoListItemIsDefault::NotDefault
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+    fn from(s: &str) -> Self {
+        ListAiTemplateResponseTemplateInfoListItemIsDefault::known(s)
+            .unwrap_or_else(|| ListAiTemplateResponseTemplateInfoListItemIsDefault::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+    fn from(s: ::std::string::String) -> Self {
+        ListAiTemplateResponseTemplateInfoListItemIsDefault::known(&s)
+            .unwrap_or(ListAiTemplateResponseTemplateInfoListItemIsDefault::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAiTemplateResponseTemplateInfoListItemIsDefault::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAiTemplateResponseTemplateInfoListItemSource {
+    /// `System`.
+    System,
+    /// `Custom`.
+    Custom,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAiTemplateResponseTemplateInfoListItemSource {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["System", "Custom"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAiTemplateResponseTemplateInfoListItemSource::System => "System",
+            ListAiTemplateResponseTemplateInfoListItemSource::Custom => "Custom",
+            ListAiTemplateResponseTemplateInfoListItemSource::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "System" => ListAiTemplateResponseTemplateInfoListItemSource::System,
+                "Custom" => ListAiTemplateResponseTemplateInfoListItemSource::Custom,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListAiTemplateResponseTemplateInfoListItemSource {
+    fn from(s: &str) -> Self {
+        ListAiTemplateResponseTemplateInfoListItemSource::known(s)
+            .unwrap_or_else(|| ListAiTemplateResponseTemplateInfoListItemSource::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListAiTemplateResponseTemplateInfoListItemSource {
+    fn from(s: ::std::string::String) -> Self {
+        ListAiTemplateResponseTemplateInfoListItemSource::known(&s)
+            .unwrap_or(ListAiTemplateResponseTemplateInfoListItemSource::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListAiTemplateResponseTemplateInfoListItemSource {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListAiTemplateResponseTemplateInfoListItemSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAiTemplateResponseTemplateInfoListItemSource::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAiTemplateResponseTemplateInfoListItemTemplateType {
+    /// `AIMediaAudit`.
+    AiMediaAudit,
+    /// `AIImage`.
+    AiImage,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAiTemplateResponseTemplateInfoListItemTemplateType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["AIMediaAudit", "AIImage"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAiTemplateResponseTemplateInfoListItemTemplateType::AiMediaAudit => {
+                "AIMediaAudit"
+            }
+            ListAiTemplateResponseTemplateInfoListItemTemplateType::AiImage => "AIImage",
+            ListAiTemplateResponseTemplateInfoListItemTemplateType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AIMediaAudit" => {
+                    ListAiTemplateResponseTemplateInfoListItemTemplateType::AiMediaAudit
+                }
+                "AIImage" => {
+                    ListAiTemplateResponseTemplateInfoListItemTemplateType::AiImage
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+    fn from(s: &str) -> Self {
+        ListAiTemplateResponseTemplateInfoListItemTemplateType::known(s)
+            .unwrap_or_else(|| ListAiTemplateResponseTemplateInfoListItemTemplateType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+    fn from(s: ::std::string::String) -> Self {
+        ListAiTemplateResponseTemplateInfoListItemTemplateType::known(&s)
+            .unwrap_or(
+                ListAiTemplateResponseTemplateInfoListItemTemplateType::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAiTemplateResponseTemplateInfoListItemTemplateType::from)
+    }
+}
+
 /// The `ListAiTemplateResponseTemplateInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -157,7 +421,9 @@ pub struct ListAiTemplateResponseTemplateInfoListItem {
     ///
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
-    pub is_default: ::std::option::Option<::std::string::String>,
+    pub is_default: ::std::option::Option<
+        crate::generated::list_ai_template::ListAiTemplateResponseTemplateInfoListItemIsDefault,
+    >,
     ///
     ///
     /// Wire name: `ModifyTime`.
@@ -167,7 +433,9 @@ pub struct ListAiTemplateResponseTemplateInfoListItem {
     ///
     /// Wire name: `Source`.
     #[serde(rename = "Source", default)]
-    pub source: ::std::option::Option<::std::string::String>,
+    pub source: ::std::option::Option<
+        crate::generated::list_ai_template::ListAiTemplateResponseTemplateInfoListItemSource,
+    >,
     ///
     ///
     /// Wire name: `TemplateConfig`.
@@ -187,7 +455,9 @@ pub struct ListAiTemplateResponseTemplateInfoListItem {
     ///
     /// Wire name: `TemplateType`.
     #[serde(rename = "TemplateType", default)]
-    pub template_type: ::std::option::Option<::std::string::String>,
+    pub template_type: ::std::option::Option<
+        crate::generated::list_ai_template::ListAiTemplateResponseTemplateInfoListItemTemplateType,
+    >,
 }
 
 #[doc(hidden)]

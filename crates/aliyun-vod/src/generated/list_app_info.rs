@@ -220,6 +220,170 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAppInfoResponseAppInfoListItemStatus {
+    /// `Normal`.
+    Normal,
+    /// `Disable`.
+    Disable,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAppInfoResponseAppInfoListItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Disable"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAppInfoResponseAppInfoListItemStatus::Normal => "Normal",
+            ListAppInfoResponseAppInfoListItemStatus::Disable => "Disable",
+            ListAppInfoResponseAppInfoListItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => ListAppInfoResponseAppInfoListItemStatus::Normal,
+                "Disable" => ListAppInfoResponseAppInfoListItemStatus::Disable,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListAppInfoResponseAppInfoListItemStatus {
+    fn from(s: &str) -> Self {
+        ListAppInfoResponseAppInfoListItemStatus::known(s)
+            .unwrap_or_else(|| ListAppInfoResponseAppInfoListItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListAppInfoResponseAppInfoListItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        ListAppInfoResponseAppInfoListItemStatus::known(&s)
+            .unwrap_or(ListAppInfoResponseAppInfoListItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListAppInfoResponseAppInfoListItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAppInfoResponseAppInfoListItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListAppInfoResponseAppInfoListItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAppInfoResponseAppInfoListItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAppInfoResponseAppInfoListItemType {
+    /// `System`.
+    System,
+    /// `Custom`.
+    Custom,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAppInfoResponseAppInfoListItemType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["System", "Custom"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAppInfoResponseAppInfoListItemType::System => "System",
+            ListAppInfoResponseAppInfoListItemType::Custom => "Custom",
+            ListAppInfoResponseAppInfoListItemType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "System" => ListAppInfoResponseAppInfoListItemType::System,
+                "Custom" => ListAppInfoResponseAppInfoListItemType::Custom,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListAppInfoResponseAppInfoListItemType {
+    fn from(s: &str) -> Self {
+        ListAppInfoResponseAppInfoListItemType::known(s)
+            .unwrap_or_else(|| ListAppInfoResponseAppInfoListItemType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListAppInfoResponseAppInfoListItemType {
+    fn from(s: ::std::string::String) -> Self {
+        ListAppInfoResponseAppInfoListItemType::known(&s)
+            .unwrap_or(ListAppInfoResponseAppInfoListItemType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListAppInfoResponseAppInfoListItemType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAppInfoResponseAppInfoListItemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListAppInfoResponseAppInfoListItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAppInfoResponseAppInfoListItemType::from)
+    }
+}
+
 /// The `ListAppInfoResponseAppInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -259,12 +423,16 @@ pub struct ListAppInfoResponseAppInfoListItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::list_app_info::ListAppInfoResponseAppInfoListItemStatus,
+    >,
     ///
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::list_app_info::ListAppInfoResponseAppInfoListItemType,
+    >,
 }
 
 impl ListAppInfoResponseAppInfoListItem {

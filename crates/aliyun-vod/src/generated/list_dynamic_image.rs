@@ -138,6 +138,89 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListDynamicImageResponseDynamicImageListItemFormat {
+    /// `gif`.
+    Gif,
+    /// `webp`.
+    Webp,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListDynamicImageResponseDynamicImageListItemFormat {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["gif", "webp"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListDynamicImageResponseDynamicImageListItemFormat::Gif => "gif",
+            ListDynamicImageResponseDynamicImageListItemFormat::Webp => "webp",
+            ListDynamicImageResponseDynamicImageListItemFormat::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "gif" => ListDynamicImageResponseDynamicImageListItemFormat::Gif,
+                "webp" => ListDynamicImageResponseDynamicImageListItemFormat::Webp,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListDynamicImageResponseDynamicImageListItemFormat {
+    fn from(s: &str) -> Self {
+        ListDynamicImageResponseDynamicImageListItemFormat::known(s)
+            .unwrap_or_else(|| ListDynamicImageResponseDynamicImageListItemFormat::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListDynamicImageResponseDynamicImageListItemFormat {
+    fn from(s: ::std::string::String) -> Self {
+        ListDynamicImageResponseDynamicImageListItemFormat::known(&s)
+            .unwrap_or(ListDynamicImageResponseDynamicImageListItemFormat::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListDynamicImageResponseDynamicImageListItemFormat {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListDynamicImageResponseDynamicImageListItemFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListDynamicImageResponseDynamicImageListItemFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListDynamicImageResponseDynamicImageListItemFormat::from)
+    }
+}
+
 /// The `ListDynamicImageResponseDynamicImageListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -177,7 +260,9 @@ pub struct ListDynamicImageResponseDynamicImageListItem {
     ///
     /// Wire name: `Format`.
     #[serde(rename = "Format", default)]
-    pub format: ::std::option::Option<::std::string::String>,
+    pub format: ::std::option::Option<
+        crate::generated::list_dynamic_image::ListDynamicImageResponseDynamicImageListItemFormat,
+    >,
     ///
     ///
     /// Wire name: `Fps`.

@@ -367,6 +367,160 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `UploadFail`.
+    UploadFail,
+    /// `UploadSuccess`.
+    UploadSuccess,
+    /// `Transcoding`.
+    Transcoding,
+    /// `TranscodeFail`.
+    TranscodeFail,
+    /// `Blocked`.
+    Blocked,
+    /// `Normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "UploadFail",
+        "UploadSuccess",
+        "Transcoding",
+        "TranscodeFail",
+        "Blocked",
+        "Normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Uploading => {
+                "Uploading"
+            }
+            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadFail => {
+                "UploadFail"
+            }
+            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadSuccess => {
+                "UploadSuccess"
+            }
+            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Transcoding => {
+                "Transcoding"
+            }
+            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::TranscodeFail => {
+                "TranscodeFail"
+            }
+            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Blocked => {
+                "Blocked"
+            }
+            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Normal => {
+                "Normal"
+            }
+            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => {
+                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Uploading
+                }
+                "UploadFail" => {
+                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadFail
+                }
+                "UploadSuccess" => {
+                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadSuccess
+                }
+                "Transcoding" => {
+                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Transcoding
+                }
+                "TranscodeFail" => {
+                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::TranscodeFail
+                }
+                "Blocked" => {
+                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Blocked
+                }
+                "Normal" => {
+                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+    fn from(s: &str) -> Self {
+        ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::known(
+                s,
+            )
+            .unwrap_or_else(|| ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+    fn from(s: ::std::string::String) -> Self {
+        ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::known(
+                &s,
+            )
+            .unwrap_or(
+                ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::from,
+            )
+    }
+}
+
 /// The `ListLiveRecordVideoResponseLiveRecordVideoList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -567,7 +721,9 @@ pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVide
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus,
+    >,
     ///
     ///
     /// Wire name: `Tags`.

@@ -269,6 +269,92 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+    /// `Auto`.
+    Auto,
+    /// `Manual`.
+    Manual,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Auto", "Manual"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Auto => "Auto",
+            ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Manual => "Manual",
+            ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Auto" => ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Auto,
+                "Manual" => ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Manual,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+    fn from(s: &str) -> Self {
+        ListTranscodeTaskResponseTranscodeTaskListItemTrigger::known(s)
+            .unwrap_or_else(|| ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+    fn from(s: ::std::string::String) -> Self {
+        ListTranscodeTaskResponseTranscodeTaskListItemTrigger::known(&s)
+            .unwrap_or(ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListTranscodeTaskResponseTranscodeTaskListItemTrigger::from)
+    }
+}
+
 /// The `ListTranscodeTaskResponseTranscodeTaskListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -308,7 +394,9 @@ pub struct ListTranscodeTaskResponseTranscodeTaskListItem {
     ///
     /// Wire name: `Trigger`.
     #[serde(rename = "Trigger", default)]
-    pub trigger: ::std::option::Option<::std::string::String>,
+    pub trigger: ::std::option::Option<
+        crate::generated::list_transcode_task::ListTranscodeTaskResponseTranscodeTaskListItemTrigger,
+    >,
     ///
     ///
     /// Wire name: `VideoId`.

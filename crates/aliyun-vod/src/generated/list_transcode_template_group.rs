@@ -137,6 +137,214 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+    /// `Default`.
+    Default,
+    /// `NotDefault`.
+    NotDefault,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Default => {
+                "Default"
+            }
+            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::NotDefault => {
+                "NotDefault"
+            }
+            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Default" => {
+                    ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Default
+                }
+                "NotDefault" => {
+                    ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::NotDefault
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+    fn from(s: &str) -> Self {
+        ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::known(
+                s,
+            )
+            .unwrap_or_else(|| ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+    fn from(s: ::std::string::String) -> Self {
+        ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::known(
+                &s,
+            )
+            .unwrap_or(
+                ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+    /// `Disabled`.
+    Disabled,
+    /// `Enabled`.
+    Enabled,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Disabled", "Enabled"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Disabled => {
+                "Disabled"
+            }
+            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Enabled => {
+                "Enabled"
+            }
+            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Disabled" => {
+                    ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Disabled
+                }
+                "Enabled" => {
+                    ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Enabled
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+    fn from(s: &str) -> Self {
+        ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::known(s)
+            .unwrap_or_else(|| ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+    fn from(s: ::std::string::String) -> Self {
+        ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::known(&s)
+            .unwrap_or(
+                ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::from,
+            )
+    }
+}
+
 /// The `ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -161,12 +369,16 @@ pub struct ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem {
     ///
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
-    pub is_default: ::std::option::Option<::std::string::String>,
+    pub is_default: ::std::option::Option<
+        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault,
+    >,
     ///
     ///
     /// Wire name: `Locked`.
     #[serde(rename = "Locked", default)]
-    pub locked: ::std::option::Option<::std::string::String>,
+    pub locked: ::std::option::Option<
+        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked,
+    >,
     ///
     ///
     /// Wire name: `ModifyTime`.

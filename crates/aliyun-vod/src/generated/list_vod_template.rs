@@ -166,6 +166,196 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+    /// `Default`.
+    Default,
+    /// `NotDefault`.
+    NotDefault,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Default => "Default",
+            ListVodTemplateResponseVodTemplateInfoListItemIsDefault::NotDefault => {
+                "NotDefault"
+            }
+            ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Default" => {
+                    ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Default
+                }
+                "NotDefault" => {
+                    ListVodTemplateResponseVodTemplateInfoListItemIsDefault::NotDefault
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+    fn from(s: &str) -> Self {
+        ListVodTemplateResponseVodTemplateInfoListItemIsDefault::known(s)
+            .unwrap_or_else(|| ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+    fn from(s: ::std::string::String) -> Self {
+        ListVodTemplateResponseVodTemplateInfoListItemIsDefault::known(&s)
+            .unwrap_or(
+                ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListVodTemplateResponseVodTemplateInfoListItemIsDefault::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+    /// `Snapshot`.
+    Snapshot,
+    /// `DynamicImage`.
+    DynamicImage,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Snapshot", "DynamicImage"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Snapshot => {
+                "Snapshot"
+            }
+            ListVodTemplateResponseVodTemplateInfoListItemTemplateType::DynamicImage => {
+                "DynamicImage"
+            }
+            ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Snapshot" => {
+                    ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Snapshot
+                }
+                "DynamicImage" => {
+                    ListVodTemplateResponseVodTemplateInfoListItemTemplateType::DynamicImage
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+    fn from(s: &str) -> Self {
+        ListVodTemplateResponseVodTemplateInfoListItemTemplateType::known(s)
+            .unwrap_or_else(|| ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+    fn from(s: ::std::string::String) -> Self {
+        ListVodTemplateResponseVodTemplateInfoListItemTemplateType::known(&s)
+            .unwrap_or(
+                ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListVodTemplateResponseVodTemplateInfoListItemTemplateType::from)
+    }
+}
+
 /// The `ListVodTemplateResponseVodTemplateInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -190,7 +380,9 @@ pub struct ListVodTemplateResponseVodTemplateInfoListItem {
     ///
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
-    pub is_default: ::std::option::Option<::std::string::String>,
+    pub is_default: ::std::option::Option<
+        crate::generated::list_vod_template::ListVodTemplateResponseVodTemplateInfoListItemIsDefault,
+    >,
     ///
     ///
     /// Wire name: `ModifyTime`.
@@ -210,7 +402,9 @@ pub struct ListVodTemplateResponseVodTemplateInfoListItem {
     ///
     /// Wire name: `TemplateType`.
     #[serde(rename = "TemplateType", default)]
-    pub template_type: ::std::option::Option<::std::string::String>,
+    pub template_type: ::std::option::Option<
+        crate::generated::list_vod_template::ListVodTemplateResponseVodTemplateInfoListItemTemplateType,
+    >,
     ///
     ///
     /// Wire name: `VodTemplateId`.

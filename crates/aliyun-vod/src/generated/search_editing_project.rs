@@ -347,6 +347,121 @@ static STATUS_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchEditingProjectResponseProjectListProjectItemStatus {
+    /// `Normal`.
+    Normal,
+    /// `Producing`.
+    Producing,
+    /// `Produced`.
+    Produced,
+    /// `ProduceFailed`.
+    ProduceFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchEditingProjectResponseProjectListProjectItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Normal",
+        "Producing",
+        "Produced",
+        "ProduceFailed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchEditingProjectResponseProjectListProjectItemStatus::Normal => "Normal",
+            SearchEditingProjectResponseProjectListProjectItemStatus::Producing => {
+                "Producing"
+            }
+            SearchEditingProjectResponseProjectListProjectItemStatus::Produced => {
+                "Produced"
+            }
+            SearchEditingProjectResponseProjectListProjectItemStatus::ProduceFailed => {
+                "ProduceFailed"
+            }
+            SearchEditingProjectResponseProjectListProjectItemStatus::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => {
+                    SearchEditingProjectResponseProjectListProjectItemStatus::Normal
+                }
+                "Producing" => {
+                    SearchEditingProjectResponseProjectListProjectItemStatus::Producing
+                }
+                "Produced" => {
+                    SearchEditingProjectResponseProjectListProjectItemStatus::Produced
+                }
+                "ProduceFailed" => {
+                    SearchEditingProjectResponseProjectListProjectItemStatus::ProduceFailed
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for SearchEditingProjectResponseProjectListProjectItemStatus {
+    fn from(s: &str) -> Self {
+        SearchEditingProjectResponseProjectListProjectItemStatus::known(s)
+            .unwrap_or_else(|| SearchEditingProjectResponseProjectListProjectItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchEditingProjectResponseProjectListProjectItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchEditingProjectResponseProjectListProjectItemStatus::known(&s)
+            .unwrap_or(
+                SearchEditingProjectResponseProjectListProjectItemStatus::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for SearchEditingProjectResponseProjectListProjectItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchEditingProjectResponseProjectListProjectItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchEditingProjectResponseProjectListProjectItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchEditingProjectResponseProjectListProjectItemStatus::from)
+    }
+}
+
 /// The `SearchEditingProjectResponseProjectList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -426,7 +541,9 @@ pub struct SearchEditingProjectResponseProjectListProjectItem {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::search_editing_project::SearchEditingProjectResponseProjectListProjectItemStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.

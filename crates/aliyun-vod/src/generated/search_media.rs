@@ -350,6 +350,1745 @@ static SORT_BY_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+    /// `watermark`.
+    Watermark,
+    /// `subtitle`.
+    Subtitle,
+    /// `material`.
+    Material,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["watermark", "subtitle", "material"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAttachedMediaBusinessType::Watermark => {
+                "watermark"
+            }
+            SearchMediaResponseMediaListItemAttachedMediaBusinessType::Subtitle => {
+                "subtitle"
+            }
+            SearchMediaResponseMediaListItemAttachedMediaBusinessType::Material => {
+                "material"
+            }
+            SearchMediaResponseMediaListItemAttachedMediaBusinessType::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "watermark" => {
+                    SearchMediaResponseMediaListItemAttachedMediaBusinessType::Watermark
+                }
+                "subtitle" => {
+                    SearchMediaResponseMediaListItemAttachedMediaBusinessType::Subtitle
+                }
+                "material" => {
+                    SearchMediaResponseMediaListItemAttachedMediaBusinessType::Material
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAttachedMediaBusinessType::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAttachedMediaBusinessType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAttachedMediaBusinessType::known(&s)
+            .unwrap_or(
+                SearchMediaResponseMediaListItemAttachedMediaBusinessType::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAttachedMediaBusinessType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAttachedMediaStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `Normal`.
+    Normal,
+    /// `UploadFail`.
+    UploadFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAttachedMediaStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Uploading", "Normal", "UploadFail"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAttachedMediaStatus::Uploading => "Uploading",
+            SearchMediaResponseMediaListItemAttachedMediaStatus::Normal => "Normal",
+            SearchMediaResponseMediaListItemAttachedMediaStatus::UploadFail => {
+                "UploadFail"
+            }
+            SearchMediaResponseMediaListItemAttachedMediaStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => {
+                    SearchMediaResponseMediaListItemAttachedMediaStatus::Uploading
+                }
+                "Normal" => SearchMediaResponseMediaListItemAttachedMediaStatus::Normal,
+                "UploadFail" => {
+                    SearchMediaResponseMediaListItemAttachedMediaStatus::UploadFail
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAttachedMediaStatus {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAttachedMediaStatus::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAttachedMediaStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAttachedMediaStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAttachedMediaStatus::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemAttachedMediaStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAttachedMediaStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAttachedMediaStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemAttachedMediaStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAttachedMediaStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAudioDownloadSwitch {
+    /// `on`.
+    On,
+    /// `off`.
+    Off,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAudioDownloadSwitch {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["on", "off"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAudioDownloadSwitch::On => "on",
+            SearchMediaResponseMediaListItemAudioDownloadSwitch::Off => "off",
+            SearchMediaResponseMediaListItemAudioDownloadSwitch::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "on" => SearchMediaResponseMediaListItemAudioDownloadSwitch::On,
+                "off" => SearchMediaResponseMediaListItemAudioDownloadSwitch::Off,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAudioDownloadSwitch::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioDownloadSwitch::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAudioDownloadSwitch::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemAudioDownloadSwitch::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAudioDownloadSwitch::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAudioMediaSource {
+    /// `general`.
+    General,
+    /// `short_video`.
+    ShortVideo,
+    /// `editing`.
+    Editing,
+    /// `live`.
+    Live,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAudioMediaSource {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "general",
+        "short_video",
+        "editing",
+        "live",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAudioMediaSource::General => "general",
+            SearchMediaResponseMediaListItemAudioMediaSource::ShortVideo => "short_video",
+            SearchMediaResponseMediaListItemAudioMediaSource::Editing => "editing",
+            SearchMediaResponseMediaListItemAudioMediaSource::Live => "live",
+            SearchMediaResponseMediaListItemAudioMediaSource::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "general" => SearchMediaResponseMediaListItemAudioMediaSource::General,
+                "short_video" => {
+                    SearchMediaResponseMediaListItemAudioMediaSource::ShortVideo
+                }
+                "editing" => SearchMediaResponseMediaListItemAudioMediaSource::Editing,
+                "live" => SearchMediaResponseMediaListItemAudioMediaSource::Live,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioMediaSource {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAudioMediaSource::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioMediaSource::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAudioMediaSource {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAudioMediaSource::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemAudioMediaSource::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioMediaSource {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioMediaSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemAudioMediaSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAudioMediaSource::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAudioPreprocessStatus {
+    /// `UnPreprocess`.
+    UnPreprocess,
+    /// `Preprocessing`.
+    Preprocessing,
+    /// `PreprocessSucceed`.
+    PreprocessSucceed,
+    /// `PreprocessFailed`.
+    PreprocessFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAudioPreprocessStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "UnPreprocess",
+        "Preprocessing",
+        "PreprocessSucceed",
+        "PreprocessFailed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAudioPreprocessStatus::UnPreprocess => {
+                "UnPreprocess"
+            }
+            SearchMediaResponseMediaListItemAudioPreprocessStatus::Preprocessing => {
+                "Preprocessing"
+            }
+            SearchMediaResponseMediaListItemAudioPreprocessStatus::PreprocessSucceed => {
+                "PreprocessSucceed"
+            }
+            SearchMediaResponseMediaListItemAudioPreprocessStatus::PreprocessFailed => {
+                "PreprocessFailed"
+            }
+            SearchMediaResponseMediaListItemAudioPreprocessStatus::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "UnPreprocess" => {
+                    SearchMediaResponseMediaListItemAudioPreprocessStatus::UnPreprocess
+                }
+                "Preprocessing" => {
+                    SearchMediaResponseMediaListItemAudioPreprocessStatus::Preprocessing
+                }
+                "PreprocessSucceed" => {
+                    SearchMediaResponseMediaListItemAudioPreprocessStatus::PreprocessSucceed
+                }
+                "PreprocessFailed" => {
+                    SearchMediaResponseMediaListItemAudioPreprocessStatus::PreprocessFailed
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAudioPreprocessStatus::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioPreprocessStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAudioPreprocessStatus::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemAudioPreprocessStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAudioPreprocessStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAudioRestoreStatus {
+    /// `Processing`.
+    Processing,
+    /// `Success`.
+    Success,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAudioRestoreStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAudioRestoreStatus::Processing => {
+                "Processing"
+            }
+            SearchMediaResponseMediaListItemAudioRestoreStatus::Success => "Success",
+            SearchMediaResponseMediaListItemAudioRestoreStatus::Failed => "Failed",
+            SearchMediaResponseMediaListItemAudioRestoreStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => {
+                    SearchMediaResponseMediaListItemAudioRestoreStatus::Processing
+                }
+                "Success" => SearchMediaResponseMediaListItemAudioRestoreStatus::Success,
+                "Failed" => SearchMediaResponseMediaListItemAudioRestoreStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioRestoreStatus {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAudioRestoreStatus::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioRestoreStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAudioRestoreStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAudioRestoreStatus::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemAudioRestoreStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioRestoreStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioRestoreStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemAudioRestoreStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAudioRestoreStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAudioStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `Normal`.
+    Normal,
+    /// `UploadFail`.
+    UploadFail,
+    /// `Deleted`.
+    Deleted,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAudioStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "Normal",
+        "UploadFail",
+        "Deleted",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAudioStatus::Uploading => "Uploading",
+            SearchMediaResponseMediaListItemAudioStatus::Normal => "Normal",
+            SearchMediaResponseMediaListItemAudioStatus::UploadFail => "UploadFail",
+            SearchMediaResponseMediaListItemAudioStatus::Deleted => "Deleted",
+            SearchMediaResponseMediaListItemAudioStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => SearchMediaResponseMediaListItemAudioStatus::Uploading,
+                "Normal" => SearchMediaResponseMediaListItemAudioStatus::Normal,
+                "UploadFail" => SearchMediaResponseMediaListItemAudioStatus::UploadFail,
+                "Deleted" => SearchMediaResponseMediaListItemAudioStatus::Deleted,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioStatus {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAudioStatus::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAudioStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAudioStatus::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemAudioStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemAudioStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAudioStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAudioStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `SourceIA`.
+    SourceIa,
+    /// `SourceArchive`.
+    SourceArchive,
+    /// `SourceColdArchive`.
+    SourceColdArchive,
+    /// `Changing`.
+    Changing,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAudioStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+        "SourceIA",
+        "SourceArchive",
+        "SourceColdArchive",
+        "Changing",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAudioStorageClass::Standard => "Standard",
+            SearchMediaResponseMediaListItemAudioStorageClass::Ia => "IA",
+            SearchMediaResponseMediaListItemAudioStorageClass::Archive => "Archive",
+            SearchMediaResponseMediaListItemAudioStorageClass::ColdArchive => {
+                "ColdArchive"
+            }
+            SearchMediaResponseMediaListItemAudioStorageClass::SourceIa => "SourceIA",
+            SearchMediaResponseMediaListItemAudioStorageClass::SourceArchive => {
+                "SourceArchive"
+            }
+            SearchMediaResponseMediaListItemAudioStorageClass::SourceColdArchive => {
+                "SourceColdArchive"
+            }
+            SearchMediaResponseMediaListItemAudioStorageClass::Changing => "Changing",
+            SearchMediaResponseMediaListItemAudioStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => SearchMediaResponseMediaListItemAudioStorageClass::Standard,
+                "IA" => SearchMediaResponseMediaListItemAudioStorageClass::Ia,
+                "Archive" => SearchMediaResponseMediaListItemAudioStorageClass::Archive,
+                "ColdArchive" => {
+                    SearchMediaResponseMediaListItemAudioStorageClass::ColdArchive
+                }
+                "SourceIA" => SearchMediaResponseMediaListItemAudioStorageClass::SourceIa,
+                "SourceArchive" => {
+                    SearchMediaResponseMediaListItemAudioStorageClass::SourceArchive
+                }
+                "SourceColdArchive" => {
+                    SearchMediaResponseMediaListItemAudioStorageClass::SourceColdArchive
+                }
+                "Changing" => SearchMediaResponseMediaListItemAudioStorageClass::Changing,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioStorageClass {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAudioStorageClass::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAudioStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAudioStorageClass::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemAudioStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemAudioStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAudioStorageClass::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemAudioTranscodeMode {
+    /// `FastTranscode`.
+    FastTranscode,
+    /// `NoTranscode`.
+    NoTranscode,
+    /// `AsyncTranscode`.
+    AsyncTranscode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemAudioTranscodeMode {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "FastTranscode",
+        "NoTranscode",
+        "AsyncTranscode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemAudioTranscodeMode::FastTranscode => {
+                "FastTranscode"
+            }
+            SearchMediaResponseMediaListItemAudioTranscodeMode::NoTranscode => {
+                "NoTranscode"
+            }
+            SearchMediaResponseMediaListItemAudioTranscodeMode::AsyncTranscode => {
+                "AsyncTranscode"
+            }
+            SearchMediaResponseMediaListItemAudioTranscodeMode::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "FastTranscode" => {
+                    SearchMediaResponseMediaListItemAudioTranscodeMode::FastTranscode
+                }
+                "NoTranscode" => {
+                    SearchMediaResponseMediaListItemAudioTranscodeMode::NoTranscode
+                }
+                "AsyncTranscode" => {
+                    SearchMediaResponseMediaListItemAudioTranscodeMode::AsyncTranscode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioTranscodeMode {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemAudioTranscodeMode::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioTranscodeMode::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemAudioTranscodeMode {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemAudioTranscodeMode::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemAudioTranscodeMode::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioTranscodeMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioTranscodeMode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemAudioTranscodeMode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemAudioTranscodeMode::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemMediaType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// `image`.
+    Image,
+    /// `attached`.
+    Attached,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemMediaType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio", "image", "attached"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemMediaType::Video => "video",
+            SearchMediaResponseMediaListItemMediaType::Audio => "audio",
+            SearchMediaResponseMediaListItemMediaType::Image => "image",
+            SearchMediaResponseMediaListItemMediaType::Attached => "attached",
+            SearchMediaResponseMediaListItemMediaType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => SearchMediaResponseMediaListItemMediaType::Video,
+                "audio" => SearchMediaResponseMediaListItemMediaType::Audio,
+                "image" => SearchMediaResponseMediaListItemMediaType::Image,
+                "attached" => SearchMediaResponseMediaListItemMediaType::Attached,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemMediaType {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemMediaType::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemMediaType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemMediaType {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemMediaType::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemMediaType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemMediaType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemMediaType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemMediaType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemMediaType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemVideoDownloadSwitch {
+    /// `on`.
+    On,
+    /// `off`.
+    Off,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemVideoDownloadSwitch {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["on", "off"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemVideoDownloadSwitch::On => "on",
+            SearchMediaResponseMediaListItemVideoDownloadSwitch::Off => "off",
+            SearchMediaResponseMediaListItemVideoDownloadSwitch::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "on" => SearchMediaResponseMediaListItemVideoDownloadSwitch::On,
+                "off" => SearchMediaResponseMediaListItemVideoDownloadSwitch::Off,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemVideoDownloadSwitch::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoDownloadSwitch::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemVideoDownloadSwitch::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemVideoDownloadSwitch::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemVideoDownloadSwitch::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemVideoMediaSource {
+    /// `general`.
+    General,
+    /// `short_video`.
+    ShortVideo,
+    /// `editing`.
+    Editing,
+    /// `live`.
+    Live,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemVideoMediaSource {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "general",
+        "short_video",
+        "editing",
+        "live",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemVideoMediaSource::General => "general",
+            SearchMediaResponseMediaListItemVideoMediaSource::ShortVideo => "short_video",
+            SearchMediaResponseMediaListItemVideoMediaSource::Editing => "editing",
+            SearchMediaResponseMediaListItemVideoMediaSource::Live => "live",
+            SearchMediaResponseMediaListItemVideoMediaSource::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "general" => SearchMediaResponseMediaListItemVideoMediaSource::General,
+                "short_video" => {
+                    SearchMediaResponseMediaListItemVideoMediaSource::ShortVideo
+                }
+                "editing" => SearchMediaResponseMediaListItemVideoMediaSource::Editing,
+                "live" => SearchMediaResponseMediaListItemVideoMediaSource::Live,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoMediaSource {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemVideoMediaSource::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoMediaSource::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemVideoMediaSource {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemVideoMediaSource::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemVideoMediaSource::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoMediaSource {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoMediaSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemVideoMediaSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemVideoMediaSource::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemVideoPreprocessStatus {
+    /// `UnPreprocess`.
+    UnPreprocess,
+    /// `Preprocessing`.
+    Preprocessing,
+    /// `PreprocessSucceed`.
+    PreprocessSucceed,
+    /// `PreprocessFailed`.
+    PreprocessFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemVideoPreprocessStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "UnPreprocess",
+        "Preprocessing",
+        "PreprocessSucceed",
+        "PreprocessFailed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemVideoPreprocessStatus::UnPreprocess => {
+                "UnPreprocess"
+            }
+            SearchMediaResponseMediaListItemVideoPreprocessStatus::Preprocessing => {
+                "Preprocessing"
+            }
+            SearchMediaResponseMediaListItemVideoPreprocessStatus::PreprocessSucceed => {
+                "PreprocessSucceed"
+            }
+            SearchMediaResponseMediaListItemVideoPreprocessStatus::PreprocessFailed => {
+                "PreprocessFailed"
+            }
+            SearchMediaResponseMediaListItemVideoPreprocessStatus::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "UnPreprocess" => {
+                    SearchMediaResponseMediaListItemVideoPreprocessStatus::UnPreprocess
+                }
+                "Preprocessing" => {
+                    SearchMediaResponseMediaListItemVideoPreprocessStatus::Preprocessing
+                }
+                "PreprocessSucceed" => {
+                    SearchMediaResponseMediaListItemVideoPreprocessStatus::PreprocessSucceed
+                }
+                "PreprocessFailed" => {
+                    SearchMediaResponseMediaListItemVideoPreprocessStatus::PreprocessFailed
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemVideoPreprocessStatus::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoPreprocessStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemVideoPreprocessStatus::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemVideoPreprocessStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemVideoPreprocessStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemVideoRestoreStatus {
+    /// `Processing`.
+    Processing,
+    /// `Success`.
+    Success,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemVideoRestoreStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemVideoRestoreStatus::Processing => {
+                "Processing"
+            }
+            SearchMediaResponseMediaListItemVideoRestoreStatus::Success => "Success",
+            SearchMediaResponseMediaListItemVideoRestoreStatus::Failed => "Failed",
+            SearchMediaResponseMediaListItemVideoRestoreStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => {
+                    SearchMediaResponseMediaListItemVideoRestoreStatus::Processing
+                }
+                "Success" => SearchMediaResponseMediaListItemVideoRestoreStatus::Success,
+                "Failed" => SearchMediaResponseMediaListItemVideoRestoreStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoRestoreStatus {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemVideoRestoreStatus::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoRestoreStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemVideoRestoreStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemVideoRestoreStatus::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemVideoRestoreStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoRestoreStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoRestoreStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemVideoRestoreStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemVideoRestoreStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemVideoStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `UploadFail`.
+    UploadFail,
+    /// `UploadSucc`.
+    UploadSucc,
+    /// `Transcoding`.
+    Transcoding,
+    /// `TranscodeFail`.
+    TranscodeFail,
+    /// `Blocked`.
+    Blocked,
+    /// `Normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemVideoStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "UploadFail",
+        "UploadSucc",
+        "Transcoding",
+        "TranscodeFail",
+        "Blocked",
+        "Normal",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemVideoStatus::Uploading => "Uploading",
+            SearchMediaResponseMediaListItemVideoStatus::UploadFail => "UploadFail",
+            SearchMediaResponseMediaListItemVideoStatus::UploadSucc => "UploadSucc",
+            SearchMediaResponseMediaListItemVideoStatus::Transcoding => "Transcoding",
+            SearchMediaResponseMediaListItemVideoStatus::TranscodeFail => "TranscodeFail",
+            SearchMediaResponseMediaListItemVideoStatus::Blocked => "Blocked",
+            SearchMediaResponseMediaListItemVideoStatus::Normal => "Normal",
+            SearchMediaResponseMediaListItemVideoStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => SearchMediaResponseMediaListItemVideoStatus::Uploading,
+                "UploadFail" => SearchMediaResponseMediaListItemVideoStatus::UploadFail,
+                "UploadSucc" => SearchMediaResponseMediaListItemVideoStatus::UploadSucc,
+                "Transcoding" => SearchMediaResponseMediaListItemVideoStatus::Transcoding,
+                "TranscodeFail" => {
+                    SearchMediaResponseMediaListItemVideoStatus::TranscodeFail
+                }
+                "Blocked" => SearchMediaResponseMediaListItemVideoStatus::Blocked,
+                "Normal" => SearchMediaResponseMediaListItemVideoStatus::Normal,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoStatus {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemVideoStatus::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemVideoStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemVideoStatus::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemVideoStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemVideoStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemVideoStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemVideoStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `SourceIA`.
+    SourceIa,
+    /// `SourceArchive`.
+    SourceArchive,
+    /// `SourceColdArchive`.
+    SourceColdArchive,
+    /// `Changing`.
+    Changing,
+    /// `SourceChanging`.
+    SourceChanging,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemVideoStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+        "SourceIA",
+        "SourceArchive",
+        "SourceColdArchive",
+        "Changing",
+        "SourceChanging",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemVideoStorageClass::Standard => "Standard",
+            SearchMediaResponseMediaListItemVideoStorageClass::Ia => "IA",
+            SearchMediaResponseMediaListItemVideoStorageClass::Archive => "Archive",
+            SearchMediaResponseMediaListItemVideoStorageClass::ColdArchive => {
+                "ColdArchive"
+            }
+            SearchMediaResponseMediaListItemVideoStorageClass::SourceIa => "SourceIA",
+            SearchMediaResponseMediaListItemVideoStorageClass::SourceArchive => {
+                "SourceArchive"
+            }
+            SearchMediaResponseMediaListItemVideoStorageClass::SourceColdArchive => {
+                "SourceColdArchive"
+            }
+            SearchMediaResponseMediaListItemVideoStorageClass::Changing => "Changing",
+            SearchMediaResponseMediaListItemVideoStorageClass::SourceChanging => {
+                "SourceChanging"
+            }
+            SearchMediaResponseMediaListItemVideoStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => SearchMediaResponseMediaListItemVideoStorageClass::Standard,
+                "IA" => SearchMediaResponseMediaListItemVideoStorageClass::Ia,
+                "Archive" => SearchMediaResponseMediaListItemVideoStorageClass::Archive,
+                "ColdArchive" => {
+                    SearchMediaResponseMediaListItemVideoStorageClass::ColdArchive
+                }
+                "SourceIA" => SearchMediaResponseMediaListItemVideoStorageClass::SourceIa,
+                "SourceArchive" => {
+                    SearchMediaResponseMediaListItemVideoStorageClass::SourceArchive
+                }
+                "SourceColdArchive" => {
+                    SearchMediaResponseMediaListItemVideoStorageClass::SourceColdArchive
+                }
+                "Changing" => SearchMediaResponseMediaListItemVideoStorageClass::Changing,
+                "SourceChanging" => {
+                    SearchMediaResponseMediaListItemVideoStorageClass::SourceChanging
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoStorageClass {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemVideoStorageClass::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemVideoStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemVideoStorageClass::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemVideoStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemVideoStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemVideoStorageClass::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaResponseMediaListItemVideoTranscodeMode {
+    /// `FastTranscode`.
+    FastTranscode,
+    /// `NoTranscode`.
+    NoTranscode,
+    /// `AsyncTranscode`.
+    AsyncTranscode,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaResponseMediaListItemVideoTranscodeMode {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "FastTranscode",
+        "NoTranscode",
+        "AsyncTranscode",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaResponseMediaListItemVideoTranscodeMode::FastTranscode => {
+                "FastTranscode"
+            }
+            SearchMediaResponseMediaListItemVideoTranscodeMode::NoTranscode => {
+                "NoTranscode"
+            }
+            SearchMediaResponseMediaListItemVideoTranscodeMode::AsyncTranscode => {
+                "AsyncTranscode"
+            }
+            SearchMediaResponseMediaListItemVideoTranscodeMode::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "FastTranscode" => {
+                    SearchMediaResponseMediaListItemVideoTranscodeMode::FastTranscode
+                }
+                "NoTranscode" => {
+                    SearchMediaResponseMediaListItemVideoTranscodeMode::NoTranscode
+                }
+                "AsyncTranscode" => {
+                    SearchMediaResponseMediaListItemVideoTranscodeMode::AsyncTranscode
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoTranscodeMode {
+    fn from(s: &str) -> Self {
+        SearchMediaResponseMediaListItemVideoTranscodeMode::known(s)
+            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoTranscodeMode::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SearchMediaResponseMediaListItemVideoTranscodeMode {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaResponseMediaListItemVideoTranscodeMode::known(&s)
+            .unwrap_or(SearchMediaResponseMediaListItemVideoTranscodeMode::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoTranscodeMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoTranscodeMode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for SearchMediaResponseMediaListItemVideoTranscodeMode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaResponseMediaListItemVideoTranscodeMode::from)
+    }
+}
+
 /// The `SearchMediaResponseMediaListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -408,7 +2147,9 @@ pub struct SearchMediaResponseMediaListItem {
     ///
     /// Wire name: `MediaType`.
     #[serde(rename = "MediaType", default)]
-    pub media_type: ::std::option::Option<::std::string::String>,
+    pub media_type: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemMediaType,
+    >,
     ///
     ///
     /// Wire name: `Video`.
@@ -724,7 +2465,9 @@ pub struct SearchMediaResponseMediaListItemAttachedMedia {
     ///
     /// Wire name: `BusinessType`.
     #[serde(rename = "BusinessType", default)]
-    pub business_type: ::std::option::Option<::std::string::String>,
+    pub business_type: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAttachedMediaBusinessType,
+    >,
     ///
     ///
     /// Wire name: `Categories`.
@@ -756,7 +2499,9 @@ pub struct SearchMediaResponseMediaListItemAttachedMedia {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAttachedMediaStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.
@@ -938,7 +2683,9 @@ pub struct SearchMediaResponseMediaListItemAudio {
     ///
     /// Wire name: `DownloadSwitch`.
     #[serde(rename = "DownloadSwitch", default)]
-    pub download_switch: ::std::option::Option<::std::string::String>,
+    pub download_switch: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAudioDownloadSwitch,
+    >,
     ///
     ///
     /// Wire name: `Duration`.
@@ -948,7 +2695,9 @@ pub struct SearchMediaResponseMediaListItemAudio {
     ///
     /// Wire name: `MediaSource`.
     #[serde(rename = "MediaSource", default)]
-    pub media_source: ::std::option::Option<::std::string::String>,
+    pub media_source: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAudioMediaSource,
+    >,
     ///
     ///
     /// Wire name: `ModificationTime`.
@@ -958,7 +2707,9 @@ pub struct SearchMediaResponseMediaListItemAudio {
     ///
     /// Wire name: `PreprocessStatus`.
     #[serde(rename = "PreprocessStatus", default)]
-    pub preprocess_status: ::std::option::Option<::std::string::String>,
+    pub preprocess_status: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAudioPreprocessStatus,
+    >,
     ///
     ///
     /// Wire name: `RestoreExpiration`.
@@ -968,7 +2719,9 @@ pub struct SearchMediaResponseMediaListItemAudio {
     ///
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
-    pub restore_status: ::std::option::Option<::std::string::String>,
+    pub restore_status: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAudioRestoreStatus,
+    >,
     ///
     ///
     /// Wire name: `Size`.
@@ -988,12 +2741,16 @@ pub struct SearchMediaResponseMediaListItemAudio {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAudioStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAudioStorageClass,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.
@@ -1013,7 +2770,9 @@ pub struct SearchMediaResponseMediaListItemAudio {
     ///
     /// Wire name: `TranscodeMode`.
     #[serde(rename = "TranscodeMode", default)]
-    pub transcode_mode: ::std::option::Option<::std::string::String>,
+    pub transcode_mode: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemAudioTranscodeMode,
+    >,
 }
 
 #[doc(hidden)]
@@ -1289,7 +3048,9 @@ pub struct SearchMediaResponseMediaListItemVideo {
     ///
     /// Wire name: `DownloadSwitch`.
     #[serde(rename = "DownloadSwitch", default)]
-    pub download_switch: ::std::option::Option<::std::string::String>,
+    pub download_switch: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemVideoDownloadSwitch,
+    >,
     ///
     ///
     /// Wire name: `Duration`.
@@ -1299,7 +3060,9 @@ pub struct SearchMediaResponseMediaListItemVideo {
     ///
     /// Wire name: `MediaSource`.
     #[serde(rename = "MediaSource", default)]
-    pub media_source: ::std::option::Option<::std::string::String>,
+    pub media_source: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemVideoMediaSource,
+    >,
     ///
     ///
     /// Wire name: `ModificationTime`.
@@ -1309,7 +3072,9 @@ pub struct SearchMediaResponseMediaListItemVideo {
     ///
     /// Wire name: `PreprocessStatus`.
     #[serde(rename = "PreprocessStatus", default)]
-    pub preprocess_status: ::std::option::Option<::std::string::String>,
+    pub preprocess_status: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemVideoPreprocessStatus,
+    >,
     ///
     ///
     /// Wire name: `RestoreExpiration`.
@@ -1319,7 +3084,9 @@ pub struct SearchMediaResponseMediaListItemVideo {
     ///
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
-    pub restore_status: ::std::option::Option<::std::string::String>,
+    pub restore_status: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemVideoRestoreStatus,
+    >,
     ///
     ///
     /// Wire name: `Size`.
@@ -1339,12 +3106,16 @@ pub struct SearchMediaResponseMediaListItemVideo {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemVideoStatus,
+    >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemVideoStorageClass,
+    >,
     ///
     ///
     /// Wire name: `StorageLocation`.
@@ -1364,7 +3135,9 @@ pub struct SearchMediaResponseMediaListItemVideo {
     ///
     /// Wire name: `TranscodeMode`.
     #[serde(rename = "TranscodeMode", default)]
-    pub transcode_mode: ::std::option::Option<::std::string::String>,
+    pub transcode_mode: ::std::option::Option<
+        crate::generated::search_media::SearchMediaResponseMediaListItemVideoTranscodeMode,
+    >,
     ///
     ///
     /// Wire name: `VideoId`.

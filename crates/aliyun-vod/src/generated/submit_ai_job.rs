@@ -236,6 +236,88 @@ static TYPES_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SubmitAiJobResponseAiJobListAiJobItemType {
+    /// `AIMediaDNA`.
+    AiMediaDna,
+    /// `AIVideoTag`.
+    AiVideoTag,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SubmitAiJobResponseAiJobListAiJobItemType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["AIMediaDNA", "AIVideoTag"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SubmitAiJobResponseAiJobListAiJobItemType::AiMediaDna => "AIMediaDNA",
+            SubmitAiJobResponseAiJobListAiJobItemType::AiVideoTag => "AIVideoTag",
+            SubmitAiJobResponseAiJobListAiJobItemType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AIMediaDNA" => SubmitAiJobResponseAiJobListAiJobItemType::AiMediaDna,
+                "AIVideoTag" => SubmitAiJobResponseAiJobListAiJobItemType::AiVideoTag,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SubmitAiJobResponseAiJobListAiJobItemType {
+    fn from(s: &str) -> Self {
+        SubmitAiJobResponseAiJobListAiJobItemType::known(s)
+            .unwrap_or_else(|| SubmitAiJobResponseAiJobListAiJobItemType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for SubmitAiJobResponseAiJobListAiJobItemType {
+    fn from(s: ::std::string::String) -> Self {
+        SubmitAiJobResponseAiJobListAiJobItemType::known(&s)
+            .unwrap_or(SubmitAiJobResponseAiJobListAiJobItemType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SubmitAiJobResponseAiJobListAiJobItemType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SubmitAiJobResponseAiJobListAiJobItemType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SubmitAiJobResponseAiJobListAiJobItemType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SubmitAiJobResponseAiJobListAiJobItemType::from)
+    }
+}
+
 /// The `SubmitAiJobResponseAiJobList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -292,7 +374,9 @@ pub struct SubmitAiJobResponseAiJobListAiJobItem {
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::submit_ai_job::SubmitAiJobResponseAiJobListAiJobItemType,
+    >,
 }
 
 #[doc(hidden)]

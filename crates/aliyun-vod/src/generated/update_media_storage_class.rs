@@ -124,7 +124,9 @@ pub struct UpdateMediaStorageClassOutput {
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseStatus,
+    >,
 }
 
 impl UpdateMediaStorageClassOutput {
@@ -294,6 +296,88 @@ static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(MEDIA_IDS_MAX_ITEMS);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum UpdateMediaStorageClassResponseStatus {
+    /// `Processing`.
+    Processing,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl UpdateMediaStorageClassResponseStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UpdateMediaStorageClassResponseStatus::Processing => "Processing",
+            UpdateMediaStorageClassResponseStatus::Failed => "Failed",
+            UpdateMediaStorageClassResponseStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => UpdateMediaStorageClassResponseStatus::Processing,
+                "Failed" => UpdateMediaStorageClassResponseStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for UpdateMediaStorageClassResponseStatus {
+    fn from(s: &str) -> Self {
+        UpdateMediaStorageClassResponseStatus::known(s)
+            .unwrap_or_else(|| UpdateMediaStorageClassResponseStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for UpdateMediaStorageClassResponseStatus {
+    fn from(s: ::std::string::String) -> Self {
+        UpdateMediaStorageClassResponseStatus::known(&s)
+            .unwrap_or(UpdateMediaStorageClassResponseStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for UpdateMediaStorageClassResponseStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for UpdateMediaStorageClassResponseStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UpdateMediaStorageClassResponseStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(UpdateMediaStorageClassResponseStatus::from)
+    }
+}
 
 /// The `UpdateMediaStorageClassResponseForbiddenList` object (not described in the spec yet).
 #[derive(
