@@ -48,6 +48,15 @@ async fn typed_calls_and_paginators_of_generated_operations() {
         let page = pages.into_iter().next().unwrap().unwrap();
         assert_eq!(page.total, Some(1));
 
+        // No total and no size: the emulator's second page is empty and ends it.
+        let details: Vec<_> = client
+            .get_media_audit_result_detail()
+            .media_id("m1")
+            .into_items()
+            .collect()
+            .await;
+        assert_eq!(details.len(), 1, "{details:?}");
+
         let items: Vec<_> = client
             .search_media()
             .page_size(5)

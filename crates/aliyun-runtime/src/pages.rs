@@ -5,8 +5,9 @@
 //! VOD pages by number (`PageNo` or `PageNumber`, counted from 1), some
 //! operations also with a token handed back (SearchMedia's `ScrollToken`).
 //! The loop stops after a page that is empty, shorter than the page size the
-//! caller set, reaches the total the service reports, or (with a token) comes
-//! back without a token; and after [`MAX_PAGES`] pages whatever happens.
+//! caller set, reaches the total the service reports (counting the pages
+//! before the first one asked for, when the size is known), or (with a token)
+//! comes back without a token; and after [`MAX_PAGES`] pages whatever happens.
 
 use std::collections::VecDeque;
 
@@ -50,7 +51,13 @@ pub struct Paginator {
     op: &'static Operation,
     pages: &'static Pages,
     input: Map<String, Value>,
+    /// The page number sent next.
     page: i64,
+    /// The first page number asked for.
+    first: i64,
+    /// Pages fetched so far.
+    pages_fetched: i64,
+    /// Items fetched so far.
     fetched: u64,
     done: bool,
 }
@@ -68,7 +75,7 @@ impl Paginator {
         })?;
         let page = match input.get(pages.page) {
             None | Some(Value::Null) => 1,
-            Some(v) => match v.as_i64() {
+            Some(v) => match crate::params::as_i64(v) {
                 Some(n) if n >= 1 => n,
                 _ => {
                     return Err(Error::Validation(ValidationError::new(
@@ -87,6 +94,8 @@ impl Paginator {
             pages,
             input,
             page,
+            first: page,
+            pages_fetched: 0,
             fetched: 0,
             done: false,
         })
@@ -112,13 +121,23 @@ impl Paginator {
         let value = self.client.invoke(self.op, params).await?.to_json()?;
         let n = items_at(&value, pages.items).map_or(0, Vec::len) as u64;
         self.fetched += n;
-        let total = pages
-            .total
-            .and_then(|t| value.get(t))
-            .and_then(Value::as_u64);
         let size = pages
             .size
             .and_then(|s| self.input.get(s))
+            .and_then(crate::params::as_i64)
+            .and_then(|s| u64::try_from(s).ok());
+        // Items on the pages before the first one asked for count toward the
+        // total; without a size they are unknown, and only the other rules end.
+        let before = match size {
+            Some(s) => u64::try_from(self.first - 1)
+                .ok()
+                .map(|p| p.saturating_mul(s)),
+            None if self.first == 1 => Some(0),
+            None => None,
+        };
+        let total = pages
+            .total
+            .and_then(|t| value.get(t))
             .and_then(Value::as_u64);
         let token = pages.token.map(|(input, output)| {
             let next = value
@@ -127,15 +146,21 @@ impl Paginator {
                 .filter(|t| !t.is_empty());
             (input, next.map(str::to_owned))
         });
+        self.pages_fetched += 1;
+        let reached = match (total, before) {
+            (Some(t), Some(b)) => b.saturating_add(self.fetched) >= t,
+            _ => false,
+        };
         self.done = n == 0
-            || total.is_some_and(|t| self.fetched >= t)
+            || reached
             || size.is_some_and(|s| n < s)
             || matches!(token, Some((_, None)))
-            || self.page >= MAX_PAGES;
+            || self.pages_fetched >= MAX_PAGES
+            || self.page == i64::MAX;
         if let Some((input, Some(next))) = token {
             self.input.insert(input.to_owned(), Value::String(next));
         }
-        self.page += 1;
+        self.page = self.page.saturating_add(1);
         Ok(value)
     }
 

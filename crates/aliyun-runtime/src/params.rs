@@ -331,7 +331,9 @@ fn scalar_text(value: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
-fn as_i64(value: &Value) -> Option<i64> {
+/// An integer parameter's value as the encoder reads it: a JSON number or
+/// its decimal text (the CLI passes every flag as text).
+pub(crate) fn as_i64(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.parse().ok(),

@@ -80,6 +80,18 @@ static BY_NUMBER: Operation = op(
     },
 );
 
+/// A size but no total: a short page ends it.
+static SIZE_ONLY: Operation = op(
+    "ListThings",
+    &Pages {
+        page: "PageNo",
+        size: Some("PageSize"),
+        items: &["ThingList", "Thing"],
+        total: None,
+        token: None,
+    },
+);
+
 /// No total and no size: only an empty page ends it.
 static UNTIL_EMPTY: Operation = op(
     "ListThings",
@@ -165,14 +177,38 @@ async fn pages_by_number_until_the_total_or_a_short_page() {
     let got: Vec<usize> = pages.iter().map(|p| ids(p).len()).collect();
     assert_eq!(got, [10, 10, 5]);
     assert_eq!(sent_pages(&server), ["1", "2", "3"]);
-    // Starting from the page set.
+    // Starting from the page set: the pages before it count toward the total
+    // (page 2 of 10 reaches it with its 5 items on page 3).
+    let server2 = Server::start(serve).await;
     let p = Paginator::new(
-        client.clone(),
+        crate::client(&server2.url),
         &BY_NUMBER,
-        input(json!({"PageNo": 3, "PageSize": 10})),
+        input(json!({"PageNo": 2, "PageSize": 10})),
     )
     .unwrap();
-    assert_eq!(ids(&all_pages(p).await[0]), (20..25).collect::<Vec<_>>());
+    let got: Vec<Vec<i64>> = all_pages(p).await.iter().map(ids).collect();
+    assert_eq!(got, [(10..20).collect::<Vec<_>>(), (20..25).collect()]);
+    assert_eq!(sent_pages(&server2), ["2", "3"]);
+    // A size without a total: the short page ends it, nothing more is asked.
+    let server3 = Server::start(serve).await;
+    let p = Paginator::new(
+        crate::client(&server3.url),
+        &SIZE_ONLY,
+        input(json!({"PageSize": 10})),
+    )
+    .unwrap();
+    assert_eq!(all_pages(p).await.len(), 3);
+    assert_eq!(sent_pages(&server3), ["1", "2", "3"]);
+    // Numbers as text, as the CLI passes its flags.
+    let server4 = Server::start(serve).await;
+    let p = Paginator::new(
+        crate::client(&server4.url),
+        &SIZE_ONLY,
+        input(json!({"PageNo": "2", "PageSize": "10"})),
+    )
+    .unwrap();
+    assert_eq!(all_pages(p).await.len(), 2);
+    assert_eq!(sent_pages(&server4), ["2", "3"]);
     // Without a total or a size, an empty page ends it.
     let p = Paginator::new(client, &UNTIL_EMPTY, input(json!({"PageSize": 20}))).unwrap();
     let got: Vec<usize> = all_pages(p).await.iter().map(|p| ids(p).len()).collect();

@@ -335,6 +335,24 @@ async fn any_operation_runs_against_the_emulator_and_paged_ones_take_all_pages()
         Some(1),
         "{all}"
     );
+    // Flags arrive as text; a start past page 1 is taken (the emulator's
+    // page 2 is empty, so nothing is listed).
+    let later = w
+        .vod(&[
+            "get-video-list",
+            "--page-no",
+            "2",
+            "--page-size",
+            "10",
+            "--all-pages",
+        ])
+        .await
+        .ok()
+        .json();
+    assert!(
+        later.get("VideoList").is_none_or(|v| v["Video"].is_null()),
+        "{later}"
+    );
     // Only operations that page have the flag.
     let out = w
         .vod(&["get-video-info", "--video-id", "v1", "--all-pages"])

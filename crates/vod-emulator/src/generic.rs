@@ -33,7 +33,14 @@ pub(crate) fn answer(
     request_id: &str,
 ) -> Result<Node, ApiError> {
     check(op, req)?;
-    Ok(body(op.output, request_id))
+    // One page of one item each: a page past the first is empty, so a
+    // paginator (with no total or size to stop it) ends after page 1.
+    let later_page = op
+        .pages
+        .and_then(|p| req.param(p.page))
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .is_some_and(|n| n > 1);
+    Ok(body(op.output, request_id, if later_page { 0 } else { 1 }))
 }
 
 /// The service's own checks, in table order: a required parameter that is
@@ -101,8 +108,8 @@ fn check_value(p: &Param, value: &str) -> Result<(), ApiError> {
 }
 
 /// A body of `shape`: `RequestId` is the call's; every other field present,
-/// with a placeholder of its type; every list with one item.
-fn body(shape: &Shape, request_id: &str) -> Node {
+/// with a placeholder of its type; every list with `items` items.
+fn body(shape: &Shape, request_id: &str, items: usize) -> Node {
     match shape {
         Shape::Object(fields) => Node::Object(
             fields
@@ -111,17 +118,17 @@ fn body(shape: &Shape, request_id: &str) -> Node {
                     let value = if f.name == "RequestId" {
                         Node::text(request_id)
                     } else {
-                        placeholder(f.name, f.shape, 1)
+                        placeholder(f.name, f.shape, 1, items)
                     };
                     (f.name, value)
                 })
                 .collect(),
         ),
-        other => placeholder("Body", other, 1),
+        other => placeholder("Body", other, 1, items),
     }
 }
 
-fn placeholder(name: &str, shape: &Shape, depth: usize) -> Node {
+fn placeholder(name: &str, shape: &Shape, depth: usize, items: usize) -> Node {
     match shape {
         Shape::String => Node::text(format!("{name}-example")),
         Shape::Integer => Node::Number(1.into()),
@@ -131,7 +138,7 @@ fn placeholder(name: &str, shape: &Shape, depth: usize) -> Node {
         Shape::Object(fields) => Node::Object(
             fields
                 .iter()
-                .map(|f| (f.name, placeholder(f.name, f.shape, depth + 1)))
+                .map(|f| (f.name, placeholder(f.name, f.shape, depth + 1, items)))
                 .collect(),
         ),
         Shape::List { item, xml_item } => Node::List {
@@ -139,7 +146,9 @@ fn placeholder(name: &str, shape: &Shape, depth: usize) -> Node {
             items: if depth > MAX_DEPTH {
                 Vec::new()
             } else {
-                vec![placeholder(name, item, depth + 1)]
+                (0..items)
+                    .map(|_| placeholder(name, item, depth + 1, items))
+                    .collect()
             },
         },
     }
