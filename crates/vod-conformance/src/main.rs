@@ -85,15 +85,17 @@ fn run(python: &Path, work: &Path, report_path: &Path) -> Result<(), String> {
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| format!("running the official SDK: {e}"))?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(stdin.as_bytes())
-        .map_err(|e| format!("writing the cases: {e}"))?;
+    // Written from another thread: the script answers line by line, and a
+    // full pipe on either side would otherwise block both.
+    let mut input = child.stdin.take().ok_or("no stdin")?;
+    let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
     let out = child
         .wait_with_output()
         .map_err(|e| format!("running the official SDK: {e}"))?;
+    writer
+        .join()
+        .map_err(|_| "the writer thread panicked".to_owned())?
+        .map_err(|e| format!("writing the cases: {e}"))?;
     if !out.status.success() {
         return Err(format!("the official SDK's script failed ({})", out.status));
     }
