@@ -17,11 +17,16 @@ pub struct TextList {
 }
 
 /// Whether a string parameter's description says it holds several items
-/// joined by commas (`半角逗号`, `逗号`) or newlines (`换行符`); with the
+/// separated (`分隔`, `隔开`) by commas (`半角逗号`, `逗号`) or newlines (`换行符`); with the
 /// maximum it states (`最多支持10个`, `最多不超过16个标签`). A description of
 /// JSON text is not a list, whatever commas it mentions.
 pub fn text_list(description: &str) -> Option<TextList> {
     if description.contains("JSON") || description.contains("json") {
+        return None;
+    }
+    // The separator, and a word saying items are separated by it (a mention
+    // of commas alone, "must not contain commas", is not a list).
+    if !["分隔", "隔开"].iter().any(|w| description.contains(w)) {
         return None;
     }
     let separator = if description.contains("换行") {
@@ -186,18 +191,20 @@ mod tests {
     #[test]
     fn lists_joined_by_commas_with_their_maximum() {
         let l = |t: &str| text_list(t).map(|l| (l.separator, l.max_items));
-        assert_eq!(l("…最多支持10个…半角逗号…"), Some((',', Some(10))));
-        assert_eq!(l("…逗号…最多支持5个。"), Some((',', Some(5))));
-        assert_eq!(l("…最多可以传入500个，…逗号…"), Some((',', Some(500))));
+        assert_eq!(l("…最多支持10个…半角逗号…分隔"), Some((',', Some(10))));
+        assert_eq!(l("…逗号…分隔…最多支持5个。"), Some((',', Some(5))));
+        assert_eq!(l("…最多可以传入500个，…逗号隔开…"), Some((',', Some(500))));
         // The item limit, not the characters of one item.
         assert_eq!(
-            l("…不超过32个字符…最多不超过16个…逗号…"),
+            l("…不超过32个字符…最多不超过16个…逗号…分隔"),
             Some((',', Some(16)))
         );
-        assert_eq!(l("…逗号…"), Some((',', None)));
-        assert_eq!(l("…换行符…"), Some(('\n', None)));
+        assert_eq!(l("…逗号…分隔"), Some((',', None)));
+        // Commas mentioned, nothing separated by them.
+        assert_eq!(l("…不能包含逗号…"), None);
+        assert_eq!(l("…换行符…分隔"), Some(('\n', None)));
         assert_eq!(l("…"), None);
-        assert_eq!(l("…JSON格式…逗号…"), None);
+        assert_eq!(l("…JSON格式…逗号…分隔"), None);
     }
 
     #[test]

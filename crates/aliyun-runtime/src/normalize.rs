@@ -6,7 +6,8 @@
 //! response over one field: numbers arrive as strings (`FileSize`), lists may be
 //! bare arrays, wrapped in an object or a single item, fields are left out or
 //! sent empty for the same meaning. Fields the shape does not name are dropped,
-//! so a JSON and an XML body of the same answer normalize to the same value.
+//! so a JSON and an XML body of the same answer normalize to the same value
+//! (XML text comes trimmed; JSON text is kept as sent).
 //!
 //! Generated output types derive a plain `Deserialize` (names and defaults
 //! only) and are read from the normalized value, which has nothing left for
@@ -83,8 +84,9 @@ fn fix(value: &mut Value, shape: &Shape) -> bool {
                 return false;
             };
             items.retain_mut(|v| {
+                let null = v.is_null();
                 let kept = list_item(v, item);
-                if !kept {
+                if !kept && !null {
                     tracing::warn!("list item does not fit its shape; left out");
                 }
                 kept
