@@ -38,6 +38,9 @@
 #[rustfmt::skip]
 mod generated;
 
+pub mod callback;
+pub mod url_signing;
+
 #[cfg(feature = "upload")]
 pub mod batch;
 #[cfg(feature = "upload")]
