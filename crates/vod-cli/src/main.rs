@@ -18,6 +18,7 @@ mod demo;
 mod error;
 mod ops;
 mod output;
+mod sign_url;
 mod wait;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -193,6 +194,9 @@ fn cli() -> Command {
         Command::new("emulator")
             .about("Runs the local VOD emulator; prints its base URL on the first line of stdout"),
     );
+    let sign_url_cmd = with_args::<sign_url::SignUrlArgs>(Command::new("sign-url").about(
+        "Prints a playback URL signed for a VOD domain's URL authentication (type A, B or C); nothing is sent",
+    ));
     let demo_cmd = Command::new("demo").about(
         "Uploads a generated sample file to an in-process emulator, waits, prints the job (no account needed)",
     );
@@ -207,6 +211,7 @@ fn cli() -> Command {
     .subcommands(operations)
     .subcommands(wait_cmd)
     .subcommand(demo_cmd)
+    .subcommand(sign_url_cmd)
     .subcommand(emulator_cmd)
 }
 
@@ -249,6 +254,12 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
                 .map_err(|e| CliError::Other(e.to_string()))
         }
         "demo" => demo::run(&global.wire(), global.output).await,
+        "sign-url" => {
+            let args = sign_url::SignUrlArgs::from_arg_matches(m)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let now = aliyun_runtime::time::OffsetDateTime::now_utc().unix_timestamp();
+            ops::print_stdout(&format!("{}\n", sign_url::sign(&args, now)?))
+        }
         "wait" => {
             let spec = polling_command()
                 .ok_or_else(|| CliError::Usage("no operation polls for waits".to_owned()))?;
