@@ -39,6 +39,7 @@
 mod generated;
 
 pub mod callback;
+pub mod events;
 pub mod url_signing;
 
 #[cfg(feature = "upload")]
