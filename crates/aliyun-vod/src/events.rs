@@ -9,10 +9,10 @@
 //! Verify a callback first ([`crate::callback::verify`]); [`parse`] only reads.
 
 use aliyun_runtime::normalize::normalize;
+use aliyun_runtime::serde_json::{self, Value};
 use aliyun_runtime::shape::{Field, Shape};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use aliyun_runtime::serde_json::{self, Value};
 
 /// A received event: the typed view and the body as sent.
 #[derive(Clone, Debug, PartialEq)]

@@ -40,6 +40,8 @@ mod generated;
 
 pub mod callback;
 pub mod events;
+#[cfg(feature = "receiver")]
+pub mod receiver;
 pub mod url_signing;
 
 #[cfg(feature = "upload")]

@@ -16,6 +16,7 @@ mod generated {
 mod command;
 mod demo;
 mod error;
+mod events;
 mod ops;
 mod output;
 mod sign_url;
@@ -197,6 +198,13 @@ fn cli() -> Command {
     let sign_url_cmd = with_args::<sign_url::SignUrlArgs>(Command::new("sign-url").about(
         "Prints a playback URL signed for a VOD domain's URL authentication (type A, B or C); nothing is sent",
     ));
+    let events_cmd = Command::new("events")
+        .about("VOD's event callbacks")
+        .subcommand_required(true)
+        .subcommand(with_args::<events::ListenArgs>(
+            Command::new("listen")
+                .about("Listens on 127.0.0.1 and prints each verified callback as a line of JSON"),
+        ));
     let demo_cmd = Command::new("demo").about(
         "Uploads a generated sample file to an in-process emulator, waits, prints the job (no account needed)",
     );
@@ -212,6 +220,7 @@ fn cli() -> Command {
     .subcommands(wait_cmd)
     .subcommand(demo_cmd)
     .subcommand(sign_url_cmd)
+    .subcommand(events_cmd)
     .subcommand(emulator_cmd)
 }
 
@@ -254,6 +263,14 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
                 .map_err(|e| CliError::Other(e.to_string()))
         }
         "demo" => demo::run(&global.wire(), global.output).await,
+        "events" => match m.subcommand() {
+            Some(("listen", sub)) => {
+                let args = events::ListenArgs::from_arg_matches(sub)
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+                events::listen(args).await
+            }
+            _ => Err(CliError::Usage("vod events listen".to_owned())),
+        },
         "sign-url" => {
             let args = sign_url::SignUrlArgs::from_arg_matches(m)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
