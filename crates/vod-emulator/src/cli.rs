@@ -42,6 +42,17 @@ pub struct EmulatorArgs {
     /// Make the key an STS key: requests must carry this security token.
     #[arg(long, env = "VOD_EMULATOR_SECURITY_TOKEN", hide_env_values = true)]
     pub security_token: Option<String>,
+    /// POST signed event notifications (upload jobs done) to this URL.
+    #[arg(long, requires = "callback_key")]
+    pub callback_url: Option<String>,
+    /// The key that signs them.
+    #[arg(
+        long,
+        env = "VOD_EMULATOR_CALLBACK_KEY",
+        hide_env_values = true,
+        requires = "callback_url"
+    )]
+    pub callback_key: Option<String>,
     /// Keep jobs in this directory (they survive restarts); in memory if unset.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -108,6 +119,9 @@ impl EmulatorArgs {
             .with_step_delay(Duration::from_millis(self.step_delay_ms))
             .with_faults(faults);
         config.data_dir.clone_from(&self.data_dir);
+        if let (Some(url), Some(key)) = (&self.callback_url, &self.callback_key) {
+            config = config.with_callback(url.as_str(), key.as_str());
+        }
         Ok(config)
     }
 }

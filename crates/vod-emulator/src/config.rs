@@ -46,6 +46,27 @@ pub struct EmulatorConfig {
     pub limits: Limits,
     /// Seed of the random draws of rate-based faults; `None` seeds from the OS.
     pub seed: Option<u64>,
+    /// Where to POST signed event notifications, and the key to sign them.
+    pub callback: Option<CallbackConfig>,
+}
+
+/// Event notifications: VOD's HTTP callbacks, signed as the service signs
+/// them (`X-VOD-TIMESTAMP`, `X-VOD-SIGNATURE`).
+#[derive(Clone)]
+pub struct CallbackConfig {
+    /// The callback URL.
+    pub url: String,
+    /// The callback authentication key.
+    pub key: String,
+}
+
+impl std::fmt::Debug for CallbackConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackConfig")
+            .field("url", &self.url)
+            .field("key", &"** redacted **")
+            .finish()
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -61,6 +82,7 @@ impl Default for EmulatorConfig {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             limits: Limits::default(),
             seed: None,
+            callback: None,
         }
     }
 }
@@ -105,6 +127,15 @@ impl EmulatorConfig {
     /// Seeds the random draws of rate-based faults, for reproducible runs.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Sends signed event notifications to `url` (see [`CallbackConfig`]).
+    pub fn with_callback(mut self, url: impl Into<String>, key: impl Into<String>) -> Self {
+        self.callback = Some(CallbackConfig {
+            url: url.into(),
+            key: key.into(),
+        });
         self
     }
 }

@@ -31,6 +31,7 @@ mod auth;
 mod cli;
 mod config;
 mod error;
+mod events;
 mod faults;
 mod generic;
 mod jobs;
@@ -49,7 +50,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use cli::{run, EmulatorArgs};
-pub use config::{EmulatorConfig, Limits, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET};
+pub use config::{
+    CallbackConfig, EmulatorConfig, Limits, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
+};
 pub use error::EmulatorError;
 pub use faults::Faults;
 pub use state::Stats;
@@ -90,6 +93,7 @@ impl Emulator {
             config.limits,
             config.step_delay,
             stopped.clone(),
+            config.callback.clone(),
         )
         .map_err(|e| EmulatorError::Config(format!("cannot build the download client: {e}")))?;
         for id in resume {

@@ -59,6 +59,8 @@ pub(crate) struct Shared {
     pub(crate) workers: Mutex<JoinSet<()>>,
     /// Turns true when the emulator shuts down.
     pub(crate) stop: watch::Receiver<bool>,
+    /// Where event notifications go, if anywhere.
+    pub(crate) callback: Option<crate::config::CallbackConfig>,
 }
 
 impl Shared {
@@ -69,6 +71,7 @@ impl Shared {
         limits: Limits,
         step_delay: Duration,
         stop: watch::Receiver<bool>,
+        callback: Option<crate::config::CallbackConfig>,
     ) -> Result<Arc<Self>, reqwest::Error> {
         // No proxy: sources are usually on loopback, and an inherited proxy
         // setting would make tests depend on the environment.
@@ -88,6 +91,7 @@ impl Shared {
             downloads: Semaphore::new(CONCURRENT_DOWNLOADS),
             workers: Mutex::new(JoinSet::new()),
             stop,
+            callback,
         }))
     }
 

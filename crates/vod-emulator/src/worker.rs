@@ -65,6 +65,9 @@ async fn run(shared: Arc<Shared>, job_id: String) {
                 j.complete_time = Some(now());
             })
             .await;
+            if let Some(done) = shared.jobs.get(&job_id) {
+                crate::events::job_done(&shared, &done);
+            }
             return;
         }
     }
@@ -83,6 +86,9 @@ async fn run(shared: Arc<Shared>, job_id: String) {
         j.complete_time = Some(now());
     })
     .await;
+    if let Some(done) = shared.jobs.get(&job_id) {
+        crate::events::job_done(&shared, &done);
+    }
 }
 
 /// A fresh 32-hex-digit id (JobId, MediaId).
