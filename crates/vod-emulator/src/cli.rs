@@ -53,6 +53,21 @@ pub struct EmulatorArgs {
         requires = "callback_url"
     )]
     pub callback_key: Option<String>,
+    /// Sign play URLs with this URL signing type (GetPlayInfo answers signed
+    /// URLs; play URLs are served only when signed and unexpired).
+    #[arg(long, value_enum, requires = "url_signing_key")]
+    pub url_signing: Option<crate::config::SigningType>,
+    /// The URL signing key.
+    #[arg(
+        long,
+        env = "VOD_EMULATOR_URL_SIGNING_KEY",
+        hide_env_values = true,
+        requires = "url_signing"
+    )]
+    pub url_signing_key: Option<String>,
+    /// Seconds a signed play URL is served after its time.
+    #[arg(long, default_value_t = 1800)]
+    pub url_signing_ttl: i64,
     /// Keep jobs in this directory (they survive restarts); in memory if unset.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -119,6 +134,9 @@ impl EmulatorArgs {
             .with_step_delay(Duration::from_millis(self.step_delay_ms))
             .with_faults(faults);
         config.data_dir.clone_from(&self.data_dir);
+        if let (Some(kind), Some(key)) = (self.url_signing, &self.url_signing_key) {
+            config = config.with_url_signing(kind, key.as_str(), self.url_signing_ttl);
+        }
         if let (Some(url), Some(key)) = (&self.callback_url, &self.callback_key) {
             config = config.with_callback(url.as_str(), key.as_str());
         }

@@ -48,6 +48,41 @@ pub struct EmulatorConfig {
     pub seed: Option<u64>,
     /// Where to POST signed event notifications, and the key to sign them.
     pub callback: Option<CallbackConfig>,
+    /// URL signing of the play domain: GetPlayInfo answers signed URLs and
+    /// the emulator serves play URLs only when they verify.
+    pub url_signing: Option<UrlSigningConfig>,
+}
+
+/// Alibaba's URL signing types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SigningType {
+    /// `?auth_key=...`.
+    A,
+    /// `/{time}/{md5}/path`.
+    B,
+    /// `/{md5}/{hex time}/path`.
+    C,
+}
+
+/// The play domain's URL signing.
+#[derive(Clone)]
+pub struct UrlSigningConfig {
+    /// The type.
+    pub kind: SigningType,
+    /// The key.
+    pub key: String,
+    /// Seconds a signed URL is served after its time.
+    pub ttl: i64,
+}
+
+impl std::fmt::Debug for UrlSigningConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UrlSigningConfig")
+            .field("kind", &self.kind)
+            .field("key", &"** redacted **")
+            .field("ttl", &self.ttl)
+            .finish()
+    }
 }
 
 /// Event notifications: VOD's HTTP callbacks, signed as the service signs
@@ -83,6 +118,7 @@ impl Default for EmulatorConfig {
             limits: Limits::default(),
             seed: None,
             callback: None,
+            url_signing: None,
         }
     }
 }
@@ -127,6 +163,16 @@ impl EmulatorConfig {
     /// Seeds the random draws of rate-based faults, for reproducible runs.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Signs play URLs (see [`UrlSigningConfig`]).
+    pub fn with_url_signing(mut self, kind: SigningType, key: impl Into<String>, ttl: i64) -> Self {
+        self.url_signing = Some(UrlSigningConfig {
+            kind,
+            key: key.into(),
+            ttl,
+        });
         self
     }
 

@@ -36,6 +36,7 @@ mod faults;
 mod generic;
 mod jobs;
 mod ops;
+mod play;
 mod render;
 mod request;
 mod server;
@@ -51,7 +52,8 @@ use tokio::task::JoinHandle;
 
 pub use cli::{run, EmulatorArgs};
 pub use config::{
-    CallbackConfig, EmulatorConfig, Limits, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
+    CallbackConfig, EmulatorConfig, Limits, SigningType, UrlSigningConfig, DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
 };
 pub use error::EmulatorError;
 pub use faults::Faults;
@@ -88,12 +90,10 @@ impl Emulator {
         let (stop, stopped) = watch::channel(false);
         let shared = Shared::new(
             Authenticator::new(&config.access_keys),
-            FaultState::new(config.faults, config.seed, Instant::now()),
+            FaultState::new(config.faults.clone(), config.seed, Instant::now()),
             jobs,
-            config.limits,
-            config.step_delay,
+            &config,
             stopped.clone(),
-            config.callback.clone(),
         )
         .map_err(|e| EmulatorError::Config(format!("cannot build the download client: {e}")))?;
         for id in resume {

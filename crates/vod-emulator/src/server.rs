@@ -71,9 +71,14 @@ async fn api(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let host = header_of(&headers, "host").unwrap_or_default();
+    // A GET of any path but `/` is a play URL, not an API call.
+    if method == Method::GET && uri.path() != "/" {
+        let pq = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+        return crate::play::serve(shared.url_signing.as_ref(), &host, pq);
+    }
     Counters::bump(&shared.counters.requests);
     let request_id = uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase();
-    let host = header_of(&headers, "host").unwrap_or_default();
     let reply = |format: Format, result: Result<(Cow<'static, str>, Node), ApiError>| {
         if result.is_err() {
             Counters::bump(&shared.counters.errors);
@@ -186,6 +191,15 @@ async fn call(
         "CancelUrlUploadJobs" => {
             let body = ops::cancel_url_upload_jobs(shared, req, request_id).await?;
             Ok(("CancelUrlUploadJobsResponse".into(), body))
+        }
+        "GetPlayInfo" if shared.url_signing.is_some() => {
+            let host = req.header("host").unwrap_or_default();
+            let signing = shared
+                .url_signing
+                .as_ref()
+                .ok_or_else(ApiError::invalid_action)?;
+            let body = crate::play::get_play_info(signing, req, &host, request_id)?;
+            Ok(("GetPlayInfoResponse".into(), body))
         }
         other => match generic::find(other) {
             Some(op) => {

@@ -61,6 +61,8 @@ pub(crate) struct Shared {
     pub(crate) stop: watch::Receiver<bool>,
     /// Where event notifications go, if anywhere.
     pub(crate) callback: Option<crate::config::CallbackConfig>,
+    /// How play URLs are signed, if they are.
+    pub(crate) url_signing: Option<crate::config::UrlSigningConfig>,
 }
 
 impl Shared {
@@ -68,30 +70,29 @@ impl Shared {
         auth: Authenticator,
         faults: FaultState,
         jobs: JobStore,
-        limits: Limits,
-        step_delay: Duration,
+        config: &crate::config::EmulatorConfig,
         stop: watch::Receiver<bool>,
-        callback: Option<crate::config::CallbackConfig>,
     ) -> Result<Arc<Self>, reqwest::Error> {
         // No proxy: sources are usually on loopback, and an inherited proxy
         // setting would make tests depend on the environment.
         let fetcher = reqwest::Client::builder()
             .no_proxy()
-            .timeout(limits.download_timeout)
-            .connect_timeout(limits.download_timeout.min(Duration::from_secs(10)))
+            .timeout(config.limits.download_timeout)
+            .connect_timeout(config.limits.download_timeout.min(Duration::from_secs(10)))
             .build()?;
         Ok(Arc::new(Shared {
             auth,
             faults: Mutex::new(faults),
             jobs,
-            limits,
-            step_delay,
+            limits: config.limits.clone(),
+            step_delay: config.step_delay,
             counters: Counters::default(),
             fetcher,
             downloads: Semaphore::new(CONCURRENT_DOWNLOADS),
             workers: Mutex::new(JoinSet::new()),
             stop,
-            callback,
+            callback: config.callback.clone(),
+            url_signing: config.url_signing.clone(),
         }))
     }
 
