@@ -1,14 +1,21 @@
 //! `vod demo`: the README's main job with no Alibaba Cloud account. It starts
 //! the emulator in this process, serves a generated sample file, uploads it by
-//! URL, waits for the job and prints its final state. It never reads the user's
-//! credentials: the client gets the emulator's test AccessKey explicitly.
+//! URL, waits for the job, receives and verifies the event the emulator calls
+//! back with, plays the video back through a signed URL, and prints the job's
+//! final state. It never reads the user's credentials: the client gets the
+//! emulator's test AccessKey explicitly.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use aliyun_runtime::Credentials;
+use aliyun_vod::callback::CallbackKey;
+use aliyun_vod::events::{Event, Received};
+use aliyun_vod::receiver::{router, Receiver};
 use aliyun_vod::upload_media_by_url::UploadMetadata;
-use vod_emulator::{Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET};
+use vod_emulator::{
+    Emulator, EmulatorConfig, SigningType, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET,
+};
 
 use crate::error::CliError;
 use crate::ops::{print_stdout, Context, Wire};
@@ -23,16 +30,23 @@ pub async fn run(wire: &Wire, output: Option<OutputKind>) -> Result<(), CliError
     let started = Instant::now();
     let say = |line: String| print_stdout(&format!("{line}\n"));
 
-    let emulator =
-        Emulator::start(EmulatorConfig::default().with_step_delay(Duration::from_millis(150)))
-            .await
-            .map_err(|e| CliError::Other(format!("cannot start the emulator: {e}")))?;
+    let (callback_url, mut events, receiver) = receive_events().await?;
+    let emulator = Emulator::start(
+        EmulatorConfig::default()
+            .with_step_delay(Duration::from_millis(150))
+            .with_callback(callback_url.as_str(), CALLBACK_KEY)
+            .with_url_signing(SigningType::A, PLAY_KEY, 600),
+    )
+    .await
+    .map_err(|e| CliError::Other(format!("cannot start the emulator: {e}")))?;
     let base = emulator.base_url();
-    say(format!("1/4 starting the local VOD emulator at {base}"))?;
+    say(format!(
+        "1/6 starting the local VOD emulator at {base} (events to {callback_url}, play URLs signed, type A)"
+    ))?;
 
     let (source_url, server) = serve_sample().await?;
     say(format!(
-        "2/4 serving a generated {} KiB sample file at {source_url}",
+        "2/6 serving a generated {} KiB sample file at {source_url}",
         SAMPLE_BYTES / 1024
     ))?;
 
@@ -61,10 +75,10 @@ pub async fn run(wire: &Wire, output: Option<OutputKind>) -> Result<(), CliError
         .and_then(|j| j.job_id.clone())
         .ok_or_else(|| CliError::Other("UploadMediaByURL returned no job".to_owned()))?;
     say(format!(
-        "3/4 UploadMediaByURL created job {job_id}; the emulator now downloads the file"
+        "3/6 UploadMediaByURL created job {job_id}; the emulator now downloads the file"
     ))?;
 
-    say("4/4 GetURLUploadInfos: polling until the job is finished".to_owned())?;
+    say("4/6 GetURLUploadInfos: polling until the job is finished".to_owned())?;
     let args = WaitArgs {
         interval: Duration::from_millis(100),
         max_interval: Duration::from_millis(250),
@@ -78,13 +92,77 @@ pub async fn run(wire: &Wire, output: Option<OutputKind>) -> Result<(), CliError
     )
     .await;
     server.abort();
-    emulator.shutdown().await;
-    let waited = waited?;
-    if !waited.finished {
-        return Err(CliError::WaitTimeout(
-            "the demo job did not finish within 30 s".to_owned(),
-        ));
+    let waited = match waited {
+        Ok(w) if w.finished => w,
+        Ok(_) => {
+            emulator.shutdown().await;
+            return Err(CliError::WaitTimeout(
+                "the demo job did not finish within 30 s".to_owned(),
+            ));
+        }
+        Err(e) => {
+            emulator.shutdown().await;
+            return Err(e);
+        }
+    };
+
+    // The emulator calls back when the job ends, signed as VOD signs it.
+    let video_id = loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| CliError::Other("no event arrived from the emulator".to_owned()))?;
+        if let Event::FileUploadComplete(e) = &event.event {
+            say(format!(
+                "5/6 event received and its signature verified: FileUploadComplete for video {}",
+                e.media_id.as_deref().unwrap_or("?")
+            ))?;
+            break e.media_id.clone().unwrap_or_default();
+        }
+    };
+
+    // Playback through a signed URL; the same URL unsigned is refused.
+    let play = client.get_play_info().video_id(video_id).send().await?;
+    let url = play
+        .play_info_list()
+        .first()
+        .and_then(|p| p.play_url.clone())
+        .ok_or_else(|| CliError::Other("GetPlayInfo returned no play URL".to_owned()))?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    let get = |u: String| {
+        let http = http.clone();
+        async move {
+            let r = http
+                .get(u)
+                .send()
+                .await
+                .map_err(|e| CliError::Other(e.to_string()))?;
+            let status = r.status().as_u16();
+            let bytes = r
+                .bytes()
+                .await
+                .map_err(|e| CliError::Other(e.to_string()))?;
+            Ok::<_, CliError>((status, bytes.len()))
+        }
+    };
+    let (signed_status, played) = get(url.clone()).await?;
+    let unsigned = url.split('?').next().unwrap_or(&url).to_owned();
+    let (unsigned_status, _) = get(unsigned).await?;
+    if signed_status != 200 || unsigned_status != 403 {
+        emulator.shutdown().await;
+        return Err(CliError::Other(format!(
+            "playback: the signed URL answered {signed_status}, the unsigned one {unsigned_status}"
+        )));
     }
+    say(format!(
+        "6/6 played {played} bytes through the signed URL GetPlayInfo returned; unsigned, it is refused ({unsigned_status})"
+    ))?;
+    receiver.abort();
+    emulator.shutdown().await;
     say(format!(
         "done in {:.1} s; the job as GetURLUploadInfos reports it:\n",
         started.elapsed().as_secs_f64()
@@ -92,6 +170,42 @@ pub async fn run(wire: &Wire, output: Option<OutputKind>) -> Result<(), CliError
     let ctx = Context::new(client, output.unwrap_or(OutputKind::Table), false);
     ctx.print(&crate::wait::output_json(&waited.output))?;
     check_all_succeeded(&waited.output)
+}
+
+/// The keys of the demo's callbacks and play domain (the emulator's, local).
+const CALLBACK_KEY: &str = "demo-callback-key";
+const PLAY_KEY: &str = "demo-play-key";
+
+/// Receives the emulator's callbacks on 127.0.0.1 (any free port), verified
+/// as a user's service would: the callback URL, the verified events, and the
+/// server task.
+async fn receive_events() -> Result<
+    (
+        String,
+        tokio::sync::mpsc::UnboundedReceiver<Received>,
+        tokio::task::JoinHandle<()>,
+    ),
+    CliError,
+> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .map_err(|e| CliError::Other(format!("cannot listen for events: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::Other(format!("cannot listen for events: {e}")))?;
+    let url = format!("http://{addr}/events");
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let app = router(
+        Receiver::new(url.as_str(), CallbackKey::new(CALLBACK_KEY)),
+        move |received| {
+            let tx = tx.clone();
+            async move { tx.send(received).map_err(|e| e.to_string()) }
+        },
+    );
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((url, rx, server))
 }
 
 /// Serves the sample on 127.0.0.1 (any free port); returns its URL and the

@@ -884,7 +884,14 @@ async fn the_demo_runs_offline_and_ends_with_the_success_row() {
     let home = tempfile::tempdir().unwrap();
     // No credentials and no endpoint at all: the demo needs neither.
     let out = run_vod(&["demo"], &[], home.path()).await.ok();
-    for step in ["1/4 ", "2/4 ", "3/4 ", "4/4 "] {
+    for step in [
+        "1/6 ",
+        "2/6 ",
+        "3/6 ",
+        "4/6 ",
+        "5/6 event received",
+        "6/6 played",
+    ] {
         assert!(out.stdout.contains(step), "{}", out.all());
     }
     let last = out
