@@ -89,9 +89,9 @@ async fn finished_uploads_are_announced_signed_and_retried() {
         .send()
         .await
         .unwrap();
-    // Two refusals of the first event, then it and the second one accepted.
-    let got = wait_for(&seen, 4).await;
-    assert_eq!(got.len(), 4, "{got:?}");
+    // Two refusals of the first event, then it and the other two accepted.
+    let got = wait_for(&seen, 5).await;
+    assert_eq!(got.len(), 5, "{got:?}");
     let mut types = Vec::new();
     for (headers, body) in &got {
         let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
@@ -118,7 +118,8 @@ async fn finished_uploads_are_announced_signed_and_retried() {
             "UploadByURLComplete",
             "UploadByURLComplete",
             "UploadByURLComplete",
-            "FileUploadComplete"
+            "FileUploadComplete",
+            "TranscodeComplete"
         ]
     );
     // Signed with another key, they would not verify.
@@ -155,7 +156,7 @@ async fn a_job_names_its_own_callback_url_in_user_data() {
         .send()
         .await
         .unwrap();
-    assert_eq!(wait_for(&own_seen, 2).await.len(), 2);
+    assert_eq!(wait_for(&own_seen, 3).await.len(), 3);
     assert!(configured_seen.lock().unwrap().is_empty());
     emu.shutdown().await;
 }

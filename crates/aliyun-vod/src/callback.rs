@@ -52,6 +52,9 @@ pub enum CallbackError {
     /// No key gives this signature.
     #[error("the signature does not match")]
     BadSignature,
+    /// Verified, but the body is not an event.
+    #[error("the body is not an event: {0}")]
+    NotAnEvent(crate::events::EventError),
 }
 
 /// `X-VOD-SIGNATURE` for a callback to `callback_url` at `timestamp`.
@@ -101,6 +104,21 @@ pub fn verify(
     } else {
         Err(CallbackError::BadSignature)
     }
+}
+
+/// [`verify`], then reads the body ([`crate::events::parse`]): the typed
+/// event of a callback that verifies, or why it does not.
+pub fn verify_event(
+    callback_url: &str,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    keys: &[&CallbackKey],
+    now: i64,
+    max_skew: i64,
+) -> Result<crate::events::Received, CallbackError> {
+    verify(callback_url, timestamp, signature, keys, now, max_skew)?;
+    crate::events::parse(body).map_err(CallbackError::NotAnEvent)
 }
 
 #[cfg(test)]
@@ -178,5 +196,28 @@ mod tests {
             Err(CallbackError::BadTimestamp)
         );
         assert_eq!(format!("{old:?}"), "CallbackKey(** redacted **)");
+    }
+
+    #[test]
+    fn a_verified_body_reads_as_its_event() {
+        let key = CallbackKey::new("k");
+        let ts = "1700000000";
+        let sig = sign(URL, ts, &key);
+        let body = br#"{"EventType": "DeleteMediaComplete", "MediaId": "m"}"#;
+        let got =
+            verify_event(URL, Some(ts), Some(&sig), body, &[&key], 1_700_000_000, 60).unwrap();
+        assert!(matches!(
+            got.event,
+            crate::events::Event::DeleteMediaComplete(_)
+        ));
+        // The signature is checked first: a bad one is refused whatever the body.
+        assert_eq!(
+            verify_event(URL, Some(ts), Some("00"), body, &[&key], 1_700_000_000, 60).unwrap_err(),
+            CallbackError::BadSignature
+        );
+        assert!(matches!(
+            verify_event(URL, Some(ts), Some(&sig), b"[]", &[&key], 1_700_000_000, 60),
+            Err(CallbackError::NotAnEvent(_))
+        ));
     }
 }

@@ -31,7 +31,7 @@ use axum::routing::post;
 use axum::Router;
 
 use crate::callback::{self, CallbackKey};
-use crate::events::{self, Received};
+use crate::events::Received;
 
 /// What the endpoint checks callbacks against.
 #[derive(Clone, Debug)]
@@ -74,20 +74,21 @@ impl Receiver {
     ) -> Result<Received, StatusCode> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let keys: Vec<&CallbackKey> = self.keys.iter().collect();
-        if let Err(e) = callback::verify(
+        callback::verify_event(
             &self.url,
             header("x-vod-timestamp"),
             header("x-vod-signature"),
+            body,
             &keys,
             now,
             self.max_skew,
-        ) {
+        )
+        .map_err(|e| {
             tracing::warn!(error = %e, "callback refused");
-            return Err(StatusCode::UNAUTHORIZED);
-        }
-        events::parse(body).map_err(|e| {
-            tracing::warn!(error = %e, "callback body is not an event");
-            StatusCode::BAD_REQUEST
+            match e {
+                callback::CallbackError::NotAnEvent(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNAUTHORIZED,
+            }
         })
     }
 }

@@ -1,7 +1,8 @@
 //! Event notifications, sent as the service sends them: when an upload job
 //! ends, a signed POST (`X-VOD-TIMESTAMP`, `X-VOD-SIGNATURE` over the callback
 //! URL, the time and the key) of `UploadByURLComplete` and, for a job that
-//! succeeded, `FileUploadComplete`. The URL is the configured one, or the job's
+//! succeeded, `FileUploadComplete` and `TranscodeComplete` (the video is
+//! Normal). The URL is the configured one, or the job's
 //! own when its `UserData` names one (`{"MessageCallback": {"CallbackURL":
 //! ..}}`), as the service allows; `UserData.Extend` comes back as `Extend`. A
 //! callback that is not answered 200 is sent again twice, a step delay apart.
@@ -38,7 +39,9 @@ pub(crate) fn job_done(shared: &std::sync::Arc<Shared>, job: &Job) {
     });
     let mut events = vec![upload_by_url(job, extend.clone())];
     if job.status == JobStatus::Success {
-        events.push(file_upload(job, extend));
+        events.push(file_upload(job, extend.clone()));
+        // The emulator has one stream, ready at once: the video is Normal.
+        events.push(transcode(job, extend));
     }
     let client = shared.fetcher.clone();
     let key = aliyun_vod::callback::CallbackKey::new(config.key.clone());
@@ -90,6 +93,19 @@ fn file_upload(job: &Job, extend: Option<String>) -> Value {
         m.insert("Size".into(), json!(size));
     }
     m.insert("FileUrl".into(), json!(job.upload_url));
+    Value::Object(m)
+}
+
+fn transcode(job: &Job, extend: Option<String>) -> Value {
+    let mut m = base("TranscodeComplete", job, extend);
+    if let Some(id) = &job.media_id {
+        m.insert("VideoId".into(), json!(id));
+    }
+    let stream = json!({
+        "Status": "success", "Definition": "OD", "Format": "mp4",
+        "FileUrl": job.upload_url, "Size": job.file_size,
+    });
+    m.insert("StreamInfos".into(), json!([stream]));
     Value::Object(m)
 }
 
