@@ -42,7 +42,7 @@ pub fn normalize(mut value: Value, shape: &Shape) -> Option<Value> {
 /// is (nothing is copied or allocated for it); `false` when it is absent.
 fn fix(value: &mut Value, shape: &Shape) -> bool {
     match shape {
-        Shape::String => match value {
+        Shape::String | Shape::SecretText => match value {
             Value::String(s) => !s.is_empty(),
             _ => replace(value, text),
         },
@@ -134,7 +134,9 @@ fn list_item(value: &mut Value, item: &Shape) -> bool {
     match value {
         Value::Array(_) | Value::Object(_) if scalar => false,
         Value::Null => false,
-        Value::String(s) if s.is_empty() && matches!(item, Shape::String) => true,
+        Value::String(s) if s.is_empty() && matches!(item, Shape::String | Shape::SecretText) => {
+            true
+        }
         v => fix(v, item),
     }
 }

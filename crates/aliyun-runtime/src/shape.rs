@@ -14,6 +14,10 @@ use serde_json::{Map, Value};
 pub enum Shape {
     /// Text (XML text; in JSON also a number or boolean, kept as its text).
     String,
+    /// Text that is a credential (an upload or play authorization, a data
+    /// key): read as [`Shape::String`], and replaced by [`REDACTED`] by
+    /// [`redact_secrets`] wherever a value is shown (the CLI's output).
+    SecretText,
     /// A whole number (`i64`).
     Integer,
     /// A number (`f64`).
@@ -39,6 +43,30 @@ pub struct Field {
     pub name: &'static str,
     /// Its shape.
     pub shape: &'static Shape,
+}
+
+/// What a redacted secret shows.
+pub const REDACTED: &str = "** redacted **";
+
+/// Replaces every value of a [`Shape::SecretText`] field in `value` (a value
+/// of `shape`, as [`crate::normalize`] gives it) by [`REDACTED`].
+pub fn redact_secrets(value: &mut Value, shape: &Shape) {
+    match (shape, value) {
+        (Shape::SecretText, v) => *v = Value::String(REDACTED.to_owned()),
+        (Shape::Object(fields), Value::Object(map)) => {
+            for f in *fields {
+                if let Some(v) = map.get_mut(f.name) {
+                    redact_secrets(v, f.shape);
+                }
+            }
+        }
+        (Shape::List { item, .. }, Value::Array(items)) => {
+            for v in items {
+                redact_secrets(v, item);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Why XML could not be decoded.
@@ -330,7 +358,7 @@ fn node_value(doc: &Doc<'_>, node: u32, shape: &Shape) -> Value {
             collect_items(doc, node, item, *xml_item, &mut items);
             items_value(doc, &items, item)
         }
-        Shape::String | Shape::Integer | Shape::Number | Shape::Boolean => {
+        Shape::String | Shape::SecretText | Shape::Integer | Shape::Number | Shape::Boolean => {
             Value::String(doc.node(node).text.trim().to_owned())
         }
     }
@@ -410,6 +438,39 @@ mod tests {
         }]);
         let v = xml_to_value(b"<R><T>\n  a<b/> <c/>b &amp; c \n</T></R>", &TEXT).unwrap();
         assert_eq!(v, serde_json::json!({"T": "a b & c"}));
+    }
+
+    #[test]
+    fn secrets_are_redacted_wherever_they_are() {
+        static ITEM: Shape = Shape::Object(&[Field {
+            name: "Auth",
+            shape: &Shape::SecretText,
+        }]);
+        static S: Shape = Shape::Object(&[
+            Field {
+                name: "UploadAuth",
+                shape: &Shape::SecretText,
+            },
+            Field {
+                name: "VideoId",
+                shape: &Shape::String,
+            },
+            Field {
+                name: "List",
+                shape: &Shape::List {
+                    item: &ITEM,
+                    xml_item: None,
+                },
+            },
+        ]);
+        let mut v = serde_json::json!({"UploadAuth": "eyJ...", "VideoId": "v",
+            "List": [{"Auth": "a"}, {"Auth": "b"}]});
+        redact_secrets(&mut v, &S);
+        assert_eq!(
+            v,
+            serde_json::json!({"UploadAuth": REDACTED, "VideoId": "v",
+                "List": [{"Auth": REDACTED}, {"Auth": REDACTED}]})
+        );
     }
 
     #[test]

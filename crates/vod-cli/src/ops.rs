@@ -98,7 +98,9 @@ impl Context {
         }
         let runtime = self.client.runtime();
         tracing::info!(action = op.action, endpoint = runtime.endpoint(), "calling");
-        let output = runtime.invoke(op, params).await?.to_json()?;
+        let mut output = runtime.invoke(op, params).await?.to_json()?;
+        // Credentials in an answer (UploadAuth, PlayAuth, data keys) are never printed.
+        aliyun_runtime::shape::redact_secrets(&mut output, op.output);
         if let (Some(args), Some(wait)) = (&self.wait, &spec.wait) {
             if let WaitIds::Output { list, field } = wait.ids {
                 // What the call created is on stderr before any poll, so the
@@ -148,6 +150,7 @@ impl Context {
         }
         let mut merged = merged.unwrap_or_else(|| serde_json::json!({}));
         set_items(&mut merged, pages.items, items);
+        aliyun_runtime::shape::redact_secrets(&mut merged, op.output);
         self.print(&merged)
     }
 

@@ -353,6 +353,32 @@ async fn any_operation_runs_against_the_emulator_and_paged_ones_take_all_pages()
         later.get("VideoList").is_none_or(|v| v["Video"].is_null()),
         "{later}"
     );
+    // Credentials in an answer are never printed (UploadAuth).
+    let created = w
+        .vod(&[
+            "create-upload-video",
+            "--title",
+            "t",
+            "--file-name",
+            "a.mp4",
+        ])
+        .await
+        .ok();
+    assert!(
+        created.stdout.contains("** redacted **"),
+        "{}",
+        created.all()
+    );
+    assert!(
+        !created.all().contains("UploadAuth-example"),
+        "{}",
+        created.all()
+    );
+    assert!(
+        created.stdout.contains("UploadAddress-example"),
+        "{}",
+        created.all()
+    );
     // Only operations that page have the flag.
     let out = w
         .vod(&["get-video-info", "--video-id", "v1", "--all-pages"])

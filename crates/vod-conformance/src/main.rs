@@ -404,7 +404,7 @@ fn official_form(op: &Operation, input: &Map<String, Value>) -> Map<String, Valu
 fn example_body(shape: &Shape) -> Value {
     fn value(name: &str, shape: &Shape, depth: usize) -> Value {
         match shape {
-            Shape::String => json!(format!("s-{name}")),
+            Shape::String | Shape::SecretText => json!(format!("s-{name}")),
             Shape::Integer => json!(3),
             Shape::Number => json!(2.5),
             Shape::Boolean => json!(true),

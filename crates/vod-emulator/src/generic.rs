@@ -130,7 +130,7 @@ fn body(shape: &Shape, request_id: &str, items: usize) -> Node {
 
 fn placeholder(name: &str, shape: &Shape, depth: usize, items: usize) -> Node {
     match shape {
-        Shape::String => Node::text(format!("{name}-example")),
+        Shape::String | Shape::SecretText => Node::text(format!("{name}-example")),
         Shape::Integer => Node::Number(1.into()),
         Shape::Number => Node::Number(serde_json::Number::from_f64(1.5).unwrap_or(1.into())),
         Shape::Boolean => Node::Bool(true),

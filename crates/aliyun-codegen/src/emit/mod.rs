@@ -151,7 +151,13 @@ pub(crate) fn shape_expr(model: &Model, ty: &TypeRef) -> TokenStream {
 pub(crate) fn object_shape(model: &Model, fields: &[Field]) -> TokenStream {
     let entries = fields.iter().map(|f| {
         let name = &f.wire;
-        let shape = shape_expr(model, &f.ty);
+        let shape = match &f.ty {
+            // A credential the CLI must not print.
+            TypeRef::String(_) if f.sensitive => {
+                quote! { &::aliyun_runtime::shape::Shape::SecretText }
+            }
+            other => shape_expr(model, other),
+        };
         quote! { ::aliyun_runtime::shape::Field { name: #name, shape: #shape } }
     });
     quote! { ::aliyun_runtime::shape::Shape::Object(&[ #(#entries),* ]) }

@@ -161,7 +161,6 @@ impl CreateUploadAttachedMediaInput {
 /// Response of `CreateUploadAttachedMedia`.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -193,11 +192,24 @@ pub struct CreateUploadAttachedMediaOutput {
     /// Wire name: `UploadAddress`.
     #[serde(rename = "UploadAddress", default)]
     pub upload_address: ::std::option::Option<::std::string::String>,
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `UploadAuth`.
     #[serde(rename = "UploadAuth", default)]
     pub upload_auth: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for CreateUploadAttachedMediaOutput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("CreateUploadAttachedMediaOutput")
+            .field("file_url", &self.file_url)
+            .field("media_id", &self.media_id)
+            .field("media_url", &self.media_url)
+            .field("request_id", &self.request_id)
+            .field("upload_address", &self.upload_address)
+            .field("upload_auth", &self.upload_auth.as_ref().map(|_| "** redacted **"))
+            .finish()
+    }
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -458,7 +470,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "UploadAuth",
-                shape: &::aliyun_runtime::shape::Shape::String,
+                shape: &::aliyun_runtime::shape::Shape::SecretText,
             },
         ],
     ),

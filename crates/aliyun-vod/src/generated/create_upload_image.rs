@@ -143,7 +143,6 @@ impl CreateUploadImageInput {
 /// Response of `CreateUploadImage`.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -175,11 +174,24 @@ pub struct CreateUploadImageOutput {
     /// Wire name: `UploadAddress`.
     #[serde(rename = "UploadAddress", default)]
     pub upload_address: ::std::option::Option<::std::string::String>,
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `UploadAuth`.
     #[serde(rename = "UploadAuth", default)]
     pub upload_auth: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for CreateUploadImageOutput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("CreateUploadImageOutput")
+            .field("file_url", &self.file_url)
+            .field("image_id", &self.image_id)
+            .field("image_url", &self.image_url)
+            .field("request_id", &self.request_id)
+            .field("upload_address", &self.upload_address)
+            .field("upload_auth", &self.upload_auth.as_ref().map(|_| "** redacted **"))
+            .finish()
+    }
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -411,7 +423,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "UploadAuth",
-                shape: &::aliyun_runtime::shape::Shape::String,
+                shape: &::aliyun_runtime::shape::Shape::SecretText,
             },
         ],
     ),

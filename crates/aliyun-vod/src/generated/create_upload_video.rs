@@ -171,7 +171,6 @@ impl CreateUploadVideoInput {
 /// Response of `CreateUploadVideo`.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -188,7 +187,7 @@ pub struct CreateUploadVideoOutput {
     /// Wire name: `UploadAddress`.
     #[serde(rename = "UploadAddress", default)]
     pub upload_address: ::std::option::Option<::std::string::String>,
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `UploadAuth`.
     #[serde(rename = "UploadAuth", default)]
@@ -198,6 +197,17 @@ pub struct CreateUploadVideoOutput {
     /// Wire name: `VideoId`.
     #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for CreateUploadVideoOutput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("CreateUploadVideoOutput")
+            .field("request_id", &self.request_id)
+            .field("upload_address", &self.upload_address)
+            .field("upload_auth", &self.upload_auth.as_ref().map(|_| "** redacted **"))
+            .field("video_id", &self.video_id)
+            .finish()
+    }
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -445,7 +455,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "UploadAuth",
-                shape: &::aliyun_runtime::shape::Shape::String,
+                shape: &::aliyun_runtime::shape::Shape::SecretText,
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoId",

@@ -43,7 +43,6 @@ impl DecryptKmsDataKeyInput {
 /// Response of `DecryptKMSDataKey`.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -55,7 +54,7 @@ pub struct DecryptKmsDataKeyOutput {
     /// Wire name: `KeyId`.
     #[serde(rename = "KeyId", default)]
     pub key_id: ::std::option::Option<::std::string::String>,
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `Plaintext`.
     #[serde(rename = "Plaintext", default)]
@@ -65,6 +64,16 @@ pub struct DecryptKmsDataKeyOutput {
     /// Wire name: `RequestId`.
     #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for DecryptKmsDataKeyOutput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("DecryptKmsDataKeyOutput")
+            .field("key_id", &self.key_id)
+            .field("plaintext", &self.plaintext.as_ref().map(|_| "** redacted **"))
+            .field("request_id", &self.request_id)
+            .finish()
+    }
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -130,7 +139,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "Plaintext",
-                shape: &::aliyun_runtime::shape::Shape::String,
+                shape: &::aliyun_runtime::shape::Shape::SecretText,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",

@@ -57,14 +57,13 @@ impl GenerateDownloadSecretKeyInput {
 /// Response of `GenerateDownloadSecretKey`.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
 pub struct GenerateDownloadSecretKeyOutput {
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `AppEncryptKey`.
     #[serde(rename = "AppEncryptKey", default)]
@@ -74,6 +73,18 @@ pub struct GenerateDownloadSecretKeyOutput {
     /// Wire name: `RequestId`.
     #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for GenerateDownloadSecretKeyOutput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("GenerateDownloadSecretKeyOutput")
+            .field(
+                "app_encrypt_key",
+                &self.app_encrypt_key.as_ref().map(|_| "** redacted **"),
+            )
+            .field("request_id", &self.request_id)
+            .finish()
+    }
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -156,7 +167,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "AppEncryptKey",
-                shape: &::aliyun_runtime::shape::Shape::String,
+                shape: &::aliyun_runtime::shape::Shape::SecretText,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",

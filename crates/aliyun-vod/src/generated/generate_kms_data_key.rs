@@ -27,7 +27,6 @@ impl GenerateKmsDataKeyInput {
 /// Response of `GenerateKMSDataKey`.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -44,7 +43,7 @@ pub struct GenerateKmsDataKeyOutput {
     /// Wire name: `KeyId`.
     #[serde(rename = "KeyId", default)]
     pub key_id: ::std::option::Option<::std::string::String>,
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `Plaintext`.
     #[serde(rename = "Plaintext", default)]
@@ -54,6 +53,17 @@ pub struct GenerateKmsDataKeyOutput {
     /// Wire name: `RequestId`.
     #[serde(rename = "RequestId", default)]
     pub request_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for GenerateKmsDataKeyOutput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("GenerateKmsDataKeyOutput")
+            .field("ciphertext_blob", &self.ciphertext_blob)
+            .field("key_id", &self.key_id)
+            .field("plaintext", &self.plaintext.as_ref().map(|_| "** redacted **"))
+            .field("request_id", &self.request_id)
+            .finish()
+    }
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -105,7 +115,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "Plaintext",
-                shape: &::aliyun_runtime::shape::Shape::String,
+                shape: &::aliyun_runtime::shape::Shape::SecretText,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",

@@ -303,7 +303,6 @@ for GetMessageCallbackResponseMessageCallbackCallbackType {
 /// The `GetMessageCallbackResponseMessageCallback` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -315,7 +314,7 @@ pub struct GetMessageCallbackResponseMessageCallback {
     /// Wire name: `AppId`.
     #[serde(rename = "AppId", default)]
     pub app_id: ::std::option::Option<::std::string::String>,
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `AuthKey`.
     #[serde(rename = "AuthKey", default)]
@@ -356,6 +355,21 @@ pub struct GetMessageCallbackResponseMessageCallback {
     pub mns_queue_name: ::std::option::Option<::std::string::String>,
 }
 
+impl ::std::fmt::Debug for GetMessageCallbackResponseMessageCallback {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("GetMessageCallbackResponseMessageCallback")
+            .field("app_id", &self.app_id)
+            .field("auth_key", &self.auth_key.as_ref().map(|_| "** redacted **"))
+            .field("auth_switch", &self.auth_switch)
+            .field("callback_type", &self.callback_type)
+            .field("callback_url", &self.callback_url)
+            .field("event_type_list", &self.event_type_list)
+            .field("mns_endpoint", &self.mns_endpoint)
+            .field("mns_queue_name", &self.mns_queue_name)
+            .finish()
+    }
+}
+
 #[doc(hidden)]
 pub static GET_MESSAGE_CALLBACK_RESPONSE_MESSAGE_CALLBACK_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
@@ -365,7 +379,7 @@ pub static GET_MESSAGE_CALLBACK_RESPONSE_MESSAGE_CALLBACK_SHAPE: ::aliyun_runtim
         },
         ::aliyun_runtime::shape::Field {
             name: "AuthKey",
-            shape: &::aliyun_runtime::shape::Shape::String,
+            shape: &::aliyun_runtime::shape::Shape::SecretText,
         },
         ::aliyun_runtime::shape::Field {
             name: "AuthSwitch",

@@ -498,7 +498,7 @@ pub static URL_UPLOAD_JOB_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_
         },
         ::aliyun_runtime::shape::Field {
             name: "UserData",
-            shape: &::aliyun_runtime::shape::Shape::String,
+            shape: &::aliyun_runtime::shape::Shape::SecretText,
         },
     ],
 );

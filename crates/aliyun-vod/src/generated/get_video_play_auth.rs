@@ -65,13 +65,12 @@ impl GetVideoPlayAuthInput {
 /// Response of `GetVideoPlayAuth`.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
 pub struct GetVideoPlayAuthOutput {
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `PlayAuth`.
     #[serde(rename = "PlayAuth", default)]
@@ -88,6 +87,16 @@ pub struct GetVideoPlayAuthOutput {
     pub video_meta: ::std::option::Option<
         crate::generated::get_video_play_auth::GetVideoPlayAuthResponseVideoMeta,
     >,
+}
+
+impl ::std::fmt::Debug for GetVideoPlayAuthOutput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("GetVideoPlayAuthOutput")
+            .field("play_auth", &self.play_auth.as_ref().map(|_| "** redacted **"))
+            .field("request_id", &self.request_id)
+            .field("video_meta", &self.video_meta)
+            .finish()
+    }
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -177,7 +186,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "PlayAuth",
-                shape: &::aliyun_runtime::shape::Shape::String,
+                shape: &::aliyun_runtime::shape::Shape::SecretText,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",

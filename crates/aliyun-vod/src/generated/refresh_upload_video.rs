@@ -43,7 +43,6 @@ impl RefreshUploadVideoInput {
 /// Response of `RefreshUploadVideo`.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -60,7 +59,7 @@ pub struct RefreshUploadVideoOutput {
     /// Wire name: `UploadAddress`.
     #[serde(rename = "UploadAddress", default)]
     pub upload_address: ::std::option::Option<::std::string::String>,
-    ///
+    /// Sensitive: redacted in `Debug` output.
     ///
     /// Wire name: `UploadAuth`.
     #[serde(rename = "UploadAuth", default)]
@@ -70,6 +69,17 @@ pub struct RefreshUploadVideoOutput {
     /// Wire name: `VideoId`.
     #[serde(rename = "VideoId", default)]
     pub video_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for RefreshUploadVideoOutput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("RefreshUploadVideoOutput")
+            .field("request_id", &self.request_id)
+            .field("upload_address", &self.upload_address)
+            .field("upload_auth", &self.upload_auth.as_ref().map(|_| "** redacted **"))
+            .field("video_id", &self.video_id)
+            .finish()
+    }
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -139,7 +149,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "UploadAuth",
-                shape: &::aliyun_runtime::shape::Shape::String,
+                shape: &::aliyun_runtime::shape::Shape::SecretText,
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoId",
