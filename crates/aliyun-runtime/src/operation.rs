@@ -63,6 +63,9 @@ pub struct Param {
     /// A number or boolean written as a JSON string inside a JSON-style
     /// parameter (`"FileSize": "1024"`).
     pub as_string: bool,
+    /// A secret (a private key, a callback key): tools that show a request
+    /// (the CLI's `--dry-run`) blank its value.
+    pub sensitive: bool,
 }
 
 impl Param {
@@ -74,7 +77,14 @@ impl Param {
             style: Style::Simple,
             ty,
             as_string: false,
+            sensitive: false,
         }
+    }
+
+    /// The same parameter, a secret (see [`Param::sensitive`]).
+    pub const fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
     }
 
     /// The same parameter, required.

@@ -165,7 +165,7 @@ impl Context {
             "\n# string to sign\n{}\n# dry run: nothing was sent\n",
             aliyun_sign::redact(&prepared.string_to_sign(), &credentials)
         ));
-        print_stdout(&text)
+        print_stdout(&redact_sensitive(&text, op, params))
     }
 
     /// Prints a response as `--output` asks.
@@ -174,6 +174,26 @@ impl Context {
             .map_err(|e| CliError::Other(format!("cannot print the response: {e}")))?;
         print_stdout(&render(&value, self.output))
     }
+}
+
+/// `text` with the values of the operation's sensitive parameters blanked, in
+/// every form a request shows them: as sent, percent-encoded once (the query
+/// or body) and twice (RPC V1's string to sign).
+fn redact_sensitive(text: &str, op: &Operation, params: &WireParams) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in params {
+        let sensitive = op.param(name).is_some_and(|p| p.sensitive);
+        if !sensitive || value.is_empty() {
+            continue;
+        }
+        let once = aliyun_sign::percent_encode(value);
+        let twice = aliyun_sign::percent_encode(&once);
+        // Longest form first, so a shorter one never matches inside it.
+        for form in [twice, once, value.clone()] {
+            out = out.replace(&form, "** redacted **");
+        }
+    }
+    out
 }
 
 /// Writes to stdout; a closed pipe (`vod ... | head`) is not an error.

@@ -845,12 +845,28 @@ async fn dry_run_prints_the_signed_request_without_secret_or_token() {
                 vec!["get-url-upload-infos", "--job-ids", "a,b"],
                 vec!["upload-media-by-url", "--upload-urls", &url],
                 vec!["wait", "--job-ids", "a"],
+                // A secret parameter (the callback key), with characters
+                // that are encoded once in the body and twice when signed.
+                vec![
+                    "set-message-callback",
+                    "--callback-type",
+                    "HTTP",
+                    "--auth-key",
+                    "cb key/with+signs=",
+                ],
             ] {
                 let mut args = vec!["--dry-run", "--signature", signature, "--method", method];
                 args.extend(cmd);
                 let out = w.vod_env(&args, &env).await.ok();
                 let text = out.all();
                 assert_no_secret(&text);
+                for form in [
+                    "cb key/with+signs=",
+                    "cb%20key%2Fwith%2Bsigns%3D",
+                    "cb%2520key",
+                ] {
+                    assert!(!text.contains(form), "{form} in {text}");
+                }
                 assert!(text.contains("STS.KnownKeyId"), "{text}");
                 assert!(text.contains("** redacted **"), "{text}");
                 assert!(text.contains("nothing was sent"), "{text}");

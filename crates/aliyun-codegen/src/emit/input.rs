@@ -193,7 +193,11 @@ fn param_entry(model: &Model, p: &Param) -> (TokenStream, Option<TokenStream>) {
     };
     let name = &p.wire;
     let required = p.required.then(|| quote! { .required() });
-    (quote! { op::Param::new(#name, #ty) #required #style }, list)
+    let sensitive = p.sensitive.then(|| quote! { .sensitive() });
+    (
+        quote! { op::Param::new(#name, #ty) #required #style #sensitive },
+        list,
+    )
 }
 
 /// The input struct, its limits, its redacting `Debug` when a parameter is

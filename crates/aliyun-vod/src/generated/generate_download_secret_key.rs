@@ -7,7 +7,6 @@ use ::aliyun_runtime::operation as op;
 /// Input of `GenerateDownloadSecretKey`. Build it with [`crate::Client::generate_download_secret_key`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -34,6 +33,8 @@ pub struct GenerateDownloadSecretKeyInput {
     ///
     /// Required.
     ///
+    /// Sensitive: redacted in `Debug` output.
+    ///
     /// Example: `AppDecryptKeyAndroid20230101`.
     ///
     /// Wire name: `AppDecryptKey`.
@@ -43,6 +44,18 @@ pub struct GenerateDownloadSecretKeyInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_decrypt_key: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for GenerateDownloadSecretKeyInput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("GenerateDownloadSecretKeyInput")
+            .field("app_identification", &self.app_identification)
+            .field(
+                "app_decrypt_key",
+                &self.app_decrypt_key.as_ref().map(|_| "** redacted **"),
+            )
+            .finish()
+    }
 }
 
 impl GenerateDownloadSecretKeyInput {
@@ -160,7 +173,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("AppIdentification", op::Ty::String(op::StringRules::ANY))
             .required(),
-        op::Param::new("AppDecryptKey", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("AppDecryptKey", op::Ty::String(op::StringRules::ANY))
+            .required()
+            .sensitive(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

@@ -7,7 +7,6 @@ use ::aliyun_runtime::operation as op;
 /// Input of `SetMessageCallback`. Build it with [`crate::Client::set_message_callback`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -64,6 +63,8 @@ pub struct SetMessageCallbackInput {
     pub auth_switch: ::std::option::Option<::std::string::String>,
     /// Signing key for HTTP callbacks, up to 32 characters.
     ///
+    /// Sensitive: redacted in `Debug` output.
+    ///
     /// Example: `dsf346dvet`.
     ///
     /// Wire name: `AuthKey`.
@@ -106,6 +107,21 @@ pub struct SetMessageCallbackInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub app_id: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for SetMessageCallbackInput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("SetMessageCallbackInput")
+            .field("callback_type", &self.callback_type)
+            .field("callback_url", &self.callback_url)
+            .field("event_type_list", &self.event_type_list)
+            .field("auth_switch", &self.auth_switch)
+            .field("auth_key", &self.auth_key.as_ref().map(|_| "** redacted **"))
+            .field("mns_endpoint", &self.mns_endpoint)
+            .field("mns_queue_name", &self.mns_queue_name)
+            .field("app_id", &self.app_id)
+            .finish()
+    }
 }
 
 impl SetMessageCallbackInput {
@@ -305,7 +321,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("CallbackURL", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("EventTypeList", op::Ty::List(&EVENT_TYPE_LIST_LIST)),
         op::Param::new("AuthSwitch", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("AuthKey", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("AuthKey", op::Ty::String(op::StringRules::ANY)).sensitive(),
         op::Param::new("MnsEndpoint", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("MnsQueueName", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),

@@ -7,7 +7,6 @@ use ::aliyun_runtime::operation as op;
 /// Input of `SetVodDomainCertificate`. Build it with [`crate::Client::set_vod_domain_certificate`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
-    ::std::fmt::Debug,
     ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
@@ -66,6 +65,8 @@ pub struct SetVodDomainCertificateInput {
     pub ssl_pub: ::std::option::Option<::std::string::String>,
     /// Private key content.
     ///
+    /// Sensitive: redacted in `Debug` output.
+    ///
     /// Example: `****`.
     ///
     /// Wire name: `SSLPri`.
@@ -75,6 +76,18 @@ pub struct SetVodDomainCertificateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ssl_pri: ::std::option::Option<::std::string::String>,
+}
+
+impl ::std::fmt::Debug for SetVodDomainCertificateInput {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_struct("SetVodDomainCertificateInput")
+            .field("domain_name", &self.domain_name)
+            .field("cert_name", &self.cert_name)
+            .field("ssl_protocol", &self.ssl_protocol)
+            .field("ssl_pub", &self.ssl_pub)
+            .field("ssl_pri", &self.ssl_pri.as_ref().map(|_| "** redacted **"))
+            .finish()
+    }
 }
 
 impl SetVodDomainCertificateInput {
@@ -223,7 +236,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("CertName", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("SSLProtocol", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("SSLPub", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("SSLPri", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("SSLPri", op::Ty::String(op::StringRules::ANY)).sensitive(),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

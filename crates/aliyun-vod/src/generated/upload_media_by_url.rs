@@ -328,7 +328,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("UploadMetadatas", op::Ty::List(&UPLOAD_METADATAS_LIST))
             .style(op::Style::Json),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json()))
+            .sensitive(),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("WorkflowId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("SessionId", op::Ty::String(op::StringRules::ANY.max_length(50))),
