@@ -71,7 +71,6 @@ impl Client {
 }
 "#;
 
-/// Lays out the throwaway workspace; returns its root.
 /// The `[features]` table of a fixture crate: every feature its spec files
 /// name, all on by default (as `aliyun-vod` declares its own).
 fn features_toml(fixture: &str) -> String {
@@ -97,6 +96,7 @@ fn features_toml(fixture: &str) -> String {
     out
 }
 
+/// Lays out the throwaway workspace; returns its root.
 fn write_workspace() -> PathBuf {
     let root = check_root();
     let runtime = crate_dir()
