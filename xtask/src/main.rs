@@ -46,7 +46,8 @@ fn vod_layout() -> Layout {
     Layout {
         spec_dir: "spec/vod/2017-03-21".into(),
         sdk_out: "crates/aliyun-vod/src/generated".into(),
-        cli_out: "crates/vod-cli/src/generated".into(),
+        cli_out: Some("crates/vod-cli/src/generated".into()),
+        module_root: "crate".to_owned(),
         // The `vod` CLI's own long flags: global flags, the waiter's flags and
         // clap's. vod-cli's tests check that every flag it defines is here.
         cli_reserved_flags: [
@@ -75,33 +76,65 @@ fn vod_layout() -> Layout {
     }
 }
 
+/// STS (2015-04-01), which the credential providers call: generated into
+/// the runtime itself (`aliyun_runtime::sts`), with no CLI.
+fn sts_layout() -> Layout {
+    Layout {
+        spec_dir: "spec/sts/2015-04-01".into(),
+        sdk_out: "crates/aliyun-runtime/src/sts/generated".into(),
+        cli_out: None,
+        module_root: "crate::sts".to_owned(),
+        cli_reserved_flags: Vec::new(),
+    }
+}
+
+fn layouts() -> [Layout; 2] {
+    [vod_layout(), sts_layout()]
+}
+
 fn codegen(check: bool) -> ExitCode {
     let root = repo_root();
-    let layout = vod_layout();
+    let mut failed = false;
+    for layout in layouts() {
+        if !codegen_one(&root, &layout, check) {
+            failed = true;
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn codegen_one(root: &Path, layout: &Layout, check: bool) -> bool {
     if check {
-        return match aliyun_codegen::check_tree(&root, &layout) {
+        return match aliyun_codegen::check_tree(root, layout) {
             Ok(()) => {
                 println!(
                     "generated code is up to date with {}",
                     layout.spec_dir.display()
                 );
-                ExitCode::SUCCESS
+                true
             }
             Err(msg) => {
                 eprint!("{msg}");
-                ExitCode::FAILURE
+                false
             }
         };
     }
-    let files = match aliyun_codegen::generate(&root, &layout) {
+    let files = match aliyun_codegen::generate(root, layout) {
         Ok(f) => f,
         Err(e) => {
             eprint!("{e}");
-            return ExitCode::FAILURE;
+            return false;
         }
     };
-    match aliyun_codegen::write(&root, &layout, &files) {
-        Ok(touched) if touched.is_empty() => println!("generated code is already up to date"),
+    match aliyun_codegen::write(root, layout, &files) {
+        Ok(touched) if touched.is_empty() => println!(
+            "generated code is already up to date with {}",
+            layout.spec_dir.display()
+        ),
         Ok(touched) => {
             for p in touched {
                 println!("wrote {}", p.display());
@@ -109,10 +142,10 @@ fn codegen(check: bool) -> ExitCode {
         }
         Err(e) => {
             eprintln!("{e}");
-            return ExitCode::FAILURE;
+            return false;
         }
     }
-    ExitCode::SUCCESS
+    true
 }
 
 #[cfg(test)]
@@ -121,8 +154,10 @@ mod tests {
     /// fails when the spec was edited without running `cargo xtask codegen`.
     #[test]
     fn generated_code_is_up_to_date() {
-        if let Err(msg) = aliyun_codegen::check_tree(&super::repo_root(), &super::vod_layout()) {
-            panic!("{msg}");
+        for layout in super::layouts() {
+            if let Err(msg) = aliyun_codegen::check_tree(&super::repo_root(), &layout) {
+                panic!("{msg}");
+            }
         }
     }
 }

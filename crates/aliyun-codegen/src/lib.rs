@@ -30,8 +30,13 @@ pub struct Layout {
     pub spec_dir: PathBuf,
     /// Where the client's generated modules go (relative to the root).
     pub sdk_out: PathBuf,
-    /// Where the CLI's generated command table goes (relative to the root).
-    pub cli_out: PathBuf,
+    /// Where the CLI's generated command table goes (relative to the root);
+    /// `None` for a product without a CLI (STS, inside the runtime).
+    pub cli_out: Option<PathBuf>,
+    /// The module the generated code lives under, as a Rust path: `crate`
+    /// for a product crate (`crate::generated`, `crate::Client`), or a
+    /// module inside another crate (`crate::sts`).
+    pub module_root: String,
     /// Long flags the CLI defines itself (global flags, the waiter's flags and
     /// clap's own). A parameter whose kebab-case name is one of these is
     /// offered under its wire spelling only (`--Region`).
@@ -131,7 +136,8 @@ fn render(path: &Path, sources: &[String], tokens: TokenStream) -> Result<String
 /// Generates every file for `layout`, reading the spec under `root`; files
 /// are keyed by path relative to `root`.
 pub fn generate(root: &Path, layout: &Layout) -> Result<Files, CodegenError> {
-    let model = model::load(&root.join(&layout.spec_dir)).map_err(CodegenError::Spec)?;
+    let mut model = model::load(&root.join(&layout.spec_dir)).map_err(CodegenError::Spec)?;
+    model.root.clone_from(&layout.module_root);
     generate_model(&model, layout)
 }
 
@@ -168,11 +174,13 @@ pub fn generate_model(model: &model::Model, layout: &Layout) -> Result<Files, Co
             emit::operation_module(model, op),
         )?;
     }
-    put(
-        layout.cli_out.join("commands.rs"),
-        whole,
-        emit::cli::commands_module(model, &layout.cli_reserved_flags),
-    )?;
+    if let Some(cli_out) = &layout.cli_out {
+        put(
+            cli_out.join("commands.rs"),
+            whole,
+            emit::cli::commands_module(model, &layout.cli_reserved_flags),
+        )?;
+    }
     Ok(files)
 }
 
@@ -206,7 +214,7 @@ pub fn check(root: &Path, layout: &Layout, files: &Files) -> Result<Vec<Drift>, 
 
 fn extra_files(root: &Path, layout: &Layout, files: &Files) -> Result<Vec<PathBuf>, CodegenError> {
     let mut extra = Vec::new();
-    for dir in [&layout.sdk_out, &layout.cli_out] {
+    for dir in std::iter::once(&layout.sdk_out).chain(&layout.cli_out) {
         let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };

@@ -28,6 +28,7 @@
 //!     action: "GetURLUploadInfos",
 //!     methods: &[HttpMethod::Post, HttpMethod::Get],
 //!     retry_safe: true,
+//!     anonymous: false,
 //!     qps_limit: Some(100),
 //!     params: &[Param::new("JobIds", Ty::List(&JOB_IDS))],
 //!     groups: &[],
@@ -61,6 +62,10 @@
 
 #![deny(missing_docs)]
 
+// Lets the STS code generated into this crate name it as every product
+// crate does (`::aliyun_runtime::...`).
+extern crate self as aliyun_runtime;
+
 mod client;
 mod config;
 pub mod credentials;
@@ -76,6 +81,7 @@ mod prepare;
 mod rate_limit;
 mod retry;
 pub mod shape;
+pub mod sts;
 mod transport;
 pub mod validate;
 
@@ -87,7 +93,7 @@ pub use endpoint::Product;
 pub use error::{DecodeError, Error, Rule, ServiceError, ValidationError};
 pub use operation::Operation;
 pub use params::WireParams;
-pub use prepare::PreparedRequest;
+pub use prepare::{redact_sensitive, PreparedRequest};
 pub use rate_limit::RateLimiters;
 pub use transport::MAX_RESPONSE_BYTES;
 

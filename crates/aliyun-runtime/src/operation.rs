@@ -18,6 +18,9 @@ pub struct Operation {
     /// Whether a request that may have reached the service can be sent again
     /// (reads: yes; writes that create something: no, a retry could duplicate).
     pub retry_safe: bool,
+    /// Sent unsigned: the request carries its own proof of identity (STS's
+    /// AssumeRoleWithOIDC carries an OIDC token), and no credentials are needed.
+    pub anonymous: bool,
     /// The service's QPS limit per account for this operation, if any.
     pub qps_limit: Option<u32>,
     /// The parameters, in spec order.
@@ -265,6 +268,7 @@ mod tests {
             action: "A",
             methods,
             retry_safe: true,
+            anonymous: false,
             qps_limit: None,
             params: &[],
             groups: &[],

@@ -34,6 +34,8 @@ enum SignedStages {
     },
     /// ACS3: the string to sign itself (81 bytes).
     Acs3 { string_to_sign: String },
+    /// An anonymous operation: nothing was signed.
+    Unsigned,
 }
 
 impl PreparedRequest {
@@ -46,6 +48,7 @@ impl PreparedRequest {
                 std::borrow::Cow::Owned(rpc::string_to_sign(*method, canonical))
             }
             SignedStages::Acs3 { string_to_sign } => std::borrow::Cow::Borrowed(string_to_sign),
+            SignedStages::Unsigned => std::borrow::Cow::Borrowed(""),
         }
     }
 
@@ -105,6 +108,9 @@ pub(crate) fn prepare(
     let base_url = target.base_url;
     let mut headers = Vec::with_capacity(2);
     headers.push(("user-agent".to_owned(), target.user_agent.to_owned()));
+    if op.anonymous {
+        return unsigned(config, target, op, method, &pairs, headers, ts, nonce);
+    }
     match config.signature {
         SignatureVersion::V1 => {
             let signed = rpc::sign(
@@ -196,4 +202,81 @@ pub(crate) fn prepare(
             }
         }
     }
+}
+
+/// An anonymous operation (STS's AssumeRoleWithOIDC): the common parameters
+/// in the query, the operation's own in the form body (POST) or the query
+/// (GET), and no signature, as Alibaba's credentials libraries send it.
+#[allow(clippy::too_many_arguments)]
+fn unsigned(
+    config: &Config,
+    target: &Target<'_>,
+    op: &Operation,
+    method: HttpMethod,
+    pairs: &[(&str, &str)],
+    mut headers: Vec<(String, String)>,
+    ts: &Timestamp,
+    nonce: &Nonce,
+) -> PreparedRequest {
+    let common = [
+        ("Action", op.action),
+        ("Format", config.format.as_str()),
+        ("Version", target.version),
+        ("Timestamp", ts.as_str()),
+        ("SignatureNonce", nonce.as_str()),
+    ];
+    let form = |pairs: &mut dyn Iterator<Item = &(&str, &str)>| {
+        pairs
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    aliyun_sign::percent_encode(k),
+                    aliyun_sign::percent_encode(v)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let (query, body) = match method {
+        HttpMethod::Get => (form(&mut common.iter().chain(pairs)), None),
+        HttpMethod::Post => {
+            headers.push((
+                "content-type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            ));
+            (form(&mut common.iter()), Some(form(&mut pairs.iter())))
+        }
+    };
+    PreparedRequest {
+        method,
+        url: format!("{}/?{query}", target.base_url),
+        headers,
+        body,
+        timestamp: ts.as_str().to_owned(),
+        signed: SignedStages::Unsigned,
+    }
+}
+
+/// `text` with the values of `op`'s sensitive parameters (an OIDC token, a
+/// password) blanked, in every form a request shows them: as sent,
+/// percent-encoded once (the query or body) and twice (RPC V1's string to sign).
+pub fn redact_sensitive(
+    text: &str,
+    op: &Operation,
+    params: &[(std::borrow::Cow<'static, str>, String)],
+) -> String {
+    let mut out = text.to_owned();
+    for (name, value) in params {
+        let sensitive = op.param(name).is_some_and(|p| p.sensitive);
+        if !sensitive || value.is_empty() {
+            continue;
+        }
+        let once = aliyun_sign::percent_encode(value);
+        let twice = aliyun_sign::percent_encode(&once);
+        // Longest form first, so a shorter one never matches inside it.
+        for form in [twice, once, value.clone()] {
+            out = out.replace(&form, "** redacted **");
+        }
+    }
+    out
 }

@@ -34,6 +34,7 @@ static READ: Operation = READ_OP;
 static WRITE: Operation = Operation {
     action: "CreateThing",
     retry_safe: false,
+    anonymous: false,
     qps_limit: None,
     ..READ_OP
 };
@@ -42,6 +43,7 @@ const READ_OP: Operation = Operation {
     action: "DescribeThings",
     methods: &[HttpMethod::Post, HttpMethod::Get],
     retry_safe: true,
+    anonymous: false,
     qps_limit: Some(100),
     params: &NAMES,
     groups: &[],

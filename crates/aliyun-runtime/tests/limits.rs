@@ -24,6 +24,7 @@ static READ: Operation = Operation {
     action: "DescribeThings",
     methods: &[],
     retry_safe: true,
+    anonymous: false,
     qps_limit: None,
     params: &[],
     groups: &[],

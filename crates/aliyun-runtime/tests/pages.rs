@@ -60,6 +60,7 @@ const fn op(action: &'static str, pages: &'static Pages) -> Operation {
         action,
         methods: &[HttpMethod::Post],
         retry_safe: true,
+        anonymous: false,
         qps_limit: None,
         params: &PARAMS,
         groups: &[],

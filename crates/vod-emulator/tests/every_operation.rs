@@ -169,6 +169,7 @@ async fn an_unknown_action_is_not_found() {
         action: "GetNothingAtAll",
         methods: &[aliyun_runtime::HttpMethod::Post],
         retry_safe: true,
+        anonymous: false,
         qps_limit: None,
         params: &[],
         groups: &[],

@@ -234,10 +234,10 @@ pub(crate) fn input_items(model: &Model, op: &Operation) -> TokenStream {
     });
     let input_derive = derives(!sensitive_input, !input_float, Serde::Both);
     let input_doc = doc(&format!(
-        "Input of `{}`. Build it with [`crate::Client::{}`], fill the fields directly, \
+        "Input of `{}`. Build it with [`{}::Client::{}`], fill the fields directly, \
          or deserialize it from a JSON object keyed by the API's parameter names (lists \
          as arrays); the rules of each parameter are checked before anything is sent.",
-        op.name, op.snake
+        op.name, model.root, op.snake
     ));
 
     let limits = op.params.iter().filter_map(|p| match &p.kind {

@@ -68,7 +68,8 @@ pub(crate) fn type_item_path(
     item: &proc_macro2::Ident,
 ) -> TokenStream {
     let module = format_ident!("{}", model.home(type_name));
-    quote! { crate::generated::#module::#item }
+    let root = model.root_path();
+    quote! { #root::generated::#module::#item }
 }
 
 /// The Rust type of a field (before `Option`).

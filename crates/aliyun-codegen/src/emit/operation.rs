@@ -39,6 +39,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
     let output = format_ident!("{}Output", op.pascal);
     let action = &op.name;
     let retry_safe = op.retry_safe;
+    let anonymous = op.anonymous;
     let qps = match op.qps {
         Some(q) => {
             let q = Literal::u32_unsuffixed(q);
@@ -72,8 +73,9 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         .map(|name| format_ident!("{}", name))
         .collect();
     shared.sort();
+    let root = model.root_path();
     let reexports = (!shared.is_empty()).then(|| {
-        quote! { pub use crate::generated::types::{#(#shared),*}; }
+        quote! { pub use #root::generated::types::{#(#shared),*}; }
     });
     let alias = if op.params.is_empty() && op.groups.is_empty() {
         types_alias
@@ -97,6 +99,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
             action: #action,
             methods: &[#(#methods),*],
             retry_safe: #retry_safe,
+            anonymous: #anonymous,
             qps_limit: #qps,
             params: #params,
             groups: #groups,

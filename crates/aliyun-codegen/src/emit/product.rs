@@ -31,6 +31,7 @@ pub fn product_module(model: &Model) -> TokenStream {
 
 /// `generated/client.rs`: one method per operation on the hand-written `Client`.
 pub fn client_module(model: &Model) -> TokenStream {
+    let root = model.root_path();
     let methods = model.operations.iter().map(|op| {
         let method = format_ident!("{}", op.snake);
         let module = format_ident!("{}", op.snake);
@@ -43,13 +44,13 @@ pub fn client_module(model: &Model) -> TokenStream {
         quote! {
             #d
             #cfg
-            pub fn #method(&self) -> crate::generated::#module::#builder {
-                crate::generated::#module::#builder::new(self.runtime().clone())
+            pub fn #method(&self) -> #root::generated::#module::#builder {
+                #root::generated::#module::#builder::new(self.runtime().clone())
             }
         }
     });
     quote! {
-        impl crate::Client { #(#methods)* }
+        impl #root::Client { #(#methods)* }
     }
 }
 

@@ -191,6 +191,7 @@ fn load_files(
         operations: ops,
         objects: reg.objects,
         enums: reg.enums,
+        root: "crate".to_owned(),
     })
 }
 
@@ -470,6 +471,7 @@ impl Cx<'_> {
                 "groups",
                 "qps",
                 "retrySafe",
+                "anonymous",
                 "wait",
                 "feature",
                 "paginate",
@@ -560,6 +562,7 @@ impl Cx<'_> {
             None => false,
         };
         let retry_safe = self.bool_opt(m, "retrySafe", "$").unwrap_or(read);
+        let anonymous = self.bool_opt(m, "anonymous", "$").unwrap_or(false);
         let qps = self
             .count_opt(m, "qps", "$", 1, 1_000_000)
             .map(|q| q as u32);
@@ -695,6 +698,7 @@ impl Cx<'_> {
             summary,
             description,
             retry_safe,
+            anonymous,
             qps,
             methods,
             wait,

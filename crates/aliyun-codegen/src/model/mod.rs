@@ -69,9 +69,19 @@ pub struct Model {
     /// The module each named type lives in: the one operation that uses it
     /// (its snake name), or `types` when several do.
     pub homes: BTreeMap<String, String>,
+    /// The Rust path the generated code lives under (`crate`, or a module
+    /// such as `crate::sts`): `<root>::generated`, `<root>::Client`.
+    pub root: String,
 }
 
 impl Model {
+    /// [`Model::root`] as tokens.
+    pub fn root_path(&self) -> proc_macro2::TokenStream {
+        self.root
+            .parse()
+            .unwrap_or_else(|_| quote::quote! { crate })
+    }
+
     /// The generated module a named type lives in.
     pub fn home(&self, type_name: &str) -> &str {
         self.homes.get(type_name).map_or("types", String::as_str)
@@ -150,6 +160,9 @@ pub struct Operation {
     pub description: String,
     /// Safe to send again after it may have reached the service.
     pub retry_safe: bool,
+    /// Sent unsigned (the request carries its own proof, as STS's
+    /// AssumeRoleWithOIDC carries an OIDC token).
+    pub anonymous: bool,
     /// QPS limit per account.
     pub qps: Option<u32>,
     /// The HTTP methods the operation accepts, in file order.

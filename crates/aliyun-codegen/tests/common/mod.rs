@@ -19,7 +19,8 @@ pub fn layout(spec_dir: &str) -> Layout {
     Layout {
         spec_dir: spec_dir.into(),
         sdk_out: SDK_OUT.into(),
-        cli_out: CLI_OUT.into(),
+        cli_out: Some(CLI_OUT.into()),
+        module_root: "crate".to_owned(),
         cli_reserved_flags: ["region", "help", "version", "wait"]
             .map(String::from)
             .to_vec(),

@@ -28,6 +28,7 @@ static OP: Operation = Operation {
     action: "Op",
     methods: &[HttpMethod::Post],
     retry_safe: true,
+    anonymous: false,
     qps_limit: None,
     params: &[
         Param::new("JobIds", Ty::List(&IDS)),
@@ -60,6 +61,7 @@ const OP_TEMPLATE: Operation = Operation {
     action: "T",
     methods: &[],
     retry_safe: false,
+    anonymous: false,
     qps_limit: None,
     params: &[],
     groups: &[],

@@ -222,6 +222,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "AddEditingProject",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
+    anonymous: false,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("Title", op::Ty::String(op::StringRules::ANY)).required(),

@@ -139,6 +139,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "CreateAppInfo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
+    anonymous: false,
     qps_limit: ::std::option::Option::Some(50),
     params: &[
         op::Param::new("AppName", op::Ty::String(op::StringRules::ANY)).required(),

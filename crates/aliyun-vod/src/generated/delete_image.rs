@@ -236,6 +236,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DeleteImage",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
+    anonymous: false,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DeleteImageType", op::Ty::String(op::StringRules::ANY))

@@ -141,6 +141,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DeleteStream",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::Some(50),
     params: &[
         op::Param::new("JobIds", op::Ty::List(&JOB_IDS_LIST)).required(),

@@ -125,6 +125,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DeleteVideo",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::Some(30),
     params: &[op::Param::new("VideoIds", op::Ty::List(&VIDEO_IDS_LIST)).required()],
     groups: &[],

@@ -298,6 +298,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DescribeVodDomainBpsDataByLayer",
     methods: &[::aliyun_runtime::HttpMethod::Get, ::aliyun_runtime::HttpMethod::Post],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainName", op::Ty::List(&DOMAIN_NAME_LIST)),

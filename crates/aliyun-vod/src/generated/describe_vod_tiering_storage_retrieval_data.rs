@@ -202,6 +202,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "DescribeVodTieringStorageRetrievalData",
     methods: &[::aliyun_runtime::HttpMethod::Get, ::aliyun_runtime::HttpMethod::Post],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("StartTime", op::Ty::String(op::StringRules::ANY)),

@@ -132,6 +132,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "GetAppInfos",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::Some(100),
     params: &[op::Param::new("AppIds", op::Ty::List(&APP_IDS_LIST)).required()],
     groups: &[],

@@ -158,6 +158,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "GetUploadDetails",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::Some(100),
     params: &[
         op::Param::new("MediaIds", op::Ty::List(&MEDIA_IDS_LIST)).required(),

@@ -351,6 +351,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "RefreshMediaPlayUrls",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: false,
+    anonymous: false,
     qps_limit: ::std::option::Option::Some(50),
     params: &[
         op::Param::new("MediaIds", op::Ty::List(&MEDIA_IDS_LIST)).required(),

@@ -315,6 +315,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "SetMessageCallback",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::Some(15),
     params: &[
         op::Param::new("CallbackType", op::Ty::String(op::StringRules::ANY)),

@@ -170,6 +170,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "UpdateAITemplate",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("TemplateId", op::Ty::String(op::StringRules::ANY)).required(),

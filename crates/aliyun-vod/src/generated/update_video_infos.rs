@@ -115,6 +115,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     action: "UpdateVideoInfos",
     methods: &[::aliyun_runtime::HttpMethod::Post, ::aliyun_runtime::HttpMethod::Get],
     retry_safe: true,
+    anonymous: false,
     qps_limit: ::std::option::Option::Some(30),
     params: &[
         op::Param::new("UpdateContent", op::Ty::String(op::StringRules::ANY.json()))
