@@ -471,7 +471,7 @@ async fn a_replayed_request_is_refused_and_sdk_retries_never_reuse_a_nonce() {
     for signature in [SignatureVersion::V1, SignatureVersion::V3] {
         for method in [HttpMethod::Post, HttpMethod::Get] {
             let c = Client::new(config(&emu).signature_version(signature).method(method)).unwrap();
-            let creds = c.runtime().look_up_credentials().unwrap();
+            let creds = c.runtime().credentials().await.unwrap();
             let prepared = c.runtime().prepare(
                 &aliyun_vod::get_url_upload_infos::OPERATION,
                 &[("JobIds".into(), "abc".to_owned())],

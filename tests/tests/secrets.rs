@@ -109,7 +109,7 @@ fn no_secret_or_token_anywhere_in_an_sdk_and_emulator_run() {
                     )
                     .unwrap();
                     assert!(run_and_show(&c, &mut texts).await, "{texts:?}");
-                    let creds = c.runtime().look_up_credentials().unwrap();
+                    let creds = c.runtime().credentials().await.unwrap();
                     let prepared = c.runtime().prepare(
                         &aliyun_vod::get_url_upload_infos::OPERATION,
                         &[("JobIds".into(), "x".to_owned())],

@@ -39,9 +39,6 @@ struct Inner {
     config: Config,
     limiters: RateLimiters,
     user_agent: String,
-    /// Credentials resolved once per client: the default chain reads files, and
-    /// a batch or a waiter must not re-read them (or see them change) per call.
-    credentials: tokio::sync::OnceCell<Credentials>,
 }
 
 impl Client {
@@ -75,7 +72,6 @@ impl Client {
                 config,
                 limiters: RateLimiters::default(),
                 user_agent,
-                credentials: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -113,28 +109,13 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// Looks credentials up through the configured provider now, without the
-    /// client's cache (for tools that show which credentials would be used).
-    /// Blocking: the default chain reads files.
-    pub fn look_up_credentials(&self) -> Result<Credentials, Error> {
-        Ok(self.inner.config.credentials.provide()?)
-    }
-
-    /// The credentials calls are signed with: resolved on first use, on a
-    /// blocking thread (the default chain reads files), then kept for the
-    /// client's life. A failure is not kept, so a later call tries again.
+    /// The credentials the next attempt would be signed with, from the
+    /// configured provider. The client asks before every attempt, so a long
+    /// call (a waiter, an upload, retries) always signs with credentials valid
+    /// at that moment; providers cache (the default chain resolves its source
+    /// once, temporary credentials are refreshed ahead of expiry).
     pub async fn credentials(&self) -> Result<Credentials, Error> {
-        let provider = std::sync::Arc::clone(&self.inner.config.credentials);
-        self.inner
-            .credentials
-            .get_or_try_init(|| async move {
-                tokio::task::spawn_blocking(move || provider.provide())
-                    .await
-                    .map_err(|e| Error::Config(format!("credentials lookup did not finish: {e}")))?
-                    .map_err(Error::from)
-            })
-            .await
-            .cloned()
+        Ok(self.inner.config.credentials.provide().await?)
     }
 
     fn now(&self) -> Timestamp {
@@ -198,7 +179,6 @@ impl Client {
     ) -> Result<Response, Error> {
         self.check_region(op)?;
         let cfg = &self.inner.config;
-        let credentials = self.credentials().await?;
         let max_attempts = cfg.retry.max_attempts.max(1);
         let mut attempt = 0;
         loop {
@@ -208,9 +188,19 @@ impl Client {
                     self.inner.limiters.acquire(op.action, qps).await;
                 }
             }
+            // Asked per attempt: a retry after a long backoff, or the next
+            // poll of a waiter, must not sign with credentials that expired.
+            let credentials = if op.anonymous {
+                Credentials::new("", "")
+            } else {
+                self.credentials().await?
+            };
             let prepared = self.prepare(op, &params, &credentials);
             tracing::debug!(action = op.action, attempt, "sending attempt");
-            tracing::trace!(request = %prepared.redacted(&credentials), "signed request");
+            tracing::trace!(
+                request = %crate::prepare::redact_sensitive(&prepared.redacted(&credentials), op, &params),
+                "signed request"
+            );
             let (err, retry_after) = match self.attempt(op, &prepared, &credentials).await {
                 Ok(Ok((status, body))) => {
                     return Ok(Response {

@@ -95,7 +95,7 @@ fn no_secret_or_token_in_logs_debug_or_display() {
             .await;
             assert!(result.is_ok(), "{result:?}");
             texts.push(shown(&client, &result));
-            let credentials = client.runtime().look_up_credentials().unwrap();
+            let credentials = client.runtime().credentials().await.unwrap();
             let prepared = client.runtime().prepare(
                 &aliyun_vod::get_url_upload_infos::OPERATION,
                 &[("JobIds".into(), "j".to_owned())],

@@ -3,11 +3,11 @@
 //! the runtime's encoder and request pipeline to the printed answer. Nothing
 //! here names an operation: adding one to `spec/` adds its command.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aliyun_runtime::credentials::{CredentialsError, DefaultChain};
+use aliyun_runtime::credentials::{DefaultChain, ProvideFuture};
+use aliyun_runtime::time::OffsetDateTime;
 use aliyun_runtime::{Credentials, Operation, ProvideCredentials, WireParams};
 use aliyun_vod::{Config, Format, HttpMethod, SignatureVersion};
 use serde::Serialize;
@@ -94,7 +94,7 @@ impl Context {
         }
         let params = aliyun_runtime::params::encode(op, &input)?;
         if self.dry_run {
-            return self.print_prepared(op, &params);
+            return self.print_prepared(op, &params).await;
         }
         let runtime = self.client.runtime();
         tracing::info!(action = op.action, endpoint = runtime.endpoint(), "calling");
@@ -156,16 +156,24 @@ impl Context {
 
     /// Prints the signed request that would be sent, with the secret and the
     /// STS token redacted (the signature itself is harmless to show).
-    pub fn print_prepared(&self, op: &Operation, params: &WireParams) -> Result<(), CliError> {
+    pub async fn print_prepared(
+        &self,
+        op: &Operation,
+        params: &WireParams,
+    ) -> Result<(), CliError> {
         let runtime = self.client.runtime();
-        let credentials = runtime.look_up_credentials()?;
+        let credentials = if op.anonymous {
+            Credentials::new("", "")
+        } else {
+            runtime.credentials().await?
+        };
         let prepared = runtime.prepare(op, params, &credentials);
         let mut text = prepared.redacted(&credentials);
         text.push_str(&format!(
             "\n# string to sign\n{}\n# dry run: nothing was sent\n",
             aliyun_sign::redact(&prepared.string_to_sign(), &credentials)
         ));
-        print_stdout(&redact_sensitive(&text, op, params))
+        print_stdout(&aliyun_runtime::redact_sensitive(&text, op, params))
     }
 
     /// Prints a response as `--output` asks.
@@ -174,26 +182,6 @@ impl Context {
             .map_err(|e| CliError::Other(format!("cannot print the response: {e}")))?;
         print_stdout(&render(&value, self.output))
     }
-}
-
-/// `text` with the values of the operation's sensitive parameters blanked, in
-/// every form a request shows them: as sent, percent-encoded once (the query
-/// or body) and twice (RPC V1's string to sign).
-fn redact_sensitive(text: &str, op: &Operation, params: &WireParams) -> String {
-    let mut out = text.to_owned();
-    for (name, value) in params {
-        let sensitive = op.param(name).is_some_and(|p| p.sensitive);
-        if !sensitive || value.is_empty() {
-            continue;
-        }
-        let once = aliyun_sign::percent_encode(value);
-        let twice = aliyun_sign::percent_encode(&once);
-        // Longest form first, so a shorter one never matches inside it.
-        for form in [twice, once, value.clone()] {
-            out = out.replace(&form, "** redacted **");
-        }
-    }
-    out
 }
 
 /// Writes to stdout; a closed pipe (`vod ... | head`) is not an error.
@@ -207,12 +195,14 @@ pub fn print_stdout(text: &str) -> Result<(), CliError> {
     }
 }
 
-/// The default credentials chain, which also says (at `-v`) where the
-/// credentials came from, once, naming the AccessKey ID only.
+/// The default credentials chain, which also says (at `-v`) which source gave
+/// the credentials and when they expire, naming the AccessKey ID only: once,
+/// and again whenever temporary credentials are refreshed.
 #[derive(Debug)]
 pub struct LoggedChain {
     chain: DefaultChain,
-    logged: AtomicBool,
+    /// The expiry last logged (`Some(None)`: permanent credentials logged).
+    logged: Mutex<Option<Option<OffsetDateTime>>>,
 }
 
 impl LoggedChain {
@@ -224,23 +214,33 @@ impl LoggedChain {
         };
         Arc::new(LoggedChain {
             chain,
-            logged: AtomicBool::new(false),
+            logged: Mutex::new(None),
         })
     }
 }
 
 impl ProvideCredentials for LoggedChain {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
-        let (credentials, source) = self.chain.provide_with_source()?;
-        if !self.logged.swap(true, Ordering::Relaxed) {
-            tracing::info!(
-                access_key_id = credentials.access_key_id(),
-                sts = credentials.security_token().is_some(),
-                %source,
-                "credentials found"
-            );
-        }
-        Ok(credentials)
+    fn provide(&self) -> ProvideFuture<'_> {
+        Box::pin(async move {
+            let r = self.chain.resolve().await?;
+            let mut logged = self.logged.lock().unwrap_or_else(|e| e.into_inner());
+            if *logged != Some(r.expiration) {
+                let first = logged.is_none();
+                *logged = Some(r.expiration);
+                let expires = r
+                    .expiration
+                    .map_or_else(|| "never (an AccessKey)".to_owned(), |t| t.to_string());
+                tracing::info!(
+                    access_key_id = r.credentials.access_key_id(),
+                    sts = r.credentials.security_token().is_some(),
+                    source = %r.source,
+                    %expires,
+                    "{}",
+                    if first { "credentials found" } else { "credentials refreshed" }
+                );
+            }
+            Ok(r.credentials)
+        })
     }
 }
 

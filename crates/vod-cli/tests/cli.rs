@@ -149,6 +149,8 @@ async fn run_vod(args: &[&str], env: &[(&str, &str)], home: &Path) -> Out {
     let child = Command::new(VOD)
         .args(args)
         .env_clear()
+        // Never the real instance metadata service (tests stay on this machine).
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
         .env("HOME", home)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
@@ -452,6 +454,8 @@ async fn input_json_from_text_file_or_stdin_and_flags_win() {
     let mut child = Command::new(VOD)
         .args(["get-url-upload-infos", "--input-json", "-"])
         .env_clear()
+        // Never the real instance metadata service (tests stay on this machine).
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
         .env("HOME", w.home.path())
         .env("VOD_ENDPOINT", w.endpoint())
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
@@ -957,6 +961,8 @@ async fn spawn_emulator(data_dir: &Path, home: &Path) -> EmulatorProcess {
         .args(["emulator", "--step-delay-ms", "10", "--data-dir"])
         .arg(data_dir)
         .env_clear()
+        // Never the real instance metadata service (tests stay on this machine).
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
         .env("HOME", home)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

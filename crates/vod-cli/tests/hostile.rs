@@ -56,6 +56,8 @@ async fn vod(endpoint: &str, args: &[&str]) -> (i32, String, String) {
         .arg(endpoint)
         .args(args)
         .env_clear()
+        // Never the real instance metadata service (tests stay on this machine).
+        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
         .env("HOME", home.path())
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tHostileTest")
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "hostile-test-secret")

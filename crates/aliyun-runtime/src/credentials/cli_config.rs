@@ -1,12 +1,22 @@
 //! The `aliyun` CLI's config source: `~/.aliyun/config.json` (or
-//! `ALIBABA_CLOUD_CONFIG_FILE`), profiles of mode `AK` and `StsToken`.
+//! `ALIBABA_CLOUD_CONFIG_FILE`), profiles of mode `AK`, `StsToken`,
+//! `RamRoleArn`, `ChainableRamRoleArn`, `EcsRamRole` and `OIDC`, with the
+//! keys the `aliyun` CLI writes.
+
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
 use super::{
     found, list, non_empty, path_var, read_file, shown, Attempt, Credentials, Environment,
-    FileOutcome, ENV_CONFIG_FILE,
+    FileOutcome, Recipe, RoleSpec, ENV_CONFIG_FILE,
 };
+
+/// The modes this SDK reads, for messages.
+const MODES: &str = "AK, StsToken, RamRoleArn, ChainableRamRoleArn, EcsRamRole, OIDC";
+
+/// How deep `source_profile` may chain (a cycle stops here too).
+const MAX_CHAIN: usize = 8;
 
 pub(super) fn try_cli_config(env: &dyn Environment, profile: Option<&str>) -> FileOutcome {
     let (path, source) = match path_var(env, ENV_CONFIG_FILE) {
@@ -53,8 +63,8 @@ pub(super) fn try_cli_config(env: &dyn Environment, profile: Option<&str>) -> Fi
         };
         return FileOutcome::failed(source, format!("profile {} not found; {has}", shown(&name)));
     };
-    let result = cli_profile_credentials(p, &name)
-        .map(|creds| found(creds, format!("{source} profile {}", shown(&name))))
+    let result = cli_profile_recipe(p, &name, &profiles, 0)
+        .map(|recipe| found(recipe, format!("{source} profile {}", shown(&name))))
         .map_err(|reason| Attempt::new(source, reason));
     FileOutcome {
         result,
@@ -90,10 +100,33 @@ struct CliProfile {
     access_key_id: Option<String>,
     access_key_secret: Option<String>,
     sts_token: Option<String>,
+    ram_role_arn: Option<String>,
+    ram_session_name: Option<String>,
+    role_session_name: Option<String>,
+    expired_seconds: Option<i64>,
+    policy: Option<String>,
+    external_id: Option<String>,
+    sts_region: Option<String>,
+    enable_vpc: Option<bool>,
+    ram_role_name: Option<String>,
+    oidc_provider_arn: Option<String>,
+    oidc_token_file: Option<String>,
+    source_profile: Option<String>,
 }
 
-fn cli_profile_credentials(p: &CliProfile, name: &str) -> Result<Credentials, String> {
-    let need = |value: &Option<String>, key: &str, mode: &str| {
+fn cli_profile_recipe(
+    p: &CliProfile,
+    name: &str,
+    profiles: &[CliProfile],
+    depth: usize,
+) -> Result<Recipe, String> {
+    let Some(mode) = non_empty(p.mode.clone()) else {
+        return Err(format!(
+            "profile {}: mode is not set (supported: {MODES})",
+            shown(name)
+        ));
+    };
+    let need = |value: &Option<String>, key: &str| {
         non_empty(value.clone()).ok_or_else(|| {
             format!(
                 "profile {} (mode {mode}): {key} is missing or empty",
@@ -101,27 +134,75 @@ fn cli_profile_credentials(p: &CliProfile, name: &str) -> Result<Credentials, St
             )
         })
     };
-    let Some(mode) = non_empty(p.mode.clone()) else {
-        return Err(format!(
-            "profile {}: mode is not set (supported: AK, StsToken)",
-            shown(name)
-        ));
+    let role = |session_name: Option<String>| -> Result<RoleSpec, String> {
+        Ok(RoleSpec {
+            role_arn: need(&p.ram_role_arn, "ram_role_arn")?,
+            session_name,
+            // 0 counts as not set, as in the official libraries.
+            duration_seconds: p.expired_seconds.filter(|s| *s != 0),
+            policy: non_empty(p.policy.clone()),
+            sts_region: non_empty(p.sts_region.clone()),
+            vpc: p.enable_vpc,
+        })
     };
-    if mode.eq_ignore_ascii_case("AK") {
-        let id = need(&p.access_key_id, "access_key_id", "AK")?;
-        let secret = need(&p.access_key_secret, "access_key_secret", "AK")?;
-        Ok(Credentials::new(id, secret))
-    } else if mode.eq_ignore_ascii_case("StsToken") {
-        let id = need(&p.access_key_id, "access_key_id", "StsToken")?;
-        let secret = need(&p.access_key_secret, "access_key_secret", "StsToken")?;
-        let token = need(&p.sts_token, "sts_token", "StsToken")?;
-        Ok(Credentials::new(id, secret).with_security_token(token))
-    } else {
-        Err(format!(
-            "profile {}: mode {} is not supported by this SDK yet (supported: AK, StsToken)",
+    let access_key = || -> Result<Credentials, String> {
+        Ok(Credentials::new(
+            need(&p.access_key_id, "access_key_id")?,
+            need(&p.access_key_secret, "access_key_secret")?,
+        ))
+    };
+    match mode.to_ascii_lowercase().as_str() {
+        "ak" => Ok(Recipe::Static(access_key()?)),
+        "ststoken" => Ok(Recipe::Static(
+            access_key()?.with_security_token(need(&p.sts_token, "sts_token")?),
+        )),
+        "ramrolearn" => Ok(Recipe::AssumeRole {
+            signer: Box::new(Recipe::Static(access_key()?)),
+            role: role(non_empty(p.ram_session_name.clone()))?,
+            external_id: non_empty(p.external_id.clone()),
+        }),
+        "chainableramrolearn" => {
+            let source = need(&p.source_profile, "source_profile")?;
+            if depth >= MAX_CHAIN {
+                return Err(format!(
+                    "profile {}: source_profile chains deeper than {MAX_CHAIN} profiles (a cycle?)",
+                    shown(name)
+                ));
+            }
+            let Some(sp) = profiles
+                .iter()
+                .find(|q| q.name.as_deref().map(str::trim) == Some(source.as_str()))
+            else {
+                return Err(format!(
+                    "profile {}: source_profile {} not found",
+                    shown(name),
+                    shown(&source)
+                ));
+            };
+            let signer = cli_profile_recipe(sp, &source, profiles, depth + 1)?;
+            Ok(Recipe::AssumeRole {
+                signer: Box::new(signer),
+                role: role(non_empty(p.ram_session_name.clone()))?,
+                external_id: non_empty(p.external_id.clone()),
+            })
+        }
+        "ecsramrole" => Ok(Recipe::EcsRamRole {
+            role_name: non_empty(p.ram_role_name.clone()),
+        }),
+        "oidc" => Ok(Recipe::Oidc {
+            // The official libraries disagree on the key; both are read.
+            role: role(
+                non_empty(p.role_session_name.clone())
+                    .or_else(|| non_empty(p.ram_session_name.clone())),
+            )?,
+            provider_arn: need(&p.oidc_provider_arn, "oidc_provider_arn")?,
+            token_file: PathBuf::from(need(&p.oidc_token_file, "oidc_token_file")?),
+        }),
+        _ => Err(format!(
+            "profile {}: mode {} is not supported by this SDK (supported: {MODES})",
             shown(name),
             shown(&mode)
-        ))
+        )),
     }
 }
 
@@ -129,7 +210,7 @@ fn cli_profile_credentials(p: &CliProfile, name: &str) -> Result<Credentials, St
 mod tests {
     use super::*;
     use crate::credentials::test_support::*;
-    use crate::credentials::{ProvideCredentials, ENV_PROFILE};
+    use crate::credentials::ENV_PROFILE;
 
     #[test]
     fn config_ak_mode() {
@@ -150,7 +231,7 @@ mod tests {
             r#"{{"name": "default", "mode": "StsToken", "access_key_id": "STS.id", "access_key_secret": "{SECRET}", "sts_token": "{TOKEN}"}}"#
         );
         let f = Fixture::new().config(&config_with("default", &[profile]));
-        let c = f.chain().provide().unwrap();
+        let c = f.chain().provide_blocking().unwrap();
         assert_eq!(c.access_key_id(), "STS.id");
         assert_eq!(c.access_key_secret().expose(), SECRET);
         assert_eq!(c.security_token().unwrap().expose(), TOKEN);
@@ -162,7 +243,12 @@ mod tests {
             r#"{{"name": "default", "mode": "AK", "access_key_id": "id", "access_key_secret": "{SECRET}", "sts_token": "{TOKEN}"}}"#
         );
         let f = Fixture::new().config(&config_with("", &[profile]));
-        assert!(f.chain().provide().unwrap().security_token().is_none());
+        assert!(f
+            .chain()
+            .provide_blocking()
+            .unwrap()
+            .security_token()
+            .is_none());
     }
 
     #[test]
@@ -174,7 +260,10 @@ mod tests {
                 ak_profile("dev", "dev-id"),
             ],
         ));
-        assert_eq!(f.chain().provide().unwrap().access_key_id(), "dev-id");
+        assert_eq!(
+            f.chain().provide_blocking().unwrap().access_key_id(),
+            "dev-id"
+        );
     }
 
     #[test]
@@ -185,7 +274,10 @@ mod tests {
             ak_profile("default", "default-id")
         );
         let f = Fixture::new().config(&json);
-        assert_eq!(f.chain().provide().unwrap().access_key_id(), "default-id");
+        assert_eq!(
+            f.chain().provide_blocking().unwrap().access_key_id(),
+            "default-id"
+        );
     }
 
     #[test]
@@ -205,7 +297,7 @@ mod tests {
             )
         );
         // ALIBABA_CLOUD_PROFILE names the section in the credentials file too.
-        assert_eq!(e.attempts.len(), 3);
+        assert_eq!(e.attempts.len(), 5);
 
         let f = Fixture::new().config(r#"{"current": "x", "profiles": []}"#);
         let e = err(&f.chain());
@@ -217,19 +309,19 @@ mod tests {
 
     #[test]
     fn config_unsupported_mode() {
-        let json = r#"{"current": "default", "profiles": [{"name": "default", "mode": "RamRoleArn",
+        let json = r#"{"current": "default", "profiles": [{"name": "default", "mode": "CloudSSO",
             "access_key_id": "id", "access_key_secret": "x", "ram_role_arn": "acs:ram::1:role/r"}]}"#;
         let f = Fixture::new().config(json);
         let e = err(&f.chain());
         assert_eq!(
             e.attempts[1].reason,
-            "profile \"default\": mode \"RamRoleArn\" is not supported by this SDK yet (supported: AK, StsToken)"
+            "profile \"default\": mode \"CloudSSO\" is not supported by this SDK (supported: AK, StsToken, RamRoleArn, ChainableRamRoleArn, EcsRamRole, OIDC)"
         );
 
         let f = Fixture::new().config(r#"{"profiles": [{"name": "default"}]}"#);
         assert_eq!(
             err(&f.chain()).attempts[1].reason,
-            "profile \"default\": mode is not set (supported: AK, StsToken)"
+            "profile \"default\": mode is not set (supported: AK, StsToken, RamRoleArn, ChainableRamRoleArn, EcsRamRole, OIDC)"
         );
     }
 

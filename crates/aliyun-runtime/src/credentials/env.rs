@@ -2,15 +2,13 @@
 //! `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, plus `ALIBABA_CLOUD_SECURITY_TOKEN` for STS.
 
 use super::{
-    found, var, Attempt, Credentials, Environment, ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET,
-    ENV_SECURITY_TOKEN,
+    found, var, Attempt, Credentials, Environment, Recipe, ENV_ACCESS_KEY_ID,
+    ENV_ACCESS_KEY_SECRET, ENV_SECURITY_TOKEN,
 };
 
 /// `Ok(None)`: neither variable set. `Err`: exactly one of the pair set, or one
 /// of the variables set but not valid UTF-8.
-pub(super) fn try_environment(
-    env: &dyn Environment,
-) -> Result<Option<(Credentials, String)>, Attempt> {
+pub(super) fn try_environment(env: &dyn Environment) -> Result<Option<(Recipe, String)>, Attempt> {
     let id = var(env, ENV_ACCESS_KEY_ID)?;
     let secret = var(env, ENV_ACCESS_KEY_SECRET)?;
     match (id, secret) {
@@ -28,7 +26,7 @@ pub(super) fn try_environment(
             if let Some(token) = var(env, ENV_SECURITY_TOKEN)? {
                 creds = creds.with_security_token(token);
             }
-            Ok(Some(found(creds, "environment".to_owned())))
+            Ok(Some(found(Recipe::Static(creds), "environment".to_owned())))
         }
     }
 }
@@ -37,7 +35,6 @@ pub(super) fn try_environment(
 mod tests {
     use super::*;
     use crate::credentials::test_support::*;
-    use crate::credentials::ProvideCredentials;
 
     #[test]
     fn env_with_token_and_trimmed_values() {
@@ -45,7 +42,7 @@ mod tests {
             .var(ENV_ACCESS_KEY_ID, " env-id\n")
             .var(ENV_ACCESS_KEY_SECRET, &format!("{SECRET}  \n"))
             .var(ENV_SECURITY_TOKEN, &format!("\t{TOKEN}\r\n"));
-        let c = f.chain().provide().unwrap();
+        let c = f.chain().provide_blocking().unwrap();
         assert_eq!(c.access_key_id(), "env-id");
         assert_eq!(c.access_key_secret().expose(), SECRET);
         assert_eq!(c.security_token().unwrap().expose(), TOKEN);
@@ -58,7 +55,7 @@ mod tests {
             .var(ENV_ACCESS_KEY_SECRET, "")
             .var(ENV_SECURITY_TOKEN, TOKEN)
             .ini(&ini_ak("default", "ini-id"));
-        let c = f.chain().provide().unwrap();
+        let c = f.chain().provide_blocking().unwrap();
         assert_eq!(c.access_key_id(), "ini-id");
         assert!(c.security_token().is_none());
 
@@ -67,7 +64,12 @@ mod tests {
             .var(ENV_ACCESS_KEY_ID, "id")
             .var(ENV_ACCESS_KEY_SECRET, SECRET)
             .var(ENV_SECURITY_TOKEN, "  ");
-        assert!(f.chain().provide().unwrap().security_token().is_none());
+        assert!(f
+            .chain()
+            .provide_blocking()
+            .unwrap()
+            .security_token()
+            .is_none());
     }
 
     #[test]

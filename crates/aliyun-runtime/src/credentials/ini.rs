@@ -7,8 +7,11 @@ use std::path::Path;
 
 use super::{
     found, list, non_empty, path_var, read_file, shown, shown_bare, Attempt, Credentials,
-    Environment, FileOutcome, ENV_CREDENTIALS_FILE,
+    Environment, FileOutcome, Recipe, RoleSpec, ENV_CREDENTIALS_FILE,
 };
+
+/// The types this SDK reads, for messages.
+const TYPES: &str = "access_key, sts, ram_role_arn, ecs_ram_role, oidc_role_arn";
 
 pub(super) fn try_credentials_file(env: &dyn Environment, profile: Option<&str>) -> FileOutcome {
     let (path, source) = match path_var(env, ENV_CREDENTIALS_FILE) {
@@ -58,8 +61,8 @@ pub(super) fn try_credentials_file(env: &dyn Environment, profile: Option<&str>)
             format!("section [{}] not found; {has}", shown_bare(name)),
         );
     };
-    let result = ini_section_credentials(&section, name)
-        .map(|creds| found(creds, format!("{source} [{}]", shown_bare(name))))
+    let result = ini_section_recipe(&section, name)
+        .map(|recipe| found(recipe, format!("{source} [{}]", shown_bare(name))))
         .map_err(|reason| Attempt::new(source, reason));
     FileOutcome {
         result,
@@ -163,12 +166,15 @@ fn ini_value(raw: &str) -> String {
     v.to_owned()
 }
 
-fn ini_section_credentials(
-    section: &HashMap<String, String>,
-    name: &str,
-) -> Result<Credentials, String> {
+fn ini_section_recipe(section: &HashMap<String, String>, name: &str) -> Result<Recipe, String> {
     let get = |key: &str| non_empty(section.get(key).cloned());
-    let need = |key: &str, ty: &str| {
+    let Some(ty) = get("type") else {
+        return Err(format!(
+            "section [{}]: type is not set (supported: {TYPES})",
+            shown_bare(name)
+        ));
+    };
+    let need = |key: &str| {
         get(key).ok_or_else(|| {
             format!(
                 "section [{}] (type {ty}): {key} is missing or empty",
@@ -176,27 +182,43 @@ fn ini_section_credentials(
             )
         })
     };
-    let Some(ty) = get("type") else {
-        return Err(format!(
-            "section [{}]: type is not set (supported: access_key, sts)",
-            shown_bare(name)
-        ));
+    let role = || -> Result<RoleSpec, String> {
+        Ok(RoleSpec {
+            role_arn: need("role_arn")?,
+            session_name: get("role_session_name"),
+            policy: get("policy"),
+            ..RoleSpec::default()
+        })
     };
-    if ty.eq_ignore_ascii_case("access_key") {
-        let id = need("access_key_id", "access_key")?;
-        let secret = need("access_key_secret", "access_key")?;
-        Ok(Credentials::new(id, secret))
-    } else if ty.eq_ignore_ascii_case("sts") {
-        let id = need("access_key_id", "sts")?;
-        let secret = need("access_key_secret", "sts")?;
-        let token = need("security_token", "sts")?;
-        Ok(Credentials::new(id, secret).with_security_token(token))
-    } else {
-        Err(format!(
-            "section [{}]: type {} not supported by this SDK yet (supported: access_key, sts)",
+    let access_key = || -> Result<Credentials, String> {
+        Ok(Credentials::new(
+            need("access_key_id")?,
+            need("access_key_secret")?,
+        ))
+    };
+    match ty.to_ascii_lowercase().as_str() {
+        "access_key" => Ok(Recipe::Static(access_key()?)),
+        "sts" => Ok(Recipe::Static(
+            access_key()?.with_security_token(need("security_token")?),
+        )),
+        "ram_role_arn" => Ok(Recipe::AssumeRole {
+            signer: Box::new(Recipe::Static(access_key()?)),
+            role: role()?,
+            external_id: get("external_id"),
+        }),
+        "ecs_ram_role" => Ok(Recipe::EcsRamRole {
+            role_name: get("role_name"),
+        }),
+        "oidc_role_arn" => Ok(Recipe::Oidc {
+            role: role()?,
+            provider_arn: need("oidc_provider_arn")?,
+            token_file: need("oidc_token_file_path")?.into(),
+        }),
+        _ => Err(format!(
+            "section [{}]: type {} is not supported by this SDK (supported: {TYPES})",
             shown_bare(name),
             shown(&ty)
-        ))
+        )),
     }
 }
 
@@ -206,7 +228,7 @@ mod tests {
 
     use super::*;
     use crate::credentials::test_support::*;
-    use crate::credentials::{ProvideCredentials, ENV_PROFILE};
+    use crate::credentials::ENV_PROFILE;
 
     #[test]
     fn ini_default_section() {
@@ -233,11 +255,14 @@ mod tests {
             ini_ak("cli", "cli-id")
         );
         let f = Fixture::new().ini(&text).var(ENV_PROFILE, "prod");
-        assert_eq!(f.chain().provide().unwrap().access_key_id(), "prod-id");
+        assert_eq!(
+            f.chain().provide_blocking().unwrap().access_key_id(),
+            "prod-id"
+        );
         assert_eq!(
             f.chain()
                 .with_profile("cli")
-                .provide()
+                .provide_blocking()
                 .unwrap()
                 .access_key_id(),
             "cli-id"
@@ -254,7 +279,10 @@ mod tests {
                 ini_ak("dev", "dev-id"),
                 ini_ak("default", "default-id")
             ));
-        assert_eq!(f.chain().provide().unwrap().access_key_id(), "default-id");
+        assert_eq!(
+            f.chain().provide_blocking().unwrap().access_key_id(),
+            "default-id"
+        );
     }
 
     #[test]
@@ -262,7 +290,7 @@ mod tests {
         let f = Fixture::new().ini(&format!(
             "[default]\ntype = sts\naccess_key_id = STS.id\naccess_key_secret = {SECRET}\nsecurity_token = {TOKEN}\n"
         ));
-        let c = f.chain().provide().unwrap();
+        let c = f.chain().provide_blocking().unwrap();
         assert_eq!(c.access_key_id(), "STS.id");
         assert_eq!(c.security_token().unwrap().expose(), TOKEN);
 
@@ -290,7 +318,10 @@ mod tests {
         let f = Fixture::new()
             .write(".alibabacloud/credentials.ini", ini_ak("default", "ini-id"))
             .ini(&ini_ak("default", "plain-id"));
-        assert_eq!(f.chain().provide().unwrap().access_key_id(), "plain-id");
+        assert_eq!(
+            f.chain().provide_blocking().unwrap().access_key_id(),
+            "plain-id"
+        );
     }
 
     #[test]
@@ -320,7 +351,7 @@ mod tests {
              garbage line without equals\n"
         );
         let f = Fixture::new().ini(&text);
-        let c = f.chain().provide().unwrap();
+        let c = f.chain().provide_blocking().unwrap();
         assert_eq!(c.access_key_id(), "quoted-id");
         assert_eq!(c.access_key_secret().expose(), SECRET);
     }
@@ -342,10 +373,10 @@ mod tests {
 
     #[test]
     fn ini_unsupported_type_missing_type_and_missing_section() {
-        let f = Fixture::new().ini("[default]\ntype = ram_role_arn\naccess_key_id = x\n");
+        let f = Fixture::new().ini("[default]\ntype = rsa_key_pair\naccess_key_id = x\n");
         assert_eq!(
             err(&f.chain()).attempts[2].reason,
-            "section [default]: type \"ram_role_arn\" not supported by this SDK yet (supported: access_key, sts)"
+            "section [default]: type \"rsa_key_pair\" is not supported by this SDK (supported: access_key, sts, ram_role_arn, ecs_ram_role, oidc_role_arn)"
         );
 
         let f = Fixture::new().ini(&format!(
@@ -353,7 +384,7 @@ mod tests {
         ));
         assert_eq!(
             err(&f.chain()).attempts[2].reason,
-            "section [default]: type is not set (supported: access_key, sts)"
+            "section [default]: type is not set (supported: access_key, sts, ram_role_arn, ecs_ram_role, oidc_role_arn)"
         );
 
         let f = Fixture::new().ini(&format!("{}{}", ini_ak("a", "1"), ini_ak("b", "2")));
@@ -425,7 +456,10 @@ mod tests {
         let f = Fixture::new().ini(&format!(
             "[default]\ntype = access_key\naccess_key_id = first\n[other]\nx = y\n[default]\naccess_key_id = second\naccess_key_secret = {SECRET}\n"
         ));
-        assert_eq!(f.chain().provide().unwrap().access_key_id(), "second");
+        assert_eq!(
+            f.chain().provide_blocking().unwrap().access_key_id(),
+            "second"
+        );
     }
 
     #[test]

@@ -28,18 +28,29 @@
 // `DefaultChain`, and each source has its own module: `env`, `cli_config`
 // (`~/.aliyun/config.json`) and `ini` (`~/.alibabacloud/credentials`).
 
+mod cache;
 mod chain;
 mod cli_config;
 mod env;
+mod http;
+mod imds;
 mod ini;
+mod role;
 
 use std::ffi::OsString;
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 
 pub use aliyun_sign::{Credentials, Secret};
-pub use chain::DefaultChain;
+pub use cache::{BoxFuture, Fetch, Refreshing, Temporary, Timing};
+pub use chain::{DefaultChain, Resolved};
+pub use imds::{CredentialsUri, EcsRamRole, DEFAULT_METADATA_ENDPOINT};
+pub use role::{
+    AssumeRole, OidcRole, RoleSession, StsEndpoint, DEFAULT_DURATION_SECONDS, MIN_DURATION_SECONDS,
+};
 
 /// The AccessKey id variable.
 pub const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
@@ -53,6 +64,32 @@ pub const ENV_PROFILE: &str = "ALIBABA_CLOUD_PROFILE";
 pub const ENV_CONFIG_FILE: &str = "ALIBABA_CLOUD_CONFIG_FILE";
 /// The variable overriding the path of the INI credentials file.
 pub const ENV_CREDENTIALS_FILE: &str = "ALIBABA_CLOUD_CREDENTIALS_FILE";
+/// `true`: the chain does not read the `aliyun` CLI's config.json.
+pub const ENV_CLI_PROFILE_DISABLED: &str = "ALIBABA_CLOUD_CLI_PROFILE_DISABLED";
+/// The role ARN of the OIDC role source (and a default for AssumeRole).
+pub const ENV_ROLE_ARN: &str = "ALIBABA_CLOUD_ROLE_ARN";
+/// The OIDC identity provider's ARN.
+pub const ENV_OIDC_PROVIDER_ARN: &str = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN";
+/// The file holding the OIDC token (read on every refresh).
+pub const ENV_OIDC_TOKEN_FILE: &str = "ALIBABA_CLOUD_OIDC_TOKEN_FILE";
+/// The role session name when a profile gives none.
+pub const ENV_ROLE_SESSION_NAME: &str = "ALIBABA_CLOUD_ROLE_SESSION_NAME";
+/// The STS region: `sts.<region>.aliyuncs.com`.
+pub const ENV_STS_REGION: &str = "ALIBABA_CLOUD_STS_REGION";
+/// `true`: STS's VPC endpoint, `sts-vpc.<region>.aliyuncs.com` (with a region).
+pub const ENV_VPC_ENDPOINT_ENABLED: &str = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED";
+/// Ours: the STS endpoint as a full URL, over the region (tests, private networks).
+pub const ENV_STS_ENDPOINT: &str = "ALIBABA_CLOUD_STS_ENDPOINT";
+/// The ECS RAM role's name (skips asking the metadata service for it).
+pub const ENV_ECS_METADATA: &str = "ALIBABA_CLOUD_ECS_METADATA";
+/// `true`: the chain never asks the instance metadata service.
+pub const ENV_ECS_METADATA_DISABLED: &str = "ALIBABA_CLOUD_ECS_METADATA_DISABLED";
+/// `true`: IMDSv2 only (no fallback to requests without a session token).
+pub const ENV_IMDSV1_DISABLED: &str = "ALIBABA_CLOUD_IMDSV1_DISABLED";
+/// Ours: the instance metadata service as a full URL (tests, private networks).
+pub const ENV_ECS_METADATA_ENDPOINT: &str = "ALIBABA_CLOUD_ECS_METADATA_ENDPOINT";
+/// A URI answering temporary credentials.
+pub const ENV_CREDENTIALS_URI: &str = "ALIBABA_CLOUD_CREDENTIALS_URI";
 
 /// Where the chain reads environment variables and the home directory from; injectable for tests.
 pub trait Environment: Send + Sync {
@@ -89,27 +126,37 @@ impl Environment for ProcessEnvironment {
     }
 }
 
-/// Something that yields credentials (explicit value, the default chain, or a user's own).
+/// What [`ProvideCredentials::provide`] returns: a boxed, sendable future.
+pub type ProvideFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
+
+/// Something that yields credentials (explicit value, the default chain, a
+/// refreshing source, or a user's own).
+///
+/// The client asks before every attempt it signs, so a provider must answer
+/// quickly when it has credentials (cache them) and must not block the async
+/// thread it runs on (read files on a blocking thread, talk to the network
+/// asynchronously).
 pub trait ProvideCredentials: Send + Sync + fmt::Debug {
-    /// The credentials to sign the next request with.
-    fn provide(&self) -> Result<Credentials, CredentialsError>;
+    /// The credentials to sign the next request with, valid now.
+    fn provide(&self) -> ProvideFuture<'_>;
 }
 
 /// Explicit credentials: always themselves.
 impl ProvideCredentials for Credentials {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
-        Ok(self.clone())
+    fn provide(&self) -> ProvideFuture<'_> {
+        Box::pin(std::future::ready(Ok(self.clone())))
     }
 }
 
 impl<T: ProvideCredentials + ?Sized> ProvideCredentials for Arc<T> {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
+    fn provide(&self) -> ProvideFuture<'_> {
         (**self).provide()
     }
 }
 
 impl<T: ProvideCredentials + ?Sized> ProvideCredentials for Box<T> {
-    fn provide(&self) -> Result<Credentials, CredentialsError> {
+    fn provide(&self) -> ProvideFuture<'_> {
         (**self).provide()
     }
 }
@@ -128,6 +175,15 @@ pub struct Attempt {
     pub source: String,
     /// Why it failed: `not set`, `file not found`, ...
     pub reason: String,
+}
+
+impl CredentialsError {
+    /// The error of a single source that failed for `reason`.
+    pub fn single(source: impl Into<String>, reason: impl Into<String>) -> Self {
+        CredentialsError {
+            attempts: vec![Attempt::new(source, reason)],
+        }
+    }
 }
 
 impl Attempt {
@@ -162,10 +218,56 @@ impl fmt::Display for CredentialsError {
 
 impl std::error::Error for CredentialsError {}
 
-/// What a file source yielded: credentials, or a failed attempt; and whether the
+/// What a profile (config.json) or section (credentials file) describes:
+/// credentials, or how to get them. No `Debug`: it may hold a secret.
+pub(crate) enum Recipe {
+    /// An AccessKey (with its STS token, if any).
+    Static(Credentials),
+    /// `AssumeRole`, signed with what `signer` gives.
+    AssumeRole {
+        signer: Box<Recipe>,
+        role: RoleSpec,
+        external_id: Option<String>,
+    },
+    /// `AssumeRoleWithOIDC` with the token in a file.
+    Oidc {
+        role: RoleSpec,
+        provider_arn: String,
+        token_file: PathBuf,
+    },
+    /// The ECS RAM role from the instance metadata service.
+    EcsRamRole { role_name: Option<String> },
+}
+
+impl Recipe {
+    /// For messages: what kind of source the recipe builds.
+    fn kind(&self) -> &'static str {
+        match self {
+            Recipe::Static(c) if c.security_token().is_some() => "STS token",
+            Recipe::Static(_) => "AccessKey",
+            Recipe::AssumeRole { .. } => "RAM role",
+            Recipe::Oidc { .. } => "OIDC role",
+            Recipe::EcsRamRole { .. } => "ECS RAM role",
+        }
+    }
+}
+
+/// A role as a file describes it; what it leaves out comes from the
+/// environment or the defaults when the chain builds it.
+#[derive(Default)]
+pub(crate) struct RoleSpec {
+    role_arn: String,
+    session_name: Option<String>,
+    duration_seconds: Option<i64>,
+    policy: Option<String>,
+    sts_region: Option<String>,
+    vpc: Option<bool>,
+}
+
+/// What a file source yielded: a recipe, or a failed attempt; and whether the
 /// file held the chosen profile at all.
 struct FileOutcome {
-    result: Result<(Credentials, String), Attempt>,
+    result: Result<(Recipe, String), Attempt>,
     has_profile: bool,
 }
 
@@ -200,14 +302,10 @@ fn path_var(env: &dyn Environment, name: &str) -> Option<PathBuf> {
     }
 }
 
-fn found(creds: Credentials, source: String) -> (Credentials, String) {
-    tracing::debug!(
-        source = %source,
-        access_key_id = %creds.access_key_id(),
-        sts = creds.security_token().is_some(),
-        "credentials resolved"
-    );
-    (creds, source)
+/// A source's find (the chain logs it once settled, on its own thread: files
+/// are read on a blocking one).
+fn found(recipe: Recipe, source: String) -> (Recipe, String) {
+    (recipe, source)
 }
 
 /// Trimmed, and `None` when blank.
@@ -266,6 +364,8 @@ mod test_support {
 
     pub(super) const SECRET: &str = "S3cr3t-VALUE-never-shown";
     pub(super) const TOKEN: &str = "T0ken-VALUE-never-shown";
+    /// A loopback endpoint nothing listens on.
+    pub(super) const CLOSED_ENDPOINT: &str = "http://127.0.0.1:9";
 
     /// Variables from a map (values need not be Unicode), home in a temporary directory.
     pub(super) struct MapEnvironment {
@@ -293,10 +393,23 @@ mod test_support {
     }
 
     impl Fixture {
+        /// A home directory with nothing in it; the instance metadata
+        /// service off (a test must never reach 100.100.100.200).
         pub(super) fn new() -> Self {
             Fixture {
                 home: tempfile::tempdir().unwrap(),
-                vars: HashMap::new(),
+                vars: HashMap::from([
+                    (
+                        super::ENV_ECS_METADATA_DISABLED.to_owned(),
+                        OsString::from("true"),
+                    ),
+                    // Nothing listens on the discard port: a role source
+                    // fails here at once, and never reaches the real STS.
+                    (
+                        super::ENV_STS_ENDPOINT.to_owned(),
+                        OsString::from(CLOSED_ENDPOINT),
+                    ),
+                ]),
             }
         }
 
@@ -359,15 +472,43 @@ mod test_support {
         )
     }
 
+    /// Runs a future to completion on a fresh current-thread runtime.
+    pub(super) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    /// `provide()`, waited for.
+    pub(super) trait BlockingProvide {
+        fn provide_blocking(&self) -> Result<Credentials, CredentialsError>;
+    }
+
+    impl<T: ProvideCredentials + ?Sized> BlockingProvide for T {
+        fn provide_blocking(&self) -> Result<Credentials, CredentialsError> {
+            block_on(self.provide())
+        }
+    }
+
+    impl DefaultChain {
+        pub(super) fn provide_with_source_blocking(
+            &self,
+        ) -> Result<(Credentials, String), CredentialsError> {
+            block_on(self.provide_with_source())
+        }
+    }
+
     pub(super) fn ok(chain: &DefaultChain) -> (Credentials, String) {
-        match chain.provide_with_source() {
+        match chain.provide_with_source_blocking() {
             Ok(found) => found,
             Err(e) => panic!("expected credentials, got: {e}"),
         }
     }
 
     pub(super) fn err(chain: &DefaultChain) -> CredentialsError {
-        match chain.provide() {
+        match chain.provide_blocking() {
             Ok(c) => panic!("expected an error, got {c:?}"),
             Err(e) => e,
         }
@@ -436,7 +577,10 @@ mod tests {
             )
             .unwrap();
             let f = f.var_os(ENV_CONFIG_FILE, path);
-            assert_eq!(f.chain().provide().unwrap().access_key_id(), "odd-path-id");
+            assert_eq!(
+                f.chain().provide_blocking().unwrap().access_key_id(),
+                "odd-path-id"
+            );
         }
     }
 
@@ -458,7 +602,7 @@ mod tests {
         assert_eq!(VarOnly.var_os(ENV_ACCESS_KEY_ID), Some("var-id".into()));
         assert_eq!(VarOnly.var_os(ENV_PROFILE), None);
         let chain = DefaultChain::with_environment(Arc::new(VarOnly));
-        assert_eq!(chain.provide().unwrap().access_key_id(), "var-id");
+        assert_eq!(chain.provide_blocking().unwrap().access_key_id(), "var-id");
     }
 
     #[test]
@@ -467,14 +611,14 @@ mod tests {
             r#"{{"profiles": [{{"name": " default ", "mode": " AK ", "access_key_id": " cfg-id\n", "access_key_secret": "{SECRET} \n"}}]}}"#
         );
         let f = Fixture::new().config(&json);
-        let c = f.chain().provide().unwrap();
+        let c = f.chain().provide_blocking().unwrap();
         assert_eq!(c.access_key_id(), "cfg-id");
         assert_eq!(c.access_key_secret().expose(), SECRET);
 
         let f = Fixture::new().ini(&format!(
             "[default]  \r\ntype = access_key \r\naccess_key_id = ini-id\t\r\naccess_key_secret = {SECRET}   \r\n\r\n"
         ));
-        let c = f.chain().provide().unwrap();
+        let c = f.chain().provide_blocking().unwrap();
         assert_eq!(c.access_key_id(), "ini-id");
         assert_eq!(c.access_key_secret().expose(), SECRET);
     }
@@ -486,7 +630,7 @@ mod tests {
             .config(r#"{"profiles": []}"#)
             .var(ENV_PROFILE, &format!("a\nb{long}"));
         let e = err(&f.chain());
-        assert!(e.to_string().lines().count() == 4, "{e}");
+        assert!(e.to_string().lines().count() == 6, "{e}");
         assert!(e.attempts[1].reason.contains("\"a\\nbxxx"));
         assert!(e.attempts[1].reason.contains("...\""));
         assert!(!e.attempts[1].reason.contains(&long));
@@ -531,11 +675,11 @@ mod tests {
             // A callsite another test's thread registered while no subscriber
             // listened may still have its "never" interest cached; recompute.
             tracing::callsite::rebuild_interest_cache();
-            f.chain().provide().unwrap();
+            f.chain().provide_blocking().unwrap();
             let _ = Fixture::new()
                 .var(ENV_ACCESS_KEY_SECRET, SECRET)
                 .chain()
-                .provide();
+                .provide_blocking();
         });
         let events = capture.0.lock().unwrap().join("\n");
         assert!(events.contains("cfg-id"), "{events}");
@@ -546,11 +690,11 @@ mod tests {
     #[test]
     fn explicit_credentials_provide_themselves() {
         let c = Credentials::new("explicit-id", SECRET).with_security_token(TOKEN);
-        assert_eq!(c.provide().unwrap(), c);
+        assert_eq!(c.provide_blocking().unwrap(), c);
         let shared: Arc<dyn ProvideCredentials> = Arc::new(c.clone());
-        assert_eq!(shared.provide().unwrap(), c);
+        assert_eq!(shared.provide_blocking().unwrap(), c);
         let boxed: Box<dyn ProvideCredentials> = Box::new(c.clone());
-        assert_eq!(boxed.provide().unwrap(), c);
+        assert_eq!(boxed.provide_blocking().unwrap(), c);
         assert_no_secret(&format!("{shared:?} {boxed:?}"));
     }
 
