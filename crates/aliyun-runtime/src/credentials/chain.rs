@@ -381,8 +381,7 @@ impl DefaultChain {
         source: String,
         settings: &Settings,
     ) -> Result<Winner, Attempt> {
-        let provider =
-            build(recipe, &source, settings).map_err(|reason| Attempt::new(&source, reason))?;
+        let provider = build(recipe, settings).map_err(|reason| Attempt::new(&source, reason))?;
         let source = match &provider {
             Provider::Static(c) => {
                 tracing::debug!(
@@ -428,7 +427,7 @@ async fn blocking(read: impl FnOnce() -> FileOutcome + Send + 'static) -> FileOu
 }
 
 /// The provider a recipe describes; `Err` is why it cannot be built.
-fn build(recipe: Recipe, source: &str, settings: &Settings) -> Result<Provider, String> {
+fn build(recipe: Recipe, settings: &Settings) -> Result<Provider, String> {
     match recipe {
         Recipe::Static(c) => Ok(Provider::Static(c)),
         Recipe::AssumeRole {
@@ -437,7 +436,7 @@ fn build(recipe: Recipe, source: &str, settings: &Settings) -> Result<Provider, 
             external_id,
         } => {
             let signer_kind = signer.kind();
-            let signer = build(*signer, source, settings)?.shared();
+            let signer = build(*signer, settings)?.shared();
             let fetch =
                 AssumeRole::new(session(role, settings)?, external_id, signer, signer_kind)?;
             Ok(Provider::Refreshing(Arc::new(Refreshing::new(fetch))))
