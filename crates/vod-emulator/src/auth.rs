@@ -12,7 +12,7 @@
 //! once everything else passed, so a forged request cannot burn one.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use aliyun_sign::{acs3, rpc, Credentials, HttpMethod, Timestamp};
@@ -39,18 +39,36 @@ pub(crate) struct Verified {
     pub(crate) version: Option<String>,
 }
 
+/// Issued STS keys kept at most (the oldest expired ones go first).
+const MAX_ISSUED: usize = 100_000;
+
+/// A key the emulator accepts: configured (no expiry) or issued by its STS
+/// or metadata service (until it expires).
+#[derive(Clone)]
+struct Key {
+    credentials: Credentials,
+    expires: Option<OffsetDateTime>,
+}
+
 pub(crate) struct Authenticator {
-    keys: HashMap<String, Credentials>,
+    keys: RwLock<HashMap<String, Key>>,
     nonces: Mutex<NonceCache>,
 }
 
 impl Authenticator {
     pub(crate) fn new(keys: &[Credentials]) -> Self {
         Authenticator {
-            keys: keys
-                .iter()
-                .map(|c| (c.access_key_id().to_owned(), c.clone()))
-                .collect(),
+            keys: RwLock::new(
+                keys.iter()
+                    .map(|c| {
+                        let key = Key {
+                            credentials: c.clone(),
+                            expires: None,
+                        };
+                        (c.access_key_id().to_owned(), key)
+                    })
+                    .collect(),
+            ),
             // A request stays acceptable until its own timestamp + the window, and
             // its timestamp may lie a window ahead of arrival: remember each nonce
             // for two windows, so no replay outlives its nonce.
@@ -89,7 +107,7 @@ impl Authenticator {
         let given = required(req.param("Signature"), "Signature")?;
         let timestamp = required(req.param("Timestamp"), "Timestamp")?;
         let nonce = required(req.param("SignatureNonce"), "SignatureNonce")?;
-        let key = self.key(id)?;
+        let key = self.key(id, now)?;
         if let Some(m) = req.param("SignatureMethod") {
             if m != rpc::SIGNATURE_METHOD {
                 return Err(ApiError::invalid(
@@ -112,7 +130,7 @@ impl Authenticator {
         if !ct_eq(signed.signature(), given) {
             return Err(ApiError::signature_mismatch(&signed.string_to_sign()));
         }
-        check_token(key, req.param("SecurityToken"))?;
+        check_token(&key, req.param("SecurityToken"))?;
         self.use_nonce(id, nonce, tick)?;
         Ok(Verified {
             access_key_id: id.to_owned(),
@@ -130,7 +148,7 @@ impl Authenticator {
     ) -> Result<Verified, ApiError> {
         let header = req.header("authorization").unwrap_or_default();
         let auth = Authorization::parse(&header)?;
-        let key = self.key(auth.credential)?;
+        let key = self.key(auth.credential, now)?;
         let date = req.header("x-acs-date");
         let date = required(date.as_deref(), "x-acs-date")?;
         let nonce = req.header("x-acs-signature-nonce");
@@ -167,7 +185,7 @@ impl Authenticator {
         if !ct_eq(&expected, &auth.signature.to_ascii_lowercase()) {
             return Err(ApiError::signature_mismatch(&string_to_sign));
         }
-        check_token(key, req.header("x-acs-security-token").as_deref())?;
+        check_token(&key, req.header("x-acs-security-token").as_deref())?;
         self.use_nonce(auth.credential, nonce, tick)?;
         Ok(Verified {
             access_key_id: auth.credential.to_owned(),
@@ -176,8 +194,44 @@ impl Authenticator {
         })
     }
 
-    fn key(&self, id: &str) -> Result<&Credentials, ApiError> {
-        self.keys.get(id).ok_or_else(ApiError::unknown_access_key)
+    /// The key `id`, refused once expired.
+    fn key(&self, id: &str, now: OffsetDateTime) -> Result<Credentials, ApiError> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let key = keys.get(id).ok_or_else(ApiError::unknown_access_key)?;
+        if key.expires.is_some_and(|at| now >= at) {
+            return Err(ApiError::security_token_expired());
+        }
+        Ok(key.credentials.clone())
+    }
+
+    /// Issues temporary credentials valid until `expires`, accepted from now on.
+    pub(crate) fn issue(&self, expires: OffsetDateTime) -> Credentials {
+        let random = || uuid::Uuid::new_v4().simple().to_string();
+        let credentials = Credentials::new(format!("STS.{}", &random()[..24]), random())
+            .with_security_token(format!("CAIS{}{}", random(), random()));
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        if keys.len() >= MAX_ISSUED {
+            let now = OffsetDateTime::now_utc();
+            keys.retain(|_, k| k.expires.is_none_or(|at| at > now));
+        }
+        keys.insert(
+            credentials.access_key_id().to_owned(),
+            Key {
+                credentials: credentials.clone(),
+                expires: Some(expires),
+            },
+        );
+        credentials
+    }
+
+    /// Makes every issued key expire now (the "credentials expire" fault).
+    pub(crate) fn expire_issued(&self, now: OffsetDateTime) {
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        for key in keys.values_mut() {
+            if key.expires.is_some() {
+                key.expires = Some(now);
+            }
+        }
     }
 
     fn use_nonce(&self, id: &str, nonce: &str, tick: Instant) -> Result<(), ApiError> {
@@ -200,7 +254,7 @@ fn required<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, ApiError>
         .ok_or_else(|| ApiError::missing(name))
 }
 
-fn ct_eq(a: &str, b: &str) -> bool {
+pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 

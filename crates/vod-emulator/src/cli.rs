@@ -86,6 +86,19 @@ pub struct EmulatorArgs {
     /// Share of API requests (0.0-1.0) processed, then cut mid-response.
     #[arg(long, default_value_t = 0.0)]
     pub drop_rate: f64,
+    /// The OIDC token the local STS accepts in AssumeRoleWithOIDC.
+    #[arg(long, env = "VOD_EMULATOR_OIDC_TOKEN", hide_env_values = true)]
+    pub oidc_token: Option<String>,
+    /// The RAM role the local instance metadata service serves.
+    #[arg(long)]
+    pub ecs_role: Option<String>,
+    /// Longest lifetime, in seconds, of credentials the local STS and
+    /// metadata service issue.
+    #[arg(long, default_value_t = 3600)]
+    pub credentials_lifetime_secs: u64,
+    /// The metadata service refuses reads without an IMDSv2 session token.
+    #[arg(long)]
+    pub imdsv2_only: bool,
 }
 
 impl std::fmt::Debug for EmulatorArgs {
@@ -100,6 +113,9 @@ impl std::fmt::Debug for EmulatorArgs {
             .field("error_rate", &self.error_rate)
             .field("throttle_qps", &self.throttle_qps)
             .field("drop_rate", &self.drop_rate)
+            .field("ecs_role", &self.ecs_role)
+            .field("credentials_lifetime_secs", &self.credentials_lifetime_secs)
+            .field("imdsv2_only", &self.imdsv2_only)
             .finish_non_exhaustive()
     }
 }
@@ -132,7 +148,13 @@ impl EmulatorArgs {
             .with_access_keys([key])
             .with_bind(SocketAddr::new(self.bind, self.port))
             .with_step_delay(Duration::from_millis(self.step_delay_ms))
-            .with_faults(faults);
+            .with_faults(faults)
+            .with_identity(crate::identity::IdentityConfig {
+                oidc_token: self.oidc_token.clone(),
+                ecs_role: self.ecs_role.clone(),
+                max_lifetime: Duration::from_secs(self.credentials_lifetime_secs),
+                imdsv2_only: self.imdsv2_only,
+            });
         config.data_dir.clone_from(&self.data_dir);
         if let (Some(kind), Some(key)) = (self.url_signing, &self.url_signing_key) {
             config = config.with_url_signing(kind, key.as_str(), self.url_signing_ttl);
@@ -198,11 +220,17 @@ mod tests {
             "tok-secret",
             "--throttle-qps",
             "3",
+            "--oidc-token",
+            "oidc-secret",
+            "--ecs-role",
+            "uploader",
         ])
         .unwrap();
         let debug = format!("{:?}", cli.args);
         assert!(
-            !debug.contains("shh-secret") && !debug.contains("tok-secret"),
+            !debug.contains("shh-secret")
+                && !debug.contains("tok-secret")
+                && !debug.contains("oidc-secret"),
             "{debug}"
         );
         let config = cli.args.to_config().unwrap();
@@ -210,6 +238,8 @@ mod tests {
         assert!(config.access_keys[0].security_token().is_some());
         assert_eq!(config.faults.throttle_qps, Some(3.0));
         assert!(config.bind.ip().is_loopback());
+        assert_eq!(config.identity.ecs_role.as_deref(), Some("uploader"));
+        assert!(!format!("{config:?}").contains("oidc-secret"));
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct EmulatorConfig {
     /// URL signing of the play domain: GetPlayInfo answers signed URLs and
     /// the emulator serves play URLs only when they verify.
     pub url_signing: Option<UrlSigningConfig>,
+    /// The local STS and instance metadata service.
+    pub identity: crate::identity::IdentityConfig,
 }
 
 /// Alibaba's URL signing types.
@@ -119,6 +121,7 @@ impl Default for EmulatorConfig {
             seed: None,
             callback: None,
             url_signing: None,
+            identity: crate::identity::IdentityConfig::default(),
         }
     }
 }
@@ -173,6 +176,12 @@ impl EmulatorConfig {
             key: key.into(),
             ttl,
         });
+        self
+    }
+
+    /// Sets what the local STS and metadata service accept and issue.
+    pub fn with_identity(mut self, identity: crate::identity::IdentityConfig) -> Self {
+        self.identity = identity;
         self
     }
 

@@ -132,6 +132,22 @@ impl ApiError {
         )
     }
 
+    pub(crate) fn security_token_expired() -> Self {
+        Self::new(
+            400,
+            "InvalidSecurityToken.Expired",
+            "The SecurityToken has expired.",
+        )
+    }
+
+    pub(crate) fn oidc_token_invalid() -> Self {
+        Self::new(
+            400,
+            "AuthenticationFail.OIDCToken.Invalid",
+            "The OIDC token is not one the identity provider issued.",
+        )
+    }
+
     pub(crate) fn security_token_mismatch() -> Self {
         Self::new(
             400,

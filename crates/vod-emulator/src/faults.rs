@@ -1,7 +1,8 @@
 //! Fault injection: what can go wrong on purpose, and the state that decides,
 //! request by request, whether it does.
 //!
-//! Faults apply to API requests only, never to the `/__emulator/*` endpoints.
+//! Faults apply to API requests only (the `metadata_*` ones to the metadata
+//! service and the credentials URI), never to the admin endpoints.
 
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,13 @@ pub struct Faults {
     /// half of their body; the response ends cleanly (its length matches), so
     /// the client sees a complete answer whose body is cut short.
     pub truncate_next: u32,
+    /// The next N requests to the instance metadata service or the
+    /// credentials URI are answered `500` (an IMDSv2 token request among
+    /// them makes the client fall back to IMDSv1, when it may).
+    pub metadata_fail_next: u32,
+    /// Milliseconds to wait before answering each metadata or credentials
+    /// URI request.
+    pub metadata_latency_ms: u64,
 }
 
 impl Faults {
@@ -143,6 +151,15 @@ impl FaultState {
             error,
             bad_gateway: false,
         }
+    }
+
+    /// The latency of a metadata request, and whether it fails.
+    pub(crate) fn metadata(&mut self) -> (Duration, bool) {
+        let fail = self.faults.metadata_fail_next > 0;
+        if fail {
+            self.faults.metadata_fail_next -= 1;
+        }
+        (Duration::from_millis(self.faults.metadata_latency_ms), fail)
     }
 
     /// Whether to cut this (processed) request's response.

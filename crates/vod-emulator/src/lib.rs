@@ -5,7 +5,10 @@
 //! request's signature (RPC V1 and ACS3-HMAC-SHA256, with `aliyun-sign`), its
 //! clock window, nonce and STS token, answers Alibaba's error bodies and codes
 //! in JSON or XML, and models URL uploads (`UploadMediaByURL`,
-//! `GetURLUploadInfos`) with jobs that really download their source. Faults
+//! `GetURLUploadInfos`) with jobs that really download their source. It also
+//! plays the places temporary credentials come from (a local STS, an ECS
+//! instance metadata service, a credentials URI; see [`IdentityConfig`]) and
+//! accepts the keys they issue until they expire. Faults
 //! (latency, 5xx, throttling, dropped connections, truncated or non-JSON
 //! bodies) can be injected through
 //! [`RunningEmulator::set_faults`] or `POST /__emulator/faults`.
@@ -34,6 +37,7 @@ mod error;
 mod events;
 mod faults;
 mod generic;
+mod identity;
 mod jobs;
 mod ops;
 mod play;
@@ -57,6 +61,7 @@ pub use config::{
 };
 pub use error::EmulatorError;
 pub use faults::Faults;
+pub use identity::IdentityConfig;
 pub use state::Stats;
 
 use crate::auth::Authenticator;
@@ -158,6 +163,15 @@ impl RunningEmulator {
     /// The faults in force now (`fail_next` and `drop_next` count down).
     pub fn faults(&self) -> Faults {
         self.shared.faults().faults().clone()
+    }
+
+    /// Makes every key issued by the local STS or metadata service expire
+    /// now: requests signed with them are refused with
+    /// `InvalidSecurityToken.Expired` from here on.
+    pub fn expire_issued_credentials(&self) {
+        self.shared
+            .auth
+            .expire_issued(time::OffsetDateTime::now_utc());
     }
 
     /// Counters since start.

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::Router;
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::generic;
+use crate::identity;
 use crate::ops;
 use crate::render::{render, Format, Node};
 use crate::request::{format_hint, header as header_of, ApiRequest};
@@ -30,6 +31,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/__emulator/faults", get(get_faults).post(post_faults))
         .route("/__emulator/stats", get(get_stats))
+        .route("/__emulator/credentials", get(identity::credentials_uri))
+        .route("/latest/api/token", put(identity::metadata_token))
+        .route(
+            "/latest/meta-data/ram/security-credentials/",
+            get(identity::metadata_roles),
+        )
+        .route(
+            "/latest/meta-data/ram/security-credentials/{role}",
+            get(identity::metadata_credentials),
+        )
         .fallback(api)
         .with_state(shared)
 }
@@ -108,10 +119,18 @@ async fn api(
         return bad_gateway_page();
     }
 
-    let result = match shared
-        .auth
-        .verify(&req, OffsetDateTime::now_utc(), Instant::now())
-    {
+    let verified = if identity::is_anonymous(&req) {
+        Ok(crate::auth::Verified {
+            access_key_id: String::new(),
+            action: req.param("Action").map(str::to_owned),
+            version: req.param("Version").map(str::to_owned),
+        })
+    } else {
+        shared
+            .auth
+            .verify(&req, OffsetDateTime::now_utc(), Instant::now())
+    };
+    let result = match verified {
         Ok(caller) => {
             tracing::debug!(access_key_id = caller.access_key_id, action = ?caller.action, "authenticated");
             call(&shared, &req, caller.action, caller.version, &request_id).await
@@ -176,6 +195,10 @@ async fn call(
     match version.as_deref() {
         None | Some("") => return Err(ApiError::missing("Version")),
         Some(API_VERSION) => {}
+        Some(identity::STS_VERSION) => {
+            let (root, body) = identity::sts(shared, req, &action, request_id)?;
+            return Ok((root.into(), body));
+        }
         Some(_) => return Err(ApiError::invalid_version()),
     }
     match action.as_str() {

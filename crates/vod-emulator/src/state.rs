@@ -31,6 +31,10 @@ pub struct Stats {
     pub upload_media_by_url_calls: u64,
     /// Requests that a fault was injected into (failed, throttled or dropped).
     pub faults_injected: u64,
+    /// STS calls answered with credentials.
+    pub sts_calls: u64,
+    /// Credentials the metadata service and the credentials URI handed out.
+    pub metadata_credentials_served: u64,
 }
 
 #[derive(Default)]
@@ -39,6 +43,8 @@ pub(crate) struct Counters {
     pub(crate) errors: AtomicU64,
     pub(crate) upload_media_by_url_calls: AtomicU64,
     pub(crate) faults_injected: AtomicU64,
+    pub(crate) sts_calls: AtomicU64,
+    pub(crate) metadata_credentials_served: AtomicU64,
 }
 
 impl Counters {
@@ -63,6 +69,10 @@ pub(crate) struct Shared {
     pub(crate) callback: Option<crate::config::CallbackConfig>,
     /// How play URLs are signed, if they are.
     pub(crate) url_signing: Option<crate::config::UrlSigningConfig>,
+    /// What the local STS and metadata service accept and issue.
+    pub(crate) identity: crate::identity::IdentityConfig,
+    /// IMDSv2 session tokens handed out.
+    pub(crate) metadata_tokens: crate::identity::SessionTokens,
 }
 
 impl Shared {
@@ -93,6 +103,8 @@ impl Shared {
             stop,
             callback: config.callback.clone(),
             url_signing: config.url_signing.clone(),
+            identity: config.identity.clone(),
+            metadata_tokens: Default::default(),
         }))
     }
 
@@ -114,6 +126,11 @@ impl Shared {
                 .upload_media_by_url_calls
                 .load(Ordering::Relaxed),
             faults_injected: self.counters.faults_injected.load(Ordering::Relaxed),
+            sts_calls: self.counters.sts_calls.load(Ordering::Relaxed),
+            metadata_credentials_served: self
+                .counters
+                .metadata_credentials_served
+                .load(Ordering::Relaxed),
         }
     }
 }
