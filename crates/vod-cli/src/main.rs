@@ -43,9 +43,11 @@ Exit codes:
   4  no credentials found (nothing was sent)
   5  --wait / wait: every job finished, but one failed or does not exist
 
-Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and
-ALIBABA_CLOUD_SECURITY_TOKEN, else the profile (--profile, ALIBABA_CLOUD_PROFILE) in
-~/.aliyun/config.json or ~/.alibabacloud/credentials. Lists: --job-ids a,b,c, or repeat
+Credentials come, in this order, from ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
+and ALIBABA_CLOUD_SECURITY_TOKEN; an OIDC role (ALIBABA_CLOUD_ROLE_ARN,
+ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE); the profile (--profile,
+ALIBABA_CLOUD_PROFILE) in ~/.aliyun/config.json or ~/.alibabacloud/credentials; the ECS RAM
+role; ALIBABA_CLOUD_CREDENTIALS_URI. -v names the source and the expiry. Lists: --job-ids a,b,c, or repeat
 the flag (one item each) for values that contain commas.
 
 Try `vod demo` for an offline run against a local emulator.";

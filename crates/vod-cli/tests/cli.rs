@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use vod_emulator::{
-    Emulator, EmulatorConfig, Faults, RunningEmulator, DEFAULT_ACCESS_KEY_ID,
+    Emulator, EmulatorConfig, Faults, IdentityConfig, RunningEmulator, DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
 };
 
@@ -923,6 +923,88 @@ async fn verbose_logs_name_the_key_id_but_never_the_secret_or_token() {
         .await;
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stderr.contains("SecurityToken"), "{}", out.all());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_logs_name_the_temporary_credentials_source_and_expiry_only() {
+    const OIDC_TOKEN: &str = "eyJ-cli-oidc/token+value";
+    let w = World::with(EmulatorConfig::default().with_identity(IdentityConfig {
+        oidc_token: Some(OIDC_TOKEN.to_owned()),
+        ecs_role: Some("vod-ecs-role".to_owned()),
+        ..IdentityConfig::default()
+    }))
+    .await;
+    let token_file = w.home.path().join("oidc-token");
+    std::fs::write(&token_file, OIDC_TOKEN).unwrap();
+    let endpoint = w.endpoint();
+    let oidc = [
+        ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::123:role/vod"),
+        (
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::123:oidc-provider/ack",
+        ),
+        (
+            "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+            token_file.to_str().unwrap(),
+        ),
+        ("ALIBABA_CLOUD_STS_ENDPOINT", endpoint.as_str()),
+    ];
+    let ecs = [
+        ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "false"),
+        ("ALIBABA_CLOUD_ECS_METADATA_ENDPOINT", endpoint.as_str()),
+    ];
+    for (env, source) in [
+        (&oidc[..], "environment (OIDC): OIDC role"),
+        (&ecs[..], "instance metadata: ECS RAM role"),
+    ] {
+        for args in [
+            &["-v", "get-url-upload-infos", "--job-ids", "x"][..],
+            &[
+                "-v",
+                "--dry-run",
+                "--method",
+                "get",
+                "get-url-upload-infos",
+                "--job-ids",
+                "x",
+            ],
+        ] {
+            let out = w.vod_env(args, env).await.ok();
+            let text = out.all();
+            assert!(out.stderr.contains("credentials found"), "{text}");
+            assert!(out.stderr.contains(source), "{text}");
+            assert!(out.stderr.contains("expires="), "{text}");
+            // The OIDC token, and the emulator's issued tokens (CAIS...).
+            for form in [
+                OIDC_TOKEN.to_owned(),
+                percent(OIDC_TOKEN),
+                "CAIS".to_owned(),
+            ] {
+                assert!(!text.contains(&form), "{form} in {text}");
+            }
+        }
+    }
+    let stats = w.emulator.stats();
+    assert_eq!((stats.sts_calls, stats.metadata_credentials_served), (2, 2));
+
+    // An http endpoint that is not loopback is refused before anything is sent.
+    let out = w
+        .vod_env(
+            &["get-url-upload-infos", "--job-ids", "x"],
+            &[
+                ("ALIBABA_CLOUD_STS_ENDPOINT", "http://sts.example.com"),
+                oidc[0],
+                oidc[1],
+                oidc[2],
+            ],
+        )
+        .await;
+    assert_eq!(out.code, 4, "{}", out.all());
+    assert!(
+        out.stderr.contains("ALIBABA_CLOUD_STS_ENDPOINT"),
+        "{}",
+        out.all()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
