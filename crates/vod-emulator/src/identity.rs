@@ -84,8 +84,9 @@ pub(crate) struct SessionTokens(Mutex<HashMap<String, Instant>>);
 
 impl SessionTokens {
     fn issue(&self, ttl: Duration, now: Instant) -> String {
+        // A recognisable prefix, so tests can search logs for any token.
         let token = format!(
-            "{}{}",
+            "MDST{}{}",
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );

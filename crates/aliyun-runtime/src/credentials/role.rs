@@ -184,7 +184,7 @@ impl Fetch for AssumeRole {
                 .set_external_id(self.external_id.clone())
                 .send()
                 .await
-                .map_err(|e| format!("AssumeRole failed: {e}"))?;
+                .map_err(|e| failure("AssumeRole", e))?;
             temporary(out.credentials)
         })
     }
@@ -253,11 +253,22 @@ impl Fetch for OidcRole {
                 .send()
                 .await
                 // The token is not a credential the runtime knows to redact.
-                .map_err(|e| {
-                    format!("AssumeRoleWithOIDC failed: {e}").replace(token, "** redacted **")
-                })?;
+                .map_err(|e| failure("AssumeRoleWithOIDC", e).replace(token, "** redacted **"))?;
             temporary(out.credentials)
         })
+    }
+}
+
+/// Why an STS call failed. An answer that could not be decoded is not
+/// quoted: it may be a cut-short success, whose body holds the new
+/// credentials (and a decoder's message can quote a value).
+fn failure(call: &str, e: crate::Error) -> String {
+    match e {
+        crate::Error::Decode(d) => format!(
+            "{call} failed: STS answered HTTP {} with a body that could not be decoded (not shown: it may hold credentials)",
+            d.status
+        ),
+        other => format!("{call} failed: {other}"),
     }
 }
 
