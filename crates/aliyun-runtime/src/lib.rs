@@ -3,7 +3,7 @@
 //! Owns configuration (region, endpoint, timeouts, format, signature version),
 //! the credentials chain, transport (reqwest over rustls), retries, the client-side
 //! rate limiter, JSON and XML response decoding and the error types. It executes an
-//! operation described by data ([`OperationMeta`] plus parameters in wire form) and
+//! operation described by data ([`Operation`] plus parameters in wire form) and
 //! knows nothing of any particular product: generated crates such as `aliyun-vod`
 //! supply the descriptions. It must not grow product-specific code.
 //!

@@ -69,7 +69,7 @@ fn has_control(value: &str) -> bool {
 /// The overwhelmingly common form, `http(s)://` + a plain ASCII host name or
 /// dotted-quad IPv4 address + an optional decimal port + anything from the
 /// first `/`, `\`, `?` or `#` on, is accepted by a cheap scan (see
-/// [`is_plain_http_url`]) without building a `Url`; everything else falls back
+/// `is_plain_http_url`) without building a `Url`; everything else falls back
 /// to the full parse. The scan only accepts inputs the parser accepts too (a
 /// property test checks this), so the answer is the same either way.
 pub fn is_http_url(value: &str) -> bool {

@@ -121,7 +121,7 @@ struct Failures {
 }
 
 /// A [`Fetch`] source behind a cache that refreshes ahead of expiry (see the
-/// [module docs](self)).
+/// [module docs](crate::credentials)).
 pub struct Refreshing {
     fetch: Box<dyn Fetch>,
     timing: Timing,

@@ -1,18 +1,30 @@
 //! Credentials: explicit, or resolved by the default chain.
 //!
 //! [`DefaultChain`] looks, in this order, where Alibaba's official credentials
-//! libraries and the `aliyun` CLI look; the first source that yields credentials wins:
+//! libraries and the `aliyun` CLI look; the first source that yields credentials wins
+//! and is kept:
 //!
 //! 1. The environment: `ALIBABA_CLOUD_ACCESS_KEY_ID` and `ALIBABA_CLOUD_ACCESS_KEY_SECRET`
 //!    (plus `ALIBABA_CLOUD_SECURITY_TOKEN` for STS credentials). Setting only one of
 //!    the pair is a mistake and stops the chain with an error naming the other; so is
 //!    setting one of these variables to a value that is not valid UTF-8 (the error
 //!    names the variable, never the value).
-//! 2. The `aliyun` CLI's config, `~/.aliyun/config.json` (or `ALIBABA_CLOUD_CONFIG_FILE`):
-//!    profiles of mode `AK` and `StsToken`.
-//! 3. The credentials file `~/.alibabacloud/credentials`, else
+//! 2. An OIDC role ([`OidcRole`]) when [`ENV_ROLE_ARN`], [`ENV_OIDC_PROVIDER_ARN`] and
+//!    [`ENV_OIDC_TOKEN_FILE`] are all set.
+//! 3. The `aliyun` CLI's config, `~/.aliyun/config.json` (or `ALIBABA_CLOUD_CONFIG_FILE`;
+//!    not read when [`ENV_CLI_PROFILE_DISABLED`] is `true`): profiles of mode `AK`,
+//!    `StsToken`, `RamRoleArn`, `ChainableRamRoleArn`, `EcsRamRole` and `OIDC`.
+//! 4. The credentials file `~/.alibabacloud/credentials`, else
 //!    `~/.alibabacloud/credentials.ini` (or `ALIBABA_CLOUD_CREDENTIALS_FILE`): sections
-//!    of `type = access_key` and `type = sts`.
+//!    of `type` `access_key`, `sts`, `ram_role_arn`, `ecs_ram_role` and `oidc_role_arn`.
+//! 5. The ECS RAM role from the instance metadata service ([`EcsRamRole`]), unless
+//!    [`ENV_ECS_METADATA_DISABLED`] is `true`.
+//! 6. A credentials URI ([`CredentialsUri`]) named by [`ENV_CREDENTIALS_URI`].
+//!
+//! Temporary credentials (roles, metadata, URI) come through [`Refreshing`], which
+//! refreshes them ahead of expiry as [`Timing`] says, one fetch at a time. Roles are
+//! assumed through the STS client this crate generates from `spec/sts`
+//! ([`crate::sts`]), at the endpoint [`StsEndpoint`] chooses.
 //!
 //! The profile (config.json) or section (credentials file) is the one given to
 //! [`DefaultChain::with_profile`], else `ALIBABA_CLOUD_PROFILE`, else config.json's
@@ -20,13 +32,16 @@
 //! the chain with an error. The two file-path variables may hold any path, UTF-8 or
 //! not. Every value is trimmed (a path that is not UTF-8 is used as is), and an empty
 //! value counts as not set. When nothing is found, [`CredentialsError`] lists every
-//! place the chain looked and why each failed. No secret or token ever reaches an
-//! error, a `Debug` or `Display` output, or a log event.
+//! place the chain looked and why each failed. No secret or token (AccessKey secret,
+//! STS token, OIDC token, metadata session token) ever reaches an error, a `Debug` or
+//! `Display` output, or a log event.
 
 // Layout: this file holds the public surface (the traits, the error, the
 // variable names) and the helpers the sources share; `chain` holds
-// `DefaultChain`, and each source has its own module: `env`, `cli_config`
-// (`~/.aliyun/config.json`) and `ini` (`~/.alibabacloud/credentials`).
+// `DefaultChain`; each source has its own module: `env`, `cli_config`
+// (`~/.aliyun/config.json`), `ini` (`~/.alibabacloud/credentials`), `role`
+// (STS), `imds` (instance metadata, credentials URI); `cache` refreshes
+// temporary credentials and `http` is the small client of `imds`.
 
 mod cache;
 mod chain;

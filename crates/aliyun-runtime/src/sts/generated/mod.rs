@@ -24,7 +24,7 @@ pub mod types;
 ///
 /// The caller must be allowed to assume the role (the role's trust policy). The credentials last DurationSeconds and are limited to what both the role and Policy allow.
 ///
-/// Reference: https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole
+/// Reference: <https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerole>
 ///
 /// Safe to retry. QPS limit: none stated.
 pub mod assume_role;
@@ -33,7 +33,7 @@ pub mod assume_role;
 ///
 /// Anonymous: the OIDC token is the proof of identity, so the request is not signed. In Kubernetes (ACK with RRSA) the token is a file mounted in the pod and rotated by the kubelet.
 ///
-/// Reference: https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerolewithoidc
+/// Reference: <https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-assumerolewithoidc>
 ///
 /// Safe to retry. QPS limit: none stated.
 pub mod assume_role_with_oidc;
