@@ -185,7 +185,7 @@ impl Client {
             attempt += 1;
             if cfg.rate_limit {
                 if let Some(qps) = op.qps_limit {
-                    self.inner.limiters.acquire(op.action, qps).await;
+                    self.wait_for_quota(op, qps).await?;
                 }
             }
             // Asked per attempt: a retry after a long backoff, or the next
@@ -242,19 +242,69 @@ impl Client {
         }
     }
 
+    /// Waits for the QPS limiter: the shared one when configured (keyed by
+    /// the account that signs), else this client's own.
+    async fn wait_for_quota(&self, op: &'static Operation, qps: u32) -> Result<(), Error> {
+        #[cfg(feature = "redis")]
+        if let (Some(shared), false) = (&self.inner.config.shared_limiter, op.anonymous) {
+            let credentials = self.credentials().await?;
+            shared
+                .acquire(
+                    &self.inner.limiters,
+                    credentials.access_key_id(),
+                    op.action,
+                    qps,
+                )
+                .await;
+            return Ok(());
+        }
+        self.inner.limiters.acquire(op.action, qps).await;
+        Ok(())
+    }
+
+    /// The service said `op`'s quota is spent for `pause`: hold back this
+    /// client's calls, and every process's when the limiter is shared.
+    async fn slow_down(&self, op: &'static Operation, credentials: &Credentials, pause: Duration) {
+        let cfg = &self.inner.config;
+        let Some(qps) = op.qps_limit.filter(|_| cfg.rate_limit) else {
+            return;
+        };
+        tracing::debug!(
+            action = op.action,
+            pause_ms = pause.as_millis() as u64,
+            "quota spent: holding calls back"
+        );
+        self.inner.limiters.pause(op.action, qps, pause);
+        #[cfg(feature = "redis")]
+        if let (Some(shared), false) = (&cfg.shared_limiter, op.anonymous) {
+            shared
+                .pause(credentials.access_key_id(), op.action, qps, pause)
+                .await;
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = credentials;
+    }
+
     /// One attempt. `Err` is a transport failure; `Ok(Ok((status, body)))` a
     /// success; `Ok(Err(..))` an answered failure with the service's
     /// `x-acs-retry-after`, if any.
     async fn attempt(
         &self,
-        op: &Operation,
+        op: &'static Operation,
         prepared: &PreparedRequest,
         credentials: &Credentials,
     ) -> Result<Result<(u16, Vec<u8>), (Error, Option<Duration>)>, Error> {
         let inner = &self.inner;
         let started = std::time::Instant::now();
         let answer = exchange(&inner.http, &inner.config, &inner.base_url, prepared).await?;
-        let (status, retry_after, body) = (answer.status, answer.retry_after, answer.body);
+        let (status, body, quota) = (answer.status, answer.body, answer.quota);
+        // Alibaba's newer runtimes take the quota headers' TimeLeft when the
+        // service sends no x-acs-retry-after.
+        let retry_after = answer.retry_after.or_else(|| {
+            quota
+                .filter(|q| status >= 400 && !q.time_left.is_zero())
+                .map(|q| q.time_left)
+        });
         if answer.too_large {
             let e = DecodeError::new(
                 status,
@@ -276,6 +326,9 @@ impl Client {
             "response"
         );
         if (200..300).contains(&status) {
+            if let Some(q) = quota.filter(|q| q.exhausted && !q.time_left.is_zero()) {
+                self.slow_down(op, credentials, q.time_left).await;
+            }
             return Ok(Ok((status, body)));
         }
         let err = match decode_service_error(status, &body) {
@@ -298,6 +351,11 @@ impl Client {
             }
             Err(decode) => redact_error(Error::Decode(decode), &body, credentials),
         };
+        if err.code().is_some_and(|c| c.starts_with("Throttling")) {
+            // Without a hint from the service, one window.
+            let pause = retry_after.unwrap_or(Duration::from_secs(1));
+            self.slow_down(op, credentials, pause).await;
+        }
         Ok(Err((err, retry_after)))
     }
 }

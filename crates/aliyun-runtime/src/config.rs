@@ -119,14 +119,16 @@ pub struct Config {
     pub(crate) signature: SignatureVersion,
     pub(crate) retry: RetryConfig,
     pub(crate) rate_limit: bool,
+    #[cfg(feature = "redis")]
+    pub(crate) shared_limiter: Option<crate::RedisLimiter>,
     pub(crate) credentials: Arc<dyn ProvideCredentials>,
     pub(crate) clock: Option<Clock>,
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("region", &self.region)
+        let mut f = f.debug_struct("Config");
+        f.field("region", &self.region)
             .field("endpoint", &self.endpoint)
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
@@ -135,8 +137,10 @@ impl fmt::Debug for Config {
             .field("format", &self.format)
             .field("signature", &self.signature)
             .field("retry", &self.retry)
-            .field("rate_limit", &self.rate_limit)
-            .field("credentials", &self.credentials)
+            .field("rate_limit", &self.rate_limit);
+        #[cfg(feature = "redis")]
+        f.field("shared_limiter", &self.shared_limiter);
+        f.field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -154,6 +158,8 @@ impl Default for Config {
             signature: SignatureVersion::V1,
             retry: RetryConfig::default(),
             rate_limit: true,
+            #[cfg(feature = "redis")]
+            shared_limiter: None,
             credentials: Arc::new(DefaultChain::new()),
             clock: None,
         }
@@ -230,6 +236,15 @@ impl Config {
     /// Retry attempts and backoff.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Shares the QPS limits with every process that uses the same Redis
+    /// server (feature `redis`): see [`crate::RedisLimiter`]. Applies while
+    /// rate limiting is on.
+    #[cfg(feature = "redis")]
+    pub fn rate_limiter(mut self, limiter: crate::RedisLimiter) -> Self {
+        self.shared_limiter = Some(limiter);
         self
     }
 

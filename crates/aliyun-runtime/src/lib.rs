@@ -81,6 +81,8 @@ mod prepare;
 mod rate_limit;
 mod retry;
 pub mod shape;
+#[cfg(feature = "redis")]
+mod shared_limit;
 pub mod sts;
 mod transport;
 pub mod validate;
@@ -95,6 +97,8 @@ pub use operation::Operation;
 pub use params::WireParams;
 pub use prepare::{redact_sensitive, PreparedRequest};
 pub use rate_limit::RateLimiters;
+#[cfg(feature = "redis")]
+pub use shared_limit::{RedisLimiter, RedisLimiterSettings};
 pub use transport::MAX_RESPONSE_BYTES;
 
 // Re-exported so generated code and helpers depend on this crate (and serde) only.

@@ -10,6 +10,10 @@
 //! A start is recorded only when it happens, so a waiter that is cancelled (its
 //! future dropped: a timeout, a `select!`) holds no slot: it leaves the queue,
 //! and if it was first, the next waiter takes its turn at the same time.
+//!
+//! When the service says the quota is spent (a throttling answer, or quota
+//! headers with `Remain:0`), [`RateLimiters::pause`] holds the window's calls
+//! back until it opens again.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,6 +39,8 @@ struct Window {
     /// The calls waiting to start, in arrival order.
     queue: VecDeque<Waiter>,
     next_id: u64,
+    /// No call starts before this: the service said its quota is spent.
+    paused_until: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -50,11 +56,12 @@ impl Window {
     /// The earliest time the next call may start: one second after the call
     /// `limit` places before it, or `None` when fewer than `limit` calls are recorded.
     fn next_start(&self, limit: u32) -> Option<Instant> {
-        if self.started.len() < limit as usize {
+        let by_count = if self.started.len() < limit as usize {
             None
         } else {
             self.started.front().map(|oldest| *oldest + WINDOW)
-        }
+        };
+        by_count.max(self.paused_until)
     }
 
     fn may_start(&self, limit: u32, now: Instant) -> bool {
@@ -179,6 +186,16 @@ impl RateLimiters {
         }
     }
 
+    /// Holds back every call to `action` at `per_second` for `pause` (the
+    /// service answered that the quota is spent); a longer pause already in
+    /// force stays.
+    pub fn pause(&self, action: &'static str, per_second: u32, pause: Duration) {
+        let until = Instant::now() + pause;
+        let mut windows = self.lock();
+        let window = windows.entry((action, per_second.max(1))).or_default();
+        window.paused_until = window.paused_until.max(Some(until));
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<Key, Window>> {
         self.windows.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -265,6 +282,32 @@ mod tests {
             let in_window = sorted[i..].iter().filter(|x| **x < *s + WINDOW).count();
             assert!(in_window <= limit, "window at start {i} holds {in_window}");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_holds_back_new_and_queued_calls_alike() {
+        let limiters = Arc::new(RateLimiters::default());
+        let t0 = Instant::now();
+        // Two of a limit of 2 start; the third queues; then the quota is spent
+        // for 3 s: the queued call and a new one wait for the pause.
+        let mut calls = at_once("A", 2, 3, t0);
+        calls.push(("A", 2, t0 + Duration::from_millis(500), None));
+        calls.push(("B", 2, t0 + Duration::from_millis(500), None));
+        let pauser = limiters.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            pauser.pause("A", 2, Duration::from_secs(3));
+        });
+        let run = run(&limiters, &calls).await;
+        let after = |i: usize| run.starts[i].unwrap() - t0;
+        assert_eq!((after(0), after(1)), (Duration::ZERO, Duration::ZERO));
+        assert_eq!(after(2), Duration::from_millis(3_100));
+        assert_eq!(after(3), Duration::from_millis(3_100));
+        assert_eq!(
+            after(4),
+            Duration::from_millis(500),
+            "another action is not paused"
+        );
     }
 
     #[tokio::test(start_paused = true)]

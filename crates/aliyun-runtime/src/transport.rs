@@ -60,12 +60,56 @@ pub(crate) fn transport_error(
     }
 }
 
+/// The service's quota headers, `x-ratelimit-user-api` (this API) and
+/// `x-ratelimit-user` (the account), each `Limit:100,Remain:0,TimeLeft:850,Reset:...`,
+/// as Alibaba's newer runtimes read them: the larger `TimeLeft` (milliseconds)
+/// is how long until the quota opens again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Quota {
+    /// A header said `Remain:0`: the next call in this window would be throttled.
+    pub exhausted: bool,
+    /// The larger `TimeLeft` of the two headers.
+    pub time_left: Duration,
+}
+
+impl Quota {
+    pub(crate) fn from_headers(headers: &reqwest::header::HeaderMap) -> Option<Quota> {
+        let texts = ["x-ratelimit-user-api", "x-ratelimit-user"]
+            .map(|name| headers.get(name).and_then(|v| v.to_str().ok()));
+        Quota::parse(texts.into_iter().flatten())
+    }
+
+    /// `None` when no header carries a field we read.
+    pub(crate) fn parse<'a>(headers: impl IntoIterator<Item = &'a str>) -> Option<Quota> {
+        let mut quota: Option<Quota> = None;
+        for text in headers {
+            for pair in text.split(',') {
+                let Some((key, value)) = pair.split_once(':') else {
+                    continue;
+                };
+                let Ok(value) = value.trim().parse::<u64>() else {
+                    continue;
+                };
+                let q = quota.get_or_insert_with(Quota::default);
+                match key.trim() {
+                    "Remain" => q.exhausted |= value == 0,
+                    "TimeLeft" => q.time_left = q.time_left.max(Duration::from_millis(value)),
+                    _ => {}
+                }
+            }
+        }
+        quota
+    }
+}
+
 /// What came back from one exchange.
 pub(crate) struct Answer {
     /// HTTP status.
     pub status: u16,
     /// The service's `x-acs-retry-after`, if it sent one.
     pub retry_after: Option<Duration>,
+    /// What the service's quota headers said, if it sent any.
+    pub quota: Option<Quota>,
     /// The body, at most [`MAX_RESPONSE_BYTES`].
     pub body: Vec<u8>,
     /// Whether the body went past [`MAX_RESPONSE_BYTES`] (and was cut there).
@@ -101,6 +145,7 @@ pub(crate) async fn exchange(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_millis);
+    let quota = Quota::from_headers(resp.headers());
     let broke = |e: reqwest::Error| {
         let mut err = transport_error(e, config, base_url, true);
         if let Error::Transport { sent, .. } | Error::Timeout { sent, .. } = &mut err {
@@ -127,7 +172,34 @@ pub(crate) async fn exchange(
     Ok(Answer {
         status,
         retry_after,
+        quota,
         body,
         too_large,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_headers_give_the_longer_time_left_and_exhaustion() {
+        let q = Quota::parse([
+            "Limit:100,Remain:0,TimeLeft:850,Reset:1796270000",
+            "Limit:500, Remain:12, TimeLeft:200",
+        ])
+        .unwrap();
+        assert_eq!(
+            q,
+            Quota {
+                exhausted: true,
+                time_left: Duration::from_millis(850)
+            }
+        );
+        let q = Quota::parse(["Limit:100,Remain:3,TimeLeft:10"]).unwrap();
+        assert!(!q.exhausted);
+        for junk in ["", "garbage", "TimeLeft:soon", "Remain:-1"] {
+            assert_eq!(Quota::parse([junk]), None, "{junk}");
+        }
+    }
 }
