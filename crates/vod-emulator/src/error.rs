@@ -43,6 +43,8 @@ pub(crate) struct ApiError {
     pub(crate) message: String,
     /// `x-acs-retry-after` (milliseconds), for throttling.
     pub(crate) retry_after_ms: Option<u64>,
+    /// `x-ratelimit-user-api` (`Limit:..,Remain:0,TimeLeft:..`), for throttling.
+    pub(crate) quota_header: Option<String>,
 }
 
 impl ApiError {
@@ -52,6 +54,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_ms: None,
+            quota_header: None,
         }
     }
 
@@ -156,9 +159,17 @@ impl ApiError {
         )
     }
 
-    pub(crate) fn throttled(retry_after_ms: Option<u64>) -> Self {
+    /// Throttled by a `limit` per second bucket whose next token comes in
+    /// `time_left_ms`.
+    pub(crate) fn throttled(retry_after_ms: Option<u64>, limit: f64, time_left_ms: u64) -> Self {
         ApiError {
             retry_after_ms,
+            quota_header: Some(format!(
+                "Limit:{},Remain:0,TimeLeft:{time_left_ms},Reset:{}",
+                limit.ceil(),
+                (time::OffsetDateTime::now_utc() + std::time::Duration::from_millis(time_left_ms))
+                    .unix_timestamp()
+            )),
             ..Self::new(
                 400,
                 "Throttling.User",

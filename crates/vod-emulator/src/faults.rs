@@ -32,7 +32,8 @@ pub struct Faults {
     /// The next N requests are answered with `ServiceUnavailable` (503).
     pub fail_next: u32,
     /// Requests per second allowed (token bucket with a one-second burst);
-    /// excess requests get `Throttling.User`. `None` disables throttling.
+    /// excess requests get `Throttling.User`, with an `x-ratelimit-user-api`
+    /// header saying when the next token comes. `None` disables throttling.
     pub throttle_qps: Option<f64>,
     /// `x-acs-retry-after` (milliseconds) sent with `Throttling.User`.
     pub retry_after_ms: Option<u64>,
@@ -141,8 +142,10 @@ impl FaultState {
             } else {
                 ApiError::internal()
             })
-        } else if self.bucket.as_mut().is_some_and(|b| !b.take(now)) {
-            Some(ApiError::throttled(self.faults.retry_after_ms))
+        } else if let Some(time_left) = self.bucket.as_mut().and_then(|b| b.take(now).err()) {
+            let qps = self.faults.throttle_qps.unwrap_or(1.0);
+            let ms = u64::try_from(time_left.as_millis()).unwrap_or(u64::MAX);
+            Some(ApiError::throttled(self.faults.retry_after_ms, qps, ms))
         } else {
             None
         };
@@ -200,15 +203,18 @@ impl TokenBucket {
         }
     }
 
-    fn take(&mut self, now: Instant) -> bool {
+    /// Takes a token; `Err`: none left, and how long until the next.
+    fn take(&mut self, now: Instant) -> Result<(), Duration> {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.last = now;
         self.tokens = (self.tokens + elapsed * self.qps).min(self.capacity);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
-            true
+            Ok(())
         } else {
-            false
+            Err(Duration::from_secs_f64(
+                ((1.0 - self.tokens) / self.qps).min(3600.0),
+            ))
         }
     }
 }
@@ -256,6 +262,12 @@ mod tests {
             .error
             .expect("third request in the same instant is throttled");
         assert_eq!((e.code, e.retry_after_ms), ("Throttling.User", Some(300)));
+        // The next token of a 2/s bucket comes in 500 ms.
+        let quota = e.quota_header.unwrap();
+        assert!(
+            quota.starts_with("Limit:2,Remain:0,TimeLeft:500,Reset:"),
+            "{quota}"
+        );
         assert_eq!(code(&mut s, t + Duration::from_millis(500)), None);
     }
 

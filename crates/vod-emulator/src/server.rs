@@ -240,12 +240,13 @@ fn respond(
     request_id: &str,
     host: &str,
 ) -> Response {
-    let (status, body, retry_after) = match result {
-        Ok((root, node)) => (StatusCode::OK, render(format, &root, &node), None),
+    let (status, body, retry_after, quota) = match result {
+        Ok((root, node)) => (StatusCode::OK, render(format, &root, &node), None, None),
         Err(e) => (
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             e.body(format, request_id, host),
             e.retry_after_ms,
+            e.quota_header,
         ),
     };
     let mut response = (status, body).into_response();
@@ -259,6 +260,9 @@ fn respond(
     }
     if let Some(ms) = retry_after {
         headers.insert("x-acs-retry-after", HeaderValue::from(ms));
+    }
+    if let Some(v) = quota.and_then(|q| HeaderValue::from_str(&q).ok()) {
+        headers.insert("x-ratelimit-user-api", v);
     }
     response
 }
