@@ -89,6 +89,21 @@ struct Global {
     /// Log to stderr: -v info, -vv debug, -vvv trace (secrets are never logged).
     #[arg(short, long, global = true, action = ArgAction::Count)]
     verbose: u8,
+    /// Share the QPS limits with every process using this Redis server
+    /// (redis://[:password@]host:port/db); if it fails, a quarter of each limit.
+    #[arg(long, global = true, value_name = "URL", env = "VOD_RATE_LIMIT_REDIS",
+          hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(RedisUrl(s.to_owned())))]
+    rate_limit_redis: Option<RedisUrl>,
+}
+
+/// A Redis URL; `Debug` shows none of it (it may hold a password).
+#[derive(Clone)]
+struct RedisUrl(String);
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RedisUrl(..)")
+    }
 }
 
 impl Global {
@@ -109,6 +124,11 @@ impl Global {
         }
         if let Some(endpoint) = &self.endpoint {
             config = config.endpoint(endpoint.as_str());
+        }
+        if let Some(url) = &self.rate_limit_redis {
+            let limiter = aliyun_runtime::RedisLimiter::new(&url.0)
+                .map_err(|e| CliError::Usage(format!("--rate-limit-redis: {e}")))?;
+            config = config.rate_limiter(limiter);
         }
         let client = aliyun_vod::Client::new(self.wire().apply(config))?;
         Ok(Context::new(

@@ -1008,6 +1008,44 @@ async fn verbose_logs_name_the_temporary_credentials_source_and_expiry_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_rate_limiter_that_is_down_never_fails_a_call_nor_shows_its_password() {
+    let w = World::new().await;
+    // Nothing listens on port 1: refused at once, so the call falls back.
+    let out = w
+        .vod(&[
+            "-v",
+            "--rate-limit-redis",
+            "redis://:redis-pw-secret@127.0.0.1:1/0",
+            "get-url-upload-infos",
+            "--job-ids",
+            "x",
+        ])
+        .await
+        .ok();
+    let text = out.all();
+    assert!(text.contains("falls back to its local limiter"), "{text}");
+    assert!(text.contains("127.0.0.1:1"), "{text}");
+    assert!(!text.contains("redis-pw-secret"), "{text}");
+
+    let mut env = vec![
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET),
+    ];
+    env.push(("VOD_RATE_LIMIT_REDIS", "http://:redis-pw-secret@host/"));
+    let out = w
+        .vod_env(&["get-url-upload-infos", "--job-ids", "x"], &env)
+        .await;
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(out.stderr.contains("--rate-limit-redis"), "{}", out.all());
+    assert!(!out.all().contains("redis-pw-secret"), "{}", out.all());
+    assert_eq!(
+        w.emulator.stats().requests,
+        1,
+        "the refused URL sent nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_runs_offline_and_ends_with_the_success_row() {
     let home = tempfile::tempdir().unwrap();
     // No credentials and no endpoint at all: the demo needs neither.
