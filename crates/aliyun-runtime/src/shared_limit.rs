@@ -212,8 +212,12 @@ impl RedisLimiter {
 
     /// Waits until a call to `action`, limited to `per_second` for the
     /// account of `access_key_id`, may start: by the shared limiter, or by
-    /// `local` at the fallback share when Redis is unavailable.
-    pub(crate) async fn acquire(
+    /// `local` at the fallback share when Redis is unavailable. (A client
+    /// given this limiter calls it before every attempt; it is public for
+    /// callers that pace their own work by the same limits.)
+    ///
+    /// Cancel-safe: dropped while waiting, it gives its reservation back.
+    pub async fn acquire(
         &self,
         local: &RateLimiters,
         access_key_id: &str,
@@ -234,7 +238,11 @@ impl RedisLimiter {
                         member: wait.1,
                         done: false,
                     };
-                    tokio::time::sleep(wait.0).await;
+                    // tokio's timer ticks in milliseconds: a start due now
+                    // must not wait for the next tick.
+                    if !wait.0.is_zero() {
+                        tokio::time::sleep(wait.0).await;
+                    }
                     reservation.done = true;
                     return;
                 }
