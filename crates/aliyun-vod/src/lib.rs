@@ -52,6 +52,8 @@ pub mod waiter;
 pub use generated::*;
 
 pub use aliyun_runtime as runtime;
+#[cfg(feature = "redis")]
+pub use aliyun_runtime::{RedisLimiter, RedisLimiterSettings};
 pub use aliyun_runtime::{
     Config, Credentials, Error, Format, HttpMethod, Operation, RetryConfig, Rule, ServiceError,
     SignatureVersion, ValidationError,
