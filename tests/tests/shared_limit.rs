@@ -387,3 +387,26 @@ async fn a_throttling_answer_slows_every_process_sharing_the_limit() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_cancelled_while_it_waits_gives_its_start_back() {
+    let Some(redis) = Redis::start() else { return };
+    let shared = RedisLimiter::new(&redis.url()).unwrap();
+    let local = aliyun_runtime::RateLimiters::default();
+    let acquire = || shared.acquire(&local, "key-id", "OneASecond", 1);
+    // A takes this second's start; B is given the next one, and gives up.
+    acquire().await;
+    let t = Instant::now();
+    assert!(tokio::time::timeout(Duration::from_millis(100), acquire())
+        .await
+        .is_err());
+    tokio::time::sleep(Duration::from_millis(100)).await; // the release lands
+                                                          // C gets the start B gave back, not the one after it.
+    acquire().await;
+    let waited = t.elapsed();
+    assert!(
+        (Duration::from_millis(900)..Duration::from_millis(1_600)).contains(&waited),
+        "C started {waited:?} after A"
+    );
+    assert!(!shared.is_falling_back());
+}

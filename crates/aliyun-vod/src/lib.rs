@@ -52,12 +52,12 @@ pub mod waiter;
 pub use generated::*;
 
 pub use aliyun_runtime as runtime;
-#[cfg(feature = "redis")]
-pub use aliyun_runtime::{RedisLimiter, RedisLimiterSettings};
 pub use aliyun_runtime::{
     Config, Credentials, Error, Format, HttpMethod, Operation, RetryConfig, Rule, ServiceError,
     SignatureVersion, ValidationError,
 };
+#[cfg(feature = "redis")]
+pub use aliyun_runtime::{RedisLimiter, RedisLimiterSettings};
 
 /// A VOD client. Cheap to clone (clones share one connection pool and one rate
 /// limiter); `Send + Sync`. Each operation is a method returning a builder.
