@@ -61,6 +61,7 @@ fn vod_layout() -> Layout {
             "output",
             "dry-run",
             "verbose",
+            "rate-limit-redis",
             "wait",
             "interval",
             "max-interval",

@@ -5654,6 +5654,7 @@ pub const RESERVED_FLAGS: &[&str] = &[
     "output",
     "dry-run",
     "verbose",
+    "rate-limit-redis",
     "wait",
     "interval",
     "max-interval",
