@@ -3,21 +3,11 @@
 //! for a long step delay, so there is time to cancel them; a job that already
 //! finished is not canceled.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use aliyun_vod::{Client, Config, Credentials, Format, Rule};
+use vod_e2e::file_server;
 use vod_emulator::{Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET};
-
-async fn file_server() -> String {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(|| async { vec![7u8; 1024] });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
 
 fn client(base_url: String, format: Format) -> Client {
     Client::new(

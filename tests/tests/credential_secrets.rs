@@ -8,13 +8,12 @@
 //! for each secret, as given and percent-encoded once and twice. One test: it
 //! installs the global subscriber.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use aliyun_runtime::credentials::{DefaultChain, Environment};
+use aliyun_runtime::credentials::DefaultChain;
 use aliyun_vod::{Client, Config, HttpMethod, SignatureVersion};
+use vod_e2e::{Buf, TestEnv};
 use vod_emulator::{
     Emulator, EmulatorConfig, Faults, IdentityConfig, DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
@@ -24,43 +23,10 @@ use vod_emulator::{
 const OIDC_TOKEN: &str = "eyJ+secret/OIDC=token&sub=1";
 const WRONG_TOKEN: &str = "eyJ+wrong/OIDC=token";
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-struct Env {
-    vars: HashMap<String, String>,
-    home: PathBuf,
-}
-
-impl Environment for Env {
-    fn var(&self, name: &str) -> Option<String> {
-        self.vars.get(name).cloned()
-    }
-    fn home_dir(&self) -> Option<PathBuf> {
-        Some(self.home.clone())
-    }
-}
-
 #[test]
 fn no_token_or_issued_key_shows_anywhere_in_a_credentials_run() {
     let logs = Buf::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .expect("the only subscriber in this test binary");
+    logs.install_trace_subscriber();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -99,7 +65,7 @@ fn no_token_or_issued_key_shows_anywhere_in_a_credentials_run() {
         secrets.push(DEFAULT_ACCESS_KEY_SECRET.to_owned());
 
         let chain = |vars: &[(&str, &str)]| {
-            let env = Env {
+            let env = TestEnv {
                 vars: vars
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -209,7 +175,7 @@ fn no_token_or_issued_key_shows_anywhere_in_a_credentials_run() {
     });
     drop(rt);
 
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     // The capture saw both sides, the refreshes and the failures.
     for needle in [
         "TRACE",

@@ -7,17 +7,17 @@
 //! temporary directory, so nothing of this machine's is read.
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use aliyun_runtime::credentials::{
-    DefaultChain, Environment, OidcRole, Refreshing, RoleSession, StsEndpoint, Timing,
+    DefaultChain, OidcRole, Refreshing, RoleSession, StsEndpoint, Timing,
 };
 use aliyun_runtime::ProvideCredentials;
 use aliyun_vod::waiter::{wait_for_jobs, WaitOptions};
 use aliyun_vod::{Client, Config};
+use vod_e2e::{file_server, TestEnv};
 use vod_emulator::{
     Emulator, EmulatorConfig, Faults, IdentityConfig, RunningEmulator, DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
@@ -27,22 +27,6 @@ const OIDC_TOKEN: &str = "eyJ-e2e-oidc-token";
 const ROLE_ARN: &str = "acs:ram::1234567890123456:role/vod-uploader";
 const PROVIDER_ARN: &str = "acs:ram::1234567890123456:oidc-provider/ack-rrsa";
 const ECS_ROLE: &str = "vod-ecs-role";
-
-/// An environment of our own: these variables, and a temporary home.
-#[derive(Clone)]
-struct Env {
-    vars: HashMap<String, String>,
-    home: PathBuf,
-}
-
-impl Environment for Env {
-    fn var(&self, name: &str) -> Option<String> {
-        self.vars.get(name).cloned()
-    }
-    fn home_dir(&self) -> Option<PathBuf> {
-        Some(self.home.clone())
-    }
-}
 
 /// An emulator playing STS and the metadata service, and a home directory.
 struct World {
@@ -100,7 +84,7 @@ impl World {
 
     /// A fresh chain over this world, its STS and metadata service.
     fn chain(&self) -> DefaultChain {
-        let env = Env {
+        let env = TestEnv {
             vars: self.vars.clone(),
             home: self.home.path().to_owned(),
         };
@@ -462,16 +446,6 @@ async fn a_hundred_concurrent_callers_share_one_sts_call() {
     let stats = w.emu.stats();
     assert_eq!(stats.sts_calls, 1, "{stats:?}");
     assert_eq!(stats.requests, 101, "{stats:?}");
-}
-
-async fn file_server() -> String {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(|| async { vec![7u8; 1024] });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
 }
 
 fn token_file_in(dir: &Path) -> PathBuf {

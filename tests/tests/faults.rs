@@ -4,7 +4,6 @@
 //! not happen, or one that should and does not, fails the test. Everything on
 //! 127.0.0.1, ephemeral ports; every wait bounded.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,21 +12,11 @@ use aliyun_vod::{
     Client, Config, Credentials, Error, Format, HttpMethod, RetryConfig, SignatureVersion,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use vod_e2e::file_server;
 use vod_emulator::{
     Emulator, EmulatorConfig, Faults, RunningEmulator, DEFAULT_ACCESS_KEY_ID,
     DEFAULT_ACCESS_KEY_SECRET,
 };
-
-/// Serves a few bytes at any path; returns the base URL.
-async fn file_server() -> String {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(|| async { vec![7u8; 1024] });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
 
 async fn emulator() -> RunningEmulator {
     Emulator::start(

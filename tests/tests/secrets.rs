@@ -9,29 +9,17 @@
 //! server; `crates/vod-cli/tests/cli.rs` for `--dry-run` and `-v`.) One test:
 //! it installs the global subscriber.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aliyun_vod::{Client, Config, Credentials, Format, HttpMethod, RetryConfig, SignatureVersion};
+use vod_e2e::Buf;
 use vod_emulator::{Emulator, EmulatorConfig, Faults, RunningEmulator};
 
 const KEY_ID: &str = "STS.E2eKnownKeyId";
 /// Reserved characters on purpose: their encoded forms are searched for too.
 const SECRET: &str = "E2e/Known+Secret=Value42";
 const TOKEN: &str = "CAIS+e2e/Known==StsToken&x=1";
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn key() -> Credentials {
     Credentials::new(KEY_ID, SECRET).with_security_token(TOKEN)
@@ -76,13 +64,7 @@ async fn run_and_show(client: &Client, texts: &mut Vec<String>) -> bool {
 #[test]
 fn no_secret_or_token_anywhere_in_an_sdk_and_emulator_run() {
     let logs = Buf::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .expect("the only subscriber in this test binary");
+    logs.install_trace_subscriber();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -170,7 +152,7 @@ fn no_secret_or_token_anywhere_in_an_sdk_and_emulator_run() {
     });
     drop(rt);
 
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     // The capture saw both sides at every level.
     for needle in [
         "TRACE",
