@@ -43,6 +43,7 @@ pub mod acs3;
 mod common;
 mod credentials;
 mod encode;
+pub mod oss4;
 pub mod rpc;
 
 pub use common::{HttpMethod, Nonce, Timestamp, TimestampError};
