@@ -195,7 +195,7 @@ impl Authenticator {
     }
 
     /// The key `id`, refused once expired.
-    fn key(&self, id: &str, now: OffsetDateTime) -> Result<Credentials, ApiError> {
+    pub(crate) fn key(&self, id: &str, now: OffsetDateTime) -> Result<Credentials, ApiError> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
         let key = keys.get(id).ok_or_else(ApiError::unknown_access_key)?;
         if key.expires.is_some_and(|at| now >= at) {

@@ -206,6 +206,8 @@ pub struct Limits {
     pub max_download_bytes: u64,
     /// Longest a job's download may take (default 60 s).
     pub download_timeout: Duration,
+    /// Largest body one OSS request may carry (default 64 MiB: a part).
+    pub max_oss_body_bytes: usize,
 }
 
 impl Default for Limits {
@@ -215,6 +217,7 @@ impl Default for Limits {
             max_jobs_per_call: 20,
             max_download_bytes: 1 << 30,
             download_timeout: Duration::from_secs(60),
+            max_oss_body_bytes: 64 << 20,
         }
     }
 }

@@ -151,6 +151,10 @@ impl ApiError {
         )
     }
 
+    pub(crate) fn video_not_found() -> Self {
+        Self::new(404, "InvalidVideo.NotFound", "The video does not exist.")
+    }
+
     pub(crate) fn security_token_mismatch() -> Self {
         Self::new(
             400,

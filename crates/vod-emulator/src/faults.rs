@@ -57,6 +57,12 @@ pub struct Faults {
     /// Milliseconds to wait before answering each metadata or credentials
     /// URI request.
     pub metadata_latency_ms: u64,
+    /// UploadPart of this part number is answered `500 InternalError`
+    /// (`oss_fail_part_times` times; then it succeeds).
+    pub oss_fail_part: Option<u32>,
+    /// How many times `oss_fail_part` fails (default 0: with a part set,
+    /// give a count; `u32::MAX` for always).
+    pub oss_fail_part_times: u32,
 }
 
 impl Faults {
@@ -163,6 +169,17 @@ impl FaultState {
             self.faults.metadata_fail_next -= 1;
         }
         (Duration::from_millis(self.faults.metadata_latency_ms), fail)
+    }
+
+    /// Whether UploadPart of part `number` fails now.
+    pub(crate) fn fail_part(&mut self, number: u32) -> bool {
+        if self.faults.oss_fail_part == Some(number) && self.faults.oss_fail_part_times > 0 {
+            if self.faults.oss_fail_part_times != u32::MAX {
+                self.faults.oss_fail_part_times -= 1;
+            }
+            return true;
+        }
+        false
     }
 
     /// Whether to cut this (processed) request's response.

@@ -40,11 +40,13 @@ mod generic;
 mod identity;
 mod jobs;
 mod ops;
+mod oss;
 mod play;
 mod render;
 mod request;
 mod server;
 mod state;
+mod uploads;
 mod worker;
 
 use std::net::SocketAddr;
@@ -104,6 +106,23 @@ impl Emulator {
         for id in resume {
             worker::spawn(&shared, id);
         }
+        let oss_listener = tokio::net::TcpListener::bind(std::net::SocketAddr::new(addr.ip(), 0))
+            .await
+            .map_err(|source| EmulatorError::Bind {
+                addr: std::net::SocketAddr::new(addr.ip(), 0),
+                source,
+            })?;
+        let oss_addr = oss_listener.local_addr()?;
+        let _ = shared.oss_endpoint.set(format!("http://{oss_addr}"));
+        let oss_app = oss::router(Arc::clone(&shared));
+        let mut oss_stopping = stopped.clone();
+        let oss_server = tokio::spawn(async move {
+            axum::serve(oss_listener, oss_app)
+                .with_graceful_shutdown(async move {
+                    let _ = oss_stopping.wait_for(|s| *s).await;
+                })
+                .await
+        });
         let app = server::router(Arc::clone(&shared));
         let mut stopping = stopped;
         let server = tokio::spawn(async move {
@@ -120,6 +139,7 @@ impl Emulator {
             shared,
             stop,
             server: Some(server),
+            oss_server: Some(oss_server),
         })
     }
 }
@@ -131,6 +151,7 @@ pub struct RunningEmulator {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    oss_server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl std::fmt::Debug for RunningEmulator {
@@ -145,6 +166,12 @@ impl RunningEmulator {
     /// `http://IP:PORT`, the endpoint to give clients.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://IP:PORT` of the emulator's OSS (the `Endpoint` of the
+    /// `UploadAddress` it answers).
+    pub fn oss_base_url(&self) -> String {
+        self.shared.oss_endpoint.get().cloned().unwrap_or_default()
     }
 
     /// The address the server listens on.
@@ -184,7 +211,10 @@ impl RunningEmulator {
     /// directory can be opened again.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        if let Some(server) = self.server.take() {
+        for server in [self.server.take(), self.oss_server.take()]
+            .into_iter()
+            .flatten()
+        {
             let abort = server.abort_handle();
             if tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err() {
                 abort.abort();

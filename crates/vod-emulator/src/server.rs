@@ -211,6 +211,18 @@ async fn call(
             let body = ops::get_url_upload_infos(shared, req, request_id)?;
             Ok(("GetURLUploadInfosResponse".into(), body))
         }
+        "CreateUploadVideo" => {
+            let body = crate::uploads::create_upload_video(shared, req, request_id)?;
+            Ok(("CreateUploadVideoResponse".into(), body))
+        }
+        "RefreshUploadVideo" => {
+            let body = crate::uploads::refresh_upload_video(shared, req, request_id)?;
+            Ok(("RefreshUploadVideoResponse".into(), body))
+        }
+        "GetVideoInfo" => {
+            let body = crate::uploads::get_video_info(shared, req, request_id)?;
+            Ok(("GetVideoInfoResponse".into(), body))
+        }
         "CancelUrlUploadJobs" => {
             let body = ops::cancel_url_upload_jobs(shared, req, request_id).await?;
             Ok(("CancelUrlUploadJobsResponse".into(), body))

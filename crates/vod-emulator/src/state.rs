@@ -35,6 +35,12 @@ pub struct Stats {
     pub sts_calls: u64,
     /// Credentials the metadata service and the credentials URI handed out.
     pub metadata_credentials_served: u64,
+    /// Media records created (CreateUploadVideo).
+    pub videos_created: u64,
+    /// Objects stored in the emulator's OSS (PutObject, CompleteMultipartUpload).
+    pub oss_objects_stored: u64,
+    /// Parts stored (UploadPart), retries included.
+    pub oss_parts_stored: u64,
 }
 
 #[derive(Default)]
@@ -45,6 +51,9 @@ pub(crate) struct Counters {
     pub(crate) faults_injected: AtomicU64,
     pub(crate) sts_calls: AtomicU64,
     pub(crate) metadata_credentials_served: AtomicU64,
+    pub(crate) videos_created: AtomicU64,
+    pub(crate) oss_objects_stored: AtomicU64,
+    pub(crate) oss_parts_stored: AtomicU64,
 }
 
 impl Counters {
@@ -73,6 +82,12 @@ pub(crate) struct Shared {
     pub(crate) identity: crate::identity::IdentityConfig,
     /// IMDSv2 session tokens handed out.
     pub(crate) metadata_tokens: crate::identity::SessionTokens,
+    /// The OSS objects and multipart uploads.
+    pub(crate) oss: Mutex<crate::oss::OssStore>,
+    /// Media records of local uploads.
+    pub(crate) videos: Mutex<crate::uploads::Videos>,
+    /// The OSS endpoint (`http://IP:PORT`), known once its port is bound.
+    pub(crate) oss_endpoint: std::sync::OnceLock<String>,
 }
 
 impl Shared {
@@ -105,6 +120,9 @@ impl Shared {
             url_signing: config.url_signing.clone(),
             identity: config.identity.clone(),
             metadata_tokens: Default::default(),
+            oss: Mutex::default(),
+            videos: Mutex::default(),
+            oss_endpoint: std::sync::OnceLock::new(),
         }))
     }
 
@@ -131,6 +149,9 @@ impl Shared {
                 .counters
                 .metadata_credentials_served
                 .load(Ordering::Relaxed),
+            videos_created: self.counters.videos_created.load(Ordering::Relaxed),
+            oss_objects_stored: self.counters.oss_objects_stored.load(Ordering::Relaxed),
+            oss_parts_stored: self.counters.oss_parts_stored.load(Ordering::Relaxed),
         }
     }
 }

@@ -1,0 +1,203 @@
+//! Local-file uploads, the VOD side: CreateUploadVideo creates a media
+//! record and answers where to put the file (the emulator's OSS) with STS
+//! credentials for it; RefreshUploadVideo answers fresh credentials for the
+//! same record; GetVideoInfo reports it `Uploading` until its object is
+//! stored, then `UploadSucc`, then `Normal` one step later.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use time::OffsetDateTime;
+
+use crate::error::ApiError;
+use crate::render::Node;
+use crate::request::ApiRequest;
+use crate::state::{Counters, Shared};
+
+/// The bucket every upload goes to.
+const BUCKET: &str = "outin-emulator";
+/// The region the emulator's OSS says it is in (the signatures' scope).
+pub(crate) const REGION: &str = "cn-shanghai";
+/// How long UploadAuth lasts at most, as the real service grants it.
+const UPLOAD_AUTH_LIFETIME: Duration = Duration::from_secs(3000);
+/// Records kept at most.
+const MAX_VIDEOS: usize = 100_000;
+
+/// The media records.
+#[derive(Default)]
+pub(crate) struct Videos(HashMap<String, Video>);
+
+struct Video {
+    title: String,
+    object: String,
+    created: OffsetDateTime,
+    /// When its object was first seen stored.
+    stored: Option<(Instant, u64)>,
+}
+
+fn videos(shared: &Shared) -> std::sync::MutexGuard<'_, Videos> {
+    shared.videos.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn iso(t: OffsetDateTime) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(&format).unwrap_or_default()
+}
+
+fn b64_json(value: &serde_json::Value) -> String {
+    base64::engine::general_purpose::STANDARD.encode(value.to_string())
+}
+
+/// A fresh grant for `object`: UploadAddress and UploadAuth.
+fn grant(shared: &Shared, object: &str) -> Result<(String, String), ApiError> {
+    let endpoint = shared
+        .oss_endpoint
+        .get()
+        .ok_or_else(ApiError::service_unavailable)?;
+    let lifetime = UPLOAD_AUTH_LIFETIME.min(shared.identity.max_lifetime);
+    let expires = OffsetDateTime::now_utc() + lifetime;
+    let c = shared.auth.issue(expires);
+    let address = serde_json::json!({"Endpoint": endpoint, "Bucket": BUCKET, "FileName": object});
+    let auth = serde_json::json!({
+        "SecurityToken": c.security_token().map_or("", |t| t.expose()),
+        "AccessKeyId": c.access_key_id(),
+        "ExpireUTCTime": iso(expires),
+        "AccessKeySecret": c.access_key_secret().expose(),
+        "Expiration": lifetime.as_secs().to_string(),
+        "Region": REGION,
+    });
+    Ok((b64_json(&address), b64_json(&auth)))
+}
+
+/// `CreateUploadVideo`.
+pub(crate) fn create_upload_video(
+    shared: &Shared,
+    req: &ApiRequest,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    let title = req.param("Title").unwrap_or_default().trim().to_owned();
+    if title.is_empty() {
+        return Err(ApiError::missing("Title"));
+    }
+    if title.len() > 128 {
+        return Err(ApiError::invalid("Title", "at most 128 bytes."));
+    }
+    let file_name = req.param("FileName").unwrap_or_default().trim().to_owned();
+    if file_name.is_empty() {
+        return Err(ApiError::missing("FileName"));
+    }
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .ok_or_else(|| ApiError::invalid("FileName", "it must end with the file's extension."))?;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let object = format!("sv/{}/{id}.{ext}", &id[..8]);
+    let (address, auth) = grant(shared, &object)?;
+    {
+        let mut v = videos(shared);
+        if v.0.len() >= MAX_VIDEOS {
+            return Err(ApiError::invalid(
+                "Title",
+                "the emulator holds too many videos.",
+            ));
+        }
+        v.0.insert(
+            id.clone(),
+            Video {
+                title,
+                object,
+                created: OffsetDateTime::now_utc(),
+                stored: None,
+            },
+        );
+    }
+    Counters::bump(&shared.counters.videos_created);
+    Ok(Node::Object(vec![
+        ("RequestId", Node::text(request_id)),
+        ("VideoId", Node::text(id)),
+        ("UploadAddress", Node::text(address)),
+        ("UploadAuth", Node::text(auth)),
+    ]))
+}
+
+fn video_id(req: &ApiRequest) -> Result<String, ApiError> {
+    let id = req.param("VideoId").unwrap_or_default().trim().to_owned();
+    if id.is_empty() {
+        return Err(ApiError::missing("VideoId"));
+    }
+    Ok(id)
+}
+
+/// `RefreshUploadVideo`: new credentials for the same record and address.
+pub(crate) fn refresh_upload_video(
+    shared: &Shared,
+    req: &ApiRequest,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    let id = video_id(req)?;
+    let object = videos(shared)
+        .0
+        .get(&id)
+        .map(|v| v.object.clone())
+        .ok_or_else(ApiError::video_not_found)?;
+    let (address, auth) = grant(shared, &object)?;
+    Ok(Node::Object(vec![
+        ("RequestId", Node::text(request_id)),
+        ("VideoId", Node::text(id)),
+        ("UploadAddress", Node::text(address)),
+        ("UploadAuth", Node::text(auth)),
+    ]))
+}
+
+/// `GetVideoInfo`.
+pub(crate) fn get_video_info(
+    shared: &Shared,
+    req: &ApiRequest,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    let id = video_id(req)?;
+    let stored_now = {
+        let v = videos(shared);
+        let video = v.0.get(&id).ok_or_else(ApiError::video_not_found)?;
+        match video.stored {
+            Some(_) => None,
+            None => shared
+                .oss
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .object(BUCKET, &video.object)
+                .map(|data| data.len() as u64),
+        }
+    };
+    let mut v = videos(shared);
+    let video = v.0.get_mut(&id).ok_or_else(ApiError::video_not_found)?;
+    if let Some(size) = stored_now {
+        video.stored = Some((Instant::now(), size));
+    }
+    let (status, size) = match video.stored {
+        None => ("Uploading", None),
+        Some((at, size)) if at.elapsed() < shared.step_delay => ("UploadSucc", Some(size)),
+        Some((_, size)) => ("Normal", Some(size)),
+    };
+    let mut fields = vec![
+        ("VideoId", Node::text(id.clone())),
+        ("Title", Node::text(video.title.clone())),
+        ("Status", Node::text(status)),
+        ("CreationTime", Node::text(iso(video.created))),
+        (
+            "StorageLocation",
+            Node::text(format!("{BUCKET}.oss-{REGION}.aliyuncs.com")),
+        ),
+        ("RegionId", Node::text(REGION)),
+    ];
+    if let Some(size) = size {
+        fields.push(("Size", Node::Number(serde_json::Number::from(size))));
+    }
+    Ok(Node::Object(vec![
+        ("RequestId", Node::text(request_id)),
+        ("Video", Node::Object(fields)),
+    ]))
+}
