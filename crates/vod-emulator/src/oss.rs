@@ -453,12 +453,30 @@ async fn serve(
                         "The specified upload does not exist.",
                     )
                 })?;
+            let marker: u32 = param("part-number-marker")
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0);
+            let max_parts: usize = param("max-parts")
+                .and_then(|m| m.parse().ok())
+                .filter(|m| (1..=1000).contains(m))
+                .unwrap_or(1000);
+            let page: Vec<(&u32, &Part)> = upload
+                .parts
+                .range(marker.saturating_add(1)..)
+                .take(max_parts)
+                .collect();
+            let next = page.last().map_or(marker, |(n, _)| **n);
+            let truncated = upload
+                .parts
+                .range(next.saturating_add(1)..)
+                .next()
+                .is_some();
             let mut out = format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListPartsResult>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <UploadId>{upload_id}</UploadId>\n  <IsTruncated>false</IsTruncated>\n",
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListPartsResult>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <UploadId>{upload_id}</UploadId>\n  <PartNumberMarker>{marker}</PartNumberMarker>\n  <NextPartNumberMarker>{next}</NextPartNumberMarker>\n  <MaxParts>{max_parts}</MaxParts>\n  <IsTruncated>{truncated}</IsTruncated>\n",
                 xml_escape(&bucket),
                 xml_escape(&key)
             );
-            for (n, part) in &upload.parts {
+            for (n, part) in page {
                 out.push_str(&format!(
                     "  <Part>\n    <PartNumber>{n}</PartNumber>\n    <LastModified>{}</LastModified>\n    <ETag>{}</ETag>\n    <HashCrc64ecma>{}</HashCrc64ecma>\n    <Size>{}</Size>\n  </Part>\n",
                     part.at
