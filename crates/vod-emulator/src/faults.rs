@@ -63,6 +63,11 @@ pub struct Faults {
     /// How many times `oss_fail_part` fails (default 0: with a part set,
     /// give a count; `u32::MAX` for always).
     pub oss_fail_part_times: u32,
+    /// Milliseconds each UploadPart waits before it is stored.
+    pub oss_part_latency_ms: u64,
+    /// The next N UploadParts read half their body, then the connection is
+    /// cut (nothing stored).
+    pub oss_drop_part_next: u32,
 }
 
 impl Faults {
@@ -180,6 +185,16 @@ impl FaultState {
             return true;
         }
         false
+    }
+
+    /// How long this UploadPart waits, and whether its connection is cut
+    /// in the middle of its body.
+    pub(crate) fn part(&mut self) -> (Duration, bool) {
+        let drop = self.faults.oss_drop_part_next > 0;
+        if drop {
+            self.faults.oss_drop_part_next -= 1;
+        }
+        (Duration::from_millis(self.faults.oss_part_latency_ms), drop)
     }
 
     /// Whether to cut this (processed) request's response.

@@ -201,6 +201,16 @@ impl RunningEmulator {
             .expire_issued(time::OffsetDateTime::now_utc());
     }
 
+    /// The bytes of an object in the emulator's OSS, if stored.
+    pub fn stored_object(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        self.shared
+            .oss
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .object(bucket, key)
+            .map(|b| b.to_vec())
+    }
+
     /// Counters since start.
     pub fn stats(&self) -> Stats {
         self.shared.stats()

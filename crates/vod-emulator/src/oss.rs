@@ -59,6 +59,11 @@ impl OssStore {
             .get(&(bucket.to_owned(), key.to_owned()))
             .cloned()
     }
+
+    /// Multipart uploads neither completed nor aborted.
+    pub(crate) fn open_uploads(&self) -> usize {
+        self.uploads.len()
+    }
 }
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -284,6 +289,26 @@ fn verify(
     Ok(())
 }
 
+/// Reads about half of the announced body, then answers with a body that
+/// fails at once: the server drops the connection mid-request.
+async fn cut_in_the_middle(body: Body, headers: &HeaderMap) -> Response {
+    let announced: usize = header_text(headers, "content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0);
+    let mut stream = body.into_data_stream();
+    let mut read = 0;
+    while read < announced / 2 {
+        match stream.next().await {
+            Some(Ok(chunk)) => read += chunk.len(),
+            _ => break,
+        }
+    }
+    let failing = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("cut by a fault"))
+    });
+    (StatusCode::OK, Body::from_stream(failing)).into_response()
+}
+
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, OssError> {
     let mut stream = body.into_data_stream();
     let mut buf = BytesMut::new();
@@ -364,7 +389,7 @@ async fn serve(
             Counters::bump(&shared.counters.oss_objects_stored);
             Ok(with_integrity(StatusCode::OK, &tag, crc, String::new()))
         }
-        ("GET", None, None, None) => match store(shared).object(&bucket, &key) {
+        ("GET" | "HEAD", None, None, None) => match store(shared).object(&bucket, &key) {
             Some(data) => {
                 let (tag, crc) = (etag(&data), CRC64.checksum(&data));
                 let mut r = with_integrity(StatusCode::OK, &tag, crc, String::new());
@@ -414,6 +439,14 @@ async fn serve(
                     "InternalError",
                     "We encountered an internal error. Please try again.",
                 ));
+            }
+            let (latency, cut) = shared.faults().part();
+            if cut {
+                Counters::bump(&shared.counters.faults_injected);
+                return Ok(cut_in_the_middle(body, headers).await);
+            }
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
             }
             let data = read_body(body, limit).await?;
             let (tag, crc) = (etag(&data), CRC64.checksum(&data));
@@ -556,7 +589,10 @@ async fn serve(
         ("DELETE", None, Some(upload_id), None) => {
             let removed = store(shared).uploads.remove(upload_id);
             match removed {
-                Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
+                Some(_) => {
+                    Counters::bump(&shared.counters.oss_uploads_aborted);
+                    Ok(StatusCode::NO_CONTENT.into_response())
+                }
                 None => Err(oss_error(
                     StatusCode::NOT_FOUND,
                     "NoSuchUpload",

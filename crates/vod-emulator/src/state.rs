@@ -41,6 +41,12 @@ pub struct Stats {
     pub oss_objects_stored: u64,
     /// Parts stored (UploadPart), retries included.
     pub oss_parts_stored: u64,
+    /// Multipart uploads aborted (AbortMultipartUpload).
+    pub oss_uploads_aborted: u64,
+    /// Multipart uploads initiated and neither completed nor aborted.
+    pub oss_uploads_open: usize,
+    /// RefreshUploadVideo calls answered.
+    pub upload_refreshes: u64,
 }
 
 #[derive(Default)]
@@ -54,6 +60,8 @@ pub(crate) struct Counters {
     pub(crate) videos_created: AtomicU64,
     pub(crate) oss_objects_stored: AtomicU64,
     pub(crate) oss_parts_stored: AtomicU64,
+    pub(crate) oss_uploads_aborted: AtomicU64,
+    pub(crate) upload_refreshes: AtomicU64,
 }
 
 impl Counters {
@@ -152,6 +160,13 @@ impl Shared {
             videos_created: self.counters.videos_created.load(Ordering::Relaxed),
             oss_objects_stored: self.counters.oss_objects_stored.load(Ordering::Relaxed),
             oss_parts_stored: self.counters.oss_parts_stored.load(Ordering::Relaxed),
+            oss_uploads_aborted: self.counters.oss_uploads_aborted.load(Ordering::Relaxed),
+            oss_uploads_open: self
+                .oss
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .open_uploads(),
+            upload_refreshes: self.counters.upload_refreshes.load(Ordering::Relaxed),
         }
     }
 }

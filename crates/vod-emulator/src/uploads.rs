@@ -144,6 +144,7 @@ pub(crate) fn refresh_upload_video(
         .map(|v| v.object.clone())
         .ok_or_else(ApiError::video_not_found)?;
     let (address, auth) = grant(shared, &object)?;
+    Counters::bump(&shared.counters.upload_refreshes);
     Ok(Node::Object(vec![
         ("RequestId", Node::text(request_id)),
         ("VideoId", Node::text(id)),
