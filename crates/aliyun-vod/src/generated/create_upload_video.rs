@@ -431,10 +431,14 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("CoverURL", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Description", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new(
+            "Description",
+            op::Ty::String(op::StringRules::ANY.max_length(1024)),
+        ),
         op::Param::new("FileName", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("FileSize", op::Ty::Integer),
-        op::Param::new("Title", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("Title", op::Ty::String(op::StringRules::ANY.max_length(128)))
+            .required(),
         op::Param::new("CateId", op::Ty::Integer),
         op::Param::new("Tags", op::Ty::List(&TAGS_LIST)),
         op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
