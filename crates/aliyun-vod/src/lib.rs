@@ -47,6 +47,8 @@ pub mod url_signing;
 #[cfg(feature = "upload")]
 pub mod batch;
 #[cfg(feature = "upload")]
+pub mod upload;
+#[cfg(feature = "upload")]
 pub mod upload_grant;
 #[cfg(feature = "upload")]
 pub mod waiter;

@@ -1,0 +1,379 @@
+//! Uploading local files end to end: the SDK's `upload_file` against the
+//! emulator's VOD (CreateUploadVideo, RefreshUploadVideo, GetVideoInfo) and
+//! its OSS (V4 signatures with the issued STS keys, PutObject, multipart,
+//! CRC-64), with the emulator's fault switches.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aliyun_vod::upload::{UploadError, UploadProgress};
+use aliyun_vod::{Client, Config, Credentials};
+use vod_emulator::{
+    Emulator, EmulatorConfig, Faults, IdentityConfig, RunningEmulator, DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCESS_KEY_SECRET,
+};
+
+const PART: u64 = 100 << 10;
+
+async fn emulator(config: EmulatorConfig) -> RunningEmulator {
+    Emulator::start(config.with_step_delay(Duration::from_millis(20)))
+        .await
+        .unwrap()
+}
+
+fn client(emu: &RunningEmulator) -> Client {
+    Client::new(
+        Config::new()
+            .endpoint(emu.base_url())
+            .credentials(Credentials::new(
+                DEFAULT_ACCESS_KEY_ID,
+                DEFAULT_ACCESS_KEY_SECRET,
+            ))
+            .rate_limit(false),
+    )
+    .unwrap()
+}
+
+/// A file of `len` bytes that differ from part to part.
+fn write_file(dir: &Path, name: &str, len: usize, seed: u8) -> (PathBuf, Vec<u8>) {
+    let data: Vec<u8> = (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).rotate_left(7) as u8 ^ seed)
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(&path, &data).unwrap();
+    (path, data)
+}
+
+async fn video_status(client: &Client, id: &str) -> String {
+    let out = client.get_video_info().video_id(id).send().await.unwrap();
+    out.video
+        .and_then(|v| v.status)
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_file_goes_up_in_one_put_and_a_large_one_in_parts() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+
+    let (small, small_bytes) = write_file(dir.path(), "small.mp4", 50_000, 1);
+    let out = client.upload_file(&small).send().await.unwrap();
+    assert_eq!((out.parts, out.size), (1, 50_000));
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        small_bytes
+    );
+    assert_eq!(emu.stats().oss_parts_stored, 0);
+
+    let (large, large_bytes) = write_file(dir.path(), "large.mov", 3 * PART as usize + 123, 2);
+    let seen: Arc<Mutex<Vec<UploadProgress>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let out = client
+        .upload_file(&large)
+        .title("A large one")
+        .part_size(PART)
+        .parallelism(3)
+        .on_progress(move |p| sink.lock().unwrap().push(*p))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((out.parts, out.parts_sent, out.resumed), (4, 4, false));
+    assert!(out.object_key.ends_with(".mov"), "{out:?}");
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        large_bytes
+    );
+    let stats = emu.stats();
+    assert_eq!((stats.videos_created, stats.oss_parts_stored), (2, 4));
+    assert_eq!((stats.oss_uploads_open, stats.errors), (0, 0));
+    let seen = seen.lock().unwrap().clone();
+    let last = seen.last().unwrap();
+    assert_eq!(
+        (
+            last.bytes_sent,
+            last.total_bytes,
+            last.parts_done,
+            last.parts_total
+        ),
+        (large_bytes.len() as u64, large_bytes.len() as u64, 4, 4)
+    );
+    assert!(
+        seen.len() > 4,
+        "progress comes per chunk too: {}",
+        seen.len()
+    );
+    // The record leaves Uploading once its object is there.
+    assert_ne!(video_status(&client, &out.video_id).await, "Uploading");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_that_cannot_go_up_are_refused_before_anything_is_created() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    let missing = dir.path().join("missing.mp4");
+    let (no_extension, _) = write_file(dir.path(), "README", 10, 0);
+
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (empty, "is empty"),
+        (missing, "does not exist"),
+        (dir.path().to_owned(), "is not a regular file"),
+        (no_extension, "has no extension"),
+    ];
+    for (path, want) in cases {
+        let e = client.upload_file(&path).send().await.unwrap_err();
+        assert!(e.to_string().contains(want), "{}: {e}", path.display());
+    }
+    // A title over 128 characters breaks CreateUploadVideo's rule: refused
+    // here, not by the service.
+    let (ok, _) = write_file(dir.path(), "ok.mp4", 10, 0);
+    let e = client
+        .upload_file(&ok)
+        .title("t".repeat(129))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, UploadError::Api(_)) && e.to_string().contains("Title"),
+        "{e}"
+    );
+    let e = client
+        .upload_file(&ok)
+        .parallelism(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().starts_with("parallelism: "), "{e}");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let (locked, _) = write_file(dir.path(), "locked.mp4", 10, 0);
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        // Root reads anything: only check where the file is really unreadable.
+        if std::fs::File::open(&locked).is_err() {
+            let e = client.upload_file(&locked).send().await.unwrap_err();
+            assert!(e.to_string().contains("permission denied"), "{e}");
+        }
+    }
+    let stats = emu.stats();
+    assert_eq!((stats.videos_created, stats.requests), (0, 0), "{stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_refused_in_the_middle_are_refreshed_for_the_same_video() {
+    let emu = Arc::new(emulator(EmulatorConfig::default()).await);
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let (path, bytes) = write_file(dir.path(), "clip.mp4", 6 * PART as usize, 3);
+    let expired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (emu2, flag) = (Arc::clone(&emu), Arc::clone(&expired));
+    let out = client
+        .upload_file(&path)
+        .part_size(PART)
+        .parallelism(1)
+        .on_progress(move |p| {
+            // Once two parts are in, every key issued so far dies.
+            if p.parts_done == 2 && !flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                emu2.expire_issued_credentials();
+            }
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(expired.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        bytes
+    );
+    let stats = emu.stats();
+    assert_eq!(stats.videos_created, 1, "{stats:?}");
+    assert_eq!(stats.upload_refreshes, 1, "{stats:?}");
+    assert_eq!(out.credential_refreshes, 1);
+    assert_eq!(
+        stats.oss_parts_stored, 6,
+        "no part went up twice: {stats:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_about_to_expire_are_renewed_before_oss_refuses_them() {
+    // UploadAuth lives 2 s here; parts take 150 ms each, one at a time, so
+    // the upload outlives several grants.
+    let emu = emulator(
+        EmulatorConfig::default()
+            .with_identity(IdentityConfig {
+                max_lifetime: Duration::from_secs(2),
+                ..IdentityConfig::default()
+            })
+            .with_faults(Faults {
+                oss_part_latency_ms: 150,
+                ..Faults::default()
+            }),
+    )
+    .await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let (path, bytes) = write_file(dir.path(), "long.mp4", 30 * PART as usize, 4);
+    let out = client
+        .upload_file(&path)
+        .part_size(PART)
+        .parallelism(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        bytes
+    );
+    let stats = emu.stats();
+    assert_eq!(stats.videos_created, 1);
+    assert!(out.credential_refreshes >= 1, "{out:?}");
+    assert_eq!(stats.errors, 0, "nothing was refused: {stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_part_that_fails_once_is_retried_and_one_that_always_fails_aborts() {
+    let emu = emulator(EmulatorConfig::default().with_faults(Faults {
+        oss_fail_part: Some(2),
+        oss_fail_part_times: 1,
+        oss_drop_part_next: 1,
+        ..Faults::default()
+    }))
+    .await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let (path, bytes) = write_file(dir.path(), "a.mp4", 4 * PART as usize, 5);
+    let out = client
+        .upload_file(&path)
+        .part_size(PART)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        bytes
+    );
+    assert_eq!(
+        emu.stats().faults_injected,
+        2,
+        "one 500, one connection cut"
+    );
+
+    emu.set_faults(Faults {
+        oss_fail_part: Some(3),
+        oss_fail_part_times: u32::MAX,
+        ..Faults::default()
+    })
+    .unwrap();
+    let e = client
+        .upload_file(&path)
+        .part_size(PART)
+        .send()
+        .await
+        .unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains("UploadPart 3") && shown.contains("InternalError"),
+        "{shown}"
+    );
+    let UploadError::Interrupted {
+        video_id,
+        resumable,
+        ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert!(!resumable && !video_id.is_empty());
+    let stats = emu.stats();
+    assert_eq!(
+        (stats.oss_uploads_aborted, stats.oss_uploads_open),
+        (1, 0),
+        "{stats:?}"
+    );
+    assert_eq!(video_status(&client, video_id).await, "Uploading");
+}
+
+/// The parts OSS stored so far.
+async fn wait_for_parts(emu: &RunningEmulator, at_least: u64) {
+    for _ in 0..500 {
+        if emu.stats().oss_parts_stored >= at_least {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("parts never reached {at_least}: {:?}", emu.stats());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_upload_resumes_and_a_changed_file_starts_over() {
+    let emu = emulator(EmulatorConfig::default().with_faults(Faults {
+        oss_part_latency_ms: 40,
+        ..Faults::default()
+    }))
+    .await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = dir.path().join("checkpoints");
+    let (path, bytes) = write_file(dir.path(), "movie.mp4", 12 * PART as usize + 7, 6);
+    let upload = || {
+        client
+            .upload_file(&path)
+            .part_size(PART)
+            .parallelism(2)
+            .checkpoint_dir(&checkpoints)
+    };
+
+    // Cancelled (the future dropped, as Ctrl-C does) after 4 parts.
+    let running = tokio::spawn(upload().send());
+    wait_for_parts(&emu, 4).await;
+    running.abort();
+    let _ = running.await;
+    assert_eq!(std::fs::read_dir(&checkpoints).unwrap().count(), 1);
+
+    let before = emu.stats().oss_parts_stored;
+    let out = upload().send().await.unwrap();
+    assert!(out.resumed, "{out:?}");
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        bytes
+    );
+    let stats = emu.stats();
+    assert_eq!(stats.videos_created, 1, "one media record: {stats:?}");
+    assert_eq!(stats.upload_refreshes, 1);
+    // Only missing parts went up again: those in flight at the cancel at most.
+    assert_eq!(u64::from(out.parts_sent), stats.oss_parts_stored - before);
+    assert!(stats.oss_parts_stored <= 13 + 2, "{stats:?}");
+    assert_eq!(
+        std::fs::read_dir(&checkpoints).unwrap().count(),
+        0,
+        "removed when done"
+    );
+
+    // Interrupted again, then the file changes: a new upload from scratch,
+    // the old multipart upload aborted.
+    let running = tokio::spawn(upload().send());
+    wait_for_parts(&emu, stats.oss_parts_stored + 3).await;
+    running.abort();
+    let _ = running.await;
+    let (_, changed) = write_file(dir.path(), "movie.mp4", 12 * PART as usize + 7, 7);
+    let out = upload().send().await.unwrap();
+    assert!(!out.resumed);
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        changed
+    );
+    let stats = emu.stats();
+    assert_eq!(stats.videos_created, 3, "{stats:?}");
+    assert_eq!(
+        (stats.oss_uploads_aborted, stats.oss_uploads_open),
+        (1, 0),
+        "{stats:?}"
+    );
+}
