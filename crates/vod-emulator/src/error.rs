@@ -155,6 +155,14 @@ impl ApiError {
         Self::new(404, "InvalidVideo.NotFound", "The video does not exist.")
     }
 
+    pub(crate) fn no_stream() -> Self {
+        Self::new(
+            404,
+            "InvalidVideo.NoneStream",
+            "The video has no stream to play yet.",
+        )
+    }
+
     pub(crate) fn security_token_mismatch() -> Self {
         Self::new(
             400,

@@ -60,6 +60,11 @@ impl OssStore {
             .cloned()
     }
 
+    /// Deletes an object, if present.
+    pub(crate) fn remove_object(&mut self, bucket: &str, key: &str) {
+        self.objects.remove(&(bucket.to_owned(), key.to_owned()));
+    }
+
     /// Multipart uploads neither completed nor aborted.
     pub(crate) fn open_uploads(&self) -> usize {
         self.uploads.len()

@@ -86,7 +86,7 @@ async fn api(
     // A GET of any path but `/` is a play URL, not an API call.
     if method == Method::GET && uri.path() != "/" {
         let pq = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-        return crate::play::serve(shared.url_signing.as_ref(), &host, pq);
+        return crate::play::serve(&shared, &host, pq);
     }
     Counters::bump(&shared.counters.requests);
     let request_id = uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase();
@@ -219,6 +219,10 @@ async fn call(
             let body = crate::uploads::refresh_upload_video(shared, req, request_id)?;
             Ok(("RefreshUploadVideoResponse".into(), body))
         }
+        "DeleteVideo" => {
+            let body = crate::uploads::delete_video(shared, req, request_id)?;
+            Ok(("DeleteVideoResponse".into(), body))
+        }
         "GetVideoInfo" => {
             let body = crate::uploads::get_video_info(shared, req, request_id)?;
             Ok(("GetVideoInfoResponse".into(), body))
@@ -226,6 +230,11 @@ async fn call(
         "CancelUrlUploadJobs" => {
             let body = ops::cancel_url_upload_jobs(shared, req, request_id).await?;
             Ok(("CancelUrlUploadJobsResponse".into(), body))
+        }
+        "GetPlayInfo" if crate::uploads::is_uploaded(shared, req) => {
+            let host = req.header("host").unwrap_or_default();
+            let body = crate::uploads::get_play_info(shared, req, &host, request_id)?;
+            Ok(("GetPlayInfoResponse".into(), body))
         }
         "GetPlayInfo" if shared.url_signing.is_some() => {
             let host = req.header("host").unwrap_or_default();

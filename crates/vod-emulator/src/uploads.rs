@@ -36,6 +36,18 @@ struct Video {
     stored: Option<(Instant, u64)>,
 }
 
+impl Video {
+    /// `Uploading` until its object is stored, `UploadSucc` for one step,
+    /// then `Normal`; and its size once stored.
+    fn status(&self, step: Duration) -> (&'static str, Option<u64>) {
+        match self.stored {
+            None => ("Uploading", None),
+            Some((at, size)) if at.elapsed() < step => ("UploadSucc", Some(size)),
+            Some((_, size)) => ("Normal", Some(size)),
+        }
+    }
+}
+
 fn videos(shared: &Shared) -> std::sync::MutexGuard<'_, Videos> {
     shared.videos.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -178,11 +190,7 @@ pub(crate) fn get_video_info(
     if let Some(size) = stored_now {
         video.stored = Some((Instant::now(), size));
     }
-    let (status, size) = match video.stored {
-        None => ("Uploading", None),
-        Some((at, size)) if at.elapsed() < shared.step_delay => ("UploadSucc", Some(size)),
-        Some((_, size)) => ("Normal", Some(size)),
-    };
+    let (status, size) = video.status(shared.step_delay);
     let mut fields = vec![
         ("VideoId", Node::text(id.clone())),
         ("Title", Node::text(video.title.clone())),
@@ -200,5 +208,132 @@ pub(crate) fn get_video_info(
     Ok(Node::Object(vec![
         ("RequestId", Node::text(request_id)),
         ("Video", Node::Object(fields)),
+    ]))
+}
+
+/// Whether the request's VideoId is a record CreateUploadVideo made.
+pub(crate) fn is_uploaded(shared: &Shared, req: &ApiRequest) -> bool {
+    req.param("VideoId")
+        .is_some_and(|id| videos(shared).0.contains_key(id.trim()))
+}
+
+/// The stored bytes of an uploaded video, if any.
+pub(crate) fn stored_bytes(shared: &Shared, id: &str) -> Option<bytes::Bytes> {
+    let object = videos(shared).0.get(id)?.object.clone();
+    shared
+        .oss
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .object(BUCKET, &object)
+}
+
+/// `GetPlayInfo` of an uploaded video: one original-quality stream, served
+/// from the emulator (signed when URL signing is configured), once the
+/// video is `Normal`.
+pub(crate) fn get_play_info(
+    shared: &Shared,
+    req: &ApiRequest,
+    host: &str,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    let id = video_id(req)?;
+    // GetVideoInfo's view first: it notices a newly stored object.
+    get_video_info(shared, req, request_id)?;
+    let (title, object, status, size) = {
+        let v = videos(shared);
+        let video = v.0.get(&id).ok_or_else(ApiError::video_not_found)?;
+        let (status, size) = video.status(shared.step_delay);
+        (video.title.clone(), video.object.clone(), status, size)
+    };
+    if status != "Normal" {
+        return Err(ApiError::no_stream());
+    }
+    let ext = object.rsplit_once('.').map_or("mp4", |(_, e)| e).to_owned();
+    let url = crate::play::play_url(
+        shared.url_signing.as_ref(),
+        &format!("http://{host}/play/{id}/video.{ext}"),
+    )?;
+    let mut info = vec![
+        ("PlayURL", Node::text(url)),
+        ("Format", Node::text(ext)),
+        ("Definition", Node::text("OD")),
+        ("Status", Node::text("Normal")),
+        ("StreamType", Node::text("video")),
+    ];
+    if let Some(size) = size {
+        info.push(("Size", Node::Number(serde_json::Number::from(size))));
+    }
+    Ok(Node::Object(vec![
+        ("RequestId", Node::text(request_id)),
+        (
+            "VideoBase",
+            Node::Object(vec![
+                ("VideoId", Node::text(id)),
+                ("Title", Node::text(title)),
+                ("Status", Node::text(status)),
+                ("MediaType", Node::text("video")),
+            ]),
+        ),
+        (
+            "PlayInfoList",
+            Node::Object(vec![(
+                "PlayInfo",
+                Node::List {
+                    item: None,
+                    items: vec![Node::Object(info)],
+                },
+            )]),
+        ),
+    ]))
+}
+
+/// `DeleteVideo`: removes records made by CreateUploadVideo and their
+/// objects; other IDs are answered in `NonExistVideoIds`.
+pub(crate) fn delete_video(
+    shared: &Shared,
+    req: &ApiRequest,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    let ids: Vec<String> = req
+        .param("VideoIds")
+        .unwrap_or_default()
+        .split(',')
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Err(ApiError::missing("VideoIds"));
+    }
+    if ids.len() > 20 {
+        return Err(ApiError::invalid("VideoIds", "at most 20 IDs."));
+    }
+    let mut missing = Vec::new();
+    for id in ids {
+        let removed = videos(shared).0.remove(&id);
+        match removed {
+            Some(video) => shared
+                .oss
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove_object(BUCKET, &video.object),
+            None => missing.push(Node::text(id)),
+        }
+    }
+    Ok(Node::Object(vec![
+        ("RequestId", Node::text(request_id)),
+        (
+            "NonExistVideoIds",
+            Node::List {
+                item: None,
+                items: missing,
+            },
+        ),
+        (
+            "ForbiddenVideoIds",
+            Node::List {
+                item: None,
+                items: Vec::new(),
+            },
+        ),
     ]))
 }
