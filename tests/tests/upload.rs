@@ -377,3 +377,64 @@ async fn an_interrupted_upload_resumes_and_a_changed_file_starts_over() {
         "{stats:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_video_becomes_normal_plays_its_bytes_and_can_be_deleted() {
+    use aliyun_vod::waiter::{wait_for_video, WaitOptions};
+    let emu = emulator(EmulatorConfig::default()).await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let (path, bytes) = write_file(dir.path(), "play.mp4", 3 * PART as usize, 8);
+    let out = client
+        .upload_file(&path)
+        .part_size(PART)
+        .send()
+        .await
+        .unwrap();
+    // Not playable before it is Normal.
+    let mut statuses = Vec::new();
+    let done = wait_for_video(
+        &client,
+        &out.video_id,
+        WaitOptions {
+            poll_interval: Duration::from_millis(5),
+            max_interval: Duration::from_millis(10),
+            timeout: Duration::from_secs(10),
+        },
+        |p| statuses.push(p.status.clone()),
+    )
+    .await
+    .unwrap();
+    assert!(done.is_normal(), "{done:?}");
+    assert_eq!(
+        statuses.first().map(String::as_str),
+        Some("UploadSucc"),
+        "{statuses:?}"
+    );
+    let play = client
+        .get_play_info()
+        .video_id(&out.video_id)
+        .send()
+        .await
+        .unwrap();
+    let infos = play.play_info_list.unwrap().play_info;
+    let url = infos[0].play_url.clone().unwrap();
+    let played = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(played.as_ref(), bytes.as_slice(), "{url}");
+
+    let deleted = client
+        .delete_video()
+        .video_ids([out.video_id.clone(), "nope".to_owned()])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.non_exist_video_ids, vec!["nope".to_owned()]);
+    let e = client
+        .get_video_info()
+        .video_id(&out.video_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("InvalidVideo.NotFound"), "{e}");
+    assert!(emu.stored_object(&out.bucket, &out.object_key).is_none());
+}

@@ -1,4 +1,5 @@
-//! Waiting for URL upload jobs to finish.
+//! Waiting for URL upload jobs to finish, and for videos to be playable
+//! ([`wait_for_video`]).
 //!
 //! [`wait_for_jobs`] polls `GetURLUploadInfos` until every job has reached a
 //! terminal status ([`UrlUploadJobStatus::is_terminal`]: `SUCCESS`,
@@ -365,4 +366,141 @@ pub fn is_terminal(info: &UrlUploadJobInfo) -> bool {
     info.status
         .as_ref()
         .is_some_and(UrlUploadJobStatus::is_terminal)
+}
+
+#[cfg(feature = "media")]
+pub use video::{wait_for_video, VideoProgress, VideoWaitError};
+
+/// Waiting for a video (GetVideoInfo is in feature `media`).
+#[cfg(feature = "media")]
+mod video {
+    use super::*;
+
+    /// Statuses after which a video's status no longer changes by itself:
+    /// `Normal`, and the failures.
+    const VIDEO_FAILED: &[&str] = &["UploadFail", "TranscodeFail", "ProduceFail", "Blocked"];
+
+    /// The state of a video after a poll of `GetVideoInfo`.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct VideoProgress {
+        /// The video.
+        pub video_id: String,
+        /// Its status as answered (`Uploading`, `UploadSucc`, `Transcoding`,
+        /// `Normal`, `UploadFail`, ...); empty before the first answer.
+        pub status: String,
+        /// Polls made so far.
+        pub polls: u32,
+        /// Time since the wait began.
+        pub elapsed: Duration,
+        /// The transient error of the last poll, when it failed (the wait goes on).
+        pub last_error: Option<String>,
+    }
+
+    impl VideoProgress {
+        /// The video is playable (`Normal`).
+        pub fn is_normal(&self) -> bool {
+            self.status == "Normal"
+        }
+
+        /// The video ended in a failure status.
+        pub fn has_failed(&self) -> bool {
+            VIDEO_FAILED.contains(&self.status.as_str())
+        }
+
+        /// Normal or failed: the wait is over.
+        pub fn is_done(&self) -> bool {
+            self.is_normal() || self.has_failed()
+        }
+    }
+
+    /// Why a wait for a video ended before it was done.
+    #[derive(Debug, thiserror::Error)]
+    #[non_exhaustive]
+    pub enum VideoWaitError {
+        /// [`WaitOptions::timeout`] passed first; `last` is the last state seen.
+        #[error("gave up after {after:?}: video {} is still {:?}", last.video_id, last.status)]
+        Timeout {
+            /// The timeout that passed.
+            after: Duration,
+            /// The last state seen.
+            last: VideoProgress,
+        },
+        /// A poll failed with an error that polling again would not fix (an
+        /// unknown video, credentials, permissions).
+        #[error("polling failed: {error}")]
+        Poll {
+            /// The error.
+            #[source]
+            error: Error,
+            /// The last state seen.
+            last: VideoProgress,
+        },
+    }
+
+    /// Waits until a video is `Normal` or has failed (`UploadFail`,
+    /// `TranscodeFail`, `ProduceFail`, `Blocked`), polling `GetVideoInfo` on the
+    /// schedule of [`wait_for_jobs`] (first poll at once, the gap doubling up to
+    /// [`WaitOptions::max_interval`]; transient errors do not end the wait) and
+    /// calling `on_progress` after each poll. A failed video ends the wait `Ok`:
+    /// check [`VideoProgress::is_normal`].
+    pub async fn wait_for_video<F>(
+        client: &Client,
+        video_id: &str,
+        options: WaitOptions,
+        mut on_progress: F,
+    ) -> Result<VideoProgress, VideoWaitError>
+    where
+        F: FnMut(&VideoProgress),
+    {
+        let started = Instant::now();
+        let deadline = started + options.timeout;
+        let mut interval = options.poll_interval;
+        let mut last = VideoProgress {
+            video_id: video_id.to_owned(),
+            ..VideoProgress::default()
+        };
+        loop {
+            if last.polls > 0 {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(VideoWaitError::Timeout {
+                        after: options.timeout,
+                        last,
+                    });
+                }
+                tokio::time::sleep_until((now + interval).min(deadline)).await;
+                interval = (interval * 2).min(options.max_interval.max(options.poll_interval));
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let poll = client.get_video_info().video_id(video_id).send();
+            let result = match tokio::time::timeout(remaining, poll).await {
+                Ok(result) => result,
+                Err(_) => {
+                    return Err(VideoWaitError::Timeout {
+                        after: options.timeout,
+                        last,
+                    })
+                }
+            };
+            last.polls += 1;
+            last.elapsed = started.elapsed();
+            match result {
+                Ok(out) => {
+                    last.last_error = None;
+                    if let Some(status) = out.video.and_then(|v| v.status) {
+                        last.status = status.as_str().to_owned();
+                    }
+                }
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(error = %e, "poll failed; polling again");
+                    last.last_error = Some(e.to_string());
+                }
+                Err(error) => return Err(VideoWaitError::Poll { error, last }),
+            }
+            on_progress(&last);
+            if last.is_done() {
+                return Ok(last);
+            }
+        }
+    }
 }
