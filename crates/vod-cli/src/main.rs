@@ -20,6 +20,7 @@ mod events;
 mod ops;
 mod output;
 mod sign_url;
+mod upload;
 mod wait;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -227,6 +228,9 @@ fn cli() -> Command {
             Command::new("listen")
                 .about("Listens on 127.0.0.1 and prints each verified callback as a line of JSON"),
         ));
+    let upload_cmd = with_args::<upload::UploadArgs>(Command::new("upload").about(
+        "Uploads local files as videos (CreateUploadVideo, then OSS; resumable: run it again after a crash)",
+    ));
     let demo_cmd = Command::new("demo").about(
         "Uploads a generated sample file to an in-process emulator, waits, prints the job (no account needed)",
     );
@@ -240,6 +244,7 @@ fn cli() -> Command {
     )
     .subcommands(operations)
     .subcommands(wait_cmd)
+    .subcommand(upload_cmd)
     .subcommand(demo_cmd)
     .subcommand(sign_url_cmd)
     .subcommand(events_cmd)
@@ -285,6 +290,16 @@ async fn dispatch(global: &Global, name: &str, m: &ArgMatches) -> Result<(), Cli
                 .map_err(|e| CliError::Other(e.to_string()))
         }
         "demo" => demo::run(&global.wire(), global.output).await,
+        "upload" => {
+            let args = upload::UploadArgs::from_arg_matches(m)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            if global.dry_run {
+                return Err(CliError::Usage(
+                    "upload has no --dry-run: it is a sequence of calls, each depending on the last".to_owned(),
+                ));
+            }
+            upload::run(&global.context()?, args).await
+        }
         "events" => match m.subcommand() {
             Some(("listen", sub)) => {
                 let args = events::ListenArgs::from_arg_matches(sub)

@@ -40,7 +40,8 @@ pub struct WaitArgs {
 }
 
 impl WaitArgs {
-    fn options(&self) -> WaitOptions {
+    /// The waiter's options from the flags.
+    pub fn options(&self) -> WaitOptions {
         WaitOptions {
             poll_interval: self.interval,
             max_interval: self.max_interval.max(self.interval),
