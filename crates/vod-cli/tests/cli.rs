@@ -1051,12 +1051,18 @@ async fn the_demo_runs_offline_and_ends_with_the_success_row() {
     // No credentials and no endpoint at all: the demo needs neither.
     let out = run_vod(&["demo"], &[], home.path()).await.ok();
     for step in [
-        "1/6 ",
-        "2/6 ",
-        "3/6 ",
-        "4/6 ",
-        "5/6 event received",
-        "6/6 played",
+        "1/9 ",
+        "2/9 ",
+        "3/9 ",
+        "4/9 ",
+        "5/9 event received",
+        "6/9 played",
+        "7/9 uploaded a generated",
+        "in 5 parts",
+        "8/9 GetVideoInfo: video",
+        "is Normal",
+        "9/9 played it back",
+        "identical to the file",
     ] {
         assert!(out.stdout.contains(step), "{}", out.all());
     }
