@@ -224,6 +224,15 @@ impl Authenticator {
         credentials
     }
 
+    /// The issued keys still held.
+    pub(crate) fn issued(&self) -> Vec<Credentials> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        keys.values()
+            .filter(|k| k.expires.is_some())
+            .map(|k| k.credentials.clone())
+            .collect()
+    }
+
     /// Makes every issued key expire now (the "credentials expire" fault).
     pub(crate) fn expire_issued(&self, now: OffsetDateTime) {
         let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());

@@ -63,6 +63,9 @@ pub struct Faults {
     /// How many times `oss_fail_part` fails (default 0: with a part set,
     /// give a count; `u32::MAX` for always).
     pub oss_fail_part_times: u32,
+    /// Setting faults with this on makes every key issued so far (UploadAuth,
+    /// STS, metadata) expire at once; it is not kept on.
+    pub expire_credentials_now: bool,
     /// Milliseconds each UploadPart waits before it is stored.
     pub oss_part_latency_ms: u64,
     /// The next N UploadParts read half their body, then the connection is

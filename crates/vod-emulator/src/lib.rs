@@ -183,7 +183,7 @@ impl RunningEmulator {
     /// the new values). Refuses rates outside 0.0–1.0 and non-positive QPS.
     pub fn set_faults(&self, faults: Faults) -> Result<(), EmulatorError> {
         faults.validate().map_err(EmulatorError::Config)?;
-        self.shared.faults().set(faults, Instant::now());
+        self.shared.set_faults(faults);
         Ok(())
     }
 
@@ -209,6 +209,12 @@ impl RunningEmulator {
             .unwrap_or_else(|e| e.into_inner())
             .object(bucket, key)
             .map(|b| b.to_vec())
+    }
+
+    /// Every credential the local STS, metadata service and upload grants
+    /// issued that is still held (for tests that look for leaks).
+    pub fn issued_credentials(&self) -> Vec<aliyun_sign::Credentials> {
+        self.shared.auth.issued()
     }
 
     /// Counters since start.

@@ -56,10 +56,7 @@ async fn post_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
         .map_err(|e| e.to_string())
         .and_then(|f| f.validate().map(|()| f));
     match faults {
-        Ok(f) => {
-            shared.faults().set(f.clone(), Instant::now());
-            json(StatusCode::OK, &f)
-        }
+        Ok(f) => json(StatusCode::OK, &shared.set_faults(f)),
         Err(e) => json(StatusCode::BAD_REQUEST, &serde_json::json!({ "error": e })),
     }
 }

@@ -142,6 +142,16 @@ impl Shared {
         self.workers.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Puts `faults` in force; `expire_credentials_now` acts once and is
+    /// not kept. Returns what is in force.
+    pub(crate) fn set_faults(&self, mut faults: crate::faults::Faults) -> crate::faults::Faults {
+        if std::mem::take(&mut faults.expire_credentials_now) {
+            self.auth.expire_issued(time::OffsetDateTime::now_utc());
+        }
+        self.faults().set(faults.clone(), std::time::Instant::now());
+        faults
+    }
+
     pub(crate) fn stats(&self) -> Stats {
         Stats {
             jobs: self.jobs.len(),
