@@ -170,6 +170,63 @@ fn no_token_or_issued_key_shows_anywhere_in_a_credentials_run() {
             let shown = show_failure(&vars, faults).await;
             texts.push(shown);
         }
+        // Uploads: UploadAuth's keys go to the SDK (refreshed once midway)
+        // and must not show in its logs, output or errors.
+        let uploader = Client::new(
+            Config::new()
+                .endpoint(base.as_str())
+                .credentials(aliyun_vod::Credentials::new(
+                    DEFAULT_ACCESS_KEY_ID,
+                    DEFAULT_ACCESS_KEY_SECRET,
+                ))
+                .rate_limit(false),
+        )
+        .unwrap();
+        let file = home.path().join("clip.mp4");
+        std::fs::write(&file, vec![9u8; 300 << 10]).unwrap();
+        // Parts take 30 ms; once the first is in, every issued key expires.
+        let slow = Faults {
+            oss_part_latency_ms: 30,
+            ..Faults::default()
+        };
+        emu.set_faults(slow.clone()).unwrap();
+        let upload = uploader
+            .upload_file(&file)
+            .part_size(100 << 10)
+            .parallelism(1)
+            .send();
+        let expire = async {
+            while emu.stats().oss_parts_stored < 1 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            emu.set_faults(Faults {
+                expire_credentials_now: true,
+                ..slow
+            })
+            .unwrap();
+        };
+        let (out, ()) = tokio::join!(upload, expire);
+        let out = out.unwrap();
+        assert_eq!(out.credential_refreshes, 1);
+        texts.push(format!("{out:?}"));
+        emu.set_faults(Faults {
+            oss_fail_part: Some(2),
+            oss_fail_part_times: u32::MAX,
+            ..Faults::default()
+        })
+        .unwrap();
+        let failed = uploader
+            .upload_file(&file)
+            .part_size(100 << 10)
+            .send()
+            .await
+            .unwrap_err();
+        texts.push(format!("{failed} {failed:?}"));
+        emu.set_faults(Faults::default()).unwrap();
+        for c in emu.issued_credentials() {
+            secrets.push(c.access_key_secret().expose().to_owned());
+            secrets.extend(c.security_token().map(|t| t.expose().to_owned()));
+        }
         texts.push(format!("{:?}", emu.stats()));
         emu.shutdown().await;
     });
