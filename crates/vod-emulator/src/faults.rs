@@ -66,6 +66,9 @@ pub struct Faults {
     /// Setting faults with this on makes every key issued so far (UploadAuth,
     /// STS, metadata) expire at once; it is not kept on.
     pub expire_credentials_now: bool,
+    /// The next N OSS requests are refused `403 SecurityTokenExpired`, as
+    /// if their credentials had run out.
+    pub oss_expired_next: u32,
     /// Milliseconds each UploadPart waits before it is stored.
     pub oss_part_latency_ms: u64,
     /// The next N UploadParts read half their body, then the connection is
@@ -188,6 +191,15 @@ impl FaultState {
             return true;
         }
         false
+    }
+
+    /// Whether to refuse this OSS request as expired.
+    pub(crate) fn oss_expired(&mut self) -> bool {
+        let refuse = self.faults.oss_expired_next > 0;
+        if refuse {
+            self.faults.oss_expired_next -= 1;
+        }
+        refuse
     }
 
     /// How long this UploadPart waits, and whether its connection is cut

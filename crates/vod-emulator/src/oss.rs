@@ -222,6 +222,13 @@ fn verify(
         _ => return Err(denied("AccessDenied", "the Credential scope is malformed")),
     };
     let now = OffsetDateTime::now_utc();
+    if shared.faults().oss_expired() {
+        Counters::bump(&shared.counters.faults_injected);
+        return Err(denied(
+            "SecurityTokenExpired",
+            "The security token you provided has expired.",
+        ));
+    }
     let credentials = shared.auth.key(id, now).map_err(|e| match e.code {
         "InvalidSecurityToken.Expired" => denied(
             "SecurityTokenExpired",

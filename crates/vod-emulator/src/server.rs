@@ -216,6 +216,14 @@ async fn call(
             let body = crate::uploads::refresh_upload_video(shared, req, request_id)?;
             Ok(("RefreshUploadVideoResponse".into(), body))
         }
+        "CreateUploadImage" => {
+            let body = crate::uploads::create_upload_image(shared, req, request_id)?;
+            Ok(("CreateUploadImageResponse".into(), body))
+        }
+        "CreateUploadAttachedMedia" => {
+            let body = crate::uploads::create_upload_attached_media(shared, req, request_id)?;
+            Ok(("CreateUploadAttachedMediaResponse".into(), body))
+        }
         "DeleteVideo" => {
             let body = crate::uploads::delete_video(shared, req, request_id)?;
             Ok(("DeleteVideoResponse".into(), body))

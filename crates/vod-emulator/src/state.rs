@@ -37,6 +37,10 @@ pub struct Stats {
     pub metadata_credentials_served: u64,
     /// Media records created (CreateUploadVideo).
     pub videos_created: u64,
+    /// Image records created (CreateUploadImage).
+    pub images_created: u64,
+    /// Auxiliary media records created (CreateUploadAttachedMedia).
+    pub attached_media_created: u64,
     /// Objects stored in the emulator's OSS (PutObject, CompleteMultipartUpload).
     pub oss_objects_stored: u64,
     /// Parts stored (UploadPart), retries included.
@@ -58,6 +62,8 @@ pub(crate) struct Counters {
     pub(crate) sts_calls: AtomicU64,
     pub(crate) metadata_credentials_served: AtomicU64,
     pub(crate) videos_created: AtomicU64,
+    pub(crate) images_created: AtomicU64,
+    pub(crate) attached_media_created: AtomicU64,
     pub(crate) oss_objects_stored: AtomicU64,
     pub(crate) oss_parts_stored: AtomicU64,
     pub(crate) oss_uploads_aborted: AtomicU64,
@@ -168,6 +174,8 @@ impl Shared {
                 .metadata_credentials_served
                 .load(Ordering::Relaxed),
             videos_created: self.counters.videos_created.load(Ordering::Relaxed),
+            images_created: self.counters.images_created.load(Ordering::Relaxed),
+            attached_media_created: self.counters.attached_media_created.load(Ordering::Relaxed),
             oss_objects_stored: self.counters.oss_objects_stored.load(Ordering::Relaxed),
             oss_parts_stored: self.counters.oss_parts_stored.load(Ordering::Relaxed),
             oss_uploads_aborted: self.counters.oss_uploads_aborted.load(Ordering::Relaxed),

@@ -337,3 +337,114 @@ pub(crate) fn delete_video(
         ),
     ]))
 }
+
+/// The extension named by `param` (or of `FileName`/`OriginalFileName`),
+/// lower-cased, else `default`.
+fn extension(
+    req: &ApiRequest,
+    param: &str,
+    name_param: &str,
+    default: &str,
+) -> Result<String, ApiError> {
+    let from_name = req
+        .param(name_param)
+        .and_then(|n| n.rsplit_once('.').map(|(_, e)| e.to_owned()));
+    let ext = req
+        .param(param)
+        .map(str::to_owned)
+        .filter(|e| !e.trim().is_empty())
+        .or(from_name)
+        .unwrap_or_else(|| default.to_owned())
+        .trim()
+        .to_ascii_lowercase();
+    if ext.is_empty() || ext.len() > 8 || !ext.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::invalid(
+            param,
+            "it must be a file extension such as png.",
+        ));
+    }
+    Ok(ext)
+}
+
+/// `CreateUploadImage`: an image record and where to put its file. Images
+/// cannot be refreshed; there is no record to poll.
+pub(crate) fn create_upload_image(
+    shared: &Shared,
+    req: &ApiRequest,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    let image_type = req.param("ImageType").unwrap_or_default().trim().to_owned();
+    if !["default", "cover"].contains(&image_type.as_str()) {
+        return Err(ApiError::invalid(
+            "ImageType",
+            "it must be default or cover.",
+        ));
+    }
+    let ext = extension(req, "ImageExt", "OriginalFileName", "png")?;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let object = format!("image/{image_type}/{id}.{ext}");
+    media_answer(
+        shared,
+        request_id,
+        "ImageId",
+        "ImageURL",
+        &id,
+        &object,
+        &shared.counters.images_created,
+    )
+}
+
+/// `CreateUploadAttachedMedia`: an auxiliary media record (watermark,
+/// subtitle, material) and where to put its file.
+pub(crate) fn create_upload_attached_media(
+    shared: &Shared,
+    req: &ApiRequest,
+    request_id: &str,
+) -> Result<Node, ApiError> {
+    let business = req
+        .param("BusinessType")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if !["watermark", "subtitle", "material"].contains(&business.as_str()) {
+        return Err(ApiError::invalid(
+            "BusinessType",
+            "it must be watermark, subtitle or material.",
+        ));
+    }
+    let ext = extension(req, "MediaExt", "FileName", "bin")?;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let object = format!("{business}/{id}.{ext}");
+    media_answer(
+        shared,
+        request_id,
+        "MediaId",
+        "MediaURL",
+        &id,
+        &object,
+        &shared.counters.attached_media_created,
+    )
+}
+
+fn media_answer(
+    shared: &Shared,
+    request_id: &str,
+    id_field: &'static str,
+    url_field: &'static str,
+    id: &str,
+    object: &str,
+    counter: &std::sync::atomic::AtomicU64,
+) -> Result<Node, ApiError> {
+    let (address, auth) = grant(shared, object)?;
+    let endpoint = shared.oss_endpoint.get().cloned().unwrap_or_default();
+    let file_url = format!("{endpoint}/{BUCKET}/{object}");
+    Counters::bump(counter);
+    Ok(Node::Object(vec![
+        ("RequestId", Node::text(request_id)),
+        (id_field, Node::text(id)),
+        (url_field, Node::text(file_url.clone())),
+        ("FileURL", Node::text(file_url)),
+        ("UploadAddress", Node::text(address)),
+        ("UploadAuth", Node::text(auth)),
+    ]))
+}
