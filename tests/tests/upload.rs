@@ -106,7 +106,7 @@ async fn a_small_file_goes_up_in_one_put_and_a_large_one_in_parts() {
         seen.len()
     );
     // The record leaves Uploading once its object is there.
-    assert_ne!(video_status(&client, &out.video_id).await, "Uploading");
+    assert_ne!(video_status(&client, &out.media_id).await, "Uploading");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,7 +283,7 @@ async fn a_part_that_fails_once_is_retried_and_one_that_always_fails_aborts() {
         "{shown}"
     );
     let UploadError::Interrupted {
-        video_id,
+        media_id: video_id,
         resumable,
         ..
     } = &e
@@ -395,7 +395,7 @@ async fn an_uploaded_video_becomes_normal_plays_its_bytes_and_can_be_deleted() {
     let mut statuses = Vec::new();
     let done = wait_for_video(
         &client,
-        &out.video_id,
+        &out.media_id,
         WaitOptions {
             poll_interval: Duration::from_millis(5),
             max_interval: Duration::from_millis(10),
@@ -413,7 +413,7 @@ async fn an_uploaded_video_becomes_normal_plays_its_bytes_and_can_be_deleted() {
     );
     let play = client
         .get_play_info()
-        .video_id(&out.video_id)
+        .video_id(&out.media_id)
         .send()
         .await
         .unwrap();
@@ -424,17 +424,125 @@ async fn an_uploaded_video_becomes_normal_plays_its_bytes_and_can_be_deleted() {
 
     let deleted = client
         .delete_video()
-        .video_ids([out.video_id.clone(), "nope".to_owned()])
+        .video_ids([out.media_id.clone(), "nope".to_owned()])
         .send()
         .await
         .unwrap();
     assert_eq!(deleted.non_exist_video_ids, vec!["nope".to_owned()]);
     let e = client
         .get_video_info()
-        .video_id(&out.video_id)
+        .video_id(&out.media_id)
         .send()
         .await
         .unwrap_err();
     assert!(e.to_string().contains("InvalidVideo.NotFound"), "{e}");
     assert!(emu.stored_object(&out.bucket, &out.object_key).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_and_attached_media_go_up_and_are_created_again_only_before_any_part() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let (image, image_bytes) = write_file(dir.path(), "cover.PNG", 40_000, 9);
+    let out = client
+        .upload_image(&image, "cover")
+        .title("A cover")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.kind.noun(), "image");
+    assert!(
+        out.object_key.starts_with("image/cover/") && out.object_key.ends_with(".png"),
+        "{out:?}"
+    );
+    assert!(out.file_url.as_deref().unwrap().ends_with(&out.object_key));
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        image_bytes
+    );
+
+    let (subs, subs_bytes) = write_file(dir.path(), "talk.srt", 3 * PART as usize, 10);
+    let out = client
+        .upload_attached_media(&subs, "subtitle")
+        .part_size(PART)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((out.parts, out.kind.noun()), (3, "attached media"));
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        subs_bytes
+    );
+
+    // Refused as expired before any byte went up: a new record, once.
+    emu.set_faults(Faults {
+        oss_expired_next: 1,
+        ..Faults::default()
+    })
+    .unwrap();
+    let out = client.upload_image(&image, "default").send().await.unwrap();
+    assert_eq!(
+        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
+        image_bytes
+    );
+    let stats = emu.stats();
+    assert_eq!(
+        (stats.images_created, stats.upload_refreshes),
+        (3, 0),
+        "{stats:?}"
+    );
+
+    // Expired after a part went up: images cannot be refreshed, a clear error.
+    emu.set_faults(Faults {
+        oss_part_latency_ms: 20,
+        ..Faults::default()
+    })
+    .unwrap();
+    let upload = client
+        .upload_attached_media(&subs, "subtitle")
+        .part_size(PART)
+        .parallelism(1)
+        .send();
+    let expire = async {
+        while emu.stats().oss_parts_stored < 4 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        emu.set_faults(Faults {
+            expire_credentials_now: true,
+            ..Faults::default()
+        })
+        .unwrap();
+    };
+    let (result, ()) = tokio::join!(upload, expire);
+    let e = result.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("attached media uploads cannot be refreshed: upload the file again"),
+        "{e}"
+    );
+    assert_eq!(emu.stats().attached_media_created, 2);
+
+    // Video-only settings and checkpoints are refused up front.
+    let e = client
+        .upload_image(&image, "default")
+        .workflow_id("w")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "workflow_id: applies to videos only, not to image uploads"
+    );
+    let e = client
+        .upload_image(&image, "default")
+        .checkpoint_dir(dir.path())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("checkpoint_dir: only video uploads resume"),
+        "{e}"
+    );
 }

@@ -213,7 +213,7 @@ where
     say(format!(
         "7/9 uploaded a generated {} KiB local file as video {} in {} parts (OSS multipart, CRC-64 {:016x} checked)",
         LOCAL_BYTES / 1024,
-        uploaded.video_id,
+        uploaded.media_id,
         uploaded.parts,
         uploaded.crc64
     ))?;
@@ -222,7 +222,7 @@ where
         max_interval: Duration::from_millis(200),
         timeout: Duration::from_secs(30),
     };
-    let done = aliyun_vod::waiter::wait_for_video(client, &uploaded.video_id, options, |_| {})
+    let done = aliyun_vod::waiter::wait_for_video(client, &uploaded.media_id, options, |_| {})
         .await
         .map_err(|e| CliError::Other(e.to_string()))?;
     if !done.is_normal() {
@@ -233,11 +233,11 @@ where
     }
     say(format!(
         "8/9 GetVideoInfo: video {} is {} after {} polls",
-        uploaded.video_id, done.status, done.polls
+        uploaded.media_id, done.status, done.polls
     ))?;
     let play = client
         .get_play_info()
-        .video_id(&uploaded.video_id)
+        .video_id(&uploaded.media_id)
         .send()
         .await?;
     let url = play

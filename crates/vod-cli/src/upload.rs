@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aliyun_vod::upload::{UploadError, UploadOutput, UploadProgress};
+use aliyun_vod::upload::{MediaKind, UploadError, UploadOutput, UploadProgress};
 use aliyun_vod::waiter::{wait_for_video, VideoWaitError};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
@@ -26,9 +26,19 @@ use crate::wait::WaitArgs;
 /// Flags of `vod upload`.
 #[derive(Debug, clap::Args)]
 pub struct UploadArgs {
-    /// Local files to upload, one video each.
+    /// Local files to upload, one video (image, attached media) each.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// What the files become: videos (CreateUploadVideo), images
+    /// (CreateUploadImage) or attached media (CreateUploadAttachedMedia).
+    #[arg(long, value_enum, default_value = "video")]
+    pub kind: Kind,
+    /// ImageType of images: default or cover.
+    #[arg(long, default_value = "default")]
+    pub image_type: String,
+    /// BusinessType of attached media: watermark, subtitle or material.
+    #[arg(long, required_if_eq("kind", "attached-media"))]
+    pub business_type: Option<String>,
     /// Title of the video (one file only; default: the file name without extension).
     #[arg(long)]
     pub title: Option<String>,
@@ -74,6 +84,17 @@ pub struct UploadArgs {
     pub wait: bool,
     #[command(flatten)]
     pub waiting: WaitArgs,
+}
+
+/// `--kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// A video or audio: resumable, credentials refreshed.
+    Video,
+    /// An image.
+    Image,
+    /// A watermark, subtitle or material.
+    AttachedMedia,
 }
 
 /// `8MiB`, `100KiB`, `1GiB`, `1048576`.
@@ -218,7 +239,13 @@ pub async fn run(ctx: &Context, args: UploadArgs) -> Result<(), CliError> {
             "--title names one video: with several files, each takes its file name".to_owned(),
         ));
     }
-    let checkpoints = (!args.no_resume).then(|| {
+    if args.kind != Kind::Video && args.wait {
+        return Err(CliError::Usage(
+            "--wait polls videos: images and attached media have no status to wait for".to_owned(),
+        ));
+    }
+    // Only videos resume: the others cannot get fresh credentials.
+    let checkpoints = (!args.no_resume && args.kind == Kind::Video).then(|| {
         args.checkpoint_dir
             .clone()
             .unwrap_or_else(default_checkpoint_dir)
@@ -228,9 +255,15 @@ pub async fn run(ctx: &Context, args: UploadArgs) -> Result<(), CliError> {
     let mut failed = Vec::new();
     let mut first_error = None;
     for path in &args.files {
-        let mut upload = ctx
-            .client()
-            .upload_file(path)
+        let client = ctx.client();
+        let upload = match args.kind {
+            Kind::Video => client.upload_file(path),
+            Kind::Image => client.upload_image(path, args.image_type.as_str()),
+            Kind::AttachedMedia => {
+                client.upload_attached_media(path, args.business_type.clone().unwrap_or_default())
+            }
+        };
+        let mut upload = upload
             .parallelism(args.parallel)
             .on_progress(display.for_file(path));
         if let Some(t) = &args.title {
@@ -268,7 +301,7 @@ pub async fn run(ctx: &Context, args: UploadArgs) -> Result<(), CliError> {
         }
         let result = match upload.send().await {
             Ok(out) => {
-                tracing::info!(video_id = %out.video_id, file = %path.display(), "uploaded");
+                tracing::info!(media_id = %out.media_id, file = %path.display(), "uploaded");
                 if args.wait {
                     finish_with_wait(ctx, path, &out, &args.waiting).await
                 } else {
@@ -302,15 +335,24 @@ pub async fn run(ctx: &Context, args: UploadArgs) -> Result<(), CliError> {
 }
 
 fn entry(path: &Path, out: &UploadOutput) -> Value {
-    json!({
+    let id_key = match out.kind {
+        MediaKind::Image { .. } => "ImageId",
+        MediaKind::AttachedMedia { .. } => "MediaId",
+        _ => "VideoId",
+    };
+    let mut value = json!({
         "File": path.display().to_string(),
-        "VideoId": out.video_id,
         "Size": out.size,
         "Parts": out.parts,
         "PartsSent": out.parts_sent,
         "Resumed": out.resumed,
         "Crc64": out.crc64.to_string(),
-    })
+    });
+    value[id_key] = json!(out.media_id);
+    if let Some(url) = &out.file_url {
+        value["FileURL"] = json!(url);
+    }
+    value
 }
 
 /// `--wait`: the video's final status and, when Normal, its play URLs.
@@ -321,7 +363,7 @@ async fn finish_with_wait(
     waiting: &WaitArgs,
 ) -> Result<Value, CliError> {
     let mut value = entry(path, out);
-    let done = wait_for_video(ctx.client(), &out.video_id, waiting.options(), |p| {
+    let done = wait_for_video(ctx.client(), &out.media_id, waiting.options(), |p| {
         tracing::debug!(video_id = %p.video_id, status = %p.status, "polled");
     })
     .await
@@ -334,13 +376,13 @@ async fn finish_with_wait(
     if !done.is_normal() {
         return Err(CliError::JobsFailed(format!(
             "video {} ended {}",
-            out.video_id, done.status
+            out.media_id, done.status
         )));
     }
     let play = ctx
         .client()
         .get_play_info()
-        .video_id(&out.video_id)
+        .video_id(&out.media_id)
         .send()
         .await?;
     let urls: Vec<String> = play

@@ -36,7 +36,7 @@
 //!     .on_progress(|p| eprintln!("{}/{} bytes", p.bytes_sent, p.total_bytes))
 //!     .send()
 //!     .await?;
-//! println!("{} ({} bytes in {} parts)", done.video_id, done.size, done.parts);
+//! println!("{} ({} bytes in {} parts)", done.media_id, done.size, done.parts);
 //! # Ok(()) }
 //! ```
 
@@ -121,6 +121,15 @@ pub enum UploadError {
     /// What OSS holds is not what was sent.
     #[error("integrity check failed: {0}")]
     Integrity(String),
+    /// OSS refused expired credentials of an image or attached media, which
+    /// cannot be refreshed, after some of the file went up.
+    #[error("the upload credentials expired after {parts_done} part(s) went up; {} uploads cannot be refreshed: upload the file again", kind.noun())]
+    CredentialsExpired {
+        /// What was being uploaded.
+        kind: MediaKind,
+        /// Parts already in OSS.
+        parts_done: u32,
+    },
     /// The checkpoint could not be read or written.
     #[error("checkpoint {}: {problem}", path.display())]
     Checkpoint {
@@ -130,10 +139,12 @@ pub enum UploadError {
         problem: String,
     },
     /// The media record exists but its file did not (all) go up.
-    #[error("upload of video {video_id} failed{}: {source}", if *resumable { " (run it again to resume)" } else { "" })]
+    #[error("upload of {} {media_id} failed{}: {source}", kind.noun(), if *resumable { " (run it again to resume)" } else { "" })]
     Interrupted {
         /// The media record created for the file.
-        video_id: String,
+        media_id: String,
+        /// What it is.
+        kind: MediaKind,
         /// A checkpoint lets the same upload go on.
         resumable: bool,
         /// What went wrong.
@@ -156,11 +167,52 @@ pub struct UploadProgress {
 
 type ProgressFn = Arc<dyn Fn(&UploadProgress) + Send + Sync>;
 
+/// What a file becomes: which CreateUpload* call makes its record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MediaKind {
+    /// A video or audio (CreateUploadVideo): refreshable and resumable.
+    Video,
+    /// An image (CreateUploadImage) of this `ImageType` (`default`, `cover`).
+    Image {
+        /// The `ImageType`.
+        image_type: String,
+    },
+    /// Auxiliary media (CreateUploadAttachedMedia) of this `BusinessType`
+    /// (`watermark`, `subtitle`, `material`).
+    AttachedMedia {
+        /// The `BusinessType`.
+        business_type: String,
+    },
+}
+
+impl MediaKind {
+    /// `video`, `image`, `attached media`.
+    pub fn noun(&self) -> &'static str {
+        match self {
+            MediaKind::Video => "video",
+            MediaKind::Image { .. } => "image",
+            MediaKind::AttachedMedia { .. } => "attached media",
+        }
+    }
+
+    /// Only videos get new credentials for the same record
+    /// (RefreshUploadVideo).
+    fn refreshable(&self) -> bool {
+        matches!(self, MediaKind::Video)
+    }
+}
+
 /// A finished upload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadOutput {
-    /// The media record.
-    pub video_id: String,
+    /// The media record: its VideoId, ImageId or MediaId.
+    pub media_id: String,
+    /// What it is.
+    pub kind: MediaKind,
+    /// The file's URL as CreateUploadImage or CreateUploadAttachedMedia
+    /// answered it (`FileURL`); `None` for videos.
+    pub file_url: Option<String>,
     /// The OSS bucket and object key it went to.
     pub bucket: String,
     /// The object key.
@@ -185,6 +237,7 @@ pub struct UploadOutput {
 pub struct UploadFile {
     client: crate::Client,
     path: PathBuf,
+    kind: MediaKind,
     input: CreateUploadVideoInput,
     part_size: Option<u64>,
     parallelism: usize,
@@ -196,6 +249,7 @@ impl std::fmt::Debug for UploadFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UploadFile")
             .field("path", &self.path)
+            .field("kind", &self.kind)
             .field("input", &self.input)
             .field("part_size", &self.part_size)
             .field("parallelism", &self.parallelism)
@@ -208,9 +262,46 @@ impl crate::Client {
     /// Uploads the local file at `path` as a new video: CreateUploadVideo,
     /// then OSS. The title defaults to the file's name without extension.
     pub fn upload_file(&self, path: impl Into<PathBuf>) -> UploadFile {
+        self.upload_as(path.into(), MediaKind::Video)
+    }
+
+    /// Uploads the local file at `path` as a new image of `image_type`
+    /// (`default` or `cover`): CreateUploadImage, then OSS. Image
+    /// credentials cannot be refreshed and image uploads do not resume.
+    pub fn upload_image(
+        &self,
+        path: impl Into<PathBuf>,
+        image_type: impl Into<String>,
+    ) -> UploadFile {
+        self.upload_as(
+            path.into(),
+            MediaKind::Image {
+                image_type: image_type.into(),
+            },
+        )
+    }
+
+    /// Uploads the local file at `path` as auxiliary media of
+    /// `business_type` (`watermark`, `subtitle`, `material`):
+    /// CreateUploadAttachedMedia, then OSS. Like images, not refreshable.
+    pub fn upload_attached_media(
+        &self,
+        path: impl Into<PathBuf>,
+        business_type: impl Into<String>,
+    ) -> UploadFile {
+        self.upload_as(
+            path.into(),
+            MediaKind::AttachedMedia {
+                business_type: business_type.into(),
+            },
+        )
+    }
+
+    fn upload_as(&self, path: PathBuf, kind: MediaKind) -> UploadFile {
         UploadFile {
             client: self.clone(),
-            path: path.into(),
+            path,
+            kind,
             input: CreateUploadVideoInput::default(),
             part_size: None,
             parallelism: DEFAULT_PARALLELISM,
@@ -326,10 +417,12 @@ impl UploadFile {
         let part_size = choose_part_size(&self.path, opened.identity.size, self.part_size)?;
         let mut input = self.input.clone();
         fill_names(&mut input, &self.path)?;
-        // Refused before anything is created: the same rules CreateUploadVideo
-        // would check when sent.
-        input.validate().map_err(aliyun_runtime::Error::from)?;
-        input.file_size = Some(i64::try_from(opened.identity.size).unwrap_or(i64::MAX));
+        let create = create_call(
+            &self.kind,
+            input,
+            opened.identity.size,
+            self.checkpoint_dir.is_some(),
+        )?;
         let at = self
             .checkpoint_dir
             .as_deref()
@@ -343,9 +436,117 @@ impl UploadFile {
             checkpoint_at: at,
             progress: Arc::new(Progress::new(opened.identity.size, self.progress.clone())),
             refreshes: AtomicU32::new(0),
+            kind: self.kind.clone(),
+            create,
         };
-        run.go(input, opened.identity, part_size).await
+        run.go(opened.identity, part_size).await
     }
+}
+
+/// The CreateUpload* call of a file, checked against its rules.
+#[derive(Clone, Debug)]
+enum CreateCall {
+    Video(CreateUploadVideoInput),
+    Image(crate::create_upload_image::CreateUploadImageInput),
+    Attached(crate::create_upload_attached_media::CreateUploadAttachedMediaInput),
+}
+
+/// What a CreateUpload* call answered.
+struct Created {
+    id: String,
+    address: UploadAddress,
+    auth: UploadAuth,
+    file_url: Option<String>,
+}
+
+fn create_call(
+    kind: &MediaKind,
+    mut input: CreateUploadVideoInput,
+    size: u64,
+    checkpointed: bool,
+) -> Result<CreateCall, UploadError> {
+    let call = match kind {
+        MediaKind::Video => {
+            // Refused before anything is created: the rules CreateUploadVideo
+            // would check when sent.
+            input.validate().map_err(aliyun_runtime::Error::from)?;
+            input.file_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+            return Ok(CreateCall::Video(input));
+        }
+        other => {
+            let video_only = [
+                (input.template_group_id.is_some(), "template_group_id"),
+                (input.workflow_id.is_some(), "workflow_id"),
+                (input.cover_url.is_some(), "cover_url"),
+            ];
+            for (set, field) in video_only {
+                if set {
+                    return Err(UploadError::Invalid {
+                        field,
+                        rule: format!("applies to videos only, not to {} uploads", other.noun()),
+                    });
+                }
+            }
+            if checkpointed {
+                return Err(UploadError::Invalid {
+                    field: "checkpoint_dir",
+                    rule: format!(
+                        "only video uploads resume: {} credentials cannot be refreshed",
+                        other.noun()
+                    ),
+                });
+            }
+            let ext = input
+                .file_name
+                .as_deref()
+                .and_then(|n| Path::new(n).extension())
+                .map(|e| e.to_string_lossy().to_ascii_lowercase());
+            match other {
+                MediaKind::Image { image_type } => {
+                    CreateCall::Image(crate::create_upload_image::CreateUploadImageInput {
+                        title: input.title,
+                        image_type: Some(image_type.clone()),
+                        image_ext: ext,
+                        original_file_name: input.file_name,
+                        tags: input.tags,
+                        storage_location: input.storage_location,
+                        cate_id: input.cate_id,
+                        user_data: input.user_data,
+                        description: input.description,
+                        app_id: input.app_id,
+                    })
+                }
+                _ => {
+                    let business_type = match other {
+                        MediaKind::AttachedMedia { business_type } => business_type.clone(),
+                        _ => String::new(),
+                    };
+                    CreateCall::Attached(
+                        crate::create_upload_attached_media::CreateUploadAttachedMediaInput {
+                            title: input.title,
+                            business_type: Some(business_type),
+                            media_ext: ext,
+                            file_name: input.file_name,
+                            file_size: Some(size.to_string()),
+                            tags: input.tags,
+                            storage_location: input.storage_location,
+                            description: input.description,
+                            user_data: input.user_data,
+                            cate_ids: input.cate_id.map(|c| vec![c.to_string()]),
+                            app_id: input.app_id,
+                        },
+                    )
+                }
+            }
+        }
+    };
+    match &call {
+        CreateCall::Image(i) => i.validate(),
+        CreateCall::Attached(i) => i.validate(),
+        CreateCall::Video(i) => i.validate(),
+    }
+    .map_err(aliyun_runtime::Error::from)?;
+    Ok(call)
 }
 
 struct Opened {
@@ -567,12 +768,15 @@ struct Run {
     checkpoint_at: Option<PathBuf>,
     progress: Arc<Progress>,
     refreshes: AtomicU32,
+    kind: MediaKind,
+    create: CreateCall,
 }
 
 /// The OSS side of a run: target, credentials.
 struct Session<'a> {
     run: &'a Run,
-    video_id: String,
+    media_id: String,
+    file_url: Option<String>,
     target: oss::Target,
     grant: tokio::sync::Mutex<Grant>,
 }
@@ -580,7 +784,6 @@ struct Session<'a> {
 impl Run {
     async fn go(
         &self,
-        input: CreateUploadVideoInput,
         identity: FileIdentity,
         part_size: u64,
     ) -> Result<UploadOutput, UploadError> {
@@ -600,69 +803,125 @@ impl Run {
                 }
             }
         }
-        let (cp, session) = match resumed {
-            Some(cp) => {
-                let (address, auth) = self.refresh(&cp.video_id).await?;
-                if address.bucket != cp.bucket || address.object_key != cp.object_key {
-                    return Err(UploadError::Checkpoint {
-                        path: self.checkpoint_at.clone().unwrap_or_default(),
-                        problem: "RefreshUploadVideo moved the upload to another object; delete the checkpoint to start over".to_owned(),
-                    });
+        let mut recreated = false;
+        loop {
+            let (cp, session) = match resumed.take() {
+                Some(cp) => {
+                    let (address, auth) = self.refresh(&cp.video_id).await?;
+                    if address.bucket != cp.bucket || address.object_key != cp.object_key {
+                        return Err(UploadError::Checkpoint {
+                            path: self.checkpoint_at.clone().unwrap_or_default(),
+                            problem: "RefreshUploadVideo moved the upload to another object; delete the checkpoint to start over".to_owned(),
+                        });
+                    }
+                    let session = self.session(cp.video_id.clone(), None, &address, auth)?;
+                    (cp, session)
                 }
-                let session = self.session(cp.video_id.clone(), &address, auth)?;
-                (cp, session)
+                None => {
+                    let created = self.create().await?;
+                    tracing::info!(kind = self.kind.noun(), media_id = %created.id, bucket = %created.address.bucket, object = %created.address.object_key, "created the media record");
+                    let cp = Checkpoint::new(
+                        identity.clone(),
+                        created.id.clone(),
+                        created.address.endpoint.clone(),
+                        created.address.bucket.clone(),
+                        created.address.object_key.clone(),
+                        part_size,
+                    );
+                    self.save(&cp)?;
+                    let session =
+                        self.session(created.id, created.file_url, &created.address, created.auth)?;
+                    (cp, session)
+                }
+            };
+            let was_resumed = !cp.parts.is_empty() || cp.upload_id.is_some();
+            let media_id = cp.video_id.clone();
+            match session.upload(cp).await {
+                Ok(mut out) => {
+                    out.resumed = was_resumed;
+                    out.credential_refreshes = self.refreshes.load(Ordering::Relaxed);
+                    if let Some(at) = &self.checkpoint_at {
+                        checkpoint::remove(at).map_err(|e| UploadError::Checkpoint {
+                            path: at.clone(),
+                            problem: format!("could not be removed: {e}"),
+                        })?;
+                    }
+                    return Ok(out);
+                }
+                // Not refreshable and nothing in OSS yet: a new record, once.
+                Err(UploadError::CredentialsExpired { parts_done: 0, .. }) if !recreated => {
+                    tracing::warn!(kind = self.kind.noun(), %media_id, "the upload credentials expired before any part went up; creating the record again");
+                    recreated = true;
+                    self.progress.sent.store(0, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    return Err(UploadError::Interrupted {
+                        media_id,
+                        kind: self.kind.clone(),
+                        resumable: self.checkpoint_at.is_some(),
+                        source: Box::new(e),
+                    })
+                }
             }
-            None => {
-                let out: crate::create_upload_video::CreateUploadVideoOutput = self
-                    .client
-                    .runtime()
-                    .send(&crate::create_upload_video::OPERATION, &input)
+        }
+    }
+
+    /// The CreateUpload* call: the record, where its file goes and the
+    /// credentials to put it there.
+    async fn create(&self) -> Result<Created, UploadError> {
+        let runtime = self.client.runtime();
+        let (id, address, auth, file_url) = match &self.create {
+            CreateCall::Video(input) => {
+                let out: crate::create_upload_video::CreateUploadVideoOutput = runtime
+                    .send(&crate::create_upload_video::OPERATION, input)
                     .await?;
-                let video_id = out.video_id.filter(|v| !v.is_empty()).ok_or(GrantError {
-                    field: "VideoId".to_owned(),
-                    problem: "is missing or empty",
-                })?;
-                let address = UploadAddress::decode(out.upload_address.as_deref().unwrap_or(""))?;
-                let auth = UploadAuth::decode(out.upload_auth.as_deref().unwrap_or(""))?;
-                tracing::info!(%video_id, bucket = %address.bucket, object = %address.object_key, "created the media record");
-                let cp = Checkpoint::new(
-                    identity,
-                    video_id.clone(),
-                    address.endpoint.clone(),
-                    address.bucket.clone(),
-                    address.object_key.clone(),
-                    part_size,
-                );
-                self.save(&cp)?;
-                let session = self.session(video_id, &address, auth)?;
-                (cp, session)
+                (out.video_id, out.upload_address, out.upload_auth, None)
+            }
+            CreateCall::Image(input) => {
+                let out: crate::create_upload_image::CreateUploadImageOutput = runtime
+                    .send(&crate::create_upload_image::OPERATION, input)
+                    .await?;
+                (
+                    out.image_id,
+                    out.upload_address,
+                    out.upload_auth,
+                    out.file_url.or(out.image_url),
+                )
+            }
+            CreateCall::Attached(input) => {
+                let out: crate::create_upload_attached_media::CreateUploadAttachedMediaOutput =
+                    runtime
+                        .send(&crate::create_upload_attached_media::OPERATION, input)
+                        .await?;
+                (
+                    out.media_id,
+                    out.upload_address,
+                    out.upload_auth,
+                    out.file_url.or(out.media_url),
+                )
             }
         };
-        let was_resumed = !cp.parts.is_empty() || cp.upload_id.is_some();
-        let video_id = cp.video_id.clone();
-        match session.upload(cp).await {
-            Ok(mut out) => {
-                out.resumed = was_resumed;
-                out.credential_refreshes = self.refreshes.load(Ordering::Relaxed);
-                if let Some(at) = &self.checkpoint_at {
-                    checkpoint::remove(at).map_err(|e| UploadError::Checkpoint {
-                        path: at.clone(),
-                        problem: format!("could not be removed: {e}"),
-                    })?;
-                }
-                Ok(out)
-            }
-            Err(e) => Err(UploadError::Interrupted {
-                video_id,
-                resumable: self.checkpoint_at.is_some(),
-                source: Box::new(e),
-            }),
-        }
+        let field = match self.kind {
+            MediaKind::Video => "VideoId",
+            MediaKind::Image { .. } => "ImageId",
+            MediaKind::AttachedMedia { .. } => "MediaId",
+        };
+        let id = id.filter(|v| !v.is_empty()).ok_or(GrantError {
+            field: field.to_owned(),
+            problem: "is missing or empty",
+        })?;
+        Ok(Created {
+            id,
+            address: UploadAddress::decode(address.as_deref().unwrap_or(""))?,
+            auth: UploadAuth::decode(auth.as_deref().unwrap_or(""))?,
+            file_url,
+        })
     }
 
     fn session(
         &self,
-        video_id: String,
+        media_id: String,
+        file_url: Option<String>,
         address: &UploadAddress,
         auth: UploadAuth,
     ) -> Result<Session<'_>, UploadError> {
@@ -687,7 +946,8 @@ impl Run {
         })?;
         Ok(Session {
             run: self,
-            video_id,
+            media_id,
+            file_url,
             target,
             grant: tokio::sync::Mutex::new(Grant {
                 auth,
@@ -731,7 +991,7 @@ impl Run {
         let Ok((address, auth)) = self.refresh(&cp.video_id).await else {
             return;
         };
-        if let Ok(session) = self.session(cp.video_id.clone(), &address, auth) {
+        if let Ok(session) = self.session(cp.video_id.clone(), None, &address, auth) {
             session.abort(upload_id).await;
         }
     }
@@ -807,7 +1067,7 @@ impl Session<'_> {
     /// about to expire) and their generation.
     async fn credentials(&self) -> Result<(Credentials, u64), UploadError> {
         let mut grant = self.grant.lock().await;
-        if let Some(at) = grant.auth.expires_at {
+        if let (true, Some(at)) = (self.run.kind.refreshable(), grant.auth.expires_at) {
             if OffsetDateTime::now_utc() + margin(&grant.auth) >= at {
                 self.renew(&mut grant).await?;
             }
@@ -826,7 +1086,13 @@ impl Session<'_> {
     }
 
     async fn renew(&self, grant: &mut Grant) -> Result<(), UploadError> {
-        let (_, auth) = self.run.refresh(&self.video_id).await?;
+        if !self.run.kind.refreshable() {
+            return Err(UploadError::CredentialsExpired {
+                kind: self.run.kind.clone(),
+                parts_done: self.run.progress.parts_done.load(Ordering::Relaxed),
+            });
+        }
+        let (_, auth) = self.run.refresh(&self.media_id).await?;
         grant.auth = auth;
         grant.generation += 1;
         Ok(())
@@ -947,7 +1213,9 @@ impl Session<'_> {
         let list: Vec<(u32, String)> = done.values().map(|p| (p.number, p.etag.clone())).collect();
         self.complete(&upload_id, &list, whole).await?;
         Ok(UploadOutput {
-            video_id: self.video_id.clone(),
+            media_id: self.media_id.clone(),
+            kind: self.run.kind.clone(),
+            file_url: self.file_url.clone(),
             bucket: cp.bucket.clone(),
             object_key: cp.object_key.clone(),
             size,
@@ -994,7 +1262,9 @@ impl Session<'_> {
         self.run.progress.part_done();
         self.run.check_unchanged(&cp.file)?;
         Ok(UploadOutput {
-            video_id: self.video_id.clone(),
+            media_id: self.media_id.clone(),
+            kind: self.run.kind.clone(),
+            file_url: self.file_url.clone(),
             bucket: cp.bucket,
             object_key: cp.object_key,
             size: self.run.size,
@@ -1112,7 +1382,7 @@ impl Session<'_> {
             };
             done.insert(part.number, entry);
         }
-        tracing::info!(video_id = %self.video_id, parts_in_oss = done.len(), parts = count, "resuming");
+        tracing::info!(media_id = %self.media_id, parts_in_oss = done.len(), parts = count, "resuming");
         Ok(Some(done))
     }
 
@@ -1248,9 +1518,9 @@ impl Session<'_> {
             })
             .await;
         match result {
-            Ok(_) => tracing::info!(video_id = %self.video_id, "aborted the multipart upload"),
+            Ok(_) => tracing::info!(media_id = %self.media_id, "aborted the multipart upload"),
             Err(e) => {
-                tracing::warn!(video_id = %self.video_id, error = %e, "could not abort the multipart upload")
+                tracing::warn!(media_id = %self.media_id, error = %e, "could not abort the multipart upload")
             }
         }
     }
