@@ -37,9 +37,9 @@ impl FileIdentity {
             .map_or(0, |d| d.as_nanos());
         let mut hash = Md5::new();
         let head = size.min(EDGE);
-        hash.update(super::read_at(file, 0, head as usize)?);
+        hash.update(super::prepare::read_at(file, 0, head as usize)?);
         let tail_start = size.saturating_sub(EDGE).max(head);
-        hash.update(super::read_at(
+        hash.update(super::prepare::read_at(
             file,
             tail_start,
             (size - tail_start) as usize,
