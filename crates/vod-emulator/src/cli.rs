@@ -99,6 +99,10 @@ pub struct EmulatorArgs {
     /// The metadata service refuses reads without an IMDSv2 session token.
     #[arg(long)]
     pub imdsv2_only: bool,
+    /// Accept unauthenticated PUT /__raw/BUCKET/KEY on the OSS port, stored
+    /// like PutObject (the curl baseline of the upload benchmark).
+    #[arg(long)]
+    pub bench_raw_put: bool,
 }
 
 impl std::fmt::Debug for EmulatorArgs {
@@ -116,6 +120,7 @@ impl std::fmt::Debug for EmulatorArgs {
             .field("ecs_role", &self.ecs_role)
             .field("credentials_lifetime_secs", &self.credentials_lifetime_secs)
             .field("imdsv2_only", &self.imdsv2_only)
+            .field("bench_raw_put", &self.bench_raw_put)
             .finish_non_exhaustive()
     }
 }
@@ -156,6 +161,7 @@ impl EmulatorArgs {
                 imdsv2_only: self.imdsv2_only,
             });
         config.data_dir.clone_from(&self.data_dir);
+        config.bench_raw_put = self.bench_raw_put;
         if let (Some(kind), Some(key)) = (self.url_signing, &self.url_signing_key) {
             config = config.with_url_signing(kind, key.as_str(), self.url_signing_ttl);
         }

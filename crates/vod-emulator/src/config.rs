@@ -53,6 +53,10 @@ pub struct EmulatorConfig {
     pub url_signing: Option<UrlSigningConfig>,
     /// The local STS and instance metadata service.
     pub identity: crate::identity::IdentityConfig,
+    /// Accept unauthenticated `PUT /__raw/BUCKET/KEY` on the OSS port,
+    /// stored like PutObject: the baseline of the upload benchmark (a
+    /// plain curl PUT). Off by default.
+    pub bench_raw_put: bool,
 }
 
 /// Alibaba's URL signing types.
@@ -122,6 +126,7 @@ impl Default for EmulatorConfig {
             callback: None,
             url_signing: None,
             identity: crate::identity::IdentityConfig::default(),
+            bench_raw_put: false,
         }
     }
 }
@@ -182,6 +187,12 @@ impl EmulatorConfig {
     /// Sets what the local STS and metadata service accept and issue.
     pub fn with_identity(mut self, identity: crate::identity::IdentityConfig) -> Self {
         self.identity = identity;
+        self
+    }
+
+    /// Accepts unauthenticated raw PUTs for benchmarks (see [`Self::bench_raw_put`]).
+    pub fn with_bench_raw_put(mut self, on: bool) -> Self {
+        self.bench_raw_put = on;
         self
     }
 

@@ -31,7 +31,8 @@ const CLOCK_WINDOW: time::Duration = time::Duration::minutes(15);
 const MAX_PARTS: u32 = 10_000;
 
 /// The CRC-64 OSS reports (`x-oss-hash-crc64ecma`): CRC-64/XZ.
-pub(crate) const CRC64: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_XZ);
+pub(crate) const CRC64: crc::Crc<u64, crc::Table<16>> =
+    crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
 
 /// Objects and multipart uploads.
 #[derive(Default)]
@@ -125,7 +126,12 @@ async fn handle(
     body: Body,
 ) -> Response {
     let request_id = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
-    let result = serve(&shared, &method, &uri, &headers, body).await;
+    let result = match uri.path().strip_prefix("/__raw") {
+        Some(rest) if shared.bench_raw_put && method == Method::PUT => {
+            raw_put(&shared, rest, body).await
+        }
+        _ => serve(&shared, &method, &uri, &headers, body).await,
+    };
     let mut response = match result {
         Ok(r) => r,
         Err(e) => {
@@ -301,6 +307,24 @@ fn verify(
     Ok(())
 }
 
+/// `PUT /__raw/BUCKET/KEY` without authentication (benchmarks only): the
+/// same work as PutObject after its signature check.
+async fn raw_put(shared: &Shared, path: &str, body: Body) -> Result<Response, OssError> {
+    let uri: Uri = path.parse().map_err(|_| {
+        oss_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidURI",
+            "not a bucket and key",
+        )
+    })?;
+    let (bucket, key) = bucket_and_key(&uri)?;
+    let data = read_body(body, 4 << 30).await?;
+    let (tag, crc) = (etag(&data), CRC64.checksum(&data));
+    store(shared).objects.insert((bucket, key), data);
+    Counters::bump(&shared.counters.oss_objects_stored);
+    Ok(with_integrity(StatusCode::OK, &tag, crc, String::new()))
+}
+
 /// Reads about half of the announced body, then answers with a body that
 /// fails at once: the server drops the connection mid-request.
 async fn cut_in_the_middle(body: Body, headers: &HeaderMap) -> Response {
@@ -346,6 +370,14 @@ async fn read_body(body: Body, limit: usize) -> Result<Bytes, OssError> {
 
 fn etag(data: &[u8]) -> String {
     format!("\"{}\"", hex_upper(&Md5::digest(data)))
+}
+
+/// The bytes of a hex string (pairs that are not hex are skipped).
+fn hex_bytes(text: &str) -> Vec<u8> {
+    text.as_bytes()
+        .chunks(2)
+        .filter_map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+        .collect()
 }
 
 fn hex_upper(bytes: &[u8]) -> String {
@@ -552,6 +584,8 @@ async fn serve(
                     )
                 })?;
             let mut whole = BytesMut::new();
+            // OSS's multipart ETag: the MD5 of the parts' MD5s, then `-N`.
+            let mut digests = Md5::new();
             let mut last = 0;
             for (i, (number, tag)) in listed.iter().enumerate() {
                 if *number <= last {
@@ -575,10 +609,11 @@ async fn serve(
                     ));
                 }
                 whole.extend_from_slice(&part.data);
+                digests.update(hex_bytes(part.etag.trim_matches('"')));
             }
             let whole = whole.freeze();
             let (tag, crc) = (
-                format!("\"{}-{}\"", hex_upper(&Md5::digest(&whole)), listed.len()),
+                format!("\"{}-{}\"", hex_upper(&digests.finalize()), listed.len()),
                 CRC64.checksum(&whole),
             );
             s.uploads.remove(&upload_id);

@@ -102,6 +102,8 @@ pub(crate) struct Shared {
     pub(crate) videos: Mutex<crate::uploads::Videos>,
     /// The OSS endpoint (`http://IP:PORT`), known once its port is bound.
     pub(crate) oss_endpoint: std::sync::OnceLock<String>,
+    /// Unauthenticated `PUT /__raw/...` accepted (benchmarks only).
+    pub(crate) bench_raw_put: bool,
 }
 
 impl Shared {
@@ -133,6 +135,7 @@ impl Shared {
             callback: config.callback.clone(),
             url_signing: config.url_signing.clone(),
             identity: config.identity.clone(),
+            bench_raw_put: config.bench_raw_put,
             metadata_tokens: Default::default(),
             oss: Mutex::default(),
             videos: Mutex::default(),

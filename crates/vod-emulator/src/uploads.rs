@@ -374,10 +374,10 @@ pub(crate) fn create_upload_image(
     request_id: &str,
 ) -> Result<Node, ApiError> {
     let image_type = req.param("ImageType").unwrap_or_default().trim().to_owned();
-    if !["default", "cover"].contains(&image_type.as_str()) {
+    if image_type.is_empty() || !image_type.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ApiError::invalid(
             "ImageType",
-            "it must be default or cover.",
+            "it must be a word such as default or cover.",
         ));
     }
     let ext = extension(req, "ImageExt", "OriginalFileName", "png")?;
@@ -406,10 +406,10 @@ pub(crate) fn create_upload_attached_media(
         .unwrap_or_default()
         .trim()
         .to_owned();
-    if !["watermark", "subtitle", "material"].contains(&business.as_str()) {
+    if business.is_empty() || !business.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(ApiError::invalid(
             "BusinessType",
-            "it must be watermark, subtitle or material.",
+            "it must be a word such as watermark, subtitle or material.",
         ));
     }
     let ext = extension(req, "MediaExt", "FileName", "bin")?;

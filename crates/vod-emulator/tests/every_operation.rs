@@ -57,7 +57,13 @@ fn minimal(op: &Operation) -> WireParams {
             _ => Cow::Borrowed(name),
         };
         if !params.iter().any(|(k, _)| *k == wire) {
-            params.push((wire, value(p.ty, p.style)));
+            // Operations the emulator models check a few values as the service
+            // does: those get a realistic one.
+            let v = match name {
+                "FileName" => "clip.mp4".to_owned(),
+                _ => value(p.ty, p.style),
+            };
+            params.push((wire, v));
         }
     };
     for p in op.params.iter().filter(|p| p.required) {
@@ -70,6 +76,9 @@ fn minimal(op: &Operation) -> WireParams {
     }
     params
 }
+
+/// Operations answered from the emulator's records of uploaded videos.
+const BY_RECORD: &[&str] = &["GetVideoInfo", "RefreshUploadVideo"];
 
 #[tokio::test]
 async fn every_operation_answers_in_json_and_xml_alike() {
@@ -84,6 +93,15 @@ async fn every_operation_answers_in_json_and_xml_alike() {
         let b = xml.runtime().invoke(op, minimal(op)).await;
         let (a, b) = match (a, b) {
             (Ok(a), Ok(b)) => (a, b),
+            // Modelled with state: a placeholder ID names no record, and
+            // both formats say so alike.
+            (Err(aliyun_vod::Error::Service(a)), Err(aliyun_vod::Error::Service(b)))
+                if BY_RECORD.contains(&op.action) =>
+            {
+                assert_eq!((a.status, a.code.as_str()), (404, "InvalidVideo.NotFound"));
+                assert_eq!((b.status, b.code.as_str()), (404, "InvalidVideo.NotFound"));
+                continue;
+            }
             (a, b) => panic!("{}: {:?} / {:?}", op.action, a.err(), b.err()),
         };
         assert_eq!((a.status(), b.status()), (200, 200), "{}", op.action);
