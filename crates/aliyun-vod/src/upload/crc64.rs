@@ -3,8 +3,10 @@
 //! of two CRCs into the CRC of the concatenation, so the whole object's CRC
 //! comes from its parts' without reading the file twice.
 
-/// The checksum (from the `crc` crate).
-pub(crate) const CRC64: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_XZ);
+/// The checksum (from the `crc` crate), slice-by-16: several times the
+/// speed of the byte-wise table, which a test checks it against.
+pub(crate) const CRC64: crc::Crc<u64, crc::Table<16>> =
+    crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
 
 /// The reflected ECMA-182 polynomial.
 const POLY: u64 = 0xC96C_5795_D787_0F42;
@@ -95,6 +97,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn slice_by_16_matches_the_bitwise_definition(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let plain = crc::Crc::<u64, crc::NoTable>::new(&crc::CRC_64_XZ);
+            prop_assert_eq!(CRC64.checksum(&data), plain.checksum(&data));
+        }
+
         #[test]
         fn combine_matches_direct(a in proptest::collection::vec(any::<u8>(), 0..2048),
                                   b in proptest::collection::vec(any::<u8>(), 0..2048)) {

@@ -433,6 +433,7 @@ impl UploadFile {
             refreshes: AtomicU32::new(0),
             kind: self.kind.clone(),
             create,
+            buffers: std::sync::Mutex::new(Vec::new()),
         };
         run.go(opened.identity, part_size).await
     }

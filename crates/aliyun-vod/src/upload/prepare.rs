@@ -235,24 +235,31 @@ pub(super) fn fill_names(
 /// Reads `len` bytes at `offset` (blocking).
 pub(crate) fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
     let mut buf = vec![0; len];
+    read_into(file, offset, &mut buf)?;
+    Ok(buf)
+}
+
+/// Fills `buf` from `offset` (blocking); a file that ends first is
+/// `UnexpectedEof`.
+pub(crate) fn read_into(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileExt as _;
-        file.read_exact_at(&mut buf, offset)?;
+        file.read_exact_at(buf, offset)
     }
     #[cfg(windows)]
     {
         use std::os::windows::fs::FileExt as _;
         let mut done = 0;
-        while done < len {
+        while done < buf.len() {
             let n = file.seek_read(&mut buf[done..], offset + done as u64)?;
             if n == 0 {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
             }
             done += n;
         }
+        Ok(())
     }
-    Ok(buf)
 }
 
 #[cfg(test)]

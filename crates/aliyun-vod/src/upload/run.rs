@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use super::checkpoint::{self, Checkpoint, DonePart, FileIdentity};
 use super::crc64::{combine, CRC64};
-use super::prepare::{io_problem, read_at, CreateCall, Created};
+use super::prepare::{io_problem, read_into, CreateCall, Created};
 use super::{
     oss, MediaKind, ProgressFn, UploadError, UploadOutput, UploadProgress, CHECKPOINT_EVERY, CHUNK,
     MAX_ATTEMPTS, MAX_REFRESHES,
@@ -112,6 +112,8 @@ pub(super) struct Run {
     pub(super) refreshes: AtomicU32,
     pub(super) kind: MediaKind,
     pub(super) create: CreateCall,
+    /// Part buffers not in use.
+    pub(super) buffers: std::sync::Mutex<Vec<bytes::BytesMut>>,
 }
 
 /// The OSS side of a run: target, credentials.
@@ -359,23 +361,60 @@ impl Run {
     }
 
     async fn read(&self, offset: u64, len: u64) -> Result<Bytes, UploadError> {
+        Ok(self.read_checked(offset, len, false).await?.0)
+    }
+
+    /// Reads `len` bytes at `offset` and, with `crc`, their CRC-64, on a
+    /// blocking thread (the checksum costs as much CPU as the read), into a
+    /// buffer from the pool (see [`Run::recycle`]).
+    async fn read_checked(
+        &self,
+        offset: u64,
+        len: u64,
+        crc: bool,
+    ) -> Result<(Bytes, u64), UploadError> {
         let file = Arc::clone(&self.file);
         let path = self.path.clone();
-        tokio::task::spawn_blocking(move || read_at(&file, offset, len as usize))
-            .await
-            .map_err(|e| UploadError::File {
-                path: self.path.clone(),
-                problem: format!("the read task failed: {e}"),
-            })?
-            .map(Bytes::from)
-            .map_err(|e| UploadError::File {
-                path,
-                problem: if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                    "became shorter while uploading".to_owned()
-                } else {
-                    io_problem(&e)
-                },
+        let mut buf = self
+            .buffers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default();
+        tokio::task::spawn_blocking(move || {
+            buf.clear();
+            buf.resize(len as usize, 0);
+            read_into(&file, offset, &mut buf).map(|()| {
+                let sum = if crc { CRC64.checksum(&buf) } else { 0 };
+                (buf.freeze(), sum)
             })
+        })
+        .await
+        .map_err(|e| UploadError::File {
+            path: self.path.clone(),
+            problem: format!("the read task failed: {e}"),
+        })?
+        .map_err(|e| UploadError::File {
+            path,
+            problem: if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                "became shorter while uploading".to_owned()
+            } else {
+                io_problem(&e)
+            },
+        })
+    }
+
+    /// Gives a part's buffer back to the pool once nothing else holds it, so
+    /// an upload allocates at most one buffer per part in flight however
+    /// many parts it sends (allocating afresh for each part left the
+    /// allocator holding freed buffers on several threads).
+    fn recycle(&self, data: Bytes) {
+        if let Ok(buf) = data.try_into_mut() {
+            let mut pool = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() < self.parallelism {
+                pool.push(buf);
+            }
+        }
     }
 
     /// Fails when the file's size or modification time moved since `identity`.
@@ -575,9 +614,7 @@ impl Session<'_> {
     }
 
     async fn put_object(&self, cp: Checkpoint) -> Result<UploadOutput, UploadError> {
-        let data = self.run.read(0, self.run.size).await?;
-        let crc = CRC64.checksum(&data);
-        let md5 = hex::encode(Md5::digest(&data));
+        let (data, crc) = self.run.read_checked(0, self.run.size, true).await?;
         let length = data.len().to_string();
         let counted = Arc::new(AtomicU64::new(0));
         let answer = self
@@ -600,7 +637,7 @@ impl Session<'_> {
                 }
             })
             .await?;
-        verify("the object", &answer, crc, &md5)?;
+        verify("the object", &answer, crc, &data)?;
         self.run.progress.part_done();
         self.run.check_unchanged(&cp.file)?;
         Ok(UploadOutput {
@@ -735,9 +772,23 @@ impl Session<'_> {
         number: u32,
     ) -> Result<DonePart, UploadError> {
         let start = u64::from(number - 1) * cp.part_size;
-        let data = self.run.read(start, self.part_len(cp, number)).await?;
-        let crc = CRC64.checksum(&data);
-        let md5 = hex::encode(Md5::digest(&data));
+        let (data, crc) = self
+            .run
+            .read_checked(start, self.part_len(cp, number), true)
+            .await?;
+        let result = self.send_part(upload_id, number, &data, crc).await;
+        self.run.recycle(data);
+        result
+    }
+
+    /// UploadPart of bytes read, checked against OSS's answer.
+    async fn send_part(
+        &self,
+        upload_id: &str,
+        number: u32,
+        data: &Bytes,
+        crc: u64,
+    ) -> Result<DonePart, UploadError> {
         let length = data.len().to_string();
         let number_text = number.to_string();
         let counted = Arc::new(AtomicU64::new(0));
@@ -771,12 +822,12 @@ impl Session<'_> {
                 return Err(e);
             }
         };
-        verify(&format!("part {number}"), &answer, crc, &md5)?;
+        verify(&format!("part {number}"), &answer, crc, data)?;
         Ok(DonePart {
             number,
             etag: answer
                 .etag()
-                .unwrap_or_else(|| format!("\"{}\"", md5.to_uppercase())),
+                .unwrap_or_else(|| format!("\"{}\"", hex::encode_upper(Md5::digest(data)))),
             crc64: crc,
         })
     }
@@ -868,14 +919,16 @@ impl Session<'_> {
     }
 }
 
-/// Checks an answer's CRC-64 (or, without one, its ETag) against the bytes sent.
-fn verify(what: &str, answer: &oss::Answer, crc: u64, md5: &str) -> Result<(), UploadError> {
+/// Checks an answer's CRC-64 (or, without one, its ETag, against the MD5
+/// of `data`) against the bytes sent, whose CRC-64 is `crc`.
+fn verify(what: &str, answer: &oss::Answer, crc: u64, data: &[u8]) -> Result<(), UploadError> {
+    let md5 = || hex::encode(Md5::digest(data));
     match (answer.crc64(), answer.etag()) {
         (Some(got), _) if got == crc => Ok(()),
         (Some(got), _) => Err(UploadError::Integrity(format!(
             "OSS holds {what} with CRC-64 {got}, the file's bytes have {crc}"
         ))),
-        (None, Some(etag)) if bare_etag(&etag) == md5 => Ok(()),
+        (None, Some(etag)) if bare_etag(&etag) == md5() => Ok(()),
         (None, Some(_)) => Err(UploadError::Integrity(format!(
             "OSS holds {what} with an ETag that is not the MD5 of the bytes sent"
         ))),
@@ -900,17 +953,16 @@ mod tests {
             headers: headers.clone(),
             body: Bytes::new(),
         };
-        let md5 = hex::encode(Md5::digest(b"a"));
-        assert!(verify("x", &answer, 1, &md5).is_ok());
-        assert!(verify("x", &answer, 1, "00").is_err());
+        assert!(verify("x", &answer, 1, b"a").is_ok());
+        assert!(verify("x", &answer, 1, b"b").is_err());
         headers.insert("x-oss-hash-crc64ecma", "7".parse().unwrap());
         let answer = oss::Answer {
             headers,
             body: Bytes::new(),
         };
-        assert!(verify("x", &answer, 7, "00").is_ok());
+        assert!(verify("x", &answer, 7, b"b").is_ok());
         assert!(matches!(
-            verify("x", &answer, 8, &md5),
+            verify("x", &answer, 8, b"a"),
             Err(UploadError::Integrity(_))
         ));
     }
