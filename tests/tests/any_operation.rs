@@ -24,8 +24,13 @@ async fn typed_calls_and_paginators_of_generated_operations() {
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
     for format in [Format::Json, Format::Xml] {
         let client = client(emu.base_url(), format);
-        let info = client.get_video_info().video_id("v1").send().await.unwrap();
-        let video = info.video.expect("the emulator answers every field");
+        let info = client
+            .get_mezzanine_info()
+            .video_id("v1")
+            .send()
+            .await
+            .unwrap();
+        let video = info.mezzanine.expect("the emulator answers every field");
         assert_eq!(video.video_id.as_deref(), Some("VideoId-example"));
         assert_eq!(video.size, Some(1));
 
