@@ -2,7 +2,8 @@
 //! from `spec/`; `codegen --check` fails when checked-in code has drifted.
 //! `import` writes spec files from Alibaba's API metadata, keeping curated
 //! decisions. `bench-compare` runs our benchmarks and Alibaba's official SDKs
-//! side by side (see BENCHMARKS.md). `conformance` checks every operation
+//! side by side, `bench-upload` times local-file uploads against curl and
+//! oss2 (see BENCHMARKS.md). `conformance` checks every operation
 //! against Alibaba's official Python SDK (CONFORMANCE.md).
 
 use std::path::{Path, PathBuf};
@@ -21,11 +22,12 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
         ["bench-compare", rest @ ..] => bench_compare::main(rest),
+        ["bench-upload", rest @ ..] => bench_compare::upload::main(rest),
         ["conformance", rest @ ..] => conformance::main(rest),
         ["import", rest @ ..] => import::main(&repo_root(), &vod_layout().spec_dir, rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask codegen [--check]\n       cargo xtask import --metadata FILE (--operation NAME... | --all)\n       cargo xtask bench-compare [--help]\n       cargo xtask conformance [--skip-setup] [--official-src DIR]"
+                "usage: cargo xtask codegen [--check]\n       cargo xtask import --metadata FILE (--operation NAME... | --all)\n       cargo xtask bench-compare [--help]\n       cargo xtask bench-upload [--help]\n       cargo xtask conformance [--skip-setup] [--official-src DIR]"
             );
             ExitCode::from(2)
         }

@@ -31,6 +31,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/__emulator/faults", get(get_faults).post(post_faults))
         .route("/__emulator/stats", get(get_stats))
+        .route("/__emulator/oss", get(get_oss))
         .route("/__emulator/credentials", get(identity::credentials_uri))
         .route("/latest/api/token", put(identity::metadata_token))
         .route(
@@ -59,6 +60,12 @@ async fn post_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
         Ok(f) => json(StatusCode::OK, &shared.set_faults(f)),
         Err(e) => json(StatusCode::BAD_REQUEST, &serde_json::json!({ "error": e })),
     }
+}
+
+/// Where the emulator's OSS listens: `{"endpoint": "http://IP:PORT"}`.
+async fn get_oss(State(shared): State<Arc<Shared>>) -> Response {
+    let endpoint = shared.oss_endpoint.get().cloned().unwrap_or_default();
+    json(StatusCode::OK, &serde_json::json!({ "endpoint": endpoint }))
 }
 
 async fn get_stats(State(shared): State<Arc<Shared>>) -> Response {

@@ -19,9 +19,15 @@ pub(super) struct Emulator {
 impl Emulator {
     /// Starts the release `vod-emulator` on a free port and reads its address.
     pub(super) fn start(target: &Path) -> Result<Self, Failure> {
+        Self::start_with(target, &[])
+    }
+
+    /// The same with more flags.
+    pub(super) fn start_with(target: &Path, flags: &[&str]) -> Result<Self, Failure> {
         let exe = target.join("release/vod-emulator");
         let mut child = Command::new(&exe)
             .args(["--port", "0"])
+            .args(flags)
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -30,6 +30,7 @@ mod ours;
 mod process;
 mod report;
 mod table;
+pub mod upload;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

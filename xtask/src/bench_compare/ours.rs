@@ -123,7 +123,7 @@ pub(super) fn fixture_len(root: &Path, name: &str) -> Option<f64> {
     std::fs::metadata(p).ok().map(|m| m.len() as f64)
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+pub(super) fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => {
             let dir = PathBuf::from(dir);

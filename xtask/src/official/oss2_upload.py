@@ -3,12 +3,16 @@ CreateUploadVideo through alibabacloud_vod20170321, then oss2 (signature V4,
 path-style addressing) with the STS credentials from UploadAuth.
 
 usage: oss2_upload.py API_URL FILE [resumable THREADS PART_SIZE]
-Prints the VideoId. Needs ../shared/bench/official/setup.sh's venv.
+Prints one JSON line: the VideoId, the seconds the OSS upload took (not the
+interpreter's start nor CreateUploadVideo) and the bytes. `cargo xtask
+bench-upload` runs it with the official packages it installs.
 """
 import base64
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from urllib.parse import urlparse
 
@@ -46,11 +50,16 @@ key = address["FileName"]
 started = time.monotonic()
 if mode == "resumable":
     threads, part_size = int(sys.argv[4]), int(sys.argv[5])
-    oss2.resumable_upload(
-        bucket, key, path,
-        store=oss2.ResumableStore(root="/tmp/oss2-store"),
-        multipart_threshold=part_size, part_size=part_size, num_threads=threads,
-    )
+    # A fresh record store: an old one would make oss2 skip parts.
+    store = tempfile.mkdtemp(prefix="oss2-store-")
+    try:
+        oss2.resumable_upload(
+            bucket, key, path,
+            store=oss2.ResumableStore(root=store),
+            multipart_threshold=part_size, part_size=part_size, num_threads=threads,
+        )
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
 else:
     with open(path, "rb") as f:
         bucket.put_object(key, f)
