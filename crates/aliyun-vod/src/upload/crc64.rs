@@ -2,11 +2,23 @@
 //! polynomial reflected, all-ones start and final XOR), and the combination
 //! of two CRCs into the CRC of the concatenation, so the whole object's CRC
 //! comes from its parts' without reading the file twice.
+//!
+//! ```
+//! use aliyun_vod::upload::crc64;
+//! let (a, b) = (b"12345".as_slice(), b"6789".as_slice());
+//! assert_eq!(crc64::checksum(b"123456789"), 0x995D_C9BB_DF19_39FA);
+//! assert_eq!(crc64::combine(crc64::checksum(a), crc64::checksum(b), 4), crc64::checksum(b"123456789"));
+//! ```
 
 /// The checksum (from the `crc` crate), slice-by-16: several times the
 /// speed of the byte-wise table, which a test checks it against.
 pub(crate) const CRC64: crc::Crc<u64, crc::Table<16>> =
     crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
+
+/// The CRC-64 of `data`, as OSS computes `x-oss-hash-crc64ecma`.
+pub fn checksum(data: &[u8]) -> u64 {
+    CRC64.checksum(data)
+}
 
 /// The reflected ECMA-182 polynomial.
 const POLY: u64 = 0xC96C_5795_D787_0F42;
@@ -38,7 +50,7 @@ fn square(mat: &[u64; 64]) -> [u64; 64] {
 /// advanced over `len_b` zero bytes by repeated squaring of the one-zero-bit
 /// operator (the method of zlib's `crc32_combine`, which holds for any CRC
 /// whose start value equals its final XOR), then XORed with `crc_b`.
-pub(crate) fn combine(mut crc_a: u64, crc_b: u64, mut len_b: u64) -> u64 {
+pub fn combine(mut crc_a: u64, crc_b: u64, mut len_b: u64) -> u64 {
     if len_b == 0 {
         return crc_a;
     }

@@ -41,7 +41,7 @@
 //! ```
 
 mod checkpoint;
-mod crc64;
+pub mod crc64;
 mod oss;
 mod prepare;
 mod run;

@@ -382,8 +382,11 @@ impl Run {
             .pop()
             .unwrap_or_default();
         tokio::task::spawn_blocking(move || {
-            buf.clear();
-            buf.resize(len as usize, 0);
+            // A recycled buffer of the right length is overwritten as is.
+            if buf.len() != len as usize {
+                buf.clear();
+                buf.resize(len as usize, 0);
+            }
             read_into(&file, offset, &mut buf).map(|()| {
                 let sum = if crc { CRC64.checksum(&buf) } else { 0 };
                 (buf.freeze(), sum)
