@@ -546,3 +546,76 @@ async fn images_and_attached_media_go_up_and_are_created_again_only_before_any_p
         "{e}"
     );
 }
+
+/// A Python with Alibaba's official SDKs installed (`oss2`,
+/// `alibabacloud_vod20170321`): `VOD_OFFICIAL_PYTHON`, or the virtualenv
+/// that `cargo xtask bench-upload` / `bench-compare` or the shared setup
+/// script made.
+fn official_python() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::env::var_os("VOD_OFFICIAL_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([
+            root.join("xtask/bench-official/venv/bin/python"),
+            root.join("../shared/bench/official/venv/bin/python"),
+        ])
+        .find(|p| p.exists())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_oss2_uploads_to_the_emulator_unchanged() {
+    let Some(python) = official_python() else {
+        eprintln!(
+            "skipped: no Python with the official SDKs (run ../shared/bench/official/setup.sh)"
+        );
+        return;
+    };
+    let emu = emulator(EmulatorConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, bytes) = write_file(dir.path(), "official.mp4", 3 * PART as usize + 1, 11);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../xtask/src/official/oss2_upload.py");
+    for mode in [&["put"][..], &["resumable", "4", "102400"][..]] {
+        let out = tokio::process::Command::new(&python)
+            .arg(&script)
+            .arg(emu.base_url())
+            .arg(&path)
+            .args(mode)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{mode:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let printed: serde_json::Value = serde_json::from_slice(out.stdout.trim_ascii()).unwrap();
+        let id = printed["video_id"].as_str().unwrap();
+        // The video goes Normal, and plays exactly what oss2 sent.
+        let client = client(&emu);
+        let options = aliyun_vod::waiter::WaitOptions {
+            poll_interval: Duration::from_millis(10),
+            max_interval: Duration::from_millis(20),
+            timeout: Duration::from_secs(10),
+        };
+        let done = aliyun_vod::waiter::wait_for_video(&client, id, options, |_| {})
+            .await
+            .unwrap();
+        assert!(done.is_normal(), "{done:?}");
+        let play = client.get_play_info().video_id(id).send().await.unwrap();
+        let url = play.play_info_list()[0].play_url.clone().unwrap();
+        let played = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+        assert!(
+            played.as_ref() == bytes.as_slice(),
+            "{mode:?}: the bytes differ"
+        );
+    }
+    let stats = emu.stats();
+    assert_eq!(
+        (stats.videos_created, stats.oss_objects_stored),
+        (2, 2),
+        "{stats:?}"
+    );
+    assert_eq!(stats.oss_parts_stored, 4, "oss2 sent 4 parts: {stats:?}");
+    assert_eq!(stats.errors, 0, "{stats:?}");
+}
