@@ -125,6 +125,15 @@ pub(crate) fn load(at: &Path) -> Result<Option<Checkpoint>, String> {
     Ok(Some(cp))
 }
 
+/// Fails unless a checkpoint can be written beside `at` (the folder is
+/// made if missing): checked before anything is created, so a media record
+/// never exists without the checkpoint that resumes it.
+pub(crate) fn check_writable(at: &Path) -> std::io::Result<()> {
+    let dir = at.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    tempfile::NamedTempFile::new_in(dir).map(drop)
+}
+
 /// Writes `cp` to `at` atomically.
 pub(crate) fn store(at: &Path, cp: &Checkpoint) -> std::io::Result<()> {
     let dir = at.parent().unwrap_or(Path::new("."));
@@ -182,5 +191,9 @@ mod tests {
         remove(&at).unwrap();
         remove(&at).unwrap();
         assert_eq!(load(&at), Ok(None));
+        check_writable(&dir.path().join("new/sub/x.json")).unwrap();
+        assert!(dir.path().join("new/sub").is_dir());
+        std::fs::write(dir.path().join("file"), b"").unwrap();
+        assert!(check_writable(&dir.path().join("file/x.json")).is_err());
     }
 }

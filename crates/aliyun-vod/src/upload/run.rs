@@ -147,6 +147,12 @@ impl Run {
                 }
             }
         }
+        if let (None, Some(at)) = (&resumed, &self.checkpoint_at) {
+            checkpoint::check_writable(at).map_err(|e| UploadError::Checkpoint {
+                path: at.clone(),
+                problem: format!("cannot be written: {e}"),
+            })?;
+        }
         let mut recreated = false;
         loop {
             let (cp, session) = match resumed.take() {
