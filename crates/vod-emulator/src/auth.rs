@@ -48,6 +48,8 @@ const MAX_ISSUED: usize = 100_000;
 struct Key {
     credentials: Credentials,
     expires: Option<OffsetDateTime>,
+    /// The one OSS object (bucket, key) an upload grant may touch.
+    object: Option<(String, String)>,
 }
 
 pub(crate) struct Authenticator {
@@ -64,6 +66,7 @@ impl Authenticator {
                         let key = Key {
                             credentials: c.clone(),
                             expires: None,
+                            object: None,
                         };
                         (c.access_key_id().to_owned(), key)
                     })
@@ -204,8 +207,24 @@ impl Authenticator {
         Ok(key.credentials.clone())
     }
 
+    /// The OSS object an issued key is limited to, if it is an upload grant.
+    pub(crate) fn object_of(&self, id: &str) -> Option<(String, String)> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        keys.get(id).and_then(|k| k.object.clone())
+    }
+
     /// Issues temporary credentials valid until `expires`, accepted from now on.
     pub(crate) fn issue(&self, expires: OffsetDateTime) -> Credentials {
+        self.issue_for(expires, None)
+    }
+
+    /// The same, limited on OSS to `object` (bucket, key) when given, as the
+    /// STS policy of an UploadAuth is.
+    pub(crate) fn issue_for(
+        &self,
+        expires: OffsetDateTime,
+        object: Option<(String, String)>,
+    ) -> Credentials {
         let random = || uuid::Uuid::new_v4().simple().to_string();
         let credentials = Credentials::new(format!("STS.{}", &random()[..24]), random())
             .with_security_token(format!("CAIS{}{}", random(), random()));
@@ -219,6 +238,7 @@ impl Authenticator {
             Key {
                 credentials: credentials.clone(),
                 expires: Some(expires),
+                object,
             },
         );
         credentials

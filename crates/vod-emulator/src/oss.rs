@@ -304,6 +304,15 @@ fn verify(
             "The request signature we calculated does not match the signature you provided.",
         ));
     }
+    // An upload grant reaches its own object only.
+    if let Some((b, k)) = shared.auth.object_of(id) {
+        if b != bucket || k != key {
+            return Err(denied(
+                "AccessDenied",
+                "You have no right to access this object because of the policy of your credentials.",
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -70,7 +70,9 @@ fn grant(shared: &Shared, object: &str) -> Result<(String, String), ApiError> {
         .ok_or_else(ApiError::service_unavailable)?;
     let lifetime = UPLOAD_AUTH_LIFETIME.min(shared.identity.max_lifetime);
     let expires = OffsetDateTime::now_utc() + lifetime;
-    let c = shared.auth.issue(expires);
+    let c = shared
+        .auth
+        .issue_for(expires, Some((BUCKET.to_owned(), object.to_owned())));
     let address = serde_json::json!({"Endpoint": endpoint, "Bucket": BUCKET, "FileName": object});
     let auth = serde_json::json!({
         "SecurityToken": c.security_token().map_or("", |t| t.expose()),
