@@ -149,6 +149,15 @@ async fn files_that_cannot_go_up_are_refused_before_anything_is_created() {
         .await
         .unwrap_err();
     assert!(e.to_string().starts_with("parallelism: "), "{e}");
+    // A checkpoint that could not be written would leave a record nothing
+    // can resume: refused before anything is created.
+    let e = client
+        .upload_file(&ok)
+        .checkpoint_dir(ok.join("sub"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, UploadError::Checkpoint { .. }), "{e}");
 
     #[cfg(unix)]
     {
@@ -618,4 +627,88 @@ async fn the_official_oss2_uploads_to_the_emulator_unchanged() {
     );
     assert_eq!(stats.oss_parts_stored, 4, "oss2 sent 4 parts: {stats:?}");
     assert_eq!(stats.errors, 0, "{stats:?}");
+}
+
+/// A signed OSS PUT of `body` to `bucket/key` with `credentials`: the status
+/// and OSS's error code.
+async fn oss_put(
+    endpoint: &str,
+    credentials: &aliyun_vod::Credentials,
+    bucket: &str,
+    key: &str,
+) -> (u16, String) {
+    let signed = aliyun_sign::oss4::sign(
+        credentials,
+        &aliyun_sign::oss4::OssRequest {
+            method: "PUT",
+            region: "cn-shanghai",
+            product: aliyun_sign::oss4::PRODUCT,
+            bucket: Some(bucket),
+            key: Some(key),
+            headers: &[],
+            query: &[],
+            additional_headers: &[],
+            time: time::OffsetDateTime::now_utc(),
+        },
+    );
+    let mut request = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}/{key}"))
+        .body("x");
+    for (name, value) in signed.headers() {
+        request = request.header(*name, value.as_str());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let code = text
+        .split("<Code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</Code>").next())
+        .unwrap_or_default()
+        .to_owned();
+    (status, code)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_grant_reaches_its_own_object_only() {
+    use aliyun_vod::upload_grant::{UploadAddress, UploadAuth};
+    let emu = emulator(EmulatorConfig::default()).await;
+    let client = client(&emu);
+    let created = client
+        .create_upload_video()
+        .title("t")
+        .file_name("a.mp4")
+        .send()
+        .await
+        .unwrap();
+    let address = UploadAddress::decode(created.upload_address.as_deref().unwrap()).unwrap();
+    let auth = UploadAuth::decode(created.upload_auth.as_deref().unwrap()).unwrap();
+    let own = oss_put(
+        &address.endpoint,
+        auth.credentials(),
+        &address.bucket,
+        &address.object_key,
+    )
+    .await;
+    assert_eq!(own, (200, String::new()));
+    let other = oss_put(
+        &address.endpoint,
+        auth.credentials(),
+        &address.bucket,
+        "sv/someone/else.mp4",
+    )
+    .await;
+    assert_eq!(other, (403, "AccessDenied".to_owned()));
+    // The benchmark's unsigned raw PUT is off unless asked for.
+    let raw = reqwest::Client::new()
+        .put(format!(
+            "{}/__raw/{}/x.mp4",
+            address.endpoint, address.bucket
+        ))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 403);
+    assert_eq!(emu.stats().oss_objects_stored, 1);
 }
