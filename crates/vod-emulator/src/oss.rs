@@ -61,6 +61,27 @@ impl OssStore {
             .cloned()
     }
 
+    /// The multipart upload `id` of `bucket`/`key`, or NoSuchUpload.
+    fn upload(&self, id: &str, bucket: &str, key: &str) -> Result<&Multipart, OssError> {
+        self.uploads
+            .get(id)
+            .filter(|u| u.bucket == bucket && u.key == key)
+            .ok_or_else(no_such_upload)
+    }
+
+    /// The same, to change.
+    fn upload_mut(
+        &mut self,
+        id: &str,
+        bucket: &str,
+        key: &str,
+    ) -> Result<&mut Multipart, OssError> {
+        self.uploads
+            .get_mut(id)
+            .filter(|u| u.bucket == bucket && u.key == key)
+            .ok_or_else(no_such_upload)
+    }
+
     /// Deletes an object, if present.
     pub(crate) fn remove_object(&mut self, bucket: &str, key: &str) {
         self.objects.remove(&(bucket.to_owned(), key.to_owned()));
@@ -74,6 +95,14 @@ impl OssStore {
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
+}
+
+fn no_such_upload() -> OssError {
+    oss_error(
+        StatusCode::NOT_FOUND,
+        "NoSuchUpload",
+        "The specified upload does not exist.",
+    )
 }
 
 /// An OSS error: status, code and message, answered as OSS's XML.
@@ -508,17 +537,7 @@ async fn serve(
             let data = read_body(body, limit).await?;
             let (tag, crc) = (etag(&data), crc64::checksum(&data));
             let mut s = store(shared);
-            let upload = s
-                .uploads
-                .get_mut(&upload_id)
-                .filter(|u| u.bucket == bucket && u.key == key)
-                .ok_or_else(|| {
-                    oss_error(
-                        StatusCode::NOT_FOUND,
-                        "NoSuchUpload",
-                        "The specified upload does not exist.",
-                    )
-                })?;
+            let upload = s.upload_mut(&upload_id, &bucket, &key)?;
             upload.parts.insert(
                 number,
                 Part {
@@ -533,17 +552,7 @@ async fn serve(
         }
         ("GET", None, Some(upload_id), None) => {
             let s = store(shared);
-            let upload = s
-                .uploads
-                .get(upload_id)
-                .filter(|u| u.bucket == bucket && u.key == key)
-                .ok_or_else(|| {
-                    oss_error(
-                        StatusCode::NOT_FOUND,
-                        "NoSuchUpload",
-                        "The specified upload does not exist.",
-                    )
-                })?;
+            let upload = s.upload(upload_id, &bucket, &key)?;
             let marker: u32 = param("part-number-marker")
                 .and_then(|m| m.parse().ok())
                 .unwrap_or(0);
@@ -586,17 +595,7 @@ async fn serve(
             let data = read_body(body, 1 << 20).await?;
             let listed = parse_complete(&data)?;
             let mut s = store(shared);
-            let upload = s
-                .uploads
-                .get(&upload_id)
-                .filter(|u| u.bucket == bucket && u.key == key)
-                .ok_or_else(|| {
-                    oss_error(
-                        StatusCode::NOT_FOUND,
-                        "NoSuchUpload",
-                        "The specified upload does not exist.",
-                    )
-                })?;
+            let upload = s.upload(&upload_id, &bucket, &key)?;
             let total: usize = listed
                 .iter()
                 .filter_map(|(n, _)| upload.parts.get(n))
@@ -659,11 +658,7 @@ async fn serve(
                     Counters::bump(&shared.counters.oss_uploads_aborted);
                     Ok(StatusCode::NO_CONTENT.into_response())
                 }
-                None => Err(oss_error(
-                    StatusCode::NOT_FOUND,
-                    "NoSuchUpload",
-                    "The specified upload does not exist.",
-                )),
+                None => Err(no_such_upload()),
             }
         }
         _ => Err(oss_error(
