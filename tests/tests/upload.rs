@@ -45,6 +45,15 @@ fn write_file(dir: &Path, name: &str, len: usize, seed: u8) -> (PathBuf, Vec<u8>
     (path, data)
 }
 
+/// OSS holds exactly `bytes` for the upload `out`.
+fn assert_stored(emu: &RunningEmulator, out: &aliyun_vod::upload::UploadOutput, bytes: &[u8]) {
+    let stored = emu.stored_object(&out.bucket, &out.object_key);
+    assert!(
+        stored.as_deref() == Some(bytes),
+        "{out:?}: the stored object differs"
+    );
+}
+
 async fn video_status(client: &Client, id: &str) -> String {
     let out = client.get_video_info().video_id(id).send().await.unwrap();
     out.video
@@ -62,10 +71,7 @@ async fn a_small_file_goes_up_in_one_put_and_a_large_one_in_parts() {
     let (small, small_bytes) = write_file(dir.path(), "small.mp4", 50_000, 1);
     let out = client.upload_file(&small).send().await.unwrap();
     assert_eq!((out.parts, out.size), (1, 50_000));
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        small_bytes
-    );
+    assert_stored(&emu, &out, &small_bytes);
     assert_eq!(emu.stats().oss_parts_stored, 0);
 
     let (large, large_bytes) = write_file(dir.path(), "large.mov", 3 * PART as usize + 123, 2);
@@ -82,10 +88,7 @@ async fn a_small_file_goes_up_in_one_put_and_a_large_one_in_parts() {
         .unwrap();
     assert_eq!((out.parts, out.parts_sent, out.resumed), (4, 4, false));
     assert!(out.object_key.ends_with(".mov"), "{out:?}");
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        large_bytes
-    );
+    assert_stored(&emu, &out, &large_bytes);
     let stats = emu.stats();
     assert_eq!((stats.videos_created, stats.oss_parts_stored), (2, 4));
     assert_eq!((stats.oss_uploads_open, stats.errors), (0, 0));
@@ -196,10 +199,7 @@ async fn credentials_refused_in_the_middle_are_refreshed_for_the_same_video() {
         .await
         .unwrap();
     assert!(expired.load(std::sync::atomic::Ordering::SeqCst));
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        bytes
-    );
+    assert_stored(&emu, &out, &bytes);
     let stats = emu.stats();
     assert_eq!(stats.videos_created, 1, "{stats:?}");
     assert_eq!(stats.upload_refreshes, 1, "{stats:?}");
@@ -236,10 +236,7 @@ async fn credentials_about_to_expire_are_renewed_before_oss_refuses_them() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        bytes
-    );
+    assert_stored(&emu, &out, &bytes);
     let stats = emu.stats();
     assert_eq!(stats.videos_created, 1);
     assert!(out.credential_refreshes >= 1, "{out:?}");
@@ -264,10 +261,7 @@ async fn a_part_that_fails_once_is_retried_and_one_that_always_fails_aborts() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        bytes
-    );
+    assert_stored(&emu, &out, &bytes);
     assert_eq!(
         emu.stats().faults_injected,
         2,
@@ -349,10 +343,7 @@ async fn an_interrupted_upload_resumes_and_a_changed_file_starts_over() {
     let before = emu.stats().oss_parts_stored;
     let out = upload().send().await.unwrap();
     assert!(out.resumed, "{out:?}");
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        bytes
-    );
+    assert_stored(&emu, &out, &bytes);
     let stats = emu.stats();
     assert_eq!(stats.videos_created, 1, "one media record: {stats:?}");
     assert_eq!(stats.upload_refreshes, 1);
@@ -374,10 +365,7 @@ async fn an_interrupted_upload_resumes_and_a_changed_file_starts_over() {
     let (_, changed) = write_file(dir.path(), "movie.mp4", 12 * PART as usize + 7, 7);
     let out = upload().send().await.unwrap();
     assert!(!out.resumed);
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        changed
-    );
+    assert_stored(&emu, &out, &changed);
     let stats = emu.stats();
     assert_eq!(stats.videos_created, 3, "{stats:?}");
     assert_eq!(
@@ -466,10 +454,7 @@ async fn images_and_attached_media_go_up_and_are_created_again_only_before_any_p
         "{out:?}"
     );
     assert!(out.file_url.as_deref().unwrap().ends_with(&out.object_key));
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        image_bytes
-    );
+    assert_stored(&emu, &out, &image_bytes);
 
     let (subs, subs_bytes) = write_file(dir.path(), "talk.srt", 3 * PART as usize, 10);
     let out = client
@@ -479,10 +464,7 @@ async fn images_and_attached_media_go_up_and_are_created_again_only_before_any_p
         .await
         .unwrap();
     assert_eq!((out.parts, out.kind.noun()), (3, "attached media"));
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        subs_bytes
-    );
+    assert_stored(&emu, &out, &subs_bytes);
 
     // Refused as expired before any byte went up: a new record, once.
     emu.set_faults(Faults {
@@ -491,10 +473,7 @@ async fn images_and_attached_media_go_up_and_are_created_again_only_before_any_p
     })
     .unwrap();
     let out = client.upload_image(&image, "default").send().await.unwrap();
-    assert_eq!(
-        emu.stored_object(&out.bucket, &out.object_key).unwrap(),
-        image_bytes
-    );
+    assert_stored(&emu, &out, &image_bytes);
     let stats = emu.stats();
     assert_eq!(
         (stats.images_created, stats.upload_refreshes),

@@ -116,6 +116,22 @@ impl World {
         .await
     }
 
+    /// `vod ARGS` to spawn, with the emulator's default key and endpoint in
+    /// a clean environment (as [`World::vod`] runs it).
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(VOD);
+        cmd.args(args)
+            .env_clear()
+            // Never the real instance metadata service (tests stay on this machine).
+            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+            .env("HOME", self.home.path())
+            .env("VOD_ENDPOINT", self.endpoint())
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
+            .kill_on_drop(true);
+        cmd
+    }
+
     /// Runs `vod ARGS` in a clean environment: only `env`, the endpoint and
     /// an empty HOME (so no real profile can be read).
     async fn vod_env(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
@@ -454,15 +470,8 @@ async fn input_json_from_text_file_or_stdin_and_flags_win() {
         .ok();
     assert_eq!(infos(&out.json())[0]["JobId"], *ids[0].as_str());
     // Standard input.
-    let mut child = Command::new(VOD)
-        .args(["get-url-upload-infos", "--input-json", "-"])
-        .env_clear()
-        // Never the real instance metadata service (tests stay on this machine).
-        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        .env("HOME", w.home.path())
-        .env("VOD_ENDPOINT", w.endpoint())
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
+    let mut child = w
+        .command(&["get-url-upload-infos", "--input-json", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1240,14 +1249,8 @@ async fn vod_upload_killed_then_run_again_resumes_the_same_video() {
         "2",
     ];
 
-    let mut child = Command::new(VOD)
-        .args(args)
-        .env_clear()
-        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        .env("HOME", w.home.path())
-        .env("VOD_ENDPOINT", w.endpoint())
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
+    let mut child = w
+        .command(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
