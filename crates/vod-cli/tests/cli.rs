@@ -1295,6 +1295,50 @@ async fn vod_upload_killed_then_run_again_resumes_the_same_video() {
     assert!(played == data, "the video plays the file's bytes");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vod_upload_takes_images_and_refuses_what_it_cannot_do() {
+    let w = World::new().await;
+    let image = w.home.path().join("cover.png");
+    std::fs::write(&image, vec![3u8; 2048]).unwrap();
+    let image_arg = image.to_str().unwrap();
+    let out = w
+        .vod(&[
+            "upload",
+            image_arg,
+            "--kind",
+            "image",
+            "--image-type",
+            "cover",
+        ])
+        .await
+        .ok()
+        .json();
+    let up = &out["Uploads"][0];
+    assert!(
+        up["ImageId"].is_string() && up.get("VideoId").is_none(),
+        "{out}"
+    );
+    assert!(up["FileURL"].as_str().unwrap().ends_with(".png"), "{out}");
+    assert_eq!(w.emulator.stats().images_created, 1);
+    // No status to wait for; one title for two files; a missing file.
+    for (args, want) in [
+        (
+            vec!["upload", image_arg, "--kind", "image", "--wait"],
+            "--wait polls videos",
+        ),
+        (
+            vec!["upload", image_arg, image_arg, "--title", "t"],
+            "--title names one video",
+        ),
+        (vec!["upload", "/nonexistent/clip.mp4"], "does not exist"),
+    ] {
+        let out = w.vod(&args).await;
+        assert_eq!(out.code, 2, "{}", out.all());
+        assert!(out.stderr.contains(want), "{}", out.all());
+    }
+    assert_eq!(w.emulator.stats().videos_created, 0);
+}
+
 /// A plain HTTP GET over loopback (no extra client dependency).
 async fn http_get(url: &str) -> Vec<u8> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

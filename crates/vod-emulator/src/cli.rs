@@ -93,7 +93,8 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub ecs_role: Option<String>,
     /// Longest lifetime, in seconds, of credentials the local STS and
-    /// metadata service issue.
+    /// metadata service issue, and of upload grants (UploadAuth; at most
+    /// 3000 s, as the service grants them).
     #[arg(long, default_value_t = 3600)]
     pub credentials_lifetime_secs: u64,
     /// The metadata service refuses reads without an IMDSv2 session token.
