@@ -608,6 +608,47 @@ async fn the_official_oss2_uploads_to_the_emulator_unchanged() {
     assert_eq!(stats.errors, 0, "{stats:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_whose_video_was_deleted_starts_over() {
+    let emu = emulator(EmulatorConfig::default().with_faults(Faults {
+        oss_fail_part: Some(2),
+        oss_fail_part_times: u32::MAX,
+        ..Faults::default()
+    }))
+    .await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = dir.path().join("checkpoints");
+    let (path, bytes) = write_file(dir.path(), "gone.mp4", 3 * PART as usize, 12);
+    let upload = || {
+        client
+            .upload_file(&path)
+            .part_size(PART)
+            .checkpoint_dir(&checkpoints)
+            .send()
+    };
+    let e = upload().await.unwrap_err();
+    let UploadError::Interrupted {
+        media_id,
+        resumable: true,
+        ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    client
+        .delete_video()
+        .video_ids([media_id.clone()])
+        .send()
+        .await
+        .unwrap();
+    emu.set_faults(Faults::default()).unwrap();
+    let out = upload().await.unwrap();
+    assert!(!out.resumed && out.media_id != *media_id, "{out:?}");
+    assert_stored(&emu, &out, &bytes);
+    assert_eq!(emu.stats().videos_created, 2);
+}
+
 /// A signed OSS PUT of `body` to `bucket/key` with `credentials`: the status
 /// and OSS's error code.
 async fn oss_put(

@@ -157,7 +157,19 @@ impl Run {
         loop {
             let (cp, session) = match resumed.take() {
                 Some(cp) => {
-                    let (address, auth) = self.refresh(&cp.video_id).await?;
+                    let (address, auth) = match self.refresh(&cp.video_id).await {
+                        Ok(grant) => grant,
+                        // Deleted since: nothing to resume, and a new record
+                        // duplicates nothing.
+                        Err(UploadError::Api(aliyun_runtime::Error::Service(e)))
+                            if e.code == "InvalidVideo.NotFound" =>
+                        {
+                            tracing::info!(video_id = %cp.video_id, "the checkpoint's video no longer exists; starting over");
+                            self.forget()?;
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
                     if address.bucket != cp.bucket || address.object_key != cp.object_key {
                         return Err(UploadError::Checkpoint {
                             path: self.checkpoint_at.clone().unwrap_or_default(),
