@@ -99,9 +99,20 @@ impl UploadAddress {
         if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
             return Err(error("UploadAddress.Endpoint", "is not an http(s) URL"));
         }
+        let bucket = required(raw.bucket, "UploadAddress.Bucket")?;
+        let bucket_name = bucket.len() <= 63
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !bucket_name {
+            return Err(error(
+                "UploadAddress.Bucket",
+                "is not a bucket name (lower-case letters, digits and hyphens)",
+            ));
+        }
         Ok(UploadAddress {
             endpoint: endpoint.trim_end_matches('/').to_owned(),
-            bucket: required(raw.bucket, "UploadAddress.Bucket")?,
+            bucket,
             object_key: required(raw.file_name, "UploadAddress.FileName")?,
         })
     }
@@ -301,6 +312,11 @@ mod tests {
         );
         let e =
             UploadAddress::decode(&b64(r#"{"Endpoint":"https://x","FileName":"f"}"#)).unwrap_err();
+        assert_eq!(e.field, "UploadAddress.Bucket");
+        let e = UploadAddress::decode(&b64(
+            r#"{"Endpoint":"https://x","Bucket":"////","FileName":"f"}"#,
+        ))
+        .unwrap_err();
         assert_eq!(e.field, "UploadAddress.Bucket");
     }
 }
