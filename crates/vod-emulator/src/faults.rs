@@ -69,6 +69,9 @@ pub struct Faults {
     /// The next N OSS requests are refused `403 SecurityTokenExpired`, as
     /// if their credentials had run out.
     pub oss_expired_next: u32,
+    /// Milliseconds CompleteMultipartUpload waits, after storing the
+    /// object, before it answers.
+    pub oss_complete_latency_ms: u64,
     /// Milliseconds each UploadPart waits before it is stored.
     pub oss_part_latency_ms: u64,
     /// The next N UploadParts read half their body, then the connection is

@@ -591,53 +591,62 @@ async fn serve(
             Ok(xml(StatusCode::OK, out))
         }
         ("POST", None, Some(upload_id), None) => {
+            let delay = shared.faults().faults().oss_complete_latency_ms;
             let upload_id = upload_id.to_owned();
             let data = read_body(body, 1 << 20).await?;
             let listed = parse_complete(&data)?;
-            let mut s = store(shared);
-            let upload = s.upload(&upload_id, &bucket, &key)?;
-            let total: usize = listed
-                .iter()
-                .filter_map(|(n, _)| upload.parts.get(n))
-                .map(|p| p.data.len())
-                .sum();
-            let mut whole = BytesMut::with_capacity(total);
-            // OSS's multipart ETag: the MD5 of the parts' MD5s, then `-N`;
-            // the CRC-64 combined from the parts', as OSS does.
-            let mut digests = Md5::new();
-            let mut crc = 0u64;
-            let mut last = 0;
-            for (i, (number, tag)) in listed.iter().enumerate() {
-                if *number <= last {
-                    return Err(oss_error(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidPartOrder",
-                        "The list of parts was not in ascending order.",
-                    ));
+            // The store's lock is released before any await below.
+            let (tag, crc) = {
+                let mut s = store(shared);
+                let upload = s.upload(&upload_id, &bucket, &key)?;
+                let total: usize = listed
+                    .iter()
+                    .filter_map(|(n, _)| upload.parts.get(n))
+                    .map(|p| p.data.len())
+                    .sum();
+                let mut whole = BytesMut::with_capacity(total);
+                // OSS's multipart ETag: the MD5 of the parts' MD5s, then `-N`;
+                // the CRC-64 combined from the parts', as OSS does.
+                let mut digests = Md5::new();
+                let mut crc = 0u64;
+                let mut last = 0;
+                for (i, (number, tag)) in listed.iter().enumerate() {
+                    if *number <= last {
+                        return Err(oss_error(
+                            StatusCode::BAD_REQUEST,
+                            "InvalidPartOrder",
+                            "The list of parts was not in ascending order.",
+                        ));
+                    }
+                    last = *number;
+                    let part = upload
+                        .parts
+                        .get(number)
+                        .filter(|p| p.etag.trim_matches('"').eq_ignore_ascii_case(tag.trim_matches('"')))
+                        .ok_or_else(|| oss_error(StatusCode::BAD_REQUEST, "InvalidPart", "One or more of the specified parts could not be found or the ETag did not match."))?;
+                    if i + 1 < listed.len() && part.data.len() < 100 * 1024 {
+                        return Err(oss_error(
+                            StatusCode::BAD_REQUEST,
+                            "EntityTooSmall",
+                            "Your proposed upload is smaller than the minimum allowed object size.",
+                        ));
+                    }
+                    whole.extend_from_slice(&part.data);
+                    digests.update(hex_bytes(part.etag.trim_matches('"')));
+                    crc = crc64::combine(crc, part.crc, part.data.len() as u64);
                 }
-                last = *number;
-                let part = upload
-                    .parts
-                    .get(number)
-                    .filter(|p| p.etag.trim_matches('"').eq_ignore_ascii_case(tag.trim_matches('"')))
-                    .ok_or_else(|| oss_error(StatusCode::BAD_REQUEST, "InvalidPart", "One or more of the specified parts could not be found or the ETag did not match."))?;
-                if i + 1 < listed.len() && part.data.len() < 100 * 1024 {
-                    return Err(oss_error(
-                        StatusCode::BAD_REQUEST,
-                        "EntityTooSmall",
-                        "Your proposed upload is smaller than the minimum allowed object size.",
-                    ));
-                }
-                whole.extend_from_slice(&part.data);
-                digests.update(hex_bytes(part.etag.trim_matches('"')));
-                crc = crc64::combine(crc, part.crc, part.data.len() as u64);
-            }
-            let whole = whole.freeze();
-            let tag = format!("\"{}-{}\"", hex_upper(&digests.finalize()), listed.len());
-            s.uploads.remove(&upload_id);
-            s.objects.insert((bucket.clone(), key.clone()), whole);
-            drop(s);
+                let whole = whole.freeze();
+                let tag = format!("\"{}-{}\"", hex_upper(&digests.finalize()), listed.len());
+                s.uploads.remove(&upload_id);
+                s.objects.insert((bucket.clone(), key.clone()), whole);
+                (tag, crc)
+            };
             Counters::bump(&shared.counters.oss_objects_stored);
+            // Stored; the answer may be slow to come (a crash before it
+            // arrives leaves a client that does not know it is done).
+            if delay > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            }
             let answer = format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CompleteMultipartUploadResult>\n  <Bucket>{}</Bucket>\n  <Key>{}</Key>\n  <ETag>{}</ETag>\n</CompleteMultipartUploadResult>\n",
                 xml_escape(&bucket),
