@@ -649,6 +649,76 @@ async fn a_checkpoint_whose_video_was_deleted_starts_over() {
     assert_eq!(emu.stats().videos_created, 2);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_part_keeps_the_resumable_upload_and_a_crash_after_complete_sends_nothing() {
+    let emu = emulator(EmulatorConfig::default().with_faults(Faults {
+        oss_fail_part: Some(3),
+        oss_fail_part_times: u32::MAX,
+        ..Faults::default()
+    }))
+    .await;
+    let client = client(&emu);
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = dir.path().join("checkpoints");
+    let (path, bytes) = write_file(dir.path(), "keep.mp4", 5 * PART as usize, 13);
+    let upload = || {
+        client
+            .upload_file(&path)
+            .part_size(PART)
+            .parallelism(1)
+            .checkpoint_dir(&checkpoints)
+            .send()
+    };
+    // Part 3 keeps failing: with a checkpoint the multipart upload is kept
+    // (not aborted) with parts 1 and 2, and the next run sends only 3 to 5.
+    let e = upload().await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            UploadError::Interrupted {
+                resumable: true,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let stats = emu.stats();
+    assert_eq!(
+        (stats.oss_uploads_aborted, stats.oss_uploads_open),
+        (0, 1),
+        "{stats:?}"
+    );
+    emu.set_faults(Faults {
+        oss_complete_latency_ms: 3_000,
+        ..Faults::default()
+    })
+    .unwrap();
+    // Cancelled while CompleteMultipartUpload's answer is on its way: the
+    // object is complete, the checkpoint still there.
+    let running = tokio::spawn(upload());
+    for _ in 0..500 {
+        if emu.stats().oss_objects_stored == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    running.abort();
+    let _ = running.await;
+    assert_eq!(emu.stats().oss_objects_stored, 1);
+    emu.set_faults(Faults::default()).unwrap();
+    let out = upload().await.unwrap();
+    assert!(out.resumed && out.parts_sent == 0, "{out:?}");
+    assert_stored(&emu, &out, &bytes);
+    let stats = emu.stats();
+    assert_eq!(
+        (stats.videos_created, stats.oss_objects_stored),
+        (1, 1),
+        "{stats:?}"
+    );
+    assert_eq!(stats.oss_parts_stored, 5, "parts 1-2, then 3-5: {stats:?}");
+    assert_eq!(std::fs::read_dir(&checkpoints).unwrap().count(), 0);
+}
+
 /// A signed OSS PUT of `body` to `bucket/key` with `credentials`: the status
 /// and OSS's error code.
 async fn oss_put(

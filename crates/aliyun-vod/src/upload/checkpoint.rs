@@ -122,6 +122,12 @@ pub(crate) fn load(at: &Path) -> Result<Option<Checkpoint>, String> {
             cp.version
         ));
     }
+    let parts = cp.file.size.div_ceil(cp.part_size.max(1));
+    if !(super::MIN_PART_SIZE..=super::MAX_PART_SIZE).contains(&cp.part_size)
+        || parts > super::MAX_PARTS
+    {
+        return Err("has a part size OSS would refuse (delete it to start over)".to_owned());
+    }
     Ok(Some(cp))
 }
 
@@ -186,6 +192,10 @@ mod tests {
         assert_eq!(load(&at), Ok(Some(cp.clone())));
         // Nothing else left in the folder: the temporary file was renamed.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let mut odd = cp.clone();
+        odd.part_size = 0;
+        store(&at, &odd).unwrap();
+        assert!(load(&at).unwrap_err().contains("part size"));
         std::fs::write(&at, b"{\"half\":").unwrap();
         assert!(load(&at).unwrap_err().contains("not an upload checkpoint"));
         remove(&at).unwrap();

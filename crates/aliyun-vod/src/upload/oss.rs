@@ -49,7 +49,7 @@ impl Failure {
     /// The credentials were refused as expired or unknown: new ones may do.
     pub(crate) fn credentials_refused(&self) -> bool {
         matches!(self, Failure::Answered { status: 403, code, .. }
-            if matches!(code.as_str(), "SecurityTokenExpired" | "InvalidAccessKeyId" | "InvalidSecurityToken" | "AccessKeyIdExpired" | "RequestTimeTooSkewed"))
+            if matches!(code.as_str(), "SecurityTokenExpired" | "InvalidAccessKeyId" | "InvalidSecurityToken" | "AccessKeyIdExpired"))
     }
 
     /// Worth another attempt with the same request.

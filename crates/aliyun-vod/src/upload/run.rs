@@ -80,8 +80,8 @@ fn counted_body(data: Bytes, progress: &Arc<Progress>, counted: &Arc<AtomicU64>)
     let progress = Arc::clone(progress);
     let counted = Arc::clone(counted);
     reqwest::Body::wrap_stream(futures::stream::iter(chunks).map(move |chunk| {
-        counted.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         progress.add(chunk.len() as u64);
+        counted.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         Ok::<_, std::io::Error>(chunk)
     }))
 }
@@ -203,10 +203,11 @@ impl Run {
                     out.resumed = was_resumed;
                     out.credential_refreshes = self.refreshes.load(Ordering::Relaxed);
                     if let Some(at) = &self.checkpoint_at {
-                        checkpoint::remove(at).map_err(|e| UploadError::Checkpoint {
-                            path: at.clone(),
-                            problem: format!("could not be removed: {e}"),
-                        })?;
+                        // The upload is done whatever happens to its
+                        // checkpoint; a stale one resumes as completed.
+                        if let Err(e) = checkpoint::remove(at) {
+                            tracing::warn!(path = %at.display(), error = %e, "could not remove the checkpoint");
+                        }
                     }
                     return Ok(out);
                 }
@@ -550,7 +551,12 @@ impl Session<'_> {
                     id
                 }
                 None => {
-                    // The multipart upload is gone (aborted or expired).
+                    // The multipart upload is gone: completed just before a
+                    // crash (every part was checkpointed, and the object is
+                    // the file), or aborted or expired (start it again).
+                    if let Some(out) = self.completed_before(&cp, count).await {
+                        return Ok(out);
+                    }
                     cp.parts.clear();
                     self.initiate(&mut cp).await?
                 }
@@ -595,8 +601,14 @@ impl Session<'_> {
         drop(parts);
         progress_cp.parts = done.values().cloned().collect();
         if let Some(e) = failed {
-            // Give up on this multipart upload; a later run starts a new
-            // one for the same video.
+            let file_problem = matches!(e, UploadError::File { .. } | UploadError::Integrity(_));
+            if self.run.checkpoint_at.is_some() && !file_problem {
+                // Resumable: keep the multipart upload and the parts done
+                // for the next run (which asks ListParts what OSS holds).
+                self.run.save(&progress_cp)?;
+                return Err(e);
+            }
+            // Giving up: no later run will go on with this multipart upload.
             self.abort(&upload_id).await;
             progress_cp.upload_id = None;
             progress_cp.parts.clear();
@@ -625,6 +637,40 @@ impl Session<'_> {
             parts: count,
             parts_sent: sent,
             resumed: false,
+            credential_refreshes: 0,
+        })
+    }
+
+    /// The upload's output when the object is already in OSS, complete:
+    /// the checkpoint lists every part and HeadObject's CRC-64 is theirs
+    /// combined.
+    async fn completed_before(&self, cp: &Checkpoint, count: u32) -> Option<UploadOutput> {
+        let numbers: Vec<u32> = cp.parts.iter().map(|p| p.number).collect();
+        if numbers != (1..=count).collect::<Vec<u32>>() {
+            return None;
+        }
+        let whole = cp.parts.iter().fold(0u64, |acc, p| {
+            combine(acc, p.crc64, self.part_len(cp, p.number))
+        });
+        let head = self.head().await.ok()?;
+        let length = head
+            .header("content-length")
+            .and_then(|l| l.parse::<u64>().ok());
+        if head.crc64() != Some(whole) || length.is_some_and(|l| l != self.run.size) {
+            return None;
+        }
+        tracing::info!(media_id = %self.media_id, "the object was completed before; nothing to send");
+        Some(UploadOutput {
+            media_id: self.media_id.clone(),
+            kind: self.run.kind.clone(),
+            file_url: self.file_url.clone(),
+            bucket: cp.bucket.clone(),
+            object_key: cp.object_key.clone(),
+            size: self.run.size,
+            crc64: whole,
+            parts: count,
+            parts_sent: 0,
+            resumed: true,
             credential_refreshes: 0,
         })
     }
