@@ -17,7 +17,8 @@
 //!   with a 5xx is sent again (they are idempotent), up to 4 attempts; a
 //!   CompleteMultipartUpload answered NoSuchUpload after a retry is checked
 //!   against the stored object instead of failing. When a part cannot go
-//!   up, the multipart upload is aborted and the error names the part.
+//!   up, the error names the part; the multipart upload is aborted, unless
+//!   a checkpoint keeps it (with the parts done) for the next run.
 //! - **Resume.** With [`UploadFile::checkpoint_dir`], a checkpoint (the
 //!   file's identity, VideoId, address, uploadId, part size, parts done; no
 //!   credentials) is kept up to date, atomically. Uploading the same file
