@@ -1,9 +1,13 @@
-//! Uploading local files: [`Client::upload_file`] creates the media record
+//! Uploading local files: [`Client::upload_file`](crate::Client::upload_file) creates the media record
 //! (CreateUploadVideo), decodes where the file goes and the STS credentials
 //! to put it there ([`crate::upload_grant`]), and puts the file into OSS:
 //! one PutObject for a file of at most one part, otherwise a multipart
 //! upload with a bounded number of parts in flight, each read from disk
 //! when its turn comes (memory stays at most parts in flight x part size).
+//! [`Client::upload_image`](crate::Client::upload_image) and [`Client::upload_attached_media`](crate::Client::upload_attached_media) do the
+//! same after CreateUploadImage or CreateUploadAttachedMedia; their
+//! credentials cannot be refreshed (see [`UploadError::CredentialsExpired`])
+//! and they do not resume.
 //!
 //! - **Credentials that expire.** UploadAuth lasts an hour at most; before
 //!   it runs out, and whenever OSS refuses it as expired or unknown, the
@@ -227,7 +231,7 @@ pub struct UploadOutput {
     pub credential_refreshes: u32,
 }
 
-/// An upload of one local file; see [`Client::upload_file`] and the
+/// An upload of one local file; see [`Client::upload_file`](crate::Client::upload_file) and the
 /// [module documentation](self).
 #[must_use = "an upload does nothing until `.send().await`"]
 pub struct UploadFile {
