@@ -1272,7 +1272,7 @@ async fn vod_upload_killed_then_run_again_resumes_the_same_video() {
         "killed too late: {at_kill:?}"
     );
     let checkpoints = w.home.path().join(".local/state/vod/uploads");
-    assert_eq!(std::fs::read_dir(&checkpoints).unwrap().count(), 1);
+    assert_eq!(checkpoint_files(&checkpoints), 1);
 
     let mut again: Vec<&str> = args.to_vec();
     again.extend(["--wait", "--interval", "0.05"]);
@@ -1289,7 +1289,7 @@ async fn vod_upload_killed_then_run_again_resumes_the_same_video() {
     );
     // Parts in flight at the kill (at most --parallel) may go twice; no other.
     assert!(stats.oss_parts_stored <= PARTS + 2, "{stats:?}");
-    assert_eq!(std::fs::read_dir(&checkpoints).unwrap().count(), 0);
+    assert_eq!(checkpoint_files(&checkpoints), 0);
     let url = up["PlayURLs"][0].as_str().unwrap();
     let played = http_get(url).await;
     assert!(played == data, "the video plays the file's bytes");
@@ -1337,6 +1337,19 @@ async fn vod_upload_takes_images_and_refuses_what_it_cannot_do() {
         assert!(out.stderr.contains(want), "{}", out.all());
     }
     assert_eq!(w.emulator.stats().videos_created, 0);
+}
+
+/// The checkpoints in `dir` (a kill in the middle of writing one leaves a
+/// temporary file beside them, never a half-written checkpoint).
+fn checkpoint_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("upload-") && name.ends_with(".json")
+        })
+        .count()
 }
 
 /// A plain HTTP GET over loopback (no extra client dependency).
