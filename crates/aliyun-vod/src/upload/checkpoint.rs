@@ -145,7 +145,11 @@ pub(crate) fn store(at: &Path, cp: &Checkpoint) -> std::io::Result<()> {
     let dir = at.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let json = aliyun_runtime::serde_json::to_vec_pretty(cp).map_err(std::io::Error::other)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // Named so that one left by a process killed mid-write is recognisable.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".upload-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     tmp.write_all(&json)?;
     tmp.as_file().sync_all()?;
     tmp.persist(at).map_err(|e| e.error)?;
