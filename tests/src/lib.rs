@@ -10,6 +10,17 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+/// A client configuration for the emulator at `base_url` with its default
+/// AccessKey: what most tests start from (add retries, limiters, formats).
+pub fn emulator_config(base_url: &str) -> aliyun_vod::Config {
+    aliyun_vod::Config::new()
+        .endpoint(base_url)
+        .credentials(aliyun_vod::Credentials::new(
+            vod_emulator::DEFAULT_ACCESS_KEY_ID,
+            vod_emulator::DEFAULT_ACCESS_KEY_SECRET,
+        ))
+}
+
 /// Serves 1 KiB at any path on 127.0.0.1 (a source for URL uploads);
 /// returns the base URL.
 pub async fn file_server() -> String {

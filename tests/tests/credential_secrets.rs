@@ -172,16 +172,7 @@ fn no_token_or_issued_key_shows_anywhere_in_a_credentials_run() {
         }
         // Uploads: UploadAuth's keys go to the SDK (refreshed once midway)
         // and must not show in its logs, output or errors.
-        let uploader = Client::new(
-            Config::new()
-                .endpoint(base.as_str())
-                .credentials(aliyun_vod::Credentials::new(
-                    DEFAULT_ACCESS_KEY_ID,
-                    DEFAULT_ACCESS_KEY_SECRET,
-                ))
-                .rate_limit(false),
-        )
-        .unwrap();
+        let uploader = Client::new(vod_e2e::emulator_config(&base).rate_limit(false)).unwrap();
         let file = home.path().join("clip.mp4");
         std::fs::write(&file, vec![9u8; 300 << 10]).unwrap();
         // Parts take 30 ms; once the first is in, every issued key expires.

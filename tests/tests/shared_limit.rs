@@ -10,11 +10,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aliyun_runtime::{RedisLimiter, RedisLimiterSettings};
-use aliyun_vod::{Client, Config, Credentials, RetryConfig};
-use vod_emulator::{
-    Emulator, EmulatorConfig, Faults, RunningEmulator, DEFAULT_ACCESS_KEY_ID,
-    DEFAULT_ACCESS_KEY_SECRET,
-};
+use aliyun_vod::{Client, RetryConfig};
+use vod_emulator::{Emulator, EmulatorConfig, Faults, RunningEmulator};
 
 const WORKER: &str = env!("CARGO_BIN_EXE_limit_worker");
 /// GetURLUploadInfos' limit, calls per second per account.
@@ -274,12 +271,7 @@ async fn a_slow_redis_is_given_up_on_within_the_timeout() {
     };
     let limiter = RedisLimiter::with_settings(&redis.url(), settings).unwrap();
     let client = Client::new(
-        Config::new()
-            .endpoint(emu.base_url())
-            .credentials(Credentials::new(
-                DEFAULT_ACCESS_KEY_ID,
-                DEFAULT_ACCESS_KEY_SECRET,
-            ))
+        vod_e2e::emulator_config(&emu.base_url())
             .retry(RetryConfig::disabled())
             .rate_limiter(limiter.clone()),
     )
@@ -331,12 +323,7 @@ async fn a_throttling_answer_slows_every_process_sharing_the_limit() {
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let client = |limiter: RedisLimiter| {
         Client::new(
-            Config::new()
-                .endpoint(emu.base_url())
-                .credentials(Credentials::new(
-                    DEFAULT_ACCESS_KEY_ID,
-                    DEFAULT_ACCESS_KEY_SECRET,
-                ))
+            vod_e2e::emulator_config(&emu.base_url())
                 .retry(RetryConfig::disabled())
                 .rate_limiter(limiter),
         )

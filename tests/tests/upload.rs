@@ -8,11 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aliyun_vod::upload::{UploadError, UploadProgress};
-use aliyun_vod::{Client, Config, Credentials};
-use vod_emulator::{
-    Emulator, EmulatorConfig, Faults, IdentityConfig, RunningEmulator, DEFAULT_ACCESS_KEY_ID,
-    DEFAULT_ACCESS_KEY_SECRET,
-};
+use aliyun_vod::Client;
+use vod_e2e::emulator_config;
+use vod_emulator::{Emulator, EmulatorConfig, Faults, IdentityConfig, RunningEmulator};
 
 const PART: u64 = 100 << 10;
 
@@ -23,16 +21,7 @@ async fn emulator(config: EmulatorConfig) -> RunningEmulator {
 }
 
 fn client(emu: &RunningEmulator) -> Client {
-    Client::new(
-        Config::new()
-            .endpoint(emu.base_url())
-            .credentials(Credentials::new(
-                DEFAULT_ACCESS_KEY_ID,
-                DEFAULT_ACCESS_KEY_SECRET,
-            ))
-            .rate_limit(false),
-    )
-    .unwrap()
+    Client::new(emulator_config(&emu.base_url()).rate_limit(false)).unwrap()
 }
 
 /// A file of `len` bytes that differ from part to part.
