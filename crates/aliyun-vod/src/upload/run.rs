@@ -470,10 +470,10 @@ impl Session<'_> {
     /// about to expire) and their generation.
     async fn credentials(&self) -> Result<(Credentials, u64), UploadError> {
         let mut grant = self.grant.lock().await;
-        if let (true, Some(at)) = (self.run.kind.refreshable(), grant.auth.expires_at) {
-            if OffsetDateTime::now_utc() + margin(&grant.auth) >= at {
-                self.renew(&mut grant).await?;
-            }
+        let renew_at = grant.auth.refresh_at(margin(&grant.auth));
+        if self.run.kind.refreshable() && renew_at.is_some_and(|at| OffsetDateTime::now_utc() >= at)
+        {
+            self.renew(&mut grant).await?;
         }
         Ok((grant.auth.credentials().clone(), grant.generation))
     }
