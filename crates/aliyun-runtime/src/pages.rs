@@ -18,6 +18,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use aliyun_sign::Credentials;
+
 use crate::error::{DecodeError, Error, Rule, ValidationError};
 use crate::operation::Operation;
 use crate::params::encode;
@@ -60,6 +62,9 @@ pub struct Paginator {
     /// Items fetched so far.
     fetched: u64,
     done: bool,
+    /// The credentials the last page was fetched with: a typed decode error
+    /// quotes the page, which may echo the request, so it is redacted with them.
+    credentials: Option<Credentials>,
 }
 
 impl Paginator {
@@ -98,6 +103,7 @@ impl Paginator {
             pages_fetched: 0,
             fetched: 0,
             done: false,
+            credentials: None,
         })
     }
 
@@ -118,7 +124,9 @@ impl Paginator {
         let pages = self.pages;
         self.input.insert(pages.page.to_owned(), self.page.into());
         let params = encode(self.op, &self.input)?;
-        let value = self.client.invoke(self.op, params).await?.to_json()?;
+        let response = self.client.invoke(self.op, params).await?;
+        let value = response.to_json()?;
+        self.credentials = Some(response.credentials);
         let n = items_at(&value, pages.items).map_or(0, Vec::len) as u64;
         self.fetched += n;
         let size = pages
@@ -166,10 +174,37 @@ impl Paginator {
 
     /// The pages as a stream.
     pub fn into_stream(self) -> impl Stream<Item = Result<Value, Error>> + Send {
-        stream::unfold(
-            self,
-            |mut p| async move { p.next_page().await.map(|r| (r, p)) },
-        )
+        use futures::StreamExt as _;
+        self.into_redacting_stream()
+            .map(|page| page.map(|(value, _)| value))
+    }
+
+    /// The pages, each with what redacts a typed decode error of it.
+    fn into_redacting_stream(self) -> impl Stream<Item = Result<(Value, Redact), Error>> + Send {
+        stream::unfold(self, |mut p| async move {
+            let page = p.next_page().await?;
+            let redact = Redact(p.credentials.clone());
+            Some((page.map(|value| (value, redact)), p))
+        })
+    }
+}
+
+/// Redacts a typed decode error of one page with the credentials it was
+/// fetched with (none: the call was anonymous, nothing to hide).
+#[derive(Clone)]
+struct Redact(Option<Credentials>);
+
+impl Redact {
+    /// A page that does not fit the output type. serde's message quotes the
+    /// offending value, which may echo the request (the STS token): no excerpt
+    /// of the page is kept, and the message is redacted.
+    fn decode_error(&self, e: &serde_json::Error) -> Error {
+        let message = format!("the page does not fit the output type: {e}");
+        let message = match &self.0 {
+            Some(c) => aliyun_sign::redact(&message, c),
+            None => message,
+        };
+        Error::Decode(DecodeError::new(200, message, b""))
     }
 }
 
@@ -208,7 +243,9 @@ pub fn typed_pages<O: DeserializeOwned>(
 ) -> impl Stream<Item = Result<O, Error>> + Send {
     use futures::StreamExt as _;
     pages_or_error(paginator).map(|page| {
-        page.and_then(|value| serde_json::from_value(value).map_err(|e| decode_error(200, &e)))
+        page.and_then(|(value, redact)| {
+            serde_json::from_value(value).map_err(|e| redact.decode_error(&e))
+        })
     })
 }
 
@@ -219,21 +256,21 @@ pub fn typed_items<T: DeserializeOwned>(
     let path = paginator.as_ref().map_or(&[][..], |p| p.pages.items);
     let pages = Box::pin(pages_or_error(paginator));
     stream::unfold(
-        (pages, VecDeque::<Value>::new(), false),
+        (pages, VecDeque::<(Value, Redact)>::new(), false),
         move |(mut pages, mut buffered, failed)| async move {
             use futures::StreamExt as _;
             loop {
                 if failed {
                     return None;
                 }
-                if let Some(item) = buffered.pop_front() {
-                    let item = serde_json::from_value(item).map_err(|e| decode_error(200, &e));
+                if let Some((item, redact)) = buffered.pop_front() {
+                    let item = serde_json::from_value(item).map_err(|e| redact.decode_error(&e));
                     return Some((item, (pages, buffered, false)));
                 }
                 match pages.next().await? {
-                    Ok(value) => {
+                    Ok((value, redact)) => {
                         if let Some(items) = items_at(&value, path) {
-                            buffered.extend(items.iter().cloned());
+                            buffered.extend(items.iter().map(|i| (i.clone(), redact.clone())));
                         }
                     }
                     Err(e) => return Some((Err(e), (pages, buffered, true))),
@@ -245,18 +282,10 @@ pub fn typed_items<T: DeserializeOwned>(
 
 fn pages_or_error(
     paginator: Result<Paginator, Error>,
-) -> impl Stream<Item = Result<Value, Error>> + Send {
+) -> impl Stream<Item = Result<(Value, Redact), Error>> + Send {
     use futures::StreamExt as _;
     match paginator {
-        Ok(p) => p.into_stream().left_stream(),
+        Ok(p) => p.into_redacting_stream().left_stream(),
         Err(e) => stream::once(async move { Err(e) }).right_stream(),
     }
-}
-
-fn decode_error(status: u16, e: &serde_json::Error) -> Error {
-    Error::Decode(DecodeError::new(
-        status,
-        format!("the page does not fit the output type: {e}"),
-        b"",
-    ))
 }

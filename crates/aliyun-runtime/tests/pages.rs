@@ -25,10 +25,16 @@ static PARAMS: [Param; 3] = [
     Param::new("Token", Ty::String(StringRules::ANY)),
 ];
 
-static THING: Shape = Shape::Object(&[Field {
-    name: "Id",
-    shape: &Shape::Integer,
-}]);
+static THING: Shape = Shape::Object(&[
+    Field {
+        name: "Id",
+        shape: &Shape::Integer,
+    },
+    Field {
+        name: "Name",
+        shape: &Shape::String,
+    },
+]);
 
 static OUTPUT: Shape = Shape::Object(&[
     Field {
@@ -277,6 +283,55 @@ async fn an_error_ends_the_stream_after_the_pages_before_it() {
     assert_eq!(got.len(), 11, "ten items, then the error");
     assert!(got[..10].iter().all(Result::is_ok));
     assert!(got[10].as_ref().unwrap_err().as_service().is_some());
+}
+
+/// A page that does not fit the output type, quoting the request's STS token
+/// where a number belongs: the typed error says which page failed to decode
+/// and never shows the token, for pages and for items alike.
+#[tokio::test]
+async fn a_typed_decode_error_never_shows_the_sts_token() {
+    const TOKEN: &str = "sts-token-echoed-back-0001";
+    let server = Server::start(|req: &Req| {
+        let echoed = req.param("SecurityToken").unwrap_or("-").to_owned();
+        let thing = json!({"Id": 1, "Name": echoed});
+        let body =
+            json!({"RequestId": "r", "Total": 1, "Next": echoed, "ThingList": {"Thing": [thing]}});
+        Reply::formatted(req, 200, &body)
+    })
+    .await;
+    let client = Client::new(
+        &PRODUCT,
+        Config::new()
+            .endpoint(&server.url)
+            .credentials(support::credentials().with_security_token(TOKEN)),
+    )
+    .unwrap();
+    // Types that expect a number where the token comes back.
+    #[derive(Debug, Deserialize)]
+    struct StrictPage {
+        #[serde(rename = "Next")]
+        _next: u64,
+    }
+    #[derive(Debug, Deserialize)]
+    struct StrictThing {
+        #[serde(rename = "Name")]
+        _name: u64,
+    }
+    let input = json!({"PageSize": 10});
+    let page: Vec<Result<StrictPage, Error>> = typed_pages(client.paginate(&BY_NUMBER, &input))
+        .collect()
+        .await;
+    let items: Vec<Result<StrictThing, Error>> = typed_items(client.paginate(&BY_NUMBER, &input))
+        .collect()
+        .await;
+    assert_eq!(server.requests().len(), 2, "one page each");
+    for err in [page[0].as_ref().map(|_| ()), items[0].as_ref().map(|_| ())] {
+        let err = err.unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(matches!(err, Error::Decode(_)), "{shown}");
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+    }
 }
 
 #[tokio::test]
