@@ -101,7 +101,8 @@ pub fn qps(description: &str) -> Option<u32> {
     digits.parse().ok().filter(|n| *n > 0)
 }
 
-/// Region names as the descriptions write them (without spaces), and their IDs.
+/// Region names as the descriptions write them (without spaces), and their
+/// IDs; the short forms (`上海`) after the long ones they are part of.
 const REGIONS: &[(&str, &str)] = &[
     ("华东2（上海）", "cn-shanghai"),
     ("华北2（北京）", "cn-beijing"),
@@ -115,30 +116,78 @@ const REGIONS: &[(&str, &str)] = &[
     ("马来西亚（吉隆坡）", "ap-southeast-3"),
     ("印度尼西亚（雅加达）", "ap-southeast-5"),
     ("印度（孟买）", "ap-south-1"),
+    ("上海", "cn-shanghai"),
+    ("北京", "cn-beijing"),
+    ("深圳", "cn-shenzhen"),
 ];
 
-/// The only regions an operation's service address supports, when its
-/// description says so (`服务地址仅支持：华东2（上海）`, several joined by `、`):
-/// the IDs of the regions named in the rest of that sentence.
+/// The only regions an operation supports, when its description says so:
+/// "the service address only supports" (`服务地址仅支持：华东2（上海）`), "the
+/// regions it supports" (`支持的服务地域：…`, also said per feature, as in
+/// SubmitAIJob), "this operation only supports" (`本接口目前仅支持**上海**和
+/// **新加坡**地域`). The IDs of the regions named in each such sentence,
+/// together, in order of first mention. A statement made for one site only
+/// (inside `<props="intl">…</props>`) does not restrict the operation: the
+/// other site's regions are not named.
 pub fn regions(description: &str) -> Option<Vec<&'static str>> {
-    const LEADS: [&str; 3] = ["服务地址仅支持", "接入地址仅支持", "服务地址只支持"];
-    let at = LEADS
+    const LEADS: [&str; 7] = [
+        "服务地址仅支持",
+        "接入地址仅支持",
+        "服务地址只支持",
+        "服务地域仅支持",
+        "支持的服务地域",
+        "仅支持如下服务地域",
+        "接口目前仅支持",
+    ];
+    let text = without_site_blocks(description);
+    let mut ids: Vec<&'static str> = Vec::new();
+    let mut rest = text.as_str();
+    while let Some((at, lead)) = LEADS
         .iter()
-        .filter_map(|l| description.find(l).map(|i| i + l.len()))
-        .min()?;
-    let rest = &description[at..];
-    let sentence = rest.split(['。', '\n']).next().unwrap_or(rest);
-    let compact: String = sentence
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '*')
-        .collect();
-    let mut found: Vec<(usize, &'static str)> = REGIONS
-        .iter()
-        .filter_map(|(name, id)| compact.find(name).map(|i| (i, *id)))
-        .collect();
-    found.sort_unstable();
-    let ids: Vec<&'static str> = found.into_iter().map(|(_, id)| id).collect();
+        .filter_map(|l| rest.find(l).map(|i| (i, *l)))
+        .min_by_key(|(i, _)| *i)
+    {
+        let after = &rest[at + lead.len()..];
+        let sentence = after.split(['。', '\n']).next().unwrap_or(after);
+        let mut compact: String = sentence
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '*')
+            .collect();
+        let mut found: Vec<(usize, &'static str)> = Vec::new();
+        for (name, id) in REGIONS {
+            while let Some(i) = compact.find(name) {
+                found.push((i, id));
+                // Blank the match (same length) so a short form inside it is
+                // not found again.
+                compact.replace_range(i..i + name.len(), &"_".repeat(name.len()));
+            }
+        }
+        found.sort_unstable();
+        for (_, id) in found {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        rest = &after[sentence.len()..];
+    }
     (!ids.is_empty()).then_some(ids)
+}
+
+/// The description without its site-specific blocks (`<props="intl">…</props>`).
+fn without_site_blocks(description: &str) -> String {
+    let mut out = String::with_capacity(description.len());
+    let mut rest = description;
+    while let Some(open) = rest.find("<props=") {
+        out.push_str(&rest[..open]);
+        match rest[open..].find("</props>") {
+            Some(close) => rest = &rest[open + close + "</props>".len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The values a text field takes, when its description lists them after
@@ -231,6 +280,29 @@ mod tests {
         );
         assert_eq!(regions("…华东2（上海）…"), None);
         assert_eq!(regions("…服务地址仅支持：…"), None);
+        // Short names, and the operation itself as the subject.
+        assert_eq!(
+            regions("…本接口目前仅支持**上海**、**北京**、**新加坡地域**。"),
+            Some(vec!["cn-shanghai", "cn-beijing", "ap-southeast-1"])
+        );
+        assert_eq!(
+            regions("…本接口目前仅支持如下服务地域：华东2（上海）。"),
+            Some(vec!["cn-shanghai"])
+        );
+        // "The regions it supports", said per feature: all of them together.
+        assert_eq!(
+            regions(
+                "- …支持的服务地域：**华北2（北京）**、**新加坡**。\n- …支持的服务地域：**华东2（上海）**。"
+            ),
+            Some(vec!["cn-beijing", "ap-southeast-1", "cn-shanghai"])
+        );
+        // Only what one site says: the other site's regions are unknown.
+        assert_eq!(
+            regions("…<props=\"intl\">本接口目前仅支持新加坡地域。</props>…"),
+            None
+        );
+        // "Only supports" about something other than regions.
+        assert_eq!(regions("…本接口目前仅支持查询…"), None);
     }
 
     #[test]

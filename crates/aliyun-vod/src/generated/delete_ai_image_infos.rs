@@ -131,7 +131,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-beijing", "cn-shanghai"],
 };
 
 static AI_IMAGE_INFO_IDS_LIST: op::ListRules = op::ListRules::of(

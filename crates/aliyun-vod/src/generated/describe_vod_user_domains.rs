@@ -339,7 +339,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             token: ::std::option::Option::None,
         },
     ),
-    regions: &[],
+    regions: &["cn-shanghai"],
 };
 
 static TAG_LIST: op::ListRules = op::ListRules::of(

@@ -142,7 +142,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-beijing", "cn-shanghai"],
 };
 
 static JOB_IDS_LIST: op::ListRules = op::ListRules::of(

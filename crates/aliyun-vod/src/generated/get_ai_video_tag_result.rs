@@ -133,7 +133,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-beijing", "cn-shanghai"],
 };
 
 /// The `GetAiVideoTagResultResponseVideoTagResult` object (not described in the spec yet).

@@ -142,7 +142,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-beijing", "cn-shanghai", "ap-southeast-1"],
 };
 
 /// The `GetMediaDnaResultResponseDnaResult` object (not described in the spec yet).

@@ -136,7 +136,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-beijing", "cn-shanghai", "ap-southeast-1"],
 };
 
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.

@@ -229,7 +229,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-beijing", "cn-shanghai", "ap-southeast-1"],
 };
 
 static TYPES_LIST: op::ListRules = op::ListRules::of(

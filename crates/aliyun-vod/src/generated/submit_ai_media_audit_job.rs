@@ -252,5 +252,5 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-shanghai", "cn-beijing", "ap-southeast-1"],
 };

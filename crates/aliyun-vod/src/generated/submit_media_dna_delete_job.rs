@@ -131,5 +131,5 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-beijing", "cn-shanghai", "ap-southeast-1"],
 };

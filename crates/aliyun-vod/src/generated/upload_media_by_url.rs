@@ -352,7 +352,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         ],
     ),
     pages: ::std::option::Option::None,
-    regions: &[],
+    regions: &["cn-shanghai", "ap-southeast-1"],
 };
 
 static UPLOAD_URLS_LIST: op::ListRules = op::ListRules::of(
