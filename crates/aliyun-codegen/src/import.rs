@@ -211,6 +211,21 @@ fn parameter(op: &str, p: &Value) -> Result<Value, String> {
         } else if prose::json_text(description) {
             facts.insert("format".into(), "json".into());
         }
+        // Values the prose lists become an open enum named for its place
+        // (`GetPlayInfoFormats`), on the items of a list.
+        if let Some(values) = prose::enum_values(description) {
+            let target = match facts.get_mut("items") {
+                Some(Value::Object(items)) => items,
+                _ => &mut facts,
+            };
+            if !target.contains_key("format") {
+                target.insert("enum".into(), values.into());
+                target.insert(
+                    "enumName".into(),
+                    crate::names::pascal(&ident(&format!("{op}{name}"))).into(),
+                );
+            }
+        }
     }
     out.insert("schema".into(), Value::Object(facts));
     Ok(Value::Object(out))
@@ -576,6 +591,31 @@ mod tests {
             "GetVideoInfoResponseVideoSnapshots"
         );
         assert!(video["properties"]["Title"].get("example").is_none());
+    }
+
+    #[test]
+    fn values_listed_in_a_parameter_become_an_open_enum_named_for_it() {
+        let api = json!({"parameters": [
+            {"name": "OutputType", "in": "query", "schema": {"type": "string",
+                "description": "取值：\n- **oss**：…\n- **cdn**：…"}},
+            {"name": "Formats", "in": "query", "schema": {"type": "string",
+                "description": "多个用半角逗号（,）分隔。取值：**mp4**、**m3u8**"}},
+            {"name": "Extend", "in": "query", "schema": {"type": "string",
+                "description": "JSON字符串，取值：**a**、**b**"}}
+        ], "responses": {"200": {"schema": {"type": "object", "properties": {}}}}});
+        let spec = base_spec("GetPlayInfo", &api, "https://example.com/api-").unwrap();
+        let p = &spec["parameters"];
+        assert_eq!(
+            p[0]["schema"],
+            json!({"type": "string", "enum": ["oss", "cdn"], "enumName": "GetPlayInfoOutputType"})
+        );
+        // A list: the items are the enum.
+        assert_eq!(
+            p[1]["schema"]["items"],
+            json!({"type": "string", "enum": ["mp4", "m3u8"], "enumName": "GetPlayInfoFormats"})
+        );
+        // JSON text is not an enum, whatever it quotes.
+        assert!(p[2]["schema"].get("enum").is_none(), "{}", p[2]);
     }
 
     #[test]

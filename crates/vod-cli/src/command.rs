@@ -349,4 +349,26 @@ mod tests {
         assert_eq!(input[json_flag.param], serde_json::json!([]));
         assert_eq!(input.len(), 2);
     }
+
+    #[test]
+    fn an_open_enum_flag_lists_its_known_values_and_takes_others() {
+        let spec = crate::generated::commands::COMMANDS
+            .iter()
+            .find(|c| c.name == "get-play-info")
+            .unwrap();
+        let formats = spec.flags.iter().find(|f| f.param == "Formats").unwrap();
+        assert!(
+            formats
+                .help
+                .contains("Known values: mp4, m3u8, mp3, flv, mpd."),
+            "{}",
+            formats.help
+        );
+        let m = spec
+            .command()
+            .try_get_matches_from([spec.name, "--video-id", "v", "--formats", "mp4,webm"])
+            .unwrap();
+        let input = spec.input(&m).unwrap();
+        assert_eq!(input["Formats"], serde_json::json!(["mp4", "webm"]));
+    }
 }

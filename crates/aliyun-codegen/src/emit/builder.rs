@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::doc;
-use super::input::param_type;
+use super::input::{list_item_type, param_type, text_type};
 use super::rust_type;
 use crate::model::{Model, Operation, ParamKind, TypeRef};
 
@@ -22,24 +22,30 @@ pub(crate) fn builder_items(model: &Model, op: &Operation) -> TokenStream {
         let set_doc = doc(&format!("Sets or clears [`{input}::{}`].", p.rust));
         let ty = param_type(model, p);
         let main = match &p.kind {
-            ParamKind::String(_) => quote! {
-                #d
-                pub fn #fid(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
-                    self.input.#fid = ::std::option::Option::Some(value.into());
-                    self
+            ParamKind::String(rules) => {
+                let text = text_type(model, rules);
+                quote! {
+                    #d
+                    pub fn #fid(mut self, value: impl ::std::convert::Into<#text>) -> Self {
+                        self.input.#fid = ::std::option::Option::Some(value.into());
+                        self
+                    }
                 }
-            },
-            ParamKind::List { .. } => quote! {
+            }
+            ParamKind::List { item_ty, item, .. } => {
+                let text = list_item_type(model, *item_ty, item);
+                quote! {
                 #d
                 pub fn #fid<I, S>(mut self, items: I) -> Self
                 where
                     I: ::std::iter::IntoIterator<Item = S>,
-                    S: ::std::convert::Into<::std::string::String>,
+                    S: ::std::convert::Into<#text>,
                 {
                     self.input.#fid = ::std::option::Option::Some(items.into_iter().map(::std::convert::Into::into).collect());
                     self
                 }
-            },
+                }
+            }
             ParamKind::Json { ty: TypeRef::List(item, _), .. }
             | ParamKind::RepeatList { ty: TypeRef::List(item, _), .. } => {
                 let item = rust_type(model, item);

@@ -17,7 +17,7 @@ fn first_line(text: &str) -> String {
     }
 }
 
-fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
+fn entry(model: &Model, op: &Operation, reserved: &[String]) -> TokenStream {
     let name = names::kebab(&op.name);
     let about = first_line(&op.summary);
     let long_about = if op.description.is_empty() {
@@ -40,6 +40,23 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
         let mut help = first_line(&p.doc);
         if p.required {
             help.push_str(" [required]");
+        }
+        // An open enum's known values (any other value is still sent).
+        let known = match &p.kind {
+            ParamKind::String(r) | ParamKind::List { item: r, .. } => r
+                .enum_name
+                .as_ref()
+                .and_then(|n| model.enums.get(n))
+                .map(|e| {
+                    e.values
+                        .iter()
+                        .map(|(wire, _, _)| wire.as_str())
+                        .collect::<Vec<_>>()
+                }),
+            _ => None,
+        };
+        if let Some(values) = &known {
+            help.push_str(&format!(" Known values: {}.", values.join(", ")));
         }
         let kind = match &p.kind {
             ParamKind::List {
@@ -70,7 +87,11 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
             }
             _ => quote! { Value },
         };
-        let example = p.example.as_deref().unwrap_or("");
+        let example = p
+            .example
+            .as_deref()
+            .or_else(|| known.as_ref().and_then(|v| v.first().copied()))
+            .unwrap_or("");
         quote! {
             crate::command::Flag {
                 param: #param,
@@ -115,7 +136,7 @@ fn entry(op: &Operation, reserved: &[String]) -> TokenStream {
 pub fn commands_module(model: &Model, reserved: &[String]) -> TokenStream {
     let entries = model.operations.iter().map(|op| {
         let cfg = super::cfg_operation(op);
-        let e = entry(op, reserved);
+        let e = entry(model, op, reserved);
         quote! { #cfg #e }
     });
     quote! {

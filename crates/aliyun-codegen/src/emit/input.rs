@@ -8,17 +8,38 @@ use quote::{format_ident, quote};
 use super::structs::{contains_float, debug_impl, derives, Serde};
 use super::types::{field_ty, fields_ident};
 use super::{doc, lit, rust_type, string_ty, type_item_path};
-use crate::model::{Model, Operation, Param, ParamKind, StringRules, TypeRef};
+use crate::model::{ItemType, Model, Operation, Param, ParamKind, StringRules, TypeRef};
 use crate::names;
 
 pub(crate) fn param_type(model: &Model, p: &Param) -> TokenStream {
     match &p.kind {
-        ParamKind::String(_) => string_ty(),
+        ParamKind::String(r) => text_type(model, r),
         ParamKind::Integer => quote! { i64 },
         ParamKind::Number => quote! { f64 },
         ParamKind::Boolean => quote! { bool },
-        ParamKind::List { .. } => quote! { ::std::vec::Vec<::std::string::String> },
+        ParamKind::List { item_ty, item, .. } => {
+            let item = list_item_type(model, *item_ty, item);
+            quote! { ::std::vec::Vec<#item> }
+        }
         ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } => rust_type(model, ty),
+    }
+}
+
+/// A text value's type: its open enum when it has one, else `String`.
+pub(crate) fn text_type(model: &Model, rules: &StringRules) -> TokenStream {
+    match &rules.enum_name {
+        Some(name) => rust_type(model, &TypeRef::Enum(name.clone())),
+        None => string_ty(),
+    }
+}
+
+/// The Rust type of a `simple` list's items.
+pub(crate) fn list_item_type(model: &Model, item_ty: ItemType, rules: &StringRules) -> TokenStream {
+    match item_ty {
+        ItemType::Text => text_type(model, rules),
+        ItemType::Integer => quote! { i64 },
+        ItemType::Number => quote! { f64 },
+        ItemType::Boolean => quote! { bool },
     }
 }
 
@@ -145,13 +166,22 @@ fn param_entry(model: &Model, p: &Param) -> (TokenStream, Option<TokenStream>) {
         ParamKind::Number => (quote! { op::Ty::Number }, None, None),
         ParamKind::Boolean => (quote! { op::Ty::Boolean }, None, None),
         ParamKind::List {
+            item_ty,
             item,
             min_items,
             max_items,
             encode_items,
             separator,
         } => {
-            let item = string_rules(item, true);
+            let item = match item_ty {
+                ItemType::Text => {
+                    let rules = string_rules(item, true);
+                    quote! { op::Ty::String(#rules) }
+                }
+                ItemType::Integer => quote! { op::Ty::Integer },
+                ItemType::Number => quote! { op::Ty::Number },
+                ItemType::Boolean => quote! { op::Ty::Boolean },
+            };
             let sep = (*separator != ',').then(|| quote! { .separator(#separator) });
             let min = lit(*min_items);
             let max = max_items.map(|_| {
@@ -161,7 +191,7 @@ fn param_entry(model: &Model, p: &Param) -> (TokenStream, Option<TokenStream>) {
             let encoded = encode_items.then(|| quote! { .items_encoded() });
             let list = quote! {
                 static #list_id: op::ListRules =
-                    op::ListRules::of(op::Ty::String(#item)).min_items(#min) #max #encoded #sep;
+                    op::ListRules::of(#item).min_items(#min) #max #encoded #sep;
             };
             (quote! { op::Ty::List(&#list_id) }, None, Some(list))
         }

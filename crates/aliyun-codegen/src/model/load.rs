@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::types::homes;
 use super::{
-    check, EnumType, Field, Group, Method, Model, ObjectType, Operation, Pages, Param, ParamKind,
-    Product, SpecError, SpecErrors, StringRules, TypeRef, Wait, WaitIds,
+    check, EnumType, Field, Group, ItemType, Method, Model, ObjectType, Operation, Pages, Param,
+    ParamKind, Product, SpecError, SpecErrors, StringRules, TypeRef, Wait, WaitIds,
 };
 use crate::names;
 
@@ -41,6 +41,7 @@ const SCHEMA_KEYS: &[&str] = &[
     "typeName",
     "enumName",
     "enumDescriptions",
+    "enumVariants",
     "terminal",
     "sensitive",
     "xmlItemName",
@@ -829,7 +830,7 @@ impl Cx<'_> {
             }
         }
         let kind = match (style.as_deref(), ty.as_str()) {
-            (None, "string") => ParamKind::String(self.string_rules(s, &sp)),
+            (None, "string") => ParamKind::String(self.string_rules(s, &sp, file, reg)),
             (None, "integer") => ParamKind::Integer,
             (None, "number") => ParamKind::Number,
             (None, "boolean") => ParamKind::Boolean,
@@ -857,14 +858,22 @@ impl Cx<'_> {
                     return None;
                 };
                 self.check_keys(items, SCHEMA_KEYS, &ip);
-                match items.get("type").and_then(Value::as_str) {
-                    Some("string") => {}
-                    other => self.err(
-                        &format!("{ip}.type"),
-                        format!("items of a simple list must be strings, found {other:?}"),
-                    ),
-                }
-                let item = self.string_rules(items, &ip);
+                let item_ty = match items.get("type").and_then(Value::as_str) {
+                    Some("string") => ItemType::Text,
+                    Some("integer") => ItemType::Integer,
+                    Some("number") => ItemType::Number,
+                    Some("boolean") => ItemType::Boolean,
+                    other => {
+                        self.err(
+                            &format!("{ip}.type"),
+                            format!(
+                                "items of a simple list must be strings, integers, numbers or booleans, found {other:?}"
+                            ),
+                        );
+                        ItemType::Text
+                    }
+                };
+                let item = self.string_rules(items, &ip, file, reg);
                 let min_items =
                     self.count_opt(s, "minItems", &sp, 0, 100_000).unwrap_or(1) as usize;
                 let max_items = self
@@ -890,6 +899,7 @@ impl Cx<'_> {
                     }
                 };
                 ParamKind::List {
+                    item_ty,
                     item,
                     min_items,
                     max_items,
@@ -944,7 +954,16 @@ impl Cx<'_> {
         })
     }
 
-    fn string_rules(&mut self, s: &Map<String, Value>, p: &str) -> StringRules {
+    /// A string parameter's (or list item's) rules. With an `enumName` its
+    /// `enum` names an open enum (registered like a response's); without,
+    /// the `enum` is a closed set checked before sending.
+    fn string_rules(
+        &mut self,
+        s: &Map<String, Value>,
+        p: &str,
+        file: &str,
+        reg: &mut Registry,
+    ) -> StringRules {
         let max_length = self
             .count_opt(s, "maxLength", p, 1, 10_000_000)
             .map(|x| x as usize);
@@ -962,7 +981,18 @@ impl Cx<'_> {
             }
         };
         let mut allowed: Vec<String> = Vec::new();
-        match s.get("enum") {
+        let enum_name = self.str_opt(s, "enumName", p);
+        if let Some(name) = &enum_name {
+            match s.get("enum") {
+                Some(values) => {
+                    if let Some(e) = self.enum_type(s, values, name, p, file) {
+                        self.register_enum(reg, e, p);
+                    }
+                }
+                None => self.err(&format!("{p}.enumName"), "an enum name needs `enum` values"),
+            }
+        }
+        match s.get("enum").filter(|_| enum_name.is_none()) {
             None | Some(Value::Null) => {}
             Some(Value::Array(xs)) if !xs.is_empty() => {
                 for (i, x) in xs.iter().enumerate() {
@@ -988,6 +1018,7 @@ impl Cx<'_> {
             http_url,
             allowed,
             json,
+            enum_name,
         }
     }
 
@@ -1188,6 +1219,18 @@ impl Cx<'_> {
             None | Some(Value::Null) => None,
             Some(d) => self.obj(d, &dp),
         };
+        let vp = format!("{p}.enumVariants");
+        let variants = match s.get("enumVariants") {
+            None | Some(Value::Null) => None,
+            Some(v) => self.obj(v, &vp),
+        };
+        if let Some(v) = variants {
+            for key in v.keys() {
+                if !items.iter().any(|x| x.as_str() == Some(key)) {
+                    self.err(&vp, format!("{key} is not one of the enum's values"));
+                }
+            }
+        }
         let mut out: Vec<(String, String, String)> = Vec::new();
         for (i, x) in items.iter().enumerate() {
             let ep = format!("{p}.enum[{i}]");
@@ -1195,10 +1238,12 @@ impl Cx<'_> {
                 self.err(&ep, "expected a string");
                 continue;
             };
-            let mut variant = names::pascal(value);
+            // A curated name (`300` -> `FiveMinutes`) where the value reads badly.
+            let chosen = variants.and_then(|v| v.get(value)).and_then(Value::as_str);
+            let mut variant = chosen.map_or_else(|| names::pascal(value), str::to_owned);
             // A value that is not an identifier (`2K`, `1.0`, `0`): `V` and
             // its digits and letters, dots as `Dot` (`V2K`, `V1Dot0`, `V0`).
-            if value.starts_with(|c: char| c.is_ascii_digit()) {
+            if chosen.is_none() && value.starts_with(|c: char| c.is_ascii_digit()) {
                 variant = format!(
                     "V{}",
                     value

@@ -260,10 +260,28 @@ pub struct StringRules {
     pub max_length: Option<usize>,
     /// Absolute http(s) URL.
     pub http_url: bool,
-    /// Allowed values.
+    /// Allowed values (a closed set, `enum` without `enumName`): anything
+    /// else is refused before sending.
     pub allowed: Vec<String>,
     /// JSON text (`format: json`): checked to parse before sending.
     pub json: bool,
+    /// The open enum typing the value (`enum` with `enumName`): the known
+    /// values get variants, any other value is still sent as given.
+    pub enum_name: Option<String>,
+}
+
+/// The items of a `simple` list: text, or scalars written in decimal
+/// (`CateIds=1,2`) or as `true`/`false`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemType {
+    /// Text, with the list's item rules.
+    Text,
+    /// An integer.
+    Integer,
+    /// A float.
+    Number,
+    /// A boolean.
+    Boolean,
 }
 
 /// A parameter's type and how it travels.
@@ -279,7 +297,9 @@ pub enum ParamKind {
     Boolean,
     /// A comma-separated list (`style: simple`).
     List {
-        /// Item rules.
+        /// What each item is: text (with `item`'s rules) or a number or boolean.
+        item_ty: ItemType,
+        /// Item rules, for text items.
         item: StringRules,
         /// Minimum items when set.
         min_items: usize,

@@ -29,8 +29,16 @@ pub fn types_used(op: &Operation, objects: &BTreeMap<String, ObjectType>) -> Vec
         walk(&f.ty, objects, &mut seen);
     }
     for p in &op.params {
-        if let ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } = &p.kind {
-            walk(ty, objects, &mut seen);
+        match &p.kind {
+            ParamKind::Json { ty, .. } | ParamKind::RepeatList { ty, .. } => {
+                walk(ty, objects, &mut seen);
+            }
+            ParamKind::String(rules) | ParamKind::List { item: rules, .. } => {
+                if let Some(name) = &rules.enum_name {
+                    walk(&TypeRef::Enum(name.clone()), objects, &mut seen);
+                }
+            }
+            _ => {}
         }
     }
     seen

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::AiTemplateType;
+
 /// Input of `AddAITemplate`. Build it with [`crate::Client::add_ai_template`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -41,7 +43,7 @@ pub struct AddAiTemplateInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub template_type: ::std::option::Option<::std::string::String>,
+    pub template_type: ::std::option::Option<crate::generated::types::AiTemplateType>,
     /// AI template configuration as a JSON string.
     ///
     /// Required.
@@ -122,7 +124,7 @@ impl AddAiTemplateFluentBuilder {
     /// Sets [`AddAiTemplateInput::template_type`] (`TemplateType`).
     pub fn template_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::AiTemplateType>,
     ) -> Self {
         self.input.template_type = ::std::option::Option::Some(value.into());
         self
@@ -130,7 +132,7 @@ impl AddAiTemplateFluentBuilder {
     /// Sets or clears [`AddAiTemplateInput::template_type`].
     pub fn set_template_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::AiTemplateType>,
     ) -> Self {
         self.input.template_type = value;
         self

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::CategoryType;
+
 /// Input of `AddCategory`. Build it with [`crate::Client::add_category`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -48,7 +50,7 @@ pub struct AddCategoryInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<crate::generated::types::CategoryType>,
 }
 
 impl AddCategoryInput {
@@ -128,7 +130,7 @@ impl AddCategoryFluentBuilder {
     /// Sets [`AddCategoryInput::type_`] (`Type`).
     pub fn type_(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::CategoryType>,
     ) -> Self {
         self.input.type_ = ::std::option::Option::Some(value.into());
         self
@@ -136,7 +138,7 @@ impl AddCategoryFluentBuilder {
     /// Sets or clears [`AddCategoryInput::type_`].
     pub fn set_type_(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::CategoryType>,
     ) -> Self {
         self.input.type_ = value;
         self

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::EditingMaterialType;
+
 /// The most items `MaterialIds` takes in one call.
 pub const MATERIAL_IDS_MAX_ITEMS: usize = 10;
 
@@ -59,7 +61,9 @@ pub struct AddEditingProjectMaterialsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub material_type: ::std::option::Option<::std::string::String>,
+    pub material_type: ::std::option::Option<
+        crate::generated::types::EditingMaterialType,
+    >,
 }
 
 impl AddEditingProjectMaterialsInput {
@@ -147,7 +151,7 @@ impl AddEditingProjectMaterialsFluentBuilder {
     /// Sets [`AddEditingProjectMaterialsInput::material_type`] (`MaterialType`).
     pub fn material_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::EditingMaterialType>,
     ) -> Self {
         self.input.material_type = ::std::option::Option::Some(value.into());
         self
@@ -155,7 +159,7 @@ impl AddEditingProjectMaterialsFluentBuilder {
     /// Sets or clears [`AddEditingProjectMaterialsInput::material_type`].
     pub fn set_material_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::EditingMaterialType>,
     ) -> Self {
         self.input.material_type = value;
         self

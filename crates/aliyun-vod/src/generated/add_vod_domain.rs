@@ -63,7 +63,9 @@ pub struct AddVodDomainInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub scope: ::std::option::Option<::std::string::String>,
+    pub scope: ::std::option::Option<
+        crate::generated::add_vod_domain::AddVodDomainScope,
+    >,
     /// Top-level domain.
     ///
     /// Example: `example.com`.
@@ -169,7 +171,9 @@ impl AddVodDomainFluentBuilder {
     /// Sets [`AddVodDomainInput::scope`] (`Scope`).
     pub fn scope(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::add_vod_domain::AddVodDomainScope,
+        >,
     ) -> Self {
         self.input.scope = ::std::option::Option::Some(value.into());
         self
@@ -177,7 +181,7 @@ impl AddVodDomainFluentBuilder {
     /// Sets or clears [`AddVodDomainInput::scope`].
     pub fn set_scope(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::add_vod_domain::AddVodDomainScope>,
     ) -> Self {
         self.input.scope = value;
         self
@@ -238,3 +242,87 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &["cn-shanghai"],
 };
+
+/// Acceleration area: domestic (default), overseas or global.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum AddVodDomainScope {
+    /// `domestic`.
+    Domestic,
+    /// `overseas`.
+    Overseas,
+    /// `global`.
+    Global,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl AddVodDomainScope {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["domestic", "overseas", "global"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AddVodDomainScope::Domestic => "domestic",
+            AddVodDomainScope::Overseas => "overseas",
+            AddVodDomainScope::Global => "global",
+            AddVodDomainScope::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "domestic" => AddVodDomainScope::Domestic,
+                "overseas" => AddVodDomainScope::Overseas,
+                "global" => AddVodDomainScope::Global,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for AddVodDomainScope {
+    fn from(s: &str) -> Self {
+        AddVodDomainScope::known(s)
+            .unwrap_or_else(|| AddVodDomainScope::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for AddVodDomainScope {
+    fn from(s: ::std::string::String) -> Self {
+        AddVodDomainScope::known(&s).unwrap_or(AddVodDomainScope::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for AddVodDomainScope {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for AddVodDomainScope {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AddVodDomainScope {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(AddVodDomainScope::from)
+    }
+}

@@ -41,7 +41,9 @@ pub struct AddVodTemplateInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub template_type: ::std::option::Option<::std::string::String>,
+    pub template_type: ::std::option::Option<
+        crate::generated::add_vod_template::AddVodTemplateTemplateType,
+    >,
     /// Template configuration as a JSON string.
     ///
     /// Required.
@@ -133,7 +135,9 @@ impl AddVodTemplateFluentBuilder {
     /// Sets [`AddVodTemplateInput::template_type`] (`TemplateType`).
     pub fn template_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::add_vod_template::AddVodTemplateTemplateType,
+        >,
     ) -> Self {
         self.input.template_type = ::std::option::Option::Some(value.into());
         self
@@ -141,7 +145,9 @@ impl AddVodTemplateFluentBuilder {
     /// Sets or clears [`AddVodTemplateInput::template_type`].
     pub fn set_template_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::add_vod_template::AddVodTemplateTemplateType,
+        >,
     ) -> Self {
         self.input.template_type = value;
         self
@@ -222,3 +228,84 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
+
+/// Kind of template: Snapshot or DynamicImage.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum AddVodTemplateTemplateType {
+    /// `Snapshot`.
+    Snapshot,
+    /// `DynamicImage`.
+    DynamicImage,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl AddVodTemplateTemplateType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Snapshot", "DynamicImage"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AddVodTemplateTemplateType::Snapshot => "Snapshot",
+            AddVodTemplateTemplateType::DynamicImage => "DynamicImage",
+            AddVodTemplateTemplateType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Snapshot" => AddVodTemplateTemplateType::Snapshot,
+                "DynamicImage" => AddVodTemplateTemplateType::DynamicImage,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for AddVodTemplateTemplateType {
+    fn from(s: &str) -> Self {
+        AddVodTemplateTemplateType::known(s)
+            .unwrap_or_else(|| AddVodTemplateTemplateType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for AddVodTemplateTemplateType {
+    fn from(s: ::std::string::String) -> Self {
+        AddVodTemplateTemplateType::known(&s)
+            .unwrap_or(AddVodTemplateTemplateType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for AddVodTemplateTemplateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for AddVodTemplateTemplateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AddVodTemplateTemplateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(AddVodTemplateTemplateType::from)
+    }
+}

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::IdentityType;
+
 /// Input of `AttachAppPolicyToIdentity`. Build it with [`crate::Client::attach_app_policy_to_identity`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -28,7 +30,7 @@ pub struct AttachAppPolicyToIdentityInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub identity_type: ::std::option::Option<::std::string::String>,
+    pub identity_type: ::std::option::Option<crate::generated::types::IdentityType>,
     /// RAM user ID, or RAM role name.
     ///
     /// Required.
@@ -124,7 +126,7 @@ impl AttachAppPolicyToIdentityFluentBuilder {
     /// Sets [`AttachAppPolicyToIdentityInput::identity_type`] (`IdentityType`).
     pub fn identity_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::IdentityType>,
     ) -> Self {
         self.input.identity_type = ::std::option::Option::Some(value.into());
         self
@@ -132,7 +134,7 @@ impl AttachAppPolicyToIdentityFluentBuilder {
     /// Sets or clears [`AttachAppPolicyToIdentityInput::identity_type`].
     pub fn set_identity_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::IdentityType>,
     ) -> Self {
         self.input.identity_type = value;
         self

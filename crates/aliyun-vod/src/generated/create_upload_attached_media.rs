@@ -43,7 +43,9 @@ pub struct CreateUploadAttachedMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub business_type: ::std::option::Option<::std::string::String>,
+    pub business_type: ::std::option::Option<
+        crate::generated::create_upload_attached_media::AttachedMediaBusinessType,
+    >,
     /// File extension, such as png, srt or mp4.
     ///
     /// Example: `png`.
@@ -135,7 +137,7 @@ pub struct CreateUploadAttachedMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub cate_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub cate_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     /// ID of the VOD application; defaults to app-1000000.
     ///
     /// Example: `app-****`.
@@ -246,7 +248,9 @@ impl CreateUploadAttachedMediaFluentBuilder {
     /// Sets [`CreateUploadAttachedMediaInput::business_type`] (`BusinessType`).
     pub fn business_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::create_upload_attached_media::AttachedMediaBusinessType,
+        >,
     ) -> Self {
         self.input.business_type = ::std::option::Option::Some(value.into());
         self
@@ -254,7 +258,9 @@ impl CreateUploadAttachedMediaFluentBuilder {
     /// Sets or clears [`CreateUploadAttachedMediaInput::business_type`].
     pub fn set_business_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::create_upload_attached_media::AttachedMediaBusinessType,
+        >,
     ) -> Self {
         self.input.business_type = value;
         self
@@ -378,7 +384,7 @@ impl CreateUploadAttachedMediaFluentBuilder {
     pub fn cate_ids<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<i64>,
     {
         self.input.cate_ids = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -388,7 +394,7 @@ impl CreateUploadAttachedMediaFluentBuilder {
     /// Sets or clears [`CreateUploadAttachedMediaInput::cate_ids`].
     pub fn set_cate_ids(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<::std::vec::Vec<i64>>,
     ) -> Self {
         self.input.cate_ids = value;
         self
@@ -485,8 +491,91 @@ static TAGS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(TAGS_MAX_ITEMS);
 
-static CATE_IDS_LIST: op::ListRules = op::ListRules::of(
-        op::Ty::String(op::StringRules::ANY.no_control()),
-    )
+static CATE_IDS_LIST: op::ListRules = op::ListRules::of(op::Ty::Integer)
     .min_items(1)
     .max_items(CATE_IDS_MAX_ITEMS);
+
+/// Kind of auxiliary media: watermark, subtitle or material.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum AttachedMediaBusinessType {
+    /// `watermark`.
+    Watermark,
+    /// `subtitle`.
+    Subtitle,
+    /// `material`.
+    Material,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl AttachedMediaBusinessType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["watermark", "subtitle", "material"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AttachedMediaBusinessType::Watermark => "watermark",
+            AttachedMediaBusinessType::Subtitle => "subtitle",
+            AttachedMediaBusinessType::Material => "material",
+            AttachedMediaBusinessType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "watermark" => AttachedMediaBusinessType::Watermark,
+                "subtitle" => AttachedMediaBusinessType::Subtitle,
+                "material" => AttachedMediaBusinessType::Material,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for AttachedMediaBusinessType {
+    fn from(s: &str) -> Self {
+        AttachedMediaBusinessType::known(s)
+            .unwrap_or_else(|| AttachedMediaBusinessType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for AttachedMediaBusinessType {
+    fn from(s: ::std::string::String) -> Self {
+        AttachedMediaBusinessType::known(&s)
+            .unwrap_or(AttachedMediaBusinessType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for AttachedMediaBusinessType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for AttachedMediaBusinessType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for AttachedMediaBusinessType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(AttachedMediaBusinessType::from)
+    }
+}

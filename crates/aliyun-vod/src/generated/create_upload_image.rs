@@ -42,7 +42,9 @@ pub struct CreateUploadImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub image_type: ::std::option::Option<::std::string::String>,
+    pub image_type: ::std::option::Option<
+        crate::generated::create_upload_image::UploadImageType,
+    >,
     /// File extension: png (default), jpg, jpeg or gif.
     ///
     /// Example: `png`.
@@ -53,7 +55,9 @@ pub struct CreateUploadImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub image_ext: ::std::option::Option<::std::string::String>,
+    pub image_ext: ::std::option::Option<
+        crate::generated::create_upload_image::ImageExtension,
+    >,
     /// Name of the source file, including its extension.
     ///
     /// Example: `D:\picture_01.png`.
@@ -228,7 +232,9 @@ impl CreateUploadImageFluentBuilder {
     /// Sets [`CreateUploadImageInput::image_type`] (`ImageType`).
     pub fn image_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::create_upload_image::UploadImageType,
+        >,
     ) -> Self {
         self.input.image_type = ::std::option::Option::Some(value.into());
         self
@@ -236,7 +242,9 @@ impl CreateUploadImageFluentBuilder {
     /// Sets or clears [`CreateUploadImageInput::image_type`].
     pub fn set_image_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::create_upload_image::UploadImageType,
+        >,
     ) -> Self {
         self.input.image_type = value;
         self
@@ -244,7 +252,9 @@ impl CreateUploadImageFluentBuilder {
     /// Sets [`CreateUploadImageInput::image_ext`] (`ImageExt`).
     pub fn image_ext(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::create_upload_image::ImageExtension,
+        >,
     ) -> Self {
         self.input.image_ext = ::std::option::Option::Some(value.into());
         self
@@ -252,7 +262,9 @@ impl CreateUploadImageFluentBuilder {
     /// Sets or clears [`CreateUploadImageInput::image_ext`].
     pub fn set_image_ext(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::create_upload_image::ImageExtension,
+        >,
     ) -> Self {
         self.input.image_ext = value;
         self
@@ -437,3 +449,170 @@ static TAGS_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(TAGS_MAX_ITEMS);
+
+/// File extension: png (default), jpg, jpeg or gif.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ImageExtension {
+    /// `png`.
+    Png,
+    /// `jpg`.
+    Jpg,
+    /// `jpeg`.
+    Jpeg,
+    /// `gif`.
+    Gif,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ImageExtension {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["png", "jpg", "jpeg", "gif"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ImageExtension::Png => "png",
+            ImageExtension::Jpg => "jpg",
+            ImageExtension::Jpeg => "jpeg",
+            ImageExtension::Gif => "gif",
+            ImageExtension::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "png" => ImageExtension::Png,
+                "jpg" => ImageExtension::Jpg,
+                "jpeg" => ImageExtension::Jpeg,
+                "gif" => ImageExtension::Gif,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ImageExtension {
+    fn from(s: &str) -> Self {
+        ImageExtension::known(s).unwrap_or_else(|| ImageExtension::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for ImageExtension {
+    fn from(s: ::std::string::String) -> Self {
+        ImageExtension::known(&s).unwrap_or(ImageExtension::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ImageExtension {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ImageExtension {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ImageExtension {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ImageExtension::from)
+    }
+}
+
+/// Kind of image: default or cover.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum UploadImageType {
+    /// `default`.
+    Default,
+    /// `cover`.
+    Cover,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl UploadImageType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["default", "cover"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UploadImageType::Default => "default",
+            UploadImageType::Cover => "cover",
+            UploadImageType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "default" => UploadImageType::Default,
+                "cover" => UploadImageType::Cover,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for UploadImageType {
+    fn from(s: &str) -> Self {
+        UploadImageType::known(s)
+            .unwrap_or_else(|| UploadImageType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for UploadImageType {
+    fn from(s: ::std::string::String) -> Self {
+        UploadImageType::known(&s).unwrap_or(UploadImageType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for UploadImageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for UploadImageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UploadImageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(UploadImageType::from)
+    }
+}

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::EditingMaterialType;
+
 /// Input of `DeleteEditingProjectMaterials`. Build it with [`crate::Client::delete_editing_project_materials`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -56,7 +58,9 @@ pub struct DeleteEditingProjectMaterialsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub material_type: ::std::option::Option<::std::string::String>,
+    pub material_type: ::std::option::Option<
+        crate::generated::types::EditingMaterialType,
+    >,
 }
 
 impl DeleteEditingProjectMaterialsInput {
@@ -138,7 +142,7 @@ impl DeleteEditingProjectMaterialsFluentBuilder {
     /// Sets [`DeleteEditingProjectMaterialsInput::material_type`] (`MaterialType`).
     pub fn material_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::EditingMaterialType>,
     ) -> Self {
         self.input.material_type = ::std::option::Option::Some(value.into());
         self
@@ -146,7 +150,7 @@ impl DeleteEditingProjectMaterialsFluentBuilder {
     /// Sets or clears [`DeleteEditingProjectMaterialsInput::material_type`].
     pub fn set_material_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::EditingMaterialType>,
     ) -> Self {
         self.input.material_type = value;
         self

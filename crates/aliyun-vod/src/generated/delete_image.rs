@@ -34,7 +34,9 @@ pub struct DeleteImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub delete_image_type: ::std::option::Option<::std::string::String>,
+    pub delete_image_type: ::std::option::Option<
+        crate::generated::delete_image::DeleteImageDeleteImageType,
+    >,
     /// URLs of the images, at most 20; used when DeleteImageType is ImageURL.
     ///
     /// Sent as a comma-separated list of 1 to 20 items.
@@ -84,7 +86,9 @@ pub struct DeleteImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub image_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub image_type: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::delete_image::DeleteImageImageType>,
+    >,
 }
 
 impl DeleteImageInput {
@@ -131,7 +135,9 @@ impl DeleteImageFluentBuilder {
     /// Sets [`DeleteImageInput::delete_image_type`] (`DeleteImageType`).
     pub fn delete_image_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::delete_image::DeleteImageDeleteImageType,
+        >,
     ) -> Self {
         self.input.delete_image_type = ::std::option::Option::Some(value.into());
         self
@@ -139,7 +145,9 @@ impl DeleteImageFluentBuilder {
     /// Sets or clears [`DeleteImageInput::delete_image_type`].
     pub fn set_delete_image_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::delete_image::DeleteImageDeleteImageType,
+        >,
     ) -> Self {
         self.input.delete_image_type = value;
         self
@@ -202,7 +210,7 @@ impl DeleteImageFluentBuilder {
     pub fn image_type<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::delete_image::DeleteImageImageType>,
     {
         self.input.image_type = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -212,7 +220,9 @@ impl DeleteImageFluentBuilder {
     /// Sets or clears [`DeleteImageInput::image_type`].
     pub fn set_image_type(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::delete_image::DeleteImageImageType>,
+        >,
     ) -> Self {
         self.input.image_type = value;
         self
@@ -275,3 +285,184 @@ static IMAGE_TYPE_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// How images are selected: ImageURL, ImageId or VideoId.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DeleteImageDeleteImageType {
+    /// `ImageURL`.
+    ImageUrl,
+    /// `ImageId`.
+    ImageId,
+    /// `VideoId`.
+    VideoId,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DeleteImageDeleteImageType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["ImageURL", "ImageId", "VideoId"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeleteImageDeleteImageType::ImageUrl => "ImageURL",
+            DeleteImageDeleteImageType::ImageId => "ImageId",
+            DeleteImageDeleteImageType::VideoId => "VideoId",
+            DeleteImageDeleteImageType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "ImageURL" => DeleteImageDeleteImageType::ImageUrl,
+                "ImageId" => DeleteImageDeleteImageType::ImageId,
+                "VideoId" => DeleteImageDeleteImageType::VideoId,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DeleteImageDeleteImageType {
+    fn from(s: &str) -> Self {
+        DeleteImageDeleteImageType::known(s)
+            .unwrap_or_else(|| DeleteImageDeleteImageType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DeleteImageDeleteImageType {
+    fn from(s: ::std::string::String) -> Self {
+        DeleteImageDeleteImageType::known(&s)
+            .unwrap_or(DeleteImageDeleteImageType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DeleteImageDeleteImageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DeleteImageDeleteImageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeleteImageDeleteImageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DeleteImageDeleteImageType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DeleteImageImageType {
+    /// `CoverSnapshot`.
+    CoverSnapshot,
+    /// `NormalSnapshot`.
+    NormalSnapshot,
+    /// `SpriteSnapshot`.
+    SpriteSnapshot,
+    /// `SpriteOriginSnapshot`.
+    SpriteOriginSnapshot,
+    /// `All`.
+    All,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DeleteImageImageType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "CoverSnapshot",
+        "NormalSnapshot",
+        "SpriteSnapshot",
+        "SpriteOriginSnapshot",
+        "All",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeleteImageImageType::CoverSnapshot => "CoverSnapshot",
+            DeleteImageImageType::NormalSnapshot => "NormalSnapshot",
+            DeleteImageImageType::SpriteSnapshot => "SpriteSnapshot",
+            DeleteImageImageType::SpriteOriginSnapshot => "SpriteOriginSnapshot",
+            DeleteImageImageType::All => "All",
+            DeleteImageImageType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "CoverSnapshot" => DeleteImageImageType::CoverSnapshot,
+                "NormalSnapshot" => DeleteImageImageType::NormalSnapshot,
+                "SpriteSnapshot" => DeleteImageImageType::SpriteSnapshot,
+                "SpriteOriginSnapshot" => DeleteImageImageType::SpriteOriginSnapshot,
+                "All" => DeleteImageImageType::All,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DeleteImageImageType {
+    fn from(s: &str) -> Self {
+        DeleteImageImageType::known(s)
+            .unwrap_or_else(|| DeleteImageImageType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DeleteImageImageType {
+    fn from(s: ::std::string::String) -> Self {
+        DeleteImageImageType::known(&s).unwrap_or(DeleteImageImageType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DeleteImageImageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DeleteImageImageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeleteImageImageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DeleteImageImageType::from)
+    }
+}

@@ -54,7 +54,9 @@ pub struct DeleteTranscodeTemplateGroupInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub force_del_group: ::std::option::Option<::std::string::String>,
+    pub force_del_group: ::std::option::Option<
+        crate::generated::delete_transcode_template_group::DeleteTranscodeTemplateGroupForceDelGroup,
+    >,
 }
 
 impl DeleteTranscodeTemplateGroupInput {
@@ -143,7 +145,9 @@ impl DeleteTranscodeTemplateGroupFluentBuilder {
     /// Sets [`DeleteTranscodeTemplateGroupInput::force_del_group`] (`ForceDelGroup`).
     pub fn force_del_group(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::delete_transcode_template_group::DeleteTranscodeTemplateGroupForceDelGroup,
+        >,
     ) -> Self {
         self.input.force_del_group = ::std::option::Option::Some(value.into());
         self
@@ -151,7 +155,9 @@ impl DeleteTranscodeTemplateGroupFluentBuilder {
     /// Sets or clears [`DeleteTranscodeTemplateGroupInput::force_del_group`].
     pub fn set_force_del_group(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::delete_transcode_template_group::DeleteTranscodeTemplateGroupForceDelGroup,
+        >,
     ) -> Self {
         self.input.force_del_group = value;
         self
@@ -213,3 +219,87 @@ static TRANSCODE_TEMPLATE_IDS_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// Whether to delete the whole group (true) or only the listed templates (false).
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DeleteTranscodeTemplateGroupForceDelGroup {
+    /// `true`.
+    True,
+    /// `false`.
+    False,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DeleteTranscodeTemplateGroupForceDelGroup {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["true", "false"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeleteTranscodeTemplateGroupForceDelGroup::True => "true",
+            DeleteTranscodeTemplateGroupForceDelGroup::False => "false",
+            DeleteTranscodeTemplateGroupForceDelGroup::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "true" => DeleteTranscodeTemplateGroupForceDelGroup::True,
+                "false" => DeleteTranscodeTemplateGroupForceDelGroup::False,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DeleteTranscodeTemplateGroupForceDelGroup {
+    fn from(s: &str) -> Self {
+        DeleteTranscodeTemplateGroupForceDelGroup::known(s)
+            .unwrap_or_else(|| DeleteTranscodeTemplateGroupForceDelGroup::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DeleteTranscodeTemplateGroupForceDelGroup {
+    fn from(s: ::std::string::String) -> Self {
+        DeleteTranscodeTemplateGroupForceDelGroup::known(&s)
+            .unwrap_or(DeleteTranscodeTemplateGroupForceDelGroup::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DeleteTranscodeTemplateGroupForceDelGroup {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DeleteTranscodeTemplateGroupForceDelGroup {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DeleteTranscodeTemplateGroupForceDelGroup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DeleteTranscodeTemplateGroupForceDelGroup::from)
+    }
+}

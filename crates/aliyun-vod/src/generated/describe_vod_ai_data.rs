@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::UsageDataRegion;
+
 /// Input of `DescribeVodAIData`. Build it with [`crate::Client::describe_vod_ai_data`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -54,7 +56,9 @@ pub struct DescribeVodAiDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub region: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::UsageDataRegion>,
+    >,
     /// AI kinds to include: AIVideoCensor, AIVideoFPShot or AIVideoTag.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -67,7 +71,9 @@ pub struct DescribeVodAiDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ai_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub ai_type: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::describe_vod_ai_data::DescribeVodAiDataAiType>,
+    >,
 }
 
 impl DescribeVodAiDataInput {
@@ -170,7 +176,7 @@ impl DescribeVodAiDataFluentBuilder {
     pub fn region<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::types::UsageDataRegion>,
     {
         self.input.region = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -180,7 +186,9 @@ impl DescribeVodAiDataFluentBuilder {
     /// Sets or clears [`DescribeVodAiDataInput::region`].
     pub fn set_region(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::UsageDataRegion>,
+        >,
     ) -> Self {
         self.input.region = value;
         self
@@ -189,7 +197,9 @@ impl DescribeVodAiDataFluentBuilder {
     pub fn ai_type<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<
+            crate::generated::describe_vod_ai_data::DescribeVodAiDataAiType,
+        >,
     {
         self.input.ai_type = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -199,7 +209,11 @@ impl DescribeVodAiDataFluentBuilder {
     /// Sets or clears [`DescribeVodAiDataInput::ai_type`].
     pub fn set_ai_type(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::describe_vod_ai_data::DescribeVodAiDataAiType,
+            >,
+        >,
     ) -> Self {
         self.input.ai_type = value;
         self
@@ -261,6 +275,92 @@ static AI_TYPE_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodAiDataAiType {
+    /// `AIVideoCensor`.
+    AiVideoCensor,
+    /// `AIVideoFPShot`.
+    AiVideoFpShot,
+    /// `AIVideoTag`.
+    AiVideoTag,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodAiDataAiType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "AIVideoCensor",
+        "AIVideoFPShot",
+        "AIVideoTag",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodAiDataAiType::AiVideoCensor => "AIVideoCensor",
+            DescribeVodAiDataAiType::AiVideoFpShot => "AIVideoFPShot",
+            DescribeVodAiDataAiType::AiVideoTag => "AIVideoTag",
+            DescribeVodAiDataAiType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AIVideoCensor" => DescribeVodAiDataAiType::AiVideoCensor,
+                "AIVideoFPShot" => DescribeVodAiDataAiType::AiVideoFpShot,
+                "AIVideoTag" => DescribeVodAiDataAiType::AiVideoTag,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodAiDataAiType {
+    fn from(s: &str) -> Self {
+        DescribeVodAiDataAiType::known(s)
+            .unwrap_or_else(|| DescribeVodAiDataAiType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodAiDataAiType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodAiDataAiType::known(&s).unwrap_or(DescribeVodAiDataAiType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodAiDataAiType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodAiDataAiType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodAiDataAiType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodAiDataAiType::from)
+    }
+}
 
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::DomainDataInterval;
+
 /// The most items `DomainName` takes in one call.
 pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
 
@@ -65,7 +67,7 @@ pub struct DescribeVodDomainHitRateDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub interval: ::std::option::Option<::std::string::String>,
+    pub interval: ::std::option::Option<crate::generated::types::DomainDataInterval>,
 }
 
 impl DescribeVodDomainHitRateDataInput {
@@ -199,7 +201,7 @@ impl DescribeVodDomainHitRateDataFluentBuilder {
     /// Sets [`DescribeVodDomainHitRateDataInput::interval`] (`Interval`).
     pub fn interval(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::DomainDataInterval>,
     ) -> Self {
         self.input.interval = ::std::option::Option::Some(value.into());
         self
@@ -207,7 +209,7 @@ impl DescribeVodDomainHitRateDataFluentBuilder {
     /// Sets or clears [`DescribeVodDomainHitRateDataInput::interval`].
     pub fn set_interval(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::DomainDataInterval>,
     ) -> Self {
         self.input.interval = value;
         self

@@ -115,7 +115,9 @@ pub struct DescribeVodDomainRealTimeDetailDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub merge_loc_isp: ::std::option::Option<::std::string::String>,
+    pub merge_loc_isp: ::std::option::Option<
+        crate::generated::describe_vod_domain_real_time_detail_data::DescribeVodDomainRealTimeDetailDataMergeLocIsp,
+    >,
 }
 
 impl DescribeVodDomainRealTimeDetailDataInput {
@@ -285,7 +287,9 @@ impl DescribeVodDomainRealTimeDetailDataFluentBuilder {
     /// Sets [`DescribeVodDomainRealTimeDetailDataInput::merge_loc_isp`] (`MergeLocIsp`).
     pub fn merge_loc_isp(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_domain_real_time_detail_data::DescribeVodDomainRealTimeDetailDataMergeLocIsp,
+        >,
     ) -> Self {
         self.input.merge_loc_isp = ::std::option::Option::Some(value.into());
         self
@@ -293,7 +297,9 @@ impl DescribeVodDomainRealTimeDetailDataFluentBuilder {
     /// Sets or clears [`DescribeVodDomainRealTimeDetailDataInput::merge_loc_isp`].
     pub fn set_merge_loc_isp(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_domain_real_time_detail_data::DescribeVodDomainRealTimeDetailDataMergeLocIsp,
+        >,
     ) -> Self {
         self.input.merge_loc_isp = value;
         self
@@ -358,3 +364,87 @@ static FIELD_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// Whether to aggregate over regions and carriers per domain.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainRealTimeDetailDataMergeLocIsp {
+    /// `true`.
+    True,
+    /// `false`.
+    False,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainRealTimeDetailDataMergeLocIsp {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["true", "false"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainRealTimeDetailDataMergeLocIsp::True => "true",
+            DescribeVodDomainRealTimeDetailDataMergeLocIsp::False => "false",
+            DescribeVodDomainRealTimeDetailDataMergeLocIsp::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "true" => DescribeVodDomainRealTimeDetailDataMergeLocIsp::True,
+                "false" => DescribeVodDomainRealTimeDetailDataMergeLocIsp::False,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodDomainRealTimeDetailDataMergeLocIsp {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainRealTimeDetailDataMergeLocIsp::known(s)
+            .unwrap_or_else(|| DescribeVodDomainRealTimeDetailDataMergeLocIsp::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodDomainRealTimeDetailDataMergeLocIsp {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainRealTimeDetailDataMergeLocIsp::known(&s)
+            .unwrap_or(DescribeVodDomainRealTimeDetailDataMergeLocIsp::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodDomainRealTimeDetailDataMergeLocIsp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodDomainRealTimeDetailDataMergeLocIsp {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainRealTimeDetailDataMergeLocIsp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainRealTimeDetailDataMergeLocIsp::from)
+    }
+}

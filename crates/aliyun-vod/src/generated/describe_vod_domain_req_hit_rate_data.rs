@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::DomainDataInterval;
+
 /// The most items `DomainName` takes in one call.
 pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
 
@@ -64,7 +66,7 @@ pub struct DescribeVodDomainReqHitRateDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub interval: ::std::option::Option<::std::string::String>,
+    pub interval: ::std::option::Option<crate::generated::types::DomainDataInterval>,
 }
 
 impl DescribeVodDomainReqHitRateDataInput {
@@ -198,7 +200,7 @@ impl DescribeVodDomainReqHitRateDataFluentBuilder {
     /// Sets [`DescribeVodDomainReqHitRateDataInput::interval`] (`Interval`).
     pub fn interval(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::DomainDataInterval>,
     ) -> Self {
         self.input.interval = ::std::option::Option::Some(value.into());
         self
@@ -206,7 +208,7 @@ impl DescribeVodDomainReqHitRateDataFluentBuilder {
     /// Sets or clears [`DescribeVodDomainReqHitRateDataInput::interval`].
     pub fn set_interval(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::DomainDataInterval>,
     ) -> Self {
         self.input.interval = value;
         self

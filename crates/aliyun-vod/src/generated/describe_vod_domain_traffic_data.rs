@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::DomainDataInterval;
+
 /// The most items `DomainName` takes in one call.
 pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
 
@@ -64,7 +66,7 @@ pub struct DescribeVodDomainTrafficDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub interval: ::std::option::Option<::std::string::String>,
+    pub interval: ::std::option::Option<crate::generated::types::DomainDataInterval>,
     /// Carrier to filter by (English name); all carriers when omitted.
     ///
     /// Example: `unicom`.
@@ -225,7 +227,7 @@ impl DescribeVodDomainTrafficDataFluentBuilder {
     /// Sets [`DescribeVodDomainTrafficDataInput::interval`] (`Interval`).
     pub fn interval(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::DomainDataInterval>,
     ) -> Self {
         self.input.interval = ::std::option::Option::Some(value.into());
         self
@@ -233,7 +235,7 @@ impl DescribeVodDomainTrafficDataFluentBuilder {
     /// Sets or clears [`DescribeVodDomainTrafficDataInput::interval`].
     pub fn set_interval(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::DomainDataInterval>,
     ) -> Self {
         self.input.interval = value;
         self

@@ -67,7 +67,9 @@ pub struct DescribeVodDomainUsageDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub field: ::std::option::Option<::std::string::String>,
+    pub field: ::std::option::Option<
+        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataField,
+    >,
     /// Kind of content: static, dynamic or all.
     ///
     /// Example: `static`.
@@ -78,7 +80,9 @@ pub struct DescribeVodDomainUsageDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataType,
+    >,
     /// Billing area: CN (default) or OverSeas.
     ///
     /// Example: `CN`.
@@ -89,7 +93,9 @@ pub struct DescribeVodDomainUsageDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub area: ::std::option::Option<::std::string::String>,
+    pub area: ::std::option::Option<
+        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataArea,
+    >,
     /// Time granularity of the data points, in seconds: 300, 3600 or 86400.
     ///
     /// Example: `300`.
@@ -246,7 +252,9 @@ impl DescribeVodDomainUsageDataFluentBuilder {
     /// Sets [`DescribeVodDomainUsageDataInput::field`] (`Field`).
     pub fn field(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataField,
+        >,
     ) -> Self {
         self.input.field = ::std::option::Option::Some(value.into());
         self
@@ -254,7 +262,9 @@ impl DescribeVodDomainUsageDataFluentBuilder {
     /// Sets or clears [`DescribeVodDomainUsageDataInput::field`].
     pub fn set_field(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataField,
+        >,
     ) -> Self {
         self.input.field = value;
         self
@@ -262,7 +272,9 @@ impl DescribeVodDomainUsageDataFluentBuilder {
     /// Sets [`DescribeVodDomainUsageDataInput::type_`] (`Type`).
     pub fn type_(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataType,
+        >,
     ) -> Self {
         self.input.type_ = ::std::option::Option::Some(value.into());
         self
@@ -270,7 +282,9 @@ impl DescribeVodDomainUsageDataFluentBuilder {
     /// Sets or clears [`DescribeVodDomainUsageDataInput::type_`].
     pub fn set_type_(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataType,
+        >,
     ) -> Self {
         self.input.type_ = value;
         self
@@ -278,7 +292,9 @@ impl DescribeVodDomainUsageDataFluentBuilder {
     /// Sets [`DescribeVodDomainUsageDataInput::area`] (`Area`).
     pub fn area(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataArea,
+        >,
     ) -> Self {
         self.input.area = ::std::option::Option::Some(value.into());
         self
@@ -286,7 +302,9 @@ impl DescribeVodDomainUsageDataFluentBuilder {
     /// Sets or clears [`DescribeVodDomainUsageDataInput::area`].
     pub fn set_area(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataArea,
+        >,
     ) -> Self {
         self.input.area = value;
         self
@@ -386,6 +404,168 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// Billing area: CN (default) or OverSeas.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainUsageDataArea {
+    /// `CN`.
+    Cn,
+    /// `OverSeas`.
+    OverSeas,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainUsageDataArea {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["CN", "OverSeas"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainUsageDataArea::Cn => "CN",
+            DescribeVodDomainUsageDataArea::OverSeas => "OverSeas",
+            DescribeVodDomainUsageDataArea::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "CN" => DescribeVodDomainUsageDataArea::Cn,
+                "OverSeas" => DescribeVodDomainUsageDataArea::OverSeas,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodDomainUsageDataArea {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainUsageDataArea::known(s)
+            .unwrap_or_else(|| DescribeVodDomainUsageDataArea::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodDomainUsageDataArea {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainUsageDataArea::known(&s)
+            .unwrap_or(DescribeVodDomainUsageDataArea::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodDomainUsageDataArea {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodDomainUsageDataArea {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainUsageDataArea {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainUsageDataArea::from)
+    }
+}
+
+/// Metric: bps (bandwidth) or traf (traffic).
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainUsageDataField {
+    /// `bps`.
+    Bps,
+    /// `traf`.
+    Traf,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainUsageDataField {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["bps", "traf"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainUsageDataField::Bps => "bps",
+            DescribeVodDomainUsageDataField::Traf => "traf",
+            DescribeVodDomainUsageDataField::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "bps" => DescribeVodDomainUsageDataField::Bps,
+                "traf" => DescribeVodDomainUsageDataField::Traf,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodDomainUsageDataField {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainUsageDataField::known(s)
+            .unwrap_or_else(|| DescribeVodDomainUsageDataField::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodDomainUsageDataField {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainUsageDataField::known(&s)
+            .unwrap_or(DescribeVodDomainUsageDataField::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodDomainUsageDataField {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodDomainUsageDataField {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainUsageDataField {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainUsageDataField::from)
+    }
+}
+
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(
     ::std::clone::Clone,
@@ -465,6 +645,91 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainUsageDataResponseType {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(DescribeVodDomainUsageDataResponseType::from)
+    }
+}
+
+/// Kind of content: static, dynamic or all.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodDomainUsageDataType {
+    /// `static`.
+    Static,
+    /// `dynamic`.
+    Dynamic,
+    /// `all`.
+    All,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodDomainUsageDataType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["static", "dynamic", "all"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodDomainUsageDataType::Static => "static",
+            DescribeVodDomainUsageDataType::Dynamic => "dynamic",
+            DescribeVodDomainUsageDataType::All => "all",
+            DescribeVodDomainUsageDataType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "static" => DescribeVodDomainUsageDataType::Static,
+                "dynamic" => DescribeVodDomainUsageDataType::Dynamic,
+                "all" => DescribeVodDomainUsageDataType::All,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodDomainUsageDataType {
+    fn from(s: &str) -> Self {
+        DescribeVodDomainUsageDataType::known(s)
+            .unwrap_or_else(|| DescribeVodDomainUsageDataType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodDomainUsageDataType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodDomainUsageDataType::known(&s)
+            .unwrap_or(DescribeVodDomainUsageDataType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodDomainUsageDataType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodDomainUsageDataType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainUsageDataType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodDomainUsageDataType::from)
     }
 }
 

@@ -37,7 +37,9 @@ pub struct DescribeVodMediaPlayDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub terminal_type: ::std::option::Option<::std::string::String>,
+    pub terminal_type: ::std::option::Option<
+        crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataTerminalType,
+    >,
     /// Operating system to filter by, such as Android or iOS.
     ///
     /// Example: `Android`.
@@ -48,7 +50,9 @@ pub struct DescribeVodMediaPlayDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub os: ::std::option::Option<::std::string::String>,
+    pub os: ::std::option::Option<
+        crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOs,
+    >,
     /// Service region to filter by, such as cn-shanghai.
     ///
     /// Example: `cn-beijing`.
@@ -59,7 +63,9 @@ pub struct DescribeVodMediaPlayDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub region: ::std::option::Option<::std::string::String>,
+    pub region: ::std::option::Option<
+        crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataRegion,
+    >,
     /// ID of the audio or video to filter by.
     ///
     /// Example: `9ae2af636ca6c10412f44891fc****`.
@@ -107,7 +113,9 @@ pub struct DescribeVodMediaPlayDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub order_type: ::std::option::Option<::std::string::String>,
+    pub order_type: ::std::option::Option<
+        crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOrderType,
+    >,
     /// Metric to sort by, such as PlaySuccessVv or PlayDuration.
     ///
     /// Example: `PlaySuccessVv`.
@@ -118,7 +126,9 @@ pub struct DescribeVodMediaPlayDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub order_name: ::std::option::Option<::std::string::String>,
+    pub order_name: ::std::option::Option<
+        crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOrderName,
+    >,
 }
 
 impl DescribeVodMediaPlayDataInput {
@@ -202,7 +212,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets [`DescribeVodMediaPlayDataInput::terminal_type`] (`TerminalType`).
     pub fn terminal_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataTerminalType,
+        >,
     ) -> Self {
         self.input.terminal_type = ::std::option::Option::Some(value.into());
         self
@@ -210,7 +222,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets or clears [`DescribeVodMediaPlayDataInput::terminal_type`].
     pub fn set_terminal_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataTerminalType,
+        >,
     ) -> Self {
         self.input.terminal_type = value;
         self
@@ -218,7 +232,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets [`DescribeVodMediaPlayDataInput::os`] (`Os`).
     pub fn os(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOs,
+        >,
     ) -> Self {
         self.input.os = ::std::option::Option::Some(value.into());
         self
@@ -226,7 +242,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets or clears [`DescribeVodMediaPlayDataInput::os`].
     pub fn set_os(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOs,
+        >,
     ) -> Self {
         self.input.os = value;
         self
@@ -234,7 +252,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets [`DescribeVodMediaPlayDataInput::region`] (`Region`).
     pub fn region(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataRegion,
+        >,
     ) -> Self {
         self.input.region = ::std::option::Option::Some(value.into());
         self
@@ -242,7 +262,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets or clears [`DescribeVodMediaPlayDataInput::region`].
     pub fn set_region(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataRegion,
+        >,
     ) -> Self {
         self.input.region = value;
         self
@@ -286,7 +308,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets [`DescribeVodMediaPlayDataInput::order_type`] (`OrderType`).
     pub fn order_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOrderType,
+        >,
     ) -> Self {
         self.input.order_type = ::std::option::Option::Some(value.into());
         self
@@ -294,7 +318,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets or clears [`DescribeVodMediaPlayDataInput::order_type`].
     pub fn set_order_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOrderType,
+        >,
     ) -> Self {
         self.input.order_type = value;
         self
@@ -302,7 +328,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets [`DescribeVodMediaPlayDataInput::order_name`] (`OrderName`).
     pub fn order_name(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOrderName,
+        >,
     ) -> Self {
         self.input.order_name = ::std::option::Option::Some(value.into());
         self
@@ -310,7 +338,9 @@ impl DescribeVodMediaPlayDataFluentBuilder {
     /// Sets or clears [`DescribeVodMediaPlayDataInput::order_name`].
     pub fn set_order_name(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataOrderName,
+        >,
     ) -> Self {
         self.input.order_name = value;
         self
@@ -412,6 +442,480 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     regions: &["cn-shanghai"],
 };
+
+/// Metric to sort by, such as PlaySuccessVv or PlayDuration.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodMediaPlayDataOrderName {
+    /// `PlaySuccessVv`.
+    PlaySuccessVv,
+    /// `PlayPerVv`.
+    PlayPerVv,
+    /// `PlayDuration`.
+    PlayDuration,
+    /// `PlayDurationPerUv`.
+    PlayDurationPerUv,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodMediaPlayDataOrderName {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "PlaySuccessVv",
+        "PlayPerVv",
+        "PlayDuration",
+        "PlayDurationPerUv",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodMediaPlayDataOrderName::PlaySuccessVv => "PlaySuccessVv",
+            DescribeVodMediaPlayDataOrderName::PlayPerVv => "PlayPerVv",
+            DescribeVodMediaPlayDataOrderName::PlayDuration => "PlayDuration",
+            DescribeVodMediaPlayDataOrderName::PlayDurationPerUv => "PlayDurationPerUv",
+            DescribeVodMediaPlayDataOrderName::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "PlaySuccessVv" => DescribeVodMediaPlayDataOrderName::PlaySuccessVv,
+                "PlayPerVv" => DescribeVodMediaPlayDataOrderName::PlayPerVv,
+                "PlayDuration" => DescribeVodMediaPlayDataOrderName::PlayDuration,
+                "PlayDurationPerUv" => {
+                    DescribeVodMediaPlayDataOrderName::PlayDurationPerUv
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodMediaPlayDataOrderName {
+    fn from(s: &str) -> Self {
+        DescribeVodMediaPlayDataOrderName::known(s)
+            .unwrap_or_else(|| DescribeVodMediaPlayDataOrderName::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodMediaPlayDataOrderName {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodMediaPlayDataOrderName::known(&s)
+            .unwrap_or(DescribeVodMediaPlayDataOrderName::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodMediaPlayDataOrderName {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodMediaPlayDataOrderName {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodMediaPlayDataOrderName {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodMediaPlayDataOrderName::from)
+    }
+}
+
+/// Sort direction: ASC or DESC.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodMediaPlayDataOrderType {
+    /// `ASC`.
+    Asc,
+    /// `DESC`.
+    Desc,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodMediaPlayDataOrderType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["ASC", "DESC"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodMediaPlayDataOrderType::Asc => "ASC",
+            DescribeVodMediaPlayDataOrderType::Desc => "DESC",
+            DescribeVodMediaPlayDataOrderType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "ASC" => DescribeVodMediaPlayDataOrderType::Asc,
+                "DESC" => DescribeVodMediaPlayDataOrderType::Desc,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodMediaPlayDataOrderType {
+    fn from(s: &str) -> Self {
+        DescribeVodMediaPlayDataOrderType::known(s)
+            .unwrap_or_else(|| DescribeVodMediaPlayDataOrderType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodMediaPlayDataOrderType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodMediaPlayDataOrderType::known(&s)
+            .unwrap_or(DescribeVodMediaPlayDataOrderType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodMediaPlayDataOrderType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodMediaPlayDataOrderType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodMediaPlayDataOrderType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodMediaPlayDataOrderType::from)
+    }
+}
+
+/// Operating system to filter by, such as Android or iOS.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodMediaPlayDataOs {
+    /// `Android`.
+    Android,
+    /// `iOS`.
+    IOs,
+    /// `Windows`.
+    Windows,
+    /// `macOS`.
+    MacOs,
+    /// `Linux`.
+    Linux,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodMediaPlayDataOs {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Android",
+        "iOS",
+        "Windows",
+        "macOS",
+        "Linux",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodMediaPlayDataOs::Android => "Android",
+            DescribeVodMediaPlayDataOs::IOs => "iOS",
+            DescribeVodMediaPlayDataOs::Windows => "Windows",
+            DescribeVodMediaPlayDataOs::MacOs => "macOS",
+            DescribeVodMediaPlayDataOs::Linux => "Linux",
+            DescribeVodMediaPlayDataOs::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Android" => DescribeVodMediaPlayDataOs::Android,
+                "iOS" => DescribeVodMediaPlayDataOs::IOs,
+                "Windows" => DescribeVodMediaPlayDataOs::Windows,
+                "macOS" => DescribeVodMediaPlayDataOs::MacOs,
+                "Linux" => DescribeVodMediaPlayDataOs::Linux,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodMediaPlayDataOs {
+    fn from(s: &str) -> Self {
+        DescribeVodMediaPlayDataOs::known(s)
+            .unwrap_or_else(|| DescribeVodMediaPlayDataOs::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodMediaPlayDataOs {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodMediaPlayDataOs::known(&s)
+            .unwrap_or(DescribeVodMediaPlayDataOs::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodMediaPlayDataOs {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodMediaPlayDataOs {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodMediaPlayDataOs {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodMediaPlayDataOs::from)
+    }
+}
+
+/// Service region to filter by, such as cn-shanghai.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodMediaPlayDataRegion {
+    /// `cn-beijing`.
+    CnBeijing,
+    /// `cn-shanghai`.
+    CnShanghai,
+    /// `cn-shenzhen`.
+    CnShenzhen,
+    /// `ap-northeast-1`.
+    ApNortheast1,
+    /// `ap-southeast-1`.
+    ApSoutheast1,
+    /// `ap-southeast-5`.
+    ApSoutheast5,
+    /// `eu-central-1`.
+    EuCentral1,
+    /// `ap-south-1`.
+    ApSouth1,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodMediaPlayDataRegion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "cn-beijing",
+        "cn-shanghai",
+        "cn-shenzhen",
+        "ap-northeast-1",
+        "ap-southeast-1",
+        "ap-southeast-5",
+        "eu-central-1",
+        "ap-south-1",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodMediaPlayDataRegion::CnBeijing => "cn-beijing",
+            DescribeVodMediaPlayDataRegion::CnShanghai => "cn-shanghai",
+            DescribeVodMediaPlayDataRegion::CnShenzhen => "cn-shenzhen",
+            DescribeVodMediaPlayDataRegion::ApNortheast1 => "ap-northeast-1",
+            DescribeVodMediaPlayDataRegion::ApSoutheast1 => "ap-southeast-1",
+            DescribeVodMediaPlayDataRegion::ApSoutheast5 => "ap-southeast-5",
+            DescribeVodMediaPlayDataRegion::EuCentral1 => "eu-central-1",
+            DescribeVodMediaPlayDataRegion::ApSouth1 => "ap-south-1",
+            DescribeVodMediaPlayDataRegion::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "cn-beijing" => DescribeVodMediaPlayDataRegion::CnBeijing,
+                "cn-shanghai" => DescribeVodMediaPlayDataRegion::CnShanghai,
+                "cn-shenzhen" => DescribeVodMediaPlayDataRegion::CnShenzhen,
+                "ap-northeast-1" => DescribeVodMediaPlayDataRegion::ApNortheast1,
+                "ap-southeast-1" => DescribeVodMediaPlayDataRegion::ApSoutheast1,
+                "ap-southeast-5" => DescribeVodMediaPlayDataRegion::ApSoutheast5,
+                "eu-central-1" => DescribeVodMediaPlayDataRegion::EuCentral1,
+                "ap-south-1" => DescribeVodMediaPlayDataRegion::ApSouth1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodMediaPlayDataRegion {
+    fn from(s: &str) -> Self {
+        DescribeVodMediaPlayDataRegion::known(s)
+            .unwrap_or_else(|| DescribeVodMediaPlayDataRegion::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodMediaPlayDataRegion {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodMediaPlayDataRegion::known(&s)
+            .unwrap_or(DescribeVodMediaPlayDataRegion::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodMediaPlayDataRegion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodMediaPlayDataRegion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodMediaPlayDataRegion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodMediaPlayDataRegion::from)
+    }
+}
+
+/// Player type: Native (Android or iOS) or Web.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodMediaPlayDataTerminalType {
+    /// `Native`.
+    Native,
+    /// `Web`.
+    Web,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodMediaPlayDataTerminalType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Native", "Web"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodMediaPlayDataTerminalType::Native => "Native",
+            DescribeVodMediaPlayDataTerminalType::Web => "Web",
+            DescribeVodMediaPlayDataTerminalType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Native" => DescribeVodMediaPlayDataTerminalType::Native,
+                "Web" => DescribeVodMediaPlayDataTerminalType::Web,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodMediaPlayDataTerminalType {
+    fn from(s: &str) -> Self {
+        DescribeVodMediaPlayDataTerminalType::known(s)
+            .unwrap_or_else(|| DescribeVodMediaPlayDataTerminalType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodMediaPlayDataTerminalType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodMediaPlayDataTerminalType::known(&s)
+            .unwrap_or(DescribeVodMediaPlayDataTerminalType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodMediaPlayDataTerminalType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodMediaPlayDataTerminalType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodMediaPlayDataTerminalType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodMediaPlayDataTerminalType::from)
+    }
+}
 
 /// The `DescribeVodMediaPlayDataResponseQoeInfoListItem` object (not described in the spec yet).
 #[derive(

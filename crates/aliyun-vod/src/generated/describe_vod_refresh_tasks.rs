@@ -59,7 +59,9 @@ pub struct DescribeVodRefreshTasksInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub object_type: ::std::option::Option<::std::string::String>,
+    pub object_type: ::std::option::Option<
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksObjectType,
+    >,
     /// Domain to filter by.
     ///
     /// Example: `example.com`.
@@ -81,7 +83,9 @@ pub struct DescribeVodRefreshTasksInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksStatus,
+    >,
     /// Number of entries per page.
     ///
     /// Example: `20`.
@@ -234,7 +238,9 @@ impl DescribeVodRefreshTasksFluentBuilder {
     /// Sets [`DescribeVodRefreshTasksInput::object_type`] (`ObjectType`).
     pub fn object_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksObjectType,
+        >,
     ) -> Self {
         self.input.object_type = ::std::option::Option::Some(value.into());
         self
@@ -242,7 +248,9 @@ impl DescribeVodRefreshTasksFluentBuilder {
     /// Sets or clears [`DescribeVodRefreshTasksInput::object_type`].
     pub fn set_object_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksObjectType,
+        >,
     ) -> Self {
         self.input.object_type = value;
         self
@@ -266,7 +274,9 @@ impl DescribeVodRefreshTasksFluentBuilder {
     /// Sets [`DescribeVodRefreshTasksInput::status`] (`Status`).
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksStatus,
+        >,
     ) -> Self {
         self.input.status = ::std::option::Option::Some(value.into());
         self
@@ -274,7 +284,9 @@ impl DescribeVodRefreshTasksFluentBuilder {
     /// Sets or clears [`DescribeVodRefreshTasksInput::status`].
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksStatus,
+        >,
     ) -> Self {
         self.input.status = value;
         self
@@ -415,6 +427,91 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     regions: &["cn-shanghai"],
 };
+
+/// Kind of task: file, directory or preload.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodRefreshTasksObjectType {
+    /// `file`.
+    File,
+    /// `directory`.
+    Directory,
+    /// `preload`.
+    Preload,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodRefreshTasksObjectType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["file", "directory", "preload"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodRefreshTasksObjectType::File => "file",
+            DescribeVodRefreshTasksObjectType::Directory => "directory",
+            DescribeVodRefreshTasksObjectType::Preload => "preload",
+            DescribeVodRefreshTasksObjectType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "file" => DescribeVodRefreshTasksObjectType::File,
+                "directory" => DescribeVodRefreshTasksObjectType::Directory,
+                "preload" => DescribeVodRefreshTasksObjectType::Preload,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodRefreshTasksObjectType {
+    fn from(s: &str) -> Self {
+        DescribeVodRefreshTasksObjectType::known(s)
+            .unwrap_or_else(|| DescribeVodRefreshTasksObjectType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodRefreshTasksObjectType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodRefreshTasksObjectType::known(&s)
+            .unwrap_or(DescribeVodRefreshTasksObjectType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodRefreshTasksObjectType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodRefreshTasksObjectType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodRefreshTasksObjectType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodRefreshTasksObjectType::from)
+    }
+}
 
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(
@@ -613,6 +710,91 @@ for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(DescribeVodRefreshTasksResponseTasksTaskItemStatus::from)
+    }
+}
+
+/// Task status: Complete, Refreshing or Failed.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodRefreshTasksStatus {
+    /// `Complete`.
+    Complete,
+    /// `Refreshing`.
+    Refreshing,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodRefreshTasksStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Complete", "Refreshing", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodRefreshTasksStatus::Complete => "Complete",
+            DescribeVodRefreshTasksStatus::Refreshing => "Refreshing",
+            DescribeVodRefreshTasksStatus::Failed => "Failed",
+            DescribeVodRefreshTasksStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Complete" => DescribeVodRefreshTasksStatus::Complete,
+                "Refreshing" => DescribeVodRefreshTasksStatus::Refreshing,
+                "Failed" => DescribeVodRefreshTasksStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodRefreshTasksStatus {
+    fn from(s: &str) -> Self {
+        DescribeVodRefreshTasksStatus::known(s)
+            .unwrap_or_else(|| DescribeVodRefreshTasksStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodRefreshTasksStatus {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodRefreshTasksStatus::known(&s)
+            .unwrap_or(DescribeVodRefreshTasksStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodRefreshTasksStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodRefreshTasksStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodRefreshTasksStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodRefreshTasksStatus::from)
     }
 }
 

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::UsageDataRegion;
+
 /// Input of `DescribeVodStorageData`. Build it with [`crate::Client::describe_vod_storage_data`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -54,7 +56,9 @@ pub struct DescribeVodStorageDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub region: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::UsageDataRegion>,
+    >,
     /// Storage type; always OSS.
     ///
     /// Example: `OSS`.
@@ -181,7 +185,7 @@ impl DescribeVodStorageDataFluentBuilder {
     pub fn region<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::types::UsageDataRegion>,
     {
         self.input.region = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -191,7 +195,9 @@ impl DescribeVodStorageDataFluentBuilder {
     /// Sets or clears [`DescribeVodStorageDataInput::region`].
     pub fn set_region(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::UsageDataRegion>,
+        >,
     ) -> Self {
         self.input.region = value;
         self

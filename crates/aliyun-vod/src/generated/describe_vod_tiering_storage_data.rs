@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::TieredStorageClass;
+
 /// Input of `DescribeVodTieringStorageData`. Build it with [`crate::Client::describe_vod_tiering_storage_data`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -61,7 +63,9 @@ pub struct DescribeVodTieringStorageDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::types::TieredStorageClass,
+    >,
 }
 
 impl DescribeVodTieringStorageDataInput {
@@ -166,7 +170,7 @@ impl DescribeVodTieringStorageDataFluentBuilder {
     /// Sets [`DescribeVodTieringStorageDataInput::storage_class`] (`StorageClass`).
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::TieredStorageClass>,
     ) -> Self {
         self.input.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -174,7 +178,7 @@ impl DescribeVodTieringStorageDataFluentBuilder {
     /// Sets or clears [`DescribeVodTieringStorageDataInput::storage_class`].
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::TieredStorageClass>,
     ) -> Self {
         self.input.storage_class = value;
         self

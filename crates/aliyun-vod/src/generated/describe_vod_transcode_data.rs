@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::UsageDataRegion;
+
 /// Input of `DescribeVodTranscodeData`. Build it with [`crate::Client::describe_vod_transcode_data`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -54,7 +56,9 @@ pub struct DescribeVodTranscodeDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub region: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub region: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::UsageDataRegion>,
+    >,
     /// Granularity: day or hour.
     ///
     /// Example: `day`.
@@ -65,7 +69,9 @@ pub struct DescribeVodTranscodeDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub interval: ::std::option::Option<::std::string::String>,
+    pub interval: ::std::option::Option<
+        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataInterval,
+    >,
     /// OSS bucket names to include; all when omitted.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -91,7 +97,11 @@ pub struct DescribeVodTranscodeDataInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub specification: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub specification: ::std::option::Option<
+        ::std::vec::Vec<
+            crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataSpecification,
+        >,
+    >,
     /// ID of an application to restrict the data to; all applications when omitted.
     ///
     /// Example: `app-1000001`.
@@ -205,7 +215,7 @@ impl DescribeVodTranscodeDataFluentBuilder {
     pub fn region<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::types::UsageDataRegion>,
     {
         self.input.region = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -215,7 +225,9 @@ impl DescribeVodTranscodeDataFluentBuilder {
     /// Sets or clears [`DescribeVodTranscodeDataInput::region`].
     pub fn set_region(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::UsageDataRegion>,
+        >,
     ) -> Self {
         self.input.region = value;
         self
@@ -223,7 +235,9 @@ impl DescribeVodTranscodeDataFluentBuilder {
     /// Sets [`DescribeVodTranscodeDataInput::interval`] (`Interval`).
     pub fn interval(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataInterval,
+        >,
     ) -> Self {
         self.input.interval = ::std::option::Option::Some(value.into());
         self
@@ -231,7 +245,9 @@ impl DescribeVodTranscodeDataFluentBuilder {
     /// Sets or clears [`DescribeVodTranscodeDataInput::interval`].
     pub fn set_interval(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataInterval,
+        >,
     ) -> Self {
         self.input.interval = value;
         self
@@ -259,7 +275,9 @@ impl DescribeVodTranscodeDataFluentBuilder {
     pub fn specification<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<
+            crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataSpecification,
+        >,
     {
         self.input.specification = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -269,7 +287,11 @@ impl DescribeVodTranscodeDataFluentBuilder {
     /// Sets or clears [`DescribeVodTranscodeDataInput::specification`].
     pub fn set_specification(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataSpecification,
+            >,
+        >,
     ) -> Self {
         self.input.specification = value;
         self
@@ -356,6 +378,87 @@ static SPECIFICATION_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
+/// Granularity: day or hour.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodTranscodeDataInterval {
+    /// `day`.
+    Day,
+    /// `hour`.
+    Hour,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodTranscodeDataInterval {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["day", "hour"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodTranscodeDataInterval::Day => "day",
+            DescribeVodTranscodeDataInterval::Hour => "hour",
+            DescribeVodTranscodeDataInterval::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "day" => DescribeVodTranscodeDataInterval::Day,
+                "hour" => DescribeVodTranscodeDataInterval::Hour,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodTranscodeDataInterval {
+    fn from(s: &str) -> Self {
+        DescribeVodTranscodeDataInterval::known(s)
+            .unwrap_or_else(|| DescribeVodTranscodeDataInterval::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodTranscodeDataInterval {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodTranscodeDataInterval::known(&s)
+            .unwrap_or(DescribeVodTranscodeDataInterval::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodTranscodeDataInterval {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodTranscodeDataInterval {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataInterval {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodTranscodeDataInterval::from)
+    }
+}
+
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(
     ::std::clone::Clone,
@@ -435,6 +538,116 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataResponseDataInte
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(DescribeVodTranscodeDataResponseDataInterval::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodTranscodeDataSpecification {
+    /// `Audio`.
+    Audio,
+    /// `Segmentation`.
+    Segmentation,
+    /// `H264.LD`.
+    H264Ld,
+    /// `H264.SD`.
+    H264Sd,
+    /// `H264.HD`.
+    H264Hd,
+    /// `H264.2K`.
+    H2642K,
+    /// `H264.4K`.
+    H2644K,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodTranscodeDataSpecification {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Audio",
+        "Segmentation",
+        "H264.LD",
+        "H264.SD",
+        "H264.HD",
+        "H264.2K",
+        "H264.4K",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodTranscodeDataSpecification::Audio => "Audio",
+            DescribeVodTranscodeDataSpecification::Segmentation => "Segmentation",
+            DescribeVodTranscodeDataSpecification::H264Ld => "H264.LD",
+            DescribeVodTranscodeDataSpecification::H264Sd => "H264.SD",
+            DescribeVodTranscodeDataSpecification::H264Hd => "H264.HD",
+            DescribeVodTranscodeDataSpecification::H2642K => "H264.2K",
+            DescribeVodTranscodeDataSpecification::H2644K => "H264.4K",
+            DescribeVodTranscodeDataSpecification::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Audio" => DescribeVodTranscodeDataSpecification::Audio,
+                "Segmentation" => DescribeVodTranscodeDataSpecification::Segmentation,
+                "H264.LD" => DescribeVodTranscodeDataSpecification::H264Ld,
+                "H264.SD" => DescribeVodTranscodeDataSpecification::H264Sd,
+                "H264.HD" => DescribeVodTranscodeDataSpecification::H264Hd,
+                "H264.2K" => DescribeVodTranscodeDataSpecification::H2642K,
+                "H264.4K" => DescribeVodTranscodeDataSpecification::H2644K,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodTranscodeDataSpecification {
+    fn from(s: &str) -> Self {
+        DescribeVodTranscodeDataSpecification::known(s)
+            .unwrap_or_else(|| DescribeVodTranscodeDataSpecification::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodTranscodeDataSpecification {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodTranscodeDataSpecification::known(&s)
+            .unwrap_or(DescribeVodTranscodeDataSpecification::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodTranscodeDataSpecification {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodTranscodeDataSpecification {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataSpecification {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodTranscodeDataSpecification::from)
     }
 }
 

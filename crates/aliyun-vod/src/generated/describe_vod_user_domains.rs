@@ -59,7 +59,9 @@ pub struct DescribeVodUserDomainsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub domain_status: ::std::option::Option<::std::string::String>,
+    pub domain_status: ::std::option::Option<
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainStatus,
+    >,
     /// Match mode: fuzzy_match (default), pre_match, suf_match or full_match.
     ///
     /// Example: `fuzzy_match`.
@@ -199,7 +201,9 @@ impl DescribeVodUserDomainsFluentBuilder {
     /// Sets [`DescribeVodUserDomainsInput::domain_status`] (`DomainStatus`).
     pub fn domain_status(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainStatus,
+        >,
     ) -> Self {
         self.input.domain_status = ::std::option::Option::Some(value.into());
         self
@@ -207,7 +211,9 @@ impl DescribeVodUserDomainsFluentBuilder {
     /// Sets or clears [`DescribeVodUserDomainsInput::domain_status`].
     pub fn set_domain_status(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainStatus,
+        >,
     ) -> Self {
         self.input.domain_status = value;
         self
@@ -349,6 +355,110 @@ static TAG_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(0)
     .max_items(20);
+
+/// Domain status to filter by, such as online or offline.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodUserDomainsDomainStatus {
+    /// `online`.
+    Online,
+    /// `offline`.
+    Offline,
+    /// `configuring`.
+    Configuring,
+    /// `configure_failed`.
+    ConfigureFailed,
+    /// `checking`.
+    Checking,
+    /// `check_failed`.
+    CheckFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodUserDomainsDomainStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "online",
+        "offline",
+        "configuring",
+        "configure_failed",
+        "checking",
+        "check_failed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodUserDomainsDomainStatus::Online => "online",
+            DescribeVodUserDomainsDomainStatus::Offline => "offline",
+            DescribeVodUserDomainsDomainStatus::Configuring => "configuring",
+            DescribeVodUserDomainsDomainStatus::ConfigureFailed => "configure_failed",
+            DescribeVodUserDomainsDomainStatus::Checking => "checking",
+            DescribeVodUserDomainsDomainStatus::CheckFailed => "check_failed",
+            DescribeVodUserDomainsDomainStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "online" => DescribeVodUserDomainsDomainStatus::Online,
+                "offline" => DescribeVodUserDomainsDomainStatus::Offline,
+                "configuring" => DescribeVodUserDomainsDomainStatus::Configuring,
+                "configure_failed" => DescribeVodUserDomainsDomainStatus::ConfigureFailed,
+                "checking" => DescribeVodUserDomainsDomainStatus::Checking,
+                "check_failed" => DescribeVodUserDomainsDomainStatus::CheckFailed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodUserDomainsDomainStatus {
+    fn from(s: &str) -> Self {
+        DescribeVodUserDomainsDomainStatus::known(s)
+            .unwrap_or_else(|| DescribeVodUserDomainsDomainStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DescribeVodUserDomainsDomainStatus {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodUserDomainsDomainStatus::known(&s)
+            .unwrap_or(DescribeVodUserDomainsDomainStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodUserDomainsDomainStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodUserDomainsDomainStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodUserDomainsDomainStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodUserDomainsDomainStatus::from)
+    }
+}
 
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(

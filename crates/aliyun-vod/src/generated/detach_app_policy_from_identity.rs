@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::IdentityType;
+
 /// Input of `DetachAppPolicyFromIdentity`. Build it with [`crate::Client::detach_app_policy_from_identity`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -28,7 +30,7 @@ pub struct DetachAppPolicyFromIdentityInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub identity_type: ::std::option::Option<::std::string::String>,
+    pub identity_type: ::std::option::Option<crate::generated::types::IdentityType>,
     /// RAM user ID, or RAM role name.
     ///
     /// Required.
@@ -67,7 +69,11 @@ pub struct DetachAppPolicyFromIdentityInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub policy_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub policy_names: ::std::option::Option<
+        ::std::vec::Vec<
+            crate::generated::detach_app_policy_from_identity::DetachAppPolicyFromIdentityPolicyNames,
+        >,
+    >,
 }
 
 impl DetachAppPolicyFromIdentityInput {
@@ -124,7 +130,7 @@ impl DetachAppPolicyFromIdentityFluentBuilder {
     /// Sets [`DetachAppPolicyFromIdentityInput::identity_type`] (`IdentityType`).
     pub fn identity_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::IdentityType>,
     ) -> Self {
         self.input.identity_type = ::std::option::Option::Some(value.into());
         self
@@ -132,7 +138,7 @@ impl DetachAppPolicyFromIdentityFluentBuilder {
     /// Sets or clears [`DetachAppPolicyFromIdentityInput::identity_type`].
     pub fn set_identity_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::IdentityType>,
     ) -> Self {
         self.input.identity_type = value;
         self
@@ -173,7 +179,9 @@ impl DetachAppPolicyFromIdentityFluentBuilder {
     pub fn policy_names<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<
+            crate::generated::detach_app_policy_from_identity::DetachAppPolicyFromIdentityPolicyNames,
+        >,
     {
         self.input.policy_names = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -183,7 +191,11 @@ impl DetachAppPolicyFromIdentityFluentBuilder {
     /// Sets or clears [`DetachAppPolicyFromIdentityInput::policy_names`].
     pub fn set_policy_names(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::detach_app_policy_from_identity::DetachAppPolicyFromIdentityPolicyNames,
+            >,
+        >,
     ) -> Self {
         self.input.policy_names = value;
         self
@@ -249,3 +261,105 @@ static POLICY_NAMES_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DetachAppPolicyFromIdentityPolicyNames {
+    /// `VODAppFullAccess`.
+    VodAppFullAccess,
+    /// `VODAppReadOnlyAccess`.
+    VodAppReadOnlyAccess,
+    /// `VODAppAdministratorAccess`.
+    VodAppAdministratorAccess,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DetachAppPolicyFromIdentityPolicyNames {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "VODAppFullAccess",
+        "VODAppReadOnlyAccess",
+        "VODAppAdministratorAccess",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DetachAppPolicyFromIdentityPolicyNames::VodAppFullAccess => {
+                "VODAppFullAccess"
+            }
+            DetachAppPolicyFromIdentityPolicyNames::VodAppReadOnlyAccess => {
+                "VODAppReadOnlyAccess"
+            }
+            DetachAppPolicyFromIdentityPolicyNames::VodAppAdministratorAccess => {
+                "VODAppAdministratorAccess"
+            }
+            DetachAppPolicyFromIdentityPolicyNames::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "VODAppFullAccess" => {
+                    DetachAppPolicyFromIdentityPolicyNames::VodAppFullAccess
+                }
+                "VODAppReadOnlyAccess" => {
+                    DetachAppPolicyFromIdentityPolicyNames::VodAppReadOnlyAccess
+                }
+                "VODAppAdministratorAccess" => {
+                    DetachAppPolicyFromIdentityPolicyNames::VodAppAdministratorAccess
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DetachAppPolicyFromIdentityPolicyNames {
+    fn from(s: &str) -> Self {
+        DetachAppPolicyFromIdentityPolicyNames::known(s)
+            .unwrap_or_else(|| DetachAppPolicyFromIdentityPolicyNames::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DetachAppPolicyFromIdentityPolicyNames {
+    fn from(s: ::std::string::String) -> Self {
+        DetachAppPolicyFromIdentityPolicyNames::known(&s)
+            .unwrap_or(DetachAppPolicyFromIdentityPolicyNames::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DetachAppPolicyFromIdentityPolicyNames {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DetachAppPolicyFromIdentityPolicyNames {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DetachAppPolicyFromIdentityPolicyNames {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DetachAppPolicyFromIdentityPolicyNames::from)
+    }
+}

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::UrlOutputType;
+
 /// The most items `MediaIds` takes in one call.
 pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 
@@ -55,7 +57,7 @@ pub struct GetAttachedMediaInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub output_type: ::std::option::Option<::std::string::String>,
+    pub output_type: ::std::option::Option<crate::generated::types::UrlOutputType>,
 }
 
 impl GetAttachedMediaInfoInput {
@@ -143,7 +145,7 @@ impl GetAttachedMediaInfoFluentBuilder {
     /// Sets [`GetAttachedMediaInfoInput::output_type`] (`OutputType`).
     pub fn output_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::UrlOutputType>,
     ) -> Self {
         self.input.output_type = ::std::option::Option::Some(value.into());
         self
@@ -151,7 +153,7 @@ impl GetAttachedMediaInfoFluentBuilder {
     /// Sets or clears [`GetAttachedMediaInfoInput::output_type`].
     pub fn set_output_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UrlOutputType>,
     ) -> Self {
         self.input.output_type = value;
         self

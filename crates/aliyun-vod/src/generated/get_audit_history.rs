@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::CreationTimeOrder;
+
 /// Input of `GetAuditHistory`. Build it with [`crate::Client::get_audit_history`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -61,7 +63,7 @@ pub struct GetAuditHistoryInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sort_by: ::std::option::Option<::std::string::String>,
+    pub sort_by: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
 }
 
 impl GetAuditHistoryInput {
@@ -163,7 +165,7 @@ impl GetAuditHistoryFluentBuilder {
     /// Sets [`GetAuditHistoryInput::sort_by`] (`SortBy`).
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = ::std::option::Option::Some(value.into());
         self
@@ -171,7 +173,7 @@ impl GetAuditHistoryFluentBuilder {
     /// Sets or clears [`GetAuditHistoryInput::sort_by`].
     pub fn set_sort_by(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = value;
         self

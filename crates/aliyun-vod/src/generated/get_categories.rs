@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{CategoryType, CreationTimeOrder};
+
 /// Input of `GetCategories`. Build it with [`crate::Client::get_categories`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -59,7 +61,7 @@ pub struct GetCategoriesInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sort_by: ::std::option::Option<::std::string::String>,
+    pub sort_by: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     /// Category kind: default or material.
     ///
     /// Example: `default`.
@@ -70,7 +72,7 @@ pub struct GetCategoriesInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<crate::generated::types::CategoryType>,
 }
 
 impl GetCategoriesInput {
@@ -175,7 +177,7 @@ impl GetCategoriesFluentBuilder {
     /// Sets [`GetCategoriesInput::sort_by`] (`SortBy`).
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = ::std::option::Option::Some(value.into());
         self
@@ -183,7 +185,7 @@ impl GetCategoriesFluentBuilder {
     /// Sets or clears [`GetCategoriesInput::sort_by`].
     pub fn set_sort_by(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = value;
         self
@@ -191,7 +193,7 @@ impl GetCategoriesFluentBuilder {
     /// Sets [`GetCategoriesInput::type_`] (`Type`).
     pub fn type_(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::CategoryType>,
     ) -> Self {
         self.input.type_ = ::std::option::Option::Some(value.into());
         self
@@ -199,7 +201,7 @@ impl GetCategoriesFluentBuilder {
     /// Sets or clears [`GetCategoriesInput::type_`].
     pub fn set_type_(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::CategoryType>,
     ) -> Self {
         self.input.type_ = value;
         self

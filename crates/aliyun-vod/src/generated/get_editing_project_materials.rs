@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::EditingMaterialType;
+
 /// Input of `GetEditingProjectMaterials`. Build it with [`crate::Client::get_editing_project_materials`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -39,7 +41,9 @@ pub struct GetEditingProjectMaterialsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: ::std::option::Option<::std::string::String>,
+    pub type_: ::std::option::Option<
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsType,
+    >,
     /// Type of the materials: video, audio or image.
     ///
     /// Example: `video`.
@@ -50,7 +54,9 @@ pub struct GetEditingProjectMaterialsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub material_type: ::std::option::Option<::std::string::String>,
+    pub material_type: ::std::option::Option<
+        crate::generated::types::EditingMaterialType,
+    >,
 }
 
 impl GetEditingProjectMaterialsInput {
@@ -128,7 +134,9 @@ impl GetEditingProjectMaterialsFluentBuilder {
     /// Sets [`GetEditingProjectMaterialsInput::type_`] (`Type`).
     pub fn type_(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::get_editing_project_materials::GetEditingProjectMaterialsType,
+        >,
     ) -> Self {
         self.input.type_ = ::std::option::Option::Some(value.into());
         self
@@ -136,7 +144,9 @@ impl GetEditingProjectMaterialsFluentBuilder {
     /// Sets or clears [`GetEditingProjectMaterialsInput::type_`].
     pub fn set_type_(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::get_editing_project_materials::GetEditingProjectMaterialsType,
+        >,
     ) -> Self {
         self.input.type_ = value;
         self
@@ -144,7 +154,7 @@ impl GetEditingProjectMaterialsFluentBuilder {
     /// Sets [`GetEditingProjectMaterialsInput::material_type`] (`MaterialType`).
     pub fn material_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::EditingMaterialType>,
     ) -> Self {
         self.input.material_type = ::std::option::Option::Some(value.into());
         self
@@ -152,7 +162,7 @@ impl GetEditingProjectMaterialsFluentBuilder {
     /// Sets or clears [`GetEditingProjectMaterialsInput::material_type`].
     pub fn set_material_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::EditingMaterialType>,
     ) -> Self {
         self.input.material_type = value;
         self
@@ -431,6 +441,87 @@ for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::from)
+    }
+}
+
+/// Material type: video or audio.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetEditingProjectMaterialsType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetEditingProjectMaterialsType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetEditingProjectMaterialsType::Video => "video",
+            GetEditingProjectMaterialsType::Audio => "audio",
+            GetEditingProjectMaterialsType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => GetEditingProjectMaterialsType::Video,
+                "audio" => GetEditingProjectMaterialsType::Audio,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetEditingProjectMaterialsType {
+    fn from(s: &str) -> Self {
+        GetEditingProjectMaterialsType::known(s)
+            .unwrap_or_else(|| GetEditingProjectMaterialsType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for GetEditingProjectMaterialsType {
+    fn from(s: ::std::string::String) -> Self {
+        GetEditingProjectMaterialsType::known(&s)
+            .unwrap_or(GetEditingProjectMaterialsType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetEditingProjectMaterialsType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetEditingProjectMaterialsType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetEditingProjectMaterialsType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetEditingProjectMaterialsType::from)
     }
 }
 

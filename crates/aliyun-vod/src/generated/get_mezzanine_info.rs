@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::UrlOutputType;
+
 /// Input of `GetMezzanineInfo`. Build it with [`crate::Client::get_mezzanine_info`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -50,7 +52,7 @@ pub struct GetMezzanineInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub output_type: ::std::option::Option<::std::string::String>,
+    pub output_type: ::std::option::Option<crate::generated::types::UrlOutputType>,
     /// Extra stream details to include: video and/or audio.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -63,7 +65,11 @@ pub struct GetMezzanineInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub addition_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub addition_type: ::std::option::Option<
+        ::std::vec::Vec<
+            crate::generated::get_mezzanine_info::GetMezzanineInfoAdditionType,
+        >,
+    >,
 }
 
 impl GetMezzanineInfoInput {
@@ -143,7 +149,7 @@ impl GetMezzanineInfoFluentBuilder {
     /// Sets [`GetMezzanineInfoInput::output_type`] (`OutputType`).
     pub fn output_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::UrlOutputType>,
     ) -> Self {
         self.input.output_type = ::std::option::Option::Some(value.into());
         self
@@ -151,7 +157,7 @@ impl GetMezzanineInfoFluentBuilder {
     /// Sets or clears [`GetMezzanineInfoInput::output_type`].
     pub fn set_output_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UrlOutputType>,
     ) -> Self {
         self.input.output_type = value;
         self
@@ -160,7 +166,9 @@ impl GetMezzanineInfoFluentBuilder {
     pub fn addition_type<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<
+            crate::generated::get_mezzanine_info::GetMezzanineInfoAdditionType,
+        >,
     {
         self.input.addition_type = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -170,7 +178,11 @@ impl GetMezzanineInfoFluentBuilder {
     /// Sets or clears [`GetMezzanineInfoInput::addition_type`].
     pub fn set_addition_type(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::get_mezzanine_info::GetMezzanineInfoAdditionType,
+            >,
+        >,
     ) -> Self {
         self.input.addition_type = value;
         self
@@ -223,6 +235,85 @@ static ADDITION_TYPE_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMezzanineInfoAdditionType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMezzanineInfoAdditionType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMezzanineInfoAdditionType::Video => "video",
+            GetMezzanineInfoAdditionType::Audio => "audio",
+            GetMezzanineInfoAdditionType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => GetMezzanineInfoAdditionType::Video,
+                "audio" => GetMezzanineInfoAdditionType::Audio,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetMezzanineInfoAdditionType {
+    fn from(s: &str) -> Self {
+        GetMezzanineInfoAdditionType::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoAdditionType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for GetMezzanineInfoAdditionType {
+    fn from(s: ::std::string::String) -> Self {
+        GetMezzanineInfoAdditionType::known(&s)
+            .unwrap_or(GetMezzanineInfoAdditionType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMezzanineInfoAdditionType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMezzanineInfoAdditionType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoAdditionType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMezzanineInfoAdditionType::from)
+    }
+}
 
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(

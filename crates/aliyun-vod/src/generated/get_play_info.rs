@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{StreamResultType, UrlOutputType};
+
 /// Input of `GetPlayInfo`. Build it with [`crate::Client::get_play_info`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -41,7 +43,9 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub formats: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub formats: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::get_play_info::PlayFormat>,
+    >,
     /// Validity of signed URLs, in seconds; only applies when URL signing is in effect.
     ///
     /// Example: `1800`.
@@ -63,7 +67,7 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub output_type: ::std::option::Option<::std::string::String>,
+    pub output_type: ::std::option::Option<crate::generated::types::UrlOutputType>,
     /// Stream types to return: video and/or audio.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -100,7 +104,9 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub definition: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub definition: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::get_play_info::PlayDefinition>,
+    >,
     /// Single (latest stream per definition and format) or Multiple (all streams).
     ///
     /// Example: `Single`.
@@ -111,7 +117,7 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub result_type: ::std::option::Option<::std::string::String>,
+    pub result_type: ::std::option::Option<crate::generated::types::StreamResultType>,
     /// Playback settings as a JSON string, such as the playback domain.
     ///
     /// Example: `{"PlayDomain":"vod.test_domain","XForwardedFor":"yqCD7Fp1uqChoVj/sl/p5Q==","PreviewTime":"20","MtsHlsUriToken":"yqCD7Fp1uqChoVjslp5Q"}`.
@@ -242,7 +248,7 @@ impl GetPlayInfoFluentBuilder {
     pub fn formats<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::get_play_info::PlayFormat>,
     {
         self.input.formats = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -252,7 +258,9 @@ impl GetPlayInfoFluentBuilder {
     /// Sets or clears [`GetPlayInfoInput::formats`].
     pub fn set_formats(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::get_play_info::PlayFormat>,
+        >,
     ) -> Self {
         self.input.formats = value;
         self
@@ -270,7 +278,7 @@ impl GetPlayInfoFluentBuilder {
     /// Sets [`GetPlayInfoInput::output_type`] (`OutputType`).
     pub fn output_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::UrlOutputType>,
     ) -> Self {
         self.input.output_type = ::std::option::Option::Some(value.into());
         self
@@ -278,7 +286,7 @@ impl GetPlayInfoFluentBuilder {
     /// Sets or clears [`GetPlayInfoInput::output_type`].
     pub fn set_output_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UrlOutputType>,
     ) -> Self {
         self.input.output_type = value;
         self
@@ -322,7 +330,7 @@ impl GetPlayInfoFluentBuilder {
     pub fn definition<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::get_play_info::PlayDefinition>,
     {
         self.input.definition = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -332,7 +340,9 @@ impl GetPlayInfoFluentBuilder {
     /// Sets or clears [`GetPlayInfoInput::definition`].
     pub fn set_definition(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::get_play_info::PlayDefinition>,
+        >,
     ) -> Self {
         self.input.definition = value;
         self
@@ -340,7 +350,7 @@ impl GetPlayInfoFluentBuilder {
     /// Sets [`GetPlayInfoInput::result_type`] (`ResultType`).
     pub fn result_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::StreamResultType>,
     ) -> Self {
         self.input.result_type = ::std::option::Option::Some(value.into());
         self
@@ -348,7 +358,7 @@ impl GetPlayInfoFluentBuilder {
     /// Sets or clears [`GetPlayInfoInput::result_type`].
     pub fn set_result_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::StreamResultType>,
     ) -> Self {
         self.input.result_type = value;
         self
@@ -1277,6 +1287,215 @@ impl<'de> ::serde::Deserialize<'de> for GetPlayInfoResponseVideoBaseStorageClass
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(GetPlayInfoResponseVideoBaseStorageClass::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum PlayDefinition {
+    /// `FD`.
+    Fd,
+    /// `LD`.
+    Ld,
+    /// `SD`.
+    Sd,
+    /// `HD`.
+    Hd,
+    /// `OD`.
+    Od,
+    /// `2K`.
+    TwoK,
+    /// `4K`.
+    FourK,
+    /// `SQ`.
+    Sq,
+    /// `HQ`.
+    Hq,
+    /// `AUTO`.
+    Auto,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl PlayDefinition {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "FD",
+        "LD",
+        "SD",
+        "HD",
+        "OD",
+        "2K",
+        "4K",
+        "SQ",
+        "HQ",
+        "AUTO",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PlayDefinition::Fd => "FD",
+            PlayDefinition::Ld => "LD",
+            PlayDefinition::Sd => "SD",
+            PlayDefinition::Hd => "HD",
+            PlayDefinition::Od => "OD",
+            PlayDefinition::TwoK => "2K",
+            PlayDefinition::FourK => "4K",
+            PlayDefinition::Sq => "SQ",
+            PlayDefinition::Hq => "HQ",
+            PlayDefinition::Auto => "AUTO",
+            PlayDefinition::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "FD" => PlayDefinition::Fd,
+                "LD" => PlayDefinition::Ld,
+                "SD" => PlayDefinition::Sd,
+                "HD" => PlayDefinition::Hd,
+                "OD" => PlayDefinition::Od,
+                "2K" => PlayDefinition::TwoK,
+                "4K" => PlayDefinition::FourK,
+                "SQ" => PlayDefinition::Sq,
+                "HQ" => PlayDefinition::Hq,
+                "AUTO" => PlayDefinition::Auto,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for PlayDefinition {
+    fn from(s: &str) -> Self {
+        PlayDefinition::known(s).unwrap_or_else(|| PlayDefinition::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for PlayDefinition {
+    fn from(s: ::std::string::String) -> Self {
+        PlayDefinition::known(&s).unwrap_or(PlayDefinition::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for PlayDefinition {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for PlayDefinition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PlayDefinition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(PlayDefinition::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum PlayFormat {
+    /// `mp4`.
+    Mp4,
+    /// `m3u8`.
+    M3u8,
+    /// `mp3`.
+    Mp3,
+    /// `flv`.
+    Flv,
+    /// `mpd`.
+    Mpd,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl PlayFormat {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["mp4", "m3u8", "mp3", "flv", "mpd"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PlayFormat::Mp4 => "mp4",
+            PlayFormat::M3u8 => "m3u8",
+            PlayFormat::Mp3 => "mp3",
+            PlayFormat::Flv => "flv",
+            PlayFormat::Mpd => "mpd",
+            PlayFormat::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "mp4" => PlayFormat::Mp4,
+                "m3u8" => PlayFormat::M3u8,
+                "mp3" => PlayFormat::Mp3,
+                "flv" => PlayFormat::Flv,
+                "mpd" => PlayFormat::Mpd,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for PlayFormat {
+    fn from(s: &str) -> Self {
+        PlayFormat::known(s).unwrap_or_else(|| PlayFormat::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for PlayFormat {
+    fn from(s: ::std::string::String) -> Self {
+        PlayFormat::known(&s).unwrap_or(PlayFormat::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for PlayFormat {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for PlayFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PlayFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(PlayFormat::from)
     }
 }
 

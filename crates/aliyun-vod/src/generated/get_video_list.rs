@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::CreationTimeOrder;
+
 /// Input of `GetVideoList`. Build it with [`crate::Client::get_video_list`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -39,7 +41,9 @@ pub struct GetVideoListInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub status: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::get_video_list::GetVideoListStatus>,
+    >,
     /// Page number, starting at 1.
     ///
     /// Example: `1`.
@@ -72,7 +76,7 @@ pub struct GetVideoListInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sort_by: ::std::option::Option<::std::string::String>,
+    pub sort_by: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     /// Start of the creation-time range, in UTC.
     ///
     /// Example: `2017-01-11T12:00:00Z`.
@@ -183,7 +187,7 @@ impl GetVideoListFluentBuilder {
     pub fn status<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::get_video_list::GetVideoListStatus>,
     {
         self.input.status = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -193,7 +197,9 @@ impl GetVideoListFluentBuilder {
     /// Sets or clears [`GetVideoListInput::status`].
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::get_video_list::GetVideoListStatus>,
+        >,
     ) -> Self {
         self.input.status = value;
         self
@@ -221,7 +227,7 @@ impl GetVideoListFluentBuilder {
     /// Sets [`GetVideoListInput::sort_by`] (`SortBy`).
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = ::std::option::Option::Some(value.into());
         self
@@ -229,7 +235,7 @@ impl GetVideoListFluentBuilder {
     /// Sets or clears [`GetVideoListInput::sort_by`].
     pub fn set_sort_by(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = value;
         self
@@ -729,6 +735,122 @@ for GetVideoListResponseVideoListVideoItemStorageClass {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(GetVideoListResponseVideoListVideoItemStorageClass::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoListStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `UploadFail`.
+    UploadFail,
+    /// `UploadSucc`.
+    UploadSucc,
+    /// `Transcoding`.
+    Transcoding,
+    /// `TranscodeFail`.
+    TranscodeFail,
+    /// `Checking`.
+    Checking,
+    /// `Blocked`.
+    Blocked,
+    /// `Normal`.
+    Normal,
+    /// `ProduceFail`.
+    ProduceFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoListStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "UploadFail",
+        "UploadSucc",
+        "Transcoding",
+        "TranscodeFail",
+        "Checking",
+        "Blocked",
+        "Normal",
+        "ProduceFail",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoListStatus::Uploading => "Uploading",
+            GetVideoListStatus::UploadFail => "UploadFail",
+            GetVideoListStatus::UploadSucc => "UploadSucc",
+            GetVideoListStatus::Transcoding => "Transcoding",
+            GetVideoListStatus::TranscodeFail => "TranscodeFail",
+            GetVideoListStatus::Checking => "Checking",
+            GetVideoListStatus::Blocked => "Blocked",
+            GetVideoListStatus::Normal => "Normal",
+            GetVideoListStatus::ProduceFail => "ProduceFail",
+            GetVideoListStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => GetVideoListStatus::Uploading,
+                "UploadFail" => GetVideoListStatus::UploadFail,
+                "UploadSucc" => GetVideoListStatus::UploadSucc,
+                "Transcoding" => GetVideoListStatus::Transcoding,
+                "TranscodeFail" => GetVideoListStatus::TranscodeFail,
+                "Checking" => GetVideoListStatus::Checking,
+                "Blocked" => GetVideoListStatus::Blocked,
+                "Normal" => GetVideoListStatus::Normal,
+                "ProduceFail" => GetVideoListStatus::ProduceFail,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoListStatus {
+    fn from(s: &str) -> Self {
+        GetVideoListStatus::known(s)
+            .unwrap_or_else(|| GetVideoListStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for GetVideoListStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoListStatus::known(&s).unwrap_or(GetVideoListStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoListStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoListStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoListStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoListStatus::from)
     }
 }
 

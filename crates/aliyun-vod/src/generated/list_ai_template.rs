@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::AiTemplateType;
+
 /// Input of `ListAITemplate`. Build it with [`crate::Client::list_ai_template`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -28,7 +30,7 @@ pub struct ListAiTemplateInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub template_type: ::std::option::Option<::std::string::String>,
+    pub template_type: ::std::option::Option<crate::generated::types::AiTemplateType>,
 }
 
 impl ListAiTemplateInput {
@@ -82,7 +84,7 @@ impl ListAiTemplateFluentBuilder {
     /// Sets [`ListAiTemplateInput::template_type`] (`TemplateType`).
     pub fn template_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::AiTemplateType>,
     ) -> Self {
         self.input.template_type = ::std::option::Option::Some(value.into());
         self
@@ -90,7 +92,7 @@ impl ListAiTemplateFluentBuilder {
     /// Sets or clears [`ListAiTemplateInput::template_type`].
     pub fn set_template_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::AiTemplateType>,
     ) -> Self {
         self.input.template_type = value;
         self

@@ -26,7 +26,9 @@ pub struct ListAppInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub status: ::std::option::Option<::std::string::String>,
+    pub status: ::std::option::Option<
+        crate::generated::list_app_info::ListAppInfoStatus,
+    >,
     /// Page number, starting at 1.
     ///
     /// Example: `1`.
@@ -107,7 +109,9 @@ impl ListAppInfoFluentBuilder {
     /// Sets [`ListAppInfoInput::status`] (`Status`).
     pub fn status(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::list_app_info::ListAppInfoStatus,
+        >,
     ) -> Self {
         self.input.status = ::std::option::Option::Some(value.into());
         self
@@ -115,7 +119,7 @@ impl ListAppInfoFluentBuilder {
     /// Sets or clears [`ListAppInfoInput::status`].
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::list_app_info::ListAppInfoStatus>,
     ) -> Self {
         self.input.status = value;
         self
@@ -382,6 +386,86 @@ impl<'de> ::serde::Deserialize<'de> for ListAppInfoResponseAppInfoListItemType {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(ListAppInfoResponseAppInfoListItemType::from)
+    }
+}
+
+/// Application status to filter by: Normal or Disable.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListAppInfoStatus {
+    /// `Normal`.
+    Normal,
+    /// `Disable`.
+    Disable,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListAppInfoStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Disable"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListAppInfoStatus::Normal => "Normal",
+            ListAppInfoStatus::Disable => "Disable",
+            ListAppInfoStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => ListAppInfoStatus::Normal,
+                "Disable" => ListAppInfoStatus::Disable,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListAppInfoStatus {
+    fn from(s: &str) -> Self {
+        ListAppInfoStatus::known(s)
+            .unwrap_or_else(|| ListAppInfoStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for ListAppInfoStatus {
+    fn from(s: ::std::string::String) -> Self {
+        ListAppInfoStatus::known(&s).unwrap_or(ListAppInfoStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListAppInfoStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListAppInfoStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListAppInfoStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListAppInfoStatus::from)
     }
 }
 

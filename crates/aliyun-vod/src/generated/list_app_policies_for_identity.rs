@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::IdentityType;
+
 /// Input of `ListAppPoliciesForIdentity`. Build it with [`crate::Client::list_app_policies_for_identity`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -26,7 +28,7 @@ pub struct ListAppPoliciesForIdentityInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub identity_type: ::std::option::Option<::std::string::String>,
+    pub identity_type: ::std::option::Option<crate::generated::types::IdentityType>,
     /// RAM user ID or RAM role name; honored for administrators only.
     ///
     /// Example: `test****name`.
@@ -102,7 +104,7 @@ impl ListAppPoliciesForIdentityFluentBuilder {
     /// Sets [`ListAppPoliciesForIdentityInput::identity_type`] (`IdentityType`).
     pub fn identity_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::IdentityType>,
     ) -> Self {
         self.input.identity_type = ::std::option::Option::Some(value.into());
         self
@@ -110,7 +112,7 @@ impl ListAppPoliciesForIdentityFluentBuilder {
     /// Sets or clears [`ListAppPoliciesForIdentityInput::identity_type`].
     pub fn set_identity_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::IdentityType>,
     ) -> Self {
         self.input.identity_type = value;
         self

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::CreationTimeOrder;
+
 /// Input of `ListLiveRecordVideo`. Build it with [`crate::Client::list_live_record_video`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -81,7 +83,7 @@ pub struct ListLiveRecordVideoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sort_by: ::std::option::Option<::std::string::String>,
+    pub sort_by: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     /// Start of the recording-time range, in UTC.
     ///
     /// Example: `2017-01-11T12:00:00Z`.
@@ -240,7 +242,7 @@ impl ListLiveRecordVideoFluentBuilder {
     /// Sets [`ListLiveRecordVideoInput::sort_by`] (`SortBy`).
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = ::std::option::Option::Some(value.into());
         self
@@ -248,7 +250,7 @@ impl ListLiveRecordVideoFluentBuilder {
     /// Sets or clears [`ListLiveRecordVideoInput::sort_by`].
     pub fn set_sort_by(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = value;
         self

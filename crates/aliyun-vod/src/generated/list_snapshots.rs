@@ -39,7 +39,9 @@ pub struct ListSnapshotsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub snapshot_type: ::std::option::Option<::std::string::String>,
+    pub snapshot_type: ::std::option::Option<
+        crate::generated::list_snapshots::ListSnapshotsSnapshotType,
+    >,
     /// Validity of snapshot URLs in seconds, at least 3600.
     ///
     /// Example: `3600`.
@@ -142,7 +144,9 @@ impl ListSnapshotsFluentBuilder {
     /// Sets [`ListSnapshotsInput::snapshot_type`] (`SnapshotType`).
     pub fn snapshot_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::list_snapshots::ListSnapshotsSnapshotType,
+        >,
     ) -> Self {
         self.input.snapshot_type = ::std::option::Option::Some(value.into());
         self
@@ -150,7 +154,9 @@ impl ListSnapshotsFluentBuilder {
     /// Sets or clears [`ListSnapshotsInput::snapshot_type`].
     pub fn set_snapshot_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::list_snapshots::ListSnapshotsSnapshotType,
+        >,
     ) -> Self {
         self.input.snapshot_type = value;
         self
@@ -266,6 +272,105 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ),
     regions: &[],
 };
+
+/// Snapshot kind, such as CoverSnapshot (default) or SpriteSnapshot.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ListSnapshotsSnapshotType {
+    /// `CoverSnapshot`.
+    CoverSnapshot,
+    /// `NormalSnapshot`.
+    NormalSnapshot,
+    /// `SpriteSnapshot`.
+    SpriteSnapshot,
+    /// `SpriteOriginSnapshot`.
+    SpriteOriginSnapshot,
+    /// `WebVttSnapshot`.
+    WebVttSnapshot,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ListSnapshotsSnapshotType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "CoverSnapshot",
+        "NormalSnapshot",
+        "SpriteSnapshot",
+        "SpriteOriginSnapshot",
+        "WebVttSnapshot",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListSnapshotsSnapshotType::CoverSnapshot => "CoverSnapshot",
+            ListSnapshotsSnapshotType::NormalSnapshot => "NormalSnapshot",
+            ListSnapshotsSnapshotType::SpriteSnapshot => "SpriteSnapshot",
+            ListSnapshotsSnapshotType::SpriteOriginSnapshot => "SpriteOriginSnapshot",
+            ListSnapshotsSnapshotType::WebVttSnapshot => "WebVttSnapshot",
+            ListSnapshotsSnapshotType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "CoverSnapshot" => ListSnapshotsSnapshotType::CoverSnapshot,
+                "NormalSnapshot" => ListSnapshotsSnapshotType::NormalSnapshot,
+                "SpriteSnapshot" => ListSnapshotsSnapshotType::SpriteSnapshot,
+                "SpriteOriginSnapshot" => ListSnapshotsSnapshotType::SpriteOriginSnapshot,
+                "WebVttSnapshot" => ListSnapshotsSnapshotType::WebVttSnapshot,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ListSnapshotsSnapshotType {
+    fn from(s: &str) -> Self {
+        ListSnapshotsSnapshotType::known(s)
+            .unwrap_or_else(|| ListSnapshotsSnapshotType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for ListSnapshotsSnapshotType {
+    fn from(s: ::std::string::String) -> Self {
+        ListSnapshotsSnapshotType::known(&s)
+            .unwrap_or(ListSnapshotsSnapshotType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ListSnapshotsSnapshotType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ListSnapshotsSnapshotType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ListSnapshotsSnapshotType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ListSnapshotsSnapshotType::from)
+    }
+}
 
 /// The `ListSnapshotsResponseMediaSnapshot` object (not described in the spec yet).
 #[derive(

@@ -354,6 +354,10 @@ pub mod client;
 #[doc(hidden)]
 pub mod product;
 
+/// Enums and objects shared by several operations (a type only one
+/// operation uses lives in that operation's module).
+pub mod types;
+
 /// `AddAITemplate`: Creates an AI template for automated review or smart thumbnail jobs.
 ///
 /// Returns the new template ID. The matching AI service must be activated first; the operation is offered only in Beijing, Shanghai and Singapore.

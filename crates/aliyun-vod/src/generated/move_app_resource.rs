@@ -41,7 +41,9 @@ pub struct MoveAppResourceInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_type: ::std::option::Option<::std::string::String>,
+    pub resource_type: ::std::option::Option<
+        crate::generated::move_app_resource::MoveAppResourceResourceType,
+    >,
     /// IDs of the resources to move, at most 20.
     ///
     /// Required.
@@ -129,7 +131,9 @@ impl MoveAppResourceFluentBuilder {
     /// Sets [`MoveAppResourceInput::resource_type`] (`ResourceType`).
     pub fn resource_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::move_app_resource::MoveAppResourceResourceType,
+        >,
     ) -> Self {
         self.input.resource_type = ::std::option::Option::Some(value.into());
         self
@@ -137,7 +141,9 @@ impl MoveAppResourceFluentBuilder {
     /// Sets or clears [`MoveAppResourceInput::resource_type`].
     pub fn set_resource_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::move_app_resource::MoveAppResourceResourceType,
+        >,
     ) -> Self {
         self.input.resource_type = value;
         self
@@ -218,3 +224,88 @@ static RESOURCE_IDS_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// Kind of resource: video, image or attached.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum MoveAppResourceResourceType {
+    /// `video`.
+    Video,
+    /// `image`.
+    Image,
+    /// `attached`.
+    Attached,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl MoveAppResourceResourceType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "image", "attached"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MoveAppResourceResourceType::Video => "video",
+            MoveAppResourceResourceType::Image => "image",
+            MoveAppResourceResourceType::Attached => "attached",
+            MoveAppResourceResourceType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => MoveAppResourceResourceType::Video,
+                "image" => MoveAppResourceResourceType::Image,
+                "attached" => MoveAppResourceResourceType::Attached,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for MoveAppResourceResourceType {
+    fn from(s: &str) -> Self {
+        MoveAppResourceResourceType::known(s)
+            .unwrap_or_else(|| MoveAppResourceResourceType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for MoveAppResourceResourceType {
+    fn from(s: ::std::string::String) -> Self {
+        MoveAppResourceResourceType::known(&s)
+            .unwrap_or(MoveAppResourceResourceType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for MoveAppResourceResourceType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for MoveAppResourceResourceType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MoveAppResourceResourceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(MoveAppResourceResourceType::from)
+    }
+}

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::StreamResultType;
+
 /// The most items `MediaIds` takes in one call.
 pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 
@@ -46,7 +48,9 @@ pub struct RefreshMediaPlayUrlsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub task_type: ::std::option::Option<::std::string::String>,
+    pub task_type: ::std::option::Option<
+        crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsTaskType,
+    >,
     /// Stream formats to include, such as mp4 or m3u8; all when omitted.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -85,7 +89,11 @@ pub struct RefreshMediaPlayUrlsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub stream_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub stream_type: ::std::option::Option<
+        ::std::vec::Vec<
+            crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsStreamType,
+        >,
+    >,
     /// Single (latest stream per definition and format) or Multiple (all streams).
     ///
     /// Example: `Single`.
@@ -96,7 +104,7 @@ pub struct RefreshMediaPlayUrlsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub result_type: ::std::option::Option<::std::string::String>,
+    pub result_type: ::std::option::Option<crate::generated::types::StreamResultType>,
     /// Whether to include the TS segment URLs of M3U8 streams.
     ///
     /// Example: `false`.
@@ -210,7 +218,9 @@ impl RefreshMediaPlayUrlsFluentBuilder {
     /// Sets [`RefreshMediaPlayUrlsInput::task_type`] (`TaskType`).
     pub fn task_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsTaskType,
+        >,
     ) -> Self {
         self.input.task_type = ::std::option::Option::Some(value.into());
         self
@@ -218,7 +228,9 @@ impl RefreshMediaPlayUrlsFluentBuilder {
     /// Sets or clears [`RefreshMediaPlayUrlsInput::task_type`].
     pub fn set_task_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsTaskType,
+        >,
     ) -> Self {
         self.input.task_type = value;
         self
@@ -265,7 +277,9 @@ impl RefreshMediaPlayUrlsFluentBuilder {
     pub fn stream_type<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<
+            crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsStreamType,
+        >,
     {
         self.input.stream_type = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -275,7 +289,11 @@ impl RefreshMediaPlayUrlsFluentBuilder {
     /// Sets or clears [`RefreshMediaPlayUrlsInput::stream_type`].
     pub fn set_stream_type(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::refresh_media_play_urls::RefreshMediaPlayUrlsStreamType,
+            >,
+        >,
     ) -> Self {
         self.input.stream_type = value;
         self
@@ -283,7 +301,7 @@ impl RefreshMediaPlayUrlsFluentBuilder {
     /// Sets [`RefreshMediaPlayUrlsInput::result_type`] (`ResultType`).
     pub fn result_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::StreamResultType>,
     ) -> Self {
         self.input.result_type = ::std::option::Option::Some(value.into());
         self
@@ -291,7 +309,7 @@ impl RefreshMediaPlayUrlsFluentBuilder {
     /// Sets or clears [`RefreshMediaPlayUrlsInput::result_type`].
     pub fn set_result_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::StreamResultType>,
     ) -> Self {
         self.input.result_type = value;
         self
@@ -409,3 +427,163 @@ static STREAM_TYPE_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum RefreshMediaPlayUrlsStreamType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl RefreshMediaPlayUrlsStreamType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RefreshMediaPlayUrlsStreamType::Video => "video",
+            RefreshMediaPlayUrlsStreamType::Audio => "audio",
+            RefreshMediaPlayUrlsStreamType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => RefreshMediaPlayUrlsStreamType::Video,
+                "audio" => RefreshMediaPlayUrlsStreamType::Audio,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for RefreshMediaPlayUrlsStreamType {
+    fn from(s: &str) -> Self {
+        RefreshMediaPlayUrlsStreamType::known(s)
+            .unwrap_or_else(|| RefreshMediaPlayUrlsStreamType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for RefreshMediaPlayUrlsStreamType {
+    fn from(s: ::std::string::String) -> Self {
+        RefreshMediaPlayUrlsStreamType::known(&s)
+            .unwrap_or(RefreshMediaPlayUrlsStreamType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for RefreshMediaPlayUrlsStreamType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for RefreshMediaPlayUrlsStreamType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RefreshMediaPlayUrlsStreamType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(RefreshMediaPlayUrlsStreamType::from)
+    }
+}
+
+/// Kind of task: Refresh or Preload.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum RefreshMediaPlayUrlsTaskType {
+    /// `Refresh`.
+    Refresh,
+    /// `Preload`.
+    Preload,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl RefreshMediaPlayUrlsTaskType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Refresh", "Preload"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RefreshMediaPlayUrlsTaskType::Refresh => "Refresh",
+            RefreshMediaPlayUrlsTaskType::Preload => "Preload",
+            RefreshMediaPlayUrlsTaskType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Refresh" => RefreshMediaPlayUrlsTaskType::Refresh,
+                "Preload" => RefreshMediaPlayUrlsTaskType::Preload,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for RefreshMediaPlayUrlsTaskType {
+    fn from(s: &str) -> Self {
+        RefreshMediaPlayUrlsTaskType::known(s)
+            .unwrap_or_else(|| RefreshMediaPlayUrlsTaskType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for RefreshMediaPlayUrlsTaskType {
+    fn from(s: ::std::string::String) -> Self {
+        RefreshMediaPlayUrlsTaskType::known(&s)
+            .unwrap_or(RefreshMediaPlayUrlsTaskType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for RefreshMediaPlayUrlsTaskType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for RefreshMediaPlayUrlsTaskType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RefreshMediaPlayUrlsTaskType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(RefreshMediaPlayUrlsTaskType::from)
+    }
+}

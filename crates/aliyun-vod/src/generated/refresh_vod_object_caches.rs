@@ -41,7 +41,9 @@ pub struct RefreshVodObjectCachesInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub object_type: ::std::option::Option<::std::string::String>,
+    pub object_type: ::std::option::Option<
+        crate::generated::refresh_vod_object_caches::RefreshVodObjectCachesObjectType,
+    >,
     /// For directories, whether to refresh all resources rather than only changed ones.
     ///
     /// Wire name: `Force`.
@@ -121,7 +123,9 @@ impl RefreshVodObjectCachesFluentBuilder {
     /// Sets [`RefreshVodObjectCachesInput::object_type`] (`ObjectType`).
     pub fn object_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::refresh_vod_object_caches::RefreshVodObjectCachesObjectType,
+        >,
     ) -> Self {
         self.input.object_type = ::std::option::Option::Some(value.into());
         self
@@ -129,7 +133,9 @@ impl RefreshVodObjectCachesFluentBuilder {
     /// Sets or clears [`RefreshVodObjectCachesInput::object_type`].
     pub fn set_object_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::refresh_vod_object_caches::RefreshVodObjectCachesObjectType,
+        >,
     ) -> Self {
         self.input.object_type = value;
         self
@@ -192,3 +198,97 @@ static OBJECT_PATH_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .separator('\n');
+
+/// Kind of refresh: File (default), Directory, Regex or IgnoreParams.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum RefreshVodObjectCachesObjectType {
+    /// `File`.
+    File,
+    /// `Directory`.
+    Directory,
+    /// `Regex`.
+    Regex,
+    /// `IgnoreParams`.
+    IgnoreParams,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl RefreshVodObjectCachesObjectType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "File",
+        "Directory",
+        "Regex",
+        "IgnoreParams",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RefreshVodObjectCachesObjectType::File => "File",
+            RefreshVodObjectCachesObjectType::Directory => "Directory",
+            RefreshVodObjectCachesObjectType::Regex => "Regex",
+            RefreshVodObjectCachesObjectType::IgnoreParams => "IgnoreParams",
+            RefreshVodObjectCachesObjectType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "File" => RefreshVodObjectCachesObjectType::File,
+                "Directory" => RefreshVodObjectCachesObjectType::Directory,
+                "Regex" => RefreshVodObjectCachesObjectType::Regex,
+                "IgnoreParams" => RefreshVodObjectCachesObjectType::IgnoreParams,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for RefreshVodObjectCachesObjectType {
+    fn from(s: &str) -> Self {
+        RefreshVodObjectCachesObjectType::known(s)
+            .unwrap_or_else(|| RefreshVodObjectCachesObjectType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for RefreshVodObjectCachesObjectType {
+    fn from(s: ::std::string::String) -> Self {
+        RefreshVodObjectCachesObjectType::known(&s)
+            .unwrap_or(RefreshVodObjectCachesObjectType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for RefreshVodObjectCachesObjectType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for RefreshVodObjectCachesObjectType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RefreshVodObjectCachesObjectType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(RefreshVodObjectCachesObjectType::from)
+    }
+}

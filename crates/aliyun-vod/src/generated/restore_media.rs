@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::StorageClassScope;
+
 /// The most items `MediaIds` takes in one call.
 pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 
@@ -44,7 +46,7 @@ pub struct RestoreMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub scope: ::std::option::Option<::std::string::String>,
+    pub scope: ::std::option::Option<crate::generated::types::StorageClassScope>,
     /// Days to keep the restored copy (1 by default; up to 7 for archive, 365 for cold archive).
     ///
     /// Example: `2`.
@@ -166,7 +168,7 @@ impl RestoreMediaFluentBuilder {
     /// Sets [`RestoreMediaInput::scope`] (`Scope`).
     pub fn scope(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClassScope>,
     ) -> Self {
         self.input.scope = ::std::option::Option::Some(value.into());
         self
@@ -174,7 +176,7 @@ impl RestoreMediaFluentBuilder {
     /// Sets or clears [`RestoreMediaInput::scope`].
     pub fn set_scope(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::StorageClassScope>,
     ) -> Self {
         self.input.scope = value;
         self

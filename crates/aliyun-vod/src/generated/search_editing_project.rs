@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::CreationTimeOrder;
+
 /// Input of `SearchEditingProject`. Build it with [`crate::Client::search_editing_project`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -50,7 +52,11 @@ pub struct SearchEditingProjectInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub status: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub status: ::std::option::Option<
+        ::std::vec::Vec<
+            crate::generated::search_editing_project::SearchEditingProjectStatus,
+        >,
+    >,
     /// Page number, starting at 1.
     ///
     /// Example: `1`.
@@ -83,7 +89,7 @@ pub struct SearchEditingProjectInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sort_by: ::std::option::Option<::std::string::String>,
+    pub sort_by: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     /// Title of the project to look for.
     ///
     /// Example: `test`.
@@ -194,7 +200,9 @@ impl SearchEditingProjectFluentBuilder {
     pub fn status<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<
+            crate::generated::search_editing_project::SearchEditingProjectStatus,
+        >,
     {
         self.input.status = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -204,7 +212,11 @@ impl SearchEditingProjectFluentBuilder {
     /// Sets or clears [`SearchEditingProjectInput::status`].
     pub fn set_status(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::search_editing_project::SearchEditingProjectStatus,
+            >,
+        >,
     ) -> Self {
         self.input.status = value;
         self
@@ -232,7 +244,7 @@ impl SearchEditingProjectFluentBuilder {
     /// Sets [`SearchEditingProjectInput::sort_by`] (`SortBy`).
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = ::std::option::Option::Some(value.into());
         self
@@ -240,7 +252,7 @@ impl SearchEditingProjectFluentBuilder {
     /// Sets or clears [`SearchEditingProjectInput::sort_by`].
     pub fn set_sort_by(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::CreationTimeOrder>,
     ) -> Self {
         self.input.sort_by = value;
         self
@@ -460,6 +472,98 @@ for SearchEditingProjectResponseProjectListProjectItemStatus {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(SearchEditingProjectResponseProjectListProjectItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchEditingProjectStatus {
+    /// `Normal`.
+    Normal,
+    /// `Producing`.
+    Producing,
+    /// `Produced`.
+    Produced,
+    /// `ProduceFailed`.
+    ProduceFailed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchEditingProjectStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Normal",
+        "Producing",
+        "Produced",
+        "ProduceFailed",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchEditingProjectStatus::Normal => "Normal",
+            SearchEditingProjectStatus::Producing => "Producing",
+            SearchEditingProjectStatus::Produced => "Produced",
+            SearchEditingProjectStatus::ProduceFailed => "ProduceFailed",
+            SearchEditingProjectStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => SearchEditingProjectStatus::Normal,
+                "Producing" => SearchEditingProjectStatus::Producing,
+                "Produced" => SearchEditingProjectStatus::Produced,
+                "ProduceFailed" => SearchEditingProjectStatus::ProduceFailed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchEditingProjectStatus {
+    fn from(s: &str) -> Self {
+        SearchEditingProjectStatus::known(s)
+            .unwrap_or_else(|| SearchEditingProjectStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SearchEditingProjectStatus {
+    fn from(s: ::std::string::String) -> Self {
+        SearchEditingProjectStatus::known(&s)
+            .unwrap_or(SearchEditingProjectStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchEditingProjectStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchEditingProjectStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SearchEditingProjectStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchEditingProjectStatus::from)
     }
 }
 

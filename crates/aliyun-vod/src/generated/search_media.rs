@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::CreationTimeOrder;
+
 /// Input of `SearchMedia`. Build it with [`crate::Client::search_media`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -26,7 +28,9 @@ pub struct SearchMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub search_type: ::std::option::Option<::std::string::String>,
+    pub search_type: ::std::option::Option<
+        crate::generated::search_media::SearchMediaSearchType,
+    >,
     /// Extra media fields to return.
     ///
     /// Example: `Title,CoverURL`.
@@ -61,7 +65,9 @@ pub struct SearchMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sort_by: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub sort_by: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::CreationTimeOrder>,
+    >,
     /// Page number, starting at 1.
     ///
     /// Example: `1`.
@@ -157,7 +163,9 @@ impl SearchMediaFluentBuilder {
     /// Sets [`SearchMediaInput::search_type`] (`SearchType`).
     pub fn search_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::search_media::SearchMediaSearchType,
+        >,
     ) -> Self {
         self.input.search_type = ::std::option::Option::Some(value.into());
         self
@@ -165,7 +173,9 @@ impl SearchMediaFluentBuilder {
     /// Sets or clears [`SearchMediaInput::search_type`].
     pub fn set_search_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::search_media::SearchMediaSearchType,
+        >,
     ) -> Self {
         self.input.search_type = value;
         self
@@ -206,7 +216,7 @@ impl SearchMediaFluentBuilder {
     pub fn sort_by<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::types::CreationTimeOrder>,
     {
         self.input.sort_by = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -216,7 +226,9 @@ impl SearchMediaFluentBuilder {
     /// Sets or clears [`SearchMediaInput::sort_by`].
     pub fn set_sort_by(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::CreationTimeOrder>,
+        >,
     ) -> Self {
         self.input.sort_by = value;
         self
@@ -2087,6 +2099,94 @@ for SearchMediaResponseMediaListItemVideoTranscodeMode {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(SearchMediaResponseMediaListItemVideoTranscodeMode::from)
+    }
+}
+
+/// Kind of media: video (default), audio, image or attached.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SearchMediaSearchType {
+    /// `video`.
+    Video,
+    /// `audio`.
+    Audio,
+    /// `image`.
+    Image,
+    /// `attached`.
+    Attached,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SearchMediaSearchType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["video", "audio", "image", "attached"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SearchMediaSearchType::Video => "video",
+            SearchMediaSearchType::Audio => "audio",
+            SearchMediaSearchType::Image => "image",
+            SearchMediaSearchType::Attached => "attached",
+            SearchMediaSearchType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "video" => SearchMediaSearchType::Video,
+                "audio" => SearchMediaSearchType::Audio,
+                "image" => SearchMediaSearchType::Image,
+                "attached" => SearchMediaSearchType::Attached,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SearchMediaSearchType {
+    fn from(s: &str) -> Self {
+        SearchMediaSearchType::known(s)
+            .unwrap_or_else(|| SearchMediaSearchType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SearchMediaSearchType {
+    fn from(s: ::std::string::String) -> Self {
+        SearchMediaSearchType::known(&s).unwrap_or(SearchMediaSearchType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SearchMediaSearchType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SearchMediaSearchType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SearchMediaSearchType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SearchMediaSearchType::from)
     }
 }
 

@@ -55,7 +55,9 @@ pub struct SetAuditSecurityIpInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub operate_mode: ::std::option::Option<::std::string::String>,
+    pub operate_mode: ::std::option::Option<
+        crate::generated::set_audit_security_ip::SetAuditSecurityIpOperateMode,
+    >,
 }
 
 impl SetAuditSecurityIpInput {
@@ -137,7 +139,9 @@ impl SetAuditSecurityIpFluentBuilder {
     /// Sets [`SetAuditSecurityIpInput::operate_mode`] (`OperateMode`).
     pub fn operate_mode(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::set_audit_security_ip::SetAuditSecurityIpOperateMode,
+        >,
     ) -> Self {
         self.input.operate_mode = ::std::option::Option::Some(value.into());
         self
@@ -145,7 +149,9 @@ impl SetAuditSecurityIpFluentBuilder {
     /// Sets or clears [`SetAuditSecurityIpInput::operate_mode`].
     pub fn set_operate_mode(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::set_audit_security_ip::SetAuditSecurityIpOperateMode,
+        >,
     ) -> Self {
         self.input.operate_mode = value;
         self
@@ -194,3 +200,88 @@ static IPS_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(IPS_MAX_ITEMS);
+
+/// How to apply the list: Append (default), Cover or Delete.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SetAuditSecurityIpOperateMode {
+    /// `Append`.
+    Append,
+    /// `Cover`.
+    Cover,
+    /// `Delete`.
+    Delete,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SetAuditSecurityIpOperateMode {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Append", "Cover", "Delete"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SetAuditSecurityIpOperateMode::Append => "Append",
+            SetAuditSecurityIpOperateMode::Cover => "Cover",
+            SetAuditSecurityIpOperateMode::Delete => "Delete",
+            SetAuditSecurityIpOperateMode::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Append" => SetAuditSecurityIpOperateMode::Append,
+                "Cover" => SetAuditSecurityIpOperateMode::Cover,
+                "Delete" => SetAuditSecurityIpOperateMode::Delete,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SetAuditSecurityIpOperateMode {
+    fn from(s: &str) -> Self {
+        SetAuditSecurityIpOperateMode::known(s)
+            .unwrap_or_else(|| SetAuditSecurityIpOperateMode::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SetAuditSecurityIpOperateMode {
+    fn from(s: ::std::string::String) -> Self {
+        SetAuditSecurityIpOperateMode::known(&s)
+            .unwrap_or(SetAuditSecurityIpOperateMode::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SetAuditSecurityIpOperateMode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SetAuditSecurityIpOperateMode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetAuditSecurityIpOperateMode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SetAuditSecurityIpOperateMode::from)
+    }
+}

@@ -25,7 +25,9 @@ pub struct SetMessageCallbackInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub callback_type: ::std::option::Option<::std::string::String>,
+    pub callback_type: ::std::option::Option<
+        crate::generated::set_message_callback::SetMessageCallbackCallbackType,
+    >,
     /// HTTP callback URL, up to 256 bytes.
     ///
     /// Example: `http://developer.aliyundoc.com`.
@@ -49,7 +51,11 @@ pub struct SetMessageCallbackInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub event_type_list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub event_type_list: ::std::option::Option<
+        ::std::vec::Vec<
+            crate::generated::set_message_callback::SetMessageCallbackEventTypeList,
+        >,
+    >,
     /// Whether HTTP callbacks are signed: on or off.
     ///
     /// Example: `on`.
@@ -60,7 +66,9 @@ pub struct SetMessageCallbackInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub auth_switch: ::std::option::Option<::std::string::String>,
+    pub auth_switch: ::std::option::Option<
+        crate::generated::set_message_callback::SetMessageCallbackAuthSwitch,
+    >,
     /// Signing key for HTTP callbacks, up to 32 characters.
     ///
     /// Sensitive: redacted in `Debug` output.
@@ -168,7 +176,9 @@ impl SetMessageCallbackFluentBuilder {
     /// Sets [`SetMessageCallbackInput::callback_type`] (`CallbackType`).
     pub fn callback_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::set_message_callback::SetMessageCallbackCallbackType,
+        >,
     ) -> Self {
         self.input.callback_type = ::std::option::Option::Some(value.into());
         self
@@ -176,7 +186,9 @@ impl SetMessageCallbackFluentBuilder {
     /// Sets or clears [`SetMessageCallbackInput::callback_type`].
     pub fn set_callback_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::set_message_callback::SetMessageCallbackCallbackType,
+        >,
     ) -> Self {
         self.input.callback_type = value;
         self
@@ -201,7 +213,9 @@ impl SetMessageCallbackFluentBuilder {
     pub fn event_type_list<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<
+            crate::generated::set_message_callback::SetMessageCallbackEventTypeList,
+        >,
     {
         self.input.event_type_list = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -211,7 +225,11 @@ impl SetMessageCallbackFluentBuilder {
     /// Sets or clears [`SetMessageCallbackInput::event_type_list`].
     pub fn set_event_type_list(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::set_message_callback::SetMessageCallbackEventTypeList,
+            >,
+        >,
     ) -> Self {
         self.input.event_type_list = value;
         self
@@ -219,7 +237,9 @@ impl SetMessageCallbackFluentBuilder {
     /// Sets [`SetMessageCallbackInput::auth_switch`] (`AuthSwitch`).
     pub fn auth_switch(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::set_message_callback::SetMessageCallbackAuthSwitch,
+        >,
     ) -> Self {
         self.input.auth_switch = ::std::option::Option::Some(value.into());
         self
@@ -227,7 +247,9 @@ impl SetMessageCallbackFluentBuilder {
     /// Sets or clears [`SetMessageCallbackInput::auth_switch`].
     pub fn set_auth_switch(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::set_message_callback::SetMessageCallbackAuthSwitch,
+        >,
     ) -> Self {
         self.input.auth_switch = value;
         self
@@ -344,3 +366,244 @@ static EVENT_TYPE_LIST_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// Whether HTTP callbacks are signed: on or off.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SetMessageCallbackAuthSwitch {
+    /// `on`.
+    On,
+    /// `off`.
+    Off,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SetMessageCallbackAuthSwitch {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["on", "off"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SetMessageCallbackAuthSwitch::On => "on",
+            SetMessageCallbackAuthSwitch::Off => "off",
+            SetMessageCallbackAuthSwitch::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "on" => SetMessageCallbackAuthSwitch::On,
+                "off" => SetMessageCallbackAuthSwitch::Off,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SetMessageCallbackAuthSwitch {
+    fn from(s: &str) -> Self {
+        SetMessageCallbackAuthSwitch::known(s)
+            .unwrap_or_else(|| SetMessageCallbackAuthSwitch::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SetMessageCallbackAuthSwitch {
+    fn from(s: ::std::string::String) -> Self {
+        SetMessageCallbackAuthSwitch::known(&s)
+            .unwrap_or(SetMessageCallbackAuthSwitch::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SetMessageCallbackAuthSwitch {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SetMessageCallbackAuthSwitch {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetMessageCallbackAuthSwitch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SetMessageCallbackAuthSwitch::from)
+    }
+}
+
+/// Callback method: HTTP or MNS.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SetMessageCallbackCallbackType {
+    /// `HTTP`.
+    Http,
+    /// `MNS`.
+    Mns,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SetMessageCallbackCallbackType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["HTTP", "MNS"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SetMessageCallbackCallbackType::Http => "HTTP",
+            SetMessageCallbackCallbackType::Mns => "MNS",
+            SetMessageCallbackCallbackType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "HTTP" => SetMessageCallbackCallbackType::Http,
+                "MNS" => SetMessageCallbackCallbackType::Mns,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SetMessageCallbackCallbackType {
+    fn from(s: &str) -> Self {
+        SetMessageCallbackCallbackType::known(s)
+            .unwrap_or_else(|| SetMessageCallbackCallbackType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SetMessageCallbackCallbackType {
+    fn from(s: ::std::string::String) -> Self {
+        SetMessageCallbackCallbackType::known(&s)
+            .unwrap_or(SetMessageCallbackCallbackType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SetMessageCallbackCallbackType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SetMessageCallbackCallbackType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetMessageCallbackCallbackType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SetMessageCallbackCallbackType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SetMessageCallbackEventTypeList {
+    /// `ALL`.
+    All,
+    /// `AIComplete`.
+    AiComplete,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SetMessageCallbackEventTypeList {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["ALL", "AIComplete"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SetMessageCallbackEventTypeList::All => "ALL",
+            SetMessageCallbackEventTypeList::AiComplete => "AIComplete",
+            SetMessageCallbackEventTypeList::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "ALL" => SetMessageCallbackEventTypeList::All,
+                "AIComplete" => SetMessageCallbackEventTypeList::AiComplete,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SetMessageCallbackEventTypeList {
+    fn from(s: &str) -> Self {
+        SetMessageCallbackEventTypeList::known(s)
+            .unwrap_or_else(|| SetMessageCallbackEventTypeList::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SetMessageCallbackEventTypeList {
+    fn from(s: ::std::string::String) -> Self {
+        SetMessageCallbackEventTypeList::known(&s)
+            .unwrap_or(SetMessageCallbackEventTypeList::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SetMessageCallbackEventTypeList {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SetMessageCallbackEventTypeList {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetMessageCallbackEventTypeList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SetMessageCallbackEventTypeList::from)
+    }
+}

@@ -51,7 +51,9 @@ pub struct SetVodDomainCertificateInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ssl_protocol: ::std::option::Option<::std::string::String>,
+    pub ssl_protocol: ::std::option::Option<
+        crate::generated::set_vod_domain_certificate::SetVodDomainCertificateSslProtocol,
+    >,
     /// Certificate content.
     ///
     /// Example: `****`.
@@ -166,7 +168,9 @@ impl SetVodDomainCertificateFluentBuilder {
     /// Sets [`SetVodDomainCertificateInput::ssl_protocol`] (`SSLProtocol`).
     pub fn ssl_protocol(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::set_vod_domain_certificate::SetVodDomainCertificateSslProtocol,
+        >,
     ) -> Self {
         self.input.ssl_protocol = ::std::option::Option::Some(value.into());
         self
@@ -174,7 +178,9 @@ impl SetVodDomainCertificateFluentBuilder {
     /// Sets or clears [`SetVodDomainCertificateInput::ssl_protocol`].
     pub fn set_ssl_protocol(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::set_vod_domain_certificate::SetVodDomainCertificateSslProtocol,
+        >,
     ) -> Self {
         self.input.ssl_protocol = value;
         self
@@ -251,3 +257,84 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &["cn-shanghai"],
 };
+
+/// Whether HTTPS is enabled: on or off.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SetVodDomainCertificateSslProtocol {
+    /// `on`.
+    On,
+    /// `off`.
+    Off,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SetVodDomainCertificateSslProtocol {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["on", "off"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SetVodDomainCertificateSslProtocol::On => "on",
+            SetVodDomainCertificateSslProtocol::Off => "off",
+            SetVodDomainCertificateSslProtocol::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "on" => SetVodDomainCertificateSslProtocol::On,
+                "off" => SetVodDomainCertificateSslProtocol::Off,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SetVodDomainCertificateSslProtocol {
+    fn from(s: &str) -> Self {
+        SetVodDomainCertificateSslProtocol::known(s)
+            .unwrap_or_else(|| SetVodDomainCertificateSslProtocol::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SetVodDomainCertificateSslProtocol {
+    fn from(s: ::std::string::String) -> Self {
+        SetVodDomainCertificateSslProtocol::known(&s)
+            .unwrap_or(SetVodDomainCertificateSslProtocol::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SetVodDomainCertificateSslProtocol {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SetVodDomainCertificateSslProtocol {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SetVodDomainCertificateSslProtocol {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SetVodDomainCertificateSslProtocol::from)
+    }
+}

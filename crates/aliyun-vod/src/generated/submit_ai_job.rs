@@ -39,7 +39,9 @@ pub struct SubmitAiJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub types: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::submit_ai_job::SubmitAiJobTypes>,
+    >,
     /// Job settings as a JSON string.
     ///
     /// Example: `{"AIVideoTag": {"AnalyseTypes": "ASR"} }`.
@@ -141,7 +143,7 @@ impl SubmitAiJobFluentBuilder {
     pub fn types<I, S>(mut self, items: I) -> Self
     where
         I: ::std::iter::IntoIterator<Item = S>,
-        S: ::std::convert::Into<::std::string::String>,
+        S: ::std::convert::Into<crate::generated::submit_ai_job::SubmitAiJobTypes>,
     {
         self.input.types = ::std::option::Option::Some(
             items.into_iter().map(::std::convert::Into::into).collect(),
@@ -151,7 +153,9 @@ impl SubmitAiJobFluentBuilder {
     /// Sets or clears [`SubmitAiJobInput::types`].
     pub fn set_types(
         mut self,
-        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::submit_ai_job::SubmitAiJobTypes>,
+        >,
     ) -> Self {
         self.input.types = value;
         self
@@ -316,6 +320,84 @@ impl<'de> ::serde::Deserialize<'de> for SubmitAiJobResponseAiJobListAiJobItemTyp
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(SubmitAiJobResponseAiJobListAiJobItemType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SubmitAiJobTypes {
+    /// `AIMediaDNA`.
+    AiMediaDna,
+    /// `AIVideoTag`.
+    AiVideoTag,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl SubmitAiJobTypes {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["AIMediaDNA", "AIVideoTag"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SubmitAiJobTypes::AiMediaDna => "AIMediaDNA",
+            SubmitAiJobTypes::AiVideoTag => "AIVideoTag",
+            SubmitAiJobTypes::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AIMediaDNA" => SubmitAiJobTypes::AiMediaDna,
+                "AIVideoTag" => SubmitAiJobTypes::AiVideoTag,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for SubmitAiJobTypes {
+    fn from(s: &str) -> Self {
+        SubmitAiJobTypes::known(s)
+            .unwrap_or_else(|| SubmitAiJobTypes::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SubmitAiJobTypes {
+    fn from(s: ::std::string::String) -> Self {
+        SubmitAiJobTypes::known(&s).unwrap_or(SubmitAiJobTypes::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for SubmitAiJobTypes {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SubmitAiJobTypes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SubmitAiJobTypes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SubmitAiJobTypes::from)
     }
 }
 

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::DigitalWatermarkType;
+
 /// Input of `SubmitDigitalWatermarkExtractJob`. Build it with [`crate::Client::submit_digital_watermark_extract_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -41,7 +43,9 @@ pub struct SubmitDigitalWatermarkExtractJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub extract_type: ::std::option::Option<::std::string::String>,
+    pub extract_type: ::std::option::Option<
+        crate::generated::types::DigitalWatermarkType,
+    >,
 }
 
 impl SubmitDigitalWatermarkExtractJobInput {
@@ -109,7 +113,7 @@ impl SubmitDigitalWatermarkExtractJobFluentBuilder {
     /// Sets [`SubmitDigitalWatermarkExtractJobInput::extract_type`] (`ExtractType`).
     pub fn extract_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::DigitalWatermarkType>,
     ) -> Self {
         self.input.extract_type = ::std::option::Option::Some(value.into());
         self
@@ -117,7 +121,7 @@ impl SubmitDigitalWatermarkExtractJobFluentBuilder {
     /// Sets or clears [`SubmitDigitalWatermarkExtractJobInput::extract_type`].
     pub fn set_extract_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::DigitalWatermarkType>,
     ) -> Self {
         self.input.extract_type = value;
         self

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::StorageClassScope;
+
 /// The most items `MediaIds` takes in one call.
 pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
 
@@ -44,7 +46,7 @@ pub struct UpdateMediaStorageClassInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub scope: ::std::option::Option<::std::string::String>,
+    pub scope: ::std::option::Option<crate::generated::types::StorageClassScope>,
     /// Target class: Standard, IA, Archive or ColdArchive.
     ///
     /// Required.
@@ -57,7 +59,9 @@ pub struct UpdateMediaStorageClassInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_class: ::std::option::Option<::std::string::String>,
+    pub storage_class: ::std::option::Option<
+        crate::generated::update_media_storage_class::UpdateMediaStorageClassStorageClass,
+    >,
     /// Restore speed for cold archive: Expedited, Standard (default) or Bulk.
     ///
     /// Example: `Standard`.
@@ -68,7 +72,9 @@ pub struct UpdateMediaStorageClassInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub restore_tier: ::std::option::Option<::std::string::String>,
+    pub restore_tier: ::std::option::Option<
+        crate::generated::update_media_storage_class::UpdateMediaStorageClassRestoreTier,
+    >,
     /// Whether to allow changing media that have not met the minimum storage period (extra fees).
     ///
     /// Example: `false`.
@@ -181,7 +187,7 @@ impl UpdateMediaStorageClassFluentBuilder {
     /// Sets [`UpdateMediaStorageClassInput::scope`] (`Scope`).
     pub fn scope(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<crate::generated::types::StorageClassScope>,
     ) -> Self {
         self.input.scope = ::std::option::Option::Some(value.into());
         self
@@ -189,7 +195,7 @@ impl UpdateMediaStorageClassFluentBuilder {
     /// Sets or clears [`UpdateMediaStorageClassInput::scope`].
     pub fn set_scope(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::StorageClassScope>,
     ) -> Self {
         self.input.scope = value;
         self
@@ -197,7 +203,9 @@ impl UpdateMediaStorageClassFluentBuilder {
     /// Sets [`UpdateMediaStorageClassInput::storage_class`] (`StorageClass`).
     pub fn storage_class(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::update_media_storage_class::UpdateMediaStorageClassStorageClass,
+        >,
     ) -> Self {
         self.input.storage_class = ::std::option::Option::Some(value.into());
         self
@@ -205,7 +213,9 @@ impl UpdateMediaStorageClassFluentBuilder {
     /// Sets or clears [`UpdateMediaStorageClassInput::storage_class`].
     pub fn set_storage_class(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::update_media_storage_class::UpdateMediaStorageClassStorageClass,
+        >,
     ) -> Self {
         self.input.storage_class = value;
         self
@@ -213,7 +223,9 @@ impl UpdateMediaStorageClassFluentBuilder {
     /// Sets [`UpdateMediaStorageClassInput::restore_tier`] (`RestoreTier`).
     pub fn restore_tier(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::update_media_storage_class::UpdateMediaStorageClassRestoreTier,
+        >,
     ) -> Self {
         self.input.restore_tier = ::std::option::Option::Some(value.into());
         self
@@ -221,7 +233,9 @@ impl UpdateMediaStorageClassFluentBuilder {
     /// Sets or clears [`UpdateMediaStorageClassInput::restore_tier`].
     pub fn set_restore_tier(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::update_media_storage_class::UpdateMediaStorageClassRestoreTier,
+        >,
     ) -> Self {
         self.input.restore_tier = value;
         self
@@ -377,6 +391,188 @@ impl<'de> ::serde::Deserialize<'de> for UpdateMediaStorageClassResponseStatus {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(UpdateMediaStorageClassResponseStatus::from)
+    }
+}
+
+/// Restore speed for cold archive: Expedited, Standard (default) or Bulk.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum UpdateMediaStorageClassRestoreTier {
+    /// `Expedited`.
+    Expedited,
+    /// `Standard`.
+    Standard,
+    /// `Bulk`.
+    Bulk,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl UpdateMediaStorageClassRestoreTier {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Expedited", "Standard", "Bulk"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UpdateMediaStorageClassRestoreTier::Expedited => "Expedited",
+            UpdateMediaStorageClassRestoreTier::Standard => "Standard",
+            UpdateMediaStorageClassRestoreTier::Bulk => "Bulk",
+            UpdateMediaStorageClassRestoreTier::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Expedited" => UpdateMediaStorageClassRestoreTier::Expedited,
+                "Standard" => UpdateMediaStorageClassRestoreTier::Standard,
+                "Bulk" => UpdateMediaStorageClassRestoreTier::Bulk,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for UpdateMediaStorageClassRestoreTier {
+    fn from(s: &str) -> Self {
+        UpdateMediaStorageClassRestoreTier::known(s)
+            .unwrap_or_else(|| UpdateMediaStorageClassRestoreTier::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for UpdateMediaStorageClassRestoreTier {
+    fn from(s: ::std::string::String) -> Self {
+        UpdateMediaStorageClassRestoreTier::known(&s)
+            .unwrap_or(UpdateMediaStorageClassRestoreTier::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for UpdateMediaStorageClassRestoreTier {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for UpdateMediaStorageClassRestoreTier {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UpdateMediaStorageClassRestoreTier {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(UpdateMediaStorageClassRestoreTier::from)
+    }
+}
+
+/// Target class: Standard, IA, Archive or ColdArchive.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum UpdateMediaStorageClassStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl UpdateMediaStorageClassStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UpdateMediaStorageClassStorageClass::Standard => "Standard",
+            UpdateMediaStorageClassStorageClass::Ia => "IA",
+            UpdateMediaStorageClassStorageClass::Archive => "Archive",
+            UpdateMediaStorageClassStorageClass::ColdArchive => "ColdArchive",
+            UpdateMediaStorageClassStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => UpdateMediaStorageClassStorageClass::Standard,
+                "IA" => UpdateMediaStorageClassStorageClass::Ia,
+                "Archive" => UpdateMediaStorageClassStorageClass::Archive,
+                "ColdArchive" => UpdateMediaStorageClassStorageClass::ColdArchive,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for UpdateMediaStorageClassStorageClass {
+    fn from(s: &str) -> Self {
+        UpdateMediaStorageClassStorageClass::known(s)
+            .unwrap_or_else(|| UpdateMediaStorageClassStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for UpdateMediaStorageClassStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        UpdateMediaStorageClassStorageClass::known(&s)
+            .unwrap_or(UpdateMediaStorageClassStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for UpdateMediaStorageClassStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for UpdateMediaStorageClassStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UpdateMediaStorageClassStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(UpdateMediaStorageClassStorageClass::from)
     }
 }
 

@@ -48,7 +48,9 @@ pub struct UpdateTranscodeTemplateGroupInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub locked: ::std::option::Option<::std::string::String>,
+    pub locked: ::std::option::Option<
+        crate::generated::update_transcode_template_group::UpdateTranscodeTemplateGroupLocked,
+    >,
     /// ID of the transcoding template group.
     ///
     /// Required.
@@ -145,7 +147,9 @@ impl UpdateTranscodeTemplateGroupFluentBuilder {
     /// Sets [`UpdateTranscodeTemplateGroupInput::locked`] (`Locked`).
     pub fn locked(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::update_transcode_template_group::UpdateTranscodeTemplateGroupLocked,
+        >,
     ) -> Self {
         self.input.locked = ::std::option::Option::Some(value.into());
         self
@@ -153,7 +157,9 @@ impl UpdateTranscodeTemplateGroupFluentBuilder {
     /// Sets or clears [`UpdateTranscodeTemplateGroupInput::locked`].
     pub fn set_locked(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::update_transcode_template_group::UpdateTranscodeTemplateGroupLocked,
+        >,
     ) -> Self {
         self.input.locked = value;
         self
@@ -226,3 +232,84 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
+
+/// Lock state: Enabled (locked) or Disabled.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum UpdateTranscodeTemplateGroupLocked {
+    /// `Enabled`.
+    Enabled,
+    /// `Disabled`.
+    Disabled,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl UpdateTranscodeTemplateGroupLocked {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Enabled", "Disabled"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UpdateTranscodeTemplateGroupLocked::Enabled => "Enabled",
+            UpdateTranscodeTemplateGroupLocked::Disabled => "Disabled",
+            UpdateTranscodeTemplateGroupLocked::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Enabled" => UpdateTranscodeTemplateGroupLocked::Enabled,
+                "Disabled" => UpdateTranscodeTemplateGroupLocked::Disabled,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for UpdateTranscodeTemplateGroupLocked {
+    fn from(s: &str) -> Self {
+        UpdateTranscodeTemplateGroupLocked::known(s)
+            .unwrap_or_else(|| UpdateTranscodeTemplateGroupLocked::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for UpdateTranscodeTemplateGroupLocked {
+    fn from(s: ::std::string::String) -> Self {
+        UpdateTranscodeTemplateGroupLocked::known(&s)
+            .unwrap_or(UpdateTranscodeTemplateGroupLocked::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for UpdateTranscodeTemplateGroupLocked {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for UpdateTranscodeTemplateGroupLocked {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UpdateTranscodeTemplateGroupLocked {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(UpdateTranscodeTemplateGroupLocked::from)
+    }
+}

@@ -41,7 +41,9 @@ pub struct VerifyVodDomainOwnerInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub verify_type: ::std::option::Option<::std::string::String>,
+    pub verify_type: ::std::option::Option<
+        crate::generated::verify_vod_domain_owner::VerifyVodDomainOwnerVerifyType,
+    >,
 }
 
 impl VerifyVodDomainOwnerInput {
@@ -109,7 +111,9 @@ impl VerifyVodDomainOwnerFluentBuilder {
     /// Sets [`VerifyVodDomainOwnerInput::verify_type`] (`VerifyType`).
     pub fn verify_type(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<
+            crate::generated::verify_vod_domain_owner::VerifyVodDomainOwnerVerifyType,
+        >,
     ) -> Self {
         self.input.verify_type = ::std::option::Option::Some(value.into());
         self
@@ -117,7 +121,9 @@ impl VerifyVodDomainOwnerFluentBuilder {
     /// Sets or clears [`VerifyVodDomainOwnerInput::verify_type`].
     pub fn set_verify_type(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::verify_vod_domain_owner::VerifyVodDomainOwnerVerifyType,
+        >,
     ) -> Self {
         self.input.verify_type = value;
         self
@@ -163,3 +169,84 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &["cn-shanghai"],
 };
+
+/// Verification method: dnsCheck or fileCheck.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum VerifyVodDomainOwnerVerifyType {
+    /// `dnsCheck`.
+    DnsCheck,
+    /// `fileCheck`.
+    FileCheck,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl VerifyVodDomainOwnerVerifyType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["dnsCheck", "fileCheck"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VerifyVodDomainOwnerVerifyType::DnsCheck => "dnsCheck",
+            VerifyVodDomainOwnerVerifyType::FileCheck => "fileCheck",
+            VerifyVodDomainOwnerVerifyType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "dnsCheck" => VerifyVodDomainOwnerVerifyType::DnsCheck,
+                "fileCheck" => VerifyVodDomainOwnerVerifyType::FileCheck,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for VerifyVodDomainOwnerVerifyType {
+    fn from(s: &str) -> Self {
+        VerifyVodDomainOwnerVerifyType::known(s)
+            .unwrap_or_else(|| VerifyVodDomainOwnerVerifyType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for VerifyVodDomainOwnerVerifyType {
+    fn from(s: ::std::string::String) -> Self {
+        VerifyVodDomainOwnerVerifyType::known(&s)
+            .unwrap_or(VerifyVodDomainOwnerVerifyType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for VerifyVodDomainOwnerVerifyType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for VerifyVodDomainOwnerVerifyType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for VerifyVodDomainOwnerVerifyType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(VerifyVodDomainOwnerVerifyType::from)
+    }
+}

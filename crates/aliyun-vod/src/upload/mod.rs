@@ -56,6 +56,8 @@ use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::create_upload_attached_media::AttachedMediaBusinessType;
+use crate::create_upload_image::UploadImageType;
 use crate::create_upload_video::CreateUploadVideoInput;
 use crate::upload_grant::GrantError;
 use prepare::{choose_part_size, create_call, fill_names, open};
@@ -176,13 +178,13 @@ pub enum MediaKind {
     /// An image (CreateUploadImage) of this `ImageType` (`default`, `cover`).
     Image {
         /// The `ImageType`.
-        image_type: String,
+        image_type: UploadImageType,
     },
     /// Auxiliary media (CreateUploadAttachedMedia) of this `BusinessType`
     /// (`watermark`, `subtitle`, `material`).
     AttachedMedia {
         /// The `BusinessType`.
-        business_type: String,
+        business_type: AttachedMediaBusinessType,
     },
 }
 
@@ -271,7 +273,7 @@ impl crate::Client {
     pub fn upload_image(
         &self,
         path: impl Into<PathBuf>,
-        image_type: impl Into<String>,
+        image_type: impl Into<UploadImageType>,
     ) -> UploadFile {
         self.upload_as(
             path.into(),
@@ -287,7 +289,7 @@ impl crate::Client {
     pub fn upload_attached_media(
         &self,
         path: impl Into<PathBuf>,
-        business_type: impl Into<String>,
+        business_type: impl Into<AttachedMediaBusinessType>,
     ) -> UploadFile {
         self.upload_as(
             path.into(),

@@ -73,7 +73,7 @@ pub(super) fn create_call(
                     CreateCall::Image(crate::create_upload_image::CreateUploadImageInput {
                         title: input.title,
                         image_type: Some(image_type.clone()),
-                        image_ext: ext,
+                        image_ext: ext.map(Into::into),
                         original_file_name: input.file_name,
                         tags: input.tags,
                         storage_location: input.storage_location,
@@ -83,15 +83,15 @@ pub(super) fn create_call(
                         app_id: input.app_id,
                     })
                 }
-                _ => {
+                MediaKind::AttachedMedia { .. } | MediaKind::Video => {
                     let business_type = match other {
-                        MediaKind::AttachedMedia { business_type } => business_type.clone(),
-                        _ => String::new(),
+                        MediaKind::AttachedMedia { business_type } => Some(business_type.clone()),
+                        _ => None,
                     };
                     CreateCall::Attached(
                         crate::create_upload_attached_media::CreateUploadAttachedMediaInput {
                             title: input.title,
-                            business_type: Some(business_type),
+                            business_type,
                             media_ext: ext,
                             file_name: input.file_name,
                             file_size: Some(size.to_string()),
@@ -99,7 +99,7 @@ pub(super) fn create_call(
                             storage_location: input.storage_location,
                             description: input.description,
                             user_data: input.user_data,
-                            cate_ids: input.cate_id.map(|c| vec![c.to_string()]),
+                            cate_ids: input.cate_id.map(|c| vec![c]),
                             app_id: input.app_id,
                         },
                     )

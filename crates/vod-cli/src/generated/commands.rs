@@ -21,7 +21,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TemplateType",
                 long: "template-type",
-                help: "Kind of AI template: AIMediaAudit (automated review) or AIImage (smart thumbnail). [required]",
+                help: "Kind of AI template: AIMediaAudit (automated review) or AIImage (smart thumbnail). [required] Known values: AIMediaAudit, AIImage.",
                 kind: crate::command::FlagKind::Value,
                 example: "AIMediaAudit",
             },
@@ -59,7 +59,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: "Category kind: default (audio, video and images) or material (short-video materials).",
+                help: "Category kind: default (audio, video and images) or material (short-video materials). Known values: default, material.",
                 kind: crate::command::FlagKind::Value,
                 example: "default",
             },
@@ -135,7 +135,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MaterialType",
                 long: "material-type",
-                help: "Type of the materials: video, audio or image. [required]",
+                help: "Type of the materials: video, audio or image. [required] Known values: video, audio, image.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -211,7 +211,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Scope",
                 long: "scope",
-                help: "Acceleration area: domestic (default), overseas or global.",
+                help: "Acceleration area: domestic (default), overseas or global. Known values: domestic, overseas, global.",
                 kind: crate::command::FlagKind::Value,
                 example: "domestic",
             },
@@ -273,7 +273,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TemplateType",
                 long: "template-type",
-                help: "Kind of template: Snapshot or DynamicImage. [required]",
+                help: "Kind of template: Snapshot or DynamicImage. [required] Known values: Snapshot, DynamicImage.",
                 kind: crate::command::FlagKind::Value,
                 example: "Snapshot",
             },
@@ -349,7 +349,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "IdentityType",
                 long: "identity-type",
-                help: "Kind of identity: RamUser or RamRole. [required]",
+                help: "Kind of identity: RamUser or RamRole. [required] Known values: RamUser, RamRole.",
                 kind: crate::command::FlagKind::Value,
                 example: "RamRole",
             },
@@ -517,7 +517,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "BusinessType",
                 long: "business-type",
-                help: "Kind of auxiliary media: watermark, subtitle or material. [required]",
+                help: "Kind of auxiliary media: watermark, subtitle or material. [required] Known values: watermark, subtitle, material.",
                 kind: crate::command::FlagKind::Value,
                 example: "watermark",
             },
@@ -604,14 +604,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ImageType",
                 long: "image-type",
-                help: "Kind of image: default or cover. [required]",
+                help: "Kind of image: default or cover. [required] Known values: default, cover.",
                 kind: crate::command::FlagKind::Value,
                 example: "default",
             },
             crate::command::Flag {
                 param: "ImageExt",
                 long: "image-ext",
-                help: "File extension: png (default), jpg, jpeg or gif.",
+                help: "File extension: png (default), jpg, jpeg or gif. Known values: png, jpg, jpeg, gif.",
                 kind: crate::command::FlagKind::Value,
                 example: "png",
             },
@@ -928,7 +928,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MaterialType",
                 long: "material-type",
-                help: "Type of the materials: video, audio or image. [required]",
+                help: "Type of the materials: video, audio or image. [required] Known values: video, audio, image.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -945,7 +945,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DeleteImageType",
                 long: "delete-image-type",
-                help: "How images are selected: ImageURL, ImageId or VideoId. [required]",
+                help: "How images are selected: ImageURL, ImageId or VideoId. [required] Known values: ImageURL, ImageId, VideoId.",
                 kind: crate::command::FlagKind::Value,
                 example: "VideoId",
             },
@@ -973,7 +973,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ImageType",
                 long: "image-type",
-                help: "Kinds of video images to delete, such as CoverSnapshot or All; used with VideoId. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Kinds of video images to delete, such as CoverSnapshot or All; used with VideoId. Known values: CoverSnapshot, NormalSnapshot, SpriteSnapshot, SpriteOriginSnapshot, All. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "All",
             },
@@ -1093,7 +1093,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ForceDelGroup",
                 long: "force-del-group",
-                help: "Whether to delete the whole group (true) or only the listed templates (false).",
+                help: "Whether to delete the whole group (true) or only the listed templates (false). Known values: true, false.",
                 kind: crate::command::FlagKind::Value,
                 example: "true",
             },
@@ -1333,14 +1333,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "Storage regions to include, such as cn-shanghai; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Storage regions to include, such as cn-shanghai; all when omitted. Known values: cn-shanghai, cn-beijing, eu-central-1, ap-southeast-1. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "cn-beijing",
             },
             crate::command::Flag {
                 param: "AIType",
                 long: "ai-type",
-                help: "AI kinds to include: AIVideoCensor, AIVideoFPShot or AIVideoTag. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "AI kinds to include: AIVideoCensor, AIVideoFPShot or AIVideoTag. Known values: AIVideoCensor, AIVideoFPShot, AIVideoTag. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "AIVideoCensor",
             },
@@ -1395,7 +1395,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400. Known values: 300, 3600, 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -1447,7 +1447,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400. Known values: 300, 3600, 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -1564,7 +1564,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400. Known values: 300, 3600, 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -1803,7 +1803,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MergeLocIsp",
                 long: "merge-loc-isp",
-                help: "Whether to aggregate over regions and carriers per domain.",
+                help: "Whether to aggregate over regions and carriers per domain. Known values: true, false.",
                 kind: crate::command::FlagKind::Value,
                 example: "true",
             },
@@ -2007,7 +2007,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400. Known values: 300, 3600, 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -2045,7 +2045,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400. Known values: 300, 3600, 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -2083,7 +2083,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400. Known values: 300, 3600, 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -2121,7 +2121,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400.",
+                help: "Time granularity of the data points, in seconds: 300, 3600 or 86400. Known values: 300, 3600, 86400.",
                 kind: crate::command::FlagKind::Value,
                 example: "300",
             },
@@ -2173,21 +2173,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Field",
                 long: "field",
-                help: "Metric: bps (bandwidth) or traf (traffic). [required]",
+                help: "Metric: bps (bandwidth) or traf (traffic). [required] Known values: bps, traf.",
                 kind: crate::command::FlagKind::Value,
                 example: "bps",
             },
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: "Kind of content: static, dynamic or all.",
+                help: "Kind of content: static, dynamic or all. Known values: static, dynamic, all.",
                 kind: crate::command::FlagKind::Value,
                 example: "static",
             },
             crate::command::Flag {
                 param: "Area",
                 long: "area",
-                help: "Billing area: CN (default) or OverSeas.",
+                help: "Billing area: CN (default) or OverSeas. Known values: CN, OverSeas.",
                 kind: crate::command::FlagKind::Value,
                 example: "CN",
             },
@@ -2218,21 +2218,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TerminalType",
                 long: "terminal-type",
-                help: "Player type: Native (Android or iOS) or Web.",
+                help: "Player type: Native (Android or iOS) or Web. Known values: Native, Web.",
                 kind: crate::command::FlagKind::Value,
                 example: "Native",
             },
             crate::command::Flag {
                 param: "Os",
                 long: "os",
-                help: "Operating system to filter by, such as Android or iOS.",
+                help: "Operating system to filter by, such as Android or iOS. Known values: Android, iOS, Windows, macOS, Linux.",
                 kind: crate::command::FlagKind::Value,
                 example: "Android",
             },
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "Service region to filter by, such as cn-shanghai.",
+                help: "Service region to filter by, such as cn-shanghai. Known values: cn-beijing, cn-shanghai, cn-shenzhen, ap-northeast-1, ap-southeast-1, ap-southeast-5, eu-central-1, ap-south-1.",
                 kind: crate::command::FlagKind::Value,
                 example: "cn-beijing",
             },
@@ -2260,14 +2260,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "OrderType",
                 long: "order-type",
-                help: "Sort direction: ASC or DESC.",
+                help: "Sort direction: ASC or DESC. Known values: ASC, DESC.",
                 kind: crate::command::FlagKind::Value,
                 example: "ASC",
             },
             crate::command::Flag {
                 param: "OrderName",
                 long: "order-name",
-                help: "Metric to sort by, such as PlaySuccessVv or PlayDuration.",
+                help: "Metric to sort by, such as PlaySuccessVv or PlayDuration. Known values: PlaySuccessVv, PlayPerVv, PlayDuration, PlayDurationPerUv.",
                 kind: crate::command::FlagKind::Value,
                 example: "PlaySuccessVv",
             },
@@ -2359,7 +2359,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ObjectType",
                 long: "object-type",
-                help: "Kind of task: file, directory or preload.",
+                help: "Kind of task: file, directory or preload. Known values: file, directory, preload.",
                 kind: crate::command::FlagKind::Value,
                 example: "file",
             },
@@ -2373,7 +2373,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "Task status: Complete, Refreshing or Failed.",
+                help: "Task status: Complete, Refreshing or Failed. Known values: Complete, Refreshing, Failed.",
                 kind: crate::command::FlagKind::Value,
                 example: "Complete",
             },
@@ -2425,7 +2425,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "Storage regions to include, such as cn-shanghai; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Storage regions to include, such as cn-shanghai; all when omitted. Known values: cn-shanghai, cn-beijing, eu-central-1, ap-southeast-1. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "cn-shanghai",
             },
@@ -2477,7 +2477,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "StorageClass",
                 long: "storage-class",
-                help: "Storage class: IA, Archive or ColdArchive; all when omitted.",
+                help: "Storage class: IA, Archive or ColdArchive; all when omitted. Known values: IA, Archive, ColdArchive.",
                 kind: crate::command::FlagKind::Value,
                 example: "IA",
             },
@@ -2515,7 +2515,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "StorageClass",
                 long: "storage-class",
-                help: "Storage class: IA, Archive or ColdArchive.",
+                help: "Storage class: IA, Archive or ColdArchive. Known values: IA, Archive, ColdArchive.",
                 kind: crate::command::FlagKind::Value,
                 example: "IA",
             },
@@ -2546,14 +2546,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Region",
                 long: "Region",
-                help: "Storage regions to include, such as cn-shanghai; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Storage regions to include, such as cn-shanghai; all when omitted. Known values: cn-shanghai, cn-beijing, eu-central-1, ap-southeast-1. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "cn-shanghai",
             },
             crate::command::Flag {
                 param: "Interval",
                 long: "Interval",
-                help: "Granularity: day or hour.",
+                help: "Granularity: day or hour. Known values: day, hour.",
                 kind: crate::command::FlagKind::Value,
                 example: "day",
             },
@@ -2567,7 +2567,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Specification",
                 long: "specification",
-                help: "Transcoding specifications to include, such as H264.HD; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Transcoding specifications to include, such as H264.HD; all when omitted. Known values: Audio, Segmentation, H264.LD, H264.SD, H264.HD, H264.2K, H264.4K. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "Audio",
             },
@@ -2612,7 +2612,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "DomainStatus",
                 long: "domain-status",
-                help: "Domain status to filter by, such as online or offline.",
+                help: "Domain status to filter by, such as online or offline. Known values: online, offline, configuring, configure_failed, checking, check_failed.",
                 kind: crate::command::FlagKind::Value,
                 example: "online",
             },
@@ -2660,7 +2660,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "IdentityType",
                 long: "identity-type",
-                help: "Kind of identity: RamUser or RamRole. [required]",
+                help: "Kind of identity: RamUser or RamRole. [required] Known values: RamUser, RamRole.",
                 kind: crate::command::FlagKind::Value,
                 example: "RamUser",
             },
@@ -2681,7 +2681,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "PolicyNames",
                 long: "policy-names",
-                help: "Policy names: VODAppFullAccess, VODAppReadOnlyAccess or VODAppAdministratorAccess. [required] Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Policy names: VODAppFullAccess, VODAppReadOnlyAccess or VODAppAdministratorAccess. [required] Known values: VODAppFullAccess, VODAppReadOnlyAccess, VODAppAdministratorAccess. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "VODAppFullAccess",
             },
@@ -2830,7 +2830,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "OutputType",
                 long: "output-type",
-                help: "Kind of URL to return: cdn (default) or oss.",
+                help: "Kind of URL to return: cdn (default) or oss. Known values: oss, cdn.",
                 kind: crate::command::FlagKind::Value,
                 example: "oss",
             },
@@ -2868,7 +2868,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc. Known values: CreationTime:Desc, CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Desc",
             },
@@ -2906,14 +2906,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc. Known values: CreationTime:Desc, CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Desc",
             },
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: "Category kind: default or material.",
+                help: "Category kind: default or material. Known values: default, material.",
                 kind: crate::command::FlagKind::Value,
                 example: "default",
             },
@@ -2954,7 +2954,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ExtractType",
                 long: "extract-type",
-                help: "Watermark kind: TraceMark or CopyrightMark. [required]",
+                help: "Watermark kind: TraceMark or CopyrightMark. [required] Known values: TraceMark, CopyrightMark.",
                 kind: crate::command::FlagKind::Value,
                 example: "TraceMark",
             },
@@ -3002,14 +3002,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Type",
                 long: "type",
-                help: "Material type: video or audio.",
+                help: "Material type: video or audio. Known values: video, audio.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
             crate::command::Flag {
                 param: "MaterialType",
                 long: "material-type",
-                help: "Type of the materials: video, audio or image.",
+                help: "Type of the materials: video, audio or image. Known values: video, audio, image.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -3242,14 +3242,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "OutputType",
                 long: "output-type",
-                help: "Kind of URL to return: cdn (default) or oss.",
+                help: "Kind of URL to return: cdn (default) or oss. Known values: oss, cdn.",
                 kind: crate::command::FlagKind::Value,
                 example: "oss",
             },
             crate::command::Flag {
                 param: "AdditionType",
                 long: "addition-type",
-                help: "Extra stream details to include: video and/or audio. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Extra stream details to include: video and/or audio. Known values: video, audio. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "video",
             },
@@ -3273,7 +3273,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Formats",
                 long: "formats",
-                help: "Stream formats to return, such as mp4 or m3u8; all when omitted. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Stream formats to return, such as mp4 or m3u8; all when omitted. Known values: mp4, m3u8, mp3, flv, mpd. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "mp4,m3u8",
             },
@@ -3287,7 +3287,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "OutputType",
                 long: "output-type",
-                help: "Kind of URL to return: cdn (default) or oss.",
+                help: "Kind of URL to return: cdn (default) or oss. Known values: oss, cdn.",
                 kind: crate::command::FlagKind::Value,
                 example: "cdn",
             },
@@ -3308,14 +3308,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Definition",
                 long: "definition",
-                help: "Definitions to return, such as LD, SD, HD or AUTO. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Definitions to return, such as LD, SD, HD or AUTO. Known values: FD, LD, SD, HD, OD, 2K, 4K, SQ, HQ, AUTO. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "LD",
             },
             crate::command::Flag {
                 param: "ResultType",
                 long: "result-type",
-                help: "Single (latest stream per definition and format) or Multiple (all streams).",
+                help: "Single (latest stream per definition and format) or Multiple (all streams). Known values: Single, Multiple.",
                 kind: crate::command::FlagKind::Value,
                 example: "Single",
             },
@@ -3503,7 +3503,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "Video statuses to include, such as Normal or Transcoding. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Video statuses to include, such as Normal or Transcoding. Known values: Uploading, UploadFail, UploadSucc, Transcoding, TranscodeFail, Checking, Blocked, Normal, ProduceFail. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "Uploading,Normal",
             },
@@ -3524,7 +3524,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc. Known values: CreationTime:Desc, CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Asc",
             },
@@ -3661,7 +3661,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TemplateType",
                 long: "template-type",
-                help: "Kind of AI template: AIMediaAudit or AIImage. [required]",
+                help: "Kind of AI template: AIMediaAudit or AIImage. [required] Known values: AIMediaAudit, AIImage.",
                 kind: crate::command::FlagKind::Value,
                 example: "AIMediaAudit",
             },
@@ -3678,7 +3678,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "Application status to filter by: Normal or Disable.",
+                help: "Application status to filter by: Normal or Disable. Known values: Normal, Disable.",
                 kind: crate::command::FlagKind::Value,
                 example: "Normal",
             },
@@ -3709,7 +3709,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "IdentityType",
                 long: "identity-type",
-                help: "Kind of identity: RamUser or RamRole; honored for administrators only.",
+                help: "Kind of identity: RamUser or RamRole; honored for administrators only. Known values: RamUser, RamRole.",
                 kind: crate::command::FlagKind::Value,
                 example: "RamUser",
             },
@@ -3809,7 +3809,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc. Known values: CreationTime:Desc, CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Desc",
             },
@@ -3847,7 +3847,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SnapshotType",
                 long: "snapshot-type",
-                help: "Snapshot kind, such as CoverSnapshot (default) or SpriteSnapshot.",
+                help: "Snapshot kind, such as CoverSnapshot (default) or SpriteSnapshot. Known values: CoverSnapshot, NormalSnapshot, SpriteSnapshot, SpriteOriginSnapshot, WebVttSnapshot.",
                 kind: crate::command::FlagKind::Value,
                 example: "CoverSnapshot",
             },
@@ -3995,7 +3995,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ResourceType",
                 long: "resource-type",
-                help: "Kind of resource: video, image or attached. [required]",
+                help: "Kind of resource: video, image or attached. [required] Known values: video, image, attached.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -4116,7 +4116,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TaskType",
                 long: "task-type",
-                help: "Kind of task: Refresh or Preload. [required]",
+                help: "Kind of task: Refresh or Preload. [required] Known values: Refresh, Preload.",
                 kind: crate::command::FlagKind::Value,
                 example: "Preload",
             },
@@ -4137,14 +4137,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "StreamType",
                 long: "stream-type",
-                help: "Stream types to include: video and/or audio. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Stream types to include: video and/or audio. Known values: video, audio. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "video",
             },
             crate::command::Flag {
                 param: "ResultType",
                 long: "result-type",
-                help: "Single (latest stream per definition and format) or Multiple (all streams).",
+                help: "Single (latest stream per definition and format) or Multiple (all streams). Known values: Single, Multiple.",
                 kind: crate::command::FlagKind::Value,
                 example: "Single",
             },
@@ -4206,7 +4206,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ObjectType",
                 long: "object-type",
-                help: "Kind of refresh: File (default), Directory, Regex or IgnoreParams.",
+                help: "Kind of refresh: File (default), Directory, Regex or IgnoreParams. Known values: File, Directory, Regex, IgnoreParams.",
                 kind: crate::command::FlagKind::Value,
                 example: "File",
             },
@@ -4275,7 +4275,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Scope",
                 long: "scope",
-                help: "What to restore: All or SourceFile.",
+                help: "What to restore: All or SourceFile. Known values: All, SourceFile.",
                 kind: crate::command::FlagKind::Value,
                 example: "All",
             },
@@ -4320,7 +4320,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Status",
                 long: "status",
-                help: "Project statuses to include, such as Normal or Produced. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Project statuses to include, such as Normal or Produced. Known values: Normal, Producing, Produced, ProduceFailed. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "Normal",
             },
@@ -4341,7 +4341,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc.",
+                help: "Sort order: CreationTime:Desc (default) or CreationTime:Asc. Known values: CreationTime:Desc, CreationTime:Asc.",
                 kind: crate::command::FlagKind::Value,
                 example: "CreationTime:Desc",
             },
@@ -4365,7 +4365,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SearchType",
                 long: "search-type",
-                help: "Kind of media: video (default), audio, image or attached.",
+                help: "Kind of media: video (default), audio, image or attached. Known values: video, audio, image, attached.",
                 kind: crate::command::FlagKind::Value,
                 example: "video",
             },
@@ -4386,7 +4386,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SortBy",
                 long: "sort-by",
-                help: "Sort fields and directions, such as CreationTime:Desc. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Sort fields and directions, such as CreationTime:Desc. Known values: CreationTime:Desc, CreationTime:Asc. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "CreationTime:Desc",
             },
@@ -4438,7 +4438,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "OperateMode",
                 long: "operate-mode",
-                help: "How to apply the list: Append (default), Cover or Delete.",
+                help: "How to apply the list: Append (default), Cover or Delete. Known values: Append, Cover, Delete.",
                 kind: crate::command::FlagKind::Value,
                 example: "Cover",
             },
@@ -4561,7 +4561,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "CallbackType",
                 long: "callback-type",
-                help: "Callback method: HTTP or MNS.",
+                help: "Callback method: HTTP or MNS. Known values: HTTP, MNS.",
                 kind: crate::command::FlagKind::Value,
                 example: "HTTP",
             },
@@ -4575,14 +4575,14 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "EventTypeList",
                 long: "event-type-list",
-                help: "Event types to notify; ALL for every event, empty to turn notifications off. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Event types to notify; ALL for every event, empty to turn notifications off. Known values: ALL, AIComplete. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "FileUploadComplete",
             },
             crate::command::Flag {
                 param: "AuthSwitch",
                 long: "auth-switch",
-                help: "Whether HTTP callbacks are signed: on or off.",
+                help: "Whether HTTP callbacks are signed: on or off. Known values: on, off.",
                 kind: crate::command::FlagKind::Value,
                 example: "on",
             },
@@ -4641,7 +4641,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SSLProtocol",
                 long: "ssl-protocol",
-                help: "Whether HTTPS is enabled: on or off. [required]",
+                help: "Whether HTTPS is enabled: on or off. [required] Known values: on, off.",
                 kind: crate::command::FlagKind::Value,
                 example: "off",
             },
@@ -4748,7 +4748,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Types",
                 long: "types",
-                help: "Job kinds: AIMediaDNA and/or AIVideoTag. Comma-separated, or repeat the flag for items that contain commas.",
+                help: "Job kinds: AIMediaDNA and/or AIVideoTag. Known values: AIMediaDNA, AIVideoTag. Comma-separated, or repeat the flag for items that contain commas.",
                 kind: crate::command::FlagKind::List,
                 example: "AIVideoTag",
             },
@@ -4831,7 +4831,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ExtractType",
                 long: "extract-type",
-                help: "Watermark kind: TraceMark or CopyrightMark. [required]",
+                help: "Watermark kind: TraceMark or CopyrightMark. [required] Known values: TraceMark, CopyrightMark.",
                 kind: crate::command::FlagKind::Value,
                 example: "TraceMark",
             },
@@ -5262,21 +5262,21 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Scope",
                 long: "scope",
-                help: "What to change: All or SourceFile.",
+                help: "What to change: All or SourceFile. Known values: All, SourceFile.",
                 kind: crate::command::FlagKind::Value,
                 example: "All",
             },
             crate::command::Flag {
                 param: "StorageClass",
                 long: "storage-class",
-                help: "Target class: Standard, IA, Archive or ColdArchive. [required]",
+                help: "Target class: Standard, IA, Archive or ColdArchive. [required] Known values: Standard, IA, Archive, ColdArchive.",
                 kind: crate::command::FlagKind::Value,
                 example: "Archive",
             },
             crate::command::Flag {
                 param: "RestoreTier",
                 long: "restore-tier",
-                help: "Restore speed for cold archive: Expedited, Standard (default) or Bulk.",
+                help: "Restore speed for cold archive: Expedited, Standard (default) or Bulk. Known values: Expedited, Standard, Bulk.",
                 kind: crate::command::FlagKind::Value,
                 example: "Standard",
             },
@@ -5314,7 +5314,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Locked",
                 long: "locked",
-                help: "Lock state: Enabled (locked) or Disabled.",
+                help: "Lock state: Enabled (locked) or Disabled. Known values: Enabled, Disabled.",
                 kind: crate::command::FlagKind::Value,
                 example: "Disabled",
             },
@@ -5631,7 +5631,7 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "VerifyType",
                 long: "verify-type",
-                help: "Verification method: dnsCheck or fileCheck. [required]",
+                help: "Verification method: dnsCheck or fileCheck. [required] Known values: dnsCheck, fileCheck.",
                 kind: crate::command::FlagKind::Value,
                 example: "dnsCheck",
             },

@@ -1,0 +1,110 @@
+//! Parameters typed beyond text. Those whose values the API reference lists
+//! are open enums: the known values are variants, any other value is still
+//! sent as given (the service may know values this SDK does not), and strings
+//! still work wherever a value is set. Lists of numbers joined with commas
+//! are lists of numbers.
+
+use aliyun_vod::create_upload_attached_media::CreateUploadAttachedMediaInput;
+use aliyun_vod::describe_vod_domain_traffic_data::{
+    DescribeVodDomainTrafficDataInput, DomainDataInterval,
+};
+use aliyun_vod::get_play_info::{GetPlayInfoInput, PlayDefinition, PlayFormat, UrlOutputType};
+use aliyun_vod::runtime::params::{encode, encode_input};
+
+fn wire<I: serde::Serialize>(
+    op: &'static aliyun_vod::runtime::Operation,
+    input: &I,
+) -> Vec<(String, String)> {
+    encode_input(op, input)
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v))
+        .collect()
+}
+
+fn get<'a>(wire: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    wire.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn known_and_unknown_values_go_on_the_wire_as_spelled() {
+    let input = GetPlayInfoInput {
+        video_id: Some("v1".into()),
+        formats: Some(vec![
+            PlayFormat::Mp4,
+            PlayFormat::from("m3u8"),
+            "dash-next".into(),
+        ]),
+        definition: Some(vec![PlayDefinition::TwoK, PlayDefinition::Fd]),
+        output_type: Some(UrlOutputType::Cdn),
+        ..Default::default()
+    };
+    let wire = wire(&aliyun_vod::get_play_info::OPERATION, &input);
+    assert_eq!(get(&wire, "Formats"), Some("mp4,m3u8,dash-next"));
+    assert_eq!(get(&wire, "Definition"), Some("2K,FD"));
+    assert_eq!(get(&wire, "OutputType"), Some("cdn"));
+    // A value this SDK does not know is kept, not refused.
+    assert_eq!(
+        input.formats.as_ref().unwrap()[2],
+        PlayFormat::Unknown("dash-next".into())
+    );
+}
+
+#[test]
+fn values_that_are_not_identifiers_get_readable_variants() {
+    assert_eq!(
+        DomainDataInterval::from("300"),
+        DomainDataInterval::FiveMinutes
+    );
+    assert_eq!(DomainDataInterval::Day.as_str(), "86400");
+    assert_eq!(PlayDefinition::from("4K"), PlayDefinition::FourK);
+    let input = DescribeVodDomainTrafficDataInput {
+        start_time: Some("2026-12-01T00:00:00Z".into()),
+        end_time: Some("2026-12-02T00:00:00Z".into()),
+        interval: Some(DomainDataInterval::Hour),
+        ..Default::default()
+    };
+    let wire = wire(
+        &aliyun_vod::describe_vod_domain_traffic_data::OPERATION,
+        &input,
+    );
+    assert_eq!(get(&wire, "Interval"), Some("3600"));
+}
+
+#[test]
+fn the_json_form_reads_enum_values_as_strings() {
+    let input: GetPlayInfoInput = serde_json::from_str(
+        r#"{"VideoId": "v1", "Formats": ["mp4", "webm"], "OutputType": "oss"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        input.formats,
+        Some(vec![PlayFormat::Mp4, PlayFormat::Unknown("webm".into())])
+    );
+    assert_eq!(input.output_type, Some(UrlOutputType::Oss));
+    // Values are still text: a number is the wrong type.
+    let err = serde_json::from_str::<GetPlayInfoInput>(r#"{"OutputType": 1}"#).unwrap_err();
+    assert!(err.to_string().contains("expected a string"), "{err}");
+}
+
+#[test]
+fn a_comma_list_of_category_ids_is_a_list_of_integers() {
+    let input = CreateUploadAttachedMediaInput {
+        business_type: Some("watermark".into()),
+        media_ext: Some("png".into()),
+        cate_ids: Some(vec![12, 3_000_000_001]),
+        ..Default::default()
+    };
+    let op = &aliyun_vod::create_upload_attached_media::OPERATION;
+    assert_eq!(get(&wire(op, &input), "CateIds"), Some("12,3000000001"));
+    let read: CreateUploadAttachedMediaInput =
+        serde_json::from_str(r#"{"BusinessType": "watermark", "CateIds": [12]}"#).unwrap();
+    assert_eq!(read.cate_ids, Some(vec![12]));
+    // Untyped input (the CLI's flags are text): each item must be a whole number.
+    let text = serde_json::json!({"BusinessType": "watermark", "CateIds": ["12", "x"]});
+    let err = encode(op, text.as_object().unwrap()).unwrap_err();
+    assert_eq!(err.param, "CateIds");
+    assert!(err.to_string().contains("integer"), "{err}");
+}
