@@ -152,8 +152,10 @@ pub fn base_spec(name: &str, api: &Value, reference: &str) -> Result<Value, Stri
         .and_then(|r| r.get("200"))
         .and_then(|r| r.get("schema"))
         .ok_or_else(|| format!("{name}: no responses.200.schema"))?;
-    let mut response = schema_facts(schema, &format!("{name}Response"), true);
-    response_enums(schema, &mut response, &format!("{name}Response"));
+    // Named for their place under the operation (`GetVideoInfoVideo`); the
+    // request side's names are the operation's and a parameter's.
+    let mut response = schema_facts(schema, name, true);
+    response_enums(schema, &mut response, name);
     response.insert("type".into(), "object".into());
     // The response is the operation's output type, named by the generator.
     response.remove("typeName");
@@ -283,7 +285,7 @@ fn schema_facts(schema: &Value, type_name: &str, typed: bool) -> Map<String, Val
 }
 
 /// Text fields of a response whose description lists their values become open
-/// enums named for their place (`GetVideoInfoResponseVideoStatus`): `schema`
+/// enums named for their place (`GetVideoInfoVideoStatus`): `schema`
 /// is the metadata's, `facts` what [`schema_facts`] made of it, named alike.
 fn response_enums(schema: &Value, facts: &mut Map<String, Value>, type_name: &str) {
     let description = schema
@@ -585,10 +587,10 @@ mod tests {
             json!({"name": "VideoId", "in": "query", "schema": {"type": "string", "required": true, "example": "93ab850b4f****"}})
         );
         let video = &spec["responses"]["200"]["schema"]["properties"]["Video"];
-        assert_eq!(video["typeName"], "GetVideoInfoResponseVideo");
+        assert_eq!(video["typeName"], "GetVideoInfoVideo");
         assert_eq!(
             video["properties"]["Snapshots"]["typeName"],
-            "GetVideoInfoResponseVideoSnapshots"
+            "GetVideoInfoVideoSnapshots"
         );
         assert!(video["properties"]["Title"].get("example").is_none());
     }

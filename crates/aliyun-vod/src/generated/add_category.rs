@@ -77,7 +77,7 @@ pub struct AddCategoryOutput {
     /// Wire name: `Category`.
     #[serde(rename = "Category", default)]
     pub category: ::std::option::Option<
-        crate::generated::add_category::AddCategoryResponseCategory,
+        crate::generated::add_category::AddCategoryCategory,
     >,
     ///
     ///
@@ -174,7 +174,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Category",
-                shape: &crate::generated::add_category::ADD_CATEGORY_RESPONSE_CATEGORY_SHAPE,
+                shape: &crate::generated::add_category::ADD_CATEGORY_CATEGORY_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -195,7 +195,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum AddCategoryResponseCategoryType {
+pub enum AddCategoryCategoryType {
     /// `default`.
     Default,
     /// `material`.
@@ -204,50 +204,49 @@ pub enum AddCategoryResponseCategoryType {
     Unknown(::std::string::String),
 }
 
-impl AddCategoryResponseCategoryType {
+impl AddCategoryCategoryType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["default", "material"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            AddCategoryResponseCategoryType::Default => "default",
-            AddCategoryResponseCategoryType::Material => "material",
-            AddCategoryResponseCategoryType::Unknown(s) => s.as_str(),
+            AddCategoryCategoryType::Default => "default",
+            AddCategoryCategoryType::Material => "material",
+            AddCategoryCategoryType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "default" => AddCategoryResponseCategoryType::Default,
-                "material" => AddCategoryResponseCategoryType::Material,
+                "default" => AddCategoryCategoryType::Default,
+                "material" => AddCategoryCategoryType::Material,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for AddCategoryResponseCategoryType {
+impl ::std::convert::From<&str> for AddCategoryCategoryType {
     fn from(s: &str) -> Self {
-        AddCategoryResponseCategoryType::known(s)
-            .unwrap_or_else(|| AddCategoryResponseCategoryType::Unknown(s.to_owned()))
+        AddCategoryCategoryType::known(s)
+            .unwrap_or_else(|| AddCategoryCategoryType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String> for AddCategoryResponseCategoryType {
+impl ::std::convert::From<::std::string::String> for AddCategoryCategoryType {
     fn from(s: ::std::string::String) -> Self {
-        AddCategoryResponseCategoryType::known(&s)
-            .unwrap_or(AddCategoryResponseCategoryType::Unknown(s))
+        AddCategoryCategoryType::known(&s).unwrap_or(AddCategoryCategoryType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for AddCategoryResponseCategoryType {
+impl ::std::fmt::Display for AddCategoryCategoryType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for AddCategoryResponseCategoryType {
+impl ::serde::Serialize for AddCategoryCategoryType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -256,16 +255,16 @@ impl ::serde::Serialize for AddCategoryResponseCategoryType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for AddCategoryResponseCategoryType {
+impl<'de> ::serde::Deserialize<'de> for AddCategoryCategoryType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(AddCategoryResponseCategoryType::from)
+            .map(AddCategoryCategoryType::from)
     }
 }
 
-/// The `AddCategoryResponseCategory` object (not described in the spec yet).
+/// The `AddCategoryCategory` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -274,7 +273,7 @@ impl<'de> ::serde::Deserialize<'de> for AddCategoryResponseCategoryType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct AddCategoryResponseCategory {
+pub struct AddCategoryCategory {
     ///
     ///
     /// Wire name: `CateId`.
@@ -300,12 +299,12 @@ pub struct AddCategoryResponseCategory {
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::add_category::AddCategoryResponseCategoryType,
+        crate::generated::add_category::AddCategoryCategoryType,
     >,
 }
 
 #[doc(hidden)]
-pub static ADD_CATEGORY_RESPONSE_CATEGORY_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static ADD_CATEGORY_CATEGORY_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",

@@ -99,7 +99,7 @@ pub struct AddEditingProjectOutput {
     /// Wire name: `Project`.
     #[serde(rename = "Project", default)]
     pub project: ::std::option::Option<
-        crate::generated::add_editing_project::AddEditingProjectResponseProject,
+        crate::generated::add_editing_project::AddEditingProjectProject,
     >,
     ///
     ///
@@ -236,7 +236,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Project",
-                shape: &crate::generated::add_editing_project::ADD_EDITING_PROJECT_RESPONSE_PROJECT_SHAPE,
+                shape: &crate::generated::add_editing_project::ADD_EDITING_PROJECT_PROJECT_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -257,7 +257,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum AddEditingProjectResponseProjectStatus {
+pub enum AddEditingProjectProjectStatus {
     /// `Normal`.
     Normal,
     /// `Producing`.
@@ -270,7 +270,7 @@ pub enum AddEditingProjectResponseProjectStatus {
     Unknown(::std::string::String),
 }
 
-impl AddEditingProjectResponseProjectStatus {
+impl AddEditingProjectProjectStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Normal",
@@ -281,51 +281,48 @@ impl AddEditingProjectResponseProjectStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            AddEditingProjectResponseProjectStatus::Normal => "Normal",
-            AddEditingProjectResponseProjectStatus::Producing => "Producing",
-            AddEditingProjectResponseProjectStatus::Produced => "Produced",
-            AddEditingProjectResponseProjectStatus::ProduceFailed => "ProduceFailed",
-            AddEditingProjectResponseProjectStatus::Unknown(s) => s.as_str(),
+            AddEditingProjectProjectStatus::Normal => "Normal",
+            AddEditingProjectProjectStatus::Producing => "Producing",
+            AddEditingProjectProjectStatus::Produced => "Produced",
+            AddEditingProjectProjectStatus::ProduceFailed => "ProduceFailed",
+            AddEditingProjectProjectStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => AddEditingProjectResponseProjectStatus::Normal,
-                "Producing" => AddEditingProjectResponseProjectStatus::Producing,
-                "Produced" => AddEditingProjectResponseProjectStatus::Produced,
-                "ProduceFailed" => AddEditingProjectResponseProjectStatus::ProduceFailed,
+                "Normal" => AddEditingProjectProjectStatus::Normal,
+                "Producing" => AddEditingProjectProjectStatus::Producing,
+                "Produced" => AddEditingProjectProjectStatus::Produced,
+                "ProduceFailed" => AddEditingProjectProjectStatus::ProduceFailed,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for AddEditingProjectResponseProjectStatus {
+impl ::std::convert::From<&str> for AddEditingProjectProjectStatus {
     fn from(s: &str) -> Self {
-        AddEditingProjectResponseProjectStatus::known(s)
-            .unwrap_or_else(|| AddEditingProjectResponseProjectStatus::Unknown(
-                s.to_owned(),
-            ))
+        AddEditingProjectProjectStatus::known(s)
+            .unwrap_or_else(|| AddEditingProjectProjectStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for AddEditingProjectResponseProjectStatus {
+impl ::std::convert::From<::std::string::String> for AddEditingProjectProjectStatus {
     fn from(s: ::std::string::String) -> Self {
-        AddEditingProjectResponseProjectStatus::known(&s)
-            .unwrap_or(AddEditingProjectResponseProjectStatus::Unknown(s))
+        AddEditingProjectProjectStatus::known(&s)
+            .unwrap_or(AddEditingProjectProjectStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for AddEditingProjectResponseProjectStatus {
+impl ::std::fmt::Display for AddEditingProjectProjectStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for AddEditingProjectResponseProjectStatus {
+impl ::serde::Serialize for AddEditingProjectProjectStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -334,16 +331,16 @@ impl ::serde::Serialize for AddEditingProjectResponseProjectStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for AddEditingProjectResponseProjectStatus {
+impl<'de> ::serde::Deserialize<'de> for AddEditingProjectProjectStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(AddEditingProjectResponseProjectStatus::from)
+            .map(AddEditingProjectProjectStatus::from)
     }
 }
 
-/// The `AddEditingProjectResponseProject` object (not described in the spec yet).
+/// The `AddEditingProjectProject` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -352,7 +349,7 @@ impl<'de> ::serde::Deserialize<'de> for AddEditingProjectResponseProjectStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct AddEditingProjectResponseProject {
+pub struct AddEditingProjectProject {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -378,7 +375,7 @@ pub struct AddEditingProjectResponseProject {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::add_editing_project::AddEditingProjectResponseProjectStatus,
+        crate::generated::add_editing_project::AddEditingProjectProjectStatus,
     >,
     ///
     ///
@@ -388,7 +385,7 @@ pub struct AddEditingProjectResponseProject {
 }
 
 #[doc(hidden)]
-pub static ADD_EDITING_PROJECT_RESPONSE_PROJECT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static ADD_EDITING_PROJECT_PROJECT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",

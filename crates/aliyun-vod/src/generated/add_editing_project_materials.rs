@@ -89,7 +89,7 @@ pub struct AddEditingProjectMaterialsOutput {
     /// Wire name: `MaterialList`.
     #[serde(rename = "MaterialList", default)]
     pub material_list: ::std::vec::Vec<
-        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsResponseMaterialListItem,
+        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsMaterialListItem,
     >,
     ///
     ///
@@ -199,7 +199,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "MaterialList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::add_editing_project_materials::ADD_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_ITEM_SHAPE,
+                    item: &crate::generated::add_editing_project_materials::ADD_EDITING_PROJECT_MATERIALS_MATERIAL_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -228,7 +228,7 @@ static MATERIAL_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+pub enum AddEditingProjectMaterialsMaterialListItemMaterialType {
     /// `video`.
     Video,
     /// `audio`.
@@ -239,39 +239,27 @@ pub enum AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
     Unknown(::std::string::String),
 }
 
-impl AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+impl AddEditingProjectMaterialsMaterialListItemMaterialType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["video", "audio", "image"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Video => {
-                "video"
+            AddEditingProjectMaterialsMaterialListItemMaterialType::Video => "video",
+            AddEditingProjectMaterialsMaterialListItemMaterialType::Audio => "audio",
+            AddEditingProjectMaterialsMaterialListItemMaterialType::Image => "image",
+            AddEditingProjectMaterialsMaterialListItemMaterialType::Unknown(s) => {
+                s.as_str()
             }
-            AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Audio => {
-                "audio"
-            }
-            AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Image => {
-                "image"
-            }
-            AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "video" => {
-                    AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Video
-                }
-                "audio" => {
-                    AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Audio
-                }
-                "image" => {
-                    AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Image
-                }
+                "video" => AddEditingProjectMaterialsMaterialListItemMaterialType::Video,
+                "audio" => AddEditingProjectMaterialsMaterialListItemMaterialType::Audio,
+                "image" => AddEditingProjectMaterialsMaterialListItemMaterialType::Image,
                 _ => return ::std::option::Option::None,
             },
         )
@@ -279,36 +267,32 @@ impl AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
 }
 
 impl ::std::convert::From<&str>
-for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+for AddEditingProjectMaterialsMaterialListItemMaterialType {
     fn from(s: &str) -> Self {
-        AddEditingProjectMaterialsResponseMaterialListItemMaterialType::known(s)
-            .unwrap_or_else(|| AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Unknown(
+        AddEditingProjectMaterialsMaterialListItemMaterialType::known(s)
+            .unwrap_or_else(|| AddEditingProjectMaterialsMaterialListItemMaterialType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+for AddEditingProjectMaterialsMaterialListItemMaterialType {
     fn from(s: ::std::string::String) -> Self {
-        AddEditingProjectMaterialsResponseMaterialListItemMaterialType::known(&s)
+        AddEditingProjectMaterialsMaterialListItemMaterialType::known(&s)
             .unwrap_or(
-                AddEditingProjectMaterialsResponseMaterialListItemMaterialType::Unknown(
-                    s,
-                ),
+                AddEditingProjectMaterialsMaterialListItemMaterialType::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+impl ::std::fmt::Display for AddEditingProjectMaterialsMaterialListItemMaterialType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+impl ::serde::Serialize for AddEditingProjectMaterialsMaterialListItemMaterialType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -318,12 +302,12 @@ for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
+for AddEditingProjectMaterialsMaterialListItemMaterialType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(AddEditingProjectMaterialsResponseMaterialListItemMaterialType::from)
+            .map(AddEditingProjectMaterialsMaterialListItemMaterialType::from)
     }
 }
 
@@ -336,7 +320,7 @@ for AddEditingProjectMaterialsResponseMaterialListItemMaterialType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum AddEditingProjectMaterialsResponseMaterialListItemStatus {
+pub enum AddEditingProjectMaterialsMaterialListItemStatus {
     /// `Normal`.
     Normal,
     /// `Uploading`.
@@ -347,36 +331,28 @@ pub enum AddEditingProjectMaterialsResponseMaterialListItemStatus {
     Unknown(::std::string::String),
 }
 
-impl AddEditingProjectMaterialsResponseMaterialListItemStatus {
+impl AddEditingProjectMaterialsMaterialListItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Normal", "Uploading", "UploadFail"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            AddEditingProjectMaterialsResponseMaterialListItemStatus::Normal => "Normal",
-            AddEditingProjectMaterialsResponseMaterialListItemStatus::Uploading => {
-                "Uploading"
-            }
-            AddEditingProjectMaterialsResponseMaterialListItemStatus::UploadFail => {
-                "UploadFail"
-            }
-            AddEditingProjectMaterialsResponseMaterialListItemStatus::Unknown(s) => {
-                s.as_str()
-            }
+            AddEditingProjectMaterialsMaterialListItemStatus::Normal => "Normal",
+            AddEditingProjectMaterialsMaterialListItemStatus::Uploading => "Uploading",
+            AddEditingProjectMaterialsMaterialListItemStatus::UploadFail => "UploadFail",
+            AddEditingProjectMaterialsMaterialListItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => {
-                    AddEditingProjectMaterialsResponseMaterialListItemStatus::Normal
-                }
+                "Normal" => AddEditingProjectMaterialsMaterialListItemStatus::Normal,
                 "Uploading" => {
-                    AddEditingProjectMaterialsResponseMaterialListItemStatus::Uploading
+                    AddEditingProjectMaterialsMaterialListItemStatus::Uploading
                 }
                 "UploadFail" => {
-                    AddEditingProjectMaterialsResponseMaterialListItemStatus::UploadFail
+                    AddEditingProjectMaterialsMaterialListItemStatus::UploadFail
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -384,33 +360,30 @@ impl AddEditingProjectMaterialsResponseMaterialListItemStatus {
     }
 }
 
-impl ::std::convert::From<&str>
-for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+impl ::std::convert::From<&str> for AddEditingProjectMaterialsMaterialListItemStatus {
     fn from(s: &str) -> Self {
-        AddEditingProjectMaterialsResponseMaterialListItemStatus::known(s)
-            .unwrap_or_else(|| AddEditingProjectMaterialsResponseMaterialListItemStatus::Unknown(
+        AddEditingProjectMaterialsMaterialListItemStatus::known(s)
+            .unwrap_or_else(|| AddEditingProjectMaterialsMaterialListItemStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+for AddEditingProjectMaterialsMaterialListItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        AddEditingProjectMaterialsResponseMaterialListItemStatus::known(&s)
-            .unwrap_or(
-                AddEditingProjectMaterialsResponseMaterialListItemStatus::Unknown(s),
-            )
+        AddEditingProjectMaterialsMaterialListItemStatus::known(&s)
+            .unwrap_or(AddEditingProjectMaterialsMaterialListItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+impl ::std::fmt::Display for AddEditingProjectMaterialsMaterialListItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+impl ::serde::Serialize for AddEditingProjectMaterialsMaterialListItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -420,16 +393,16 @@ impl ::serde::Serialize for AddEditingProjectMaterialsResponseMaterialListItemSt
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for AddEditingProjectMaterialsResponseMaterialListItemStatus {
+for AddEditingProjectMaterialsMaterialListItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(AddEditingProjectMaterialsResponseMaterialListItemStatus::from)
+            .map(AddEditingProjectMaterialsMaterialListItemStatus::from)
     }
 }
 
-/// The `AddEditingProjectMaterialsResponseMaterialListItem` object (not described in the spec yet).
+/// The `AddEditingProjectMaterialsMaterialListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -437,7 +410,7 @@ for AddEditingProjectMaterialsResponseMaterialListItemStatus {
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct AddEditingProjectMaterialsResponseMaterialListItem {
+pub struct AddEditingProjectMaterialsMaterialListItem {
     ///
     ///
     /// Wire name: `CateId`.
@@ -483,7 +456,7 @@ pub struct AddEditingProjectMaterialsResponseMaterialListItem {
     /// Wire name: `MaterialType`.
     #[serde(rename = "MaterialType", default)]
     pub material_type: ::std::option::Option<
-        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsResponseMaterialListItemMaterialType,
+        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsMaterialListItemMaterialType,
     >,
     ///
     ///
@@ -515,7 +488,7 @@ pub struct AddEditingProjectMaterialsResponseMaterialListItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsResponseMaterialListItemStatus,
+        crate::generated::add_editing_project_materials::AddEditingProjectMaterialsMaterialListItemStatus,
     >,
     ///
     ///
@@ -530,7 +503,7 @@ pub struct AddEditingProjectMaterialsResponseMaterialListItem {
 }
 
 #[doc(hidden)]
-pub static ADD_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static ADD_EDITING_PROJECT_MATERIALS_MATERIAL_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",

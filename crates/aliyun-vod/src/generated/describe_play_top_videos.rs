@@ -92,7 +92,7 @@ pub struct DescribePlayTopVideosOutput {
     /// Wire name: `TopPlayVideos`.
     #[serde(rename = "TopPlayVideos", default)]
     pub top_play_videos: ::std::option::Option<
-        crate::generated::describe_play_top_videos::DescribePlayTopVideosResponseTopPlayVideos,
+        crate::generated::describe_play_top_videos::DescribePlayTopVideosTopPlayVideos,
     >,
     ///
     ///
@@ -105,7 +105,7 @@ impl DescribePlayTopVideosOutput {
     /// The items of `TopPlayVideos` (`TopPlayVideos.TopPlayVideoStatis`) directly; empty when it is absent.
     pub fn top_play_videos(
         &self,
-    ) -> &[crate::generated::describe_play_top_videos::DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem] {
+    ) -> &[crate::generated::describe_play_top_videos::DescribePlayTopVideosTopPlayVideosTopPlayVideoStatisItem] {
         self.top_play_videos.as_ref().map_or(&[], |w| w.top_play_video_statis.as_slice())
     }
 }
@@ -190,7 +190,7 @@ impl DescribePlayTopVideosFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::describe_play_top_videos::DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem,
+            crate::generated::describe_play_top_videos::DescribePlayTopVideosTopPlayVideosTopPlayVideoStatisItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -230,7 +230,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TopPlayVideos",
-                shape: &crate::generated::describe_play_top_videos::DESCRIBE_PLAY_TOP_VIDEOS_RESPONSE_TOP_PLAY_VIDEOS_SHAPE,
+                shape: &crate::generated::describe_play_top_videos::DESCRIBE_PLAY_TOP_VIDEOS_TOP_PLAY_VIDEOS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TotalNum",
@@ -250,7 +250,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai"],
 };
 
-/// The `DescribePlayTopVideosResponseTopPlayVideos` object (not described in the spec yet).
+/// The `DescribePlayTopVideosTopPlayVideos` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -259,30 +259,30 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayTopVideosResponseTopPlayVideos {
+pub struct DescribePlayTopVideosTopPlayVideos {
     ///
     ///
     /// Wire name: `TopPlayVideoStatis`.
     #[serde(rename = "TopPlayVideoStatis", default)]
     pub top_play_video_statis: ::std::vec::Vec<
-        crate::generated::describe_play_top_videos::DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem,
+        crate::generated::describe_play_top_videos::DescribePlayTopVideosTopPlayVideosTopPlayVideoStatisItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_TOP_VIDEOS_RESPONSE_TOP_PLAY_VIDEOS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_PLAY_TOP_VIDEOS_TOP_PLAY_VIDEOS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "TopPlayVideoStatis",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_play_top_videos::DESCRIBE_PLAY_TOP_VIDEOS_RESPONSE_TOP_PLAY_VIDEOS_TOP_PLAY_VIDEO_STATIS_ITEM_SHAPE,
+                item: &crate::generated::describe_play_top_videos::DESCRIBE_PLAY_TOP_VIDEOS_TOP_PLAY_VIDEOS_TOP_PLAY_VIDEO_STATIS_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem` object (not described in the spec yet).
+/// The `DescribePlayTopVideosTopPlayVideosTopPlayVideoStatisItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -291,7 +291,7 @@ pub static DESCRIBE_PLAY_TOP_VIDEOS_RESPONSE_TOP_PLAY_VIDEOS_SHAPE: ::aliyun_run
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem {
+pub struct DescribePlayTopVideosTopPlayVideosTopPlayVideoStatisItem {
     ///
     ///
     /// Wire name: `PlayDuration`.
@@ -320,7 +320,7 @@ pub struct DescribePlayTopVideosResponseTopPlayVideosTopPlayVideoStatisItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_TOP_VIDEOS_RESPONSE_TOP_PLAY_VIDEOS_TOP_PLAY_VIDEO_STATIS_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_PLAY_TOP_VIDEOS_TOP_PLAY_VIDEOS_TOP_PLAY_VIDEO_STATIS_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "PlayDuration",

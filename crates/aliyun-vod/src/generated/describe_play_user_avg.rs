@@ -73,7 +73,7 @@ pub struct DescribePlayUserAvgOutput {
     /// Wire name: `UserPlayStatisAvgs`.
     #[serde(rename = "UserPlayStatisAvgs", default)]
     pub user_play_statis_avgs: ::std::option::Option<
-        crate::generated::describe_play_user_avg::DescribePlayUserAvgResponseUserPlayStatisAvgs,
+        crate::generated::describe_play_user_avg::DescribePlayUserAvgUserPlayStatisAvgs,
     >,
 }
 
@@ -81,7 +81,7 @@ impl DescribePlayUserAvgOutput {
     /// The items of `UserPlayStatisAvgs` (`UserPlayStatisAvgs.UserPlayStatisAvg`) directly; empty when it is absent.
     pub fn user_play_statis_avgs(
         &self,
-    ) -> &[crate::generated::describe_play_user_avg::DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem] {
+    ) -> &[crate::generated::describe_play_user_avg::DescribePlayUserAvgUserPlayStatisAvgsUserPlayStatisAvgItem] {
         self.user_play_statis_avgs
             .as_ref()
             .map_or(&[], |w| w.user_play_statis_avg.as_slice())
@@ -169,7 +169,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "UserPlayStatisAvgs",
-                shape: &crate::generated::describe_play_user_avg::DESCRIBE_PLAY_USER_AVG_RESPONSE_USER_PLAY_STATIS_AVGS_SHAPE,
+                shape: &crate::generated::describe_play_user_avg::DESCRIBE_PLAY_USER_AVG_USER_PLAY_STATIS_AVGS_SHAPE,
             },
         ],
     ),
@@ -177,7 +177,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai"],
 };
 
-/// The `DescribePlayUserAvgResponseUserPlayStatisAvgs` object (not described in the spec yet).
+/// The `DescribePlayUserAvgUserPlayStatisAvgs` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -186,30 +186,30 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayUserAvgResponseUserPlayStatisAvgs {
+pub struct DescribePlayUserAvgUserPlayStatisAvgs {
     ///
     ///
     /// Wire name: `UserPlayStatisAvg`.
     #[serde(rename = "UserPlayStatisAvg", default)]
     pub user_play_statis_avg: ::std::vec::Vec<
-        crate::generated::describe_play_user_avg::DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem,
+        crate::generated::describe_play_user_avg::DescribePlayUserAvgUserPlayStatisAvgsUserPlayStatisAvgItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_USER_AVG_RESPONSE_USER_PLAY_STATIS_AVGS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_PLAY_USER_AVG_USER_PLAY_STATIS_AVGS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "UserPlayStatisAvg",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_play_user_avg::DESCRIBE_PLAY_USER_AVG_RESPONSE_USER_PLAY_STATIS_AVGS_USER_PLAY_STATIS_AVG_ITEM_SHAPE,
+                item: &crate::generated::describe_play_user_avg::DESCRIBE_PLAY_USER_AVG_USER_PLAY_STATIS_AVGS_USER_PLAY_STATIS_AVG_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem` object (not described in the spec yet).
+/// The `DescribePlayUserAvgUserPlayStatisAvgsUserPlayStatisAvgItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -218,7 +218,7 @@ pub static DESCRIBE_PLAY_USER_AVG_RESPONSE_USER_PLAY_STATIS_AVGS_SHAPE: ::aliyun
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem {
+pub struct DescribePlayUserAvgUserPlayStatisAvgsUserPlayStatisAvgItem {
     ///
     ///
     /// Wire name: `AvgPlayCount`.
@@ -236,7 +236,7 @@ pub struct DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem {
     pub date: ::std::option::Option<::std::string::String>,
 }
 
-impl DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem {
+impl DescribePlayUserAvgUserPlayStatisAvgsUserPlayStatisAvgItem {
     /// `Date` parsed as a UTC time; `None` when absent.
     pub fn date_at(
         &self,
@@ -251,7 +251,7 @@ impl DescribePlayUserAvgResponseUserPlayStatisAvgsUserPlayStatisAvgItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_USER_AVG_RESPONSE_USER_PLAY_STATIS_AVGS_USER_PLAY_STATIS_AVG_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_PLAY_USER_AVG_USER_PLAY_STATIS_AVGS_USER_PLAY_STATIS_AVG_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AvgPlayCount",

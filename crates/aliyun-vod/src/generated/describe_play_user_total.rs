@@ -73,7 +73,7 @@ pub struct DescribePlayUserTotalOutput {
     /// Wire name: `UserPlayStatisTotals`.
     #[serde(rename = "UserPlayStatisTotals", default)]
     pub user_play_statis_totals: ::std::option::Option<
-        crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotals,
+        crate::generated::describe_play_user_total::DescribePlayUserTotalUserPlayStatisTotals,
     >,
 }
 
@@ -81,7 +81,7 @@ impl DescribePlayUserTotalOutput {
     /// The items of `UserPlayStatisTotals` (`UserPlayStatisTotals.UserPlayStatisTotal`) directly; empty when it is absent.
     pub fn user_play_statis_totals(
         &self,
-    ) -> &[crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem] {
+    ) -> &[crate::generated::describe_play_user_total::DescribePlayUserTotalUserPlayStatisTotalsUserPlayStatisTotalItem] {
         self.user_play_statis_totals
             .as_ref()
             .map_or(&[], |w| w.user_play_statis_total.as_slice())
@@ -169,7 +169,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "UserPlayStatisTotals",
-                shape: &crate::generated::describe_play_user_total::DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_SHAPE,
+                shape: &crate::generated::describe_play_user_total::DESCRIBE_PLAY_USER_TOTAL_USER_PLAY_STATIS_TOTALS_SHAPE,
             },
         ],
     ),
@@ -177,7 +177,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai"],
 };
 
-/// The `DescribePlayUserTotalResponseUserPlayStatisTotals` object (not described in the spec yet).
+/// The `DescribePlayUserTotalUserPlayStatisTotals` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -186,30 +186,30 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayUserTotalResponseUserPlayStatisTotals {
+pub struct DescribePlayUserTotalUserPlayStatisTotals {
     ///
     ///
     /// Wire name: `UserPlayStatisTotal`.
     #[serde(rename = "UserPlayStatisTotal", default)]
     pub user_play_statis_total: ::std::vec::Vec<
-        crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem,
+        crate::generated::describe_play_user_total::DescribePlayUserTotalUserPlayStatisTotalsUserPlayStatisTotalItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_PLAY_USER_TOTAL_USER_PLAY_STATIS_TOTALS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "UserPlayStatisTotal",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_play_user_total::DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_SHAPE,
+                item: &crate::generated::describe_play_user_total::DESCRIBE_PLAY_USER_TOTAL_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem` object (not described in the spec yet).
+/// The `DescribePlayUserTotalUserPlayStatisTotalsUserPlayStatisTotalItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -218,7 +218,7 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_SHAPE: ::al
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem {
+pub struct DescribePlayUserTotalUserPlayStatisTotalsUserPlayStatisTotalItem {
     ///
     ///
     /// Wire name: `Date`.
@@ -239,18 +239,18 @@ pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalI
     /// Wire name: `UV`.
     #[serde(rename = "UV", default)]
     pub uv: ::std::option::Option<
-        crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemUv,
+        crate::generated::describe_play_user_total::PlatformCounts,
     >,
     ///
     ///
     /// Wire name: `VV`.
     #[serde(rename = "VV", default)]
     pub vv: ::std::option::Option<
-        crate::generated::describe_play_user_total::DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemVv,
+        crate::generated::describe_play_user_total::PlatformCounts,
     >,
 }
 
-impl DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem {
+impl DescribePlayUserTotalUserPlayStatisTotalsUserPlayStatisTotalItem {
     /// `Date` parsed as a UTC time; `None` when absent.
     pub fn date_at(
         &self,
@@ -265,7 +265,7 @@ impl DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_PLAY_USER_TOTAL_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Date",
@@ -281,16 +281,16 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_S
         },
         ::aliyun_runtime::shape::Field {
             name: "UV",
-            shape: &crate::generated::describe_play_user_total::DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_UV_SHAPE,
+            shape: &crate::generated::describe_play_user_total::PLATFORM_COUNTS_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "VV",
-            shape: &crate::generated::describe_play_user_total::DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_VV_SHAPE,
+            shape: &crate::generated::describe_play_user_total::PLATFORM_COUNTS_SHAPE,
         },
     ],
 );
 
-/// The `DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemUv` object (not described in the spec yet).
+/// The `PlatformCounts` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -299,7 +299,7 @@ pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_S
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemUv {
+pub struct PlatformCounts {
     ///
     ///
     /// Wire name: `Android`.
@@ -323,61 +323,7 @@ pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalI
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_UV_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Android",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Flash",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "HTML5",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "iOS",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemVv` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribePlayUserTotalResponseUserPlayStatisTotalsUserPlayStatisTotalItemVv {
-    ///
-    ///
-    /// Wire name: `Android`.
-    #[serde(rename = "Android", default)]
-    pub android: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Flash`.
-    #[serde(rename = "Flash", default)]
-    pub flash: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `HTML5`.
-    #[serde(rename = "HTML5", default)]
-    pub html5: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `iOS`.
-    #[serde(rename = "iOS", default)]
-    pub i_os: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_PLAY_USER_TOTAL_RESPONSE_USER_PLAY_STATIS_TOTALS_USER_PLAY_STATIS_TOTAL_ITEM_VV_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static PLATFORM_COUNTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Android",

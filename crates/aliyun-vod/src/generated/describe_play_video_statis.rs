@@ -86,7 +86,7 @@ pub struct DescribePlayVideoStatisOutput {
     /// Wire name: `VideoPlayStatisDetails`.
     #[serde(rename = "VideoPlayStatisDetails", default)]
     pub video_play_statis_details: ::std::option::Option<
-        crate::generated::describe_play_video_statis::DescribePlayVideoStatisResponseVideoPlayStatisDetails,
+        crate::generated::describe_play_video_statis::DescribePlayVideoStatisVideoPlayStatisDetails,
     >,
 }
 
@@ -94,7 +94,7 @@ impl DescribePlayVideoStatisOutput {
     /// The items of `VideoPlayStatisDetails` (`VideoPlayStatisDetails.VideoPlayStatisDetail`) directly; empty when it is absent.
     pub fn video_play_statis_details(
         &self,
-    ) -> &[crate::generated::describe_play_video_statis::DescribePlayVideoStatisResponseVideoPlayStatisDetailsVideoPlayStatisDetailItem] {
+    ) -> &[crate::generated::describe_play_video_statis::DescribePlayVideoStatisVideoPlayStatisDetailsVideoPlayStatisDetailItem] {
         self.video_play_statis_details
             .as_ref()
             .map_or(&[], |w| w.video_play_statis_detail.as_slice())
@@ -199,7 +199,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoPlayStatisDetails",
-                shape: &crate::generated::describe_play_video_statis::DESCRIBE_PLAY_VIDEO_STATIS_RESPONSE_VIDEO_PLAY_STATIS_DETAILS_SHAPE,
+                shape: &crate::generated::describe_play_video_statis::DESCRIBE_PLAY_VIDEO_STATIS_VIDEO_PLAY_STATIS_DETAILS_SHAPE,
             },
         ],
     ),
@@ -207,7 +207,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai"],
 };
 
-/// The `DescribePlayVideoStatisResponseVideoPlayStatisDetails` object (not described in the spec yet).
+/// The `DescribePlayVideoStatisVideoPlayStatisDetails` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -216,30 +216,30 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayVideoStatisResponseVideoPlayStatisDetails {
+pub struct DescribePlayVideoStatisVideoPlayStatisDetails {
     ///
     ///
     /// Wire name: `VideoPlayStatisDetail`.
     #[serde(rename = "VideoPlayStatisDetail", default)]
     pub video_play_statis_detail: ::std::vec::Vec<
-        crate::generated::describe_play_video_statis::DescribePlayVideoStatisResponseVideoPlayStatisDetailsVideoPlayStatisDetailItem,
+        crate::generated::describe_play_video_statis::DescribePlayVideoStatisVideoPlayStatisDetailsVideoPlayStatisDetailItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_VIDEO_STATIS_RESPONSE_VIDEO_PLAY_STATIS_DETAILS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_PLAY_VIDEO_STATIS_VIDEO_PLAY_STATIS_DETAILS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "VideoPlayStatisDetail",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_play_video_statis::DESCRIBE_PLAY_VIDEO_STATIS_RESPONSE_VIDEO_PLAY_STATIS_DETAILS_VIDEO_PLAY_STATIS_DETAIL_ITEM_SHAPE,
+                item: &crate::generated::describe_play_video_statis::DESCRIBE_PLAY_VIDEO_STATIS_VIDEO_PLAY_STATIS_DETAILS_VIDEO_PLAY_STATIS_DETAIL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribePlayVideoStatisResponseVideoPlayStatisDetailsVideoPlayStatisDetailItem` object (not described in the spec yet).
+/// The `DescribePlayVideoStatisVideoPlayStatisDetailsVideoPlayStatisDetailItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -248,7 +248,7 @@ pub static DESCRIBE_PLAY_VIDEO_STATIS_RESPONSE_VIDEO_PLAY_STATIS_DETAILS_SHAPE: 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribePlayVideoStatisResponseVideoPlayStatisDetailsVideoPlayStatisDetailItem {
+pub struct DescribePlayVideoStatisVideoPlayStatisDetailsVideoPlayStatisDetailItem {
     ///
     ///
     /// Wire name: `Date`.
@@ -282,7 +282,7 @@ pub struct DescribePlayVideoStatisResponseVideoPlayStatisDetailsVideoPlayStatisD
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_PLAY_VIDEO_STATIS_RESPONSE_VIDEO_PLAY_STATIS_DETAILS_VIDEO_PLAY_STATIS_DETAIL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_PLAY_VIDEO_STATIS_VIDEO_PLAY_STATIS_DETAILS_VIDEO_PLAY_STATIS_DETAIL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Date",

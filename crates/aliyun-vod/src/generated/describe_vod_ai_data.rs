@@ -100,14 +100,14 @@ pub struct DescribeVodAiDataOutput {
     /// Wire name: `AIData`.
     #[serde(rename = "AIData", default)]
     pub ai_data: ::std::option::Option<
-        crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiData,
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataAiData,
     >,
     ///
     ///
     /// Wire name: `DataInterval`.
     #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<
-        crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseDataInterval,
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataDataInterval,
     >,
     ///
     ///
@@ -120,7 +120,7 @@ impl DescribeVodAiDataOutput {
     /// The items of `AIData` (`AIData.AIDataItem`) directly; empty when it is absent.
     pub fn ai_data(
         &self,
-    ) -> &[crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItem] {
+    ) -> &[crate::generated::describe_vod_ai_data::DescribeVodAiDataAiDataAiDataItemItem] {
         self.ai_data.as_ref().map_or(&[], |w| w.ai_data_item.as_slice())
     }
 }
@@ -250,7 +250,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "AIData",
-                shape: &crate::generated::describe_vod_ai_data::DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_SHAPE,
+                shape: &crate::generated::describe_vod_ai_data::DESCRIBE_VOD_AI_DATA_AI_DATA_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
@@ -275,6 +275,114 @@ static AI_TYPE_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName {
+    /// `AIVideoCensor`.
+    AiVideoCensor,
+    /// `AIVideoFPShot`.
+    AiVideoFpShot,
+    /// `AIVideoTag`.
+    AiVideoTag,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "AIVideoCensor",
+        "AIVideoFPShot",
+        "AIVideoTag",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::AiVideoCensor => {
+                "AIVideoCensor"
+            }
+            DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::AiVideoFpShot => {
+                "AIVideoFPShot"
+            }
+            DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::AiVideoTag => {
+                "AIVideoTag"
+            }
+            DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "AIVideoCensor" => {
+                    DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::AiVideoCensor
+                }
+                "AIVideoFPShot" => {
+                    DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::AiVideoFpShot
+                }
+                "AIVideoTag" => {
+                    DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::AiVideoTag
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName {
+    fn from(s: &str) -> Self {
+        DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::known(s)
+            .unwrap_or_else(|| DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::known(&s)
+            .unwrap_or(
+                DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName::from)
+    }
+}
 
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(
@@ -371,119 +479,7 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodAiDataAiType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
-    /// `AIVideoCensor`.
-    AiVideoCensor,
-    /// `AIVideoFPShot`.
-    AiVideoFpShot,
-    /// `AIVideoTag`.
-    AiVideoTag,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "AIVideoCensor",
-        "AIVideoFPShot",
-        "AIVideoTag",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoCensor => {
-                "AIVideoCensor"
-            }
-            DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoFpShot => {
-                "AIVideoFPShot"
-            }
-            DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoTag => {
-                "AIVideoTag"
-            }
-            DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "AIVideoCensor" => {
-                    DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoCensor
-                }
-                "AIVideoFPShot" => {
-                    DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoFpShot
-                }
-                "AIVideoTag" => {
-                    DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::AiVideoTag
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
-    fn from(s: &str) -> Self {
-        DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::known(s)
-            .unwrap_or_else(|| DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
-    fn from(s: ::std::string::String) -> Self {
-        DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::known(&s)
-            .unwrap_or(
-                DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum DescribeVodAiDataResponseDataInterval {
+pub enum DescribeVodAiDataDataInterval {
     /// `hour`.
     Hour,
     /// `day`.
@@ -492,53 +488,50 @@ pub enum DescribeVodAiDataResponseDataInterval {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodAiDataResponseDataInterval {
+impl DescribeVodAiDataDataInterval {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["hour", "day"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodAiDataResponseDataInterval::Hour => "hour",
-            DescribeVodAiDataResponseDataInterval::Day => "day",
-            DescribeVodAiDataResponseDataInterval::Unknown(s) => s.as_str(),
+            DescribeVodAiDataDataInterval::Hour => "hour",
+            DescribeVodAiDataDataInterval::Day => "day",
+            DescribeVodAiDataDataInterval::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "hour" => DescribeVodAiDataResponseDataInterval::Hour,
-                "day" => DescribeVodAiDataResponseDataInterval::Day,
+                "hour" => DescribeVodAiDataDataInterval::Hour,
+                "day" => DescribeVodAiDataDataInterval::Day,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for DescribeVodAiDataResponseDataInterval {
+impl ::std::convert::From<&str> for DescribeVodAiDataDataInterval {
     fn from(s: &str) -> Self {
-        DescribeVodAiDataResponseDataInterval::known(s)
-            .unwrap_or_else(|| DescribeVodAiDataResponseDataInterval::Unknown(
-                s.to_owned(),
-            ))
+        DescribeVodAiDataDataInterval::known(s)
+            .unwrap_or_else(|| DescribeVodAiDataDataInterval::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for DescribeVodAiDataResponseDataInterval {
+impl ::std::convert::From<::std::string::String> for DescribeVodAiDataDataInterval {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodAiDataResponseDataInterval::known(&s)
-            .unwrap_or(DescribeVodAiDataResponseDataInterval::Unknown(s))
+        DescribeVodAiDataDataInterval::known(&s)
+            .unwrap_or(DescribeVodAiDataDataInterval::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for DescribeVodAiDataResponseDataInterval {
+impl ::std::fmt::Display for DescribeVodAiDataDataInterval {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for DescribeVodAiDataResponseDataInterval {
+impl ::serde::Serialize for DescribeVodAiDataDataInterval {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -547,16 +540,16 @@ impl ::serde::Serialize for DescribeVodAiDataResponseDataInterval {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for DescribeVodAiDataResponseDataInterval {
+impl<'de> ::serde::Deserialize<'de> for DescribeVodAiDataDataInterval {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodAiDataResponseDataInterval::from)
+            .map(DescribeVodAiDataDataInterval::from)
     }
 }
 
-/// The `DescribeVodAiDataResponseAiData` object (not described in the spec yet).
+/// The `DescribeVodAiDataAiData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -565,30 +558,30 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodAiDataResponseDataInterval {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodAiDataResponseAiData {
+pub struct DescribeVodAiDataAiData {
     ///
     ///
     /// Wire name: `AIDataItem`.
     #[serde(rename = "AIDataItem", default)]
     pub ai_data_item: ::std::vec::Vec<
-        crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItem,
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataAiDataAiDataItemItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_AI_DATA_AI_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AIDataItem",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_ai_data::DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_ai_data::DESCRIBE_VOD_AI_DATA_AI_DATA_AI_DATA_ITEM_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodAiDataResponseAiDataAiDataItemItem` object (not described in the spec yet).
+/// The `DescribeVodAiDataAiDataAiDataItemItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -597,13 +590,13 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_SHAPE: ::aliyun_runtime::shape:
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodAiDataResponseAiDataAiDataItemItem {
+pub struct DescribeVodAiDataAiDataAiDataItemItem {
     ///
     ///
     /// Wire name: `Data`.
     #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
-        crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItemData,
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataAiDataAiDataItemItemData,
     >,
     ///
     ///
@@ -612,7 +605,7 @@ pub struct DescribeVodAiDataResponseAiDataAiDataItemItem {
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
-impl DescribeVodAiDataResponseAiDataAiDataItemItem {
+impl DescribeVodAiDataAiDataAiDataItemItem {
     /// `TimeStamp` parsed as a UTC time; `None` when absent.
     pub fn time_stamp_at(
         &self,
@@ -627,17 +620,17 @@ impl DescribeVodAiDataResponseAiDataAiDataItemItem {
     /// The items of `Data` (`Data.DataItem`) directly; empty when it is absent.
     pub fn data(
         &self,
-    ) -> &[crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem] {
+    ) -> &[crate::generated::describe_vod_ai_data::DescribeVodAiDataAiDataAiDataItemItemDataDataItemItem] {
         self.data.as_ref().map_or(&[], |w| w.data_item.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_AI_DATA_AI_DATA_AI_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Data",
-            shape: &crate::generated::describe_vod_ai_data::DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_DATA_SHAPE,
+            shape: &crate::generated::describe_vod_ai_data::DESCRIBE_VOD_AI_DATA_AI_DATA_AI_DATA_ITEM_ITEM_DATA_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
@@ -646,7 +639,7 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_SHAPE: ::aliy
     ],
 );
 
-/// The `DescribeVodAiDataResponseAiDataAiDataItemItemData` object (not described in the spec yet).
+/// The `DescribeVodAiDataAiDataAiDataItemItemData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -655,30 +648,30 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_SHAPE: ::aliy
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodAiDataResponseAiDataAiDataItemItemData {
+pub struct DescribeVodAiDataAiDataAiDataItemItemData {
     ///
     ///
     /// Wire name: `DataItem`.
     #[serde(rename = "DataItem", default)]
     pub data_item: ::std::vec::Vec<
-        crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem,
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataAiDataAiDataItemItemDataDataItemItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_AI_DATA_AI_DATA_AI_DATA_ITEM_ITEM_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "DataItem",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_ai_data::DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_DATA_DATA_ITEM_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_ai_data::DESCRIBE_VOD_AI_DATA_AI_DATA_AI_DATA_ITEM_ITEM_DATA_DATA_ITEM_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem` object (not described in the spec yet).
+/// The `DescribeVodAiDataAiDataAiDataItemItemDataDataItemItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -687,13 +680,13 @@ pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_DATA_SHAPE: :
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem {
+pub struct DescribeVodAiDataAiDataAiDataItemItemDataDataItemItem {
     ///
     ///
     /// Wire name: `Name`.
     #[serde(rename = "Name", default)]
     pub name: ::std::option::Option<
-        crate::generated::describe_vod_ai_data::DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItemName,
+        crate::generated::describe_vod_ai_data::DescribeVodAiDataAiDataAiDataItemItemDataDataItemItemName,
     >,
     ///
     ///
@@ -703,7 +696,7 @@ pub struct DescribeVodAiDataResponseAiDataAiDataItemItemDataDataItemItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_AI_DATA_RESPONSE_AI_DATA_AI_DATA_ITEM_ITEM_DATA_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_AI_DATA_AI_DATA_AI_DATA_ITEM_ITEM_DATA_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Name",

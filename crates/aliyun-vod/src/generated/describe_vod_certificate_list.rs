@@ -53,7 +53,7 @@ pub struct DescribeVodCertificateListOutput {
     /// Wire name: `CertificateListModel`.
     #[serde(rename = "CertificateListModel", default)]
     pub certificate_list_model: ::std::option::Option<
-        crate::generated::describe_vod_certificate_list::DescribeVodCertificateListResponseCertificateListModel,
+        crate::generated::describe_vod_certificate_list::DescribeVodCertificateListCertificateListModel,
     >,
     ///
     ///
@@ -123,7 +123,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "CertificateListModel",
-                shape: &crate::generated::describe_vod_certificate_list::DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_SHAPE,
+                shape: &crate::generated::describe_vod_certificate_list::DESCRIBE_VOD_CERTIFICATE_LIST_CERTIFICATE_LIST_MODEL_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -135,7 +135,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai"],
 };
 
-/// The `DescribeVodCertificateListResponseCertificateListModel` object (not described in the spec yet).
+/// The `DescribeVodCertificateListCertificateListModel` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -144,13 +144,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodCertificateListResponseCertificateListModel {
+pub struct DescribeVodCertificateListCertificateListModel {
     ///
     ///
     /// Wire name: `CertList`.
     #[serde(rename = "CertList", default)]
     pub cert_list: ::std::option::Option<
-        crate::generated::describe_vod_certificate_list::DescribeVodCertificateListResponseCertificateListModelCertList,
+        crate::generated::describe_vod_certificate_list::DescribeVodCertificateListCertificateListModelCertList,
     >,
     ///
     ///
@@ -159,21 +159,21 @@ pub struct DescribeVodCertificateListResponseCertificateListModel {
     pub count: ::std::option::Option<i64>,
 }
 
-impl DescribeVodCertificateListResponseCertificateListModel {
+impl DescribeVodCertificateListCertificateListModel {
     /// The items of `CertList` (`CertList.Cert`) directly; empty when it is absent.
     pub fn cert_list(
         &self,
-    ) -> &[crate::generated::describe_vod_certificate_list::DescribeVodCertificateListResponseCertificateListModelCertListCertItem] {
+    ) -> &[crate::generated::describe_vod_certificate_list::DescribeVodCertificateListCertificateListModelCertListCertItem] {
         self.cert_list.as_ref().map_or(&[], |w| w.cert.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_CERTIFICATE_LIST_CERTIFICATE_LIST_MODEL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CertList",
-            shape: &crate::generated::describe_vod_certificate_list::DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_CERT_LIST_SHAPE,
+            shape: &crate::generated::describe_vod_certificate_list::DESCRIBE_VOD_CERTIFICATE_LIST_CERTIFICATE_LIST_MODEL_CERT_LIST_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -182,7 +182,7 @@ pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_SHAPE: 
     ],
 );
 
-/// The `DescribeVodCertificateListResponseCertificateListModelCertList` object (not described in the spec yet).
+/// The `DescribeVodCertificateListCertificateListModelCertList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -191,30 +191,30 @@ pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_SHAPE: 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodCertificateListResponseCertificateListModelCertList {
+pub struct DescribeVodCertificateListCertificateListModelCertList {
     ///
     ///
     /// Wire name: `Cert`.
     #[serde(rename = "Cert", default)]
     pub cert: ::std::vec::Vec<
-        crate::generated::describe_vod_certificate_list::DescribeVodCertificateListResponseCertificateListModelCertListCertItem,
+        crate::generated::describe_vod_certificate_list::DescribeVodCertificateListCertificateListModelCertListCertItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_CERT_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_CERTIFICATE_LIST_CERTIFICATE_LIST_MODEL_CERT_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Cert",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_certificate_list::DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_CERT_LIST_CERT_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_certificate_list::DESCRIBE_VOD_CERTIFICATE_LIST_CERTIFICATE_LIST_MODEL_CERT_LIST_CERT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodCertificateListResponseCertificateListModelCertListCertItem` object (not described in the spec yet).
+/// The `DescribeVodCertificateListCertificateListModelCertListCertItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -223,7 +223,7 @@ pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_CERT_LI
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodCertificateListResponseCertificateListModelCertListCertItem {
+pub struct DescribeVodCertificateListCertificateListModelCertListCertItem {
     ///
     ///
     /// Wire name: `CertId`.
@@ -257,7 +257,7 @@ pub struct DescribeVodCertificateListResponseCertificateListModelCertListCertIte
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_CERTIFICATE_LIST_RESPONSE_CERTIFICATE_LIST_MODEL_CERT_LIST_CERT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_CERTIFICATE_LIST_CERTIFICATE_LIST_MODEL_CERT_LIST_CERT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CertId",

@@ -125,7 +125,7 @@ pub struct DescribeVodDomainBpsDataByLayerOutput {
     /// Wire name: `BpsDataInterval`.
     #[serde(rename = "BpsDataInterval", default)]
     pub bps_data_interval: ::std::option::Option<
-        crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerResponseBpsDataInterval,
+        crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerBpsDataInterval,
     >,
     ///
     ///
@@ -143,7 +143,7 @@ impl DescribeVodDomainBpsDataByLayerOutput {
     /// The items of `BpsDataInterval` (`BpsDataInterval.DataModule`) directly; empty when it is absent.
     pub fn bps_data_interval(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerResponseBpsDataIntervalDataModuleItem] {
+    ) -> &[crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerBpsDataIntervalDataModuleItem] {
         self.bps_data_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
     }
 }
@@ -316,7 +316,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "BpsDataInterval",
-                shape: &crate::generated::describe_vod_domain_bps_data_by_layer::DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_RESPONSE_BPS_DATA_INTERVAL_SHAPE,
+                shape: &crate::generated::describe_vod_domain_bps_data_by_layer::DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_BPS_DATA_INTERVAL_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
@@ -338,7 +338,7 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
 
-/// The `DescribeVodDomainBpsDataByLayerResponseBpsDataInterval` object (not described in the spec yet).
+/// The `DescribeVodDomainBpsDataByLayerBpsDataInterval` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -346,30 +346,30 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainBpsDataByLayerResponseBpsDataInterval {
+pub struct DescribeVodDomainBpsDataByLayerBpsDataInterval {
     ///
     ///
     /// Wire name: `DataModule`.
     #[serde(rename = "DataModule", default)]
     pub data_module: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerResponseBpsDataIntervalDataModuleItem,
+        crate::generated::describe_vod_domain_bps_data_by_layer::DescribeVodDomainBpsDataByLayerBpsDataIntervalDataModuleItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_RESPONSE_BPS_DATA_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_BPS_DATA_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "DataModule",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_bps_data_by_layer::DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_RESPONSE_BPS_DATA_INTERVAL_DATA_MODULE_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_bps_data_by_layer::DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_BPS_DATA_INTERVAL_DATA_MODULE_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainBpsDataByLayerResponseBpsDataIntervalDataModuleItem` object (not described in the spec yet).
+/// The `DescribeVodDomainBpsDataByLayerBpsDataIntervalDataModuleItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -377,7 +377,7 @@ pub static DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_RESPONSE_BPS_DATA_INTERVAL_SHAP
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainBpsDataByLayerResponseBpsDataIntervalDataModuleItem {
+pub struct DescribeVodDomainBpsDataByLayerBpsDataIntervalDataModuleItem {
     ///
     ///
     /// Wire name: `TimeStamp`.
@@ -396,7 +396,7 @@ pub struct DescribeVodDomainBpsDataByLayerResponseBpsDataIntervalDataModuleItem 
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_RESPONSE_BPS_DATA_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_BPS_DATA_BY_LAYER_BPS_DATA_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",

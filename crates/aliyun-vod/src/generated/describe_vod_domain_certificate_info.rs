@@ -55,7 +55,7 @@ pub struct DescribeVodDomainCertificateInfoOutput {
     /// Wire name: `CertInfos`.
     #[serde(rename = "CertInfos", default)]
     pub cert_infos: ::std::option::Option<
-        crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoResponseCertInfos,
+        crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoCertInfos,
     >,
     ///
     ///
@@ -68,7 +68,7 @@ impl DescribeVodDomainCertificateInfoOutput {
     /// The items of `CertInfos` (`CertInfos.CertInfo`) directly; empty when it is absent.
     pub fn cert_infos(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem] {
+    ) -> &[crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoCertInfosCertInfoItem] {
         self.cert_infos.as_ref().map_or(&[], |w| w.cert_info.as_slice())
     }
 }
@@ -136,7 +136,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "CertInfos",
-                shape: &crate::generated::describe_vod_domain_certificate_info::DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_RESPONSE_CERT_INFOS_SHAPE,
+                shape: &crate::generated::describe_vod_domain_certificate_info::DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_CERT_INFOS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -157,7 +157,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+pub enum DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType {
     /// `free`.
     Free,
     /// `cas`.
@@ -168,24 +168,20 @@ pub enum DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+impl DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["free", "cas", "upload"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Free => {
-                "free"
-            }
-            DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Cas => {
-                "cas"
-            }
-            DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Upload => {
+            DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Free => "free",
+            DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Cas => "cas",
+            DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Upload => {
                 "upload"
             }
-            DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Unknown(
-                s,
-            ) => s.as_str(),
+            DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -193,13 +189,13 @@ impl DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
         ::std::option::Option::Some(
             match s {
                 "free" => {
-                    DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Free
+                    DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Free
                 }
                 "cas" => {
-                    DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Cas
+                    DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Cas
                 }
                 "upload" => {
-                    DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Upload
+                    DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Upload
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -208,36 +204,34 @@ impl DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
 }
 
 impl ::std::convert::From<&str>
-for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+for DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType {
     fn from(s: &str) -> Self {
-        DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::known(s)
-            .unwrap_or_else(|| DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Unknown(
+        DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::known(s)
+            .unwrap_or_else(|| DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+for DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::known(&s)
+        DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::known(&s)
             .unwrap_or(
-                DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::Unknown(
-                    s,
-                ),
+                DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+for DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+for DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -247,18 +241,16 @@ for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
+for DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType::from,
-            )
+            .map(DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType::from)
     }
 }
 
-/// The `DescribeVodDomainCertificateInfoResponseCertInfos` object (not described in the spec yet).
+/// The `DescribeVodDomainCertificateInfoCertInfos` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -267,30 +259,30 @@ for DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainCertificateInfoResponseCertInfos {
+pub struct DescribeVodDomainCertificateInfoCertInfos {
     ///
     ///
     /// Wire name: `CertInfo`.
     #[serde(rename = "CertInfo", default)]
     pub cert_info: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem,
+        crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoCertInfosCertInfoItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_RESPONSE_CERT_INFOS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_CERT_INFOS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CertInfo",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_certificate_info::DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_RESPONSE_CERT_INFOS_CERT_INFO_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_certificate_info::DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_CERT_INFOS_CERT_INFO_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem` object (not described in the spec yet).
+/// The `DescribeVodDomainCertificateInfoCertInfosCertInfoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -299,7 +291,7 @@ pub static DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_RESPONSE_CERT_INFOS_SHAPE: ::ali
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem {
+pub struct DescribeVodDomainCertificateInfoCertInfosCertInfoItem {
     ///
     ///
     /// Wire name: `CertDomainName`.
@@ -330,7 +322,7 @@ pub struct DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem {
     /// Wire name: `CertType`.
     #[serde(rename = "CertType", default)]
     pub cert_type: ::std::option::Option<
-        crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItemCertType,
+        crate::generated::describe_vod_domain_certificate_info::DescribeVodDomainCertificateInfoCertInfosCertInfoItemCertType,
     >,
     ///
     ///
@@ -350,7 +342,7 @@ pub struct DescribeVodDomainCertificateInfoResponseCertInfosCertInfoItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_RESPONSE_CERT_INFOS_CERT_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_CERTIFICATE_INFO_CERT_INFOS_CERT_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CertDomainName",

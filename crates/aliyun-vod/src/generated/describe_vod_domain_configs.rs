@@ -70,7 +70,7 @@ pub struct DescribeVodDomainConfigsOutput {
     /// Wire name: `DomainConfigs`.
     #[serde(rename = "DomainConfigs", default)]
     pub domain_configs: ::std::option::Option<
-        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigs,
+        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsDomainConfigs,
     >,
     ///
     ///
@@ -83,7 +83,7 @@ impl DescribeVodDomainConfigsOutput {
     /// The items of `DomainConfigs` (`DomainConfigs.DomainConfig`) directly; empty when it is absent.
     pub fn domain_configs(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem] {
+    ) -> &[crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsDomainConfigsDomainConfigItem] {
         self.domain_configs.as_ref().map_or(&[], |w| w.domain_config.as_slice())
     }
 }
@@ -168,7 +168,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DomainConfigs",
-                shape: &crate::generated::describe_vod_domain_configs::DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_SHAPE,
+                shape: &crate::generated::describe_vod_domain_configs::DESCRIBE_VOD_DOMAIN_CONFIGS_DOMAIN_CONFIGS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -194,7 +194,7 @@ static FUNCTION_NAMES_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+pub enum DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus {
     /// `success`.
     Success,
     /// `testing`.
@@ -207,7 +207,7 @@ pub enum DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+impl DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "success",
@@ -218,21 +218,21 @@ impl DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Success => {
+            DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Success => {
                 "success"
             }
-            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Testing => {
+            DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Testing => {
                 "testing"
             }
-            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Failed => {
+            DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Failed => {
                 "failed"
             }
-            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Configuring => {
+            DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Configuring => {
                 "configuring"
             }
-            DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Unknown(
-                s,
-            ) => s.as_str(),
+            DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -240,16 +240,16 @@ impl DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
         ::std::option::Option::Some(
             match s {
                 "success" => {
-                    DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Success
+                    DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Success
                 }
                 "testing" => {
-                    DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Testing
+                    DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Testing
                 }
                 "failed" => {
-                    DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Failed
+                    DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Failed
                 }
                 "configuring" => {
-                    DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Configuring
+                    DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Configuring
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -258,36 +258,33 @@ impl DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
 }
 
 impl ::std::convert::From<&str>
-for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+for DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus {
     fn from(s: &str) -> Self {
-        DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::known(s)
-            .unwrap_or_else(|| DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Unknown(
+        DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::known(s)
+            .unwrap_or_else(|| DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+for DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::known(&s)
+        DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::known(&s)
             .unwrap_or(
-                DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::Unknown(
-                    s,
-                ),
+                DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+for DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+impl ::serde::Serialize for DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -297,18 +294,16 @@ for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
+for DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus::from,
-            )
+            .map(DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus::from)
     }
 }
 
-/// The `DescribeVodDomainConfigsResponseDomainConfigs` object (not described in the spec yet).
+/// The `DescribeVodDomainConfigsDomainConfigs` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -317,30 +312,30 @@ for DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainConfigsResponseDomainConfigs {
+pub struct DescribeVodDomainConfigsDomainConfigs {
     ///
     ///
     /// Wire name: `DomainConfig`.
     #[serde(rename = "DomainConfig", default)]
     pub domain_config: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem,
+        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsDomainConfigsDomainConfigItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_CONFIGS_DOMAIN_CONFIGS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "DomainConfig",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_configs::DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_configs::DESCRIBE_VOD_DOMAIN_CONFIGS_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem` object (not described in the spec yet).
+/// The `DescribeVodDomainConfigsDomainConfigsDomainConfigItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -349,7 +344,7 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_SHAPE: ::aliyun_r
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {
+pub struct DescribeVodDomainConfigsDomainConfigsDomainConfigItem {
     ///
     ///
     /// Wire name: `ConfigId`.
@@ -360,7 +355,7 @@ pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {
     /// Wire name: `FunctionArgs`.
     #[serde(rename = "FunctionArgs", default)]
     pub function_args: ::std::option::Option<
-        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgs,
+        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsDomainConfigsDomainConfigItemFunctionArgs,
     >,
     ///
     ///
@@ -372,21 +367,21 @@ pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemStatus,
+        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsDomainConfigsDomainConfigItemStatus,
     >,
 }
 
-impl DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItem {
+impl DescribeVodDomainConfigsDomainConfigsDomainConfigItem {
     /// The items of `FunctionArgs` (`FunctionArgs.FunctionArg`) directly; empty when it is absent.
     pub fn function_args(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem] {
+    ) -> &[crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem] {
         self.function_args.as_ref().map_or(&[], |w| w.function_arg.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_CONFIGS_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "ConfigId",
@@ -394,7 +389,7 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
         },
         ::aliyun_runtime::shape::Field {
             name: "FunctionArgs",
-            shape: &crate::generated::describe_vod_domain_configs::DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_FUNCTION_ARGS_SHAPE,
+            shape: &crate::generated::describe_vod_domain_configs::DESCRIBE_VOD_DOMAIN_CONFIGS_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_FUNCTION_ARGS_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "FunctionName",
@@ -407,7 +402,7 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
     ],
 );
 
-/// The `DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgs` object (not described in the spec yet).
+/// The `DescribeVodDomainConfigsDomainConfigsDomainConfigItemFunctionArgs` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -416,30 +411,30 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgs {
+pub struct DescribeVodDomainConfigsDomainConfigsDomainConfigItemFunctionArgs {
     ///
     ///
     /// Wire name: `FunctionArg`.
     #[serde(rename = "FunctionArg", default)]
     pub function_arg: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem,
+        crate::generated::describe_vod_domain_configs::DescribeVodDomainConfigsDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_FUNCTION_ARGS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_CONFIGS_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_FUNCTION_ARGS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "FunctionArg",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_configs::DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_FUNCTION_ARGS_FUNCTION_ARG_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_configs::DESCRIBE_VOD_DOMAIN_CONFIGS_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_FUNCTION_ARGS_FUNCTION_ARG_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem` object (not described in the spec yet).
+/// The `DescribeVodDomainConfigsDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -448,7 +443,7 @@ pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem {
+pub struct DescribeVodDomainConfigsDomainConfigsDomainConfigItemFunctionArgsFunctionArgItem {
     ///
     ///
     /// Wire name: `ArgName`.
@@ -462,7 +457,7 @@ pub struct DescribeVodDomainConfigsResponseDomainConfigsDomainConfigItemFunction
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_CONFIGS_RESPONSE_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_FUNCTION_ARGS_FUNCTION_ARG_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_CONFIGS_DOMAIN_CONFIGS_DOMAIN_CONFIG_ITEM_FUNCTION_ARGS_FUNCTION_ARG_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "ArgName",

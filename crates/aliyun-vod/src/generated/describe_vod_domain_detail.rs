@@ -55,7 +55,7 @@ pub struct DescribeVodDomainDetailOutput {
     /// Wire name: `DomainDetail`.
     #[serde(rename = "DomainDetail", default)]
     pub domain_detail: ::std::option::Option<
-        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetail,
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetail,
     >,
     ///
     ///
@@ -124,7 +124,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DomainDetail",
-                shape: &crate::generated::describe_vod_domain_detail::DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE,
+                shape: &crate::generated::describe_vod_domain_detail::DESCRIBE_VOD_DOMAIN_DETAIL_DOMAIN_DETAIL_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -145,7 +145,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+pub enum DescribeVodDomainDetailDomainDetailDomainStatus {
     /// `online`.
     Online,
     /// `offline`.
@@ -162,7 +162,7 @@ pub enum DescribeVodDomainDetailResponseDomainDetailDomainStatus {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+impl DescribeVodDomainDetailDomainDetailDomainStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "online",
@@ -175,46 +175,34 @@ impl DescribeVodDomainDetailResponseDomainDetailDomainStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Online => "online",
-            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Offline => "offline",
-            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Configuring => {
-                "configuring"
-            }
-            DescribeVodDomainDetailResponseDomainDetailDomainStatus::ConfigureFailed => {
+            DescribeVodDomainDetailDomainDetailDomainStatus::Online => "online",
+            DescribeVodDomainDetailDomainDetailDomainStatus::Offline => "offline",
+            DescribeVodDomainDetailDomainDetailDomainStatus::Configuring => "configuring",
+            DescribeVodDomainDetailDomainDetailDomainStatus::ConfigureFailed => {
                 "configure_failed"
             }
-            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Checking => {
-                "checking"
-            }
-            DescribeVodDomainDetailResponseDomainDetailDomainStatus::CheckFailed => {
+            DescribeVodDomainDetailDomainDetailDomainStatus::Checking => "checking",
+            DescribeVodDomainDetailDomainDetailDomainStatus::CheckFailed => {
                 "check_failed"
             }
-            DescribeVodDomainDetailResponseDomainDetailDomainStatus::Unknown(s) => {
-                s.as_str()
-            }
+            DescribeVodDomainDetailDomainDetailDomainStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "online" => {
-                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::Online
-                }
-                "offline" => {
-                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::Offline
-                }
+                "online" => DescribeVodDomainDetailDomainDetailDomainStatus::Online,
+                "offline" => DescribeVodDomainDetailDomainDetailDomainStatus::Offline,
                 "configuring" => {
-                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::Configuring
+                    DescribeVodDomainDetailDomainDetailDomainStatus::Configuring
                 }
                 "configure_failed" => {
-                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::ConfigureFailed
+                    DescribeVodDomainDetailDomainDetailDomainStatus::ConfigureFailed
                 }
-                "checking" => {
-                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::Checking
-                }
+                "checking" => DescribeVodDomainDetailDomainDetailDomainStatus::Checking,
                 "check_failed" => {
-                    DescribeVodDomainDetailResponseDomainDetailDomainStatus::CheckFailed
+                    DescribeVodDomainDetailDomainDetailDomainStatus::CheckFailed
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -222,33 +210,30 @@ impl DescribeVodDomainDetailResponseDomainDetailDomainStatus {
     }
 }
 
-impl ::std::convert::From<&str>
-for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+impl ::std::convert::From<&str> for DescribeVodDomainDetailDomainDetailDomainStatus {
     fn from(s: &str) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailDomainStatus::known(s)
-            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailDomainStatus::Unknown(
+        DescribeVodDomainDetailDomainDetailDomainStatus::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailDomainDetailDomainStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+for DescribeVodDomainDetailDomainDetailDomainStatus {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailDomainStatus::known(&s)
-            .unwrap_or(
-                DescribeVodDomainDetailResponseDomainDetailDomainStatus::Unknown(s),
-            )
+        DescribeVodDomainDetailDomainDetailDomainStatus::known(&s)
+            .unwrap_or(DescribeVodDomainDetailDomainDetailDomainStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+impl ::std::fmt::Display for DescribeVodDomainDetailDomainDetailDomainStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+impl ::serde::Serialize for DescribeVodDomainDetailDomainDetailDomainStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -257,13 +242,12 @@ impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailDomainSta
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
+impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainDetailDomainDetailDomainStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodDomainDetailResponseDomainDetailDomainStatus::from)
+            .map(DescribeVodDomainDetailDomainDetailDomainStatus::from)
     }
 }
 
@@ -276,7 +260,7 @@ for DescribeVodDomainDetailResponseDomainDetailDomainStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodDomainDetailResponseDomainDetailScope {
+pub enum DescribeVodDomainDetailDomainDetailScope {
     /// `domestic`.
     Domestic,
     /// `overseas`.
@@ -287,55 +271,55 @@ pub enum DescribeVodDomainDetailResponseDomainDetailScope {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodDomainDetailResponseDomainDetailScope {
+impl DescribeVodDomainDetailDomainDetailScope {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["domestic", "overseas", "global"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodDomainDetailResponseDomainDetailScope::Domestic => "domestic",
-            DescribeVodDomainDetailResponseDomainDetailScope::Overseas => "overseas",
-            DescribeVodDomainDetailResponseDomainDetailScope::Global => "global",
-            DescribeVodDomainDetailResponseDomainDetailScope::Unknown(s) => s.as_str(),
+            DescribeVodDomainDetailDomainDetailScope::Domestic => "domestic",
+            DescribeVodDomainDetailDomainDetailScope::Overseas => "overseas",
+            DescribeVodDomainDetailDomainDetailScope::Global => "global",
+            DescribeVodDomainDetailDomainDetailScope::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "domestic" => DescribeVodDomainDetailResponseDomainDetailScope::Domestic,
-                "overseas" => DescribeVodDomainDetailResponseDomainDetailScope::Overseas,
-                "global" => DescribeVodDomainDetailResponseDomainDetailScope::Global,
+                "domestic" => DescribeVodDomainDetailDomainDetailScope::Domestic,
+                "overseas" => DescribeVodDomainDetailDomainDetailScope::Overseas,
+                "global" => DescribeVodDomainDetailDomainDetailScope::Global,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for DescribeVodDomainDetailResponseDomainDetailScope {
+impl ::std::convert::From<&str> for DescribeVodDomainDetailDomainDetailScope {
     fn from(s: &str) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailScope::known(s)
-            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailScope::Unknown(
+        DescribeVodDomainDetailDomainDetailScope::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailDomainDetailScope::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodDomainDetailResponseDomainDetailScope {
+for DescribeVodDomainDetailDomainDetailScope {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailScope::known(&s)
-            .unwrap_or(DescribeVodDomainDetailResponseDomainDetailScope::Unknown(s))
+        DescribeVodDomainDetailDomainDetailScope::known(&s)
+            .unwrap_or(DescribeVodDomainDetailDomainDetailScope::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for DescribeVodDomainDetailResponseDomainDetailScope {
+impl ::std::fmt::Display for DescribeVodDomainDetailDomainDetailScope {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailScope {
+impl ::serde::Serialize for DescribeVodDomainDetailDomainDetailScope {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -344,13 +328,12 @@ impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailScope {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for DescribeVodDomainDetailResponseDomainDetailScope {
+impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainDetailDomainDetailScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodDomainDetailResponseDomainDetailScope::from)
+            .map(DescribeVodDomainDetailDomainDetailScope::from)
     }
 }
 
@@ -363,7 +346,7 @@ for DescribeVodDomainDetailResponseDomainDetailScope {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+pub enum DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled {
     /// `online`.
     Online,
     /// `offline`.
@@ -372,21 +355,21 @@ pub enum DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+impl DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["online", "offline"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Online => {
+            DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::Online => {
                 "online"
             }
-            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Offline => {
+            DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::Offline => {
                 "offline"
             }
-            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Unknown(
-                s,
-            ) => s.as_str(),
+            DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -394,10 +377,10 @@ impl DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
         ::std::option::Option::Some(
             match s {
                 "online" => {
-                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Online
+                    DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::Online
                 }
                 "offline" => {
-                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Offline
+                    DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::Offline
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -406,36 +389,33 @@ impl DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
 }
 
 impl ::std::convert::From<&str>
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+for DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled {
     fn from(s: &str) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::known(s)
-            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Unknown(
+        DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+for DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::known(&s)
+        DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::known(&s)
             .unwrap_or(
-                DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::Unknown(
-                    s,
-                ),
+                DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+for DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+impl ::serde::Serialize for DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -445,14 +425,12 @@ for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
+for DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled::from,
-            )
+            .map(DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled::from)
     }
 }
 
@@ -465,7 +443,7 @@ for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+pub enum DescribeVodDomainDetailDomainDetailSourcesSourceItemType {
     /// `ipaddr`.
     Ipaddr,
     /// `domain`.
@@ -476,24 +454,18 @@ pub enum DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+impl DescribeVodDomainDetailDomainDetailSourcesSourceItemType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["ipaddr", "domain", "oss"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Ipaddr => {
-                "ipaddr"
+            DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Ipaddr => "ipaddr",
+            DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Domain => "domain",
+            DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Oss => "oss",
+            DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Unknown(s) => {
+                s.as_str()
             }
-            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Domain => {
-                "domain"
-            }
-            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Oss => {
-                "oss"
-            }
-            DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -501,14 +473,12 @@ impl DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
         ::std::option::Option::Some(
             match s {
                 "ipaddr" => {
-                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Ipaddr
+                    DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Ipaddr
                 }
                 "domain" => {
-                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Domain
+                    DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Domain
                 }
-                "oss" => {
-                    DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Oss
-                }
+                "oss" => DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Oss,
                 _ => return ::std::option::Option::None,
             },
         )
@@ -516,36 +486,32 @@ impl DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
 }
 
 impl ::std::convert::From<&str>
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+for DescribeVodDomainDetailDomainDetailSourcesSourceItemType {
     fn from(s: &str) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::known(s)
-            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Unknown(
+        DescribeVodDomainDetailDomainDetailSourcesSourceItemType::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+for DescribeVodDomainDetailDomainDetailSourcesSourceItemType {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::known(&s)
+        DescribeVodDomainDetailDomainDetailSourcesSourceItemType::known(&s)
             .unwrap_or(
-                DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::Unknown(
-                    s,
-                ),
+                DescribeVodDomainDetailDomainDetailSourcesSourceItemType::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+impl ::std::fmt::Display for DescribeVodDomainDetailDomainDetailSourcesSourceItemType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+impl ::serde::Serialize for DescribeVodDomainDetailDomainDetailSourcesSourceItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -555,12 +521,12 @@ for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
+for DescribeVodDomainDetailDomainDetailSourcesSourceItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType::from)
+            .map(DescribeVodDomainDetailDomainDetailSourcesSourceItemType::from)
     }
 }
 
@@ -573,7 +539,7 @@ for DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+pub enum DescribeVodDomainDetailDomainDetailSslProtocol {
     /// `on`.
     On,
     /// `off`.
@@ -582,58 +548,53 @@ pub enum DescribeVodDomainDetailResponseDomainDetailSslProtocol {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+impl DescribeVodDomainDetailDomainDetailSslProtocol {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["on", "off"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodDomainDetailResponseDomainDetailSslProtocol::On => "on",
-            DescribeVodDomainDetailResponseDomainDetailSslProtocol::Off => "off",
-            DescribeVodDomainDetailResponseDomainDetailSslProtocol::Unknown(s) => {
-                s.as_str()
-            }
+            DescribeVodDomainDetailDomainDetailSslProtocol::On => "on",
+            DescribeVodDomainDetailDomainDetailSslProtocol::Off => "off",
+            DescribeVodDomainDetailDomainDetailSslProtocol::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "on" => DescribeVodDomainDetailResponseDomainDetailSslProtocol::On,
-                "off" => DescribeVodDomainDetailResponseDomainDetailSslProtocol::Off,
+                "on" => DescribeVodDomainDetailDomainDetailSslProtocol::On,
+                "off" => DescribeVodDomainDetailDomainDetailSslProtocol::Off,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+impl ::std::convert::From<&str> for DescribeVodDomainDetailDomainDetailSslProtocol {
     fn from(s: &str) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailSslProtocol::known(s)
-            .unwrap_or_else(|| DescribeVodDomainDetailResponseDomainDetailSslProtocol::Unknown(
+        DescribeVodDomainDetailDomainDetailSslProtocol::known(s)
+            .unwrap_or_else(|| DescribeVodDomainDetailDomainDetailSslProtocol::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+for DescribeVodDomainDetailDomainDetailSslProtocol {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodDomainDetailResponseDomainDetailSslProtocol::known(&s)
-            .unwrap_or(
-                DescribeVodDomainDetailResponseDomainDetailSslProtocol::Unknown(s),
-            )
+        DescribeVodDomainDetailDomainDetailSslProtocol::known(&s)
+            .unwrap_or(DescribeVodDomainDetailDomainDetailSslProtocol::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+impl ::std::fmt::Display for DescribeVodDomainDetailDomainDetailSslProtocol {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+impl ::serde::Serialize for DescribeVodDomainDetailDomainDetailSslProtocol {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -642,17 +603,16 @@ impl ::serde::Serialize for DescribeVodDomainDetailResponseDomainDetailSslProtoc
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
+impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainDetailDomainDetailSslProtocol {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodDomainDetailResponseDomainDetailSslProtocol::from)
+            .map(DescribeVodDomainDetailDomainDetailSslProtocol::from)
     }
 }
 
-/// The `DescribeVodDomainDetailResponseDomainDetail` object (not described in the spec yet).
+/// The `DescribeVodDomainDetailDomainDetail` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -661,7 +621,7 @@ for DescribeVodDomainDetailResponseDomainDetailSslProtocol {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainDetailResponseDomainDetail {
+pub struct DescribeVodDomainDetailDomainDetail {
     ///
     ///
     /// Wire name: `CertName`.
@@ -687,7 +647,7 @@ pub struct DescribeVodDomainDetailResponseDomainDetail {
     /// Wire name: `DomainStatus`.
     #[serde(rename = "DomainStatus", default)]
     pub domain_status: ::std::option::Option<
-        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailDomainStatus,
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetailDomainStatus,
     >,
     ///
     ///
@@ -704,7 +664,7 @@ pub struct DescribeVodDomainDetailResponseDomainDetail {
     /// Wire name: `SSLProtocol`.
     #[serde(rename = "SSLProtocol", default)]
     pub ssl_protocol: ::std::option::Option<
-        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSslProtocol,
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetailSslProtocol,
     >,
     ///
     ///
@@ -716,14 +676,14 @@ pub struct DescribeVodDomainDetailResponseDomainDetail {
     /// Wire name: `Scope`.
     #[serde(rename = "Scope", default)]
     pub scope: ::std::option::Option<
-        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailScope,
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetailScope,
     >,
     ///
     ///
     /// Wire name: `Sources`.
     #[serde(rename = "Sources", default)]
     pub sources: ::std::option::Option<
-        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSources,
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetailSources,
     >,
     ///
     ///
@@ -732,17 +692,17 @@ pub struct DescribeVodDomainDetailResponseDomainDetail {
     pub weight: ::std::option::Option<::std::string::String>,
 }
 
-impl DescribeVodDomainDetailResponseDomainDetail {
+impl DescribeVodDomainDetailDomainDetail {
     /// The items of `Sources` (`Sources.Source`) directly; empty when it is absent.
     pub fn sources(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem] {
+    ) -> &[crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetailSourcesSourceItem] {
         self.sources.as_ref().map_or(&[], |w| w.source.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_DETAIL_DOMAIN_DETAIL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CertName",
@@ -786,7 +746,7 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE: ::aliyun_run
         },
         ::aliyun_runtime::shape::Field {
             name: "Sources",
-            shape: &crate::generated::describe_vod_domain_detail::DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SOURCES_SHAPE,
+            shape: &crate::generated::describe_vod_domain_detail::DESCRIBE_VOD_DOMAIN_DETAIL_DOMAIN_DETAIL_SOURCES_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Weight",
@@ -795,7 +755,7 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE: ::aliyun_run
     ],
 );
 
-/// The `DescribeVodDomainDetailResponseDomainDetailSources` object (not described in the spec yet).
+/// The `DescribeVodDomainDetailDomainDetailSources` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -804,30 +764,30 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SHAPE: ::aliyun_run
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainDetailResponseDomainDetailSources {
+pub struct DescribeVodDomainDetailDomainDetailSources {
     ///
     ///
     /// Wire name: `Source`.
     #[serde(rename = "Source", default)]
     pub source: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem,
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetailSourcesSourceItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SOURCES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_DETAIL_DOMAIN_DETAIL_SOURCES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Source",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_detail::DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SOURCES_SOURCE_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_detail::DESCRIBE_VOD_DOMAIN_DETAIL_DOMAIN_DETAIL_SOURCES_SOURCE_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem` object (not described in the spec yet).
+/// The `DescribeVodDomainDetailDomainDetailSourcesSourceItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -836,7 +796,7 @@ pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SOURCES_SHAPE: ::al
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem {
+pub struct DescribeVodDomainDetailDomainDetailSourcesSourceItem {
     ///
     ///
     /// Wire name: `Content`.
@@ -847,7 +807,7 @@ pub struct DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem {
     /// Wire name: `Enabled`.
     #[serde(rename = "Enabled", default)]
     pub enabled: ::std::option::Option<
-        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemEnabled,
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetailSourcesSourceItemEnabled,
     >,
     ///
     ///
@@ -864,7 +824,7 @@ pub struct DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem {
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailResponseDomainDetailSourcesSourceItemType,
+        crate::generated::describe_vod_domain_detail::DescribeVodDomainDetailDomainDetailSourcesSourceItemType,
     >,
     ///
     ///
@@ -874,7 +834,7 @@ pub struct DescribeVodDomainDetailResponseDomainDetailSourcesSourceItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_DETAIL_RESPONSE_DOMAIN_DETAIL_SOURCES_SOURCE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_DETAIL_DOMAIN_DETAIL_SOURCES_SOURCE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",

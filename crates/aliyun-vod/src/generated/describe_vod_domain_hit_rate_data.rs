@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::DomainDataInterval;
+pub use crate::generated::types::{DomainDataInterval, DomainDataPoint, DomainDataSeries};
 
 /// The most items `DomainName` takes in one call.
 pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
@@ -109,7 +109,7 @@ pub struct DescribeVodDomainHitRateDataOutput {
     /// Wire name: `HitRateInterval`.
     #[serde(rename = "HitRateInterval", default)]
     pub hit_rate_interval: ::std::option::Option<
-        crate::generated::describe_vod_domain_hit_rate_data::DescribeVodDomainHitRateDataResponseHitRateInterval,
+        crate::generated::types::DomainDataSeries,
     >,
     ///
     ///
@@ -125,9 +125,7 @@ pub struct DescribeVodDomainHitRateDataOutput {
 
 impl DescribeVodDomainHitRateDataOutput {
     /// The items of `HitRateInterval` (`HitRateInterval.DataModule`) directly; empty when it is absent.
-    pub fn hit_rate_interval(
-        &self,
-    ) -> &[crate::generated::describe_vod_domain_hit_rate_data::DescribeVodDomainHitRateDataResponseHitRateIntervalDataModuleItem] {
+    pub fn hit_rate_interval(&self) -> &[crate::generated::types::DomainDataPoint] {
         self.hit_rate_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
     }
 }
@@ -261,7 +259,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "HitRateInterval",
-                shape: &crate::generated::describe_vod_domain_hit_rate_data::DESCRIBE_VOD_DOMAIN_HIT_RATE_DATA_RESPONSE_HIT_RATE_INTERVAL_SHAPE,
+                shape: &crate::generated::types::DOMAIN_DATA_SERIES_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -282,80 +280,3 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
-
-/// The `DescribeVodDomainHitRateDataResponseHitRateInterval` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainHitRateDataResponseHitRateInterval {
-    ///
-    ///
-    /// Wire name: `DataModule`.
-    #[serde(rename = "DataModule", default)]
-    pub data_module: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_hit_rate_data::DescribeVodDomainHitRateDataResponseHitRateIntervalDataModuleItem,
-    >,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_HIT_RATE_DATA_RESPONSE_HIT_RATE_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "DataModule",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_hit_rate_data::DESCRIBE_VOD_DOMAIN_HIT_RATE_DATA_RESPONSE_HIT_RATE_INTERVAL_DATA_MODULE_ITEM_SHAPE,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `DescribeVodDomainHitRateDataResponseHitRateIntervalDataModuleItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainHitRateDataResponseHitRateIntervalDataModuleItem {
-    ///
-    ///
-    /// Wire name: `HttpsValue`.
-    #[serde(rename = "HttpsValue", default)]
-    pub https_value: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `TimeStamp`.
-    #[serde(rename = "TimeStamp", default)]
-    pub time_stamp: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Value`.
-    #[serde(rename = "Value", default)]
-    pub value: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_HIT_RATE_DATA_RESPONSE_HIT_RATE_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "HttpsValue",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);

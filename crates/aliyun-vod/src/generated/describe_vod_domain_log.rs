@@ -99,7 +99,7 @@ pub struct DescribeVodDomainLogOutput {
     /// Wire name: `DomainLogDetails`.
     #[serde(rename = "DomainLogDetails", default)]
     pub domain_log_details: ::std::option::Option<
-        crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetails,
+        crate::generated::describe_vod_domain_log::DescribeVodDomainLogDomainLogDetails,
     >,
     ///
     ///
@@ -112,7 +112,7 @@ impl DescribeVodDomainLogOutput {
     /// The items of `DomainLogDetails` (`DomainLogDetails.DomainLogDetail`) directly; empty when it is absent.
     pub fn domain_log_details(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem] {
+    ) -> &[crate::generated::describe_vod_domain_log::DescribeVodDomainLogDomainLogDetailsDomainLogDetailItem] {
         self.domain_log_details.as_ref().map_or(&[], |w| w.domain_log_detail.as_slice())
     }
 }
@@ -226,7 +226,7 @@ impl DescribeVodDomainLogFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem,
+            crate::generated::describe_vod_domain_log::DescribeVodDomainLogDomainLogDetailsDomainLogDetailItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -256,7 +256,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DomainLogDetails",
-                shape: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_SHAPE,
+                shape: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -276,7 +276,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-shanghai"],
 };
 
-/// The `DescribeVodDomainLogResponseDomainLogDetails` object (not described in the spec yet).
+/// The `DescribeVodDomainLogDomainLogDetails` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -285,30 +285,30 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainLogResponseDomainLogDetails {
+pub struct DescribeVodDomainLogDomainLogDetails {
     ///
     ///
     /// Wire name: `DomainLogDetail`.
     #[serde(rename = "DomainLogDetail", default)]
     pub domain_log_detail: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem,
+        crate::generated::describe_vod_domain_log::DescribeVodDomainLogDomainLogDetailsDomainLogDetailItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "DomainLogDetail",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem` object (not described in the spec yet).
+/// The `DescribeVodDomainLogDomainLogDetailsDomainLogDetailItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -317,7 +317,7 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_SHAPE: ::aliyun_r
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem {
+pub struct DescribeVodDomainLogDomainLogDetailsDomainLogDetailItem {
     ///
     ///
     /// Wire name: `DomainName`.
@@ -333,28 +333,28 @@ pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem {
     /// Wire name: `LogInfos`.
     #[serde(rename = "LogInfos", default)]
     pub log_infos: ::std::option::Option<
-        crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfos,
+        crate::generated::describe_vod_domain_log::DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemLogInfos,
     >,
     ///
     ///
     /// Wire name: `PageInfos`.
     #[serde(rename = "PageInfos", default)]
     pub page_infos: ::std::option::Option<
-        crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemPageInfos,
+        crate::generated::describe_vod_domain_log::DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemPageInfos,
     >,
 }
 
-impl DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItem {
+impl DescribeVodDomainLogDomainLogDetailsDomainLogDetailItem {
     /// The items of `LogInfos` (`LogInfos.LogInfoDetail`) directly; empty when it is absent.
     pub fn log_infos(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem] {
+    ) -> &[crate::generated::describe_vod_domain_log::DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem] {
         self.log_infos.as_ref().map_or(&[], |w| w.log_info_detail.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "DomainName",
@@ -366,16 +366,16 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
         },
         ::aliyun_runtime::shape::Field {
             name: "LogInfos",
-            shape: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_LOG_INFOS_SHAPE,
+            shape: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_LOG_INFOS_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "PageInfos",
-            shape: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_PAGE_INFOS_SHAPE,
+            shape: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_PAGE_INFOS_SHAPE,
         },
     ],
 );
 
-/// The `DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfos` object (not described in the spec yet).
+/// The `DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemLogInfos` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -384,30 +384,30 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfos {
+pub struct DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemLogInfos {
     ///
     ///
     /// Wire name: `LogInfoDetail`.
     #[serde(rename = "LogInfoDetail", default)]
     pub log_info_detail: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_log::DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem,
+        crate::generated::describe_vod_domain_log::DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_LOG_INFOS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_LOG_INFOS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "LogInfoDetail",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_LOG_INFOS_LOG_INFO_DETAIL_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_log::DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_LOG_INFOS_LOG_INFO_DETAIL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem` object (not described in the spec yet).
+/// The `DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -416,7 +416,7 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem {
+pub struct DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem {
     ///
     ///
     /// Wire name: `EndTime`.
@@ -444,7 +444,7 @@ pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInf
     pub start_time: ::std::option::Option<::std::string::String>,
 }
 
-impl DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem {
+impl DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemLogInfosLogInfoDetailItem {
     /// `EndTime` parsed as a UTC time; `None` when absent.
     pub fn end_time_at(
         &self,
@@ -470,7 +470,7 @@ impl DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemLogInfosLogI
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_LOG_INFOS_LOG_INFO_DETAIL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_LOG_INFOS_LOG_INFO_DETAIL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "EndTime",
@@ -495,7 +495,7 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     ],
 );
 
-/// The `DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemPageInfos` object (not described in the spec yet).
+/// The `DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemPageInfos` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -504,7 +504,7 @@ pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemPageInfos {
+pub struct DescribeVodDomainLogDomainLogDetailsDomainLogDetailItemPageInfos {
     ///
     ///
     /// Wire name: `PageNumber`.
@@ -523,7 +523,7 @@ pub struct DescribeVodDomainLogResponseDomainLogDetailsDomainLogDetailItemPageIn
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_LOG_RESPONSE_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_PAGE_INFOS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_LOG_DOMAIN_LOG_DETAILS_DOMAIN_LOG_DETAIL_ITEM_PAGE_INFOS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "PageNumber",

@@ -128,7 +128,7 @@ pub struct DescribeVodDomainQpsDataOutput {
     /// Wire name: `QpsDataInterval`.
     #[serde(rename = "QpsDataInterval", default)]
     pub qps_data_interval: ::std::option::Option<
-        crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataResponseQpsDataInterval,
+        crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataQpsDataInterval,
     >,
     ///
     ///
@@ -146,7 +146,7 @@ impl DescribeVodDomainQpsDataOutput {
     /// The items of `QpsDataInterval` (`QpsDataInterval.DataModule`) directly; empty when it is absent.
     pub fn qps_data_interval(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataResponseQpsDataIntervalDataModuleItem] {
+    ) -> &[crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataQpsDataIntervalDataModuleItem] {
         self.qps_data_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
     }
 }
@@ -311,7 +311,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "QpsDataInterval",
-                shape: &crate::generated::describe_vod_domain_qps_data::DESCRIBE_VOD_DOMAIN_QPS_DATA_RESPONSE_QPS_DATA_INTERVAL_SHAPE,
+                shape: &crate::generated::describe_vod_domain_qps_data::DESCRIBE_VOD_DOMAIN_QPS_DATA_QPS_DATA_INTERVAL_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -333,7 +333,7 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
 
-/// The `DescribeVodDomainQpsDataResponseQpsDataInterval` object (not described in the spec yet).
+/// The `DescribeVodDomainQpsDataQpsDataInterval` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -342,30 +342,30 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainQpsDataResponseQpsDataInterval {
+pub struct DescribeVodDomainQpsDataQpsDataInterval {
     ///
     ///
     /// Wire name: `DataModule`.
     #[serde(rename = "DataModule", default)]
     pub data_module: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataResponseQpsDataIntervalDataModuleItem,
+        crate::generated::describe_vod_domain_qps_data::DescribeVodDomainQpsDataQpsDataIntervalDataModuleItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_QPS_DATA_RESPONSE_QPS_DATA_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_QPS_DATA_QPS_DATA_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "DataModule",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_qps_data::DESCRIBE_VOD_DOMAIN_QPS_DATA_RESPONSE_QPS_DATA_INTERVAL_DATA_MODULE_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_qps_data::DESCRIBE_VOD_DOMAIN_QPS_DATA_QPS_DATA_INTERVAL_DATA_MODULE_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainQpsDataResponseQpsDataIntervalDataModuleItem` object (not described in the spec yet).
+/// The `DescribeVodDomainQpsDataQpsDataIntervalDataModuleItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -374,7 +374,7 @@ pub static DESCRIBE_VOD_DOMAIN_QPS_DATA_RESPONSE_QPS_DATA_INTERVAL_SHAPE: ::aliy
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainQpsDataResponseQpsDataIntervalDataModuleItem {
+pub struct DescribeVodDomainQpsDataQpsDataIntervalDataModuleItem {
     ///
     ///
     /// Wire name: `AccDomesticValue`.
@@ -443,7 +443,7 @@ pub struct DescribeVodDomainQpsDataResponseQpsDataIntervalDataModuleItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_QPS_DATA_RESPONSE_QPS_DATA_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_QPS_DATA_QPS_DATA_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AccDomesticValue",

@@ -103,7 +103,7 @@ pub struct DescribeVodDomainRealTimeBpsDataOutput {
     /// Wire name: `Data`.
     #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
-        crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataResponseData,
+        crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataData,
     >,
     ///
     ///
@@ -116,7 +116,7 @@ impl DescribeVodDomainRealTimeBpsDataOutput {
     /// The items of `Data` (`Data.BpsModel`) directly; empty when it is absent.
     pub fn data(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataResponseDataBpsModelItem] {
+    ) -> &[crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataDataBpsModelItem] {
         self.data.as_ref().map_or(&[], |w| w.bps_model.as_slice())
     }
 }
@@ -255,7 +255,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Data",
-                shape: &crate::generated::describe_vod_domain_real_time_bps_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_RESPONSE_DATA_SHAPE,
+                shape: &crate::generated::describe_vod_domain_real_time_bps_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_DATA_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -273,7 +273,7 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
 
-/// The `DescribeVodDomainRealTimeBpsDataResponseData` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeBpsDataData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -281,30 +281,30 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeBpsDataResponseData {
+pub struct DescribeVodDomainRealTimeBpsDataData {
     ///
     ///
     /// Wire name: `BpsModel`.
     #[serde(rename = "BpsModel", default)]
     pub bps_model: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataResponseDataBpsModelItem,
+        crate::generated::describe_vod_domain_real_time_bps_data::DescribeVodDomainRealTimeBpsDataDataBpsModelItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_RESPONSE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "BpsModel",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_real_time_bps_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_RESPONSE_DATA_BPS_MODEL_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_real_time_bps_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_DATA_BPS_MODEL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainRealTimeBpsDataResponseDataBpsModelItem` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeBpsDataDataBpsModelItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -312,7 +312,7 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_RESPONSE_DATA_SHAPE: ::aliyun_
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeBpsDataResponseDataBpsModelItem {
+pub struct DescribeVodDomainRealTimeBpsDataDataBpsModelItem {
     ///
     ///
     /// Wire name: `Bps`.
@@ -326,7 +326,7 @@ pub struct DescribeVodDomainRealTimeBpsDataResponseDataBpsModelItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_RESPONSE_DATA_BPS_MODEL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BPS_DATA_DATA_BPS_MODEL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Bps",

@@ -81,7 +81,7 @@ pub struct DescribeVodDomainRealTimeByteHitRateDataOutput {
     /// Wire name: `Data`.
     #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
-        crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataResponseData,
+        crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataData,
     >,
     ///
     ///
@@ -94,7 +94,7 @@ impl DescribeVodDomainRealTimeByteHitRateDataOutput {
     /// The items of `Data` (`Data.ByteHitRateDataModel`) directly; empty when it is absent.
     pub fn data(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataResponseDataByteHitRateDataModelItem] {
+    ) -> &[crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataDataByteHitRateDataModelItem] {
         self.data.as_ref().map_or(&[], |w| w.byte_hit_rate_data_model.as_slice())
     }
 }
@@ -199,7 +199,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Data",
-                shape: &crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_RESPONSE_DATA_SHAPE,
+                shape: &crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_DATA_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -217,7 +217,7 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
 
-/// The `DescribeVodDomainRealTimeByteHitRateDataResponseData` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeByteHitRateDataData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -225,30 +225,30 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeByteHitRateDataResponseData {
+pub struct DescribeVodDomainRealTimeByteHitRateDataData {
     ///
     ///
     /// Wire name: `ByteHitRateDataModel`.
     #[serde(rename = "ByteHitRateDataModel", default)]
     pub byte_hit_rate_data_model: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataResponseDataByteHitRateDataModelItem,
+        crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DescribeVodDomainRealTimeByteHitRateDataDataByteHitRateDataModelItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_RESPONSE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "ByteHitRateDataModel",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_RESPONSE_DATA_BYTE_HIT_RATE_DATA_MODEL_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_real_time_byte_hit_rate_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_DATA_BYTE_HIT_RATE_DATA_MODEL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainRealTimeByteHitRateDataResponseDataByteHitRateDataModelItem` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeByteHitRateDataDataByteHitRateDataModelItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -256,7 +256,7 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_RESPONSE_DATA_SHAPE:
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeByteHitRateDataResponseDataByteHitRateDataModelItem {
+pub struct DescribeVodDomainRealTimeByteHitRateDataDataByteHitRateDataModelItem {
     ///
     ///
     /// Wire name: `ByteHitRate`.
@@ -270,7 +270,7 @@ pub struct DescribeVodDomainRealTimeByteHitRateDataResponseDataByteHitRateDataMo
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_RESPONSE_DATA_BYTE_HIT_RATE_DATA_MODEL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_BYTE_HIT_RATE_DATA_DATA_BYTE_HIT_RATE_DATA_MODEL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "ByteHitRate",

@@ -119,7 +119,7 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataOutput {
     /// Wire name: `RealTimeHttpCodeData`.
     #[serde(rename = "RealTimeHttpCodeData", default)]
     pub real_time_http_code_data: ::std::option::Option<
-        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeData,
+        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeData,
     >,
     ///
     ///
@@ -137,7 +137,7 @@ impl DescribeVodDomainRealTimeHttpCodeDataOutput {
     /// The items of `RealTimeHttpCodeData` (`RealTimeHttpCodeData.UsageData`) directly; empty when it is absent.
     pub fn real_time_http_code_data(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem] {
+    ) -> &[crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItem] {
         self.real_time_http_code_data.as_ref().map_or(&[], |w| w.usage_data.as_slice())
     }
 }
@@ -288,7 +288,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RealTimeHttpCodeData",
-                shape: &crate::generated::describe_vod_domain_real_time_http_code_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_CODE_DATA_SHAPE,
+                shape: &crate::generated::describe_vod_domain_real_time_http_code_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_REAL_TIME_HTTP_CODE_DATA_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -310,7 +310,7 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
 
-/// The `DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeData` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -319,30 +319,30 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeData {
+pub struct DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeData {
     ///
     ///
     /// Wire name: `UsageData`.
     #[serde(rename = "UsageData", default)]
     pub usage_data: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem,
+        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_CODE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_REAL_TIME_HTTP_CODE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "UsageData",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_real_time_http_code_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_real_time_http_code_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -351,7 +351,7 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem {
+pub struct DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItem {
     ///
     ///
     /// Wire name: `TimeStamp`.
@@ -362,21 +362,21 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsag
     /// Wire name: `Value`.
     #[serde(rename = "Value", default)]
     pub value: ::std::option::Option<
-        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValue,
+        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItemValue,
     >,
 }
 
-impl DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItem {
+impl DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItem {
     /// The items of `Value` (`Value.RealTimeCodeProportionData`) directly; empty when it is absent.
     pub fn value(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem] {
+    ) -> &[crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem] {
         self.value.as_ref().map_or(&[], |w| w.real_time_code_proportion_data.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
@@ -384,12 +384,12 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
         },
         ::aliyun_runtime::shape::Field {
             name: "Value",
-            shape: &crate::generated::describe_vod_domain_real_time_http_code_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_VALUE_SHAPE,
+            shape: &crate::generated::describe_vod_domain_real_time_http_code_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_VALUE_SHAPE,
         },
     ],
 );
 
-/// The `DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValue` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItemValue` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -398,30 +398,30 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValue {
+pub struct DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItemValue {
     ///
     ///
     /// Wire name: `RealTimeCodeProportionData`.
     #[serde(rename = "RealTimeCodeProportionData", default)]
     pub real_time_code_proportion_data: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem,
+        crate::generated::describe_vod_domain_real_time_http_code_data::DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_VALUE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_VALUE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "RealTimeCodeProportionData",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_real_time_http_code_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_VALUE_REAL_TIME_CODE_PROPORTION_DATA_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_real_time_http_code_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_VALUE_REAL_TIME_CODE_PROPORTION_DATA_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -430,7 +430,7 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem {
+pub struct DescribeVodDomainRealTimeHttpCodeDataRealTimeHttpCodeDataUsageDataItemValueRealTimeCodeProportionDataItem {
     ///
     ///
     /// Wire name: `Code`.
@@ -449,7 +449,7 @@ pub struct DescribeVodDomainRealTimeHttpCodeDataResponseRealTimeHttpCodeDataUsag
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_RESPONSE_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_VALUE_REAL_TIME_CODE_PROPORTION_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_HTTP_CODE_DATA_REAL_TIME_HTTP_CODE_DATA_USAGE_DATA_ITEM_VALUE_REAL_TIME_CODE_PROPORTION_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Code",

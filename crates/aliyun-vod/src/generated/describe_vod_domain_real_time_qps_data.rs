@@ -103,7 +103,7 @@ pub struct DescribeVodDomainRealTimeQpsDataOutput {
     /// Wire name: `Data`.
     #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
-        crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataResponseData,
+        crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataData,
     >,
     ///
     ///
@@ -116,7 +116,7 @@ impl DescribeVodDomainRealTimeQpsDataOutput {
     /// The items of `Data` (`Data.QpsModel`) directly; empty when it is absent.
     pub fn data(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataResponseDataQpsModelItem] {
+    ) -> &[crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataDataQpsModelItem] {
         self.data.as_ref().map_or(&[], |w| w.qps_model.as_slice())
     }
 }
@@ -255,7 +255,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Data",
-                shape: &crate::generated::describe_vod_domain_real_time_qps_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_RESPONSE_DATA_SHAPE,
+                shape: &crate::generated::describe_vod_domain_real_time_qps_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_DATA_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -273,7 +273,7 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
 
-/// The `DescribeVodDomainRealTimeQpsDataResponseData` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeQpsDataData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -281,30 +281,30 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeQpsDataResponseData {
+pub struct DescribeVodDomainRealTimeQpsDataData {
     ///
     ///
     /// Wire name: `QpsModel`.
     #[serde(rename = "QpsModel", default)]
     pub qps_model: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataResponseDataQpsModelItem,
+        crate::generated::describe_vod_domain_real_time_qps_data::DescribeVodDomainRealTimeQpsDataDataQpsModelItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_RESPONSE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "QpsModel",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_real_time_qps_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_RESPONSE_DATA_QPS_MODEL_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_real_time_qps_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_DATA_QPS_MODEL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainRealTimeQpsDataResponseDataQpsModelItem` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeQpsDataDataQpsModelItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -312,7 +312,7 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_RESPONSE_DATA_SHAPE: ::aliyun_
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeQpsDataResponseDataQpsModelItem {
+pub struct DescribeVodDomainRealTimeQpsDataDataQpsModelItem {
     ///
     ///
     /// Wire name: `Qps`.
@@ -326,7 +326,7 @@ pub struct DescribeVodDomainRealTimeQpsDataResponseDataQpsModelItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_RESPONSE_DATA_QPS_MODEL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_QPS_DATA_DATA_QPS_MODEL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Qps",

@@ -81,7 +81,7 @@ pub struct DescribeVodDomainRealTimeReqHitRateDataOutput {
     /// Wire name: `Data`.
     #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
-        crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataResponseData,
+        crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataData,
     >,
     ///
     ///
@@ -94,7 +94,7 @@ impl DescribeVodDomainRealTimeReqHitRateDataOutput {
     /// The items of `Data` (`Data.ReqHitRateDataModel`) directly; empty when it is absent.
     pub fn data(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataResponseDataReqHitRateDataModelItem] {
+    ) -> &[crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataDataReqHitRateDataModelItem] {
         self.data.as_ref().map_or(&[], |w| w.req_hit_rate_data_model.as_slice())
     }
 }
@@ -199,7 +199,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Data",
-                shape: &crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_RESPONSE_DATA_SHAPE,
+                shape: &crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_DATA_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -217,7 +217,7 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
 
-/// The `DescribeVodDomainRealTimeReqHitRateDataResponseData` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeReqHitRateDataData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -225,30 +225,30 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeReqHitRateDataResponseData {
+pub struct DescribeVodDomainRealTimeReqHitRateDataData {
     ///
     ///
     /// Wire name: `ReqHitRateDataModel`.
     #[serde(rename = "ReqHitRateDataModel", default)]
     pub req_hit_rate_data_model: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataResponseDataReqHitRateDataModelItem,
+        crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DescribeVodDomainRealTimeReqHitRateDataDataReqHitRateDataModelItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_RESPONSE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "ReqHitRateDataModel",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_RESPONSE_DATA_REQ_HIT_RATE_DATA_MODEL_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_domain_real_time_req_hit_rate_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_DATA_REQ_HIT_RATE_DATA_MODEL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodDomainRealTimeReqHitRateDataResponseDataReqHitRateDataModelItem` object (not described in the spec yet).
+/// The `DescribeVodDomainRealTimeReqHitRateDataDataReqHitRateDataModelItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -256,7 +256,7 @@ pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_RESPONSE_DATA_SHAPE: 
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodDomainRealTimeReqHitRateDataResponseDataReqHitRateDataModelItem {
+pub struct DescribeVodDomainRealTimeReqHitRateDataDataReqHitRateDataModelItem {
     ///
     ///
     /// Wire name: `ReqHitRate`.
@@ -270,7 +270,7 @@ pub struct DescribeVodDomainRealTimeReqHitRateDataResponseDataReqHitRateDataMode
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_RESPONSE_DATA_REQ_HIT_RATE_DATA_MODEL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_REQ_HIT_RATE_DATA_DATA_REQ_HIT_RATE_DATA_MODEL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "ReqHitRate",

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{DomainUsagePoint, DomainUsageSeries};
+
 /// The most items `DomainName` takes in one call.
 pub const DOMAIN_NAME_MAX_ITEMS: usize = 100;
 
@@ -119,7 +121,7 @@ pub struct DescribeVodDomainRealTimeTrafficDataOutput {
     /// Wire name: `RealTimeTrafficDataPerInterval`.
     #[serde(rename = "RealTimeTrafficDataPerInterval", default)]
     pub real_time_traffic_data_per_interval: ::std::option::Option<
-        crate::generated::describe_vod_domain_real_time_traffic_data::DescribeVodDomainRealTimeTrafficDataResponseRealTimeTrafficDataPerInterval,
+        crate::generated::types::DomainUsageSeries,
     >,
     ///
     ///
@@ -137,7 +139,7 @@ impl DescribeVodDomainRealTimeTrafficDataOutput {
     /// The items of `RealTimeTrafficDataPerInterval` (`RealTimeTrafficDataPerInterval.DataModule`) directly; empty when it is absent.
     pub fn real_time_traffic_data_per_interval(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_real_time_traffic_data::DescribeVodDomainRealTimeTrafficDataResponseRealTimeTrafficDataPerIntervalDataModuleItem] {
+    ) -> &[crate::generated::types::DomainUsagePoint] {
         self.real_time_traffic_data_per_interval
             .as_ref()
             .map_or(&[], |w| w.data_module.as_slice())
@@ -290,7 +292,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "RealTimeTrafficDataPerInterval",
-                shape: &crate::generated::describe_vod_domain_real_time_traffic_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_TRAFFIC_DATA_RESPONSE_REAL_TIME_TRAFFIC_DATA_PER_INTERVAL_SHAPE,
+                shape: &crate::generated::types::DOMAIN_USAGE_SERIES_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -311,71 +313,3 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
-
-/// The `DescribeVodDomainRealTimeTrafficDataResponseRealTimeTrafficDataPerInterval` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainRealTimeTrafficDataResponseRealTimeTrafficDataPerInterval {
-    ///
-    ///
-    /// Wire name: `DataModule`.
-    #[serde(rename = "DataModule", default)]
-    pub data_module: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_real_time_traffic_data::DescribeVodDomainRealTimeTrafficDataResponseRealTimeTrafficDataPerIntervalDataModuleItem,
-    >,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_TRAFFIC_DATA_RESPONSE_REAL_TIME_TRAFFIC_DATA_PER_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "DataModule",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_real_time_traffic_data::DESCRIBE_VOD_DOMAIN_REAL_TIME_TRAFFIC_DATA_RESPONSE_REAL_TIME_TRAFFIC_DATA_PER_INTERVAL_DATA_MODULE_ITEM_SHAPE,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `DescribeVodDomainRealTimeTrafficDataResponseRealTimeTrafficDataPerIntervalDataModuleItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainRealTimeTrafficDataResponseRealTimeTrafficDataPerIntervalDataModuleItem {
-    ///
-    ///
-    /// Wire name: `TimeStamp`.
-    #[serde(rename = "TimeStamp", default)]
-    pub time_stamp: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Value`.
-    #[serde(rename = "Value", default)]
-    pub value: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REAL_TIME_TRAFFIC_DATA_RESPONSE_REAL_TIME_TRAFFIC_DATA_PER_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);

@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::DomainDataInterval;
+pub use crate::generated::types::{DomainDataInterval, DomainDataPoint, DomainDataSeries};
 
 /// The most items `DomainName` takes in one call.
 pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
@@ -92,9 +92,7 @@ pub struct DescribeVodDomainReqHitRateDataOutput {
     ///
     /// Wire name: `Data`.
     #[serde(rename = "Data", default)]
-    pub data: ::std::option::Option<
-        crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataResponseData,
-    >,
+    pub data: ::std::option::Option<crate::generated::types::DomainDataSeries>,
     ///
     ///
     /// Wire name: `DataInterval`.
@@ -124,9 +122,7 @@ pub struct DescribeVodDomainReqHitRateDataOutput {
 
 impl DescribeVodDomainReqHitRateDataOutput {
     /// The items of `Data` (`Data.DataModule`) directly; empty when it is absent.
-    pub fn data(
-        &self,
-    ) -> &[crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataResponseDataDataModuleItem] {
+    pub fn data(&self) -> &[crate::generated::types::DomainDataPoint] {
         self.data.as_ref().map_or(&[], |w| w.data_module.as_slice())
     }
 }
@@ -248,7 +244,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Data",
-                shape: &crate::generated::describe_vod_domain_req_hit_rate_data::DESCRIBE_VOD_DOMAIN_REQ_HIT_RATE_DATA_RESPONSE_DATA_SHAPE,
+                shape: &crate::generated::types::DOMAIN_DATA_SERIES_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "DataInterval",
@@ -281,80 +277,3 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
-
-/// The `DescribeVodDomainReqHitRateDataResponseData` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainReqHitRateDataResponseData {
-    ///
-    ///
-    /// Wire name: `DataModule`.
-    #[serde(rename = "DataModule", default)]
-    pub data_module: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_req_hit_rate_data::DescribeVodDomainReqHitRateDataResponseDataDataModuleItem,
-    >,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REQ_HIT_RATE_DATA_RESPONSE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "DataModule",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_req_hit_rate_data::DESCRIBE_VOD_DOMAIN_REQ_HIT_RATE_DATA_RESPONSE_DATA_DATA_MODULE_ITEM_SHAPE,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `DescribeVodDomainReqHitRateDataResponseDataDataModuleItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainReqHitRateDataResponseDataDataModuleItem {
-    ///
-    ///
-    /// Wire name: `HttpsValue`.
-    #[serde(rename = "HttpsValue", default)]
-    pub https_value: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `TimeStamp`.
-    #[serde(rename = "TimeStamp", default)]
-    pub time_stamp: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Value`.
-    #[serde(rename = "Value", default)]
-    pub value: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_REQ_HIT_RATE_DATA_RESPONSE_DATA_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "HttpsValue",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);

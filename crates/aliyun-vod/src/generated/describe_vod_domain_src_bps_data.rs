@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::DomainDataInterval;
+pub use crate::generated::types::{DomainDataInterval, DomainDataPoint, DomainDataSeries};
 
 /// The most items `DomainName` takes in one call.
 pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
@@ -113,7 +113,7 @@ pub struct DescribeVodDomainSrcBpsDataOutput {
     /// Wire name: `SrcBpsDataPerInterval`.
     #[serde(rename = "SrcBpsDataPerInterval", default)]
     pub src_bps_data_per_interval: ::std::option::Option<
-        crate::generated::describe_vod_domain_src_bps_data::DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerInterval,
+        crate::generated::types::DomainDataSeries,
     >,
     ///
     ///
@@ -126,7 +126,7 @@ impl DescribeVodDomainSrcBpsDataOutput {
     /// The items of `SrcBpsDataPerInterval` (`SrcBpsDataPerInterval.DataModule`) directly; empty when it is absent.
     pub fn src_bps_data_per_interval(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_src_bps_data::DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerIntervalDataModuleItem] {
+    ) -> &[crate::generated::types::DomainDataPoint] {
         self.src_bps_data_per_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
     }
 }
@@ -264,7 +264,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "SrcBpsDataPerInterval",
-                shape: &crate::generated::describe_vod_domain_src_bps_data::DESCRIBE_VOD_DOMAIN_SRC_BPS_DATA_RESPONSE_SRC_BPS_DATA_PER_INTERVAL_SHAPE,
+                shape: &crate::generated::types::DOMAIN_DATA_SERIES_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "StartTime",
@@ -281,80 +281,3 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
-
-/// The `DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerInterval` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerInterval {
-    ///
-    ///
-    /// Wire name: `DataModule`.
-    #[serde(rename = "DataModule", default)]
-    pub data_module: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_src_bps_data::DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerIntervalDataModuleItem,
-    >,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_SRC_BPS_DATA_RESPONSE_SRC_BPS_DATA_PER_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "DataModule",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_src_bps_data::DESCRIBE_VOD_DOMAIN_SRC_BPS_DATA_RESPONSE_SRC_BPS_DATA_PER_INTERVAL_DATA_MODULE_ITEM_SHAPE,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerIntervalDataModuleItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainSrcBpsDataResponseSrcBpsDataPerIntervalDataModuleItem {
-    ///
-    ///
-    /// Wire name: `HttpsValue`.
-    #[serde(rename = "HttpsValue", default)]
-    pub https_value: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `TimeStamp`.
-    #[serde(rename = "TimeStamp", default)]
-    pub time_stamp: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Value`.
-    #[serde(rename = "Value", default)]
-    pub value: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_SRC_BPS_DATA_RESPONSE_SRC_BPS_DATA_PER_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "HttpsValue",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);

@@ -4,7 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::DomainDataInterval;
+pub use crate::generated::types::{
+    DomainDataInterval, DomainTrafficPoint, DomainTrafficSeries,
+};
 
 /// The most items `DomainName` takes in one call.
 pub const DOMAIN_NAME_MAX_ITEMS: usize = 500;
@@ -145,7 +147,7 @@ pub struct DescribeVodDomainTrafficDataOutput {
     /// Wire name: `TrafficDataPerInterval`.
     #[serde(rename = "TrafficDataPerInterval", default)]
     pub traffic_data_per_interval: ::std::option::Option<
-        crate::generated::describe_vod_domain_traffic_data::DescribeVodDomainTrafficDataResponseTrafficDataPerInterval,
+        crate::generated::types::DomainTrafficSeries,
     >,
 }
 
@@ -153,7 +155,7 @@ impl DescribeVodDomainTrafficDataOutput {
     /// The items of `TrafficDataPerInterval` (`TrafficDataPerInterval.DataModule`) directly; empty when it is absent.
     pub fn traffic_data_per_interval(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_traffic_data::DescribeVodDomainTrafficDataResponseTrafficDataPerIntervalDataModuleItem] {
+    ) -> &[crate::generated::types::DomainTrafficPoint] {
         self.traffic_data_per_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
     }
 }
@@ -333,7 +335,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TrafficDataPerInterval",
-                shape: &crate::generated::describe_vod_domain_traffic_data::DESCRIBE_VOD_DOMAIN_TRAFFIC_DATA_RESPONSE_TRAFFIC_DATA_PER_INTERVAL_SHAPE,
+                shape: &crate::generated::types::DOMAIN_TRAFFIC_SERIES_SHAPE,
             },
         ],
     ),
@@ -346,116 +348,3 @@ static DOMAIN_NAME_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(DOMAIN_NAME_MAX_ITEMS);
-
-/// The `DescribeVodDomainTrafficDataResponseTrafficDataPerInterval` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainTrafficDataResponseTrafficDataPerInterval {
-    ///
-    ///
-    /// Wire name: `DataModule`.
-    #[serde(rename = "DataModule", default)]
-    pub data_module: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_traffic_data::DescribeVodDomainTrafficDataResponseTrafficDataPerIntervalDataModuleItem,
-    >,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_TRAFFIC_DATA_RESPONSE_TRAFFIC_DATA_PER_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "DataModule",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_traffic_data::DESCRIBE_VOD_DOMAIN_TRAFFIC_DATA_RESPONSE_TRAFFIC_DATA_PER_INTERVAL_DATA_MODULE_ITEM_SHAPE,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `DescribeVodDomainTrafficDataResponseTrafficDataPerIntervalDataModuleItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainTrafficDataResponseTrafficDataPerIntervalDataModuleItem {
-    ///
-    ///
-    /// Wire name: `DomesticValue`.
-    #[serde(rename = "DomesticValue", default)]
-    pub domestic_value: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `HttpsDomesticValue`.
-    #[serde(rename = "HttpsDomesticValue", default)]
-    pub https_domestic_value: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `HttpsOverseasValue`.
-    #[serde(rename = "HttpsOverseasValue", default)]
-    pub https_overseas_value: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `HttpsValue`.
-    #[serde(rename = "HttpsValue", default)]
-    pub https_value: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `OverseasValue`.
-    #[serde(rename = "OverseasValue", default)]
-    pub overseas_value: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `TimeStamp`.
-    #[serde(rename = "TimeStamp", default)]
-    pub time_stamp: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Value`.
-    #[serde(rename = "Value", default)]
-    pub value: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_TRAFFIC_DATA_RESPONSE_TRAFFIC_DATA_PER_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "DomesticValue",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "HttpsDomesticValue",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "HttpsOverseasValue",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "HttpsValue",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "OverseasValue",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{DomainUsagePoint, DomainUsageSeries};
+
 /// Input of `DescribeVodDomainUsageData`. Build it with [`crate::Client::describe_vod_domain_usage_data`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -81,7 +83,7 @@ pub struct DescribeVodDomainUsageDataInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub type_: ::std::option::Option<
-        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataType,
+        crate::generated::describe_vod_domain_usage_data::DomainUsageType,
     >,
     /// Billing area: CN (default) or OverSeas.
     ///
@@ -163,14 +165,14 @@ pub struct DescribeVodDomainUsageDataOutput {
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataResponseType,
+        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataType,
     >,
     ///
     ///
     /// Wire name: `UsageDataPerInterval`.
     #[serde(rename = "UsageDataPerInterval", default)]
     pub usage_data_per_interval: ::std::option::Option<
-        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataResponseUsageDataPerInterval,
+        crate::generated::types::DomainUsageSeries,
     >,
 }
 
@@ -178,7 +180,7 @@ impl DescribeVodDomainUsageDataOutput {
     /// The items of `UsageDataPerInterval` (`UsageDataPerInterval.DataModule`) directly; empty when it is absent.
     pub fn usage_data_per_interval(
         &self,
-    ) -> &[crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataResponseUsageDataPerIntervalDataModuleItem] {
+    ) -> &[crate::generated::types::DomainUsagePoint] {
         self.usage_data_per_interval.as_ref().map_or(&[], |w| w.data_module.as_slice())
     }
 }
@@ -273,7 +275,7 @@ impl DescribeVodDomainUsageDataFluentBuilder {
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<
-            crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataType,
+            crate::generated::describe_vod_domain_usage_data::DomainUsageType,
         >,
     ) -> Self {
         self.input.type_ = ::std::option::Option::Some(value.into());
@@ -283,7 +285,7 @@ impl DescribeVodDomainUsageDataFluentBuilder {
     pub fn set_type_(
         mut self,
         value: ::std::option::Option<
-            crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataType,
+            crate::generated::describe_vod_domain_usage_data::DomainUsageType,
         >,
     ) -> Self {
         self.input.type_ = value;
@@ -391,7 +393,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "UsageDataPerInterval",
-                shape: &crate::generated::describe_vod_domain_usage_data::DESCRIBE_VOD_DOMAIN_USAGE_DATA_RESPONSE_USAGE_DATA_PER_INTERVAL_SHAPE,
+                shape: &crate::generated::types::DOMAIN_USAGE_SERIES_SHAPE,
             },
         ],
     ),
@@ -575,7 +577,7 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainUsageDataField {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodDomainUsageDataResponseType {
+pub enum DescribeVodDomainUsageDataType {
     /// `bps`.
     Bps,
     /// `traf`.
@@ -584,101 +586,14 @@ pub enum DescribeVodDomainUsageDataResponseType {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodDomainUsageDataResponseType {
+impl DescribeVodDomainUsageDataType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["bps", "traf"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodDomainUsageDataResponseType::Bps => "bps",
-            DescribeVodDomainUsageDataResponseType::Traf => "traf",
-            DescribeVodDomainUsageDataResponseType::Unknown(s) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "bps" => DescribeVodDomainUsageDataResponseType::Bps,
-                "traf" => DescribeVodDomainUsageDataResponseType::Traf,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for DescribeVodDomainUsageDataResponseType {
-    fn from(s: &str) -> Self {
-        DescribeVodDomainUsageDataResponseType::known(s)
-            .unwrap_or_else(|| DescribeVodDomainUsageDataResponseType::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for DescribeVodDomainUsageDataResponseType {
-    fn from(s: ::std::string::String) -> Self {
-        DescribeVodDomainUsageDataResponseType::known(&s)
-            .unwrap_or(DescribeVodDomainUsageDataResponseType::Unknown(s))
-    }
-}
-
-impl ::std::fmt::Display for DescribeVodDomainUsageDataResponseType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for DescribeVodDomainUsageDataResponseType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainUsageDataResponseType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodDomainUsageDataResponseType::from)
-    }
-}
-
-/// Kind of content: static, dynamic or all.
-///
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum DescribeVodDomainUsageDataType {
-    /// `static`.
-    Static,
-    /// `dynamic`.
-    Dynamic,
-    /// `all`.
-    All,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl DescribeVodDomainUsageDataType {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["static", "dynamic", "all"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DescribeVodDomainUsageDataType::Static => "static",
-            DescribeVodDomainUsageDataType::Dynamic => "dynamic",
-            DescribeVodDomainUsageDataType::All => "all",
+            DescribeVodDomainUsageDataType::Bps => "bps",
+            DescribeVodDomainUsageDataType::Traf => "traf",
             DescribeVodDomainUsageDataType::Unknown(s) => s.as_str(),
         }
     }
@@ -686,9 +601,8 @@ impl DescribeVodDomainUsageDataType {
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "static" => DescribeVodDomainUsageDataType::Static,
-                "dynamic" => DescribeVodDomainUsageDataType::Dynamic,
-                "all" => DescribeVodDomainUsageDataType::All,
+                "bps" => DescribeVodDomainUsageDataType::Bps,
+                "traf" => DescribeVodDomainUsageDataType::Traf,
                 _ => return ::std::option::Option::None,
             },
         )
@@ -733,70 +647,86 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodDomainUsageDataType {
     }
 }
 
-/// The `DescribeVodDomainUsageDataResponseUsageDataPerInterval` object (not described in the spec yet).
+/// Kind of content: static, dynamic or all.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
-    ::std::default::Default,
     ::std::cmp::PartialEq,
     ::std::cmp::Eq,
-    ::serde::Deserialize
+    ::std::hash::Hash
 )]
-pub struct DescribeVodDomainUsageDataResponseUsageDataPerInterval {
-    ///
-    ///
-    /// Wire name: `DataModule`.
-    #[serde(rename = "DataModule", default)]
-    pub data_module: ::std::vec::Vec<
-        crate::generated::describe_vod_domain_usage_data::DescribeVodDomainUsageDataResponseUsageDataPerIntervalDataModuleItem,
-    >,
+#[non_exhaustive]
+pub enum DomainUsageType {
+    /// `static`.
+    Static,
+    /// `dynamic`.
+    Dynamic,
+    /// `all`.
+    All,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
 }
 
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_USAGE_DATA_RESPONSE_USAGE_DATA_PER_INTERVAL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "DataModule",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_domain_usage_data::DESCRIBE_VOD_DOMAIN_USAGE_DATA_RESPONSE_USAGE_DATA_PER_INTERVAL_DATA_MODULE_ITEM_SHAPE,
-                xml_item: ::std::option::Option::None,
+impl DomainUsageType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["static", "dynamic", "all"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DomainUsageType::Static => "static",
+            DomainUsageType::Dynamic => "dynamic",
+            DomainUsageType::All => "all",
+            DomainUsageType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "static" => DomainUsageType::Static,
+                "dynamic" => DomainUsageType::Dynamic,
+                "all" => DomainUsageType::All,
+                _ => return ::std::option::Option::None,
             },
-        },
-    ],
-);
-
-/// The `DescribeVodDomainUsageDataResponseUsageDataPerIntervalDataModuleItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct DescribeVodDomainUsageDataResponseUsageDataPerIntervalDataModuleItem {
-    ///
-    ///
-    /// Wire name: `TimeStamp`.
-    #[serde(rename = "TimeStamp", default)]
-    pub time_stamp: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Value`.
-    #[serde(rename = "Value", default)]
-    pub value: ::std::option::Option<::std::string::String>,
+        )
+    }
 }
 
-#[doc(hidden)]
-pub static DESCRIBE_VOD_DOMAIN_USAGE_DATA_RESPONSE_USAGE_DATA_PER_INTERVAL_DATA_MODULE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "TimeStamp",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Value",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
+impl ::std::convert::From<&str> for DomainUsageType {
+    fn from(s: &str) -> Self {
+        DomainUsageType::known(s)
+            .unwrap_or_else(|| DomainUsageType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DomainUsageType {
+    fn from(s: ::std::string::String) -> Self {
+        DomainUsageType::known(&s).unwrap_or(DomainUsageType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DomainUsageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DomainUsageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DomainUsageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DomainUsageType::from)
+    }
+}

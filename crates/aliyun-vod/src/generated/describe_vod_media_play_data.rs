@@ -164,7 +164,7 @@ pub struct DescribeVodMediaPlayDataOutput {
     /// Wire name: `QoeInfoList`.
     #[serde(rename = "QoeInfoList", default)]
     pub qoe_info_list: ::std::vec::Vec<
-        crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataResponseQoeInfoListItem,
+        crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataQoeInfoListItem,
     >,
     ///
     ///
@@ -374,7 +374,7 @@ impl DescribeVodMediaPlayDataFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataResponseQoeInfoListItem,
+            crate::generated::describe_vod_media_play_data::DescribeVodMediaPlayDataQoeInfoListItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -417,7 +417,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "QoeInfoList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::describe_vod_media_play_data::DESCRIBE_VOD_MEDIA_PLAY_DATA_RESPONSE_QOE_INFO_LIST_ITEM_SHAPE,
+                    item: &crate::generated::describe_vod_media_play_data::DESCRIBE_VOD_MEDIA_PLAY_DATA_QOE_INFO_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -917,7 +917,7 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodMediaPlayDataTerminalType {
     }
 }
 
-/// The `DescribeVodMediaPlayDataResponseQoeInfoListItem` object (not described in the spec yet).
+/// The `DescribeVodMediaPlayDataQoeInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -925,7 +925,7 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodMediaPlayDataTerminalType {
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodMediaPlayDataResponseQoeInfoListItem {
+pub struct DescribeVodMediaPlayDataQoeInfoListItem {
     ///
     ///
     /// Wire name: `DAU`.
@@ -969,7 +969,7 @@ pub struct DescribeVodMediaPlayDataResponseQoeInfoListItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_MEDIA_PLAY_DATA_RESPONSE_QOE_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_MEDIA_PLAY_DATA_QOE_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "DAU",

@@ -160,7 +160,7 @@ pub struct DescribeVodRefreshTasksOutput {
     /// Wire name: `Tasks`.
     #[serde(rename = "Tasks", default)]
     pub tasks: ::std::option::Option<
-        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasks,
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksTasks,
     >,
     ///
     ///
@@ -173,7 +173,7 @@ impl DescribeVodRefreshTasksOutput {
     /// The items of `Tasks` (`Tasks.Task`) directly; empty when it is absent.
     pub fn tasks(
         &self,
-    ) -> &[crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasksTaskItem] {
+    ) -> &[crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksTasksTaskItem] {
         self.tasks.as_ref().map_or(&[], |w| w.task.as_slice())
     }
 }
@@ -362,7 +362,7 @@ impl DescribeVodRefreshTasksFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasksTaskItem,
+            crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksTasksTaskItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -408,7 +408,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "Tasks",
-                shape: &crate::generated::describe_vod_refresh_tasks::DESCRIBE_VOD_REFRESH_TASKS_RESPONSE_TASKS_SHAPE,
+                shape: &crate::generated::describe_vod_refresh_tasks::DESCRIBE_VOD_REFRESH_TASKS_TASKS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TotalCount",
@@ -513,206 +513,6 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodRefreshTasksObjectType {
     }
 }
 
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
-    /// `file`.
-    File,
-    /// `directory`.
-    Directory,
-    /// `preload`.
-    Preload,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["file", "directory", "preload"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DescribeVodRefreshTasksResponseTasksTaskItemObjectType::File => "file",
-            DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Directory => {
-                "directory"
-            }
-            DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Preload => "preload",
-            DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Unknown(s) => {
-                s.as_str()
-            }
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "file" => DescribeVodRefreshTasksResponseTasksTaskItemObjectType::File,
-                "directory" => {
-                    DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Directory
-                }
-                "preload" => {
-                    DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Preload
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
-    fn from(s: &str) -> Self {
-        DescribeVodRefreshTasksResponseTasksTaskItemObjectType::known(s)
-            .unwrap_or_else(|| DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
-    fn from(s: ::std::string::String) -> Self {
-        DescribeVodRefreshTasksResponseTasksTaskItemObjectType::known(&s)
-            .unwrap_or(
-                DescribeVodRefreshTasksResponseTasksTaskItemObjectType::Unknown(s),
-            )
-    }
-}
-
-impl ::std::fmt::Display for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for DescribeVodRefreshTasksResponseTasksTaskItemObjectType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodRefreshTasksResponseTasksTaskItemObjectType::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum DescribeVodRefreshTasksResponseTasksTaskItemStatus {
-    /// `Complete`.
-    Complete,
-    /// `Refreshing`.
-    Refreshing,
-    /// `Failed`.
-    Failed,
-    /// `Pending`.
-    Pending,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl DescribeVodRefreshTasksResponseTasksTaskItemStatus {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "Complete",
-        "Refreshing",
-        "Failed",
-        "Pending",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Complete => "Complete",
-            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Refreshing => {
-                "Refreshing"
-            }
-            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Failed => "Failed",
-            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Pending => "Pending",
-            DescribeVodRefreshTasksResponseTasksTaskItemStatus::Unknown(s) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "Complete" => {
-                    DescribeVodRefreshTasksResponseTasksTaskItemStatus::Complete
-                }
-                "Refreshing" => {
-                    DescribeVodRefreshTasksResponseTasksTaskItemStatus::Refreshing
-                }
-                "Failed" => DescribeVodRefreshTasksResponseTasksTaskItemStatus::Failed,
-                "Pending" => DescribeVodRefreshTasksResponseTasksTaskItemStatus::Pending,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
-    fn from(s: &str) -> Self {
-        DescribeVodRefreshTasksResponseTasksTaskItemStatus::known(s)
-            .unwrap_or_else(|| DescribeVodRefreshTasksResponseTasksTaskItemStatus::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
-    fn from(s: ::std::string::String) -> Self {
-        DescribeVodRefreshTasksResponseTasksTaskItemStatus::known(&s)
-            .unwrap_or(DescribeVodRefreshTasksResponseTasksTaskItemStatus::Unknown(s))
-    }
-}
-
-impl ::std::fmt::Display for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for DescribeVodRefreshTasksResponseTasksTaskItemStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodRefreshTasksResponseTasksTaskItemStatus::from)
-    }
-}
-
 /// Task status: Complete, Refreshing or Failed.
 ///
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
@@ -798,7 +598,188 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodRefreshTasksStatus {
     }
 }
 
-/// The `DescribeVodRefreshTasksResponseTasks` object (not described in the spec yet).
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodRefreshTasksTasksTaskItemObjectType {
+    /// `file`.
+    File,
+    /// `directory`.
+    Directory,
+    /// `preload`.
+    Preload,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodRefreshTasksTasksTaskItemObjectType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["file", "directory", "preload"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodRefreshTasksTasksTaskItemObjectType::File => "file",
+            DescribeVodRefreshTasksTasksTaskItemObjectType::Directory => "directory",
+            DescribeVodRefreshTasksTasksTaskItemObjectType::Preload => "preload",
+            DescribeVodRefreshTasksTasksTaskItemObjectType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "file" => DescribeVodRefreshTasksTasksTaskItemObjectType::File,
+                "directory" => DescribeVodRefreshTasksTasksTaskItemObjectType::Directory,
+                "preload" => DescribeVodRefreshTasksTasksTaskItemObjectType::Preload,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodRefreshTasksTasksTaskItemObjectType {
+    fn from(s: &str) -> Self {
+        DescribeVodRefreshTasksTasksTaskItemObjectType::known(s)
+            .unwrap_or_else(|| DescribeVodRefreshTasksTasksTaskItemObjectType::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodRefreshTasksTasksTaskItemObjectType {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodRefreshTasksTasksTaskItemObjectType::known(&s)
+            .unwrap_or(DescribeVodRefreshTasksTasksTaskItemObjectType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodRefreshTasksTasksTaskItemObjectType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodRefreshTasksTasksTaskItemObjectType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodRefreshTasksTasksTaskItemObjectType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodRefreshTasksTasksTaskItemObjectType::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodRefreshTasksTasksTaskItemStatus {
+    /// `Complete`.
+    Complete,
+    /// `Refreshing`.
+    Refreshing,
+    /// `Failed`.
+    Failed,
+    /// `Pending`.
+    Pending,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodRefreshTasksTasksTaskItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Complete",
+        "Refreshing",
+        "Failed",
+        "Pending",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodRefreshTasksTasksTaskItemStatus::Complete => "Complete",
+            DescribeVodRefreshTasksTasksTaskItemStatus::Refreshing => "Refreshing",
+            DescribeVodRefreshTasksTasksTaskItemStatus::Failed => "Failed",
+            DescribeVodRefreshTasksTasksTaskItemStatus::Pending => "Pending",
+            DescribeVodRefreshTasksTasksTaskItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Complete" => DescribeVodRefreshTasksTasksTaskItemStatus::Complete,
+                "Refreshing" => DescribeVodRefreshTasksTasksTaskItemStatus::Refreshing,
+                "Failed" => DescribeVodRefreshTasksTasksTaskItemStatus::Failed,
+                "Pending" => DescribeVodRefreshTasksTasksTaskItemStatus::Pending,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodRefreshTasksTasksTaskItemStatus {
+    fn from(s: &str) -> Self {
+        DescribeVodRefreshTasksTasksTaskItemStatus::known(s)
+            .unwrap_or_else(|| DescribeVodRefreshTasksTasksTaskItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodRefreshTasksTasksTaskItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodRefreshTasksTasksTaskItemStatus::known(&s)
+            .unwrap_or(DescribeVodRefreshTasksTasksTaskItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodRefreshTasksTasksTaskItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodRefreshTasksTasksTaskItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodRefreshTasksTasksTaskItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodRefreshTasksTasksTaskItemStatus::from)
+    }
+}
+
+/// The `DescribeVodRefreshTasksTasks` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -807,30 +788,30 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodRefreshTasksStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodRefreshTasksResponseTasks {
+pub struct DescribeVodRefreshTasksTasks {
     ///
     ///
     /// Wire name: `Task`.
     #[serde(rename = "Task", default)]
     pub task: ::std::vec::Vec<
-        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasksTaskItem,
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksTasksTaskItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_REFRESH_TASKS_RESPONSE_TASKS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_REFRESH_TASKS_TASKS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Task",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_refresh_tasks::DESCRIBE_VOD_REFRESH_TASKS_RESPONSE_TASKS_TASK_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_refresh_tasks::DESCRIBE_VOD_REFRESH_TASKS_TASKS_TASK_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodRefreshTasksResponseTasksTaskItem` object (not described in the spec yet).
+/// The `DescribeVodRefreshTasksTasksTaskItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -839,7 +820,7 @@ pub static DESCRIBE_VOD_REFRESH_TASKS_RESPONSE_TASKS_SHAPE: ::aliyun_runtime::sh
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodRefreshTasksResponseTasksTaskItem {
+pub struct DescribeVodRefreshTasksTasksTaskItem {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -860,7 +841,7 @@ pub struct DescribeVodRefreshTasksResponseTasksTaskItem {
     /// Wire name: `ObjectType`.
     #[serde(rename = "ObjectType", default)]
     pub object_type: ::std::option::Option<
-        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasksTaskItemObjectType,
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksTasksTaskItemObjectType,
     >,
     ///
     ///
@@ -872,7 +853,7 @@ pub struct DescribeVodRefreshTasksResponseTasksTaskItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksResponseTasksTaskItemStatus,
+        crate::generated::describe_vod_refresh_tasks::DescribeVodRefreshTasksTasksTaskItemStatus,
     >,
     ///
     ///
@@ -882,7 +863,7 @@ pub struct DescribeVodRefreshTasksResponseTasksTaskItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_REFRESH_TASKS_RESPONSE_TASKS_TASK_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_REFRESH_TASKS_TASKS_TASK_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",

@@ -109,7 +109,7 @@ pub struct DescribeVodStorageDataOutput {
     /// Wire name: `DataInterval`.
     #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<
-        crate::generated::describe_vod_storage_data::DescribeVodStorageDataResponseDataInterval,
+        crate::generated::describe_vod_storage_data::DescribeVodStorageDataDataInterval,
     >,
     ///
     ///
@@ -121,7 +121,7 @@ pub struct DescribeVodStorageDataOutput {
     /// Wire name: `StorageData`.
     #[serde(rename = "StorageData", default)]
     pub storage_data: ::std::option::Option<
-        crate::generated::describe_vod_storage_data::DescribeVodStorageDataResponseStorageData,
+        crate::generated::describe_vod_storage_data::DescribeVodStorageDataStorageData,
     >,
 }
 
@@ -129,7 +129,7 @@ impl DescribeVodStorageDataOutput {
     /// The items of `StorageData` (`StorageData.StorageDataItem`) directly; empty when it is absent.
     pub fn storage_data(
         &self,
-    ) -> &[crate::generated::describe_vod_storage_data::DescribeVodStorageDataResponseStorageDataStorageDataItemItem] {
+    ) -> &[crate::generated::describe_vod_storage_data::DescribeVodStorageDataStorageDataStorageDataItemItem] {
         self.storage_data.as_ref().map_or(&[], |w| w.storage_data_item.as_slice())
     }
 }
@@ -278,7 +278,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "StorageData",
-                shape: &crate::generated::describe_vod_storage_data::DESCRIBE_VOD_STORAGE_DATA_RESPONSE_STORAGE_DATA_SHAPE,
+                shape: &crate::generated::describe_vod_storage_data::DESCRIBE_VOD_STORAGE_DATA_STORAGE_DATA_SHAPE,
             },
         ],
     ),
@@ -305,7 +305,7 @@ static STORAGE_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodStorageDataResponseDataInterval {
+pub enum DescribeVodStorageDataDataInterval {
     /// `hour`.
     Hour,
     /// `day`.
@@ -314,53 +314,50 @@ pub enum DescribeVodStorageDataResponseDataInterval {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodStorageDataResponseDataInterval {
+impl DescribeVodStorageDataDataInterval {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["hour", "day"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodStorageDataResponseDataInterval::Hour => "hour",
-            DescribeVodStorageDataResponseDataInterval::Day => "day",
-            DescribeVodStorageDataResponseDataInterval::Unknown(s) => s.as_str(),
+            DescribeVodStorageDataDataInterval::Hour => "hour",
+            DescribeVodStorageDataDataInterval::Day => "day",
+            DescribeVodStorageDataDataInterval::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "hour" => DescribeVodStorageDataResponseDataInterval::Hour,
-                "day" => DescribeVodStorageDataResponseDataInterval::Day,
+                "hour" => DescribeVodStorageDataDataInterval::Hour,
+                "day" => DescribeVodStorageDataDataInterval::Day,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for DescribeVodStorageDataResponseDataInterval {
+impl ::std::convert::From<&str> for DescribeVodStorageDataDataInterval {
     fn from(s: &str) -> Self {
-        DescribeVodStorageDataResponseDataInterval::known(s)
-            .unwrap_or_else(|| DescribeVodStorageDataResponseDataInterval::Unknown(
-                s.to_owned(),
-            ))
+        DescribeVodStorageDataDataInterval::known(s)
+            .unwrap_or_else(|| DescribeVodStorageDataDataInterval::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for DescribeVodStorageDataResponseDataInterval {
+impl ::std::convert::From<::std::string::String> for DescribeVodStorageDataDataInterval {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodStorageDataResponseDataInterval::known(&s)
-            .unwrap_or(DescribeVodStorageDataResponseDataInterval::Unknown(s))
+        DescribeVodStorageDataDataInterval::known(&s)
+            .unwrap_or(DescribeVodStorageDataDataInterval::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for DescribeVodStorageDataResponseDataInterval {
+impl ::std::fmt::Display for DescribeVodStorageDataDataInterval {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for DescribeVodStorageDataResponseDataInterval {
+impl ::serde::Serialize for DescribeVodStorageDataDataInterval {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -369,16 +366,16 @@ impl ::serde::Serialize for DescribeVodStorageDataResponseDataInterval {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for DescribeVodStorageDataResponseDataInterval {
+impl<'de> ::serde::Deserialize<'de> for DescribeVodStorageDataDataInterval {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodStorageDataResponseDataInterval::from)
+            .map(DescribeVodStorageDataDataInterval::from)
     }
 }
 
-/// The `DescribeVodStorageDataResponseStorageData` object (not described in the spec yet).
+/// The `DescribeVodStorageDataStorageData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -387,30 +384,30 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodStorageDataResponseDataInterv
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodStorageDataResponseStorageData {
+pub struct DescribeVodStorageDataStorageData {
     ///
     ///
     /// Wire name: `StorageDataItem`.
     #[serde(rename = "StorageDataItem", default)]
     pub storage_data_item: ::std::vec::Vec<
-        crate::generated::describe_vod_storage_data::DescribeVodStorageDataResponseStorageDataStorageDataItemItem,
+        crate::generated::describe_vod_storage_data::DescribeVodStorageDataStorageDataStorageDataItemItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_STORAGE_DATA_RESPONSE_STORAGE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_STORAGE_DATA_STORAGE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "StorageDataItem",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_storage_data::DESCRIBE_VOD_STORAGE_DATA_RESPONSE_STORAGE_DATA_STORAGE_DATA_ITEM_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_storage_data::DESCRIBE_VOD_STORAGE_DATA_STORAGE_DATA_STORAGE_DATA_ITEM_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodStorageDataResponseStorageDataStorageDataItemItem` object (not described in the spec yet).
+/// The `DescribeVodStorageDataStorageDataStorageDataItemItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -419,7 +416,7 @@ pub static DESCRIBE_VOD_STORAGE_DATA_RESPONSE_STORAGE_DATA_SHAPE: ::aliyun_runti
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodStorageDataResponseStorageDataStorageDataItemItem {
+pub struct DescribeVodStorageDataStorageDataStorageDataItemItem {
     ///
     ///
     /// Wire name: `NetworkOut`.
@@ -438,7 +435,7 @@ pub struct DescribeVodStorageDataResponseStorageDataStorageDataItemItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_STORAGE_DATA_RESPONSE_STORAGE_DATA_STORAGE_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_STORAGE_DATA_STORAGE_DATA_STORAGE_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "NetworkOut",

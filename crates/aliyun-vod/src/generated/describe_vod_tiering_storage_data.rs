@@ -97,7 +97,7 @@ pub struct DescribeVodTieringStorageDataOutput {
     /// Wire name: `StorageData`.
     #[serde(rename = "StorageData", default)]
     pub storage_data: ::std::vec::Vec<
-        crate::generated::describe_vod_tiering_storage_data::DescribeVodTieringStorageDataResponseStorageDataItem,
+        crate::generated::describe_vod_tiering_storage_data::DescribeVodTieringStorageDataStorageDataItem,
     >,
 }
 
@@ -223,7 +223,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "StorageData",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::describe_vod_tiering_storage_data::DESCRIBE_VOD_TIERING_STORAGE_DATA_RESPONSE_STORAGE_DATA_ITEM_SHAPE,
+                    item: &crate::generated::describe_vod_tiering_storage_data::DESCRIBE_VOD_TIERING_STORAGE_DATA_STORAGE_DATA_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -238,7 +238,7 @@ static REGION_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
-/// The `DescribeVodTieringStorageDataResponseStorageDataItem` object (not described in the spec yet).
+/// The `DescribeVodTieringStorageDataStorageDataItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -247,7 +247,7 @@ static REGION_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodTieringStorageDataResponseStorageDataItem {
+pub struct DescribeVodTieringStorageDataStorageDataItem {
     ///
     ///
     /// Wire name: `LessthanMonthDatasize`.
@@ -276,7 +276,7 @@ pub struct DescribeVodTieringStorageDataResponseStorageDataItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_TIERING_STORAGE_DATA_RESPONSE_STORAGE_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_TIERING_STORAGE_DATA_STORAGE_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "LessthanMonthDatasize",

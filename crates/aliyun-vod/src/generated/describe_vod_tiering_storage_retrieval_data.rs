@@ -98,7 +98,7 @@ pub struct DescribeVodTieringStorageRetrievalDataOutput {
     /// Wire name: `RetrievalData`.
     #[serde(rename = "RetrievalData", default)]
     pub retrieval_data: ::std::vec::Vec<
-        crate::generated::describe_vod_tiering_storage_retrieval_data::DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem,
+        crate::generated::describe_vod_tiering_storage_retrieval_data::DescribeVodTieringStorageRetrievalDataRetrievalDataItem,
     >,
 }
 
@@ -224,7 +224,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "RetrievalData",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::describe_vod_tiering_storage_retrieval_data::DESCRIBE_VOD_TIERING_STORAGE_RETRIEVAL_DATA_RESPONSE_RETRIEVAL_DATA_ITEM_SHAPE,
+                    item: &crate::generated::describe_vod_tiering_storage_retrieval_data::DESCRIBE_VOD_TIERING_STORAGE_RETRIEVAL_DATA_RETRIEVAL_DATA_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -239,7 +239,7 @@ static REGION_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1);
 
-/// The `DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem` object (not described in the spec yet).
+/// The `DescribeVodTieringStorageRetrievalDataRetrievalDataItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -248,7 +248,7 @@ static REGION_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem {
+pub struct DescribeVodTieringStorageRetrievalDataRetrievalDataItem {
     ///
     ///
     /// Wire name: `CABulkRetrievalData`.
@@ -287,7 +287,7 @@ pub struct DescribeVodTieringStorageRetrievalDataResponseRetrievalDataItem {
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_TIERING_STORAGE_RETRIEVAL_DATA_RESPONSE_RETRIEVAL_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_TIERING_STORAGE_RETRIEVAL_DATA_RETRIEVAL_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CABulkRetrievalData",

@@ -139,7 +139,7 @@ pub struct DescribeVodTranscodeDataOutput {
     /// Wire name: `DataInterval`.
     #[serde(rename = "DataInterval", default)]
     pub data_interval: ::std::option::Option<
-        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseDataInterval,
+        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataDataInterval,
     >,
     ///
     ///
@@ -151,7 +151,7 @@ pub struct DescribeVodTranscodeDataOutput {
     /// Wire name: `TranscodeData`.
     #[serde(rename = "TranscodeData", default)]
     pub transcode_data: ::std::option::Option<
-        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeData,
+        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataTranscodeData,
     >,
 }
 
@@ -159,7 +159,7 @@ impl DescribeVodTranscodeDataOutput {
     /// The items of `TranscodeData` (`TranscodeData.TranscodeDataItem`) directly; empty when it is absent.
     pub fn transcode_data(
         &self,
-    ) -> &[crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem] {
+    ) -> &[crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItem] {
         self.transcode_data.as_ref().map_or(&[], |w| w.transcode_data_item.as_slice())
     }
 }
@@ -355,7 +355,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeData",
-                shape: &crate::generated::describe_vod_transcode_data::DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_SHAPE,
+                shape: &crate::generated::describe_vod_transcode_data::DESCRIBE_VOD_TRANSCODE_DATA_TRANSCODE_DATA_SHAPE,
             },
         ],
     ),
@@ -377,6 +377,88 @@ static SPECIFICATION_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DescribeVodTranscodeDataDataInterval {
+    /// `hour`.
+    Hour,
+    /// `day`.
+    Day,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl DescribeVodTranscodeDataDataInterval {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["hour", "day"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DescribeVodTranscodeDataDataInterval::Hour => "hour",
+            DescribeVodTranscodeDataDataInterval::Day => "day",
+            DescribeVodTranscodeDataDataInterval::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "hour" => DescribeVodTranscodeDataDataInterval::Hour,
+                "day" => DescribeVodTranscodeDataDataInterval::Day,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for DescribeVodTranscodeDataDataInterval {
+    fn from(s: &str) -> Self {
+        DescribeVodTranscodeDataDataInterval::known(s)
+            .unwrap_or_else(|| DescribeVodTranscodeDataDataInterval::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for DescribeVodTranscodeDataDataInterval {
+    fn from(s: ::std::string::String) -> Self {
+        DescribeVodTranscodeDataDataInterval::known(&s)
+            .unwrap_or(DescribeVodTranscodeDataDataInterval::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for DescribeVodTranscodeDataDataInterval {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DescribeVodTranscodeDataDataInterval {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataDataInterval {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DescribeVodTranscodeDataDataInterval::from)
+    }
+}
 
 /// Granularity: day or hour.
 ///
@@ -456,88 +538,6 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataInterval {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(DescribeVodTranscodeDataInterval::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum DescribeVodTranscodeDataResponseDataInterval {
-    /// `hour`.
-    Hour,
-    /// `day`.
-    Day,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl DescribeVodTranscodeDataResponseDataInterval {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["hour", "day"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DescribeVodTranscodeDataResponseDataInterval::Hour => "hour",
-            DescribeVodTranscodeDataResponseDataInterval::Day => "day",
-            DescribeVodTranscodeDataResponseDataInterval::Unknown(s) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "hour" => DescribeVodTranscodeDataResponseDataInterval::Hour,
-                "day" => DescribeVodTranscodeDataResponseDataInterval::Day,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for DescribeVodTranscodeDataResponseDataInterval {
-    fn from(s: &str) -> Self {
-        DescribeVodTranscodeDataResponseDataInterval::known(s)
-            .unwrap_or_else(|| DescribeVodTranscodeDataResponseDataInterval::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for DescribeVodTranscodeDataResponseDataInterval {
-    fn from(s: ::std::string::String) -> Self {
-        DescribeVodTranscodeDataResponseDataInterval::known(&s)
-            .unwrap_or(DescribeVodTranscodeDataResponseDataInterval::Unknown(s))
-    }
-}
-
-impl ::std::fmt::Display for DescribeVodTranscodeDataResponseDataInterval {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for DescribeVodTranscodeDataResponseDataInterval {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataResponseDataInterval {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodTranscodeDataResponseDataInterval::from)
     }
 }
 
@@ -651,7 +651,7 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataSpecification {
     }
 }
 
-/// The `DescribeVodTranscodeDataResponseTranscodeData` object (not described in the spec yet).
+/// The `DescribeVodTranscodeDataTranscodeData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -660,30 +660,30 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodTranscodeDataSpecification {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodTranscodeDataResponseTranscodeData {
+pub struct DescribeVodTranscodeDataTranscodeData {
     ///
     ///
     /// Wire name: `TranscodeDataItem`.
     #[serde(rename = "TranscodeDataItem", default)]
     pub transcode_data_item: ::std::vec::Vec<
-        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem,
+        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_TRANSCODE_DATA_TRANSCODE_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "TranscodeDataItem",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_transcode_data::DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_transcode_data::DESCRIBE_VOD_TRANSCODE_DATA_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem` object (not described in the spec yet).
+/// The `DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -692,13 +692,13 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_SHAPE: ::aliyun_r
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem {
+pub struct DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItem {
     ///
     ///
     /// Wire name: `Data`.
     #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
-        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemData,
+        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItemData,
     >,
     ///
     ///
@@ -707,21 +707,21 @@ pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem {
     pub time_stamp: ::std::option::Option<::std::string::String>,
 }
 
-impl DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItem {
+impl DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItem {
     /// The items of `Data` (`Data.DataItem`) directly; empty when it is absent.
     pub fn data(
         &self,
-    ) -> &[crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemDataDataItemItem] {
+    ) -> &[crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItemDataDataItemItem] {
         self.data.as_ref().map_or(&[], |w| w.data_item.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_TRANSCODE_DATA_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Data",
-            shape: &crate::generated::describe_vod_transcode_data::DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_DATA_SHAPE,
+            shape: &crate::generated::describe_vod_transcode_data::DESCRIBE_VOD_TRANSCODE_DATA_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_DATA_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "TimeStamp",
@@ -730,7 +730,7 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_IT
     ],
 );
 
-/// The `DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemData` object (not described in the spec yet).
+/// The `DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItemData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -739,30 +739,30 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_IT
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemData {
+pub struct DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItemData {
     ///
     ///
     /// Wire name: `DataItem`.
     #[serde(rename = "DataItem", default)]
     pub data_item: ::std::vec::Vec<
-        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemDataDataItemItem,
+        crate::generated::describe_vod_transcode_data::DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItemDataDataItemItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_TRANSCODE_DATA_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "DataItem",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_transcode_data::DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_DATA_DATA_ITEM_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_transcode_data::DESCRIBE_VOD_TRANSCODE_DATA_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_DATA_DATA_ITEM_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemDataDataItemItem` object (not described in the spec yet).
+/// The `DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItemDataDataItemItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -771,7 +771,7 @@ pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_IT
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemDataDataItemItem {
+pub struct DescribeVodTranscodeDataTranscodeDataTranscodeDataItemItemDataDataItemItem {
     ///
     ///
     /// Wire name: `Name`.
@@ -785,7 +785,7 @@ pub struct DescribeVodTranscodeDataResponseTranscodeDataTranscodeDataItemItemDat
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_TRANSCODE_DATA_RESPONSE_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_DATA_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_TRANSCODE_DATA_TRANSCODE_DATA_TRANSCODE_DATA_ITEM_ITEM_DATA_DATA_ITEM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Name",

@@ -114,7 +114,7 @@ pub struct DescribeVodUserDomainsOutput {
     /// Wire name: `Domains`.
     #[serde(rename = "Domains", default)]
     pub domains: ::std::option::Option<
-        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomains,
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomains,
     >,
     ///
     ///
@@ -142,7 +142,7 @@ impl DescribeVodUserDomainsOutput {
     /// The items of `Domains` (`Domains.PageData`) directly; empty when it is absent.
     pub fn domains(
         &self,
-    ) -> &[crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItem] {
+    ) -> &[crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainsPageDataItem] {
         self.domains.as_ref().map_or(&[], |w| w.page_data.as_slice())
     }
 }
@@ -285,7 +285,7 @@ impl DescribeVodUserDomainsFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItem,
+            crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainsPageDataItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -316,7 +316,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Domains",
-                shape: &crate::generated::describe_vod_user_domains::DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_SHAPE,
+                shape: &crate::generated::describe_vod_user_domains::DESCRIBE_VOD_USER_DOMAINS_DOMAINS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "PageNumber",
@@ -469,7 +469,7 @@ impl<'de> ::serde::Deserialize<'de> for DescribeVodUserDomainsDomainStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+pub enum DescribeVodUserDomainsDomainsPageDataItemDomainStatus {
     /// `online`.
     Online,
     /// `offline`.
@@ -486,7 +486,7 @@ pub enum DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
     Unknown(::std::string::String),
 }
 
-impl DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+impl DescribeVodUserDomainsDomainsPageDataItemDomainStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "online",
@@ -499,25 +499,19 @@ impl DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Online => {
-                "online"
-            }
-            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Offline => {
-                "offline"
-            }
-            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Configuring => {
+            DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Online => "online",
+            DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Offline => "offline",
+            DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Configuring => {
                 "configuring"
             }
-            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::ConfigureFailed => {
+            DescribeVodUserDomainsDomainsPageDataItemDomainStatus::ConfigureFailed => {
                 "configure_failed"
             }
-            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Checking => {
-                "checking"
-            }
-            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::CheckFailed => {
+            DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Checking => "checking",
+            DescribeVodUserDomainsDomainsPageDataItemDomainStatus::CheckFailed => {
                 "check_failed"
             }
-            DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Unknown(s) => {
+            DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Unknown(s) => {
                 s.as_str()
             }
         }
@@ -526,23 +520,21 @@ impl DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "online" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Online
-                }
+                "online" => DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Online,
                 "offline" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Offline
+                    DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Offline
                 }
                 "configuring" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Configuring
+                    DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Configuring
                 }
                 "configure_failed" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::ConfigureFailed
+                    DescribeVodUserDomainsDomainsPageDataItemDomainStatus::ConfigureFailed
                 }
                 "checking" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Checking
+                    DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Checking
                 }
                 "check_failed" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::CheckFailed
+                    DescribeVodUserDomainsDomainsPageDataItemDomainStatus::CheckFailed
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -551,34 +543,30 @@ impl DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
 }
 
 impl ::std::convert::From<&str>
-for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+for DescribeVodUserDomainsDomainsPageDataItemDomainStatus {
     fn from(s: &str) -> Self {
-        DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::known(s)
-            .unwrap_or_else(|| DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Unknown(
+        DescribeVodUserDomainsDomainsPageDataItemDomainStatus::known(s)
+            .unwrap_or_else(|| DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+for DescribeVodUserDomainsDomainsPageDataItemDomainStatus {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::known(&s)
-            .unwrap_or(
-                DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::Unknown(s),
-            )
+        DescribeVodUserDomainsDomainsPageDataItemDomainStatus::known(&s)
+            .unwrap_or(DescribeVodUserDomainsDomainsPageDataItemDomainStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display
-for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+impl ::std::fmt::Display for DescribeVodUserDomainsDomainsPageDataItemDomainStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+impl ::serde::Serialize for DescribeVodUserDomainsDomainsPageDataItemDomainStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -588,12 +576,12 @@ for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
+for DescribeVodUserDomainsDomainsPageDataItemDomainStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus::from)
+            .map(DescribeVodUserDomainsDomainsPageDataItemDomainStatus::from)
     }
 }
 
@@ -606,7 +594,7 @@ for DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+pub enum DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType {
     /// `ipaddr`.
     Ipaddr,
     /// `domain`.
@@ -617,22 +605,20 @@ pub enum DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType 
     Unknown(::std::string::String),
 }
 
-impl DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+impl DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["ipaddr", "domain", "oss"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Ipaddr => {
+            DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Ipaddr => {
                 "ipaddr"
             }
-            DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Domain => {
+            DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Domain => {
                 "domain"
             }
-            DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Oss => {
-                "oss"
-            }
-            DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Unknown(
+            DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Oss => "oss",
+            DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -642,13 +628,13 @@ impl DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
         ::std::option::Option::Some(
             match s {
                 "ipaddr" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Ipaddr
+                    DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Ipaddr
                 }
                 "domain" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Domain
+                    DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Domain
                 }
                 "oss" => {
-                    DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Oss
+                    DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Oss
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -657,21 +643,21 @@ impl DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
 }
 
 impl ::std::convert::From<&str>
-for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+for DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType {
     fn from(s: &str) -> Self {
-        DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::known(s)
-            .unwrap_or_else(|| DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Unknown(
+        DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::known(s)
+            .unwrap_or_else(|| DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+for DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType {
     fn from(s: ::std::string::String) -> Self {
-        DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::known(&s)
+        DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::known(&s)
             .unwrap_or(
-                DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::Unknown(
+                DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::Unknown(
                     s,
                 ),
             )
@@ -679,14 +665,14 @@ for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
 }
 
 impl ::std::fmt::Display
-for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+for DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+for DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -696,18 +682,16 @@ for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
+for DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType::from,
-            )
+            .map(DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType::from)
     }
 }
 
-/// The `DescribeVodUserDomainsResponseDomains` object (not described in the spec yet).
+/// The `DescribeVodUserDomainsDomains` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -716,30 +700,30 @@ for DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodUserDomainsResponseDomains {
+pub struct DescribeVodUserDomainsDomains {
     ///
     ///
     /// Wire name: `PageData`.
     #[serde(rename = "PageData", default)]
     pub page_data: ::std::vec::Vec<
-        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItem,
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainsPageDataItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_USER_DOMAINS_DOMAINS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "PageData",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_user_domains::DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_user_domains::DESCRIBE_VOD_USER_DOMAINS_DOMAINS_PAGE_DATA_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodUserDomainsResponseDomainsPageDataItem` object (not described in the spec yet).
+/// The `DescribeVodUserDomainsDomainsPageDataItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -748,7 +732,7 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_SHAPE: ::aliyun_runtime::s
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodUserDomainsResponseDomainsPageDataItem {
+pub struct DescribeVodUserDomainsDomainsPageDataItem {
     ///
     ///
     /// Wire name: `Cname`.
@@ -769,7 +753,7 @@ pub struct DescribeVodUserDomainsResponseDomainsPageDataItem {
     /// Wire name: `DomainStatus`.
     #[serde(rename = "DomainStatus", default)]
     pub domain_status: ::std::option::Option<
-        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemDomainStatus,
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainsPageDataItemDomainStatus,
     >,
     ///
     ///
@@ -791,7 +775,7 @@ pub struct DescribeVodUserDomainsResponseDomainsPageDataItem {
     /// Wire name: `Sources`.
     #[serde(rename = "Sources", default)]
     pub sources: ::std::option::Option<
-        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemSources,
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainsPageDataItemSources,
     >,
     ///
     ///
@@ -800,17 +784,17 @@ pub struct DescribeVodUserDomainsResponseDomainsPageDataItem {
     pub ssl_protocol: ::std::option::Option<::std::string::String>,
 }
 
-impl DescribeVodUserDomainsResponseDomainsPageDataItem {
+impl DescribeVodUserDomainsDomainsPageDataItem {
     /// The items of `Sources` (`Sources.Source`) directly; empty when it is absent.
     pub fn sources(
         &self,
-    ) -> &[crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem] {
+    ) -> &[crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItem] {
         self.sources.as_ref().map_or(&[], |w| w.source.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_USER_DOMAINS_DOMAINS_PAGE_DATA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Cname",
@@ -842,7 +826,7 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SHAPE: ::al
         },
         ::aliyun_runtime::shape::Field {
             name: "Sources",
-            shape: &crate::generated::describe_vod_user_domains::DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SOURCES_SHAPE,
+            shape: &crate::generated::describe_vod_user_domains::DESCRIBE_VOD_USER_DOMAINS_DOMAINS_PAGE_DATA_ITEM_SOURCES_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "SslProtocol",
@@ -851,7 +835,7 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SHAPE: ::al
     ],
 );
 
-/// The `DescribeVodUserDomainsResponseDomainsPageDataItemSources` object (not described in the spec yet).
+/// The `DescribeVodUserDomainsDomainsPageDataItemSources` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -860,30 +844,30 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SHAPE: ::al
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodUserDomainsResponseDomainsPageDataItemSources {
+pub struct DescribeVodUserDomainsDomainsPageDataItemSources {
     ///
     ///
     /// Wire name: `Source`.
     #[serde(rename = "Source", default)]
     pub source: ::std::vec::Vec<
-        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem,
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItem,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SOURCES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_USER_DOMAINS_DOMAINS_PAGE_DATA_ITEM_SOURCES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Source",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::describe_vod_user_domains::DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SOURCES_SOURCE_ITEM_SHAPE,
+                item: &crate::generated::describe_vod_user_domains::DESCRIBE_VOD_USER_DOMAINS_DOMAINS_PAGE_DATA_ITEM_SOURCES_SOURCE_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem` object (not described in the spec yet).
+/// The `DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -892,7 +876,7 @@ pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SOURCES_SHA
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem {
+pub struct DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItem {
     ///
     ///
     /// Wire name: `Content`.
@@ -913,12 +897,12 @@ pub struct DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItem {
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsResponseDomainsPageDataItemSourcesSourceItemType,
+        crate::generated::describe_vod_user_domains::DescribeVodUserDomainsDomainsPageDataItemSourcesSourceItemType,
     >,
 }
 
 #[doc(hidden)]
-pub static DESCRIBE_VOD_USER_DOMAINS_RESPONSE_DOMAINS_PAGE_DATA_ITEM_SOURCES_SOURCE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static DESCRIBE_VOD_USER_DOMAINS_DOMAINS_PAGE_DATA_ITEM_SOURCES_SOURCE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",

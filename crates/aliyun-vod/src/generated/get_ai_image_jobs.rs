@@ -60,7 +60,7 @@ pub struct GetAiImageJobsOutput {
     /// Wire name: `AIImageJobList`.
     #[serde(rename = "AIImageJobList", default)]
     pub ai_image_job_list: ::std::vec::Vec<
-        crate::generated::get_ai_image_jobs::GetAiImageJobsResponseAiImageJobListItem,
+        crate::generated::get_ai_image_jobs::GetAiImageJobsAiImageJobListItem,
     >,
     ///
     ///
@@ -131,7 +131,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "AIImageJobList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_ai_image_jobs::GET_AI_IMAGE_JOBS_RESPONSE_AI_IMAGE_JOB_LIST_ITEM_SHAPE,
+                    item: &crate::generated::get_ai_image_jobs::GET_AI_IMAGE_JOBS_AI_IMAGE_JOB_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -151,7 +151,7 @@ static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(JOB_IDS_MAX_ITEMS);
 
-/// The `GetAiImageJobsResponseAiImageJobListItem` object (not described in the spec yet).
+/// The `GetAiImageJobsAiImageJobListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -160,7 +160,7 @@ static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiImageJobsResponseAiImageJobListItem {
+pub struct GetAiImageJobsAiImageJobListItem {
     ///
     ///
     /// Wire name: `AIImageResult`.
@@ -214,7 +214,7 @@ pub struct GetAiImageJobsResponseAiImageJobListItem {
 }
 
 #[doc(hidden)]
-pub static GET_AI_IMAGE_JOBS_RESPONSE_AI_IMAGE_JOB_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_IMAGE_JOBS_AI_IMAGE_JOB_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AIImageResult",

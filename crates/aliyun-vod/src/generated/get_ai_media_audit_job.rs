@@ -55,7 +55,7 @@ pub struct GetAiMediaAuditJobOutput {
     /// Wire name: `MediaAuditJob`.
     #[serde(rename = "MediaAuditJob", default)]
     pub media_audit_job: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJob,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJob,
     >,
     ///
     ///
@@ -122,7 +122,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "MediaAuditJob",
-                shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_SHAPE,
+                shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -143,7 +143,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+pub enum GetAiMediaAuditJobMediaAuditJobDataAbnormalModules {
     /// `video`.
     Video,
     /// `image-cover`.
@@ -154,36 +154,30 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+impl GetAiMediaAuditJobMediaAuditJobDataAbnormalModules {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["video", "image-cover", "text-title"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Video => "video",
-            GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::ImageCover => {
+            GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::Video => "video",
+            GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::ImageCover => {
                 "image-cover"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::TextTitle => {
-                "text-title"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Unknown(s) => {
-                s.as_str()
-            }
+            GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::TextTitle => "text-title",
+            GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "video" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Video
-                }
+                "video" => GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::Video,
                 "image-cover" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::ImageCover
+                    GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::ImageCover
                 }
                 "text-title" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::TextTitle
+                    GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::TextTitle
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -191,33 +185,30 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
     }
 }
 
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+impl ::std::convert::From<&str> for GetAiMediaAuditJobMediaAuditJobDataAbnormalModules {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+for GetAiMediaAuditJobMediaAuditJobDataAbnormalModules {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::known(&s)
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::Unknown(s),
-            )
+        GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::known(&s)
+            .unwrap_or(GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+impl ::std::fmt::Display for GetAiMediaAuditJobMediaAuditJobDataAbnormalModules {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataAbnormalModules {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -227,12 +218,12 @@ impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalM
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
+for GetAiMediaAuditJobMediaAuditJobDataAbnormalModules {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules::from)
+            .map(GetAiMediaAuditJobMediaAuditJobDataAbnormalModules::from)
     }
 }
 
@@ -245,7 +236,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -256,24 +247,22 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Block => {
+            GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Block => {
                 "block"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Review => {
+            GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Review => {
                 "review"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Pass => {
-                "pass"
+            GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Pass => "pass",
+            GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Unknown(s) => {
+                s.as_str()
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -281,13 +270,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Block
+                    GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Block
                 }
                 "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Review
+                    GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Review
                 }
                 "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Pass
+                    GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -296,36 +285,34 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::known(&s)
+        GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::Unknown(
-                    s,
-                ),
+                GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -335,14 +322,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion::from)
     }
 }
 
@@ -355,7 +340,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel {
     /// `porn`.
     Porn,
     /// `terrorism`.
@@ -372,7 +357,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -385,48 +370,32 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Porn => {
-                "porn"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Terrorism => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Porn => "porn",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Ad => "ad",
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Live => {
-                "live"
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Ad => "ad",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Live => "live",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Logo => "logo",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Normal => "normal",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Unknown(s) => {
+                s.as_str()
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Logo => {
-                "logo"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Porn
-                }
+                "porn" => GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Porn,
                 "terrorism" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Terrorism
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Terrorism
                 }
-                "ad" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Ad
-                }
-                "live" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Live
-                }
-                "logo" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Logo
-                }
+                "ad" => GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Ad,
+                "live" => GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Live,
+                "logo" => GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Logo,
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -435,36 +404,32 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::known(&s)
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::Unknown(
-                    s,
-                ),
+                GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+impl ::std::fmt::Display for GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -474,12 +439,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel::from)
+            .map(GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel::from)
     }
 }
 
@@ -492,7 +457,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel {
     /// `porn`.
     Porn,
     /// `sexy`.
@@ -559,7 +524,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLab
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -597,100 +562,96 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Porn => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Porn => {
                 "porn"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Sexy => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Sexy => {
                 "sexy"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Terrorism => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Bloody => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Bloody => {
                 "bloody"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Explosion => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Explosion => {
                 "explosion"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Outfit => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Outfit => {
                 "outfit"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Logo => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Logo => {
                 "logo"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Weapon => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Weapon => {
                 "weapon"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Politics => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Politics => {
                 "politics"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Violence => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Violence => {
                 "violence"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Crowd => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Crowd => {
                 "crowd"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Parade => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Parade => {
                 "parade"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Carcrash => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Carcrash => {
                 "carcrash"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Flag => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Flag => {
                 "flag"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Location => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Location => {
                 "location"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Others => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Others => {
                 "others"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Ad => {
-                "ad"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Abuse => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Ad => "ad",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Abuse => {
                 "abuse"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Contraband => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Contraband => {
                 "contraband"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Spam => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Spam => {
                 "spam"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Npx => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Npx => {
                 "npx"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Qrcode => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Qrcode => {
                 "qrcode"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::ProgramCode => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::ProgramCode => {
                 "programCode"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Live => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Live => {
                 "live"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Meaningless => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Meaningless => {
                 "meaningless"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Pip => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Pip => {
                 "PIP"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Smoking => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Smoking => {
                 "smoking"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Drivelive => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Drivelive => {
                 "drivelive"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Tv => {
-                "TV"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Trademark => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Tv => "TV",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Trademark => {
                 "trademark"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -700,97 +661,97 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Porn
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Porn
                 }
                 "sexy" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Sexy
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Sexy
                 }
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Normal
                 }
                 "terrorism" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Terrorism
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Terrorism
                 }
                 "bloody" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Bloody
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Bloody
                 }
                 "explosion" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Explosion
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Explosion
                 }
                 "outfit" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Outfit
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Outfit
                 }
                 "logo" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Logo
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Logo
                 }
                 "weapon" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Weapon
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Weapon
                 }
                 "politics" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Politics
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Politics
                 }
                 "violence" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Violence
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Violence
                 }
                 "crowd" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Crowd
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Crowd
                 }
                 "parade" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Parade
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Parade
                 }
                 "carcrash" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Carcrash
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Carcrash
                 }
                 "flag" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Flag
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Flag
                 }
                 "location" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Location
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Location
                 }
                 "others" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Others
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Others
                 }
                 "ad" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Ad
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Ad
                 }
                 "abuse" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Abuse
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Abuse
                 }
                 "contraband" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Contraband
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Contraband
                 }
                 "spam" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Spam
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Spam
                 }
                 "npx" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Npx
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Npx
                 }
                 "qrcode" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Qrcode
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Qrcode
                 }
                 "programCode" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::ProgramCode
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::ProgramCode
                 }
                 "live" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Live
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Live
                 }
                 "meaningless" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Meaningless
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Meaningless
                 }
                 "PIP" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Pip
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Pip
                 }
                 "smoking" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Smoking
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Smoking
                 }
                 "drivelive" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Drivelive
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Drivelive
                 }
                 "TV" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Tv
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Tv
                 }
                 "trademark" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Trademark
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Trademark
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -799,25 +760,21 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::known(
-                &s,
-            )
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::Unknown(
                     s,
                 ),
             )
@@ -825,14 +782,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -842,14 +799,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel::from)
     }
 }
 
@@ -862,7 +817,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+pub enum GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene {
     /// `porn`.
     Porn,
     /// `terrorism`.
@@ -877,7 +832,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSce
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+impl GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -889,22 +844,20 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Porn => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Porn => {
                 "porn"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Terrorism => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Terrorism => {
                 "terrorism"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Ad => {
-                "ad"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Live => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Ad => "ad",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Live => {
                 "live"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Logo => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Logo => {
                 "logo"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -914,19 +867,19 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Porn
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Porn
                 }
                 "terrorism" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Terrorism
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Terrorism
                 }
                 "ad" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Ad
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Ad
                 }
                 "live" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Live
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Live
                 }
                 "logo" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Logo
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Logo
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -935,25 +888,21 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::known(
-                &s,
-            )
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::Unknown(
                     s,
                 ),
             )
@@ -961,14 +910,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -978,14 +927,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene::from)
     }
 }
 
@@ -998,7 +945,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -1009,22 +956,22 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSug
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Block => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Block => {
                 "block"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Review => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Review => {
                 "review"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Pass => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Pass => {
                 "pass"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -1034,13 +981,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggest
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Block
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Block
                 }
                 "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Review
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Review
                 }
                 "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Pass
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1049,25 +996,21 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggest
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::known(
-                &s,
-            )
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::Unknown(
                     s,
                 ),
             )
@@ -1075,14 +1018,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggesti
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1092,13 +1035,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggesti
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion::from,
+                GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion::from,
             )
     }
 }
@@ -1112,7 +1055,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggesti
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -1123,24 +1066,22 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Block => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Block => {
                 "block"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Review => {
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Review => {
                 "review"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Pass => {
-                "pass"
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Pass => "pass",
+            GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Unknown(s) => {
+                s.as_str()
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -1148,13 +1089,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Block
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Block
                 }
                 "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Review
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Review
                 }
                 "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Pass
+                    GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1163,36 +1104,34 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::known(&s)
+        GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::Unknown(
-                    s,
-                ),
+                GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1202,14 +1141,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion::from)
     }
 }
 
@@ -1222,7 +1159,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataLabel {
     /// `porn`.
     Porn,
     /// `terrorism`.
@@ -1241,7 +1178,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -1255,59 +1192,57 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Porn => "porn",
-            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Terrorism => "terrorism",
-            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Ad => "ad",
-            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Live => "live",
-            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Logo => "logo",
-            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Audio => "audio",
-            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Normal => "normal",
-            GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Unknown(s) => s.as_str(),
+            GetAiMediaAuditJobMediaAuditJobDataLabel::Porn => "porn",
+            GetAiMediaAuditJobMediaAuditJobDataLabel::Terrorism => "terrorism",
+            GetAiMediaAuditJobMediaAuditJobDataLabel::Ad => "ad",
+            GetAiMediaAuditJobMediaAuditJobDataLabel::Live => "live",
+            GetAiMediaAuditJobMediaAuditJobDataLabel::Logo => "logo",
+            GetAiMediaAuditJobMediaAuditJobDataLabel::Audio => "audio",
+            GetAiMediaAuditJobMediaAuditJobDataLabel::Normal => "normal",
+            GetAiMediaAuditJobMediaAuditJobDataLabel::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "porn" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Porn,
-                "terrorism" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Terrorism
-                }
-                "ad" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Ad,
-                "live" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Live,
-                "logo" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Logo,
-                "audio" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Audio,
-                "normal" => GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Normal,
+                "porn" => GetAiMediaAuditJobMediaAuditJobDataLabel::Porn,
+                "terrorism" => GetAiMediaAuditJobMediaAuditJobDataLabel::Terrorism,
+                "ad" => GetAiMediaAuditJobMediaAuditJobDataLabel::Ad,
+                "live" => GetAiMediaAuditJobMediaAuditJobDataLabel::Live,
+                "logo" => GetAiMediaAuditJobMediaAuditJobDataLabel::Logo,
+                "audio" => GetAiMediaAuditJobMediaAuditJobDataLabel::Audio,
+                "normal" => GetAiMediaAuditJobMediaAuditJobDataLabel::Normal,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+impl ::std::convert::From<&str> for GetAiMediaAuditJobMediaAuditJobDataLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataLabel::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+for GetAiMediaAuditJobMediaAuditJobDataLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataLabel::known(&s)
-            .unwrap_or(GetAiMediaAuditJobResponseMediaAuditJobDataLabel::Unknown(s))
+        GetAiMediaAuditJobMediaAuditJobDataLabel::known(&s)
+            .unwrap_or(GetAiMediaAuditJobMediaAuditJobDataLabel::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+impl ::std::fmt::Display for GetAiMediaAuditJobMediaAuditJobDataLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1316,13 +1251,12 @@ impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
+impl<'de> ::serde::Deserialize<'de> for GetAiMediaAuditJobMediaAuditJobDataLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiMediaAuditJobResponseMediaAuditJobDataLabel::from)
+            .map(GetAiMediaAuditJobMediaAuditJobDataLabel::from)
     }
 }
 
@@ -1335,7 +1269,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -1346,58 +1280,55 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Block => "block",
-            GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Review => "review",
-            GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Pass => "pass",
-            GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Unknown(s) => {
-                s.as_str()
-            }
+            GetAiMediaAuditJobMediaAuditJobDataSuggestion::Block => "block",
+            GetAiMediaAuditJobMediaAuditJobDataSuggestion::Review => "review",
+            GetAiMediaAuditJobMediaAuditJobDataSuggestion::Pass => "pass",
+            GetAiMediaAuditJobMediaAuditJobDataSuggestion::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "block" => GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Block,
-                "review" => GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Review,
-                "pass" => GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Pass,
+                "block" => GetAiMediaAuditJobMediaAuditJobDataSuggestion::Block,
+                "review" => GetAiMediaAuditJobMediaAuditJobDataSuggestion::Review,
+                "pass" => GetAiMediaAuditJobMediaAuditJobDataSuggestion::Pass,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+impl ::std::convert::From<&str> for GetAiMediaAuditJobMediaAuditJobDataSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::known(&s)
-            .unwrap_or(GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::Unknown(s))
+        GetAiMediaAuditJobMediaAuditJobDataSuggestion::known(&s)
+            .unwrap_or(GetAiMediaAuditJobMediaAuditJobDataSuggestion::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+impl ::std::fmt::Display for GetAiMediaAuditJobMediaAuditJobDataSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1406,13 +1337,12 @@ impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestio
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
+impl<'de> ::serde::Deserialize<'de> for GetAiMediaAuditJobMediaAuditJobDataSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion::from)
+            .map(GetAiMediaAuditJobMediaAuditJobDataSuggestion::from)
     }
 }
 
@@ -1425,7 +1355,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel {
     /// `spam`.
     Spam,
     /// `ad`.
@@ -1444,7 +1374,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "spam",
@@ -1458,54 +1388,38 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Spam => {
-                "spam"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Ad => "ad",
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Abuse => {
-                "abuse"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Flood => {
-                "flood"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Contraband => {
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Spam => "spam",
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Ad => "ad",
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Abuse => "abuse",
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Flood => "flood",
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Contraband => {
                 "contraband"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Meaningless => {
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Meaningless => {
                 "meaningless"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Normal => {
-                "normal"
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Normal => "normal",
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Unknown(s) => {
+                s.as_str()
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "spam" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Spam
-                }
-                "ad" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Ad
-                }
-                "abuse" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Abuse
-                }
-                "flood" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Flood
-                }
+                "spam" => GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Spam,
+                "ad" => GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Ad,
+                "abuse" => GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Abuse,
+                "flood" => GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Flood,
                 "contraband" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Contraband
+                    GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Contraband
                 }
                 "meaningless" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Meaningless
+                    GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Meaningless
                 }
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1514,36 +1428,32 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::known(&s)
+        GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::Unknown(
-                    s,
-                ),
+                GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+impl ::std::fmt::Display for GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1553,12 +1463,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel::from)
+            .map(GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel::from)
     }
 }
 
@@ -1571,7 +1481,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -1582,24 +1492,20 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Block => {
-                "block"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Review => {
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Block => "block",
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Review => {
                 "review"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Pass => {
-                "pass"
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Pass => "pass",
+            GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Unknown(s) => {
+                s.as_str()
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -1607,13 +1513,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Block
+                    GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Block
                 }
                 "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Review
+                    GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Review
                 }
                 "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Pass
+                    GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1622,36 +1528,33 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::known(&s)
+        GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::Unknown(
-                    s,
-                ),
+                GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1661,14 +1564,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion::from)
     }
 }
 
@@ -1681,7 +1582,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
     /// `normal`.
     Normal,
     /// `ad`.
@@ -1708,7 +1609,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterLi
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -1726,40 +1627,40 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListIt
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Ad => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Ad => {
                 "ad"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Politics => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Politics => {
                 "politics"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Porn => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Porn => {
                 "porn"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Abuse => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Abuse => {
                 "abuse"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Terrorism => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Contraband => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Contraband => {
                 "contraband"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Spam => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Spam => {
                 "spam"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Npx => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Npx => {
                 "npx"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Qrcode => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Qrcode => {
                 "qrcode"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::ProgramCode => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::ProgramCode => {
                 "programCode"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -1769,37 +1670,37 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListIt
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Normal
                 }
                 "ad" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Ad
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Ad
                 }
                 "politics" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Politics
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Politics
                 }
                 "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Porn
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Porn
                 }
                 "abuse" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Abuse
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Abuse
                 }
                 "terrorism" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Terrorism
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Terrorism
                 }
                 "contraband" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Contraband
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Contraband
                 }
                 "spam" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Spam
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Spam
                 }
                 "npx" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Npx
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Npx
                 }
                 "qrcode" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Qrcode
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Qrcode
                 }
                 "programCode" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::ProgramCode
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::ProgramCode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1808,25 +1709,25 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListIt
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::known(
                 s,
             )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::known(
                 &s,
             )
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -1834,14 +1735,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListIte
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1851,13 +1752,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListIte
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel::from,
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel::from,
             )
     }
 }
@@ -1871,7 +1772,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListIte
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel {
     /// `normal`.
     Normal,
     /// `ad`.
@@ -1898,7 +1799,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -1916,42 +1817,32 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Ad => {
-                "ad"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Politics => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Ad => "ad",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Politics => {
                 "politics"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Porn => {
-                "porn"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Abuse => {
-                "abuse"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Terrorism => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Porn => "porn",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Abuse => "abuse",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Terrorism => {
                 "terrorism"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Contraband => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Contraband => {
                 "contraband"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Spam => {
-                "spam"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Npx => {
-                "npx"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Qrcode => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Spam => "spam",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Npx => "npx",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Qrcode => {
                 "qrcode"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::ProgramCode => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::ProgramCode => {
                 "programCode"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Unknown(
-                s,
-            ) => s.as_str(),
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -1959,37 +1850,33 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Normal
                 }
-                "ad" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Ad
-                }
+                "ad" => GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Ad,
                 "politics" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Politics
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Politics
                 }
                 "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Porn
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Porn
                 }
                 "abuse" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Abuse
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Abuse
                 }
                 "terrorism" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Terrorism
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Terrorism
                 }
                 "contraband" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Contraband
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Contraband
                 }
                 "spam" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Spam
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Spam
                 }
-                "npx" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Npx
-                }
+                "npx" => GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Npx,
                 "qrcode" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Qrcode
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Qrcode
                 }
                 "programCode" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::ProgramCode
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::ProgramCode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1998,36 +1885,33 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::known(&s)
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::Unknown(
-                    s,
-                ),
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2037,14 +1921,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel::from)
     }
 }
 
@@ -2057,7 +1939,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -2068,22 +1950,22 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestio
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Block => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Block => {
                 "block"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Review => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Review => {
                 "review"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Pass => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Pass => {
                 "pass"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -2093,13 +1975,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Block
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Block
                 }
                 "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Review
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Review
                 }
                 "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Pass
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2108,25 +1990,21 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::known(
-                &s,
-            )
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::Unknown(
                     s,
                 ),
             )
@@ -2134,14 +2012,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2151,14 +2029,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion::from)
     }
 }
 
@@ -2171,7 +2047,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel {
     /// `normal`.
     Normal,
     /// `ad`.
@@ -2198,7 +2074,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListIt
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -2216,40 +2092,40 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLa
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Ad => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Ad => {
                 "ad"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Politics => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Politics => {
                 "politics"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Porn => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Porn => {
                 "porn"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Abuse => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Abuse => {
                 "abuse"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Terrorism => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Contraband => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Contraband => {
                 "contraband"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Spam => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Spam => {
                 "spam"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Npx => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Npx => {
                 "npx"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Qrcode => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Qrcode => {
                 "qrcode"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::ProgramCode => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::ProgramCode => {
                 "programCode"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -2259,37 +2135,37 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLa
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Normal
                 }
                 "ad" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Ad
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Ad
                 }
                 "politics" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Politics
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Politics
                 }
                 "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Porn
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Porn
                 }
                 "abuse" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Abuse
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Abuse
                 }
                 "terrorism" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Terrorism
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Terrorism
                 }
                 "contraband" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Contraband
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Contraband
                 }
                 "spam" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Spam
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Spam
                 }
                 "npx" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Npx
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Npx
                 }
                 "qrcode" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Qrcode
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Qrcode
                 }
                 "programCode" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::ProgramCode
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::ProgramCode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2298,25 +2174,21 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLa
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::known(
-                &s,
-            )
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -2324,14 +2196,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLab
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2341,13 +2213,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLab
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel::from,
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel::from,
             )
     }
 }
@@ -2361,7 +2233,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLab
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel {
     /// `porn`.
     Porn,
     /// `terrorism`.
@@ -2378,7 +2250,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -2391,17 +2263,1169 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Porn => "porn",
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Terrorism => {
-                "terrorism"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Ad => "ad",
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Live => "live",
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Logo => "logo",
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Porn => "porn",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Terrorism => "terrorism",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Ad => "ad",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Live => "live",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Logo => "logo",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Normal => "normal",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Porn,
+                "terrorism" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Terrorism
+                }
+                "ad" => GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Ad,
+                "live" => GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Live,
+                "logo" => GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Logo,
+                "normal" => GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Normal,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::known(&s)
+            .unwrap_or(GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Unknown(s) => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Pip => {
+                "PIP"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Smoking => {
+                "smoking"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Pip
+                }
+                "smoking" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Meaningless => {
+                "meaningless"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Pip => "PIP",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Smoking => {
+                "smoking"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Drivelive => {
+                "drivelive"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Normal
+                }
+                "meaningless" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Meaningless
+                }
+                "PIP" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Pip
+                }
+                "smoking" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Smoking
+                }
+                "drivelive" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Pip => {
+                "PIP"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Smoking => {
+                "smoking"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Pip
+                }
+                "smoking" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Tv => {
+                "TV"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Trademark => {
+                "trademark"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Normal
+                }
+                "TV" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Tv
+                }
+                "trademark" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Tv => "TV",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Trademark => {
+                "trademark"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Normal
+                }
+                "TV" => GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Tv,
+                "trademark" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Block => {
+                "block"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Review => {
+                "review"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Pass => {
+                "pass"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Block
+                }
+                "review" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Review
+                }
+                "pass" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::known(&s)
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Tv => {
+                "TV"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Trademark => {
+                "trademark"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Normal
+                }
+                "TV" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Tv
+                }
+                "trademark" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Porn => {
+                "porn"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Sexy => {
+                "sexy"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Porn
+                }
+                "sexy" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Sexy
+                }
+                "normal" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Porn => "porn",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Sexy => "sexy",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Normal => {
+                "normal"
+            }
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Unknown(s) => {
                 s.as_str()
             }
         }
@@ -2411,20 +3435,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Porn
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Porn
                 }
-                "terrorism" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Terrorism
-                }
-                "ad" => GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Ad,
-                "live" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Live
-                }
-                "logo" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Logo
+                "sexy" => {
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Sexy
                 }
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2433,167 +3450,34 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::known(&s)
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::Unknown(s),
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
-    /// `normal`.
-    Normal,
-    /// `meaningless`.
-    Meaningless,
-    /// `PIP`.
-    Pip,
-    /// `smoking`.
-    Smoking,
-    /// `drivelive`.
-    Drivelive,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "normal",
-        "meaningless",
-        "PIP",
-        "smoking",
-        "drivelive",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Meaningless => {
-                "meaningless"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Pip => {
-                "PIP"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Smoking => {
-                "smoking"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Drivelive => {
-                "drivelive"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Normal
-                }
-                "meaningless" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Meaningless
-                }
-                "PIP" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Pip
-                }
-                "smoking" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Smoking
-                }
-                "drivelive" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Drivelive
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2603,14 +3487,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListI
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel::from)
     }
 }
 
@@ -2623,139 +3505,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListI
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
-    /// `normal`.
-    Normal,
-    /// `meaningless`.
-    Meaningless,
-    /// `PIP`.
-    Pip,
-    /// `smoking`.
-    Smoking,
-    /// `drivelive`.
-    Drivelive,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "normal",
-        "meaningless",
-        "PIP",
-        "smoking",
-        "drivelive",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Meaningless => {
-                "meaningless"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Pip => {
-                "PIP"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Smoking => {
-                "smoking"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Drivelive => {
-                "drivelive"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Normal
-                }
-                "meaningless" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Meaningless
-                }
-                "PIP" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Pip
-                }
-                "smoking" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Smoking
-                }
-                "drivelive" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Drivelive
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::known(&s)
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -2766,22 +3516,22 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggest
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Block => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Block => {
                 "block"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Review => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Review => {
                 "review"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Pass => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Pass => {
                 "pass"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -2791,13 +3541,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion 
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Block
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Block
                 }
                 "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Review
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Review
                 }
                 "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Pass
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2806,25 +3556,21 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion 
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::known(
-                &s,
-            )
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
                     s,
                 ),
             )
@@ -2832,14 +3578,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2849,13 +3595,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion::from,
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion::from,
             )
     }
 }
@@ -2869,595 +3615,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
-    /// `normal`.
-    Normal,
-    /// `meaningless`.
-    Meaningless,
-    /// `PIP`.
-    Pip,
-    /// `smoking`.
-    Smoking,
-    /// `drivelive`.
-    Drivelive,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "normal",
-        "meaningless",
-        "PIP",
-        "smoking",
-        "drivelive",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Meaningless => {
-                "meaningless"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Pip => {
-                "PIP"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Smoking => {
-                "smoking"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Drivelive => {
-                "drivelive"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Normal
-                }
-                "meaningless" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Meaningless
-                }
-                "PIP" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Pip
-                }
-                "smoking" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Smoking
-                }
-                "drivelive" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Drivelive
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
-    /// `normal`.
-    Normal,
-    /// `TV`.
-    Tv,
-    /// `trademark`.
-    Trademark,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Tv => {
-                "TV"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Trademark => {
-                "trademark"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Normal
-                }
-                "TV" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Tv
-                }
-                "trademark" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Trademark
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
-    /// `normal`.
-    Normal,
-    /// `TV`.
-    Tv,
-    /// `trademark`.
-    Trademark,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Tv => {
-                "TV"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Trademark => {
-                "trademark"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Normal
-                }
-                "TV" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Tv
-                }
-                "trademark" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Trademark
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::known(&s)
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
-    /// `block`.
-    Block,
-    /// `review`.
-    Review,
-    /// `pass`.
-    Pass,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Block => {
-                "block"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Review => {
-                "review"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Pass => {
-                "pass"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Block
-                }
-                "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Review
-                }
-                "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Pass
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::known(
-                &s,
-            )
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
-    /// `normal`.
-    Normal,
-    /// `TV`.
-    Tv,
-    /// `trademark`.
-    Trademark,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Tv => {
-                "TV"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Trademark => {
-                "trademark"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Normal
-                }
-                "TV" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Tv
-                }
-                "trademark" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Trademark
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel {
     /// `porn`.
     Porn,
     /// `sexy`.
@@ -3468,22 +3626,22 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounter
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Porn => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Porn => {
                 "porn"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Sexy => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Sexy => {
                 "sexy"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -3493,13 +3651,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterList
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Porn
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Porn
                 }
                 "sexy" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Sexy
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Sexy
                 }
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -3508,25 +3666,25 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterList
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::known(
                 s,
             )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::known(
                 &s,
             )
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -3534,14 +3692,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListI
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -3551,13 +3709,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListI
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel::from,
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel::from,
             )
     }
 }
@@ -3571,117 +3729,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListI
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
-    /// `porn`.
-    Porn,
-    /// `sexy`.
-    Sexy,
-    /// `normal`.
-    Normal,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Porn => {
-                "porn"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Sexy => {
-                "sexy"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Porn
-                }
-                "sexy" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Sexy
-                }
-                "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Normal
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::known(&s)
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -3692,24 +3740,18 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggest
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Block => {
-                "block"
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Block => "block",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Review => "review",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Pass => "pass",
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Unknown(s) => {
+                s.as_str()
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Review => {
-                "review"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Pass => {
-                "pass"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -3717,14 +3759,12 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion 
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Block
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Block
                 }
                 "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Review
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Review
                 }
-                "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Pass
-                }
+                "pass" => GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Pass,
                 _ => return ::std::option::Option::None,
             },
         )
@@ -3732,40 +3772,32 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion 
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::known(
-                &s,
-            )
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::Unknown(
-                    s,
-                ),
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+impl ::std::fmt::Display for GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -3775,14 +3807,12 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion::from,
-            )
+            .map(GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion::from)
     }
 }
 
@@ -3795,229 +3825,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
-    /// `porn`.
-    Porn,
-    /// `sexy`.
-    Sexy,
-    /// `normal`.
-    Normal,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Porn => {
-                "porn"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Sexy => {
-                "sexy"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Normal => {
-                "normal"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "porn" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Porn
-                }
-                "sexy" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Sexy
-                }
-                "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Normal
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
-    /// `block`.
-    Block,
-    /// `review`.
-    Review,
-    /// `pass`.
-    Pass,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Block => {
-                "block"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Review => {
-                "review"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Pass => {
-                "pass"
-            }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Block
-                }
-                "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Review
-                }
-                "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Pass
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
-    fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
-    fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::known(&s)
-            .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
     /// `normal`.
     Normal,
     /// `bloody`.
@@ -4050,7 +3858,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCo
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -4071,49 +3879,49 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounte
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Bloody => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Bloody => {
                 "bloody"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Explosion => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Explosion => {
                 "explosion"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Outfit => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Outfit => {
                 "outfit"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Logo => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Logo => {
                 "logo"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Weapon => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Weapon => {
                 "weapon"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Politics => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Politics => {
                 "politics"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Violence => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Violence => {
                 "violence"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Crowd => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Crowd => {
                 "crowd"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Parade => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Parade => {
                 "parade"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Carcrash => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Carcrash => {
                 "carcrash"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Flag => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Flag => {
                 "flag"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Location => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Location => {
                 "location"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Others => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Others => {
                 "others"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -4123,46 +3931,46 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounte
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Normal
                 }
                 "bloody" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Bloody
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Bloody
                 }
                 "explosion" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Explosion
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Explosion
                 }
                 "outfit" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Outfit
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Outfit
                 }
                 "logo" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Logo
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Logo
                 }
                 "weapon" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Weapon
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Weapon
                 }
                 "politics" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Politics
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Politics
                 }
                 "violence" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Violence
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Violence
                 }
                 "crowd" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Crowd
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Crowd
                 }
                 "parade" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Parade
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Parade
                 }
                 "carcrash" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Carcrash
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Carcrash
                 }
                 "flag" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Flag
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Flag
                 }
                 "location" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Location
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Location
                 }
                 "others" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Others
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Others
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -4171,25 +3979,25 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounte
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::known(
                 s,
             )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::known(
                 &s,
             )
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -4197,14 +4005,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounter
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4214,13 +4022,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounter
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::from,
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel::from,
             )
     }
 }
@@ -4234,7 +4042,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounter
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel {
     /// `normal`.
     Normal,
     /// `bloody`.
@@ -4267,7 +4075,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLa
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -4288,49 +4096,49 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel 
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Bloody => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Bloody => {
                 "bloody"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Explosion => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Explosion => {
                 "explosion"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Outfit => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Outfit => {
                 "outfit"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Logo => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Logo => {
                 "logo"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Weapon => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Weapon => {
                 "weapon"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Politics => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Politics => {
                 "politics"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Violence => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Violence => {
                 "violence"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Crowd => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Crowd => {
                 "crowd"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Parade => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Parade => {
                 "parade"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Carcrash => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Carcrash => {
                 "carcrash"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Flag => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Flag => {
                 "flag"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Location => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Location => {
                 "location"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Others => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Others => {
                 "others"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -4340,46 +4148,46 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel 
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Normal
                 }
                 "bloody" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Bloody
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Bloody
                 }
                 "explosion" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Explosion
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Explosion
                 }
                 "outfit" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Outfit
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Outfit
                 }
                 "logo" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Logo
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Logo
                 }
                 "weapon" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Weapon
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Weapon
                 }
                 "politics" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Politics
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Politics
                 }
                 "violence" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Violence
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Violence
                 }
                 "crowd" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Crowd
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Crowd
                 }
                 "parade" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Parade
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Parade
                 }
                 "carcrash" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Carcrash
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Carcrash
                 }
                 "flag" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Flag
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Flag
                 }
                 "location" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Location
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Location
                 }
                 "others" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Others
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Others
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -4388,25 +4196,21 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel 
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::known(
-                &s,
-            )
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::known(&s)
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::Unknown(
                     s,
                 ),
             )
@@ -4414,14 +4218,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4431,13 +4235,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel::from,
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel::from,
             )
     }
 }
@@ -4451,7 +4255,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -4462,22 +4266,22 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSu
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Block => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Block => {
                 "block"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Review => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Review => {
                 "review"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Pass => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Pass => {
                 "pass"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -4487,13 +4291,13 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSugges
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Block
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Block
                 }
                 "review" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Review
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Review
                 }
                 "pass" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Pass
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -4502,25 +4306,23 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSugges
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::known(
                 &s,
             )
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::Unknown(
                     s,
                 ),
             )
@@ -4528,14 +4330,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggest
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4545,13 +4347,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggest
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion::from,
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion::from,
             )
     }
 }
@@ -4565,7 +4367,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggest
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+pub enum GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
     /// `normal`.
     Normal,
     /// `bloody`.
@@ -4598,7 +4400,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTo
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+impl GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -4619,49 +4421,49 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopLis
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Normal => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Normal => {
                 "normal"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Bloody => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Bloody => {
                 "bloody"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Explosion => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Explosion => {
                 "explosion"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Outfit => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Outfit => {
                 "outfit"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Logo => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Logo => {
                 "logo"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Weapon => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Weapon => {
                 "weapon"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Politics => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Politics => {
                 "politics"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Violence => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Violence => {
                 "violence"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Crowd => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Crowd => {
                 "crowd"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Parade => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Parade => {
                 "parade"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Carcrash => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Carcrash => {
                 "carcrash"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Flag => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Flag => {
                 "flag"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Location => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Location => {
                 "location"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Others => {
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Others => {
                 "others"
             }
-            GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
+            GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -4671,46 +4473,46 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopLis
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Normal
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Normal
                 }
                 "bloody" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Bloody
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Bloody
                 }
                 "explosion" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Explosion
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Explosion
                 }
                 "outfit" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Outfit
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Outfit
                 }
                 "logo" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Logo
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Logo
                 }
                 "weapon" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Weapon
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Weapon
                 }
                 "politics" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Politics
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Politics
                 }
                 "violence" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Violence
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Violence
                 }
                 "crowd" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Crowd
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Crowd
                 }
                 "parade" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Parade
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Parade
                 }
                 "carcrash" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Carcrash
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Carcrash
                 }
                 "flag" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Flag
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Flag
                 }
                 "location" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Location
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Location
                 }
                 "others" => {
-                    GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Others
+                    GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Others
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -4719,25 +4521,25 @@ impl GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopLis
 }
 
 impl ::std::convert::From<&str>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::known(
                 s,
             )
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::known(
+        GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::known(
                 &s,
             )
             .unwrap_or(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -4745,14 +4547,14 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopList
 }
 
 impl ::std::fmt::Display
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4762,13 +4564,13 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopList
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
+for GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::from,
+                GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel::from,
             )
     }
 }
@@ -4782,7 +4584,7 @@ for GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopList
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiMediaAuditJobResponseMediaAuditJobStatus {
+pub enum GetAiMediaAuditJobMediaAuditJobStatus {
     /// `success`.
     Success,
     /// `fail`.
@@ -4795,7 +4597,7 @@ pub enum GetAiMediaAuditJobResponseMediaAuditJobStatus {
     Unknown(::std::string::String),
 }
 
-impl GetAiMediaAuditJobResponseMediaAuditJobStatus {
+impl GetAiMediaAuditJobMediaAuditJobStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "success",
@@ -4806,51 +4608,51 @@ impl GetAiMediaAuditJobResponseMediaAuditJobStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiMediaAuditJobResponseMediaAuditJobStatus::Success => "success",
-            GetAiMediaAuditJobResponseMediaAuditJobStatus::Fail => "fail",
-            GetAiMediaAuditJobResponseMediaAuditJobStatus::Init => "init",
-            GetAiMediaAuditJobResponseMediaAuditJobStatus::Processing => "processing",
-            GetAiMediaAuditJobResponseMediaAuditJobStatus::Unknown(s) => s.as_str(),
+            GetAiMediaAuditJobMediaAuditJobStatus::Success => "success",
+            GetAiMediaAuditJobMediaAuditJobStatus::Fail => "fail",
+            GetAiMediaAuditJobMediaAuditJobStatus::Init => "init",
+            GetAiMediaAuditJobMediaAuditJobStatus::Processing => "processing",
+            GetAiMediaAuditJobMediaAuditJobStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "success" => GetAiMediaAuditJobResponseMediaAuditJobStatus::Success,
-                "fail" => GetAiMediaAuditJobResponseMediaAuditJobStatus::Fail,
-                "init" => GetAiMediaAuditJobResponseMediaAuditJobStatus::Init,
-                "processing" => GetAiMediaAuditJobResponseMediaAuditJobStatus::Processing,
+                "success" => GetAiMediaAuditJobMediaAuditJobStatus::Success,
+                "fail" => GetAiMediaAuditJobMediaAuditJobStatus::Fail,
+                "init" => GetAiMediaAuditJobMediaAuditJobStatus::Init,
+                "processing" => GetAiMediaAuditJobMediaAuditJobStatus::Processing,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+impl ::std::convert::From<&str> for GetAiMediaAuditJobMediaAuditJobStatus {
     fn from(s: &str) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobStatus::known(s)
-            .unwrap_or_else(|| GetAiMediaAuditJobResponseMediaAuditJobStatus::Unknown(
+        GetAiMediaAuditJobMediaAuditJobStatus::known(s)
+            .unwrap_or_else(|| GetAiMediaAuditJobMediaAuditJobStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+for GetAiMediaAuditJobMediaAuditJobStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetAiMediaAuditJobResponseMediaAuditJobStatus::known(&s)
-            .unwrap_or(GetAiMediaAuditJobResponseMediaAuditJobStatus::Unknown(s))
+        GetAiMediaAuditJobMediaAuditJobStatus::known(&s)
+            .unwrap_or(GetAiMediaAuditJobMediaAuditJobStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+impl ::std::fmt::Display for GetAiMediaAuditJobMediaAuditJobStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+impl ::serde::Serialize for GetAiMediaAuditJobMediaAuditJobStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4859,16 +4661,16 @@ impl ::serde::Serialize for GetAiMediaAuditJobResponseMediaAuditJobStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetAiMediaAuditJobResponseMediaAuditJobStatus {
+impl<'de> ::serde::Deserialize<'de> for GetAiMediaAuditJobMediaAuditJobStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiMediaAuditJobResponseMediaAuditJobStatus::from)
+            .map(GetAiMediaAuditJobMediaAuditJobStatus::from)
     }
 }
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJob` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJob` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -4877,7 +4679,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAiMediaAuditJobResponseMediaAuditJobS
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJob {
+pub struct GetAiMediaAuditJobMediaAuditJob {
     ///
     ///
     /// Wire name: `Code`.
@@ -4898,7 +4700,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJob {
     /// Wire name: `Data`.
     #[serde(rename = "Data", default)]
     pub data: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobData,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobData,
     >,
     ///
     ///
@@ -4920,7 +4722,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJob {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobStatus,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobStatus,
     >,
     ///
     ///
@@ -4930,7 +4732,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJob {
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Code",
@@ -4946,7 +4748,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_SHAPE: ::aliyun_runti
         },
         ::aliyun_runtime::shape::Field {
             name: "Data",
-            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_SHAPE,
+            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "JobId",
@@ -4971,7 +4773,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_SHAPE: ::aliyun_runti
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobData` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -4980,60 +4782,60 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_SHAPE: ::aliyun_runti
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobData {
+pub struct GetAiMediaAuditJobMediaAuditJobData {
     ///
     ///
     /// Wire name: `AbnormalModules`.
     #[serde(rename = "AbnormalModules", default)]
     pub abnormal_modules: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataAbnormalModules,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataAbnormalModules,
     >,
     ///
     ///
     /// Wire name: `AudioResult`.
     #[serde(rename = "AudioResult", default)]
     pub audio_result: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataAudioResultItem,
     >,
     ///
     ///
     /// Wire name: `ImageResult`.
     #[serde(rename = "ImageResult", default)]
     pub image_result: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataImageResultItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataLabel,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataSuggestion,
     >,
     ///
     ///
     /// Wire name: `TextResult`.
     #[serde(rename = "TextResult", default)]
     pub text_result: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataTextResultItem,
     >,
     ///
     ///
     /// Wire name: `VideoResult`.
     #[serde(rename = "VideoResult", default)]
     pub video_result: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResult,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResult,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AbnormalModules",
@@ -5042,14 +4844,14 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_SHAPE: ::aliyun_
         ::aliyun_runtime::shape::Field {
             name: "AudioResult",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_AUDIO_RESULT_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_AUDIO_RESULT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "ImageResult",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5064,18 +4866,18 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_SHAPE: ::aliyun_
         ::aliyun_runtime::shape::Field {
             name: "TextResult",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_TEXT_RESULT_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_TEXT_RESULT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoResult",
-            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHAPE,
+            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHAPE,
         },
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataAudioResultItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5084,7 +4886,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_SHAPE: ::aliyun_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataAudioResultItem {
     ///
     ///
     /// Wire name: `Label`.
@@ -5105,12 +4907,12 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItem {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataAudioResultItemSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataAudioResultItemSuggestion,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_AUDIO_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_AUDIO_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5131,7 +4933,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_AUDIO_RESULT_ITE
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataImageResultItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5140,27 +4942,27 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_AUDIO_RESULT_ITE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataImageResultItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataImageResultItemLabel,
     >,
     ///
     ///
     /// Wire name: `Result`.
     #[serde(rename = "Result", default)]
     pub result: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItem,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataImageResultItemSuggestion,
     >,
     ///
     ///
@@ -5175,7 +4977,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItem {
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5184,7 +4986,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
         ::aliyun_runtime::shape::Field {
             name: "Result",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITEM_RESULT_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITEM_RESULT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5203,7 +5005,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5212,20 +5014,20 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemLabel,
     >,
     ///
     ///
     /// Wire name: `Scene`.
     #[serde(rename = "Scene", default)]
     pub scene: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemScene,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemScene,
     >,
     ///
     ///
@@ -5237,12 +5039,12 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItem 
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataImageResultItemResultItemSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataImageResultItemResultItemSuggestion,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITEM_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITEM_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5263,7 +5065,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataTextResultItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5272,7 +5074,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_IMAGE_RESULT_ITE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataTextResultItem {
     ///
     ///
     /// Wire name: `Content`.
@@ -5283,7 +5085,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem {
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataTextResultItemLabel,
     >,
     ///
     ///
@@ -5300,7 +5102,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItemSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataTextResultItemSuggestion,
     >,
     ///
     ///
@@ -5310,7 +5112,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataTextResultItem {
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_TEXT_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_TEXT_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",
@@ -5339,7 +5141,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_TEXT_RESULT_ITEM
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResult` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5348,64 +5150,64 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_TEXT_RESULT_ITEM
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResult {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResult {
     ///
     ///
     /// Wire name: `AdResult`.
     #[serde(rename = "AdResult", default)]
     pub ad_result: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResult,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLabel,
     >,
     ///
     ///
     /// Wire name: `LiveResult`.
     #[serde(rename = "LiveResult", default)]
     pub live_result: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResult,
     >,
     ///
     ///
     /// Wire name: `LogoResult`.
     #[serde(rename = "LogoResult", default)]
     pub logo_result: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResult,
     >,
     ///
     ///
     /// Wire name: `PornResult`.
     #[serde(rename = "PornResult", default)]
     pub porn_result: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResult,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TerrorismResult`.
     #[serde(rename = "TerrorismResult", default)]
     pub terrorism_result: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResult,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AdResult",
-            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_SHAPE,
+            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5413,15 +5215,15 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHA
         },
         ::aliyun_runtime::shape::Field {
             name: "LiveResult",
-            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_SHAPE,
+            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogoResult",
-            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_SHAPE,
+            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "PornResult",
-            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_SHAPE,
+            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
@@ -5429,12 +5231,12 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHA
         },
         ::aliyun_runtime::shape::Field {
             name: "TerrorismResult",
-            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_SHAPE,
+            shape: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_SHAPE,
         },
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5443,7 +5245,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_SHA
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5454,14 +5256,14 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult {
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultLabel,
     >,
     ///
     ///
@@ -5473,19 +5275,19 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResult {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -5494,7 +5296,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5513,14 +5315,14 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5529,7 +5331,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -5540,12 +5342,12 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounter
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultCounterListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -5558,7 +5360,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5567,13 +5369,13 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultAdResultTopListItemLabel,
     >,
     ///
     ///
@@ -5593,7 +5395,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultAdResultTopList
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5614,7 +5416,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5623,7 +5425,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_AD_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5634,14 +5436,14 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult {
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultLabel,
     >,
     ///
     ///
@@ -5653,19 +5455,19 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResult {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -5674,7 +5476,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5693,14 +5495,14 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5709,7 +5511,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -5720,12 +5522,12 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCount
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultCounterListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -5738,7 +5540,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5747,13 +5549,13 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLiveResultTopListItemLabel,
     >,
     ///
     ///
@@ -5773,7 +5575,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLiveResultTopLi
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIVE_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5794,7 +5596,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5803,7 +5605,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LIV
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5814,14 +5616,14 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult {
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultLabel,
     >,
     ///
     ///
@@ -5833,19 +5635,19 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResult {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -5854,7 +5656,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5873,14 +5675,14 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5889,7 +5691,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -5900,12 +5702,12 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCount
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultCounterListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -5918,7 +5720,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5927,13 +5729,13 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultLogoResultTopListItemLabel,
     >,
     ///
     ///
@@ -5953,7 +5755,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultLogoResultTopLi
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOGO_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5974,7 +5776,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5983,7 +5785,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_LOG
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5994,14 +5796,14 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult {
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultLabel,
     >,
     ///
     ///
@@ -6013,19 +5815,19 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResult {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -6034,7 +5836,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -6053,14 +5855,14 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -6069,7 +5871,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -6080,12 +5882,12 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCount
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultCounterListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -6098,7 +5900,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -6107,13 +5909,13 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultPornResultTopListItemLabel,
     >,
     ///
     ///
@@ -6133,7 +5935,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultPornResultTopLi
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_PORN_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -6154,7 +5956,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -6163,7 +5965,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_POR
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -6174,14 +5976,14 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultLabel,
     >,
     ///
     ///
@@ -6193,19 +5995,19 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultSuggestion,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItem,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -6214,7 +6016,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -6233,14 +6035,14 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_ai_media_audit_job::GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -6249,7 +6051,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -6260,12 +6062,12 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -6278,7 +6080,7 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
     ],
 );
 
-/// The `GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItem` object (not described in the spec yet).
+/// The `GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -6287,13 +6089,13 @@ pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TER
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItem {
+pub struct GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel,
+        crate::generated::get_ai_media_audit_job::GetAiMediaAuditJobMediaAuditJobDataVideoResultTerrorismResultTopListItemLabel,
     >,
     ///
     ///
@@ -6313,7 +6115,7 @@ pub struct GetAiMediaAuditJobResponseMediaAuditJobDataVideoResultTerrorismResult
 }
 
 #[doc(hidden)]
-pub static GET_AI_MEDIA_AUDIT_JOB_RESPONSE_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_MEDIA_AUDIT_JOB_MEDIA_AUDIT_JOB_DATA_VIDEO_RESULT_TERRORISM_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",

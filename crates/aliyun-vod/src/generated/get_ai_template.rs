@@ -60,7 +60,7 @@ pub struct GetAiTemplateOutput {
     /// Wire name: `TemplateInfo`.
     #[serde(rename = "TemplateInfo", default)]
     pub template_info: ::std::option::Option<
-        crate::generated::get_ai_template::GetAiTemplateResponseTemplateInfo,
+        crate::generated::get_ai_template::GetAiTemplateTemplateInfo,
     >,
 }
 
@@ -128,7 +128,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TemplateInfo",
-                shape: &crate::generated::get_ai_template::GET_AI_TEMPLATE_RESPONSE_TEMPLATE_INFO_SHAPE,
+                shape: &crate::generated::get_ai_template::GET_AI_TEMPLATE_TEMPLATE_INFO_SHAPE,
             },
         ],
     ),
@@ -145,7 +145,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiTemplateResponseTemplateInfoIsDefault {
+pub enum GetAiTemplateTemplateInfoIsDefault {
     /// `Default`.
     Default,
     /// `NotDefault`.
@@ -154,53 +154,50 @@ pub enum GetAiTemplateResponseTemplateInfoIsDefault {
     Unknown(::std::string::String),
 }
 
-impl GetAiTemplateResponseTemplateInfoIsDefault {
+impl GetAiTemplateTemplateInfoIsDefault {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiTemplateResponseTemplateInfoIsDefault::Default => "Default",
-            GetAiTemplateResponseTemplateInfoIsDefault::NotDefault => "NotDefault",
-            GetAiTemplateResponseTemplateInfoIsDefault::Unknown(s) => s.as_str(),
+            GetAiTemplateTemplateInfoIsDefault::Default => "Default",
+            GetAiTemplateTemplateInfoIsDefault::NotDefault => "NotDefault",
+            GetAiTemplateTemplateInfoIsDefault::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Default" => GetAiTemplateResponseTemplateInfoIsDefault::Default,
-                "NotDefault" => GetAiTemplateResponseTemplateInfoIsDefault::NotDefault,
+                "Default" => GetAiTemplateTemplateInfoIsDefault::Default,
+                "NotDefault" => GetAiTemplateTemplateInfoIsDefault::NotDefault,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAiTemplateResponseTemplateInfoIsDefault {
+impl ::std::convert::From<&str> for GetAiTemplateTemplateInfoIsDefault {
     fn from(s: &str) -> Self {
-        GetAiTemplateResponseTemplateInfoIsDefault::known(s)
-            .unwrap_or_else(|| GetAiTemplateResponseTemplateInfoIsDefault::Unknown(
-                s.to_owned(),
-            ))
+        GetAiTemplateTemplateInfoIsDefault::known(s)
+            .unwrap_or_else(|| GetAiTemplateTemplateInfoIsDefault::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetAiTemplateResponseTemplateInfoIsDefault {
+impl ::std::convert::From<::std::string::String> for GetAiTemplateTemplateInfoIsDefault {
     fn from(s: ::std::string::String) -> Self {
-        GetAiTemplateResponseTemplateInfoIsDefault::known(&s)
-            .unwrap_or(GetAiTemplateResponseTemplateInfoIsDefault::Unknown(s))
+        GetAiTemplateTemplateInfoIsDefault::known(&s)
+            .unwrap_or(GetAiTemplateTemplateInfoIsDefault::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAiTemplateResponseTemplateInfoIsDefault {
+impl ::std::fmt::Display for GetAiTemplateTemplateInfoIsDefault {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoIsDefault {
+impl ::serde::Serialize for GetAiTemplateTemplateInfoIsDefault {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -209,12 +206,12 @@ impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoIsDefault {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoIsDefault {
+impl<'de> ::serde::Deserialize<'de> for GetAiTemplateTemplateInfoIsDefault {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiTemplateResponseTemplateInfoIsDefault::from)
+            .map(GetAiTemplateTemplateInfoIsDefault::from)
     }
 }
 
@@ -227,7 +224,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoIsDefau
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiTemplateResponseTemplateInfoSource {
+pub enum GetAiTemplateTemplateInfoSource {
     /// `System`.
     System,
     /// `Custom`.
@@ -236,53 +233,50 @@ pub enum GetAiTemplateResponseTemplateInfoSource {
     Unknown(::std::string::String),
 }
 
-impl GetAiTemplateResponseTemplateInfoSource {
+impl GetAiTemplateTemplateInfoSource {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["System", "Custom"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiTemplateResponseTemplateInfoSource::System => "System",
-            GetAiTemplateResponseTemplateInfoSource::Custom => "Custom",
-            GetAiTemplateResponseTemplateInfoSource::Unknown(s) => s.as_str(),
+            GetAiTemplateTemplateInfoSource::System => "System",
+            GetAiTemplateTemplateInfoSource::Custom => "Custom",
+            GetAiTemplateTemplateInfoSource::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "System" => GetAiTemplateResponseTemplateInfoSource::System,
-                "Custom" => GetAiTemplateResponseTemplateInfoSource::Custom,
+                "System" => GetAiTemplateTemplateInfoSource::System,
+                "Custom" => GetAiTemplateTemplateInfoSource::Custom,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAiTemplateResponseTemplateInfoSource {
+impl ::std::convert::From<&str> for GetAiTemplateTemplateInfoSource {
     fn from(s: &str) -> Self {
-        GetAiTemplateResponseTemplateInfoSource::known(s)
-            .unwrap_or_else(|| GetAiTemplateResponseTemplateInfoSource::Unknown(
-                s.to_owned(),
-            ))
+        GetAiTemplateTemplateInfoSource::known(s)
+            .unwrap_or_else(|| GetAiTemplateTemplateInfoSource::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetAiTemplateResponseTemplateInfoSource {
+impl ::std::convert::From<::std::string::String> for GetAiTemplateTemplateInfoSource {
     fn from(s: ::std::string::String) -> Self {
-        GetAiTemplateResponseTemplateInfoSource::known(&s)
-            .unwrap_or(GetAiTemplateResponseTemplateInfoSource::Unknown(s))
+        GetAiTemplateTemplateInfoSource::known(&s)
+            .unwrap_or(GetAiTemplateTemplateInfoSource::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAiTemplateResponseTemplateInfoSource {
+impl ::std::fmt::Display for GetAiTemplateTemplateInfoSource {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoSource {
+impl ::serde::Serialize for GetAiTemplateTemplateInfoSource {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -291,12 +285,12 @@ impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoSource {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoSource {
+impl<'de> ::serde::Deserialize<'de> for GetAiTemplateTemplateInfoSource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiTemplateResponseTemplateInfoSource::from)
+            .map(GetAiTemplateTemplateInfoSource::from)
     }
 }
 
@@ -309,7 +303,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoSource 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAiTemplateResponseTemplateInfoTemplateType {
+pub enum GetAiTemplateTemplateInfoTemplateType {
     /// `AIMediaAudit`.
     AiMediaAudit,
     /// `AIImage`.
@@ -318,55 +312,53 @@ pub enum GetAiTemplateResponseTemplateInfoTemplateType {
     Unknown(::std::string::String),
 }
 
-impl GetAiTemplateResponseTemplateInfoTemplateType {
+impl GetAiTemplateTemplateInfoTemplateType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["AIMediaAudit", "AIImage"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAiTemplateResponseTemplateInfoTemplateType::AiMediaAudit => "AIMediaAudit",
-            GetAiTemplateResponseTemplateInfoTemplateType::AiImage => "AIImage",
-            GetAiTemplateResponseTemplateInfoTemplateType::Unknown(s) => s.as_str(),
+            GetAiTemplateTemplateInfoTemplateType::AiMediaAudit => "AIMediaAudit",
+            GetAiTemplateTemplateInfoTemplateType::AiImage => "AIImage",
+            GetAiTemplateTemplateInfoTemplateType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "AIMediaAudit" => {
-                    GetAiTemplateResponseTemplateInfoTemplateType::AiMediaAudit
-                }
-                "AIImage" => GetAiTemplateResponseTemplateInfoTemplateType::AiImage,
+                "AIMediaAudit" => GetAiTemplateTemplateInfoTemplateType::AiMediaAudit,
+                "AIImage" => GetAiTemplateTemplateInfoTemplateType::AiImage,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAiTemplateResponseTemplateInfoTemplateType {
+impl ::std::convert::From<&str> for GetAiTemplateTemplateInfoTemplateType {
     fn from(s: &str) -> Self {
-        GetAiTemplateResponseTemplateInfoTemplateType::known(s)
-            .unwrap_or_else(|| GetAiTemplateResponseTemplateInfoTemplateType::Unknown(
+        GetAiTemplateTemplateInfoTemplateType::known(s)
+            .unwrap_or_else(|| GetAiTemplateTemplateInfoTemplateType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAiTemplateResponseTemplateInfoTemplateType {
+for GetAiTemplateTemplateInfoTemplateType {
     fn from(s: ::std::string::String) -> Self {
-        GetAiTemplateResponseTemplateInfoTemplateType::known(&s)
-            .unwrap_or(GetAiTemplateResponseTemplateInfoTemplateType::Unknown(s))
+        GetAiTemplateTemplateInfoTemplateType::known(&s)
+            .unwrap_or(GetAiTemplateTemplateInfoTemplateType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAiTemplateResponseTemplateInfoTemplateType {
+impl ::std::fmt::Display for GetAiTemplateTemplateInfoTemplateType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoTemplateType {
+impl ::serde::Serialize for GetAiTemplateTemplateInfoTemplateType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -375,16 +367,16 @@ impl ::serde::Serialize for GetAiTemplateResponseTemplateInfoTemplateType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoTemplateType {
+impl<'de> ::serde::Deserialize<'de> for GetAiTemplateTemplateInfoTemplateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAiTemplateResponseTemplateInfoTemplateType::from)
+            .map(GetAiTemplateTemplateInfoTemplateType::from)
     }
 }
 
-/// The `GetAiTemplateResponseTemplateInfo` object (not described in the spec yet).
+/// The `GetAiTemplateTemplateInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -393,7 +385,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAiTemplateResponseTemplateInfoTemplat
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiTemplateResponseTemplateInfo {
+pub struct GetAiTemplateTemplateInfo {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -404,7 +396,7 @@ pub struct GetAiTemplateResponseTemplateInfo {
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
     pub is_default: ::std::option::Option<
-        crate::generated::get_ai_template::GetAiTemplateResponseTemplateInfoIsDefault,
+        crate::generated::get_ai_template::GetAiTemplateTemplateInfoIsDefault,
     >,
     ///
     ///
@@ -416,7 +408,7 @@ pub struct GetAiTemplateResponseTemplateInfo {
     /// Wire name: `Source`.
     #[serde(rename = "Source", default)]
     pub source: ::std::option::Option<
-        crate::generated::get_ai_template::GetAiTemplateResponseTemplateInfoSource,
+        crate::generated::get_ai_template::GetAiTemplateTemplateInfoSource,
     >,
     ///
     ///
@@ -438,12 +430,12 @@ pub struct GetAiTemplateResponseTemplateInfo {
     /// Wire name: `TemplateType`.
     #[serde(rename = "TemplateType", default)]
     pub template_type: ::std::option::Option<
-        crate::generated::get_ai_template::GetAiTemplateResponseTemplateInfoTemplateType,
+        crate::generated::get_ai_template::GetAiTemplateTemplateInfoTemplateType,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AI_TEMPLATE_RESPONSE_TEMPLATE_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_TEMPLATE_TEMPLATE_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",

@@ -60,7 +60,7 @@ pub struct GetAiVideoTagResultOutput {
     /// Wire name: `VideoTagResult`.
     #[serde(rename = "VideoTagResult", default)]
     pub video_tag_result: ::std::option::Option<
-        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResult,
+        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultVideoTagResult,
     >,
 }
 
@@ -128,7 +128,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoTagResult",
-                shape: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_SHAPE,
+                shape: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_VIDEO_TAG_RESULT_SHAPE,
             },
         ],
     ),
@@ -136,7 +136,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-beijing", "cn-shanghai"],
 };
 
-/// The `GetAiVideoTagResultResponseVideoTagResult` object (not described in the spec yet).
+/// The `GetAiVideoTagResultVideoTagResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -145,86 +145,84 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiVideoTagResultResponseVideoTagResult {
+pub struct GetAiVideoTagResultVideoTagResult {
     ///
     ///
     /// Wire name: `Category`.
     #[serde(rename = "Category", default)]
     pub category: ::std::vec::Vec<
-        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultCategoryItem,
+        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultVideoTagResultCategoryItem,
     >,
     ///
     ///
     /// Wire name: `Keyword`.
     #[serde(rename = "Keyword", default)]
     pub keyword: ::std::vec::Vec<
-        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultKeywordItem,
+        crate::generated::get_ai_video_tag_result::TagOccurrence,
     >,
     ///
     ///
     /// Wire name: `Location`.
     #[serde(rename = "Location", default)]
     pub location: ::std::vec::Vec<
-        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultLocationItem,
+        crate::generated::get_ai_video_tag_result::TagOccurrence,
     >,
     ///
     ///
     /// Wire name: `Person`.
     #[serde(rename = "Person", default)]
     pub person: ::std::vec::Vec<
-        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultPersonItem,
+        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultVideoTagResultPersonItem,
     >,
     ///
     ///
     /// Wire name: `Time`.
     #[serde(rename = "Time", default)]
-    pub time: ::std::vec::Vec<
-        crate::generated::get_ai_video_tag_result::GetAiVideoTagResultResponseVideoTagResultTimeItem,
-    >,
+    pub time: ::std::vec::Vec<crate::generated::get_ai_video_tag_result::TagOccurrence>,
 }
 
 #[doc(hidden)]
-pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_VIDEO_TAG_RESULT_VIDEO_TAG_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Category",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_CATEGORY_ITEM_SHAPE,
+                item: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_VIDEO_TAG_RESULT_CATEGORY_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Keyword",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_KEYWORD_ITEM_SHAPE,
+                item: &crate::generated::get_ai_video_tag_result::TAG_OCCURRENCE_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Location",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_LOCATION_ITEM_SHAPE,
+                item: &crate::generated::get_ai_video_tag_result::TAG_OCCURRENCE_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Person",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_PERSON_ITEM_SHAPE,
+                item: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_VIDEO_TAG_RESULT_PERSON_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Time",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_ai_video_tag_result::GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_TIME_ITEM_SHAPE,
+                item: &crate::generated::get_ai_video_tag_result::TAG_OCCURRENCE_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetAiVideoTagResultResponseVideoTagResultCategoryItem` object (not described in the spec yet).
+/// The `GetAiVideoTagResultVideoTagResultCategoryItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -233,7 +231,7 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_SHAPE: ::aliyun_run
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiVideoTagResultResponseVideoTagResultCategoryItem {
+pub struct GetAiVideoTagResultVideoTagResultCategoryItem {
     ///
     ///
     /// Wire name: `Tag`.
@@ -242,7 +240,7 @@ pub struct GetAiVideoTagResultResponseVideoTagResultCategoryItem {
 }
 
 #[doc(hidden)]
-pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_CATEGORY_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_VIDEO_TAG_RESULT_VIDEO_TAG_RESULT_CATEGORY_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Tag",
@@ -251,7 +249,7 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_CATEGORY_ITEM_SHAPE
     ],
 );
 
-/// The `GetAiVideoTagResultResponseVideoTagResultKeywordItem` object (not described in the spec yet).
+/// The `GetAiVideoTagResultVideoTagResultPersonItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -260,85 +258,7 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_CATEGORY_ITEM_SHAPE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiVideoTagResultResponseVideoTagResultKeywordItem {
-    ///
-    ///
-    /// Wire name: `Tag`.
-    #[serde(rename = "Tag", default)]
-    pub tag: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Times`.
-    #[serde(rename = "Times", default)]
-    pub times: ::std::vec::Vec<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_KEYWORD_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Tag",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Times",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::String,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `GetAiVideoTagResultResponseVideoTagResultLocationItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetAiVideoTagResultResponseVideoTagResultLocationItem {
-    ///
-    ///
-    /// Wire name: `Tag`.
-    #[serde(rename = "Tag", default)]
-    pub tag: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Times`.
-    #[serde(rename = "Times", default)]
-    pub times: ::std::vec::Vec<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_LOCATION_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Tag",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Times",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::String,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `GetAiVideoTagResultResponseVideoTagResultPersonItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetAiVideoTagResultResponseVideoTagResultPersonItem {
+pub struct GetAiVideoTagResultVideoTagResultPersonItem {
     ///
     ///
     /// Wire name: `FaceUrl`.
@@ -357,7 +277,7 @@ pub struct GetAiVideoTagResultResponseVideoTagResultPersonItem {
 }
 
 #[doc(hidden)]
-pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_PERSON_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AI_VIDEO_TAG_RESULT_VIDEO_TAG_RESULT_PERSON_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "FaceUrl",
@@ -377,7 +297,7 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_PERSON_ITEM_SHAPE: 
     ],
 );
 
-/// The `GetAiVideoTagResultResponseVideoTagResultTimeItem` object (not described in the spec yet).
+/// The `TagOccurrence` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -386,7 +306,7 @@ pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_PERSON_ITEM_SHAPE: 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAiVideoTagResultResponseVideoTagResultTimeItem {
+pub struct TagOccurrence {
     ///
     ///
     /// Wire name: `Tag`.
@@ -400,7 +320,7 @@ pub struct GetAiVideoTagResultResponseVideoTagResultTimeItem {
 }
 
 #[doc(hidden)]
-pub static GET_AI_VIDEO_TAG_RESULT_RESPONSE_VIDEO_TAG_RESULT_TIME_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static TAG_OCCURRENCE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Tag",

@@ -60,7 +60,7 @@ pub struct GetAppInfosOutput {
     /// Wire name: `AppInfoList`.
     #[serde(rename = "AppInfoList", default)]
     pub app_info_list: ::std::vec::Vec<
-        crate::generated::get_app_infos::GetAppInfosResponseAppInfoListItem,
+        crate::generated::get_app_infos::GetAppInfosAppInfoListItem,
     >,
     ///
     ///
@@ -141,7 +141,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "AppInfoList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_app_infos::GET_APP_INFOS_RESPONSE_APP_INFO_LIST_ITEM_SHAPE,
+                    item: &crate::generated::get_app_infos::GET_APP_INFOS_APP_INFO_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -181,7 +181,7 @@ static APP_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAppInfosResponseAppInfoListItemStatus {
+pub enum GetAppInfosAppInfoListItemStatus {
     /// `Normal`.
     Normal,
     /// `Disable`.
@@ -190,53 +190,50 @@ pub enum GetAppInfosResponseAppInfoListItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetAppInfosResponseAppInfoListItemStatus {
+impl GetAppInfosAppInfoListItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Normal", "Disable"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAppInfosResponseAppInfoListItemStatus::Normal => "Normal",
-            GetAppInfosResponseAppInfoListItemStatus::Disable => "Disable",
-            GetAppInfosResponseAppInfoListItemStatus::Unknown(s) => s.as_str(),
+            GetAppInfosAppInfoListItemStatus::Normal => "Normal",
+            GetAppInfosAppInfoListItemStatus::Disable => "Disable",
+            GetAppInfosAppInfoListItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => GetAppInfosResponseAppInfoListItemStatus::Normal,
-                "Disable" => GetAppInfosResponseAppInfoListItemStatus::Disable,
+                "Normal" => GetAppInfosAppInfoListItemStatus::Normal,
+                "Disable" => GetAppInfosAppInfoListItemStatus::Disable,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAppInfosResponseAppInfoListItemStatus {
+impl ::std::convert::From<&str> for GetAppInfosAppInfoListItemStatus {
     fn from(s: &str) -> Self {
-        GetAppInfosResponseAppInfoListItemStatus::known(s)
-            .unwrap_or_else(|| GetAppInfosResponseAppInfoListItemStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetAppInfosAppInfoListItemStatus::known(s)
+            .unwrap_or_else(|| GetAppInfosAppInfoListItemStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetAppInfosResponseAppInfoListItemStatus {
+impl ::std::convert::From<::std::string::String> for GetAppInfosAppInfoListItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetAppInfosResponseAppInfoListItemStatus::known(&s)
-            .unwrap_or(GetAppInfosResponseAppInfoListItemStatus::Unknown(s))
+        GetAppInfosAppInfoListItemStatus::known(&s)
+            .unwrap_or(GetAppInfosAppInfoListItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAppInfosResponseAppInfoListItemStatus {
+impl ::std::fmt::Display for GetAppInfosAppInfoListItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAppInfosResponseAppInfoListItemStatus {
+impl ::serde::Serialize for GetAppInfosAppInfoListItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -245,12 +242,12 @@ impl ::serde::Serialize for GetAppInfosResponseAppInfoListItemStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetAppInfosResponseAppInfoListItemStatus {
+impl<'de> ::serde::Deserialize<'de> for GetAppInfosAppInfoListItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAppInfosResponseAppInfoListItemStatus::from)
+            .map(GetAppInfosAppInfoListItemStatus::from)
     }
 }
 
@@ -263,7 +260,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAppInfosResponseAppInfoListItemStatus
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAppInfosResponseAppInfoListItemType {
+pub enum GetAppInfosAppInfoListItemType {
     /// `System`.
     System,
     /// `Custom`.
@@ -272,53 +269,50 @@ pub enum GetAppInfosResponseAppInfoListItemType {
     Unknown(::std::string::String),
 }
 
-impl GetAppInfosResponseAppInfoListItemType {
+impl GetAppInfosAppInfoListItemType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["System", "Custom"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAppInfosResponseAppInfoListItemType::System => "System",
-            GetAppInfosResponseAppInfoListItemType::Custom => "Custom",
-            GetAppInfosResponseAppInfoListItemType::Unknown(s) => s.as_str(),
+            GetAppInfosAppInfoListItemType::System => "System",
+            GetAppInfosAppInfoListItemType::Custom => "Custom",
+            GetAppInfosAppInfoListItemType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "System" => GetAppInfosResponseAppInfoListItemType::System,
-                "Custom" => GetAppInfosResponseAppInfoListItemType::Custom,
+                "System" => GetAppInfosAppInfoListItemType::System,
+                "Custom" => GetAppInfosAppInfoListItemType::Custom,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAppInfosResponseAppInfoListItemType {
+impl ::std::convert::From<&str> for GetAppInfosAppInfoListItemType {
     fn from(s: &str) -> Self {
-        GetAppInfosResponseAppInfoListItemType::known(s)
-            .unwrap_or_else(|| GetAppInfosResponseAppInfoListItemType::Unknown(
-                s.to_owned(),
-            ))
+        GetAppInfosAppInfoListItemType::known(s)
+            .unwrap_or_else(|| GetAppInfosAppInfoListItemType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetAppInfosResponseAppInfoListItemType {
+impl ::std::convert::From<::std::string::String> for GetAppInfosAppInfoListItemType {
     fn from(s: ::std::string::String) -> Self {
-        GetAppInfosResponseAppInfoListItemType::known(&s)
-            .unwrap_or(GetAppInfosResponseAppInfoListItemType::Unknown(s))
+        GetAppInfosAppInfoListItemType::known(&s)
+            .unwrap_or(GetAppInfosAppInfoListItemType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAppInfosResponseAppInfoListItemType {
+impl ::std::fmt::Display for GetAppInfosAppInfoListItemType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAppInfosResponseAppInfoListItemType {
+impl ::serde::Serialize for GetAppInfosAppInfoListItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -327,16 +321,16 @@ impl ::serde::Serialize for GetAppInfosResponseAppInfoListItemType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetAppInfosResponseAppInfoListItemType {
+impl<'de> ::serde::Deserialize<'de> for GetAppInfosAppInfoListItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAppInfosResponseAppInfoListItemType::from)
+            .map(GetAppInfosAppInfoListItemType::from)
     }
 }
 
-/// The `GetAppInfosResponseAppInfoListItem` object (not described in the spec yet).
+/// The `GetAppInfosAppInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -345,7 +339,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAppInfosResponseAppInfoListItemType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAppInfosResponseAppInfoListItem {
+pub struct GetAppInfosAppInfoListItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -376,19 +370,19 @@ pub struct GetAppInfosResponseAppInfoListItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_app_infos::GetAppInfosResponseAppInfoListItemStatus,
+        crate::generated::get_app_infos::GetAppInfosAppInfoListItemStatus,
     >,
     ///
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::get_app_infos::GetAppInfosResponseAppInfoListItemType,
+        crate::generated::get_app_infos::GetAppInfosAppInfoListItemType,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_APP_INFOS_RESPONSE_APP_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_APP_INFOS_APP_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",

@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::UrlOutputType;
+pub use crate::generated::types::{MediaCategory, UrlOutputType};
 
 /// The most items `MediaIds` takes in one call.
 pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
@@ -84,7 +84,7 @@ pub struct GetAttachedMediaInfoOutput {
     /// Wire name: `AttachedMediaList`.
     #[serde(rename = "AttachedMediaList", default)]
     pub attached_media_list: ::std::vec::Vec<
-        crate::generated::get_attached_media_info::GetAttachedMediaInfoResponseAttachedMediaListItem,
+        crate::generated::get_attached_media_info::GetAttachedMediaInfoAttachedMediaListItem,
     >,
     ///
     ///
@@ -190,7 +190,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "AttachedMediaList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_attached_media_info::GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_SHAPE,
+                    item: &crate::generated::get_attached_media_info::GET_ATTACHED_MEDIA_INFO_ATTACHED_MEDIA_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -226,7 +226,7 @@ static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+pub enum GetAttachedMediaInfoAttachedMediaListItemStatus {
     /// `Uploading`.
     Uploading,
     /// `Normal`.
@@ -237,36 +237,26 @@ pub enum GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+impl GetAttachedMediaInfoAttachedMediaListItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Uploading", "Normal", "UploadFail"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Uploading => {
-                "Uploading"
-            }
-            GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Normal => "Normal",
-            GetAttachedMediaInfoResponseAttachedMediaListItemStatus::UploadFail => {
-                "UploadFail"
-            }
-            GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Unknown(s) => {
-                s.as_str()
-            }
+            GetAttachedMediaInfoAttachedMediaListItemStatus::Uploading => "Uploading",
+            GetAttachedMediaInfoAttachedMediaListItemStatus::Normal => "Normal",
+            GetAttachedMediaInfoAttachedMediaListItemStatus::UploadFail => "UploadFail",
+            GetAttachedMediaInfoAttachedMediaListItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => {
-                    GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Uploading
-                }
-                "Normal" => {
-                    GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Normal
-                }
+                "Uploading" => GetAttachedMediaInfoAttachedMediaListItemStatus::Uploading,
+                "Normal" => GetAttachedMediaInfoAttachedMediaListItemStatus::Normal,
                 "UploadFail" => {
-                    GetAttachedMediaInfoResponseAttachedMediaListItemStatus::UploadFail
+                    GetAttachedMediaInfoAttachedMediaListItemStatus::UploadFail
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -274,33 +264,30 @@ impl GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
     }
 }
 
-impl ::std::convert::From<&str>
-for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+impl ::std::convert::From<&str> for GetAttachedMediaInfoAttachedMediaListItemStatus {
     fn from(s: &str) -> Self {
-        GetAttachedMediaInfoResponseAttachedMediaListItemStatus::known(s)
-            .unwrap_or_else(|| GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Unknown(
+        GetAttachedMediaInfoAttachedMediaListItemStatus::known(s)
+            .unwrap_or_else(|| GetAttachedMediaInfoAttachedMediaListItemStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+for GetAttachedMediaInfoAttachedMediaListItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetAttachedMediaInfoResponseAttachedMediaListItemStatus::known(&s)
-            .unwrap_or(
-                GetAttachedMediaInfoResponseAttachedMediaListItemStatus::Unknown(s),
-            )
+        GetAttachedMediaInfoAttachedMediaListItemStatus::known(&s)
+            .unwrap_or(GetAttachedMediaInfoAttachedMediaListItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+impl ::std::fmt::Display for GetAttachedMediaInfoAttachedMediaListItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+impl ::serde::Serialize for GetAttachedMediaInfoAttachedMediaListItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -309,17 +296,16 @@ impl ::serde::Serialize for GetAttachedMediaInfoResponseAttachedMediaListItemSta
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
+impl<'de> ::serde::Deserialize<'de> for GetAttachedMediaInfoAttachedMediaListItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAttachedMediaInfoResponseAttachedMediaListItemStatus::from)
+            .map(GetAttachedMediaInfoAttachedMediaListItemStatus::from)
     }
 }
 
-/// The `GetAttachedMediaInfoResponseAttachedMediaListItem` object (not described in the spec yet).
+/// The `GetAttachedMediaInfoAttachedMediaListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -328,7 +314,7 @@ for GetAttachedMediaInfoResponseAttachedMediaListItemStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAttachedMediaInfoResponseAttachedMediaListItem {
+pub struct GetAttachedMediaInfoAttachedMediaListItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -338,9 +324,7 @@ pub struct GetAttachedMediaInfoResponseAttachedMediaListItem {
     ///
     /// Wire name: `Categories`.
     #[serde(rename = "Categories", default)]
-    pub categories: ::std::vec::Vec<
-        crate::generated::get_attached_media_info::GetAttachedMediaInfoResponseAttachedMediaListItemCategoriesItem,
-    >,
+    pub categories: ::std::vec::Vec<crate::generated::types::MediaCategory>,
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -366,7 +350,7 @@ pub struct GetAttachedMediaInfoResponseAttachedMediaListItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_attached_media_info::GetAttachedMediaInfoResponseAttachedMediaListItemStatus,
+        crate::generated::get_attached_media_info::GetAttachedMediaInfoAttachedMediaListItemStatus,
     >,
     ///
     ///
@@ -396,7 +380,7 @@ pub struct GetAttachedMediaInfoResponseAttachedMediaListItem {
 }
 
 #[doc(hidden)]
-pub static GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_ATTACHED_MEDIA_INFO_ATTACHED_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -405,7 +389,7 @@ pub static GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_SHAPE: ::al
         ::aliyun_runtime::shape::Field {
             name: "Categories",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_attached_media_info::GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_CATEGORIES_ITEM_SHAPE,
+                item: &crate::generated::types::MEDIA_CATEGORY_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -448,60 +432,6 @@ pub static GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_SHAPE: ::al
         ::aliyun_runtime::shape::Field {
             name: "URL",
             shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `GetAttachedMediaInfoResponseAttachedMediaListItemCategoriesItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetAttachedMediaInfoResponseAttachedMediaListItemCategoriesItem {
-    ///
-    ///
-    /// Wire name: `CateId`.
-    #[serde(rename = "CateId", default)]
-    pub cate_id: ::std::option::Option<i64>,
-    ///
-    ///
-    /// Wire name: `CateName`.
-    #[serde(rename = "CateName", default)]
-    pub cate_name: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Level`.
-    #[serde(rename = "Level", default)]
-    pub level: ::std::option::Option<i64>,
-    ///
-    ///
-    /// Wire name: `ParentId`.
-    #[serde(rename = "ParentId", default)]
-    pub parent_id: ::std::option::Option<i64>,
-}
-
-#[doc(hidden)]
-pub static GET_ATTACHED_MEDIA_INFO_RESPONSE_ATTACHED_MEDIA_LIST_ITEM_CATEGORIES_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "CateId",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "CateName",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Level",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "ParentId",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );

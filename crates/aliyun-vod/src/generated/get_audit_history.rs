@@ -90,7 +90,7 @@ pub struct GetAuditHistoryOutput {
     /// Wire name: `Histories`.
     #[serde(rename = "Histories", default)]
     pub histories: ::std::vec::Vec<
-        crate::generated::get_audit_history::GetAuditHistoryResponseHistoriesItem,
+        crate::generated::get_audit_history::GetAuditHistoryHistoriesItem,
     >,
     ///
     ///
@@ -102,7 +102,7 @@ pub struct GetAuditHistoryOutput {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_audit_history::GetAuditHistoryResponseStatus,
+        crate::generated::get_audit_history::GetAuditHistoryStatus,
     >,
     ///
     ///
@@ -204,7 +204,7 @@ impl GetAuditHistoryFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::get_audit_history::GetAuditHistoryResponseHistoriesItem,
+            crate::generated::get_audit_history::GetAuditHistoryHistoriesItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -234,7 +234,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "Histories",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_audit_history::GET_AUDIT_HISTORY_RESPONSE_HISTORIES_ITEM_SHAPE,
+                    item: &crate::generated::get_audit_history::GET_AUDIT_HISTORY_HISTORIES_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -273,7 +273,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAuditHistoryResponseHistoriesItemStatus {
+pub enum GetAuditHistoryHistoriesItemStatus {
     /// `Normal`.
     Normal,
     /// `Blocked`.
@@ -282,53 +282,50 @@ pub enum GetAuditHistoryResponseHistoriesItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetAuditHistoryResponseHistoriesItemStatus {
+impl GetAuditHistoryHistoriesItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Normal", "Blocked"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAuditHistoryResponseHistoriesItemStatus::Normal => "Normal",
-            GetAuditHistoryResponseHistoriesItemStatus::Blocked => "Blocked",
-            GetAuditHistoryResponseHistoriesItemStatus::Unknown(s) => s.as_str(),
+            GetAuditHistoryHistoriesItemStatus::Normal => "Normal",
+            GetAuditHistoryHistoriesItemStatus::Blocked => "Blocked",
+            GetAuditHistoryHistoriesItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => GetAuditHistoryResponseHistoriesItemStatus::Normal,
-                "Blocked" => GetAuditHistoryResponseHistoriesItemStatus::Blocked,
+                "Normal" => GetAuditHistoryHistoriesItemStatus::Normal,
+                "Blocked" => GetAuditHistoryHistoriesItemStatus::Blocked,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAuditHistoryResponseHistoriesItemStatus {
+impl ::std::convert::From<&str> for GetAuditHistoryHistoriesItemStatus {
     fn from(s: &str) -> Self {
-        GetAuditHistoryResponseHistoriesItemStatus::known(s)
-            .unwrap_or_else(|| GetAuditHistoryResponseHistoriesItemStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetAuditHistoryHistoriesItemStatus::known(s)
+            .unwrap_or_else(|| GetAuditHistoryHistoriesItemStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetAuditHistoryResponseHistoriesItemStatus {
+impl ::std::convert::From<::std::string::String> for GetAuditHistoryHistoriesItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetAuditHistoryResponseHistoriesItemStatus::known(&s)
-            .unwrap_or(GetAuditHistoryResponseHistoriesItemStatus::Unknown(s))
+        GetAuditHistoryHistoriesItemStatus::known(&s)
+            .unwrap_or(GetAuditHistoryHistoriesItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAuditHistoryResponseHistoriesItemStatus {
+impl ::std::fmt::Display for GetAuditHistoryHistoriesItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAuditHistoryResponseHistoriesItemStatus {
+impl ::serde::Serialize for GetAuditHistoryHistoriesItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -337,12 +334,12 @@ impl ::serde::Serialize for GetAuditHistoryResponseHistoriesItemStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetAuditHistoryResponseHistoriesItemStatus {
+impl<'de> ::serde::Deserialize<'de> for GetAuditHistoryHistoriesItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAuditHistoryResponseHistoriesItemStatus::from)
+            .map(GetAuditHistoryHistoriesItemStatus::from)
     }
 }
 
@@ -355,7 +352,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditHistoryResponseHistoriesItemStat
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetAuditHistoryResponseStatus {
+pub enum GetAuditHistoryStatus {
     /// `Normal`.
     Normal,
     /// `Blocked`.
@@ -364,50 +361,49 @@ pub enum GetAuditHistoryResponseStatus {
     Unknown(::std::string::String),
 }
 
-impl GetAuditHistoryResponseStatus {
+impl GetAuditHistoryStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Normal", "Blocked"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetAuditHistoryResponseStatus::Normal => "Normal",
-            GetAuditHistoryResponseStatus::Blocked => "Blocked",
-            GetAuditHistoryResponseStatus::Unknown(s) => s.as_str(),
+            GetAuditHistoryStatus::Normal => "Normal",
+            GetAuditHistoryStatus::Blocked => "Blocked",
+            GetAuditHistoryStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => GetAuditHistoryResponseStatus::Normal,
-                "Blocked" => GetAuditHistoryResponseStatus::Blocked,
+                "Normal" => GetAuditHistoryStatus::Normal,
+                "Blocked" => GetAuditHistoryStatus::Blocked,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetAuditHistoryResponseStatus {
+impl ::std::convert::From<&str> for GetAuditHistoryStatus {
     fn from(s: &str) -> Self {
-        GetAuditHistoryResponseStatus::known(s)
-            .unwrap_or_else(|| GetAuditHistoryResponseStatus::Unknown(s.to_owned()))
+        GetAuditHistoryStatus::known(s)
+            .unwrap_or_else(|| GetAuditHistoryStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String> for GetAuditHistoryResponseStatus {
+impl ::std::convert::From<::std::string::String> for GetAuditHistoryStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetAuditHistoryResponseStatus::known(&s)
-            .unwrap_or(GetAuditHistoryResponseStatus::Unknown(s))
+        GetAuditHistoryStatus::known(&s).unwrap_or(GetAuditHistoryStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetAuditHistoryResponseStatus {
+impl ::std::fmt::Display for GetAuditHistoryStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetAuditHistoryResponseStatus {
+impl ::serde::Serialize for GetAuditHistoryStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -416,16 +412,16 @@ impl ::serde::Serialize for GetAuditHistoryResponseStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetAuditHistoryResponseStatus {
+impl<'de> ::serde::Deserialize<'de> for GetAuditHistoryStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetAuditHistoryResponseStatus::from)
+            .map(GetAuditHistoryStatus::from)
     }
 }
 
-/// The `GetAuditHistoryResponseHistoriesItem` object (not described in the spec yet).
+/// The `GetAuditHistoryHistoriesItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -434,7 +430,7 @@ impl<'de> ::serde::Deserialize<'de> for GetAuditHistoryResponseStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetAuditHistoryResponseHistoriesItem {
+pub struct GetAuditHistoryHistoriesItem {
     ///
     ///
     /// Wire name: `Auditor`.
@@ -460,12 +456,12 @@ pub struct GetAuditHistoryResponseHistoriesItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_audit_history::GetAuditHistoryResponseHistoriesItemStatus,
+        crate::generated::get_audit_history::GetAuditHistoryHistoriesItemStatus,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_AUDIT_HISTORY_RESPONSE_HISTORIES_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_AUDIT_HISTORY_HISTORIES_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Auditor",

@@ -99,7 +99,7 @@ pub struct GetCategoriesOutput {
     /// Wire name: `Category`.
     #[serde(rename = "Category", default)]
     pub category: ::std::option::Option<
-        crate::generated::get_categories::GetCategoriesResponseCategory,
+        crate::generated::get_categories::GetCategoriesCategory,
     >,
     ///
     ///
@@ -111,7 +111,7 @@ pub struct GetCategoriesOutput {
     /// Wire name: `SubCategories`.
     #[serde(rename = "SubCategories", default)]
     pub sub_categories: ::std::option::Option<
-        crate::generated::get_categories::GetCategoriesResponseSubCategories,
+        crate::generated::get_categories::GetCategoriesSubCategories,
     >,
     ///
     ///
@@ -124,7 +124,7 @@ impl GetCategoriesOutput {
     /// The items of `SubCategories` (`SubCategories.Category`) directly; empty when it is absent.
     pub fn sub_categories(
         &self,
-    ) -> &[crate::generated::get_categories::GetCategoriesResponseSubCategoriesCategoryItem] {
+    ) -> &[crate::generated::get_categories::GetCategoriesSubCategoriesCategoryItem] {
         self.sub_categories.as_ref().map_or(&[], |w| w.category.as_slice())
     }
 }
@@ -232,7 +232,7 @@ impl GetCategoriesFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::get_categories::GetCategoriesResponseSubCategoriesCategoryItem,
+            crate::generated::get_categories::GetCategoriesSubCategoriesCategoryItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -262,7 +262,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Category",
-                shape: &crate::generated::get_categories::GET_CATEGORIES_RESPONSE_CATEGORY_SHAPE,
+                shape: &crate::generated::get_categories::GET_CATEGORIES_CATEGORY_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -270,7 +270,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "SubCategories",
-                shape: &crate::generated::get_categories::GET_CATEGORIES_RESPONSE_SUB_CATEGORIES_SHAPE,
+                shape: &crate::generated::get_categories::GET_CATEGORIES_SUB_CATEGORIES_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "SubTotal",
@@ -299,7 +299,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetCategoriesResponseCategoryType {
+pub enum GetCategoriesCategoryType {
     /// `default`.
     Default,
     /// `material`.
@@ -308,50 +308,50 @@ pub enum GetCategoriesResponseCategoryType {
     Unknown(::std::string::String),
 }
 
-impl GetCategoriesResponseCategoryType {
+impl GetCategoriesCategoryType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["default", "material"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetCategoriesResponseCategoryType::Default => "default",
-            GetCategoriesResponseCategoryType::Material => "material",
-            GetCategoriesResponseCategoryType::Unknown(s) => s.as_str(),
+            GetCategoriesCategoryType::Default => "default",
+            GetCategoriesCategoryType::Material => "material",
+            GetCategoriesCategoryType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "default" => GetCategoriesResponseCategoryType::Default,
-                "material" => GetCategoriesResponseCategoryType::Material,
+                "default" => GetCategoriesCategoryType::Default,
+                "material" => GetCategoriesCategoryType::Material,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetCategoriesResponseCategoryType {
+impl ::std::convert::From<&str> for GetCategoriesCategoryType {
     fn from(s: &str) -> Self {
-        GetCategoriesResponseCategoryType::known(s)
-            .unwrap_or_else(|| GetCategoriesResponseCategoryType::Unknown(s.to_owned()))
+        GetCategoriesCategoryType::known(s)
+            .unwrap_or_else(|| GetCategoriesCategoryType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String> for GetCategoriesResponseCategoryType {
+impl ::std::convert::From<::std::string::String> for GetCategoriesCategoryType {
     fn from(s: ::std::string::String) -> Self {
-        GetCategoriesResponseCategoryType::known(&s)
-            .unwrap_or(GetCategoriesResponseCategoryType::Unknown(s))
+        GetCategoriesCategoryType::known(&s)
+            .unwrap_or(GetCategoriesCategoryType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetCategoriesResponseCategoryType {
+impl ::std::fmt::Display for GetCategoriesCategoryType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetCategoriesResponseCategoryType {
+impl ::serde::Serialize for GetCategoriesCategoryType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -360,12 +360,12 @@ impl ::serde::Serialize for GetCategoriesResponseCategoryType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetCategoriesResponseCategoryType {
+impl<'de> ::serde::Deserialize<'de> for GetCategoriesCategoryType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetCategoriesResponseCategoryType::from)
+            .map(GetCategoriesCategoryType::from)
     }
 }
 
@@ -378,7 +378,7 @@ impl<'de> ::serde::Deserialize<'de> for GetCategoriesResponseCategoryType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetCategoriesResponseSubCategoriesCategoryItemType {
+pub enum GetCategoriesSubCategoriesCategoryItemType {
     /// `default`.
     Default,
     /// `material`.
@@ -387,55 +387,53 @@ pub enum GetCategoriesResponseSubCategoriesCategoryItemType {
     Unknown(::std::string::String),
 }
 
-impl GetCategoriesResponseSubCategoriesCategoryItemType {
+impl GetCategoriesSubCategoriesCategoryItemType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["default", "material"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetCategoriesResponseSubCategoriesCategoryItemType::Default => "default",
-            GetCategoriesResponseSubCategoriesCategoryItemType::Material => "material",
-            GetCategoriesResponseSubCategoriesCategoryItemType::Unknown(s) => s.as_str(),
+            GetCategoriesSubCategoriesCategoryItemType::Default => "default",
+            GetCategoriesSubCategoriesCategoryItemType::Material => "material",
+            GetCategoriesSubCategoriesCategoryItemType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "default" => GetCategoriesResponseSubCategoriesCategoryItemType::Default,
-                "material" => {
-                    GetCategoriesResponseSubCategoriesCategoryItemType::Material
-                }
+                "default" => GetCategoriesSubCategoriesCategoryItemType::Default,
+                "material" => GetCategoriesSubCategoriesCategoryItemType::Material,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetCategoriesResponseSubCategoriesCategoryItemType {
+impl ::std::convert::From<&str> for GetCategoriesSubCategoriesCategoryItemType {
     fn from(s: &str) -> Self {
-        GetCategoriesResponseSubCategoriesCategoryItemType::known(s)
-            .unwrap_or_else(|| GetCategoriesResponseSubCategoriesCategoryItemType::Unknown(
+        GetCategoriesSubCategoriesCategoryItemType::known(s)
+            .unwrap_or_else(|| GetCategoriesSubCategoriesCategoryItemType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetCategoriesResponseSubCategoriesCategoryItemType {
+for GetCategoriesSubCategoriesCategoryItemType {
     fn from(s: ::std::string::String) -> Self {
-        GetCategoriesResponseSubCategoriesCategoryItemType::known(&s)
-            .unwrap_or(GetCategoriesResponseSubCategoriesCategoryItemType::Unknown(s))
+        GetCategoriesSubCategoriesCategoryItemType::known(&s)
+            .unwrap_or(GetCategoriesSubCategoriesCategoryItemType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetCategoriesResponseSubCategoriesCategoryItemType {
+impl ::std::fmt::Display for GetCategoriesSubCategoriesCategoryItemType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetCategoriesResponseSubCategoriesCategoryItemType {
+impl ::serde::Serialize for GetCategoriesSubCategoriesCategoryItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -444,17 +442,16 @@ impl ::serde::Serialize for GetCategoriesResponseSubCategoriesCategoryItemType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetCategoriesResponseSubCategoriesCategoryItemType {
+impl<'de> ::serde::Deserialize<'de> for GetCategoriesSubCategoriesCategoryItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetCategoriesResponseSubCategoriesCategoryItemType::from)
+            .map(GetCategoriesSubCategoriesCategoryItemType::from)
     }
 }
 
-/// The `GetCategoriesResponseCategory` object (not described in the spec yet).
+/// The `GetCategoriesCategory` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -463,7 +460,7 @@ for GetCategoriesResponseSubCategoriesCategoryItemType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetCategoriesResponseCategory {
+pub struct GetCategoriesCategory {
     ///
     ///
     /// Wire name: `CateId`.
@@ -489,12 +486,12 @@ pub struct GetCategoriesResponseCategory {
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::get_categories::GetCategoriesResponseCategoryType,
+        crate::generated::get_categories::GetCategoriesCategoryType,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_CATEGORIES_RESPONSE_CATEGORY_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_CATEGORIES_CATEGORY_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",
@@ -519,7 +516,7 @@ pub static GET_CATEGORIES_RESPONSE_CATEGORY_SHAPE: ::aliyun_runtime::shape::Shap
     ],
 );
 
-/// The `GetCategoriesResponseSubCategories` object (not described in the spec yet).
+/// The `GetCategoriesSubCategories` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -528,30 +525,30 @@ pub static GET_CATEGORIES_RESPONSE_CATEGORY_SHAPE: ::aliyun_runtime::shape::Shap
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetCategoriesResponseSubCategories {
+pub struct GetCategoriesSubCategories {
     ///
     ///
     /// Wire name: `Category`.
     #[serde(rename = "Category", default)]
     pub category: ::std::vec::Vec<
-        crate::generated::get_categories::GetCategoriesResponseSubCategoriesCategoryItem,
+        crate::generated::get_categories::GetCategoriesSubCategoriesCategoryItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_CATEGORIES_RESPONSE_SUB_CATEGORIES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_CATEGORIES_SUB_CATEGORIES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Category",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_categories::GET_CATEGORIES_RESPONSE_SUB_CATEGORIES_CATEGORY_ITEM_SHAPE,
+                item: &crate::generated::get_categories::GET_CATEGORIES_SUB_CATEGORIES_CATEGORY_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetCategoriesResponseSubCategoriesCategoryItem` object (not described in the spec yet).
+/// The `GetCategoriesSubCategoriesCategoryItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -560,7 +557,7 @@ pub static GET_CATEGORIES_RESPONSE_SUB_CATEGORIES_SHAPE: ::aliyun_runtime::shape
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetCategoriesResponseSubCategoriesCategoryItem {
+pub struct GetCategoriesSubCategoriesCategoryItem {
     ///
     ///
     /// Wire name: `CateId`.
@@ -591,12 +588,12 @@ pub struct GetCategoriesResponseSubCategoriesCategoryItem {
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::get_categories::GetCategoriesResponseSubCategoriesCategoryItemType,
+        crate::generated::get_categories::GetCategoriesSubCategoriesCategoryItemType,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_CATEGORIES_RESPONSE_SUB_CATEGORIES_CATEGORY_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_CATEGORIES_SUB_CATEGORIES_CATEGORY_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",

@@ -60,7 +60,7 @@ pub struct GetDefaultAiTemplateOutput {
     /// Wire name: `TemplateInfo`.
     #[serde(rename = "TemplateInfo", default)]
     pub template_info: ::std::option::Option<
-        crate::generated::get_default_ai_template::GetDefaultAiTemplateResponseTemplateInfo,
+        crate::generated::get_default_ai_template::GetDefaultAiTemplateTemplateInfo,
     >,
 }
 
@@ -128,7 +128,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TemplateInfo",
-                shape: &crate::generated::get_default_ai_template::GET_DEFAULT_AI_TEMPLATE_RESPONSE_TEMPLATE_INFO_SHAPE,
+                shape: &crate::generated::get_default_ai_template::GET_DEFAULT_AI_TEMPLATE_TEMPLATE_INFO_SHAPE,
             },
         ],
     ),
@@ -145,7 +145,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+pub enum GetDefaultAiTemplateTemplateInfoIsDefault {
     /// `Default`.
     Default,
     /// `NotDefault`.
@@ -154,55 +154,53 @@ pub enum GetDefaultAiTemplateResponseTemplateInfoIsDefault {
     Unknown(::std::string::String),
 }
 
-impl GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+impl GetDefaultAiTemplateTemplateInfoIsDefault {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetDefaultAiTemplateResponseTemplateInfoIsDefault::Default => "Default",
-            GetDefaultAiTemplateResponseTemplateInfoIsDefault::NotDefault => "NotDefault",
-            GetDefaultAiTemplateResponseTemplateInfoIsDefault::Unknown(s) => s.as_str(),
+            GetDefaultAiTemplateTemplateInfoIsDefault::Default => "Default",
+            GetDefaultAiTemplateTemplateInfoIsDefault::NotDefault => "NotDefault",
+            GetDefaultAiTemplateTemplateInfoIsDefault::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Default" => GetDefaultAiTemplateResponseTemplateInfoIsDefault::Default,
-                "NotDefault" => {
-                    GetDefaultAiTemplateResponseTemplateInfoIsDefault::NotDefault
-                }
+                "Default" => GetDefaultAiTemplateTemplateInfoIsDefault::Default,
+                "NotDefault" => GetDefaultAiTemplateTemplateInfoIsDefault::NotDefault,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+impl ::std::convert::From<&str> for GetDefaultAiTemplateTemplateInfoIsDefault {
     fn from(s: &str) -> Self {
-        GetDefaultAiTemplateResponseTemplateInfoIsDefault::known(s)
-            .unwrap_or_else(|| GetDefaultAiTemplateResponseTemplateInfoIsDefault::Unknown(
+        GetDefaultAiTemplateTemplateInfoIsDefault::known(s)
+            .unwrap_or_else(|| GetDefaultAiTemplateTemplateInfoIsDefault::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+for GetDefaultAiTemplateTemplateInfoIsDefault {
     fn from(s: ::std::string::String) -> Self {
-        GetDefaultAiTemplateResponseTemplateInfoIsDefault::known(&s)
-            .unwrap_or(GetDefaultAiTemplateResponseTemplateInfoIsDefault::Unknown(s))
+        GetDefaultAiTemplateTemplateInfoIsDefault::known(&s)
+            .unwrap_or(GetDefaultAiTemplateTemplateInfoIsDefault::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+impl ::std::fmt::Display for GetDefaultAiTemplateTemplateInfoIsDefault {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+impl ::serde::Serialize for GetDefaultAiTemplateTemplateInfoIsDefault {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -211,13 +209,12 @@ impl ::serde::Serialize for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
+impl<'de> ::serde::Deserialize<'de> for GetDefaultAiTemplateTemplateInfoIsDefault {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetDefaultAiTemplateResponseTemplateInfoIsDefault::from)
+            .map(GetDefaultAiTemplateTemplateInfoIsDefault::from)
     }
 }
 
@@ -230,7 +227,7 @@ for GetDefaultAiTemplateResponseTemplateInfoIsDefault {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetDefaultAiTemplateResponseTemplateInfoSource {
+pub enum GetDefaultAiTemplateTemplateInfoSource {
     /// `System`.
     System,
     /// `Custom`.
@@ -239,53 +236,53 @@ pub enum GetDefaultAiTemplateResponseTemplateInfoSource {
     Unknown(::std::string::String),
 }
 
-impl GetDefaultAiTemplateResponseTemplateInfoSource {
+impl GetDefaultAiTemplateTemplateInfoSource {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["System", "Custom"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetDefaultAiTemplateResponseTemplateInfoSource::System => "System",
-            GetDefaultAiTemplateResponseTemplateInfoSource::Custom => "Custom",
-            GetDefaultAiTemplateResponseTemplateInfoSource::Unknown(s) => s.as_str(),
+            GetDefaultAiTemplateTemplateInfoSource::System => "System",
+            GetDefaultAiTemplateTemplateInfoSource::Custom => "Custom",
+            GetDefaultAiTemplateTemplateInfoSource::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "System" => GetDefaultAiTemplateResponseTemplateInfoSource::System,
-                "Custom" => GetDefaultAiTemplateResponseTemplateInfoSource::Custom,
+                "System" => GetDefaultAiTemplateTemplateInfoSource::System,
+                "Custom" => GetDefaultAiTemplateTemplateInfoSource::Custom,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetDefaultAiTemplateResponseTemplateInfoSource {
+impl ::std::convert::From<&str> for GetDefaultAiTemplateTemplateInfoSource {
     fn from(s: &str) -> Self {
-        GetDefaultAiTemplateResponseTemplateInfoSource::known(s)
-            .unwrap_or_else(|| GetDefaultAiTemplateResponseTemplateInfoSource::Unknown(
+        GetDefaultAiTemplateTemplateInfoSource::known(s)
+            .unwrap_or_else(|| GetDefaultAiTemplateTemplateInfoSource::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetDefaultAiTemplateResponseTemplateInfoSource {
+for GetDefaultAiTemplateTemplateInfoSource {
     fn from(s: ::std::string::String) -> Self {
-        GetDefaultAiTemplateResponseTemplateInfoSource::known(&s)
-            .unwrap_or(GetDefaultAiTemplateResponseTemplateInfoSource::Unknown(s))
+        GetDefaultAiTemplateTemplateInfoSource::known(&s)
+            .unwrap_or(GetDefaultAiTemplateTemplateInfoSource::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetDefaultAiTemplateResponseTemplateInfoSource {
+impl ::std::fmt::Display for GetDefaultAiTemplateTemplateInfoSource {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetDefaultAiTemplateResponseTemplateInfoSource {
+impl ::serde::Serialize for GetDefaultAiTemplateTemplateInfoSource {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -294,16 +291,16 @@ impl ::serde::Serialize for GetDefaultAiTemplateResponseTemplateInfoSource {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetDefaultAiTemplateResponseTemplateInfoSource {
+impl<'de> ::serde::Deserialize<'de> for GetDefaultAiTemplateTemplateInfoSource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetDefaultAiTemplateResponseTemplateInfoSource::from)
+            .map(GetDefaultAiTemplateTemplateInfoSource::from)
     }
 }
 
-/// The `GetDefaultAiTemplateResponseTemplateInfo` object (not described in the spec yet).
+/// The `GetDefaultAiTemplateTemplateInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -312,7 +309,7 @@ impl<'de> ::serde::Deserialize<'de> for GetDefaultAiTemplateResponseTemplateInfo
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetDefaultAiTemplateResponseTemplateInfo {
+pub struct GetDefaultAiTemplateTemplateInfo {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -323,7 +320,7 @@ pub struct GetDefaultAiTemplateResponseTemplateInfo {
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
     pub is_default: ::std::option::Option<
-        crate::generated::get_default_ai_template::GetDefaultAiTemplateResponseTemplateInfoIsDefault,
+        crate::generated::get_default_ai_template::GetDefaultAiTemplateTemplateInfoIsDefault,
     >,
     ///
     ///
@@ -335,7 +332,7 @@ pub struct GetDefaultAiTemplateResponseTemplateInfo {
     /// Wire name: `Source`.
     #[serde(rename = "Source", default)]
     pub source: ::std::option::Option<
-        crate::generated::get_default_ai_template::GetDefaultAiTemplateResponseTemplateInfoSource,
+        crate::generated::get_default_ai_template::GetDefaultAiTemplateTemplateInfoSource,
     >,
     ///
     ///
@@ -360,7 +357,7 @@ pub struct GetDefaultAiTemplateResponseTemplateInfo {
 }
 
 #[doc(hidden)]
-pub static GET_DEFAULT_AI_TEMPLATE_RESPONSE_TEMPLATE_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_DEFAULT_AI_TEMPLATE_TEMPLATE_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",

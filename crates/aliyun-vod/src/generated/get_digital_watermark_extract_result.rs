@@ -83,7 +83,7 @@ pub struct GetDigitalWatermarkExtractResultOutput {
     /// Wire name: `AiExtractResultList`.
     #[serde(rename = "AiExtractResultList", default)]
     pub ai_extract_result_list: ::std::vec::Vec<
-        crate::generated::get_digital_watermark_extract_result::GetDigitalWatermarkExtractResultResponseAiExtractResultListItem,
+        crate::generated::get_digital_watermark_extract_result::GetDigitalWatermarkExtractResultAiExtractResultListItem,
     >,
     ///
     ///
@@ -190,7 +190,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "AiExtractResultList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_digital_watermark_extract_result::GET_DIGITAL_WATERMARK_EXTRACT_RESULT_RESPONSE_AI_EXTRACT_RESULT_LIST_ITEM_SHAPE,
+                    item: &crate::generated::get_digital_watermark_extract_result::GET_DIGITAL_WATERMARK_EXTRACT_RESULT_AI_EXTRACT_RESULT_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -213,7 +213,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+pub enum GetDigitalWatermarkExtractResultAiExtractResultListItemStatus {
     /// `Success`.
     Success,
     /// `Failed`.
@@ -224,24 +224,24 @@ pub enum GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+impl GetDigitalWatermarkExtractResultAiExtractResultListItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Success", "Failed", "Processing"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Success => {
+            GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Success => {
                 "Success"
             }
-            GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Failed => {
+            GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Failed => {
                 "Failed"
             }
-            GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Processing => {
+            GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Processing => {
                 "Processing"
             }
-            GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Unknown(
-                s,
-            ) => s.as_str(),
+            GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -249,13 +249,13 @@ impl GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
         ::std::option::Option::Some(
             match s {
                 "Success" => {
-                    GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Success
+                    GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Success
                 }
                 "Failed" => {
-                    GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Failed
+                    GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Failed
                 }
                 "Processing" => {
-                    GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Processing
+                    GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Processing
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -264,36 +264,34 @@ impl GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
 }
 
 impl ::std::convert::From<&str>
-for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+for GetDigitalWatermarkExtractResultAiExtractResultListItemStatus {
     fn from(s: &str) -> Self {
-        GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::known(s)
-            .unwrap_or_else(|| GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Unknown(
+        GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::known(s)
+            .unwrap_or_else(|| GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+for GetDigitalWatermarkExtractResultAiExtractResultListItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::known(&s)
+        GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::known(&s)
             .unwrap_or(
-                GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::Unknown(
-                    s,
-                ),
+                GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+for GetDigitalWatermarkExtractResultAiExtractResultListItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+for GetDigitalWatermarkExtractResultAiExtractResultListItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -303,18 +301,16 @@ for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
+for GetDigitalWatermarkExtractResultAiExtractResultListItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus::from,
-            )
+            .map(GetDigitalWatermarkExtractResultAiExtractResultListItemStatus::from)
     }
 }
 
-/// The `GetDigitalWatermarkExtractResultResponseAiExtractResultListItem` object (not described in the spec yet).
+/// The `GetDigitalWatermarkExtractResultAiExtractResultListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -323,7 +319,7 @@ for GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetDigitalWatermarkExtractResultResponseAiExtractResultListItem {
+pub struct GetDigitalWatermarkExtractResultAiExtractResultListItem {
     ///
     ///
     /// Wire name: `CreateTime`.
@@ -349,7 +345,7 @@ pub struct GetDigitalWatermarkExtractResultResponseAiExtractResultListItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_digital_watermark_extract_result::GetDigitalWatermarkExtractResultResponseAiExtractResultListItemStatus,
+        crate::generated::get_digital_watermark_extract_result::GetDigitalWatermarkExtractResultAiExtractResultListItemStatus,
     >,
     ///
     ///
@@ -359,7 +355,7 @@ pub struct GetDigitalWatermarkExtractResultResponseAiExtractResultListItem {
 }
 
 #[doc(hidden)]
-pub static GET_DIGITAL_WATERMARK_EXTRACT_RESULT_RESPONSE_AI_EXTRACT_RESULT_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_DIGITAL_WATERMARK_EXTRACT_RESULT_AI_EXTRACT_RESULT_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreateTime",

@@ -55,7 +55,7 @@ pub struct GetEditingProjectOutput {
     /// Wire name: `Project`.
     #[serde(rename = "Project", default)]
     pub project: ::std::option::Option<
-        crate::generated::get_editing_project::GetEditingProjectResponseProject,
+        crate::generated::get_editing_project::GetEditingProjectProject,
     >,
     ///
     ///
@@ -124,7 +124,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Project",
-                shape: &crate::generated::get_editing_project::GET_EDITING_PROJECT_RESPONSE_PROJECT_SHAPE,
+                shape: &crate::generated::get_editing_project::GET_EDITING_PROJECT_PROJECT_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -145,7 +145,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetEditingProjectResponseProjectStatus {
+pub enum GetEditingProjectProjectStatus {
     /// `Normal`.
     Normal,
     /// `Producing`.
@@ -158,7 +158,7 @@ pub enum GetEditingProjectResponseProjectStatus {
     Unknown(::std::string::String),
 }
 
-impl GetEditingProjectResponseProjectStatus {
+impl GetEditingProjectProjectStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Normal",
@@ -169,51 +169,48 @@ impl GetEditingProjectResponseProjectStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetEditingProjectResponseProjectStatus::Normal => "Normal",
-            GetEditingProjectResponseProjectStatus::Producing => "Producing",
-            GetEditingProjectResponseProjectStatus::Produced => "Produced",
-            GetEditingProjectResponseProjectStatus::ProduceFailed => "ProduceFailed",
-            GetEditingProjectResponseProjectStatus::Unknown(s) => s.as_str(),
+            GetEditingProjectProjectStatus::Normal => "Normal",
+            GetEditingProjectProjectStatus::Producing => "Producing",
+            GetEditingProjectProjectStatus::Produced => "Produced",
+            GetEditingProjectProjectStatus::ProduceFailed => "ProduceFailed",
+            GetEditingProjectProjectStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => GetEditingProjectResponseProjectStatus::Normal,
-                "Producing" => GetEditingProjectResponseProjectStatus::Producing,
-                "Produced" => GetEditingProjectResponseProjectStatus::Produced,
-                "ProduceFailed" => GetEditingProjectResponseProjectStatus::ProduceFailed,
+                "Normal" => GetEditingProjectProjectStatus::Normal,
+                "Producing" => GetEditingProjectProjectStatus::Producing,
+                "Produced" => GetEditingProjectProjectStatus::Produced,
+                "ProduceFailed" => GetEditingProjectProjectStatus::ProduceFailed,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetEditingProjectResponseProjectStatus {
+impl ::std::convert::From<&str> for GetEditingProjectProjectStatus {
     fn from(s: &str) -> Self {
-        GetEditingProjectResponseProjectStatus::known(s)
-            .unwrap_or_else(|| GetEditingProjectResponseProjectStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetEditingProjectProjectStatus::known(s)
+            .unwrap_or_else(|| GetEditingProjectProjectStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetEditingProjectResponseProjectStatus {
+impl ::std::convert::From<::std::string::String> for GetEditingProjectProjectStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetEditingProjectResponseProjectStatus::known(&s)
-            .unwrap_or(GetEditingProjectResponseProjectStatus::Unknown(s))
+        GetEditingProjectProjectStatus::known(&s)
+            .unwrap_or(GetEditingProjectProjectStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetEditingProjectResponseProjectStatus {
+impl ::std::fmt::Display for GetEditingProjectProjectStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetEditingProjectResponseProjectStatus {
+impl ::serde::Serialize for GetEditingProjectProjectStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -222,16 +219,16 @@ impl ::serde::Serialize for GetEditingProjectResponseProjectStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetEditingProjectResponseProjectStatus {
+impl<'de> ::serde::Deserialize<'de> for GetEditingProjectProjectStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetEditingProjectResponseProjectStatus::from)
+            .map(GetEditingProjectProjectStatus::from)
     }
 }
 
-/// The `GetEditingProjectResponseProject` object (not described in the spec yet).
+/// The `GetEditingProjectProject` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -240,7 +237,7 @@ impl<'de> ::serde::Deserialize<'de> for GetEditingProjectResponseProjectStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetEditingProjectResponseProject {
+pub struct GetEditingProjectProject {
     ///
     ///
     /// Wire name: `CoverURL`.
@@ -276,7 +273,7 @@ pub struct GetEditingProjectResponseProject {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_editing_project::GetEditingProjectResponseProjectStatus,
+        crate::generated::get_editing_project::GetEditingProjectProjectStatus,
     >,
     ///
     ///
@@ -296,7 +293,7 @@ pub struct GetEditingProjectResponseProject {
 }
 
 #[doc(hidden)]
-pub static GET_EDITING_PROJECT_RESPONSE_PROJECT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_EDITING_PROJECT_PROJECT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CoverURL",

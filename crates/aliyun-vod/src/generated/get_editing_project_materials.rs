@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::EditingMaterialType;
+pub use crate::generated::types::{EditingMaterialType, VideoSnapshots};
 
 /// Input of `GetEditingProjectMaterials`. Build it with [`crate::Client::get_editing_project_materials`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -82,7 +82,7 @@ pub struct GetEditingProjectMaterialsOutput {
     /// Wire name: `MaterialList`.
     #[serde(rename = "MaterialList", default)]
     pub material_list: ::std::option::Option<
-        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialList,
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsMaterialList,
     >,
     ///
     ///
@@ -95,7 +95,7 @@ impl GetEditingProjectMaterialsOutput {
     /// The items of `MaterialList` (`MaterialList.Material`) directly; empty when it is absent.
     pub fn material_list(
         &self,
-    ) -> &[crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItem] {
+    ) -> &[crate::generated::get_editing_project_materials::GetEditingProjectMaterialsMaterialListMaterialItem] {
         self.material_list.as_ref().map_or(&[], |w| w.material.as_slice())
     }
 }
@@ -201,7 +201,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "MaterialList",
-                shape: &crate::generated::get_editing_project_materials::GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_SHAPE,
+                shape: &crate::generated::get_editing_project_materials::GET_EDITING_PROJECT_MATERIALS_MATERIAL_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -222,7 +222,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+pub enum GetEditingProjectMaterialsMaterialListMaterialItemMaterialType {
     /// `video`.
     Video,
     /// `audio`.
@@ -233,22 +233,22 @@ pub enum GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType 
     Unknown(::std::string::String),
 }
 
-impl GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+impl GetEditingProjectMaterialsMaterialListMaterialItemMaterialType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["video", "audio", "image"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Video => {
+            GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Video => {
                 "video"
             }
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Audio => {
+            GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Audio => {
                 "audio"
             }
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Image => {
+            GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Image => {
                 "image"
             }
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Unknown(
+            GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -258,13 +258,13 @@ impl GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
         ::std::option::Option::Some(
             match s {
                 "video" => {
-                    GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Video
+                    GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Video
                 }
                 "audio" => {
-                    GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Audio
+                    GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Audio
                 }
                 "image" => {
-                    GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Image
+                    GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Image
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -273,21 +273,21 @@ impl GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
 }
 
 impl ::std::convert::From<&str>
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+for GetEditingProjectMaterialsMaterialListMaterialItemMaterialType {
     fn from(s: &str) -> Self {
-        GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::known(s)
-            .unwrap_or_else(|| GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Unknown(
+        GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::known(s)
+            .unwrap_or_else(|| GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+for GetEditingProjectMaterialsMaterialListMaterialItemMaterialType {
     fn from(s: ::std::string::String) -> Self {
-        GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::known(&s)
+        GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::known(&s)
             .unwrap_or(
-                GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::Unknown(
+                GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::Unknown(
                     s,
                 ),
             )
@@ -295,14 +295,14 @@ for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
 }
 
 impl ::std::fmt::Display
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+for GetEditingProjectMaterialsMaterialListMaterialItemMaterialType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+for GetEditingProjectMaterialsMaterialListMaterialItemMaterialType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -312,14 +312,12 @@ for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
+for GetEditingProjectMaterialsMaterialListMaterialItemMaterialType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType::from,
-            )
+            .map(GetEditingProjectMaterialsMaterialListMaterialItemMaterialType::from)
     }
 }
 
@@ -332,7 +330,7 @@ for GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+pub enum GetEditingProjectMaterialsMaterialListMaterialItemStatus {
     /// `Normal`.
     Normal,
     /// `Producing`.
@@ -345,7 +343,7 @@ pub enum GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+impl GetEditingProjectMaterialsMaterialListMaterialItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Normal",
@@ -356,21 +354,19 @@ impl GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Normal => {
-                "Normal"
-            }
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Producing => {
+            GetEditingProjectMaterialsMaterialListMaterialItemStatus::Normal => "Normal",
+            GetEditingProjectMaterialsMaterialListMaterialItemStatus::Producing => {
                 "Producing"
             }
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Produced => {
+            GetEditingProjectMaterialsMaterialListMaterialItemStatus::Produced => {
                 "Produced"
             }
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::ProduceFailed => {
+            GetEditingProjectMaterialsMaterialListMaterialItemStatus::ProduceFailed => {
                 "ProduceFailed"
             }
-            GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Unknown(
-                s,
-            ) => s.as_str(),
+            GetEditingProjectMaterialsMaterialListMaterialItemStatus::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -378,16 +374,16 @@ impl GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
         ::std::option::Option::Some(
             match s {
                 "Normal" => {
-                    GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Normal
+                    GetEditingProjectMaterialsMaterialListMaterialItemStatus::Normal
                 }
                 "Producing" => {
-                    GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Producing
+                    GetEditingProjectMaterialsMaterialListMaterialItemStatus::Producing
                 }
                 "Produced" => {
-                    GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Produced
+                    GetEditingProjectMaterialsMaterialListMaterialItemStatus::Produced
                 }
                 "ProduceFailed" => {
-                    GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::ProduceFailed
+                    GetEditingProjectMaterialsMaterialListMaterialItemStatus::ProduceFailed
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -396,36 +392,32 @@ impl GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
 }
 
 impl ::std::convert::From<&str>
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+for GetEditingProjectMaterialsMaterialListMaterialItemStatus {
     fn from(s: &str) -> Self {
-        GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::known(s)
-            .unwrap_or_else(|| GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Unknown(
+        GetEditingProjectMaterialsMaterialListMaterialItemStatus::known(s)
+            .unwrap_or_else(|| GetEditingProjectMaterialsMaterialListMaterialItemStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+for GetEditingProjectMaterialsMaterialListMaterialItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::known(&s)
+        GetEditingProjectMaterialsMaterialListMaterialItemStatus::known(&s)
             .unwrap_or(
-                GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::Unknown(
-                    s,
-                ),
+                GetEditingProjectMaterialsMaterialListMaterialItemStatus::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+impl ::std::fmt::Display for GetEditingProjectMaterialsMaterialListMaterialItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+impl ::serde::Serialize for GetEditingProjectMaterialsMaterialListMaterialItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -435,12 +427,12 @@ for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus {
+for GetEditingProjectMaterialsMaterialListMaterialItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus::from)
+            .map(GetEditingProjectMaterialsMaterialListMaterialItemStatus::from)
     }
 }
 
@@ -525,7 +517,7 @@ impl<'de> ::serde::Deserialize<'de> for GetEditingProjectMaterialsType {
     }
 }
 
-/// The `GetEditingProjectMaterialsResponseMaterialList` object (not described in the spec yet).
+/// The `GetEditingProjectMaterialsMaterialList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -533,30 +525,30 @@ impl<'de> ::serde::Deserialize<'de> for GetEditingProjectMaterialsType {
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct GetEditingProjectMaterialsResponseMaterialList {
+pub struct GetEditingProjectMaterialsMaterialList {
     ///
     ///
     /// Wire name: `Material`.
     #[serde(rename = "Material", default)]
     pub material: ::std::vec::Vec<
-        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItem,
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsMaterialListMaterialItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_EDITING_PROJECT_MATERIALS_MATERIAL_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Material",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_editing_project_materials::GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SHAPE,
+                item: &crate::generated::get_editing_project_materials::GET_EDITING_PROJECT_MATERIALS_MATERIAL_LIST_MATERIAL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetEditingProjectMaterialsResponseMaterialListMaterialItem` object (not described in the spec yet).
+/// The `GetEditingProjectMaterialsMaterialListMaterialItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -564,7 +556,7 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_SHAPE: ::aliyun_
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
+pub struct GetEditingProjectMaterialsMaterialListMaterialItem {
     ///
     ///
     /// Wire name: `CateId`.
@@ -605,7 +597,7 @@ pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
     /// Wire name: `MaterialType`.
     #[serde(rename = "MaterialType", default)]
     pub material_type: ::std::option::Option<
-        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItemMaterialType,
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsMaterialListMaterialItemMaterialType,
     >,
     ///
     ///
@@ -621,9 +613,7 @@ pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
     ///
     /// Wire name: `Snapshots`.
     #[serde(rename = "Snapshots", default)]
-    pub snapshots: ::std::option::Option<
-        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItemSnapshots,
-    >,
+    pub snapshots: ::std::option::Option<crate::generated::types::VideoSnapshots>,
     ///
     ///
     /// Wire name: `Source`.
@@ -639,14 +629,14 @@ pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
     /// Wire name: `Sprites`.
     #[serde(rename = "Sprites", default)]
     pub sprites: ::std::option::Option<
-        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItemSprites,
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsMaterialListMaterialItemSprites,
     >,
     ///
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsResponseMaterialListMaterialItemStatus,
+        crate::generated::get_editing_project_materials::GetEditingProjectMaterialsMaterialListMaterialItemStatus,
     >,
     ///
     ///
@@ -660,7 +650,7 @@ pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItem {
     pub title: ::std::option::Option<::std::string::String>,
 }
 
-impl GetEditingProjectMaterialsResponseMaterialListMaterialItem {
+impl GetEditingProjectMaterialsMaterialListMaterialItem {
     /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
     pub fn snapshots(&self) -> &[::std::string::String] {
         self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
@@ -672,7 +662,7 @@ impl GetEditingProjectMaterialsResponseMaterialListMaterialItem {
 }
 
 #[doc(hidden)]
-pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_EDITING_PROJECT_MATERIALS_MATERIAL_LIST_MATERIAL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",
@@ -716,7 +706,7 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SH
         },
         ::aliyun_runtime::shape::Field {
             name: "Snapshots",
-            shape: &crate::generated::get_editing_project_materials::GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SNAPSHOTS_SHAPE,
+            shape: &crate::generated::types::VIDEO_SNAPSHOTS_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Source",
@@ -728,7 +718,7 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SH
         },
         ::aliyun_runtime::shape::Field {
             name: "Sprites",
-            shape: &crate::generated::get_editing_project_materials::GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SPRITES_SHAPE,
+            shape: &crate::generated::get_editing_project_materials::GET_EDITING_PROJECT_MATERIALS_MATERIAL_LIST_MATERIAL_ITEM_SPRITES_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
@@ -745,7 +735,7 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SH
     ],
 );
 
-/// The `GetEditingProjectMaterialsResponseMaterialListMaterialItemSnapshots` object (not described in the spec yet).
+/// The `GetEditingProjectMaterialsMaterialListMaterialItemSprites` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -754,37 +744,7 @@ pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SH
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItemSnapshots {
-    ///
-    ///
-    /// Wire name: `Snapshot`.
-    #[serde(rename = "Snapshot", default)]
-    pub snapshot: ::std::vec::Vec<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SNAPSHOTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Snapshot",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::String,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `GetEditingProjectMaterialsResponseMaterialListMaterialItemSprites` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItemSprites {
+pub struct GetEditingProjectMaterialsMaterialListMaterialItemSprites {
     ///
     ///
     /// Wire name: `Sprite`.
@@ -793,7 +753,7 @@ pub struct GetEditingProjectMaterialsResponseMaterialListMaterialItemSprites {
 }
 
 #[doc(hidden)]
-pub static GET_EDITING_PROJECT_MATERIALS_RESPONSE_MATERIAL_LIST_MATERIAL_ITEM_SPRITES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_EDITING_PROJECT_MATERIALS_MATERIAL_LIST_MATERIAL_ITEM_SPRITES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Sprite",

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::ImageMezzanine;
+
 /// Input of `GetImageInfo`. Build it with [`crate::Client::get_image_info`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -77,7 +79,7 @@ pub struct GetImageInfoOutput {
     /// Wire name: `ImageInfo`.
     #[serde(rename = "ImageInfo", default)]
     pub image_info: ::std::option::Option<
-        crate::generated::get_image_info::GetImageInfoResponseImageInfo,
+        crate::generated::get_image_info::GetImageInfoImageInfo,
     >,
     ///
     ///
@@ -174,7 +176,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "ImageInfo",
-                shape: &crate::generated::get_image_info::GET_IMAGE_INFO_RESPONSE_IMAGE_INFO_SHAPE,
+                shape: &crate::generated::get_image_info::GET_IMAGE_INFO_IMAGE_INFO_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -195,7 +197,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetImageInfoResponseImageInfoImageType {
+pub enum GetImageInfoImageInfoImageType {
     /// `default`.
     Default,
     /// `cover`.
@@ -204,53 +206,50 @@ pub enum GetImageInfoResponseImageInfoImageType {
     Unknown(::std::string::String),
 }
 
-impl GetImageInfoResponseImageInfoImageType {
+impl GetImageInfoImageInfoImageType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["default", "cover"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetImageInfoResponseImageInfoImageType::Default => "default",
-            GetImageInfoResponseImageInfoImageType::Cover => "cover",
-            GetImageInfoResponseImageInfoImageType::Unknown(s) => s.as_str(),
+            GetImageInfoImageInfoImageType::Default => "default",
+            GetImageInfoImageInfoImageType::Cover => "cover",
+            GetImageInfoImageInfoImageType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "default" => GetImageInfoResponseImageInfoImageType::Default,
-                "cover" => GetImageInfoResponseImageInfoImageType::Cover,
+                "default" => GetImageInfoImageInfoImageType::Default,
+                "cover" => GetImageInfoImageInfoImageType::Cover,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetImageInfoResponseImageInfoImageType {
+impl ::std::convert::From<&str> for GetImageInfoImageInfoImageType {
     fn from(s: &str) -> Self {
-        GetImageInfoResponseImageInfoImageType::known(s)
-            .unwrap_or_else(|| GetImageInfoResponseImageInfoImageType::Unknown(
-                s.to_owned(),
-            ))
+        GetImageInfoImageInfoImageType::known(s)
+            .unwrap_or_else(|| GetImageInfoImageInfoImageType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetImageInfoResponseImageInfoImageType {
+impl ::std::convert::From<::std::string::String> for GetImageInfoImageInfoImageType {
     fn from(s: ::std::string::String) -> Self {
-        GetImageInfoResponseImageInfoImageType::known(&s)
-            .unwrap_or(GetImageInfoResponseImageInfoImageType::Unknown(s))
+        GetImageInfoImageInfoImageType::known(&s)
+            .unwrap_or(GetImageInfoImageInfoImageType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetImageInfoResponseImageInfoImageType {
+impl ::std::fmt::Display for GetImageInfoImageInfoImageType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetImageInfoResponseImageInfoImageType {
+impl ::serde::Serialize for GetImageInfoImageInfoImageType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -259,12 +258,12 @@ impl ::serde::Serialize for GetImageInfoResponseImageInfoImageType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetImageInfoResponseImageInfoImageType {
+impl<'de> ::serde::Deserialize<'de> for GetImageInfoImageInfoImageType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetImageInfoResponseImageInfoImageType::from)
+            .map(GetImageInfoImageInfoImageType::from)
     }
 }
 
@@ -277,7 +276,7 @@ impl<'de> ::serde::Deserialize<'de> for GetImageInfoResponseImageInfoImageType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetImageInfoResponseImageInfoStatus {
+pub enum GetImageInfoImageInfoStatus {
     /// `Uploading`.
     Uploading,
     /// `Normal`.
@@ -288,55 +287,52 @@ pub enum GetImageInfoResponseImageInfoStatus {
     Unknown(::std::string::String),
 }
 
-impl GetImageInfoResponseImageInfoStatus {
+impl GetImageInfoImageInfoStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Uploading", "Normal", "UploadFail"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetImageInfoResponseImageInfoStatus::Uploading => "Uploading",
-            GetImageInfoResponseImageInfoStatus::Normal => "Normal",
-            GetImageInfoResponseImageInfoStatus::UploadFail => "UploadFail",
-            GetImageInfoResponseImageInfoStatus::Unknown(s) => s.as_str(),
+            GetImageInfoImageInfoStatus::Uploading => "Uploading",
+            GetImageInfoImageInfoStatus::Normal => "Normal",
+            GetImageInfoImageInfoStatus::UploadFail => "UploadFail",
+            GetImageInfoImageInfoStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => GetImageInfoResponseImageInfoStatus::Uploading,
-                "Normal" => GetImageInfoResponseImageInfoStatus::Normal,
-                "UploadFail" => GetImageInfoResponseImageInfoStatus::UploadFail,
+                "Uploading" => GetImageInfoImageInfoStatus::Uploading,
+                "Normal" => GetImageInfoImageInfoStatus::Normal,
+                "UploadFail" => GetImageInfoImageInfoStatus::UploadFail,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetImageInfoResponseImageInfoStatus {
+impl ::std::convert::From<&str> for GetImageInfoImageInfoStatus {
     fn from(s: &str) -> Self {
-        GetImageInfoResponseImageInfoStatus::known(s)
-            .unwrap_or_else(|| GetImageInfoResponseImageInfoStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetImageInfoImageInfoStatus::known(s)
+            .unwrap_or_else(|| GetImageInfoImageInfoStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetImageInfoResponseImageInfoStatus {
+impl ::std::convert::From<::std::string::String> for GetImageInfoImageInfoStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetImageInfoResponseImageInfoStatus::known(&s)
-            .unwrap_or(GetImageInfoResponseImageInfoStatus::Unknown(s))
+        GetImageInfoImageInfoStatus::known(&s)
+            .unwrap_or(GetImageInfoImageInfoStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetImageInfoResponseImageInfoStatus {
+impl ::std::fmt::Display for GetImageInfoImageInfoStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetImageInfoResponseImageInfoStatus {
+impl ::serde::Serialize for GetImageInfoImageInfoStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -345,16 +341,16 @@ impl ::serde::Serialize for GetImageInfoResponseImageInfoStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetImageInfoResponseImageInfoStatus {
+impl<'de> ::serde::Deserialize<'de> for GetImageInfoImageInfoStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetImageInfoResponseImageInfoStatus::from)
+            .map(GetImageInfoImageInfoStatus::from)
     }
 }
 
-/// The `GetImageInfoResponseImageInfo` object (not described in the spec yet).
+/// The `GetImageInfoImageInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -363,7 +359,7 @@ impl<'de> ::serde::Deserialize<'de> for GetImageInfoResponseImageInfoStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetImageInfoResponseImageInfo {
+pub struct GetImageInfoImageInfo {
     ///
     ///
     /// Wire name: `AppId`.
@@ -399,21 +395,19 @@ pub struct GetImageInfoResponseImageInfo {
     /// Wire name: `ImageType`.
     #[serde(rename = "ImageType", default)]
     pub image_type: ::std::option::Option<
-        crate::generated::get_image_info::GetImageInfoResponseImageInfoImageType,
+        crate::generated::get_image_info::GetImageInfoImageInfoImageType,
     >,
     ///
     ///
     /// Wire name: `Mezzanine`.
     #[serde(rename = "Mezzanine", default)]
-    pub mezzanine: ::std::option::Option<
-        crate::generated::get_image_info::GetImageInfoResponseImageInfoMezzanine,
-    >,
+    pub mezzanine: ::std::option::Option<crate::generated::types::ImageMezzanine>,
     ///
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_image_info::GetImageInfoResponseImageInfoStatus,
+        crate::generated::get_image_info::GetImageInfoImageInfoStatus,
     >,
     ///
     ///
@@ -438,7 +432,7 @@ pub struct GetImageInfoResponseImageInfo {
 }
 
 #[doc(hidden)]
-pub static GET_IMAGE_INFO_RESPONSE_IMAGE_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_IMAGE_INFO_IMAGE_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -470,7 +464,7 @@ pub static GET_IMAGE_INFO_RESPONSE_IMAGE_INFO_SHAPE: ::aliyun_runtime::shape::Sh
         },
         ::aliyun_runtime::shape::Field {
             name: "Mezzanine",
-            shape: &crate::generated::get_image_info::GET_IMAGE_INFO_RESPONSE_IMAGE_INFO_MEZZANINE_SHAPE,
+            shape: &crate::generated::types::IMAGE_MEZZANINE_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
@@ -491,69 +485,6 @@ pub static GET_IMAGE_INFO_RESPONSE_IMAGE_INFO_SHAPE: ::aliyun_runtime::shape::Sh
         ::aliyun_runtime::shape::Field {
             name: "URL",
             shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `GetImageInfoResponseImageInfoMezzanine` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetImageInfoResponseImageInfoMezzanine {
-    ///
-    ///
-    /// Wire name: `FileSize`.
-    #[serde(rename = "FileSize", default)]
-    pub file_size: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `FileURL`.
-    #[serde(rename = "FileURL", default)]
-    pub file_url: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Height`.
-    #[serde(rename = "Height", default)]
-    pub height: ::std::option::Option<i64>,
-    ///
-    ///
-    /// Wire name: `OriginalFileName`.
-    #[serde(rename = "OriginalFileName", default)]
-    pub original_file_name: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Width`.
-    #[serde(rename = "Width", default)]
-    pub width: ::std::option::Option<i64>,
-}
-
-#[doc(hidden)]
-pub static GET_IMAGE_INFO_RESPONSE_IMAGE_INFO_MEZZANINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "FileSize",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "FileURL",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Height",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "OriginalFileName",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Width",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );

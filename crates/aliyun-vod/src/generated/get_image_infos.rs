@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::ImageMezzanine;
+
 /// The most items `ImageIds` takes in one call.
 pub const IMAGE_IDS_MAX_ITEMS: usize = 20;
 
@@ -82,7 +84,7 @@ pub struct GetImageInfosOutput {
     /// Wire name: `ImageInfo`.
     #[serde(rename = "ImageInfo", default)]
     pub image_info: ::std::vec::Vec<
-        crate::generated::get_image_infos::GetImageInfosResponseImageInfoItem,
+        crate::generated::get_image_infos::GetImageInfosImageInfoItem,
     >,
     ///
     ///
@@ -188,7 +190,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "ImageInfo",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_image_infos::GET_IMAGE_INFOS_RESPONSE_IMAGE_INFO_ITEM_SHAPE,
+                    item: &crate::generated::get_image_infos::GET_IMAGE_INFOS_IMAGE_INFO_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -224,7 +226,7 @@ static IMAGE_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetImageInfosResponseImageInfoItemImageType {
+pub enum GetImageInfosImageInfoItemImageType {
     /// `default`.
     Default,
     /// `cover`.
@@ -233,53 +235,53 @@ pub enum GetImageInfosResponseImageInfoItemImageType {
     Unknown(::std::string::String),
 }
 
-impl GetImageInfosResponseImageInfoItemImageType {
+impl GetImageInfosImageInfoItemImageType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["default", "cover"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetImageInfosResponseImageInfoItemImageType::Default => "default",
-            GetImageInfosResponseImageInfoItemImageType::Cover => "cover",
-            GetImageInfosResponseImageInfoItemImageType::Unknown(s) => s.as_str(),
+            GetImageInfosImageInfoItemImageType::Default => "default",
+            GetImageInfosImageInfoItemImageType::Cover => "cover",
+            GetImageInfosImageInfoItemImageType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "default" => GetImageInfosResponseImageInfoItemImageType::Default,
-                "cover" => GetImageInfosResponseImageInfoItemImageType::Cover,
+                "default" => GetImageInfosImageInfoItemImageType::Default,
+                "cover" => GetImageInfosImageInfoItemImageType::Cover,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetImageInfosResponseImageInfoItemImageType {
+impl ::std::convert::From<&str> for GetImageInfosImageInfoItemImageType {
     fn from(s: &str) -> Self {
-        GetImageInfosResponseImageInfoItemImageType::known(s)
-            .unwrap_or_else(|| GetImageInfosResponseImageInfoItemImageType::Unknown(
+        GetImageInfosImageInfoItemImageType::known(s)
+            .unwrap_or_else(|| GetImageInfosImageInfoItemImageType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetImageInfosResponseImageInfoItemImageType {
+for GetImageInfosImageInfoItemImageType {
     fn from(s: ::std::string::String) -> Self {
-        GetImageInfosResponseImageInfoItemImageType::known(&s)
-            .unwrap_or(GetImageInfosResponseImageInfoItemImageType::Unknown(s))
+        GetImageInfosImageInfoItemImageType::known(&s)
+            .unwrap_or(GetImageInfosImageInfoItemImageType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetImageInfosResponseImageInfoItemImageType {
+impl ::std::fmt::Display for GetImageInfosImageInfoItemImageType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetImageInfosResponseImageInfoItemImageType {
+impl ::serde::Serialize for GetImageInfosImageInfoItemImageType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -288,12 +290,12 @@ impl ::serde::Serialize for GetImageInfosResponseImageInfoItemImageType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetImageInfosResponseImageInfoItemImageType {
+impl<'de> ::serde::Deserialize<'de> for GetImageInfosImageInfoItemImageType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetImageInfosResponseImageInfoItemImageType::from)
+            .map(GetImageInfosImageInfoItemImageType::from)
     }
 }
 
@@ -306,7 +308,7 @@ impl<'de> ::serde::Deserialize<'de> for GetImageInfosResponseImageInfoItemImageT
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetImageInfosResponseImageInfoItemStatus {
+pub enum GetImageInfosImageInfoItemStatus {
     /// `Uploading`.
     Uploading,
     /// `Normal`.
@@ -317,55 +319,52 @@ pub enum GetImageInfosResponseImageInfoItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetImageInfosResponseImageInfoItemStatus {
+impl GetImageInfosImageInfoItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Uploading", "Normal", "UploadFail"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetImageInfosResponseImageInfoItemStatus::Uploading => "Uploading",
-            GetImageInfosResponseImageInfoItemStatus::Normal => "Normal",
-            GetImageInfosResponseImageInfoItemStatus::UploadFail => "UploadFail",
-            GetImageInfosResponseImageInfoItemStatus::Unknown(s) => s.as_str(),
+            GetImageInfosImageInfoItemStatus::Uploading => "Uploading",
+            GetImageInfosImageInfoItemStatus::Normal => "Normal",
+            GetImageInfosImageInfoItemStatus::UploadFail => "UploadFail",
+            GetImageInfosImageInfoItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => GetImageInfosResponseImageInfoItemStatus::Uploading,
-                "Normal" => GetImageInfosResponseImageInfoItemStatus::Normal,
-                "UploadFail" => GetImageInfosResponseImageInfoItemStatus::UploadFail,
+                "Uploading" => GetImageInfosImageInfoItemStatus::Uploading,
+                "Normal" => GetImageInfosImageInfoItemStatus::Normal,
+                "UploadFail" => GetImageInfosImageInfoItemStatus::UploadFail,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetImageInfosResponseImageInfoItemStatus {
+impl ::std::convert::From<&str> for GetImageInfosImageInfoItemStatus {
     fn from(s: &str) -> Self {
-        GetImageInfosResponseImageInfoItemStatus::known(s)
-            .unwrap_or_else(|| GetImageInfosResponseImageInfoItemStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetImageInfosImageInfoItemStatus::known(s)
+            .unwrap_or_else(|| GetImageInfosImageInfoItemStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetImageInfosResponseImageInfoItemStatus {
+impl ::std::convert::From<::std::string::String> for GetImageInfosImageInfoItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetImageInfosResponseImageInfoItemStatus::known(&s)
-            .unwrap_or(GetImageInfosResponseImageInfoItemStatus::Unknown(s))
+        GetImageInfosImageInfoItemStatus::known(&s)
+            .unwrap_or(GetImageInfosImageInfoItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetImageInfosResponseImageInfoItemStatus {
+impl ::std::fmt::Display for GetImageInfosImageInfoItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetImageInfosResponseImageInfoItemStatus {
+impl ::serde::Serialize for GetImageInfosImageInfoItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -374,16 +373,16 @@ impl ::serde::Serialize for GetImageInfosResponseImageInfoItemStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetImageInfosResponseImageInfoItemStatus {
+impl<'de> ::serde::Deserialize<'de> for GetImageInfosImageInfoItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetImageInfosResponseImageInfoItemStatus::from)
+            .map(GetImageInfosImageInfoItemStatus::from)
     }
 }
 
-/// The `GetImageInfosResponseImageInfoItem` object (not described in the spec yet).
+/// The `GetImageInfosImageInfoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -392,7 +391,7 @@ impl<'de> ::serde::Deserialize<'de> for GetImageInfosResponseImageInfoItemStatus
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetImageInfosResponseImageInfoItem {
+pub struct GetImageInfosImageInfoItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -428,21 +427,19 @@ pub struct GetImageInfosResponseImageInfoItem {
     /// Wire name: `ImageType`.
     #[serde(rename = "ImageType", default)]
     pub image_type: ::std::option::Option<
-        crate::generated::get_image_infos::GetImageInfosResponseImageInfoItemImageType,
+        crate::generated::get_image_infos::GetImageInfosImageInfoItemImageType,
     >,
     ///
     ///
     /// Wire name: `Mezzanine`.
     #[serde(rename = "Mezzanine", default)]
-    pub mezzanine: ::std::option::Option<
-        crate::generated::get_image_infos::GetImageInfosResponseImageInfoItemMezzanine,
-    >,
+    pub mezzanine: ::std::option::Option<crate::generated::types::ImageMezzanine>,
     ///
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_image_infos::GetImageInfosResponseImageInfoItemStatus,
+        crate::generated::get_image_infos::GetImageInfosImageInfoItemStatus,
     >,
     ///
     ///
@@ -467,7 +464,7 @@ pub struct GetImageInfosResponseImageInfoItem {
 }
 
 #[doc(hidden)]
-pub static GET_IMAGE_INFOS_RESPONSE_IMAGE_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_IMAGE_INFOS_IMAGE_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -499,7 +496,7 @@ pub static GET_IMAGE_INFOS_RESPONSE_IMAGE_INFO_ITEM_SHAPE: ::aliyun_runtime::sha
         },
         ::aliyun_runtime::shape::Field {
             name: "Mezzanine",
-            shape: &crate::generated::get_image_infos::GET_IMAGE_INFOS_RESPONSE_IMAGE_INFO_ITEM_MEZZANINE_SHAPE,
+            shape: &crate::generated::types::IMAGE_MEZZANINE_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
@@ -520,69 +517,6 @@ pub static GET_IMAGE_INFOS_RESPONSE_IMAGE_INFO_ITEM_SHAPE: ::aliyun_runtime::sha
         ::aliyun_runtime::shape::Field {
             name: "URL",
             shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `GetImageInfosResponseImageInfoItemMezzanine` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetImageInfosResponseImageInfoItemMezzanine {
-    ///
-    ///
-    /// Wire name: `FileSize`.
-    #[serde(rename = "FileSize", default)]
-    pub file_size: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `FileURL`.
-    #[serde(rename = "FileURL", default)]
-    pub file_url: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Height`.
-    #[serde(rename = "Height", default)]
-    pub height: ::std::option::Option<i64>,
-    ///
-    ///
-    /// Wire name: `OriginalFileName`.
-    #[serde(rename = "OriginalFileName", default)]
-    pub original_file_name: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Width`.
-    #[serde(rename = "Width", default)]
-    pub width: ::std::option::Option<i64>,
-}
-
-#[doc(hidden)]
-pub static GET_IMAGE_INFOS_RESPONSE_IMAGE_INFO_ITEM_MEZZANINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "FileSize",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "FileURL",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Height",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "OriginalFileName",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Width",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
         },
     ],
 );

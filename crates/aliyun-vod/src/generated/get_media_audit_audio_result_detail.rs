@@ -66,7 +66,7 @@ pub struct GetMediaAuditAudioResultDetailOutput {
     /// Wire name: `MediaAuditAudioResultDetail`.
     #[serde(rename = "MediaAuditAudioResultDetail", default)]
     pub media_audit_audio_result_detail: ::std::option::Option<
-        crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail,
+        crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailMediaAuditAudioResultDetail,
     >,
     ///
     ///
@@ -148,7 +148,7 @@ impl GetMediaAuditAudioResultDetailFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItem,
+            crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -175,7 +175,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "MediaAuditAudioResultDetail",
-                shape: &crate::generated::get_media_audit_audio_result_detail::GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_SHAPE,
+                shape: &crate::generated::get_media_audit_audio_result_detail::GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -204,7 +204,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+pub enum GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel {
     /// `normal`.
     Normal,
     /// `spam`.
@@ -229,7 +229,7 @@ pub enum GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListIt
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+impl GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -246,37 +246,37 @@ impl GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLa
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Normal => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Spam => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Spam => {
                 "spam"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Ad => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Ad => {
                 "ad"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Politics => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Terrorism => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Abuse => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Abuse => {
                 "abuse"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Porn => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Flood => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Flood => {
                 "flood"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Contraband => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Contraband => {
                 "contraband"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Meaningless => {
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Meaningless => {
                 "meaningless"
             }
-            GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Unknown(
+            GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -286,34 +286,34 @@ impl GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLa
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Normal
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Normal
                 }
                 "spam" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Spam
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Spam
                 }
                 "ad" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Ad
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Ad
                 }
                 "politics" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Politics
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Politics
                 }
                 "terrorism" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Terrorism
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Terrorism
                 }
                 "abuse" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Abuse
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Abuse
                 }
                 "porn" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Porn
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Porn
                 }
                 "flood" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Flood
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Flood
                 }
                 "contraband" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Contraband
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Contraband
                 }
                 "meaningless" => {
-                    GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Meaningless
+                    GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Meaningless
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -322,25 +322,21 @@ impl GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLa
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+for GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Unknown(
+        GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+for GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::known(
-                &s,
-            )
+        GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::Unknown(
+                GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -348,14 +344,14 @@ for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLab
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+for GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+for GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -365,18 +361,18 @@ for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLab
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel {
+for GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel::from,
+                GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel::from,
             )
     }
 }
 
-/// The `GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail` object (not described in the spec yet).
+/// The `GetMediaAuditAudioResultDetailMediaAuditAudioResultDetail` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -385,13 +381,13 @@ for GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLab
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail {
+pub struct GetMediaAuditAudioResultDetailMediaAuditAudioResultDetail {
     ///
     ///
     /// Wire name: `List`.
     #[serde(rename = "List", default)]
     pub list: ::std::vec::Vec<
-        crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItem,
+        crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItem,
     >,
     ///
     ///
@@ -406,12 +402,12 @@ pub struct GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetail {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "List",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_audio_result_detail::GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_audio_result_detail::GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -426,7 +422,7 @@ pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT
     ],
 );
 
-/// The `GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItem` object (not described in the spec yet).
+/// The `GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -435,7 +431,7 @@ pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItem {
+pub struct GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItem {
     ///
     ///
     /// Wire name: `EndTime`.
@@ -446,7 +442,7 @@ pub struct GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailList
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailListItemLabel,
+        crate::generated::get_media_audit_audio_result_detail::GetMediaAuditAudioResultDetailMediaAuditAudioResultDetailListItemLabel,
     >,
     ///
     ///
@@ -461,7 +457,7 @@ pub struct GetMediaAuditAudioResultDetailResponseMediaAuditAudioResultDetailList
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_MEDIA_AUDIT_AUDIO_RESULT_DETAIL_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "EndTime",

@@ -55,7 +55,7 @@ pub struct GetMediaAuditResultOutput {
     /// Wire name: `MediaAuditResult`.
     #[serde(rename = "MediaAuditResult", default)]
     pub media_audit_result: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResult,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResult,
     >,
     ///
     ///
@@ -124,7 +124,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "MediaAuditResult",
-                shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_SHAPE,
+                shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -145,7 +145,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+pub enum GetMediaAuditResultMediaAuditResultAbnormalModules {
     /// `video`.
     Video,
     /// `image-cover`.
@@ -156,36 +156,30 @@ pub enum GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+impl GetMediaAuditResultMediaAuditResultAbnormalModules {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["video", "image-cover", "text-title"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Video => "video",
-            GetMediaAuditResultResponseMediaAuditResultAbnormalModules::ImageCover => {
+            GetMediaAuditResultMediaAuditResultAbnormalModules::Video => "video",
+            GetMediaAuditResultMediaAuditResultAbnormalModules::ImageCover => {
                 "image-cover"
             }
-            GetMediaAuditResultResponseMediaAuditResultAbnormalModules::TextTitle => {
-                "text-title"
-            }
-            GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Unknown(s) => {
-                s.as_str()
-            }
+            GetMediaAuditResultMediaAuditResultAbnormalModules::TextTitle => "text-title",
+            GetMediaAuditResultMediaAuditResultAbnormalModules::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "video" => {
-                    GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Video
-                }
+                "video" => GetMediaAuditResultMediaAuditResultAbnormalModules::Video,
                 "image-cover" => {
-                    GetMediaAuditResultResponseMediaAuditResultAbnormalModules::ImageCover
+                    GetMediaAuditResultMediaAuditResultAbnormalModules::ImageCover
                 }
                 "text-title" => {
-                    GetMediaAuditResultResponseMediaAuditResultAbnormalModules::TextTitle
+                    GetMediaAuditResultMediaAuditResultAbnormalModules::TextTitle
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -193,33 +187,30 @@ impl GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
     }
 }
 
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+impl ::std::convert::From<&str> for GetMediaAuditResultMediaAuditResultAbnormalModules {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultAbnormalModules::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Unknown(
+        GetMediaAuditResultMediaAuditResultAbnormalModules::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultAbnormalModules::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+for GetMediaAuditResultMediaAuditResultAbnormalModules {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultAbnormalModules::known(&s)
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultAbnormalModules::Unknown(s),
-            )
+        GetMediaAuditResultMediaAuditResultAbnormalModules::known(&s)
+            .unwrap_or(GetMediaAuditResultMediaAuditResultAbnormalModules::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+impl ::std::fmt::Display for GetMediaAuditResultMediaAuditResultAbnormalModules {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultAbnormalModules {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -229,12 +220,12 @@ impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultAbnormalM
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
+for GetMediaAuditResultMediaAuditResultAbnormalModules {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaAuditResultResponseMediaAuditResultAbnormalModules::from)
+            .map(GetMediaAuditResultMediaAuditResultAbnormalModules::from)
     }
 }
 
@@ -247,7 +238,7 @@ for GetMediaAuditResultResponseMediaAuditResultAbnormalModules {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -258,24 +249,22 @@ pub enum GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+impl GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Block => {
+            GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Block => {
                 "block"
             }
-            GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Review => {
+            GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Review => {
                 "review"
             }
-            GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Pass => {
-                "pass"
+            GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Pass => "pass",
+            GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Unknown(s) => {
+                s.as_str()
             }
-            GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -283,13 +272,13 @@ impl GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Block
+                    GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Block
                 }
                 "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Review
+                    GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Review
                 }
                 "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Pass
+                    GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -298,36 +287,34 @@ impl GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::known(&s)
+        GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::Unknown(
-                    s,
-                ),
+                GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -337,14 +324,12 @@ for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion::from)
     }
 }
 
@@ -357,7 +342,7 @@ for GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+pub enum GetMediaAuditResultMediaAuditResultImageResultItemLabel {
     /// `porn`.
     Porn,
     /// `terrorism`.
@@ -374,7 +359,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+impl GetMediaAuditResultMediaAuditResultImageResultItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -387,48 +372,32 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Porn => {
-                "porn"
-            }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Terrorism => {
+            GetMediaAuditResultMediaAuditResultImageResultItemLabel::Porn => "porn",
+            GetMediaAuditResultMediaAuditResultImageResultItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Ad => "ad",
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Live => {
-                "live"
+            GetMediaAuditResultMediaAuditResultImageResultItemLabel::Ad => "ad",
+            GetMediaAuditResultMediaAuditResultImageResultItemLabel::Live => "live",
+            GetMediaAuditResultMediaAuditResultImageResultItemLabel::Logo => "logo",
+            GetMediaAuditResultMediaAuditResultImageResultItemLabel::Normal => "normal",
+            GetMediaAuditResultMediaAuditResultImageResultItemLabel::Unknown(s) => {
+                s.as_str()
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Logo => {
-                "logo"
-            }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Porn
-                }
+                "porn" => GetMediaAuditResultMediaAuditResultImageResultItemLabel::Porn,
                 "terrorism" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Terrorism
+                    GetMediaAuditResultMediaAuditResultImageResultItemLabel::Terrorism
                 }
-                "ad" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Ad
-                }
-                "live" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Live
-                }
-                "logo" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Logo
-                }
+                "ad" => GetMediaAuditResultMediaAuditResultImageResultItemLabel::Ad,
+                "live" => GetMediaAuditResultMediaAuditResultImageResultItemLabel::Live,
+                "logo" => GetMediaAuditResultMediaAuditResultImageResultItemLabel::Logo,
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Normal
+                    GetMediaAuditResultMediaAuditResultImageResultItemLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -437,36 +406,32 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+for GetMediaAuditResultMediaAuditResultImageResultItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Unknown(
+        GetMediaAuditResultMediaAuditResultImageResultItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultImageResultItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+for GetMediaAuditResultMediaAuditResultImageResultItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::known(&s)
+        GetMediaAuditResultMediaAuditResultImageResultItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::Unknown(
-                    s,
-                ),
+                GetMediaAuditResultMediaAuditResultImageResultItemLabel::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+impl ::std::fmt::Display for GetMediaAuditResultMediaAuditResultImageResultItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultImageResultItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -476,12 +441,12 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
+for GetMediaAuditResultMediaAuditResultImageResultItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel::from)
+            .map(GetMediaAuditResultMediaAuditResultImageResultItemLabel::from)
     }
 }
 
@@ -494,7 +459,7 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+pub enum GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel {
     /// `porn`.
     Porn,
     /// `sexy`.
@@ -561,7 +526,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLab
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+impl GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -599,100 +564,96 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Porn => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Sexy => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Sexy => {
                 "sexy"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Terrorism => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Bloody => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Bloody => {
                 "bloody"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Explosion => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Explosion => {
                 "explosion"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Outfit => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Outfit => {
                 "outfit"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Logo => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Logo => {
                 "logo"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Weapon => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Weapon => {
                 "weapon"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Politics => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Violence => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Violence => {
                 "violence"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Crowd => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Crowd => {
                 "crowd"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Parade => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Parade => {
                 "parade"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Carcrash => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Carcrash => {
                 "carcrash"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Flag => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Flag => {
                 "flag"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Location => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Location => {
                 "location"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Others => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Others => {
                 "others"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Ad => {
-                "ad"
-            }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Abuse => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Ad => "ad",
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Abuse => {
                 "abuse"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Contraband => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Contraband => {
                 "contraband"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Spam => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Spam => {
                 "spam"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Npx => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Npx => {
                 "npx"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Qrcode => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Qrcode => {
                 "qrcode"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::ProgramCode => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::ProgramCode => {
                 "programCode"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Live => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Live => {
                 "live"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Meaningless => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Meaningless => {
                 "meaningless"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Pip => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Pip => {
                 "PIP"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Smoking => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Smoking => {
                 "smoking"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Drivelive => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Drivelive => {
                 "drivelive"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Tv => {
-                "TV"
-            }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Trademark => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Tv => "TV",
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Trademark => {
                 "trademark"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Unknown(
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -702,97 +663,97 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Porn
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Porn
                 }
                 "sexy" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Sexy
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Sexy
                 }
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Normal
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Normal
                 }
                 "terrorism" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Terrorism
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Terrorism
                 }
                 "bloody" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Bloody
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Bloody
                 }
                 "explosion" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Explosion
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Explosion
                 }
                 "outfit" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Outfit
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Outfit
                 }
                 "logo" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Logo
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Logo
                 }
                 "weapon" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Weapon
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Weapon
                 }
                 "politics" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Politics
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Politics
                 }
                 "violence" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Violence
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Violence
                 }
                 "crowd" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Crowd
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Crowd
                 }
                 "parade" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Parade
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Parade
                 }
                 "carcrash" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Carcrash
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Carcrash
                 }
                 "flag" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Flag
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Flag
                 }
                 "location" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Location
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Location
                 }
                 "others" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Others
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Others
                 }
                 "ad" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Ad
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Ad
                 }
                 "abuse" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Abuse
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Abuse
                 }
                 "contraband" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Contraband
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Contraband
                 }
                 "spam" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Spam
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Spam
                 }
                 "npx" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Npx
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Npx
                 }
                 "qrcode" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Qrcode
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Qrcode
                 }
                 "programCode" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::ProgramCode
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::ProgramCode
                 }
                 "live" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Live
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Live
                 }
                 "meaningless" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Meaningless
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Meaningless
                 }
                 "PIP" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Pip
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Pip
                 }
                 "smoking" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Smoking
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Smoking
                 }
                 "drivelive" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Drivelive
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Drivelive
                 }
                 "TV" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Tv
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Tv
                 }
                 "trademark" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Trademark
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Trademark
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -801,25 +762,21 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Unknown(
+        GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::known(
-                &s,
-            )
+        GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::Unknown(
+                GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::Unknown(
                     s,
                 ),
             )
@@ -827,14 +784,14 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -844,14 +801,12 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel::from)
     }
 }
 
@@ -864,7 +819,7 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+pub enum GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene {
     /// `porn`.
     Porn,
     /// `terrorism`.
@@ -879,7 +834,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSce
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+impl GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -891,22 +846,20 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Porn => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Porn => {
                 "porn"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Terrorism => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Ad => {
-                "ad"
-            }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Live => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Ad => "ad",
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Live => {
                 "live"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Logo => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Logo => {
                 "logo"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Unknown(
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -916,19 +869,19 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Porn
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Porn
                 }
                 "terrorism" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Terrorism
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Terrorism
                 }
                 "ad" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Ad
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Ad
                 }
                 "live" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Live
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Live
                 }
                 "logo" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Logo
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Logo
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -937,25 +890,21 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Unknown(
+        GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::known(
-                &s,
-            )
+        GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::Unknown(
+                GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::Unknown(
                     s,
                 ),
             )
@@ -963,14 +912,14 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -980,14 +929,12 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene::from)
     }
 }
 
@@ -1000,7 +947,7 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -1011,22 +958,22 @@ pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSug
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+impl GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Block => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Block => {
                 "block"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Review => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Review => {
                 "review"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Pass => {
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Pass => {
                 "pass"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
+            GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -1036,13 +983,13 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggest
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Block
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Block
                 }
                 "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Review
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Review
                 }
                 "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Pass
+                    GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1051,25 +998,21 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggest
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::known(
-                &s,
-            )
+        GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
+                GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::Unknown(
                     s,
                 ),
             )
@@ -1077,14 +1020,14 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggesti
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1094,13 +1037,13 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggesti
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion::from,
+                GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion::from,
             )
     }
 }
@@ -1114,7 +1057,7 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggesti
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultImageResultItemSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -1125,24 +1068,22 @@ pub enum GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+impl GetMediaAuditResultMediaAuditResultImageResultItemSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Block => {
+            GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Block => {
                 "block"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Review => {
+            GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Review => {
                 "review"
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Pass => {
-                "pass"
+            GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Pass => "pass",
+            GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Unknown(s) => {
+                s.as_str()
             }
-            GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -1150,13 +1091,13 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Block
+                    GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Block
                 }
                 "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Review
+                    GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Review
                 }
                 "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Pass
+                    GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1165,36 +1106,34 @@ impl GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::known(&s)
+        GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::Unknown(
-                    s,
-                ),
+                GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1204,14 +1143,12 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultImageResultItemSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultImageResultItemSuggestion::from)
     }
 }
 
@@ -1224,7 +1161,7 @@ for GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultLabel {
+pub enum GetMediaAuditResultMediaAuditResultLabel {
     /// `porn`.
     Porn,
     /// `terrorism`.
@@ -1243,7 +1180,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultLabel {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultLabel {
+impl GetMediaAuditResultMediaAuditResultLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -1257,59 +1194,57 @@ impl GetMediaAuditResultResponseMediaAuditResultLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultLabel::Porn => "porn",
-            GetMediaAuditResultResponseMediaAuditResultLabel::Terrorism => "terrorism",
-            GetMediaAuditResultResponseMediaAuditResultLabel::Ad => "ad",
-            GetMediaAuditResultResponseMediaAuditResultLabel::Live => "live",
-            GetMediaAuditResultResponseMediaAuditResultLabel::Logo => "logo",
-            GetMediaAuditResultResponseMediaAuditResultLabel::Audio => "audio",
-            GetMediaAuditResultResponseMediaAuditResultLabel::Normal => "normal",
-            GetMediaAuditResultResponseMediaAuditResultLabel::Unknown(s) => s.as_str(),
+            GetMediaAuditResultMediaAuditResultLabel::Porn => "porn",
+            GetMediaAuditResultMediaAuditResultLabel::Terrorism => "terrorism",
+            GetMediaAuditResultMediaAuditResultLabel::Ad => "ad",
+            GetMediaAuditResultMediaAuditResultLabel::Live => "live",
+            GetMediaAuditResultMediaAuditResultLabel::Logo => "logo",
+            GetMediaAuditResultMediaAuditResultLabel::Audio => "audio",
+            GetMediaAuditResultMediaAuditResultLabel::Normal => "normal",
+            GetMediaAuditResultMediaAuditResultLabel::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "porn" => GetMediaAuditResultResponseMediaAuditResultLabel::Porn,
-                "terrorism" => {
-                    GetMediaAuditResultResponseMediaAuditResultLabel::Terrorism
-                }
-                "ad" => GetMediaAuditResultResponseMediaAuditResultLabel::Ad,
-                "live" => GetMediaAuditResultResponseMediaAuditResultLabel::Live,
-                "logo" => GetMediaAuditResultResponseMediaAuditResultLabel::Logo,
-                "audio" => GetMediaAuditResultResponseMediaAuditResultLabel::Audio,
-                "normal" => GetMediaAuditResultResponseMediaAuditResultLabel::Normal,
+                "porn" => GetMediaAuditResultMediaAuditResultLabel::Porn,
+                "terrorism" => GetMediaAuditResultMediaAuditResultLabel::Terrorism,
+                "ad" => GetMediaAuditResultMediaAuditResultLabel::Ad,
+                "live" => GetMediaAuditResultMediaAuditResultLabel::Live,
+                "logo" => GetMediaAuditResultMediaAuditResultLabel::Logo,
+                "audio" => GetMediaAuditResultMediaAuditResultLabel::Audio,
+                "normal" => GetMediaAuditResultMediaAuditResultLabel::Normal,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetMediaAuditResultResponseMediaAuditResultLabel {
+impl ::std::convert::From<&str> for GetMediaAuditResultMediaAuditResultLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultLabel::Unknown(
+        GetMediaAuditResultMediaAuditResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultLabel {
+for GetMediaAuditResultMediaAuditResultLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultLabel::known(&s)
-            .unwrap_or(GetMediaAuditResultResponseMediaAuditResultLabel::Unknown(s))
+        GetMediaAuditResultMediaAuditResultLabel::known(&s)
+            .unwrap_or(GetMediaAuditResultMediaAuditResultLabel::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMediaAuditResultResponseMediaAuditResultLabel {
+impl ::std::fmt::Display for GetMediaAuditResultMediaAuditResultLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultLabel {
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1318,13 +1253,12 @@ impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultLabel {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultLabel {
+impl<'de> ::serde::Deserialize<'de> for GetMediaAuditResultMediaAuditResultLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaAuditResultResponseMediaAuditResultLabel::from)
+            .map(GetMediaAuditResultMediaAuditResultLabel::from)
     }
 }
 
@@ -1337,7 +1271,7 @@ for GetMediaAuditResultResponseMediaAuditResultLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -1348,58 +1282,55 @@ pub enum GetMediaAuditResultResponseMediaAuditResultSuggestion {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultSuggestion {
+impl GetMediaAuditResultMediaAuditResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultSuggestion::Block => "block",
-            GetMediaAuditResultResponseMediaAuditResultSuggestion::Review => "review",
-            GetMediaAuditResultResponseMediaAuditResultSuggestion::Pass => "pass",
-            GetMediaAuditResultResponseMediaAuditResultSuggestion::Unknown(s) => {
-                s.as_str()
-            }
+            GetMediaAuditResultMediaAuditResultSuggestion::Block => "block",
+            GetMediaAuditResultMediaAuditResultSuggestion::Review => "review",
+            GetMediaAuditResultMediaAuditResultSuggestion::Pass => "pass",
+            GetMediaAuditResultMediaAuditResultSuggestion::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "block" => GetMediaAuditResultResponseMediaAuditResultSuggestion::Block,
-                "review" => GetMediaAuditResultResponseMediaAuditResultSuggestion::Review,
-                "pass" => GetMediaAuditResultResponseMediaAuditResultSuggestion::Pass,
+                "block" => GetMediaAuditResultMediaAuditResultSuggestion::Block,
+                "review" => GetMediaAuditResultMediaAuditResultSuggestion::Review,
+                "pass" => GetMediaAuditResultMediaAuditResultSuggestion::Pass,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+impl ::std::convert::From<&str> for GetMediaAuditResultMediaAuditResultSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultSuggestion::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+for GetMediaAuditResultMediaAuditResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultSuggestion::known(&s)
-            .unwrap_or(GetMediaAuditResultResponseMediaAuditResultSuggestion::Unknown(s))
+        GetMediaAuditResultMediaAuditResultSuggestion::known(&s)
+            .unwrap_or(GetMediaAuditResultMediaAuditResultSuggestion::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+impl ::std::fmt::Display for GetMediaAuditResultMediaAuditResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1408,13 +1339,12 @@ impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultSuggestio
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultSuggestion {
+impl<'de> ::serde::Deserialize<'de> for GetMediaAuditResultMediaAuditResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaAuditResultResponseMediaAuditResultSuggestion::from)
+            .map(GetMediaAuditResultMediaAuditResultSuggestion::from)
     }
 }
 
@@ -1427,7 +1357,7 @@ for GetMediaAuditResultResponseMediaAuditResultSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+pub enum GetMediaAuditResultMediaAuditResultTextResultItemLabel {
     /// `spam`.
     Spam,
     /// `ad`.
@@ -1446,7 +1376,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+impl GetMediaAuditResultMediaAuditResultTextResultItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "spam",
@@ -1460,54 +1390,38 @@ impl GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Spam => {
-                "spam"
-            }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Ad => "ad",
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Abuse => {
-                "abuse"
-            }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Flood => {
-                "flood"
-            }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Contraband => {
+            GetMediaAuditResultMediaAuditResultTextResultItemLabel::Spam => "spam",
+            GetMediaAuditResultMediaAuditResultTextResultItemLabel::Ad => "ad",
+            GetMediaAuditResultMediaAuditResultTextResultItemLabel::Abuse => "abuse",
+            GetMediaAuditResultMediaAuditResultTextResultItemLabel::Flood => "flood",
+            GetMediaAuditResultMediaAuditResultTextResultItemLabel::Contraband => {
                 "contraband"
             }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Meaningless => {
+            GetMediaAuditResultMediaAuditResultTextResultItemLabel::Meaningless => {
                 "meaningless"
             }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Normal => {
-                "normal"
+            GetMediaAuditResultMediaAuditResultTextResultItemLabel::Normal => "normal",
+            GetMediaAuditResultMediaAuditResultTextResultItemLabel::Unknown(s) => {
+                s.as_str()
             }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "spam" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Spam
-                }
-                "ad" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Ad
-                }
-                "abuse" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Abuse
-                }
-                "flood" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Flood
-                }
+                "spam" => GetMediaAuditResultMediaAuditResultTextResultItemLabel::Spam,
+                "ad" => GetMediaAuditResultMediaAuditResultTextResultItemLabel::Ad,
+                "abuse" => GetMediaAuditResultMediaAuditResultTextResultItemLabel::Abuse,
+                "flood" => GetMediaAuditResultMediaAuditResultTextResultItemLabel::Flood,
                 "contraband" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Contraband
+                    GetMediaAuditResultMediaAuditResultTextResultItemLabel::Contraband
                 }
                 "meaningless" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Meaningless
+                    GetMediaAuditResultMediaAuditResultTextResultItemLabel::Meaningless
                 }
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Normal
+                    GetMediaAuditResultMediaAuditResultTextResultItemLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1516,36 +1430,32 @@ impl GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+for GetMediaAuditResultMediaAuditResultTextResultItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Unknown(
+        GetMediaAuditResultMediaAuditResultTextResultItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultTextResultItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+for GetMediaAuditResultMediaAuditResultTextResultItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::known(&s)
+        GetMediaAuditResultMediaAuditResultTextResultItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::Unknown(
-                    s,
-                ),
+                GetMediaAuditResultMediaAuditResultTextResultItemLabel::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+impl ::std::fmt::Display for GetMediaAuditResultMediaAuditResultTextResultItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultTextResultItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1555,12 +1465,12 @@ for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
+for GetMediaAuditResultMediaAuditResultTextResultItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel::from)
+            .map(GetMediaAuditResultMediaAuditResultTextResultItemLabel::from)
     }
 }
 
@@ -1573,7 +1483,7 @@ for GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultTextResultItemSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -1584,24 +1494,20 @@ pub enum GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+impl GetMediaAuditResultMediaAuditResultTextResultItemSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Block => {
-                "block"
-            }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Review => {
+            GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Block => "block",
+            GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Review => {
                 "review"
             }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Pass => {
-                "pass"
+            GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Pass => "pass",
+            GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Unknown(s) => {
+                s.as_str()
             }
-            GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -1609,13 +1515,13 @@ impl GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Block
+                    GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Block
                 }
                 "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Review
+                    GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Review
                 }
                 "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Pass
+                    GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1624,36 +1530,33 @@ impl GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultTextResultItemSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultTextResultItemSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::known(&s)
+        GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::Unknown(
-                    s,
-                ),
+                GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultTextResultItemSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultTextResultItemSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1663,14 +1566,12 @@ for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
+for GetMediaAuditResultMediaAuditResultTextResultItemSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultTextResultItemSuggestion::from)
     }
 }
 
@@ -1683,7 +1584,7 @@ for GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel {
     /// `normal`.
     Normal,
     /// `ad`.
@@ -1710,7 +1611,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterLi
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+impl GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -1728,40 +1629,40 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListIt
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Ad => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Ad => {
                 "ad"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Politics => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Porn => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Abuse => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Abuse => {
                 "abuse"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Terrorism => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Contraband => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Contraband => {
                 "contraband"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Spam => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Spam => {
                 "spam"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Npx => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Npx => {
                 "npx"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Qrcode => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Qrcode => {
                 "qrcode"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::ProgramCode => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::ProgramCode => {
                 "programCode"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -1771,37 +1672,37 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListIt
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Normal
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Normal
                 }
                 "ad" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Ad
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Ad
                 }
                 "politics" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Politics
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Politics
                 }
                 "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Porn
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Porn
                 }
                 "abuse" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Abuse
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Abuse
                 }
                 "terrorism" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Terrorism
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Terrorism
                 }
                 "contraband" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Contraband
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Contraband
                 }
                 "spam" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Spam
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Spam
                 }
                 "npx" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Npx
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Npx
                 }
                 "qrcode" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Qrcode
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Qrcode
                 }
                 "programCode" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::ProgramCode
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::ProgramCode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1810,25 +1711,25 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListIt
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::known(
+        GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::known(
                 s,
             )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::known(
+        GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::known(
                 &s,
             )
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -1836,14 +1737,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListIte
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1853,13 +1754,13 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListIte
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel::from,
+                GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel::from,
             )
     }
 }
@@ -1873,7 +1774,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListIte
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel {
     /// `normal`.
     Normal,
     /// `ad`.
@@ -1900,7 +1801,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+impl GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -1918,42 +1819,32 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Ad => {
-                "ad"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Politics => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Ad => "ad",
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Porn => {
-                "porn"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Abuse => {
-                "abuse"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Terrorism => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Porn => "porn",
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Abuse => "abuse",
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Contraband => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Contraband => {
                 "contraband"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Spam => {
-                "spam"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Npx => {
-                "npx"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Qrcode => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Spam => "spam",
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Npx => "npx",
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Qrcode => {
                 "qrcode"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::ProgramCode => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::ProgramCode => {
                 "programCode"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Unknown(
-                s,
-            ) => s.as_str(),
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -1961,37 +1852,33 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Normal
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Normal
                 }
-                "ad" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Ad
-                }
+                "ad" => GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Ad,
                 "politics" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Politics
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Politics
                 }
                 "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Porn
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Porn
                 }
                 "abuse" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Abuse
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Abuse
                 }
                 "terrorism" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Terrorism
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Terrorism
                 }
                 "contraband" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Contraband
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Contraband
                 }
                 "spam" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Spam
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Spam
                 }
-                "npx" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Npx
-                }
+                "npx" => GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Npx,
                 "qrcode" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Qrcode
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Qrcode
                 }
                 "programCode" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::ProgramCode
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::ProgramCode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2000,36 +1887,33 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Unknown(
+        GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::known(&s)
+        GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::Unknown(
-                    s,
-                ),
+                GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2039,14 +1923,12 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel::from)
     }
 }
 
@@ -2059,7 +1941,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -2070,22 +1952,22 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestio
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+impl GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Block => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Block => {
                 "block"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Review => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Review => {
                 "review"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Pass => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Pass => {
                 "pass"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -2095,13 +1977,13 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Block
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Block
                 }
                 "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Review
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Review
                 }
                 "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Pass
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2110,25 +1992,21 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::known(
-                &s,
-            )
+        GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::Unknown(
                     s,
                 ),
             )
@@ -2136,14 +2014,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2153,14 +2031,12 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion::from)
     }
 }
 
@@ -2173,7 +2049,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel {
     /// `normal`.
     Normal,
     /// `ad`.
@@ -2200,7 +2076,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListIt
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+impl GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -2218,40 +2094,40 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLa
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Ad => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Ad => {
                 "ad"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Politics => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Porn => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Abuse => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Abuse => {
                 "abuse"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Terrorism => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Contraband => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Contraband => {
                 "contraband"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Spam => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Spam => {
                 "spam"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Npx => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Npx => {
                 "npx"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Qrcode => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Qrcode => {
                 "qrcode"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::ProgramCode => {
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::ProgramCode => {
                 "programCode"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -2261,37 +2137,37 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLa
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Normal
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Normal
                 }
                 "ad" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Ad
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Ad
                 }
                 "politics" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Politics
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Politics
                 }
                 "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Porn
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Porn
                 }
                 "abuse" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Abuse
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Abuse
                 }
                 "terrorism" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Terrorism
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Terrorism
                 }
                 "contraband" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Contraband
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Contraband
                 }
                 "spam" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Spam
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Spam
                 }
                 "npx" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Npx
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Npx
                 }
                 "qrcode" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Qrcode
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Qrcode
                 }
                 "programCode" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::ProgramCode
+                    GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::ProgramCode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2300,25 +2176,21 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLa
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
+        GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::known(
-                &s,
-            )
+        GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -2326,14 +2198,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLab
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2343,13 +2215,13 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLab
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel::from,
+                GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel::from,
             )
     }
 }
@@ -2363,7 +2235,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLab
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLabel {
     /// `porn`.
     Porn,
     /// `terrorism`.
@@ -2380,7 +2252,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+impl GetMediaAuditResultMediaAuditResultVideoResultLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "porn",
@@ -2393,17 +2265,1169 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Porn => "porn",
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Terrorism => {
-                "terrorism"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Ad => "ad",
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Live => "live",
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Logo => "logo",
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultVideoResultLabel::Porn => "porn",
+            GetMediaAuditResultMediaAuditResultVideoResultLabel::Terrorism => "terrorism",
+            GetMediaAuditResultMediaAuditResultVideoResultLabel::Ad => "ad",
+            GetMediaAuditResultMediaAuditResultVideoResultLabel::Live => "live",
+            GetMediaAuditResultMediaAuditResultVideoResultLabel::Logo => "logo",
+            GetMediaAuditResultMediaAuditResultVideoResultLabel::Normal => "normal",
+            GetMediaAuditResultMediaAuditResultVideoResultLabel::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => GetMediaAuditResultMediaAuditResultVideoResultLabel::Porn,
+                "terrorism" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLabel::Terrorism
+                }
+                "ad" => GetMediaAuditResultMediaAuditResultVideoResultLabel::Ad,
+                "live" => GetMediaAuditResultMediaAuditResultVideoResultLabel::Live,
+                "logo" => GetMediaAuditResultMediaAuditResultVideoResultLabel::Logo,
+                "normal" => GetMediaAuditResultMediaAuditResultVideoResultLabel::Normal,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetMediaAuditResultMediaAuditResultVideoResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLabel::known(&s)
+            .unwrap_or(GetMediaAuditResultMediaAuditResultVideoResultLabel::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetMediaAuditResultMediaAuditResultVideoResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultVideoResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultMediaAuditResultVideoResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Unknown(s) => {
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Pip => {
+                "PIP"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Pip => "PIP",
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Normal
+                }
+                "meaningless" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `meaningless`.
+    Meaningless,
+    /// `PIP`.
+    Pip,
+    /// `smoking`.
+    Smoking,
+    /// `drivelive`.
+    Drivelive,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "normal",
+        "meaningless",
+        "PIP",
+        "smoking",
+        "drivelive",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Meaningless => {
+                "meaningless"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Pip => {
+                "PIP"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Smoking => {
+                "smoking"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Drivelive => {
+                "drivelive"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Normal
+                }
+                "meaningless" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Meaningless
+                }
+                "PIP" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Pip
+                }
+                "smoking" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Smoking
+                }
+                "drivelive" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Drivelive
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Tv => {
+                "TV"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Normal
+                }
+                "TV" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Tv
+                }
+                "trademark" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Tv => "TV",
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Unknown(s) => {
+                s.as_str()
+            }
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Normal
+                }
+                "TV" => GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Tv,
+                "trademark" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::Unknown(s),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion {
+    /// `block`.
+    Block,
+    /// `review`.
+    Review,
+    /// `pass`.
+    Pass,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Block => {
+                "block"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Review => {
+                "review"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Pass => {
+                "pass"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "block" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Block
+                }
+                "review" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Review
+                }
+                "pass" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Pass
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::known(&s)
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    /// `normal`.
+    Normal,
+    /// `TV`.
+    Tv,
+    /// `trademark`.
+    Trademark,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Tv => {
+                "TV"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Trademark => {
+                "trademark"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "normal" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Normal
+                }
+                "TV" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Tv
+                }
+                "trademark" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Trademark
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Porn => {
+                "porn"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Sexy => {
+                "sexy"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+                s,
+            ) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "porn" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Porn
+                }
+                "sexy" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Sexy
+                }
+                "normal" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Normal
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str>
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn from(s: &str) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::known(
+                s,
+            )
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn from(s: ::std::string::String) -> Self {
+        GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::known(
+                &s,
+            )
+            .unwrap_or(
+                GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+                    s,
+                ),
+            )
+    }
+}
+
+impl ::std::fmt::Display
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de>
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(
+                GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel::from,
+            )
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel {
+    /// `porn`.
+    Porn,
+    /// `sexy`.
+    Sexy,
+    /// `normal`.
+    Normal,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Porn => "porn",
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Sexy => "sexy",
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Normal => {
+                "normal"
+            }
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Unknown(s) => {
                 s.as_str()
             }
         }
@@ -2413,20 +3437,13 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Porn
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Porn
                 }
-                "terrorism" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Terrorism
-                }
-                "ad" => GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Ad,
-                "live" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Live
-                }
-                "logo" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Logo
+                "sexy" => {
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Sexy
                 }
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Normal
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2435,167 +3452,34 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Unknown(
+        GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::known(&s)
+        GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::Unknown(s),
+                GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::Unknown(s),
             )
     }
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaAuditResultResponseMediaAuditResultVideoResultLabel::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
-    /// `normal`.
-    Normal,
-    /// `meaningless`.
-    Meaningless,
-    /// `PIP`.
-    Pip,
-    /// `smoking`.
-    Smoking,
-    /// `drivelive`.
-    Drivelive,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "normal",
-        "meaningless",
-        "PIP",
-        "smoking",
-        "drivelive",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Meaningless => {
-                "meaningless"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Pip => {
-                "PIP"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Smoking => {
-                "smoking"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Drivelive => {
-                "drivelive"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Normal
-                }
-                "meaningless" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Meaningless
-                }
-                "PIP" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Pip
-                }
-                "smoking" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Smoking
-                }
-                "drivelive" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Drivelive
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2605,14 +3489,12 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListI
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel::from)
     }
 }
 
@@ -2625,139 +3507,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListI
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
-    /// `normal`.
-    Normal,
-    /// `meaningless`.
-    Meaningless,
-    /// `PIP`.
-    Pip,
-    /// `smoking`.
-    Smoking,
-    /// `drivelive`.
-    Drivelive,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "normal",
-        "meaningless",
-        "PIP",
-        "smoking",
-        "drivelive",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Meaningless => {
-                "meaningless"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Pip => {
-                "PIP"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Smoking => {
-                "smoking"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Drivelive => {
-                "drivelive"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Normal
-                }
-                "meaningless" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Meaningless
-                }
-                "PIP" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Pip
-                }
-                "smoking" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Smoking
-                }
-                "drivelive" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Drivelive
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::known(&s)
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -2768,22 +3518,22 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggest
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+impl GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Block => {
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Block => {
                 "block"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Review => {
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Review => {
                 "review"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Pass => {
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Pass => {
                 "pass"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -2793,13 +3543,13 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion 
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Block
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Block
                 }
                 "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Review
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Review
                 }
                 "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Pass
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2808,25 +3558,21 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion 
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::known(
-                &s,
-            )
+        GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::Unknown(
                     s,
                 ),
             )
@@ -2834,14 +3580,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2851,13 +3597,13 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion::from,
+                GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion::from,
             )
     }
 }
@@ -2871,595 +3617,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
-    /// `normal`.
-    Normal,
-    /// `meaningless`.
-    Meaningless,
-    /// `PIP`.
-    Pip,
-    /// `smoking`.
-    Smoking,
-    /// `drivelive`.
-    Drivelive,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "normal",
-        "meaningless",
-        "PIP",
-        "smoking",
-        "drivelive",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Meaningless => {
-                "meaningless"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Pip => {
-                "PIP"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Smoking => {
-                "smoking"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Drivelive => {
-                "drivelive"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Normal
-                }
-                "meaningless" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Meaningless
-                }
-                "PIP" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Pip
-                }
-                "smoking" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Smoking
-                }
-                "drivelive" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Drivelive
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
-    /// `normal`.
-    Normal,
-    /// `TV`.
-    Tv,
-    /// `trademark`.
-    Trademark,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Tv => {
-                "TV"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Trademark => {
-                "trademark"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Normal
-                }
-                "TV" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Tv
-                }
-                "trademark" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Trademark
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
-    /// `normal`.
-    Normal,
-    /// `TV`.
-    Tv,
-    /// `trademark`.
-    Trademark,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Tv => {
-                "TV"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Trademark => {
-                "trademark"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Normal
-                }
-                "TV" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Tv
-                }
-                "trademark" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Trademark
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::known(&s)
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
-    /// `block`.
-    Block,
-    /// `review`.
-    Review,
-    /// `pass`.
-    Pass,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Block => {
-                "block"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Review => {
-                "review"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Pass => {
-                "pass"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Block
-                }
-                "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Review
-                }
-                "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Pass
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::known(
-                &s,
-            )
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
-    /// `normal`.
-    Normal,
-    /// `TV`.
-    Tv,
-    /// `trademark`.
-    Trademark,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Tv => {
-                "TV"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Trademark => {
-                "trademark"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Normal
-                }
-                "TV" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Tv
-                }
-                "trademark" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Trademark
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel {
     /// `porn`.
     Porn,
     /// `sexy`.
@@ -3470,22 +3628,22 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounter
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+impl GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Porn => {
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Sexy => {
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Sexy => {
                 "sexy"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -3495,13 +3653,13 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterList
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Porn
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Porn
                 }
                 "sexy" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Sexy
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Sexy
                 }
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Normal
+                    GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -3510,25 +3668,25 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterList
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::known(
+        GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::known(
                 s,
             )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::known(
+        GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::known(
                 &s,
             )
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -3536,14 +3694,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListI
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -3553,13 +3711,13 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListI
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel::from,
+                GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel::from,
             )
     }
 }
@@ -3573,117 +3731,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListI
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
-    /// `porn`.
-    Porn,
-    /// `sexy`.
-    Sexy,
-    /// `normal`.
-    Normal,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Porn => {
-                "porn"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Sexy => {
-                "sexy"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Porn
-                }
-                "sexy" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Sexy
-                }
-                "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Normal
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::known(&s)
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -3694,24 +3742,18 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggest
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+impl GetMediaAuditResultMediaAuditResultVideoResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Block => {
-                "block"
+            GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Block => "block",
+            GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Review => "review",
+            GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Pass => "pass",
+            GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Unknown(s) => {
+                s.as_str()
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Review => {
-                "review"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Pass => {
-                "pass"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -3719,14 +3761,12 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion 
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Block
+                    GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Block
                 }
                 "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Review
+                    GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Review
                 }
-                "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Pass
-                }
+                "pass" => GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Pass,
                 _ => return ::std::option::Option::None,
             },
         )
@@ -3734,40 +3774,32 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion 
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultVideoResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::known(
-                &s,
-            )
+        GetMediaAuditResultMediaAuditResultVideoResultSuggestion::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::Unknown(
-                    s,
-                ),
+                GetMediaAuditResultMediaAuditResultVideoResultSuggestion::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+impl ::std::fmt::Display for GetMediaAuditResultMediaAuditResultVideoResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+impl ::serde::Serialize for GetMediaAuditResultMediaAuditResultVideoResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -3777,14 +3809,12 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion::from,
-            )
+            .map(GetMediaAuditResultMediaAuditResultVideoResultSuggestion::from)
     }
 }
 
@@ -3797,229 +3827,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
-    /// `porn`.
-    Porn,
-    /// `sexy`.
-    Sexy,
-    /// `normal`.
-    Normal,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Porn => {
-                "porn"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Sexy => {
-                "sexy"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Normal => {
-                "normal"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "porn" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Porn
-                }
-                "sexy" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Sexy
-                }
-                "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Normal
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::known(
-                &s,
-            )
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel::from,
-            )
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
-    /// `block`.
-    Block,
-    /// `review`.
-    Review,
-    /// `pass`.
-    Pass,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Block => {
-                "block"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Review => {
-                "review"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Pass => {
-                "pass"
-            }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Unknown(
-                s,
-            ) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Block
-                }
-                "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Review
-                }
-                "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Pass
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
-    fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
-    fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::known(&s)
-            .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::Unknown(
-                    s,
-                ),
-            )
-    }
-}
-
-impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
     /// `normal`.
     Normal,
     /// `bloody`.
@@ -4052,7 +3860,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCo
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+impl GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -4073,49 +3881,49 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounte
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Bloody => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Bloody => {
                 "bloody"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Explosion => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Explosion => {
                 "explosion"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Outfit => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Outfit => {
                 "outfit"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Logo => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Logo => {
                 "logo"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Weapon => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Weapon => {
                 "weapon"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Politics => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Violence => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Violence => {
                 "violence"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Crowd => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Crowd => {
                 "crowd"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Parade => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Parade => {
                 "parade"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Carcrash => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Carcrash => {
                 "carcrash"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Flag => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Flag => {
                 "flag"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Location => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Location => {
                 "location"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Others => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Others => {
                 "others"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -4125,46 +3933,46 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounte
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Normal
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Normal
                 }
                 "bloody" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Bloody
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Bloody
                 }
                 "explosion" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Explosion
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Explosion
                 }
                 "outfit" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Outfit
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Outfit
                 }
                 "logo" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Logo
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Logo
                 }
                 "weapon" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Weapon
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Weapon
                 }
                 "politics" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Politics
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Politics
                 }
                 "violence" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Violence
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Violence
                 }
                 "crowd" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Crowd
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Crowd
                 }
                 "parade" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Parade
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Parade
                 }
                 "carcrash" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Carcrash
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Carcrash
                 }
                 "flag" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Flag
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Flag
                 }
                 "location" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Location
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Location
                 }
                 "others" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Others
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Others
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -4173,25 +3981,25 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounte
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::known(
+        GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::known(
                 s,
             )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::known(
+        GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::known(
                 &s,
             )
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -4199,14 +4007,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounter
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4216,13 +4024,13 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounter
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::from,
+                GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel::from,
             )
     }
 }
@@ -4236,7 +4044,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounter
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel {
     /// `normal`.
     Normal,
     /// `bloody`.
@@ -4269,7 +4077,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLa
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+impl GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -4290,49 +4098,49 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel 
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Bloody => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Bloody => {
                 "bloody"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Explosion => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Explosion => {
                 "explosion"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Outfit => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Outfit => {
                 "outfit"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Logo => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Logo => {
                 "logo"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Weapon => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Weapon => {
                 "weapon"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Politics => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Violence => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Violence => {
                 "violence"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Crowd => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Crowd => {
                 "crowd"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Parade => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Parade => {
                 "parade"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Carcrash => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Carcrash => {
                 "carcrash"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Flag => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Flag => {
                 "flag"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Location => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Location => {
                 "location"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Others => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Others => {
                 "others"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -4342,46 +4150,46 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel 
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Normal
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Normal
                 }
                 "bloody" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Bloody
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Bloody
                 }
                 "explosion" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Explosion
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Explosion
                 }
                 "outfit" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Outfit
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Outfit
                 }
                 "logo" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Logo
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Logo
                 }
                 "weapon" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Weapon
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Weapon
                 }
                 "politics" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Politics
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Politics
                 }
                 "violence" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Violence
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Violence
                 }
                 "crowd" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Crowd
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Crowd
                 }
                 "parade" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Parade
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Parade
                 }
                 "carcrash" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Carcrash
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Carcrash
                 }
                 "flag" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Flag
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Flag
                 }
                 "location" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Location
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Location
                 }
                 "others" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Others
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Others
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -4390,25 +4198,21 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel 
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
+        GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::known(
-                &s,
-            )
+        GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::Unknown(
                     s,
                 ),
             )
@@ -4416,14 +4220,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4433,13 +4237,13 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel::from,
+                GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel::from,
             )
     }
 }
@@ -4453,7 +4257,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion {
     /// `block`.
     Block,
     /// `review`.
@@ -4464,22 +4268,22 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSu
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+impl GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["block", "review", "pass"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Block => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Block => {
                 "block"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Review => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Review => {
                 "review"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Pass => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Pass => {
                 "pass"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -4489,13 +4293,13 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSugges
         ::std::option::Option::Some(
             match s {
                 "block" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Block
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Block
                 }
                 "review" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Review
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Review
                 }
                 "pass" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Pass
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Pass
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -4504,25 +4308,23 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSugges
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
+        GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::known(
+        GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::known(
                 &s,
             )
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::Unknown(
                     s,
                 ),
             )
@@ -4530,14 +4332,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggest
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4547,13 +4349,13 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggest
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion::from,
+                GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion::from,
             )
     }
 }
@@ -4567,7 +4369,7 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggest
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+pub enum GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
     /// `normal`.
     Normal,
     /// `bloody`.
@@ -4600,7 +4402,7 @@ pub enum GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTo
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+impl GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -4621,49 +4423,49 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopLis
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Normal => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Bloody => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Bloody => {
                 "bloody"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Explosion => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Explosion => {
                 "explosion"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Outfit => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Outfit => {
                 "outfit"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Logo => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Logo => {
                 "logo"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Weapon => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Weapon => {
                 "weapon"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Politics => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Violence => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Violence => {
                 "violence"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Crowd => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Crowd => {
                 "crowd"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Parade => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Parade => {
                 "parade"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Carcrash => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Carcrash => {
                 "carcrash"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Flag => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Flag => {
                 "flag"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Location => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Location => {
                 "location"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Others => {
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Others => {
                 "others"
             }
-            GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
+            GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -4673,46 +4475,46 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopLis
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Normal
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Normal
                 }
                 "bloody" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Bloody
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Bloody
                 }
                 "explosion" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Explosion
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Explosion
                 }
                 "outfit" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Outfit
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Outfit
                 }
                 "logo" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Logo
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Logo
                 }
                 "weapon" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Weapon
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Weapon
                 }
                 "politics" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Politics
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Politics
                 }
                 "violence" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Violence
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Violence
                 }
                 "crowd" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Crowd
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Crowd
                 }
                 "parade" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Parade
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Parade
                 }
                 "carcrash" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Carcrash
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Carcrash
                 }
                 "flag" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Flag
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Flag
                 }
                 "location" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Location
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Location
                 }
                 "others" => {
-                    GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Others
+                    GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Others
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -4721,25 +4523,25 @@ impl GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopLis
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::known(
+        GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::known(
                 s,
             )
-            .unwrap_or_else(|| GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
+            .unwrap_or_else(|| GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::known(
+        GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::known(
                 &s,
             )
             .unwrap_or(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
+                GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::Unknown(
                     s,
                 ),
             )
@@ -4747,14 +4549,14 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopList
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -4764,18 +4566,18 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopList
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
+for GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel::from,
+                GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel::from,
             )
     }
 }
 
-/// The `GetMediaAuditResultResponseMediaAuditResult` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -4784,60 +4586,60 @@ for GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopList
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResult {
+pub struct GetMediaAuditResultMediaAuditResult {
     ///
     ///
     /// Wire name: `AbnormalModules`.
     #[serde(rename = "AbnormalModules", default)]
     pub abnormal_modules: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultAbnormalModules,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultAbnormalModules,
     >,
     ///
     ///
     /// Wire name: `AudioResult`.
     #[serde(rename = "AudioResult", default)]
     pub audio_result: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultAudioResultItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultAudioResultItem,
     >,
     ///
     ///
     /// Wire name: `ImageResult`.
     #[serde(rename = "ImageResult", default)]
     pub image_result: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultImageResultItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultLabel,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TextResult`.
     #[serde(rename = "TextResult", default)]
     pub text_result: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultTextResultItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultTextResultItem,
     >,
     ///
     ///
     /// Wire name: `VideoResult`.
     #[serde(rename = "VideoResult", default)]
     pub video_result: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResult,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResult,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AbnormalModules",
@@ -4846,14 +4648,14 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_SHAPE: ::aliyun_ru
         ::aliyun_runtime::shape::Field {
             name: "AudioResult",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_AUDIO_RESULT_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_AUDIO_RESULT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "ImageResult",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -4868,18 +4670,18 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_SHAPE: ::aliyun_ru
         ::aliyun_runtime::shape::Field {
             name: "TextResult",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_TEXT_RESULT_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_TEXT_RESULT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "VideoResult",
-            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE,
+            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE,
         },
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultAudioResultItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultAudioResultItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -4888,7 +4690,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_SHAPE: ::aliyun_ru
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultAudioResultItem {
+pub struct GetMediaAuditResultMediaAuditResultAudioResultItem {
     ///
     ///
     /// Wire name: `Label`.
@@ -4909,12 +4711,12 @@ pub struct GetMediaAuditResultResponseMediaAuditResultAudioResultItem {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultAudioResultItemSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultAudioResultItemSuggestion,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_AUDIO_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_AUDIO_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -4935,7 +4737,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_AUDIO_RESULT_ITEM_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultImageResultItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultImageResultItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -4944,27 +4746,27 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_AUDIO_RESULT_ITEM_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItem {
+pub struct GetMediaAuditResultMediaAuditResultImageResultItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultImageResultItemLabel,
     >,
     ///
     ///
     /// Wire name: `Result`.
     #[serde(rename = "Result", default)]
     pub result: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultImageResultItemResultItem,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultImageResultItemSuggestion,
     >,
     ///
     ///
@@ -4979,7 +4781,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -4988,7 +4790,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
         ::aliyun_runtime::shape::Field {
             name: "Result",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_RESULT_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_RESULT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5007,7 +4809,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultImageResultItemResultItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5016,20 +4818,20 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItem {
+pub struct GetMediaAuditResultMediaAuditResultImageResultItemResultItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultImageResultItemResultItemLabel,
     >,
     ///
     ///
     /// Wire name: `Scene`.
     #[serde(rename = "Scene", default)]
     pub scene: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemScene,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultImageResultItemResultItemScene,
     >,
     ///
     ///
@@ -5041,12 +4843,12 @@ pub struct GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItem 
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultImageResultItemResultItemSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultImageResultItemResultItemSuggestion,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5067,7 +4869,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultTextResultItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultTextResultItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5076,7 +4878,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_IMAGE_RESULT_ITEM_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultTextResultItem {
+pub struct GetMediaAuditResultMediaAuditResultTextResultItem {
     ///
     ///
     /// Wire name: `Content`.
@@ -5087,7 +4889,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultTextResultItem {
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultTextResultItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultTextResultItemLabel,
     >,
     ///
     ///
@@ -5104,7 +4906,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultTextResultItem {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultTextResultItemSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultTextResultItemSuggestion,
     >,
     ///
     ///
@@ -5114,7 +4916,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultTextResultItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_TEXT_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_TEXT_RESULT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",
@@ -5143,7 +4945,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_TEXT_RESULT_ITEM_S
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResult` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5152,64 +4954,64 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_TEXT_RESULT_ITEM_S
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResult {
+pub struct GetMediaAuditResultMediaAuditResultVideoResult {
     ///
     ///
     /// Wire name: `AdResult`.
     #[serde(rename = "AdResult", default)]
     pub ad_result: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultAdResult,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLabel,
     >,
     ///
     ///
     /// Wire name: `LiveResult`.
     #[serde(rename = "LiveResult", default)]
     pub live_result: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLiveResult,
     >,
     ///
     ///
     /// Wire name: `LogoResult`.
     #[serde(rename = "LogoResult", default)]
     pub logo_result: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLogoResult,
     >,
     ///
     ///
     /// Wire name: `PornResult`.
     #[serde(rename = "PornResult", default)]
     pub porn_result: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultPornResult,
     >,
     ///
     ///
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TerrorismResult`.
     #[serde(rename = "TerrorismResult", default)]
     pub terrorism_result: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultTerrorismResult,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AdResult",
-            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_SHAPE,
+            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5217,15 +5019,15 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE
         },
         ::aliyun_runtime::shape::Field {
             name: "LiveResult",
-            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_SHAPE,
+            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "LogoResult",
-            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_SHAPE,
+            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "PornResult",
-            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_SHAPE,
+            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Suggestion",
@@ -5233,12 +5035,12 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE
         },
         ::aliyun_runtime::shape::Field {
             name: "TerrorismResult",
-            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_SHAPE,
+            shape: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_SHAPE,
         },
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultAdResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5247,7 +5049,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_SHAPE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultAdResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5258,14 +5060,14 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult {
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultAdResultLabel,
     >,
     ///
     ///
@@ -5277,19 +5079,19 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResult {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultAdResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -5298,7 +5100,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5317,14 +5119,14 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5333,7 +5135,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -5344,12 +5146,12 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounter
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultCounterListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultAdResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -5362,7 +5164,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5371,13 +5173,13 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultAdResultTopListItemLabel,
     >,
     ///
     ///
@@ -5397,7 +5199,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultAdResultTopList
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5418,7 +5220,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultLiveResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5427,7 +5229,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_AD_RE
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultLiveResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5438,14 +5240,14 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult {
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLiveResultLabel,
     >,
     ///
     ///
@@ -5457,19 +5259,19 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResult {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLiveResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -5478,7 +5280,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5497,14 +5299,14 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5513,7 +5315,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -5524,12 +5326,12 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCount
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultCounterListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLiveResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -5542,7 +5344,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5551,13 +5353,13 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLiveResultTopListItemLabel,
     >,
     ///
     ///
@@ -5577,7 +5379,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLiveResultTopLi
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5598,7 +5400,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultLogoResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5607,7 +5409,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LIVE_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultLogoResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5618,14 +5420,14 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult {
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLogoResultLabel,
     >,
     ///
     ///
@@ -5637,19 +5439,19 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResult {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLogoResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -5658,7 +5460,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5677,14 +5479,14 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5693,7 +5495,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -5704,12 +5506,12 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCount
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultCounterListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLogoResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -5722,7 +5524,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5731,13 +5533,13 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultLogoResultTopListItemLabel,
     >,
     ///
     ///
@@ -5757,7 +5559,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultLogoResultTopLi
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5778,7 +5580,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultPornResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5787,7 +5589,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_LOGO_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultPornResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5798,14 +5600,14 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult {
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultPornResultLabel,
     >,
     ///
     ///
@@ -5817,19 +5619,19 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResult {
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultPornResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -5838,7 +5640,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -5857,14 +5659,14 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5873,7 +5675,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -5884,12 +5686,12 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCount
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultCounterListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultPornResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -5902,7 +5704,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5911,13 +5713,13 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultPornResultTopListItemLabel,
     >,
     ///
     ///
@@ -5937,7 +5739,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultPornResultTopLi
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -5958,7 +5760,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultTerrorismResult` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -5967,7 +5769,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_PORN_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultTerrorismResult {
     ///
     ///
     /// Wire name: `AverageScore`.
@@ -5978,14 +5780,14 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult
     /// Wire name: `CounterList`.
     #[serde(rename = "CounterList", default)]
     pub counter_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItem,
     >,
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultLabel,
     >,
     ///
     ///
@@ -5997,19 +5799,19 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult
     /// Wire name: `Suggestion`.
     #[serde(rename = "Suggestion", default)]
     pub suggestion: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultSuggestion,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultSuggestion,
     >,
     ///
     ///
     /// Wire name: `TopList`.
     #[serde(rename = "TopList", default)]
     pub top_list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItem,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AverageScore",
@@ -6018,7 +5820,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
         ::aliyun_runtime::shape::Field {
             name: "CounterList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_COUNTER_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_COUNTER_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -6037,14 +5839,14 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
         ::aliyun_runtime::shape::Field {
             name: "TopList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_TOP_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result::GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_TOP_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -6053,7 +5855,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItem {
     ///
     ///
     /// Wire name: `Count`.
@@ -6064,12 +5866,12 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultCounterListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultCounterListItemLabel,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_COUNTER_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Count",
@@ -6082,7 +5884,7 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
     ],
 );
 
-/// The `GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -6091,13 +5893,13 @@ pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRO
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItem {
+pub struct GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result::GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResultTopListItemLabel,
+        crate::generated::get_media_audit_result::GetMediaAuditResultMediaAuditResultVideoResultTerrorismResultTopListItemLabel,
     >,
     ///
     ///
@@ -6117,7 +5919,7 @@ pub struct GetMediaAuditResultResponseMediaAuditResultVideoResultTerrorismResult
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_RESPONSE_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_MEDIA_AUDIT_RESULT_VIDEO_RESULT_TERRORISM_RESULT_TOP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",

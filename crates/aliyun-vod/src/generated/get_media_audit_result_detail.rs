@@ -68,7 +68,7 @@ pub struct GetMediaAuditResultDetailOutput {
     /// Wire name: `MediaAuditResultDetail`.
     #[serde(rename = "MediaAuditResultDetail", default)]
     pub media_audit_result_detail: ::std::option::Option<
-        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetail,
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailMediaAuditResultDetail,
     >,
     ///
     ///
@@ -150,7 +150,7 @@ impl GetMediaAuditResultDetailFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem,
+            crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailMediaAuditResultDetailListItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -177,7 +177,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "MediaAuditResultDetail",
-                shape: &crate::generated::get_media_audit_result_detail::GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_SHAPE,
+                shape: &crate::generated::get_media_audit_result_detail::GET_MEDIA_AUDIT_RESULT_DETAIL_MEDIA_AUDIT_RESULT_DETAIL_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -206,7 +206,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+pub enum GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel {
     /// `normal`.
     Normal,
     /// `ad`.
@@ -233,7 +233,7 @@ pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel 
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+impl GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -251,40 +251,36 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Normal => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Ad => {
-                "ad"
-            }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Politics => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Ad => "ad",
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Porn => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Abuse => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Abuse => {
                 "abuse"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Terrorism => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Contraband => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Contraband => {
                 "contraband"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Spam => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Spam => {
                 "spam"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Npx => {
-                "npx"
-            }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Qrcode => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Npx => "npx",
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Qrcode => {
                 "qrcode"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::ProgramCode => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::ProgramCode => {
                 "programCode"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Unknown(
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -294,37 +290,37 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Normal
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Normal
                 }
                 "ad" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Ad
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Ad
                 }
                 "politics" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Politics
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Politics
                 }
                 "porn" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Porn
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Porn
                 }
                 "abuse" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Abuse
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Abuse
                 }
                 "terrorism" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Terrorism
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Terrorism
                 }
                 "contraband" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Contraband
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Contraband
                 }
                 "spam" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Spam
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Spam
                 }
                 "npx" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Npx
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Npx
                 }
                 "qrcode" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Qrcode
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Qrcode
                 }
                 "programCode" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::ProgramCode
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::ProgramCode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -333,21 +329,21 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Unknown(
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::known(&s)
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::Unknown(
+                GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::Unknown(
                     s,
                 ),
             )
@@ -355,14 +351,14 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -372,14 +368,12 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel::from,
-            )
+            .map(GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel::from)
     }
 }
 
@@ -392,7 +386,7 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+pub enum GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel {
     /// `normal`.
     Normal,
     /// `meaningless`.
@@ -407,7 +401,7 @@ pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabe
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+impl GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -419,22 +413,22 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Normal => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Meaningless => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Meaningless => {
                 "meaningless"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Pip => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Pip => {
                 "PIP"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Smoking => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Smoking => {
                 "smoking"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Drivelive => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Drivelive => {
                 "drivelive"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Unknown(
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -444,19 +438,19 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Normal
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Normal
                 }
                 "meaningless" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Meaningless
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Meaningless
                 }
                 "PIP" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Pip
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Pip
                 }
                 "smoking" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Smoking
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Smoking
                 }
                 "drivelive" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Drivelive
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Drivelive
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -465,25 +459,21 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Unknown(
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::known(
-                &s,
-            )
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::Unknown(
+                GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::Unknown(
                     s,
                 ),
             )
@@ -491,14 +481,14 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -508,14 +498,12 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel::from,
-            )
+            .map(GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel::from)
     }
 }
 
@@ -528,7 +516,7 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+pub enum GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel {
     /// `normal`.
     Normal,
     /// `TV`.
@@ -539,22 +527,20 @@ pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabe
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+impl GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Normal => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Tv => {
-                "TV"
-            }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Trademark => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Tv => "TV",
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Trademark => {
                 "trademark"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Unknown(
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -564,13 +550,13 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Normal
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Normal
                 }
                 "TV" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Tv
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Tv
                 }
                 "trademark" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Trademark
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Trademark
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -579,25 +565,21 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Unknown(
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::known(
-                &s,
-            )
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::Unknown(
+                GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::Unknown(
                     s,
                 ),
             )
@@ -605,14 +587,14 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -622,14 +604,12 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel::from,
-            )
+            .map(GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel::from)
     }
 }
 
@@ -642,7 +622,7 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+pub enum GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel {
     /// `normal`.
     Normal,
     /// `porn`.
@@ -653,22 +633,22 @@ pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabe
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+impl GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["normal", "porn", "sexy"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Normal => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Porn => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Sexy => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Sexy => {
                 "sexy"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Unknown(
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -678,13 +658,13 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Normal
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Normal
                 }
                 "porn" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Porn
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Porn
                 }
                 "sexy" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Sexy
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Sexy
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -693,25 +673,21 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Unknown(
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::known(
-                &s,
-            )
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::Unknown(
+                GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::Unknown(
                     s,
                 ),
             )
@@ -719,14 +695,14 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -736,14 +712,12 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel::from,
-            )
+            .map(GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel::from)
     }
 }
 
@@ -756,7 +730,7 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+pub enum GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel {
     /// `normal`.
     Normal,
     /// `bloody`.
@@ -789,7 +763,7 @@ pub enum GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerroris
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+impl GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -810,49 +784,49 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLab
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Normal => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Bloody => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Bloody => {
                 "bloody"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Explosion => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Explosion => {
                 "explosion"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Outfit => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Outfit => {
                 "outfit"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Logo => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Logo => {
                 "logo"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Weapon => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Weapon => {
                 "weapon"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Politics => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Violence => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Violence => {
                 "violence"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Crowd => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Crowd => {
                 "crowd"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Parade => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Parade => {
                 "parade"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Carcrash => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Carcrash => {
                 "carcrash"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Flag => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Flag => {
                 "flag"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Location => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Location => {
                 "location"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Others => {
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Others => {
                 "others"
             }
-            GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Unknown(
+            GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -862,46 +836,46 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLab
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Normal
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Normal
                 }
                 "bloody" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Bloody
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Bloody
                 }
                 "explosion" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Explosion
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Explosion
                 }
                 "outfit" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Outfit
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Outfit
                 }
                 "logo" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Logo
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Logo
                 }
                 "weapon" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Weapon
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Weapon
                 }
                 "politics" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Politics
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Politics
                 }
                 "violence" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Violence
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Violence
                 }
                 "crowd" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Crowd
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Crowd
                 }
                 "parade" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Parade
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Parade
                 }
                 "carcrash" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Carcrash
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Carcrash
                 }
                 "flag" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Flag
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Flag
                 }
                 "location" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Location
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Location
                 }
                 "others" => {
-                    GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Others
+                    GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Others
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -910,25 +884,21 @@ impl GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLab
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Unknown(
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::known(
-                &s,
-            )
+        GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::Unknown(
+                GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::Unknown(
                     s,
                 ),
             )
@@ -936,14 +906,14 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabe
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -953,18 +923,18 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabe
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel {
+for GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel::from,
+                GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel::from,
             )
     }
 }
 
-/// The `GetMediaAuditResultDetailResponseMediaAuditResultDetail` object (not described in the spec yet).
+/// The `GetMediaAuditResultDetailMediaAuditResultDetail` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -973,13 +943,13 @@ for GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabe
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetail {
+pub struct GetMediaAuditResultDetailMediaAuditResultDetail {
     ///
     ///
     /// Wire name: `List`.
     #[serde(rename = "List", default)]
     pub list: ::std::vec::Vec<
-        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem,
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailMediaAuditResultDetailListItem,
     >,
     ///
     ///
@@ -989,12 +959,12 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetail {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_DETAIL_MEDIA_AUDIT_RESULT_DETAIL_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "List",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result_detail::GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result_detail::GET_MEDIA_AUDIT_RESULT_DETAIL_MEDIA_AUDIT_RESULT_DETAIL_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -1005,7 +975,7 @@ pub static GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_SHAP
     ],
 );
 
-/// The `GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultDetailMediaAuditResultDetailListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1014,13 +984,13 @@ pub static GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_SHAP
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
+pub struct GetMediaAuditResultDetailMediaAuditResultDetailListItem {
     ///
     ///
     /// Wire name: `AdLabel`.
     #[serde(rename = "AdLabel", default)]
     pub ad_label: ::std::option::Option<
-        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemAdLabel,
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailMediaAuditResultDetailListItemAdLabel,
     >,
     ///
     ///
@@ -1032,7 +1002,7 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     /// Wire name: `LiveLabel`.
     #[serde(rename = "LiveLabel", default)]
     pub live_label: ::std::option::Option<
-        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLiveLabel,
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailMediaAuditResultDetailListItemLiveLabel,
     >,
     ///
     ///
@@ -1044,7 +1014,7 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     /// Wire name: `LogoLabel`.
     #[serde(rename = "LogoLabel", default)]
     pub logo_label: ::std::option::Option<
-        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemLogoLabel,
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailMediaAuditResultDetailListItemLogoLabel,
     >,
     ///
     ///
@@ -1056,7 +1026,7 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     /// Wire name: `PornLabel`.
     #[serde(rename = "PornLabel", default)]
     pub porn_label: ::std::option::Option<
-        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemPornLabel,
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailMediaAuditResultDetailListItemPornLabel,
     >,
     ///
     ///
@@ -1068,7 +1038,7 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
     /// Wire name: `TerrorismLabel`.
     #[serde(rename = "TerrorismLabel", default)]
     pub terrorism_label: ::std::option::Option<
-        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailResponseMediaAuditResultDetailListItemTerrorismLabel,
+        crate::generated::get_media_audit_result_detail::GetMediaAuditResultDetailMediaAuditResultDetailListItemTerrorismLabel,
     >,
     ///
     ///
@@ -1088,7 +1058,7 @@ pub struct GetMediaAuditResultDetailResponseMediaAuditResultDetailListItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_DETAIL_RESPONSE_MEDIA_AUDIT_RESULT_DETAIL_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_DETAIL_MEDIA_AUDIT_RESULT_DETAIL_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AdLabel",

@@ -55,7 +55,7 @@ pub struct GetMediaAuditResultTimelineOutput {
     /// Wire name: `MediaAuditResultTimeline`.
     #[serde(rename = "MediaAuditResultTimeline", default)]
     pub media_audit_result_timeline: ::std::option::Option<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimeline,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimeline,
     >,
     ///
     ///
@@ -127,7 +127,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "MediaAuditResultTimeline",
-                shape: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_SHAPE,
+                shape: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -148,7 +148,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+pub enum GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel {
     /// `normal`.
     Normal,
     /// `ad`.
@@ -175,7 +175,7 @@ pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel 
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+impl GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -193,40 +193,36 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Normal => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Ad => {
-                "ad"
-            }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Politics => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Ad => "ad",
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Porn => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Abuse => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Abuse => {
                 "abuse"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Terrorism => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Terrorism => {
                 "terrorism"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Contraband => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Contraband => {
                 "contraband"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Spam => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Spam => {
                 "spam"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Npx => {
-                "npx"
-            }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Qrcode => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Npx => "npx",
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Qrcode => {
                 "qrcode"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::ProgramCode => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::ProgramCode => {
                 "programCode"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Unknown(
+            GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -236,37 +232,37 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Normal
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Normal
                 }
                 "ad" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Ad
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Ad
                 }
                 "politics" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Politics
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Politics
                 }
                 "porn" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Porn
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Porn
                 }
                 "abuse" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Abuse
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Abuse
                 }
                 "terrorism" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Terrorism
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Terrorism
                 }
                 "contraband" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Contraband
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Contraband
                 }
                 "spam" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Spam
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Spam
                 }
                 "npx" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Npx
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Npx
                 }
                 "qrcode" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Qrcode
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Qrcode
                 }
                 "programCode" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::ProgramCode
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::ProgramCode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -275,21 +271,21 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::known(s)
-            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Unknown(
+        GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::known(&s)
+        GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::Unknown(
+                GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::Unknown(
                     s,
                 ),
             )
@@ -297,14 +293,14 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -314,14 +310,12 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel::from,
-            )
+            .map(GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel::from)
     }
 }
 
@@ -334,7 +328,7 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+pub enum GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel {
     /// `normal`.
     Normal,
     /// `meaningless`.
@@ -349,7 +343,7 @@ pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabe
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+impl GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -361,22 +355,22 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Normal => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Meaningless => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Meaningless => {
                 "meaningless"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Pip => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Pip => {
                 "PIP"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Smoking => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Smoking => {
                 "smoking"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Drivelive => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Drivelive => {
                 "drivelive"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Unknown(
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -386,19 +380,19 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Normal
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Normal
                 }
                 "meaningless" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Meaningless
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Meaningless
                 }
                 "PIP" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Pip
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Pip
                 }
                 "smoking" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Smoking
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Smoking
                 }
                 "drivelive" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Drivelive
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Drivelive
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -407,25 +401,21 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Unknown(
+        GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::known(
-                &s,
-            )
+        GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::Unknown(
+                GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::Unknown(
                     s,
                 ),
             )
@@ -433,14 +423,14 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -450,14 +440,12 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel::from,
-            )
+            .map(GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel::from)
     }
 }
 
@@ -470,7 +458,7 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+pub enum GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel {
     /// `normal`.
     Normal,
     /// `TV`.
@@ -481,22 +469,20 @@ pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabe
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+impl GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["normal", "TV", "trademark"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Normal => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Tv => {
-                "TV"
-            }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Trademark => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Tv => "TV",
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Trademark => {
                 "trademark"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Unknown(
+            GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -506,13 +492,13 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Normal
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Normal
                 }
                 "TV" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Tv
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Tv
                 }
                 "trademark" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Trademark
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Trademark
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -521,25 +507,21 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Unknown(
+        GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::known(
-                &s,
-            )
+        GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::Unknown(
+                GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::Unknown(
                     s,
                 ),
             )
@@ -547,14 +529,14 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -564,14 +546,12 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel::from,
-            )
+            .map(GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel::from)
     }
 }
 
@@ -584,7 +564,7 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+pub enum GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel {
     /// `porn`.
     Porn,
     /// `sexy`.
@@ -595,22 +575,22 @@ pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabe
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+impl GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["porn", "sexy", "normal"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Porn => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Porn => {
                 "porn"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Sexy => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Sexy => {
                 "sexy"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Normal => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Unknown(
+            GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -620,13 +600,13 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
         ::std::option::Option::Some(
             match s {
                 "porn" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Porn
+                    GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Porn
                 }
                 "sexy" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Sexy
+                    GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Sexy
                 }
                 "normal" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Normal
+                    GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -635,25 +615,21 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Unknown(
+        GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::known(
-                &s,
-            )
+        GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::Unknown(
+                GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::Unknown(
                     s,
                 ),
             )
@@ -661,14 +637,14 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -678,14 +654,12 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel::from,
-            )
+            .map(GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel::from)
     }
 }
 
@@ -698,7 +672,7 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+pub enum GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel {
     /// `normal`.
     Normal,
     /// `bloody`.
@@ -731,7 +705,7 @@ pub enum GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismIte
     Unknown(::std::string::String),
 }
 
-impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+impl GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "normal",
@@ -752,49 +726,49 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLab
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Normal => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Normal => {
                 "normal"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Bloody => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Bloody => {
                 "bloody"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Explosion => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Explosion => {
                 "explosion"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Outfit => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Outfit => {
                 "outfit"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Logo => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Logo => {
                 "logo"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Weapon => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Weapon => {
                 "weapon"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Politics => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Politics => {
                 "politics"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Violence => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Violence => {
                 "violence"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Crowd => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Crowd => {
                 "crowd"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Parade => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Parade => {
                 "parade"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Carcrash => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Carcrash => {
                 "carcrash"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Flag => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Flag => {
                 "flag"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Location => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Location => {
                 "location"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Others => {
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Others => {
                 "others"
             }
-            GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Unknown(
+            GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -804,46 +778,46 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLab
         ::std::option::Option::Some(
             match s {
                 "normal" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Normal
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Normal
                 }
                 "bloody" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Bloody
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Bloody
                 }
                 "explosion" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Explosion
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Explosion
                 }
                 "outfit" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Outfit
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Outfit
                 }
                 "logo" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Logo
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Logo
                 }
                 "weapon" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Weapon
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Weapon
                 }
                 "politics" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Politics
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Politics
                 }
                 "violence" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Violence
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Violence
                 }
                 "crowd" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Crowd
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Crowd
                 }
                 "parade" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Parade
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Parade
                 }
                 "carcrash" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Carcrash
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Carcrash
                 }
                 "flag" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Flag
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Flag
                 }
                 "location" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Location
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Location
                 }
                 "others" => {
-                    GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Others
+                    GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Others
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -852,25 +826,21 @@ impl GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLab
 }
 
 impl ::std::convert::From<&str>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel {
     fn from(s: &str) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::known(
-                s,
-            )
-            .unwrap_or_else(|| GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Unknown(
+        GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::known(s)
+            .unwrap_or_else(|| GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::known(
-                &s,
-            )
+        GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::known(&s)
             .unwrap_or(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::Unknown(
+                GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::Unknown(
                     s,
                 ),
             )
@@ -878,14 +848,14 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabe
 }
 
 impl ::std::fmt::Display
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -895,18 +865,18 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabe
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel {
+for GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel::from,
+                GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel::from,
             )
     }
 }
 
-/// The `GetMediaAuditResultTimelineResponseMediaAuditResultTimeline` object (not described in the spec yet).
+/// The `GetMediaAuditResultTimelineMediaAuditResultTimeline` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -915,86 +885,86 @@ for GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabe
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimeline {
+pub struct GetMediaAuditResultTimelineMediaAuditResultTimeline {
     ///
     ///
     /// Wire name: `Ad`.
     #[serde(rename = "Ad", default)]
     pub ad: ::std::vec::Vec<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItem,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelineAdItem,
     >,
     ///
     ///
     /// Wire name: `Live`.
     #[serde(rename = "Live", default)]
     pub live: ::std::vec::Vec<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItem,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItem,
     >,
     ///
     ///
     /// Wire name: `Logo`.
     #[serde(rename = "Logo", default)]
     pub logo: ::std::vec::Vec<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItem,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItem,
     >,
     ///
     ///
     /// Wire name: `Porn`.
     #[serde(rename = "Porn", default)]
     pub porn: ::std::vec::Vec<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItem,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelinePornItem,
     >,
     ///
     ///
     /// Wire name: `Terrorism`.
     #[serde(rename = "Terrorism", default)]
     pub terrorism: ::std::vec::Vec<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItem,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Ad",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_AD_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_AD_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Live",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_LIVE_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_LIVE_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Logo",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_LOGO_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_LOGO_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Porn",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_PORN_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_PORN_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "Terrorism",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_TERRORISM_ITEM_SHAPE,
+                item: &crate::generated::get_media_audit_result_timeline::GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_TERRORISM_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultTimelineMediaAuditResultTimelineAdItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1003,13 +973,13 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItem {
+pub struct GetMediaAuditResultTimelineMediaAuditResultTimelineAdItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItemLabel,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelineAdItemLabel,
     >,
     ///
     ///
@@ -1024,7 +994,7 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineAdItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_AD_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_AD_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -1041,7 +1011,7 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ],
 );
 
-/// The `GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1050,13 +1020,13 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItem {
+pub struct GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItemLabel,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelineLiveItemLabel,
     >,
     ///
     ///
@@ -1071,7 +1041,7 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLiveItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_LIVE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_LIVE_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -1088,7 +1058,7 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ],
 );
 
-/// The `GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1097,13 +1067,13 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItem {
+pub struct GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItemLabel,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelineLogoItemLabel,
     >,
     ///
     ///
@@ -1118,7 +1088,7 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineLogoItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_LOGO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_LOGO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -1135,7 +1105,7 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ],
 );
 
-/// The `GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultTimelineMediaAuditResultTimelinePornItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1144,13 +1114,13 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItem {
+pub struct GetMediaAuditResultTimelineMediaAuditResultTimelinePornItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItemLabel,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelinePornItemLabel,
     >,
     ///
     ///
@@ -1165,7 +1135,7 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelinePornItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_PORN_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_PORN_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",
@@ -1182,7 +1152,7 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ],
 );
 
-/// The `GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItem` object (not described in the spec yet).
+/// The `GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1191,13 +1161,13 @@ pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItem {
+pub struct GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItem {
     ///
     ///
     /// Wire name: `Label`.
     #[serde(rename = "Label", default)]
     pub label: ::std::option::Option<
-        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismItemLabel,
+        crate::generated::get_media_audit_result_timeline::GetMediaAuditResultTimelineMediaAuditResultTimelineTerrorismItemLabel,
     >,
     ///
     ///
@@ -1212,7 +1182,7 @@ pub struct GetMediaAuditResultTimelineResponseMediaAuditResultTimelineTerrorismI
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_RESPONSE_MEDIA_AUDIT_RESULT_TIMELINE_TERRORISM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_AUDIT_RESULT_TIMELINE_MEDIA_AUDIT_RESULT_TIMELINE_TERRORISM_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Label",

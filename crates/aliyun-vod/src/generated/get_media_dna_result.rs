@@ -55,7 +55,7 @@ pub struct GetMediaDnaResultOutput {
     /// Wire name: `DNAResult`.
     #[serde(rename = "DNAResult", default)]
     pub dna_result: ::std::option::Option<
-        crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResult,
+        crate::generated::get_media_dna_result::GetMediaDnaResultDnaResult,
     >,
     ///
     ///
@@ -68,7 +68,7 @@ impl GetMediaDnaResultOutput {
     /// The items of `DNAResult` (`DNAResult.VideoDNA`) directly; empty when it is absent.
     pub fn dna_result(
         &self,
-    ) -> &[crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItem] {
+    ) -> &[crate::generated::get_media_dna_result::GetMediaDnaResultDnaResultVideoDnaItem] {
         self.dna_result.as_ref().map_or(&[], |w| w.video_dna.as_slice())
     }
 }
@@ -133,7 +133,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DNAResult",
-                shape: &crate::generated::get_media_dna_result::GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_SHAPE,
+                shape: &crate::generated::get_media_dna_result::GET_MEDIA_DNA_RESULT_DNA_RESULT_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -145,7 +145,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &["cn-beijing", "cn-shanghai", "ap-southeast-1"],
 };
 
-/// The `GetMediaDnaResultResponseDnaResult` object (not described in the spec yet).
+/// The `DnaSegment` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -154,30 +154,66 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaDnaResultResponseDnaResult {
+pub struct DnaSegment {
+    ///
+    ///
+    /// Wire name: `Duration`.
+    #[serde(rename = "Duration", default)]
+    pub duration: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Start`.
+    #[serde(rename = "Start", default)]
+    pub start: ::std::option::Option<::std::string::String>,
+}
+
+#[doc(hidden)]
+pub static DNA_SEGMENT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Duration",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Start",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The `GetMediaDnaResultDnaResult` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct GetMediaDnaResultDnaResult {
     ///
     ///
     /// Wire name: `VideoDNA`.
     #[serde(rename = "VideoDNA", default)]
     pub video_dna: ::std::vec::Vec<
-        crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItem,
+        crate::generated::get_media_dna_result::GetMediaDnaResultDnaResultVideoDnaItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_DNA_RESULT_DNA_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "VideoDNA",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_dna_result::GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_SHAPE,
+                item: &crate::generated::get_media_dna_result::GET_MEDIA_DNA_RESULT_DNA_RESULT_VIDEO_DNA_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetMediaDnaResultResponseDnaResultVideoDnaItem` object (not described in the spec yet).
+/// The `GetMediaDnaResultDnaResultVideoDnaItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -186,13 +222,13 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_SHAPE: ::aliyun_runtime::sha
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaDnaResultResponseDnaResultVideoDnaItem {
+pub struct GetMediaDnaResultDnaResultVideoDnaItem {
     ///
     ///
     /// Wire name: `Detail`.
     #[serde(rename = "Detail", default)]
     pub detail: ::std::vec::Vec<
-        crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItem,
+        crate::generated::get_media_dna_result::GetMediaDnaResultDnaResultVideoDnaItemDetailItem,
     >,
     ///
     ///
@@ -207,12 +243,12 @@ pub struct GetMediaDnaResultResponseDnaResultVideoDnaItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_DNA_RESULT_DNA_RESULT_VIDEO_DNA_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Detail",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_media_dna_result::GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_SHAPE,
+                item: &crate::generated::get_media_dna_result::GET_MEDIA_DNA_RESULT_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -227,7 +263,7 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_SHAPE: ::aliy
     ],
 );
 
-/// The `GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItem` object (not described in the spec yet).
+/// The `GetMediaDnaResultDnaResultVideoDnaItemDetailItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -236,105 +272,31 @@ pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_SHAPE: ::aliy
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItem {
+pub struct GetMediaDnaResultDnaResultVideoDnaItemDetailItem {
     ///
     ///
     /// Wire name: `Duplication`.
     #[serde(rename = "Duplication", default)]
     pub duplication: ::std::option::Option<
-        crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemDuplication,
+        crate::generated::get_media_dna_result::DnaSegment,
     >,
     ///
     ///
     /// Wire name: `Input`.
     #[serde(rename = "Input", default)]
-    pub input: ::std::option::Option<
-        crate::generated::get_media_dna_result::GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemInput,
-    >,
+    pub input: ::std::option::Option<crate::generated::get_media_dna_result::DnaSegment>,
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_DNA_RESULT_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Duplication",
-            shape: &crate::generated::get_media_dna_result::GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_DUPLICATION_SHAPE,
+            shape: &crate::generated::get_media_dna_result::DNA_SEGMENT_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Input",
-            shape: &crate::generated::get_media_dna_result::GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_INPUT_SHAPE,
-        },
-    ],
-);
-
-/// The `GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemDuplication` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemDuplication {
-    ///
-    ///
-    /// Wire name: `Duration`.
-    #[serde(rename = "Duration", default)]
-    pub duration: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Start`.
-    #[serde(rename = "Start", default)]
-    pub start: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_DUPLICATION_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Start",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemInput` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetMediaDnaResultResponseDnaResultVideoDnaItemDetailItemInput {
-    ///
-    ///
-    /// Wire name: `Duration`.
-    #[serde(rename = "Duration", default)]
-    pub duration: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Start`.
-    #[serde(rename = "Start", default)]
-    pub start: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static GET_MEDIA_DNA_RESULT_RESPONSE_DNA_RESULT_VIDEO_DNA_ITEM_DETAIL_ITEM_INPUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Duration",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Start",
-            shape: &::aliyun_runtime::shape::Shape::String,
+            shape: &crate::generated::get_media_dna_result::DNA_SEGMENT_SHAPE,
         },
     ],
 );

@@ -66,7 +66,7 @@ pub struct GetMediaRefreshJobsOutput {
     /// Wire name: `MediaRefreshJobs`.
     #[serde(rename = "MediaRefreshJobs", default)]
     pub media_refresh_jobs: ::std::vec::Vec<
-        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsResponseMediaRefreshJobsItem,
+        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsMediaRefreshJobsItem,
     >,
     ///
     ///
@@ -154,7 +154,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "MediaRefreshJobs",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_media_refresh_jobs::GET_MEDIA_REFRESH_JOBS_RESPONSE_MEDIA_REFRESH_JOBS_ITEM_SHAPE,
+                    item: &crate::generated::get_media_refresh_jobs::GET_MEDIA_REFRESH_JOBS_MEDIA_REFRESH_JOBS_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -177,7 +177,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+pub enum GetMediaRefreshJobsMediaRefreshJobsItemStatus {
     /// `success`.
     Success,
     /// `fail`.
@@ -186,58 +186,53 @@ pub enum GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+impl GetMediaRefreshJobsMediaRefreshJobsItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["success", "fail"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Success => "success",
-            GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Fail => "fail",
-            GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Unknown(s) => {
-                s.as_str()
-            }
+            GetMediaRefreshJobsMediaRefreshJobsItemStatus::Success => "success",
+            GetMediaRefreshJobsMediaRefreshJobsItemStatus::Fail => "fail",
+            GetMediaRefreshJobsMediaRefreshJobsItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "success" => {
-                    GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Success
-                }
-                "fail" => GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Fail,
+                "success" => GetMediaRefreshJobsMediaRefreshJobsItemStatus::Success,
+                "fail" => GetMediaRefreshJobsMediaRefreshJobsItemStatus::Fail,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+impl ::std::convert::From<&str> for GetMediaRefreshJobsMediaRefreshJobsItemStatus {
     fn from(s: &str) -> Self {
-        GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::known(s)
-            .unwrap_or_else(|| GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Unknown(
+        GetMediaRefreshJobsMediaRefreshJobsItemStatus::known(s)
+            .unwrap_or_else(|| GetMediaRefreshJobsMediaRefreshJobsItemStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+for GetMediaRefreshJobsMediaRefreshJobsItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::known(&s)
-            .unwrap_or(GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::Unknown(s))
+        GetMediaRefreshJobsMediaRefreshJobsItemStatus::known(&s)
+            .unwrap_or(GetMediaRefreshJobsMediaRefreshJobsItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+impl ::std::fmt::Display for GetMediaRefreshJobsMediaRefreshJobsItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+impl ::serde::Serialize for GetMediaRefreshJobsMediaRefreshJobsItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -246,13 +241,12 @@ impl ::serde::Serialize for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatu
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
+impl<'de> ::serde::Deserialize<'de> for GetMediaRefreshJobsMediaRefreshJobsItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus::from)
+            .map(GetMediaRefreshJobsMediaRefreshJobsItemStatus::from)
     }
 }
 
@@ -265,7 +259,7 @@ for GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+pub enum GetMediaRefreshJobsMediaRefreshJobsItemTaskType {
     /// `Refresh`.
     Refresh,
     /// `Preload`.
@@ -274,62 +268,53 @@ pub enum GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
     Unknown(::std::string::String),
 }
 
-impl GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+impl GetMediaRefreshJobsMediaRefreshJobsItemTaskType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Refresh", "Preload"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Refresh => "Refresh",
-            GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Preload => "Preload",
-            GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Unknown(s) => {
-                s.as_str()
-            }
+            GetMediaRefreshJobsMediaRefreshJobsItemTaskType::Refresh => "Refresh",
+            GetMediaRefreshJobsMediaRefreshJobsItemTaskType::Preload => "Preload",
+            GetMediaRefreshJobsMediaRefreshJobsItemTaskType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Refresh" => {
-                    GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Refresh
-                }
-                "Preload" => {
-                    GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Preload
-                }
+                "Refresh" => GetMediaRefreshJobsMediaRefreshJobsItemTaskType::Refresh,
+                "Preload" => GetMediaRefreshJobsMediaRefreshJobsItemTaskType::Preload,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+impl ::std::convert::From<&str> for GetMediaRefreshJobsMediaRefreshJobsItemTaskType {
     fn from(s: &str) -> Self {
-        GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::known(s)
-            .unwrap_or_else(|| GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Unknown(
+        GetMediaRefreshJobsMediaRefreshJobsItemTaskType::known(s)
+            .unwrap_or_else(|| GetMediaRefreshJobsMediaRefreshJobsItemTaskType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+for GetMediaRefreshJobsMediaRefreshJobsItemTaskType {
     fn from(s: ::std::string::String) -> Self {
-        GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::known(&s)
-            .unwrap_or(
-                GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::Unknown(s),
-            )
+        GetMediaRefreshJobsMediaRefreshJobsItemTaskType::known(&s)
+            .unwrap_or(GetMediaRefreshJobsMediaRefreshJobsItemTaskType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+impl ::std::fmt::Display for GetMediaRefreshJobsMediaRefreshJobsItemTaskType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+impl ::serde::Serialize for GetMediaRefreshJobsMediaRefreshJobsItemTaskType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -338,17 +323,16 @@ impl ::serde::Serialize for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskT
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
+impl<'de> ::serde::Deserialize<'de> for GetMediaRefreshJobsMediaRefreshJobsItemTaskType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType::from)
+            .map(GetMediaRefreshJobsMediaRefreshJobsItemTaskType::from)
     }
 }
 
-/// The `GetMediaRefreshJobsResponseMediaRefreshJobsItem` object (not described in the spec yet).
+/// The `GetMediaRefreshJobsMediaRefreshJobsItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -357,7 +341,7 @@ for GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMediaRefreshJobsResponseMediaRefreshJobsItem {
+pub struct GetMediaRefreshJobsMediaRefreshJobsItem {
     ///
     ///
     /// Wire name: `ErrorCode`.
@@ -398,7 +382,7 @@ pub struct GetMediaRefreshJobsResponseMediaRefreshJobsItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsResponseMediaRefreshJobsItemStatus,
+        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsMediaRefreshJobsItemStatus,
     >,
     ///
     ///
@@ -415,7 +399,7 @@ pub struct GetMediaRefreshJobsResponseMediaRefreshJobsItem {
     /// Wire name: `TaskType`.
     #[serde(rename = "TaskType", default)]
     pub task_type: ::std::option::Option<
-        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsResponseMediaRefreshJobsItemTaskType,
+        crate::generated::get_media_refresh_jobs::GetMediaRefreshJobsMediaRefreshJobsItemTaskType,
     >,
     ///
     ///
@@ -425,7 +409,7 @@ pub struct GetMediaRefreshJobsResponseMediaRefreshJobsItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEDIA_REFRESH_JOBS_RESPONSE_MEDIA_REFRESH_JOBS_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEDIA_REFRESH_JOBS_MEDIA_REFRESH_JOBS_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "ErrorCode",

@@ -53,7 +53,7 @@ pub struct GetMessageCallbackOutput {
     /// Wire name: `MessageCallback`.
     #[serde(rename = "MessageCallback", default)]
     pub message_callback: ::std::option::Option<
-        crate::generated::get_message_callback::GetMessageCallbackResponseMessageCallback,
+        crate::generated::get_message_callback::GetMessageCallbackMessageCallback,
     >,
     ///
     ///
@@ -120,7 +120,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "MessageCallback",
-                shape: &crate::generated::get_message_callback::GET_MESSAGE_CALLBACK_RESPONSE_MESSAGE_CALLBACK_SHAPE,
+                shape: &crate::generated::get_message_callback::GET_MESSAGE_CALLBACK_MESSAGE_CALLBACK_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -141,7 +141,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMessageCallbackResponseMessageCallbackAuthSwitch {
+pub enum GetMessageCallbackMessageCallbackAuthSwitch {
     /// `on`.
     On,
     /// `off`.
@@ -150,53 +150,53 @@ pub enum GetMessageCallbackResponseMessageCallbackAuthSwitch {
     Unknown(::std::string::String),
 }
 
-impl GetMessageCallbackResponseMessageCallbackAuthSwitch {
+impl GetMessageCallbackMessageCallbackAuthSwitch {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["on", "off"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMessageCallbackResponseMessageCallbackAuthSwitch::On => "on",
-            GetMessageCallbackResponseMessageCallbackAuthSwitch::Off => "off",
-            GetMessageCallbackResponseMessageCallbackAuthSwitch::Unknown(s) => s.as_str(),
+            GetMessageCallbackMessageCallbackAuthSwitch::On => "on",
+            GetMessageCallbackMessageCallbackAuthSwitch::Off => "off",
+            GetMessageCallbackMessageCallbackAuthSwitch::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "on" => GetMessageCallbackResponseMessageCallbackAuthSwitch::On,
-                "off" => GetMessageCallbackResponseMessageCallbackAuthSwitch::Off,
+                "on" => GetMessageCallbackMessageCallbackAuthSwitch::On,
+                "off" => GetMessageCallbackMessageCallbackAuthSwitch::Off,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+impl ::std::convert::From<&str> for GetMessageCallbackMessageCallbackAuthSwitch {
     fn from(s: &str) -> Self {
-        GetMessageCallbackResponseMessageCallbackAuthSwitch::known(s)
-            .unwrap_or_else(|| GetMessageCallbackResponseMessageCallbackAuthSwitch::Unknown(
+        GetMessageCallbackMessageCallbackAuthSwitch::known(s)
+            .unwrap_or_else(|| GetMessageCallbackMessageCallbackAuthSwitch::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+for GetMessageCallbackMessageCallbackAuthSwitch {
     fn from(s: ::std::string::String) -> Self {
-        GetMessageCallbackResponseMessageCallbackAuthSwitch::known(&s)
-            .unwrap_or(GetMessageCallbackResponseMessageCallbackAuthSwitch::Unknown(s))
+        GetMessageCallbackMessageCallbackAuthSwitch::known(&s)
+            .unwrap_or(GetMessageCallbackMessageCallbackAuthSwitch::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+impl ::std::fmt::Display for GetMessageCallbackMessageCallbackAuthSwitch {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+impl ::serde::Serialize for GetMessageCallbackMessageCallbackAuthSwitch {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -205,13 +205,12 @@ impl ::serde::Serialize for GetMessageCallbackResponseMessageCallbackAuthSwitch 
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetMessageCallbackResponseMessageCallbackAuthSwitch {
+impl<'de> ::serde::Deserialize<'de> for GetMessageCallbackMessageCallbackAuthSwitch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMessageCallbackResponseMessageCallbackAuthSwitch::from)
+            .map(GetMessageCallbackMessageCallbackAuthSwitch::from)
     }
 }
 
@@ -224,7 +223,7 @@ for GetMessageCallbackResponseMessageCallbackAuthSwitch {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMessageCallbackResponseMessageCallbackCallbackType {
+pub enum GetMessageCallbackMessageCallbackCallbackType {
     /// `HTTP`.
     Http,
     /// `MNS`.
@@ -233,56 +232,53 @@ pub enum GetMessageCallbackResponseMessageCallbackCallbackType {
     Unknown(::std::string::String),
 }
 
-impl GetMessageCallbackResponseMessageCallbackCallbackType {
+impl GetMessageCallbackMessageCallbackCallbackType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["HTTP", "MNS"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMessageCallbackResponseMessageCallbackCallbackType::Http => "HTTP",
-            GetMessageCallbackResponseMessageCallbackCallbackType::Mns => "MNS",
-            GetMessageCallbackResponseMessageCallbackCallbackType::Unknown(s) => {
-                s.as_str()
-            }
+            GetMessageCallbackMessageCallbackCallbackType::Http => "HTTP",
+            GetMessageCallbackMessageCallbackCallbackType::Mns => "MNS",
+            GetMessageCallbackMessageCallbackCallbackType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "HTTP" => GetMessageCallbackResponseMessageCallbackCallbackType::Http,
-                "MNS" => GetMessageCallbackResponseMessageCallbackCallbackType::Mns,
+                "HTTP" => GetMessageCallbackMessageCallbackCallbackType::Http,
+                "MNS" => GetMessageCallbackMessageCallbackCallbackType::Mns,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for GetMessageCallbackResponseMessageCallbackCallbackType {
+impl ::std::convert::From<&str> for GetMessageCallbackMessageCallbackCallbackType {
     fn from(s: &str) -> Self {
-        GetMessageCallbackResponseMessageCallbackCallbackType::known(s)
-            .unwrap_or_else(|| GetMessageCallbackResponseMessageCallbackCallbackType::Unknown(
+        GetMessageCallbackMessageCallbackCallbackType::known(s)
+            .unwrap_or_else(|| GetMessageCallbackMessageCallbackCallbackType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMessageCallbackResponseMessageCallbackCallbackType {
+for GetMessageCallbackMessageCallbackCallbackType {
     fn from(s: ::std::string::String) -> Self {
-        GetMessageCallbackResponseMessageCallbackCallbackType::known(&s)
-            .unwrap_or(GetMessageCallbackResponseMessageCallbackCallbackType::Unknown(s))
+        GetMessageCallbackMessageCallbackCallbackType::known(&s)
+            .unwrap_or(GetMessageCallbackMessageCallbackCallbackType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMessageCallbackResponseMessageCallbackCallbackType {
+impl ::std::fmt::Display for GetMessageCallbackMessageCallbackCallbackType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMessageCallbackResponseMessageCallbackCallbackType {
+impl ::serde::Serialize for GetMessageCallbackMessageCallbackCallbackType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -291,17 +287,16 @@ impl ::serde::Serialize for GetMessageCallbackResponseMessageCallbackCallbackTyp
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetMessageCallbackResponseMessageCallbackCallbackType {
+impl<'de> ::serde::Deserialize<'de> for GetMessageCallbackMessageCallbackCallbackType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMessageCallbackResponseMessageCallbackCallbackType::from)
+            .map(GetMessageCallbackMessageCallbackCallbackType::from)
     }
 }
 
-/// The `GetMessageCallbackResponseMessageCallback` object (not described in the spec yet).
+/// The `GetMessageCallbackMessageCallback` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::default::Default,
@@ -309,7 +304,7 @@ for GetMessageCallbackResponseMessageCallbackCallbackType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMessageCallbackResponseMessageCallback {
+pub struct GetMessageCallbackMessageCallback {
     ///
     ///
     /// Wire name: `AppId`.
@@ -325,14 +320,14 @@ pub struct GetMessageCallbackResponseMessageCallback {
     /// Wire name: `AuthSwitch`.
     #[serde(rename = "AuthSwitch", default)]
     pub auth_switch: ::std::option::Option<
-        crate::generated::get_message_callback::GetMessageCallbackResponseMessageCallbackAuthSwitch,
+        crate::generated::get_message_callback::GetMessageCallbackMessageCallbackAuthSwitch,
     >,
     ///
     ///
     /// Wire name: `CallbackType`.
     #[serde(rename = "CallbackType", default)]
     pub callback_type: ::std::option::Option<
-        crate::generated::get_message_callback::GetMessageCallbackResponseMessageCallbackCallbackType,
+        crate::generated::get_message_callback::GetMessageCallbackMessageCallbackCallbackType,
     >,
     ///
     ///
@@ -356,9 +351,9 @@ pub struct GetMessageCallbackResponseMessageCallback {
     pub mns_queue_name: ::std::option::Option<::std::string::String>,
 }
 
-impl ::std::fmt::Debug for GetMessageCallbackResponseMessageCallback {
+impl ::std::fmt::Debug for GetMessageCallbackMessageCallback {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.debug_struct("GetMessageCallbackResponseMessageCallback")
+        f.debug_struct("GetMessageCallbackMessageCallback")
             .field("app_id", &self.app_id)
             .field("auth_key", &self.auth_key.as_ref().map(|_| "** redacted **"))
             .field("auth_switch", &self.auth_switch)
@@ -372,7 +367,7 @@ impl ::std::fmt::Debug for GetMessageCallbackResponseMessageCallback {
 }
 
 #[doc(hidden)]
-pub static GET_MESSAGE_CALLBACK_RESPONSE_MESSAGE_CALLBACK_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MESSAGE_CALLBACK_MESSAGE_CALLBACK_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",

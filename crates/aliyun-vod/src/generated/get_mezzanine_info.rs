@@ -96,7 +96,7 @@ pub struct GetMezzanineInfoOutput {
     /// Wire name: `Mezzanine`.
     #[serde(rename = "Mezzanine", default)]
     pub mezzanine: ::std::option::Option<
-        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanine,
+        crate::generated::get_mezzanine_info::GetMezzanineInfoMezzanine,
     >,
     ///
     ///
@@ -219,7 +219,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "Mezzanine",
-                shape: &crate::generated::get_mezzanine_info::GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_SHAPE,
+                shape: &crate::generated::get_mezzanine_info::GET_MEZZANINE_INFO_MEZZANINE_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -324,7 +324,7 @@ impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoAdditionType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+pub enum GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout {
     /// `mono`.
     Mono,
     /// `stereo`.
@@ -333,32 +333,26 @@ pub enum GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
     Unknown(::std::string::String),
 }
 
-impl GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+impl GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["mono", "stereo"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Mono => {
-                "mono"
+            GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::Mono => "mono",
+            GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::Stereo => "stereo",
+            GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::Unknown(s) => {
+                s.as_str()
             }
-            GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Stereo => {
-                "stereo"
-            }
-            GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Unknown(
-                s,
-            ) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "mono" => {
-                    GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Mono
-                }
+                "mono" => GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::Mono,
                 "stereo" => {
-                    GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Stereo
+                    GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::Stereo
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -367,36 +361,32 @@ impl GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
 }
 
 impl ::std::convert::From<&str>
-for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+for GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout {
     fn from(s: &str) -> Self {
-        GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::known(s)
-            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Unknown(
+        GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+for GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout {
     fn from(s: ::std::string::String) -> Self {
-        GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::known(&s)
+        GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::known(&s)
             .unwrap_or(
-                GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::Unknown(
-                    s,
-                ),
+                GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+impl ::std::fmt::Display for GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+impl ::serde::Serialize for GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -406,12 +396,12 @@ for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
+for GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout::from)
+            .map(GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout::from)
     }
 }
 
@@ -424,7 +414,7 @@ for GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMezzanineInfoResponseMezzanineOutputType {
+pub enum GetMezzanineInfoMezzanineOutputType {
     /// `oss`.
     Oss,
     /// `cdn`.
@@ -433,53 +423,53 @@ pub enum GetMezzanineInfoResponseMezzanineOutputType {
     Unknown(::std::string::String),
 }
 
-impl GetMezzanineInfoResponseMezzanineOutputType {
+impl GetMezzanineInfoMezzanineOutputType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["oss", "cdn"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMezzanineInfoResponseMezzanineOutputType::Oss => "oss",
-            GetMezzanineInfoResponseMezzanineOutputType::Cdn => "cdn",
-            GetMezzanineInfoResponseMezzanineOutputType::Unknown(s) => s.as_str(),
+            GetMezzanineInfoMezzanineOutputType::Oss => "oss",
+            GetMezzanineInfoMezzanineOutputType::Cdn => "cdn",
+            GetMezzanineInfoMezzanineOutputType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "oss" => GetMezzanineInfoResponseMezzanineOutputType::Oss,
-                "cdn" => GetMezzanineInfoResponseMezzanineOutputType::Cdn,
+                "oss" => GetMezzanineInfoMezzanineOutputType::Oss,
+                "cdn" => GetMezzanineInfoMezzanineOutputType::Cdn,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetMezzanineInfoResponseMezzanineOutputType {
+impl ::std::convert::From<&str> for GetMezzanineInfoMezzanineOutputType {
     fn from(s: &str) -> Self {
-        GetMezzanineInfoResponseMezzanineOutputType::known(s)
-            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineOutputType::Unknown(
+        GetMezzanineInfoMezzanineOutputType::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoMezzanineOutputType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMezzanineInfoResponseMezzanineOutputType {
+for GetMezzanineInfoMezzanineOutputType {
     fn from(s: ::std::string::String) -> Self {
-        GetMezzanineInfoResponseMezzanineOutputType::known(&s)
-            .unwrap_or(GetMezzanineInfoResponseMezzanineOutputType::Unknown(s))
+        GetMezzanineInfoMezzanineOutputType::known(&s)
+            .unwrap_or(GetMezzanineInfoMezzanineOutputType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMezzanineInfoResponseMezzanineOutputType {
+impl ::std::fmt::Display for GetMezzanineInfoMezzanineOutputType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineOutputType {
+impl ::serde::Serialize for GetMezzanineInfoMezzanineOutputType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -488,12 +478,12 @@ impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineOutputType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineOutputType {
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoMezzanineOutputType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMezzanineInfoResponseMezzanineOutputType::from)
+            .map(GetMezzanineInfoMezzanineOutputType::from)
     }
 }
 
@@ -506,7 +496,7 @@ impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineOutputT
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMezzanineInfoResponseMezzanineRestoreStatus {
+pub enum GetMezzanineInfoMezzanineRestoreStatus {
     /// `Processing`.
     Processing,
     /// `Success`.
@@ -517,57 +507,55 @@ pub enum GetMezzanineInfoResponseMezzanineRestoreStatus {
     Unknown(::std::string::String),
 }
 
-impl GetMezzanineInfoResponseMezzanineRestoreStatus {
+impl GetMezzanineInfoMezzanineRestoreStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMezzanineInfoResponseMezzanineRestoreStatus::Processing => "Processing",
-            GetMezzanineInfoResponseMezzanineRestoreStatus::Success => "Success",
-            GetMezzanineInfoResponseMezzanineRestoreStatus::Failed => "Failed",
-            GetMezzanineInfoResponseMezzanineRestoreStatus::Unknown(s) => s.as_str(),
+            GetMezzanineInfoMezzanineRestoreStatus::Processing => "Processing",
+            GetMezzanineInfoMezzanineRestoreStatus::Success => "Success",
+            GetMezzanineInfoMezzanineRestoreStatus::Failed => "Failed",
+            GetMezzanineInfoMezzanineRestoreStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Processing" => {
-                    GetMezzanineInfoResponseMezzanineRestoreStatus::Processing
-                }
-                "Success" => GetMezzanineInfoResponseMezzanineRestoreStatus::Success,
-                "Failed" => GetMezzanineInfoResponseMezzanineRestoreStatus::Failed,
+                "Processing" => GetMezzanineInfoMezzanineRestoreStatus::Processing,
+                "Success" => GetMezzanineInfoMezzanineRestoreStatus::Success,
+                "Failed" => GetMezzanineInfoMezzanineRestoreStatus::Failed,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetMezzanineInfoResponseMezzanineRestoreStatus {
+impl ::std::convert::From<&str> for GetMezzanineInfoMezzanineRestoreStatus {
     fn from(s: &str) -> Self {
-        GetMezzanineInfoResponseMezzanineRestoreStatus::known(s)
-            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineRestoreStatus::Unknown(
+        GetMezzanineInfoMezzanineRestoreStatus::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoMezzanineRestoreStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMezzanineInfoResponseMezzanineRestoreStatus {
+for GetMezzanineInfoMezzanineRestoreStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetMezzanineInfoResponseMezzanineRestoreStatus::known(&s)
-            .unwrap_or(GetMezzanineInfoResponseMezzanineRestoreStatus::Unknown(s))
+        GetMezzanineInfoMezzanineRestoreStatus::known(&s)
+            .unwrap_or(GetMezzanineInfoMezzanineRestoreStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMezzanineInfoResponseMezzanineRestoreStatus {
+impl ::std::fmt::Display for GetMezzanineInfoMezzanineRestoreStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineRestoreStatus {
+impl ::serde::Serialize for GetMezzanineInfoMezzanineRestoreStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -576,12 +564,12 @@ impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineRestoreStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineRestoreStatus {
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoMezzanineRestoreStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMezzanineInfoResponseMezzanineRestoreStatus::from)
+            .map(GetMezzanineInfoMezzanineRestoreStatus::from)
     }
 }
 
@@ -594,7 +582,7 @@ impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineRestore
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMezzanineInfoResponseMezzanineStatus {
+pub enum GetMezzanineInfoMezzanineStatus {
     /// `Uploading`.
     Uploading,
     /// `Normal`.
@@ -607,7 +595,7 @@ pub enum GetMezzanineInfoResponseMezzanineStatus {
     Unknown(::std::string::String),
 }
 
-impl GetMezzanineInfoResponseMezzanineStatus {
+impl GetMezzanineInfoMezzanineStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Uploading",
@@ -618,51 +606,48 @@ impl GetMezzanineInfoResponseMezzanineStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMezzanineInfoResponseMezzanineStatus::Uploading => "Uploading",
-            GetMezzanineInfoResponseMezzanineStatus::Normal => "Normal",
-            GetMezzanineInfoResponseMezzanineStatus::UploadFail => "UploadFail",
-            GetMezzanineInfoResponseMezzanineStatus::Deleted => "Deleted",
-            GetMezzanineInfoResponseMezzanineStatus::Unknown(s) => s.as_str(),
+            GetMezzanineInfoMezzanineStatus::Uploading => "Uploading",
+            GetMezzanineInfoMezzanineStatus::Normal => "Normal",
+            GetMezzanineInfoMezzanineStatus::UploadFail => "UploadFail",
+            GetMezzanineInfoMezzanineStatus::Deleted => "Deleted",
+            GetMezzanineInfoMezzanineStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => GetMezzanineInfoResponseMezzanineStatus::Uploading,
-                "Normal" => GetMezzanineInfoResponseMezzanineStatus::Normal,
-                "UploadFail" => GetMezzanineInfoResponseMezzanineStatus::UploadFail,
-                "Deleted" => GetMezzanineInfoResponseMezzanineStatus::Deleted,
+                "Uploading" => GetMezzanineInfoMezzanineStatus::Uploading,
+                "Normal" => GetMezzanineInfoMezzanineStatus::Normal,
+                "UploadFail" => GetMezzanineInfoMezzanineStatus::UploadFail,
+                "Deleted" => GetMezzanineInfoMezzanineStatus::Deleted,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetMezzanineInfoResponseMezzanineStatus {
+impl ::std::convert::From<&str> for GetMezzanineInfoMezzanineStatus {
     fn from(s: &str) -> Self {
-        GetMezzanineInfoResponseMezzanineStatus::known(s)
-            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetMezzanineInfoMezzanineStatus::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoMezzanineStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetMezzanineInfoResponseMezzanineStatus {
+impl ::std::convert::From<::std::string::String> for GetMezzanineInfoMezzanineStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetMezzanineInfoResponseMezzanineStatus::known(&s)
-            .unwrap_or(GetMezzanineInfoResponseMezzanineStatus::Unknown(s))
+        GetMezzanineInfoMezzanineStatus::known(&s)
+            .unwrap_or(GetMezzanineInfoMezzanineStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMezzanineInfoResponseMezzanineStatus {
+impl ::std::fmt::Display for GetMezzanineInfoMezzanineStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineStatus {
+impl ::serde::Serialize for GetMezzanineInfoMezzanineStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -671,12 +656,12 @@ impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineStatus {
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoMezzanineStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMezzanineInfoResponseMezzanineStatus::from)
+            .map(GetMezzanineInfoMezzanineStatus::from)
     }
 }
 
@@ -689,7 +674,7 @@ impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineStatus 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetMezzanineInfoResponseMezzanineStorageClass {
+pub enum GetMezzanineInfoMezzanineStorageClass {
     /// `Standard`.
     Standard,
     /// `IA`.
@@ -712,7 +697,7 @@ pub enum GetMezzanineInfoResponseMezzanineStorageClass {
     Unknown(::std::string::String),
 }
 
-impl GetMezzanineInfoResponseMezzanineStorageClass {
+impl GetMezzanineInfoMezzanineStorageClass {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Standard",
@@ -728,75 +713,65 @@ impl GetMezzanineInfoResponseMezzanineStorageClass {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetMezzanineInfoResponseMezzanineStorageClass::Standard => "Standard",
-            GetMezzanineInfoResponseMezzanineStorageClass::Ia => "IA",
-            GetMezzanineInfoResponseMezzanineStorageClass::Archive => "Archive",
-            GetMezzanineInfoResponseMezzanineStorageClass::ColdArchive => "ColdArchive",
-            GetMezzanineInfoResponseMezzanineStorageClass::SourceIa => "SourceIA",
-            GetMezzanineInfoResponseMezzanineStorageClass::SourceArchive => {
-                "SourceArchive"
-            }
-            GetMezzanineInfoResponseMezzanineStorageClass::SourceColdArchive => {
+            GetMezzanineInfoMezzanineStorageClass::Standard => "Standard",
+            GetMezzanineInfoMezzanineStorageClass::Ia => "IA",
+            GetMezzanineInfoMezzanineStorageClass::Archive => "Archive",
+            GetMezzanineInfoMezzanineStorageClass::ColdArchive => "ColdArchive",
+            GetMezzanineInfoMezzanineStorageClass::SourceIa => "SourceIA",
+            GetMezzanineInfoMezzanineStorageClass::SourceArchive => "SourceArchive",
+            GetMezzanineInfoMezzanineStorageClass::SourceColdArchive => {
                 "SourceColdArchive"
             }
-            GetMezzanineInfoResponseMezzanineStorageClass::Changing => "Changing",
-            GetMezzanineInfoResponseMezzanineStorageClass::SourceChanging => {
-                "SourceChanging"
-            }
-            GetMezzanineInfoResponseMezzanineStorageClass::Unknown(s) => s.as_str(),
+            GetMezzanineInfoMezzanineStorageClass::Changing => "Changing",
+            GetMezzanineInfoMezzanineStorageClass::SourceChanging => "SourceChanging",
+            GetMezzanineInfoMezzanineStorageClass::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Standard" => GetMezzanineInfoResponseMezzanineStorageClass::Standard,
-                "IA" => GetMezzanineInfoResponseMezzanineStorageClass::Ia,
-                "Archive" => GetMezzanineInfoResponseMezzanineStorageClass::Archive,
-                "ColdArchive" => {
-                    GetMezzanineInfoResponseMezzanineStorageClass::ColdArchive
-                }
-                "SourceIA" => GetMezzanineInfoResponseMezzanineStorageClass::SourceIa,
-                "SourceArchive" => {
-                    GetMezzanineInfoResponseMezzanineStorageClass::SourceArchive
-                }
+                "Standard" => GetMezzanineInfoMezzanineStorageClass::Standard,
+                "IA" => GetMezzanineInfoMezzanineStorageClass::Ia,
+                "Archive" => GetMezzanineInfoMezzanineStorageClass::Archive,
+                "ColdArchive" => GetMezzanineInfoMezzanineStorageClass::ColdArchive,
+                "SourceIA" => GetMezzanineInfoMezzanineStorageClass::SourceIa,
+                "SourceArchive" => GetMezzanineInfoMezzanineStorageClass::SourceArchive,
                 "SourceColdArchive" => {
-                    GetMezzanineInfoResponseMezzanineStorageClass::SourceColdArchive
+                    GetMezzanineInfoMezzanineStorageClass::SourceColdArchive
                 }
-                "Changing" => GetMezzanineInfoResponseMezzanineStorageClass::Changing,
-                "SourceChanging" => {
-                    GetMezzanineInfoResponseMezzanineStorageClass::SourceChanging
-                }
+                "Changing" => GetMezzanineInfoMezzanineStorageClass::Changing,
+                "SourceChanging" => GetMezzanineInfoMezzanineStorageClass::SourceChanging,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetMezzanineInfoResponseMezzanineStorageClass {
+impl ::std::convert::From<&str> for GetMezzanineInfoMezzanineStorageClass {
     fn from(s: &str) -> Self {
-        GetMezzanineInfoResponseMezzanineStorageClass::known(s)
-            .unwrap_or_else(|| GetMezzanineInfoResponseMezzanineStorageClass::Unknown(
+        GetMezzanineInfoMezzanineStorageClass::known(s)
+            .unwrap_or_else(|| GetMezzanineInfoMezzanineStorageClass::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetMezzanineInfoResponseMezzanineStorageClass {
+for GetMezzanineInfoMezzanineStorageClass {
     fn from(s: ::std::string::String) -> Self {
-        GetMezzanineInfoResponseMezzanineStorageClass::known(&s)
-            .unwrap_or(GetMezzanineInfoResponseMezzanineStorageClass::Unknown(s))
+        GetMezzanineInfoMezzanineStorageClass::known(&s)
+            .unwrap_or(GetMezzanineInfoMezzanineStorageClass::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetMezzanineInfoResponseMezzanineStorageClass {
+impl ::std::fmt::Display for GetMezzanineInfoMezzanineStorageClass {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineStorageClass {
+impl ::serde::Serialize for GetMezzanineInfoMezzanineStorageClass {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -805,16 +780,16 @@ impl ::serde::Serialize for GetMezzanineInfoResponseMezzanineStorageClass {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineStorageClass {
+impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoMezzanineStorageClass {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetMezzanineInfoResponseMezzanineStorageClass::from)
+            .map(GetMezzanineInfoMezzanineStorageClass::from)
     }
 }
 
-/// The `GetMezzanineInfoResponseMezzanine` object (not described in the spec yet).
+/// The `GetMezzanineInfoMezzanine` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -823,13 +798,13 @@ impl<'de> ::serde::Deserialize<'de> for GetMezzanineInfoResponseMezzanineStorage
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMezzanineInfoResponseMezzanine {
+pub struct GetMezzanineInfoMezzanine {
     ///
     ///
     /// Wire name: `AudioStreamList`.
     #[serde(rename = "AudioStreamList", default)]
     pub audio_stream_list: ::std::vec::Vec<
-        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineAudioStreamListItem,
+        crate::generated::get_mezzanine_info::GetMezzanineInfoMezzanineAudioStreamListItem,
     >,
     ///
     ///
@@ -871,7 +846,7 @@ pub struct GetMezzanineInfoResponseMezzanine {
     /// Wire name: `OutputType`.
     #[serde(rename = "OutputType", default)]
     pub output_type: ::std::option::Option<
-        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineOutputType,
+        crate::generated::get_mezzanine_info::GetMezzanineInfoMezzanineOutputType,
     >,
     ///
     ///
@@ -883,7 +858,7 @@ pub struct GetMezzanineInfoResponseMezzanine {
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
     pub restore_status: ::std::option::Option<
-        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineRestoreStatus,
+        crate::generated::get_mezzanine_info::GetMezzanineInfoMezzanineRestoreStatus,
     >,
     ///
     ///
@@ -895,14 +870,14 @@ pub struct GetMezzanineInfoResponseMezzanine {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineStatus,
+        crate::generated::get_mezzanine_info::GetMezzanineInfoMezzanineStatus,
     >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<
-        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineStorageClass,
+        crate::generated::get_mezzanine_info::GetMezzanineInfoMezzanineStorageClass,
     >,
     ///
     ///
@@ -914,7 +889,7 @@ pub struct GetMezzanineInfoResponseMezzanine {
     /// Wire name: `VideoStreamList`.
     #[serde(rename = "VideoStreamList", default)]
     pub video_stream_list: ::std::vec::Vec<
-        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineVideoStreamListItem,
+        crate::generated::get_mezzanine_info::GetMezzanineInfoMezzanineVideoStreamListItem,
     >,
     ///
     ///
@@ -924,12 +899,12 @@ pub struct GetMezzanineInfoResponseMezzanine {
 }
 
 #[doc(hidden)]
-pub static GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEZZANINE_INFO_MEZZANINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AudioStreamList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_mezzanine_info::GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_AUDIO_STREAM_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_mezzanine_info::GET_MEZZANINE_INFO_MEZZANINE_AUDIO_STREAM_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -992,7 +967,7 @@ pub static GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_SHAPE: ::aliyun_runtime::shape:
         ::aliyun_runtime::shape::Field {
             name: "VideoStreamList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_mezzanine_info::GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_VIDEO_STREAM_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_mezzanine_info::GET_MEZZANINE_INFO_MEZZANINE_VIDEO_STREAM_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -1003,7 +978,7 @@ pub static GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_SHAPE: ::aliyun_runtime::shape:
     ],
 );
 
-/// The `GetMezzanineInfoResponseMezzanineAudioStreamListItem` object (not described in the spec yet).
+/// The `GetMezzanineInfoMezzanineAudioStreamListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1012,7 +987,7 @@ pub static GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_SHAPE: ::aliyun_runtime::shape:
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMezzanineInfoResponseMezzanineAudioStreamListItem {
+pub struct GetMezzanineInfoMezzanineAudioStreamListItem {
     ///
     ///
     /// Wire name: `Bitrate`.
@@ -1023,7 +998,7 @@ pub struct GetMezzanineInfoResponseMezzanineAudioStreamListItem {
     /// Wire name: `ChannelLayout`.
     #[serde(rename = "ChannelLayout", default)]
     pub channel_layout: ::std::option::Option<
-        crate::generated::get_mezzanine_info::GetMezzanineInfoResponseMezzanineAudioStreamListItemChannelLayout,
+        crate::generated::get_mezzanine_info::GetMezzanineInfoMezzanineAudioStreamListItemChannelLayout,
     >,
     ///
     ///
@@ -1098,7 +1073,7 @@ pub struct GetMezzanineInfoResponseMezzanineAudioStreamListItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_AUDIO_STREAM_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEZZANINE_INFO_MEZZANINE_AUDIO_STREAM_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Bitrate",
@@ -1167,7 +1142,7 @@ pub static GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_AUDIO_STREAM_LIST_ITEM_SHAPE: :
     ],
 );
 
-/// The `GetMezzanineInfoResponseMezzanineVideoStreamListItem` object (not described in the spec yet).
+/// The `GetMezzanineInfoMezzanineVideoStreamListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1176,7 +1151,7 @@ pub static GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_AUDIO_STREAM_LIST_ITEM_SHAPE: :
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetMezzanineInfoResponseMezzanineVideoStreamListItem {
+pub struct GetMezzanineInfoMezzanineVideoStreamListItem {
     ///
     ///
     /// Wire name: `AvgFPS`.
@@ -1300,7 +1275,7 @@ pub struct GetMezzanineInfoResponseMezzanineVideoStreamListItem {
 }
 
 #[doc(hidden)]
-pub static GET_MEZZANINE_INFO_RESPONSE_MEZZANINE_VIDEO_STREAM_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_MEZZANINE_INFO_MEZZANINE_VIDEO_STREAM_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AvgFPS",

@@ -188,7 +188,7 @@ pub struct GetPlayInfoOutput {
     /// Wire name: `PlayInfoList`.
     #[serde(rename = "PlayInfoList", default)]
     pub play_info_list: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoList,
+        crate::generated::get_play_info::GetPlayInfoPlayInfoList,
     >,
     ///
     ///
@@ -200,7 +200,7 @@ pub struct GetPlayInfoOutput {
     /// Wire name: `VideoBase`.
     #[serde(rename = "VideoBase", default)]
     pub video_base: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponseVideoBase,
+        crate::generated::get_play_info::GetPlayInfoVideoBase,
     >,
 }
 
@@ -208,7 +208,7 @@ impl GetPlayInfoOutput {
     /// The items of `PlayInfoList` (`PlayInfoList.PlayInfo`) directly; empty when it is absent.
     pub fn play_info_list(
         &self,
-    ) -> &[crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItem] {
+    ) -> &[crate::generated::get_play_info::GetPlayInfoPlayInfoListPlayInfoItem] {
         self.play_info_list.as_ref().map_or(&[], |w| w.play_info.as_slice())
     }
 }
@@ -467,7 +467,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "PlayInfoList",
-                shape: &crate::generated::get_play_info::GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_SHAPE,
+                shape: &crate::generated::get_play_info::GET_PLAY_INFO_PLAY_INFO_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -475,7 +475,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoBase",
-                shape: &crate::generated::get_play_info::GET_PLAY_INFO_RESPONSE_VIDEO_BASE_SHAPE,
+                shape: &crate::generated::get_play_info::GET_PLAY_INFO_VIDEO_BASE_SHAPE,
             },
         ],
     ),
@@ -507,7 +507,7 @@ static DEFINITION_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+pub enum GetPlayInfoPlayInfoListPlayInfoItemDefinition {
     /// `FD`.
     Fd,
     /// `LD`.
@@ -532,7 +532,7 @@ pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
     Unknown(::std::string::String),
 }
 
-impl GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+impl GetPlayInfoPlayInfoListPlayInfoItemDefinition {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "FD",
@@ -549,66 +549,63 @@ impl GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Fd => "FD",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Ld => "LD",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Sd => "SD",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Hd => "HD",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Od => "OD",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::V2K => "2K",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::V4K => "4K",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Sq => "SQ",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Hq => "HQ",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Auto => "AUTO",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Unknown(s) => {
-                s.as_str()
-            }
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Fd => "FD",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Ld => "LD",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Sd => "SD",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Hd => "HD",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Od => "OD",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::V2K => "2K",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::V4K => "4K",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Sq => "SQ",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Hq => "HQ",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Auto => "AUTO",
+            GetPlayInfoPlayInfoListPlayInfoItemDefinition::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "FD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Fd,
-                "LD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Ld,
-                "SD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Sd,
-                "HD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Hd,
-                "OD" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Od,
-                "2K" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::V2K,
-                "4K" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::V4K,
-                "SQ" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Sq,
-                "HQ" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Hq,
-                "AUTO" => GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Auto,
+                "FD" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::Fd,
+                "LD" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::Ld,
+                "SD" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::Sd,
+                "HD" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::Hd,
+                "OD" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::Od,
+                "2K" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::V2K,
+                "4K" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::V4K,
+                "SQ" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::Sq,
+                "HQ" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::Hq,
+                "AUTO" => GetPlayInfoPlayInfoListPlayInfoItemDefinition::Auto,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+impl ::std::convert::From<&str> for GetPlayInfoPlayInfoListPlayInfoItemDefinition {
     fn from(s: &str) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::known(s)
-            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Unknown(
+        GetPlayInfoPlayInfoListPlayInfoItemDefinition::known(s)
+            .unwrap_or_else(|| GetPlayInfoPlayInfoListPlayInfoItemDefinition::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+for GetPlayInfoPlayInfoListPlayInfoItemDefinition {
     fn from(s: ::std::string::String) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::known(&s)
-            .unwrap_or(GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::Unknown(s))
+        GetPlayInfoPlayInfoListPlayInfoItemDefinition::known(&s)
+            .unwrap_or(GetPlayInfoPlayInfoListPlayInfoItemDefinition::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+impl ::std::fmt::Display for GetPlayInfoPlayInfoListPlayInfoItemDefinition {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+impl ::serde::Serialize for GetPlayInfoPlayInfoListPlayInfoItemDefinition {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -617,13 +614,12 @@ impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinitio
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoPlayInfoListPlayInfoItemDefinition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition::from)
+            .map(GetPlayInfoPlayInfoListPlayInfoItemDefinition::from)
     }
 }
 
@@ -636,7 +632,7 @@ for GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+pub enum GetPlayInfoPlayInfoListPlayInfoItemEncryptType {
     /// `AliyunVoDEncryption`.
     AliyunVoDEncryption,
     /// `HLSEncryption`.
@@ -645,7 +641,7 @@ pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
     Unknown(::std::string::String),
 }
 
-impl GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+impl GetPlayInfoPlayInfoListPlayInfoItemEncryptType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "AliyunVoDEncryption",
@@ -654,15 +650,13 @@ impl GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::AliyunVoDEncryption => {
+            GetPlayInfoPlayInfoListPlayInfoItemEncryptType::AliyunVoDEncryption => {
                 "AliyunVoDEncryption"
             }
-            GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::HlsEncryption => {
+            GetPlayInfoPlayInfoListPlayInfoItemEncryptType::HlsEncryption => {
                 "HLSEncryption"
             }
-            GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::Unknown(s) => {
-                s.as_str()
-            }
+            GetPlayInfoPlayInfoListPlayInfoItemEncryptType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -670,10 +664,10 @@ impl GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
         ::std::option::Option::Some(
             match s {
                 "AliyunVoDEncryption" => {
-                    GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::AliyunVoDEncryption
+                    GetPlayInfoPlayInfoListPlayInfoItemEncryptType::AliyunVoDEncryption
                 }
                 "HLSEncryption" => {
-                    GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::HlsEncryption
+                    GetPlayInfoPlayInfoListPlayInfoItemEncryptType::HlsEncryption
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -681,33 +675,30 @@ impl GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
     }
 }
 
-impl ::std::convert::From<&str>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+impl ::std::convert::From<&str> for GetPlayInfoPlayInfoListPlayInfoItemEncryptType {
     fn from(s: &str) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::known(s)
-            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::Unknown(
+        GetPlayInfoPlayInfoListPlayInfoItemEncryptType::known(s)
+            .unwrap_or_else(|| GetPlayInfoPlayInfoListPlayInfoItemEncryptType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+for GetPlayInfoPlayInfoListPlayInfoItemEncryptType {
     fn from(s: ::std::string::String) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::known(&s)
-            .unwrap_or(
-                GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::Unknown(s),
-            )
+        GetPlayInfoPlayInfoListPlayInfoItemEncryptType::known(&s)
+            .unwrap_or(GetPlayInfoPlayInfoListPlayInfoItemEncryptType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+impl ::std::fmt::Display for GetPlayInfoPlayInfoListPlayInfoItemEncryptType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+impl ::serde::Serialize for GetPlayInfoPlayInfoListPlayInfoItemEncryptType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -716,13 +707,12 @@ impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptTy
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoPlayInfoListPlayInfoItemEncryptType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType::from)
+            .map(GetPlayInfoPlayInfoListPlayInfoItemEncryptType::from)
     }
 }
 
@@ -735,7 +725,7 @@ for GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+pub enum GetPlayInfoPlayInfoListPlayInfoItemFormat {
     /// `mp4`.
     Mp4,
     /// `m3u8`.
@@ -746,55 +736,55 @@ pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
     Unknown(::std::string::String),
 }
 
-impl GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+impl GetPlayInfoPlayInfoListPlayInfoItemFormat {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["mp4", "m3u8", "mp3"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Mp4 => "mp4",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::M3u8 => "m3u8",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Mp3 => "mp3",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Unknown(s) => s.as_str(),
+            GetPlayInfoPlayInfoListPlayInfoItemFormat::Mp4 => "mp4",
+            GetPlayInfoPlayInfoListPlayInfoItemFormat::M3u8 => "m3u8",
+            GetPlayInfoPlayInfoListPlayInfoItemFormat::Mp3 => "mp3",
+            GetPlayInfoPlayInfoListPlayInfoItemFormat::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "mp4" => GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Mp4,
-                "m3u8" => GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::M3u8,
-                "mp3" => GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Mp3,
+                "mp4" => GetPlayInfoPlayInfoListPlayInfoItemFormat::Mp4,
+                "m3u8" => GetPlayInfoPlayInfoListPlayInfoItemFormat::M3u8,
+                "mp3" => GetPlayInfoPlayInfoListPlayInfoItemFormat::Mp3,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+impl ::std::convert::From<&str> for GetPlayInfoPlayInfoListPlayInfoItemFormat {
     fn from(s: &str) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::known(s)
-            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Unknown(
+        GetPlayInfoPlayInfoListPlayInfoItemFormat::known(s)
+            .unwrap_or_else(|| GetPlayInfoPlayInfoListPlayInfoItemFormat::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+for GetPlayInfoPlayInfoListPlayInfoItemFormat {
     fn from(s: ::std::string::String) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::known(&s)
-            .unwrap_or(GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::Unknown(s))
+        GetPlayInfoPlayInfoListPlayInfoItemFormat::known(&s)
+            .unwrap_or(GetPlayInfoPlayInfoListPlayInfoItemFormat::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+impl ::std::fmt::Display for GetPlayInfoPlayInfoListPlayInfoItemFormat {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+impl ::serde::Serialize for GetPlayInfoPlayInfoListPlayInfoItemFormat {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -803,13 +793,12 @@ impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoPlayInfoListPlayInfoItemFormat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemFormat::from)
+            .map(GetPlayInfoPlayInfoListPlayInfoItemFormat::from)
     }
 }
 
@@ -822,7 +811,7 @@ for GetPlayInfoResponsePlayInfoListPlayInfoItemFormat {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+pub enum GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType {
     /// `0`.
     V0,
     /// `1.0`.
@@ -833,64 +822,55 @@ pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
     Unknown(::std::string::String),
 }
 
-impl GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+impl GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["0", "1.0", "2.0"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V0 => "0",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V1Dot0 => "1.0",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V2Dot0 => "2.0",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::Unknown(s) => {
-                s.as_str()
-            }
+            GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::V0 => "0",
+            GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::V1Dot0 => "1.0",
+            GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::V2Dot0 => "2.0",
+            GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "0" => GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V0,
-                "1.0" => {
-                    GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V1Dot0
-                }
-                "2.0" => {
-                    GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::V2Dot0
-                }
+                "0" => GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::V0,
+                "1.0" => GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::V1Dot0,
+                "2.0" => GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::V2Dot0,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+impl ::std::convert::From<&str> for GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType {
     fn from(s: &str) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::known(s)
-            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::Unknown(
+        GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::known(s)
+            .unwrap_or_else(|| GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+for GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType {
     fn from(s: ::std::string::String) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::known(&s)
-            .unwrap_or(
-                GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::Unknown(s),
-            )
+        GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::known(&s)
+            .unwrap_or(GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+impl ::std::fmt::Display for GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+impl ::serde::Serialize for GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -900,12 +880,12 @@ impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBan
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
+for GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType::from)
+            .map(GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType::from)
     }
 }
 
@@ -918,7 +898,7 @@ for GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+pub enum GetPlayInfoPlayInfoListPlayInfoItemStatus {
     /// `Normal`.
     Normal,
     /// `Invisible`.
@@ -927,55 +907,53 @@ pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+impl GetPlayInfoPlayInfoListPlayInfoItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Normal", "Invisible"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Normal => "Normal",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Invisible => "Invisible",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Unknown(s) => s.as_str(),
+            GetPlayInfoPlayInfoListPlayInfoItemStatus::Normal => "Normal",
+            GetPlayInfoPlayInfoListPlayInfoItemStatus::Invisible => "Invisible",
+            GetPlayInfoPlayInfoListPlayInfoItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Normal,
-                "Invisible" => {
-                    GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Invisible
-                }
+                "Normal" => GetPlayInfoPlayInfoListPlayInfoItemStatus::Normal,
+                "Invisible" => GetPlayInfoPlayInfoListPlayInfoItemStatus::Invisible,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+impl ::std::convert::From<&str> for GetPlayInfoPlayInfoListPlayInfoItemStatus {
     fn from(s: &str) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::known(s)
-            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Unknown(
+        GetPlayInfoPlayInfoListPlayInfoItemStatus::known(s)
+            .unwrap_or_else(|| GetPlayInfoPlayInfoListPlayInfoItemStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+for GetPlayInfoPlayInfoListPlayInfoItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::known(&s)
-            .unwrap_or(GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::Unknown(s))
+        GetPlayInfoPlayInfoListPlayInfoItemStatus::known(&s)
+            .unwrap_or(GetPlayInfoPlayInfoListPlayInfoItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+impl ::std::fmt::Display for GetPlayInfoPlayInfoListPlayInfoItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+impl ::serde::Serialize for GetPlayInfoPlayInfoListPlayInfoItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -984,13 +962,12 @@ impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoPlayInfoListPlayInfoItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemStatus::from)
+            .map(GetPlayInfoPlayInfoListPlayInfoItemStatus::from)
     }
 }
 
@@ -1003,7 +980,7 @@ for GetPlayInfoResponsePlayInfoListPlayInfoItemStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+pub enum GetPlayInfoPlayInfoListPlayInfoItemStreamType {
     /// `video`.
     Video,
     /// `audio`.
@@ -1012,56 +989,53 @@ pub enum GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
     Unknown(::std::string::String),
 }
 
-impl GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+impl GetPlayInfoPlayInfoListPlayInfoItemStreamType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["video", "audio"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Video => "video",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Audio => "audio",
-            GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Unknown(s) => {
-                s.as_str()
-            }
+            GetPlayInfoPlayInfoListPlayInfoItemStreamType::Video => "video",
+            GetPlayInfoPlayInfoListPlayInfoItemStreamType::Audio => "audio",
+            GetPlayInfoPlayInfoListPlayInfoItemStreamType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "video" => GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Video,
-                "audio" => GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Audio,
+                "video" => GetPlayInfoPlayInfoListPlayInfoItemStreamType::Video,
+                "audio" => GetPlayInfoPlayInfoListPlayInfoItemStreamType::Audio,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+impl ::std::convert::From<&str> for GetPlayInfoPlayInfoListPlayInfoItemStreamType {
     fn from(s: &str) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::known(s)
-            .unwrap_or_else(|| GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Unknown(
+        GetPlayInfoPlayInfoListPlayInfoItemStreamType::known(s)
+            .unwrap_or_else(|| GetPlayInfoPlayInfoListPlayInfoItemStreamType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+for GetPlayInfoPlayInfoListPlayInfoItemStreamType {
     fn from(s: ::std::string::String) -> Self {
-        GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::known(&s)
-            .unwrap_or(GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::Unknown(s))
+        GetPlayInfoPlayInfoListPlayInfoItemStreamType::known(&s)
+            .unwrap_or(GetPlayInfoPlayInfoListPlayInfoItemStreamType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+impl ::std::fmt::Display for GetPlayInfoPlayInfoListPlayInfoItemStreamType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+impl ::serde::Serialize for GetPlayInfoPlayInfoListPlayInfoItemStreamType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1070,13 +1044,12 @@ impl ::serde::Serialize for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamTyp
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoPlayInfoListPlayInfoItemStreamType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType::from)
+            .map(GetPlayInfoPlayInfoListPlayInfoItemStreamType::from)
     }
 }
 
@@ -1089,7 +1062,7 @@ for GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetPlayInfoResponseVideoBaseMediaType {
+pub enum GetPlayInfoVideoBaseMediaType {
     /// `video`.
     Video,
     /// `audio`.
@@ -1098,53 +1071,50 @@ pub enum GetPlayInfoResponseVideoBaseMediaType {
     Unknown(::std::string::String),
 }
 
-impl GetPlayInfoResponseVideoBaseMediaType {
+impl GetPlayInfoVideoBaseMediaType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["video", "audio"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetPlayInfoResponseVideoBaseMediaType::Video => "video",
-            GetPlayInfoResponseVideoBaseMediaType::Audio => "audio",
-            GetPlayInfoResponseVideoBaseMediaType::Unknown(s) => s.as_str(),
+            GetPlayInfoVideoBaseMediaType::Video => "video",
+            GetPlayInfoVideoBaseMediaType::Audio => "audio",
+            GetPlayInfoVideoBaseMediaType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "video" => GetPlayInfoResponseVideoBaseMediaType::Video,
-                "audio" => GetPlayInfoResponseVideoBaseMediaType::Audio,
+                "video" => GetPlayInfoVideoBaseMediaType::Video,
+                "audio" => GetPlayInfoVideoBaseMediaType::Audio,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetPlayInfoResponseVideoBaseMediaType {
+impl ::std::convert::From<&str> for GetPlayInfoVideoBaseMediaType {
     fn from(s: &str) -> Self {
-        GetPlayInfoResponseVideoBaseMediaType::known(s)
-            .unwrap_or_else(|| GetPlayInfoResponseVideoBaseMediaType::Unknown(
-                s.to_owned(),
-            ))
+        GetPlayInfoVideoBaseMediaType::known(s)
+            .unwrap_or_else(|| GetPlayInfoVideoBaseMediaType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetPlayInfoResponseVideoBaseMediaType {
+impl ::std::convert::From<::std::string::String> for GetPlayInfoVideoBaseMediaType {
     fn from(s: ::std::string::String) -> Self {
-        GetPlayInfoResponseVideoBaseMediaType::known(&s)
-            .unwrap_or(GetPlayInfoResponseVideoBaseMediaType::Unknown(s))
+        GetPlayInfoVideoBaseMediaType::known(&s)
+            .unwrap_or(GetPlayInfoVideoBaseMediaType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetPlayInfoResponseVideoBaseMediaType {
+impl ::std::fmt::Display for GetPlayInfoVideoBaseMediaType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetPlayInfoResponseVideoBaseMediaType {
+impl ::serde::Serialize for GetPlayInfoVideoBaseMediaType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1153,12 +1123,12 @@ impl ::serde::Serialize for GetPlayInfoResponseVideoBaseMediaType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetPlayInfoResponseVideoBaseMediaType {
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoVideoBaseMediaType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetPlayInfoResponseVideoBaseMediaType::from)
+            .map(GetPlayInfoVideoBaseMediaType::from)
     }
 }
 
@@ -1171,7 +1141,7 @@ impl<'de> ::serde::Deserialize<'de> for GetPlayInfoResponseVideoBaseMediaType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetPlayInfoResponseVideoBaseStorageClass {
+pub enum GetPlayInfoVideoBaseStorageClass {
     /// `Standard`.
     Standard,
     /// `IA`.
@@ -1194,7 +1164,7 @@ pub enum GetPlayInfoResponseVideoBaseStorageClass {
     Unknown(::std::string::String),
 }
 
-impl GetPlayInfoResponseVideoBaseStorageClass {
+impl GetPlayInfoVideoBaseStorageClass {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Standard",
@@ -1210,69 +1180,60 @@ impl GetPlayInfoResponseVideoBaseStorageClass {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetPlayInfoResponseVideoBaseStorageClass::Standard => "Standard",
-            GetPlayInfoResponseVideoBaseStorageClass::Ia => "IA",
-            GetPlayInfoResponseVideoBaseStorageClass::Archive => "Archive",
-            GetPlayInfoResponseVideoBaseStorageClass::ColdArchive => "ColdArchive",
-            GetPlayInfoResponseVideoBaseStorageClass::SourceIa => "SourceIA",
-            GetPlayInfoResponseVideoBaseStorageClass::SourceArchive => "SourceArchive",
-            GetPlayInfoResponseVideoBaseStorageClass::SourceColdArchive => {
-                "SourceColdArchive"
-            }
-            GetPlayInfoResponseVideoBaseStorageClass::Changing => "Changing",
-            GetPlayInfoResponseVideoBaseStorageClass::SourceChanging => "SourceChanging",
-            GetPlayInfoResponseVideoBaseStorageClass::Unknown(s) => s.as_str(),
+            GetPlayInfoVideoBaseStorageClass::Standard => "Standard",
+            GetPlayInfoVideoBaseStorageClass::Ia => "IA",
+            GetPlayInfoVideoBaseStorageClass::Archive => "Archive",
+            GetPlayInfoVideoBaseStorageClass::ColdArchive => "ColdArchive",
+            GetPlayInfoVideoBaseStorageClass::SourceIa => "SourceIA",
+            GetPlayInfoVideoBaseStorageClass::SourceArchive => "SourceArchive",
+            GetPlayInfoVideoBaseStorageClass::SourceColdArchive => "SourceColdArchive",
+            GetPlayInfoVideoBaseStorageClass::Changing => "Changing",
+            GetPlayInfoVideoBaseStorageClass::SourceChanging => "SourceChanging",
+            GetPlayInfoVideoBaseStorageClass::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Standard" => GetPlayInfoResponseVideoBaseStorageClass::Standard,
-                "IA" => GetPlayInfoResponseVideoBaseStorageClass::Ia,
-                "Archive" => GetPlayInfoResponseVideoBaseStorageClass::Archive,
-                "ColdArchive" => GetPlayInfoResponseVideoBaseStorageClass::ColdArchive,
-                "SourceIA" => GetPlayInfoResponseVideoBaseStorageClass::SourceIa,
-                "SourceArchive" => {
-                    GetPlayInfoResponseVideoBaseStorageClass::SourceArchive
-                }
+                "Standard" => GetPlayInfoVideoBaseStorageClass::Standard,
+                "IA" => GetPlayInfoVideoBaseStorageClass::Ia,
+                "Archive" => GetPlayInfoVideoBaseStorageClass::Archive,
+                "ColdArchive" => GetPlayInfoVideoBaseStorageClass::ColdArchive,
+                "SourceIA" => GetPlayInfoVideoBaseStorageClass::SourceIa,
+                "SourceArchive" => GetPlayInfoVideoBaseStorageClass::SourceArchive,
                 "SourceColdArchive" => {
-                    GetPlayInfoResponseVideoBaseStorageClass::SourceColdArchive
+                    GetPlayInfoVideoBaseStorageClass::SourceColdArchive
                 }
-                "Changing" => GetPlayInfoResponseVideoBaseStorageClass::Changing,
-                "SourceChanging" => {
-                    GetPlayInfoResponseVideoBaseStorageClass::SourceChanging
-                }
+                "Changing" => GetPlayInfoVideoBaseStorageClass::Changing,
+                "SourceChanging" => GetPlayInfoVideoBaseStorageClass::SourceChanging,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetPlayInfoResponseVideoBaseStorageClass {
+impl ::std::convert::From<&str> for GetPlayInfoVideoBaseStorageClass {
     fn from(s: &str) -> Self {
-        GetPlayInfoResponseVideoBaseStorageClass::known(s)
-            .unwrap_or_else(|| GetPlayInfoResponseVideoBaseStorageClass::Unknown(
-                s.to_owned(),
-            ))
+        GetPlayInfoVideoBaseStorageClass::known(s)
+            .unwrap_or_else(|| GetPlayInfoVideoBaseStorageClass::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetPlayInfoResponseVideoBaseStorageClass {
+impl ::std::convert::From<::std::string::String> for GetPlayInfoVideoBaseStorageClass {
     fn from(s: ::std::string::String) -> Self {
-        GetPlayInfoResponseVideoBaseStorageClass::known(&s)
-            .unwrap_or(GetPlayInfoResponseVideoBaseStorageClass::Unknown(s))
+        GetPlayInfoVideoBaseStorageClass::known(&s)
+            .unwrap_or(GetPlayInfoVideoBaseStorageClass::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetPlayInfoResponseVideoBaseStorageClass {
+impl ::std::fmt::Display for GetPlayInfoVideoBaseStorageClass {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetPlayInfoResponseVideoBaseStorageClass {
+impl ::serde::Serialize for GetPlayInfoVideoBaseStorageClass {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1281,12 +1242,12 @@ impl ::serde::Serialize for GetPlayInfoResponseVideoBaseStorageClass {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetPlayInfoResponseVideoBaseStorageClass {
+impl<'de> ::serde::Deserialize<'de> for GetPlayInfoVideoBaseStorageClass {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetPlayInfoResponseVideoBaseStorageClass::from)
+            .map(GetPlayInfoVideoBaseStorageClass::from)
     }
 }
 
@@ -1499,7 +1460,7 @@ impl<'de> ::serde::Deserialize<'de> for PlayFormat {
     }
 }
 
-/// The `GetPlayInfoResponsePlayInfoList` object (not described in the spec yet).
+/// The `GetPlayInfoPlayInfoList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1508,30 +1469,30 @@ impl<'de> ::serde::Deserialize<'de> for PlayFormat {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetPlayInfoResponsePlayInfoList {
+pub struct GetPlayInfoPlayInfoList {
     ///
     ///
     /// Wire name: `PlayInfo`.
     #[serde(rename = "PlayInfo", default)]
     pub play_info: ::std::vec::Vec<
-        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItem,
+        crate::generated::get_play_info::GetPlayInfoPlayInfoListPlayInfoItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_PLAY_INFO_PLAY_INFO_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "PlayInfo",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_play_info::GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_PLAY_INFO_ITEM_SHAPE,
+                item: &crate::generated::get_play_info::GET_PLAY_INFO_PLAY_INFO_LIST_PLAY_INFO_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetPlayInfoResponsePlayInfoListPlayInfoItem` object (not described in the spec yet).
+/// The `GetPlayInfoPlayInfoListPlayInfoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1540,7 +1501,7 @@ pub static GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_SHAPE: ::aliyun_runtime::shape:
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
+pub struct GetPlayInfoPlayInfoListPlayInfoItem {
     ///
     ///
     /// Wire name: `BitDepth`.
@@ -1561,7 +1522,7 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     /// Wire name: `Definition`.
     #[serde(rename = "Definition", default)]
     pub definition: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemDefinition,
+        crate::generated::get_play_info::GetPlayInfoPlayInfoListPlayInfoItemDefinition,
     >,
     ///
     ///
@@ -1578,14 +1539,14 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     /// Wire name: `EncryptType`.
     #[serde(rename = "EncryptType", default)]
     pub encrypt_type: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemEncryptType,
+        crate::generated::get_play_info::GetPlayInfoPlayInfoListPlayInfoItemEncryptType,
     >,
     ///
     ///
     /// Wire name: `Format`.
     #[serde(rename = "Format", default)]
     pub format: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemFormat,
+        crate::generated::get_play_info::GetPlayInfoPlayInfoListPlayInfoItemFormat,
     >,
     ///
     ///
@@ -1627,7 +1588,7 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     /// Wire name: `NarrowBandType`.
     #[serde(rename = "NarrowBandType", default)]
     pub narrow_band_type: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemNarrowBandType,
+        crate::generated::get_play_info::GetPlayInfoPlayInfoListPlayInfoItemNarrowBandType,
     >,
     ///
     ///
@@ -1649,14 +1610,14 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemStatus,
+        crate::generated::get_play_info::GetPlayInfoPlayInfoListPlayInfoItemStatus,
     >,
     ///
     ///
     /// Wire name: `StreamType`.
     #[serde(rename = "StreamType", default)]
     pub stream_type: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponsePlayInfoListPlayInfoItemStreamType,
+        crate::generated::get_play_info::GetPlayInfoPlayInfoListPlayInfoItemStreamType,
     >,
     ///
     ///
@@ -1671,7 +1632,7 @@ pub struct GetPlayInfoResponsePlayInfoListPlayInfoItem {
 }
 
 #[doc(hidden)]
-pub static GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_PLAY_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_PLAY_INFO_PLAY_INFO_LIST_PLAY_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "BitDepth",
@@ -1768,7 +1729,7 @@ pub static GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_PLAY_INFO_ITEM_SHAPE: ::aliyun_
     ],
 );
 
-/// The `GetPlayInfoResponseVideoBase` object (not described in the spec yet).
+/// The `GetPlayInfoVideoBase` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1777,7 +1738,7 @@ pub static GET_PLAY_INFO_RESPONSE_PLAY_INFO_LIST_PLAY_INFO_ITEM_SHAPE: ::aliyun_
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetPlayInfoResponseVideoBase {
+pub struct GetPlayInfoVideoBase {
     ///
     ///
     /// Wire name: `CoverURL`.
@@ -1803,7 +1764,7 @@ pub struct GetPlayInfoResponseVideoBase {
     /// Wire name: `MediaType`.
     #[serde(rename = "MediaType", default)]
     pub media_type: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponseVideoBaseMediaType,
+        crate::generated::get_play_info::GetPlayInfoVideoBaseMediaType,
     >,
     ///
     ///
@@ -1815,14 +1776,14 @@ pub struct GetPlayInfoResponseVideoBase {
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponseVideoBaseStorageClass,
+        crate::generated::get_play_info::GetPlayInfoVideoBaseStorageClass,
     >,
     ///
     ///
     /// Wire name: `ThumbnailList`.
     #[serde(rename = "ThumbnailList", default)]
     pub thumbnail_list: ::std::option::Option<
-        crate::generated::get_play_info::GetPlayInfoResponseVideoBaseThumbnailList,
+        crate::generated::get_play_info::GetPlayInfoVideoBaseThumbnailList,
     >,
     ///
     ///
@@ -1837,7 +1798,7 @@ pub struct GetPlayInfoResponseVideoBase {
 }
 
 #[doc(hidden)]
-pub static GET_PLAY_INFO_RESPONSE_VIDEO_BASE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_PLAY_INFO_VIDEO_BASE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CoverURL",
@@ -1869,7 +1830,7 @@ pub static GET_PLAY_INFO_RESPONSE_VIDEO_BASE_SHAPE: ::aliyun_runtime::shape::Sha
         },
         ::aliyun_runtime::shape::Field {
             name: "ThumbnailList",
-            shape: &crate::generated::get_play_info::GET_PLAY_INFO_RESPONSE_VIDEO_BASE_THUMBNAIL_LIST_SHAPE,
+            shape: &crate::generated::get_play_info::GET_PLAY_INFO_VIDEO_BASE_THUMBNAIL_LIST_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
@@ -1882,7 +1843,7 @@ pub static GET_PLAY_INFO_RESPONSE_VIDEO_BASE_SHAPE: ::aliyun_runtime::shape::Sha
     ],
 );
 
-/// The `GetPlayInfoResponseVideoBaseThumbnailList` object (not described in the spec yet).
+/// The `GetPlayInfoVideoBaseThumbnailList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -1891,9 +1852,9 @@ pub static GET_PLAY_INFO_RESPONSE_VIDEO_BASE_SHAPE: ::aliyun_runtime::shape::Sha
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetPlayInfoResponseVideoBaseThumbnailList {}
+pub struct GetPlayInfoVideoBaseThumbnailList {}
 
 #[doc(hidden)]
-pub static GET_PLAY_INFO_RESPONSE_VIDEO_BASE_THUMBNAIL_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_PLAY_INFO_VIDEO_BASE_THUMBNAIL_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[],
 );

@@ -70,7 +70,7 @@ pub struct GetTranscodeSummaryOutput {
     /// Wire name: `TranscodeSummaryList`.
     #[serde(rename = "TranscodeSummaryList", default)]
     pub transcode_summary_list: ::std::vec::Vec<
-        crate::generated::get_transcode_summary::GetTranscodeSummaryResponseTranscodeSummaryListItem,
+        crate::generated::get_transcode_summary::GetTranscodeSummaryTranscodeSummaryListItem,
     >,
 }
 
@@ -147,7 +147,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeSummaryList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_transcode_summary::GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE,
+                    item: &crate::generated::get_transcode_summary::GET_TRANSCODE_SUMMARY_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -172,7 +172,7 @@ static VIDEO_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+pub enum GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
     /// `Transcoding`.
     Transcoding,
     /// `TranscodeSuccess`.
@@ -183,7 +183,7 @@ pub enum GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSumm
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+impl GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Transcoding",
@@ -193,16 +193,16 @@ impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryL
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Transcoding => {
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Transcoding => {
                 "Transcoding"
             }
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeSuccess => {
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeSuccess => {
                 "TranscodeSuccess"
             }
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeFail => {
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeFail => {
                 "TranscodeFail"
             }
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -212,13 +212,13 @@ impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryL
         ::std::option::Option::Some(
             match s {
                 "Transcoding" => {
-                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Transcoding
+                    GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Transcoding
                 }
                 "TranscodeSuccess" => {
-                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeSuccess
+                    GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeSuccess
                 }
                 "TranscodeFail" => {
-                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeFail
+                    GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::TranscodeFail
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -227,25 +227,25 @@ impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryL
 }
 
 impl ::std::convert::From<&str>
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+for GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
     fn from(s: &str) -> Self {
-        GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::known(
+        GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::known(
                 s,
             )
-            .unwrap_or_else(|| GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
+            .unwrap_or_else(|| GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+for GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::known(
+        GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::known(
                 &s,
             )
             .unwrap_or(
-                GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
+                GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::Unknown(
                     s,
                 ),
             )
@@ -253,14 +253,14 @@ for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryLi
 }
 
 impl ::std::fmt::Display
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+for GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+for GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -270,13 +270,13 @@ for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryLi
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
+for GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::from,
+                GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus::from,
             )
     }
 }
@@ -290,7 +290,7 @@ for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryLi
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+pub enum GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus {
     /// `Processing`.
     Processing,
     /// `Partial`.
@@ -305,7 +305,7 @@ pub enum GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+impl GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Processing",
@@ -317,24 +317,24 @@ impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Processing => {
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::Processing => {
                 "Processing"
             }
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Partial => {
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::Partial => {
                 "Partial"
             }
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompleteAllSucc => {
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::CompleteAllSucc => {
                 "CompleteAllSucc"
             }
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompleteAllFail => {
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::CompleteAllFail => {
                 "CompleteAllFail"
             }
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompletePartialSucc => {
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::CompletePartialSucc => {
                 "CompletePartialSucc"
             }
-            GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Unknown(
-                s,
-            ) => s.as_str(),
+            GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -342,19 +342,19 @@ impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
         ::std::option::Option::Some(
             match s {
                 "Processing" => {
-                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Processing
+                    GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::Processing
                 }
                 "Partial" => {
-                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Partial
+                    GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::Partial
                 }
                 "CompleteAllSucc" => {
-                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompleteAllSucc
+                    GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::CompleteAllSucc
                 }
                 "CompleteAllFail" => {
-                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompleteAllFail
+                    GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::CompleteAllFail
                 }
                 "CompletePartialSucc" => {
-                    GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::CompletePartialSucc
+                    GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::CompletePartialSucc
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -363,36 +363,32 @@ impl GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
 }
 
 impl ::std::convert::From<&str>
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+for GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus {
     fn from(s: &str) -> Self {
-        GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::known(s)
-            .unwrap_or_else(|| GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Unknown(
+        GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::known(s)
+            .unwrap_or_else(|| GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+for GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::known(&s)
+        GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::known(&s)
             .unwrap_or(
-                GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::Unknown(
-                    s,
-                ),
+                GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+impl ::std::fmt::Display for GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+impl ::serde::Serialize for GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -402,18 +398,16 @@ for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
+for GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus::from,
-            )
+            .map(GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus::from)
     }
 }
 
-/// The `GetTranscodeSummaryResponseTranscodeSummaryListItem` object (not described in the spec yet).
+/// The `GetTranscodeSummaryTranscodeSummaryListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -422,7 +416,7 @@ for GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetTranscodeSummaryResponseTranscodeSummaryListItem {
+pub struct GetTranscodeSummaryTranscodeSummaryListItem {
     ///
     ///
     /// Wire name: `CompleteTime`.
@@ -438,14 +432,14 @@ pub struct GetTranscodeSummaryResponseTranscodeSummaryListItem {
     /// Wire name: `TranscodeJobInfoSummaryList`.
     #[serde(rename = "TranscodeJobInfoSummaryList", default)]
     pub transcode_job_info_summary_list: ::std::vec::Vec<
-        crate::generated::get_transcode_summary::GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItem,
+        crate::generated::get_transcode_summary::GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItem,
     >,
     ///
     ///
     /// Wire name: `TranscodeStatus`.
     #[serde(rename = "TranscodeStatus", default)]
     pub transcode_status: ::std::option::Option<
-        crate::generated::get_transcode_summary::GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeStatus,
+        crate::generated::get_transcode_summary::GetTranscodeSummaryTranscodeSummaryListItemTranscodeStatus,
     >,
     ///
     ///
@@ -460,7 +454,7 @@ pub struct GetTranscodeSummaryResponseTranscodeSummaryListItem {
 }
 
 #[doc(hidden)]
-pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_TRANSCODE_SUMMARY_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
@@ -473,7 +467,7 @@ pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE: ::a
         ::aliyun_runtime::shape::Field {
             name: "TranscodeJobInfoSummaryList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_transcode_summary::GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_TRANSCODE_JOB_INFO_SUMMARY_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_transcode_summary::GET_TRANSCODE_SUMMARY_TRANSCODE_SUMMARY_LIST_ITEM_TRANSCODE_JOB_INFO_SUMMARY_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -492,7 +486,7 @@ pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE: ::a
     ],
 );
 
-/// The `GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItem` object (not described in the spec yet).
+/// The `GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -501,7 +495,7 @@ pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_SHAPE: ::a
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItem {
+pub struct GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItem {
     ///
     ///
     /// Wire name: `Bitrate`.
@@ -557,7 +551,7 @@ pub struct GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSu
     /// Wire name: `TranscodeJobStatus`.
     #[serde(rename = "TranscodeJobStatus", default)]
     pub transcode_job_status: ::std::option::Option<
-        crate::generated::get_transcode_summary::GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus,
+        crate::generated::get_transcode_summary::GetTranscodeSummaryTranscodeSummaryListItemTranscodeJobInfoSummaryListItemTranscodeJobStatus,
     >,
     ///
     ///
@@ -582,7 +576,7 @@ pub struct GetTranscodeSummaryResponseTranscodeSummaryListItemTranscodeJobInfoSu
 }
 
 #[doc(hidden)]
-pub static GET_TRANSCODE_SUMMARY_RESPONSE_TRANSCODE_SUMMARY_LIST_ITEM_TRANSCODE_JOB_INFO_SUMMARY_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_TRANSCODE_SUMMARY_TRANSCODE_SUMMARY_LIST_ITEM_TRANSCODE_JOB_INFO_SUMMARY_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Bitrate",

@@ -60,7 +60,7 @@ pub struct GetTranscodeTaskOutput {
     /// Wire name: `TranscodeTask`.
     #[serde(rename = "TranscodeTask", default)]
     pub transcode_task: ::std::option::Option<
-        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTask,
+        crate::generated::get_transcode_task::GetTranscodeTaskTranscodeTask,
     >,
 }
 
@@ -129,7 +129,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeTask",
-                shape: &crate::generated::get_transcode_task::GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_SHAPE,
+                shape: &crate::generated::get_transcode_task::GET_TRANSCODE_TASK_TRANSCODE_TASK_SHAPE,
             },
         ],
     ),
@@ -146,7 +146,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+pub enum GetTranscodeTaskTranscodeTaskTaskStatus {
     /// `Processing`.
     Processing,
     /// `Partial`.
@@ -161,7 +161,7 @@ pub enum GetTranscodeTaskResponseTranscodeTaskTaskStatus {
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+impl GetTranscodeTaskTranscodeTaskTaskStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Processing",
@@ -173,36 +173,30 @@ impl GetTranscodeTaskResponseTranscodeTaskTaskStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeTaskResponseTranscodeTaskTaskStatus::Processing => "Processing",
-            GetTranscodeTaskResponseTranscodeTaskTaskStatus::Partial => "Partial",
-            GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompleteAllSucc => {
-                "CompleteAllSucc"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompleteAllFail => {
-                "CompleteAllFail"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompletePartialSucc => {
+            GetTranscodeTaskTranscodeTaskTaskStatus::Processing => "Processing",
+            GetTranscodeTaskTranscodeTaskTaskStatus::Partial => "Partial",
+            GetTranscodeTaskTranscodeTaskTaskStatus::CompleteAllSucc => "CompleteAllSucc",
+            GetTranscodeTaskTranscodeTaskTaskStatus::CompleteAllFail => "CompleteAllFail",
+            GetTranscodeTaskTranscodeTaskTaskStatus::CompletePartialSucc => {
                 "CompletePartialSucc"
             }
-            GetTranscodeTaskResponseTranscodeTaskTaskStatus::Unknown(s) => s.as_str(),
+            GetTranscodeTaskTranscodeTaskTaskStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Processing" => {
-                    GetTranscodeTaskResponseTranscodeTaskTaskStatus::Processing
-                }
-                "Partial" => GetTranscodeTaskResponseTranscodeTaskTaskStatus::Partial,
+                "Processing" => GetTranscodeTaskTranscodeTaskTaskStatus::Processing,
+                "Partial" => GetTranscodeTaskTranscodeTaskTaskStatus::Partial,
                 "CompleteAllSucc" => {
-                    GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompleteAllSucc
+                    GetTranscodeTaskTranscodeTaskTaskStatus::CompleteAllSucc
                 }
                 "CompleteAllFail" => {
-                    GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompleteAllFail
+                    GetTranscodeTaskTranscodeTaskTaskStatus::CompleteAllFail
                 }
                 "CompletePartialSucc" => {
-                    GetTranscodeTaskResponseTranscodeTaskTaskStatus::CompletePartialSucc
+                    GetTranscodeTaskTranscodeTaskTaskStatus::CompletePartialSucc
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -210,30 +204,30 @@ impl GetTranscodeTaskResponseTranscodeTaskTaskStatus {
     }
 }
 
-impl ::std::convert::From<&str> for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+impl ::std::convert::From<&str> for GetTranscodeTaskTranscodeTaskTaskStatus {
     fn from(s: &str) -> Self {
-        GetTranscodeTaskResponseTranscodeTaskTaskStatus::known(s)
-            .unwrap_or_else(|| GetTranscodeTaskResponseTranscodeTaskTaskStatus::Unknown(
+        GetTranscodeTaskTranscodeTaskTaskStatus::known(s)
+            .unwrap_or_else(|| GetTranscodeTaskTranscodeTaskTaskStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+for GetTranscodeTaskTranscodeTaskTaskStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeTaskResponseTranscodeTaskTaskStatus::known(&s)
-            .unwrap_or(GetTranscodeTaskResponseTranscodeTaskTaskStatus::Unknown(s))
+        GetTranscodeTaskTranscodeTaskTaskStatus::known(&s)
+            .unwrap_or(GetTranscodeTaskTranscodeTaskTaskStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+impl ::std::fmt::Display for GetTranscodeTaskTranscodeTaskTaskStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+impl ::serde::Serialize for GetTranscodeTaskTranscodeTaskTaskStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -242,12 +236,12 @@ impl ::serde::Serialize for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetTranscodeTaskResponseTranscodeTaskTaskStatus {
+impl<'de> ::serde::Deserialize<'de> for GetTranscodeTaskTranscodeTaskTaskStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetTranscodeTaskResponseTranscodeTaskTaskStatus::from)
+            .map(GetTranscodeTaskTranscodeTaskTaskStatus::from)
     }
 }
 
@@ -260,7 +254,7 @@ impl<'de> ::serde::Deserialize<'de> for GetTranscodeTaskResponseTranscodeTaskTas
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+pub enum GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition {
     /// `LD`.
     Ld,
     /// `SD`.
@@ -285,7 +279,7 @@ pub enum GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+impl GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "LD",
@@ -302,37 +296,19 @@ impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Ld => {
-                "LD"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Sd => {
-                "SD"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Hd => {
-                "HD"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Fhd => {
-                "FHD"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Od => {
-                "OD"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::V2K => {
-                "2K"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::V4K => {
-                "4K"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Sq => {
-                "SQ"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Hq => {
-                "HQ"
-            }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Auto => {
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Ld => "LD",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Sd => "SD",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Hd => "HD",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Fhd => "FHD",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Od => "OD",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::V2K => "2K",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::V4K => "4K",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Sq => "SQ",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Hq => "HQ",
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Auto => {
                 "AUTO"
             }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -342,34 +318,34 @@ impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
         ::std::option::Option::Some(
             match s {
                 "LD" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Ld
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Ld
                 }
                 "SD" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Sd
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Sd
                 }
                 "HD" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Hd
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Hd
                 }
                 "FHD" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Fhd
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Fhd
                 }
                 "OD" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Od
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Od
                 }
                 "2K" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::V2K
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::V2K
                 }
                 "4K" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::V4K
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::V4K
                 }
                 "SQ" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Sq
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Sq
                 }
                 "HQ" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Hq
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Hq
                 }
                 "AUTO" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Auto
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Auto
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -378,23 +354,21 @@ impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
 }
 
 impl ::std::convert::From<&str>
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition {
     fn from(s: &str) -> Self {
-        GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::known(s)
-            .unwrap_or_else(|| GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
+        GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::known(s)
+            .unwrap_or_else(|| GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::known(
-                &s,
-            )
+        GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::known(&s)
             .unwrap_or(
-                GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
+                GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::Unknown(
                     s,
                 ),
             )
@@ -402,14 +376,14 @@ for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
 }
 
 impl ::std::fmt::Display
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -419,14 +393,12 @@ for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition::from,
-            )
+            .map(GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition::from)
     }
 }
 
@@ -439,7 +411,7 @@ for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+pub enum GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
     /// `AliyunVoDEncryption`.
     AliyunVoDEncryption,
     /// `HLSEncryption`.
@@ -448,7 +420,7 @@ pub enum GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFile
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+impl GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "AliyunVoDEncryption",
@@ -457,13 +429,13 @@ impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncr
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::AliyunVoDEncryption => {
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::AliyunVoDEncryption => {
                 "AliyunVoDEncryption"
             }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::HlsEncryption => {
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::HlsEncryption => {
                 "HLSEncryption"
             }
-            GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
+            GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -473,10 +445,10 @@ impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncr
         ::std::option::Option::Some(
             match s {
                 "AliyunVoDEncryption" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::AliyunVoDEncryption
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::AliyunVoDEncryption
                 }
                 "HLSEncryption" => {
-                    GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::HlsEncryption
+                    GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::HlsEncryption
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -485,25 +457,25 @@ impl GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncr
 }
 
 impl ::std::convert::From<&str>
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
     fn from(s: &str) -> Self {
-        GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::known(
+        GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::known(
                 s,
             )
-            .unwrap_or_else(|| GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
+            .unwrap_or_else(|| GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::known(
+        GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::known(
                 &s,
             )
             .unwrap_or(
-                GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
+                GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::Unknown(
                     s,
                 ),
             )
@@ -511,14 +483,14 @@ for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncry
 }
 
 impl ::std::fmt::Display
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -528,13 +500,13 @@ for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncry
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
+for GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::from,
+                GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption::from,
             )
     }
 }
@@ -548,7 +520,7 @@ for GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncry
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeTaskResponseTranscodeTaskTrigger {
+pub enum GetTranscodeTaskTranscodeTaskTrigger {
     /// `Auto`.
     Auto,
     /// `Manual`.
@@ -557,53 +529,53 @@ pub enum GetTranscodeTaskResponseTranscodeTaskTrigger {
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeTaskResponseTranscodeTaskTrigger {
+impl GetTranscodeTaskTranscodeTaskTrigger {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Auto", "Manual"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeTaskResponseTranscodeTaskTrigger::Auto => "Auto",
-            GetTranscodeTaskResponseTranscodeTaskTrigger::Manual => "Manual",
-            GetTranscodeTaskResponseTranscodeTaskTrigger::Unknown(s) => s.as_str(),
+            GetTranscodeTaskTranscodeTaskTrigger::Auto => "Auto",
+            GetTranscodeTaskTranscodeTaskTrigger::Manual => "Manual",
+            GetTranscodeTaskTranscodeTaskTrigger::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Auto" => GetTranscodeTaskResponseTranscodeTaskTrigger::Auto,
-                "Manual" => GetTranscodeTaskResponseTranscodeTaskTrigger::Manual,
+                "Auto" => GetTranscodeTaskTranscodeTaskTrigger::Auto,
+                "Manual" => GetTranscodeTaskTranscodeTaskTrigger::Manual,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetTranscodeTaskResponseTranscodeTaskTrigger {
+impl ::std::convert::From<&str> for GetTranscodeTaskTranscodeTaskTrigger {
     fn from(s: &str) -> Self {
-        GetTranscodeTaskResponseTranscodeTaskTrigger::known(s)
-            .unwrap_or_else(|| GetTranscodeTaskResponseTranscodeTaskTrigger::Unknown(
+        GetTranscodeTaskTranscodeTaskTrigger::known(s)
+            .unwrap_or_else(|| GetTranscodeTaskTranscodeTaskTrigger::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeTaskResponseTranscodeTaskTrigger {
+for GetTranscodeTaskTranscodeTaskTrigger {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeTaskResponseTranscodeTaskTrigger::known(&s)
-            .unwrap_or(GetTranscodeTaskResponseTranscodeTaskTrigger::Unknown(s))
+        GetTranscodeTaskTranscodeTaskTrigger::known(&s)
+            .unwrap_or(GetTranscodeTaskTranscodeTaskTrigger::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetTranscodeTaskResponseTranscodeTaskTrigger {
+impl ::std::fmt::Display for GetTranscodeTaskTranscodeTaskTrigger {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetTranscodeTaskResponseTranscodeTaskTrigger {
+impl ::serde::Serialize for GetTranscodeTaskTranscodeTaskTrigger {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -612,16 +584,16 @@ impl ::serde::Serialize for GetTranscodeTaskResponseTranscodeTaskTrigger {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetTranscodeTaskResponseTranscodeTaskTrigger {
+impl<'de> ::serde::Deserialize<'de> for GetTranscodeTaskTranscodeTaskTrigger {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetTranscodeTaskResponseTranscodeTaskTrigger::from)
+            .map(GetTranscodeTaskTranscodeTaskTrigger::from)
     }
 }
 
-/// The `GetTranscodeTaskResponseTranscodeTask` object (not described in the spec yet).
+/// The `GetTranscodeTaskTranscodeTask` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -630,7 +602,7 @@ impl<'de> ::serde::Deserialize<'de> for GetTranscodeTaskResponseTranscodeTaskTri
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetTranscodeTaskResponseTranscodeTask {
+pub struct GetTranscodeTaskTranscodeTask {
     ///
     ///
     /// Wire name: `CompleteTime`.
@@ -646,14 +618,14 @@ pub struct GetTranscodeTaskResponseTranscodeTask {
     /// Wire name: `TaskStatus`.
     #[serde(rename = "TaskStatus", default)]
     pub task_status: ::std::option::Option<
-        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTaskStatus,
+        crate::generated::get_transcode_task::GetTranscodeTaskTranscodeTaskTaskStatus,
     >,
     ///
     ///
     /// Wire name: `TranscodeJobInfoList`.
     #[serde(rename = "TranscodeJobInfoList", default)]
     pub transcode_job_info_list: ::std::vec::Vec<
-        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem,
+        crate::generated::get_transcode_task::GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItem,
     >,
     ///
     ///
@@ -670,7 +642,7 @@ pub struct GetTranscodeTaskResponseTranscodeTask {
     /// Wire name: `Trigger`.
     #[serde(rename = "Trigger", default)]
     pub trigger: ::std::option::Option<
-        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTrigger,
+        crate::generated::get_transcode_task::GetTranscodeTaskTranscodeTaskTrigger,
     >,
     ///
     ///
@@ -680,7 +652,7 @@ pub struct GetTranscodeTaskResponseTranscodeTask {
 }
 
 #[doc(hidden)]
-pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_TRANSCODE_TASK_TRANSCODE_TASK_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
@@ -697,7 +669,7 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_SHAPE: ::aliyun_runtime::s
         ::aliyun_runtime::shape::Field {
             name: "TranscodeJobInfoList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_transcode_task::GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_transcode_task::GET_TRANSCODE_TASK_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -720,7 +692,7 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_SHAPE: ::aliyun_runtime::s
     ],
 );
 
-/// The `GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem` object (not described in the spec yet).
+/// The `GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -729,7 +701,7 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_SHAPE: ::aliyun_runtime::s
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem {
+pub struct GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItem {
     ///
     ///
     /// Wire name: `CompleteTime`.
@@ -745,7 +717,7 @@ pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem {
     /// Wire name: `Definition`.
     #[serde(rename = "Definition", default)]
     pub definition: ::std::option::Option<
-        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemDefinition,
+        crate::generated::get_transcode_task::GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemDefinition,
     >,
     ///
     ///
@@ -767,7 +739,7 @@ pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem {
     /// Wire name: `OutputFile`.
     #[serde(rename = "OutputFile", default)]
     pub output_file: ::std::option::Option<
-        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFile,
+        crate::generated::get_transcode_task::GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFile,
     >,
     ///
     ///
@@ -797,7 +769,7 @@ pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItem {
 }
 
 #[doc(hidden)]
-pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_TRANSCODE_TASK_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",
@@ -825,7 +797,7 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_IT
         },
         ::aliyun_runtime::shape::Field {
             name: "OutputFile",
-            shape: &crate::generated::get_transcode_task::GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_ITEM_OUTPUT_FILE_SHAPE,
+            shape: &crate::generated::get_transcode_task::GET_TRANSCODE_TASK_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_ITEM_OUTPUT_FILE_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Priority",
@@ -850,7 +822,7 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_IT
     ],
 );
 
-/// The `GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFile` object (not described in the spec yet).
+/// The `GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFile` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -859,7 +831,7 @@ pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_IT
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFile {
+pub struct GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFile {
     ///
     ///
     /// Wire name: `AudioStreamList`.
@@ -880,7 +852,7 @@ pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFi
     /// Wire name: `Encryption`.
     #[serde(rename = "Encryption", default)]
     pub encryption: ::std::option::Option<
-        crate::generated::get_transcode_task::GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption,
+        crate::generated::get_transcode_task::GetTranscodeTaskTranscodeTaskTranscodeJobInfoListItemOutputFileEncryption,
     >,
     ///
     ///
@@ -930,7 +902,7 @@ pub struct GetTranscodeTaskResponseTranscodeTaskTranscodeJobInfoListItemOutputFi
 }
 
 #[doc(hidden)]
-pub static GET_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_ITEM_OUTPUT_FILE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_TRANSCODE_TASK_TRANSCODE_TASK_TRANSCODE_JOB_INFO_LIST_ITEM_OUTPUT_FILE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AudioStreamList",

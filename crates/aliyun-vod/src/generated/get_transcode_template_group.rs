@@ -60,7 +60,7 @@ pub struct GetTranscodeTemplateGroupOutput {
     /// Wire name: `TranscodeTemplateGroup`.
     #[serde(rename = "TranscodeTemplateGroup", default)]
     pub transcode_template_group: ::std::option::Option<
-        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupResponseTranscodeTemplateGroup,
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupTranscodeTemplateGroup,
     >,
 }
 
@@ -134,7 +134,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeTemplateGroup",
-                shape: &crate::generated::get_transcode_template_group::GET_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_SHAPE,
+                shape: &crate::generated::get_transcode_template_group::GET_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_GROUP_SHAPE,
             },
         ],
     ),
@@ -151,7 +151,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+pub enum GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault {
     /// `Default`.
     Default,
     /// `NotDefault`.
@@ -160,21 +160,21 @@ pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+impl GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Default => {
+            GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::Default => {
                 "Default"
             }
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::NotDefault => {
+            GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::NotDefault => {
                 "NotDefault"
             }
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Unknown(
-                s,
-            ) => s.as_str(),
+            GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::Unknown(s) => {
+                s.as_str()
+            }
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -182,10 +182,10 @@ impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
         ::std::option::Option::Some(
             match s {
                 "Default" => {
-                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Default
+                    GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::Default
                 }
                 "NotDefault" => {
-                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::NotDefault
+                    GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::NotDefault
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -194,36 +194,32 @@ impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
 }
 
 impl ::std::convert::From<&str>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault {
     fn from(s: &str) -> Self {
-        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::known(s)
-            .unwrap_or_else(|| GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Unknown(
+        GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::known(s)
+            .unwrap_or_else(|| GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::known(&s)
+        GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::known(&s)
             .unwrap_or(
-                GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::Unknown(
-                    s,
-                ),
+                GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::Unknown(s),
             )
     }
 }
 
-impl ::std::fmt::Display
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+impl ::std::fmt::Display for GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+impl ::serde::Serialize for GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -233,12 +229,12 @@ for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault::from)
+            .map(GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault::from)
     }
 }
 
@@ -251,7 +247,7 @@ for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+pub enum GetTranscodeTemplateGroupTranscodeTemplateGroupLocked {
     /// `Disabled`.
     Disabled,
     /// `Enabled`.
@@ -260,19 +256,15 @@ pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+impl GetTranscodeTemplateGroupTranscodeTemplateGroupLocked {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Disabled", "Enabled"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Disabled => {
-                "Disabled"
-            }
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Enabled => {
-                "Enabled"
-            }
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Unknown(s) => {
+            GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::Disabled => "Disabled",
+            GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::Enabled => "Enabled",
+            GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::Unknown(s) => {
                 s.as_str()
             }
         }
@@ -282,10 +274,10 @@ impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
         ::std::option::Option::Some(
             match s {
                 "Disabled" => {
-                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Disabled
+                    GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::Disabled
                 }
                 "Enabled" => {
-                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Enabled
+                    GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::Enabled
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -294,34 +286,30 @@ impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
 }
 
 impl ::std::convert::From<&str>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupLocked {
     fn from(s: &str) -> Self {
-        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::known(s)
-            .unwrap_or_else(|| GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Unknown(
+        GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::known(s)
+            .unwrap_or_else(|| GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupLocked {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::known(&s)
-            .unwrap_or(
-                GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::Unknown(s),
-            )
+        GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::known(&s)
+            .unwrap_or(GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+impl ::std::fmt::Display for GetTranscodeTemplateGroupTranscodeTemplateGroupLocked {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+impl ::serde::Serialize for GetTranscodeTemplateGroupTranscodeTemplateGroupLocked {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -331,12 +319,12 @@ for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupLocked {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked::from)
+            .map(GetTranscodeTemplateGroupTranscodeTemplateGroupLocked::from)
     }
 }
 
@@ -349,7 +337,7 @@ for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+pub enum GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType {
     /// `Normal`.
     Normal,
     /// `VideoPackage`.
@@ -360,7 +348,7 @@ pub enum GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplat
     Unknown(::std::string::String),
 }
 
-impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+impl GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Normal",
@@ -370,16 +358,16 @@ impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateLis
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Normal => {
+            GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::Normal => {
                 "Normal"
             }
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::VideoPackage => {
+            GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::VideoPackage => {
                 "VideoPackage"
             }
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::SubtitlePackage => {
+            GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::SubtitlePackage => {
                 "SubtitlePackage"
             }
-            GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
+            GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -389,13 +377,13 @@ impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateLis
         ::std::option::Option::Some(
             match s {
                 "Normal" => {
-                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Normal
+                    GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::Normal
                 }
                 "VideoPackage" => {
-                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::VideoPackage
+                    GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::VideoPackage
                 }
                 "SubtitlePackage" => {
-                    GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::SubtitlePackage
+                    GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::SubtitlePackage
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -404,25 +392,25 @@ impl GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateLis
 }
 
 impl ::std::convert::From<&str>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType {
     fn from(s: &str) -> Self {
-        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::known(
+        GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::known(
                 s,
             )
-            .unwrap_or_else(|| GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
+            .unwrap_or_else(|| GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType {
     fn from(s: ::std::string::String) -> Self {
-        GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::known(
+        GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::known(
                 &s,
             )
             .unwrap_or(
-                GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
+                GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::Unknown(
                     s,
                 ),
             )
@@ -430,14 +418,14 @@ for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateList
 }
 
 impl ::std::fmt::Display
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -447,18 +435,18 @@ for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateList
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType {
+for GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType::from,
+                GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType::from,
             )
     }
 }
 
-/// The `GetTranscodeTemplateGroupResponseTranscodeTemplateGroup` object (not described in the spec yet).
+/// The `GetTranscodeTemplateGroupTranscodeTemplateGroup` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -467,7 +455,7 @@ for GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateList
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetTranscodeTemplateGroupResponseTranscodeTemplateGroup {
+pub struct GetTranscodeTemplateGroupTranscodeTemplateGroup {
     ///
     ///
     /// Wire name: `AppId`.
@@ -483,14 +471,14 @@ pub struct GetTranscodeTemplateGroupResponseTranscodeTemplateGroup {
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
     pub is_default: ::std::option::Option<
-        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupResponseTranscodeTemplateGroupIsDefault,
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupTranscodeTemplateGroupIsDefault,
     >,
     ///
     ///
     /// Wire name: `Locked`.
     #[serde(rename = "Locked", default)]
     pub locked: ::std::option::Option<
-        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupResponseTranscodeTemplateGroupLocked,
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupTranscodeTemplateGroupLocked,
     >,
     ///
     ///
@@ -512,12 +500,12 @@ pub struct GetTranscodeTemplateGroupResponseTranscodeTemplateGroup {
     /// Wire name: `TranscodeTemplateList`.
     #[serde(rename = "TranscodeTemplateList", default)]
     pub transcode_template_list: ::std::vec::Vec<
-        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItem,
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_GROUP_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -550,14 +538,14 @@ pub static GET_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_SHAPE:
         ::aliyun_runtime::shape::Field {
             name: "TranscodeTemplateList",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_transcode_template_group::GET_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_LIST_ITEM_SHAPE,
+                item: &crate::generated::get_transcode_template_group::GET_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_LIST_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItem` object (not described in the spec yet).
+/// The `GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -566,7 +554,7 @@ pub static GET_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_SHAPE:
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItem {
+pub struct GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItem {
     ///
     ///
     /// Wire name: `Audio`.
@@ -647,7 +635,7 @@ pub struct GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTempl
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTemplateListItemType,
+        crate::generated::get_transcode_template_group::GetTranscodeTemplateGroupTranscodeTemplateGroupTranscodeTemplateListItemType,
     >,
     ///
     ///
@@ -662,7 +650,7 @@ pub struct GetTranscodeTemplateGroupResponseTranscodeTemplateGroupTranscodeTempl
 }
 
 #[doc(hidden)]
-pub static GET_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Audio",

@@ -85,7 +85,7 @@ pub struct GetUploadDetailsOutput {
     /// Wire name: `UploadDetails`.
     #[serde(rename = "UploadDetails", default)]
     pub upload_details: ::std::vec::Vec<
-        crate::generated::get_upload_details::GetUploadDetailsResponseUploadDetailsItem,
+        crate::generated::get_upload_details::GetUploadDetailsUploadDetailsItem,
     >,
 }
 
@@ -188,7 +188,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "UploadDetails",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_upload_details::GET_UPLOAD_DETAILS_RESPONSE_UPLOAD_DETAILS_ITEM_SHAPE,
+                    item: &crate::generated::get_upload_details::GET_UPLOAD_DETAILS_UPLOAD_DETAILS_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -204,7 +204,7 @@ static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
     .min_items(1)
     .max_items(MEDIA_IDS_MAX_ITEMS);
 
-/// The `GetUploadDetailsResponseUploadDetailsItem` object (not described in the spec yet).
+/// The `GetUploadDetailsUploadDetailsItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -212,7 +212,7 @@ static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct GetUploadDetailsResponseUploadDetailsItem {
+pub struct GetUploadDetailsUploadDetailsItem {
     ///
     ///
     /// Wire name: `CompletionTime`.
@@ -280,7 +280,7 @@ pub struct GetUploadDetailsResponseUploadDetailsItem {
     pub upload_status: ::std::option::Option<::std::string::String>,
 }
 
-impl GetUploadDetailsResponseUploadDetailsItem {
+impl GetUploadDetailsUploadDetailsItem {
     /// `ModificationTime` parsed as a UTC time; `None` when absent.
     pub fn modification_time_at(
         &self,
@@ -295,7 +295,7 @@ impl GetUploadDetailsResponseUploadDetailsItem {
 }
 
 #[doc(hidden)]
-pub static GET_UPLOAD_DETAILS_RESPONSE_UPLOAD_DETAILS_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_UPLOAD_DETAILS_UPLOAD_DETAILS_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompletionTime",

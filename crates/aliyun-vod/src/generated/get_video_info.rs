@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::VideoSnapshots;
+
 /// Input of `GetVideoInfo`. Build it with [`crate::Client::get_video_info`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -59,7 +61,7 @@ pub struct GetVideoInfoOutput {
     /// Wire name: `Video`.
     #[serde(rename = "Video", default)]
     pub video: ::std::option::Option<
-        crate::generated::get_video_info::GetVideoInfoResponseVideo,
+        crate::generated::get_video_info::GetVideoInfoVideo,
     >,
 }
 
@@ -127,7 +129,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "Video",
-                shape: &crate::generated::get_video_info::GET_VIDEO_INFO_RESPONSE_VIDEO_SHAPE,
+                shape: &crate::generated::get_video_info::GET_VIDEO_INFO_VIDEO_SHAPE,
             },
         ],
     ),
@@ -144,7 +146,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfoResponseVideoAuditStatus {
+pub enum GetVideoInfoVideoAuditStatus {
     /// `Normal`.
     Normal,
     /// `Blocked`.
@@ -153,53 +155,50 @@ pub enum GetVideoInfoResponseVideoAuditStatus {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfoResponseVideoAuditStatus {
+impl GetVideoInfoVideoAuditStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Normal", "Blocked"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfoResponseVideoAuditStatus::Normal => "Normal",
-            GetVideoInfoResponseVideoAuditStatus::Blocked => "Blocked",
-            GetVideoInfoResponseVideoAuditStatus::Unknown(s) => s.as_str(),
+            GetVideoInfoVideoAuditStatus::Normal => "Normal",
+            GetVideoInfoVideoAuditStatus::Blocked => "Blocked",
+            GetVideoInfoVideoAuditStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => GetVideoInfoResponseVideoAuditStatus::Normal,
-                "Blocked" => GetVideoInfoResponseVideoAuditStatus::Blocked,
+                "Normal" => GetVideoInfoVideoAuditStatus::Normal,
+                "Blocked" => GetVideoInfoVideoAuditStatus::Blocked,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfoResponseVideoAuditStatus {
+impl ::std::convert::From<&str> for GetVideoInfoVideoAuditStatus {
     fn from(s: &str) -> Self {
-        GetVideoInfoResponseVideoAuditStatus::known(s)
-            .unwrap_or_else(|| GetVideoInfoResponseVideoAuditStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetVideoInfoVideoAuditStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfoVideoAuditStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetVideoInfoResponseVideoAuditStatus {
+impl ::std::convert::From<::std::string::String> for GetVideoInfoVideoAuditStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfoResponseVideoAuditStatus::known(&s)
-            .unwrap_or(GetVideoInfoResponseVideoAuditStatus::Unknown(s))
+        GetVideoInfoVideoAuditStatus::known(&s)
+            .unwrap_or(GetVideoInfoVideoAuditStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfoResponseVideoAuditStatus {
+impl ::std::fmt::Display for GetVideoInfoVideoAuditStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfoResponseVideoAuditStatus {
+impl ::serde::Serialize for GetVideoInfoVideoAuditStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -208,12 +207,12 @@ impl ::serde::Serialize for GetVideoInfoResponseVideoAuditStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoAuditStatus {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoVideoAuditStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfoResponseVideoAuditStatus::from)
+            .map(GetVideoInfoVideoAuditStatus::from)
     }
 }
 
@@ -226,7 +225,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoAuditStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfoResponseVideoDownloadSwitch {
+pub enum GetVideoInfoVideoDownloadSwitch {
     /// `on`.
     On,
     /// `off`.
@@ -235,53 +234,50 @@ pub enum GetVideoInfoResponseVideoDownloadSwitch {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfoResponseVideoDownloadSwitch {
+impl GetVideoInfoVideoDownloadSwitch {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["on", "off"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfoResponseVideoDownloadSwitch::On => "on",
-            GetVideoInfoResponseVideoDownloadSwitch::Off => "off",
-            GetVideoInfoResponseVideoDownloadSwitch::Unknown(s) => s.as_str(),
+            GetVideoInfoVideoDownloadSwitch::On => "on",
+            GetVideoInfoVideoDownloadSwitch::Off => "off",
+            GetVideoInfoVideoDownloadSwitch::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "on" => GetVideoInfoResponseVideoDownloadSwitch::On,
-                "off" => GetVideoInfoResponseVideoDownloadSwitch::Off,
+                "on" => GetVideoInfoVideoDownloadSwitch::On,
+                "off" => GetVideoInfoVideoDownloadSwitch::Off,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfoResponseVideoDownloadSwitch {
+impl ::std::convert::From<&str> for GetVideoInfoVideoDownloadSwitch {
     fn from(s: &str) -> Self {
-        GetVideoInfoResponseVideoDownloadSwitch::known(s)
-            .unwrap_or_else(|| GetVideoInfoResponseVideoDownloadSwitch::Unknown(
-                s.to_owned(),
-            ))
+        GetVideoInfoVideoDownloadSwitch::known(s)
+            .unwrap_or_else(|| GetVideoInfoVideoDownloadSwitch::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetVideoInfoResponseVideoDownloadSwitch {
+impl ::std::convert::From<::std::string::String> for GetVideoInfoVideoDownloadSwitch {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfoResponseVideoDownloadSwitch::known(&s)
-            .unwrap_or(GetVideoInfoResponseVideoDownloadSwitch::Unknown(s))
+        GetVideoInfoVideoDownloadSwitch::known(&s)
+            .unwrap_or(GetVideoInfoVideoDownloadSwitch::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfoResponseVideoDownloadSwitch {
+impl ::std::fmt::Display for GetVideoInfoVideoDownloadSwitch {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfoResponseVideoDownloadSwitch {
+impl ::serde::Serialize for GetVideoInfoVideoDownloadSwitch {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -290,12 +286,12 @@ impl ::serde::Serialize for GetVideoInfoResponseVideoDownloadSwitch {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoDownloadSwitch {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoVideoDownloadSwitch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfoResponseVideoDownloadSwitch::from)
+            .map(GetVideoInfoVideoDownloadSwitch::from)
     }
 }
 
@@ -308,7 +304,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoDownloadSwitch 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfoResponseVideoRestoreStatus {
+pub enum GetVideoInfoVideoRestoreStatus {
     /// `Processing`.
     Processing,
     /// `Success`.
@@ -319,55 +315,52 @@ pub enum GetVideoInfoResponseVideoRestoreStatus {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfoResponseVideoRestoreStatus {
+impl GetVideoInfoVideoRestoreStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfoResponseVideoRestoreStatus::Processing => "Processing",
-            GetVideoInfoResponseVideoRestoreStatus::Success => "Success",
-            GetVideoInfoResponseVideoRestoreStatus::Failed => "Failed",
-            GetVideoInfoResponseVideoRestoreStatus::Unknown(s) => s.as_str(),
+            GetVideoInfoVideoRestoreStatus::Processing => "Processing",
+            GetVideoInfoVideoRestoreStatus::Success => "Success",
+            GetVideoInfoVideoRestoreStatus::Failed => "Failed",
+            GetVideoInfoVideoRestoreStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Processing" => GetVideoInfoResponseVideoRestoreStatus::Processing,
-                "Success" => GetVideoInfoResponseVideoRestoreStatus::Success,
-                "Failed" => GetVideoInfoResponseVideoRestoreStatus::Failed,
+                "Processing" => GetVideoInfoVideoRestoreStatus::Processing,
+                "Success" => GetVideoInfoVideoRestoreStatus::Success,
+                "Failed" => GetVideoInfoVideoRestoreStatus::Failed,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfoResponseVideoRestoreStatus {
+impl ::std::convert::From<&str> for GetVideoInfoVideoRestoreStatus {
     fn from(s: &str) -> Self {
-        GetVideoInfoResponseVideoRestoreStatus::known(s)
-            .unwrap_or_else(|| GetVideoInfoResponseVideoRestoreStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetVideoInfoVideoRestoreStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfoVideoRestoreStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetVideoInfoResponseVideoRestoreStatus {
+impl ::std::convert::From<::std::string::String> for GetVideoInfoVideoRestoreStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfoResponseVideoRestoreStatus::known(&s)
-            .unwrap_or(GetVideoInfoResponseVideoRestoreStatus::Unknown(s))
+        GetVideoInfoVideoRestoreStatus::known(&s)
+            .unwrap_or(GetVideoInfoVideoRestoreStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfoResponseVideoRestoreStatus {
+impl ::std::fmt::Display for GetVideoInfoVideoRestoreStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfoResponseVideoRestoreStatus {
+impl ::serde::Serialize for GetVideoInfoVideoRestoreStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -376,12 +369,12 @@ impl ::serde::Serialize for GetVideoInfoResponseVideoRestoreStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoRestoreStatus {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoVideoRestoreStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfoResponseVideoRestoreStatus::from)
+            .map(GetVideoInfoVideoRestoreStatus::from)
     }
 }
 
@@ -394,7 +387,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoRestoreStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfoResponseVideoStatus {
+pub enum GetVideoInfoVideoStatus {
     /// `Uploading`.
     Uploading,
     /// `UploadFail`.
@@ -413,7 +406,7 @@ pub enum GetVideoInfoResponseVideoStatus {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfoResponseVideoStatus {
+impl GetVideoInfoVideoStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Uploading",
@@ -427,54 +420,53 @@ impl GetVideoInfoResponseVideoStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfoResponseVideoStatus::Uploading => "Uploading",
-            GetVideoInfoResponseVideoStatus::UploadFail => "UploadFail",
-            GetVideoInfoResponseVideoStatus::UploadSucc => "UploadSucc",
-            GetVideoInfoResponseVideoStatus::Transcoding => "Transcoding",
-            GetVideoInfoResponseVideoStatus::TranscodeFail => "TranscodeFail",
-            GetVideoInfoResponseVideoStatus::Blocked => "Blocked",
-            GetVideoInfoResponseVideoStatus::Normal => "Normal",
-            GetVideoInfoResponseVideoStatus::Unknown(s) => s.as_str(),
+            GetVideoInfoVideoStatus::Uploading => "Uploading",
+            GetVideoInfoVideoStatus::UploadFail => "UploadFail",
+            GetVideoInfoVideoStatus::UploadSucc => "UploadSucc",
+            GetVideoInfoVideoStatus::Transcoding => "Transcoding",
+            GetVideoInfoVideoStatus::TranscodeFail => "TranscodeFail",
+            GetVideoInfoVideoStatus::Blocked => "Blocked",
+            GetVideoInfoVideoStatus::Normal => "Normal",
+            GetVideoInfoVideoStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => GetVideoInfoResponseVideoStatus::Uploading,
-                "UploadFail" => GetVideoInfoResponseVideoStatus::UploadFail,
-                "UploadSucc" => GetVideoInfoResponseVideoStatus::UploadSucc,
-                "Transcoding" => GetVideoInfoResponseVideoStatus::Transcoding,
-                "TranscodeFail" => GetVideoInfoResponseVideoStatus::TranscodeFail,
-                "Blocked" => GetVideoInfoResponseVideoStatus::Blocked,
-                "Normal" => GetVideoInfoResponseVideoStatus::Normal,
+                "Uploading" => GetVideoInfoVideoStatus::Uploading,
+                "UploadFail" => GetVideoInfoVideoStatus::UploadFail,
+                "UploadSucc" => GetVideoInfoVideoStatus::UploadSucc,
+                "Transcoding" => GetVideoInfoVideoStatus::Transcoding,
+                "TranscodeFail" => GetVideoInfoVideoStatus::TranscodeFail,
+                "Blocked" => GetVideoInfoVideoStatus::Blocked,
+                "Normal" => GetVideoInfoVideoStatus::Normal,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfoResponseVideoStatus {
+impl ::std::convert::From<&str> for GetVideoInfoVideoStatus {
     fn from(s: &str) -> Self {
-        GetVideoInfoResponseVideoStatus::known(s)
-            .unwrap_or_else(|| GetVideoInfoResponseVideoStatus::Unknown(s.to_owned()))
+        GetVideoInfoVideoStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfoVideoStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String> for GetVideoInfoResponseVideoStatus {
+impl ::std::convert::From<::std::string::String> for GetVideoInfoVideoStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfoResponseVideoStatus::known(&s)
-            .unwrap_or(GetVideoInfoResponseVideoStatus::Unknown(s))
+        GetVideoInfoVideoStatus::known(&s).unwrap_or(GetVideoInfoVideoStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfoResponseVideoStatus {
+impl ::std::fmt::Display for GetVideoInfoVideoStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfoResponseVideoStatus {
+impl ::serde::Serialize for GetVideoInfoVideoStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -483,12 +475,12 @@ impl ::serde::Serialize for GetVideoInfoResponseVideoStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoStatus {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoVideoStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfoResponseVideoStatus::from)
+            .map(GetVideoInfoVideoStatus::from)
     }
 }
 
@@ -501,7 +493,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfoResponseVideoStorageClass {
+pub enum GetVideoInfoVideoStorageClass {
     /// `Standard`.
     Standard,
     /// `IA`.
@@ -524,7 +516,7 @@ pub enum GetVideoInfoResponseVideoStorageClass {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfoResponseVideoStorageClass {
+impl GetVideoInfoVideoStorageClass {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Standard",
@@ -540,65 +532,58 @@ impl GetVideoInfoResponseVideoStorageClass {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfoResponseVideoStorageClass::Standard => "Standard",
-            GetVideoInfoResponseVideoStorageClass::Ia => "IA",
-            GetVideoInfoResponseVideoStorageClass::Archive => "Archive",
-            GetVideoInfoResponseVideoStorageClass::ColdArchive => "ColdArchive",
-            GetVideoInfoResponseVideoStorageClass::SourceIa => "SourceIA",
-            GetVideoInfoResponseVideoStorageClass::SourceArchive => "SourceArchive",
-            GetVideoInfoResponseVideoStorageClass::SourceColdArchive => {
-                "SourceColdArchive"
-            }
-            GetVideoInfoResponseVideoStorageClass::Changing => "Changing",
-            GetVideoInfoResponseVideoStorageClass::SourceChanging => "SourceChanging",
-            GetVideoInfoResponseVideoStorageClass::Unknown(s) => s.as_str(),
+            GetVideoInfoVideoStorageClass::Standard => "Standard",
+            GetVideoInfoVideoStorageClass::Ia => "IA",
+            GetVideoInfoVideoStorageClass::Archive => "Archive",
+            GetVideoInfoVideoStorageClass::ColdArchive => "ColdArchive",
+            GetVideoInfoVideoStorageClass::SourceIa => "SourceIA",
+            GetVideoInfoVideoStorageClass::SourceArchive => "SourceArchive",
+            GetVideoInfoVideoStorageClass::SourceColdArchive => "SourceColdArchive",
+            GetVideoInfoVideoStorageClass::Changing => "Changing",
+            GetVideoInfoVideoStorageClass::SourceChanging => "SourceChanging",
+            GetVideoInfoVideoStorageClass::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Standard" => GetVideoInfoResponseVideoStorageClass::Standard,
-                "IA" => GetVideoInfoResponseVideoStorageClass::Ia,
-                "Archive" => GetVideoInfoResponseVideoStorageClass::Archive,
-                "ColdArchive" => GetVideoInfoResponseVideoStorageClass::ColdArchive,
-                "SourceIA" => GetVideoInfoResponseVideoStorageClass::SourceIa,
-                "SourceArchive" => GetVideoInfoResponseVideoStorageClass::SourceArchive,
-                "SourceColdArchive" => {
-                    GetVideoInfoResponseVideoStorageClass::SourceColdArchive
-                }
-                "Changing" => GetVideoInfoResponseVideoStorageClass::Changing,
-                "SourceChanging" => GetVideoInfoResponseVideoStorageClass::SourceChanging,
+                "Standard" => GetVideoInfoVideoStorageClass::Standard,
+                "IA" => GetVideoInfoVideoStorageClass::Ia,
+                "Archive" => GetVideoInfoVideoStorageClass::Archive,
+                "ColdArchive" => GetVideoInfoVideoStorageClass::ColdArchive,
+                "SourceIA" => GetVideoInfoVideoStorageClass::SourceIa,
+                "SourceArchive" => GetVideoInfoVideoStorageClass::SourceArchive,
+                "SourceColdArchive" => GetVideoInfoVideoStorageClass::SourceColdArchive,
+                "Changing" => GetVideoInfoVideoStorageClass::Changing,
+                "SourceChanging" => GetVideoInfoVideoStorageClass::SourceChanging,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfoResponseVideoStorageClass {
+impl ::std::convert::From<&str> for GetVideoInfoVideoStorageClass {
     fn from(s: &str) -> Self {
-        GetVideoInfoResponseVideoStorageClass::known(s)
-            .unwrap_or_else(|| GetVideoInfoResponseVideoStorageClass::Unknown(
-                s.to_owned(),
-            ))
+        GetVideoInfoVideoStorageClass::known(s)
+            .unwrap_or_else(|| GetVideoInfoVideoStorageClass::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetVideoInfoResponseVideoStorageClass {
+impl ::std::convert::From<::std::string::String> for GetVideoInfoVideoStorageClass {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfoResponseVideoStorageClass::known(&s)
-            .unwrap_or(GetVideoInfoResponseVideoStorageClass::Unknown(s))
+        GetVideoInfoVideoStorageClass::known(&s)
+            .unwrap_or(GetVideoInfoVideoStorageClass::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfoResponseVideoStorageClass {
+impl ::std::fmt::Display for GetVideoInfoVideoStorageClass {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfoResponseVideoStorageClass {
+impl ::serde::Serialize for GetVideoInfoVideoStorageClass {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -607,16 +592,16 @@ impl ::serde::Serialize for GetVideoInfoResponseVideoStorageClass {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoStorageClass {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfoVideoStorageClass {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfoResponseVideoStorageClass::from)
+            .map(GetVideoInfoVideoStorageClass::from)
     }
 }
 
-/// The `GetVideoInfoResponseVideo` object (not described in the spec yet).
+/// The `GetVideoInfoVideo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -624,7 +609,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoInfoResponseVideoStorageClass {
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct GetVideoInfoResponseVideo {
+pub struct GetVideoInfoVideo {
     ///
     ///
     /// Wire name: `AppId`.
@@ -635,7 +620,7 @@ pub struct GetVideoInfoResponseVideo {
     /// Wire name: `AuditStatus`.
     #[serde(rename = "AuditStatus", default)]
     pub audit_status: ::std::option::Option<
-        crate::generated::get_video_info::GetVideoInfoResponseVideoAuditStatus,
+        crate::generated::get_video_info::GetVideoInfoVideoAuditStatus,
     >,
     ///
     ///
@@ -672,7 +657,7 @@ pub struct GetVideoInfoResponseVideo {
     /// Wire name: `DownloadSwitch`.
     #[serde(rename = "DownloadSwitch", default)]
     pub download_switch: ::std::option::Option<
-        crate::generated::get_video_info::GetVideoInfoResponseVideoDownloadSwitch,
+        crate::generated::get_video_info::GetVideoInfoVideoDownloadSwitch,
     >,
     ///
     ///
@@ -699,7 +684,7 @@ pub struct GetVideoInfoResponseVideo {
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
     pub restore_status: ::std::option::Option<
-        crate::generated::get_video_info::GetVideoInfoResponseVideoRestoreStatus,
+        crate::generated::get_video_info::GetVideoInfoVideoRestoreStatus,
     >,
     ///
     ///
@@ -710,22 +695,20 @@ pub struct GetVideoInfoResponseVideo {
     ///
     /// Wire name: `Snapshots`.
     #[serde(rename = "Snapshots", default)]
-    pub snapshots: ::std::option::Option<
-        crate::generated::get_video_info::GetVideoInfoResponseVideoSnapshots,
-    >,
+    pub snapshots: ::std::option::Option<crate::generated::types::VideoSnapshots>,
     ///
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_video_info::GetVideoInfoResponseVideoStatus,
+        crate::generated::get_video_info::GetVideoInfoVideoStatus,
     >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<
-        crate::generated::get_video_info::GetVideoInfoResponseVideoStorageClass,
+        crate::generated::get_video_info::GetVideoInfoVideoStorageClass,
     >,
     ///
     ///
@@ -747,7 +730,7 @@ pub struct GetVideoInfoResponseVideo {
     /// Wire name: `ThumbnailList`.
     #[serde(rename = "ThumbnailList", default)]
     pub thumbnail_list: ::std::option::Option<
-        crate::generated::get_video_info::GetVideoInfoResponseVideoThumbnailList,
+        crate::generated::get_video_info::GetVideoInfoVideoThumbnailList,
     >,
     ///
     ///
@@ -761,7 +744,7 @@ pub struct GetVideoInfoResponseVideo {
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
-impl GetVideoInfoResponseVideo {
+impl GetVideoInfoVideo {
     /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
     pub fn snapshots(&self) -> &[::std::string::String] {
         self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
@@ -769,7 +752,7 @@ impl GetVideoInfoResponseVideo {
 }
 
 #[doc(hidden)]
-pub static GET_VIDEO_INFO_RESPONSE_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_VIDEO_INFO_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -833,7 +816,7 @@ pub static GET_VIDEO_INFO_RESPONSE_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape =
         },
         ::aliyun_runtime::shape::Field {
             name: "Snapshots",
-            shape: &crate::generated::get_video_info::GET_VIDEO_INFO_RESPONSE_VIDEO_SNAPSHOTS_SHAPE,
+            shape: &crate::generated::types::VIDEO_SNAPSHOTS_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
@@ -857,7 +840,7 @@ pub static GET_VIDEO_INFO_RESPONSE_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape =
         },
         ::aliyun_runtime::shape::Field {
             name: "ThumbnailList",
-            shape: &crate::generated::get_video_info::GET_VIDEO_INFO_RESPONSE_VIDEO_THUMBNAIL_LIST_SHAPE,
+            shape: &crate::generated::get_video_info::GET_VIDEO_INFO_VIDEO_THUMBNAIL_LIST_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Title",
@@ -870,7 +853,7 @@ pub static GET_VIDEO_INFO_RESPONSE_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape =
     ],
 );
 
-/// The `GetVideoInfoResponseVideoSnapshots` object (not described in the spec yet).
+/// The `GetVideoInfoVideoThumbnailList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -879,39 +862,9 @@ pub static GET_VIDEO_INFO_RESPONSE_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape =
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetVideoInfoResponseVideoSnapshots {
-    ///
-    ///
-    /// Wire name: `Snapshot`.
-    #[serde(rename = "Snapshot", default)]
-    pub snapshot: ::std::vec::Vec<::std::string::String>,
-}
+pub struct GetVideoInfoVideoThumbnailList {}
 
 #[doc(hidden)]
-pub static GET_VIDEO_INFO_RESPONSE_VIDEO_SNAPSHOTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Snapshot",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::String,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `GetVideoInfoResponseVideoThumbnailList` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetVideoInfoResponseVideoThumbnailList {}
-
-#[doc(hidden)]
-pub static GET_VIDEO_INFO_RESPONSE_VIDEO_THUMBNAIL_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_VIDEO_INFO_VIDEO_THUMBNAIL_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[],
 );

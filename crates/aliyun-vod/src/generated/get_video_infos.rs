@@ -69,7 +69,7 @@ pub struct GetVideoInfosOutput {
     /// Wire name: `VideoList`.
     #[serde(rename = "VideoList", default)]
     pub video_list: ::std::vec::Vec<
-        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItem,
+        crate::generated::get_video_infos::GetVideoInfosVideoListItem,
     >,
 }
 
@@ -146,7 +146,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "VideoList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::get_video_infos::GET_VIDEO_INFOS_RESPONSE_VIDEO_LIST_ITEM_SHAPE,
+                    item: &crate::generated::get_video_infos::GET_VIDEO_INFOS_VIDEO_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -171,7 +171,7 @@ static VIDEO_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfosResponseVideoListItemDownloadSwitch {
+pub enum GetVideoInfosVideoListItemDownloadSwitch {
     /// `on`.
     On,
     /// `off`.
@@ -180,53 +180,53 @@ pub enum GetVideoInfosResponseVideoListItemDownloadSwitch {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfosResponseVideoListItemDownloadSwitch {
+impl GetVideoInfosVideoListItemDownloadSwitch {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["on", "off"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfosResponseVideoListItemDownloadSwitch::On => "on",
-            GetVideoInfosResponseVideoListItemDownloadSwitch::Off => "off",
-            GetVideoInfosResponseVideoListItemDownloadSwitch::Unknown(s) => s.as_str(),
+            GetVideoInfosVideoListItemDownloadSwitch::On => "on",
+            GetVideoInfosVideoListItemDownloadSwitch::Off => "off",
+            GetVideoInfosVideoListItemDownloadSwitch::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "on" => GetVideoInfosResponseVideoListItemDownloadSwitch::On,
-                "off" => GetVideoInfosResponseVideoListItemDownloadSwitch::Off,
+                "on" => GetVideoInfosVideoListItemDownloadSwitch::On,
+                "off" => GetVideoInfosVideoListItemDownloadSwitch::Off,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfosResponseVideoListItemDownloadSwitch {
+impl ::std::convert::From<&str> for GetVideoInfosVideoListItemDownloadSwitch {
     fn from(s: &str) -> Self {
-        GetVideoInfosResponseVideoListItemDownloadSwitch::known(s)
-            .unwrap_or_else(|| GetVideoInfosResponseVideoListItemDownloadSwitch::Unknown(
+        GetVideoInfosVideoListItemDownloadSwitch::known(s)
+            .unwrap_or_else(|| GetVideoInfosVideoListItemDownloadSwitch::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetVideoInfosResponseVideoListItemDownloadSwitch {
+for GetVideoInfosVideoListItemDownloadSwitch {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfosResponseVideoListItemDownloadSwitch::known(&s)
-            .unwrap_or(GetVideoInfosResponseVideoListItemDownloadSwitch::Unknown(s))
+        GetVideoInfosVideoListItemDownloadSwitch::known(&s)
+            .unwrap_or(GetVideoInfosVideoListItemDownloadSwitch::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfosResponseVideoListItemDownloadSwitch {
+impl ::std::fmt::Display for GetVideoInfosVideoListItemDownloadSwitch {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfosResponseVideoListItemDownloadSwitch {
+impl ::serde::Serialize for GetVideoInfosVideoListItemDownloadSwitch {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -235,13 +235,12 @@ impl ::serde::Serialize for GetVideoInfosResponseVideoListItemDownloadSwitch {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetVideoInfosResponseVideoListItemDownloadSwitch {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfosVideoListItemDownloadSwitch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfosResponseVideoListItemDownloadSwitch::from)
+            .map(GetVideoInfosVideoListItemDownloadSwitch::from)
     }
 }
 
@@ -254,7 +253,7 @@ for GetVideoInfosResponseVideoListItemDownloadSwitch {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfosResponseVideoListItemRestoreStatus {
+pub enum GetVideoInfosVideoListItemRestoreStatus {
     /// `Processing`.
     Processing,
     /// `Success`.
@@ -265,57 +264,55 @@ pub enum GetVideoInfosResponseVideoListItemRestoreStatus {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfosResponseVideoListItemRestoreStatus {
+impl GetVideoInfosVideoListItemRestoreStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfosResponseVideoListItemRestoreStatus::Processing => "Processing",
-            GetVideoInfosResponseVideoListItemRestoreStatus::Success => "Success",
-            GetVideoInfosResponseVideoListItemRestoreStatus::Failed => "Failed",
-            GetVideoInfosResponseVideoListItemRestoreStatus::Unknown(s) => s.as_str(),
+            GetVideoInfosVideoListItemRestoreStatus::Processing => "Processing",
+            GetVideoInfosVideoListItemRestoreStatus::Success => "Success",
+            GetVideoInfosVideoListItemRestoreStatus::Failed => "Failed",
+            GetVideoInfosVideoListItemRestoreStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Processing" => {
-                    GetVideoInfosResponseVideoListItemRestoreStatus::Processing
-                }
-                "Success" => GetVideoInfosResponseVideoListItemRestoreStatus::Success,
-                "Failed" => GetVideoInfosResponseVideoListItemRestoreStatus::Failed,
+                "Processing" => GetVideoInfosVideoListItemRestoreStatus::Processing,
+                "Success" => GetVideoInfosVideoListItemRestoreStatus::Success,
+                "Failed" => GetVideoInfosVideoListItemRestoreStatus::Failed,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfosResponseVideoListItemRestoreStatus {
+impl ::std::convert::From<&str> for GetVideoInfosVideoListItemRestoreStatus {
     fn from(s: &str) -> Self {
-        GetVideoInfosResponseVideoListItemRestoreStatus::known(s)
-            .unwrap_or_else(|| GetVideoInfosResponseVideoListItemRestoreStatus::Unknown(
+        GetVideoInfosVideoListItemRestoreStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfosVideoListItemRestoreStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetVideoInfosResponseVideoListItemRestoreStatus {
+for GetVideoInfosVideoListItemRestoreStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfosResponseVideoListItemRestoreStatus::known(&s)
-            .unwrap_or(GetVideoInfosResponseVideoListItemRestoreStatus::Unknown(s))
+        GetVideoInfosVideoListItemRestoreStatus::known(&s)
+            .unwrap_or(GetVideoInfosVideoListItemRestoreStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfosResponseVideoListItemRestoreStatus {
+impl ::std::fmt::Display for GetVideoInfosVideoListItemRestoreStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfosResponseVideoListItemRestoreStatus {
+impl ::serde::Serialize for GetVideoInfosVideoListItemRestoreStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -324,12 +321,12 @@ impl ::serde::Serialize for GetVideoInfosResponseVideoListItemRestoreStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemRestoreStatus {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfosVideoListItemRestoreStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfosResponseVideoListItemRestoreStatus::from)
+            .map(GetVideoInfosVideoListItemRestoreStatus::from)
     }
 }
 
@@ -342,7 +339,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemRestor
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfosResponseVideoListItemStatus {
+pub enum GetVideoInfosVideoListItemStatus {
     /// `Uploading`.
     Uploading,
     /// `UploadFail`.
@@ -361,7 +358,7 @@ pub enum GetVideoInfosResponseVideoListItemStatus {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfosResponseVideoListItemStatus {
+impl GetVideoInfosVideoListItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Uploading",
@@ -375,59 +372,54 @@ impl GetVideoInfosResponseVideoListItemStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfosResponseVideoListItemStatus::Uploading => "Uploading",
-            GetVideoInfosResponseVideoListItemStatus::UploadFail => "UploadFail",
-            GetVideoInfosResponseVideoListItemStatus::UploadSucc => "UploadSucc",
-            GetVideoInfosResponseVideoListItemStatus::Transcoding => "Transcoding",
-            GetVideoInfosResponseVideoListItemStatus::TranscodeFail => "TranscodeFail",
-            GetVideoInfosResponseVideoListItemStatus::Blocked => "Blocked",
-            GetVideoInfosResponseVideoListItemStatus::Normal => "Normal",
-            GetVideoInfosResponseVideoListItemStatus::Unknown(s) => s.as_str(),
+            GetVideoInfosVideoListItemStatus::Uploading => "Uploading",
+            GetVideoInfosVideoListItemStatus::UploadFail => "UploadFail",
+            GetVideoInfosVideoListItemStatus::UploadSucc => "UploadSucc",
+            GetVideoInfosVideoListItemStatus::Transcoding => "Transcoding",
+            GetVideoInfosVideoListItemStatus::TranscodeFail => "TranscodeFail",
+            GetVideoInfosVideoListItemStatus::Blocked => "Blocked",
+            GetVideoInfosVideoListItemStatus::Normal => "Normal",
+            GetVideoInfosVideoListItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => GetVideoInfosResponseVideoListItemStatus::Uploading,
-                "UploadFail" => GetVideoInfosResponseVideoListItemStatus::UploadFail,
-                "UploadSucc" => GetVideoInfosResponseVideoListItemStatus::UploadSucc,
-                "Transcoding" => GetVideoInfosResponseVideoListItemStatus::Transcoding,
-                "TranscodeFail" => {
-                    GetVideoInfosResponseVideoListItemStatus::TranscodeFail
-                }
-                "Blocked" => GetVideoInfosResponseVideoListItemStatus::Blocked,
-                "Normal" => GetVideoInfosResponseVideoListItemStatus::Normal,
+                "Uploading" => GetVideoInfosVideoListItemStatus::Uploading,
+                "UploadFail" => GetVideoInfosVideoListItemStatus::UploadFail,
+                "UploadSucc" => GetVideoInfosVideoListItemStatus::UploadSucc,
+                "Transcoding" => GetVideoInfosVideoListItemStatus::Transcoding,
+                "TranscodeFail" => GetVideoInfosVideoListItemStatus::TranscodeFail,
+                "Blocked" => GetVideoInfosVideoListItemStatus::Blocked,
+                "Normal" => GetVideoInfosVideoListItemStatus::Normal,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfosResponseVideoListItemStatus {
+impl ::std::convert::From<&str> for GetVideoInfosVideoListItemStatus {
     fn from(s: &str) -> Self {
-        GetVideoInfosResponseVideoListItemStatus::known(s)
-            .unwrap_or_else(|| GetVideoInfosResponseVideoListItemStatus::Unknown(
-                s.to_owned(),
-            ))
+        GetVideoInfosVideoListItemStatus::known(s)
+            .unwrap_or_else(|| GetVideoInfosVideoListItemStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for GetVideoInfosResponseVideoListItemStatus {
+impl ::std::convert::From<::std::string::String> for GetVideoInfosVideoListItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfosResponseVideoListItemStatus::known(&s)
-            .unwrap_or(GetVideoInfosResponseVideoListItemStatus::Unknown(s))
+        GetVideoInfosVideoListItemStatus::known(&s)
+            .unwrap_or(GetVideoInfosVideoListItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfosResponseVideoListItemStatus {
+impl ::std::fmt::Display for GetVideoInfosVideoListItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfosResponseVideoListItemStatus {
+impl ::serde::Serialize for GetVideoInfosVideoListItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -436,12 +428,12 @@ impl ::serde::Serialize for GetVideoInfosResponseVideoListItemStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemStatus {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfosVideoListItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfosResponseVideoListItemStatus::from)
+            .map(GetVideoInfosVideoListItemStatus::from)
     }
 }
 
@@ -454,7 +446,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemStatus
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVideoInfosResponseVideoListItemStorageClass {
+pub enum GetVideoInfosVideoListItemStorageClass {
     /// `Standard`.
     Standard,
     /// `IA`.
@@ -477,7 +469,7 @@ pub enum GetVideoInfosResponseVideoListItemStorageClass {
     Unknown(::std::string::String),
 }
 
-impl GetVideoInfosResponseVideoListItemStorageClass {
+impl GetVideoInfosVideoListItemStorageClass {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Standard",
@@ -493,44 +485,36 @@ impl GetVideoInfosResponseVideoListItemStorageClass {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVideoInfosResponseVideoListItemStorageClass::Standard => "Standard",
-            GetVideoInfosResponseVideoListItemStorageClass::Ia => "IA",
-            GetVideoInfosResponseVideoListItemStorageClass::Archive => "Archive",
-            GetVideoInfosResponseVideoListItemStorageClass::ColdArchive => "ColdArchive",
-            GetVideoInfosResponseVideoListItemStorageClass::SourceIa => "SourceIA",
-            GetVideoInfosResponseVideoListItemStorageClass::SourceArchive => {
-                "SourceArchive"
-            }
-            GetVideoInfosResponseVideoListItemStorageClass::SourceColdArchive => {
+            GetVideoInfosVideoListItemStorageClass::Standard => "Standard",
+            GetVideoInfosVideoListItemStorageClass::Ia => "IA",
+            GetVideoInfosVideoListItemStorageClass::Archive => "Archive",
+            GetVideoInfosVideoListItemStorageClass::ColdArchive => "ColdArchive",
+            GetVideoInfosVideoListItemStorageClass::SourceIa => "SourceIA",
+            GetVideoInfosVideoListItemStorageClass::SourceArchive => "SourceArchive",
+            GetVideoInfosVideoListItemStorageClass::SourceColdArchive => {
                 "SourceColdArchive"
             }
-            GetVideoInfosResponseVideoListItemStorageClass::Changing => "Changing",
-            GetVideoInfosResponseVideoListItemStorageClass::SourceChanging => {
-                "SourceChanging"
-            }
-            GetVideoInfosResponseVideoListItemStorageClass::Unknown(s) => s.as_str(),
+            GetVideoInfosVideoListItemStorageClass::Changing => "Changing",
+            GetVideoInfosVideoListItemStorageClass::SourceChanging => "SourceChanging",
+            GetVideoInfosVideoListItemStorageClass::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Standard" => GetVideoInfosResponseVideoListItemStorageClass::Standard,
-                "IA" => GetVideoInfosResponseVideoListItemStorageClass::Ia,
-                "Archive" => GetVideoInfosResponseVideoListItemStorageClass::Archive,
-                "ColdArchive" => {
-                    GetVideoInfosResponseVideoListItemStorageClass::ColdArchive
-                }
-                "SourceIA" => GetVideoInfosResponseVideoListItemStorageClass::SourceIa,
-                "SourceArchive" => {
-                    GetVideoInfosResponseVideoListItemStorageClass::SourceArchive
-                }
+                "Standard" => GetVideoInfosVideoListItemStorageClass::Standard,
+                "IA" => GetVideoInfosVideoListItemStorageClass::Ia,
+                "Archive" => GetVideoInfosVideoListItemStorageClass::Archive,
+                "ColdArchive" => GetVideoInfosVideoListItemStorageClass::ColdArchive,
+                "SourceIA" => GetVideoInfosVideoListItemStorageClass::SourceIa,
+                "SourceArchive" => GetVideoInfosVideoListItemStorageClass::SourceArchive,
                 "SourceColdArchive" => {
-                    GetVideoInfosResponseVideoListItemStorageClass::SourceColdArchive
+                    GetVideoInfosVideoListItemStorageClass::SourceColdArchive
                 }
-                "Changing" => GetVideoInfosResponseVideoListItemStorageClass::Changing,
+                "Changing" => GetVideoInfosVideoListItemStorageClass::Changing,
                 "SourceChanging" => {
-                    GetVideoInfosResponseVideoListItemStorageClass::SourceChanging
+                    GetVideoInfosVideoListItemStorageClass::SourceChanging
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -538,30 +522,30 @@ impl GetVideoInfosResponseVideoListItemStorageClass {
     }
 }
 
-impl ::std::convert::From<&str> for GetVideoInfosResponseVideoListItemStorageClass {
+impl ::std::convert::From<&str> for GetVideoInfosVideoListItemStorageClass {
     fn from(s: &str) -> Self {
-        GetVideoInfosResponseVideoListItemStorageClass::known(s)
-            .unwrap_or_else(|| GetVideoInfosResponseVideoListItemStorageClass::Unknown(
+        GetVideoInfosVideoListItemStorageClass::known(s)
+            .unwrap_or_else(|| GetVideoInfosVideoListItemStorageClass::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetVideoInfosResponseVideoListItemStorageClass {
+for GetVideoInfosVideoListItemStorageClass {
     fn from(s: ::std::string::String) -> Self {
-        GetVideoInfosResponseVideoListItemStorageClass::known(&s)
-            .unwrap_or(GetVideoInfosResponseVideoListItemStorageClass::Unknown(s))
+        GetVideoInfosVideoListItemStorageClass::known(&s)
+            .unwrap_or(GetVideoInfosVideoListItemStorageClass::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVideoInfosResponseVideoListItemStorageClass {
+impl ::std::fmt::Display for GetVideoInfosVideoListItemStorageClass {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVideoInfosResponseVideoListItemStorageClass {
+impl ::serde::Serialize for GetVideoInfosVideoListItemStorageClass {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -570,16 +554,16 @@ impl ::serde::Serialize for GetVideoInfosResponseVideoListItemStorageClass {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemStorageClass {
+impl<'de> ::serde::Deserialize<'de> for GetVideoInfosVideoListItemStorageClass {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoInfosResponseVideoListItemStorageClass::from)
+            .map(GetVideoInfosVideoListItemStorageClass::from)
     }
 }
 
-/// The `GetVideoInfosResponseVideoListItem` object (not described in the spec yet).
+/// The `GetVideoInfosVideoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -587,7 +571,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoInfosResponseVideoListItemStorag
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct GetVideoInfosResponseVideoListItem {
+pub struct GetVideoInfosVideoListItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -623,7 +607,7 @@ pub struct GetVideoInfosResponseVideoListItem {
     /// Wire name: `DownloadSwitch`.
     #[serde(rename = "DownloadSwitch", default)]
     pub download_switch: ::std::option::Option<
-        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItemDownloadSwitch,
+        crate::generated::get_video_infos::GetVideoInfosVideoListItemDownloadSwitch,
     >,
     ///
     ///
@@ -645,7 +629,7 @@ pub struct GetVideoInfosResponseVideoListItem {
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
     pub restore_status: ::std::option::Option<
-        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItemRestoreStatus,
+        crate::generated::get_video_infos::GetVideoInfosVideoListItemRestoreStatus,
     >,
     ///
     ///
@@ -662,14 +646,14 @@ pub struct GetVideoInfosResponseVideoListItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItemStatus,
+        crate::generated::get_video_infos::GetVideoInfosVideoListItemStatus,
     >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<
-        crate::generated::get_video_infos::GetVideoInfosResponseVideoListItemStorageClass,
+        crate::generated::get_video_infos::GetVideoInfosVideoListItemStorageClass,
     >,
     ///
     ///
@@ -699,7 +683,7 @@ pub struct GetVideoInfosResponseVideoListItem {
 }
 
 #[doc(hidden)]
-pub static GET_VIDEO_INFOS_RESPONSE_VIDEO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_VIDEO_INFOS_VIDEO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",

@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::CreationTimeOrder;
+pub use crate::generated::types::{CreationTimeOrder, VideoSnapshots};
 
 /// Input of `GetVideoList`. Build it with [`crate::Client::get_video_list`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -145,7 +145,7 @@ pub struct GetVideoListOutput {
     /// Wire name: `VideoList`.
     #[serde(rename = "VideoList", default)]
     pub video_list: ::std::option::Option<
-        crate::generated::get_video_list::GetVideoListResponseVideoList,
+        crate::generated::get_video_list::GetVideoListVideoList,
     >,
 }
 
@@ -153,7 +153,7 @@ impl GetVideoListOutput {
     /// The items of `VideoList` (`VideoList.Video`) directly; empty when it is absent.
     pub fn video_list(
         &self,
-    ) -> &[crate::generated::get_video_list::GetVideoListResponseVideoListVideoItem] {
+    ) -> &[crate::generated::get_video_list::GetVideoListVideoListVideoItem] {
         self.video_list.as_ref().map_or(&[], |w| w.video.as_slice())
     }
 }
@@ -314,7 +314,7 @@ impl GetVideoListFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::get_video_list::GetVideoListResponseVideoListVideoItem,
+            crate::generated::get_video_list::GetVideoListVideoListVideoItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -355,7 +355,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoList",
-                shape: &crate::generated::get_video_list::GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_SHAPE,
+                shape: &crate::generated::get_video_list::GET_VIDEO_LIST_VIDEO_LIST_SHAPE,
             },
         ],
     ),
@@ -375,368 +375,6 @@ static STATUS_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetVideoListResponseVideoListVideoItemRestoreStatus {
-    /// `Processing`.
-    Processing,
-    /// `Success`.
-    Success,
-    /// `Failed`.
-    Failed,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetVideoListResponseVideoListVideoItemRestoreStatus {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetVideoListResponseVideoListVideoItemRestoreStatus::Processing => {
-                "Processing"
-            }
-            GetVideoListResponseVideoListVideoItemRestoreStatus::Success => "Success",
-            GetVideoListResponseVideoListVideoItemRestoreStatus::Failed => "Failed",
-            GetVideoListResponseVideoListVideoItemRestoreStatus::Unknown(s) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "Processing" => {
-                    GetVideoListResponseVideoListVideoItemRestoreStatus::Processing
-                }
-                "Success" => GetVideoListResponseVideoListVideoItemRestoreStatus::Success,
-                "Failed" => GetVideoListResponseVideoListVideoItemRestoreStatus::Failed,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for GetVideoListResponseVideoListVideoItemRestoreStatus {
-    fn from(s: &str) -> Self {
-        GetVideoListResponseVideoListVideoItemRestoreStatus::known(s)
-            .unwrap_or_else(|| GetVideoListResponseVideoListVideoItemRestoreStatus::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetVideoListResponseVideoListVideoItemRestoreStatus {
-    fn from(s: ::std::string::String) -> Self {
-        GetVideoListResponseVideoListVideoItemRestoreStatus::known(&s)
-            .unwrap_or(GetVideoListResponseVideoListVideoItemRestoreStatus::Unknown(s))
-    }
-}
-
-impl ::std::fmt::Display for GetVideoListResponseVideoListVideoItemRestoreStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for GetVideoListResponseVideoListVideoItemRestoreStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetVideoListResponseVideoListVideoItemRestoreStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoListResponseVideoListVideoItemRestoreStatus::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetVideoListResponseVideoListVideoItemStatus {
-    /// `Uploading`.
-    Uploading,
-    /// `UploadFail`.
-    UploadFail,
-    /// `UploadSucc`.
-    UploadSucc,
-    /// `Transcoding`.
-    Transcoding,
-    /// `TranscodeFail`.
-    TranscodeFail,
-    /// `Checking`.
-    Checking,
-    /// `Blocked`.
-    Blocked,
-    /// `Normal`.
-    Normal,
-    /// `ProduceFail`.
-    ProduceFail,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetVideoListResponseVideoListVideoItemStatus {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "Uploading",
-        "UploadFail",
-        "UploadSucc",
-        "Transcoding",
-        "TranscodeFail",
-        "Checking",
-        "Blocked",
-        "Normal",
-        "ProduceFail",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetVideoListResponseVideoListVideoItemStatus::Uploading => "Uploading",
-            GetVideoListResponseVideoListVideoItemStatus::UploadFail => "UploadFail",
-            GetVideoListResponseVideoListVideoItemStatus::UploadSucc => "UploadSucc",
-            GetVideoListResponseVideoListVideoItemStatus::Transcoding => "Transcoding",
-            GetVideoListResponseVideoListVideoItemStatus::TranscodeFail => {
-                "TranscodeFail"
-            }
-            GetVideoListResponseVideoListVideoItemStatus::Checking => "Checking",
-            GetVideoListResponseVideoListVideoItemStatus::Blocked => "Blocked",
-            GetVideoListResponseVideoListVideoItemStatus::Normal => "Normal",
-            GetVideoListResponseVideoListVideoItemStatus::ProduceFail => "ProduceFail",
-            GetVideoListResponseVideoListVideoItemStatus::Unknown(s) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "Uploading" => GetVideoListResponseVideoListVideoItemStatus::Uploading,
-                "UploadFail" => GetVideoListResponseVideoListVideoItemStatus::UploadFail,
-                "UploadSucc" => GetVideoListResponseVideoListVideoItemStatus::UploadSucc,
-                "Transcoding" => {
-                    GetVideoListResponseVideoListVideoItemStatus::Transcoding
-                }
-                "TranscodeFail" => {
-                    GetVideoListResponseVideoListVideoItemStatus::TranscodeFail
-                }
-                "Checking" => GetVideoListResponseVideoListVideoItemStatus::Checking,
-                "Blocked" => GetVideoListResponseVideoListVideoItemStatus::Blocked,
-                "Normal" => GetVideoListResponseVideoListVideoItemStatus::Normal,
-                "ProduceFail" => {
-                    GetVideoListResponseVideoListVideoItemStatus::ProduceFail
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for GetVideoListResponseVideoListVideoItemStatus {
-    fn from(s: &str) -> Self {
-        GetVideoListResponseVideoListVideoItemStatus::known(s)
-            .unwrap_or_else(|| GetVideoListResponseVideoListVideoItemStatus::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetVideoListResponseVideoListVideoItemStatus {
-    fn from(s: ::std::string::String) -> Self {
-        GetVideoListResponseVideoListVideoItemStatus::known(&s)
-            .unwrap_or(GetVideoListResponseVideoListVideoItemStatus::Unknown(s))
-    }
-}
-
-impl ::std::fmt::Display for GetVideoListResponseVideoListVideoItemStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for GetVideoListResponseVideoListVideoItemStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for GetVideoListResponseVideoListVideoItemStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoListResponseVideoListVideoItemStatus::from)
-    }
-}
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum GetVideoListResponseVideoListVideoItemStorageClass {
-    /// `Standard`.
-    Standard,
-    /// `IA`.
-    Ia,
-    /// `Archive`.
-    Archive,
-    /// `ColdArchive`.
-    ColdArchive,
-    /// `SourceIA`.
-    SourceIa,
-    /// `SourceArchive`.
-    SourceArchive,
-    /// `SourceColdArchive`.
-    SourceColdArchive,
-    /// `Changing`.
-    Changing,
-    /// `SourceChanging`.
-    SourceChanging,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl GetVideoListResponseVideoListVideoItemStorageClass {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &[
-        "Standard",
-        "IA",
-        "Archive",
-        "ColdArchive",
-        "SourceIA",
-        "SourceArchive",
-        "SourceColdArchive",
-        "Changing",
-        "SourceChanging",
-    ];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            GetVideoListResponseVideoListVideoItemStorageClass::Standard => "Standard",
-            GetVideoListResponseVideoListVideoItemStorageClass::Ia => "IA",
-            GetVideoListResponseVideoListVideoItemStorageClass::Archive => "Archive",
-            GetVideoListResponseVideoListVideoItemStorageClass::ColdArchive => {
-                "ColdArchive"
-            }
-            GetVideoListResponseVideoListVideoItemStorageClass::SourceIa => "SourceIA",
-            GetVideoListResponseVideoListVideoItemStorageClass::SourceArchive => {
-                "SourceArchive"
-            }
-            GetVideoListResponseVideoListVideoItemStorageClass::SourceColdArchive => {
-                "SourceColdArchive"
-            }
-            GetVideoListResponseVideoListVideoItemStorageClass::Changing => "Changing",
-            GetVideoListResponseVideoListVideoItemStorageClass::SourceChanging => {
-                "SourceChanging"
-            }
-            GetVideoListResponseVideoListVideoItemStorageClass::Unknown(s) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "Standard" => {
-                    GetVideoListResponseVideoListVideoItemStorageClass::Standard
-                }
-                "IA" => GetVideoListResponseVideoListVideoItemStorageClass::Ia,
-                "Archive" => GetVideoListResponseVideoListVideoItemStorageClass::Archive,
-                "ColdArchive" => {
-                    GetVideoListResponseVideoListVideoItemStorageClass::ColdArchive
-                }
-                "SourceIA" => {
-                    GetVideoListResponseVideoListVideoItemStorageClass::SourceIa
-                }
-                "SourceArchive" => {
-                    GetVideoListResponseVideoListVideoItemStorageClass::SourceArchive
-                }
-                "SourceColdArchive" => {
-                    GetVideoListResponseVideoListVideoItemStorageClass::SourceColdArchive
-                }
-                "Changing" => {
-                    GetVideoListResponseVideoListVideoItemStorageClass::Changing
-                }
-                "SourceChanging" => {
-                    GetVideoListResponseVideoListVideoItemStorageClass::SourceChanging
-                }
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for GetVideoListResponseVideoListVideoItemStorageClass {
-    fn from(s: &str) -> Self {
-        GetVideoListResponseVideoListVideoItemStorageClass::known(s)
-            .unwrap_or_else(|| GetVideoListResponseVideoListVideoItemStorageClass::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for GetVideoListResponseVideoListVideoItemStorageClass {
-    fn from(s: ::std::string::String) -> Self {
-        GetVideoListResponseVideoListVideoItemStorageClass::known(&s)
-            .unwrap_or(GetVideoListResponseVideoListVideoItemStorageClass::Unknown(s))
-    }
-}
-
-impl ::std::fmt::Display for GetVideoListResponseVideoListVideoItemStorageClass {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for GetVideoListResponseVideoListVideoItemStorageClass {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de>
-for GetVideoListResponseVideoListVideoItemStorageClass {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVideoListResponseVideoListVideoItemStorageClass::from)
-    }
-}
 
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(
@@ -854,7 +492,343 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoListStatus {
     }
 }
 
-/// The `GetVideoListResponseVideoList` object (not described in the spec yet).
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoListVideoListVideoItemRestoreStatus {
+    /// `Processing`.
+    Processing,
+    /// `Success`.
+    Success,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoListVideoListVideoItemRestoreStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoListVideoListVideoItemRestoreStatus::Processing => "Processing",
+            GetVideoListVideoListVideoItemRestoreStatus::Success => "Success",
+            GetVideoListVideoListVideoItemRestoreStatus::Failed => "Failed",
+            GetVideoListVideoListVideoItemRestoreStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => GetVideoListVideoListVideoItemRestoreStatus::Processing,
+                "Success" => GetVideoListVideoListVideoItemRestoreStatus::Success,
+                "Failed" => GetVideoListVideoListVideoItemRestoreStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoListVideoListVideoItemRestoreStatus {
+    fn from(s: &str) -> Self {
+        GetVideoListVideoListVideoItemRestoreStatus::known(s)
+            .unwrap_or_else(|| GetVideoListVideoListVideoItemRestoreStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoListVideoListVideoItemRestoreStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoListVideoListVideoItemRestoreStatus::known(&s)
+            .unwrap_or(GetVideoListVideoListVideoItemRestoreStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoListVideoListVideoItemRestoreStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoListVideoListVideoItemRestoreStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoListVideoListVideoItemRestoreStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoListVideoListVideoItemRestoreStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoListVideoListVideoItemStatus {
+    /// `Uploading`.
+    Uploading,
+    /// `UploadFail`.
+    UploadFail,
+    /// `UploadSucc`.
+    UploadSucc,
+    /// `Transcoding`.
+    Transcoding,
+    /// `TranscodeFail`.
+    TranscodeFail,
+    /// `Checking`.
+    Checking,
+    /// `Blocked`.
+    Blocked,
+    /// `Normal`.
+    Normal,
+    /// `ProduceFail`.
+    ProduceFail,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoListVideoListVideoItemStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Uploading",
+        "UploadFail",
+        "UploadSucc",
+        "Transcoding",
+        "TranscodeFail",
+        "Checking",
+        "Blocked",
+        "Normal",
+        "ProduceFail",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoListVideoListVideoItemStatus::Uploading => "Uploading",
+            GetVideoListVideoListVideoItemStatus::UploadFail => "UploadFail",
+            GetVideoListVideoListVideoItemStatus::UploadSucc => "UploadSucc",
+            GetVideoListVideoListVideoItemStatus::Transcoding => "Transcoding",
+            GetVideoListVideoListVideoItemStatus::TranscodeFail => "TranscodeFail",
+            GetVideoListVideoListVideoItemStatus::Checking => "Checking",
+            GetVideoListVideoListVideoItemStatus::Blocked => "Blocked",
+            GetVideoListVideoListVideoItemStatus::Normal => "Normal",
+            GetVideoListVideoListVideoItemStatus::ProduceFail => "ProduceFail",
+            GetVideoListVideoListVideoItemStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Uploading" => GetVideoListVideoListVideoItemStatus::Uploading,
+                "UploadFail" => GetVideoListVideoListVideoItemStatus::UploadFail,
+                "UploadSucc" => GetVideoListVideoListVideoItemStatus::UploadSucc,
+                "Transcoding" => GetVideoListVideoListVideoItemStatus::Transcoding,
+                "TranscodeFail" => GetVideoListVideoListVideoItemStatus::TranscodeFail,
+                "Checking" => GetVideoListVideoListVideoItemStatus::Checking,
+                "Blocked" => GetVideoListVideoListVideoItemStatus::Blocked,
+                "Normal" => GetVideoListVideoListVideoItemStatus::Normal,
+                "ProduceFail" => GetVideoListVideoListVideoItemStatus::ProduceFail,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoListVideoListVideoItemStatus {
+    fn from(s: &str) -> Self {
+        GetVideoListVideoListVideoItemStatus::known(s)
+            .unwrap_or_else(|| GetVideoListVideoListVideoItemStatus::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoListVideoListVideoItemStatus {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoListVideoListVideoItemStatus::known(&s)
+            .unwrap_or(GetVideoListVideoListVideoItemStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoListVideoListVideoItemStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoListVideoListVideoItemStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoListVideoListVideoItemStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoListVideoListVideoItemStatus::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum GetVideoListVideoListVideoItemStorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`.
+    Ia,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `SourceIA`.
+    SourceIa,
+    /// `SourceArchive`.
+    SourceArchive,
+    /// `SourceColdArchive`.
+    SourceColdArchive,
+    /// `Changing`.
+    Changing,
+    /// `SourceChanging`.
+    SourceChanging,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl GetVideoListVideoListVideoItemStorageClass {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Standard",
+        "IA",
+        "Archive",
+        "ColdArchive",
+        "SourceIA",
+        "SourceArchive",
+        "SourceColdArchive",
+        "Changing",
+        "SourceChanging",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GetVideoListVideoListVideoItemStorageClass::Standard => "Standard",
+            GetVideoListVideoListVideoItemStorageClass::Ia => "IA",
+            GetVideoListVideoListVideoItemStorageClass::Archive => "Archive",
+            GetVideoListVideoListVideoItemStorageClass::ColdArchive => "ColdArchive",
+            GetVideoListVideoListVideoItemStorageClass::SourceIa => "SourceIA",
+            GetVideoListVideoListVideoItemStorageClass::SourceArchive => "SourceArchive",
+            GetVideoListVideoListVideoItemStorageClass::SourceColdArchive => {
+                "SourceColdArchive"
+            }
+            GetVideoListVideoListVideoItemStorageClass::Changing => "Changing",
+            GetVideoListVideoListVideoItemStorageClass::SourceChanging => {
+                "SourceChanging"
+            }
+            GetVideoListVideoListVideoItemStorageClass::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Standard" => GetVideoListVideoListVideoItemStorageClass::Standard,
+                "IA" => GetVideoListVideoListVideoItemStorageClass::Ia,
+                "Archive" => GetVideoListVideoListVideoItemStorageClass::Archive,
+                "ColdArchive" => GetVideoListVideoListVideoItemStorageClass::ColdArchive,
+                "SourceIA" => GetVideoListVideoListVideoItemStorageClass::SourceIa,
+                "SourceArchive" => {
+                    GetVideoListVideoListVideoItemStorageClass::SourceArchive
+                }
+                "SourceColdArchive" => {
+                    GetVideoListVideoListVideoItemStorageClass::SourceColdArchive
+                }
+                "Changing" => GetVideoListVideoListVideoItemStorageClass::Changing,
+                "SourceChanging" => {
+                    GetVideoListVideoListVideoItemStorageClass::SourceChanging
+                }
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for GetVideoListVideoListVideoItemStorageClass {
+    fn from(s: &str) -> Self {
+        GetVideoListVideoListVideoItemStorageClass::known(s)
+            .unwrap_or_else(|| GetVideoListVideoListVideoItemStorageClass::Unknown(
+                s.to_owned(),
+            ))
+    }
+}
+
+impl ::std::convert::From<::std::string::String>
+for GetVideoListVideoListVideoItemStorageClass {
+    fn from(s: ::std::string::String) -> Self {
+        GetVideoListVideoListVideoItemStorageClass::known(&s)
+            .unwrap_or(GetVideoListVideoListVideoItemStorageClass::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for GetVideoListVideoListVideoItemStorageClass {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GetVideoListVideoListVideoItemStorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GetVideoListVideoListVideoItemStorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(GetVideoListVideoListVideoItemStorageClass::from)
+    }
+}
+
+/// The `GetVideoListVideoList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -862,30 +836,30 @@ impl<'de> ::serde::Deserialize<'de> for GetVideoListStatus {
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct GetVideoListResponseVideoList {
+pub struct GetVideoListVideoList {
     ///
     ///
     /// Wire name: `Video`.
     #[serde(rename = "Video", default)]
     pub video: ::std::vec::Vec<
-        crate::generated::get_video_list::GetVideoListResponseVideoListVideoItem,
+        crate::generated::get_video_list::GetVideoListVideoListVideoItem,
     >,
 }
 
 #[doc(hidden)]
-pub static GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_VIDEO_LIST_VIDEO_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Video",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::get_video_list::GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_VIDEO_ITEM_SHAPE,
+                item: &crate::generated::get_video_list::GET_VIDEO_LIST_VIDEO_LIST_VIDEO_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `GetVideoListResponseVideoListVideoItem` object (not described in the spec yet).
+/// The `GetVideoListVideoListVideoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -893,7 +867,7 @@ pub static GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_SHAPE: ::aliyun_runtime::shape::Sh
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct GetVideoListResponseVideoListVideoItem {
+pub struct GetVideoListVideoListVideoItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -944,7 +918,7 @@ pub struct GetVideoListResponseVideoListVideoItem {
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
     pub restore_status: ::std::option::Option<
-        crate::generated::get_video_list::GetVideoListResponseVideoListVideoItemRestoreStatus,
+        crate::generated::get_video_list::GetVideoListVideoListVideoItemRestoreStatus,
     >,
     ///
     ///
@@ -955,22 +929,20 @@ pub struct GetVideoListResponseVideoListVideoItem {
     ///
     /// Wire name: `Snapshots`.
     #[serde(rename = "Snapshots", default)]
-    pub snapshots: ::std::option::Option<
-        crate::generated::get_video_list::GetVideoListResponseVideoListVideoItemSnapshots,
-    >,
+    pub snapshots: ::std::option::Option<crate::generated::types::VideoSnapshots>,
     ///
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::get_video_list::GetVideoListResponseVideoListVideoItemStatus,
+        crate::generated::get_video_list::GetVideoListVideoListVideoItemStatus,
     >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<
-        crate::generated::get_video_list::GetVideoListResponseVideoListVideoItemStorageClass,
+        crate::generated::get_video_list::GetVideoListVideoListVideoItemStorageClass,
     >,
     ///
     ///
@@ -994,7 +966,7 @@ pub struct GetVideoListResponseVideoListVideoItem {
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
-impl GetVideoListResponseVideoListVideoItem {
+impl GetVideoListVideoListVideoItem {
     /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
     pub fn snapshots(&self) -> &[::std::string::String] {
         self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
@@ -1002,7 +974,7 @@ impl GetVideoListResponseVideoListVideoItem {
 }
 
 #[doc(hidden)]
-pub static GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_VIDEO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_VIDEO_LIST_VIDEO_LIST_VIDEO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -1050,7 +1022,7 @@ pub static GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_VIDEO_ITEM_SHAPE: ::aliyun_runtime
         },
         ::aliyun_runtime::shape::Field {
             name: "Snapshots",
-            shape: &crate::generated::get_video_list::GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_VIDEO_ITEM_SNAPSHOTS_SHAPE,
+            shape: &crate::generated::types::VIDEO_SNAPSHOTS_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
@@ -1075,36 +1047,6 @@ pub static GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_VIDEO_ITEM_SHAPE: ::aliyun_runtime
         ::aliyun_runtime::shape::Field {
             name: "VideoId",
             shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `GetVideoListResponseVideoListVideoItemSnapshots` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetVideoListResponseVideoListVideoItemSnapshots {
-    ///
-    ///
-    /// Wire name: `Snapshot`.
-    #[serde(rename = "Snapshot", default)]
-    pub snapshot: ::std::vec::Vec<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static GET_VIDEO_LIST_RESPONSE_VIDEO_LIST_VIDEO_ITEM_SNAPSHOTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Snapshot",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::String,
-                xml_item: ::std::option::Option::None,
-            },
         },
     ],
 );

@@ -85,7 +85,7 @@ pub struct GetVideoPlayAuthOutput {
     /// Wire name: `VideoMeta`.
     #[serde(rename = "VideoMeta", default)]
     pub video_meta: ::std::option::Option<
-        crate::generated::get_video_play_auth::GetVideoPlayAuthResponseVideoMeta,
+        crate::generated::get_video_play_auth::GetVideoPlayAuthVideoMeta,
     >,
 }
 
@@ -195,7 +195,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "VideoMeta",
-                shape: &crate::generated::get_video_play_auth::GET_VIDEO_PLAY_AUTH_RESPONSE_VIDEO_META_SHAPE,
+                shape: &crate::generated::get_video_play_auth::GET_VIDEO_PLAY_AUTH_VIDEO_META_SHAPE,
             },
         ],
     ),
@@ -203,7 +203,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
-/// The `GetVideoPlayAuthResponseVideoMeta` object (not described in the spec yet).
+/// The `GetVideoPlayAuthVideoMeta` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -211,7 +211,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct GetVideoPlayAuthResponseVideoMeta {
+pub struct GetVideoPlayAuthVideoMeta {
     ///
     ///
     /// Wire name: `CoverURL`.
@@ -240,7 +240,7 @@ pub struct GetVideoPlayAuthResponseVideoMeta {
 }
 
 #[doc(hidden)]
-pub static GET_VIDEO_PLAY_AUTH_RESPONSE_VIDEO_META_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_VIDEO_PLAY_AUTH_VIDEO_META_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CoverURL",

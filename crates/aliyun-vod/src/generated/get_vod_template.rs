@@ -60,7 +60,7 @@ pub struct GetVodTemplateOutput {
     /// Wire name: `VodTemplateInfo`.
     #[serde(rename = "VodTemplateInfo", default)]
     pub vod_template_info: ::std::option::Option<
-        crate::generated::get_vod_template::GetVodTemplateResponseVodTemplateInfo,
+        crate::generated::get_vod_template::GetVodTemplateVodTemplateInfo,
     >,
 }
 
@@ -128,7 +128,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "VodTemplateInfo",
-                shape: &crate::generated::get_vod_template::GET_VOD_TEMPLATE_RESPONSE_VOD_TEMPLATE_INFO_SHAPE,
+                shape: &crate::generated::get_vod_template::GET_VOD_TEMPLATE_VOD_TEMPLATE_INFO_SHAPE,
             },
         ],
     ),
@@ -145,7 +145,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVodTemplateResponseVodTemplateInfoIsDefault {
+pub enum GetVodTemplateVodTemplateInfoIsDefault {
     /// `Default`.
     Default,
     /// `NotDefault`.
@@ -154,55 +154,53 @@ pub enum GetVodTemplateResponseVodTemplateInfoIsDefault {
     Unknown(::std::string::String),
 }
 
-impl GetVodTemplateResponseVodTemplateInfoIsDefault {
+impl GetVodTemplateVodTemplateInfoIsDefault {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVodTemplateResponseVodTemplateInfoIsDefault::Default => "Default",
-            GetVodTemplateResponseVodTemplateInfoIsDefault::NotDefault => "NotDefault",
-            GetVodTemplateResponseVodTemplateInfoIsDefault::Unknown(s) => s.as_str(),
+            GetVodTemplateVodTemplateInfoIsDefault::Default => "Default",
+            GetVodTemplateVodTemplateInfoIsDefault::NotDefault => "NotDefault",
+            GetVodTemplateVodTemplateInfoIsDefault::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Default" => GetVodTemplateResponseVodTemplateInfoIsDefault::Default,
-                "NotDefault" => {
-                    GetVodTemplateResponseVodTemplateInfoIsDefault::NotDefault
-                }
+                "Default" => GetVodTemplateVodTemplateInfoIsDefault::Default,
+                "NotDefault" => GetVodTemplateVodTemplateInfoIsDefault::NotDefault,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVodTemplateResponseVodTemplateInfoIsDefault {
+impl ::std::convert::From<&str> for GetVodTemplateVodTemplateInfoIsDefault {
     fn from(s: &str) -> Self {
-        GetVodTemplateResponseVodTemplateInfoIsDefault::known(s)
-            .unwrap_or_else(|| GetVodTemplateResponseVodTemplateInfoIsDefault::Unknown(
+        GetVodTemplateVodTemplateInfoIsDefault::known(s)
+            .unwrap_or_else(|| GetVodTemplateVodTemplateInfoIsDefault::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetVodTemplateResponseVodTemplateInfoIsDefault {
+for GetVodTemplateVodTemplateInfoIsDefault {
     fn from(s: ::std::string::String) -> Self {
-        GetVodTemplateResponseVodTemplateInfoIsDefault::known(&s)
-            .unwrap_or(GetVodTemplateResponseVodTemplateInfoIsDefault::Unknown(s))
+        GetVodTemplateVodTemplateInfoIsDefault::known(&s)
+            .unwrap_or(GetVodTemplateVodTemplateInfoIsDefault::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVodTemplateResponseVodTemplateInfoIsDefault {
+impl ::std::fmt::Display for GetVodTemplateVodTemplateInfoIsDefault {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVodTemplateResponseVodTemplateInfoIsDefault {
+impl ::serde::Serialize for GetVodTemplateVodTemplateInfoIsDefault {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -211,12 +209,12 @@ impl ::serde::Serialize for GetVodTemplateResponseVodTemplateInfoIsDefault {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for GetVodTemplateResponseVodTemplateInfoIsDefault {
+impl<'de> ::serde::Deserialize<'de> for GetVodTemplateVodTemplateInfoIsDefault {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVodTemplateResponseVodTemplateInfoIsDefault::from)
+            .map(GetVodTemplateVodTemplateInfoIsDefault::from)
     }
 }
 
@@ -229,7 +227,7 @@ impl<'de> ::serde::Deserialize<'de> for GetVodTemplateResponseVodTemplateInfoIsD
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum GetVodTemplateResponseVodTemplateInfoTemplateType {
+pub enum GetVodTemplateVodTemplateInfoTemplateType {
     /// `Snapshot`.
     Snapshot,
     /// `DynamicImage`.
@@ -238,57 +236,53 @@ pub enum GetVodTemplateResponseVodTemplateInfoTemplateType {
     Unknown(::std::string::String),
 }
 
-impl GetVodTemplateResponseVodTemplateInfoTemplateType {
+impl GetVodTemplateVodTemplateInfoTemplateType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Snapshot", "DynamicImage"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            GetVodTemplateResponseVodTemplateInfoTemplateType::Snapshot => "Snapshot",
-            GetVodTemplateResponseVodTemplateInfoTemplateType::DynamicImage => {
-                "DynamicImage"
-            }
-            GetVodTemplateResponseVodTemplateInfoTemplateType::Unknown(s) => s.as_str(),
+            GetVodTemplateVodTemplateInfoTemplateType::Snapshot => "Snapshot",
+            GetVodTemplateVodTemplateInfoTemplateType::DynamicImage => "DynamicImage",
+            GetVodTemplateVodTemplateInfoTemplateType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Snapshot" => GetVodTemplateResponseVodTemplateInfoTemplateType::Snapshot,
-                "DynamicImage" => {
-                    GetVodTemplateResponseVodTemplateInfoTemplateType::DynamicImage
-                }
+                "Snapshot" => GetVodTemplateVodTemplateInfoTemplateType::Snapshot,
+                "DynamicImage" => GetVodTemplateVodTemplateInfoTemplateType::DynamicImage,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for GetVodTemplateResponseVodTemplateInfoTemplateType {
+impl ::std::convert::From<&str> for GetVodTemplateVodTemplateInfoTemplateType {
     fn from(s: &str) -> Self {
-        GetVodTemplateResponseVodTemplateInfoTemplateType::known(s)
-            .unwrap_or_else(|| GetVodTemplateResponseVodTemplateInfoTemplateType::Unknown(
+        GetVodTemplateVodTemplateInfoTemplateType::known(s)
+            .unwrap_or_else(|| GetVodTemplateVodTemplateInfoTemplateType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for GetVodTemplateResponseVodTemplateInfoTemplateType {
+for GetVodTemplateVodTemplateInfoTemplateType {
     fn from(s: ::std::string::String) -> Self {
-        GetVodTemplateResponseVodTemplateInfoTemplateType::known(&s)
-            .unwrap_or(GetVodTemplateResponseVodTemplateInfoTemplateType::Unknown(s))
+        GetVodTemplateVodTemplateInfoTemplateType::known(&s)
+            .unwrap_or(GetVodTemplateVodTemplateInfoTemplateType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for GetVodTemplateResponseVodTemplateInfoTemplateType {
+impl ::std::fmt::Display for GetVodTemplateVodTemplateInfoTemplateType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for GetVodTemplateResponseVodTemplateInfoTemplateType {
+impl ::serde::Serialize for GetVodTemplateVodTemplateInfoTemplateType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -297,17 +291,16 @@ impl ::serde::Serialize for GetVodTemplateResponseVodTemplateInfoTemplateType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for GetVodTemplateResponseVodTemplateInfoTemplateType {
+impl<'de> ::serde::Deserialize<'de> for GetVodTemplateVodTemplateInfoTemplateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(GetVodTemplateResponseVodTemplateInfoTemplateType::from)
+            .map(GetVodTemplateVodTemplateInfoTemplateType::from)
     }
 }
 
-/// The `GetVodTemplateResponseVodTemplateInfo` object (not described in the spec yet).
+/// The `GetVodTemplateVodTemplateInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -316,7 +309,7 @@ for GetVodTemplateResponseVodTemplateInfoTemplateType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct GetVodTemplateResponseVodTemplateInfo {
+pub struct GetVodTemplateVodTemplateInfo {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -327,7 +320,7 @@ pub struct GetVodTemplateResponseVodTemplateInfo {
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
     pub is_default: ::std::option::Option<
-        crate::generated::get_vod_template::GetVodTemplateResponseVodTemplateInfoIsDefault,
+        crate::generated::get_vod_template::GetVodTemplateVodTemplateInfoIsDefault,
     >,
     ///
     ///
@@ -349,7 +342,7 @@ pub struct GetVodTemplateResponseVodTemplateInfo {
     /// Wire name: `TemplateType`.
     #[serde(rename = "TemplateType", default)]
     pub template_type: ::std::option::Option<
-        crate::generated::get_vod_template::GetVodTemplateResponseVodTemplateInfoTemplateType,
+        crate::generated::get_vod_template::GetVodTemplateVodTemplateInfoTemplateType,
     >,
     ///
     ///
@@ -359,7 +352,7 @@ pub struct GetVodTemplateResponseVodTemplateInfo {
 }
 
 #[doc(hidden)]
-pub static GET_VOD_TEMPLATE_RESPONSE_VOD_TEMPLATE_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static GET_VOD_TEMPLATE_VOD_TEMPLATE_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",

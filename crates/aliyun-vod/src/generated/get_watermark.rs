@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::WatermarkInfo;
+
 /// Input of `GetWatermark`. Build it with [`crate::Client::get_watermark`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -59,9 +61,7 @@ pub struct GetWatermarkOutput {
     ///
     /// Wire name: `WatermarkInfo`.
     #[serde(rename = "WatermarkInfo", default)]
-    pub watermark_info: ::std::option::Option<
-        crate::generated::get_watermark::GetWatermarkResponseWatermarkInfo,
-    >,
+    pub watermark_info: ::std::option::Option<crate::generated::types::WatermarkInfo>,
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -128,100 +128,10 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "WatermarkInfo",
-                shape: &crate::generated::get_watermark::GET_WATERMARK_RESPONSE_WATERMARK_INFO_SHAPE,
+                shape: &crate::generated::types::WATERMARK_INFO_SHAPE,
             },
         ],
     ),
     pages: ::std::option::Option::None,
     regions: &[],
 };
-
-/// The `GetWatermarkResponseWatermarkInfo` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct GetWatermarkResponseWatermarkInfo {
-    ///
-    ///
-    /// Wire name: `AppId`.
-    #[serde(rename = "AppId", default)]
-    pub app_id: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `CreationTime`.
-    #[serde(rename = "CreationTime", default)]
-    pub creation_time: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `FileUrl`.
-    #[serde(rename = "FileUrl", default)]
-    pub file_url: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `IsDefault`.
-    #[serde(rename = "IsDefault", default)]
-    pub is_default: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Name`.
-    #[serde(rename = "Name", default)]
-    pub name: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Type`.
-    #[serde(rename = "Type", default)]
-    pub type_: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `WatermarkConfig`.
-    #[serde(rename = "WatermarkConfig", default)]
-    pub watermark_config: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `WatermarkId`.
-    #[serde(rename = "WatermarkId", default)]
-    pub watermark_id: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static GET_WATERMARK_RESPONSE_WATERMARK_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "AppId",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "CreationTime",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "FileUrl",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "IsDefault",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Name",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Type",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "WatermarkConfig",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "WatermarkId",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);

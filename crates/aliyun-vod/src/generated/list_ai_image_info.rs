@@ -55,7 +55,7 @@ pub struct ListAiImageInfoOutput {
     /// Wire name: `AIImageInfoList`.
     #[serde(rename = "AIImageInfoList", default)]
     pub ai_image_info_list: ::std::vec::Vec<
-        crate::generated::list_ai_image_info::ListAiImageInfoResponseAiImageInfoListItem,
+        crate::generated::list_ai_image_info::ListAiImageInfoAiImageInfoListItem,
     >,
     ///
     ///
@@ -125,7 +125,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "AIImageInfoList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_ai_image_info::LIST_AI_IMAGE_INFO_RESPONSE_AI_IMAGE_INFO_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_ai_image_info::LIST_AI_IMAGE_INFO_AI_IMAGE_INFO_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -148,7 +148,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListAiImageInfoResponseAiImageInfoListItemFormat {
+pub enum ListAiImageInfoAiImageInfoListItemFormat {
     /// `gif`.
     Gif,
     /// `png`.
@@ -157,53 +157,53 @@ pub enum ListAiImageInfoResponseAiImageInfoListItemFormat {
     Unknown(::std::string::String),
 }
 
-impl ListAiImageInfoResponseAiImageInfoListItemFormat {
+impl ListAiImageInfoAiImageInfoListItemFormat {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["gif", "png"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListAiImageInfoResponseAiImageInfoListItemFormat::Gif => "gif",
-            ListAiImageInfoResponseAiImageInfoListItemFormat::Png => "png",
-            ListAiImageInfoResponseAiImageInfoListItemFormat::Unknown(s) => s.as_str(),
+            ListAiImageInfoAiImageInfoListItemFormat::Gif => "gif",
+            ListAiImageInfoAiImageInfoListItemFormat::Png => "png",
+            ListAiImageInfoAiImageInfoListItemFormat::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "gif" => ListAiImageInfoResponseAiImageInfoListItemFormat::Gif,
-                "png" => ListAiImageInfoResponseAiImageInfoListItemFormat::Png,
+                "gif" => ListAiImageInfoAiImageInfoListItemFormat::Gif,
+                "png" => ListAiImageInfoAiImageInfoListItemFormat::Png,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for ListAiImageInfoResponseAiImageInfoListItemFormat {
+impl ::std::convert::From<&str> for ListAiImageInfoAiImageInfoListItemFormat {
     fn from(s: &str) -> Self {
-        ListAiImageInfoResponseAiImageInfoListItemFormat::known(s)
-            .unwrap_or_else(|| ListAiImageInfoResponseAiImageInfoListItemFormat::Unknown(
+        ListAiImageInfoAiImageInfoListItemFormat::known(s)
+            .unwrap_or_else(|| ListAiImageInfoAiImageInfoListItemFormat::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListAiImageInfoResponseAiImageInfoListItemFormat {
+for ListAiImageInfoAiImageInfoListItemFormat {
     fn from(s: ::std::string::String) -> Self {
-        ListAiImageInfoResponseAiImageInfoListItemFormat::known(&s)
-            .unwrap_or(ListAiImageInfoResponseAiImageInfoListItemFormat::Unknown(s))
+        ListAiImageInfoAiImageInfoListItemFormat::known(&s)
+            .unwrap_or(ListAiImageInfoAiImageInfoListItemFormat::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListAiImageInfoResponseAiImageInfoListItemFormat {
+impl ::std::fmt::Display for ListAiImageInfoAiImageInfoListItemFormat {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListAiImageInfoResponseAiImageInfoListItemFormat {
+impl ::serde::Serialize for ListAiImageInfoAiImageInfoListItemFormat {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -212,17 +212,16 @@ impl ::serde::Serialize for ListAiImageInfoResponseAiImageInfoListItemFormat {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for ListAiImageInfoResponseAiImageInfoListItemFormat {
+impl<'de> ::serde::Deserialize<'de> for ListAiImageInfoAiImageInfoListItemFormat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListAiImageInfoResponseAiImageInfoListItemFormat::from)
+            .map(ListAiImageInfoAiImageInfoListItemFormat::from)
     }
 }
 
-/// The `ListAiImageInfoResponseAiImageInfoListItem` object (not described in the spec yet).
+/// The `ListAiImageInfoAiImageInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -231,7 +230,7 @@ for ListAiImageInfoResponseAiImageInfoListItemFormat {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListAiImageInfoResponseAiImageInfoListItem {
+pub struct ListAiImageInfoAiImageInfoListItem {
     ///
     ///
     /// Wire name: `AIImageInfoId`.
@@ -252,7 +251,7 @@ pub struct ListAiImageInfoResponseAiImageInfoListItem {
     /// Wire name: `Format`.
     #[serde(rename = "Format", default)]
     pub format: ::std::option::Option<
-        crate::generated::list_ai_image_info::ListAiImageInfoResponseAiImageInfoListItemFormat,
+        crate::generated::list_ai_image_info::ListAiImageInfoAiImageInfoListItemFormat,
     >,
     ///
     ///
@@ -277,7 +276,7 @@ pub struct ListAiImageInfoResponseAiImageInfoListItem {
 }
 
 #[doc(hidden)]
-pub static LIST_AI_IMAGE_INFO_RESPONSE_AI_IMAGE_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_AI_IMAGE_INFO_AI_IMAGE_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AIImageInfoId",

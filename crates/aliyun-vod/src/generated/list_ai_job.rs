@@ -57,14 +57,14 @@ pub struct ListAiJobOutput {
     /// Wire name: `AIJobList`.
     #[serde(rename = "AIJobList", default)]
     pub ai_job_list: ::std::option::Option<
-        crate::generated::list_ai_job::ListAiJobResponseAiJobList,
+        crate::generated::list_ai_job::ListAiJobAiJobList,
     >,
     ///
     ///
     /// Wire name: `NonExistAIJobIds`.
     #[serde(rename = "NonExistAIJobIds", default)]
     pub non_exist_ai_job_ids: ::std::option::Option<
-        crate::generated::list_ai_job::ListAiJobResponseNonExistAiJobIds,
+        crate::generated::list_ai_job::ListAiJobNonExistAiJobIds,
     >,
     ///
     ///
@@ -77,7 +77,7 @@ impl ListAiJobOutput {
     /// The items of `AIJobList` (`AIJobList.AIJob`) directly; empty when it is absent.
     pub fn ai_job_list(
         &self,
-    ) -> &[crate::generated::list_ai_job::ListAiJobResponseAiJobListAiJobItem] {
+    ) -> &[crate::generated::list_ai_job::ListAiJobAiJobListAiJobItem] {
         self.ai_job_list.as_ref().map_or(&[], |w| w.ai_job.as_slice())
     }
     /// The items of `NonExistAIJobIds` (`NonExistAIJobIds.String`) directly; empty when it is absent.
@@ -147,11 +147,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "AIJobList",
-                shape: &crate::generated::list_ai_job::LIST_AI_JOB_RESPONSE_AI_JOB_LIST_SHAPE,
+                shape: &crate::generated::list_ai_job::LIST_AI_JOB_AI_JOB_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "NonExistAIJobIds",
-                shape: &crate::generated::list_ai_job::LIST_AI_JOB_RESPONSE_NON_EXIST_AI_JOB_IDS_SHAPE,
+                shape: &crate::generated::list_ai_job::LIST_AI_JOB_NON_EXIST_AI_JOB_IDS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -177,7 +177,7 @@ static JOB_IDS_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListAiJobResponseAiJobListAiJobItemStatus {
+pub enum ListAiJobAiJobListAiJobItemStatus {
     /// `success`.
     Success,
     /// `fail`.
@@ -190,7 +190,7 @@ pub enum ListAiJobResponseAiJobListAiJobItemStatus {
     Unknown(::std::string::String),
 }
 
-impl ListAiJobResponseAiJobListAiJobItemStatus {
+impl ListAiJobAiJobListAiJobItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "success",
@@ -201,51 +201,48 @@ impl ListAiJobResponseAiJobListAiJobItemStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListAiJobResponseAiJobListAiJobItemStatus::Success => "success",
-            ListAiJobResponseAiJobListAiJobItemStatus::Fail => "fail",
-            ListAiJobResponseAiJobListAiJobItemStatus::Init => "init",
-            ListAiJobResponseAiJobListAiJobItemStatus::Processing => "processing",
-            ListAiJobResponseAiJobListAiJobItemStatus::Unknown(s) => s.as_str(),
+            ListAiJobAiJobListAiJobItemStatus::Success => "success",
+            ListAiJobAiJobListAiJobItemStatus::Fail => "fail",
+            ListAiJobAiJobListAiJobItemStatus::Init => "init",
+            ListAiJobAiJobListAiJobItemStatus::Processing => "processing",
+            ListAiJobAiJobListAiJobItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "success" => ListAiJobResponseAiJobListAiJobItemStatus::Success,
-                "fail" => ListAiJobResponseAiJobListAiJobItemStatus::Fail,
-                "init" => ListAiJobResponseAiJobListAiJobItemStatus::Init,
-                "processing" => ListAiJobResponseAiJobListAiJobItemStatus::Processing,
+                "success" => ListAiJobAiJobListAiJobItemStatus::Success,
+                "fail" => ListAiJobAiJobListAiJobItemStatus::Fail,
+                "init" => ListAiJobAiJobListAiJobItemStatus::Init,
+                "processing" => ListAiJobAiJobListAiJobItemStatus::Processing,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for ListAiJobResponseAiJobListAiJobItemStatus {
+impl ::std::convert::From<&str> for ListAiJobAiJobListAiJobItemStatus {
     fn from(s: &str) -> Self {
-        ListAiJobResponseAiJobListAiJobItemStatus::known(s)
-            .unwrap_or_else(|| ListAiJobResponseAiJobListAiJobItemStatus::Unknown(
-                s.to_owned(),
-            ))
+        ListAiJobAiJobListAiJobItemStatus::known(s)
+            .unwrap_or_else(|| ListAiJobAiJobListAiJobItemStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for ListAiJobResponseAiJobListAiJobItemStatus {
+impl ::std::convert::From<::std::string::String> for ListAiJobAiJobListAiJobItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        ListAiJobResponseAiJobListAiJobItemStatus::known(&s)
-            .unwrap_or(ListAiJobResponseAiJobListAiJobItemStatus::Unknown(s))
+        ListAiJobAiJobListAiJobItemStatus::known(&s)
+            .unwrap_or(ListAiJobAiJobListAiJobItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListAiJobResponseAiJobListAiJobItemStatus {
+impl ::std::fmt::Display for ListAiJobAiJobListAiJobItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListAiJobResponseAiJobListAiJobItemStatus {
+impl ::serde::Serialize for ListAiJobAiJobListAiJobItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -254,12 +251,12 @@ impl ::serde::Serialize for ListAiJobResponseAiJobListAiJobItemStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for ListAiJobResponseAiJobListAiJobItemStatus {
+impl<'de> ::serde::Deserialize<'de> for ListAiJobAiJobListAiJobItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListAiJobResponseAiJobListAiJobItemStatus::from)
+            .map(ListAiJobAiJobListAiJobItemStatus::from)
     }
 }
 
@@ -272,7 +269,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAiJobResponseAiJobListAiJobItemStatu
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListAiJobResponseAiJobListAiJobItemType {
+pub enum ListAiJobAiJobListAiJobItemType {
     /// `AIMediaDNA`.
     AiMediaDna,
     /// `AIVideoTag`.
@@ -281,53 +278,50 @@ pub enum ListAiJobResponseAiJobListAiJobItemType {
     Unknown(::std::string::String),
 }
 
-impl ListAiJobResponseAiJobListAiJobItemType {
+impl ListAiJobAiJobListAiJobItemType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["AIMediaDNA", "AIVideoTag"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListAiJobResponseAiJobListAiJobItemType::AiMediaDna => "AIMediaDNA",
-            ListAiJobResponseAiJobListAiJobItemType::AiVideoTag => "AIVideoTag",
-            ListAiJobResponseAiJobListAiJobItemType::Unknown(s) => s.as_str(),
+            ListAiJobAiJobListAiJobItemType::AiMediaDna => "AIMediaDNA",
+            ListAiJobAiJobListAiJobItemType::AiVideoTag => "AIVideoTag",
+            ListAiJobAiJobListAiJobItemType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "AIMediaDNA" => ListAiJobResponseAiJobListAiJobItemType::AiMediaDna,
-                "AIVideoTag" => ListAiJobResponseAiJobListAiJobItemType::AiVideoTag,
+                "AIMediaDNA" => ListAiJobAiJobListAiJobItemType::AiMediaDna,
+                "AIVideoTag" => ListAiJobAiJobListAiJobItemType::AiVideoTag,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for ListAiJobResponseAiJobListAiJobItemType {
+impl ::std::convert::From<&str> for ListAiJobAiJobListAiJobItemType {
     fn from(s: &str) -> Self {
-        ListAiJobResponseAiJobListAiJobItemType::known(s)
-            .unwrap_or_else(|| ListAiJobResponseAiJobListAiJobItemType::Unknown(
-                s.to_owned(),
-            ))
+        ListAiJobAiJobListAiJobItemType::known(s)
+            .unwrap_or_else(|| ListAiJobAiJobListAiJobItemType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for ListAiJobResponseAiJobListAiJobItemType {
+impl ::std::convert::From<::std::string::String> for ListAiJobAiJobListAiJobItemType {
     fn from(s: ::std::string::String) -> Self {
-        ListAiJobResponseAiJobListAiJobItemType::known(&s)
-            .unwrap_or(ListAiJobResponseAiJobListAiJobItemType::Unknown(s))
+        ListAiJobAiJobListAiJobItemType::known(&s)
+            .unwrap_or(ListAiJobAiJobListAiJobItemType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListAiJobResponseAiJobListAiJobItemType {
+impl ::std::fmt::Display for ListAiJobAiJobListAiJobItemType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListAiJobResponseAiJobListAiJobItemType {
+impl ::serde::Serialize for ListAiJobAiJobListAiJobItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -336,16 +330,16 @@ impl ::serde::Serialize for ListAiJobResponseAiJobListAiJobItemType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for ListAiJobResponseAiJobListAiJobItemType {
+impl<'de> ::serde::Deserialize<'de> for ListAiJobAiJobListAiJobItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListAiJobResponseAiJobListAiJobItemType::from)
+            .map(ListAiJobAiJobListAiJobItemType::from)
     }
 }
 
-/// The `ListAiJobResponseAiJobList` object (not described in the spec yet).
+/// The `ListAiJobAiJobList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -354,30 +348,30 @@ impl<'de> ::serde::Deserialize<'de> for ListAiJobResponseAiJobListAiJobItemType 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListAiJobResponseAiJobList {
+pub struct ListAiJobAiJobList {
     ///
     ///
     /// Wire name: `AIJob`.
     #[serde(rename = "AIJob", default)]
     pub ai_job: ::std::vec::Vec<
-        crate::generated::list_ai_job::ListAiJobResponseAiJobListAiJobItem,
+        crate::generated::list_ai_job::ListAiJobAiJobListAiJobItem,
     >,
 }
 
 #[doc(hidden)]
-pub static LIST_AI_JOB_RESPONSE_AI_JOB_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_AI_JOB_AI_JOB_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AIJob",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::list_ai_job::LIST_AI_JOB_RESPONSE_AI_JOB_LIST_AI_JOB_ITEM_SHAPE,
+                item: &crate::generated::list_ai_job::LIST_AI_JOB_AI_JOB_LIST_AI_JOB_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `ListAiJobResponseAiJobListAiJobItem` object (not described in the spec yet).
+/// The `ListAiJobAiJobListAiJobItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -386,7 +380,7 @@ pub static LIST_AI_JOB_RESPONSE_AI_JOB_LIST_SHAPE: ::aliyun_runtime::shape::Shap
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListAiJobResponseAiJobListAiJobItem {
+pub struct ListAiJobAiJobListAiJobItem {
     ///
     ///
     /// Wire name: `Code`.
@@ -427,19 +421,19 @@ pub struct ListAiJobResponseAiJobListAiJobItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::list_ai_job::ListAiJobResponseAiJobListAiJobItemStatus,
+        crate::generated::list_ai_job::ListAiJobAiJobListAiJobItemStatus,
     >,
     ///
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::list_ai_job::ListAiJobResponseAiJobListAiJobItemType,
+        crate::generated::list_ai_job::ListAiJobAiJobListAiJobItemType,
     >,
 }
 
 #[doc(hidden)]
-pub static LIST_AI_JOB_RESPONSE_AI_JOB_LIST_AI_JOB_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_AI_JOB_AI_JOB_LIST_AI_JOB_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Code",
@@ -480,7 +474,7 @@ pub static LIST_AI_JOB_RESPONSE_AI_JOB_LIST_AI_JOB_ITEM_SHAPE: ::aliyun_runtime:
     ],
 );
 
-/// The `ListAiJobResponseNonExistAiJobIds` object (not described in the spec yet).
+/// The `ListAiJobNonExistAiJobIds` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -489,7 +483,7 @@ pub static LIST_AI_JOB_RESPONSE_AI_JOB_LIST_AI_JOB_ITEM_SHAPE: ::aliyun_runtime:
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListAiJobResponseNonExistAiJobIds {
+pub struct ListAiJobNonExistAiJobIds {
     ///
     ///
     /// Wire name: `String`.
@@ -498,7 +492,7 @@ pub struct ListAiJobResponseNonExistAiJobIds {
 }
 
 #[doc(hidden)]
-pub static LIST_AI_JOB_RESPONSE_NON_EXIST_AI_JOB_IDS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_AI_JOB_NON_EXIST_AI_JOB_IDS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "String",

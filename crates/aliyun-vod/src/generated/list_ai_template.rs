@@ -62,7 +62,7 @@ pub struct ListAiTemplateOutput {
     /// Wire name: `TemplateInfoList`.
     #[serde(rename = "TemplateInfoList", default)]
     pub template_info_list: ::std::vec::Vec<
-        crate::generated::list_ai_template::ListAiTemplateResponseTemplateInfoListItem,
+        crate::generated::list_ai_template::ListAiTemplateTemplateInfoListItem,
     >,
 }
 
@@ -131,7 +131,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "TemplateInfoList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_ai_template::LIST_AI_TEMPLATE_RESPONSE_TEMPLATE_INFO_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_ai_template::LIST_AI_TEMPLATE_TEMPLATE_INFO_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -150,7 +150,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListAiTemplateResponseTemplateInfoListItemIsDefault {
+pub enum ListAiTemplateTemplateInfoListItemIsDefault {
     /// `Default`.
     Default,
     /// `NotDefault`.
@@ -159,57 +159,53 @@ pub enum ListAiTemplateResponseTemplateInfoListItemIsDefault {
     Unknown(::std::string::String),
 }
 
-impl ListAiTemplateResponseTemplateInfoListItemIsDefault {
+impl ListAiTemplateTemplateInfoListItemIsDefault {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListAiTemplateResponseTemplateInfoListItemIsDefault::Default => "Default",
-            ListAiTemplateResponseTemplateInfoListItemIsDefault::NotDefault => {
-                "NotDefault"
-            }
-            ListAiTemplateResponseTemplateInfoListItemIsDefault::Unknown(s) => s.as_str(),
+            ListAiTemplateTemplateInfoListItemIsDefault::Default => "Default",
+            ListAiTemplateTemplateInfoListItemIsDefault::NotDefault => "NotDefault",
+            ListAiTemplateTemplateInfoListItemIsDefault::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Default" => ListAiTemplateResponseTemplateInfoListItemIsDefault::Default,
-                "NotDefault" => {
-                    ListAiTemplateResponseTemplateInfoListItemIsDefault::NotDefault
-                }
+                "Default" => ListAiTemplateTemplateInfoListItemIsDefault::Default,
+                "NotDefault" => ListAiTemplateTemplateInfoListItemIsDefault::NotDefault,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+impl ::std::convert::From<&str> for ListAiTemplateTemplateInfoListItemIsDefault {
     fn from(s: &str) -> Self {
-        ListAiTemplateResponseTemplateInfoListItemIsDefault::known(s)
-            .unwrap_or_else(|| ListAiTemplateResponseTemplateInfoListItemIsDefault::Unknown(
+        ListAiTemplateTemplateInfoListItemIsDefault::known(s)
+            .unwrap_or_else(|| ListAiTemplateTemplateInfoListItemIsDefault::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+for ListAiTemplateTemplateInfoListItemIsDefault {
     fn from(s: ::std::string::String) -> Self {
-        ListAiTemplateResponseTemplateInfoListItemIsDefault::known(&s)
-            .unwrap_or(ListAiTemplateResponseTemplateInfoListItemIsDefault::Unknown(s))
+        ListAiTemplateTemplateInfoListItemIsDefault::known(&s)
+            .unwrap_or(ListAiTemplateTemplateInfoListItemIsDefault::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+impl ::std::fmt::Display for ListAiTemplateTemplateInfoListItemIsDefault {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+impl ::serde::Serialize for ListAiTemplateTemplateInfoListItemIsDefault {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -218,13 +214,12 @@ impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemIsDefault 
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for ListAiTemplateResponseTemplateInfoListItemIsDefault {
+impl<'de> ::serde::Deserialize<'de> for ListAiTemplateTemplateInfoListItemIsDefault {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListAiTemplateResponseTemplateInfoListItemIsDefault::from)
+            .map(ListAiTemplateTemplateInfoListItemIsDefault::from)
     }
 }
 
@@ -237,7 +232,7 @@ for ListAiTemplateResponseTemplateInfoListItemIsDefault {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListAiTemplateResponseTemplateInfoListItemSource {
+pub enum ListAiTemplateTemplateInfoListItemSource {
     /// `System`.
     System,
     /// `Custom`.
@@ -246,53 +241,53 @@ pub enum ListAiTemplateResponseTemplateInfoListItemSource {
     Unknown(::std::string::String),
 }
 
-impl ListAiTemplateResponseTemplateInfoListItemSource {
+impl ListAiTemplateTemplateInfoListItemSource {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["System", "Custom"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListAiTemplateResponseTemplateInfoListItemSource::System => "System",
-            ListAiTemplateResponseTemplateInfoListItemSource::Custom => "Custom",
-            ListAiTemplateResponseTemplateInfoListItemSource::Unknown(s) => s.as_str(),
+            ListAiTemplateTemplateInfoListItemSource::System => "System",
+            ListAiTemplateTemplateInfoListItemSource::Custom => "Custom",
+            ListAiTemplateTemplateInfoListItemSource::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "System" => ListAiTemplateResponseTemplateInfoListItemSource::System,
-                "Custom" => ListAiTemplateResponseTemplateInfoListItemSource::Custom,
+                "System" => ListAiTemplateTemplateInfoListItemSource::System,
+                "Custom" => ListAiTemplateTemplateInfoListItemSource::Custom,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for ListAiTemplateResponseTemplateInfoListItemSource {
+impl ::std::convert::From<&str> for ListAiTemplateTemplateInfoListItemSource {
     fn from(s: &str) -> Self {
-        ListAiTemplateResponseTemplateInfoListItemSource::known(s)
-            .unwrap_or_else(|| ListAiTemplateResponseTemplateInfoListItemSource::Unknown(
+        ListAiTemplateTemplateInfoListItemSource::known(s)
+            .unwrap_or_else(|| ListAiTemplateTemplateInfoListItemSource::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListAiTemplateResponseTemplateInfoListItemSource {
+for ListAiTemplateTemplateInfoListItemSource {
     fn from(s: ::std::string::String) -> Self {
-        ListAiTemplateResponseTemplateInfoListItemSource::known(&s)
-            .unwrap_or(ListAiTemplateResponseTemplateInfoListItemSource::Unknown(s))
+        ListAiTemplateTemplateInfoListItemSource::known(&s)
+            .unwrap_or(ListAiTemplateTemplateInfoListItemSource::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListAiTemplateResponseTemplateInfoListItemSource {
+impl ::std::fmt::Display for ListAiTemplateTemplateInfoListItemSource {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemSource {
+impl ::serde::Serialize for ListAiTemplateTemplateInfoListItemSource {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -301,13 +296,12 @@ impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemSource {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for ListAiTemplateResponseTemplateInfoListItemSource {
+impl<'de> ::serde::Deserialize<'de> for ListAiTemplateTemplateInfoListItemSource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListAiTemplateResponseTemplateInfoListItemSource::from)
+            .map(ListAiTemplateTemplateInfoListItemSource::from)
     }
 }
 
@@ -320,7 +314,7 @@ for ListAiTemplateResponseTemplateInfoListItemSource {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListAiTemplateResponseTemplateInfoListItemTemplateType {
+pub enum ListAiTemplateTemplateInfoListItemTemplateType {
     /// `AIMediaAudit`.
     AiMediaAudit,
     /// `AIImage`.
@@ -329,19 +323,17 @@ pub enum ListAiTemplateResponseTemplateInfoListItemTemplateType {
     Unknown(::std::string::String),
 }
 
-impl ListAiTemplateResponseTemplateInfoListItemTemplateType {
+impl ListAiTemplateTemplateInfoListItemTemplateType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["AIMediaAudit", "AIImage"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListAiTemplateResponseTemplateInfoListItemTemplateType::AiMediaAudit => {
+            ListAiTemplateTemplateInfoListItemTemplateType::AiMediaAudit => {
                 "AIMediaAudit"
             }
-            ListAiTemplateResponseTemplateInfoListItemTemplateType::AiImage => "AIImage",
-            ListAiTemplateResponseTemplateInfoListItemTemplateType::Unknown(s) => {
-                s.as_str()
-            }
+            ListAiTemplateTemplateInfoListItemTemplateType::AiImage => "AIImage",
+            ListAiTemplateTemplateInfoListItemTemplateType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -349,44 +341,39 @@ impl ListAiTemplateResponseTemplateInfoListItemTemplateType {
         ::std::option::Option::Some(
             match s {
                 "AIMediaAudit" => {
-                    ListAiTemplateResponseTemplateInfoListItemTemplateType::AiMediaAudit
+                    ListAiTemplateTemplateInfoListItemTemplateType::AiMediaAudit
                 }
-                "AIImage" => {
-                    ListAiTemplateResponseTemplateInfoListItemTemplateType::AiImage
-                }
+                "AIImage" => ListAiTemplateTemplateInfoListItemTemplateType::AiImage,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+impl ::std::convert::From<&str> for ListAiTemplateTemplateInfoListItemTemplateType {
     fn from(s: &str) -> Self {
-        ListAiTemplateResponseTemplateInfoListItemTemplateType::known(s)
-            .unwrap_or_else(|| ListAiTemplateResponseTemplateInfoListItemTemplateType::Unknown(
+        ListAiTemplateTemplateInfoListItemTemplateType::known(s)
+            .unwrap_or_else(|| ListAiTemplateTemplateInfoListItemTemplateType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+for ListAiTemplateTemplateInfoListItemTemplateType {
     fn from(s: ::std::string::String) -> Self {
-        ListAiTemplateResponseTemplateInfoListItemTemplateType::known(&s)
-            .unwrap_or(
-                ListAiTemplateResponseTemplateInfoListItemTemplateType::Unknown(s),
-            )
+        ListAiTemplateTemplateInfoListItemTemplateType::known(&s)
+            .unwrap_or(ListAiTemplateTemplateInfoListItemTemplateType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+impl ::std::fmt::Display for ListAiTemplateTemplateInfoListItemTemplateType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+impl ::serde::Serialize for ListAiTemplateTemplateInfoListItemTemplateType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -395,17 +382,16 @@ impl ::serde::Serialize for ListAiTemplateResponseTemplateInfoListItemTemplateTy
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for ListAiTemplateResponseTemplateInfoListItemTemplateType {
+impl<'de> ::serde::Deserialize<'de> for ListAiTemplateTemplateInfoListItemTemplateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListAiTemplateResponseTemplateInfoListItemTemplateType::from)
+            .map(ListAiTemplateTemplateInfoListItemTemplateType::from)
     }
 }
 
-/// The `ListAiTemplateResponseTemplateInfoListItem` object (not described in the spec yet).
+/// The `ListAiTemplateTemplateInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -414,7 +400,7 @@ for ListAiTemplateResponseTemplateInfoListItemTemplateType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListAiTemplateResponseTemplateInfoListItem {
+pub struct ListAiTemplateTemplateInfoListItem {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -425,7 +411,7 @@ pub struct ListAiTemplateResponseTemplateInfoListItem {
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
     pub is_default: ::std::option::Option<
-        crate::generated::list_ai_template::ListAiTemplateResponseTemplateInfoListItemIsDefault,
+        crate::generated::list_ai_template::ListAiTemplateTemplateInfoListItemIsDefault,
     >,
     ///
     ///
@@ -437,7 +423,7 @@ pub struct ListAiTemplateResponseTemplateInfoListItem {
     /// Wire name: `Source`.
     #[serde(rename = "Source", default)]
     pub source: ::std::option::Option<
-        crate::generated::list_ai_template::ListAiTemplateResponseTemplateInfoListItemSource,
+        crate::generated::list_ai_template::ListAiTemplateTemplateInfoListItemSource,
     >,
     ///
     ///
@@ -459,12 +445,12 @@ pub struct ListAiTemplateResponseTemplateInfoListItem {
     /// Wire name: `TemplateType`.
     #[serde(rename = "TemplateType", default)]
     pub template_type: ::std::option::Option<
-        crate::generated::list_ai_template::ListAiTemplateResponseTemplateInfoListItemTemplateType,
+        crate::generated::list_ai_template::ListAiTemplateTemplateInfoListItemTemplateType,
     >,
 }
 
 #[doc(hidden)]
-pub static LIST_AI_TEMPLATE_RESPONSE_TEMPLATE_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_AI_TEMPLATE_TEMPLATE_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",

@@ -77,7 +77,7 @@ pub struct ListAppInfoOutput {
     /// Wire name: `AppInfoList`.
     #[serde(rename = "AppInfoList", default)]
     pub app_info_list: ::std::vec::Vec<
-        crate::generated::list_app_info::ListAppInfoResponseAppInfoListItem,
+        crate::generated::list_app_info::ListAppInfoAppInfoListItem,
     >,
     ///
     ///
@@ -170,7 +170,7 @@ impl ListAppInfoFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::list_app_info::ListAppInfoResponseAppInfoListItem,
+            crate::generated::list_app_info::ListAppInfoAppInfoListItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -199,7 +199,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "AppInfoList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_app_info::LIST_APP_INFO_RESPONSE_APP_INFO_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_app_info::LIST_APP_INFO_APP_INFO_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -234,7 +234,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListAppInfoResponseAppInfoListItemStatus {
+pub enum ListAppInfoAppInfoListItemStatus {
     /// `Normal`.
     Normal,
     /// `Disable`.
@@ -243,53 +243,50 @@ pub enum ListAppInfoResponseAppInfoListItemStatus {
     Unknown(::std::string::String),
 }
 
-impl ListAppInfoResponseAppInfoListItemStatus {
+impl ListAppInfoAppInfoListItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Normal", "Disable"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListAppInfoResponseAppInfoListItemStatus::Normal => "Normal",
-            ListAppInfoResponseAppInfoListItemStatus::Disable => "Disable",
-            ListAppInfoResponseAppInfoListItemStatus::Unknown(s) => s.as_str(),
+            ListAppInfoAppInfoListItemStatus::Normal => "Normal",
+            ListAppInfoAppInfoListItemStatus::Disable => "Disable",
+            ListAppInfoAppInfoListItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => ListAppInfoResponseAppInfoListItemStatus::Normal,
-                "Disable" => ListAppInfoResponseAppInfoListItemStatus::Disable,
+                "Normal" => ListAppInfoAppInfoListItemStatus::Normal,
+                "Disable" => ListAppInfoAppInfoListItemStatus::Disable,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for ListAppInfoResponseAppInfoListItemStatus {
+impl ::std::convert::From<&str> for ListAppInfoAppInfoListItemStatus {
     fn from(s: &str) -> Self {
-        ListAppInfoResponseAppInfoListItemStatus::known(s)
-            .unwrap_or_else(|| ListAppInfoResponseAppInfoListItemStatus::Unknown(
-                s.to_owned(),
-            ))
+        ListAppInfoAppInfoListItemStatus::known(s)
+            .unwrap_or_else(|| ListAppInfoAppInfoListItemStatus::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for ListAppInfoResponseAppInfoListItemStatus {
+impl ::std::convert::From<::std::string::String> for ListAppInfoAppInfoListItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        ListAppInfoResponseAppInfoListItemStatus::known(&s)
-            .unwrap_or(ListAppInfoResponseAppInfoListItemStatus::Unknown(s))
+        ListAppInfoAppInfoListItemStatus::known(&s)
+            .unwrap_or(ListAppInfoAppInfoListItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListAppInfoResponseAppInfoListItemStatus {
+impl ::std::fmt::Display for ListAppInfoAppInfoListItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListAppInfoResponseAppInfoListItemStatus {
+impl ::serde::Serialize for ListAppInfoAppInfoListItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -298,12 +295,12 @@ impl ::serde::Serialize for ListAppInfoResponseAppInfoListItemStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for ListAppInfoResponseAppInfoListItemStatus {
+impl<'de> ::serde::Deserialize<'de> for ListAppInfoAppInfoListItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListAppInfoResponseAppInfoListItemStatus::from)
+            .map(ListAppInfoAppInfoListItemStatus::from)
     }
 }
 
@@ -316,7 +313,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAppInfoResponseAppInfoListItemStatus
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListAppInfoResponseAppInfoListItemType {
+pub enum ListAppInfoAppInfoListItemType {
     /// `System`.
     System,
     /// `Custom`.
@@ -325,53 +322,50 @@ pub enum ListAppInfoResponseAppInfoListItemType {
     Unknown(::std::string::String),
 }
 
-impl ListAppInfoResponseAppInfoListItemType {
+impl ListAppInfoAppInfoListItemType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["System", "Custom"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListAppInfoResponseAppInfoListItemType::System => "System",
-            ListAppInfoResponseAppInfoListItemType::Custom => "Custom",
-            ListAppInfoResponseAppInfoListItemType::Unknown(s) => s.as_str(),
+            ListAppInfoAppInfoListItemType::System => "System",
+            ListAppInfoAppInfoListItemType::Custom => "Custom",
+            ListAppInfoAppInfoListItemType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "System" => ListAppInfoResponseAppInfoListItemType::System,
-                "Custom" => ListAppInfoResponseAppInfoListItemType::Custom,
+                "System" => ListAppInfoAppInfoListItemType::System,
+                "Custom" => ListAppInfoAppInfoListItemType::Custom,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for ListAppInfoResponseAppInfoListItemType {
+impl ::std::convert::From<&str> for ListAppInfoAppInfoListItemType {
     fn from(s: &str) -> Self {
-        ListAppInfoResponseAppInfoListItemType::known(s)
-            .unwrap_or_else(|| ListAppInfoResponseAppInfoListItemType::Unknown(
-                s.to_owned(),
-            ))
+        ListAppInfoAppInfoListItemType::known(s)
+            .unwrap_or_else(|| ListAppInfoAppInfoListItemType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for ListAppInfoResponseAppInfoListItemType {
+impl ::std::convert::From<::std::string::String> for ListAppInfoAppInfoListItemType {
     fn from(s: ::std::string::String) -> Self {
-        ListAppInfoResponseAppInfoListItemType::known(&s)
-            .unwrap_or(ListAppInfoResponseAppInfoListItemType::Unknown(s))
+        ListAppInfoAppInfoListItemType::known(&s)
+            .unwrap_or(ListAppInfoAppInfoListItemType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListAppInfoResponseAppInfoListItemType {
+impl ::std::fmt::Display for ListAppInfoAppInfoListItemType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListAppInfoResponseAppInfoListItemType {
+impl ::serde::Serialize for ListAppInfoAppInfoListItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -380,12 +374,12 @@ impl ::serde::Serialize for ListAppInfoResponseAppInfoListItemType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for ListAppInfoResponseAppInfoListItemType {
+impl<'de> ::serde::Deserialize<'de> for ListAppInfoAppInfoListItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListAppInfoResponseAppInfoListItemType::from)
+            .map(ListAppInfoAppInfoListItemType::from)
     }
 }
 
@@ -469,7 +463,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAppInfoStatus {
     }
 }
 
-/// The `ListAppInfoResponseAppInfoListItem` object (not described in the spec yet).
+/// The `ListAppInfoAppInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -478,7 +472,7 @@ impl<'de> ::serde::Deserialize<'de> for ListAppInfoStatus {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListAppInfoResponseAppInfoListItem {
+pub struct ListAppInfoAppInfoListItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -509,18 +503,18 @@ pub struct ListAppInfoResponseAppInfoListItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::list_app_info::ListAppInfoResponseAppInfoListItemStatus,
+        crate::generated::list_app_info::ListAppInfoAppInfoListItemStatus,
     >,
     ///
     ///
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::list_app_info::ListAppInfoResponseAppInfoListItemType,
+        crate::generated::list_app_info::ListAppInfoAppInfoListItemType,
     >,
 }
 
-impl ListAppInfoResponseAppInfoListItem {
+impl ListAppInfoAppInfoListItem {
     /// `ModificationTime` parsed as a UTC time; `None` when absent.
     pub fn modification_time_at(
         &self,
@@ -535,7 +529,7 @@ impl ListAppInfoResponseAppInfoListItem {
 }
 
 #[doc(hidden)]
-pub static LIST_APP_INFO_RESPONSE_APP_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_APP_INFO_APP_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",

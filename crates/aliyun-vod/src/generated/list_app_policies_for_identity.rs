@@ -77,7 +77,7 @@ pub struct ListAppPoliciesForIdentityOutput {
     /// Wire name: `AppPolicyList`.
     #[serde(rename = "AppPolicyList", default)]
     pub app_policy_list: ::std::vec::Vec<
-        crate::generated::list_app_policies_for_identity::ListAppPoliciesForIdentityResponseAppPolicyListItem,
+        crate::generated::list_app_policies_for_identity::ListAppPoliciesForIdentityAppPolicyListItem,
     >,
     ///
     ///
@@ -184,7 +184,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "AppPolicyList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_app_policies_for_identity::LIST_APP_POLICIES_FOR_IDENTITY_RESPONSE_APP_POLICY_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_app_policies_for_identity::LIST_APP_POLICIES_FOR_IDENTITY_APP_POLICY_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -198,7 +198,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
-/// The `ListAppPoliciesForIdentityResponseAppPolicyListItem` object (not described in the spec yet).
+/// The `ListAppPoliciesForIdentityAppPolicyListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -207,7 +207,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListAppPoliciesForIdentityResponseAppPolicyListItem {
+pub struct ListAppPoliciesForIdentityAppPolicyListItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -246,7 +246,7 @@ pub struct ListAppPoliciesForIdentityResponseAppPolicyListItem {
 }
 
 #[doc(hidden)]
-pub static LIST_APP_POLICIES_FOR_IDENTITY_RESPONSE_APP_POLICY_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_APP_POLICIES_FOR_IDENTITY_APP_POLICY_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",

@@ -58,7 +58,7 @@ pub struct ListAuditSecurityIpOutput {
     /// Wire name: `SecurityIpList`.
     #[serde(rename = "SecurityIpList", default)]
     pub security_ip_list: ::std::vec::Vec<
-        crate::generated::list_audit_security_ip::ListAuditSecurityIpResponseSecurityIpListItem,
+        crate::generated::list_audit_security_ip::ListAuditSecurityIpSecurityIpListItem,
     >,
 }
 
@@ -125,7 +125,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "SecurityIpList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_audit_security_ip::LIST_AUDIT_SECURITY_IP_RESPONSE_SECURITY_IP_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_audit_security_ip::LIST_AUDIT_SECURITY_IP_SECURITY_IP_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -135,7 +135,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
-/// The `ListAuditSecurityIpResponseSecurityIpListItem` object (not described in the spec yet).
+/// The `ListAuditSecurityIpSecurityIpListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -144,7 +144,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListAuditSecurityIpResponseSecurityIpListItem {
+pub struct ListAuditSecurityIpSecurityIpListItem {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -168,7 +168,7 @@ pub struct ListAuditSecurityIpResponseSecurityIpListItem {
 }
 
 #[doc(hidden)]
-pub static LIST_AUDIT_SECURITY_IP_RESPONSE_SECURITY_IP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_AUDIT_SECURITY_IP_SECURITY_IP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",

@@ -55,7 +55,7 @@ pub struct ListDynamicImageOutput {
     /// Wire name: `DynamicImageList`.
     #[serde(rename = "DynamicImageList", default)]
     pub dynamic_image_list: ::std::vec::Vec<
-        crate::generated::list_dynamic_image::ListDynamicImageResponseDynamicImageListItem,
+        crate::generated::list_dynamic_image::ListDynamicImageDynamicImageListItem,
     >,
     ///
     ///
@@ -125,7 +125,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "DynamicImageList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_dynamic_image::LIST_DYNAMIC_IMAGE_RESPONSE_DYNAMIC_IMAGE_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_dynamic_image::LIST_DYNAMIC_IMAGE_DYNAMIC_IMAGE_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -148,7 +148,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListDynamicImageResponseDynamicImageListItemFormat {
+pub enum ListDynamicImageDynamicImageListItemFormat {
     /// `gif`.
     Gif,
     /// `webp`.
@@ -157,53 +157,53 @@ pub enum ListDynamicImageResponseDynamicImageListItemFormat {
     Unknown(::std::string::String),
 }
 
-impl ListDynamicImageResponseDynamicImageListItemFormat {
+impl ListDynamicImageDynamicImageListItemFormat {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["gif", "webp"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListDynamicImageResponseDynamicImageListItemFormat::Gif => "gif",
-            ListDynamicImageResponseDynamicImageListItemFormat::Webp => "webp",
-            ListDynamicImageResponseDynamicImageListItemFormat::Unknown(s) => s.as_str(),
+            ListDynamicImageDynamicImageListItemFormat::Gif => "gif",
+            ListDynamicImageDynamicImageListItemFormat::Webp => "webp",
+            ListDynamicImageDynamicImageListItemFormat::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "gif" => ListDynamicImageResponseDynamicImageListItemFormat::Gif,
-                "webp" => ListDynamicImageResponseDynamicImageListItemFormat::Webp,
+                "gif" => ListDynamicImageDynamicImageListItemFormat::Gif,
+                "webp" => ListDynamicImageDynamicImageListItemFormat::Webp,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for ListDynamicImageResponseDynamicImageListItemFormat {
+impl ::std::convert::From<&str> for ListDynamicImageDynamicImageListItemFormat {
     fn from(s: &str) -> Self {
-        ListDynamicImageResponseDynamicImageListItemFormat::known(s)
-            .unwrap_or_else(|| ListDynamicImageResponseDynamicImageListItemFormat::Unknown(
+        ListDynamicImageDynamicImageListItemFormat::known(s)
+            .unwrap_or_else(|| ListDynamicImageDynamicImageListItemFormat::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListDynamicImageResponseDynamicImageListItemFormat {
+for ListDynamicImageDynamicImageListItemFormat {
     fn from(s: ::std::string::String) -> Self {
-        ListDynamicImageResponseDynamicImageListItemFormat::known(&s)
-            .unwrap_or(ListDynamicImageResponseDynamicImageListItemFormat::Unknown(s))
+        ListDynamicImageDynamicImageListItemFormat::known(&s)
+            .unwrap_or(ListDynamicImageDynamicImageListItemFormat::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListDynamicImageResponseDynamicImageListItemFormat {
+impl ::std::fmt::Display for ListDynamicImageDynamicImageListItemFormat {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListDynamicImageResponseDynamicImageListItemFormat {
+impl ::serde::Serialize for ListDynamicImageDynamicImageListItemFormat {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -212,17 +212,16 @@ impl ::serde::Serialize for ListDynamicImageResponseDynamicImageListItemFormat {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for ListDynamicImageResponseDynamicImageListItemFormat {
+impl<'de> ::serde::Deserialize<'de> for ListDynamicImageDynamicImageListItemFormat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListDynamicImageResponseDynamicImageListItemFormat::from)
+            .map(ListDynamicImageDynamicImageListItemFormat::from)
     }
 }
 
-/// The `ListDynamicImageResponseDynamicImageListItem` object (not described in the spec yet).
+/// The `ListDynamicImageDynamicImageListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -231,7 +230,7 @@ for ListDynamicImageResponseDynamicImageListItemFormat {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListDynamicImageResponseDynamicImageListItem {
+pub struct ListDynamicImageDynamicImageListItem {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -262,7 +261,7 @@ pub struct ListDynamicImageResponseDynamicImageListItem {
     /// Wire name: `Format`.
     #[serde(rename = "Format", default)]
     pub format: ::std::option::Option<
-        crate::generated::list_dynamic_image::ListDynamicImageResponseDynamicImageListItemFormat,
+        crate::generated::list_dynamic_image::ListDynamicImageDynamicImageListItemFormat,
     >,
     ///
     ///
@@ -292,7 +291,7 @@ pub struct ListDynamicImageResponseDynamicImageListItem {
 }
 
 #[doc(hidden)]
-pub static LIST_DYNAMIC_IMAGE_RESPONSE_DYNAMIC_IMAGE_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_DYNAMIC_IMAGE_DYNAMIC_IMAGE_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",

@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::CreationTimeOrder;
+pub use crate::generated::types::{CreationTimeOrder, VideoSnapshots};
 
 /// Input of `ListLiveRecordVideo`. Build it with [`crate::Client::list_live_record_video`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -131,7 +131,7 @@ pub struct ListLiveRecordVideoOutput {
     /// Wire name: `LiveRecordVideoList`.
     #[serde(rename = "LiveRecordVideoList", default)]
     pub live_record_video_list: ::std::option::Option<
-        crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoList,
+        crate::generated::list_live_record_video::ListLiveRecordVideoLiveRecordVideoList,
     >,
     ///
     ///
@@ -149,7 +149,7 @@ impl ListLiveRecordVideoOutput {
     /// The items of `LiveRecordVideoList` (`LiveRecordVideoList.LiveRecordVideo`) directly; empty when it is absent.
     pub fn live_record_video_list(
         &self,
-    ) -> &[crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItem] {
+    ) -> &[crate::generated::list_live_record_video::ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItem] {
         self.live_record_video_list
             .as_ref()
             .map_or(&[], |w| w.live_record_video.as_slice())
@@ -313,7 +313,7 @@ impl ListLiveRecordVideoFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItem,
+            crate::generated::list_live_record_video::ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -346,7 +346,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "LiveRecordVideoList",
-                shape: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_SHAPE,
+                shape: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_LIVE_RECORD_VIDEO_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -379,7 +379,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+pub enum ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus {
     /// `Uploading`.
     Uploading,
     /// `UploadFail`.
@@ -398,7 +398,7 @@ pub enum ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoS
     Unknown(::std::string::String),
 }
 
-impl ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+impl ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Uploading",
@@ -412,28 +412,28 @@ impl ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatu
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Uploading => {
+            ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Uploading => {
                 "Uploading"
             }
-            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadFail => {
+            ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadFail => {
                 "UploadFail"
             }
-            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadSuccess => {
+            ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadSuccess => {
                 "UploadSuccess"
             }
-            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Transcoding => {
+            ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Transcoding => {
                 "Transcoding"
             }
-            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::TranscodeFail => {
+            ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::TranscodeFail => {
                 "TranscodeFail"
             }
-            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Blocked => {
+            ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Blocked => {
                 "Blocked"
             }
-            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Normal => {
+            ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Normal => {
                 "Normal"
             }
-            ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
+            ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -443,25 +443,25 @@ impl ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatu
         ::std::option::Option::Some(
             match s {
                 "Uploading" => {
-                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Uploading
+                    ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Uploading
                 }
                 "UploadFail" => {
-                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadFail
+                    ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadFail
                 }
                 "UploadSuccess" => {
-                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadSuccess
+                    ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::UploadSuccess
                 }
                 "Transcoding" => {
-                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Transcoding
+                    ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Transcoding
                 }
                 "TranscodeFail" => {
-                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::TranscodeFail
+                    ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::TranscodeFail
                 }
                 "Blocked" => {
-                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Blocked
+                    ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Blocked
                 }
                 "Normal" => {
-                    ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Normal
+                    ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Normal
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -470,25 +470,21 @@ impl ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatu
 }
 
 impl ::std::convert::From<&str>
-for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+for ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus {
     fn from(s: &str) -> Self {
-        ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::known(
-                s,
-            )
-            .unwrap_or_else(|| ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
+        ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::known(s)
+            .unwrap_or_else(|| ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+for ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus {
     fn from(s: ::std::string::String) -> Self {
-        ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::known(
-                &s,
-            )
+        ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::known(&s)
             .unwrap_or(
-                ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
+                ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::Unknown(
                     s,
                 ),
             )
@@ -496,14 +492,14 @@ for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus
 }
 
 impl ::std::fmt::Display
-for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+for ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+for ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -513,18 +509,18 @@ for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus {
+for ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(
-                ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus::from,
+                ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus::from,
             )
     }
 }
 
-/// The `ListLiveRecordVideoResponseLiveRecordVideoList` object (not described in the spec yet).
+/// The `ListLiveRecordVideoLiveRecordVideoList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -532,30 +528,30 @@ for ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct ListLiveRecordVideoResponseLiveRecordVideoList {
+pub struct ListLiveRecordVideoLiveRecordVideoList {
     ///
     ///
     /// Wire name: `LiveRecordVideo`.
     #[serde(rename = "LiveRecordVideo", default)]
     pub live_record_video: ::std::vec::Vec<
-        crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItem,
+        crate::generated::list_live_record_video::ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItem,
     >,
 }
 
 #[doc(hidden)]
-pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_LIVE_RECORD_VIDEO_LIVE_RECORD_VIDEO_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "LiveRecordVideo",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_SHAPE,
+                item: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItem` object (not described in the spec yet).
+/// The `ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -563,7 +559,7 @@ pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_SHAPE: ::aliyu
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItem {
+pub struct ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItem {
     ///
     ///
     /// Wire name: `AppName`.
@@ -579,7 +575,7 @@ pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItem {
     /// Wire name: `PlayInfoList`.
     #[serde(rename = "PlayInfoList", default)]
     pub play_info_list: ::std::option::Option<
-        crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemPlayInfoList,
+        crate::generated::list_live_record_video::ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemPlayInfoList,
     >,
     ///
     ///
@@ -606,12 +602,12 @@ pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItem {
     /// Wire name: `Video`.
     #[serde(rename = "Video", default)]
     pub video: ::std::option::Option<
-        crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideo,
+        crate::generated::list_live_record_video::ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideo,
     >,
 }
 
 #[doc(hidden)]
-pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_LIVE_RECORD_VIDEO_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppName",
@@ -623,7 +619,7 @@ pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VI
         },
         ::aliyun_runtime::shape::Field {
             name: "PlayInfoList",
-            shape: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_PLAY_INFO_LIST_SHAPE,
+            shape: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_PLAY_INFO_LIST_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "PlaylistId",
@@ -643,12 +639,12 @@ pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VI
         },
         ::aliyun_runtime::shape::Field {
             name: "Video",
-            shape: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_VIDEO_SHAPE,
+            shape: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_VIDEO_SHAPE,
         },
     ],
 );
 
-/// The `ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemPlayInfoList` object (not described in the spec yet).
+/// The `ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemPlayInfoList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -657,14 +653,14 @@ pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VI
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemPlayInfoList {}
+pub struct ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemPlayInfoList {}
 
 #[doc(hidden)]
-pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_PLAY_INFO_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_LIVE_RECORD_VIDEO_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_PLAY_INFO_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[],
 );
 
-/// The `ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideo` object (not described in the spec yet).
+/// The `ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -672,7 +668,7 @@ pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VI
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideo {
+pub struct ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideo {
     ///
     ///
     /// Wire name: `CateId`.
@@ -717,15 +713,13 @@ pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVide
     ///
     /// Wire name: `Snapshots`.
     #[serde(rename = "Snapshots", default)]
-    pub snapshots: ::std::option::Option<
-        crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoSnapshots,
-    >,
+    pub snapshots: ::std::option::Option<crate::generated::types::VideoSnapshots>,
     ///
     ///
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::list_live_record_video::ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoStatus,
+        crate::generated::list_live_record_video::ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideoStatus,
     >,
     ///
     ///
@@ -749,7 +743,7 @@ pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVide
     pub video_id: ::std::option::Option<::std::string::String>,
 }
 
-impl ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideo {
+impl ListLiveRecordVideoLiveRecordVideoListLiveRecordVideoItemVideo {
     /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
     pub fn snapshots(&self) -> &[::std::string::String] {
         self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
@@ -757,7 +751,7 @@ impl ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideo {
 }
 
 #[doc(hidden)]
-pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_LIVE_RECORD_VIDEO_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CateId",
@@ -793,7 +787,7 @@ pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VI
         },
         ::aliyun_runtime::shape::Field {
             name: "Snapshots",
-            shape: &crate::generated::list_live_record_video::LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_VIDEO_SNAPSHOTS_SHAPE,
+            shape: &crate::generated::types::VIDEO_SNAPSHOTS_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Status",
@@ -814,36 +808,6 @@ pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VI
         ::aliyun_runtime::shape::Field {
             name: "VideoId",
             shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoSnapshots` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct ListLiveRecordVideoResponseLiveRecordVideoListLiveRecordVideoItemVideoSnapshots {
-    ///
-    ///
-    /// Wire name: `Snapshot`.
-    #[serde(rename = "Snapshot", default)]
-    pub snapshot: ::std::vec::Vec<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static LIST_LIVE_RECORD_VIDEO_RESPONSE_LIVE_RECORD_VIDEO_LIST_LIVE_RECORD_VIDEO_ITEM_VIDEO_SNAPSHOTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "Snapshot",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::String,
-                xml_item: ::std::option::Option::None,
-            },
         },
     ],
 );

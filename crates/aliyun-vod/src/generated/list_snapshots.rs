@@ -101,7 +101,7 @@ pub struct ListSnapshotsOutput {
     /// Wire name: `MediaSnapshot`.
     #[serde(rename = "MediaSnapshot", default)]
     pub media_snapshot: ::std::option::Option<
-        crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshot,
+        crate::generated::list_snapshots::ListSnapshotsMediaSnapshot,
     >,
     ///
     ///
@@ -223,7 +223,7 @@ impl ListSnapshotsFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem,
+            crate::generated::list_snapshots::ListSnapshotsMediaSnapshotSnapshotsSnapshotItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -253,7 +253,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "MediaSnapshot",
-                shape: &crate::generated::list_snapshots::LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE,
+                shape: &crate::generated::list_snapshots::LIST_SNAPSHOTS_MEDIA_SNAPSHOT_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -372,7 +372,7 @@ impl<'de> ::serde::Deserialize<'de> for ListSnapshotsSnapshotType {
     }
 }
 
-/// The `ListSnapshotsResponseMediaSnapshot` object (not described in the spec yet).
+/// The `ListSnapshotsMediaSnapshot` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -381,7 +381,7 @@ impl<'de> ::serde::Deserialize<'de> for ListSnapshotsSnapshotType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListSnapshotsResponseMediaSnapshot {
+pub struct ListSnapshotsMediaSnapshot {
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -402,7 +402,7 @@ pub struct ListSnapshotsResponseMediaSnapshot {
     /// Wire name: `Snapshots`.
     #[serde(rename = "Snapshots", default)]
     pub snapshots: ::std::option::Option<
-        crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshotSnapshots,
+        crate::generated::list_snapshots::ListSnapshotsMediaSnapshotSnapshots,
     >,
     ///
     ///
@@ -411,17 +411,17 @@ pub struct ListSnapshotsResponseMediaSnapshot {
     pub total: ::std::option::Option<i64>,
 }
 
-impl ListSnapshotsResponseMediaSnapshot {
+impl ListSnapshotsMediaSnapshot {
     /// The items of `Snapshots` (`Snapshots.Snapshot`) directly; empty when it is absent.
     pub fn snapshots(
         &self,
-    ) -> &[crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem] {
+    ) -> &[crate::generated::list_snapshots::ListSnapshotsMediaSnapshotSnapshotsSnapshotItem] {
         self.snapshots.as_ref().map_or(&[], |w| w.snapshot.as_slice())
     }
 }
 
 #[doc(hidden)]
-pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_SNAPSHOTS_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
@@ -437,7 +437,7 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape
         },
         ::aliyun_runtime::shape::Field {
             name: "Snapshots",
-            shape: &crate::generated::list_snapshots::LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SNAPSHOTS_SHAPE,
+            shape: &crate::generated::list_snapshots::LIST_SNAPSHOTS_MEDIA_SNAPSHOT_SNAPSHOTS_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Total",
@@ -446,7 +446,7 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape
     ],
 );
 
-/// The `ListSnapshotsResponseMediaSnapshotSnapshots` object (not described in the spec yet).
+/// The `ListSnapshotsMediaSnapshotSnapshots` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -455,30 +455,30 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SHAPE: ::aliyun_runtime::shape
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListSnapshotsResponseMediaSnapshotSnapshots {
+pub struct ListSnapshotsMediaSnapshotSnapshots {
     ///
     ///
     /// Wire name: `Snapshot`.
     #[serde(rename = "Snapshot", default)]
     pub snapshot: ::std::vec::Vec<
-        crate::generated::list_snapshots::ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem,
+        crate::generated::list_snapshots::ListSnapshotsMediaSnapshotSnapshotsSnapshotItem,
     >,
 }
 
 #[doc(hidden)]
-pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SNAPSHOTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_SNAPSHOTS_MEDIA_SNAPSHOT_SNAPSHOTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Snapshot",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::list_snapshots::LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SNAPSHOTS_SNAPSHOT_ITEM_SHAPE,
+                item: &crate::generated::list_snapshots::LIST_SNAPSHOTS_MEDIA_SNAPSHOT_SNAPSHOTS_SNAPSHOT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem` object (not described in the spec yet).
+/// The `ListSnapshotsMediaSnapshotSnapshotsSnapshotItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -487,7 +487,7 @@ pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SNAPSHOTS_SHAPE: ::aliyun_runt
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem {
+pub struct ListSnapshotsMediaSnapshotSnapshotsSnapshotItem {
     ///
     ///
     /// Wire name: `Index`.
@@ -501,7 +501,7 @@ pub struct ListSnapshotsResponseMediaSnapshotSnapshotsSnapshotItem {
 }
 
 #[doc(hidden)]
-pub static LIST_SNAPSHOTS_RESPONSE_MEDIA_SNAPSHOT_SNAPSHOTS_SNAPSHOT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_SNAPSHOTS_MEDIA_SNAPSHOT_SNAPSHOTS_SNAPSHOT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Index",

@@ -104,7 +104,7 @@ pub struct ListTranscodeTaskOutput {
     /// Wire name: `TranscodeTaskList`.
     #[serde(rename = "TranscodeTaskList", default)]
     pub transcode_task_list: ::std::vec::Vec<
-        crate::generated::list_transcode_task::ListTranscodeTaskResponseTranscodeTaskListItem,
+        crate::generated::list_transcode_task::ListTranscodeTaskTranscodeTaskListItem,
     >,
 }
 
@@ -217,7 +217,7 @@ impl ListTranscodeTaskFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::list_transcode_task::ListTranscodeTaskResponseTranscodeTaskListItem,
+            crate::generated::list_transcode_task::ListTranscodeTaskTranscodeTaskListItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -252,7 +252,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeTaskList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_transcode_task::LIST_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_transcode_task::LIST_TRANSCODE_TASK_TRANSCODE_TASK_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -279,7 +279,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+pub enum ListTranscodeTaskTranscodeTaskListItemTrigger {
     /// `Auto`.
     Auto,
     /// `Manual`.
@@ -288,56 +288,53 @@ pub enum ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
     Unknown(::std::string::String),
 }
 
-impl ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+impl ListTranscodeTaskTranscodeTaskListItemTrigger {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Auto", "Manual"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Auto => "Auto",
-            ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Manual => "Manual",
-            ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Unknown(s) => {
-                s.as_str()
-            }
+            ListTranscodeTaskTranscodeTaskListItemTrigger::Auto => "Auto",
+            ListTranscodeTaskTranscodeTaskListItemTrigger::Manual => "Manual",
+            ListTranscodeTaskTranscodeTaskListItemTrigger::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Auto" => ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Auto,
-                "Manual" => ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Manual,
+                "Auto" => ListTranscodeTaskTranscodeTaskListItemTrigger::Auto,
+                "Manual" => ListTranscodeTaskTranscodeTaskListItemTrigger::Manual,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+impl ::std::convert::From<&str> for ListTranscodeTaskTranscodeTaskListItemTrigger {
     fn from(s: &str) -> Self {
-        ListTranscodeTaskResponseTranscodeTaskListItemTrigger::known(s)
-            .unwrap_or_else(|| ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Unknown(
+        ListTranscodeTaskTranscodeTaskListItemTrigger::known(s)
+            .unwrap_or_else(|| ListTranscodeTaskTranscodeTaskListItemTrigger::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+for ListTranscodeTaskTranscodeTaskListItemTrigger {
     fn from(s: ::std::string::String) -> Self {
-        ListTranscodeTaskResponseTranscodeTaskListItemTrigger::known(&s)
-            .unwrap_or(ListTranscodeTaskResponseTranscodeTaskListItemTrigger::Unknown(s))
+        ListTranscodeTaskTranscodeTaskListItemTrigger::known(&s)
+            .unwrap_or(ListTranscodeTaskTranscodeTaskListItemTrigger::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+impl ::std::fmt::Display for ListTranscodeTaskTranscodeTaskListItemTrigger {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+impl ::serde::Serialize for ListTranscodeTaskTranscodeTaskListItemTrigger {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -346,17 +343,16 @@ impl ::serde::Serialize for ListTranscodeTaskResponseTranscodeTaskListItemTrigge
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
+impl<'de> ::serde::Deserialize<'de> for ListTranscodeTaskTranscodeTaskListItemTrigger {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListTranscodeTaskResponseTranscodeTaskListItemTrigger::from)
+            .map(ListTranscodeTaskTranscodeTaskListItemTrigger::from)
     }
 }
 
-/// The `ListTranscodeTaskResponseTranscodeTaskListItem` object (not described in the spec yet).
+/// The `ListTranscodeTaskTranscodeTaskListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -365,7 +361,7 @@ for ListTranscodeTaskResponseTranscodeTaskListItemTrigger {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListTranscodeTaskResponseTranscodeTaskListItem {
+pub struct ListTranscodeTaskTranscodeTaskListItem {
     ///
     ///
     /// Wire name: `CompleteTime`.
@@ -396,7 +392,7 @@ pub struct ListTranscodeTaskResponseTranscodeTaskListItem {
     /// Wire name: `Trigger`.
     #[serde(rename = "Trigger", default)]
     pub trigger: ::std::option::Option<
-        crate::generated::list_transcode_task::ListTranscodeTaskResponseTranscodeTaskListItemTrigger,
+        crate::generated::list_transcode_task::ListTranscodeTaskTranscodeTaskListItemTrigger,
     >,
     ///
     ///
@@ -406,7 +402,7 @@ pub struct ListTranscodeTaskResponseTranscodeTaskListItem {
 }
 
 #[doc(hidden)]
-pub static LIST_TRANSCODE_TASK_RESPONSE_TRANSCODE_TASK_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_TRANSCODE_TASK_TRANSCODE_TASK_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CompleteTime",

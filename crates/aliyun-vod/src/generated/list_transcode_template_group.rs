@@ -58,7 +58,7 @@ pub struct ListTranscodeTemplateGroupOutput {
     /// Wire name: `TranscodeTemplateGroupList`.
     #[serde(rename = "TranscodeTemplateGroupList", default)]
     pub transcode_template_group_list: ::std::vec::Vec<
-        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem,
+        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupTranscodeTemplateGroupListItem,
     >,
 }
 
@@ -128,7 +128,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeTemplateGroupList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_transcode_template_group::LIST_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_transcode_template_group::LIST_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_GROUP_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -147,7 +147,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+pub enum ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault {
     /// `Default`.
     Default,
     /// `NotDefault`.
@@ -156,19 +156,19 @@ pub enum ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefau
     Unknown(::std::string::String),
 }
 
-impl ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+impl ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Default => {
+            ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::Default => {
                 "Default"
             }
-            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::NotDefault => {
+            ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::NotDefault => {
                 "NotDefault"
             }
-            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Unknown(
+            ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -178,10 +178,10 @@ impl ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
         ::std::option::Option::Some(
             match s {
                 "Default" => {
-                    ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Default
+                    ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::Default
                 }
                 "NotDefault" => {
-                    ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::NotDefault
+                    ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::NotDefault
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -190,25 +190,21 @@ impl ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
 }
 
 impl ::std::convert::From<&str>
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault {
     fn from(s: &str) -> Self {
-        ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::known(
-                s,
-            )
-            .unwrap_or_else(|| ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Unknown(
+        ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::known(s)
+            .unwrap_or_else(|| ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault {
     fn from(s: ::std::string::String) -> Self {
-        ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::known(
-                &s,
-            )
+        ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::known(&s)
             .unwrap_or(
-                ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::Unknown(
+                ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::Unknown(
                     s,
                 ),
             )
@@ -216,14 +212,14 @@ for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
 }
 
 impl ::std::fmt::Display
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -233,14 +229,12 @@ for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault::from,
-            )
+            .map(ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault::from)
     }
 }
 
@@ -253,7 +247,7 @@ for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+pub enum ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked {
     /// `Disabled`.
     Disabled,
     /// `Enabled`.
@@ -262,19 +256,19 @@ pub enum ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked 
     Unknown(::std::string::String),
 }
 
-impl ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+impl ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Disabled", "Enabled"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Disabled => {
+            ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::Disabled => {
                 "Disabled"
             }
-            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Enabled => {
+            ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::Enabled => {
                 "Enabled"
             }
-            ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Unknown(
+            ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::Unknown(
                 s,
             ) => s.as_str(),
         }
@@ -284,10 +278,10 @@ impl ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
         ::std::option::Option::Some(
             match s {
                 "Disabled" => {
-                    ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Disabled
+                    ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::Disabled
                 }
                 "Enabled" => {
-                    ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Enabled
+                    ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::Enabled
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -296,21 +290,21 @@ impl ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
 }
 
 impl ::std::convert::From<&str>
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked {
     fn from(s: &str) -> Self {
-        ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::known(s)
-            .unwrap_or_else(|| ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Unknown(
+        ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::known(s)
+            .unwrap_or_else(|| ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked {
     fn from(s: ::std::string::String) -> Self {
-        ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::known(&s)
+        ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::known(&s)
             .unwrap_or(
-                ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::Unknown(
+                ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::Unknown(
                     s,
                 ),
             )
@@ -318,14 +312,14 @@ for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
 }
 
 impl ::std::fmt::Display
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
 impl ::serde::Serialize
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -335,18 +329,16 @@ for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
+for ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(
-                ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked::from,
-            )
+            .map(ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked::from)
     }
 }
 
-/// The `ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem` object (not described in the spec yet).
+/// The `ListTranscodeTemplateGroupTranscodeTemplateGroupListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -355,7 +347,7 @@ for ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem {
+pub struct ListTranscodeTemplateGroupTranscodeTemplateGroupListItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -371,14 +363,14 @@ pub struct ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem {
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
     pub is_default: ::std::option::Option<
-        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemIsDefault,
+        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupTranscodeTemplateGroupListItemIsDefault,
     >,
     ///
     ///
     /// Wire name: `Locked`.
     #[serde(rename = "Locked", default)]
     pub locked: ::std::option::Option<
-        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItemLocked,
+        crate::generated::list_transcode_template_group::ListTranscodeTemplateGroupTranscodeTemplateGroupListItemLocked,
     >,
     ///
     ///
@@ -398,7 +390,7 @@ pub struct ListTranscodeTemplateGroupResponseTranscodeTemplateGroupListItem {
 }
 
 #[doc(hidden)]
-pub static LIST_TRANSCODE_TEMPLATE_GROUP_RESPONSE_TRANSCODE_TEMPLATE_GROUP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_TRANSCODE_TEMPLATE_GROUP_TRANSCODE_TEMPLATE_GROUP_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",

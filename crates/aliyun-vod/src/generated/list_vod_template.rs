@@ -71,7 +71,7 @@ pub struct ListVodTemplateOutput {
     /// Wire name: `VodTemplateInfoList`.
     #[serde(rename = "VodTemplateInfoList", default)]
     pub vod_template_info_list: ::std::vec::Vec<
-        crate::generated::list_vod_template::ListVodTemplateResponseVodTemplateInfoListItem,
+        crate::generated::list_vod_template::ListVodTemplateVodTemplateInfoListItem,
     >,
 }
 
@@ -157,7 +157,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "VodTemplateInfoList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::list_vod_template::LIST_VOD_TEMPLATE_RESPONSE_VOD_TEMPLATE_INFO_LIST_ITEM_SHAPE,
+                    item: &crate::generated::list_vod_template::LIST_VOD_TEMPLATE_VOD_TEMPLATE_INFO_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -176,7 +176,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+pub enum ListVodTemplateVodTemplateInfoListItemIsDefault {
     /// `Default`.
     Default,
     /// `NotDefault`.
@@ -185,30 +185,24 @@ pub enum ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
     Unknown(::std::string::String),
 }
 
-impl ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+impl ListVodTemplateVodTemplateInfoListItemIsDefault {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Default", "NotDefault"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Default => "Default",
-            ListVodTemplateResponseVodTemplateInfoListItemIsDefault::NotDefault => {
-                "NotDefault"
-            }
-            ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Unknown(s) => {
-                s.as_str()
-            }
+            ListVodTemplateVodTemplateInfoListItemIsDefault::Default => "Default",
+            ListVodTemplateVodTemplateInfoListItemIsDefault::NotDefault => "NotDefault",
+            ListVodTemplateVodTemplateInfoListItemIsDefault::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Default" => {
-                    ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Default
-                }
+                "Default" => ListVodTemplateVodTemplateInfoListItemIsDefault::Default,
                 "NotDefault" => {
-                    ListVodTemplateResponseVodTemplateInfoListItemIsDefault::NotDefault
+                    ListVodTemplateVodTemplateInfoListItemIsDefault::NotDefault
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -216,33 +210,30 @@ impl ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
     }
 }
 
-impl ::std::convert::From<&str>
-for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+impl ::std::convert::From<&str> for ListVodTemplateVodTemplateInfoListItemIsDefault {
     fn from(s: &str) -> Self {
-        ListVodTemplateResponseVodTemplateInfoListItemIsDefault::known(s)
-            .unwrap_or_else(|| ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Unknown(
+        ListVodTemplateVodTemplateInfoListItemIsDefault::known(s)
+            .unwrap_or_else(|| ListVodTemplateVodTemplateInfoListItemIsDefault::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+for ListVodTemplateVodTemplateInfoListItemIsDefault {
     fn from(s: ::std::string::String) -> Self {
-        ListVodTemplateResponseVodTemplateInfoListItemIsDefault::known(&s)
-            .unwrap_or(
-                ListVodTemplateResponseVodTemplateInfoListItemIsDefault::Unknown(s),
-            )
+        ListVodTemplateVodTemplateInfoListItemIsDefault::known(&s)
+            .unwrap_or(ListVodTemplateVodTemplateInfoListItemIsDefault::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+impl ::std::fmt::Display for ListVodTemplateVodTemplateInfoListItemIsDefault {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+impl ::serde::Serialize for ListVodTemplateVodTemplateInfoListItemIsDefault {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -251,13 +242,12 @@ impl ::serde::Serialize for ListVodTemplateResponseVodTemplateInfoListItemIsDefa
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
+impl<'de> ::serde::Deserialize<'de> for ListVodTemplateVodTemplateInfoListItemIsDefault {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListVodTemplateResponseVodTemplateInfoListItemIsDefault::from)
+            .map(ListVodTemplateVodTemplateInfoListItemIsDefault::from)
     }
 }
 
@@ -270,7 +260,7 @@ for ListVodTemplateResponseVodTemplateInfoListItemIsDefault {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+pub enum ListVodTemplateVodTemplateInfoListItemTemplateType {
     /// `Snapshot`.
     Snapshot,
     /// `DynamicImage`.
@@ -279,21 +269,17 @@ pub enum ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
     Unknown(::std::string::String),
 }
 
-impl ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+impl ListVodTemplateVodTemplateInfoListItemTemplateType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Snapshot", "DynamicImage"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Snapshot => {
-                "Snapshot"
-            }
-            ListVodTemplateResponseVodTemplateInfoListItemTemplateType::DynamicImage => {
+            ListVodTemplateVodTemplateInfoListItemTemplateType::Snapshot => "Snapshot",
+            ListVodTemplateVodTemplateInfoListItemTemplateType::DynamicImage => {
                 "DynamicImage"
             }
-            ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Unknown(s) => {
-                s.as_str()
-            }
+            ListVodTemplateVodTemplateInfoListItemTemplateType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -301,10 +287,10 @@ impl ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
         ::std::option::Option::Some(
             match s {
                 "Snapshot" => {
-                    ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Snapshot
+                    ListVodTemplateVodTemplateInfoListItemTemplateType::Snapshot
                 }
                 "DynamicImage" => {
-                    ListVodTemplateResponseVodTemplateInfoListItemTemplateType::DynamicImage
+                    ListVodTemplateVodTemplateInfoListItemTemplateType::DynamicImage
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -312,33 +298,30 @@ impl ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
     }
 }
 
-impl ::std::convert::From<&str>
-for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+impl ::std::convert::From<&str> for ListVodTemplateVodTemplateInfoListItemTemplateType {
     fn from(s: &str) -> Self {
-        ListVodTemplateResponseVodTemplateInfoListItemTemplateType::known(s)
-            .unwrap_or_else(|| ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Unknown(
+        ListVodTemplateVodTemplateInfoListItemTemplateType::known(s)
+            .unwrap_or_else(|| ListVodTemplateVodTemplateInfoListItemTemplateType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+for ListVodTemplateVodTemplateInfoListItemTemplateType {
     fn from(s: ::std::string::String) -> Self {
-        ListVodTemplateResponseVodTemplateInfoListItemTemplateType::known(&s)
-            .unwrap_or(
-                ListVodTemplateResponseVodTemplateInfoListItemTemplateType::Unknown(s),
-            )
+        ListVodTemplateVodTemplateInfoListItemTemplateType::known(&s)
+            .unwrap_or(ListVodTemplateVodTemplateInfoListItemTemplateType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+impl ::std::fmt::Display for ListVodTemplateVodTemplateInfoListItemTemplateType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+impl ::serde::Serialize for ListVodTemplateVodTemplateInfoListItemTemplateType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -348,16 +331,16 @@ impl ::serde::Serialize for ListVodTemplateResponseVodTemplateInfoListItemTempla
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
+for ListVodTemplateVodTemplateInfoListItemTemplateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(ListVodTemplateResponseVodTemplateInfoListItemTemplateType::from)
+            .map(ListVodTemplateVodTemplateInfoListItemTemplateType::from)
     }
 }
 
-/// The `ListVodTemplateResponseVodTemplateInfoListItem` object (not described in the spec yet).
+/// The `ListVodTemplateVodTemplateInfoListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -366,7 +349,7 @@ for ListVodTemplateResponseVodTemplateInfoListItemTemplateType {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct ListVodTemplateResponseVodTemplateInfoListItem {
+pub struct ListVodTemplateVodTemplateInfoListItem {
     ///
     ///
     /// Wire name: `AppId`.
@@ -382,7 +365,7 @@ pub struct ListVodTemplateResponseVodTemplateInfoListItem {
     /// Wire name: `IsDefault`.
     #[serde(rename = "IsDefault", default)]
     pub is_default: ::std::option::Option<
-        crate::generated::list_vod_template::ListVodTemplateResponseVodTemplateInfoListItemIsDefault,
+        crate::generated::list_vod_template::ListVodTemplateVodTemplateInfoListItemIsDefault,
     >,
     ///
     ///
@@ -404,7 +387,7 @@ pub struct ListVodTemplateResponseVodTemplateInfoListItem {
     /// Wire name: `TemplateType`.
     #[serde(rename = "TemplateType", default)]
     pub template_type: ::std::option::Option<
-        crate::generated::list_vod_template::ListVodTemplateResponseVodTemplateInfoListItemTemplateType,
+        crate::generated::list_vod_template::ListVodTemplateVodTemplateInfoListItemTemplateType,
     >,
     ///
     ///
@@ -414,7 +397,7 @@ pub struct ListVodTemplateResponseVodTemplateInfoListItem {
 }
 
 #[doc(hidden)]
-pub static LIST_VOD_TEMPLATE_RESPONSE_VOD_TEMPLATE_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static LIST_VOD_TEMPLATE_VOD_TEMPLATE_INFO_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",

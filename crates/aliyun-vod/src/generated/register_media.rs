@@ -93,7 +93,7 @@ pub struct RegisterMediaOutput {
     /// Wire name: `RegisteredMediaList`.
     #[serde(rename = "RegisteredMediaList", default)]
     pub registered_media_list: ::std::vec::Vec<
-        crate::generated::register_media::RegisterMediaResponseRegisteredMediaListItem,
+        crate::generated::register_media::RegisterMediaRegisteredMediaListItem,
     >,
     ///
     ///
@@ -222,7 +222,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "RegisteredMediaList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::register_media::REGISTER_MEDIA_RESPONSE_REGISTERED_MEDIA_LIST_ITEM_SHAPE,
+                    item: &crate::generated::register_media::REGISTER_MEDIA_REGISTERED_MEDIA_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -236,7 +236,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
-/// The `RegisterMediaResponseRegisteredMediaListItem` object (not described in the spec yet).
+/// The `RegisterMediaRegisteredMediaListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -245,7 +245,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct RegisterMediaResponseRegisteredMediaListItem {
+pub struct RegisterMediaRegisteredMediaListItem {
     ///
     ///
     /// Wire name: `FileURL`.
@@ -264,7 +264,7 @@ pub struct RegisterMediaResponseRegisteredMediaListItem {
 }
 
 #[doc(hidden)]
-pub static REGISTER_MEDIA_RESPONSE_REGISTERED_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static REGISTER_MEDIA_REGISTERED_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "FileURL",

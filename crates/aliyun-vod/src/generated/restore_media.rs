@@ -4,7 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::StorageClassScope;
+pub use crate::generated::types::{
+    ForbiddenMedia, ForbiddenMediaList, IgnoredMediaList, StorageClassScope,
+};
 
 /// The most items `MediaIds` takes in one call.
 pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
@@ -95,15 +97,13 @@ pub struct RestoreMediaOutput {
     /// Wire name: `ForbiddenList`.
     #[serde(rename = "ForbiddenList", default)]
     pub forbidden_list: ::std::option::Option<
-        crate::generated::restore_media::RestoreMediaResponseForbiddenList,
+        crate::generated::types::ForbiddenMediaList,
     >,
     ///
     ///
     /// Wire name: `IgnoredList`.
     #[serde(rename = "IgnoredList", default)]
-    pub ignored_list: ::std::option::Option<
-        crate::generated::restore_media::RestoreMediaResponseIgnoredList,
-    >,
+    pub ignored_list: ::std::option::Option<crate::generated::types::IgnoredMediaList>,
     ///
     ///
     /// Wire name: `RequestId`.
@@ -118,9 +118,7 @@ pub struct RestoreMediaOutput {
 
 impl RestoreMediaOutput {
     /// The items of `ForbiddenList` (`ForbiddenList.MediaForbiddenReasonDTO`) directly; empty when it is absent.
-    pub fn forbidden_list(
-        &self,
-    ) -> &[crate::generated::restore_media::RestoreMediaResponseForbiddenListMediaForbiddenReasonDtoItem] {
+    pub fn forbidden_list(&self) -> &[crate::generated::types::ForbiddenMedia] {
         self.forbidden_list
             .as_ref()
             .map_or(&[], |w| w.media_forbidden_reason_dto.as_slice())
@@ -245,11 +243,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "ForbiddenList",
-                shape: &crate::generated::restore_media::RESTORE_MEDIA_RESPONSE_FORBIDDEN_LIST_SHAPE,
+                shape: &crate::generated::types::FORBIDDEN_MEDIA_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "IgnoredList",
-                shape: &crate::generated::restore_media::RESTORE_MEDIA_RESPONSE_IGNORED_LIST_SHAPE,
+                shape: &crate::generated::types::IGNORED_MEDIA_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -270,101 +268,3 @@ static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(MEDIA_IDS_MAX_ITEMS);
-
-/// The `RestoreMediaResponseForbiddenList` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct RestoreMediaResponseForbiddenList {
-    ///
-    ///
-    /// Wire name: `MediaForbiddenReasonDTO`.
-    #[serde(rename = "MediaForbiddenReasonDTO", default)]
-    pub media_forbidden_reason_dto: ::std::vec::Vec<
-        crate::generated::restore_media::RestoreMediaResponseForbiddenListMediaForbiddenReasonDtoItem,
-    >,
-}
-
-#[doc(hidden)]
-pub static RESTORE_MEDIA_RESPONSE_FORBIDDEN_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "MediaForbiddenReasonDTO",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::restore_media::RESTORE_MEDIA_RESPONSE_FORBIDDEN_LIST_MEDIA_FORBIDDEN_REASON_DTO_ITEM_SHAPE,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `RestoreMediaResponseForbiddenListMediaForbiddenReasonDtoItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct RestoreMediaResponseForbiddenListMediaForbiddenReasonDtoItem {
-    ///
-    ///
-    /// Wire name: `MediaId`.
-    #[serde(rename = "MediaId", default)]
-    pub media_id: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Reason`.
-    #[serde(rename = "Reason", default)]
-    pub reason: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static RESTORE_MEDIA_RESPONSE_FORBIDDEN_LIST_MEDIA_FORBIDDEN_REASON_DTO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Reason",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `RestoreMediaResponseIgnoredList` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct RestoreMediaResponseIgnoredList {
-    ///
-    ///
-    /// Wire name: `MediaId`.
-    #[serde(rename = "MediaId", default)]
-    pub media_id: ::std::vec::Vec<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static RESTORE_MEDIA_RESPONSE_IGNORED_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::String,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);

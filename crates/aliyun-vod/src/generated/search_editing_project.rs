@@ -126,7 +126,7 @@ pub struct SearchEditingProjectOutput {
     /// Wire name: `ProjectList`.
     #[serde(rename = "ProjectList", default)]
     pub project_list: ::std::option::Option<
-        crate::generated::search_editing_project::SearchEditingProjectResponseProjectList,
+        crate::generated::search_editing_project::SearchEditingProjectProjectList,
     >,
     ///
     ///
@@ -144,7 +144,7 @@ impl SearchEditingProjectOutput {
     /// The items of `ProjectList` (`ProjectList.Project`) directly; empty when it is absent.
     pub fn project_list(
         &self,
-    ) -> &[crate::generated::search_editing_project::SearchEditingProjectResponseProjectListProjectItem] {
+    ) -> &[crate::generated::search_editing_project::SearchEditingProjectProjectListProjectItem] {
         self.project_list.as_ref().map_or(&[], |w| w.project.as_slice())
     }
 }
@@ -299,7 +299,7 @@ impl SearchEditingProjectFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::search_editing_project::SearchEditingProjectResponseProjectListProjectItem,
+            crate::generated::search_editing_project::SearchEditingProjectProjectListProjectItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -331,7 +331,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "ProjectList",
-                shape: &crate::generated::search_editing_project::SEARCH_EDITING_PROJECT_RESPONSE_PROJECT_LIST_SHAPE,
+                shape: &crate::generated::search_editing_project::SEARCH_EDITING_PROJECT_PROJECT_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -369,7 +369,7 @@ static STATUS_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchEditingProjectResponseProjectListProjectItemStatus {
+pub enum SearchEditingProjectProjectListProjectItemStatus {
     /// `Normal`.
     Normal,
     /// `Producing`.
@@ -382,7 +382,7 @@ pub enum SearchEditingProjectResponseProjectListProjectItemStatus {
     Unknown(::std::string::String),
 }
 
-impl SearchEditingProjectResponseProjectListProjectItemStatus {
+impl SearchEditingProjectProjectListProjectItemStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Normal",
@@ -393,36 +393,26 @@ impl SearchEditingProjectResponseProjectListProjectItemStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchEditingProjectResponseProjectListProjectItemStatus::Normal => "Normal",
-            SearchEditingProjectResponseProjectListProjectItemStatus::Producing => {
-                "Producing"
-            }
-            SearchEditingProjectResponseProjectListProjectItemStatus::Produced => {
-                "Produced"
-            }
-            SearchEditingProjectResponseProjectListProjectItemStatus::ProduceFailed => {
+            SearchEditingProjectProjectListProjectItemStatus::Normal => "Normal",
+            SearchEditingProjectProjectListProjectItemStatus::Producing => "Producing",
+            SearchEditingProjectProjectListProjectItemStatus::Produced => "Produced",
+            SearchEditingProjectProjectListProjectItemStatus::ProduceFailed => {
                 "ProduceFailed"
             }
-            SearchEditingProjectResponseProjectListProjectItemStatus::Unknown(s) => {
-                s.as_str()
-            }
+            SearchEditingProjectProjectListProjectItemStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Normal" => {
-                    SearchEditingProjectResponseProjectListProjectItemStatus::Normal
-                }
+                "Normal" => SearchEditingProjectProjectListProjectItemStatus::Normal,
                 "Producing" => {
-                    SearchEditingProjectResponseProjectListProjectItemStatus::Producing
+                    SearchEditingProjectProjectListProjectItemStatus::Producing
                 }
-                "Produced" => {
-                    SearchEditingProjectResponseProjectListProjectItemStatus::Produced
-                }
+                "Produced" => SearchEditingProjectProjectListProjectItemStatus::Produced,
                 "ProduceFailed" => {
-                    SearchEditingProjectResponseProjectListProjectItemStatus::ProduceFailed
+                    SearchEditingProjectProjectListProjectItemStatus::ProduceFailed
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -430,33 +420,30 @@ impl SearchEditingProjectResponseProjectListProjectItemStatus {
     }
 }
 
-impl ::std::convert::From<&str>
-for SearchEditingProjectResponseProjectListProjectItemStatus {
+impl ::std::convert::From<&str> for SearchEditingProjectProjectListProjectItemStatus {
     fn from(s: &str) -> Self {
-        SearchEditingProjectResponseProjectListProjectItemStatus::known(s)
-            .unwrap_or_else(|| SearchEditingProjectResponseProjectListProjectItemStatus::Unknown(
+        SearchEditingProjectProjectListProjectItemStatus::known(s)
+            .unwrap_or_else(|| SearchEditingProjectProjectListProjectItemStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchEditingProjectResponseProjectListProjectItemStatus {
+for SearchEditingProjectProjectListProjectItemStatus {
     fn from(s: ::std::string::String) -> Self {
-        SearchEditingProjectResponseProjectListProjectItemStatus::known(&s)
-            .unwrap_or(
-                SearchEditingProjectResponseProjectListProjectItemStatus::Unknown(s),
-            )
+        SearchEditingProjectProjectListProjectItemStatus::known(&s)
+            .unwrap_or(SearchEditingProjectProjectListProjectItemStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchEditingProjectResponseProjectListProjectItemStatus {
+impl ::std::fmt::Display for SearchEditingProjectProjectListProjectItemStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchEditingProjectResponseProjectListProjectItemStatus {
+impl ::serde::Serialize for SearchEditingProjectProjectListProjectItemStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -466,12 +453,12 @@ impl ::serde::Serialize for SearchEditingProjectResponseProjectListProjectItemSt
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for SearchEditingProjectResponseProjectListProjectItemStatus {
+for SearchEditingProjectProjectListProjectItemStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchEditingProjectResponseProjectListProjectItemStatus::from)
+            .map(SearchEditingProjectProjectListProjectItemStatus::from)
     }
 }
 
@@ -567,7 +554,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchEditingProjectStatus {
     }
 }
 
-/// The `SearchEditingProjectResponseProjectList` object (not described in the spec yet).
+/// The `SearchEditingProjectProjectList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -575,30 +562,30 @@ impl<'de> ::serde::Deserialize<'de> for SearchEditingProjectStatus {
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchEditingProjectResponseProjectList {
+pub struct SearchEditingProjectProjectList {
     ///
     ///
     /// Wire name: `Project`.
     #[serde(rename = "Project", default)]
     pub project: ::std::vec::Vec<
-        crate::generated::search_editing_project::SearchEditingProjectResponseProjectListProjectItem,
+        crate::generated::search_editing_project::SearchEditingProjectProjectListProjectItem,
     >,
 }
 
 #[doc(hidden)]
-pub static SEARCH_EDITING_PROJECT_RESPONSE_PROJECT_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_EDITING_PROJECT_PROJECT_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Project",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::search_editing_project::SEARCH_EDITING_PROJECT_RESPONSE_PROJECT_LIST_PROJECT_ITEM_SHAPE,
+                item: &crate::generated::search_editing_project::SEARCH_EDITING_PROJECT_PROJECT_LIST_PROJECT_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `SearchEditingProjectResponseProjectListProjectItem` object (not described in the spec yet).
+/// The `SearchEditingProjectProjectListProjectItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -606,7 +593,7 @@ pub static SEARCH_EDITING_PROJECT_RESPONSE_PROJECT_LIST_SHAPE: ::aliyun_runtime:
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchEditingProjectResponseProjectListProjectItem {
+pub struct SearchEditingProjectProjectListProjectItem {
     ///
     ///
     /// Wire name: `CoverURL`.
@@ -647,7 +634,7 @@ pub struct SearchEditingProjectResponseProjectListProjectItem {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::search_editing_project::SearchEditingProjectResponseProjectListProjectItemStatus,
+        crate::generated::search_editing_project::SearchEditingProjectProjectListProjectItemStatus,
     >,
     ///
     ///
@@ -662,7 +649,7 @@ pub struct SearchEditingProjectResponseProjectListProjectItem {
 }
 
 #[doc(hidden)]
-pub static SEARCH_EDITING_PROJECT_RESPONSE_PROJECT_LIST_PROJECT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_EDITING_PROJECT_PROJECT_LIST_PROJECT_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "CoverURL",

@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::CreationTimeOrder;
+pub use crate::generated::types::{CreationTimeOrder, MediaCategory};
 
 /// Input of `SearchMedia`. Build it with [`crate::Client::search_media`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -126,7 +126,7 @@ pub struct SearchMediaOutput {
     /// Wire name: `MediaList`.
     #[serde(rename = "MediaList", default)]
     pub media_list: ::std::vec::Vec<
-        crate::generated::search_media::SearchMediaResponseMediaListItem,
+        crate::generated::search_media::SearchMediaMediaListItem,
     >,
     ///
     ///
@@ -295,7 +295,7 @@ impl SearchMediaFluentBuilder {
         self,
     ) -> impl ::aliyun_runtime::pages::Stream<
         Item = ::std::result::Result<
-            crate::generated::search_media::SearchMediaResponseMediaListItem,
+            crate::generated::search_media::SearchMediaMediaListItem,
             ::aliyun_runtime::Error,
         >,
     > + ::std::marker::Send {
@@ -328,7 +328,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             ::aliyun_runtime::shape::Field {
                 name: "MediaList",
                 shape: &::aliyun_runtime::shape::Shape::List {
-                    item: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_SHAPE,
+                    item: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_SHAPE,
                     xml_item: ::std::option::Option::None,
                 },
             },
@@ -372,7 +372,7 @@ static SORT_BY_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+pub enum SearchMediaMediaListItemAttachedMediaBusinessType {
     /// `watermark`.
     Watermark,
     /// `subtitle`.
@@ -383,24 +383,16 @@ pub enum SearchMediaResponseMediaListItemAttachedMediaBusinessType {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+impl SearchMediaMediaListItemAttachedMediaBusinessType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["watermark", "subtitle", "material"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAttachedMediaBusinessType::Watermark => {
-                "watermark"
-            }
-            SearchMediaResponseMediaListItemAttachedMediaBusinessType::Subtitle => {
-                "subtitle"
-            }
-            SearchMediaResponseMediaListItemAttachedMediaBusinessType::Material => {
-                "material"
-            }
-            SearchMediaResponseMediaListItemAttachedMediaBusinessType::Unknown(s) => {
-                s.as_str()
-            }
+            SearchMediaMediaListItemAttachedMediaBusinessType::Watermark => "watermark",
+            SearchMediaMediaListItemAttachedMediaBusinessType::Subtitle => "subtitle",
+            SearchMediaMediaListItemAttachedMediaBusinessType::Material => "material",
+            SearchMediaMediaListItemAttachedMediaBusinessType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -408,47 +400,40 @@ impl SearchMediaResponseMediaListItemAttachedMediaBusinessType {
         ::std::option::Option::Some(
             match s {
                 "watermark" => {
-                    SearchMediaResponseMediaListItemAttachedMediaBusinessType::Watermark
+                    SearchMediaMediaListItemAttachedMediaBusinessType::Watermark
                 }
-                "subtitle" => {
-                    SearchMediaResponseMediaListItemAttachedMediaBusinessType::Subtitle
-                }
-                "material" => {
-                    SearchMediaResponseMediaListItemAttachedMediaBusinessType::Material
-                }
+                "subtitle" => SearchMediaMediaListItemAttachedMediaBusinessType::Subtitle,
+                "material" => SearchMediaMediaListItemAttachedMediaBusinessType::Material,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str>
-for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAttachedMediaBusinessType {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAttachedMediaBusinessType::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAttachedMediaBusinessType::Unknown(
+        SearchMediaMediaListItemAttachedMediaBusinessType::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAttachedMediaBusinessType::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+for SearchMediaMediaListItemAttachedMediaBusinessType {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAttachedMediaBusinessType::known(&s)
-            .unwrap_or(
-                SearchMediaResponseMediaListItemAttachedMediaBusinessType::Unknown(s),
-            )
+        SearchMediaMediaListItemAttachedMediaBusinessType::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAttachedMediaBusinessType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+impl ::std::fmt::Display for SearchMediaMediaListItemAttachedMediaBusinessType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+impl ::serde::Serialize for SearchMediaMediaListItemAttachedMediaBusinessType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -458,12 +443,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAttachedMediaBusines
 }
 
 impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
+for SearchMediaMediaListItemAttachedMediaBusinessType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAttachedMediaBusinessType::from)
+            .map(SearchMediaMediaListItemAttachedMediaBusinessType::from)
     }
 }
 
@@ -476,7 +461,7 @@ for SearchMediaResponseMediaListItemAttachedMediaBusinessType {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAttachedMediaStatus {
+pub enum SearchMediaMediaListItemAttachedMediaStatus {
     /// `Uploading`.
     Uploading,
     /// `Normal`.
@@ -487,61 +472,55 @@ pub enum SearchMediaResponseMediaListItemAttachedMediaStatus {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAttachedMediaStatus {
+impl SearchMediaMediaListItemAttachedMediaStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Uploading", "Normal", "UploadFail"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAttachedMediaStatus::Uploading => "Uploading",
-            SearchMediaResponseMediaListItemAttachedMediaStatus::Normal => "Normal",
-            SearchMediaResponseMediaListItemAttachedMediaStatus::UploadFail => {
-                "UploadFail"
-            }
-            SearchMediaResponseMediaListItemAttachedMediaStatus::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemAttachedMediaStatus::Uploading => "Uploading",
+            SearchMediaMediaListItemAttachedMediaStatus::Normal => "Normal",
+            SearchMediaMediaListItemAttachedMediaStatus::UploadFail => "UploadFail",
+            SearchMediaMediaListItemAttachedMediaStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => {
-                    SearchMediaResponseMediaListItemAttachedMediaStatus::Uploading
-                }
-                "Normal" => SearchMediaResponseMediaListItemAttachedMediaStatus::Normal,
-                "UploadFail" => {
-                    SearchMediaResponseMediaListItemAttachedMediaStatus::UploadFail
-                }
+                "Uploading" => SearchMediaMediaListItemAttachedMediaStatus::Uploading,
+                "Normal" => SearchMediaMediaListItemAttachedMediaStatus::Normal,
+                "UploadFail" => SearchMediaMediaListItemAttachedMediaStatus::UploadFail,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAttachedMediaStatus {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAttachedMediaStatus {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAttachedMediaStatus::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAttachedMediaStatus::Unknown(
+        SearchMediaMediaListItemAttachedMediaStatus::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAttachedMediaStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAttachedMediaStatus {
+for SearchMediaMediaListItemAttachedMediaStatus {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAttachedMediaStatus::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemAttachedMediaStatus::Unknown(s))
+        SearchMediaMediaListItemAttachedMediaStatus::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAttachedMediaStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAttachedMediaStatus {
+impl ::std::fmt::Display for SearchMediaMediaListItemAttachedMediaStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAttachedMediaStatus {
+impl ::serde::Serialize for SearchMediaMediaListItemAttachedMediaStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -550,13 +529,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAttachedMediaStatus 
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemAttachedMediaStatus {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemAttachedMediaStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAttachedMediaStatus::from)
+            .map(SearchMediaMediaListItemAttachedMediaStatus::from)
     }
 }
 
@@ -569,7 +547,7 @@ for SearchMediaResponseMediaListItemAttachedMediaStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAudioDownloadSwitch {
+pub enum SearchMediaMediaListItemAudioDownloadSwitch {
     /// `on`.
     On,
     /// `off`.
@@ -578,53 +556,53 @@ pub enum SearchMediaResponseMediaListItemAudioDownloadSwitch {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAudioDownloadSwitch {
+impl SearchMediaMediaListItemAudioDownloadSwitch {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["on", "off"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAudioDownloadSwitch::On => "on",
-            SearchMediaResponseMediaListItemAudioDownloadSwitch::Off => "off",
-            SearchMediaResponseMediaListItemAudioDownloadSwitch::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemAudioDownloadSwitch::On => "on",
+            SearchMediaMediaListItemAudioDownloadSwitch::Off => "off",
+            SearchMediaMediaListItemAudioDownloadSwitch::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "on" => SearchMediaResponseMediaListItemAudioDownloadSwitch::On,
-                "off" => SearchMediaResponseMediaListItemAudioDownloadSwitch::Off,
+                "on" => SearchMediaMediaListItemAudioDownloadSwitch::On,
+                "off" => SearchMediaMediaListItemAudioDownloadSwitch::Off,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAudioDownloadSwitch {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAudioDownloadSwitch::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioDownloadSwitch::Unknown(
+        SearchMediaMediaListItemAudioDownloadSwitch::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAudioDownloadSwitch::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+for SearchMediaMediaListItemAudioDownloadSwitch {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAudioDownloadSwitch::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemAudioDownloadSwitch::Unknown(s))
+        SearchMediaMediaListItemAudioDownloadSwitch::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAudioDownloadSwitch::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+impl ::std::fmt::Display for SearchMediaMediaListItemAudioDownloadSwitch {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+impl ::serde::Serialize for SearchMediaMediaListItemAudioDownloadSwitch {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -633,13 +611,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioDownloadSwitch 
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemAudioDownloadSwitch {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemAudioDownloadSwitch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAudioDownloadSwitch::from)
+            .map(SearchMediaMediaListItemAudioDownloadSwitch::from)
     }
 }
 
@@ -652,7 +629,7 @@ for SearchMediaResponseMediaListItemAudioDownloadSwitch {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAudioMediaSource {
+pub enum SearchMediaMediaListItemAudioMediaSource {
     /// `general`.
     General,
     /// `short_video`.
@@ -665,7 +642,7 @@ pub enum SearchMediaResponseMediaListItemAudioMediaSource {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAudioMediaSource {
+impl SearchMediaMediaListItemAudioMediaSource {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "general",
@@ -676,53 +653,51 @@ impl SearchMediaResponseMediaListItemAudioMediaSource {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAudioMediaSource::General => "general",
-            SearchMediaResponseMediaListItemAudioMediaSource::ShortVideo => "short_video",
-            SearchMediaResponseMediaListItemAudioMediaSource::Editing => "editing",
-            SearchMediaResponseMediaListItemAudioMediaSource::Live => "live",
-            SearchMediaResponseMediaListItemAudioMediaSource::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemAudioMediaSource::General => "general",
+            SearchMediaMediaListItemAudioMediaSource::ShortVideo => "short_video",
+            SearchMediaMediaListItemAudioMediaSource::Editing => "editing",
+            SearchMediaMediaListItemAudioMediaSource::Live => "live",
+            SearchMediaMediaListItemAudioMediaSource::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "general" => SearchMediaResponseMediaListItemAudioMediaSource::General,
-                "short_video" => {
-                    SearchMediaResponseMediaListItemAudioMediaSource::ShortVideo
-                }
-                "editing" => SearchMediaResponseMediaListItemAudioMediaSource::Editing,
-                "live" => SearchMediaResponseMediaListItemAudioMediaSource::Live,
+                "general" => SearchMediaMediaListItemAudioMediaSource::General,
+                "short_video" => SearchMediaMediaListItemAudioMediaSource::ShortVideo,
+                "editing" => SearchMediaMediaListItemAudioMediaSource::Editing,
+                "live" => SearchMediaMediaListItemAudioMediaSource::Live,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioMediaSource {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAudioMediaSource {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAudioMediaSource::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioMediaSource::Unknown(
+        SearchMediaMediaListItemAudioMediaSource::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAudioMediaSource::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAudioMediaSource {
+for SearchMediaMediaListItemAudioMediaSource {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAudioMediaSource::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemAudioMediaSource::Unknown(s))
+        SearchMediaMediaListItemAudioMediaSource::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAudioMediaSource::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioMediaSource {
+impl ::std::fmt::Display for SearchMediaMediaListItemAudioMediaSource {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioMediaSource {
+impl ::serde::Serialize for SearchMediaMediaListItemAudioMediaSource {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -731,13 +706,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioMediaSource {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemAudioMediaSource {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemAudioMediaSource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAudioMediaSource::from)
+            .map(SearchMediaMediaListItemAudioMediaSource::from)
     }
 }
 
@@ -750,7 +724,7 @@ for SearchMediaResponseMediaListItemAudioMediaSource {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAudioPreprocessStatus {
+pub enum SearchMediaMediaListItemAudioPreprocessStatus {
     /// `UnPreprocess`.
     UnPreprocess,
     /// `Preprocessing`.
@@ -763,7 +737,7 @@ pub enum SearchMediaResponseMediaListItemAudioPreprocessStatus {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAudioPreprocessStatus {
+impl SearchMediaMediaListItemAudioPreprocessStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "UnPreprocess",
@@ -774,21 +748,17 @@ impl SearchMediaResponseMediaListItemAudioPreprocessStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAudioPreprocessStatus::UnPreprocess => {
-                "UnPreprocess"
-            }
-            SearchMediaResponseMediaListItemAudioPreprocessStatus::Preprocessing => {
+            SearchMediaMediaListItemAudioPreprocessStatus::UnPreprocess => "UnPreprocess",
+            SearchMediaMediaListItemAudioPreprocessStatus::Preprocessing => {
                 "Preprocessing"
             }
-            SearchMediaResponseMediaListItemAudioPreprocessStatus::PreprocessSucceed => {
+            SearchMediaMediaListItemAudioPreprocessStatus::PreprocessSucceed => {
                 "PreprocessSucceed"
             }
-            SearchMediaResponseMediaListItemAudioPreprocessStatus::PreprocessFailed => {
+            SearchMediaMediaListItemAudioPreprocessStatus::PreprocessFailed => {
                 "PreprocessFailed"
             }
-            SearchMediaResponseMediaListItemAudioPreprocessStatus::Unknown(s) => {
-                s.as_str()
-            }
+            SearchMediaMediaListItemAudioPreprocessStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -796,16 +766,16 @@ impl SearchMediaResponseMediaListItemAudioPreprocessStatus {
         ::std::option::Option::Some(
             match s {
                 "UnPreprocess" => {
-                    SearchMediaResponseMediaListItemAudioPreprocessStatus::UnPreprocess
+                    SearchMediaMediaListItemAudioPreprocessStatus::UnPreprocess
                 }
                 "Preprocessing" => {
-                    SearchMediaResponseMediaListItemAudioPreprocessStatus::Preprocessing
+                    SearchMediaMediaListItemAudioPreprocessStatus::Preprocessing
                 }
                 "PreprocessSucceed" => {
-                    SearchMediaResponseMediaListItemAudioPreprocessStatus::PreprocessSucceed
+                    SearchMediaMediaListItemAudioPreprocessStatus::PreprocessSucceed
                 }
                 "PreprocessFailed" => {
-                    SearchMediaResponseMediaListItemAudioPreprocessStatus::PreprocessFailed
+                    SearchMediaMediaListItemAudioPreprocessStatus::PreprocessFailed
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -813,31 +783,30 @@ impl SearchMediaResponseMediaListItemAudioPreprocessStatus {
     }
 }
 
-impl ::std::convert::From<&str>
-for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAudioPreprocessStatus {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAudioPreprocessStatus::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioPreprocessStatus::Unknown(
+        SearchMediaMediaListItemAudioPreprocessStatus::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAudioPreprocessStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+for SearchMediaMediaListItemAudioPreprocessStatus {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAudioPreprocessStatus::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemAudioPreprocessStatus::Unknown(s))
+        SearchMediaMediaListItemAudioPreprocessStatus::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAudioPreprocessStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+impl ::std::fmt::Display for SearchMediaMediaListItemAudioPreprocessStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+impl ::serde::Serialize for SearchMediaMediaListItemAudioPreprocessStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -846,13 +815,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioPreprocessStatu
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemAudioPreprocessStatus {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemAudioPreprocessStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAudioPreprocessStatus::from)
+            .map(SearchMediaMediaListItemAudioPreprocessStatus::from)
     }
 }
 
@@ -865,7 +833,7 @@ for SearchMediaResponseMediaListItemAudioPreprocessStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAudioRestoreStatus {
+pub enum SearchMediaMediaListItemAudioRestoreStatus {
     /// `Processing`.
     Processing,
     /// `Success`.
@@ -876,59 +844,55 @@ pub enum SearchMediaResponseMediaListItemAudioRestoreStatus {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAudioRestoreStatus {
+impl SearchMediaMediaListItemAudioRestoreStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAudioRestoreStatus::Processing => {
-                "Processing"
-            }
-            SearchMediaResponseMediaListItemAudioRestoreStatus::Success => "Success",
-            SearchMediaResponseMediaListItemAudioRestoreStatus::Failed => "Failed",
-            SearchMediaResponseMediaListItemAudioRestoreStatus::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemAudioRestoreStatus::Processing => "Processing",
+            SearchMediaMediaListItemAudioRestoreStatus::Success => "Success",
+            SearchMediaMediaListItemAudioRestoreStatus::Failed => "Failed",
+            SearchMediaMediaListItemAudioRestoreStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Processing" => {
-                    SearchMediaResponseMediaListItemAudioRestoreStatus::Processing
-                }
-                "Success" => SearchMediaResponseMediaListItemAudioRestoreStatus::Success,
-                "Failed" => SearchMediaResponseMediaListItemAudioRestoreStatus::Failed,
+                "Processing" => SearchMediaMediaListItemAudioRestoreStatus::Processing,
+                "Success" => SearchMediaMediaListItemAudioRestoreStatus::Success,
+                "Failed" => SearchMediaMediaListItemAudioRestoreStatus::Failed,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioRestoreStatus {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAudioRestoreStatus {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAudioRestoreStatus::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioRestoreStatus::Unknown(
+        SearchMediaMediaListItemAudioRestoreStatus::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAudioRestoreStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAudioRestoreStatus {
+for SearchMediaMediaListItemAudioRestoreStatus {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAudioRestoreStatus::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemAudioRestoreStatus::Unknown(s))
+        SearchMediaMediaListItemAudioRestoreStatus::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAudioRestoreStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioRestoreStatus {
+impl ::std::fmt::Display for SearchMediaMediaListItemAudioRestoreStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioRestoreStatus {
+impl ::serde::Serialize for SearchMediaMediaListItemAudioRestoreStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -937,13 +901,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioRestoreStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemAudioRestoreStatus {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemAudioRestoreStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAudioRestoreStatus::from)
+            .map(SearchMediaMediaListItemAudioRestoreStatus::from)
     }
 }
 
@@ -956,7 +919,7 @@ for SearchMediaResponseMediaListItemAudioRestoreStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAudioStatus {
+pub enum SearchMediaMediaListItemAudioStatus {
     /// `Uploading`.
     Uploading,
     /// `Normal`.
@@ -969,7 +932,7 @@ pub enum SearchMediaResponseMediaListItemAudioStatus {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAudioStatus {
+impl SearchMediaMediaListItemAudioStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Uploading",
@@ -980,51 +943,51 @@ impl SearchMediaResponseMediaListItemAudioStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAudioStatus::Uploading => "Uploading",
-            SearchMediaResponseMediaListItemAudioStatus::Normal => "Normal",
-            SearchMediaResponseMediaListItemAudioStatus::UploadFail => "UploadFail",
-            SearchMediaResponseMediaListItemAudioStatus::Deleted => "Deleted",
-            SearchMediaResponseMediaListItemAudioStatus::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemAudioStatus::Uploading => "Uploading",
+            SearchMediaMediaListItemAudioStatus::Normal => "Normal",
+            SearchMediaMediaListItemAudioStatus::UploadFail => "UploadFail",
+            SearchMediaMediaListItemAudioStatus::Deleted => "Deleted",
+            SearchMediaMediaListItemAudioStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => SearchMediaResponseMediaListItemAudioStatus::Uploading,
-                "Normal" => SearchMediaResponseMediaListItemAudioStatus::Normal,
-                "UploadFail" => SearchMediaResponseMediaListItemAudioStatus::UploadFail,
-                "Deleted" => SearchMediaResponseMediaListItemAudioStatus::Deleted,
+                "Uploading" => SearchMediaMediaListItemAudioStatus::Uploading,
+                "Normal" => SearchMediaMediaListItemAudioStatus::Normal,
+                "UploadFail" => SearchMediaMediaListItemAudioStatus::UploadFail,
+                "Deleted" => SearchMediaMediaListItemAudioStatus::Deleted,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioStatus {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAudioStatus {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAudioStatus::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioStatus::Unknown(
+        SearchMediaMediaListItemAudioStatus::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAudioStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAudioStatus {
+for SearchMediaMediaListItemAudioStatus {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAudioStatus::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemAudioStatus::Unknown(s))
+        SearchMediaMediaListItemAudioStatus::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAudioStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioStatus {
+impl ::std::fmt::Display for SearchMediaMediaListItemAudioStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioStatus {
+impl ::serde::Serialize for SearchMediaMediaListItemAudioStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1033,12 +996,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemAudioStatus {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemAudioStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAudioStatus::from)
+            .map(SearchMediaMediaListItemAudioStatus::from)
     }
 }
 
@@ -1051,7 +1014,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemAudioSta
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAudioStorageClass {
+pub enum SearchMediaMediaListItemAudioStorageClass {
     /// `Standard`.
     Standard,
     /// `IA`.
@@ -1072,7 +1035,7 @@ pub enum SearchMediaResponseMediaListItemAudioStorageClass {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAudioStorageClass {
+impl SearchMediaMediaListItemAudioStorageClass {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Standard",
@@ -1087,71 +1050,65 @@ impl SearchMediaResponseMediaListItemAudioStorageClass {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAudioStorageClass::Standard => "Standard",
-            SearchMediaResponseMediaListItemAudioStorageClass::Ia => "IA",
-            SearchMediaResponseMediaListItemAudioStorageClass::Archive => "Archive",
-            SearchMediaResponseMediaListItemAudioStorageClass::ColdArchive => {
-                "ColdArchive"
-            }
-            SearchMediaResponseMediaListItemAudioStorageClass::SourceIa => "SourceIA",
-            SearchMediaResponseMediaListItemAudioStorageClass::SourceArchive => {
-                "SourceArchive"
-            }
-            SearchMediaResponseMediaListItemAudioStorageClass::SourceColdArchive => {
+            SearchMediaMediaListItemAudioStorageClass::Standard => "Standard",
+            SearchMediaMediaListItemAudioStorageClass::Ia => "IA",
+            SearchMediaMediaListItemAudioStorageClass::Archive => "Archive",
+            SearchMediaMediaListItemAudioStorageClass::ColdArchive => "ColdArchive",
+            SearchMediaMediaListItemAudioStorageClass::SourceIa => "SourceIA",
+            SearchMediaMediaListItemAudioStorageClass::SourceArchive => "SourceArchive",
+            SearchMediaMediaListItemAudioStorageClass::SourceColdArchive => {
                 "SourceColdArchive"
             }
-            SearchMediaResponseMediaListItemAudioStorageClass::Changing => "Changing",
-            SearchMediaResponseMediaListItemAudioStorageClass::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemAudioStorageClass::Changing => "Changing",
+            SearchMediaMediaListItemAudioStorageClass::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Standard" => SearchMediaResponseMediaListItemAudioStorageClass::Standard,
-                "IA" => SearchMediaResponseMediaListItemAudioStorageClass::Ia,
-                "Archive" => SearchMediaResponseMediaListItemAudioStorageClass::Archive,
-                "ColdArchive" => {
-                    SearchMediaResponseMediaListItemAudioStorageClass::ColdArchive
-                }
-                "SourceIA" => SearchMediaResponseMediaListItemAudioStorageClass::SourceIa,
+                "Standard" => SearchMediaMediaListItemAudioStorageClass::Standard,
+                "IA" => SearchMediaMediaListItemAudioStorageClass::Ia,
+                "Archive" => SearchMediaMediaListItemAudioStorageClass::Archive,
+                "ColdArchive" => SearchMediaMediaListItemAudioStorageClass::ColdArchive,
+                "SourceIA" => SearchMediaMediaListItemAudioStorageClass::SourceIa,
                 "SourceArchive" => {
-                    SearchMediaResponseMediaListItemAudioStorageClass::SourceArchive
+                    SearchMediaMediaListItemAudioStorageClass::SourceArchive
                 }
                 "SourceColdArchive" => {
-                    SearchMediaResponseMediaListItemAudioStorageClass::SourceColdArchive
+                    SearchMediaMediaListItemAudioStorageClass::SourceColdArchive
                 }
-                "Changing" => SearchMediaResponseMediaListItemAudioStorageClass::Changing,
+                "Changing" => SearchMediaMediaListItemAudioStorageClass::Changing,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioStorageClass {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAudioStorageClass {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAudioStorageClass::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioStorageClass::Unknown(
+        SearchMediaMediaListItemAudioStorageClass::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAudioStorageClass::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAudioStorageClass {
+for SearchMediaMediaListItemAudioStorageClass {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAudioStorageClass::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemAudioStorageClass::Unknown(s))
+        SearchMediaMediaListItemAudioStorageClass::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAudioStorageClass::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioStorageClass {
+impl ::std::fmt::Display for SearchMediaMediaListItemAudioStorageClass {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioStorageClass {
+impl ::serde::Serialize for SearchMediaMediaListItemAudioStorageClass {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1160,13 +1117,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioStorageClass {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemAudioStorageClass {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemAudioStorageClass {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAudioStorageClass::from)
+            .map(SearchMediaMediaListItemAudioStorageClass::from)
     }
 }
 
@@ -1179,7 +1135,7 @@ for SearchMediaResponseMediaListItemAudioStorageClass {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemAudioTranscodeMode {
+pub enum SearchMediaMediaListItemAudioTranscodeMode {
     /// `FastTranscode`.
     FastTranscode,
     /// `NoTranscode`.
@@ -1190,7 +1146,7 @@ pub enum SearchMediaResponseMediaListItemAudioTranscodeMode {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemAudioTranscodeMode {
+impl SearchMediaMediaListItemAudioTranscodeMode {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "FastTranscode",
@@ -1200,16 +1156,12 @@ impl SearchMediaResponseMediaListItemAudioTranscodeMode {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemAudioTranscodeMode::FastTranscode => {
-                "FastTranscode"
-            }
-            SearchMediaResponseMediaListItemAudioTranscodeMode::NoTranscode => {
-                "NoTranscode"
-            }
-            SearchMediaResponseMediaListItemAudioTranscodeMode::AsyncTranscode => {
+            SearchMediaMediaListItemAudioTranscodeMode::FastTranscode => "FastTranscode",
+            SearchMediaMediaListItemAudioTranscodeMode::NoTranscode => "NoTranscode",
+            SearchMediaMediaListItemAudioTranscodeMode::AsyncTranscode => {
                 "AsyncTranscode"
             }
-            SearchMediaResponseMediaListItemAudioTranscodeMode::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemAudioTranscodeMode::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -1217,13 +1169,11 @@ impl SearchMediaResponseMediaListItemAudioTranscodeMode {
         ::std::option::Option::Some(
             match s {
                 "FastTranscode" => {
-                    SearchMediaResponseMediaListItemAudioTranscodeMode::FastTranscode
+                    SearchMediaMediaListItemAudioTranscodeMode::FastTranscode
                 }
-                "NoTranscode" => {
-                    SearchMediaResponseMediaListItemAudioTranscodeMode::NoTranscode
-                }
+                "NoTranscode" => SearchMediaMediaListItemAudioTranscodeMode::NoTranscode,
                 "AsyncTranscode" => {
-                    SearchMediaResponseMediaListItemAudioTranscodeMode::AsyncTranscode
+                    SearchMediaMediaListItemAudioTranscodeMode::AsyncTranscode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1231,30 +1181,30 @@ impl SearchMediaResponseMediaListItemAudioTranscodeMode {
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemAudioTranscodeMode {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemAudioTranscodeMode {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemAudioTranscodeMode::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemAudioTranscodeMode::Unknown(
+        SearchMediaMediaListItemAudioTranscodeMode::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemAudioTranscodeMode::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemAudioTranscodeMode {
+for SearchMediaMediaListItemAudioTranscodeMode {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemAudioTranscodeMode::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemAudioTranscodeMode::Unknown(s))
+        SearchMediaMediaListItemAudioTranscodeMode::known(&s)
+            .unwrap_or(SearchMediaMediaListItemAudioTranscodeMode::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemAudioTranscodeMode {
+impl ::std::fmt::Display for SearchMediaMediaListItemAudioTranscodeMode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioTranscodeMode {
+impl ::serde::Serialize for SearchMediaMediaListItemAudioTranscodeMode {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1263,13 +1213,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemAudioTranscodeMode {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemAudioTranscodeMode {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemAudioTranscodeMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemAudioTranscodeMode::from)
+            .map(SearchMediaMediaListItemAudioTranscodeMode::from)
     }
 }
 
@@ -1282,7 +1231,7 @@ for SearchMediaResponseMediaListItemAudioTranscodeMode {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemMediaType {
+pub enum SearchMediaMediaListItemMediaType {
     /// `video`.
     Video,
     /// `audio`.
@@ -1295,57 +1244,54 @@ pub enum SearchMediaResponseMediaListItemMediaType {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemMediaType {
+impl SearchMediaMediaListItemMediaType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["video", "audio", "image", "attached"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemMediaType::Video => "video",
-            SearchMediaResponseMediaListItemMediaType::Audio => "audio",
-            SearchMediaResponseMediaListItemMediaType::Image => "image",
-            SearchMediaResponseMediaListItemMediaType::Attached => "attached",
-            SearchMediaResponseMediaListItemMediaType::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemMediaType::Video => "video",
+            SearchMediaMediaListItemMediaType::Audio => "audio",
+            SearchMediaMediaListItemMediaType::Image => "image",
+            SearchMediaMediaListItemMediaType::Attached => "attached",
+            SearchMediaMediaListItemMediaType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "video" => SearchMediaResponseMediaListItemMediaType::Video,
-                "audio" => SearchMediaResponseMediaListItemMediaType::Audio,
-                "image" => SearchMediaResponseMediaListItemMediaType::Image,
-                "attached" => SearchMediaResponseMediaListItemMediaType::Attached,
+                "video" => SearchMediaMediaListItemMediaType::Video,
+                "audio" => SearchMediaMediaListItemMediaType::Audio,
+                "image" => SearchMediaMediaListItemMediaType::Image,
+                "attached" => SearchMediaMediaListItemMediaType::Attached,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemMediaType {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemMediaType {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemMediaType::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemMediaType::Unknown(
-                s.to_owned(),
-            ))
+        SearchMediaMediaListItemMediaType::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemMediaType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemMediaType {
+impl ::std::convert::From<::std::string::String> for SearchMediaMediaListItemMediaType {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemMediaType::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemMediaType::Unknown(s))
+        SearchMediaMediaListItemMediaType::known(&s)
+            .unwrap_or(SearchMediaMediaListItemMediaType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemMediaType {
+impl ::std::fmt::Display for SearchMediaMediaListItemMediaType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemMediaType {
+impl ::serde::Serialize for SearchMediaMediaListItemMediaType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1354,12 +1300,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemMediaType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemMediaType {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemMediaType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemMediaType::from)
+            .map(SearchMediaMediaListItemMediaType::from)
     }
 }
 
@@ -1372,7 +1318,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemMediaTyp
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemVideoDownloadSwitch {
+pub enum SearchMediaMediaListItemVideoDownloadSwitch {
     /// `on`.
     On,
     /// `off`.
@@ -1381,53 +1327,53 @@ pub enum SearchMediaResponseMediaListItemVideoDownloadSwitch {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemVideoDownloadSwitch {
+impl SearchMediaMediaListItemVideoDownloadSwitch {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["on", "off"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemVideoDownloadSwitch::On => "on",
-            SearchMediaResponseMediaListItemVideoDownloadSwitch::Off => "off",
-            SearchMediaResponseMediaListItemVideoDownloadSwitch::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemVideoDownloadSwitch::On => "on",
+            SearchMediaMediaListItemVideoDownloadSwitch::Off => "off",
+            SearchMediaMediaListItemVideoDownloadSwitch::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "on" => SearchMediaResponseMediaListItemVideoDownloadSwitch::On,
-                "off" => SearchMediaResponseMediaListItemVideoDownloadSwitch::Off,
+                "on" => SearchMediaMediaListItemVideoDownloadSwitch::On,
+                "off" => SearchMediaMediaListItemVideoDownloadSwitch::Off,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemVideoDownloadSwitch {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemVideoDownloadSwitch::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoDownloadSwitch::Unknown(
+        SearchMediaMediaListItemVideoDownloadSwitch::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemVideoDownloadSwitch::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+for SearchMediaMediaListItemVideoDownloadSwitch {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemVideoDownloadSwitch::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemVideoDownloadSwitch::Unknown(s))
+        SearchMediaMediaListItemVideoDownloadSwitch::known(&s)
+            .unwrap_or(SearchMediaMediaListItemVideoDownloadSwitch::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+impl ::std::fmt::Display for SearchMediaMediaListItemVideoDownloadSwitch {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+impl ::serde::Serialize for SearchMediaMediaListItemVideoDownloadSwitch {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1436,13 +1382,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoDownloadSwitch 
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemVideoDownloadSwitch {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemVideoDownloadSwitch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemVideoDownloadSwitch::from)
+            .map(SearchMediaMediaListItemVideoDownloadSwitch::from)
     }
 }
 
@@ -1455,7 +1400,7 @@ for SearchMediaResponseMediaListItemVideoDownloadSwitch {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemVideoMediaSource {
+pub enum SearchMediaMediaListItemVideoMediaSource {
     /// `general`.
     General,
     /// `short_video`.
@@ -1468,7 +1413,7 @@ pub enum SearchMediaResponseMediaListItemVideoMediaSource {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemVideoMediaSource {
+impl SearchMediaMediaListItemVideoMediaSource {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "general",
@@ -1479,53 +1424,51 @@ impl SearchMediaResponseMediaListItemVideoMediaSource {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemVideoMediaSource::General => "general",
-            SearchMediaResponseMediaListItemVideoMediaSource::ShortVideo => "short_video",
-            SearchMediaResponseMediaListItemVideoMediaSource::Editing => "editing",
-            SearchMediaResponseMediaListItemVideoMediaSource::Live => "live",
-            SearchMediaResponseMediaListItemVideoMediaSource::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemVideoMediaSource::General => "general",
+            SearchMediaMediaListItemVideoMediaSource::ShortVideo => "short_video",
+            SearchMediaMediaListItemVideoMediaSource::Editing => "editing",
+            SearchMediaMediaListItemVideoMediaSource::Live => "live",
+            SearchMediaMediaListItemVideoMediaSource::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "general" => SearchMediaResponseMediaListItemVideoMediaSource::General,
-                "short_video" => {
-                    SearchMediaResponseMediaListItemVideoMediaSource::ShortVideo
-                }
-                "editing" => SearchMediaResponseMediaListItemVideoMediaSource::Editing,
-                "live" => SearchMediaResponseMediaListItemVideoMediaSource::Live,
+                "general" => SearchMediaMediaListItemVideoMediaSource::General,
+                "short_video" => SearchMediaMediaListItemVideoMediaSource::ShortVideo,
+                "editing" => SearchMediaMediaListItemVideoMediaSource::Editing,
+                "live" => SearchMediaMediaListItemVideoMediaSource::Live,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoMediaSource {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemVideoMediaSource {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemVideoMediaSource::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoMediaSource::Unknown(
+        SearchMediaMediaListItemVideoMediaSource::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemVideoMediaSource::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemVideoMediaSource {
+for SearchMediaMediaListItemVideoMediaSource {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemVideoMediaSource::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemVideoMediaSource::Unknown(s))
+        SearchMediaMediaListItemVideoMediaSource::known(&s)
+            .unwrap_or(SearchMediaMediaListItemVideoMediaSource::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoMediaSource {
+impl ::std::fmt::Display for SearchMediaMediaListItemVideoMediaSource {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoMediaSource {
+impl ::serde::Serialize for SearchMediaMediaListItemVideoMediaSource {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1534,13 +1477,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoMediaSource {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemVideoMediaSource {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemVideoMediaSource {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemVideoMediaSource::from)
+            .map(SearchMediaMediaListItemVideoMediaSource::from)
     }
 }
 
@@ -1553,7 +1495,7 @@ for SearchMediaResponseMediaListItemVideoMediaSource {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemVideoPreprocessStatus {
+pub enum SearchMediaMediaListItemVideoPreprocessStatus {
     /// `UnPreprocess`.
     UnPreprocess,
     /// `Preprocessing`.
@@ -1566,7 +1508,7 @@ pub enum SearchMediaResponseMediaListItemVideoPreprocessStatus {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemVideoPreprocessStatus {
+impl SearchMediaMediaListItemVideoPreprocessStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "UnPreprocess",
@@ -1577,21 +1519,17 @@ impl SearchMediaResponseMediaListItemVideoPreprocessStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemVideoPreprocessStatus::UnPreprocess => {
-                "UnPreprocess"
-            }
-            SearchMediaResponseMediaListItemVideoPreprocessStatus::Preprocessing => {
+            SearchMediaMediaListItemVideoPreprocessStatus::UnPreprocess => "UnPreprocess",
+            SearchMediaMediaListItemVideoPreprocessStatus::Preprocessing => {
                 "Preprocessing"
             }
-            SearchMediaResponseMediaListItemVideoPreprocessStatus::PreprocessSucceed => {
+            SearchMediaMediaListItemVideoPreprocessStatus::PreprocessSucceed => {
                 "PreprocessSucceed"
             }
-            SearchMediaResponseMediaListItemVideoPreprocessStatus::PreprocessFailed => {
+            SearchMediaMediaListItemVideoPreprocessStatus::PreprocessFailed => {
                 "PreprocessFailed"
             }
-            SearchMediaResponseMediaListItemVideoPreprocessStatus::Unknown(s) => {
-                s.as_str()
-            }
+            SearchMediaMediaListItemVideoPreprocessStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -1599,16 +1537,16 @@ impl SearchMediaResponseMediaListItemVideoPreprocessStatus {
         ::std::option::Option::Some(
             match s {
                 "UnPreprocess" => {
-                    SearchMediaResponseMediaListItemVideoPreprocessStatus::UnPreprocess
+                    SearchMediaMediaListItemVideoPreprocessStatus::UnPreprocess
                 }
                 "Preprocessing" => {
-                    SearchMediaResponseMediaListItemVideoPreprocessStatus::Preprocessing
+                    SearchMediaMediaListItemVideoPreprocessStatus::Preprocessing
                 }
                 "PreprocessSucceed" => {
-                    SearchMediaResponseMediaListItemVideoPreprocessStatus::PreprocessSucceed
+                    SearchMediaMediaListItemVideoPreprocessStatus::PreprocessSucceed
                 }
                 "PreprocessFailed" => {
-                    SearchMediaResponseMediaListItemVideoPreprocessStatus::PreprocessFailed
+                    SearchMediaMediaListItemVideoPreprocessStatus::PreprocessFailed
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1616,31 +1554,30 @@ impl SearchMediaResponseMediaListItemVideoPreprocessStatus {
     }
 }
 
-impl ::std::convert::From<&str>
-for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemVideoPreprocessStatus {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemVideoPreprocessStatus::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoPreprocessStatus::Unknown(
+        SearchMediaMediaListItemVideoPreprocessStatus::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemVideoPreprocessStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+for SearchMediaMediaListItemVideoPreprocessStatus {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemVideoPreprocessStatus::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemVideoPreprocessStatus::Unknown(s))
+        SearchMediaMediaListItemVideoPreprocessStatus::known(&s)
+            .unwrap_or(SearchMediaMediaListItemVideoPreprocessStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+impl ::std::fmt::Display for SearchMediaMediaListItemVideoPreprocessStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+impl ::serde::Serialize for SearchMediaMediaListItemVideoPreprocessStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1649,13 +1586,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoPreprocessStatu
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemVideoPreprocessStatus {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemVideoPreprocessStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemVideoPreprocessStatus::from)
+            .map(SearchMediaMediaListItemVideoPreprocessStatus::from)
     }
 }
 
@@ -1668,7 +1604,7 @@ for SearchMediaResponseMediaListItemVideoPreprocessStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemVideoRestoreStatus {
+pub enum SearchMediaMediaListItemVideoRestoreStatus {
     /// `Processing`.
     Processing,
     /// `Success`.
@@ -1679,59 +1615,55 @@ pub enum SearchMediaResponseMediaListItemVideoRestoreStatus {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemVideoRestoreStatus {
+impl SearchMediaMediaListItemVideoRestoreStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["Processing", "Success", "Failed"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemVideoRestoreStatus::Processing => {
-                "Processing"
-            }
-            SearchMediaResponseMediaListItemVideoRestoreStatus::Success => "Success",
-            SearchMediaResponseMediaListItemVideoRestoreStatus::Failed => "Failed",
-            SearchMediaResponseMediaListItemVideoRestoreStatus::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemVideoRestoreStatus::Processing => "Processing",
+            SearchMediaMediaListItemVideoRestoreStatus::Success => "Success",
+            SearchMediaMediaListItemVideoRestoreStatus::Failed => "Failed",
+            SearchMediaMediaListItemVideoRestoreStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Processing" => {
-                    SearchMediaResponseMediaListItemVideoRestoreStatus::Processing
-                }
-                "Success" => SearchMediaResponseMediaListItemVideoRestoreStatus::Success,
-                "Failed" => SearchMediaResponseMediaListItemVideoRestoreStatus::Failed,
+                "Processing" => SearchMediaMediaListItemVideoRestoreStatus::Processing,
+                "Success" => SearchMediaMediaListItemVideoRestoreStatus::Success,
+                "Failed" => SearchMediaMediaListItemVideoRestoreStatus::Failed,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoRestoreStatus {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemVideoRestoreStatus {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemVideoRestoreStatus::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoRestoreStatus::Unknown(
+        SearchMediaMediaListItemVideoRestoreStatus::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemVideoRestoreStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemVideoRestoreStatus {
+for SearchMediaMediaListItemVideoRestoreStatus {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemVideoRestoreStatus::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemVideoRestoreStatus::Unknown(s))
+        SearchMediaMediaListItemVideoRestoreStatus::known(&s)
+            .unwrap_or(SearchMediaMediaListItemVideoRestoreStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoRestoreStatus {
+impl ::std::fmt::Display for SearchMediaMediaListItemVideoRestoreStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoRestoreStatus {
+impl ::serde::Serialize for SearchMediaMediaListItemVideoRestoreStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1740,13 +1672,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoRestoreStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemVideoRestoreStatus {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemVideoRestoreStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemVideoRestoreStatus::from)
+            .map(SearchMediaMediaListItemVideoRestoreStatus::from)
     }
 }
 
@@ -1759,7 +1690,7 @@ for SearchMediaResponseMediaListItemVideoRestoreStatus {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemVideoStatus {
+pub enum SearchMediaMediaListItemVideoStatus {
     /// `Uploading`.
     Uploading,
     /// `UploadFail`.
@@ -1778,7 +1709,7 @@ pub enum SearchMediaResponseMediaListItemVideoStatus {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemVideoStatus {
+impl SearchMediaMediaListItemVideoStatus {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Uploading",
@@ -1792,59 +1723,57 @@ impl SearchMediaResponseMediaListItemVideoStatus {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemVideoStatus::Uploading => "Uploading",
-            SearchMediaResponseMediaListItemVideoStatus::UploadFail => "UploadFail",
-            SearchMediaResponseMediaListItemVideoStatus::UploadSucc => "UploadSucc",
-            SearchMediaResponseMediaListItemVideoStatus::Transcoding => "Transcoding",
-            SearchMediaResponseMediaListItemVideoStatus::TranscodeFail => "TranscodeFail",
-            SearchMediaResponseMediaListItemVideoStatus::Blocked => "Blocked",
-            SearchMediaResponseMediaListItemVideoStatus::Normal => "Normal",
-            SearchMediaResponseMediaListItemVideoStatus::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemVideoStatus::Uploading => "Uploading",
+            SearchMediaMediaListItemVideoStatus::UploadFail => "UploadFail",
+            SearchMediaMediaListItemVideoStatus::UploadSucc => "UploadSucc",
+            SearchMediaMediaListItemVideoStatus::Transcoding => "Transcoding",
+            SearchMediaMediaListItemVideoStatus::TranscodeFail => "TranscodeFail",
+            SearchMediaMediaListItemVideoStatus::Blocked => "Blocked",
+            SearchMediaMediaListItemVideoStatus::Normal => "Normal",
+            SearchMediaMediaListItemVideoStatus::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Uploading" => SearchMediaResponseMediaListItemVideoStatus::Uploading,
-                "UploadFail" => SearchMediaResponseMediaListItemVideoStatus::UploadFail,
-                "UploadSucc" => SearchMediaResponseMediaListItemVideoStatus::UploadSucc,
-                "Transcoding" => SearchMediaResponseMediaListItemVideoStatus::Transcoding,
-                "TranscodeFail" => {
-                    SearchMediaResponseMediaListItemVideoStatus::TranscodeFail
-                }
-                "Blocked" => SearchMediaResponseMediaListItemVideoStatus::Blocked,
-                "Normal" => SearchMediaResponseMediaListItemVideoStatus::Normal,
+                "Uploading" => SearchMediaMediaListItemVideoStatus::Uploading,
+                "UploadFail" => SearchMediaMediaListItemVideoStatus::UploadFail,
+                "UploadSucc" => SearchMediaMediaListItemVideoStatus::UploadSucc,
+                "Transcoding" => SearchMediaMediaListItemVideoStatus::Transcoding,
+                "TranscodeFail" => SearchMediaMediaListItemVideoStatus::TranscodeFail,
+                "Blocked" => SearchMediaMediaListItemVideoStatus::Blocked,
+                "Normal" => SearchMediaMediaListItemVideoStatus::Normal,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoStatus {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemVideoStatus {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemVideoStatus::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoStatus::Unknown(
+        SearchMediaMediaListItemVideoStatus::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemVideoStatus::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemVideoStatus {
+for SearchMediaMediaListItemVideoStatus {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemVideoStatus::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemVideoStatus::Unknown(s))
+        SearchMediaMediaListItemVideoStatus::known(&s)
+            .unwrap_or(SearchMediaMediaListItemVideoStatus::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoStatus {
+impl ::std::fmt::Display for SearchMediaMediaListItemVideoStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoStatus {
+impl ::serde::Serialize for SearchMediaMediaListItemVideoStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1853,12 +1782,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoStatus {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemVideoStatus {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemVideoStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemVideoStatus::from)
+            .map(SearchMediaMediaListItemVideoStatus::from)
     }
 }
 
@@ -1871,7 +1800,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchMediaResponseMediaListItemVideoSta
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemVideoStorageClass {
+pub enum SearchMediaMediaListItemVideoStorageClass {
     /// `Standard`.
     Standard,
     /// `IA`.
@@ -1894,7 +1823,7 @@ pub enum SearchMediaResponseMediaListItemVideoStorageClass {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemVideoStorageClass {
+impl SearchMediaMediaListItemVideoStorageClass {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "Standard",
@@ -1910,46 +1839,38 @@ impl SearchMediaResponseMediaListItemVideoStorageClass {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemVideoStorageClass::Standard => "Standard",
-            SearchMediaResponseMediaListItemVideoStorageClass::Ia => "IA",
-            SearchMediaResponseMediaListItemVideoStorageClass::Archive => "Archive",
-            SearchMediaResponseMediaListItemVideoStorageClass::ColdArchive => {
-                "ColdArchive"
-            }
-            SearchMediaResponseMediaListItemVideoStorageClass::SourceIa => "SourceIA",
-            SearchMediaResponseMediaListItemVideoStorageClass::SourceArchive => {
-                "SourceArchive"
-            }
-            SearchMediaResponseMediaListItemVideoStorageClass::SourceColdArchive => {
+            SearchMediaMediaListItemVideoStorageClass::Standard => "Standard",
+            SearchMediaMediaListItemVideoStorageClass::Ia => "IA",
+            SearchMediaMediaListItemVideoStorageClass::Archive => "Archive",
+            SearchMediaMediaListItemVideoStorageClass::ColdArchive => "ColdArchive",
+            SearchMediaMediaListItemVideoStorageClass::SourceIa => "SourceIA",
+            SearchMediaMediaListItemVideoStorageClass::SourceArchive => "SourceArchive",
+            SearchMediaMediaListItemVideoStorageClass::SourceColdArchive => {
                 "SourceColdArchive"
             }
-            SearchMediaResponseMediaListItemVideoStorageClass::Changing => "Changing",
-            SearchMediaResponseMediaListItemVideoStorageClass::SourceChanging => {
-                "SourceChanging"
-            }
-            SearchMediaResponseMediaListItemVideoStorageClass::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemVideoStorageClass::Changing => "Changing",
+            SearchMediaMediaListItemVideoStorageClass::SourceChanging => "SourceChanging",
+            SearchMediaMediaListItemVideoStorageClass::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "Standard" => SearchMediaResponseMediaListItemVideoStorageClass::Standard,
-                "IA" => SearchMediaResponseMediaListItemVideoStorageClass::Ia,
-                "Archive" => SearchMediaResponseMediaListItemVideoStorageClass::Archive,
-                "ColdArchive" => {
-                    SearchMediaResponseMediaListItemVideoStorageClass::ColdArchive
-                }
-                "SourceIA" => SearchMediaResponseMediaListItemVideoStorageClass::SourceIa,
+                "Standard" => SearchMediaMediaListItemVideoStorageClass::Standard,
+                "IA" => SearchMediaMediaListItemVideoStorageClass::Ia,
+                "Archive" => SearchMediaMediaListItemVideoStorageClass::Archive,
+                "ColdArchive" => SearchMediaMediaListItemVideoStorageClass::ColdArchive,
+                "SourceIA" => SearchMediaMediaListItemVideoStorageClass::SourceIa,
                 "SourceArchive" => {
-                    SearchMediaResponseMediaListItemVideoStorageClass::SourceArchive
+                    SearchMediaMediaListItemVideoStorageClass::SourceArchive
                 }
                 "SourceColdArchive" => {
-                    SearchMediaResponseMediaListItemVideoStorageClass::SourceColdArchive
+                    SearchMediaMediaListItemVideoStorageClass::SourceColdArchive
                 }
-                "Changing" => SearchMediaResponseMediaListItemVideoStorageClass::Changing,
+                "Changing" => SearchMediaMediaListItemVideoStorageClass::Changing,
                 "SourceChanging" => {
-                    SearchMediaResponseMediaListItemVideoStorageClass::SourceChanging
+                    SearchMediaMediaListItemVideoStorageClass::SourceChanging
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -1957,30 +1878,30 @@ impl SearchMediaResponseMediaListItemVideoStorageClass {
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoStorageClass {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemVideoStorageClass {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemVideoStorageClass::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoStorageClass::Unknown(
+        SearchMediaMediaListItemVideoStorageClass::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemVideoStorageClass::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemVideoStorageClass {
+for SearchMediaMediaListItemVideoStorageClass {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemVideoStorageClass::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemVideoStorageClass::Unknown(s))
+        SearchMediaMediaListItemVideoStorageClass::known(&s)
+            .unwrap_or(SearchMediaMediaListItemVideoStorageClass::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoStorageClass {
+impl ::std::fmt::Display for SearchMediaMediaListItemVideoStorageClass {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoStorageClass {
+impl ::serde::Serialize for SearchMediaMediaListItemVideoStorageClass {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -1989,13 +1910,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoStorageClass {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemVideoStorageClass {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemVideoStorageClass {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemVideoStorageClass::from)
+            .map(SearchMediaMediaListItemVideoStorageClass::from)
     }
 }
 
@@ -2008,7 +1928,7 @@ for SearchMediaResponseMediaListItemVideoStorageClass {
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SearchMediaResponseMediaListItemVideoTranscodeMode {
+pub enum SearchMediaMediaListItemVideoTranscodeMode {
     /// `FastTranscode`.
     FastTranscode,
     /// `NoTranscode`.
@@ -2019,7 +1939,7 @@ pub enum SearchMediaResponseMediaListItemVideoTranscodeMode {
     Unknown(::std::string::String),
 }
 
-impl SearchMediaResponseMediaListItemVideoTranscodeMode {
+impl SearchMediaMediaListItemVideoTranscodeMode {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &[
         "FastTranscode",
@@ -2029,16 +1949,12 @@ impl SearchMediaResponseMediaListItemVideoTranscodeMode {
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SearchMediaResponseMediaListItemVideoTranscodeMode::FastTranscode => {
-                "FastTranscode"
-            }
-            SearchMediaResponseMediaListItemVideoTranscodeMode::NoTranscode => {
-                "NoTranscode"
-            }
-            SearchMediaResponseMediaListItemVideoTranscodeMode::AsyncTranscode => {
+            SearchMediaMediaListItemVideoTranscodeMode::FastTranscode => "FastTranscode",
+            SearchMediaMediaListItemVideoTranscodeMode::NoTranscode => "NoTranscode",
+            SearchMediaMediaListItemVideoTranscodeMode::AsyncTranscode => {
                 "AsyncTranscode"
             }
-            SearchMediaResponseMediaListItemVideoTranscodeMode::Unknown(s) => s.as_str(),
+            SearchMediaMediaListItemVideoTranscodeMode::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
@@ -2046,13 +1962,11 @@ impl SearchMediaResponseMediaListItemVideoTranscodeMode {
         ::std::option::Option::Some(
             match s {
                 "FastTranscode" => {
-                    SearchMediaResponseMediaListItemVideoTranscodeMode::FastTranscode
+                    SearchMediaMediaListItemVideoTranscodeMode::FastTranscode
                 }
-                "NoTranscode" => {
-                    SearchMediaResponseMediaListItemVideoTranscodeMode::NoTranscode
-                }
+                "NoTranscode" => SearchMediaMediaListItemVideoTranscodeMode::NoTranscode,
                 "AsyncTranscode" => {
-                    SearchMediaResponseMediaListItemVideoTranscodeMode::AsyncTranscode
+                    SearchMediaMediaListItemVideoTranscodeMode::AsyncTranscode
                 }
                 _ => return ::std::option::Option::None,
             },
@@ -2060,30 +1974,30 @@ impl SearchMediaResponseMediaListItemVideoTranscodeMode {
     }
 }
 
-impl ::std::convert::From<&str> for SearchMediaResponseMediaListItemVideoTranscodeMode {
+impl ::std::convert::From<&str> for SearchMediaMediaListItemVideoTranscodeMode {
     fn from(s: &str) -> Self {
-        SearchMediaResponseMediaListItemVideoTranscodeMode::known(s)
-            .unwrap_or_else(|| SearchMediaResponseMediaListItemVideoTranscodeMode::Unknown(
+        SearchMediaMediaListItemVideoTranscodeMode::known(s)
+            .unwrap_or_else(|| SearchMediaMediaListItemVideoTranscodeMode::Unknown(
                 s.to_owned(),
             ))
     }
 }
 
 impl ::std::convert::From<::std::string::String>
-for SearchMediaResponseMediaListItemVideoTranscodeMode {
+for SearchMediaMediaListItemVideoTranscodeMode {
     fn from(s: ::std::string::String) -> Self {
-        SearchMediaResponseMediaListItemVideoTranscodeMode::known(&s)
-            .unwrap_or(SearchMediaResponseMediaListItemVideoTranscodeMode::Unknown(s))
+        SearchMediaMediaListItemVideoTranscodeMode::known(&s)
+            .unwrap_or(SearchMediaMediaListItemVideoTranscodeMode::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SearchMediaResponseMediaListItemVideoTranscodeMode {
+impl ::std::fmt::Display for SearchMediaMediaListItemVideoTranscodeMode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoTranscodeMode {
+impl ::serde::Serialize for SearchMediaMediaListItemVideoTranscodeMode {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -2092,13 +2006,12 @@ impl ::serde::Serialize for SearchMediaResponseMediaListItemVideoTranscodeMode {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de>
-for SearchMediaResponseMediaListItemVideoTranscodeMode {
+impl<'de> ::serde::Deserialize<'de> for SearchMediaMediaListItemVideoTranscodeMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SearchMediaResponseMediaListItemVideoTranscodeMode::from)
+            .map(SearchMediaMediaListItemVideoTranscodeMode::from)
     }
 }
 
@@ -2190,7 +2103,7 @@ impl<'de> ::serde::Deserialize<'de> for SearchMediaSearchType {
     }
 }
 
-/// The `SearchMediaResponseMediaListItem` object (not described in the spec yet).
+/// The `SearchMediaMediaListItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2198,34 +2111,34 @@ impl<'de> ::serde::Deserialize<'de> for SearchMediaSearchType {
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItem {
+pub struct SearchMediaMediaListItem {
     ///
     ///
     /// Wire name: `AiData`.
     #[serde(rename = "AiData", default)]
     pub ai_data: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAiData,
+        crate::generated::search_media::SearchMediaMediaListItemAiData,
     >,
     ///
     ///
     /// Wire name: `AiRoughData`.
     #[serde(rename = "AiRoughData", default)]
     pub ai_rough_data: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAiRoughData,
+        crate::generated::search_media::SearchMediaMediaListItemAiRoughData,
     >,
     ///
     ///
     /// Wire name: `AttachedMedia`.
     #[serde(rename = "AttachedMedia", default)]
     pub attached_media: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAttachedMedia,
+        crate::generated::search_media::SearchMediaMediaListItemAttachedMedia,
     >,
     ///
     ///
     /// Wire name: `Audio`.
     #[serde(rename = "Audio", default)]
     pub audio: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAudio,
+        crate::generated::search_media::SearchMediaMediaListItemAudio,
     >,
     ///
     ///
@@ -2237,7 +2150,7 @@ pub struct SearchMediaResponseMediaListItem {
     /// Wire name: `Image`.
     #[serde(rename = "Image", default)]
     pub image: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemImage,
+        crate::generated::search_media::SearchMediaMediaListItemImage,
     >,
     ///
     ///
@@ -2249,35 +2162,35 @@ pub struct SearchMediaResponseMediaListItem {
     /// Wire name: `MediaType`.
     #[serde(rename = "MediaType", default)]
     pub media_type: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemMediaType,
+        crate::generated::search_media::SearchMediaMediaListItemMediaType,
     >,
     ///
     ///
     /// Wire name: `Video`.
     #[serde(rename = "Video", default)]
     pub video: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemVideo,
+        crate::generated::search_media::SearchMediaMediaListItemVideo,
     >,
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AiData",
-            shape: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_SHAPE,
+            shape: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_DATA_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "AiRoughData",
-            shape: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_ROUGH_DATA_SHAPE,
+            shape: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_ROUGH_DATA_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "AttachedMedia",
-            shape: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_ATTACHED_MEDIA_SHAPE,
+            shape: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_ATTACHED_MEDIA_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "Audio",
-            shape: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AUDIO_SHAPE,
+            shape: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_AUDIO_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "CreationTime",
@@ -2285,7 +2198,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape:
         },
         ::aliyun_runtime::shape::Field {
             name: "Image",
-            shape: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_IMAGE_SHAPE,
+            shape: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_IMAGE_SHAPE,
         },
         ::aliyun_runtime::shape::Field {
             name: "MediaId",
@@ -2297,12 +2210,12 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape:
         },
         ::aliyun_runtime::shape::Field {
             name: "Video",
-            shape: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_VIDEO_SHAPE,
+            shape: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_VIDEO_SHAPE,
         },
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemAiData` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemAiData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2310,44 +2223,44 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::shape:
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemAiData {
+pub struct SearchMediaMediaListItemAiData {
     ///
     ///
     /// Wire name: `AiLabelInfo`.
     #[serde(rename = "AiLabelInfo", default)]
     pub ai_label_info: ::std::vec::Vec<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAiDataAiLabelInfoItem,
+        crate::generated::search_media::SearchMediaMediaListItemAiDataAiLabelInfoItem,
     >,
     ///
     ///
     /// Wire name: `OcrInfo`.
     #[serde(rename = "OcrInfo", default)]
     pub ocr_info: ::std::vec::Vec<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAiDataOcrInfoItem,
+        crate::generated::search_media::SearchMediaMediaListItemAiDataOcrInfoItem,
     >,
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AiLabelInfo",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_SHAPE,
+                item: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
         ::aliyun_runtime::shape::Field {
             name: "OcrInfo",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_OCR_INFO_ITEM_SHAPE,
+                item: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_DATA_OCR_INFO_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemAiDataAiLabelInfoItem` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemAiDataAiLabelInfoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2355,7 +2268,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_SHAPE: ::aliyun_runtime
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemAiDataAiLabelInfoItem {
+pub struct SearchMediaMediaListItemAiDataAiLabelInfoItem {
     ///
     ///
     /// Wire name: `Category`.
@@ -2376,12 +2289,12 @@ pub struct SearchMediaResponseMediaListItemAiDataAiLabelInfoItem {
     /// Wire name: `Occurrences`.
     #[serde(rename = "Occurrences", default)]
     pub occurrences: ::std::vec::Vec<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAiDataAiLabelInfoItemOccurrencesItem,
+        crate::generated::search_media::SearchMediaMediaListItemAiDataAiLabelInfoItemOccurrencesItem,
     >,
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Category",
@@ -2398,14 +2311,14 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_SHAP
         ::aliyun_runtime::shape::Field {
             name: "Occurrences",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_OCCURRENCES_ITEM_SHAPE,
+                item: &crate::generated::search_media::SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_OCCURRENCES_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemAiDataAiLabelInfoItemOccurrencesItem` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemAiDataAiLabelInfoItemOccurrencesItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2413,7 +2326,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_SHAP
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemAiDataAiLabelInfoItemOccurrencesItem {
+pub struct SearchMediaMediaListItemAiDataAiLabelInfoItemOccurrencesItem {
     ///
     ///
     /// Wire name: `From`.
@@ -2432,7 +2345,7 @@ pub struct SearchMediaResponseMediaListItemAiDataAiLabelInfoItemOccurrencesItem 
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_OCCURRENCES_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_OCCURRENCES_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "From",
@@ -2449,7 +2362,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_OCCU
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemAiDataOcrInfoItem` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemAiDataOcrInfoItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2457,7 +2370,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_AI_LABEL_INFO_ITEM_OCCU
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemAiDataOcrInfoItem {
+pub struct SearchMediaMediaListItemAiDataOcrInfoItem {
     ///
     ///
     /// Wire name: `Content`.
@@ -2476,7 +2389,7 @@ pub struct SearchMediaResponseMediaListItemAiDataOcrInfoItem {
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_OCR_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_DATA_OCR_INFO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "Content",
@@ -2493,7 +2406,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_OCR_INFO_ITEM_SHAPE: ::
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemAiRoughData` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemAiRoughData` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2502,7 +2415,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_DATA_OCR_INFO_ITEM_SHAPE: ::
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemAiRoughData {
+pub struct SearchMediaMediaListItemAiRoughData {
     ///
     ///
     /// Wire name: `AiCategory`.
@@ -2526,7 +2439,7 @@ pub struct SearchMediaResponseMediaListItemAiRoughData {
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_ROUGH_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_AI_ROUGH_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AiCategory",
@@ -2547,7 +2460,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_ROUGH_DATA_SHAPE: ::aliyun_r
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemAttachedMedia` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemAttachedMedia` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2556,7 +2469,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AI_ROUGH_DATA_SHAPE: ::aliyun_r
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemAttachedMedia {
+pub struct SearchMediaMediaListItemAttachedMedia {
     ///
     ///
     /// Wire name: `AppId`.
@@ -2567,15 +2480,13 @@ pub struct SearchMediaResponseMediaListItemAttachedMedia {
     /// Wire name: `BusinessType`.
     #[serde(rename = "BusinessType", default)]
     pub business_type: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAttachedMediaBusinessType,
+        crate::generated::search_media::SearchMediaMediaListItemAttachedMediaBusinessType,
     >,
     ///
     ///
     /// Wire name: `Categories`.
     #[serde(rename = "Categories", default)]
-    pub categories: ::std::vec::Vec<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAttachedMediaCategoriesItem,
-    >,
+    pub categories: ::std::vec::Vec<crate::generated::types::MediaCategory>,
     ///
     ///
     /// Wire name: `CreationTime`.
@@ -2601,7 +2512,7 @@ pub struct SearchMediaResponseMediaListItemAttachedMedia {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAttachedMediaStatus,
+        crate::generated::search_media::SearchMediaMediaListItemAttachedMediaStatus,
     >,
     ///
     ///
@@ -2626,7 +2537,7 @@ pub struct SearchMediaResponseMediaListItemAttachedMedia {
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_ATTACHED_MEDIA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_ATTACHED_MEDIA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -2639,7 +2550,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_ATTACHED_MEDIA_SHAPE: ::aliyun_
         ::aliyun_runtime::shape::Field {
             name: "Categories",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::search_media::SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_ATTACHED_MEDIA_CATEGORIES_ITEM_SHAPE,
+                item: &crate::generated::types::MEDIA_CATEGORY_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
@@ -2682,61 +2593,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_ATTACHED_MEDIA_SHAPE: ::aliyun_
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemAttachedMediaCategoriesItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct SearchMediaResponseMediaListItemAttachedMediaCategoriesItem {
-    ///
-    ///
-    /// Wire name: `CateId`.
-    #[serde(rename = "CateId", default)]
-    pub cate_id: ::std::option::Option<i64>,
-    ///
-    ///
-    /// Wire name: `CateName`.
-    #[serde(rename = "CateName", default)]
-    pub cate_name: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Level`.
-    #[serde(rename = "Level", default)]
-    pub level: ::std::option::Option<i64>,
-    ///
-    ///
-    /// Wire name: `ParentId`.
-    #[serde(rename = "ParentId", default)]
-    pub parent_id: ::std::option::Option<i64>,
-}
-
-#[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_ATTACHED_MEDIA_CATEGORIES_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "CateId",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "CateName",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Level",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "ParentId",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-    ],
-);
-
-/// The `SearchMediaResponseMediaListItemAudio` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemAudio` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2744,7 +2601,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_ATTACHED_MEDIA_CATEGORIES_ITEM_
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemAudio {
+pub struct SearchMediaMediaListItemAudio {
     ///
     ///
     /// Wire name: `AppId`.
@@ -2785,7 +2642,7 @@ pub struct SearchMediaResponseMediaListItemAudio {
     /// Wire name: `DownloadSwitch`.
     #[serde(rename = "DownloadSwitch", default)]
     pub download_switch: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAudioDownloadSwitch,
+        crate::generated::search_media::SearchMediaMediaListItemAudioDownloadSwitch,
     >,
     ///
     ///
@@ -2797,7 +2654,7 @@ pub struct SearchMediaResponseMediaListItemAudio {
     /// Wire name: `MediaSource`.
     #[serde(rename = "MediaSource", default)]
     pub media_source: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAudioMediaSource,
+        crate::generated::search_media::SearchMediaMediaListItemAudioMediaSource,
     >,
     ///
     ///
@@ -2809,7 +2666,7 @@ pub struct SearchMediaResponseMediaListItemAudio {
     /// Wire name: `PreprocessStatus`.
     #[serde(rename = "PreprocessStatus", default)]
     pub preprocess_status: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAudioPreprocessStatus,
+        crate::generated::search_media::SearchMediaMediaListItemAudioPreprocessStatus,
     >,
     ///
     ///
@@ -2821,7 +2678,7 @@ pub struct SearchMediaResponseMediaListItemAudio {
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
     pub restore_status: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAudioRestoreStatus,
+        crate::generated::search_media::SearchMediaMediaListItemAudioRestoreStatus,
     >,
     ///
     ///
@@ -2843,14 +2700,14 @@ pub struct SearchMediaResponseMediaListItemAudio {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAudioStatus,
+        crate::generated::search_media::SearchMediaMediaListItemAudioStatus,
     >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAudioStorageClass,
+        crate::generated::search_media::SearchMediaMediaListItemAudioStorageClass,
     >,
     ///
     ///
@@ -2872,12 +2729,12 @@ pub struct SearchMediaResponseMediaListItemAudio {
     /// Wire name: `TranscodeMode`.
     #[serde(rename = "TranscodeMode", default)]
     pub transcode_mode: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemAudioTranscodeMode,
+        crate::generated::search_media::SearchMediaMediaListItemAudioTranscodeMode,
     >,
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AUDIO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_AUDIO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -2980,7 +2837,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AUDIO_SHAPE: ::aliyun_runtime::
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemImage` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemImage` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -2989,7 +2846,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_AUDIO_SHAPE: ::aliyun_runtime::
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemImage {
+pub struct SearchMediaMediaListItemImage {
     ///
     ///
     /// Wire name: `AppId`.
@@ -3053,7 +2910,7 @@ pub struct SearchMediaResponseMediaListItemImage {
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_IMAGE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_IMAGE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",
@@ -3106,7 +2963,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_IMAGE_SHAPE: ::aliyun_runtime::
     ],
 );
 
-/// The `SearchMediaResponseMediaListItemVideo` object (not described in the spec yet).
+/// The `SearchMediaMediaListItemVideo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -3114,7 +2971,7 @@ pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_IMAGE_SHAPE: ::aliyun_runtime::
     ::std::cmp::PartialEq,
     ::serde::Deserialize
 )]
-pub struct SearchMediaResponseMediaListItemVideo {
+pub struct SearchMediaMediaListItemVideo {
     ///
     ///
     /// Wire name: `AppId`.
@@ -3150,7 +3007,7 @@ pub struct SearchMediaResponseMediaListItemVideo {
     /// Wire name: `DownloadSwitch`.
     #[serde(rename = "DownloadSwitch", default)]
     pub download_switch: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemVideoDownloadSwitch,
+        crate::generated::search_media::SearchMediaMediaListItemVideoDownloadSwitch,
     >,
     ///
     ///
@@ -3162,7 +3019,7 @@ pub struct SearchMediaResponseMediaListItemVideo {
     /// Wire name: `MediaSource`.
     #[serde(rename = "MediaSource", default)]
     pub media_source: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemVideoMediaSource,
+        crate::generated::search_media::SearchMediaMediaListItemVideoMediaSource,
     >,
     ///
     ///
@@ -3174,7 +3031,7 @@ pub struct SearchMediaResponseMediaListItemVideo {
     /// Wire name: `PreprocessStatus`.
     #[serde(rename = "PreprocessStatus", default)]
     pub preprocess_status: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemVideoPreprocessStatus,
+        crate::generated::search_media::SearchMediaMediaListItemVideoPreprocessStatus,
     >,
     ///
     ///
@@ -3186,7 +3043,7 @@ pub struct SearchMediaResponseMediaListItemVideo {
     /// Wire name: `RestoreStatus`.
     #[serde(rename = "RestoreStatus", default)]
     pub restore_status: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemVideoRestoreStatus,
+        crate::generated::search_media::SearchMediaMediaListItemVideoRestoreStatus,
     >,
     ///
     ///
@@ -3208,14 +3065,14 @@ pub struct SearchMediaResponseMediaListItemVideo {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemVideoStatus,
+        crate::generated::search_media::SearchMediaMediaListItemVideoStatus,
     >,
     ///
     ///
     /// Wire name: `StorageClass`.
     #[serde(rename = "StorageClass", default)]
     pub storage_class: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemVideoStorageClass,
+        crate::generated::search_media::SearchMediaMediaListItemVideoStorageClass,
     >,
     ///
     ///
@@ -3237,7 +3094,7 @@ pub struct SearchMediaResponseMediaListItemVideo {
     /// Wire name: `TranscodeMode`.
     #[serde(rename = "TranscodeMode", default)]
     pub transcode_mode: ::std::option::Option<
-        crate::generated::search_media::SearchMediaResponseMediaListItemVideoTranscodeMode,
+        crate::generated::search_media::SearchMediaMediaListItemVideoTranscodeMode,
     >,
     ///
     ///
@@ -3247,7 +3104,7 @@ pub struct SearchMediaResponseMediaListItemVideo {
 }
 
 #[doc(hidden)]
-pub static SEARCH_MEDIA_RESPONSE_MEDIA_LIST_ITEM_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SEARCH_MEDIA_MEDIA_LIST_ITEM_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AppId",

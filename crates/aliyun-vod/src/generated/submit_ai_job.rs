@@ -90,7 +90,7 @@ pub struct SubmitAiJobOutput {
     /// Wire name: `AIJobList`.
     #[serde(rename = "AIJobList", default)]
     pub ai_job_list: ::std::option::Option<
-        crate::generated::submit_ai_job::SubmitAiJobResponseAiJobList,
+        crate::generated::submit_ai_job::SubmitAiJobAiJobList,
     >,
     ///
     ///
@@ -103,7 +103,7 @@ impl SubmitAiJobOutput {
     /// The items of `AIJobList` (`AIJobList.AIJob`) directly; empty when it is absent.
     pub fn ai_job_list(
         &self,
-    ) -> &[crate::generated::submit_ai_job::SubmitAiJobResponseAiJobListAiJobItem] {
+    ) -> &[crate::generated::submit_ai_job::SubmitAiJobAiJobListAiJobItem] {
         self.ai_job_list.as_ref().map_or(&[], |w| w.ai_job.as_slice())
     }
 }
@@ -224,7 +224,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "AIJobList",
-                shape: &crate::generated::submit_ai_job::SUBMIT_AI_JOB_RESPONSE_AI_JOB_LIST_SHAPE,
+                shape: &crate::generated::submit_ai_job::SUBMIT_AI_JOB_AI_JOB_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -250,7 +250,7 @@ static TYPES_LIST: op::ListRules = op::ListRules::of(
     ::std::hash::Hash
 )]
 #[non_exhaustive]
-pub enum SubmitAiJobResponseAiJobListAiJobItemType {
+pub enum SubmitAiJobAiJobListAiJobItemType {
     /// `AIMediaDNA`.
     AiMediaDna,
     /// `AIVideoTag`.
@@ -259,53 +259,50 @@ pub enum SubmitAiJobResponseAiJobListAiJobItemType {
     Unknown(::std::string::String),
 }
 
-impl SubmitAiJobResponseAiJobListAiJobItemType {
+impl SubmitAiJobAiJobListAiJobItemType {
     /// Every value this SDK knows, as spelled on the wire.
     pub const VALUES: &'static [&'static str] = &["AIMediaDNA", "AIVideoTag"];
     /// The wire spelling.
     pub fn as_str(&self) -> &str {
         match self {
-            SubmitAiJobResponseAiJobListAiJobItemType::AiMediaDna => "AIMediaDNA",
-            SubmitAiJobResponseAiJobListAiJobItemType::AiVideoTag => "AIVideoTag",
-            SubmitAiJobResponseAiJobListAiJobItemType::Unknown(s) => s.as_str(),
+            SubmitAiJobAiJobListAiJobItemType::AiMediaDna => "AIMediaDNA",
+            SubmitAiJobAiJobListAiJobItemType::AiVideoTag => "AIVideoTag",
+            SubmitAiJobAiJobListAiJobItemType::Unknown(s) => s.as_str(),
         }
     }
     /// The known value spelled `s` on the wire, if any.
     fn known(s: &str) -> ::std::option::Option<Self> {
         ::std::option::Option::Some(
             match s {
-                "AIMediaDNA" => SubmitAiJobResponseAiJobListAiJobItemType::AiMediaDna,
-                "AIVideoTag" => SubmitAiJobResponseAiJobListAiJobItemType::AiVideoTag,
+                "AIMediaDNA" => SubmitAiJobAiJobListAiJobItemType::AiMediaDna,
+                "AIVideoTag" => SubmitAiJobAiJobListAiJobItemType::AiVideoTag,
                 _ => return ::std::option::Option::None,
             },
         )
     }
 }
 
-impl ::std::convert::From<&str> for SubmitAiJobResponseAiJobListAiJobItemType {
+impl ::std::convert::From<&str> for SubmitAiJobAiJobListAiJobItemType {
     fn from(s: &str) -> Self {
-        SubmitAiJobResponseAiJobListAiJobItemType::known(s)
-            .unwrap_or_else(|| SubmitAiJobResponseAiJobListAiJobItemType::Unknown(
-                s.to_owned(),
-            ))
+        SubmitAiJobAiJobListAiJobItemType::known(s)
+            .unwrap_or_else(|| SubmitAiJobAiJobListAiJobItemType::Unknown(s.to_owned()))
     }
 }
 
-impl ::std::convert::From<::std::string::String>
-for SubmitAiJobResponseAiJobListAiJobItemType {
+impl ::std::convert::From<::std::string::String> for SubmitAiJobAiJobListAiJobItemType {
     fn from(s: ::std::string::String) -> Self {
-        SubmitAiJobResponseAiJobListAiJobItemType::known(&s)
-            .unwrap_or(SubmitAiJobResponseAiJobListAiJobItemType::Unknown(s))
+        SubmitAiJobAiJobListAiJobItemType::known(&s)
+            .unwrap_or(SubmitAiJobAiJobListAiJobItemType::Unknown(s))
     }
 }
 
-impl ::std::fmt::Display for SubmitAiJobResponseAiJobListAiJobItemType {
+impl ::std::fmt::Display for SubmitAiJobAiJobListAiJobItemType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl ::serde::Serialize for SubmitAiJobResponseAiJobListAiJobItemType {
+impl ::serde::Serialize for SubmitAiJobAiJobListAiJobItemType {
     fn serialize<S: ::serde::Serializer>(
         &self,
         s: S,
@@ -314,12 +311,12 @@ impl ::serde::Serialize for SubmitAiJobResponseAiJobListAiJobItemType {
     }
 }
 
-impl<'de> ::serde::Deserialize<'de> for SubmitAiJobResponseAiJobListAiJobItemType {
+impl<'de> ::serde::Deserialize<'de> for SubmitAiJobAiJobListAiJobItemType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(SubmitAiJobResponseAiJobListAiJobItemType::from)
+            .map(SubmitAiJobAiJobListAiJobItemType::from)
     }
 }
 
@@ -401,7 +398,7 @@ impl<'de> ::serde::Deserialize<'de> for SubmitAiJobTypes {
     }
 }
 
-/// The `SubmitAiJobResponseAiJobList` object (not described in the spec yet).
+/// The `SubmitAiJobAiJobList` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -410,30 +407,30 @@ impl<'de> ::serde::Deserialize<'de> for SubmitAiJobTypes {
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct SubmitAiJobResponseAiJobList {
+pub struct SubmitAiJobAiJobList {
     ///
     ///
     /// Wire name: `AIJob`.
     #[serde(rename = "AIJob", default)]
     pub ai_job: ::std::vec::Vec<
-        crate::generated::submit_ai_job::SubmitAiJobResponseAiJobListAiJobItem,
+        crate::generated::submit_ai_job::SubmitAiJobAiJobListAiJobItem,
     >,
 }
 
 #[doc(hidden)]
-pub static SUBMIT_AI_JOB_RESPONSE_AI_JOB_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SUBMIT_AI_JOB_AI_JOB_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "AIJob",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::submit_ai_job::SUBMIT_AI_JOB_RESPONSE_AI_JOB_LIST_AI_JOB_ITEM_SHAPE,
+                item: &crate::generated::submit_ai_job::SUBMIT_AI_JOB_AI_JOB_LIST_AI_JOB_ITEM_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
         },
     ],
 );
 
-/// The `SubmitAiJobResponseAiJobListAiJobItem` object (not described in the spec yet).
+/// The `SubmitAiJobAiJobListAiJobItem` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -442,7 +439,7 @@ pub static SUBMIT_AI_JOB_RESPONSE_AI_JOB_LIST_SHAPE: ::aliyun_runtime::shape::Sh
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct SubmitAiJobResponseAiJobListAiJobItem {
+pub struct SubmitAiJobAiJobListAiJobItem {
     ///
     ///
     /// Wire name: `JobId`.
@@ -458,12 +455,12 @@ pub struct SubmitAiJobResponseAiJobListAiJobItem {
     /// Wire name: `Type`.
     #[serde(rename = "Type", default)]
     pub type_: ::std::option::Option<
-        crate::generated::submit_ai_job::SubmitAiJobResponseAiJobListAiJobItemType,
+        crate::generated::submit_ai_job::SubmitAiJobAiJobListAiJobItemType,
     >,
 }
 
 #[doc(hidden)]
-pub static SUBMIT_AI_JOB_RESPONSE_AI_JOB_LIST_AI_JOB_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SUBMIT_AI_JOB_AI_JOB_LIST_AI_JOB_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "JobId",

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::SubmittedJob;
+
 /// Input of `SubmitDynamicImageJob`. Build it with [`crate::Client::submit_dynamic_image_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -78,9 +80,7 @@ pub struct SubmitDynamicImageJobOutput {
     ///
     /// Wire name: `DynamicImageJob`.
     #[serde(rename = "DynamicImageJob", default)]
-    pub dynamic_image_job: ::std::option::Option<
-        crate::generated::submit_dynamic_image_job::SubmitDynamicImageJobResponseDynamicImageJob,
-    >,
+    pub dynamic_image_job: ::std::option::Option<crate::generated::types::SubmittedJob>,
     ///
     ///
     /// Wire name: `RequestId`.
@@ -183,7 +183,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "DynamicImageJob",
-                shape: &crate::generated::submit_dynamic_image_job::SUBMIT_DYNAMIC_IMAGE_JOB_RESPONSE_DYNAMIC_IMAGE_JOB_SHAPE,
+                shape: &crate::generated::types::SUBMITTED_JOB_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -194,30 +194,3 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
-
-/// The `SubmitDynamicImageJobResponseDynamicImageJob` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct SubmitDynamicImageJobResponseDynamicImageJob {
-    ///
-    ///
-    /// Wire name: `JobId`.
-    #[serde(rename = "JobId", default)]
-    pub job_id: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static SUBMIT_DYNAMIC_IMAGE_JOB_RESPONSE_DYNAMIC_IMAGE_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);

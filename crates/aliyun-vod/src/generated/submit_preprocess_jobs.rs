@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::SubmittedJob;
+
 /// Input of `SubmitPreprocessJobs`. Build it with [`crate::Client::submit_preprocess_jobs`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -68,7 +70,7 @@ pub struct SubmitPreprocessJobsOutput {
     /// Wire name: `PreprocessJobs`.
     #[serde(rename = "PreprocessJobs", default)]
     pub preprocess_jobs: ::std::option::Option<
-        crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsResponsePreprocessJobs,
+        crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsPreprocessJobs,
     >,
     ///
     ///
@@ -79,9 +81,7 @@ pub struct SubmitPreprocessJobsOutput {
 
 impl SubmitPreprocessJobsOutput {
     /// The items of `PreprocessJobs` (`PreprocessJobs.PreprocessJob`) directly; empty when it is absent.
-    pub fn preprocess_jobs(
-        &self,
-    ) -> &[crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsResponsePreprocessJobsPreprocessJobItem] {
+    pub fn preprocess_jobs(&self) -> &[crate::generated::types::SubmittedJob] {
         self.preprocess_jobs.as_ref().map_or(&[], |w| w.preprocess_job.as_slice())
     }
 }
@@ -163,7 +163,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "PreprocessJobs",
-                shape: &crate::generated::submit_preprocess_jobs::SUBMIT_PREPROCESS_JOBS_RESPONSE_PREPROCESS_JOBS_SHAPE,
+                shape: &crate::generated::submit_preprocess_jobs::SUBMIT_PREPROCESS_JOBS_PREPROCESS_JOBS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -175,7 +175,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
-/// The `SubmitPreprocessJobsResponsePreprocessJobs` object (not described in the spec yet).
+/// The `SubmitPreprocessJobsPreprocessJobs` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -184,52 +184,23 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct SubmitPreprocessJobsResponsePreprocessJobs {
+pub struct SubmitPreprocessJobsPreprocessJobs {
     ///
     ///
     /// Wire name: `PreprocessJob`.
     #[serde(rename = "PreprocessJob", default)]
-    pub preprocess_job: ::std::vec::Vec<
-        crate::generated::submit_preprocess_jobs::SubmitPreprocessJobsResponsePreprocessJobsPreprocessJobItem,
-    >,
+    pub preprocess_job: ::std::vec::Vec<crate::generated::types::SubmittedJob>,
 }
 
 #[doc(hidden)]
-pub static SUBMIT_PREPROCESS_JOBS_RESPONSE_PREPROCESS_JOBS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SUBMIT_PREPROCESS_JOBS_PREPROCESS_JOBS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "PreprocessJob",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::submit_preprocess_jobs::SUBMIT_PREPROCESS_JOBS_RESPONSE_PREPROCESS_JOBS_PREPROCESS_JOB_ITEM_SHAPE,
+                item: &crate::generated::types::SUBMITTED_JOB_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
-        },
-    ],
-);
-
-/// The `SubmitPreprocessJobsResponsePreprocessJobsPreprocessJobItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct SubmitPreprocessJobsResponsePreprocessJobsPreprocessJobItem {
-    ///
-    ///
-    /// Wire name: `JobId`.
-    #[serde(rename = "JobId", default)]
-    pub job_id: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static SUBMIT_PREPROCESS_JOBS_RESPONSE_PREPROCESS_JOBS_PREPROCESS_JOB_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

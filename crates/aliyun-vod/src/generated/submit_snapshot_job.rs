@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::SubmittedJob;
+
 /// Input of `SubmitSnapshotJob`. Build it with [`crate::Client::submit_snapshot_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -156,9 +158,7 @@ pub struct SubmitSnapshotJobOutput {
     ///
     /// Wire name: `SnapshotJob`.
     #[serde(rename = "SnapshotJob", default)]
-    pub snapshot_job: ::std::option::Option<
-        crate::generated::submit_snapshot_job::SubmitSnapshotJobResponseSnapshotJob,
-    >,
+    pub snapshot_job: ::std::option::Option<crate::generated::types::SubmittedJob>,
 }
 
 /// Builds and sends one call; get it from the client's method of the same name.
@@ -369,7 +369,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "SnapshotJob",
-                shape: &crate::generated::submit_snapshot_job::SUBMIT_SNAPSHOT_JOB_RESPONSE_SNAPSHOT_JOB_SHAPE,
+                shape: &crate::generated::types::SUBMITTED_JOB_SHAPE,
             },
         ],
     ),
@@ -379,30 +379,3 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
 
 static SPECIFIED_OFFSET_TIMES_LIST: op::ListRules = op::ListRules::of(op::Ty::Integer)
     .min_items(0);
-
-/// The `SubmitSnapshotJobResponseSnapshotJob` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct SubmitSnapshotJobResponseSnapshotJob {
-    ///
-    ///
-    /// Wire name: `JobId`.
-    #[serde(rename = "JobId", default)]
-    pub job_id: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static SUBMIT_SNAPSHOT_JOB_RESPONSE_SNAPSHOT_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);

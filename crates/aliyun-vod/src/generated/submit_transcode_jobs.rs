@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::SubmittedJob;
+
 /// Input of `SubmitTranscodeJobs`. Build it with [`crate::Client::submit_transcode_jobs`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -126,7 +128,7 @@ pub struct SubmitTranscodeJobsOutput {
     /// Wire name: `TranscodeJobs`.
     #[serde(rename = "TranscodeJobs", default)]
     pub transcode_jobs: ::std::option::Option<
-        crate::generated::submit_transcode_jobs::SubmitTranscodeJobsResponseTranscodeJobs,
+        crate::generated::submit_transcode_jobs::SubmitTranscodeJobsTranscodeJobs,
     >,
     ///
     ///
@@ -137,9 +139,7 @@ pub struct SubmitTranscodeJobsOutput {
 
 impl SubmitTranscodeJobsOutput {
     /// The items of `TranscodeJobs` (`TranscodeJobs.TranscodeJob`) directly; empty when it is absent.
-    pub fn transcode_jobs(
-        &self,
-    ) -> &[crate::generated::submit_transcode_jobs::SubmitTranscodeJobsResponseTranscodeJobsTranscodeJobItem] {
+    pub fn transcode_jobs(&self) -> &[crate::generated::types::SubmittedJob] {
         self.transcode_jobs.as_ref().map_or(&[], |w| w.transcode_job.as_slice())
     }
 }
@@ -311,7 +311,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeJobs",
-                shape: &crate::generated::submit_transcode_jobs::SUBMIT_TRANSCODE_JOBS_RESPONSE_TRANSCODE_JOBS_SHAPE,
+                shape: &crate::generated::submit_transcode_jobs::SUBMIT_TRANSCODE_JOBS_TRANSCODE_JOBS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "TranscodeTaskId",
@@ -323,7 +323,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
-/// The `SubmitTranscodeJobsResponseTranscodeJobs` object (not described in the spec yet).
+/// The `SubmitTranscodeJobsTranscodeJobs` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -332,52 +332,23 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct SubmitTranscodeJobsResponseTranscodeJobs {
+pub struct SubmitTranscodeJobsTranscodeJobs {
     ///
     ///
     /// Wire name: `TranscodeJob`.
     #[serde(rename = "TranscodeJob", default)]
-    pub transcode_job: ::std::vec::Vec<
-        crate::generated::submit_transcode_jobs::SubmitTranscodeJobsResponseTranscodeJobsTranscodeJobItem,
-    >,
+    pub transcode_job: ::std::vec::Vec<crate::generated::types::SubmittedJob>,
 }
 
 #[doc(hidden)]
-pub static SUBMIT_TRANSCODE_JOBS_RESPONSE_TRANSCODE_JOBS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static SUBMIT_TRANSCODE_JOBS_TRANSCODE_JOBS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "TranscodeJob",
             shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::submit_transcode_jobs::SUBMIT_TRANSCODE_JOBS_RESPONSE_TRANSCODE_JOBS_TRANSCODE_JOB_ITEM_SHAPE,
+                item: &crate::generated::types::SUBMITTED_JOB_SHAPE,
                 xml_item: ::std::option::Option::None,
             },
-        },
-    ],
-);
-
-/// The `SubmitTranscodeJobsResponseTranscodeJobsTranscodeJobItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct SubmitTranscodeJobsResponseTranscodeJobsTranscodeJobItem {
-    ///
-    ///
-    /// Wire name: `JobId`.
-    #[serde(rename = "JobId", default)]
-    pub job_id: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static SUBMIT_TRANSCODE_JOBS_RESPONSE_TRANSCODE_JOBS_TRANSCODE_JOB_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "JobId",
-            shape: &::aliyun_runtime::shape::Shape::String,
         },
     ],
 );

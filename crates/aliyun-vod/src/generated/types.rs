@@ -1116,3 +1116,728 @@ impl<'de> ::serde::Deserialize<'de> for UsageDataRegion {
             .map(UsageDataRegion::from)
     }
 }
+
+#[cfg(feature = "cdn")]
+/// The `DomainDataPoint` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct DomainDataPoint {
+    ///
+    ///
+    /// Wire name: `HttpsValue`.
+    #[serde(rename = "HttpsValue", default)]
+    pub https_value: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `TimeStamp`.
+    #[serde(rename = "TimeStamp", default)]
+    pub time_stamp: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Value`.
+    #[serde(rename = "Value", default)]
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[cfg(feature = "cdn")]
+#[doc(hidden)]
+pub static DOMAIN_DATA_POINT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "HttpsValue",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "TimeStamp",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Value",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "cdn")]
+/// The `DomainDataSeries` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct DomainDataSeries {
+    ///
+    ///
+    /// Wire name: `DataModule`.
+    #[serde(rename = "DataModule", default)]
+    pub data_module: ::std::vec::Vec<crate::generated::types::DomainDataPoint>,
+}
+
+#[cfg(feature = "cdn")]
+#[doc(hidden)]
+pub static DOMAIN_DATA_SERIES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "DataModule",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &crate::generated::types::DOMAIN_DATA_POINT_SHAPE,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+#[cfg(feature = "cdn")]
+/// The `DomainTrafficPoint` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct DomainTrafficPoint {
+    ///
+    ///
+    /// Wire name: `DomesticValue`.
+    #[serde(rename = "DomesticValue", default)]
+    pub domestic_value: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `HttpsDomesticValue`.
+    #[serde(rename = "HttpsDomesticValue", default)]
+    pub https_domestic_value: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `HttpsOverseasValue`.
+    #[serde(rename = "HttpsOverseasValue", default)]
+    pub https_overseas_value: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `HttpsValue`.
+    #[serde(rename = "HttpsValue", default)]
+    pub https_value: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `OverseasValue`.
+    #[serde(rename = "OverseasValue", default)]
+    pub overseas_value: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `TimeStamp`.
+    #[serde(rename = "TimeStamp", default)]
+    pub time_stamp: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Value`.
+    #[serde(rename = "Value", default)]
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[cfg(feature = "cdn")]
+#[doc(hidden)]
+pub static DOMAIN_TRAFFIC_POINT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "DomesticValue",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "HttpsDomesticValue",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "HttpsOverseasValue",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "HttpsValue",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "OverseasValue",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "TimeStamp",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Value",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "cdn")]
+/// The `DomainTrafficSeries` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct DomainTrafficSeries {
+    ///
+    ///
+    /// Wire name: `DataModule`.
+    #[serde(rename = "DataModule", default)]
+    pub data_module: ::std::vec::Vec<crate::generated::types::DomainTrafficPoint>,
+}
+
+#[cfg(feature = "cdn")]
+#[doc(hidden)]
+pub static DOMAIN_TRAFFIC_SERIES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "DataModule",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &crate::generated::types::DOMAIN_TRAFFIC_POINT_SHAPE,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+#[cfg(any(feature = "cdn", feature = "stats"))]
+/// The `DomainUsagePoint` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct DomainUsagePoint {
+    ///
+    ///
+    /// Wire name: `TimeStamp`.
+    #[serde(rename = "TimeStamp", default)]
+    pub time_stamp: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Value`.
+    #[serde(rename = "Value", default)]
+    pub value: ::std::option::Option<::std::string::String>,
+}
+
+#[cfg(any(feature = "cdn", feature = "stats"))]
+#[doc(hidden)]
+pub static DOMAIN_USAGE_POINT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "TimeStamp",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Value",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(any(feature = "cdn", feature = "stats"))]
+/// The `DomainUsageSeries` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct DomainUsageSeries {
+    ///
+    ///
+    /// Wire name: `DataModule`.
+    #[serde(rename = "DataModule", default)]
+    pub data_module: ::std::vec::Vec<crate::generated::types::DomainUsagePoint>,
+}
+
+#[cfg(any(feature = "cdn", feature = "stats"))]
+#[doc(hidden)]
+pub static DOMAIN_USAGE_SERIES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "DataModule",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &crate::generated::types::DOMAIN_USAGE_POINT_SHAPE,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+#[cfg(feature = "media")]
+/// The `ForbiddenMedia` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct ForbiddenMedia {
+    ///
+    ///
+    /// Wire name: `MediaId`.
+    #[serde(rename = "MediaId", default)]
+    pub media_id: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Reason`.
+    #[serde(rename = "Reason", default)]
+    pub reason: ::std::option::Option<::std::string::String>,
+}
+
+#[cfg(feature = "media")]
+#[doc(hidden)]
+pub static FORBIDDEN_MEDIA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "MediaId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Reason",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "media")]
+/// The `ForbiddenMediaList` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct ForbiddenMediaList {
+    ///
+    ///
+    /// Wire name: `MediaForbiddenReasonDTO`.
+    #[serde(rename = "MediaForbiddenReasonDTO", default)]
+    pub media_forbidden_reason_dto: ::std::vec::Vec<
+        crate::generated::types::ForbiddenMedia,
+    >,
+}
+
+#[cfg(feature = "media")]
+#[doc(hidden)]
+pub static FORBIDDEN_MEDIA_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "MediaForbiddenReasonDTO",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &crate::generated::types::FORBIDDEN_MEDIA_SHAPE,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+#[cfg(feature = "media")]
+/// The `IgnoredMediaList` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct IgnoredMediaList {
+    ///
+    ///
+    /// Wire name: `MediaId`.
+    #[serde(rename = "MediaId", default)]
+    pub media_id: ::std::vec::Vec<::std::string::String>,
+}
+
+#[cfg(feature = "media")]
+#[doc(hidden)]
+pub static IGNORED_MEDIA_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "MediaId",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &::aliyun_runtime::shape::Shape::String,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+#[cfg(feature = "media")]
+/// The `ImageMezzanine` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct ImageMezzanine {
+    ///
+    ///
+    /// Wire name: `FileSize`.
+    #[serde(rename = "FileSize", default)]
+    pub file_size: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `FileURL`.
+    #[serde(rename = "FileURL", default)]
+    pub file_url: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Height`.
+    #[serde(rename = "Height", default)]
+    pub height: ::std::option::Option<i64>,
+    ///
+    ///
+    /// Wire name: `OriginalFileName`.
+    #[serde(rename = "OriginalFileName", default)]
+    pub original_file_name: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Width`.
+    #[serde(rename = "Width", default)]
+    pub width: ::std::option::Option<i64>,
+}
+
+#[cfg(feature = "media")]
+#[doc(hidden)]
+pub static IMAGE_MEZZANINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "FileSize",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FileURL",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Height",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "OriginalFileName",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Width",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+    ],
+);
+
+#[cfg(feature = "media")]
+/// The `MediaCategory` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct MediaCategory {
+    ///
+    ///
+    /// Wire name: `CateId`.
+    #[serde(rename = "CateId", default)]
+    pub cate_id: ::std::option::Option<i64>,
+    ///
+    ///
+    /// Wire name: `CateName`.
+    #[serde(rename = "CateName", default)]
+    pub cate_name: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Level`.
+    #[serde(rename = "Level", default)]
+    pub level: ::std::option::Option<i64>,
+    ///
+    ///
+    /// Wire name: `ParentId`.
+    #[serde(rename = "ParentId", default)]
+    pub parent_id: ::std::option::Option<i64>,
+}
+
+#[cfg(feature = "media")]
+#[doc(hidden)]
+pub static MEDIA_CATEGORY_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CateId",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CateName",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Level",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "ParentId",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The `SavedWatermark` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct SavedWatermark {
+    ///
+    ///
+    /// Wire name: `CreationTime`.
+    #[serde(rename = "CreationTime", default)]
+    pub creation_time: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `FileUrl`.
+    #[serde(rename = "FileUrl", default)]
+    pub file_url: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `IsDefault`.
+    #[serde(rename = "IsDefault", default)]
+    pub is_default: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Name`.
+    #[serde(rename = "Name", default)]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Type`.
+    #[serde(rename = "Type", default)]
+    pub type_: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `WatermarkConfig`.
+    #[serde(rename = "WatermarkConfig", default)]
+    pub watermark_config: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `WatermarkId`.
+    #[serde(rename = "WatermarkId", default)]
+    pub watermark_id: ::std::option::Option<::std::string::String>,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static SAVED_WATERMARK_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CreationTime",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FileUrl",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "IsDefault",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Name",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Type",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "WatermarkConfig",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "WatermarkId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The `SubmittedJob` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct SubmittedJob {
+    ///
+    ///
+    /// Wire name: `JobId`.
+    #[serde(rename = "JobId", default)]
+    pub job_id: ::std::option::Option<::std::string::String>,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static SUBMITTED_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "JobId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(any(feature = "editing", feature = "live-record", feature = "media"))]
+/// The `VideoSnapshots` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct VideoSnapshots {
+    ///
+    ///
+    /// Wire name: `Snapshot`.
+    #[serde(rename = "Snapshot", default)]
+    pub snapshot: ::std::vec::Vec<::std::string::String>,
+}
+
+#[cfg(any(feature = "editing", feature = "live-record", feature = "media"))]
+#[doc(hidden)]
+pub static VIDEO_SNAPSHOTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Snapshot",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &::aliyun_runtime::shape::Shape::String,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The `WatermarkInfo` object (not described in the spec yet).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Deserialize
+)]
+pub struct WatermarkInfo {
+    ///
+    ///
+    /// Wire name: `AppId`.
+    #[serde(rename = "AppId", default)]
+    pub app_id: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `CreationTime`.
+    #[serde(rename = "CreationTime", default)]
+    pub creation_time: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `FileUrl`.
+    #[serde(rename = "FileUrl", default)]
+    pub file_url: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `IsDefault`.
+    #[serde(rename = "IsDefault", default)]
+    pub is_default: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Name`.
+    #[serde(rename = "Name", default)]
+    pub name: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `Type`.
+    #[serde(rename = "Type", default)]
+    pub type_: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `WatermarkConfig`.
+    #[serde(rename = "WatermarkConfig", default)]
+    pub watermark_config: ::std::option::Option<::std::string::String>,
+    ///
+    ///
+    /// Wire name: `WatermarkId`.
+    #[serde(rename = "WatermarkId", default)]
+    pub watermark_id: ::std::option::Option<::std::string::String>,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static WATERMARK_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "AppId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CreationTime",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FileUrl",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "IsDefault",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Name",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Type",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "WatermarkConfig",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "WatermarkId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);

@@ -53,7 +53,7 @@ pub struct UpdateImageInfosOutput {
     /// Wire name: `NonExistImageIds`.
     #[serde(rename = "NonExistImageIds", default)]
     pub non_exist_image_ids: ::std::option::Option<
-        crate::generated::update_image_infos::UpdateImageInfosResponseNonExistImageIds,
+        crate::generated::update_image_infos::UpdateImageInfosNonExistImageIds,
     >,
     ///
     ///
@@ -129,7 +129,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "NonExistImageIds",
-                shape: &crate::generated::update_image_infos::UPDATE_IMAGE_INFOS_RESPONSE_NON_EXIST_IMAGE_IDS_SHAPE,
+                shape: &crate::generated::update_image_infos::UPDATE_IMAGE_INFOS_NON_EXIST_IMAGE_IDS_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -141,7 +141,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     regions: &[],
 };
 
-/// The `UpdateImageInfosResponseNonExistImageIds` object (not described in the spec yet).
+/// The `UpdateImageInfosNonExistImageIds` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
     ::std::fmt::Debug,
@@ -150,7 +150,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     ::std::cmp::Eq,
     ::serde::Deserialize
 )]
-pub struct UpdateImageInfosResponseNonExistImageIds {
+pub struct UpdateImageInfosNonExistImageIds {
     ///
     ///
     /// Wire name: `ImageId`.
@@ -159,7 +159,7 @@ pub struct UpdateImageInfosResponseNonExistImageIds {
 }
 
 #[doc(hidden)]
-pub static UPDATE_IMAGE_INFOS_RESPONSE_NON_EXIST_IMAGE_IDS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+pub static UPDATE_IMAGE_INFOS_NON_EXIST_IMAGE_IDS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[
         ::aliyun_runtime::shape::Field {
             name: "ImageId",

@@ -4,7 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::StorageClassScope;
+pub use crate::generated::types::{
+    ForbiddenMedia, ForbiddenMediaList, IgnoredMediaList, StorageClassScope,
+};
 
 /// The most items `MediaIds` takes in one call.
 pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
@@ -112,15 +114,13 @@ pub struct UpdateMediaStorageClassOutput {
     /// Wire name: `ForbiddenList`.
     #[serde(rename = "ForbiddenList", default)]
     pub forbidden_list: ::std::option::Option<
-        crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseForbiddenList,
+        crate::generated::types::ForbiddenMediaList,
     >,
     ///
     ///
     /// Wire name: `IgnoredList`.
     #[serde(rename = "IgnoredList", default)]
-    pub ignored_list: ::std::option::Option<
-        crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseIgnoredList,
-    >,
+    pub ignored_list: ::std::option::Option<crate::generated::types::IgnoredMediaList>,
     ///
     ///
     /// Wire name: `RequestId`.
@@ -131,15 +131,13 @@ pub struct UpdateMediaStorageClassOutput {
     /// Wire name: `Status`.
     #[serde(rename = "Status", default)]
     pub status: ::std::option::Option<
-        crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseStatus,
+        crate::generated::update_media_storage_class::UpdateMediaStorageClassStatus,
     >,
 }
 
 impl UpdateMediaStorageClassOutput {
     /// The items of `ForbiddenList` (`ForbiddenList.MediaForbiddenReasonDTO`) directly; empty when it is absent.
-    pub fn forbidden_list(
-        &self,
-    ) -> &[crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseForbiddenListMediaForbiddenReasonDtoItem] {
+    pub fn forbidden_list(&self) -> &[crate::generated::types::ForbiddenMedia] {
         self.forbidden_list
             .as_ref()
             .map_or(&[], |w| w.media_forbidden_reason_dto.as_slice())
@@ -286,11 +284,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         &[
             ::aliyun_runtime::shape::Field {
                 name: "ForbiddenList",
-                shape: &crate::generated::update_media_storage_class::UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_FORBIDDEN_LIST_SHAPE,
+                shape: &crate::generated::types::FORBIDDEN_MEDIA_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "IgnoredList",
-                shape: &crate::generated::update_media_storage_class::UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_IGNORED_LIST_SHAPE,
+                shape: &crate::generated::types::IGNORED_MEDIA_LIST_SHAPE,
             },
             ::aliyun_runtime::shape::Field {
                 name: "RequestId",
@@ -311,88 +309,6 @@ static MEDIA_IDS_LIST: op::ListRules = op::ListRules::of(
     )
     .min_items(1)
     .max_items(MEDIA_IDS_MAX_ITEMS);
-
-/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::std::hash::Hash
-)]
-#[non_exhaustive]
-pub enum UpdateMediaStorageClassResponseStatus {
-    /// `Processing`.
-    Processing,
-    /// `Failed`.
-    Failed,
-    /// A value this SDK does not know yet, kept as sent.
-    Unknown(::std::string::String),
-}
-
-impl UpdateMediaStorageClassResponseStatus {
-    /// Every value this SDK knows, as spelled on the wire.
-    pub const VALUES: &'static [&'static str] = &["Processing", "Failed"];
-    /// The wire spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UpdateMediaStorageClassResponseStatus::Processing => "Processing",
-            UpdateMediaStorageClassResponseStatus::Failed => "Failed",
-            UpdateMediaStorageClassResponseStatus::Unknown(s) => s.as_str(),
-        }
-    }
-    /// The known value spelled `s` on the wire, if any.
-    fn known(s: &str) -> ::std::option::Option<Self> {
-        ::std::option::Option::Some(
-            match s {
-                "Processing" => UpdateMediaStorageClassResponseStatus::Processing,
-                "Failed" => UpdateMediaStorageClassResponseStatus::Failed,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-}
-
-impl ::std::convert::From<&str> for UpdateMediaStorageClassResponseStatus {
-    fn from(s: &str) -> Self {
-        UpdateMediaStorageClassResponseStatus::known(s)
-            .unwrap_or_else(|| UpdateMediaStorageClassResponseStatus::Unknown(
-                s.to_owned(),
-            ))
-    }
-}
-
-impl ::std::convert::From<::std::string::String>
-for UpdateMediaStorageClassResponseStatus {
-    fn from(s: ::std::string::String) -> Self {
-        UpdateMediaStorageClassResponseStatus::known(&s)
-            .unwrap_or(UpdateMediaStorageClassResponseStatus::Unknown(s))
-    }
-}
-
-impl ::std::fmt::Display for UpdateMediaStorageClassResponseStatus {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ::serde::Serialize for UpdateMediaStorageClassResponseStatus {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        s: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> ::serde::Deserialize<'de> for UpdateMediaStorageClassResponseStatus {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        d: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <::std::string::String as ::serde::Deserialize>::deserialize(d)
-            .map(UpdateMediaStorageClassResponseStatus::from)
-    }
-}
 
 /// Restore speed for cold archive: Expedited, Standard (default) or Bulk.
 ///
@@ -476,6 +392,85 @@ impl<'de> ::serde::Deserialize<'de> for UpdateMediaStorageClassRestoreTier {
     ) -> ::std::result::Result<Self, D::Error> {
         <::std::string::String as ::serde::Deserialize>::deserialize(d)
             .map(UpdateMediaStorageClassRestoreTier::from)
+    }
+}
+
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum UpdateMediaStorageClassStatus {
+    /// `Processing`.
+    Processing,
+    /// `Failed`.
+    Failed,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl UpdateMediaStorageClassStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Processing", "Failed"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UpdateMediaStorageClassStatus::Processing => "Processing",
+            UpdateMediaStorageClassStatus::Failed => "Failed",
+            UpdateMediaStorageClassStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Processing" => UpdateMediaStorageClassStatus::Processing,
+                "Failed" => UpdateMediaStorageClassStatus::Failed,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for UpdateMediaStorageClassStatus {
+    fn from(s: &str) -> Self {
+        UpdateMediaStorageClassStatus::known(s)
+            .unwrap_or_else(|| UpdateMediaStorageClassStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for UpdateMediaStorageClassStatus {
+    fn from(s: ::std::string::String) -> Self {
+        UpdateMediaStorageClassStatus::known(&s)
+            .unwrap_or(UpdateMediaStorageClassStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for UpdateMediaStorageClassStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for UpdateMediaStorageClassStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UpdateMediaStorageClassStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(UpdateMediaStorageClassStatus::from)
     }
 }
 
@@ -575,101 +570,3 @@ impl<'de> ::serde::Deserialize<'de> for UpdateMediaStorageClassStorageClass {
             .map(UpdateMediaStorageClassStorageClass::from)
     }
 }
-
-/// The `UpdateMediaStorageClassResponseForbiddenList` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct UpdateMediaStorageClassResponseForbiddenList {
-    ///
-    ///
-    /// Wire name: `MediaForbiddenReasonDTO`.
-    #[serde(rename = "MediaForbiddenReasonDTO", default)]
-    pub media_forbidden_reason_dto: ::std::vec::Vec<
-        crate::generated::update_media_storage_class::UpdateMediaStorageClassResponseForbiddenListMediaForbiddenReasonDtoItem,
-    >,
-}
-
-#[doc(hidden)]
-pub static UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_FORBIDDEN_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "MediaForbiddenReasonDTO",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &crate::generated::update_media_storage_class::UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_FORBIDDEN_LIST_MEDIA_FORBIDDEN_REASON_DTO_ITEM_SHAPE,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
-
-/// The `UpdateMediaStorageClassResponseForbiddenListMediaForbiddenReasonDtoItem` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct UpdateMediaStorageClassResponseForbiddenListMediaForbiddenReasonDtoItem {
-    ///
-    ///
-    /// Wire name: `MediaId`.
-    #[serde(rename = "MediaId", default)]
-    pub media_id: ::std::option::Option<::std::string::String>,
-    ///
-    ///
-    /// Wire name: `Reason`.
-    #[serde(rename = "Reason", default)]
-    pub reason: ::std::option::Option<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_FORBIDDEN_LIST_MEDIA_FORBIDDEN_REASON_DTO_ITEM_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Reason",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-    ],
-);
-
-/// The `UpdateMediaStorageClassResponseIgnoredList` object (not described in the spec yet).
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Deserialize
-)]
-pub struct UpdateMediaStorageClassResponseIgnoredList {
-    ///
-    ///
-    /// Wire name: `MediaId`.
-    #[serde(rename = "MediaId", default)]
-    pub media_id: ::std::vec::Vec<::std::string::String>,
-}
-
-#[doc(hidden)]
-pub static UPDATE_MEDIA_STORAGE_CLASS_RESPONSE_IGNORED_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "MediaId",
-            shape: &::aliyun_runtime::shape::Shape::List {
-                item: &::aliyun_runtime::shape::Shape::String,
-                xml_item: ::std::option::Option::None,
-            },
-        },
-    ],
-);
