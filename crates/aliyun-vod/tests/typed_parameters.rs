@@ -108,3 +108,30 @@ fn a_comma_list_of_category_ids_is_a_list_of_integers() {
     assert_eq!(err.param, "CateIds");
     assert!(err.to_string().contains("integer"), "{err}");
 }
+
+/// DeleteImage's image URLs go as CreateUploadImage returned them (the docs
+/// ask for no encoding, unlike UploadMediaByURL's), so each must be a whole
+/// http(s) URL without a comma.
+#[test]
+fn image_urls_are_sent_as_given_and_must_be_urls() {
+    let op = &aliyun_vod::delete_image::OPERATION;
+    let input = |urls: &[&str]| {
+        serde_json::json!({"DeleteImageType": "ImageURL", "ImageURLs": urls})
+            .as_object()
+            .unwrap()
+            .clone()
+    };
+    let a = "https://img.example.com/image/default/A.png?auth_key=1-0-0-x";
+    let b = "https://img.example.com/image/default/B.png";
+    let wire = encode(op, &input(&[a, b])).unwrap();
+    let sent = wire.iter().find(|(k, _)| k == "ImageURLs").unwrap();
+    assert_eq!(sent.1, format!("{a},{b}"));
+    for (bad, rule) in [
+        ("img.example.com/A.png", "URL"),
+        ("https://img.example.com/A,B.png", ","),
+    ] {
+        let err = encode(op, &input(&[bad])).unwrap_err();
+        assert_eq!(err.param, "ImageURLs", "{bad}");
+        assert!(err.to_string().contains(rule), "{bad}: {err}");
+    }
+}

@@ -270,7 +270,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
 };
 
 static IMAGE_URLS_LIST: op::ListRules = op::ListRules::of(
-        op::Ty::String(op::StringRules::ANY.no_control()),
+        op::Ty::String(op::StringRules::ANY.http_url()),
     )
     .min_items(1)
     .max_items(IMAGE_URLS_MAX_ITEMS);
