@@ -25,14 +25,13 @@ pub(crate) fn find(action: &str) -> Option<&'static Operation> {
         .find(|op| op.action == action)
 }
 
-/// Checks `req` against the operation's parameters and answers a body of its
-/// response shape.
+/// Answers a body of the operation's response shape (the caller has checked
+/// `req` against its parameters with [`check`]).
 pub(crate) fn answer(
     op: &'static Operation,
     req: &ApiRequest,
     request_id: &str,
 ) -> Result<Node, ApiError> {
-    check(op, req)?;
     // One page of one item each: a page past the first is empty, so a
     // paginator (with no total or size to stop it) ends after page 1.
     let later_page = op
@@ -46,7 +45,7 @@ pub(crate) fn answer(
 /// The service's own checks, in table order: a required parameter that is
 /// absent or empty, a value that is not of the parameter's type, a list over
 /// its limit, JSON that does not parse; then groups with no member set.
-fn check(op: &Operation, req: &ApiRequest) -> Result<(), ApiError> {
+pub(crate) fn check(op: &Operation, req: &ApiRequest) -> Result<(), ApiError> {
     for p in op.params {
         if p.style == Style::RepeatList {
             let prefix = format!("{}.", p.name);

@@ -205,6 +205,11 @@ async fn call(
         }
         Some(_) => return Err(ApiError::invalid_version()),
     }
+    // Every operation of the spec, modelled with state or not, first gets
+    // the service's parameter checks from its table.
+    if let Some(op) = generic::find(&action) {
+        generic::check(op, req)?;
+    }
     match action.as_str() {
         "UploadMediaByURL" => {
             Counters::bump(&shared.counters.upload_media_by_url_calls);
