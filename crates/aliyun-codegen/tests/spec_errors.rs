@@ -98,6 +98,7 @@ bad_specs!(
     max_items_zero,
     missing_product_file,
     object_without_type_name,
+    open_object_in_a_response,
     operation_is_a_keyword_or_fixed_module,
     operation_names_collide,
     paginate_names_what_is_not_there,

@@ -135,6 +135,10 @@ pub enum Ty {
     List(&'static ListRules),
     /// An object with the given fields.
     Object(&'static [Param]),
+    /// An object with the given fields and any others, sent as given: a
+    /// JSON parameter whose documented keys are typed, while keys the docs
+    /// do not list yet still reach the service.
+    OpenObject(&'static [Param]),
     /// Any JSON value (the SDK only checks it is JSON).
     Any,
 }

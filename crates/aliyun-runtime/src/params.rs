@@ -152,11 +152,12 @@ fn check(
             }
             Ok(())
         }
-        Ty::Object(fields) => {
+        Ty::Object(fields) | Ty::OpenObject(fields) => {
             let Value::Object(map) = value else {
                 return wrong("an object");
             };
-            if let Some(unknown) = map.keys().find(|k| !fields.iter().any(|f| f.name == *k)) {
+            let unknown = map.keys().find(|k| !fields.iter().any(|f| f.name == *k));
+            if let (Some(unknown), Ty::Object(_)) = (unknown, ty) {
                 return Err(ValidationError::new(
                     action,
                     format!("{path}.{unknown}"),
@@ -261,7 +262,7 @@ fn normalized(ty: &Ty, as_string: bool, value: &Value) -> Value {
                 .collect(),
         ),
         // A null field is unset: left out, as the typed inputs leave it out.
-        (Ty::Object(fields), Value::Object(map)) => Value::Object(
+        (Ty::Object(fields) | Ty::OpenObject(fields), Value::Object(map)) => Value::Object(
             map.iter()
                 .filter(|(_, v)| !v.is_null())
                 .map(|(k, v)| match fields.iter().find(|f| f.name == k) {
@@ -287,6 +288,16 @@ fn flatten(prefix: String, ty: &Ty, value: &Value, out: &mut WireParams) {
                 if let Some(v) = map.get(field.name).filter(|v| !v.is_null()) {
                     flatten(format!("{prefix}.{}", field.name), &field.ty, v, out);
                 }
+            }
+        }
+        // Keys beyond the known fields go as given, in the object's order.
+        (Ty::OpenObject(fields), Value::Object(map)) => {
+            for (key, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                let ty = fields
+                    .iter()
+                    .find(|f| f.name == key)
+                    .map_or(&Ty::Any, |f| &f.ty);
+                flatten(format!("{prefix}.{key}"), ty, v, out);
             }
         }
         _ => {

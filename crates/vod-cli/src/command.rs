@@ -229,7 +229,7 @@ fn placeholder(ty: &Ty) -> Value {
         Ty::Number => Value::from(0.0),
         Ty::Boolean => Value::Bool(false),
         Ty::List(rules) => Value::Array(vec![placeholder(&rules.item)]),
-        Ty::Object(fields) => Value::Object(
+        Ty::Object(fields) | Ty::OpenObject(fields) => Value::Object(
             fields
                 .iter()
                 .map(|f| (f.name.to_owned(), placeholder(&f.ty)))

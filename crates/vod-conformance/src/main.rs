@@ -364,13 +364,13 @@ fn example_value(name: &str, ty: Ty, depth: usize) -> Value {
                     .collect(),
             )
         }
-        Ty::Object(fields) if depth < 4 => Value::Object(
+        Ty::Object(fields) | Ty::OpenObject(fields) if depth < 4 => Value::Object(
             fields
                 .iter()
                 .map(|f: &Param| (f.name.to_owned(), example_value(f.name, f.ty, depth + 1)))
                 .collect(),
         ),
-        Ty::Object(_) | Ty::Any => json!({"Key": "value"}),
+        Ty::Object(_) | Ty::OpenObject(_) | Ty::Any => json!({"Key": "value"}),
     }
 }
 
@@ -498,9 +498,12 @@ const NOTES: &str = "
   that a comma inside a URL cannot split it. Our SDK does that for the caller;
   the official SDK sends what it is given, so its users must encode each URL
   themselves. Ours follows the docs.
-- **Numbers inside JSON-style parameters** (`FileSize` in `UploadMetadatas`):
-  the metadata types them as strings inside the JSON, and our spec sends them
-  so; the official SDK writes whatever its caller put in the JSON text.
+- **Numbers inside JSON-style parameters** (`FileSize` and `CateId` in
+  `UploadMetadatas`, `PreviewTime` in GetPlayInfo's `PlayConfig`, `CateId` in
+  ProduceEditingProjectVideo's `MediaMetadata`): the docs type them as strings
+  inside the JSON, and our spec sends them so (the typed field is a number);
+  the official SDK writes whatever its caller put in the JSON text (here the
+  same input, so a number).
 - **Booleans**: the official Python SDK sends a boolean parameter as Python
   spells it, `True`/`False`; the API reference gives `true`/`false`, which our
   SDK sends. A service that parses strictly would read theirs as not `true`.

@@ -30,7 +30,7 @@ fn value(ty: Ty, style: Style) -> String {
     if style == Style::Json {
         return match ty {
             Ty::List(_) => "[]".into(),
-            Ty::Object(_) | Ty::Any => "{}".into(),
+            Ty::Object(_) | Ty::OpenObject(_) | Ty::Any => "{}".into(),
             _ => "\"x\"".into(),
         };
     }

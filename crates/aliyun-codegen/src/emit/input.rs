@@ -6,8 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::structs::{contains_float, debug_impl, derives, Serde};
-use super::types::{field_ty, fields_ident};
-use super::{doc, lit, rust_type, string_ty, type_item_path};
+use super::types::{field_ty, object_ty};
+use super::{doc, lit, rust_type, string_ty};
 use crate::model::{ItemType, Model, Operation, Param, ParamKind, StringRules, TypeRef};
 use crate::names;
 
@@ -213,10 +213,7 @@ fn param_entry(model: &Model, p: &Param) -> (TokenStream, Option<TokenStream>) {
                     };
                     (quote! { op::Ty::List(&#list_id) }, style, Some(list))
                 }
-                TypeRef::Object(name) => {
-                    let path = type_item_path(model, name, &fields_ident(name));
-                    (quote! { op::Ty::Object(&#path) }, style, None)
-                }
+                TypeRef::Object(name) => (object_ty(model, name), style, None),
                 _ => (quote! { op::Ty::Any }, style, None),
             }
         }

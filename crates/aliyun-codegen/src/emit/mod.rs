@@ -79,6 +79,9 @@ pub(crate) fn rust_type(model: &Model, ty: &TypeRef) -> TokenStream {
         TypeRef::Integer => quote! { i64 },
         TypeRef::Number => quote! { f64 },
         TypeRef::Boolean => quote! { bool },
+        TypeRef::Json => {
+            quote! { ::aliyun_runtime::serde_json::Map<::std::string::String, ::aliyun_runtime::serde_json::Value> }
+        }
         TypeRef::Enum(name) | TypeRef::Object(name) => {
             type_item_path(model, name, &format_ident!("{}", name))
         }
@@ -146,6 +149,8 @@ pub(crate) fn shape_expr(model: &Model, ty: &TypeRef) -> TokenStream {
         TypeRef::Integer => quote! { &::aliyun_runtime::shape::Shape::Integer },
         TypeRef::Number => quote! { &::aliyun_runtime::shape::Shape::Number },
         TypeRef::Boolean => quote! { &::aliyun_runtime::shape::Shape::Boolean },
+        // Only in request objects, whose shape is never read: no known fields.
+        TypeRef::Json => quote! { &::aliyun_runtime::shape::Shape::Object(&[]) },
     }
 }
 

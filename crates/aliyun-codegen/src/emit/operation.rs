@@ -59,6 +59,7 @@ pub fn operation_module(model: &Model, op: &Operation) -> TokenStream {
         &format!("Response of `{}`.", op.name),
         &op.output,
         false,
+        false,
     );
     let out_shape = object_shape(model, &op.output);
     let builder = builder_items(model, op);

@@ -19,6 +19,7 @@ pub(crate) fn emit_struct(
     doc_text: &str,
     fields: &[Field],
     request: bool,
+    open: bool,
 ) -> TokenStream {
     let ident = format_ident!("{}", name);
     // Every public item is documented, even one the spec has not described yet.
@@ -41,6 +42,16 @@ pub(crate) fn emit_struct(
         let ty = field_type(model, f);
         quote! { #fdoc #attrs pub #fid: #ty }
     });
+    let other_keys = open.then(|| {
+        let fid = format_ident!("{}", crate::model::OTHER_KEYS);
+        quote! {
+            /// Keys this SDK does not type (the service may know more than the
+            /// docs list), sent as given beside the fields above.
+            #[serde(flatten)]
+            pub #fid: ::aliyun_runtime::serde_json::Map<::std::string::String, ::aliyun_runtime::serde_json::Value>
+        }
+    });
+    let defs = defs.chain(other_keys);
     let any_sensitive = fields.iter().any(|f| f.sensitive);
     let derive = derives(
         !any_sensitive,

@@ -43,7 +43,7 @@ pub(crate) fn named_types(model: &Model, module: &str) -> (TokenStream, TokenStr
         .filter(|o| model.home(&o.name) == module)
         .map(|o| {
             let request = request_objects.contains(&o.name);
-            let s = emit_struct(model, &o.name, &o.doc, &o.fields, request);
+            let s = emit_struct(model, &o.name, &o.doc, &o.fields, request, o.open);
             let shape_id = shape_ident(&o.name);
             let shape = object_shape(model, &o.fields);
             let table = if request {
@@ -132,12 +132,20 @@ pub(crate) fn field_ty(model: &Model, ty: &TypeRef, max_length: Option<usize>) -
         TypeRef::Integer => quote! { op::Ty::Integer },
         TypeRef::Number => quote! { op::Ty::Number },
         TypeRef::Boolean => quote! { op::Ty::Boolean },
-        TypeRef::Object(name) => {
-            let path = type_item_path(model, name, &fields_ident(name));
-            quote! { op::Ty::Object(&#path) }
-        }
+        TypeRef::Json => quote! { op::Ty::Any },
+        TypeRef::Object(name) => object_ty(model, name),
         // A list inside a list has no table of its own: checked as JSON only.
         TypeRef::List(..) => quote! { op::Ty::Any },
+    }
+}
+
+/// The runtime type of a request object: its table, open or not.
+pub(crate) fn object_ty(model: &Model, name: &str) -> TokenStream {
+    let path = type_item_path(model, name, &fields_ident(name));
+    if model.objects.get(name).is_some_and(|o| o.open) {
+        quote! { op::Ty::OpenObject(&#path) }
+    } else {
+        quote! { op::Ty::Object(&#path) }
     }
 }
 

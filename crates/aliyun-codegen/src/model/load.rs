@@ -42,6 +42,7 @@ const SCHEMA_KEYS: &[&str] = &[
     "enumName",
     "enumDescriptions",
     "enumVariants",
+    "additionalProperties",
     "terminal",
     "sensitive",
     "xmlItemName",
@@ -1153,6 +1154,28 @@ impl Cx<'_> {
                 }
                 Some(TypeRef::List(Box::new(item), xml_item))
             }
+            "object"
+                if s.get("additionalProperties") == Some(&Value::Bool(true))
+                    && !s.contains_key("typeName") =>
+            {
+                // Free-form JSON (UserData's `Extend`): whatever object the
+                // caller writes, sent as written. Requests only: a response
+                // is read by its shape, which needs its fields.
+                if s.contains_key("properties") {
+                    self.err(
+                        &format!("{p}.additionalProperties"),
+                        "an object with properties needs a typeName",
+                    );
+                }
+                if !request {
+                    self.err(
+                        &format!("{p}.additionalProperties"),
+                        "free-form objects are for request parameters only",
+                    );
+                    return None;
+                }
+                Some(TypeRef::Json)
+            }
             "object" => {
                 let Some(name) = self.str_opt(s, "typeName", p) else {
                     self.err(
@@ -1166,14 +1189,43 @@ impl Cx<'_> {
                 }
                 let doc = self.str_opt(s, "description", p).unwrap_or_default();
                 let fields = self.fields(s, p, file, reg, request);
+                // Open: keys beyond the typed fields are kept and sent (a
+                // JSON parameter whose docs may lag the service).
+                let open = match s.get("additionalProperties") {
+                    None | Some(Value::Bool(false)) => false,
+                    Some(Value::Bool(true)) if request => true,
+                    Some(Value::Bool(true)) => {
+                        self.err(
+                            &format!("{p}.additionalProperties"),
+                            "open objects are for request parameters only",
+                        );
+                        false
+                    }
+                    Some(_) => {
+                        self.err(
+                            &format!("{p}.additionalProperties"),
+                            "expected true or false",
+                        );
+                        false
+                    }
+                };
+                if open && fields.iter().any(|f| f.rust == OTHER_KEYS) {
+                    self.err(
+                        &format!("{p}.properties"),
+                        format!("a field named like `{OTHER_KEYS}`, which holds an open object's other keys"),
+                    );
+                }
                 let obj = ObjectType {
                     name: name.clone(),
                     doc,
                     fields,
+                    open,
                     defined_in: file.to_owned(),
                 };
                 match reg.objects.get(&name) {
-                    Some(existing) if existing.fields != obj.fields => {
+                    Some(existing)
+                        if existing.fields != obj.fields || existing.open != obj.open =>
+                    {
                         let other = existing.defined_in.clone();
                         self.err(
                             &format!("{p}.typeName"),
@@ -1344,6 +1396,9 @@ impl Cx<'_> {
         }
     }
 }
+
+/// The field of an open object that holds the keys it does not type.
+pub(crate) const OTHER_KEYS: &str = "other_keys";
 
 fn rust_field(wire: &str) -> String {
     let s = names::snake(wire);

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
+pub(crate) use load::OTHER_KEYS;
 pub use load::{load, load_from_strs};
 pub use types::types_used;
 
@@ -356,6 +357,8 @@ pub enum TypeRef {
     Object(String),
     /// A list, with the XML item element name when the list wraps its items.
     List(Box<TypeRef>, Option<String>),
+    /// A free-form JSON object (`additionalProperties: true`), in requests.
+    Json,
 }
 
 /// A field of an object.
@@ -388,6 +391,9 @@ pub struct ObjectType {
     pub doc: String,
     /// Fields sorted by wire name (see [`load`](fn@load)).
     pub fields: Vec<Field>,
+    /// Open (`additionalProperties: true`, requests only): other keys are
+    /// kept in `other_keys` and sent as given.
+    pub open: bool,
     /// Where it was first defined (file name).
     pub defined_in: String,
 }

@@ -347,3 +347,51 @@ fn typed_inputs_serialise_through_the_same_rules() {
     .unwrap_err();
     assert!(matches!(e.rule, Rule::AtLeastOneOf(_)));
 }
+
+static SETTING_FIELDS: [Param; 2] = [
+    Param::new("Name", Ty::String(StringRules::ANY.max_length(5))),
+    Param::new("Size", Ty::Integer).as_string(),
+];
+static OPEN: Operation = Operation {
+    action: "Open",
+    params: &[
+        Param::new("Settings", Ty::OpenObject(&SETTING_FIELDS)).style(Style::Json),
+        Param::new("Closed", Ty::Object(&SETTING_FIELDS)).style(Style::Json),
+        Param::new("Label", Ty::OpenObject(&SETTING_FIELDS)).style(Style::RepeatList),
+    ],
+    ..OP_TEMPLATE
+};
+
+/// An open object (a JSON parameter whose docs may lag the service): its
+/// known fields keep their rules and wire forms, any other key is sent as
+/// given; a closed one refuses other keys.
+#[test]
+fn open_objects_check_known_fields_and_send_other_keys_as_given() {
+    let enc = |v: serde_json::Value| {
+        encode(&OPEN, v.as_object().unwrap()).map(|p| {
+            p.into_iter()
+                .map(|(k, v)| (k.into_owned(), v))
+                .collect::<Vec<_>>()
+        })
+    };
+    let out = enc(json!({"Settings": {"Size": 3, "Later": {"x": [1]}, "Name": "n"}})).unwrap();
+    assert_eq!(
+        out,
+        pairs(&[("Settings", r#"{"Later":{"x":[1]},"Name":"n","Size":"3"}"#)])
+    );
+    let err = enc(json!({"Settings": {"Name": "too long"}})).unwrap_err();
+    assert_eq!(err.param, "Settings.Name");
+    let err = enc(json!({"Closed": {"Later": 1}})).unwrap_err();
+    assert_eq!(err.param, "Closed.Later");
+    assert!(matches!(err.rule, Rule::Unknown { .. }), "{err}");
+    // repeatList: every key, known or not, becomes a numbered name.
+    let out = enc(json!({"Label": {"Name": "a", "Later": "b", "Size": "7"}})).unwrap();
+    assert_eq!(
+        out,
+        pairs(&[
+            ("Label.Later", "b"),
+            ("Label.Name", "a"),
+            ("Label.Size", "7")
+        ])
+    );
+}
