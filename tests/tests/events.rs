@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aliyun_vod::callback::{verify, CallbackKey};
 use aliyun_vod::events::{parse, Event};
+use aliyun_vod::upload_media_by_url::{MessageCallback, UploadUserData};
 use aliyun_vod::{Client, Config, Credentials};
 use axum::http::{HeaderMap, StatusCode};
 use vod_emulator::{Emulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET};
@@ -85,7 +86,10 @@ async fn finished_uploads_are_announced_signed_and_retried() {
     client
         .upload_media_by_url()
         .upload_urls([format!("{base}/a.mp4")])
-        .user_data(r#"{"Extend": {"order": 7}}"#)
+        .user_data(UploadUserData {
+            extend: serde_json::json!({"order": 7}).as_object().cloned(),
+            ..Default::default()
+        })
         .send()
         .await
         .unwrap();
@@ -148,7 +152,13 @@ async fn a_job_names_its_own_callback_url_in_user_data() {
     )
     .await
     .unwrap();
-    let user_data = format!(r#"{{"MessageCallback": {{"CallbackURL": "{own}/events"}}}}"#);
+    let user_data = UploadUserData {
+        message_callback: Some(MessageCallback {
+            callback_url: Some(format!("{own}/events")),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
     client(emu.base_url())
         .upload_media_by_url()
         .upload_urls([format!("{own}/b.mp4")])

@@ -10,7 +10,7 @@ fn an_input_reads_its_json_form_and_validates_as_built() {
     let input: UploadMediaByUrlInput = serde_json::from_str(
         r#"{"UploadURLs": ["https://example.com/a.mp4"],
             "UploadMetadatas": [{"SourceURL": "https://example.com/a.mp4", "FileSize": 12, "Title": "A"}],
-            "UserData": "{\"k\":1}"}"#,
+            "UserData": {"Extend": {"k": 1}, "MessageCallback": {"CallbackURL": "https://cb.example.com/e", "Headers": {"x": "1"}}, "Vod": {"later": true}}}"#,
     )
     .unwrap();
     assert_eq!(
@@ -31,6 +31,28 @@ fn an_input_reads_its_json_form_and_validates_as_built() {
     .unwrap();
     let metas = &wire.iter().find(|(k, _)| k == "UploadMetadatas").unwrap().1;
     assert!(metas.contains(r#""FileSize":"12""#), "{metas}");
+    // UserData is typed where the docs say (MessageCallback, Extend); keys
+    // they do not list, at any level, are kept and sent as given.
+    let user_data = input.user_data.as_ref().unwrap();
+    let callback = user_data.message_callback.as_ref().unwrap();
+    assert_eq!(
+        callback.callback_url.as_deref(),
+        Some("https://cb.example.com/e")
+    );
+    assert_eq!(
+        callback.other_keys["Headers"],
+        serde_json::json!({"x": "1"})
+    );
+    assert_eq!(
+        user_data.other_keys["Vod"],
+        serde_json::json!({"later": true})
+    );
+    let sent = &wire.iter().find(|(k, _)| k == "UserData").unwrap().1;
+    let sent: serde_json::Value = serde_json::from_str(sent).unwrap();
+    assert_eq!(
+        sent,
+        serde_json::json!({"Extend": {"k": 1}, "MessageCallback": {"CallbackURL": "https://cb.example.com/e", "Headers": {"x": "1"}}, "Vod": {"later": true}})
+    );
     // What was read serialises back to the same wire names.
     let again: UploadMediaByUrlInput =
         serde_json::from_value(serde_json::to_value(&input).unwrap()).unwrap();

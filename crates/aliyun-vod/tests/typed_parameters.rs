@@ -135,3 +135,56 @@ fn image_urls_are_sent_as_given_and_must_be_urls() {
         assert!(err.to_string().contains(rule), "{bad}: {err}");
     }
 }
+
+/// JSON parameters the docs describe are typed open objects: documented keys
+/// with their rules and wire forms (numbers the docs write as strings go as
+/// strings), required keys checked before sending, other keys sent as given.
+#[test]
+fn documented_json_parameters_are_typed() {
+    use aliyun_vod::get_play_info::PlayConfig;
+    let input = GetPlayInfoInput {
+        video_id: Some("v".into()),
+        play_config: Some(PlayConfig {
+            play_domain: Some("play.example.com".into()),
+            preview_time: Some(20),
+            other_keys: serde_json::json!({"NewKey": 1})
+                .as_object()
+                .unwrap()
+                .clone(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let wire = wire(&aliyun_vod::get_play_info::OPERATION, &input);
+    let sent: serde_json::Value = serde_json::from_str(get(&wire, "PlayConfig").unwrap()).unwrap();
+    assert_eq!(
+        sent,
+        serde_json::json!({"NewKey": 1, "PlayDomain": "play.example.com", "PreviewTime": "20"})
+    );
+
+    let register = &aliyun_vod::register_media::OPERATION;
+    let file = |i: usize| serde_json::json!({"FileURL": format!("https://b.oss.example.com/{i}.mp4"), "Title": "t"});
+    let input = |files: Vec<serde_json::Value>| {
+        serde_json::json!({"RegisterMetadatas": files})
+            .as_object()
+            .unwrap()
+            .clone()
+    };
+    assert!(encode(register, &input((0..10).map(file).collect())).is_ok());
+    let err = encode(register, &input((0..11).map(file).collect())).unwrap_err();
+    assert_eq!(err.param, "RegisterMetadatas");
+    let err = encode(
+        register,
+        &input(vec![serde_json::json!({"FileURL": "https://b/x.mp4"})]),
+    )
+    .unwrap_err();
+    assert_eq!(err.param, "RegisterMetadatas[0].Title");
+
+    let transcode = &aliyun_vod::submit_transcode_jobs::OPERATION;
+    let input = serde_json::json!({
+        "VideoId": "v", "TemplateGroupId": "g",
+        "EncryptConfig": {"DecryptKeyUri": "https://keys.example.com", "KeyServiceType": "KMS"}
+    });
+    let err = encode(transcode, input.as_object().unwrap()).unwrap_err();
+    assert_eq!(err.param, "EncryptConfig.CipherText");
+}

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use aliyun_vod::create_upload_video::UploadUserData;
 use aliyun_vod::upload::{MediaKind, UploadError, UploadOutput, UploadProgress};
 use aliyun_vod::waiter::{wait_for_video, VideoWaitError};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -60,9 +61,10 @@ pub struct UploadArgs {
     /// Storage location (bucket address) to upload to.
     #[arg(long)]
     pub storage_location: Option<String>,
-    /// User data: a JSON string (callback settings, pass-through values).
-    #[arg(long, value_name = "JSON")]
-    pub user_data: Option<String>,
+    /// User data, a JSON object: MessageCallback {CallbackURL, CallbackType},
+    /// Extend (your own values, handed back in events), AccelerateConfig.
+    #[arg(long, value_name = "JSON", value_parser = parse_user_data)]
+    pub user_data: Option<UploadUserData>,
     /// VOD application ID.
     #[arg(long, value_name = "ID")]
     pub app_id: Option<String>,
@@ -288,7 +290,7 @@ pub async fn run(ctx: &Context, args: UploadArgs) -> Result<(), CliError> {
             upload = upload.storage_location(v);
         }
         if let Some(v) = &args.user_data {
-            upload = upload.user_data(v);
+            upload = upload.user_data(v.clone());
         }
         if let Some(v) = &args.app_id {
             upload = upload.app_id(v);
@@ -396,9 +398,28 @@ async fn finish_with_wait(
     Ok(value)
 }
 
+/// `--user-data`: JSON text read into the typed object (unknown keys kept).
+fn parse_user_data(text: &str) -> Result<UploadUserData, String> {
+    serde_json::from_str(text).map_err(|e| format!("not a UserData JSON object: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_data_reads_as_the_typed_object_keeping_other_keys() {
+        let u = parse_user_data(
+            r#"{"MessageCallback": {"CallbackURL": "https://cb.example.com"}, "Extend": {"k": 1}, "Vod": 2}"#,
+        )
+        .unwrap();
+        let cb = u.message_callback.unwrap();
+        assert_eq!(cb.callback_url.as_deref(), Some("https://cb.example.com"));
+        assert_eq!(u.extend.unwrap()["k"], 1);
+        assert_eq!(u.other_keys["Vod"], 2);
+        assert!(parse_user_data("[1]").unwrap_err().contains("UserData"));
+        assert!(parse_user_data("{").is_err());
+    }
 
     #[test]
     fn sizes_parse_with_binary_units() {

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{AccelerateConfig, MessageCallback, UploadUserData};
+
 /// The most items `Tags` takes in one call.
 pub const TAGS_MAX_ITEMS: usize = 16;
 
@@ -114,7 +116,9 @@ pub struct CreateUploadAttachedMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub description: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://example.aliyundoc.com"},"Extend":{"localId":"xxx","test":"www"}}`.
     ///
@@ -124,7 +128,7 @@ pub struct CreateUploadAttachedMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UploadUserData>,
     /// IDs of categories, at most 5.
     ///
     /// Sent as a comma-separated list of 1 to 5 items.
@@ -365,17 +369,14 @@ impl CreateUploadAttachedMediaFluentBuilder {
         self
     }
     /// Sets [`CreateUploadAttachedMediaInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UploadUserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`CreateUploadAttachedMediaInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UploadUserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -448,7 +449,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("Tags", op::Ty::List(&TAGS_LIST)),
         op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Description", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::UPLOAD_USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("CateIds", op::Ty::List(&CATE_IDS_LIST)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],

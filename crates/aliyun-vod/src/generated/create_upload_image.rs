@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{AccelerateConfig, MessageCallback, UploadUserData};
+
 /// The most items `Tags` takes in one call.
 pub const TAGS_MAX_ITEMS: usize = 16;
 
@@ -102,7 +104,9 @@ pub struct CreateUploadImageInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cate_id: ::std::option::Option<i64>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://example.aliyundoc.com"},"Extend":{"localId":"xxx","test":"www"}}`.
     ///
@@ -112,7 +116,7 @@ pub struct CreateUploadImageInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UploadUserData>,
     /// Description of the image, up to 1024 characters.
     ///
     /// Wire name: `Description`.
@@ -331,17 +335,14 @@ impl CreateUploadImageFluentBuilder {
         self
     }
     /// Sets [`CreateUploadImageInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UploadUserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`CreateUploadImageInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UploadUserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -407,7 +408,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("Tags", op::Ty::List(&TAGS_LIST)),
         op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("CateId", op::Ty::Integer),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::UPLOAD_USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("Description", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{AccelerateConfig, MessageCallback, UploadUserData};
+
 /// The most items `Tags` takes in one call.
 pub const TAGS_MAX_ITEMS: usize = 16;
 
@@ -102,7 +104,9 @@ pub struct CreateUploadVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://example.aliyundoc.com"},"Extend":{"localId":"*****","test":"www"}}`.
     ///
@@ -112,7 +116,7 @@ pub struct CreateUploadVideoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UploadUserData>,
     /// ID of the transcoding template group to apply.
     ///
     /// Example: `405477f9e214d19ea2c7c854****`.
@@ -329,17 +333,14 @@ impl CreateUploadVideoFluentBuilder {
         self
     }
     /// Sets [`CreateUploadVideoInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UploadUserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`CreateUploadVideoInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UploadUserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -441,7 +442,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             .required(),
         op::Param::new("CateId", op::Ty::Integer),
         op::Param::new("Tags", op::Ty::List(&TAGS_LIST)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::UPLOAD_USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("WorkflowId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),

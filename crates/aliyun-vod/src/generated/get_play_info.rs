@@ -81,7 +81,9 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub stream_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// CDN URL-signing parameters (uid, rand) as a JSON string.
+    /// Values for URL-signing type A: the user ID and the random part. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"uid":"12345","rand":"abckljd"}`.
     ///
@@ -91,7 +93,7 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub re_auth_info: ::std::option::Option<::std::string::String>,
+    pub re_auth_info: ::std::option::Option<crate::generated::get_play_info::ReAuthInfo>,
     /// Definitions to return, such as LD, SD, HD or AUTO.
     ///
     /// Sent as a comma-separated list of 1 or more items.
@@ -118,7 +120,9 @@ pub struct GetPlayInfoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub result_type: ::std::option::Option<crate::generated::types::StreamResultType>,
-    /// Playback settings as a JSON string, such as the playback domain.
+    /// Playback settings: the domain to play from, a preview length, encrypted-playback tokens. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"PlayDomain":"vod.test_domain","XForwardedFor":"yqCD7Fp1uqChoVj/sl/p5Q==","PreviewTime":"20","MtsHlsUriToken":"yqCD7Fp1uqChoVjslp5Q"}`.
     ///
@@ -128,7 +132,7 @@ pub struct GetPlayInfoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub play_config: ::std::option::Option<::std::string::String>,
+    pub play_config: ::std::option::Option<crate::generated::get_play_info::PlayConfig>,
     /// Set to danmu to get the bullet-comment mask URL.
     ///
     /// Example: `danmu`.
@@ -313,15 +317,15 @@ impl GetPlayInfoFluentBuilder {
     /// Sets [`GetPlayInfoInput::re_auth_info`] (`ReAuthInfo`).
     pub fn re_auth_info(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::get_play_info::ReAuthInfo,
     ) -> Self {
-        self.input.re_auth_info = ::std::option::Option::Some(value.into());
+        self.input.re_auth_info = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`GetPlayInfoInput::re_auth_info`].
     pub fn set_re_auth_info(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::get_play_info::ReAuthInfo>,
     ) -> Self {
         self.input.re_auth_info = value;
         self
@@ -366,15 +370,15 @@ impl GetPlayInfoFluentBuilder {
     /// Sets [`GetPlayInfoInput::play_config`] (`PlayConfig`).
     pub fn play_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::get_play_info::PlayConfig,
     ) -> Self {
-        self.input.play_config = ::std::option::Option::Some(value.into());
+        self.input.play_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`GetPlayInfoInput::play_config`].
     pub fn set_play_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::get_play_info::PlayConfig>,
     ) -> Self {
         self.input.play_config = value;
         self
@@ -454,10 +458,18 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("AuthTimeout", op::Ty::Integer),
         op::Param::new("OutputType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("StreamType", op::Ty::List(&STREAM_TYPE_LIST)),
-        op::Param::new("ReAuthInfo", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "ReAuthInfo",
+                op::Ty::OpenObject(&crate::generated::get_play_info::RE_AUTH_INFO_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("Definition", op::Ty::List(&DEFINITION_LIST)),
         op::Param::new("ResultType", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("PlayConfig", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "PlayConfig",
+                op::Ty::OpenObject(&crate::generated::get_play_info::PLAY_CONFIG_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("AdditionType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Trace", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("DigitalWatermarkType", op::Ty::String(op::StringRules::ANY)),
@@ -1371,6 +1383,94 @@ impl<'de> ::serde::Deserialize<'de> for PlayDefinition {
     }
 }
 
+/// Which streams to return by encryption.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum PlayEncryptType {
+    /// `Unencrypted`.
+    Unencrypted,
+    /// `AliyunVoDEncryption`.
+    AliyunVoDEncryption,
+    /// `HLSEncryption`.
+    HlsEncryption,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl PlayEncryptType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "Unencrypted",
+        "AliyunVoDEncryption",
+        "HLSEncryption",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PlayEncryptType::Unencrypted => "Unencrypted",
+            PlayEncryptType::AliyunVoDEncryption => "AliyunVoDEncryption",
+            PlayEncryptType::HlsEncryption => "HLSEncryption",
+            PlayEncryptType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Unencrypted" => PlayEncryptType::Unencrypted,
+                "AliyunVoDEncryption" => PlayEncryptType::AliyunVoDEncryption,
+                "HLSEncryption" => PlayEncryptType::HlsEncryption,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for PlayEncryptType {
+    fn from(s: &str) -> Self {
+        PlayEncryptType::known(s)
+            .unwrap_or_else(|| PlayEncryptType::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for PlayEncryptType {
+    fn from(s: ::std::string::String) -> Self {
+        PlayEncryptType::known(&s).unwrap_or(PlayEncryptType::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for PlayEncryptType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for PlayEncryptType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for PlayEncryptType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(PlayEncryptType::from)
+    }
+}
+
 /// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
 #[derive(
     ::std::clone::Clone,
@@ -1858,3 +1958,179 @@ pub struct GetPlayInfoVideoBaseThumbnailList {}
 pub static GET_PLAY_INFO_VIDEO_BASE_THUMBNAIL_LIST_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
     &[],
 );
+
+/// Playback settings: the domain to play from, a preview length, encrypted-playback tokens. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct PlayConfig {
+    /// Which streams to return by encryption.
+    ///
+    /// Wire name: `EncryptType`.
+    #[serde(
+        rename = "EncryptType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub encrypt_type: ::std::option::Option<
+        crate::generated::get_play_info::PlayEncryptType,
+    >,
+    /// Token for HLS standard encryption playback.
+    ///
+    /// Wire name: `MtsHlsUriToken`.
+    #[serde(
+        rename = "MtsHlsUriToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub mts_hls_uri_token: ::std::option::Option<::std::string::String>,
+    /// The playback domain to build URLs with; the default domain when omitted.
+    ///
+    /// Wire name: `PlayDomain`.
+    #[serde(
+        rename = "PlayDomain",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub play_domain: ::std::option::Option<::std::string::String>,
+    /// Seconds of the video a preview may play, sent as a string.
+    ///
+    /// Wire name: `PreviewTime`.
+    #[serde(
+        rename = "PreviewTime",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub preview_time: ::std::option::Option<i64>,
+    /// Storage class of the streams to return, such as Standard or IA.
+    ///
+    /// Wire name: `StorageClass`.
+    #[serde(
+        rename = "StorageClass",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub storage_class: ::std::option::Option<::std::string::String>,
+    /// The viewer's IP address, encrypted as the API reference describes, for IP-bound URL signing.
+    ///
+    /// Wire name: `XForwardedFor`.
+    #[serde(
+        rename = "XForwardedFor",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x_forwarded_for: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static PLAY_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "EncryptType",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "MtsHlsUriToken",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "PlayDomain",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "PreviewTime",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "StorageClass",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "XForwardedFor",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`PlayConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static PLAY_CONFIG_FIELDS: [op::Param; 6] = [
+    op::Param::new("EncryptType", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("MtsHlsUriToken", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("PlayDomain", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("PreviewTime", op::Ty::Integer).as_string(),
+    op::Param::new("StorageClass", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("XForwardedFor", op::Ty::String(op::StringRules::ANY)),
+];
+
+/// Values for URL-signing type A: the user ID and the random part. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ReAuthInfo {
+    /// Random value written into the signed URL, such as a UUID.
+    ///
+    /// Wire name: `rand`.
+    #[serde(
+        rename = "rand",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rand: ::std::option::Option<::std::string::String>,
+    /// User ID written into the signed URL (0 when omitted).
+    ///
+    /// Wire name: `uid`.
+    #[serde(
+        rename = "uid",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub uid: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static RE_AUTH_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "rand",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "uid",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`ReAuthInfo`] as the request encoder checks them.
+#[doc(hidden)]
+pub static RE_AUTH_INFO_FIELDS: [op::Param; 2] = [
+    op::Param::new("rand", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("uid", op::Ty::String(op::StringRules::ANY)),
+];

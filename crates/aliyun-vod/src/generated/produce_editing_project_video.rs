@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{MessageCallback, UserData};
+
 /// Input of `ProduceEditingProjectVideo`. Build it with [`crate::Client::produce_editing_project_video`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -67,7 +69,9 @@ pub struct ProduceEditingProjectVideoInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cover_url: ::std::option::Option<::std::string::String>,
-    /// Metadata of the produced video as a JSON string.
+    /// Metadata of the produced video. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Wire name: `MediaMetadata`.
     #[serde(
@@ -75,8 +79,12 @@ pub struct ProduceEditingProjectVideoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub media_metadata: ::std::option::Option<::std::string::String>,
-    /// Production settings as a JSON string.
+    pub media_metadata: ::std::option::Option<
+        crate::generated::produce_editing_project_video::ProducedMediaMetadata,
+    >,
+    /// How the video is produced. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"TemplateGroupId":"6d11e25ea30a4c465435c74****"}`.
     ///
@@ -86,8 +94,12 @@ pub struct ProduceEditingProjectVideoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub produce_config: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    pub produce_config: ::std::option::Option<
+        crate::generated::produce_editing_project_video::ProduceConfig,
+    >,
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"Extend":{"width":1280,"id":"028a8e56b1ebf6bb7afc74****","height":720},"MessageCallback":{"CallbackURL":"https://example.aliyundoc.com/2016-08-15/proxy/httpcallback/testcallback/","CallbackType":"http"}}`.
     ///
@@ -97,7 +109,7 @@ pub struct ProduceEditingProjectVideoInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
     /// ID of the VOD application; defaults to app-1000000.
     ///
     /// Example: `app-****`.
@@ -245,15 +257,17 @@ impl ProduceEditingProjectVideoFluentBuilder {
     /// Sets [`ProduceEditingProjectVideoInput::media_metadata`] (`MediaMetadata`).
     pub fn media_metadata(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::produce_editing_project_video::ProducedMediaMetadata,
     ) -> Self {
-        self.input.media_metadata = ::std::option::Option::Some(value.into());
+        self.input.media_metadata = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`ProduceEditingProjectVideoInput::media_metadata`].
     pub fn set_media_metadata(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::produce_editing_project_video::ProducedMediaMetadata,
+        >,
     ) -> Self {
         self.input.media_metadata = value;
         self
@@ -261,31 +275,30 @@ impl ProduceEditingProjectVideoFluentBuilder {
     /// Sets [`ProduceEditingProjectVideoInput::produce_config`] (`ProduceConfig`).
     pub fn produce_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::produce_editing_project_video::ProduceConfig,
     ) -> Self {
-        self.input.produce_config = ::std::option::Option::Some(value.into());
+        self.input.produce_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`ProduceEditingProjectVideoInput::produce_config`].
     pub fn set_produce_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::produce_editing_project_video::ProduceConfig,
+        >,
     ) -> Self {
         self.input.produce_config = value;
         self
     }
     /// Sets [`ProduceEditingProjectVideoInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`ProduceEditingProjectVideoInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -336,9 +349,25 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("Title", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Description", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("CoverURL", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("MediaMetadata", op::Ty::String(op::StringRules::ANY.json())),
-        op::Param::new("ProduceConfig", op::Ty::String(op::StringRules::ANY.json())),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "MediaMetadata",
+                op::Ty::OpenObject(
+                    &crate::generated::produce_editing_project_video::PRODUCED_MEDIA_METADATA_FIELDS,
+                ),
+            )
+            .style(op::Style::Json),
+        op::Param::new(
+                "ProduceConfig",
+                op::Ty::OpenObject(
+                    &crate::generated::produce_editing_project_video::PRODUCE_CONFIG_FIELDS,
+                ),
+            )
+            .style(op::Style::Json),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -361,3 +390,205 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
+
+/// How the video is produced. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ProduceConfig {
+    /// Output height in pixels.
+    ///
+    /// Wire name: `Height`.
+    #[serde(
+        rename = "Height",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub height: ::std::option::Option<i64>,
+    /// Where the produced file is stored; needed in every region but cn-shanghai.
+    ///
+    /// Wire name: `StorageLocation`.
+    #[serde(
+        rename = "StorageLocation",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub storage_location: ::std::option::Option<::std::string::String>,
+    /// Transcoding template group applied to the produced video.
+    ///
+    /// Wire name: `TemplateGroupId`.
+    #[serde(
+        rename = "TemplateGroupId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub template_group_id: ::std::option::Option<::std::string::String>,
+    /// Production template; a built-in one when omitted.
+    ///
+    /// Wire name: `TemplateId`.
+    #[serde(
+        rename = "TemplateId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub template_id: ::std::option::Option<::std::string::String>,
+    /// Output width in pixels.
+    ///
+    /// Wire name: `Width`.
+    #[serde(
+        rename = "Width",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub width: ::std::option::Option<i64>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static PRODUCE_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Height",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "StorageLocation",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "TemplateGroupId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "TemplateId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Width",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+    ],
+);
+
+/// The fields of [`ProduceConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static PRODUCE_CONFIG_FIELDS: [op::Param; 5] = [
+    op::Param::new("Height", op::Ty::Integer),
+    op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("TemplateId", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Width", op::Ty::Integer),
+];
+
+/// Metadata of the produced video. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ProducedMediaMetadata {
+    /// Category ID, sent as a string.
+    ///
+    /// Wire name: `CateId`.
+    #[serde(
+        rename = "CateId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cate_id: ::std::option::Option<i64>,
+    /// Thumbnail URL.
+    ///
+    /// Wire name: `CoverURL`.
+    #[serde(
+        rename = "CoverURL",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cover_url: ::std::option::Option<::std::string::String>,
+    /// Description, at most 1024 bytes.
+    ///
+    /// Wire name: `Description`.
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Comma-separated tags, at most 16, each at most 32 bytes.
+    ///
+    /// Wire name: `Tags`.
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::string::String>,
+    /// Title, at most 128 bytes.
+    ///
+    /// Wire name: `Title`.
+    #[serde(
+        rename = "Title",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static PRODUCED_MEDIA_METADATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CateId",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CoverURL",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Description",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Tags",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Title",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`ProducedMediaMetadata`] as the request encoder checks them.
+#[doc(hidden)]
+pub static PRODUCED_MEDIA_METADATA_FIELDS: [op::Param; 5] = [
+    op::Param::new("CateId", op::Ty::Integer).as_string(),
+    op::Param::new("CoverURL", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Description", op::Ty::String(op::StringRules::ANY.max_length(1024))),
+    op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Title", op::Ty::String(op::StringRules::ANY.max_length(128))),
+];

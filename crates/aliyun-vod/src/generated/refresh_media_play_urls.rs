@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::StreamResultType;
+pub use crate::generated::types::{MessageCallback, StreamResultType, UserData};
 
 /// The most items `MediaIds` takes in one call.
 pub const MEDIA_IDS_MAX_ITEMS: usize = 20;
@@ -127,7 +127,9 @@ pub struct RefreshMediaPlayUrlsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub slice_count: ::std::option::Option<i64>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://example.aliyundoc.com"}, "Extend":{"localId":"xxx","test":"www"}}`.
     ///
@@ -137,7 +139,7 @@ pub struct RefreshMediaPlayUrlsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
 }
 
 impl RefreshMediaPlayUrlsInput {
@@ -335,17 +337,14 @@ impl RefreshMediaPlayUrlsFluentBuilder {
         self
     }
     /// Sets [`RefreshMediaPlayUrlsInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`RefreshMediaPlayUrlsInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -380,7 +379,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("ResultType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("SliceFlag", op::Ty::Boolean),
         op::Param::new("SliceCount", op::Ty::Integer),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

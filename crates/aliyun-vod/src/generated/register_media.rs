@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{MessageCallback, UserData};
+
 /// Input of `RegisterMedia`. Build it with [`crate::Client::register_media`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -16,9 +18,11 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct RegisterMediaInput {
-    /// Files to register, as a JSON string, at most 10.
+    /// Files to register, at most 10, all in one storage location. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `[{"FileURL":"https://****.oss-cn-shanghai.aliyuncs.com/video/test/video123.m3u8","Title":"VideoName"}]`.
     ///
@@ -28,7 +32,9 @@ pub struct RegisterMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub register_metadatas: ::std::option::Option<::std::string::String>,
+    pub register_metadatas: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::register_media::RegisterMetadata>,
+    >,
     /// ID of a transcoding template group; no transcoding when omitted.
     ///
     /// Example: `ca3a8f6e49c87b65806709586****`.
@@ -40,7 +46,9 @@ pub struct RegisterMediaInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_group_id: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"Extend":{"localId":"****","test":"www"}}`.
     ///
@@ -50,7 +58,7 @@ pub struct RegisterMediaInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
     /// ID of the workflow; takes precedence over TemplateGroupId.
     ///
     /// Example: `637adc2b7ba51a83d841606f8****`.
@@ -118,17 +126,23 @@ impl RegisterMediaFluentBuilder {
         }
     }
     /// Sets [`RegisterMediaInput::register_metadatas`] (`RegisterMetadatas`).
-    pub fn register_metadatas(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.register_metadatas = ::std::option::Option::Some(value.into());
+    pub fn register_metadatas<I>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<
+            Item = crate::generated::register_media::RegisterMetadata,
+        >,
+    {
+        self.input.register_metadatas = ::std::option::Option::Some(
+            items.into_iter().collect(),
+        );
         self
     }
     /// Sets or clears [`RegisterMediaInput::register_metadatas`].
     pub fn set_register_metadatas(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::register_media::RegisterMetadata>,
+        >,
     ) -> Self {
         self.input.register_metadatas = value;
         self
@@ -150,17 +164,14 @@ impl RegisterMediaFluentBuilder {
         self
     }
     /// Sets [`RegisterMediaInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`RegisterMediaInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -203,10 +214,15 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     anonymous: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("RegisterMetadatas", op::Ty::String(op::StringRules::ANY.json()))
-            .required(),
+        op::Param::new("RegisterMetadatas", op::Ty::List(&REGISTER_METADATAS_LIST))
+            .required()
+            .style(op::Style::Json),
         op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("WorkflowId", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -235,6 +251,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
+
+static REGISTER_METADATAS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(&crate::generated::register_media::REGISTER_METADATA_FIELDS),
+    )
+    .min_items(0)
+    .max_items(10);
 
 /// The `RegisterMediaRegisteredMediaListItem` object (not described in the spec yet).
 #[derive(
@@ -280,3 +302,112 @@ pub static REGISTER_MEDIA_REGISTERED_MEDIA_LIST_ITEM_SHAPE: ::aliyun_runtime::sh
         },
     ],
 );
+
+/// One file to register.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct RegisterMetadata {
+    /// Category ID.
+    ///
+    /// Wire name: `CateId`.
+    #[serde(
+        rename = "CateId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cate_id: ::std::option::Option<i64>,
+    /// Thumbnail URL, at most 1024 bytes.
+    ///
+    /// Wire name: `CoverURL`.
+    #[serde(
+        rename = "CoverURL",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cover_url: ::std::option::Option<::std::string::String>,
+    /// Description, at most 1024 bytes.
+    ///
+    /// Wire name: `Description`.
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// The file's OSS URL, at most 1024 bytes; registering it again gives the same media ID.
+    ///
+    /// Wire name: `FileURL`.
+    #[serde(rename = "FileURL", default)]
+    pub file_url: ::std::string::String,
+    /// Comma-separated tags, at most 16, each at most 32 bytes.
+    ///
+    /// Wire name: `Tags`.
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::string::String>,
+    /// Title, at most 128 bytes.
+    ///
+    /// Wire name: `Title`.
+    #[serde(rename = "Title", default)]
+    pub title: ::std::string::String,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static REGISTER_METADATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CateId",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CoverURL",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Description",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FileURL",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Tags",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Title",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`RegisterMetadata`] as the request encoder checks them.
+#[doc(hidden)]
+pub static REGISTER_METADATA_FIELDS: [op::Param; 6] = [
+    op::Param::new("CateId", op::Ty::Integer),
+    op::Param::new("CoverURL", op::Ty::String(op::StringRules::ANY.max_length(1024))),
+    op::Param::new("Description", op::Ty::String(op::StringRules::ANY.max_length(1024))),
+    op::Param::new("FileURL", op::Ty::String(op::StringRules::ANY.max_length(1024)))
+        .required(),
+    op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Title", op::Ty::String(op::StringRules::ANY.max_length(128)))
+        .required(),
+];

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{MessageCallback, UserData};
+
 /// Input of `SubmitAIImageJob`. Build it with [`crate::Client::submit_ai_image_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -42,7 +44,9 @@ pub struct SubmitAiImageJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ai_template_id: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"Extend":{"localId":"****","test":"www"}}`.
     ///
@@ -52,7 +56,7 @@ pub struct SubmitAiImageJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
     /// ID of the AI pipeline; a default one is used when omitted.
     ///
     /// Example: `6492025b8f*****6ba5bb755a33438`.
@@ -145,17 +149,14 @@ impl SubmitAiImageJobFluentBuilder {
         self
     }
     /// Sets [`SubmitAiImageJobInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitAiImageJobInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -200,7 +201,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("AITemplateId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("AIPipelineId", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],

@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{MessageCallback, UserData};
+
 /// Input of `SubmitAIJob`. Build it with [`crate::Client::submit_ai_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -53,7 +55,9 @@ pub struct SubmitAiJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub config: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"Extend":{"localId":"***","test":"www"}}`.
     ///
@@ -63,7 +67,7 @@ pub struct SubmitAiJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
 }
 
 impl SubmitAiJobInput {
@@ -177,17 +181,14 @@ impl SubmitAiJobFluentBuilder {
         self
     }
     /// Sets [`SubmitAiJobInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitAiJobInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -217,7 +218,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("MediaId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Types", op::Ty::List(&TYPES_LIST)),
         op::Param::new("Config", op::Ty::String(op::StringRules::ANY.json())),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

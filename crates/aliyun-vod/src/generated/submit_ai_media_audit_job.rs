@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{MessageCallback, UserData};
+
 /// Input of `SubmitAIMediaAuditJob`. Build it with [`crate::Client::submit_ai_media_audit_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -40,7 +42,9 @@ pub struct SubmitAiMediaAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_id: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://test.test.com"},"Extend":{"localId":"xxx","test":"www"}}`.
     ///
@@ -50,7 +54,7 @@ pub struct SubmitAiMediaAuditJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
     /// Media type; currently only video.
     ///
     /// Example: `video`.
@@ -159,17 +163,14 @@ impl SubmitAiMediaAuditJobFluentBuilder {
         self
     }
     /// Sets [`SubmitAiMediaAuditJobInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitAiMediaAuditJobInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -230,7 +231,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("MediaId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("TemplateId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new("MediaType", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("MediaAuditConfiguration", op::Ty::String(op::StringRules::ANY)),
     ],

@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::SubmittedJob;
+pub use crate::generated::types::{MessageCallback, SubmittedJob, UserData};
 
 /// Input of `SubmitSnapshotJob`. Build it with [`crate::Client::submit_snapshot_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -106,7 +106,9 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub snapshot_template_id: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://.example.aliyundoc.com"},"Extend":{"localId":"xxx","example":"www"}}`.
     ///
@@ -116,7 +118,7 @@ pub struct SubmitSnapshotJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
     /// Exact times for snapshots in milliseconds, at most 30.
     ///
     /// Sent as a JSON string.
@@ -290,17 +292,14 @@ impl SubmitSnapshotJobFluentBuilder {
         self
     }
     /// Sets [`SubmitSnapshotJobInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitSnapshotJobInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -353,7 +352,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("Interval", op::Ty::Integer),
         op::Param::new("SpriteSnapshotConfig", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("SnapshotTemplateId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
         op::Param::new(
                 "SpecifiedOffsetTimes",
                 op::Ty::List(&SPECIFIED_OFFSET_TIMES_LIST),

@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::SubmittedJob;
+pub use crate::generated::types::{MessageCallback, SubmittedJob, UserData};
 
 /// Input of `SubmitTranscodeJobs`. Build it with [`crate::Client::submit_transcode_jobs`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -53,7 +53,9 @@ pub struct SubmitTranscodeJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub pipeline_id: ::std::option::Option<::std::string::String>,
-    /// Encryption settings as a JSON string, for HLS standard encryption.
+    /// HLS standard encryption: the data key's ciphertext and where players fetch the key. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"CipherText":"ZjJmZGViNzUtZWY1Mi00Y2RlLTk3****", "DecryptKeyUri":"http://demo.aliyundoc.com?CipherText=ZjJmZGViNzUtZWY1Mi00Y2RlLTk3****","KeyServiceType":"KMS"}`.
     ///
@@ -63,7 +65,9 @@ pub struct SubmitTranscodeJobsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub encrypt_config: ::std::option::Option<::std::string::String>,
+    pub encrypt_config: ::std::option::Option<
+        crate::generated::submit_transcode_jobs::TranscodeEncryptConfig,
+    >,
     /// JSON string overriding parameters of the template.
     ///
     /// Example: `{"Watermarks":[{"WatermarkId":"af2afe4761992c47dae973374****","FileUrl":"http://developer.aliyundoc.com/image/image.png"},{"WatermarkId":"e8e5b8038d7ada85b376c2707****","Content":"watermark test"}]}`.
@@ -86,7 +90,9 @@ pub struct SubmitTranscodeJobsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub priority: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"Extend":{"localId":"****","test":"***"}}`.
     ///
@@ -96,7 +102,7 @@ pub struct SubmitTranscodeJobsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
 }
 
 impl SubmitTranscodeJobsInput {
@@ -210,15 +216,17 @@ impl SubmitTranscodeJobsFluentBuilder {
     /// Sets [`SubmitTranscodeJobsInput::encrypt_config`] (`EncryptConfig`).
     pub fn encrypt_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::submit_transcode_jobs::TranscodeEncryptConfig,
     ) -> Self {
-        self.input.encrypt_config = ::std::option::Option::Some(value.into());
+        self.input.encrypt_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitTranscodeJobsInput::encrypt_config`].
     pub fn set_encrypt_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::submit_transcode_jobs::TranscodeEncryptConfig,
+        >,
     ) -> Self {
         self.input.encrypt_config = value;
         self
@@ -256,17 +264,14 @@ impl SubmitTranscodeJobsFluentBuilder {
         self
     }
     /// Sets [`SubmitTranscodeJobsInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitTranscodeJobsInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -297,10 +302,20 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("TemplateGroupId", op::Ty::String(op::StringRules::ANY))
             .required(),
         op::Param::new("PipelineId", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("EncryptConfig", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "EncryptConfig",
+                op::Ty::OpenObject(
+                    &crate::generated::submit_transcode_jobs::TRANSCODE_ENCRYPT_CONFIG_FIELDS,
+                ),
+            )
+            .style(op::Style::Json),
         op::Param::new("OverrideParams", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new("Priority", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -352,3 +367,64 @@ pub static SUBMIT_TRANSCODE_JOBS_TRANSCODE_JOBS_SHAPE: ::aliyun_runtime::shape::
         },
     ],
 );
+
+/// HLS standard encryption: the data key's ciphertext and where players fetch the key. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct TranscodeEncryptConfig {
+    /// Ciphertext of an AES-128 data key from GenerateKMSDataKey.
+    ///
+    /// Wire name: `CipherText`.
+    #[serde(rename = "CipherText", default)]
+    pub cipher_text: ::std::string::String,
+    /// URL of the service that decrypts the key for players.
+    ///
+    /// Wire name: `DecryptKeyUri`.
+    #[serde(rename = "DecryptKeyUri", default)]
+    pub decrypt_key_uri: ::std::string::String,
+    /// The key service: KMS.
+    ///
+    /// Wire name: `KeyServiceType`.
+    #[serde(rename = "KeyServiceType", default)]
+    pub key_service_type: ::std::string::String,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static TRANSCODE_ENCRYPT_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CipherText",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "DecryptKeyUri",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "KeyServiceType",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`TranscodeEncryptConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static TRANSCODE_ENCRYPT_CONFIG_FIELDS: [op::Param; 3] = [
+    op::Param::new("CipherText", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("DecryptKeyUri", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("KeyServiceType", op::Ty::String(op::StringRules::ANY)).required(),
+];

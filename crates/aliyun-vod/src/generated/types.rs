@@ -2,6 +2,9 @@
 //! Source: `spec/vod/2017-03-21`.
 //! Rebuild with `cargo xtask codegen`.
 
+#[allow(unused_imports)]
+use ::aliyun_runtime::operation as op;
+
 #[cfg(feature = "ai")]
 /// Kind of AI template: AIMediaAudit (automated review) or AIImage (smart thumbnail).
 ///
@@ -1117,6 +1120,68 @@ impl<'de> ::serde::Deserialize<'de> for UsageDataRegion {
     }
 }
 
+#[cfg(feature = "upload")]
+/// Upload acceleration (enabled on request by Alibaba Cloud).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct AccelerateConfig {
+    /// The accelerated endpoint, such as https://oss-accelerate.aliyuncs.com.
+    ///
+    /// Wire name: `Domain`.
+    #[serde(
+        rename = "Domain",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub domain: ::std::option::Option<::std::string::String>,
+    /// The kind of acceleration: oss.
+    ///
+    /// Wire name: `Type`.
+    #[serde(
+        rename = "Type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "upload")]
+#[doc(hidden)]
+pub static ACCELERATE_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Domain",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Type",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "upload")]
+/// The fields of [`AccelerateConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static ACCELERATE_CONFIG_FIELDS: [op::Param; 2] = [
+    op::Param::new("Domain", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Type", op::Ty::String(op::StringRules::ANY)),
+];
+
 #[cfg(feature = "cdn")]
 /// The `DomainDataPoint` object (not described in the spec yet).
 #[derive(
@@ -1606,6 +1671,95 @@ pub static MEDIA_CATEGORY_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runti
     ],
 );
 
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "audit",
+        feature = "cdn",
+        feature = "editing",
+        feature = "processing",
+        feature = "upload"
+    )
+)]
+/// Where to send this call's event notifications, instead of the app's callback settings.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct MessageCallback {
+    /// How events are delivered: http (the default) or MNS.
+    ///
+    /// Wire name: `CallbackType`.
+    #[serde(
+        rename = "CallbackType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub callback_type: ::std::option::Option<::std::string::String>,
+    /// The HTTP address events are posted to.
+    ///
+    /// Wire name: `CallbackURL`.
+    #[serde(
+        rename = "CallbackURL",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub callback_url: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "audit",
+        feature = "cdn",
+        feature = "editing",
+        feature = "processing",
+        feature = "upload"
+    )
+)]
+#[doc(hidden)]
+pub static MESSAGE_CALLBACK_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CallbackType",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CallbackURL",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "audit",
+        feature = "cdn",
+        feature = "editing",
+        feature = "processing",
+        feature = "upload"
+    )
+)]
+/// The fields of [`MessageCallback`] as the request encoder checks them.
+#[doc(hidden)]
+pub static MESSAGE_CALLBACK_FIELDS: [op::Param; 2] = [
+    op::Param::new("CallbackType", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("CallbackURL", op::Ty::String(op::StringRules::ANY)),
+];
+
 #[cfg(feature = "processing")]
 /// The `SavedWatermark` object (not described in the spec yet).
 #[derive(
@@ -1717,6 +1871,196 @@ pub static SUBMITTED_JOB_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtim
         },
     ],
 );
+
+#[cfg(feature = "upload")]
+/// Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct UploadUserData {
+    /// Upload acceleration (enabled on request by Alibaba Cloud).
+    ///
+    /// Wire name: `AccelerateConfig`.
+    #[serde(
+        rename = "AccelerateConfig",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub accelerate_config: ::std::option::Option<
+        crate::generated::types::AccelerateConfig,
+    >,
+    /// Your own data, handed back unchanged in the event notifications (at most 512 bytes as JSON).
+    ///
+    /// Wire name: `Extend`.
+    #[serde(
+        rename = "Extend",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub extend: ::std::option::Option<
+        ::aliyun_runtime::serde_json::Map<
+            ::std::string::String,
+            ::aliyun_runtime::serde_json::Value,
+        >,
+    >,
+    /// Where to send this call's event notifications, instead of the app's callback settings.
+    ///
+    /// Wire name: `MessageCallback`.
+    #[serde(
+        rename = "MessageCallback",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub message_callback: ::std::option::Option<
+        crate::generated::types::MessageCallback,
+    >,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "upload")]
+#[doc(hidden)]
+pub static UPLOAD_USER_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "AccelerateConfig",
+            shape: &crate::generated::types::ACCELERATE_CONFIG_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Extend",
+            shape: &::aliyun_runtime::shape::Shape::Object(&[]),
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "MessageCallback",
+            shape: &crate::generated::types::MESSAGE_CALLBACK_SHAPE,
+        },
+    ],
+);
+
+#[cfg(feature = "upload")]
+/// The fields of [`UploadUserData`] as the request encoder checks them.
+#[doc(hidden)]
+pub static UPLOAD_USER_DATA_FIELDS: [op::Param; 3] = [
+    op::Param::new(
+        "AccelerateConfig",
+        op::Ty::OpenObject(&crate::generated::types::ACCELERATE_CONFIG_FIELDS),
+    ),
+    op::Param::new("Extend", op::Ty::Any),
+    op::Param::new(
+        "MessageCallback",
+        op::Ty::OpenObject(&crate::generated::types::MESSAGE_CALLBACK_FIELDS),
+    ),
+];
+
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "audit",
+        feature = "cdn",
+        feature = "editing",
+        feature = "processing",
+        feature = "upload"
+    )
+)]
+/// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct UserData {
+    /// Your own data, handed back unchanged in the event notifications (at most 512 bytes as JSON).
+    ///
+    /// Wire name: `Extend`.
+    #[serde(
+        rename = "Extend",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub extend: ::std::option::Option<
+        ::aliyun_runtime::serde_json::Map<
+            ::std::string::String,
+            ::aliyun_runtime::serde_json::Value,
+        >,
+    >,
+    /// Where to send this call's event notifications, instead of the app's callback settings.
+    ///
+    /// Wire name: `MessageCallback`.
+    #[serde(
+        rename = "MessageCallback",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub message_callback: ::std::option::Option<
+        crate::generated::types::MessageCallback,
+    >,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "audit",
+        feature = "cdn",
+        feature = "editing",
+        feature = "processing",
+        feature = "upload"
+    )
+)]
+#[doc(hidden)]
+pub static USER_DATA_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Extend",
+            shape: &::aliyun_runtime::shape::Shape::Object(&[]),
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "MessageCallback",
+            shape: &crate::generated::types::MESSAGE_CALLBACK_SHAPE,
+        },
+    ],
+);
+
+#[cfg(
+    any(
+        feature = "ai",
+        feature = "audit",
+        feature = "cdn",
+        feature = "editing",
+        feature = "processing",
+        feature = "upload"
+    )
+)]
+/// The fields of [`UserData`] as the request encoder checks them.
+#[doc(hidden)]
+pub static USER_DATA_FIELDS: [op::Param; 2] = [
+    op::Param::new("Extend", op::Ty::Any),
+    op::Param::new(
+        "MessageCallback",
+        op::Ty::OpenObject(&crate::generated::types::MESSAGE_CALLBACK_FIELDS),
+    ),
+];
 
 #[cfg(any(feature = "editing", feature = "live-record", feature = "media"))]
 /// The `VideoSnapshots` object (not described in the spec yet).

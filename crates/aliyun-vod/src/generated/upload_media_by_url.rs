@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{AccelerateConfig, MessageCallback, UploadUserData};
+
 /// The most items `UploadURLs` takes in one call.
 pub const UPLOAD_URLS_MAX_ITEMS: usize = 20;
 
@@ -64,7 +66,9 @@ pub struct UploadMediaByUrlInput {
     pub upload_metadatas: ::std::option::Option<
         ::std::vec::Vec<crate::generated::upload_media_by_url::UploadMetadata>,
     >,
-    /// Custom settings as a JSON string (callbacks, upload acceleration). May carry callback credentials, so it is redacted in Debug output.
+    /// Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Sensitive: redacted in `Debug` output.
     ///
@@ -74,7 +78,7 @@ pub struct UploadMediaByUrlInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UploadUserData>,
     /// Application ID; app-1000000 when unset.
     ///
     /// Wire name: `AppId`.
@@ -239,17 +243,14 @@ impl UploadMediaByUrlFluentBuilder {
         self
     }
     /// Sets [`UploadMediaByUrlInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UploadUserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`UploadMediaByUrlInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UploadUserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -329,7 +330,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("StorageLocation", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("UploadMetadatas", op::Ty::List(&UPLOAD_METADATAS_LIST))
             .style(op::Style::Json),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY.json()))
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::UPLOAD_USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json)
             .sensitive(),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("WorkflowId", op::Ty::String(op::StringRules::ANY)),

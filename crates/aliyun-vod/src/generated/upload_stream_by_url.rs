@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{MessageCallback, UserData};
+
 /// Input of `UploadStreamByURL`. Build it with [`crate::Client::upload_stream_by_url`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -77,7 +79,9 @@ pub struct UploadStreamByUrlInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub hdr_type: ::std::option::Option<::std::string::String>,
-    /// Custom settings as a JSON string, such as callback settings and pass-through data.
+    /// Settings for this call: event callbacks and your own data handed back in them. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"MessageCallback":{"CallbackURL":"http://aliyundoc.com"}, "Extend":{"localId":"xxx","test":"www"}}`.
     ///
@@ -87,7 +91,7 @@ pub struct UploadStreamByUrlInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_data: ::std::option::Option<::std::string::String>,
+    pub user_data: ::std::option::Option<crate::generated::types::UserData>,
 }
 
 impl UploadStreamByUrlInput {
@@ -227,17 +231,14 @@ impl UploadStreamByUrlFluentBuilder {
         self
     }
     /// Sets [`UploadStreamByUrlInput::user_data`] (`UserData`).
-    pub fn user_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.user_data = ::std::option::Option::Some(value.into());
+    pub fn user_data(mut self, value: crate::generated::types::UserData) -> Self {
+        self.input.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`UploadStreamByUrlInput::user_data`].
     pub fn set_user_data(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::UserData>,
     ) -> Self {
         self.input.user_data = value;
         self
@@ -269,7 +270,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("Definition", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("FileExtension", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("HDRType", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("UserData", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new(
+                "UserData",
+                op::Ty::OpenObject(&crate::generated::types::USER_DATA_FIELDS),
+            )
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

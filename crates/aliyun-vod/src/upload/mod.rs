@@ -58,7 +58,7 @@ use std::time::Duration;
 
 use crate::create_upload_attached_media::AttachedMediaBusinessType;
 use crate::create_upload_image::UploadImageType;
-use crate::create_upload_video::CreateUploadVideoInput;
+use crate::create_upload_video::{CreateUploadVideoInput, UploadUserData};
 use crate::upload_grant::GrantError;
 use prepare::{choose_part_size, create_call, fill_names, open};
 use run::{Progress, Run};
@@ -359,9 +359,11 @@ impl UploadFile {
         self.input.storage_location = Some(location.into());
         self
     }
-    /// User data (a JSON string: callback settings, pass-through values).
-    pub fn user_data(mut self, json: impl Into<String>) -> Self {
-        self.input.user_data = Some(json.into());
+    /// User data: event callback settings, your own values handed back in
+    /// the events, upload acceleration ([`UploadUserData`]; read one from
+    /// JSON text with `serde_json::from_str`).
+    pub fn user_data(mut self, user_data: UploadUserData) -> Self {
+        self.input.user_data = Some(user_data);
         self
     }
     /// The cover image URL.

@@ -566,8 +566,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://example.aliyundoc.com\"},\"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
@@ -646,8 +646,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://example.aliyundoc.com\"},\"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
@@ -726,8 +726,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://example.aliyundoc.com\"},\"Extend\":{\"localId\":\"*****\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
@@ -3301,8 +3301,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "ReAuthInfo",
                 long: "re-auth-info",
-                help: "CDN URL-signing parameters (uid, rand) as a JSON string.",
-                kind: crate::command::FlagKind::Value,
+                help: "Values for URL-signing type A: the user ID and the random part. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"uid\":\"12345\",\"rand\":\"abckljd\"}",
             },
             crate::command::Flag {
@@ -3322,8 +3322,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "PlayConfig",
                 long: "play-config",
-                help: "Playback settings as a JSON string, such as the playback domain.",
-                kind: crate::command::FlagKind::Value,
+                help: "Playback settings: the domain to play from, a preview length, encrypted-playback tokens. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"PlayDomain\":\"vod.test_domain\",\"XForwardedFor\":\"yqCD7Fp1uqChoVj/sl/p5Q==\",\"PreviewTime\":\"20\",\"MtsHlsUriToken\":\"yqCD7Fp1uqChoVjslp5Q\"}",
             },
             crate::command::Flag {
@@ -4071,22 +4071,22 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaMetadata",
                 long: "media-metadata",
-                help: "Metadata of the produced video as a JSON string.",
-                kind: crate::command::FlagKind::Value,
+                help: "Metadata of the produced video. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "",
             },
             crate::command::Flag {
                 param: "ProduceConfig",
                 long: "produce-config",
-                help: "Production settings as a JSON string.",
-                kind: crate::command::FlagKind::Value,
+                help: "How the video is produced. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"TemplateGroupId\":\"6d11e25ea30a4c465435c74****\"}",
             },
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"Extend\":{\"width\":1280,\"id\":\"028a8e56b1ebf6bb7afc74****\",\"height\":720},\"MessageCallback\":{\"CallbackURL\":\"https://example.aliyundoc.com/2016-08-15/proxy/httpcallback/testcallback/\",\"CallbackType\":\"http\"}}",
             },
             crate::command::Flag {
@@ -4165,8 +4165,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://example.aliyundoc.com\"}, \"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
         ],
@@ -4230,8 +4230,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "RegisterMetadatas",
                 long: "register-metadatas",
-                help: "Files to register, as a JSON string, at most 10. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "Files to register, at most 10, all in one storage location. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "[{\"FileURL\":\"https://****.oss-cn-shanghai.aliyuncs.com/video/test/video123.m3u8\",\"Title\":\"VideoName\"}]",
             },
             crate::command::Flag {
@@ -4244,8 +4244,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"Extend\":{\"localId\":\"****\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
@@ -4717,8 +4717,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"Extend\":{\"localId\":\"****\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
@@ -4762,8 +4762,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"Extend\":{\"localId\":\"***\",\"test\":\"www\"}}",
             },
         ],
@@ -4793,8 +4793,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://test.test.com\"},\"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
             crate::command::Flag {
@@ -4976,8 +4976,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://.example.aliyundoc.com\"},\"Extend\":{\"localId\":\"xxx\",\"example\":\"www\"}}",
             },
             crate::command::Flag {
@@ -5021,8 +5021,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "EncryptConfig",
                 long: "encrypt-config",
-                help: "Encryption settings as a JSON string, for HLS standard encryption.",
-                kind: crate::command::FlagKind::Value,
+                help: "HLS standard encryption: the data key's ciphertext and where players fetch the key. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"CipherText\":\"ZjJmZGViNzUtZWY1Mi00Y2RlLTk3****\", \"DecryptKeyUri\":\"http://demo.aliyundoc.com?CipherText=ZjJmZGViNzUtZWY1Mi00Y2RlLTk3****\",\"KeyServiceType\":\"KMS\"}",
             },
             crate::command::Flag {
@@ -5042,8 +5042,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"Extend\":{\"localId\":\"****\",\"test\":\"***\"}}",
             },
         ],
@@ -5390,8 +5390,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UpdateContent",
                 long: "update-content",
-                help: "JSON string with one entry per item to change; omitted fields are left as they are. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "Videos to change, at most 20; only the fields set change. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "",
             },
         ],
@@ -5528,8 +5528,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string (callbacks, upload acceleration).",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this upload: event callbacks, your own data handed back in them, upload acceleration. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "",
             },
             crate::command::Flag {
@@ -5607,8 +5607,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UserData",
                 long: "user-data",
-                help: "Custom settings as a JSON string, such as callback settings and pass-through data.",
-                kind: crate::command::FlagKind::Value,
+                help: "Settings for this call: event callbacks and your own data handed back in them. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"MessageCallback\":{\"CallbackURL\":\"http://aliyundoc.com\"}, \"Extend\":{\"localId\":\"xxx\",\"test\":\"www\"}}",
             },
         ],
