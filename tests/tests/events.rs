@@ -87,7 +87,7 @@ async fn finished_uploads_are_announced_signed_and_retried() {
         .upload_media_by_url()
         .upload_urls([format!("{base}/a.mp4")])
         .user_data(UploadUserData {
-            extend: serde_json::json!({"order": 7}).as_object().cloned(),
+            extend: Some(serde_json::json!({"order": 7})),
             ..Default::default()
         })
         .send()

@@ -146,7 +146,6 @@ pub fn base_spec(name: &str, api: &Value, reference: &str) -> Result<Value, Stri
     {
         params.push(parameter(name, p).map_err(|e| format!("{name}: parameters[{i}]: {e}"))?);
     }
-    spec.insert("parameters".into(), Value::Array(params));
     let schema = api
         .get("responses")
         .and_then(|r| r.get("200"))
@@ -159,6 +158,14 @@ pub fn base_spec(name: &str, api: &Value, reference: &str) -> Result<Value, Stri
     response.insert("type".into(), "object".into());
     // The response is the operation's output type, named by the generator.
     response.remove("typeName");
+    // A parameter and a response field of one name (DescribeVodDomainUsageData's
+    // `Type`) would name two types alike: the parameter's takes `Param`.
+    let mut taken = std::collections::BTreeSet::new();
+    type_names(&Value::Object(response.clone()), &mut taken);
+    for p in &mut params {
+        rename_clashes(p, &taken);
+    }
+    spec.insert("parameters".into(), Value::Array(params));
     let mut responses = Map::new();
     responses.insert(
         "200".into(),
@@ -314,6 +321,42 @@ fn response_enums(schema: &Value, facts: &mut Map<String, Value>, type_name: &st
                 response_enums(v, f, &format!("{type_name}{}", ident(k)));
             }
         }
+    }
+}
+
+/// Every `typeName` and `enumName` in `v`.
+fn type_names(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("typeName" | "enumName", Value::String(n)) => {
+                        out.insert(n.clone());
+                    }
+                    _ => type_names(x, out),
+                }
+            }
+        }
+        Value::Array(xs) => xs.iter().for_each(|x| type_names(x, out)),
+        _ => {}
+    }
+}
+
+/// Appends `Param` to every `typeName` and `enumName` in `v` that `taken` has.
+fn rename_clashes(v: &mut Value, taken: &std::collections::BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                match (k.as_str(), x) {
+                    ("typeName" | "enumName", Value::String(n)) if taken.contains(n.as_str()) => {
+                        n.push_str("Param");
+                    }
+                    (_, x) => rename_clashes(x, taken),
+                }
+            }
+        }
+        Value::Array(xs) => xs.iter_mut().for_each(|x| rename_clashes(x, taken)),
+        _ => {}
     }
 }
 
@@ -618,6 +661,24 @@ mod tests {
         );
         // JSON text is not an enum, whatever it quotes.
         assert!(p[2]["schema"].get("enum").is_none(), "{}", p[2]);
+    }
+
+    #[test]
+    fn a_parameter_named_like_a_response_field_gets_its_own_type_name() {
+        let values = |a: &str, b: &str| format!("取值：**{a}**、**{b}**");
+        let api = json!({
+            "parameters": [{"name": "Type", "in": "query",
+                "schema": {"type": "string", "description": values("static", "dynamic")}}],
+            "responses": {"200": {"schema": {"type": "object", "properties": {
+                "Type": {"type": "string", "description": values("bps", "traf")}}}}}
+        });
+        let spec = base_spec("DescribeUsage", &api, "https://example.com/api-").unwrap();
+        let response = &spec["responses"]["200"]["schema"]["properties"]["Type"];
+        assert_eq!(response["enumName"], "DescribeUsageType");
+        assert_eq!(
+            spec["parameters"][0]["schema"]["enumName"],
+            "DescribeUsageTypeParam"
+        );
     }
 
     #[test]

@@ -152,7 +152,9 @@ pub fn regions(description: &str) -> Option<Vec<&'static str>> {
         let mut compact: String = sentence
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '*')
-            .collect();
+            .collect::<String>()
+            // "Beijing time" names a time zone, not a region.
+            .replace("北京时间", "____");
         let mut found: Vec<(usize, &'static str)> = Vec::new();
         for (name, id) in REGIONS {
             while let Some(i) = compact.find(name) {
@@ -173,20 +175,32 @@ pub fn regions(description: &str) -> Option<Vec<&'static str>> {
     (!ids.is_empty()).then_some(ids)
 }
 
-/// The description without its site-specific blocks (`<props="intl">…</props>`).
+/// The description without its site-specific blocks (`<props="intl">…</props>`,
+/// nested ones with them; an unclosed block runs to the end).
 fn without_site_blocks(description: &str) -> String {
+    const OPEN: &str = "<props=";
+    const CLOSE: &str = "</props>";
     let mut out = String::with_capacity(description.len());
+    let mut depth = 0usize;
     let mut rest = description;
-    while let Some(open) = rest.find("<props=") {
-        out.push_str(&rest[..open]);
-        match rest[open..].find("</props>") {
-            Some(close) => rest = &rest[open + close + "</props>".len()..],
-            None => {
-                rest = "";
-            }
+    loop {
+        let open = rest.find(OPEN);
+        let close = rest.find(CLOSE);
+        let (at, len, step): (usize, usize, isize) = match (open, close) {
+            (Some(o), Some(c)) if o < c => (o, OPEN.len(), 1),
+            (Some(o), None) => (o, OPEN.len(), 1),
+            (_, Some(c)) => (c, CLOSE.len(), -1),
+            (None, None) => break,
+        };
+        if depth == 0 {
+            out.push_str(&rest[..at]);
         }
+        depth = depth.saturating_add_signed(step);
+        rest = &rest[at + len..];
     }
-    out.push_str(rest);
+    if depth == 0 {
+        out.push_str(rest);
+    }
     out
 }
 
@@ -303,6 +317,17 @@ mod tests {
         );
         // "Only supports" about something other than regions.
         assert_eq!(regions("…本接口目前仅支持查询…"), None);
+        // Beijing time is a time zone.
+        assert_eq!(regions("…接口目前仅支持查询北京时间7天内的数据。"), None);
+        // Nested site blocks go with the outer one; an unclosed one runs to
+        // the end; a stray close tag is ignored.
+        let nested = "<props=\"china\">a<props=\"intl\">b</props>服务地址仅支持：新加坡</props>…";
+        assert_eq!(regions(nested), None);
+        assert_eq!(regions("…<props=\"intl\">服务地址仅支持：新加坡"), None);
+        assert_eq!(
+            regions("</props>服务地址仅支持：新加坡。"),
+            Some(vec!["ap-southeast-1"])
+        );
     }
 
     #[test]

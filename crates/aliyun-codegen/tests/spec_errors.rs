@@ -89,6 +89,7 @@ bad_specs!(
     bad_type_and_enum_names,
     control_characters,
     duplicate_parameter,
+    enum_variants_and_item_rules,
     feature_name_invalid,
     file_name_does_not_match,
     group_names_a_missing_parameter,

@@ -45,7 +45,10 @@ pub(crate) fn answer(
 /// The service's own checks, in table order: a required parameter that is
 /// absent or empty, a value that is not of the parameter's type, a list over
 /// its limit, JSON that does not parse; then groups with no member set.
-pub(crate) fn check(op: &Operation, req: &ApiRequest) -> Result<(), ApiError> {
+///
+/// `list_limits: false` leaves the lists' item limits to the caller (an
+/// operation modelled with state whose limit is configurable).
+pub(crate) fn check(op: &Operation, req: &ApiRequest, list_limits: bool) -> Result<(), ApiError> {
     for p in op.params {
         if p.style == Style::RepeatList {
             let prefix = format!("{}.", p.name);
@@ -57,7 +60,7 @@ pub(crate) fn check(op: &Operation, req: &ApiRequest) -> Result<(), ApiError> {
         match req.param(p.name).filter(|v| !v.is_empty()) {
             None if p.required => return Err(ApiError::missing(p.name)),
             None => {}
-            Some(value) => check_value(p, value)?,
+            Some(value) => check_value(p, value, list_limits)?,
         }
     }
     for group in op.groups {
@@ -73,7 +76,7 @@ pub(crate) fn check(op: &Operation, req: &ApiRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_value(p: &Param, value: &str) -> Result<(), ApiError> {
+fn check_value(p: &Param, value: &str, list_limits: bool) -> Result<(), ApiError> {
     if p.style == Style::Json {
         return serde_json::from_str::<serde_json::Value>(value)
             .map(drop)
@@ -93,11 +96,15 @@ fn check_value(p: &Param, value: &str) -> Result<(), ApiError> {
             Err(ApiError::invalid(p.name, "it is too long."))
         }
         Ty::List(rules) => {
-            let items = value.split(rules.separator).count();
+            let items: Vec<&str> = value.split(rules.separator).collect();
+            let whole = |s: &&str| s.trim().parse::<i64>().is_ok();
+            if matches!(rules.item, Ty::Integer) && !items.iter().all(whole) {
+                return Err(ApiError::invalid(p.name, "its items must be integers."));
+            }
             match rules.max_items {
-                Some(max) if items > max => Err(ApiError::invalid(
+                Some(max) if list_limits && items.len() > max => Err(ApiError::invalid(
                     p.name,
-                    &format!("it holds {items} items, more than {max}."),
+                    &format!("it holds {} items, more than {max}.", items.len()),
                 )),
                 _ => Ok(()),
             }

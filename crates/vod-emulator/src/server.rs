@@ -205,14 +205,18 @@ async fn call(
         }
         Some(_) => return Err(ApiError::invalid_version()),
     }
+    if action == "UploadMediaByURL" {
+        Counters::bump(&shared.counters.upload_media_by_url_calls);
+    }
     // Every operation of the spec, modelled with state or not, first gets
-    // the service's parameter checks from its table.
+    // the service's parameter checks from its table; UploadMediaByURL's item
+    // limit is the emulator's configurable one (`Limits`), checked by its
+    // handler.
     if let Some(op) = generic::find(&action) {
-        generic::check(op, req)?;
+        generic::check(op, req, action != "UploadMediaByURL")?;
     }
     match action.as_str() {
         "UploadMediaByURL" => {
-            Counters::bump(&shared.counters.upload_media_by_url_calls);
             let body = ops::upload_media_by_url(shared, req, request_id).await?;
             Ok(("UploadMediaByURLResponse".into(), body))
         }

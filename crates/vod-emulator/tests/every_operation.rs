@@ -177,6 +177,18 @@ async fn parameters_are_checked_as_the_service_checks_them() {
     assert_eq!(code, "InvalidParameter", "{}", op.action);
     assert!(message.contains(json_param.name), "{message}");
 
+    // A list of integers with an item that is not one, in an operation the
+    // emulator models with state: the table's checks come first.
+    let op = &aliyun_vod::create_upload_attached_media::OPERATION;
+    let params = vec![
+        (Cow::Borrowed("BusinessType"), "watermark".to_owned()),
+        (Cow::Borrowed("MediaExt"), "png".to_owned()),
+        (Cow::Borrowed("CateIds"), "12,twelve".to_owned()),
+    ];
+    let (code, message) = service_error(runtime.invoke(op, params).await);
+    assert_eq!(code, "InvalidParameter");
+    assert!(message.contains("\"CateIds\""), "{message}");
+
     emulator.shutdown().await;
 }
 

@@ -79,9 +79,7 @@ pub(crate) fn rust_type(model: &Model, ty: &TypeRef) -> TokenStream {
         TypeRef::Integer => quote! { i64 },
         TypeRef::Number => quote! { f64 },
         TypeRef::Boolean => quote! { bool },
-        TypeRef::Json => {
-            quote! { ::aliyun_runtime::serde_json::Map<::std::string::String, ::aliyun_runtime::serde_json::Value> }
-        }
+        TypeRef::Json => quote! { ::aliyun_runtime::serde_json::Value },
         TypeRef::Enum(name) | TypeRef::Object(name) => {
             type_item_path(model, name, &format_ident!("{}", name))
         }

@@ -63,11 +63,14 @@ pub(crate) fn emit_struct(
         },
     );
     let debug_impl = if any_sensitive {
+        // Keys the SDK does not type may hold secrets too: redacted whole.
+        let other = open.then_some((crate::model::OTHER_KEYS, true, true));
         debug_impl(
             &ident,
             fields
                 .iter()
-                .map(|f| (f.rust.as_str(), f.sensitive, is_plain(f))),
+                .map(|f| (f.rust.as_str(), f.sensitive, is_plain(f)))
+                .chain(other),
         )
     } else {
         quote! {}

@@ -50,6 +50,15 @@ const SCHEMA_KEYS: &[&str] = &[
     "encodeAs",
 ];
 
+/// Schema keys that only text takes.
+const TEXT_ONLY_KEYS: &[&str] = &[
+    "maxLength",
+    "enum",
+    "enumName",
+    "enumVariants",
+    "enumDescriptions",
+];
+
 const PARAM_KEYS: &[&str] = &[
     "name",
     "in",
@@ -874,7 +883,20 @@ impl Cx<'_> {
                         ItemType::Text
                     }
                 };
-                let item = self.string_rules(items, &ip, file, reg);
+                let item = if item_ty == ItemType::Text {
+                    self.string_rules(items, &ip, file, reg)
+                } else {
+                    // Rules for text have nothing to act on here.
+                    for key in TEXT_ONLY_KEYS {
+                        if items.contains_key(*key) {
+                            self.err(
+                                &format!("{ip}.{key}"),
+                                "applies to text items only, not to numbers or booleans",
+                            );
+                        }
+                    }
+                    StringRules::default()
+                };
                 let min_items =
                     self.count_opt(s, "minItems", &sp, 0, 100_000).unwrap_or(1) as usize;
                 let max_items = self
@@ -983,6 +1005,16 @@ impl Cx<'_> {
         };
         let mut allowed: Vec<String> = Vec::new();
         let enum_name = self.str_opt(s, "enumName", p);
+        if enum_name.is_none() {
+            for key in ["enumVariants", "enumDescriptions", "terminal"] {
+                if s.contains_key(key) {
+                    self.err(
+                        &format!("{p}.{key}"),
+                        "applies to an open enum: set enumName too",
+                    );
+                }
+            }
+        }
         if let Some(name) = &enum_name {
             match s.get("enum") {
                 Some(values) => {
@@ -1291,7 +1323,23 @@ impl Cx<'_> {
                 continue;
             };
             // A curated name (`300` -> `FiveMinutes`) where the value reads badly.
-            let chosen = variants.and_then(|v| v.get(value)).and_then(Value::as_str);
+            let chosen = match variants.and_then(|v| v.get(value)) {
+                None => None,
+                Some(Value::String(name))
+                    if name.starts_with(|c: char| c.is_ascii_uppercase())
+                        && name.chars().all(|c| c.is_ascii_alphanumeric())
+                        && name != "Unknown" =>
+                {
+                    Some(name.as_str())
+                }
+                Some(_) => {
+                    self.err(
+                        &format!("{vp}.{value}"),
+                        "a variant name is UpperCamelCase ASCII letters and digits, not Unknown",
+                    );
+                    continue;
+                }
+            };
             let mut variant = chosen.map_or_else(|| names::pascal(value), str::to_owned);
             // A value that is not an identifier (`2K`, `1.0`, `0`): `V` and
             // its digits and letters, dots as `Dot` (`V2K`, `V1Dot0`, `V0`).
@@ -1321,8 +1369,15 @@ impl Cx<'_> {
                 );
                 continue;
             }
-            if out.iter().any(|(w, v, _)| w == value || *v == variant) {
+            if out.iter().any(|(w, _, _)| w == value) {
                 self.err(&ep, format!("duplicate value {value}"));
+                continue;
+            }
+            if let Some((w, _, _)) = out.iter().find(|(_, v, _)| *v == variant) {
+                self.err(
+                    &ep,
+                    format!("value {value} and value {w} both become the variant {variant}"),
+                );
                 continue;
             }
             let doc = descriptions

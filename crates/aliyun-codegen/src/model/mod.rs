@@ -357,7 +357,8 @@ pub enum TypeRef {
     Object(String),
     /// A list, with the XML item element name when the list wraps its items.
     List(Box<TypeRef>, Option<String>),
-    /// A free-form JSON object (`additionalProperties: true`), in requests.
+    /// Free-form JSON (`additionalProperties: true`, no properties), in
+    /// requests: an object as a rule, though any value is taken and sent.
     Json,
 }
 

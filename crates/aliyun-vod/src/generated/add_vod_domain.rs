@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{DomainSource, DomainSourceType};
+
 /// Input of `AddVodDomain`. Build it with [`crate::Client::add_vod_domain`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -29,9 +31,11 @@ pub struct AddVodDomainInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
-    /// Origin servers as a JSON string.
+    /// The domain's origin servers. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `[{"content":"1.1.1.1","type":"ipaddr","priority":"20","port":80}]`.
     ///
@@ -41,7 +45,9 @@ pub struct AddVodDomainInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sources: ::std::option::Option<::std::string::String>,
+    pub sources: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::DomainSource>,
+    >,
     /// URL used for health checks.
     ///
     /// Example: `www.example.com/test.html`.
@@ -137,17 +143,19 @@ impl AddVodDomainFluentBuilder {
         self
     }
     /// Sets [`AddVodDomainInput::sources`] (`Sources`).
-    pub fn sources(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.sources = ::std::option::Option::Some(value.into());
+    pub fn sources<I>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = crate::generated::types::DomainSource>,
+    {
+        self.input.sources = ::std::option::Option::Some(items.into_iter().collect());
         self
     }
     /// Sets or clears [`AddVodDomainInput::sources`].
     pub fn set_sources(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::DomainSource>,
+        >,
     ) -> Self {
         self.input.sources = value;
         self
@@ -225,7 +233,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("Sources", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("Sources", op::Ty::List(&SOURCES_LIST))
+            .required()
+            .style(op::Style::Json),
         op::Param::new("CheckUrl", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Scope", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("TopLevelDomain", op::Ty::String(op::StringRules::ANY)),
@@ -242,6 +252,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &["cn-shanghai"],
 };
+
+static SOURCES_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(&crate::generated::types::DOMAIN_SOURCE_FIELDS),
+    )
+    .min_items(0);
 
 /// Acceleration area: domestic (default), overseas or global.
 ///

@@ -31,9 +31,11 @@ pub struct BatchSetVodDomainConfigsInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// Functions to configure, with their arguments, as a JSON string.
+    /// The configuration functions to set. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `[{"functionArgs":[{"argName":"domain_name","argValue":"www.example.com"}],"functionName":"set_req_host_header"}]`.
     ///
@@ -43,7 +45,9 @@ pub struct BatchSetVodDomainConfigsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub functions: ::std::option::Option<::std::string::String>,
+    pub functions: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::batch_set_vod_domain_configs::DomainFunction>,
+    >,
 }
 
 impl BatchSetVodDomainConfigsInput {
@@ -107,17 +111,23 @@ impl BatchSetVodDomainConfigsFluentBuilder {
         self
     }
     /// Sets [`BatchSetVodDomainConfigsInput::functions`] (`Functions`).
-    pub fn functions(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.functions = ::std::option::Option::Some(value.into());
+    pub fn functions<I>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<
+            Item = crate::generated::batch_set_vod_domain_configs::DomainFunction,
+        >,
+    {
+        self.input.functions = ::std::option::Option::Some(items.into_iter().collect());
         self
     }
     /// Sets or clears [`BatchSetVodDomainConfigsInput::functions`].
     pub fn set_functions(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::batch_set_vod_domain_configs::DomainFunction,
+            >,
+        >,
     ) -> Self {
         self.input.functions = value;
         self
@@ -145,7 +155,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainNames", op::Ty::List(&DOMAIN_NAMES_LIST)).required(),
-        op::Param::new("Functions", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("Functions", op::Ty::List(&FUNCTIONS_LIST))
+            .required()
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -164,3 +176,128 @@ static DOMAIN_NAMES_LIST: op::ListRules = op::ListRules::of(
         op::Ty::String(op::StringRules::ANY.no_control()),
     )
     .min_items(1);
+
+static FUNCTIONS_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(
+            &crate::generated::batch_set_vod_domain_configs::DOMAIN_FUNCTION_FIELDS,
+        ),
+    )
+    .min_items(0);
+
+/// One configuration function and its arguments.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DomainFunction {
+    /// The function's arguments.
+    ///
+    /// Wire name: `functionArgs`.
+    #[serde(
+        rename = "functionArgs",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub function_args: ::std::vec::Vec<
+        crate::generated::batch_set_vod_domain_configs::DomainFunctionArg,
+    >,
+    /// The function to configure, such as set_req_host_header.
+    ///
+    /// Wire name: `functionName`.
+    #[serde(rename = "functionName", default)]
+    pub function_name: ::std::string::String,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static DOMAIN_FUNCTION_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "functionArgs",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &crate::generated::batch_set_vod_domain_configs::DOMAIN_FUNCTION_ARG_SHAPE,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "functionName",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`DomainFunction`] as the request encoder checks them.
+#[doc(hidden)]
+pub static DOMAIN_FUNCTION_FIELDS: [op::Param; 2] = [
+    op::Param::new("functionArgs", op::Ty::List(&DOMAIN_FUNCTION_FUNCTION_ARGS_ITEMS)),
+    op::Param::new("functionName", op::Ty::String(op::StringRules::ANY)).required(),
+];
+
+static DOMAIN_FUNCTION_FUNCTION_ARGS_ITEMS: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(
+            &crate::generated::batch_set_vod_domain_configs::DOMAIN_FUNCTION_ARG_FIELDS,
+        ),
+    )
+    .min_items(0);
+
+/// One argument of a configuration function.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DomainFunctionArg {
+    /// The argument's name.
+    ///
+    /// Wire name: `argName`.
+    #[serde(rename = "argName", default)]
+    pub arg_name: ::std::string::String,
+    /// The argument's value.
+    ///
+    /// Wire name: `argValue`.
+    #[serde(rename = "argValue", default)]
+    pub arg_value: ::std::string::String,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static DOMAIN_FUNCTION_ARG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "argName",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "argValue",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`DomainFunctionArg`] as the request encoder checks them.
+#[doc(hidden)]
+pub static DOMAIN_FUNCTION_ARG_FIELDS: [op::Param; 2] = [
+    op::Param::new("argName", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("argValue", op::Ty::String(op::StringRules::ANY)).required(),
+];

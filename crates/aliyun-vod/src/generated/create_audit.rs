@@ -16,9 +16,11 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct CreateAuditInput {
-    /// Review results as a JSON array string, up to 100 entries.
+    /// Review results, at most 100 videos. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Wire name: `AuditContent`.
     #[serde(
@@ -26,7 +28,9 @@ pub struct CreateAuditInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub audit_content: ::std::option::Option<::std::string::String>,
+    pub audit_content: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::create_audit::ManualAuditResult>,
+    >,
 }
 
 impl CreateAuditInput {
@@ -71,17 +75,23 @@ impl CreateAuditFluentBuilder {
         }
     }
     /// Sets [`CreateAuditInput::audit_content`] (`AuditContent`).
-    pub fn audit_content(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.audit_content = ::std::option::Option::Some(value.into());
+    pub fn audit_content<I>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<
+            Item = crate::generated::create_audit::ManualAuditResult,
+        >,
+    {
+        self.input.audit_content = ::std::option::Option::Some(
+            items.into_iter().collect(),
+        );
         self
     }
     /// Sets or clears [`CreateAuditInput::audit_content`].
     pub fn set_audit_content(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::create_audit::ManualAuditResult>,
+        >,
     ) -> Self {
         self.input.audit_content = value;
         self
@@ -108,7 +118,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     anonymous: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("AuditContent", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("AuditContent", op::Ty::List(&AUDIT_CONTENT_LIST))
+            .required()
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -122,3 +134,172 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
+
+static AUDIT_CONTENT_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(&crate::generated::create_audit::MANUAL_AUDIT_RESULT_FIELDS),
+    )
+    .min_items(0)
+    .max_items(100);
+
+/// The result.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum ManualAuditStatus {
+    /// `Normal`.
+    Normal,
+    /// `Blocked`.
+    Blocked,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+impl ManualAuditStatus {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["Normal", "Blocked"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ManualAuditStatus::Normal => "Normal",
+            ManualAuditStatus::Blocked => "Blocked",
+            ManualAuditStatus::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "Normal" => ManualAuditStatus::Normal,
+                "Blocked" => ManualAuditStatus::Blocked,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+impl ::std::convert::From<&str> for ManualAuditStatus {
+    fn from(s: &str) -> Self {
+        ManualAuditStatus::known(s)
+            .unwrap_or_else(|| ManualAuditStatus::Unknown(s.to_owned()))
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for ManualAuditStatus {
+    fn from(s: ::std::string::String) -> Self {
+        ManualAuditStatus::known(&s).unwrap_or(ManualAuditStatus::Unknown(s))
+    }
+}
+
+impl ::std::fmt::Display for ManualAuditStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ManualAuditStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ManualAuditStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(ManualAuditStatus::from)
+    }
+}
+
+/// A review result for one video.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ManualAuditResult {
+    /// A note, at most 512 bytes.
+    ///
+    /// Wire name: `Comment`.
+    #[serde(
+        rename = "Comment",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub comment: ::std::option::Option<::std::string::String>,
+    /// Why it is blocked, at most 128 bytes.
+    ///
+    /// Wire name: `Reason`.
+    #[serde(
+        rename = "Reason",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub reason: ::std::option::Option<::std::string::String>,
+    /// The result.
+    ///
+    /// Wire name: `Status`.
+    #[serde(
+        rename = "Status",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub status: ::std::option::Option<crate::generated::create_audit::ManualAuditStatus>,
+    /// The video reviewed.
+    ///
+    /// Wire name: `VideoId`.
+    #[serde(rename = "VideoId", default)]
+    pub video_id: ::std::string::String,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static MANUAL_AUDIT_RESULT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Comment",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Reason",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Status",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "VideoId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`ManualAuditResult`] as the request encoder checks them.
+#[doc(hidden)]
+pub static MANUAL_AUDIT_RESULT_FIELDS: [op::Param; 4] = [
+    op::Param::new("Comment", op::Ty::String(op::StringRules::ANY.max_length(512))),
+    op::Param::new("Reason", op::Ty::String(op::StringRules::ANY.max_length(128))),
+    op::Param::new("Status", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("VideoId", op::Ty::String(op::StringRules::ANY)).required(),
+];

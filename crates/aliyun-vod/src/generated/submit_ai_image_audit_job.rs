@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::MediaAuditConfiguration;
+
 /// Input of `SubmitAIImageAuditJob`. Build it with [`crate::Client::submit_ai_image_audit_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -42,7 +44,9 @@ pub struct SubmitAiImageAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_id: ::std::option::Option<::std::string::String>,
-    /// Review settings as a JSON string; currently only ResourceType.
+    /// Review settings. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"ResourceType":"****_short_video"}`.
     ///
@@ -52,7 +56,9 @@ pub struct SubmitAiImageAuditJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub media_audit_configuration: ::std::option::Option<::std::string::String>,
+    pub media_audit_configuration: ::std::option::Option<
+        crate::generated::types::MediaAuditConfiguration,
+    >,
 }
 
 impl SubmitAiImageAuditJobInput {
@@ -136,15 +142,15 @@ impl SubmitAiImageAuditJobFluentBuilder {
     /// Sets [`SubmitAiImageAuditJobInput::media_audit_configuration`] (`MediaAuditConfiguration`).
     pub fn media_audit_configuration(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::types::MediaAuditConfiguration,
     ) -> Self {
-        self.input.media_audit_configuration = ::std::option::Option::Some(value.into());
+        self.input.media_audit_configuration = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitAiImageAuditJobInput::media_audit_configuration`].
     pub fn set_media_audit_configuration(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::MediaAuditConfiguration>,
     ) -> Self {
         self.input.media_audit_configuration = value;
         self
@@ -173,7 +179,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("MediaId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("TemplateId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("MediaAuditConfiguration", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new(
+                "MediaAuditConfiguration",
+                op::Ty::OpenObject(
+                    &crate::generated::types::MEDIA_AUDIT_CONFIGURATION_FIELDS,
+                ),
+            )
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

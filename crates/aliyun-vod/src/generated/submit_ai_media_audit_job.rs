@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::{MessageCallback, UserData};
+pub use crate::generated::types::{MediaAuditConfiguration, MessageCallback, UserData};
 
 /// Input of `SubmitAIMediaAuditJob`. Build it with [`crate::Client::submit_ai_media_audit_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -66,7 +66,9 @@ pub struct SubmitAiMediaAuditJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub media_type: ::std::option::Option<::std::string::String>,
-    /// Review settings as a JSON string; currently only ResourceType.
+    /// Review settings. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"ResourceType":"****_movie"}`.
     ///
@@ -76,7 +78,9 @@ pub struct SubmitAiMediaAuditJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub media_audit_configuration: ::std::option::Option<::std::string::String>,
+    pub media_audit_configuration: ::std::option::Option<
+        crate::generated::types::MediaAuditConfiguration,
+    >,
 }
 
 impl SubmitAiMediaAuditJobInput {
@@ -194,15 +198,15 @@ impl SubmitAiMediaAuditJobFluentBuilder {
     /// Sets [`SubmitAiMediaAuditJobInput::media_audit_configuration`] (`MediaAuditConfiguration`).
     pub fn media_audit_configuration(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::types::MediaAuditConfiguration,
     ) -> Self {
-        self.input.media_audit_configuration = ::std::option::Option::Some(value.into());
+        self.input.media_audit_configuration = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitAiMediaAuditJobInput::media_audit_configuration`].
     pub fn set_media_audit_configuration(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::MediaAuditConfiguration>,
     ) -> Self {
         self.input.media_audit_configuration = value;
         self
@@ -237,7 +241,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
             )
             .style(op::Style::Json),
         op::Param::new("MediaType", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("MediaAuditConfiguration", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new(
+                "MediaAuditConfiguration",
+                op::Ty::OpenObject(
+                    &crate::generated::types::MEDIA_AUDIT_CONFIGURATION_FIELDS,
+                ),
+            )
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

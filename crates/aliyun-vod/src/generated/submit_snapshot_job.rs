@@ -84,9 +84,9 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub interval: ::std::option::Option<i64>,
-    /// Sprite settings as a JSON string; a sprite is produced when set.
+    /// How the sprite is laid out; numbers are sent as strings, as documented. Keys the SDK does not type are sent as given.
     ///
-    /// Example: `{'CellWidth': 120, 'CellHeight': 68, 'Columns': 3,'Lines': 10, 'Padding': 20, 'Margin': 50}`.
+    /// Sent as a JSON string.
     ///
     /// Wire name: `SpriteSnapshotConfig`.
     #[serde(
@@ -94,7 +94,9 @@ pub struct SubmitSnapshotJobInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sprite_snapshot_config: ::std::option::Option<::std::string::String>,
+    pub sprite_snapshot_config: ::std::option::Option<
+        crate::generated::submit_snapshot_job::SpriteSnapshotConfig,
+    >,
     /// ID of a snapshot template; other snapshot settings are then ignored.
     ///
     /// Example: `f5b228fe693bf55bd87b789****`.
@@ -262,15 +264,17 @@ impl SubmitSnapshotJobFluentBuilder {
     /// Sets [`SubmitSnapshotJobInput::sprite_snapshot_config`] (`SpriteSnapshotConfig`).
     pub fn sprite_snapshot_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::submit_snapshot_job::SpriteSnapshotConfig,
     ) -> Self {
-        self.input.sprite_snapshot_config = ::std::option::Option::Some(value.into());
+        self.input.sprite_snapshot_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitSnapshotJobInput::sprite_snapshot_config`].
     pub fn set_sprite_snapshot_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::submit_snapshot_job::SpriteSnapshotConfig,
+        >,
     ) -> Self {
         self.input.sprite_snapshot_config = value;
         self
@@ -350,7 +354,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new("Height", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("Count", op::Ty::Integer),
         op::Param::new("Interval", op::Ty::Integer),
-        op::Param::new("SpriteSnapshotConfig", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new(
+                "SpriteSnapshotConfig",
+                op::Ty::OpenObject(
+                    &crate::generated::submit_snapshot_job::SPRITE_SNAPSHOT_CONFIG_FIELDS,
+                ),
+            )
+            .style(op::Style::Json),
         op::Param::new("SnapshotTemplateId", op::Ty::String(op::StringRules::ANY)),
         op::Param::new(
                 "UserData",
@@ -382,3 +392,146 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
 
 static SPECIFIED_OFFSET_TIMES_LIST: op::ListRules = op::ListRules::of(op::Ty::Integer)
     .min_items(0);
+
+/// How the sprite is laid out; numbers are sent as strings, as documented. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct SpriteSnapshotConfig {
+    /// Height of one cell in pixels.
+    ///
+    /// Wire name: `CellHeight`.
+    #[serde(
+        rename = "CellHeight",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cell_height: ::std::option::Option<i64>,
+    /// Width of one cell in pixels.
+    ///
+    /// Wire name: `CellWidth`.
+    #[serde(
+        rename = "CellWidth",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cell_width: ::std::option::Option<i64>,
+    /// Background colour (Black by default).
+    ///
+    /// Wire name: `Color`.
+    #[serde(
+        rename = "Color",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub color: ::std::option::Option<::std::string::String>,
+    /// Cells per row, 1 to 10000 (10 by default).
+    ///
+    /// Wire name: `Columns`.
+    #[serde(
+        rename = "Columns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub columns: ::std::option::Option<i64>,
+    /// Whether the single snapshots are kept: keep (the default) or delete.
+    ///
+    /// Wire name: `KeepCellPic`.
+    #[serde(
+        rename = "KeepCellPic",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub keep_cell_pic: ::std::option::Option<::std::string::String>,
+    /// Rows, 1 to 10000 (10 by default).
+    ///
+    /// Wire name: `Lines`.
+    #[serde(
+        rename = "Lines",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub lines: ::std::option::Option<i64>,
+    /// Space around the sprite in pixels (0 by default).
+    ///
+    /// Wire name: `Margin`.
+    #[serde(
+        rename = "Margin",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub margin: ::std::option::Option<i64>,
+    /// Space between cells in pixels (0 by default).
+    ///
+    /// Wire name: `Padding`.
+    #[serde(
+        rename = "Padding",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub padding: ::std::option::Option<i64>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static SPRITE_SNAPSHOT_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CellHeight",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CellWidth",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Color",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Columns",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "KeepCellPic",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Lines",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Margin",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Padding",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+    ],
+);
+
+/// The fields of [`SpriteSnapshotConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static SPRITE_SNAPSHOT_CONFIG_FIELDS: [op::Param; 8] = [
+    op::Param::new("CellHeight", op::Ty::Integer).as_string(),
+    op::Param::new("CellWidth", op::Ty::Integer).as_string(),
+    op::Param::new("Color", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Columns", op::Ty::Integer).as_string(),
+    op::Param::new("KeepCellPic", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Lines", op::Ty::Integer).as_string(),
+    op::Param::new("Margin", op::Ty::Integer).as_string(),
+    op::Param::new("Padding", op::Ty::Integer).as_string(),
+];

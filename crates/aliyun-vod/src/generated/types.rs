@@ -494,6 +494,97 @@ impl<'de> ::serde::Deserialize<'de> for DomainDataInterval {
     }
 }
 
+#[cfg(feature = "cdn")]
+/// Kind of origin.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum DomainSourceType {
+    /// `ipaddr`.
+    Ipaddr,
+    /// `domain`.
+    Domain,
+    /// `oss`.
+    Oss,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+#[cfg(feature = "cdn")]
+impl DomainSourceType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &["ipaddr", "domain", "oss"];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DomainSourceType::Ipaddr => "ipaddr",
+            DomainSourceType::Domain => "domain",
+            DomainSourceType::Oss => "oss",
+            DomainSourceType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "ipaddr" => DomainSourceType::Ipaddr,
+                "domain" => DomainSourceType::Domain,
+                "oss" => DomainSourceType::Oss,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+#[cfg(feature = "cdn")]
+impl ::std::convert::From<&str> for DomainSourceType {
+    fn from(s: &str) -> Self {
+        DomainSourceType::known(s)
+            .unwrap_or_else(|| DomainSourceType::Unknown(s.to_owned()))
+    }
+}
+
+#[cfg(feature = "cdn")]
+impl ::std::convert::From<::std::string::String> for DomainSourceType {
+    fn from(s: ::std::string::String) -> Self {
+        DomainSourceType::known(&s).unwrap_or(DomainSourceType::Unknown(s))
+    }
+}
+
+#[cfg(feature = "cdn")]
+impl ::std::fmt::Display for DomainSourceType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "cdn")]
+impl ::serde::Serialize for DomainSourceType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "cdn")]
+impl<'de> ::serde::Deserialize<'de> for DomainSourceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(DomainSourceType::from)
+    }
+}
+
 #[cfg(feature = "editing")]
 /// Type of the materials: video, audio or image.
 ///
@@ -1262,6 +1353,92 @@ pub static DOMAIN_DATA_SERIES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_r
 );
 
 #[cfg(feature = "cdn")]
+/// One origin server of a domain.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DomainSource {
+    /// The origin's IP address or domain name.
+    ///
+    /// Wire name: `content`.
+    #[serde(rename = "content", default)]
+    pub content: ::std::string::String,
+    /// Port; 80 by default, 443 fetches over HTTPS.
+    ///
+    /// Wire name: `port`.
+    #[serde(
+        rename = "port",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub port: ::std::option::Option<i64>,
+    /// 20 for the primary origin (the default), 30 for a backup.
+    ///
+    /// Wire name: `priority`.
+    #[serde(
+        rename = "priority",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub priority: ::std::option::Option<::std::string::String>,
+    /// Kind of origin.
+    ///
+    /// Wire name: `type`.
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub type_: ::std::option::Option<crate::generated::types::DomainSourceType>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "cdn")]
+#[doc(hidden)]
+pub static DOMAIN_SOURCE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "content",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "port",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "priority",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "type",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "cdn")]
+/// The fields of [`DomainSource`] as the request encoder checks them.
+#[doc(hidden)]
+pub static DOMAIN_SOURCE_FIELDS: [op::Param; 4] = [
+    op::Param::new("content", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("port", op::Ty::Integer),
+    op::Param::new("priority", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("type", op::Ty::String(op::StringRules::ANY)).required(),
+];
+
+#[cfg(feature = "cdn")]
 /// The `DomainTrafficPoint` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -1615,6 +1792,54 @@ pub static IMAGE_MEZZANINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runt
     ],
 );
 
+#[cfg(feature = "audit")]
+/// Review settings. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct MediaAuditConfiguration {
+    /// Your own name for the kind of media (letters, digits, underscores), to which Alibaba Cloud ties review rules on request.
+    ///
+    /// Wire name: `ResourceType`.
+    #[serde(
+        rename = "ResourceType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub resource_type: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "audit")]
+#[doc(hidden)]
+pub static MEDIA_AUDIT_CONFIGURATION_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "ResourceType",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "audit")]
+/// The fields of [`MediaAuditConfiguration`] as the request encoder checks them.
+#[doc(hidden)]
+pub static MEDIA_AUDIT_CONFIGURATION_FIELDS: [op::Param; 1] = [
+    op::Param::new("ResourceType", op::Ty::String(op::StringRules::ANY)),
+];
+
 #[cfg(feature = "media")]
 /// The `MediaCategory` object (not described in the spec yet).
 #[derive(
@@ -1903,12 +2128,7 @@ pub struct UploadUserData {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub extend: ::std::option::Option<
-        ::aliyun_runtime::serde_json::Map<
-            ::std::string::String,
-            ::aliyun_runtime::serde_json::Value,
-        >,
-    >,
+    pub extend: ::std::option::Option<::aliyun_runtime::serde_json::Value>,
     /// Where to send this call's event notifications, instead of the app's callback settings.
     ///
     /// Wire name: `MessageCallback`.
@@ -1992,12 +2212,7 @@ pub struct UserData {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub extend: ::std::option::Option<
-        ::aliyun_runtime::serde_json::Map<
-            ::std::string::String,
-            ::aliyun_runtime::serde_json::Value,
-        >,
-    >,
+    pub extend: ::std::option::Option<::aliyun_runtime::serde_json::Value>,
     /// Where to send this call's event notifications, instead of the app's callback settings.
     ///
     /// Wire name: `MessageCallback`.

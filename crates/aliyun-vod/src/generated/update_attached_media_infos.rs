@@ -16,9 +16,11 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAttachedMediaInfosInput {
-    /// JSON string with one entry per item to change; omitted fields are left as they are.
+    /// Auxiliary media files to change, at most 20; only the fields set change. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Wire name: `UpdateContent`.
     #[serde(
@@ -26,7 +28,11 @@ pub struct UpdateAttachedMediaInfosInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub update_content: ::std::option::Option<::std::string::String>,
+    pub update_content: ::std::option::Option<
+        ::std::vec::Vec<
+            crate::generated::update_attached_media_infos::AttachedMediaInfoUpdate,
+        >,
+    >,
 }
 
 impl UpdateAttachedMediaInfosInput {
@@ -76,17 +82,25 @@ impl UpdateAttachedMediaInfosFluentBuilder {
         }
     }
     /// Sets [`UpdateAttachedMediaInfosInput::update_content`] (`UpdateContent`).
-    pub fn update_content(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.update_content = ::std::option::Option::Some(value.into());
+    pub fn update_content<I>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<
+            Item = crate::generated::update_attached_media_infos::AttachedMediaInfoUpdate,
+        >,
+    {
+        self.input.update_content = ::std::option::Option::Some(
+            items.into_iter().collect(),
+        );
         self
     }
     /// Sets or clears [`UpdateAttachedMediaInfosInput::update_content`].
     pub fn set_update_content(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<
+                crate::generated::update_attached_media_infos::AttachedMediaInfoUpdate,
+            >,
+        >,
     ) -> Self {
         self.input.update_content = value;
         self
@@ -113,7 +127,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     anonymous: false,
     qps_limit: ::std::option::Option::Some(100),
     params: &[
-        op::Param::new("UpdateContent", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("UpdateContent", op::Ty::List(&UPDATE_CONTENT_LIST))
+            .required()
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -134,3 +150,108 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
+
+static UPDATE_CONTENT_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(
+            &crate::generated::update_attached_media_infos::ATTACHED_MEDIA_INFO_UPDATE_FIELDS,
+        ),
+    )
+    .min_items(0)
+    .max_items(20);
+
+/// The changes to one auxiliary media file.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct AttachedMediaInfoUpdate {
+    /// New comma-separated category IDs.
+    ///
+    /// Wire name: `CateIds`.
+    #[serde(
+        rename = "CateIds",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cate_ids: ::std::option::Option<::std::string::String>,
+    /// New description, at most 1024 bytes.
+    ///
+    /// Wire name: `Description`.
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// The media file to change.
+    ///
+    /// Wire name: `MediaId`.
+    #[serde(rename = "MediaId", default)]
+    pub media_id: ::std::string::String,
+    /// New comma-separated tags, at most 16, each at most 32 bytes.
+    ///
+    /// Wire name: `Tags`.
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::string::String>,
+    /// New title, at most 128 bytes.
+    ///
+    /// Wire name: `Title`.
+    #[serde(
+        rename = "Title",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static ATTACHED_MEDIA_INFO_UPDATE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CateIds",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Description",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "MediaId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Tags",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Title",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`AttachedMediaInfoUpdate`] as the request encoder checks them.
+#[doc(hidden)]
+pub static ATTACHED_MEDIA_INFO_UPDATE_FIELDS: [op::Param; 5] = [
+    op::Param::new("CateIds", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Description", op::Ty::String(op::StringRules::ANY.max_length(1024))),
+    op::Param::new("MediaId", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Title", op::Ty::String(op::StringRules::ANY.max_length(128))),
+];

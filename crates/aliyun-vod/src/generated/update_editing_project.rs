@@ -220,7 +220,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("ProjectId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("Title", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("Timeline", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Timeline", op::Ty::String(op::StringRules::ANY.json())),
         op::Param::new("Description", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("CoverURL", op::Ty::String(op::StringRules::ANY)),
     ],

@@ -16,9 +16,11 @@ use ::aliyun_runtime::operation as op;
 )]
 #[serde(deny_unknown_fields)]
 pub struct UpdateImageInfosInput {
-    /// JSON string with one entry per item to change; omitted fields are left as they are.
+    /// Images to change, at most 20; only the fields set change. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Wire name: `UpdateContent`.
     #[serde(
@@ -26,7 +28,9 @@ pub struct UpdateImageInfosInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub update_content: ::std::option::Option<::std::string::String>,
+    pub update_content: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::update_image_infos::ImageInfoUpdate>,
+    >,
 }
 
 impl UpdateImageInfosInput {
@@ -85,17 +89,23 @@ impl UpdateImageInfosFluentBuilder {
         }
     }
     /// Sets [`UpdateImageInfosInput::update_content`] (`UpdateContent`).
-    pub fn update_content(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.update_content = ::std::option::Option::Some(value.into());
+    pub fn update_content<I>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<
+            Item = crate::generated::update_image_infos::ImageInfoUpdate,
+        >,
+    {
+        self.input.update_content = ::std::option::Option::Some(
+            items.into_iter().collect(),
+        );
         self
     }
     /// Sets or clears [`UpdateImageInfosInput::update_content`].
     pub fn set_update_content(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::update_image_infos::ImageInfoUpdate>,
+        >,
     ) -> Self {
         self.input.update_content = value;
         self
@@ -122,7 +132,9 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     anonymous: false,
     qps_limit: ::std::option::Option::None,
     params: &[
-        op::Param::new("UpdateContent", op::Ty::String(op::StringRules::ANY)).required(),
+        op::Param::new("UpdateContent", op::Ty::List(&UPDATE_CONTENT_LIST))
+            .required()
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(
@@ -140,6 +152,111 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
+
+static UPDATE_CONTENT_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(
+            &crate::generated::update_image_infos::IMAGE_INFO_UPDATE_FIELDS,
+        ),
+    )
+    .min_items(0)
+    .max_items(20);
+
+/// The changes to one image.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ImageInfoUpdate {
+    /// New category ID.
+    ///
+    /// Wire name: `CateId`.
+    #[serde(
+        rename = "CateId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cate_id: ::std::option::Option<i64>,
+    /// New description, at most 1024 bytes.
+    ///
+    /// Wire name: `Description`.
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// The image to change.
+    ///
+    /// Wire name: `ImageId`.
+    #[serde(rename = "ImageId", default)]
+    pub image_id: ::std::string::String,
+    /// New comma-separated tags, at most 16, each at most 32 bytes.
+    ///
+    /// Wire name: `Tags`.
+    #[serde(
+        rename = "Tags",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tags: ::std::option::Option<::std::string::String>,
+    /// New title, at most 128 bytes.
+    ///
+    /// Wire name: `Title`.
+    #[serde(
+        rename = "Title",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static IMAGE_INFO_UPDATE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CateId",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Description",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "ImageId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Tags",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Title",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`ImageInfoUpdate`] as the request encoder checks them.
+#[doc(hidden)]
+pub static IMAGE_INFO_UPDATE_FIELDS: [op::Param; 5] = [
+    op::Param::new("CateId", op::Ty::Integer),
+    op::Param::new("Description", op::Ty::String(op::StringRules::ANY.max_length(1024))),
+    op::Param::new("ImageId", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("Tags", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Title", op::Ty::String(op::StringRules::ANY.max_length(128))),
+];
 
 /// The `UpdateImageInfosNonExistImageIds` object (not described in the spec yet).
 #[derive(

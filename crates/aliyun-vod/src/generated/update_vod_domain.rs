@@ -4,6 +4,8 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{DomainSource, DomainSourceType};
+
 /// Input of `UpdateVodDomain`. Build it with [`crate::Client::update_vod_domain`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -29,7 +31,9 @@ pub struct UpdateVodDomainInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub domain_name: ::std::option::Option<::std::string::String>,
-    /// New origin servers as a JSON string.
+    /// The domain's new origin servers. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `[{"content":"1.1.1.1","type":"ipaddr","priority":"20","port":80}]`.
     ///
@@ -39,7 +43,9 @@ pub struct UpdateVodDomainInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sources: ::std::option::Option<::std::string::String>,
+    pub sources: ::std::option::Option<
+        ::std::vec::Vec<crate::generated::types::DomainSource>,
+    >,
     /// Top-level domain.
     ///
     /// Example: `example.com`.
@@ -111,17 +117,19 @@ impl UpdateVodDomainFluentBuilder {
         self
     }
     /// Sets [`UpdateVodDomainInput::sources`] (`Sources`).
-    pub fn sources(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.input.sources = ::std::option::Option::Some(value.into());
+    pub fn sources<I>(mut self, items: I) -> Self
+    where
+        I: ::std::iter::IntoIterator<Item = crate::generated::types::DomainSource>,
+    {
+        self.input.sources = ::std::option::Option::Some(items.into_iter().collect());
         self
     }
     /// Sets or clears [`UpdateVodDomainInput::sources`].
     pub fn set_sources(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            ::std::vec::Vec<crate::generated::types::DomainSource>,
+        >,
     ) -> Self {
         self.input.sources = value;
         self
@@ -165,7 +173,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     qps_limit: ::std::option::Option::None,
     params: &[
         op::Param::new("DomainName", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("Sources", op::Ty::String(op::StringRules::ANY)),
+        op::Param::new("Sources", op::Ty::List(&SOURCES_LIST)).style(op::Style::Json),
         op::Param::new("TopLevelDomain", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],
@@ -180,3 +188,8 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &["cn-shanghai"],
 };
+
+static SOURCES_LIST: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(&crate::generated::types::DOMAIN_SOURCE_FIELDS),
+    )
+    .min_items(0);

@@ -53,7 +53,7 @@ pub struct UploadMediaByUrlInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_location: ::std::option::Option<::std::string::String>,
-    /// Metadata of the files, matched to UploadURLs by SourceURL; sent as a JSON string.
+    /// Metadata of the files, matched to UploadURLs by SourceURL; sent as a JSON string. Keys the SDK does not type are sent as given.
     ///
     /// Sent as a JSON string.
     ///
@@ -368,7 +368,9 @@ static UPLOAD_URLS_LIST: op::ListRules = op::ListRules::of(
     .items_encoded();
 
 static UPLOAD_METADATAS_LIST: op::ListRules = op::ListRules::of(
-        op::Ty::Object(&crate::generated::upload_media_by_url::UPLOAD_METADATA_FIELDS),
+        op::Ty::OpenObject(
+            &crate::generated::upload_media_by_url::UPLOAD_METADATA_FIELDS,
+        ),
     )
     .min_items(0)
     .max_items(20);
@@ -506,6 +508,13 @@ pub struct UploadMetadata {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub workflow_id: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
 }
 
 #[doc(hidden)]

@@ -197,8 +197,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Sources",
                 long: "sources",
-                help: "Origin servers as a JSON string. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "The domain's origin servers. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "[{\"content\":\"1.1.1.1\",\"type\":\"ipaddr\",\"priority\":\"20\",\"port\":80}]",
             },
             crate::command::Flag {
@@ -394,8 +394,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Functions",
                 long: "functions",
-                help: "Functions to configure, with their arguments, as a JSON string. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "The configuration functions to set. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "[{\"functionArgs\":[{\"argName\":\"domain_name\",\"argValue\":\"www.example.com\"}],\"functionName\":\"set_req_host_header\"}]",
             },
         ],
@@ -493,8 +493,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "AuditContent",
                 long: "audit-content",
-                help: "Review results as a JSON array string, up to 100 entries. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "Review results, at most 100 videos. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "",
             },
         ],
@@ -4686,8 +4686,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaAuditConfiguration",
                 long: "media-audit-configuration",
-                help: "Review settings as a JSON string; currently only ResourceType.",
-                kind: crate::command::FlagKind::Value,
+                help: "Review settings. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"ResourceType\":\"****_short_video\"}",
             },
         ],
@@ -4807,8 +4807,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "MediaAuditConfiguration",
                 long: "media-audit-configuration",
-                help: "Review settings as a JSON string; currently only ResourceType.",
-                kind: crate::command::FlagKind::Value,
+                help: "Review settings. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"ResourceType\":\"****_movie\"}",
             },
         ],
@@ -4962,9 +4962,9 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "SpriteSnapshotConfig",
                 long: "sprite-snapshot-config",
-                help: "Sprite settings as a JSON string; a sprite is produced when set.",
-                kind: crate::command::FlagKind::Value,
-                example: "{'CellWidth': 120, 'CellHeight': 68, 'Columns': 3,'Lines': 10, 'Padding': 20, 'Margin': 50}",
+                help: "How the sprite is laid out; numbers are sent as strings, as documented. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
+                example: "",
             },
             crate::command::Flag {
                 param: "SnapshotTemplateId",
@@ -5152,8 +5152,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UpdateContent",
                 long: "update-content",
-                help: "JSON string with one entry per item to change; omitted fields are left as they are. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "Auxiliary media files to change, at most 20; only the fields set change. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "",
             },
         ],
@@ -5238,8 +5238,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "UpdateContent",
                 long: "update-content",
-                help: "JSON string with one entry per item to change; omitted fields are left as they are. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "Images to change, at most 20; only the fields set change. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "",
             },
         ],
@@ -5414,8 +5414,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "Sources",
                 long: "sources",
-                help: "New origin servers as a JSON string.",
-                kind: crate::command::FlagKind::Value,
+                help: "The domain's new origin servers. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "[{\"content\":\"1.1.1.1\",\"type\":\"ipaddr\",\"priority\":\"20\",\"port\":80}]",
             },
             crate::command::Flag {

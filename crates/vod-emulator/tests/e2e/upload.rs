@@ -267,7 +267,7 @@ async fn parameter_errors() {
     )
     .v1(&base)
     .await;
-    check(r, 400, "InvalidParameter", "more than 20");
+    check(r, 400, "InvalidParameter", "at most 20");
     let r = call(
         "UploadMediaByURL",
         &[
