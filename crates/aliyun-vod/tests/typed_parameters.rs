@@ -188,3 +188,37 @@ fn documented_json_parameters_are_typed() {
     let err = encode(transcode, input.as_object().unwrap()).unwrap_err();
     assert_eq!(err.param, "EncryptConfig.CipherText");
 }
+
+/// A JSON parameter whose two documented shapes (chosen by another
+/// parameter) share no key is one open type with every key optional; the
+/// keys of each shape keep their wire forms and rules.
+#[test]
+fn two_documented_shapes_share_one_open_type() {
+    let op = &aliyun_vod::add_watermark::OPERATION;
+    let send = |config: serde_json::Value| {
+        let input = serde_json::json!({"Name": "w", "Type": "Image", "WatermarkConfig": config});
+        encode(op, input.as_object().unwrap())
+    };
+    let wire = send(serde_json::json!({
+        "Dx": "8", "Dy": "0.1", "Width": "55", "Height": "55", "ReferPos": "TopRight",
+        "Timeline": {"Start": "2", "Duration": "ToEND"}
+    }))
+    .unwrap();
+    let config = &wire.iter().find(|(k, _)| k == "WatermarkConfig").unwrap().1;
+    assert!(config.contains(r#""Dy":"0.1""#), "{config}");
+    // Text keys: numbers are numbers.
+    let wire = send(serde_json::json!({"Content": "hi", "FontSize": "20"})).unwrap();
+    let config = &wire.iter().find(|(k, _)| k == "WatermarkConfig").unwrap().1;
+    assert!(config.contains(r#""FontSize":20"#), "{config}");
+    let err = send(serde_json::json!({"Content": "hi", "FontSize": "big"})).unwrap_err();
+    assert_eq!(err.param, "WatermarkConfig.FontSize");
+
+    // A required key deep inside a typed part of OverrideParams.
+    let op = &aliyun_vod::submit_transcode_jobs::OPERATION;
+    let input = serde_json::json!({
+        "VideoId": "v", "TemplateGroupId": "g",
+        "OverrideParams": {"Watermarks": [{"Content": "new"}], "TranscodeTemplateList": [{"TranscodeTemplateId": "t", "Video": {"Bitrate": 600}}]}
+    });
+    let err = encode(op, input.as_object().unwrap()).unwrap_err();
+    assert_eq!(err.param, "OverrideParams.Watermarks[0].WatermarkId");
+}

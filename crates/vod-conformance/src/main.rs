@@ -501,7 +501,8 @@ const NOTES: &str = "
 - **Numbers inside JSON-style parameters** (`FileSize` and `CateId` in
   `UploadMetadatas`, `PreviewTime` in GetPlayInfo's `PlayConfig`, `CateId` in
   ProduceEditingProjectVideo's `MediaMetadata`, the sizes and counts in
-  SubmitSnapshotJob's `SpriteSnapshotConfig`): the docs type them as strings
+  SubmitSnapshotJob's `SpriteSnapshotConfig` and in Add/UpdateVodTemplate's
+  `TemplateConfig`): the docs type them as strings
   inside the JSON, and our spec sends them so (the typed field is a number);
   the official SDK writes whatever its caller put in the JSON text (here the
   same input, so a number).

@@ -4,7 +4,7 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::AiTemplateType;
+pub use crate::generated::types::{AiTemplateConfig, AiTemplateType};
 
 /// Input of `AddAITemplate`. Build it with [`crate::Client::add_ai_template`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -44,9 +44,11 @@ pub struct AddAiTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub template_type: ::std::option::Option<crate::generated::types::AiTemplateType>,
-    /// AI template configuration as a JSON string.
+    /// The AI template's settings. Review templates (AIMediaAudit) use the Audit keys; image templates (AIImage) use Format and SetDefaultCover. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"AuditItem":["terrorism","porn"],"AuditRange":["image-cover","text-title","video"],"AuditContent":["screen"],"AuditAutoBlock":"yes"}`.
     ///
@@ -56,7 +58,9 @@ pub struct AddAiTemplateInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub template_config: ::std::option::Option<::std::string::String>,
+    pub template_config: ::std::option::Option<
+        crate::generated::types::AiTemplateConfig,
+    >,
 }
 
 impl AddAiTemplateInput {
@@ -140,15 +144,15 @@ impl AddAiTemplateFluentBuilder {
     /// Sets [`AddAiTemplateInput::template_config`] (`TemplateConfig`).
     pub fn template_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::types::AiTemplateConfig,
     ) -> Self {
-        self.input.template_config = ::std::option::Option::Some(value.into());
+        self.input.template_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`AddAiTemplateInput::template_config`].
     pub fn set_template_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::AiTemplateConfig>,
     ) -> Self {
         self.input.template_config = value;
         self
@@ -177,8 +181,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("TemplateName", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("TemplateType", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY.json()))
-            .required(),
+        op::Param::new(
+                "TemplateConfig",
+                op::Ty::OpenObject(&crate::generated::types::AI_TEMPLATE_CONFIG_FIELDS),
+            )
+            .required()
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

@@ -4,6 +4,12 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{
+    ClipTimeSpan, DynamicImageClip, DynamicImageContainer, DynamicImageVideo,
+    SnapshotSubOut, SnapshotTemplateSnapshotConfig, SnapshotTemplateType,
+    SpriteSnapshotConfig, VodTemplateConfig,
+};
+
 /// Input of `AddVodTemplate`. Build it with [`crate::Client::add_vod_template`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -44,9 +50,11 @@ pub struct AddVodTemplateInput {
     pub template_type: ::std::option::Option<
         crate::generated::add_vod_template::AddVodTemplateTemplateType,
     >,
-    /// Template configuration as a JSON string.
+    /// The template's settings. Snapshot templates use SnapshotType and SnapshotConfig; animated-image templates use Name, Video, Container, Clip and SetDefaultCover. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"SnapshotConfig":{"Count":10,"SpecifiedOffsetTime":0,"Interval":1,"FrameType":"normal"},"SnapshotType":"NormalSnapshot"}`.
     ///
@@ -56,7 +64,9 @@ pub struct AddVodTemplateInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub template_config: ::std::option::Option<::std::string::String>,
+    pub template_config: ::std::option::Option<
+        crate::generated::types::VodTemplateConfig,
+    >,
     /// ID of the VOD application; defaults to app-1000000.
     ///
     /// Example: `app-****`.
@@ -155,15 +165,15 @@ impl AddVodTemplateFluentBuilder {
     /// Sets [`AddVodTemplateInput::template_config`] (`TemplateConfig`).
     pub fn template_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::types::VodTemplateConfig,
     ) -> Self {
-        self.input.template_config = ::std::option::Option::Some(value.into());
+        self.input.template_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`AddVodTemplateInput::template_config`].
     pub fn set_template_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::VodTemplateConfig>,
     ) -> Self {
         self.input.template_config = value;
         self
@@ -208,8 +218,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("TemplateType", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY.json()))
-            .required(),
+        op::Param::new(
+                "TemplateConfig",
+                op::Ty::OpenObject(&crate::generated::types::VOD_TEMPLATE_CONFIG_FIELDS),
+            )
+            .required()
+            .style(op::Style::Json),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],
     groups: &[],

@@ -4,7 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::SavedWatermark;
+pub use crate::generated::types::{
+    SavedWatermark, WatermarkConfig, WatermarkPosition, WatermarkTimeline,
+};
 
 /// Input of `AddWatermark`. Build it with [`crate::Client::add_watermark`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -42,9 +44,11 @@ pub struct AddWatermarkInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name: ::std::option::Option<::std::string::String>,
-    /// Watermark settings (position, size, effects) as a JSON string.
+    /// Where and how the watermark is drawn. Image watermarks use Dx, Dy, Width, Height, ReferPos and Timeline; text watermarks use Content and the font keys. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{
     ///       "Width": "55",
@@ -60,7 +64,9 @@ pub struct AddWatermarkInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub watermark_config: ::std::option::Option<::std::string::String>,
+    pub watermark_config: ::std::option::Option<
+        crate::generated::types::WatermarkConfig,
+    >,
     /// OSS URL of the watermark image, required for image watermarks.
     ///
     /// Example: `http://outin-326268*****63e1403e7.oss-cn-shanghai.aliyuncs.com/image/cover/C99345*****E7FDEC-6-2.png`.
@@ -166,15 +172,15 @@ impl AddWatermarkFluentBuilder {
     /// Sets [`AddWatermarkInput::watermark_config`] (`WatermarkConfig`).
     pub fn watermark_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::types::WatermarkConfig,
     ) -> Self {
-        self.input.watermark_config = ::std::option::Option::Some(value.into());
+        self.input.watermark_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`AddWatermarkInput::watermark_config`].
     pub fn set_watermark_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::WatermarkConfig>,
     ) -> Self {
         self.input.watermark_config = value;
         self
@@ -235,8 +241,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("Type", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("WatermarkConfig", op::Ty::String(op::StringRules::ANY.json()))
-            .required(),
+        op::Param::new(
+                "WatermarkConfig",
+                op::Ty::OpenObject(&crate::generated::types::WATERMARK_CONFIG_FIELDS),
+            )
+            .required()
+            .style(op::Style::Json),
         op::Param::new("FileUrl", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("AppId", op::Ty::String(op::StringRules::ANY)),
     ],

@@ -4,7 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::{MessageCallback, SubmittedJob, UserData};
+pub use crate::generated::types::{
+    MessageCallback, SpriteSnapshotConfig, SubmittedJob, UserData,
+};
 
 /// Input of `SubmitSnapshotJob`. Build it with [`crate::Client::submit_snapshot_job`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -95,7 +97,7 @@ pub struct SubmitSnapshotJobInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub sprite_snapshot_config: ::std::option::Option<
-        crate::generated::submit_snapshot_job::SpriteSnapshotConfig,
+        crate::generated::types::SpriteSnapshotConfig,
     >,
     /// ID of a snapshot template; other snapshot settings are then ignored.
     ///
@@ -264,7 +266,7 @@ impl SubmitSnapshotJobFluentBuilder {
     /// Sets [`SubmitSnapshotJobInput::sprite_snapshot_config`] (`SpriteSnapshotConfig`).
     pub fn sprite_snapshot_config(
         mut self,
-        value: crate::generated::submit_snapshot_job::SpriteSnapshotConfig,
+        value: crate::generated::types::SpriteSnapshotConfig,
     ) -> Self {
         self.input.sprite_snapshot_config = ::std::option::Option::Some(value);
         self
@@ -272,9 +274,7 @@ impl SubmitSnapshotJobFluentBuilder {
     /// Sets or clears [`SubmitSnapshotJobInput::sprite_snapshot_config`].
     pub fn set_sprite_snapshot_config(
         mut self,
-        value: ::std::option::Option<
-            crate::generated::submit_snapshot_job::SpriteSnapshotConfig,
-        >,
+        value: ::std::option::Option<crate::generated::types::SpriteSnapshotConfig>,
     ) -> Self {
         self.input.sprite_snapshot_config = value;
         self
@@ -357,7 +357,7 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
         op::Param::new(
                 "SpriteSnapshotConfig",
                 op::Ty::OpenObject(
-                    &crate::generated::submit_snapshot_job::SPRITE_SNAPSHOT_CONFIG_FIELDS,
+                    &crate::generated::types::SPRITE_SNAPSHOT_CONFIG_FIELDS,
                 ),
             )
             .style(op::Style::Json),
@@ -392,146 +392,3 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
 
 static SPECIFIED_OFFSET_TIMES_LIST: op::ListRules = op::ListRules::of(op::Ty::Integer)
     .min_items(0);
-
-/// How the sprite is laid out; numbers are sent as strings, as documented. Keys the SDK does not type are sent as given.
-#[derive(
-    ::std::clone::Clone,
-    ::std::fmt::Debug,
-    ::std::default::Default,
-    ::std::cmp::PartialEq,
-    ::std::cmp::Eq,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
-pub struct SpriteSnapshotConfig {
-    /// Height of one cell in pixels.
-    ///
-    /// Wire name: `CellHeight`.
-    #[serde(
-        rename = "CellHeight",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub cell_height: ::std::option::Option<i64>,
-    /// Width of one cell in pixels.
-    ///
-    /// Wire name: `CellWidth`.
-    #[serde(
-        rename = "CellWidth",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub cell_width: ::std::option::Option<i64>,
-    /// Background colour (Black by default).
-    ///
-    /// Wire name: `Color`.
-    #[serde(
-        rename = "Color",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub color: ::std::option::Option<::std::string::String>,
-    /// Cells per row, 1 to 10000 (10 by default).
-    ///
-    /// Wire name: `Columns`.
-    #[serde(
-        rename = "Columns",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub columns: ::std::option::Option<i64>,
-    /// Whether the single snapshots are kept: keep (the default) or delete.
-    ///
-    /// Wire name: `KeepCellPic`.
-    #[serde(
-        rename = "KeepCellPic",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub keep_cell_pic: ::std::option::Option<::std::string::String>,
-    /// Rows, 1 to 10000 (10 by default).
-    ///
-    /// Wire name: `Lines`.
-    #[serde(
-        rename = "Lines",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub lines: ::std::option::Option<i64>,
-    /// Space around the sprite in pixels (0 by default).
-    ///
-    /// Wire name: `Margin`.
-    #[serde(
-        rename = "Margin",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub margin: ::std::option::Option<i64>,
-    /// Space between cells in pixels (0 by default).
-    ///
-    /// Wire name: `Padding`.
-    #[serde(
-        rename = "Padding",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
-    pub padding: ::std::option::Option<i64>,
-    /// Keys this SDK does not type (the service may know more than the
-    /// docs list), sent as given beside the fields above.
-    #[serde(flatten)]
-    pub other_keys: ::aliyun_runtime::serde_json::Map<
-        ::std::string::String,
-        ::aliyun_runtime::serde_json::Value,
-    >,
-}
-
-#[doc(hidden)]
-pub static SPRITE_SNAPSHOT_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
-    &[
-        ::aliyun_runtime::shape::Field {
-            name: "CellHeight",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "CellWidth",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Color",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Columns",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "KeepCellPic",
-            shape: &::aliyun_runtime::shape::Shape::String,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Lines",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Margin",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-        ::aliyun_runtime::shape::Field {
-            name: "Padding",
-            shape: &::aliyun_runtime::shape::Shape::Integer,
-        },
-    ],
-);
-
-/// The fields of [`SpriteSnapshotConfig`] as the request encoder checks them.
-#[doc(hidden)]
-pub static SPRITE_SNAPSHOT_CONFIG_FIELDS: [op::Param; 8] = [
-    op::Param::new("CellHeight", op::Ty::Integer).as_string(),
-    op::Param::new("CellWidth", op::Ty::Integer).as_string(),
-    op::Param::new("Color", op::Ty::String(op::StringRules::ANY)),
-    op::Param::new("Columns", op::Ty::Integer).as_string(),
-    op::Param::new("KeepCellPic", op::Ty::String(op::StringRules::ANY)),
-    op::Param::new("Lines", op::Ty::Integer).as_string(),
-    op::Param::new("Margin", op::Ty::Integer).as_string(),
-    op::Param::new("Padding", op::Ty::Integer).as_string(),
-];

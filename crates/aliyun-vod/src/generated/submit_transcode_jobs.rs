@@ -68,7 +68,9 @@ pub struct SubmitTranscodeJobsInput {
     pub encrypt_config: ::std::option::Option<
         crate::generated::submit_transcode_jobs::TranscodeEncryptConfig,
     >,
-    /// JSON string overriding parameters of the template.
+    /// Template settings to replace for these jobs: watermarks, subtitles, and template parameters. Keys the SDK does not type are sent as given.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"Watermarks":[{"WatermarkId":"af2afe4761992c47dae973374****","FileUrl":"http://developer.aliyundoc.com/image/image.png"},{"WatermarkId":"e8e5b8038d7ada85b376c2707****","Content":"watermark test"}]}`.
     ///
@@ -78,7 +80,9 @@ pub struct SubmitTranscodeJobsInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub override_params: ::std::option::Option<::std::string::String>,
+    pub override_params: ::std::option::Option<
+        crate::generated::submit_transcode_jobs::TranscodeOverrideParams,
+    >,
     /// Queue priority from 1 to 10 (default 6).
     ///
     /// Example: `6`.
@@ -234,15 +238,17 @@ impl SubmitTranscodeJobsFluentBuilder {
     /// Sets [`SubmitTranscodeJobsInput::override_params`] (`OverrideParams`).
     pub fn override_params(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::submit_transcode_jobs::TranscodeOverrideParams,
     ) -> Self {
-        self.input.override_params = ::std::option::Option::Some(value.into());
+        self.input.override_params = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`SubmitTranscodeJobsInput::override_params`].
     pub fn set_override_params(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<
+            crate::generated::submit_transcode_jobs::TranscodeOverrideParams,
+        >,
     ) -> Self {
         self.input.override_params = value;
         self
@@ -309,7 +315,13 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
                 ),
             )
             .style(op::Style::Json),
-        op::Param::new("OverrideParams", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "OverrideParams",
+                op::Ty::OpenObject(
+                    &crate::generated::submit_transcode_jobs::TRANSCODE_OVERRIDE_PARAMS_FIELDS,
+                ),
+            )
+            .style(op::Style::Json),
         op::Param::new("Priority", op::Ty::String(op::StringRules::ANY)),
         op::Param::new(
                 "UserData",
@@ -337,6 +349,128 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     pages: ::std::option::Option::None,
     regions: &[],
 };
+
+/// One subtitle file and its language.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct PackageSubtitleFile {
+    /// Language code (RFC 5646) the file is matched by.
+    ///
+    /// Wire name: `Language`.
+    #[serde(rename = "Language", default)]
+    pub language: ::std::string::String,
+    /// The subtitle packaging template.
+    ///
+    /// Wire name: `SubtitlePackageTemplateId`.
+    #[serde(rename = "SubtitlePackageTemplateId", default)]
+    pub subtitle_package_template_id: ::std::string::String,
+    /// The file's OSS URL over HTTP.
+    ///
+    /// Wire name: `SubtitleUrl`.
+    #[serde(rename = "SubtitleUrl", default)]
+    pub subtitle_url: ::std::string::String,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static PACKAGE_SUBTITLE_FILE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Language",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SubtitlePackageTemplateId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SubtitleUrl",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`PackageSubtitleFile`] as the request encoder checks them.
+#[doc(hidden)]
+pub static PACKAGE_SUBTITLE_FILE_FIELDS: [op::Param; 3] = [
+    op::Param::new("Language", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("SubtitlePackageTemplateId", op::Ty::String(op::StringRules::ANY))
+        .required(),
+    op::Param::new("SubtitleUrl", op::Ty::String(op::StringRules::ANY)).required(),
+];
+
+/// Subtitles to package with the streams.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct PackageSubtitleOverride {
+    /// The subtitle files.
+    ///
+    /// Wire name: `PackageSubtitleList`.
+    #[serde(
+        rename = "PackageSubtitleList",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub package_subtitle_list: ::std::vec::Vec<
+        crate::generated::submit_transcode_jobs::PackageSubtitleFile,
+    >,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static PACKAGE_SUBTITLE_OVERRIDE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "PackageSubtitleList",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &crate::generated::submit_transcode_jobs::PACKAGE_SUBTITLE_FILE_SHAPE,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+/// The fields of [`PackageSubtitleOverride`] as the request encoder checks them.
+#[doc(hidden)]
+pub static PACKAGE_SUBTITLE_OVERRIDE_FIELDS: [op::Param; 1] = [
+    op::Param::new(
+        "PackageSubtitleList",
+        op::Ty::List(&PACKAGE_SUBTITLE_OVERRIDE_PACKAGE_SUBTITLE_LIST_ITEMS),
+    ),
+];
+
+static PACKAGE_SUBTITLE_OVERRIDE_PACKAGE_SUBTITLE_LIST_ITEMS: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(
+            &crate::generated::submit_transcode_jobs::PACKAGE_SUBTITLE_FILE_FIELDS,
+        ),
+    )
+    .min_items(0);
 
 /// The `SubmitTranscodeJobsTranscodeJobs` object (not described in the spec yet).
 #[derive(
@@ -367,6 +501,114 @@ pub static SUBMIT_TRANSCODE_JOBS_TRANSCODE_JOBS_SHAPE: ::aliyun_runtime::shape::
         },
     ],
 );
+
+/// One subtitle file.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct SubtitleFile {
+    /// Its encoding: auto, UTF-8, GBK or BIG5.
+    ///
+    /// Wire name: `CharEncode`.
+    #[serde(rename = "CharEncode", default)]
+    pub char_encode: ::std::string::String,
+    /// The file's OSS URL over HTTP.
+    ///
+    /// Wire name: `SubtitleUrl`.
+    #[serde(rename = "SubtitleUrl", default)]
+    pub subtitle_url: ::std::string::String,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static SUBTITLE_FILE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CharEncode",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SubtitleUrl",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`SubtitleFile`] as the request encoder checks them.
+#[doc(hidden)]
+pub static SUBTITLE_FILE_FIELDS: [op::Param; 2] = [
+    op::Param::new("CharEncode", op::Ty::String(op::StringRules::ANY)).required(),
+    op::Param::new("SubtitleUrl", op::Ty::String(op::StringRules::ANY)).required(),
+];
+
+/// Subtitles to burn in (the template must have subtitles set).
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct SubtitleOverride {
+    /// The subtitle files.
+    ///
+    /// Wire name: `SubtitleList`.
+    #[serde(
+        rename = "SubtitleList",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub subtitle_list: ::std::vec::Vec<
+        crate::generated::submit_transcode_jobs::SubtitleFile,
+    >,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static SUBTITLE_OVERRIDE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "SubtitleList",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &crate::generated::submit_transcode_jobs::SUBTITLE_FILE_SHAPE,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+/// The fields of [`SubtitleOverride`] as the request encoder checks them.
+#[doc(hidden)]
+pub static SUBTITLE_OVERRIDE_FIELDS: [op::Param; 1] = [
+    op::Param::new("SubtitleList", op::Ty::List(&SUBTITLE_OVERRIDE_SUBTITLE_LIST_ITEMS)),
+];
+
+static SUBTITLE_OVERRIDE_SUBTITLE_LIST_ITEMS: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(
+            &crate::generated::submit_transcode_jobs::SUBTITLE_FILE_FIELDS,
+        ),
+    )
+    .min_items(0);
 
 /// HLS standard encryption: the data key's ciphertext and where players fetch the key. Keys the SDK does not type are sent as given.
 #[derive(
@@ -427,4 +669,217 @@ pub static TRANSCODE_ENCRYPT_CONFIG_FIELDS: [op::Param; 3] = [
     op::Param::new("CipherText", op::Ty::String(op::StringRules::ANY)).required(),
     op::Param::new("DecryptKeyUri", op::Ty::String(op::StringRules::ANY)).required(),
     op::Param::new("KeyServiceType", op::Ty::String(op::StringRules::ANY)).required(),
+];
+
+/// Template settings to replace for these jobs: watermarks, subtitles, and template parameters. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct TranscodeOverrideParams {
+    /// Subtitles to package with the streams.
+    ///
+    /// Wire name: `PackageSubtitleSetting`.
+    #[serde(
+        rename = "PackageSubtitleSetting",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub package_subtitle_setting: ::std::option::Option<
+        crate::generated::submit_transcode_jobs::PackageSubtitleOverride,
+    >,
+    /// Subtitles to burn in (the template must have subtitles set).
+    ///
+    /// Wire name: `SubtitleSetting`.
+    #[serde(
+        rename = "SubtitleSetting",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub subtitle_setting: ::std::option::Option<
+        crate::generated::submit_transcode_jobs::SubtitleOverride,
+    >,
+    /// Template parameters to replace, each with its TranscodeTemplateId; sent as written.
+    ///
+    /// Wire name: `TranscodeTemplateList`.
+    #[serde(
+        rename = "TranscodeTemplateList",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub transcode_template_list: ::std::vec::Vec<::aliyun_runtime::serde_json::Value>,
+    /// Watermarks to replace.
+    ///
+    /// Wire name: `Watermarks`.
+    #[serde(
+        rename = "Watermarks",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub watermarks: ::std::vec::Vec<
+        crate::generated::submit_transcode_jobs::WatermarkOverride,
+    >,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+impl TranscodeOverrideParams {
+    /// The items of `PackageSubtitleSetting` (`PackageSubtitleSetting.PackageSubtitleList`) directly; empty when it is absent.
+    pub fn package_subtitle_setting(
+        &self,
+    ) -> &[crate::generated::submit_transcode_jobs::PackageSubtitleFile] {
+        self.package_subtitle_setting
+            .as_ref()
+            .map_or(&[], |w| w.package_subtitle_list.as_slice())
+    }
+    /// The items of `SubtitleSetting` (`SubtitleSetting.SubtitleList`) directly; empty when it is absent.
+    pub fn subtitle_setting(
+        &self,
+    ) -> &[crate::generated::submit_transcode_jobs::SubtitleFile] {
+        self.subtitle_setting.as_ref().map_or(&[], |w| w.subtitle_list.as_slice())
+    }
+}
+
+#[doc(hidden)]
+pub static TRANSCODE_OVERRIDE_PARAMS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "PackageSubtitleSetting",
+            shape: &crate::generated::submit_transcode_jobs::PACKAGE_SUBTITLE_OVERRIDE_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SubtitleSetting",
+            shape: &crate::generated::submit_transcode_jobs::SUBTITLE_OVERRIDE_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "TranscodeTemplateList",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &::aliyun_runtime::shape::Shape::Object(&[]),
+                xml_item: ::std::option::Option::None,
+            },
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Watermarks",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &crate::generated::submit_transcode_jobs::WATERMARK_OVERRIDE_SHAPE,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+    ],
+);
+
+/// The fields of [`TranscodeOverrideParams`] as the request encoder checks them.
+#[doc(hidden)]
+pub static TRANSCODE_OVERRIDE_PARAMS_FIELDS: [op::Param; 4] = [
+    op::Param::new(
+        "PackageSubtitleSetting",
+        op::Ty::OpenObject(
+            &crate::generated::submit_transcode_jobs::PACKAGE_SUBTITLE_OVERRIDE_FIELDS,
+        ),
+    ),
+    op::Param::new(
+        "SubtitleSetting",
+        op::Ty::OpenObject(
+            &crate::generated::submit_transcode_jobs::SUBTITLE_OVERRIDE_FIELDS,
+        ),
+    ),
+    op::Param::new(
+        "TranscodeTemplateList",
+        op::Ty::List(&TRANSCODE_OVERRIDE_PARAMS_TRANSCODE_TEMPLATE_LIST_ITEMS),
+    ),
+    op::Param::new(
+        "Watermarks",
+        op::Ty::List(&TRANSCODE_OVERRIDE_PARAMS_WATERMARKS_ITEMS),
+    ),
+];
+
+static TRANSCODE_OVERRIDE_PARAMS_TRANSCODE_TEMPLATE_LIST_ITEMS: op::ListRules = op::ListRules::of(
+        op::Ty::Any,
+    )
+    .min_items(0);
+
+static TRANSCODE_OVERRIDE_PARAMS_WATERMARKS_ITEMS: op::ListRules = op::ListRules::of(
+        op::Ty::OpenObject(
+            &crate::generated::submit_transcode_jobs::WATERMARK_OVERRIDE_FIELDS,
+        ),
+    )
+    .min_items(0);
+
+/// The new image or text of one of the template's watermarks.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct WatermarkOverride {
+    /// New text (text watermarks).
+    ///
+    /// Wire name: `Content`.
+    #[serde(
+        rename = "Content",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub content: ::std::option::Option<::std::string::String>,
+    /// New image, an OSS URL in the source's storage (image watermarks).
+    ///
+    /// Wire name: `FileUrl`.
+    #[serde(
+        rename = "FileUrl",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub file_url: ::std::option::Option<::std::string::String>,
+    /// The watermark to replace.
+    ///
+    /// Wire name: `WatermarkId`.
+    #[serde(rename = "WatermarkId", default)]
+    pub watermark_id: ::std::string::String,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[doc(hidden)]
+pub static WATERMARK_OVERRIDE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Content",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FileUrl",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "WatermarkId",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+/// The fields of [`WatermarkOverride`] as the request encoder checks them.
+#[doc(hidden)]
+pub static WATERMARK_OVERRIDE_FIELDS: [op::Param; 3] = [
+    op::Param::new("Content", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("FileUrl", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("WatermarkId", op::Ty::String(op::StringRules::ANY)).required(),
 ];

@@ -762,6 +762,101 @@ impl<'de> ::serde::Deserialize<'de> for IdentityType {
     }
 }
 
+#[cfg(feature = "processing")]
+/// Kind of snapshots.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum SnapshotTemplateType {
+    /// `NormalSnapshot`.
+    NormalSnapshot,
+    /// `SpriteSnapshot`.
+    SpriteSnapshot,
+    /// `WebVttSnapshot`.
+    WebVttSnapshot,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+#[cfg(feature = "processing")]
+impl SnapshotTemplateType {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "NormalSnapshot",
+        "SpriteSnapshot",
+        "WebVttSnapshot",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SnapshotTemplateType::NormalSnapshot => "NormalSnapshot",
+            SnapshotTemplateType::SpriteSnapshot => "SpriteSnapshot",
+            SnapshotTemplateType::WebVttSnapshot => "WebVttSnapshot",
+            SnapshotTemplateType::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "NormalSnapshot" => SnapshotTemplateType::NormalSnapshot,
+                "SpriteSnapshot" => SnapshotTemplateType::SpriteSnapshot,
+                "WebVttSnapshot" => SnapshotTemplateType::WebVttSnapshot,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+#[cfg(feature = "processing")]
+impl ::std::convert::From<&str> for SnapshotTemplateType {
+    fn from(s: &str) -> Self {
+        SnapshotTemplateType::known(s)
+            .unwrap_or_else(|| SnapshotTemplateType::Unknown(s.to_owned()))
+    }
+}
+
+#[cfg(feature = "processing")]
+impl ::std::convert::From<::std::string::String> for SnapshotTemplateType {
+    fn from(s: ::std::string::String) -> Self {
+        SnapshotTemplateType::known(&s).unwrap_or(SnapshotTemplateType::Unknown(s))
+    }
+}
+
+#[cfg(feature = "processing")]
+impl ::std::fmt::Display for SnapshotTemplateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "processing")]
+impl ::serde::Serialize for SnapshotTemplateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "processing")]
+impl<'de> ::serde::Deserialize<'de> for SnapshotTemplateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(SnapshotTemplateType::from)
+    }
+}
+
 #[cfg(feature = "media")]
 /// What to restore: All or SourceFile.
 ///
@@ -1211,6 +1306,106 @@ impl<'de> ::serde::Deserialize<'de> for UsageDataRegion {
     }
 }
 
+#[cfg(feature = "processing")]
+/// The corner the offsets count from.
+///
+/// An open enum: values this SDK does not know yet decode as `Unknown`, never as an error.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum WatermarkPosition {
+    /// `TopRight`.
+    TopRight,
+    /// `TopLeft`.
+    TopLeft,
+    /// `BottomRight`.
+    BottomRight,
+    /// `BottomLeft`.
+    BottomLeft,
+    /// A value this SDK does not know yet, kept as sent.
+    Unknown(::std::string::String),
+}
+
+#[cfg(feature = "processing")]
+impl WatermarkPosition {
+    /// Every value this SDK knows, as spelled on the wire.
+    pub const VALUES: &'static [&'static str] = &[
+        "TopRight",
+        "TopLeft",
+        "BottomRight",
+        "BottomLeft",
+    ];
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            WatermarkPosition::TopRight => "TopRight",
+            WatermarkPosition::TopLeft => "TopLeft",
+            WatermarkPosition::BottomRight => "BottomRight",
+            WatermarkPosition::BottomLeft => "BottomLeft",
+            WatermarkPosition::Unknown(s) => s.as_str(),
+        }
+    }
+    /// The known value spelled `s` on the wire, if any.
+    fn known(s: &str) -> ::std::option::Option<Self> {
+        ::std::option::Option::Some(
+            match s {
+                "TopRight" => WatermarkPosition::TopRight,
+                "TopLeft" => WatermarkPosition::TopLeft,
+                "BottomRight" => WatermarkPosition::BottomRight,
+                "BottomLeft" => WatermarkPosition::BottomLeft,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+}
+
+#[cfg(feature = "processing")]
+impl ::std::convert::From<&str> for WatermarkPosition {
+    fn from(s: &str) -> Self {
+        WatermarkPosition::known(s)
+            .unwrap_or_else(|| WatermarkPosition::Unknown(s.to_owned()))
+    }
+}
+
+#[cfg(feature = "processing")]
+impl ::std::convert::From<::std::string::String> for WatermarkPosition {
+    fn from(s: ::std::string::String) -> Self {
+        WatermarkPosition::known(&s).unwrap_or(WatermarkPosition::Unknown(s))
+    }
+}
+
+#[cfg(feature = "processing")]
+impl ::std::fmt::Display for WatermarkPosition {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "processing")]
+impl ::serde::Serialize for WatermarkPosition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        s: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "processing")]
+impl<'de> ::serde::Deserialize<'de> for WatermarkPosition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <::std::string::String as ::serde::Deserialize>::deserialize(d)
+            .map(WatermarkPosition::from)
+    }
+}
+
 #[cfg(feature = "upload")]
 /// Upload acceleration (enabled on request by Alibaba Cloud).
 #[derive(
@@ -1271,6 +1466,230 @@ pub static ACCELERATE_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_ru
 pub static ACCELERATE_CONFIG_FIELDS: [op::Param; 2] = [
     op::Param::new("Domain", op::Ty::String(op::StringRules::ANY)),
     op::Param::new("Type", op::Ty::String(op::StringRules::ANY)),
+];
+
+#[cfg(feature = "ai")]
+/// The AI template's settings. Review templates (AIMediaAudit) use the Audit keys; image templates (AIImage) use Format and SetDefaultCover. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct AiTemplateConfig {
+    /// Whether flagged media is blocked at once: yes or no.
+    ///
+    /// Wire name: `AuditAutoBlock`.
+    #[serde(
+        rename = "AuditAutoBlock",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub audit_auto_block: ::std::option::Option<::std::string::String>,
+    /// Which frames to review: screen.
+    ///
+    /// Wire name: `AuditContent`.
+    #[serde(
+        rename = "AuditContent",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub audit_content: ::std::vec::Vec<::std::string::String>,
+    /// What to look for, such as porn, terrorism, ad, logo, live.
+    ///
+    /// Wire name: `AuditItem`.
+    #[serde(
+        rename = "AuditItem",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub audit_item: ::std::vec::Vec<::std::string::String>,
+    /// What to review: video, image-cover, text-title.
+    ///
+    /// Wire name: `AuditRange`.
+    #[serde(
+        rename = "AuditRange",
+        default,
+        skip_serializing_if = "::std::vec::Vec::is_empty"
+    )]
+    pub audit_range: ::std::vec::Vec<::std::string::String>,
+    /// Image format: gif or png.
+    ///
+    /// Wire name: `Format`.
+    #[serde(
+        rename = "Format",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub format: ::std::option::Option<::std::string::String>,
+    /// Whether the first image becomes the cover: true or false, as text.
+    ///
+    /// Wire name: `SetDefaultCover`.
+    #[serde(
+        rename = "SetDefaultCover",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub set_default_cover: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "ai")]
+#[doc(hidden)]
+pub static AI_TEMPLATE_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "AuditAutoBlock",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "AuditContent",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &::aliyun_runtime::shape::Shape::String,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "AuditItem",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &::aliyun_runtime::shape::Shape::String,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "AuditRange",
+            shape: &::aliyun_runtime::shape::Shape::List {
+                item: &::aliyun_runtime::shape::Shape::String,
+                xml_item: ::std::option::Option::None,
+            },
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Format",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SetDefaultCover",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "ai")]
+/// The fields of [`AiTemplateConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static AI_TEMPLATE_CONFIG_FIELDS: [op::Param; 6] = [
+    op::Param::new("AuditAutoBlock", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new(
+        "AuditContent",
+        op::Ty::List(&AI_TEMPLATE_CONFIG_AUDIT_CONTENT_ITEMS),
+    ),
+    op::Param::new("AuditItem", op::Ty::List(&AI_TEMPLATE_CONFIG_AUDIT_ITEM_ITEMS)),
+    op::Param::new("AuditRange", op::Ty::List(&AI_TEMPLATE_CONFIG_AUDIT_RANGE_ITEMS)),
+    op::Param::new("Format", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("SetDefaultCover", op::Ty::String(op::StringRules::ANY)),
+];
+
+#[cfg(feature = "ai")]
+static AI_TEMPLATE_CONFIG_AUDIT_CONTENT_ITEMS: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY),
+    )
+    .min_items(0);
+
+#[cfg(feature = "ai")]
+static AI_TEMPLATE_CONFIG_AUDIT_ITEM_ITEMS: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY),
+    )
+    .min_items(0);
+
+#[cfg(feature = "ai")]
+static AI_TEMPLATE_CONFIG_AUDIT_RANGE_ITEMS: op::ListRules = op::ListRules::of(
+        op::Ty::String(op::StringRules::ANY),
+    )
+    .min_items(0);
+
+#[cfg(feature = "processing")]
+/// A part of the video, each time as seconds (sssss[.SSS]) or hh:mm:ss[.SSS].
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct ClipTimeSpan {
+    /// How long it lasts; not with End.
+    ///
+    /// Wire name: `Duration`.
+    #[serde(
+        rename = "Duration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub duration: ::std::option::Option<::std::string::String>,
+    /// How much is cut from the end; not with Duration.
+    ///
+    /// Wire name: `End`.
+    #[serde(
+        rename = "End",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub end: ::std::option::Option<::std::string::String>,
+    /// Where it starts.
+    ///
+    /// Wire name: `Seek`.
+    #[serde(
+        rename = "Seek",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub seek: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static CLIP_TIME_SPAN_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Duration",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "End",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Seek",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`ClipTimeSpan`] as the request encoder checks them.
+#[doc(hidden)]
+pub static CLIP_TIME_SPAN_FIELDS: [op::Param; 3] = [
+    op::Param::new("Duration", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("End", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Seek", op::Ty::String(op::StringRules::ANY)),
 ];
 
 #[cfg(feature = "cdn")]
@@ -1622,6 +2041,181 @@ pub static DOMAIN_USAGE_SERIES_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_
         },
     ],
 );
+
+#[cfg(feature = "processing")]
+/// Which part of the video becomes the animated image.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DynamicImageClip {
+    /// A part of the video, each time as seconds (sssss[.SSS]) or hh:mm:ss[.SSS].
+    ///
+    /// Wire name: `TimeSpan`.
+    #[serde(
+        rename = "TimeSpan",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub time_span: ::std::option::Option<crate::generated::types::ClipTimeSpan>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static DYNAMIC_IMAGE_CLIP_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "TimeSpan",
+            shape: &crate::generated::types::CLIP_TIME_SPAN_SHAPE,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`DynamicImageClip`] as the request encoder checks them.
+#[doc(hidden)]
+pub static DYNAMIC_IMAGE_CLIP_FIELDS: [op::Param; 1] = [
+    op::Param::new(
+        "TimeSpan",
+        op::Ty::OpenObject(&crate::generated::types::CLIP_TIME_SPAN_FIELDS),
+    ),
+];
+
+#[cfg(feature = "processing")]
+/// The animated image's format.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DynamicImageContainer {
+    /// webp or gif.
+    ///
+    /// Wire name: `Format`.
+    #[serde(
+        rename = "Format",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub format: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static DYNAMIC_IMAGE_CONTAINER_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Format",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`DynamicImageContainer`] as the request encoder checks them.
+#[doc(hidden)]
+pub static DYNAMIC_IMAGE_CONTAINER_FIELDS: [op::Param; 1] = [
+    op::Param::new("Format", op::Ty::String(op::StringRules::ANY)),
+];
+
+#[cfg(feature = "processing")]
+/// Size and frame rate of the animated image; numbers go as strings, as documented.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct DynamicImageVideo {
+    /// Frames per second, up to 60.
+    ///
+    /// Wire name: `Fps`.
+    #[serde(
+        rename = "Fps",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fps: ::std::option::Option<i64>,
+    /// Height in pixels, 128 to 4096.
+    ///
+    /// Wire name: `Height`.
+    #[serde(
+        rename = "Height",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub height: ::std::option::Option<i64>,
+    /// Width in pixels, 128 to 4096.
+    ///
+    /// Wire name: `Width`.
+    #[serde(
+        rename = "Width",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub width: ::std::option::Option<i64>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static DYNAMIC_IMAGE_VIDEO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Fps",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Height",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Width",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`DynamicImageVideo`] as the request encoder checks them.
+#[doc(hidden)]
+pub static DYNAMIC_IMAGE_VIDEO_FIELDS: [op::Param; 3] = [
+    op::Param::new("Fps", op::Ty::Integer).as_string(),
+    op::Param::new("Height", op::Ty::Integer).as_string(),
+    op::Param::new("Width", op::Ty::Integer).as_string(),
+];
 
 #[cfg(feature = "media")]
 /// The `ForbiddenMedia` object (not described in the spec yet).
@@ -2069,6 +2663,368 @@ pub static SAVED_WATERMARK_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runt
 );
 
 #[cfg(feature = "processing")]
+/// WebVTT output settings.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct SnapshotSubOut {
+    /// Whether the sprite is cut into fragments: true or false, as text.
+    ///
+    /// Wire name: `IsSptFrag`.
+    #[serde(
+        rename = "IsSptFrag",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub is_spt_frag: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static SNAPSHOT_SUB_OUT_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "IsSptFrag",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`SnapshotSubOut`] as the request encoder checks them.
+#[doc(hidden)]
+pub static SNAPSHOT_SUB_OUT_FIELDS: [op::Param; 1] = [
+    op::Param::new("IsSptFrag", op::Ty::String(op::StringRules::ANY)),
+];
+
+#[cfg(feature = "processing")]
+/// How snapshots are taken. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct SnapshotTemplateSnapshotConfig {
+    /// How many snapshots.
+    ///
+    /// Wire name: `Count`.
+    #[serde(
+        rename = "Count",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub count: ::std::option::Option<i64>,
+    /// Output format of WebVTT snapshots: vtt.
+    ///
+    /// Wire name: `Format`.
+    #[serde(
+        rename = "Format",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub format: ::std::option::Option<::std::string::String>,
+    /// Which frames: intra (keyframes) or normal.
+    ///
+    /// Wire name: `FrameType`.
+    #[serde(
+        rename = "FrameType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub frame_type: ::std::option::Option<::std::string::String>,
+    /// Height in pixels, 8 to 4096.
+    ///
+    /// Wire name: `Height`.
+    #[serde(
+        rename = "Height",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub height: ::std::option::Option<i64>,
+    /// Seconds between snapshots; 0 spreads Count over the video.
+    ///
+    /// Wire name: `Interval`.
+    #[serde(
+        rename = "Interval",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub interval: ::std::option::Option<i64>,
+    /// Millisecond of the first snapshot.
+    ///
+    /// Wire name: `SpecifiedOffsetTime`.
+    #[serde(
+        rename = "SpecifiedOffsetTime",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub specified_offset_time: ::std::option::Option<i64>,
+    /// How the sprite is laid out; numbers are sent as strings, as documented. Keys the SDK does not type are sent as given.
+    ///
+    /// Wire name: `SpriteSnapshotConfig`.
+    #[serde(
+        rename = "SpriteSnapshotConfig",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sprite_snapshot_config: ::std::option::Option<
+        crate::generated::types::SpriteSnapshotConfig,
+    >,
+    /// WebVTT output settings.
+    ///
+    /// Wire name: `SubOut`.
+    #[serde(
+        rename = "SubOut",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sub_out: ::std::option::Option<crate::generated::types::SnapshotSubOut>,
+    /// Width in pixels, 8 to 4096.
+    ///
+    /// Wire name: `Width`.
+    #[serde(
+        rename = "Width",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub width: ::std::option::Option<i64>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static SNAPSHOT_TEMPLATE_SNAPSHOT_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Count",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Format",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FrameType",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Height",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Interval",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SpecifiedOffsetTime",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SpriteSnapshotConfig",
+            shape: &crate::generated::types::SPRITE_SNAPSHOT_CONFIG_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SubOut",
+            shape: &crate::generated::types::SNAPSHOT_SUB_OUT_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Width",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`SnapshotTemplateSnapshotConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static SNAPSHOT_TEMPLATE_SNAPSHOT_CONFIG_FIELDS: [op::Param; 9] = [
+    op::Param::new("Count", op::Ty::Integer),
+    op::Param::new("Format", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("FrameType", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Height", op::Ty::Integer),
+    op::Param::new("Interval", op::Ty::Integer),
+    op::Param::new("SpecifiedOffsetTime", op::Ty::Integer),
+    op::Param::new(
+        "SpriteSnapshotConfig",
+        op::Ty::OpenObject(&crate::generated::types::SPRITE_SNAPSHOT_CONFIG_FIELDS),
+    ),
+    op::Param::new(
+        "SubOut",
+        op::Ty::OpenObject(&crate::generated::types::SNAPSHOT_SUB_OUT_FIELDS),
+    ),
+    op::Param::new("Width", op::Ty::Integer),
+];
+
+#[cfg(feature = "processing")]
+/// How the sprite is laid out; numbers are sent as strings, as documented. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct SpriteSnapshotConfig {
+    /// Height of one cell in pixels.
+    ///
+    /// Wire name: `CellHeight`.
+    #[serde(
+        rename = "CellHeight",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cell_height: ::std::option::Option<i64>,
+    /// Width of one cell in pixels.
+    ///
+    /// Wire name: `CellWidth`.
+    #[serde(
+        rename = "CellWidth",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub cell_width: ::std::option::Option<i64>,
+    /// Background colour (Black by default).
+    ///
+    /// Wire name: `Color`.
+    #[serde(
+        rename = "Color",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub color: ::std::option::Option<::std::string::String>,
+    /// Cells per row, 1 to 10000 (10 by default).
+    ///
+    /// Wire name: `Columns`.
+    #[serde(
+        rename = "Columns",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub columns: ::std::option::Option<i64>,
+    /// Whether the single snapshots are kept: keep (the default) or delete.
+    ///
+    /// Wire name: `KeepCellPic`.
+    #[serde(
+        rename = "KeepCellPic",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub keep_cell_pic: ::std::option::Option<::std::string::String>,
+    /// Rows, 1 to 10000 (10 by default).
+    ///
+    /// Wire name: `Lines`.
+    #[serde(
+        rename = "Lines",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub lines: ::std::option::Option<i64>,
+    /// Space around the sprite in pixels (0 by default).
+    ///
+    /// Wire name: `Margin`.
+    #[serde(
+        rename = "Margin",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub margin: ::std::option::Option<i64>,
+    /// Space between cells in pixels (0 by default).
+    ///
+    /// Wire name: `Padding`.
+    #[serde(
+        rename = "Padding",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub padding: ::std::option::Option<i64>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static SPRITE_SNAPSHOT_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "CellHeight",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "CellWidth",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Color",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Columns",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "KeepCellPic",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Lines",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Margin",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Padding",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`SpriteSnapshotConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static SPRITE_SNAPSHOT_CONFIG_FIELDS: [op::Param; 8] = [
+    op::Param::new("CellHeight", op::Ty::Integer).as_string(),
+    op::Param::new("CellWidth", op::Ty::Integer).as_string(),
+    op::Param::new("Color", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Columns", op::Ty::Integer).as_string(),
+    op::Param::new("KeepCellPic", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Lines", op::Ty::Integer).as_string(),
+    op::Param::new("Margin", op::Ty::Integer).as_string(),
+    op::Param::new("Padding", op::Ty::Integer).as_string(),
+];
+
+#[cfg(feature = "processing")]
 /// The `SubmittedJob` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -2310,6 +3266,403 @@ pub static VIDEO_SNAPSHOTS_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runt
 );
 
 #[cfg(feature = "processing")]
+/// The template's settings. Snapshot templates use SnapshotType and SnapshotConfig; animated-image templates use Name, Video, Container, Clip and SetDefaultCover. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct VodTemplateConfig {
+    /// Which part of the video becomes the animated image.
+    ///
+    /// Wire name: `Clip`.
+    #[serde(
+        rename = "Clip",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub clip: ::std::option::Option<crate::generated::types::DynamicImageClip>,
+    /// The animated image's format.
+    ///
+    /// Wire name: `Container`.
+    #[serde(
+        rename = "Container",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub container: ::std::option::Option<crate::generated::types::DynamicImageContainer>,
+    /// Name of the animated image.
+    ///
+    /// Wire name: `Name`.
+    #[serde(
+        rename = "Name",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Whether it becomes the video's cover: true or false, as text.
+    ///
+    /// Wire name: `SetDefaultCover`.
+    #[serde(
+        rename = "SetDefaultCover",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub set_default_cover: ::std::option::Option<::std::string::String>,
+    /// How snapshots are taken. Keys the SDK does not type are sent as given.
+    ///
+    /// Wire name: `SnapshotConfig`.
+    #[serde(
+        rename = "SnapshotConfig",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub snapshot_config: ::std::option::Option<
+        crate::generated::types::SnapshotTemplateSnapshotConfig,
+    >,
+    /// Kind of snapshots.
+    ///
+    /// Wire name: `SnapshotType`.
+    #[serde(
+        rename = "SnapshotType",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub snapshot_type: ::std::option::Option<
+        crate::generated::types::SnapshotTemplateType,
+    >,
+    /// Size and frame rate of the animated image; numbers go as strings, as documented.
+    ///
+    /// Wire name: `Video`.
+    #[serde(
+        rename = "Video",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub video: ::std::option::Option<crate::generated::types::DynamicImageVideo>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static VOD_TEMPLATE_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Clip",
+            shape: &crate::generated::types::DYNAMIC_IMAGE_CLIP_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Container",
+            shape: &crate::generated::types::DYNAMIC_IMAGE_CONTAINER_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Name",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SetDefaultCover",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SnapshotConfig",
+            shape: &crate::generated::types::SNAPSHOT_TEMPLATE_SNAPSHOT_CONFIG_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "SnapshotType",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Video",
+            shape: &crate::generated::types::DYNAMIC_IMAGE_VIDEO_SHAPE,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`VodTemplateConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static VOD_TEMPLATE_CONFIG_FIELDS: [op::Param; 7] = [
+    op::Param::new(
+        "Clip",
+        op::Ty::OpenObject(&crate::generated::types::DYNAMIC_IMAGE_CLIP_FIELDS),
+    ),
+    op::Param::new(
+        "Container",
+        op::Ty::OpenObject(&crate::generated::types::DYNAMIC_IMAGE_CONTAINER_FIELDS),
+    ),
+    op::Param::new("Name", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("SetDefaultCover", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new(
+        "SnapshotConfig",
+        op::Ty::OpenObject(
+            &crate::generated::types::SNAPSHOT_TEMPLATE_SNAPSHOT_CONFIG_FIELDS,
+        ),
+    ),
+    op::Param::new("SnapshotType", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new(
+        "Video",
+        op::Ty::OpenObject(&crate::generated::types::DYNAMIC_IMAGE_VIDEO_FIELDS),
+    ),
+];
+
+#[cfg(feature = "processing")]
+/// Where and how the watermark is drawn. Image watermarks use Dx, Dy, Width, Height, ReferPos and Timeline; text watermarks use Content and the font keys. Keys the SDK does not type are sent as given.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct WatermarkConfig {
+    /// Outline colour.
+    ///
+    /// Wire name: `BorderColor`.
+    #[serde(
+        rename = "BorderColor",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub border_color: ::std::option::Option<::std::string::String>,
+    /// Outline width in pixels (0 by default).
+    ///
+    /// Wire name: `BorderWidth`.
+    #[serde(
+        rename = "BorderWidth",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub border_width: ::std::option::Option<i64>,
+    /// Text of a text watermark.
+    ///
+    /// Wire name: `Content`.
+    #[serde(
+        rename = "Content",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub content: ::std::option::Option<::std::string::String>,
+    /// Horizontal offset: pixels (8 to 4096) or a ratio of the width (0 to 1), as text.
+    ///
+    /// Wire name: `Dx`.
+    #[serde(
+        rename = "Dx",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub dx: ::std::option::Option<::std::string::String>,
+    /// Vertical offset: pixels (8 to 4096) or a ratio of the height (0 to 1), as text.
+    ///
+    /// Wire name: `Dy`.
+    #[serde(
+        rename = "Dy",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub dy: ::std::option::Option<::std::string::String>,
+    /// Font opacity, above 0 up to 1, as text (1 by default).
+    ///
+    /// Wire name: `FontAlpha`.
+    #[serde(
+        rename = "FontAlpha",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub font_alpha: ::std::option::Option<::std::string::String>,
+    /// Font colour.
+    ///
+    /// Wire name: `FontColor`.
+    #[serde(
+        rename = "FontColor",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub font_color: ::std::option::Option<::std::string::String>,
+    /// Font, such as SimSun or WenQuanYi Zen Hei.
+    ///
+    /// Wire name: `FontName`.
+    #[serde(
+        rename = "FontName",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub font_name: ::std::option::Option<::std::string::String>,
+    /// Font size, 5 to 119 (16 by default).
+    ///
+    /// Wire name: `FontSize`.
+    #[serde(
+        rename = "FontSize",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub font_size: ::std::option::Option<i64>,
+    /// Height: pixels (8 to 4096) or a ratio of the video's height (0 to 1), as text.
+    ///
+    /// Wire name: `Height`.
+    #[serde(
+        rename = "Height",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub height: ::std::option::Option<::std::string::String>,
+    /// Pixels from the left, 0 to 4096.
+    ///
+    /// Wire name: `Left`.
+    #[serde(
+        rename = "Left",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub left: ::std::option::Option<i64>,
+    /// The corner the offsets count from.
+    ///
+    /// Wire name: `ReferPos`.
+    #[serde(
+        rename = "ReferPos",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub refer_pos: ::std::option::Option<crate::generated::types::WatermarkPosition>,
+    /// When an image watermark shows.
+    ///
+    /// Wire name: `Timeline`.
+    #[serde(
+        rename = "Timeline",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub timeline: ::std::option::Option<crate::generated::types::WatermarkTimeline>,
+    /// Pixels from the top, 0 to 4096.
+    ///
+    /// Wire name: `Top`.
+    #[serde(
+        rename = "Top",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub top: ::std::option::Option<i64>,
+    /// Width: pixels (8 to 4096) or a ratio of the video's width (0 to 1), as text.
+    ///
+    /// Wire name: `Width`.
+    #[serde(
+        rename = "Width",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub width: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static WATERMARK_CONFIG_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "BorderColor",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "BorderWidth",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Content",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Dx",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Dy",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FontAlpha",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FontColor",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FontName",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "FontSize",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Height",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Left",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "ReferPos",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Timeline",
+            shape: &crate::generated::types::WATERMARK_TIMELINE_SHAPE,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Top",
+            shape: &::aliyun_runtime::shape::Shape::Integer,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Width",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`WatermarkConfig`] as the request encoder checks them.
+#[doc(hidden)]
+pub static WATERMARK_CONFIG_FIELDS: [op::Param; 15] = [
+    op::Param::new("BorderColor", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("BorderWidth", op::Ty::Integer),
+    op::Param::new("Content", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Dx", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Dy", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("FontAlpha", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("FontColor", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("FontName", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("FontSize", op::Ty::Integer),
+    op::Param::new("Height", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Left", op::Ty::Integer),
+    op::Param::new("ReferPos", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new(
+        "Timeline",
+        op::Ty::OpenObject(&crate::generated::types::WATERMARK_TIMELINE_FIELDS),
+    ),
+    op::Param::new("Top", op::Ty::Integer),
+    op::Param::new("Width", op::Ty::String(op::StringRules::ANY)),
+];
+
+#[cfg(feature = "processing")]
 /// The `WatermarkInfo` object (not described in the spec yet).
 #[derive(
     ::std::clone::Clone,
@@ -2400,3 +3753,65 @@ pub static WATERMARK_INFO_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runti
         },
     ],
 );
+
+#[cfg(feature = "processing")]
+/// When an image watermark shows.
+#[derive(
+    ::std::clone::Clone,
+    ::std::fmt::Debug,
+    ::std::default::Default,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct WatermarkTimeline {
+    /// Seconds it lasts, as text, or ToEND (the default).
+    ///
+    /// Wire name: `Duration`.
+    #[serde(
+        rename = "Duration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub duration: ::std::option::Option<::std::string::String>,
+    /// Second it starts at, as text (0 by default).
+    ///
+    /// Wire name: `Start`.
+    #[serde(
+        rename = "Start",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub start: ::std::option::Option<::std::string::String>,
+    /// Keys this SDK does not type (the service may know more than the
+    /// docs list), sent as given beside the fields above.
+    #[serde(flatten)]
+    pub other_keys: ::aliyun_runtime::serde_json::Map<
+        ::std::string::String,
+        ::aliyun_runtime::serde_json::Value,
+    >,
+}
+
+#[cfg(feature = "processing")]
+#[doc(hidden)]
+pub static WATERMARK_TIMELINE_SHAPE: ::aliyun_runtime::shape::Shape = ::aliyun_runtime::shape::Shape::Object(
+    &[
+        ::aliyun_runtime::shape::Field {
+            name: "Duration",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+        ::aliyun_runtime::shape::Field {
+            name: "Start",
+            shape: &::aliyun_runtime::shape::Shape::String,
+        },
+    ],
+);
+
+#[cfg(feature = "processing")]
+/// The fields of [`WatermarkTimeline`] as the request encoder checks them.
+#[doc(hidden)]
+pub static WATERMARK_TIMELINE_FIELDS: [op::Param; 2] = [
+    op::Param::new("Duration", op::Ty::String(op::StringRules::ANY)),
+    op::Param::new("Start", op::Ty::String(op::StringRules::ANY)),
+];

@@ -4,6 +4,12 @@
 
 use ::aliyun_runtime::operation as op;
 
+pub use crate::generated::types::{
+    ClipTimeSpan, DynamicImageClip, DynamicImageContainer, DynamicImageVideo,
+    SnapshotSubOut, SnapshotTemplateSnapshotConfig, SnapshotTemplateType,
+    SpriteSnapshotConfig, VodTemplateConfig,
+};
+
 /// Input of `UpdateVodTemplate`. Build it with [`crate::Client::update_vod_template`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
     ::std::clone::Clone,
@@ -40,9 +46,9 @@ pub struct UpdateVodTemplateInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name: ::std::option::Option<::std::string::String>,
-    /// New snapshot template configuration as a JSON string.
+    /// The template's settings. Snapshot templates use SnapshotType and SnapshotConfig; animated-image templates use Name, Video, Container, Clip and SetDefaultCover. Keys the SDK does not type are sent as given.
     ///
-    /// Example: `{"SnapshotConfig":{"Count":10,"SpecifiedOffsetTime":0,"Interval":1}`.
+    /// Sent as a JSON string.
     ///
     /// Wire name: `TemplateConfig`.
     #[serde(
@@ -50,7 +56,9 @@ pub struct UpdateVodTemplateInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub template_config: ::std::option::Option<::std::string::String>,
+    pub template_config: ::std::option::Option<
+        crate::generated::types::VodTemplateConfig,
+    >,
 }
 
 impl UpdateVodTemplateInput {
@@ -134,15 +142,15 @@ impl UpdateVodTemplateFluentBuilder {
     /// Sets [`UpdateVodTemplateInput::template_config`] (`TemplateConfig`).
     pub fn template_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::types::VodTemplateConfig,
     ) -> Self {
-        self.input.template_config = ::std::option::Option::Some(value.into());
+        self.input.template_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`UpdateVodTemplateInput::template_config`].
     pub fn set_template_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::VodTemplateConfig>,
     ) -> Self {
         self.input.template_config = value;
         self
@@ -171,7 +179,11 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("VodTemplateId", op::Ty::String(op::StringRules::ANY)).required(),
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)),
-        op::Param::new("TemplateConfig", op::Ty::String(op::StringRules::ANY.json())),
+        op::Param::new(
+                "TemplateConfig",
+                op::Ty::OpenObject(&crate::generated::types::VOD_TEMPLATE_CONFIG_FIELDS),
+            )
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

@@ -4,7 +4,9 @@
 
 use ::aliyun_runtime::operation as op;
 
-pub use crate::generated::types::SavedWatermark;
+pub use crate::generated::types::{
+    SavedWatermark, WatermarkConfig, WatermarkPosition, WatermarkTimeline,
+};
 
 /// Input of `UpdateWatermark`. Build it with [`crate::Client::update_watermark`], fill the fields directly, or deserialize it from a JSON object keyed by the API's parameter names (lists as arrays); the rules of each parameter are checked before anything is sent.
 #[derive(
@@ -42,9 +44,11 @@ pub struct UpdateWatermarkInput {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub watermark_id: ::std::option::Option<::std::string::String>,
-    /// New watermark settings as a JSON string; the watermark type cannot change.
+    /// Where and how the watermark is drawn. Image watermarks use Dx, Dy, Width, Height, ReferPos and Timeline; text watermarks use Content and the font keys. Keys the SDK does not type are sent as given.
     ///
     /// Required.
+    ///
+    /// Sent as a JSON string.
     ///
     /// Example: `{"Width":"55","Height":"55","Dx":"9","Dy":"9","ReferPos":"BottomLeft"}`.
     ///
@@ -54,7 +58,9 @@ pub struct UpdateWatermarkInput {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub watermark_config: ::std::option::Option<::std::string::String>,
+    pub watermark_config: ::std::option::Option<
+        crate::generated::types::WatermarkConfig,
+    >,
 }
 
 impl UpdateWatermarkInput {
@@ -138,15 +144,15 @@ impl UpdateWatermarkFluentBuilder {
     /// Sets [`UpdateWatermarkInput::watermark_config`] (`WatermarkConfig`).
     pub fn watermark_config(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: crate::generated::types::WatermarkConfig,
     ) -> Self {
-        self.input.watermark_config = ::std::option::Option::Some(value.into());
+        self.input.watermark_config = ::std::option::Option::Some(value);
         self
     }
     /// Sets or clears [`UpdateWatermarkInput::watermark_config`].
     pub fn set_watermark_config(
         mut self,
-        value: ::std::option::Option<::std::string::String>,
+        value: ::std::option::Option<crate::generated::types::WatermarkConfig>,
     ) -> Self {
         self.input.watermark_config = value;
         self
@@ -175,8 +181,12 @@ pub static OPERATION: ::aliyun_runtime::Operation = ::aliyun_runtime::Operation 
     params: &[
         op::Param::new("Name", op::Ty::String(op::StringRules::ANY)),
         op::Param::new("WatermarkId", op::Ty::String(op::StringRules::ANY)).required(),
-        op::Param::new("WatermarkConfig", op::Ty::String(op::StringRules::ANY.json()))
-            .required(),
+        op::Param::new(
+                "WatermarkConfig",
+                op::Ty::OpenObject(&crate::generated::types::WATERMARK_CONFIG_FIELDS),
+            )
+            .required()
+            .style(op::Style::Json),
     ],
     groups: &[],
     output: &::aliyun_runtime::shape::Shape::Object(

@@ -28,8 +28,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TemplateConfig",
                 long: "template-config",
-                help: "AI template configuration as a JSON string. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "The AI template's settings. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"AuditItem\":[\"terrorism\",\"porn\"],\"AuditRange\":[\"image-cover\",\"text-title\",\"video\"],\"AuditContent\":[\"screen\"],\"AuditAutoBlock\":\"yes\"}",
             },
         ],
@@ -280,8 +280,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TemplateConfig",
                 long: "template-config",
-                help: "Template configuration as a JSON string. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "The template's settings. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"SnapshotConfig\":{\"Count\":10,\"SpecifiedOffsetTime\":0,\"Interval\":1,\"FrameType\":\"normal\"},\"SnapshotType\":\"NormalSnapshot\"}",
             },
             crate::command::Flag {
@@ -318,8 +318,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "WatermarkConfig",
                 long: "watermark-config",
-                help: "Watermark settings (position, size, effects) as a JSON string. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "Where and how the watermark is drawn. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\n      \"Width\": \"55\",\n      \"Height\": \"55\",\n      \"Dx\": \"9\",\n      \"Dy\": \"9\",\n      \"ReferPos\": \"BottomLeft\"\n}",
             },
             crate::command::Flag {
@@ -5028,8 +5028,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "OverrideParams",
                 long: "override-params",
-                help: "JSON string overriding parameters of the template.",
-                kind: crate::command::FlagKind::Value,
+                help: "Template settings to replace for these jobs: watermarks, subtitles, and template parameters. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"Watermarks\":[{\"WatermarkId\":\"af2afe4761992c47dae973374****\",\"FileUrl\":\"http://developer.aliyundoc.com/image/image.png\"},{\"WatermarkId\":\"e8e5b8038d7ada85b376c2707****\",\"Content\":\"watermark test\"}]}",
             },
             crate::command::Flag {
@@ -5097,8 +5097,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TemplateConfig",
                 long: "template-config",
-                help: "AI template configuration as a JSON string. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "The AI template's settings. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"AuditItem\":[\"terrorism\",\"porn\"],\"AuditRange\":[\"text-title\",\"video\"],\"AuditContent\":[\"screen\"],\"AuditAutoBlock\":\"yes\"}",
             },
         ],
@@ -5452,9 +5452,9 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "TemplateConfig",
                 long: "template-config",
-                help: "New snapshot template configuration as a JSON string.",
-                kind: crate::command::FlagKind::Value,
-                example: "{\"SnapshotConfig\":{\"Count\":10,\"SpecifiedOffsetTime\":0,\"Interval\":1}",
+                help: "The template's settings. A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
+                example: "",
             },
         ],
         wait: ::std::option::Option::None,
@@ -5483,8 +5483,8 @@ pub static COMMANDS: &[crate::command::CommandSpec] = &[
             crate::command::Flag {
                 param: "WatermarkConfig",
                 long: "watermark-config",
-                help: "New watermark settings as a JSON string; the watermark type cannot change. [required]",
-                kind: crate::command::FlagKind::Value,
+                help: "Where and how the watermark is drawn. [required] A JSON value, @FILE, or - for standard input.",
+                kind: crate::command::FlagKind::Json,
                 example: "{\"Width\":\"55\",\"Height\":\"55\",\"Dx\":\"9\",\"Dy\":\"9\",\"ReferPos\":\"BottomLeft\"}",
             },
         ],
