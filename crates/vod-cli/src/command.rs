@@ -200,13 +200,18 @@ const SKELETON: &str = "generate-skeleton";
 /// parameter's type, else a placeholder of that type.
 fn example_value(f: &Flag, ty: Option<&Ty>) -> Value {
     let text = f.example.trim();
+    let typed = |v: Value| match ty {
+        Some(ty) => as_input(v, ty),
+        None => v,
+    };
     match (f.kind, ty) {
-        (FlagKind::List, _) => Value::Array(
+        (FlagKind::List, _) => typed(Value::Array(
             text.split(',')
                 .map(|item| Value::String(item.trim().to_owned()))
                 .collect(),
-        ),
+        )),
         (FlagKind::Json, ty) => serde_json::from_str(text)
+            .map(typed)
             .unwrap_or_else(|_| ty.map(placeholder).unwrap_or(Value::Null)),
         (FlagKind::Value, Some(Ty::Integer)) => text
             .parse::<i64>()
@@ -218,6 +223,33 @@ fn example_value(f: &Flag, ty: Option<&Ty>) -> Value {
             .unwrap_or_else(|_| Value::from(0.0)),
         (FlagKind::Value, Some(Ty::Boolean)) => Value::Bool(text == "true"),
         (FlagKind::Value, _) => Value::String(text.to_owned()),
+    }
+}
+
+/// An example in the form inputs take (what the SDK's typed inputs read):
+/// numbers the docs' examples write as text become numbers (a placeholder 0
+/// when the text is masked, `1298****`), booleans become booleans; keys an
+/// open object does not type, and text, stay as they are.
+fn as_input(value: Value, ty: &Ty) -> Value {
+    match (ty, value) {
+        (Ty::Integer, Value::String(s)) => Value::from(s.trim().parse::<i64>().unwrap_or(0)),
+        (Ty::Number, Value::String(s)) => Value::from(s.trim().parse::<f64>().unwrap_or(0.0)),
+        (Ty::Boolean, Value::String(s)) => Value::Bool(s.trim() == "true"),
+        (Ty::List(rules), Value::Array(items)) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| as_input(item, &rules.item))
+                .collect(),
+        ),
+        (Ty::Object(fields) | Ty::OpenObject(fields), Value::Object(map)) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| match fields.iter().find(|f| f.name == k) {
+                    Some(f) => (k, as_input(v, &f.ty)),
+                    None => (k, v),
+                })
+                .collect(),
+        ),
+        (_, v) => v,
     }
 }
 
@@ -370,5 +402,30 @@ mod tests {
             .unwrap();
         let input = spec.input(&m).unwrap();
         assert_eq!(input["Formats"], serde_json::json!(["mp4", "webm"]));
+    }
+
+    #[test]
+    fn skeletons_are_in_the_form_typed_inputs_read() {
+        let skeleton = |name: &str| {
+            let spec = crate::generated::commands::COMMANDS
+                .iter()
+                .find(|c| c.name == name)
+                .unwrap();
+            let mut v = spec.skeleton();
+            v.as_object_mut().unwrap().retain(|_, x| !x.is_null());
+            v
+        };
+        // The docs' example writes PreviewTime as text (it goes so on the
+        // wire); the input takes a number.
+        let v = skeleton("get-play-info");
+        assert_eq!(v["PlayConfig"]["PreviewTime"], serde_json::json!(20));
+        serde_json::from_value::<aliyun_vod::get_play_info::GetPlayInfoInput>(v).unwrap();
+        // Integer list items: a masked example becomes a placeholder number.
+        let v = skeleton("create-upload-attached-media");
+        assert_eq!(v["CateIds"], serde_json::json!([0, 0]));
+        serde_json::from_value::<
+            aliyun_vod::create_upload_attached_media::CreateUploadAttachedMediaInput,
+        >(v)
+        .unwrap();
     }
 }
