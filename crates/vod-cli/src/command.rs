@@ -200,29 +200,21 @@ const SKELETON: &str = "generate-skeleton";
 /// parameter's type, else a placeholder of that type.
 fn example_value(f: &Flag, ty: Option<&Ty>) -> Value {
     let text = f.example.trim();
-    let typed = |v: Value| match ty {
-        Some(ty) => as_input(v, ty),
-        None => v,
-    };
-    match (f.kind, ty) {
-        (FlagKind::List, _) => typed(Value::Array(
+    let raw = match f.kind {
+        FlagKind::List => Value::Array(
             text.split(',')
                 .map(|item| Value::String(item.trim().to_owned()))
                 .collect(),
-        )),
-        (FlagKind::Json, ty) => serde_json::from_str(text)
-            .map(typed)
-            .unwrap_or_else(|_| ty.map(placeholder).unwrap_or(Value::Null)),
-        (FlagKind::Value, Some(Ty::Integer)) => text
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::from(0)),
-        (FlagKind::Value, Some(Ty::Number)) => text
-            .parse::<f64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::from(0.0)),
-        (FlagKind::Value, Some(Ty::Boolean)) => Value::Bool(text == "true"),
-        (FlagKind::Value, _) => Value::String(text.to_owned()),
+        ),
+        FlagKind::Json => match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(_) => return ty.map(placeholder).unwrap_or(Value::Null),
+        },
+        FlagKind::Value => Value::String(text.to_owned()),
+    };
+    match ty {
+        Some(ty) => as_input(raw, ty),
+        None => raw,
     }
 }
 

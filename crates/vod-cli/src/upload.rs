@@ -289,8 +289,8 @@ pub async fn run(ctx: &Context, args: UploadArgs) -> Result<(), CliError> {
         if let Some(v) = &args.storage_location {
             upload = upload.storage_location(v);
         }
-        if let Some(v) = &args.user_data {
-            upload = upload.user_data(v.clone());
+        if let Some(v) = args.user_data.clone() {
+            upload = upload.user_data(v);
         }
         if let Some(v) = &args.app_id {
             upload = upload.app_id(v);
